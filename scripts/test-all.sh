@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test Kith has: checks (types, lint, format), unit tests, then end-to-end tests in
+# real Chromium. Installs what a fresh Debian/Ubuntu machine lacks when run as root; otherwise says
+# exactly what is missing. Ends with one plain line: "N passed, N failed[, N skipped]".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHROMIUM=${KITH_CHROMIUM:-/usr/bin/chromium}
+if [[ ! -x $CHROMIUM ]]; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "== installing Debian's chromium (missing at $CHROMIUM)"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+  else
+    echo "error: the end-to-end tests need Chromium at $CHROMIUM." >&2
+    echo "  On Debian/Ubuntu run as root: apt-get update && apt-get install -y chromium" >&2
+    echo "  Or point KITH_CHROMIUM at a Chromium/Chrome binary." >&2
+    exit 1
+  fi
+fi
+for tool in unshare ip; do
+  command -v "$tool" >/dev/null ||
+    echo "note: '$tool' is missing (Debian: util-linux, iproute2); WebRTC e2e tests need a private network namespace." >&2
+done
+
+results=.tmp/results
+rm -rf "$results"
+mkdir -p "$results"
+
+echo "== checks: types, lint, format"
+npm run --silent check
+
+echo "== unit tests"
+unit_status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json" || unit_status=$?
+
+echo "== end-to-end tests (real Chromium)"
+e2e_status=0
+KITH_E2E_JSON="$results/e2e.json" npm run --silent test:e2e || e2e_status=$?
+
+node scripts/summarize-results.mjs "$results/unit.json" "$results/e2e.json"
+[[ $unit_status == 0 && $e2e_status == 0 ]]
