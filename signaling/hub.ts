@@ -1,0 +1,318 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import type { Logger } from './log.ts';
+import type { SignalingLimits } from './limits.ts';
+import { decodeClientMessage, encodeRelay, PONG_FRAME, type ClientMessage } from './protocol.ts';
+
+/** The one path at which the signaling WebSocket is served (a query string is allowed). */
+export const SIGNALING_PATH = '/signaling';
+
+/** WebSocket close codes the hub uses (RFC 6455 section 7.4.1). */
+export const CLOSE_CODES = Object.freeze({
+  goingAway: 1001,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  tooBig: 1009,
+});
+
+/** Counts reported by `/health` and `RunningServer.stats()`. */
+export interface HubStats {
+  connections: number;
+  topics: number;
+}
+
+/** The topic pub/sub behind `/signaling`, attachable to any Node HTTP(S) server. */
+export interface SignalingHub {
+  /**
+   * Takes over an HTTP upgrade when its path is `/signaling` and returns true; returns false and
+   * leaves the socket alone otherwise, so another listener (Vite's HMR socket) may take it.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Current connection and (non-empty) topic counts. */
+  stats(): HubStats;
+  /** Closes every client (1001), stops the heartbeat and resolves when all sockets are gone. */
+  close(): Promise<void>;
+}
+
+/** What the hub needs from its owner. */
+export interface HubOptions {
+  limits: SignalingLimits;
+  logger: Logger;
+  /** Called with every accepted publish, whether or not the topic has subscribers. */
+  onPublish?: (topic: string, data: unknown) => void;
+}
+
+/** True when `url` (a request target) names the signaling path. */
+export function isSignalingPath(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  const query = url.indexOf('?');
+  return (query === -1 ? url : url.slice(0, query)) === SIGNALING_PATH;
+}
+
+/** Per-connection state. */
+interface Client {
+  readonly ws: WebSocket;
+  readonly address: string;
+  readonly topics: Set<string>;
+  tokens: number;
+  refilledAt: number;
+  alive: boolean;
+  closed: boolean;
+}
+
+/** How long `close()` lets clients answer the close frame before cutting them off. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** Creates a hub; nothing listens until an owner passes it upgrades. */
+export function createSignalingHub(options: HubOptions): SignalingHub {
+  const { limits, logger, onPublish } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxMessageBytes,
+    // Compression would let a small frame inflate past maxPayload's intent and costs CPU per
+    // relay; signaling frames are small.
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const clients = new Set<Client>();
+  const topics = new Map<string, Set<Client>>();
+  let pendingUpgrades = 0;
+  let closing = false;
+
+  const heartbeat = setInterval(() => {
+    for (const client of clients) {
+      if (!client.alive) {
+        logger.info('dropping client that missed a ping', { address: client.address });
+        client.ws.terminate();
+        continue;
+      }
+      client.alive = false;
+      if (client.ws.readyState === WebSocket.OPEN) client.ws.ping();
+    }
+  }, limits.pingIntervalMs);
+  heartbeat.unref();
+
+  function leaveAll(client: Client): void {
+    for (const topic of client.topics) leave(client, topic);
+  }
+
+  function leave(client: Client, topic: string): void {
+    client.topics.delete(topic);
+    const subscribers = topics.get(topic);
+    if (!subscribers) return;
+    subscribers.delete(client);
+    if (subscribers.size === 0) topics.delete(topic);
+  }
+
+  function closeClient(client: Client, code: number, reason: string): void {
+    if (client.closed) return;
+    logger.info('closing client', { address: client.address, code, reason });
+    client.closed = true;
+    leaveAll(client);
+    client.ws.close(code, reason);
+  }
+
+  function send(client: Client, frame: string): void {
+    if (client.closed || client.ws.readyState !== WebSocket.OPEN) return;
+    // A client that does not read its socket would make the server buffer without bound.
+    if (client.ws.bufferedAmount > limits.maxBufferedBytes) {
+      logger.info('dropping client whose send buffer is full', { address: client.address });
+      client.closed = true;
+      leaveAll(client);
+      client.ws.terminate();
+      return;
+    }
+    client.ws.send(frame);
+  }
+
+  function takeToken(client: Client): boolean {
+    const now = performance.now();
+    client.tokens = Math.min(
+      limits.messageBurst,
+      client.tokens + ((now - client.refilledAt) / 1000) * limits.messagesPerSecond,
+    );
+    client.refilledAt = now;
+    if (client.tokens < 1) return false;
+    client.tokens -= 1;
+    return true;
+  }
+
+  function subscribe(client: Client, wanted: readonly string[]): void {
+    for (const topic of wanted) {
+      if (client.topics.has(topic)) continue;
+      if (client.topics.size >= limits.maxTopicsPerConnection) {
+        closeClient(client, CLOSE_CODES.policyViolation, 'too many topics');
+        return;
+      }
+      let subscribers = topics.get(topic);
+      if (!subscribers) {
+        subscribers = new Set();
+        topics.set(topic, subscribers);
+      }
+      if (subscribers.size >= limits.maxSubscribersPerTopic) {
+        closeClient(client, CLOSE_CODES.policyViolation, 'topic full');
+        return;
+      }
+      subscribers.add(client);
+      client.topics.add(topic);
+    }
+  }
+
+  function publish(client: Client, topic: string, data: unknown): void {
+    const receivers = topics.get(topic);
+    let frame: string | undefined;
+    if (receivers) {
+      try {
+        frame = encodeRelay(topic, data, receivers.size);
+      } catch (error) {
+        // JSON.stringify recurses: data nested tens of thousands deep overflows the stack.
+        logger.info('refusing unserializable publish', { error: String(error) });
+        closeClient(client, CLOSE_CODES.invalidPayload, 'data cannot be relayed');
+        return;
+      }
+    }
+    onPublish?.(topic, data);
+    // One serialization for all receivers; copy the set since a send may drop a receiver.
+    if (frame !== undefined && receivers)
+      for (const receiver of [...receivers]) send(receiver, frame);
+  }
+
+  function dispatch(client: Client, message: ClientMessage): void {
+    switch (message.type) {
+      case 'subscribe':
+        subscribe(client, message.topics);
+        return;
+      case 'unsubscribe':
+        for (const topic of message.topics) leave(client, topic);
+        return;
+      case 'publish':
+        publish(client, message.topic, message.data);
+        return;
+      case 'ping':
+        send(client, PONG_FRAME);
+        return;
+    }
+  }
+
+  function onMessage(client: Client, raw: RawData, isBinary: boolean): void {
+    if (client.closed) return;
+    if (!takeToken(client)) {
+      closeClient(client, CLOSE_CODES.policyViolation, 'message rate exceeded');
+      return;
+    }
+    if (isBinary) {
+      closeClient(client, CLOSE_CODES.unsupportedData, 'binary frames are not supported');
+      return;
+    }
+    const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : raw.toString('utf8');
+    const decoded = decodeClientMessage(text, limits);
+    switch (decoded.kind) {
+      case 'message':
+        dispatch(client, decoded.message);
+        return;
+      case 'ignored':
+        logger.debug('ignoring message', { address: client.address, reason: decoded.reason });
+        return;
+      case 'refused':
+        closeClient(
+          client,
+          decoded.refusal === 'limit' ? CLOSE_CODES.policyViolation : CLOSE_CODES.invalidPayload,
+          decoded.reason,
+        );
+        return;
+    }
+  }
+
+  function onConnection(ws: WebSocket, request: IncomingMessage): void {
+    const client: Client = {
+      ws,
+      address: `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`,
+      topics: new Set(),
+      tokens: limits.messageBurst,
+      refilledAt: performance.now(),
+      alive: true,
+      closed: false,
+    };
+    clients.add(client);
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('message', (raw, isBinary) => onMessage(client, raw, isBinary));
+    // ws reports protocol errors (oversized frame: 1009, invalid UTF-8: 1007, bad opcode) here and
+    // then closes the socket itself; without a listener the error would crash the process.
+    ws.on('error', (error) => {
+      logger.info('client socket error', { address: client.address, error: error.message });
+      client.closed = true;
+      leaveAll(client);
+    });
+    ws.on('close', () => {
+      client.closed = true;
+      leaveAll(client);
+      clients.delete(client);
+    });
+  }
+
+  function rejectUpgrade(socket: Duplex, status: string): void {
+    socket.on('error', () => socket.destroy());
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  return {
+    handleUpgrade(request, socket, head) {
+      if (!isSignalingPath(request.url)) return false;
+      if (closing) {
+        rejectUpgrade(socket, '503 Service Unavailable');
+        return true;
+      }
+      if (clients.size + pendingUpgrades >= limits.maxConnections) {
+        logger.warn('refusing connection: limit reached', {
+          maxConnections: limits.maxConnections,
+        });
+        rejectUpgrade(socket, '503 Service Unavailable');
+        return true;
+      }
+      pendingUpgrades += 1;
+      // ws answers a bad handshake (wrong version, missing key) with HTTP 400 itself and never
+      // calls back; the socket's close then releases the pending slot.
+      let settled = false;
+      const settle = (): void => {
+        if (settled) return;
+        settled = true;
+        pendingUpgrades -= 1;
+      };
+      socket.once('close', settle);
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        settle();
+        onConnection(ws, request);
+      });
+      return true;
+    },
+
+    stats() {
+      return { connections: clients.size, topics: topics.size };
+    },
+
+    async close() {
+      closing = true;
+      clearInterval(heartbeat);
+      const gone = [...clients].map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            if (client.ws.readyState === WebSocket.CLOSED) return resolve();
+            client.ws.once('close', () => resolve());
+            client.closed = true;
+            client.ws.close(CLOSE_CODES.goingAway, 'server shutting down');
+          }),
+      );
+      const grace = setTimeout(() => {
+        for (const client of clients) client.ws.terminate();
+      }, CLOSE_GRACE_MS);
+      await Promise.all(gone);
+      clearTimeout(grace);
+      topics.clear();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
