@@ -1,0 +1,171 @@
+/**
+ * The schema of a post doc: one Yjs doc per post, written only by its author's devices.
+ *
+ *   map "post": text (Y.Text), photos (array of PhotoRef), audience, createdAt, editedAt?, deleted
+ *
+ * Readers never trust the shape: a friend's client may be buggy or hostile, so {@link readPost}
+ * validates every field and caps every size, and returns `null` for a doc that is not a post.
+ */
+import * as Y from 'yjs';
+import { captureChange, replaceText } from './yjs-change.ts';
+
+/** Who may read a post: friends (encrypted, the default) or anyone (public, signed only). */
+export type Audience = 'friends' | 'public';
+
+/** A photo of a post: content-addressed blobs for the full image and its thumbnail. */
+export interface PhotoRef {
+  /** Blob id of the image (long side at most 2048 px). */
+  readonly blob: string;
+  /** Blob id of the thumbnail. */
+  readonly thumb: string;
+  readonly width: number;
+  readonly height: number;
+  readonly mime: 'image/jpeg' | 'image/png' | 'image/webp';
+  /** Size of the image blob in bytes (progress bars, quotas). */
+  readonly bytes: number;
+}
+
+/** A post as the UI shows it. */
+export interface PostContent {
+  readonly text: string;
+  readonly photos: readonly PhotoRef[];
+  readonly audience: Audience;
+  readonly createdAt: number;
+  readonly editedAt: number | null;
+  readonly deleted: boolean;
+}
+
+/** Longest post text, in UTF-16 code units. */
+export const MAX_POST_TEXT = 10_000;
+/** Most photos on one post. */
+export const MAX_PHOTOS = 10;
+const MAX_BLOB_ID = 64;
+const MAX_DIMENSION = 16_384;
+
+/** A post that breaks the limits, refused before anything is signed. */
+export class PostContentError extends Error {
+  override readonly name = 'PostContentError';
+}
+
+function checkNew(text: string, photos: readonly PhotoRef[]): void {
+  if (text.length > MAX_POST_TEXT) {
+    throw new PostContentError(`a post holds at most ${MAX_POST_TEXT} characters`);
+  }
+  if (photos.length > MAX_PHOTOS)
+    throw new PostContentError(`a post holds at most ${MAX_PHOTOS} photos`);
+  if (!text.trim() && photos.length === 0)
+    throw new PostContentError('a post needs text or a photo');
+  for (const photo of photos) {
+    if (!isPhotoRef(photo)) throw new PostContentError('malformed photo reference');
+  }
+}
+
+/** Writes a new post into an empty doc; returns the update to sign. */
+export function writeNewPost(
+  doc: Y.Doc,
+  post: { text: string; photos: readonly PhotoRef[]; audience: Audience; createdAt: number },
+): Uint8Array {
+  checkNew(post.text, post.photos);
+  const update = captureChange(doc, () => {
+    const map = doc.getMap('post');
+    const text = new Y.Text();
+    text.insert(0, post.text);
+    map.set('text', text);
+    map.set(
+      'photos',
+      post.photos.map((p) => ({ ...p })),
+    );
+    map.set('audience', post.audience);
+    map.set('createdAt', post.createdAt);
+    map.set('deleted', false);
+  });
+  if (!update) throw new Error('a new post always changes its doc');
+  return update;
+}
+
+/** Edits a post's text and photos; returns the update, or `null` when nothing changed. */
+export function writePostEdit(
+  doc: Y.Doc,
+  edit: { text: string; photos?: readonly PhotoRef[]; editedAt: number },
+): Uint8Array | null {
+  const current = readPost(doc);
+  if (!current || current.deleted) throw new PostContentError('no such post to edit');
+  checkNew(edit.text, edit.photos ?? current.photos);
+  const photosChanged =
+    edit.photos !== undefined && JSON.stringify(edit.photos) !== JSON.stringify(current.photos);
+  if (edit.text === current.text && !photosChanged) return null;
+  return captureChange(doc, () => {
+    const map = doc.getMap('post');
+    const text = map.get('text');
+    if (text instanceof Y.Text) replaceText(text, edit.text);
+    if (edit.photos)
+      map.set(
+        'photos',
+        edit.photos.map((p) => ({ ...p })),
+      );
+    map.set('editedAt', edit.editedAt);
+  });
+}
+
+/** Deletes a post: its text and photos are removed from the doc, a tombstone stays. */
+export function writePostDeletion(doc: Y.Doc, deletedAt: number): Uint8Array | null {
+  return captureChange(doc, () => {
+    const map = doc.getMap('post');
+    const text = map.get('text');
+    if (text instanceof Y.Text) text.delete(0, text.length);
+    map.set('photos', []);
+    map.set('deleted', true);
+    map.set('editedAt', deletedAt);
+  });
+}
+
+/** Reads and validates a post doc; `null` when the doc holds no valid post. */
+export function readPost(doc: Y.Doc): PostContent | null {
+  const map = doc.getMap('post');
+  const text = map.get('text');
+  const photos = map.get('photos');
+  const audience = map.get('audience');
+  const createdAt = map.get('createdAt');
+  const editedAt = map.get('editedAt');
+  const deleted = map.get('deleted');
+  if (!(text instanceof Y.Text)) return null;
+  if (audience !== 'friends' && audience !== 'public') return null;
+  if (!isTime(createdAt) || (editedAt !== undefined && !isTime(editedAt))) return null;
+  if (typeof deleted !== 'boolean') return null;
+  if (!Array.isArray(photos) || photos.length > MAX_PHOTOS || !photos.every(isPhotoRef))
+    return null;
+  return {
+    text: text.toString().slice(0, MAX_POST_TEXT),
+    photos,
+    audience,
+    createdAt,
+    editedAt: editedAt ?? null,
+    deleted,
+  };
+}
+
+/** A timestamp in milliseconds that a UI can show. */
+export function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Whether untrusted input is a well-formed photo reference. */
+export function isPhotoRef(value: unknown): value is PhotoRef {
+  if (typeof value !== 'object' || value === null) return false;
+  const p = value as Record<string, unknown>;
+  const dimension = (n: unknown) =>
+    Number.isInteger(n) && (n as number) > 0 && (n as number) <= MAX_DIMENSION;
+  return (
+    typeof p.blob === 'string' &&
+    p.blob.length > 0 &&
+    p.blob.length <= MAX_BLOB_ID &&
+    typeof p.thumb === 'string' &&
+    p.thumb.length > 0 &&
+    p.thumb.length <= MAX_BLOB_ID &&
+    dimension(p.width) &&
+    dimension(p.height) &&
+    (p.mime === 'image/jpeg' || p.mime === 'image/png' || p.mime === 'image/webp') &&
+    Number.isSafeInteger(p.bytes) &&
+    (p.bytes as number) > 0
+  );
+}

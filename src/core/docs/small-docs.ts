@@ -1,0 +1,171 @@
+/**
+ * The schemas of the small docs: a profile, a comment, a reaction, a friend list. Each is one
+ * Yjs map of plain values; writers set fields, readers validate every field (the writer may be
+ * buggy or hostile) and get `null` for a doc that is not what it claims to be.
+ */
+import type * as Y from 'yjs';
+import { isPhotoRef, isTime, type PhotoRef } from './post-doc.ts';
+import { captureChange } from './yjs-change.ts';
+
+/** Sets the given fields of map `name` (undefined means delete); returns the update or `null`. */
+function writeFields(doc: Y.Doc, name: string, fields: Record<string, unknown>): Uint8Array | null {
+  return captureChange(doc, () => {
+    const map = doc.getMap(name);
+    for (const [key, value] of Object.entries(fields)) {
+      if (value === undefined) map.delete(key);
+      else if (map.get(key) !== value) map.set(key, value);
+    }
+  });
+}
+
+function shortText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length <= max;
+}
+
+/** Field limits of the small docs, in UTF-16 code units. */
+export const LIMITS = { name: 80, bio: 500, comment: 2_000 } as const;
+
+/** A small doc write that breaks a limit. */
+export class DocContentError extends Error {
+  override readonly name = 'DocContentError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profile (public)
+
+/** A person's public profile. */
+export interface Profile {
+  readonly name: string;
+  readonly bio: string;
+  readonly avatar: PhotoRef | null;
+  readonly cover: PhotoRef | null;
+}
+
+/** Changes profile fields; returns the update to sign, or `null` when nothing changed. */
+export function writeProfile(doc: Y.Doc, change: Partial<Profile>): Uint8Array | null {
+  if (change.name !== undefined && (!change.name.trim() || change.name.length > LIMITS.name)) {
+    throw new DocContentError(`a name has 1 to ${LIMITS.name} characters`);
+  }
+  if (change.bio !== undefined && change.bio.length > LIMITS.bio) {
+    throw new DocContentError(`a bio has at most ${LIMITS.bio} characters`);
+  }
+  return writeFields(doc, 'profile', { ...change });
+}
+
+/** Reads a profile; `null` until it has a valid name. */
+export function readProfile(doc: Y.Doc): Profile | null {
+  const map = doc.getMap('profile');
+  const name = map.get('name');
+  const bio = map.get('bio') ?? '';
+  const avatar = map.get('avatar') ?? null;
+  const cover = map.get('cover') ?? null;
+  if (!shortText(name, LIMITS.name) || !name.trim() || !shortText(bio, LIMITS.bio)) return null;
+  return {
+    name,
+    bio,
+    avatar: isPhotoRef(avatar) ? avatar : null,
+    cover: isPhotoRef(cover) ? cover : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comment (in the commenter's log, encrypted with the post's content key when private)
+
+/** One comment as readers see it. */
+export interface CommentContent {
+  readonly text: string;
+  readonly createdAt: number;
+  readonly deleted: boolean;
+}
+
+/** Writes or edits a comment; `null` when nothing changed. */
+export function writeComment(doc: Y.Doc, comment: CommentContent): Uint8Array | null {
+  if (!comment.deleted && (!comment.text.trim() || comment.text.length > LIMITS.comment)) {
+    throw new DocContentError(`a comment has 1 to ${LIMITS.comment} characters`);
+  }
+  return writeFields(doc, 'comment', {
+    text: comment.deleted ? '' : comment.text,
+    createdAt: comment.createdAt,
+    deleted: comment.deleted,
+  });
+}
+
+/** Reads a comment; `null` when the doc is not a valid comment. */
+export function readComment(doc: Y.Doc): CommentContent | null {
+  const map = doc.getMap('comment');
+  const text = map.get('text');
+  const createdAt = map.get('createdAt');
+  const deleted = map.get('deleted');
+  if (!shortText(text, LIMITS.comment) || !isTime(createdAt) || typeof deleted !== 'boolean') {
+    return null;
+  }
+  return { text, createdAt, deleted };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reaction (one per person per post, changeable)
+
+/** The reactions Kith offers. */
+export const REACTIONS = ['like', 'love', 'haha', 'wow', 'sad', 'care'] as const;
+/** One of {@link REACTIONS}. */
+export type Reaction = (typeof REACTIONS)[number];
+
+/** Whether untrusted input is one of the offered reactions. */
+export function isReaction(value: unknown): value is Reaction {
+  return (REACTIONS as readonly unknown[]).includes(value);
+}
+
+/** Sets (or, with `null`, withdraws) the writer's reaction. */
+export function writeReaction(
+  doc: Y.Doc,
+  reaction: Reaction | null,
+  at: number,
+): Uint8Array | null {
+  return writeFields(doc, 'reaction', { value: reaction ?? undefined, at });
+}
+
+/** Reads a reaction: the value, or `null` for none (withdrawn or invalid). */
+export function readReaction(doc: Y.Doc): { value: Reaction; at: number } | null {
+  const map = doc.getMap('reaction');
+  const value = map.get('value');
+  const at = map.get('at');
+  return isReaction(value) && isTime(at) ? { value, at } : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Friend list (readable by the owner's devices only)
+
+/** What a person keeps about one friend. */
+export interface FriendRecord {
+  /** The friend's X25519 public key (base64url), as published and verified at the invite. */
+  readonly encryptionKey: string;
+  /** The pairwise rendezvous secret (base64url) both derive topics and signaling keys from. */
+  readonly rendezvous: string;
+  /** When the friendship began. */
+  readonly since: number;
+}
+
+function isFriendRecord(value: unknown): value is FriendRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const f = value as Record<string, unknown>;
+  return shortText(f.encryptionKey, 64) && shortText(f.rendezvous, 64) && isTime(f.since);
+}
+
+/** Adds or replaces a friend. */
+export function writeFriend(doc: Y.Doc, personId: string, record: FriendRecord): Uint8Array | null {
+  return writeFields(doc, 'friends', { [personId]: { ...record } });
+}
+
+/** Removes a friend. */
+export function writeFriendRemoval(doc: Y.Doc, personId: string): Uint8Array | null {
+  return writeFields(doc, 'friends', { [personId]: undefined });
+}
+
+/** Reads the friend list, skipping invalid records. */
+export function readFriends(doc: Y.Doc): Map<string, FriendRecord> {
+  const out = new Map<string, FriendRecord>();
+  doc.getMap('friends').forEach((value, key) => {
+    if (isFriendRecord(value)) out.set(key, value);
+  });
+  return out;
+}
