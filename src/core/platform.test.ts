@@ -32,11 +32,15 @@ describe('checkPlatform', () => {
               : Reflect.apply(target.generateKey, target, [alg, ...rest]);
         },
       });
-    expect(await checkPlatform({ isSecureContext: true, crypto: { subtle: refusing('Ed25519') } })).toEqual({
+    expect(
+      await checkPlatform({ isSecureContext: true, crypto: { subtle: refusing('Ed25519') } }),
+    ).toEqual({
       ok: false,
       problem: 'no-ed25519',
     });
-    expect(await checkPlatform({ isSecureContext: true, crypto: { subtle: refusing('X25519') } })).toEqual({
+    expect(
+      await checkPlatform({ isSecureContext: true, crypto: { subtle: refusing('X25519') } }),
+    ).toEqual({
       ok: false,
       problem: 'no-x25519',
     });

@@ -8,7 +8,8 @@
 export type PlatformProblem = 'insecure-context' | 'no-webcrypto' | 'no-ed25519' | 'no-x25519';
 
 /** The outcome of {@link checkPlatform}: ready, or the first problem found. */
-export type PlatformReport = { readonly ok: true } | { readonly ok: false; readonly problem: PlatformProblem };
+export type PlatformReport =
+  { readonly ok: true } | { readonly ok: false; readonly problem: PlatformProblem };
 
 /** The parts of `globalThis` the check reads, passed in so tests can describe any platform. */
 export interface PlatformGlobals {
