@@ -1,0 +1,94 @@
+/**
+ * The e2e runner: `tsx tests/e2e/run.ts [vitest args or files...]` (`npm run test:e2e` builds the
+ * app first, then runs this).
+ *
+ * Unless already inside one, it re-executes itself inside the project's private network
+ * namespace (./netns.ts) so that the signaling server, Chromium and the tests all run there: WebRTC
+ * finds a host candidate and no test packet leaves the machine. Where no namespace can be made it
+ * runs anyway, says why, and the WebRTC files skip themselves (under CI=true they fail instead).
+ * Then it runs vitest with vitest.e2e.config.ts: files one at a time, one worker.
+ * Its exit status is vitest's. `KITH_E2E_JSON=FILE` adds a JSON report written to FILE.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NETNS_ENV, netnsCommand, whyNoNetns } from './netns.ts';
+import { REPO_ROOT } from './paths.ts';
+
+const args = process.argv.slice(2);
+
+/** Runs a child with no stdin (CI has none) and our stdout/stderr; resolves with its exit code. */
+function run(
+  command: string,
+  commandArgs: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const child: ChildProcess = spawn(command, commandArgs, {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolvePromise) => {
+    child.on('error', (error) => {
+      console.error(`e2e: cannot run ${command}: ${error.message}`);
+      resolvePromise(127);
+    });
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolvePromise(code ?? 128 + (signal ? constants.signals[signal] : 0));
+    });
+  });
+}
+
+/** Vitest's arguments: our config, our reporters, and the caller's files made repo-relative. */
+function vitestArgs(): string[] {
+  const passed = args.map((arg) =>
+    !arg.startsWith('-') && existsSync(arg) ? relative(REPO_ROOT, resolve(arg)) : arg,
+  );
+  const report = process.env.KITH_E2E_JSON;
+  const reporters = report
+    ? ['--reporter=default', '--reporter=json', `--outputFile.json=${resolve(report)}`]
+    : [];
+  return ['run', '--config', 'vitest.e2e.config.ts', ...reporters, ...passed];
+}
+
+async function main(): Promise<number> {
+  if (process.env[NETNS_ENV] !== '1') {
+    const why = whyNoNetns();
+    if (why === undefined) {
+      console.log('e2e: entering a private network namespace (veth 10.77.0.1 <-> 10.77.0.2)');
+      const self = fileURLToPath(import.meta.url);
+      const [command, commandArgs] = netnsCommand(process.execPath, [
+        ...process.execArgv,
+        self,
+        ...args,
+      ]);
+      return run(command, commandArgs, process.env);
+    }
+    console.warn(
+      `e2e: no private network namespace (${why}).\n` +
+        '  Running without one: WebRTC e2e files will be skipped, since WebRTC must never use ' +
+        "the machine's real network" +
+        (process.env.CI === 'true' || process.env.CI === '1'
+          ? '; under CI=true they fail instead.'
+          : '.'),
+    );
+  }
+  const started = performance.now();
+  const vitest = join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+  const code = await run(process.execPath, [vitest, ...vitestArgs()], process.env);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`e2e: vitest finished in ${seconds} s with exit status ${code}`);
+  return code;
+}
+
+process.exitCode = await main();
