@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ByteReadError,
+  ByteReader,
+  BytesFormatError,
+  fromBase64Url,
+  fromHex,
+  toBase64Url,
+  toHex,
+} from './bytes.ts';
+
+describe('base64url', () => {
+  it('round-trips any bytes and matches Node', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70 }), (bytes) => {
+        const text = toBase64Url(bytes);
+        expect(text).toBe(Buffer.from(bytes).toString('base64url'));
+        expect(fromBase64Url(text)).toEqual(bytes);
+      }),
+    );
+  });
+
+  it.each(['AB=', 'A', 'AB+/', 'AB C', 'AF'])(
+    'refuses non-canonical or foreign text %j',
+    (text) => {
+      expect(() => fromBase64Url(text)).toThrow(BytesFormatError);
+    },
+  );
+});
+
+describe('hex', () => {
+  it('round-trips', () => {
+    expect(toHex(fromHex('00ff10ab'))).toBe('00ff10ab');
+    expect(() => fromHex('abc')).toThrow(BytesFormatError);
+    expect(() => fromHex('zz')).toThrow(BytesFormatError);
+  });
+});
+
+describe('ByteReader', () => {
+  const reason = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      return err instanceof ByteReadError ? err.reason : 'other';
+    }
+    return 'none';
+  };
+
+  it('reads minimal varuints up to 2^53 - 1', () => {
+    expect(new ByteReader(new Uint8Array([0x7f])).varUint()).toBe(127);
+    expect(new ByteReader(new Uint8Array([0x80, 0x01])).varUint()).toBe(128);
+    const max = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect(new ByteReader(max).varUint()).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('refuses redundant, oversized and truncated input with a reason', () => {
+    expect(reason(() => new ByteReader(new Uint8Array([0x80, 0x00])).varUint())).toBe(
+      'non-canonical-varuint',
+    );
+    expect(reason(() => new ByteReader(new Uint8Array(9).fill(0xff)).varUint())).toBe(
+      'integer-too-large',
+    );
+    expect(reason(() => new ByteReader(new Uint8Array([0x05])).varUint(4))).toBe(
+      'integer-too-large',
+    );
+    expect(reason(() => new ByteReader(new Uint8Array([0x80])).varUint())).toBe('truncated');
+    expect(reason(() => new ByteReader(new Uint8Array([3, 1])).varBytes(10))).toBe('truncated');
+    expect(reason(() => new ByteReader(new Uint8Array([11])).varBytes(10))).toBe(
+      'length-too-large',
+    );
+    expect(reason(() => new ByteReader(new Uint8Array([1, 0xff])).varString(10))).toBe(
+      'invalid-utf8',
+    );
+    expect(reason(() => new ByteReader(new Uint8Array([1])).end())).toBe('trailing-bytes');
+  });
+});
