@@ -1,0 +1,537 @@
+/**
+ * The `StorageAdapter` over IndexedDB, through `idb`. The `IDBFactory` is passed in (the
+ * browser's `indexedDB`, or fake-indexeddb's in Node tests); `idb` itself still needs the IDB
+ * classes as globals, which both provide.
+ *
+ * Every method runs in one transaction whose outcome it awaits, so a write resolves only once
+ * committed and any failure rejects (nothing of it kept). A body that throws aborts its
+ * transaction before the requests it already made can commit: that is what keeps a batch of
+ * entries and its log summary together across a crash or a failed put. IndexedDB's
+ * `QuotaExceededError` becomes `StorageQuotaError`.
+ *
+ * Tabs: when another tab opens the database at a newer version, this connection closes at
+ * once (so that upgrade is not blocked) and later calls reject with `StoreClosedError`; the app
+ * should then ask the person to reload. If this tab's own upgrade waits on an older tab that
+ * does not close, `onBlocked` tells the app.
+ */
+import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { SeqRanges, type SeqRange } from '../feed/seq-ranges.ts';
+import type { DeviceId, EntryHash, PersonId } from '../ids.ts';
+import {
+  EntryConflictError,
+  StorageQuotaError,
+  StoreClosedError,
+  StoreError,
+  StoreVersionError,
+} from './errors.ts';
+import {
+  DEFAULT_DB_NAME,
+  SCHEMA_VERSION,
+  upgradeSchema,
+  type KithDb,
+  type NotificationRecord,
+} from './idb-schema.ts';
+import { groupByLog, summaryFrom, summaryWith } from './log-summary.ts';
+import { pageOf } from './page.ts';
+import type {
+  StoredFork,
+  JsonValue,
+  LogSummary,
+  NotificationView,
+  Page,
+  PageRequest,
+  PostItemView,
+  PostView,
+  StorageAdapter,
+  StorageUsage,
+  StoredEntry,
+} from './storage-adapter.ts';
+import {
+  checkEntries,
+  checkFork,
+  checkId,
+  checkKeepFrom,
+  checkLimit,
+  checkNotification,
+  checkPage,
+  checkPostItems,
+  checkPostViews,
+  checkSeq,
+  copyEntry,
+  entryFromDisk,
+} from './validate.ts';
+
+/** How to open the database. */
+export interface IdbStorageAdapterOptions {
+  /** Where databases live: `indexedDB` in the browser, a fake-indexeddb `IDBFactory` in tests. */
+  readonly indexedDB: IDBFactory;
+  /** Database name (one per profile); `kith` unless given. */
+  readonly name?: string;
+  /** This tab's upgrade waits for another tab still holding the old version open. */
+  readonly onBlocked?: () => void;
+  /** The connection closed without `close()`: another tab upgrades, or the browser ended it. */
+  readonly onClosed?: (reason: 'versionchange' | 'terminated') => void;
+}
+
+type Stores = StoreNames<KithDb>[];
+type Tx<S extends Stores, M extends IDBTransactionMode> = IDBPTransaction<KithDb, S, M>;
+
+const BLOB_BYTES = 'blobBytes';
+
+function storeErrorFrom(err: unknown): unknown {
+  if (err instanceof StoreError) return err;
+  if (err instanceof Error && err.name === 'QuotaExceededError') {
+    return new StorageQuotaError({ cause: err });
+  }
+  return err;
+}
+
+function abortUnlessFinished(tx: IDBPTransaction<KithDb, Stores, IDBTransactionMode>): void {
+  try {
+    tx.abort();
+  } catch (err) {
+    // InvalidStateError: a failed request already aborted it, which is what we wanted.
+    if (!(err instanceof Error && err.name === 'InvalidStateError')) throw err;
+  }
+}
+
+/** Every key of a compound index that starts with `prefix` (arrays sort after all else). */
+function prefixRange(...prefix: (string | number)[]): IDBKeyRange {
+  return IDBKeyRange.bound(prefix, [...prefix, []]);
+}
+
+function postRecord(p: PostView): PostView {
+  return { postId: p.postId, author: p.author, createdAt: p.createdAt, summary: p.summary };
+}
+
+function itemRecord(i: PostItemView): PostItemView {
+  return {
+    itemId: i.itemId,
+    postId: i.postId,
+    kind: i.kind,
+    author: i.author,
+    createdAt: i.createdAt,
+    summary: i.summary,
+  };
+}
+
+function notificationView(r: NotificationRecord): NotificationView {
+  return {
+    id: r.id,
+    kind: r.kind,
+    createdAt: r.createdAt,
+    read: r.unread === 0,
+    summary: r.summary as JsonValue,
+  };
+}
+
+/** The IndexedDB storage adapter; make one with `IdbStorageAdapter.open`. */
+export class IdbStorageAdapter implements StorageAdapter {
+  private closed = false;
+
+  private constructor(private readonly db: IDBPDatabase<KithDb>) {}
+
+  /**
+   * Opens (creating or upgrading) the database. Rejects with `StoreVersionError` when the
+   * database on disk is newer than this code.
+   */
+  static async open(options: IdbStorageAdapterOptions): Promise<IdbStorageAdapter> {
+    const raw = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = options.indexedDB.open(options.name ?? DEFAULT_DB_NAME, SCHEMA_VERSION);
+      request.onupgradeneeded = (event) => {
+        const db = wrap(request.result) as unknown as IDBPDatabase<KithDb>;
+        const tx = wrap(request.transaction!) as unknown as Tx<Stores, 'versionchange'>;
+        upgradeSchema(db, event.oldVersion, tx);
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => {
+        const err = request.error;
+        reject(
+          err?.name === 'VersionError'
+            ? new StoreVersionError(SCHEMA_VERSION, { cause: err })
+            : storeErrorFrom(err),
+        );
+      };
+      request.onblocked = () => options.onBlocked?.();
+    });
+    const adapter = new IdbStorageAdapter(wrap(raw) as unknown as IDBPDatabase<KithDb>);
+    raw.onversionchange = () => {
+      // Closing at once lets the other tab's upgrade run instead of waiting on us.
+      adapter.markClosed();
+      options.onClosed?.('versionchange');
+    };
+    raw.onclose = () => {
+      adapter.markClosed();
+      options.onClosed?.('terminated');
+    };
+    return adapter;
+  }
+
+  async putEntries(entries: readonly StoredEntry[]): Promise<void> {
+    checkEntries(entries);
+    const batches = groupByLog(entries);
+    if (batches.length === 0) return;
+    await this.run(['entries', 'logs'], 'readwrite', async (tx) => {
+      const entryStore = tx.objectStore('entries');
+      const logStore = tx.objectStore('logs');
+      // Read everything first and check it, then write: a conflict found late must not
+      // leave the writes of earlier logs queued in a transaction that could still commit.
+      const plans = await Promise.all(
+        batches.map(async (batch) => {
+          const summary = await logStore.get([batch.author, batch.device]);
+          // The summary says which seqs are held; only those need reading to compare hashes.
+          const held = SeqRanges.of(...(summary?.ranges ?? []));
+          const candidates = batch.entries.filter((e) => held.has(e.seq));
+          const found = await Promise.all(
+            candidates.map((e) => entryStore.get([e.author, e.device, e.seq])),
+          );
+          candidates.forEach((e, i) => {
+            const h = found[i];
+            if (h && h.hash !== e.hash) throw new EntryConflictError(e);
+          });
+          const heldSeqs = new Set(candidates.filter((_, i) => found[i]).map((e) => e.seq));
+          const added = batch.entries.filter((e) => !heldSeqs.has(e.seq));
+          return { batch, summary, added };
+        }),
+      );
+      const writes: Promise<unknown>[] = [];
+      for (const { batch, summary, added } of plans) {
+        if (added.length === 0) continue;
+        for (const e of added) writes.push(entryStore.put(copyEntry(e)));
+        const next = summaryWith(summary, batch.author, batch.device, added);
+        writes.push(logStore.put(next));
+      }
+      await Promise.all(writes);
+    });
+  }
+
+  async getEntry(
+    author: PersonId,
+    device: DeviceId,
+    seq: number,
+  ): Promise<StoredEntry | undefined> {
+    checkSeq(seq);
+    const record = await this.run(['entries'], 'readonly', (tx) =>
+      tx.objectStore('entries').get([author, device, seq]),
+    );
+    return record === undefined ? undefined : entryFromDisk(record);
+  }
+
+  async getEntries(
+    author: PersonId,
+    device: DeviceId,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<StoredEntry[]> {
+    checkSeq(fromSeq);
+    checkSeq(toSeq);
+    if (fromSeq > toSeq) return [];
+    const records = await this.run(['entries'], 'readonly', (tx) =>
+      tx
+        .objectStore('entries')
+        .getAll(IDBKeyRange.bound([author, device, fromSeq], [author, device, toSeq])),
+    );
+    return records.map(entryFromDisk);
+  }
+
+  async getLatestEntries(
+    author: PersonId,
+    device: DeviceId,
+    limit: number,
+  ): Promise<StoredEntry[]> {
+    checkLimit(limit);
+    return this.run(['entries'], 'readonly', async (tx) => {
+      const out: StoredEntry[] = [];
+      let cursor = await tx.objectStore('entries').openCursor(prefixRange(author, device), 'prev');
+      while (cursor && out.length < limit) {
+        out.push(entryFromDisk(cursor.value));
+        if (out.length < limit) cursor = await cursor.continue();
+      }
+      return out;
+    });
+  }
+
+  async hashAt(author: PersonId, device: DeviceId, seq: number): Promise<EntryHash | undefined> {
+    return (await this.getEntry(author, device, seq))?.hash;
+  }
+
+  async heldRanges(author: PersonId, device: DeviceId): Promise<SeqRange[]> {
+    const summary = await this.run(['logs'], 'readonly', (tx) =>
+      tx.objectStore('logs').get([author, device]),
+    );
+    return summary ? [...summary.ranges] : [];
+  }
+
+  async listLogs(): Promise<LogSummary[]> {
+    return this.run(['logs'], 'readonly', (tx) => tx.objectStore('logs').getAll());
+  }
+
+  async pruneLog(author: PersonId, device: DeviceId, keepFromSeq: number): Promise<void> {
+    checkKeepFrom(keepFromSeq);
+    if (keepFromSeq === 1) return;
+    await this.run(['entries', 'logs'], 'readwrite', async (tx) => {
+      const logStore = tx.objectStore('logs');
+      const summary = await logStore.get([author, device]);
+      if (!summary) return;
+      const dropped = { entries: 0, bytes: 0 };
+      const below = IDBKeyRange.bound(
+        [author, device, 1],
+        [author, device, keepFromSeq],
+        false,
+        true,
+      );
+      let cursor = await tx.objectStore('entries').openCursor(below);
+      while (cursor) {
+        dropped.entries++;
+        dropped.bytes += (cursor.value.bytes as Uint8Array | undefined)?.length ?? 0;
+        await cursor.delete();
+        cursor = await cursor.continue();
+      }
+      const next = summaryFrom(summary, keepFromSeq, dropped);
+      if (next) await logStore.put(next);
+      else await logStore.delete([author, device]);
+    });
+  }
+
+  async putForkEvidence(first: StoredEntry, second: StoredEntry): Promise<void> {
+    checkFork(first, second);
+    await this.run(['forks'], 'readwrite', async (tx) => {
+      const store = tx.objectStore('forks');
+      const key: [string, string, number] = [first.author, first.device, first.seq];
+      if ((await store.count(key)) > 0) return;
+      await store.put({
+        author: first.author,
+        device: first.device,
+        seq: first.seq,
+        first: copyEntry(first),
+        second: copyEntry(second),
+      });
+    });
+  }
+
+  async listForks(): Promise<StoredFork[]> {
+    const records = await this.run(['forks'], 'readonly', (tx) => tx.objectStore('forks').getAll());
+    return records.map((r) => ({ first: entryFromDisk(r.first), second: entryFromDisk(r.second) }));
+  }
+
+  async putBlob(hash: string, bytes: Uint8Array): Promise<void> {
+    checkId(hash, 'blob hash');
+    await this.run(['blobs', 'meta'], 'readwrite', async (tx) => {
+      const blobs = tx.objectStore('blobs');
+      if ((await blobs.count(hash)) > 0) return;
+      const meta = tx.objectStore('meta');
+      const total = (await meta.get(BLOB_BYTES)) ?? 0;
+      await Promise.all([
+        blobs.put({ hash, size: bytes.length, bytes: bytes.slice() }),
+        meta.put(total + bytes.length, BLOB_BYTES),
+      ]);
+    });
+  }
+
+  async getBlob(hash: string): Promise<Uint8Array | undefined> {
+    const record = await this.run(['blobs'], 'readonly', (tx) => tx.objectStore('blobs').get(hash));
+    return record?.bytes;
+  }
+
+  async hasBlob(hash: string): Promise<boolean> {
+    const n = await this.run(['blobs'], 'readonly', (tx) => tx.objectStore('blobs').count(hash));
+    return n > 0;
+  }
+
+  async blobSize(hash: string): Promise<number | undefined> {
+    const record = await this.run(['blobs'], 'readonly', (tx) => tx.objectStore('blobs').get(hash));
+    return record?.size;
+  }
+
+  async putPostViews(posts: readonly PostView[]): Promise<void> {
+    checkPostViews(posts);
+    if (posts.length === 0) return;
+    await this.run(['posts'], 'readwrite', async (tx) => {
+      const store = tx.objectStore('posts');
+      await Promise.all(posts.map((p) => store.put(postRecord(p))));
+    });
+  }
+
+  async removePostView(postId: string): Promise<void> {
+    await this.run(['posts', 'postItems'], 'readwrite', async (tx) => {
+      await tx.objectStore('posts').delete(postId);
+      const byPost = tx.objectStore('postItems').index('byPost');
+      let cursor = await byPost.openCursor(prefixRange(postId));
+      while (cursor) {
+        await cursor.delete();
+        cursor = await cursor.continue();
+      }
+    });
+  }
+
+  async getPostView(postId: string): Promise<PostView | undefined> {
+    return this.run(['posts'], 'readonly', (tx) => tx.objectStore('posts').get(postId));
+  }
+
+  async timelinePage(request: PageRequest): Promise<Page<PostView>> {
+    checkPage(request);
+    const { before } = request;
+    const range = before ? IDBKeyRange.upperBound([before.createdAt, before.id], true) : null;
+    return this.postsPage('byTime', range, request.limit);
+  }
+
+  async authorPostsPage(author: PersonId, request: PageRequest): Promise<Page<PostView>> {
+    checkPage(request);
+    const { before } = request;
+    const range = before
+      ? IDBKeyRange.bound([author], [author, before.createdAt, before.id], false, true)
+      : prefixRange(author);
+    return this.postsPage('byAuthor', range, request.limit);
+  }
+
+  async putPostItems(items: readonly PostItemView[]): Promise<void> {
+    checkPostItems(items);
+    if (items.length === 0) return;
+    await this.run(['postItems'], 'readwrite', async (tx) => {
+      const store = tx.objectStore('postItems');
+      await Promise.all(items.map((i) => store.put(itemRecord(i))));
+    });
+  }
+
+  async removePostItem(itemId: string): Promise<void> {
+    await this.run(['postItems'], 'readwrite', (tx) => tx.objectStore('postItems').delete(itemId));
+  }
+
+  async itemsByPost(postId: string): Promise<PostItemView[]> {
+    return this.run(['postItems'], 'readonly', (tx) =>
+      tx.objectStore('postItems').index('byPost').getAll(prefixRange(postId)),
+    );
+  }
+
+  async putNotification(n: NotificationView): Promise<void> {
+    checkNotification(n);
+    const record: NotificationRecord = {
+      id: n.id,
+      kind: n.kind,
+      createdAt: n.createdAt,
+      unread: n.read ? 0 : 1,
+      summary: n.summary,
+    };
+    await this.run(['notifications'], 'readwrite', (tx) =>
+      tx.objectStore('notifications').put(record),
+    );
+  }
+
+  async notificationsPage(request: PageRequest): Promise<Page<NotificationView>> {
+    checkPage(request);
+    const { before } = request;
+    const range = before ? IDBKeyRange.upperBound([before.createdAt, before.id], true) : null;
+    const rows = await this.run(['notifications'], 'readonly', async (tx) => {
+      const out: NotificationView[] = [];
+      const index = tx.objectStore('notifications').index('byTime');
+      let cursor = await index.openCursor(range, 'prev');
+      while (cursor && out.length <= request.limit) {
+        out.push(notificationView(cursor.value));
+        if (out.length <= request.limit) cursor = await cursor.continue();
+      }
+      return out;
+    });
+    return pageOf(rows, request.limit, (n) => ({ createdAt: n.createdAt, id: n.id }));
+  }
+
+  async unreadCount(): Promise<number> {
+    return this.run(['notifications'], 'readonly', (tx) =>
+      tx.objectStore('notifications').index('byUnread').count(1),
+    );
+  }
+
+  async markRead(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.run(['notifications'], 'readwrite', async (tx) => {
+      const store = tx.objectStore('notifications');
+      const records = await Promise.all(ids.map((id) => store.get(id)));
+      await Promise.all(
+        records.flatMap((r) => (r && r.unread === 1 ? [store.put({ ...r, unread: 0 })] : [])),
+      );
+    });
+  }
+
+  async getSetting(key: string): Promise<unknown> {
+    return this.run(['settings'], 'readonly', (tx) => tx.objectStore('settings').get(key));
+  }
+
+  async setSetting(key: string, value: unknown): Promise<void> {
+    checkId(key, 'setting key');
+    await this.run(['settings'], 'readwrite', async (tx) => {
+      if (value === undefined) await tx.objectStore('settings').delete(key);
+      else await tx.objectStore('settings').put(value, key);
+    });
+  }
+
+  async usage(): Promise<StorageUsage> {
+    return this.run(['logs', 'meta'], 'readonly', async (tx) => {
+      const [logs, blobBytes] = await Promise.all([
+        tx.objectStore('logs').getAll(),
+        tx.objectStore('meta').get(BLOB_BYTES),
+      ]);
+      const byAuthor = new Map<PersonId, number>();
+      for (const log of logs) {
+        byAuthor.set(log.author, (byAuthor.get(log.author) ?? 0) + log.bytes);
+      }
+      return { byAuthor, blobBytes: blobBytes ?? 0 };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.markClosed();
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private async postsPage(
+    indexName: 'byTime' | 'byAuthor',
+    range: IDBKeyRange | null,
+    limit: number,
+  ): Promise<Page<PostView>> {
+    const rows = await this.run(['posts'], 'readonly', async (tx) => {
+      const out: PostView[] = [];
+      // One row past the page tells whether an older page exists; the cursor stops there.
+      let cursor = await tx.objectStore('posts').index(indexName).openCursor(range, 'prev');
+      while (cursor && out.length <= limit) {
+        out.push(cursor.value);
+        if (out.length <= limit) cursor = await cursor.continue();
+      }
+      return out;
+    });
+    return pageOf(rows, limit, (p) => ({ createdAt: p.createdAt, id: p.postId }));
+  }
+
+  /**
+   * Runs `body` in one transaction and settles only when the transaction has: a write
+   * resolves once committed. If the body throws, the transaction is aborted before the
+   * requests it made can commit.
+   */
+  private async run<S extends Stores, M extends 'readonly' | 'readwrite', T>(
+    stores: S,
+    mode: M,
+    body: (tx: Tx<S, M>) => Promise<T>,
+  ): Promise<T> {
+    if (this.closed) throw new StoreClosedError();
+    const tx = this.db.transaction(stores, mode);
+    // Subscribed at once: idb rejects `done` on abort, and nobody may leave that unheard.
+    const outcome = tx.done.then(
+      () => ({ ok: true as const }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    let result: T;
+    try {
+      result = await body(tx);
+    } catch (err) {
+      abortUnlessFinished(tx as unknown as IDBPTransaction<KithDb, Stores, IDBTransactionMode>);
+      await outcome;
+      throw storeErrorFrom(err);
+    }
+    const settled = await outcome;
+    if (!settled.ok) throw storeErrorFrom(settled.error);
+    return result;
+  }
+}

@@ -1,0 +1,435 @@
+/**
+ * The behaviour every `StorageAdapter` must show. Each implementation's test file calls
+ * `runStorageAdapterSuite` with a factory that returns a fresh, empty adapter.
+ */
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EntryConflictError, StoreClosedError, StoreInputError } from './errors.ts';
+import type { PostItemView, PostView, StorageAdapter } from './storage-adapter.ts';
+import {
+  ALICE,
+  BOB,
+  LAPTOP,
+  PHONE,
+  newestFirst,
+  testEntries,
+  testEntry,
+  testPost,
+} from './store-test-helpers.ts';
+
+/** An inclusive seq range, as the store reports them. */
+const r = (start: number, end: number) => ({ start, end });
+
+/** The ranges of a set of seqs, computed the obvious way (the oracle of the property test). */
+function rangesOf(seqs: Set<number>): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const seq of [...seqs].sort((a, b) => a - b)) {
+    const last = out.at(-1);
+    if (last && last.end + 1 === seq) last.end = seq;
+    else out.push(r(seq, seq));
+  }
+  return out;
+}
+
+/** Makes a fresh, empty adapter. */
+export type MakeAdapter = () => Promise<StorageAdapter>;
+
+async function readAllPages(
+  read: (before: { createdAt: number; id: string } | undefined) => Promise<{
+    items: readonly PostView[];
+    next: { createdAt: number; id: string } | null;
+  }>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let before: { createdAt: number; id: string } | undefined;
+  for (;;) {
+    const page = await read(before);
+    ids.push(...page.items.map((p) => p.postId));
+    if (!page.next) return ids;
+    before = page.next;
+  }
+}
+
+/** Registers the shared storage tests under `describe(name)`. */
+export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): void {
+  describe(`StorageAdapter: ${name}`, () => {
+    let store: StorageAdapter;
+    beforeEach(async () => {
+      store = await makeAdapter();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('entries', () => {
+      it('gives back an entry as it was stored, and nothing where nothing was stored', async () => {
+        const e = testEntry(ALICE, PHONE, 1);
+        await store.putEntries([e]);
+        expect(await store.getEntry(ALICE, PHONE, 1)).toEqual(e);
+        expect(await store.getEntry(ALICE, PHONE, 2)).toBeUndefined();
+        expect(await store.getEntry(ALICE, LAPTOP, 1)).toBeUndefined();
+        expect(await store.hashAt(ALICE, PHONE, 1)).toEqual(e.hash);
+        expect(await store.hashAt(BOB, PHONE, 1)).toBeUndefined();
+      });
+
+      it('keeps its own copy of the bytes', async () => {
+        const e = testEntry(ALICE, PHONE, 1);
+        const original = e.bytes.slice();
+        await store.putEntries([e]);
+        e.bytes[0] = 0xff;
+        const read = await store.getEntry(ALICE, PHONE, 1);
+        expect(read?.bytes).toEqual(original);
+        read!.bytes[1] = 0xff;
+        expect((await store.getEntry(ALICE, PHONE, 1))?.bytes).toEqual(original);
+      });
+
+      it('summarises a log as seq ranges that grow as gaps fill (recent first)', async () => {
+        await store.putEntries(testEntries(ALICE, PHONE, 90, 100));
+        expect(await store.heldRanges(ALICE, PHONE)).toEqual([r(90, 100)]);
+        await store.putEntries(testEntries(ALICE, PHONE, 40, 50));
+        expect(await store.heldRanges(ALICE, PHONE)).toEqual([r(40, 50), r(90, 100)]);
+        await store.putEntries(testEntries(ALICE, PHONE, 51, 89));
+        expect(await store.heldRanges(ALICE, PHONE)).toEqual([r(40, 100)]);
+        expect(await store.heldRanges(ALICE, LAPTOP)).toEqual([]);
+      });
+
+      it('lists every log with its counts and bytes', async () => {
+        const phone = testEntries(ALICE, PHONE, 1, 5);
+        const laptop = testEntries(ALICE, LAPTOP, 3, 4);
+        const bob = testEntries(BOB, PHONE, 1, 1);
+        await store.putEntries([...phone, ...laptop, ...bob]);
+        const sum = (es: typeof phone) => es.reduce((n, e) => n + e.bytes.length, 0);
+        const logs = await store.listLogs();
+        const byKey = new Map(logs.map((l) => [`${l.author}/${l.device}`, l]));
+        expect(logs).toHaveLength(3);
+        expect(byKey.get('alice/phone')).toEqual({
+          author: ALICE,
+          device: PHONE,
+          ranges: [r(1, 5)],
+          entries: 5,
+          bytes: sum(phone),
+        });
+        expect(byKey.get('alice/laptop')?.ranges).toEqual([r(3, 4)]);
+        expect(byKey.get('bob/phone')?.bytes).toBe(sum(bob));
+        const usage = await store.usage();
+        expect(usage.byAuthor.get(ALICE)).toBe(sum(phone) + sum(laptop));
+        expect(usage.byAuthor.get(BOB)).toBe(sum(bob));
+      });
+
+      it('stores an identical entry twice as once', async () => {
+        await store.putEntries(testEntries(ALICE, PHONE, 1, 3));
+        const before = await store.listLogs();
+        await store.putEntries([...testEntries(ALICE, PHONE, 2, 3), testEntry(ALICE, PHONE, 2)]);
+        expect(await store.listLogs()).toEqual(before);
+      });
+
+      it('refuses a whole batch when one entry collides with a held one (a fork)', async () => {
+        await store.putEntries(testEntries(ALICE, PHONE, 1, 3));
+        const before = await store.listLogs();
+        const batch = [
+          testEntry(BOB, PHONE, 1),
+          testEntry(ALICE, PHONE, 4),
+          testEntry(ALICE, PHONE, 2, 1),
+        ];
+        await expect(store.putEntries(batch)).rejects.toBeInstanceOf(EntryConflictError);
+        expect(await store.listLogs()).toEqual(before);
+        expect(await store.getEntry(ALICE, PHONE, 4)).toBeUndefined();
+        expect(await store.getEntry(BOB, PHONE, 1)).toBeUndefined();
+        expect(await store.getEntry(ALICE, PHONE, 2)).toEqual(testEntry(ALICE, PHONE, 2));
+      });
+
+      it('refuses a batch that holds two different entries at one position', async () => {
+        const batch = [testEntry(ALICE, PHONE, 1), testEntry(ALICE, PHONE, 1, 1)];
+        await expect(store.putEntries(batch)).rejects.toBeInstanceOf(EntryConflictError);
+        expect(await store.listLogs()).toEqual([]);
+      });
+
+      it('refuses malformed entries with StoreInputError', async () => {
+        const good = testEntry(ALICE, PHONE, 1);
+        const bad = [
+          { ...good, seq: 0 },
+          { ...good, seq: 1.5 },
+          { ...good, hash: good.hash.slice(1) },
+          { ...good, hash: new Uint8Array(32) },
+          { ...good, prev: good.hash },
+          { ...testEntry(ALICE, PHONE, 3), prev: undefined },
+          { ...good, docId: '' },
+          { ...good, author: '' },
+        ];
+        for (const e of bad) {
+          await expect(
+            store.putEntries([testEntry(ALICE, PHONE, 2), e as never]),
+          ).rejects.toBeInstanceOf(StoreInputError);
+        }
+        expect(await store.listLogs()).toEqual([]);
+        await expect(store.getEntry(ALICE, PHONE, 0)).rejects.toBeInstanceOf(StoreInputError);
+      });
+
+      it('reads a seq range ascending and the latest entries newest first, across gaps', async () => {
+        await store.putEntries([
+          ...testEntries(ALICE, PHONE, 1, 3),
+          ...testEntries(ALICE, PHONE, 7, 9),
+        ]);
+        await store.putEntries(testEntries(ALICE, LAPTOP, 1, 20));
+        const seqs = (es: { seq: number }[]) => es.map((e) => e.seq);
+        expect(seqs(await store.getEntries(ALICE, PHONE, 2, 8))).toEqual([2, 3, 7, 8]);
+        expect(seqs(await store.getEntries(ALICE, PHONE, 4, 6))).toEqual([]);
+        expect(seqs(await store.getLatestEntries(ALICE, PHONE, 4))).toEqual([9, 8, 7, 3]);
+        expect(seqs(await store.getLatestEntries(ALICE, PHONE, 100))).toEqual([9, 8, 7, 3, 2, 1]);
+        expect(await store.getLatestEntries(BOB, PHONE, 5)).toEqual([]);
+        expect(await store.getEntries(ALICE, PHONE, 8, 8)).toEqual([testEntry(ALICE, PHONE, 8)]);
+      });
+
+      it('prunes the old part of a log, or all of it', async () => {
+        await store.putEntries([
+          ...testEntries(ALICE, PHONE, 1, 10),
+          ...testEntries(ALICE, PHONE, 15, 20),
+        ]);
+        await store.putEntries(testEntries(ALICE, LAPTOP, 1, 2));
+        await store.pruneLog(ALICE, PHONE, 8);
+        expect(await store.heldRanges(ALICE, PHONE)).toEqual([r(8, 10), r(15, 20)]);
+        expect(await store.getEntry(ALICE, PHONE, 7)).toBeUndefined();
+        const kept = [...testEntries(ALICE, PHONE, 8, 10), ...testEntries(ALICE, PHONE, 15, 20)];
+        const phone = (await store.listLogs()).find((l) => l.device === PHONE);
+        expect(phone?.entries).toBe(kept.length);
+        expect(phone?.bytes).toBe(kept.reduce((n, e) => n + e.bytes.length, 0));
+
+        await store.pruneLog(ALICE, PHONE, Number.POSITIVE_INFINITY);
+        expect(await store.heldRanges(ALICE, PHONE)).toEqual([]);
+        expect(await store.getLatestEntries(ALICE, PHONE, 10)).toEqual([]);
+        expect((await store.listLogs()).map((l) => l.device)).toEqual([LAPTOP]);
+        await store.pruneLog(BOB, PHONE, 5);
+      });
+
+      it('keeps heldRanges equal to the ranges of every seq ever stored', async () => {
+        const batches = fc.array(
+          fc.uniqueArray(fc.integer({ min: 1, max: 120 }), { maxLength: 30 }),
+          {
+            maxLength: 8,
+          },
+        );
+        await fc.assert(
+          fc.asyncProperty(batches, async (seqSets) => {
+            const s = await makeAdapter();
+            try {
+              const all = new Set<number>();
+              for (const seqs of seqSets) {
+                await s.putEntries(seqs.map((seq) => testEntry(ALICE, PHONE, seq)));
+                seqs.forEach((seq) => all.add(seq));
+                expect(await s.heldRanges(ALICE, PHONE)).toEqual(rangesOf(all));
+              }
+              const count = (await s.listLogs())[0]?.entries ?? 0;
+              expect(count).toBe(all.size);
+            } finally {
+              await s.close();
+            }
+          }),
+          { numRuns: 40 },
+        );
+      });
+    });
+
+    describe('forks', () => {
+      it('keeps one piece of evidence per position', async () => {
+        const a = testEntry(ALICE, PHONE, 5);
+        const b = testEntry(ALICE, PHONE, 5, 1);
+        await store.putForkEvidence(a, b);
+        await store.putForkEvidence(a, testEntry(ALICE, PHONE, 5, 2));
+        expect(await store.listForks()).toEqual([{ first: a, second: b }]);
+        expect(await store.getEntry(ALICE, PHONE, 5)).toBeUndefined();
+      });
+
+      it('refuses evidence that is no fork', async () => {
+        const a = testEntry(ALICE, PHONE, 5);
+        await expect(store.putForkEvidence(a, a)).rejects.toBeInstanceOf(StoreInputError);
+        await expect(store.putForkEvidence(a, testEntry(ALICE, PHONE, 6))).rejects.toBeInstanceOf(
+          StoreInputError,
+        );
+        expect(await store.listForks()).toEqual([]);
+      });
+    });
+
+    describe('blobs', () => {
+      it('stores content-addressed blobs once', async () => {
+        const bytes = new Uint8Array(3000).map((_, i) => i % 251);
+        await store.putBlob('h1', bytes);
+        await store.putBlob('h1', bytes);
+        await store.putBlob('h2', new Uint8Array(10));
+        expect(await store.getBlob('h1')).toEqual(bytes);
+        expect(await store.hasBlob('h1')).toBe(true);
+        expect(await store.blobSize('h1')).toBe(3000);
+        expect(await store.hasBlob('nope')).toBe(false);
+        expect(await store.getBlob('nope')).toBeUndefined();
+        expect(await store.blobSize('nope')).toBeUndefined();
+        expect((await store.usage()).blobBytes).toBe(3010);
+        await expect(store.putBlob('', bytes)).rejects.toBeInstanceOf(StoreInputError);
+      });
+    });
+
+    describe('timeline views', () => {
+      it('pages newest first with equal times, none duplicated or skipped', async () => {
+        const posts: PostView[] = [];
+        // Five posts share each timestamp, and ids are inserted out of order.
+        for (let i = 0; i < 53; i++) {
+          posts.push(testPost(`p${(i * 37) % 53}`, i % 2 ? ALICE : BOB, 1000 + Math.floor(i / 5)));
+        }
+        await store.putPostViews(posts);
+        const expected = posts
+          .map((p) => ({ createdAt: p.createdAt, id: p.postId }))
+          .sort(newestFirst)
+          .map((k) => k.id);
+        const ids = await readAllPages((before) =>
+          store.timelinePage(before ? { before, limit: 7 } : { limit: 7 }),
+        );
+        expect(ids).toEqual(expected);
+        const first = await store.timelinePage({ limit: 53 });
+        expect(first.items).toHaveLength(53);
+        expect(first.next).toBeNull();
+        expect(first.items[0]).toEqual(posts.find((p) => p.postId === expected[0]));
+      });
+
+      it('moves an edited post instead of duplicating it, and lists posts by author', async () => {
+        await store.putPostViews([
+          testPost('a1', ALICE, 10),
+          testPost('b1', BOB, 20),
+          testPost('a2', ALICE, 30),
+        ]);
+        await store.putPostViews([testPost('a1', ALICE, 40)]);
+        const page = await store.timelinePage({ limit: 10 });
+        expect(page.items.map((p) => p.postId)).toEqual(['a1', 'a2', 'b1']);
+        const alice = await readAllPages((before) =>
+          store.authorPostsPage(ALICE, before ? { before, limit: 1 } : { limit: 1 }),
+        );
+        expect(alice).toEqual(['a1', 'a2']);
+        expect((await store.authorPostsPage(BOB, { limit: 5 })).items.map((p) => p.postId)).toEqual(
+          ['b1'],
+        );
+        expect(await store.getPostView('a1')).toEqual(testPost('a1', ALICE, 40));
+      });
+
+      it('refuses bad page requests', async () => {
+        await expect(store.timelinePage({ limit: 0 })).rejects.toBeInstanceOf(StoreInputError);
+        await expect(store.timelinePage({ limit: 100_000 })).rejects.toBeInstanceOf(
+          StoreInputError,
+        );
+        await expect(
+          store.timelinePage({ limit: 5, before: { createdAt: Number.NaN, id: 'x' } }),
+        ).rejects.toBeInstanceOf(StoreInputError);
+      });
+
+      it('lists comments and reactions by post, oldest first, and removes them with the post', async () => {
+        const item = (
+          itemId: string,
+          postId: string,
+          createdAt: number,
+          kind: PostItemView['kind'],
+        ): PostItemView => ({
+          itemId,
+          postId,
+          kind,
+          author: BOB,
+          createdAt,
+          summary: kind === 'comment' ? { text: itemId } : { emoji: '+1' },
+        });
+        await store.putPostViews([testPost('p1', ALICE, 1), testPost('p2', ALICE, 2)]);
+        await store.putPostItems([
+          item('c3', 'p1', 5, 'comment'),
+          item('c1', 'p1', 5, 'comment'),
+          item('r1', 'p1', 3, 'reaction'),
+          item('c9', 'p2', 1, 'comment'),
+        ]);
+        expect((await store.itemsByPost('p1')).map((i) => i.itemId)).toEqual(['r1', 'c1', 'c3']);
+        expect(await store.itemsByPost('p2')).toEqual([item('c9', 'p2', 1, 'comment')]);
+        await store.removePostItem('c1');
+        expect((await store.itemsByPost('p1')).map((i) => i.itemId)).toEqual(['r1', 'c3']);
+        await store.removePostView('p1');
+        expect(await store.itemsByPost('p1')).toEqual([]);
+        expect(await store.getPostView('p1')).toBeUndefined();
+        expect((await store.timelinePage({ limit: 5 })).items.map((p) => p.postId)).toEqual(['p2']);
+        expect(await store.itemsByPost('p2')).toHaveLength(1);
+      });
+    });
+
+    describe('notifications', () => {
+      it('pages newest first, counts unread and marks them read', async () => {
+        for (let i = 0; i < 12; i++) {
+          await store.putNotification({
+            id: `n${String(i).padStart(2, '0')}`, // padded: ids tie-break as strings
+            kind: 'comment',
+            createdAt: 100 + Math.floor(i / 3),
+            read: i < 2,
+            summary: { from: 'bob' },
+          });
+        }
+        expect(await store.unreadCount()).toBe(10);
+        const first = await store.notificationsPage({ limit: 5 });
+        expect(first.items.map((n) => n.id)).toEqual(['n11', 'n10', 'n09', 'n08', 'n07']);
+        const second = await store.notificationsPage({ limit: 10, before: first.next! });
+        expect(second.items.map((n) => n.id)).toEqual([
+          'n06',
+          'n05',
+          'n04',
+          'n03',
+          'n02',
+          'n01',
+          'n00',
+        ]);
+        expect(second.next).toBeNull();
+        expect(second.items.at(-1)).toEqual({
+          id: 'n00',
+          kind: 'comment',
+          createdAt: 100,
+          read: true,
+          summary: { from: 'bob' },
+        });
+        await store.markRead(['n11', 'n10', 'n00', 'unknown']);
+        expect(await store.unreadCount()).toBe(8);
+        expect((await store.notificationsPage({ limit: 1 })).items[0]?.read).toBe(true);
+        await store.putNotification({
+          id: 'n11',
+          kind: 'comment',
+          createdAt: 1,
+          read: false,
+          summary: null,
+        });
+        expect(await store.unreadCount()).toBe(9);
+        expect((await store.notificationsPage({ limit: 1 })).items[0]?.id).toBe('n10');
+      });
+    });
+
+    describe('settings', () => {
+      it('keeps structured values and deletes on undefined', async () => {
+        expect(await store.getSetting('theme')).toBeUndefined();
+        await store.setSetting('theme', { mode: 'dark', sizes: [1, 2] });
+        expect(await store.getSetting('theme')).toEqual({ mode: 'dark', sizes: [1, 2] });
+        await store.setSetting('theme', undefined);
+        expect(await store.getSetting('theme')).toBeUndefined();
+      });
+
+      it('keeps a non-extractable CryptoKey usable', async () => {
+        const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, [
+          'sign',
+          'verify',
+        ])) as CryptoKeyPair;
+        await store.setSetting('identity', { privateKey: pair.privateKey });
+        const read = (await store.getSetting('identity')) as { privateKey: CryptoKey };
+        expect(read.privateKey).toBeInstanceOf(CryptoKey);
+        expect(read.privateKey.extractable).toBe(false);
+        const message = new TextEncoder().encode('hello');
+        const signature = await crypto.subtle.sign({ name: 'Ed25519' }, read.privateKey, message);
+        expect(
+          await crypto.subtle.verify({ name: 'Ed25519' }, pair.publicKey, signature, message),
+        ).toBe(true);
+      });
+    });
+
+    it('rejects every call after close with StoreClosedError', async () => {
+      await store.close();
+      await expect(store.getEntry(ALICE, PHONE, 1)).rejects.toBeInstanceOf(StoreClosedError);
+      await expect(store.putEntries([testEntry(ALICE, PHONE, 1)])).rejects.toBeInstanceOf(
+        StoreClosedError,
+      );
+      await expect(store.timelinePage({ limit: 1 })).rejects.toBeInstanceOf(StoreClosedError);
+    });
+  });
+}

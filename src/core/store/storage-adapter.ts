@@ -1,0 +1,229 @@
+/**
+ * The storage interface of the core: verified log entries with a per-log summary of the seq
+ * ranges held, fork evidence, content-addressed blobs, materialized views (home timeline,
+ * per-author posts, comments and reactions by post, notifications) and small settings.
+ *
+ * The store trusts its callers: it holds only what the feed layer has verified and never
+ * checks a signature or a chain. Every method is async and every write is one transaction:
+ * it is kept whole or not at all. Implementations: `MemoryStorageAdapter` (tests, the in-memory
+ * network) and `IdbStorageAdapter` (the browser); a filesystem one for the home peer will follow.
+ * `storage-adapter-suite.ts` is the behaviour every implementation must show.
+ */
+import type { SeqRange } from '../feed/seq-ranges.ts';
+import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
+
+/**
+ * One verified, signed entry of an (author, device) log, with the fields the store indexes.
+ * The feed layer's `VerifiedEntry` has all of them, so it can be passed as it is (the store
+ * keeps only these fields).
+ */
+export interface StoredEntry {
+  /** The person whose log it is. */
+  readonly author: PersonId;
+  /** The device that wrote it; each (author, device) pair is one append-only log. */
+  readonly device: DeviceId;
+  /** Position in the log, from 1. */
+  readonly seq: number;
+  /** SHA-256 of `bytes`: the entry's identity. */
+  readonly hash: EntryHash;
+  /** Hash of entry `seq - 1`; undefined exactly when seq is 1. */
+  readonly prev: EntryHash | undefined;
+  /** The doc the entry's payload belongs to. */
+  readonly docId: DocId;
+  /** Author's claimed time of writing, milliseconds since the epoch. */
+  readonly timestamp: number;
+  /** The whole encoded, signed entry: what is relayed to other peers byte for byte. */
+  readonly bytes: Uint8Array;
+}
+
+/** What is held of one log, kept as a small record beside the entries and updated with them. */
+export interface LogSummary {
+  /** The log's author. */
+  readonly author: PersonId;
+  /** The log's device. */
+  readonly device: DeviceId;
+  /** Seqs held, sorted and disjoint. */
+  readonly ranges: readonly SeqRange[];
+  /** Number of entries held. */
+  readonly entries: number;
+  /** Sum of the held entries' encoded sizes (approximate disk use). */
+  readonly bytes: number;
+}
+
+/** Two entries at the same (author, device, seq) with different hashes: proof of a fork. */
+export interface StoredFork {
+  /** The first entry seen at that position. */
+  readonly first: StoredEntry;
+  /** A different entry claiming the same position. */
+  readonly second: StoredEntry;
+}
+
+/** A small JSON value: what views carry so that a list can be drawn without opening any doc. */
+export type JsonValue =
+  null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A post on the home timeline (and on its author's profile), written by the docs layer. */
+export interface PostView {
+  /** The post's id (its doc id). */
+  readonly postId: string;
+  /** The post's author. */
+  readonly author: PersonId;
+  /** When the post was written (ms since the epoch): the timeline's sort key. */
+  readonly createdAt: number;
+  /** Whatever a timeline row shows (excerpt, photo count, comment count ...), kept small. */
+  readonly summary: JsonValue;
+}
+
+/** A comment on or a reaction to a post. */
+export interface PostItemView {
+  /** The item's own id. */
+  readonly itemId: string;
+  /** The post it belongs to. */
+  readonly postId: string;
+  /** What it is. */
+  readonly kind: 'comment' | 'reaction';
+  /** Who wrote it. */
+  readonly author: PersonId;
+  /** When it was written (ms since the epoch). */
+  readonly createdAt: number;
+  /** What the thread shows of it (text, emoji ...). */
+  readonly summary: JsonValue;
+}
+
+/** Something to tell the person (a new comment, a friend request accepted ...). */
+export interface NotificationView {
+  /** Unique id; writing the same id again replaces the notification. */
+  readonly id: string;
+  /** A short tag the UI chooses a text by, e.g. `comment`. */
+  readonly kind: string;
+  /** When it happened (ms since the epoch). */
+  readonly createdAt: number;
+  /** Whether the person has seen it. */
+  readonly read: boolean;
+  /** What the UI needs to render it. */
+  readonly summary: JsonValue;
+}
+
+/** Position in a newest-first list: items strictly older than it come next. */
+export interface PageCursor {
+  /** `createdAt` of the last item already shown. */
+  readonly createdAt: number;
+  /** Its id (post id or notification id): breaks ties between equal times. */
+  readonly id: string;
+}
+
+/** Which page of a newest-first list to read. */
+export interface PageRequest {
+  /** Start after this position; omitted for the first page. */
+  readonly before?: PageCursor;
+  /** Items per page, 1 to `MAX_PAGE_SIZE`. */
+  readonly limit: number;
+}
+
+/** One page of a newest-first list. */
+export interface Page<T> {
+  /** Newest first; ties in `createdAt` by id, descending. */
+  readonly items: readonly T[];
+  /** Where the next page starts, or null when nothing older is left. */
+  readonly next: PageCursor | null;
+}
+
+/** Disk use by author (from the log summaries, not a scan) plus blobs. */
+export interface StorageUsage {
+  /** Entry bytes held per author, all devices together. */
+  readonly byAuthor: ReadonlyMap<PersonId, number>;
+  /** Bytes of all blobs. */
+  readonly blobBytes: number;
+}
+
+/** Largest page a view read returns. */
+export const MAX_PAGE_SIZE = 500;
+
+/** The storage of one person's Kith on one device. */
+export interface StorageAdapter {
+  /**
+   * Stores verified entries in one transaction, with each log's summary. An entry already held
+   * with the same hash is skipped; one held with another hash fails the whole batch with
+   * `EntryConflictError` (forks are evidence, never stored as entries).
+   */
+  putEntries(entries: readonly StoredEntry[]): Promise<void>;
+  /** The entry at (author, device, seq), if held. */
+  getEntry(author: PersonId, device: DeviceId, seq: number): Promise<StoredEntry | undefined>;
+  /** The held entries with `fromSeq <= seq <= toSeq`, ascending. */
+  getEntries(
+    author: PersonId,
+    device: DeviceId,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<StoredEntry[]>;
+  /** Up to `limit` held entries of a log, newest first (recent-first sync). */
+  getLatestEntries(author: PersonId, device: DeviceId, limit: number): Promise<StoredEntry[]>;
+  /** The hash of the entry at (author, device, seq), if held (chain checks). */
+  hashAt(author: PersonId, device: DeviceId, seq: number): Promise<EntryHash | undefined>;
+  /** The seq ranges held of a log (empty if none), from its summary record. */
+  heldRanges(author: PersonId, device: DeviceId): Promise<SeqRange[]>;
+  /** Every log held, with its summary. */
+  listLogs(): Promise<LogSummary[]>;
+  /**
+   * Drops the entries of a log with `seq < keepFromSeq` (quota eviction of a friend-of-friend's
+   * old window); `Infinity` drops the whole log and its summary.
+   */
+  pruneLog(author: PersonId, device: DeviceId, keepFromSeq: number): Promise<void>;
+
+  /** Keeps proof of a fork; one piece of evidence per position is enough, later ones are ignored. */
+  putForkEvidence(first: StoredEntry, second: StoredEntry): Promise<void>;
+  /** All fork evidence held. */
+  listForks(): Promise<StoredFork[]>;
+
+  /**
+   * Stores a blob under its content hash (the caller computed it; the store does not). Writing a
+   * hash already held changes nothing.
+   */
+  putBlob(hash: string, bytes: Uint8Array): Promise<void>;
+  /** The blob's bytes, if held. */
+  getBlob(hash: string): Promise<Uint8Array | undefined>;
+  /** Whether the blob is held. */
+  hasBlob(hash: string): Promise<boolean>;
+  /** The blob's size in bytes, if held (without reading it). */
+  blobSize(hash: string): Promise<number | undefined>;
+
+  /** Adds or replaces (same `postId`) posts on the timeline, in one transaction. */
+  putPostViews(posts: readonly PostView[]): Promise<void>;
+  /** Removes a post from the views, with its comments and reactions. */
+  removePostView(postId: string): Promise<void>;
+  /** The post, if in the views. */
+  getPostView(postId: string): Promise<PostView | undefined>;
+  /** A page of the home timeline, newest first, read through an index. */
+  timelinePage(request: PageRequest): Promise<Page<PostView>>;
+  /** A page of one author's posts, newest first (a profile page). */
+  authorPostsPage(author: PersonId, request: PageRequest): Promise<Page<PostView>>;
+  /** Adds or replaces (same `itemId`) comments and reactions, in one transaction. */
+  putPostItems(items: readonly PostItemView[]): Promise<void>;
+  /** Removes one comment or reaction. */
+  removePostItem(itemId: string): Promise<void>;
+  /** A post's comments and reactions, oldest first (ties by id, ascending). */
+  itemsByPost(postId: string): Promise<PostItemView[]>;
+
+  /** Adds or replaces (same `id`) a notification. */
+  putNotification(notification: NotificationView): Promise<void>;
+  /** A page of notifications, newest first. */
+  notificationsPage(request: PageRequest): Promise<Page<NotificationView>>;
+  /** How many notifications are unread, counted through an index. */
+  unreadCount(): Promise<number>;
+  /** Marks these notifications read (unknown ids are ignored). */
+  markRead(ids: readonly string[]): Promise<void>;
+
+  /**
+   * A setting, or undefined. Values are structured-cloneable and may be `CryptoKey`s, which
+   * IndexedDB keeps without exposing their secret; the memory store keeps the value itself.
+   */
+  getSetting(key: string): Promise<unknown>;
+  /** Writes a setting; `undefined` deletes it. */
+  setSetting(key: string, value: unknown): Promise<void>;
+
+  /** Disk use per author and for blobs, from summary records (no scan of entries). */
+  usage(): Promise<StorageUsage>;
+
+  /** Releases the database; later calls reject with `StoreClosedError`. */
+  close(): Promise<void>;
+}

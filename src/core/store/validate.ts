@@ -1,0 +1,160 @@
+/**
+ * Checks shared by every adapter: arguments from callers (a bad one is a bug in our own code
+ * and throws `StoreInputError` before anything is written) and records read back from disk
+ * (a bad one throws `StoreCorruptError` instead of flowing on into sync or the UI).
+ */
+import { IdParseError, parseEntryHash } from '../ids.ts';
+import { StoreCorruptError, StoreInputError } from './errors.ts';
+import {
+  MAX_PAGE_SIZE,
+  type NotificationView,
+  type PageRequest,
+  type PostItemView,
+  type PostView,
+  type StoredEntry,
+} from './storage-adapter.ts';
+
+function isHash(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    parseEntryHash(value);
+    return true;
+  } catch (err) {
+    if (err instanceof IdParseError) return false;
+    throw err;
+  }
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/** Whether `seq` can be a position in a log. */
+export function isSeq(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 1;
+}
+
+/** Whether a value has the shape of a stored entry (the store does not re-verify content). */
+export function isStoredEntry(value: unknown): value is StoredEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Record<string, unknown>;
+  return (
+    isId(e.author) &&
+    isId(e.device) &&
+    isSeq(e.seq) &&
+    isHash(e.hash) &&
+    (e.seq === 1 ? e.prev === undefined : isHash(e.prev)) &&
+    isId(e.docId) &&
+    Number.isFinite(e.timestamp) &&
+    e.bytes instanceof Uint8Array
+  );
+}
+
+/** Throws `StoreInputError` unless every entry has the shape of a stored entry. */
+export function checkEntries(entries: readonly StoredEntry[]): void {
+  for (const e of entries) {
+    if (!isStoredEntry(e)) throw new StoreInputError('not a well-formed StoredEntry');
+  }
+}
+
+/** Throws `StoreInputError` unless `seq` is a valid seq. */
+export function checkSeq(seq: number): void {
+  if (!isSeq(seq)) throw new StoreInputError(`not a seq: ${seq}`);
+}
+
+/** Throws `StoreInputError` unless `n` is a positive safe integer (a limit). */
+export function checkLimit(n: number, max: number = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new StoreInputError(`limit must be an integer from 1 to ${max}, got ${n}`);
+  }
+}
+
+/** Throws `StoreInputError` unless `keepFromSeq` is a seq or `Infinity`. */
+export function checkKeepFrom(keepFromSeq: number): void {
+  if (keepFromSeq !== Number.POSITIVE_INFINITY) checkSeq(keepFromSeq);
+}
+
+/** Throws `StoreInputError` unless `id` is a non-empty string (blob hashes, view ids, keys). */
+export function checkId(id: string, what: string): void {
+  if (!isId(id)) throw new StoreInputError(`${what} must be a non-empty string`);
+}
+
+/** Throws `StoreInputError` unless the page request is well formed. */
+export function checkPage(request: PageRequest): void {
+  checkLimit(request.limit, MAX_PAGE_SIZE);
+  if (request.before !== undefined) {
+    if (!Number.isFinite(request.before.createdAt)) {
+      throw new StoreInputError('page cursor needs a finite createdAt');
+    }
+    checkId(request.before.id, 'page cursor id');
+  }
+}
+
+/** Throws `StoreInputError` unless both entries claim one position with different hashes. */
+export function checkFork(first: StoredEntry, second: StoredEntry): void {
+  checkEntries([first, second]);
+  if (
+    first.author !== second.author ||
+    first.device !== second.device ||
+    first.seq !== second.seq
+  ) {
+    throw new StoreInputError('fork evidence needs two entries at the same position');
+  }
+  if (first.hash === second.hash) {
+    throw new StoreInputError('fork evidence needs two different entries');
+  }
+}
+
+function checkTime(createdAt: number): void {
+  if (!Number.isFinite(createdAt)) throw new StoreInputError('createdAt must be finite');
+}
+
+/** Throws `StoreInputError` unless every post view is well formed. */
+export function checkPostViews(posts: readonly PostView[]): void {
+  for (const p of posts) {
+    checkId(p.postId, 'postId');
+    checkId(p.author, 'author');
+    checkTime(p.createdAt);
+  }
+}
+
+/** Throws `StoreInputError` unless every comment or reaction is well formed. */
+export function checkPostItems(items: readonly PostItemView[]): void {
+  for (const item of items) {
+    checkId(item.itemId, 'itemId');
+    checkId(item.postId, 'postId');
+    checkId(item.author, 'author');
+    checkTime(item.createdAt);
+    if (item.kind !== 'comment' && item.kind !== 'reaction') {
+      throw new StoreInputError(`unknown post item kind: ${String(item.kind)}`);
+    }
+  }
+}
+
+/** Throws `StoreInputError` unless the notification is well formed. */
+export function checkNotification(n: NotificationView): void {
+  checkId(n.id, 'notification id');
+  checkId(n.kind, 'notification kind');
+  checkTime(n.createdAt);
+  if (typeof n.read !== 'boolean') throw new StoreInputError('notification read must be a boolean');
+}
+
+/** A copy of an entry holding exactly its fields (a `VerifiedEntry` has more), with fresh bytes. */
+export function copyEntry(e: StoredEntry): StoredEntry {
+  return {
+    author: e.author,
+    device: e.device,
+    seq: e.seq,
+    hash: e.hash,
+    prev: e.prev,
+    docId: e.docId,
+    timestamp: e.timestamp,
+    bytes: e.bytes.slice(),
+  };
+}
+
+/** Returns the value if it is a stored entry, else throws `StoreCorruptError`. */
+export function entryFromDisk(value: unknown): StoredEntry {
+  if (!isStoredEntry(value)) throw new StoreCorruptError('an entry record read back is malformed');
+  return value;
+}
