@@ -10,7 +10,6 @@ import {
   EntryDecodeError,
   MAX_ENTRY_BYTES,
   MAX_PAYLOAD_BYTES,
-  decodeEntry,
   type EntryFields,
   type PayloadKind,
 } from './entry-codec.ts';
