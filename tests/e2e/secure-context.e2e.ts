@@ -4,9 +4,11 @@
  * blank page or a stack trace. From 127.0.0.1, a secure context, it starts normally.
  * `kith.test` is mapped to 127.0.0.1 inside Chromium, so no name lookup leaves the machine.
  */
-import { expect, it } from 'vitest';
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setupE2e } from './harness.ts';
+
+/** Bound on waiting for the app to render (vitest's default for `expect.poll` is 1 s). */
+const POLL = { timeout: 15_000 };
 
 describe('the app checks that it runs in a secure context', () => {
   const e2e = setupE2e({
@@ -21,9 +23,9 @@ describe('the app checks that it runs in a secure context', () => {
 
     expect(await visitor.evaluate(() => window.isSecureContext)).toBe(false);
     const heading = page.getByRole('heading', { name: /needs a secure connection/i });
-    await expect.poll(() => heading.isVisible()).toBe(true);
+    await expect.poll(() => heading.isVisible(), POLL).toBe(true);
     const notice = page.getByRole('alert');
-    await expect.poll(() => notice.textContent()).toMatch(/localhost/);
+    await expect.poll(() => notice.textContent(), POLL).toMatch(/localhost/);
     expect(await notice.textContent()).toMatch(/HTTPS/);
     expect(await page.getByRole('heading', { name: /welcome to kith/i }).count()).toBe(0);
   });
@@ -35,7 +37,7 @@ describe('the app checks that it runs in a secure context', () => {
 
     expect(await person.evaluate(() => window.isSecureContext)).toBe(true);
     const welcome = page.getByRole('heading', { name: /welcome to kith/i });
-    await expect.poll(() => welcome.isVisible()).toBe(true);
+    await expect.poll(() => welcome.isVisible(), POLL).toBe(true);
     expect(await page.getByRole('heading', { name: /needs a secure connection/i }).count()).toBe(0);
   });
 });
