@@ -281,6 +281,9 @@ function makePerson(
       try {
         // playwright's typings unbox handles in `arg`; plain serializable values pass unchanged.
         const run = page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg);
+        // When the problem wins, `run` is left behind and rejects once the context closes; that
+        // later rejection says nothing new, and must not surface as an unhandled one.
+        run.catch(() => undefined);
         return await Promise.race([run, problem]);
       } finally {
         stop();
