@@ -148,9 +148,10 @@ describe('runs', () => {
       held,
       verifier,
     );
+    // The fork's seq 4 and 5 chain to seq 3; the held history's seq 6 does not chain to 5.
     expect(broken).toMatchObject({
       kind: 'rejected',
-      index: 1,
+      index: 3,
       error: { reason: 'mis-chained-prev' },
     });
     const tampered = log[3]!.bytes.slice();
