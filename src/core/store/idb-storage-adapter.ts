@@ -95,6 +95,22 @@ function abortUnlessFinished(tx: IDBPTransaction<KithDb, Stores, IDBTransactionM
   }
 }
 
+/**
+ * Issues one request per item and waits for all. If issuing one throws, the requests already
+ * issued still get a handler: the abort that follows rejects them, and nobody may leave that
+ * unheard.
+ */
+function issueAll<T>(items: readonly T[], issue: (item: T) => Promise<unknown>): Promise<unknown> {
+  const pending: Promise<unknown>[] = [];
+  try {
+    for (const item of items) pending.push(issue(item));
+  } catch (err) {
+    void Promise.allSettled(pending);
+    throw err;
+  }
+  return Promise.all(pending);
+}
+
 /** Every key of a compound index that starts with `prefix` (arrays sort after all else). */
 function prefixRange(...prefix: (string | number)[]): IDBKeyRange {
   return IDBKeyRange.bound(prefix, [...prefix, []]);
@@ -194,14 +210,14 @@ export class IdbStorageAdapter implements StorageAdapter {
           return { batch, summary, added };
         }),
       );
-      const writes: Promise<unknown>[] = [];
+      const writes: (() => Promise<unknown>)[] = [];
       for (const { batch, summary, added } of plans) {
         if (added.length === 0) continue;
-        for (const e of added) writes.push(entryStore.put(copyEntry(e)));
+        for (const e of added) writes.push(() => entryStore.put(copyEntry(e)));
         const next = summaryWith(summary, batch.author, batch.device, added);
-        writes.push(logStore.put(next));
+        writes.push(() => logStore.put(next));
       }
-      await Promise.all(writes);
+      await issueAll(writes, (write) => write());
     });
   }
 
@@ -321,10 +337,11 @@ export class IdbStorageAdapter implements StorageAdapter {
       if ((await blobs.count(hash)) > 0) return;
       const meta = tx.objectStore('meta');
       const total = (await meta.get(BLOB_BYTES)) ?? 0;
-      await Promise.all([
-        blobs.put({ hash, size: bytes.length, bytes: bytes.slice() }),
-        meta.put(total + bytes.length, BLOB_BYTES),
-      ]);
+      const writes = [
+        () => blobs.put({ hash, size: bytes.length, bytes: bytes.slice() }),
+        () => meta.put(total + bytes.length, BLOB_BYTES),
+      ];
+      await issueAll(writes, (write) => write());
     });
   }
 
@@ -348,7 +365,7 @@ export class IdbStorageAdapter implements StorageAdapter {
     if (posts.length === 0) return;
     await this.run(['posts'], 'readwrite', async (tx) => {
       const store = tx.objectStore('posts');
-      await Promise.all(posts.map((p) => store.put(postRecord(p))));
+      await issueAll(posts, (p) => store.put(postRecord(p)));
     });
   }
 
@@ -389,7 +406,7 @@ export class IdbStorageAdapter implements StorageAdapter {
     if (items.length === 0) return;
     await this.run(['postItems'], 'readwrite', async (tx) => {
       const store = tx.objectStore('postItems');
-      await Promise.all(items.map((i) => store.put(itemRecord(i))));
+      await issueAll(items, (i) => store.put(itemRecord(i)));
     });
   }
 
@@ -445,9 +462,8 @@ export class IdbStorageAdapter implements StorageAdapter {
     await this.run(['notifications'], 'readwrite', async (tx) => {
       const store = tx.objectStore('notifications');
       const records = await Promise.all(ids.map((id) => store.get(id)));
-      await Promise.all(
-        records.flatMap((r) => (r && r.unread === 1 ? [store.put({ ...r, unread: 0 })] : [])),
-      );
+      const unread = records.filter((r): r is NotificationRecord => r?.unread === 1);
+      await issueAll(unread, (r) => store.put({ ...r, unread: 0 }));
     });
   }
 
@@ -527,8 +543,14 @@ export class IdbStorageAdapter implements StorageAdapter {
       result = await body(tx);
     } catch (err) {
       abortUnlessFinished(tx as unknown as IDBPTransaction<KithDb, Stores, IDBTransactionMode>);
-      await outcome;
-      throw storeErrorFrom(err);
+      const settled = await outcome;
+      // When the transaction itself failed, its error is the cause and the body's is only an
+      // echo (requests then fail with AbortError, new ones with TransactionInactiveError).
+      // A full disk is reported that way, at commit.
+      const echo =
+        err instanceof Error &&
+        (err.name === 'AbortError' || err.name === 'TransactionInactiveError');
+      throw storeErrorFrom(echo && !settled.ok ? settled.error : err);
     }
     const settled = await outcome;
     if (!settled.ok) throw storeErrorFrom(settled.error);
