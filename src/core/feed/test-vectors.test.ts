@@ -1,0 +1,185 @@
+/**
+ * Kith's entry test vectors (`test-vectors.json`), for a second implementation to check
+ * itself against. Everything derives from fixed seeds and Ed25519 signatures are
+ * deterministic, so this test rebuilds the file's content and requires it to match.
+ * Regenerate after a deliberate format change: `UPDATE_TEST_VECTORS=1 npx vitest run src/core/feed/test-vectors.test.ts`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { concatBytes, fromHex, toHex } from '../bytes.ts';
+import { entryHashToBytes, parseDocId, type EntryHash } from '../ids.ts';
+import { issueDeviceCertificate } from '../identity/device-certificate.ts';
+import { deriveIdentityKeySeeds, deviceKeyFromSeed, identityFromSeed } from '../identity/keys.ts';
+import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
+import { EntryDecodeError, type EntryFields } from './entry-codec.ts';
+import { EntryVerifier, EntryVerifyError, signEntry } from './entry-verifier.ts';
+
+const FILE = new URL('./test-vectors.json', import.meta.url);
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+interface InvalidVector {
+  description: string;
+  bytes: string;
+  error: 'EntryDecodeError' | 'EntryVerifyError';
+  reason: string;
+}
+
+async function buildVectors() {
+  const identitySeed = Uint8Array.from({ length: 32 }, (_, i) => i);
+  const deviceSeed = Uint8Array.from({ length: 32 }, (_, i) => 32 + i);
+  const identity = await identityFromSeed(identitySeed);
+  const derived = deriveIdentityKeySeeds(identitySeed);
+  const key = await deviceKeyFromSeed(deviceSeed);
+  const certificate = await issueDeviceCertificate(identity, {
+    deviceKey: key.publicKey,
+    role: 'device',
+    issuedAt: 1_700_000_000_000,
+  });
+  const device = { key, certificate };
+  const plan: Omit<EntryFields, 'prev'>[] = [
+    {
+      seq: 1,
+      timestamp: 1_700_000_001_000,
+      docId: parseDocId('profile'),
+      payloadKind: 'yjs-update',
+      payload: fromHex('0102'),
+    },
+    {
+      seq: 2,
+      timestamp: 1_700_000_002_000,
+      docId: parseDocId('post:0001'),
+      payloadKind: 'encrypted',
+      payload: fromHex('deadbeef'),
+    },
+    {
+      seq: 3,
+      timestamp: 1_700_000_003_000,
+      docId: parseDocId('post:0001'),
+      payloadKind: 'yjs-update',
+      payload: new Uint8Array(),
+    },
+  ];
+  let prev: EntryHash | undefined;
+  const entries = [];
+  for (const f of plan) {
+    const entry = await signEntry(device, { ...f, prev });
+    entries.push({
+      fields: {
+        ...f,
+        prev: prev === undefined ? null : toHex(entryHashToBytes(prev)),
+        payload: toHex(f.payload),
+      },
+      signingInput: toHex(signingInput(DOMAIN_ENTRY, entry.body)),
+      bytes: toHex(entry.bytes),
+      hash: toHex(entryHashToBytes(entry.hash)),
+      hashBase64Url: entry.hash,
+    });
+    prev = entry.hash;
+  }
+
+  const first = fromHex(entries[0]!.bytes);
+  const mutate = (f: (b: Uint8Array) => Uint8Array) => toHex(f(first.slice()));
+  const s =
+    first.subarray(first.length - 32).reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n) + L;
+  const malleated = new Uint8Array(32).map((_, i) => Number((s >> BigInt(8 * i)) & 0xffn));
+  const invalid: InvalidVector[] = [
+    {
+      description: 'entry 1 without its last byte',
+      bytes: mutate((b) => b.subarray(0, b.length - 1)),
+      error: 'EntryDecodeError',
+      reason: 'truncated',
+    },
+    {
+      description: 'entry 1 with a trailing zero byte',
+      bytes: mutate((b) => concatBytes(b, new Uint8Array(1))),
+      error: 'EntryDecodeError',
+      reason: 'trailing-bytes',
+    },
+    {
+      description: 'entry 1 with version 2',
+      bytes: mutate((b) => b.fill(2, 0, 1)),
+      error: 'EntryDecodeError',
+      reason: 'unknown-version',
+    },
+    {
+      description: 'entry 1 with a non-zero prev',
+      bytes: mutate((b) => b.fill(1, 66, 67)),
+      error: 'EntryDecodeError',
+      reason: 'bad-prev',
+    },
+    {
+      description: 'entry 1 with one signature bit flipped',
+      bytes: mutate((b) => b.fill(b[b.length - 40]! ^ 1, b.length - 40, b.length - 39)),
+      error: 'EntryVerifyError',
+      reason: 'bad-signature',
+    },
+    {
+      description: 'entry 1 with its timestamp changed',
+      bytes: mutate((b) => b.fill(b[98]! ^ 1, 98, 99)),
+      error: 'EntryVerifyError',
+      reason: 'bad-signature',
+    },
+    {
+      description:
+        'entry 1 with S replaced by S + L (valid to a lax verifier, refused as non-canonical)',
+      bytes: mutate((b) => concatBytes(b.subarray(0, b.length - 32), malleated)),
+      error: 'EntryVerifyError',
+      reason: 'bad-signature',
+    },
+  ];
+
+  return {
+    description:
+      'Kith entry format v1 test vectors. See docs/protocol.md, section Entries. Hex unless named otherwise.',
+    identity: {
+      seed: toHex(identitySeed),
+      ed25519Seed: toHex(derived.ed25519),
+      x25519Seed: toHex(derived.x25519),
+      publicKey: toHex(identity.publicKey),
+      personId: identity.personId,
+      encryptionPublicKey: toHex(identity.encryptionPublicKey),
+    },
+    device: {
+      seed: toHex(deviceSeed),
+      publicKey: toHex(key.publicKey),
+      deviceId: key.deviceId,
+      certificate: toHex(certificate.bytes),
+    },
+    entries,
+    invalid,
+  };
+}
+
+describe('entry test vectors', async () => {
+  const built = await buildVectors();
+  if (process.env.UPDATE_TEST_VECTORS === '1')
+    writeFileSync(FILE, `${JSON.stringify(built, null, 2)}\n`);
+  const file = JSON.parse(readFileSync(FILE, 'utf8')) as Awaited<ReturnType<typeof buildVectors>>;
+  const verifier = new EntryVerifier();
+
+  it('match what this implementation produces', () => {
+    expect(file).toEqual(built);
+  });
+
+  it('verify, with the listed hashes', async () => {
+    for (const v of file.entries) {
+      const entry = await verifier.verify(fromHex(v.bytes));
+      expect(toHex(entryHashToBytes(entry.hash))).toBe(v.hash);
+      expect(entry.seq).toBe(v.fields.seq);
+      expect(toHex(signingInput(DOMAIN_ENTRY, entry.body))).toBe(v.signingInput);
+    }
+  });
+
+  it('reject the invalid ones with the listed error', async () => {
+    for (const v of file.invalid) {
+      const error = await verifier.verify(fromHex(v.bytes)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error, v.description).toBeInstanceOf(
+        v.error === 'EntryDecodeError' ? EntryDecodeError : EntryVerifyError,
+      );
+      expect(error, v.description).toMatchObject({ reason: v.reason });
+    }
+  });
+});
