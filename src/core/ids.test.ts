@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import {
+  IdParseError,
+  entryHashFromBytes,
+  entryHashToBytes,
+  parseDeviceId,
+  parseDocId,
+  parseEntryHash,
+  parsePersonId,
+  personIdFromKey,
+  personIdToKey,
+} from './ids.ts';
+
+describe('ids', () => {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
+
+  it('round-trips keys and hashes through their text forms', () => {
+    const id = personIdFromKey(key);
+    expect(parsePersonId(id)).toBe(id);
+    expect(personIdToKey(id)).toEqual(key);
+    expect(entryHashToBytes(parseEntryHash(entryHashFromBytes(key)))).toEqual(key);
+  });
+
+  it.each([
+    ['too short', 'AAAA'],
+    ['padded', `${'A'.repeat(42)}=`],
+    ['non-canonical last character', `${'A'.repeat(42)}B`],
+    ['foreign alphabet', `${'A'.repeat(42)}+`],
+  ])('refuses a %s key id', (_, text) => {
+    expect(() => parsePersonId(text)).toThrow(IdParseError);
+    expect(() => parseDeviceId(text)).toThrow(expect.objectContaining({ kind: 'DeviceId' }));
+  });
+
+  it('refuses keys of the wrong length', () => {
+    expect(() => personIdFromKey(new Uint8Array(31))).toThrow(IdParseError);
+  });
+
+  it('accepts doc ids of the allowed alphabet and length only', () => {
+    expect(parseDocId('post:abc/1.2~x-y_z')).toBe('post:abc/1.2~x-y_z');
+    for (const bad of ['', 'a b', 'é', 'x'.repeat(129), 'a\n']) {
+      expect(() => parseDocId(bad)).toThrow(IdParseError);
+    }
+  });
+});
