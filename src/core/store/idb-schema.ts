@@ -29,7 +29,11 @@ export interface BlobRecord {
 /** The object stores, their keys and indexes. */
 export interface KithDb extends DBSchema {
   /** Verified entries, keyed by their position in their log. */
-  entries: { key: [string, string, number]; value: StoredEntry };
+  entries: {
+    key: [string, string, number];
+    value: StoredEntry;
+    indexes: { byDoc: [string, string] };
+  };
   /** One summary per log, written in the same transaction as its entries. */
   logs: { key: [string, string]; value: LogSummary };
   /** Fork evidence, one per position. */
@@ -69,7 +73,8 @@ export type Migration = (
 export const MIGRATIONS: readonly Migration[] = [
   // v1: everything.
   (db) => {
-    db.createObjectStore('entries', { keyPath: ['author', 'device', 'seq'] });
+    const entries = db.createObjectStore('entries', { keyPath: ['author', 'device', 'seq'] });
+    entries.createIndex('byDoc', ['author', 'docId']);
     db.createObjectStore('logs', { keyPath: ['author', 'device'] });
     db.createObjectStore('forks', { keyPath: ['author', 'device', 'seq'] });
     db.createObjectStore('blobs', { keyPath: 'hash' });

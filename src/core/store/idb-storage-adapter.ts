@@ -16,7 +16,7 @@
  */
 import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { SeqRanges, type SeqRange } from '../feed/seq-ranges.ts';
-import type { DeviceId, EntryHash, PersonId } from '../ids.ts';
+import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
 import {
   EntryConflictError,
   StorageQuotaError,
@@ -246,6 +246,17 @@ export class IdbStorageAdapter implements StorageAdapter {
       tx
         .objectStore('entries')
         .getAll(IDBKeyRange.bound([author, device, fromSeq], [author, device, toSeq])),
+    );
+    return records.map(entryFromDisk);
+  }
+
+  async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
+    const records = await this.run(['entries'], 'readonly', (tx) =>
+      // Index order within one key is primary-key order: device, then seq.
+      tx
+        .objectStore('entries')
+        .index('byDoc')
+        .getAll(IDBKeyRange.only([author, docId])),
     );
     return records.map(entryFromDisk);
   }

@@ -6,7 +6,7 @@
  * structured clone would; settings are kept as given, so a `CryptoKey` stays that key.
  */
 import type { SeqRange } from '../feed/seq-ranges.ts';
-import type { DeviceId, EntryHash, PersonId } from '../ids.ts';
+import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
 import { EntryConflictError, StoreClosedError } from './errors.ts';
 import { groupByLog, summaryFrom, summaryWith } from './log-summary.ts';
 import { pageOf } from './page.ts';
@@ -115,6 +115,22 @@ export class MemoryStorageAdapter implements StorageAdapter {
     for (const { start, end } of log.summary.ranges) {
       for (let seq = Math.max(start, fromSeq); seq <= Math.min(end, toSeq); seq++) {
         out.push(copyEntry(log.entries.get(seq)!));
+      }
+    }
+    return out;
+  }
+
+  async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
+    this.ensureOpen();
+    const out: StoredEntry[] = [];
+    const logs = [...this.logs.values()]
+      .filter((l) => l.summary.author === author)
+      .sort((a, b) => (a.summary.device < b.summary.device ? -1 : 1));
+    for (const log of logs) {
+      const seqs = [...log.entries.keys()].sort((a, b) => a - b);
+      for (const seq of seqs) {
+        const e = log.entries.get(seq)!;
+        if (e.docId === docId) out.push(copyEntry(e));
       }
     }
     return out;

@@ -180,6 +180,25 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
         expect(await store.getEntries(ALICE, PHONE, 8, 8)).toEqual([testEntry(ALICE, PHONE, 8)]);
       });
 
+      it("gathers one author's doc from all their devices, by device then seq", async () => {
+        await store.putEntries([
+          ...testEntries(ALICE, PHONE, 1, 7),
+          ...testEntries(ALICE, LAPTOP, 1, 4),
+          ...testEntries(BOB, PHONE, 1, 7),
+        ]);
+        const doc = testEntry(ALICE, PHONE, 1).docId;
+        const found = await store.getDocEntries(ALICE, doc);
+        expect(found.map((e) => `${e.device}#${e.seq}`)).toEqual([
+          'laptop#1',
+          'laptop#4',
+          'phone#1',
+          'phone#4',
+          'phone#7',
+        ]);
+        expect(found[0]).toEqual(testEntry(ALICE, LAPTOP, 1));
+        expect(await store.getDocEntries(ALICE, testEntry(ALICE, PHONE, 3).docId)).toHaveLength(3);
+      });
+
       it('prunes the old part of a log, or all of it', async () => {
         await store.putEntries([
           ...testEntries(ALICE, PHONE, 1, 10),

@@ -156,6 +156,11 @@ export interface StorageAdapter {
     fromSeq: number,
     toSeq: number,
   ): Promise<StoredEntry[]>;
+  /**
+   * Every held entry of one author's doc, from all of the author's devices (edits made on two
+   * devices merge), ordered by device then seq: what a doc is rebuilt from.
+   */
+  getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]>;
   /** Up to `limit` held entries of a log, newest first (recent-first sync). */
   getLatestEntries(author: PersonId, device: DeviceId, limit: number): Promise<StoredEntry[]>;
   /** The hash of the entry at (author, device, seq), if held (chain checks). */

@@ -30,12 +30,12 @@ function isId(value: unknown): value is string {
 }
 
 /** Whether `seq` can be a position in a log. */
-export function isSeq(value: unknown): value is number {
+function isSeq(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 1;
 }
 
 /** Whether a value has the shape of a stored entry (the store does not re-verify content). */
-export function isStoredEntry(value: unknown): value is StoredEntry {
+function isStoredEntry(value: unknown): value is StoredEntry {
   if (typeof value !== 'object' || value === null) return false;
   const e = value as Record<string, unknown>;
   return (
