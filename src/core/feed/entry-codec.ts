@@ -47,9 +47,18 @@ export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 /** Length of the trailing signature. */
 export const ENTRY_SIGNATURE_BYTES = 64;
 
-/** What the payload holds; later layers mark encryption with it. */
-export type PayloadKind = 'yjs-update' | 'encrypted';
-const PAYLOAD_KINDS: readonly PayloadKind[] = ['yjs-update', 'encrypted'];
+/**
+ * What the payload holds: a Yjs update in clear, a private payload (`crypto/audience.ts`), an
+ * epoch key record (sealed boxes), or another author's whole entry re-published (a reply to the
+ * writer's post, signature intact). The byte on the wire is the index in this list.
+ */
+export type PayloadKind = 'yjs-update' | 'encrypted' | 'key-record' | 'embedded-entry';
+const PAYLOAD_KINDS: readonly PayloadKind[] = [
+  'yjs-update',
+  'encrypted',
+  'key-record',
+  'embedded-entry',
+];
 
 /** Field of an entry, named in decode errors. */
 export type EntryField =
