@@ -1,0 +1,237 @@
+/**
+ * Turns stored entries into what the screens read: timeline rows, comments and reactions by
+ * post, notifications, profiles, the friend list. Own entries and received ones take the same
+ * path. An entry whose key has not arrived yet waits (in memory) and is retried when it does:
+ * recent-first sync may deliver a post before the epoch record that opens it.
+ */
+import type * as Y from 'yjs';
+import { readPost } from '../docs/post-doc.ts';
+import { parseDocRef, DocRefError, type DocRef } from '../docs/doc-ref.ts';
+import {
+  readComment,
+  readFriends,
+  readProfile,
+  readReaction,
+  type FriendRecord,
+  type Profile,
+} from '../docs/small-docs.ts';
+import { decodeEntry, type Entry } from '../feed/entry-codec.ts';
+import type { PersonId } from '../ids.ts';
+import { createLogger } from '../log.ts';
+import type { JsonValue, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { DocCache } from './doc-cache.ts';
+import type { Keyring } from './keyring.ts';
+import { contentWait, epochWait, type PayloadOpener } from './payloads.ts';
+
+const log = createLogger('kith:views');
+
+/** Most entries kept waiting for a key; beyond it the oldest are dropped (they stay stored). */
+const MAX_WAITING = 10_000;
+
+/** The timeline key of a post: posts of different authors may share a post id. */
+export function postKey(author: PersonId, postId: string): string {
+  return `${author}/${postId}`;
+}
+
+/** What the materializer needs from the rest of the peer. */
+export interface MaterializerContext {
+  readonly me: PersonId;
+  readonly store: StorageAdapter;
+  readonly keyring: Keyring;
+  readonly docs: DocCache;
+  readonly opener: PayloadOpener;
+  /** Whether `person` is a friend (their posts go on the timeline). */
+  isFriend(person: PersonId): boolean;
+  /** Called with the friend list whenever this person's own `friends` doc changes. */
+  onFriends(friends: ReadonlyMap<string, FriendRecord>): void;
+  /** Called when someone else's reply to one of my posts is stored: the author re-publishes it. */
+  republish(entry: StoredEntry): Promise<void>;
+  /** Entries embedded in a thread doc, to be verified and stored like any received entry. */
+  reingest(bytes: Uint8Array): Promise<void>;
+}
+
+/** Keeps the views in step with the stored entries. */
+export class Materializer {
+  private readonly waiting = new Map<string, StoredEntry[]>();
+  private waitingCount = 0;
+
+  constructor(private readonly ctx: MaterializerContext) {}
+
+  /** Updates the views for newly stored entries (key records first, so posts can open). */
+  async apply(entries: readonly StoredEntry[]): Promise<void> {
+    const ordered = [...entries].sort((a, b) => rank(a.docId) - rank(b.docId));
+    for (const stored of ordered) await this.one(stored);
+  }
+
+  /** Re-reads every stored post doc of `author` (after they became a friend). */
+  async refreshAuthor(author: PersonId): Promise<void> {
+    for (const log of await this.ctx.store.listLogs()) {
+      if (log.author !== author) continue;
+      for (const range of log.ranges) {
+        await this.apply(
+          await this.ctx.store.getEntries(log.author, log.device, range.start, range.end),
+        );
+      }
+    }
+  }
+
+  /** Takes an author's posts off the timeline (after they stopped being a friend). */
+  async dropAuthorPosts(author: PersonId): Promise<void> {
+    for (;;) {
+      const page = await this.ctx.store.authorPostsPage(author, { limit: 100 });
+      if (page.items.length === 0) return;
+      for (const post of page.items) await this.ctx.store.removePostView(post.postId);
+    }
+  }
+
+  private async one(stored: StoredEntry): Promise<void> {
+    let ref: DocRef;
+    try {
+      ref = parseDocRef(stored.docId);
+    } catch (error) {
+      if (!(error instanceof DocRefError)) throw error;
+      log.warn('entry for an unknown doc', { docId: stored.docId });
+      return;
+    }
+    const entry = decodeEntry(stored.bytes);
+    if (ref.kind === 'epoch') return this.epoch(entry, ref.epoch);
+    if (ref.kind === 'thread') {
+      if (entry.payloadKind === 'embedded-entry') await this.ctx.reingest(entry.payload);
+      return;
+    }
+    const opened = await this.ctx.opener.open(entry, ref);
+    if (opened.kind === 'waiting') return this.wait(opened.key, stored);
+    if (opened.kind === 'unreadable') {
+      log.debug('entry not readable here', { docId: stored.docId, reason: opened.reason });
+      return;
+    }
+    this.ctx.docs.applyIfOpen(entry.author, entry.docId, opened.update);
+    const doc = await this.ctx.docs.get(entry.author, entry.docId);
+    switch (ref.kind) {
+      case 'profile':
+        return this.profile(entry.author, readProfile(doc));
+      case 'friends':
+        if (entry.author === this.ctx.me) this.ctx.onFriends(readFriends(doc));
+        return;
+      case 'post':
+        return this.post(entry.author, ref.postId, doc);
+      case 'comment':
+      case 'reaction':
+        return this.reply(stored, entry, ref, doc);
+    }
+  }
+
+  private async epoch(entry: Entry, epoch: number): Promise<void> {
+    if (entry.payloadKind !== 'key-record') return;
+    const key = await this.ctx.keyring
+      .learnEpoch(entry.author, epoch, entry.payload)
+      .catch((error: unknown) => {
+        log.warn('malformed epoch record', { author: entry.author, error: String(error) });
+        return null;
+      });
+    if (key) await this.release(epochWait(entry.author, epoch));
+  }
+
+  private async profile(author: PersonId, profile: Profile | null): Promise<void> {
+    if (profile) await this.ctx.store.setSetting(`view/profile/${author}`, { ...profile });
+  }
+
+  private async post(author: PersonId, postId: string, doc: Y.Doc): Promise<void> {
+    const key = postKey(author, postId);
+    const post = readPost(doc);
+    if (!post) return;
+    if (post.deleted) {
+      await this.ctx.store.removePostView(key);
+    } else if (author === this.ctx.me || this.ctx.isFriend(author)) {
+      await this.ctx.store.putPostViews([
+        {
+          postId: key,
+          author,
+          createdAt: post.createdAt,
+          summary: {
+            text: post.text,
+            photos: post.photos.map((p) => ({ ...p })),
+            audience: post.audience,
+            editedAt: post.editedAt,
+          },
+        },
+      ]);
+    }
+    // Replies that waited for this post's content key can open now.
+    await this.release(contentWait(author, postId));
+  }
+
+  private async reply(
+    stored: StoredEntry,
+    entry: Entry,
+    ref: Extract<DocRef, { kind: 'comment' | 'reaction' }>,
+    doc: Y.Doc,
+  ): Promise<void> {
+    const post = postKey(ref.postAuthor, ref.postId);
+    const itemId =
+      ref.kind === 'comment'
+        ? `${entry.author}/comment/${ref.commentId}`
+        : `${entry.author}/reaction/${post}`;
+    const known = (await this.ctx.store.itemsByPost(post)).some((i) => i.itemId === itemId);
+    let summary: JsonValue | null = null;
+    let createdAt = entry.timestamp;
+    if (ref.kind === 'comment') {
+      const comment = readComment(doc);
+      if (comment && !comment.deleted) {
+        summary = { text: comment.text };
+        createdAt = comment.createdAt;
+      }
+    } else {
+      const reaction = readReaction(doc);
+      if (reaction) summary = { value: reaction.value };
+    }
+    if (summary === null) {
+      if (known) await this.ctx.store.removePostItem(itemId);
+    } else {
+      await this.ctx.store.putPostItems([
+        { itemId, postId: post, kind: ref.kind, author: entry.author, createdAt, summary },
+      ]);
+      if (!known && ref.postAuthor === this.ctx.me && entry.author !== this.ctx.me) {
+        await this.ctx.store.putNotification({
+          id: `${ref.kind}/${itemId}`,
+          kind: ref.kind,
+          createdAt,
+          read: false,
+          summary: { from: entry.author, post, ...summary },
+        });
+      }
+    }
+    if (ref.postAuthor === this.ctx.me && entry.author !== this.ctx.me) {
+      await this.ctx.republish(stored);
+    }
+  }
+
+  private wait(key: string, stored: StoredEntry): void {
+    const list = this.waiting.get(key) ?? [];
+    list.push(stored);
+    this.waiting.set(key, list);
+    this.waitingCount++;
+    if (this.waitingCount > MAX_WAITING) {
+      const [oldestKey, oldest] = this.waiting.entries().next().value as [string, StoredEntry[]];
+      oldest.shift();
+      this.waitingCount--;
+      if (oldest.length === 0) this.waiting.delete(oldestKey);
+    }
+  }
+
+  private async release(key: string): Promise<void> {
+    const list = this.waiting.get(key);
+    if (!list) return;
+    this.waiting.delete(key);
+    this.waitingCount -= list.length;
+    await this.apply(list);
+  }
+}
+
+/** Key records first, then posts, then everything that answers a post. */
+function rank(docId: string): number {
+  if (docId.startsWith('epoch/')) return 0;
+  if (docId === 'friends' || docId === 'profile') return 1;
+  if (docId.startsWith('post/')) return 2;
+  return 3;
+}

@@ -1,0 +1,65 @@
+/**
+ * This device's own append-only log: assigns seqs, chains each entry to the previous one, signs
+ * with the device key and hands the entry to the replica. Writes are serialised, so two changes
+ * made at once (two taps, two tabs' worth of events) never race for one seq.
+ */
+import type { Clock } from '../clock.ts';
+import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
+import type { PayloadKind } from '../feed/entry-codec.ts';
+import type { DeviceSession } from '../identity/device-setup.ts';
+import type { DocId, EntryHash, PersonId } from '../ids.ts';
+import type { StorageAdapter } from '../store/storage-adapter.ts';
+
+/** Where this device's freshly signed entries go: stored and announced like received ones. */
+export interface OwnEntrySink {
+  addOwn(entry: VerifiedEntry): Promise<void>;
+}
+
+/** The device's log: the next seq and the hash to chain it to. */
+export class OwnLog {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly device: DeviceSession,
+    private readonly sink: OwnEntrySink,
+    private readonly clock: Clock,
+    private lastSeq: number,
+    private lastHash: EntryHash | undefined,
+  ) {}
+
+  /** Opens the log where the store left it (after a reload, it continues, never restarts). */
+  static async open(
+    store: StorageAdapter,
+    author: PersonId,
+    device: DeviceSession,
+    sink: OwnEntrySink,
+    clock: Clock,
+  ): Promise<OwnLog> {
+    const ranges = await store.heldRanges(author, device.key.deviceId);
+    const lastSeq = ranges.at(-1)?.end ?? 0;
+    const hash = lastSeq > 0 ? await store.hashAt(author, device.key.deviceId, lastSeq) : undefined;
+    if (lastSeq > 0 && !hash) throw new Error(`own log is missing its entry ${lastSeq}`);
+    return new OwnLog(device, sink, clock, lastSeq, hash);
+  }
+
+  /** Signs one entry for `docId` and hands it to the sink; resolves once it is stored. */
+  append(docId: DocId, payloadKind: PayloadKind, payload: Uint8Array): Promise<VerifiedEntry> {
+    const next = this.queue.then(async () => {
+      const entry = await signEntry(this.device, {
+        seq: this.lastSeq + 1,
+        prev: this.lastHash,
+        timestamp: this.clock.now(),
+        docId,
+        payloadKind,
+        payload,
+      });
+      await this.sink.addOwn(entry);
+      this.lastSeq = entry.seq;
+      this.lastHash = entry.hash;
+      return entry;
+    });
+    // A failed write (quota) must not block every later one: the queue continues.
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,463 @@
+/**
+ * The typed API of one person's Kith on one device: write posts, comments, reactions, a
+ * profile, a friend list; read the timeline and threads from views. It hides Yjs, keys and
+ * entries from the rest of the app. Every change becomes a signed entry in this device's own
+ * log, carrying the doc's whole state (docs are small), so that any single entry, met on its
+ * own in a recent-first sync, shows its doc as its author last saw it.
+ */
+import * as Y from 'yjs';
+import type { Clock } from '../clock.ts';
+import { utf8 } from '../bytes.ts';
+import { SymmetricKey } from '../crypto/aead.ts';
+import { makeEpochRecord, sealPostPayload, sealReplyPayload } from '../crypto/audience.ts';
+import { hkdf } from '../crypto/kdf.ts';
+import { docIdOf, newPostId, type DocRef, type PostId } from '../docs/doc-ref.ts';
+import {
+  readPost,
+  writeNewPost,
+  writePostDeletion,
+  writePostEdit,
+  type Audience,
+  type PhotoRef,
+} from '../docs/post-doc.ts';
+import {
+  readComment,
+  readFriends,
+  writeComment,
+  writeFriend,
+  writeFriendRemoval,
+  writeProfile,
+  writeReaction,
+  type FriendRecord,
+  type Profile,
+  type Reaction,
+} from '../docs/small-docs.ts';
+import type { PayloadKind } from '../feed/entry-codec.ts';
+import type { VerifiedEntry } from '../feed/entry-verifier.ts';
+import type { DeviceSession } from '../identity/device-setup.ts';
+import type { Identity } from '../identity/keys.ts';
+import { fromBase64Url, toBase64Url } from '../bytes.ts';
+import type { PersonId } from '../ids.ts';
+import type {
+  NotificationView,
+  Page,
+  PageRequest,
+  PostItemView,
+  PostView,
+  StorageAdapter,
+  StoredEntry,
+} from '../store/storage-adapter.ts';
+import { DocCache } from './doc-cache.ts';
+import { Keyring } from './keyring.ts';
+import { Materializer, postKey } from './materializer.ts';
+import { OwnLog } from './own-log.ts';
+import { PayloadOpener } from './payloads.ts';
+
+/** How entries enter this device's replica: the sync layer's ingestor. */
+export interface EntryPipeline {
+  /** Stores this device's own freshly signed entry. */
+  addOwn(entry: VerifiedEntry): Promise<void>;
+  /** Verifies and stores untrusted entry bytes (here: comments re-published by a post's author). */
+  ingest(entries: readonly Uint8Array[]): Promise<unknown>;
+  /** Every newly stored entry, own or received. */
+  onStored(listener: (entries: readonly StoredEntry[]) => void): () => void;
+}
+
+/** What a peer is made of. */
+export interface PeerOptions {
+  readonly store: StorageAdapter;
+  readonly identity: Identity;
+  readonly device: DeviceSession;
+  readonly pipeline: EntryPipeline;
+  readonly clock: Clock;
+}
+
+/** A post, named across authors. */
+export interface PostRef {
+  readonly author: PersonId;
+  readonly postId: PostId;
+}
+
+/** A friend as `addFriend` takes them: keys exchanged and verified at the invite. */
+export interface NewFriend {
+  readonly personId: PersonId;
+  /** Their X25519 public key, from their signed encryption-key record. */
+  readonly encryptionKey: Uint8Array;
+  /** The pairwise rendezvous secret both sides hold since the invite. */
+  readonly rendezvous: Uint8Array;
+}
+
+/** An operation refused because of the state it meets (no such post, not readable ...). */
+export class PeerStateError extends Error {
+  override readonly name = 'PeerStateError';
+}
+
+/** One person's Kith on one device. */
+export class Peer {
+  readonly me: PersonId;
+  private friendList: ReadonlyMap<string, FriendRecord> = new Map();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly unsubscribe: () => void;
+
+  private constructor(
+    private readonly options: PeerOptions,
+    private readonly ownLog: OwnLog,
+    private readonly keyring: Keyring,
+    private readonly docs: DocCache,
+    private readonly materializer: Materializer,
+    /** Key of what only this person's own devices read (the friend list). */
+    private readonly selfKey: SymmetricKey,
+  ) {
+    this.me = options.identity.personId;
+    this.unsubscribe = options.pipeline.onStored((entries) => {
+      void this.serial(() => this.materializer.apply(entries));
+    });
+  }
+
+  /** Opens the peer over its store: continues the device's log and reads its friend list. */
+  static async open(options: PeerOptions): Promise<Peer> {
+    const { store, identity, device, pipeline, clock } = options;
+    const me = identity.personId;
+    const selfKey = await SymmetricKey.fromRaw(
+      await hkdf(identity.seed, utf8('kith/self-key/v1'), utf8('friends')),
+    );
+    const keyring = new Keyring(store, {
+      publicKey: identity.encryptionPublicKey,
+      privateKey: identity.encryptionPrivateKey,
+    });
+    const opener = new PayloadOpener(keyring, me, selfKey);
+    const docs = new DocCache(
+      (author, docId) => store.getDocEntries(author, docId),
+      opener,
+      device.yjsClientId,
+    );
+    const ownLog = await OwnLog.open(store, me, device, pipeline, clock);
+    // The materializer's callbacks reach the peer, which is made after it.
+    const self: { peer?: Peer } = {};
+    const materializer = new Materializer({
+      me,
+      store,
+      keyring,
+      docs,
+      opener,
+      isFriend: (person) => self.peer?.friendList.has(person) ?? false,
+      onFriends: (friends) => {
+        if (self.peer) self.peer.friendList = friends;
+      },
+      republish: (entry) => self.peer?.republish(entry) ?? Promise.resolve(),
+      reingest: async (bytes) => {
+        await pipeline.ingest([bytes]);
+      },
+    });
+    const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey);
+    self.peer = peer;
+    peer.friendList = readFriends(await docs.get(me, docIdOf({ kind: 'friends' })));
+    return peer;
+  }
+
+  /** Resolves once every change and every received entry so far is reflected in the views. */
+  async settled(): Promise<void> {
+    let tail: Promise<unknown>;
+    do {
+      tail = this.queue;
+      await tail;
+    } while (tail !== this.queue);
+  }
+
+  /** Stops listening for stored entries. */
+  close(): void {
+    this.unsubscribe();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Profile and friends
+
+  /** Changes this person's public profile. */
+  setProfile(change: Partial<Profile>): Promise<void> {
+    return this.write({ kind: 'profile' }, (doc) => writeProfile(doc, change), 'public');
+  }
+
+  /** The friend list (person id → record). */
+  friends(): ReadonlyMap<string, FriendRecord> {
+    return this.friendList;
+  }
+
+  /** The person ids whose logs this device replicates in full: its own and its friends'. */
+  fullInterest(): PersonId[] {
+    return [this.me, ...([...this.friendList.keys()] as PersonId[])];
+  }
+
+  /** Adds a friend, and seals the current friends-epoch key to them. */
+  async addFriend(friend: NewFriend): Promise<void> {
+    if (friend.personId === this.me) throw new PeerStateError('one cannot befriend oneself');
+    const record: FriendRecord = {
+      encryptionKey: toBase64Url(friend.encryptionKey),
+      rendezvous: toBase64Url(friend.rendezvous),
+      since: this.options.clock.now(),
+    };
+    await this.write(
+      { kind: 'friends' },
+      (doc) => writeFriend(doc, friend.personId, record),
+      'self',
+    );
+    await this.settled();
+    const current = await this.keyring.ownEpoch();
+    await this.serial(() => this.sealEpoch(current?.epoch ?? 0, current?.key));
+    await this.settled();
+    // Their posts already held (relayed before the friendship) join the timeline.
+    await this.serial(() => this.materializer.refreshAuthor(friend.personId));
+  }
+
+  /** Removes a friend and starts a new friends epoch they cannot open. */
+  async removeFriend(personId: PersonId): Promise<void> {
+    if (!this.friendList.has(personId)) throw new PeerStateError('not a friend');
+    await this.write({ kind: 'friends' }, (doc) => writeFriendRemoval(doc, personId), 'self');
+    await this.settled();
+    const current = await this.keyring.ownEpoch();
+    await this.serial(() => this.sealEpoch((current?.epoch ?? -1) + 1, undefined));
+    await this.settled();
+    // Their posts leave the home timeline (they stay stored, as relayed ciphertext).
+    await this.serial(() => this.materializer.dropAuthorPosts(personId));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Posts
+
+  /** Writes a new post; friends-only posts are encrypted with a fresh content key. */
+  async createPost(post: {
+    text: string;
+    photos?: readonly PhotoRef[];
+    audience?: Audience;
+  }): Promise<PostRef> {
+    const postId = newPostId();
+    const audience = post.audience ?? 'friends';
+    await this.write(
+      { kind: 'post', postId },
+      (doc) =>
+        writeNewPost(doc, {
+          text: post.text,
+          photos: post.photos ?? [],
+          audience,
+          createdAt: this.options.clock.now(),
+        }),
+      audience === 'public' ? 'public' : { post: postId },
+    );
+    await this.settled();
+    return { author: this.me, postId };
+  }
+
+  /** Edits one's own post. */
+  async editPost(
+    postId: PostId,
+    edit: { text: string; photos?: readonly PhotoRef[] },
+  ): Promise<void> {
+    const audience = await this.ownAudience(postId);
+    await this.write(
+      { kind: 'post', postId },
+      (doc) => writePostEdit(doc, { ...edit, editedAt: this.options.clock.now() }),
+      audience === 'public' ? 'public' : { post: postId },
+    );
+    await this.settled();
+  }
+
+  /** Deletes one's own post: its content leaves the doc, a tombstone stays. */
+  async deletePost(postId: PostId): Promise<void> {
+    const audience = await this.ownAudience(postId);
+    await this.write(
+      { kind: 'post', postId },
+      (doc) => writePostDeletion(doc, this.options.clock.now()),
+      audience === 'public' ? 'public' : { post: postId },
+    );
+    await this.settled();
+  }
+
+  /** Comments on a post this device can read; returns the comment's id. */
+  async comment(post: PostRef, text: string): Promise<PostId> {
+    const commentId = newPostId();
+    await this.reply(
+      { kind: 'comment', postAuthor: post.author, postId: post.postId, commentId },
+      post,
+      (doc) => writeComment(doc, { text, createdAt: this.options.clock.now(), deleted: false }),
+    );
+    return commentId;
+  }
+
+  /** Deletes one's own comment. */
+  async deleteComment(post: PostRef, commentId: PostId): Promise<void> {
+    await this.reply(
+      { kind: 'comment', postAuthor: post.author, postId: post.postId, commentId },
+      post,
+      (doc) =>
+        writeComment(doc, {
+          text: '',
+          createdAt: readComment(doc)?.createdAt ?? this.options.clock.now(),
+          deleted: true,
+        }),
+    );
+  }
+
+  /** Sets (or with `null` withdraws) this person's reaction to a post. */
+  react(post: PostRef, reaction: Reaction | null): Promise<void> {
+    return this.reply(
+      { kind: 'reaction', postAuthor: post.author, postId: post.postId },
+      post,
+      (doc) => writeReaction(doc, reaction, this.options.clock.now()),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads (from views: no doc is opened)
+
+  /** A page of the home timeline (own and friends' posts), newest first. */
+  timelinePage(request: PageRequest): Promise<Page<PostView>> {
+    return this.options.store.timelinePage(request);
+  }
+
+  /** A page of one person's posts that this device can read. */
+  authorPostsPage(author: PersonId, request: PageRequest): Promise<Page<PostView>> {
+    return this.options.store.authorPostsPage(author, request);
+  }
+
+  /** A post's view, if readable here. */
+  post(ref: PostRef): Promise<PostView | undefined> {
+    return this.options.store.getPostView(postKey(ref.author, ref.postId));
+  }
+
+  /** A post's comments and reactions, oldest first. */
+  replies(ref: PostRef): Promise<PostItemView[]> {
+    return this.options.store.itemsByPost(postKey(ref.author, ref.postId));
+  }
+
+  /** A person's profile as last received, or `null`. */
+  async profile(person: PersonId): Promise<Profile | null> {
+    const saved = await this.options.store.getSetting(`view/profile/${person}`);
+    return (saved as Profile | undefined) ?? null;
+  }
+
+  /** A page of notifications, newest first. */
+  notificationsPage(request: PageRequest): Promise<Page<NotificationView>> {
+    return this.options.store.notificationsPage(request);
+  }
+
+  /** How many notifications are unread. */
+  unreadCount(): Promise<number> {
+    return this.options.store.unreadCount();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Internals
+
+  /** Runs `task` after every earlier change and materialization. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(task);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Applies a change to one of this person's docs and signs its whole new state: in clear for
+   * public docs, under the self key for the friend list, under the post's content key for posts.
+   */
+  private write(
+    ref: DocRef,
+    change: (doc: Y.Doc) => Uint8Array | null,
+    sealing: 'public' | 'self' | { post: PostId },
+  ): Promise<void> {
+    return this.serial(async () => {
+      const docId = docIdOf(ref);
+      const doc = await this.docs.get(this.me, docId);
+      if (change(doc) === null) return;
+      const state = Y.encodeStateAsUpdate(doc);
+      let kind: PayloadKind = 'yjs-update';
+      let payload = state;
+      if (sealing === 'self') {
+        kind = 'encrypted';
+        payload = await sealReplyPayload({
+          author: this.me,
+          docId,
+          contentKey: this.selfKey,
+          update: state,
+        });
+      } else if (sealing !== 'public') {
+        kind = 'encrypted';
+        const epoch = (await this.keyring.ownEpoch()) ?? (await this.sealEpoch(0, undefined));
+        let contentKey = await this.keyring.contentKey(this.me, sealing.post);
+        if (!contentKey) {
+          contentKey = await SymmetricKey.generate();
+          await this.keyring.setContentKey(this.me, sealing.post, contentKey);
+        }
+        payload = await sealPostPayload({
+          author: this.me,
+          docId,
+          postId: sealing.post,
+          epoch: epoch.epoch,
+          epochKey: epoch.key,
+          contentKey,
+          update: state,
+        });
+      }
+      await this.ownLog.append(docId, kind, payload);
+    });
+  }
+
+  /** Writes a comment or reaction doc of this person, sealed like the post it answers. */
+  private async reply(
+    ref: DocRef,
+    post: PostRef,
+    change: (doc: Y.Doc) => Uint8Array | null,
+  ): Promise<void> {
+    await this.serial(async () => {
+      const postDoc = await this.docs.get(
+        post.author,
+        docIdOf({ kind: 'post', postId: post.postId }),
+      );
+      const content = readPost(postDoc);
+      if (!content || content.deleted) throw new PeerStateError('no such post to answer');
+      const docId = docIdOf(ref);
+      const doc = await this.docs.get(this.me, docId);
+      if (change(doc) === null) return;
+      const state = Y.encodeStateAsUpdate(doc);
+      if (content.audience === 'public') {
+        await this.ownLog.append(docId, 'yjs-update', state);
+        return;
+      }
+      const contentKey = await this.keyring.contentKey(post.author, post.postId);
+      if (!contentKey) throw new PeerStateError('the post’s key is not on this device');
+      const payload = await sealReplyPayload({ author: this.me, docId, contentKey, update: state });
+      await this.ownLog.append(docId, 'encrypted', payload);
+    });
+    await this.settled();
+  }
+
+  /**
+   * Writes the epoch record of `epoch` sealed to every friend and to this person's own key
+   * (own devices), with `key` or a fresh key. Runs inside the queue.
+   */
+  private async sealEpoch(epoch: number, key: SymmetricKey | undefined) {
+    const epochKey = key ?? (await SymmetricKey.generate());
+    const recipients = [
+      this.options.identity.encryptionPublicKey,
+      ...[...this.friendList.values()].map((f) => fromBase64Url(f.encryptionKey)),
+    ];
+    const record = await makeEpochRecord(this.me, epoch, epochKey, recipients);
+    await this.ownLog.append(docIdOf({ kind: 'epoch', epoch }), 'key-record', record);
+    await this.keyring.setOwnEpoch(epoch, epochKey, this.me);
+    return { epoch, key: epochKey };
+  }
+
+  private async ownAudience(postId: PostId): Promise<Audience> {
+    const doc = await this.docs.get(this.me, docIdOf({ kind: 'post', postId }));
+    const post = readPost(doc);
+    if (!post) throw new PeerStateError('no such post');
+    return post.audience;
+  }
+
+  /** Re-publishes someone's reply to one of my posts, signature intact, once. */
+  private async republish(entry: StoredEntry): Promise<void> {
+    const marker = `republished/${entry.hash}`;
+    if (await this.options.store.getSetting(marker)) return;
+    const postId = entry.docId.split('/')[2] as PostId;
+    await this.ownLog.append(docIdOf({ kind: 'thread', postId }), 'embedded-entry', entry.bytes);
+    await this.options.store.setSetting(marker, true);
+  }
+}
