@@ -52,6 +52,9 @@ import { Keyring } from './keyring.ts';
 import { Materializer, postKey } from './materializer.ts';
 import { OwnLog } from './own-log.ts';
 import { PayloadOpener } from './payloads.ts';
+import { createLogger } from '../log.ts';
+
+const log = createLogger('kith:peer');
 
 /** How entries enter this device's replica: the sync layer's ingestor. */
 export interface EntryPipeline {
@@ -98,6 +101,8 @@ export class Peer {
   private friendList: ReadonlyMap<string, FriendRecord> = new Map();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly unsubscribe: () => void;
+  private readonly changeListeners = new Set<() => void>();
+  private readonly errorListeners = new Set<(error: unknown) => void>();
 
   private constructor(
     private readonly options: PeerOptions,
@@ -110,7 +115,14 @@ export class Peer {
   ) {
     this.me = options.identity.personId;
     this.unsubscribe = options.pipeline.onStored((entries) => {
-      void this.serial(() => this.materializer.apply(entries));
+      this.serial(async () => {
+        await this.materializer.apply(entries);
+        for (const listener of this.changeListeners) listener();
+      }).catch((error: unknown) => {
+        // The entries are stored; only their views lag. Say so, and let the UI show it.
+        log.error('could not update views', { error: String(error) });
+        for (const listener of this.errorListeners) listener(error);
+      });
     });
   }
 
@@ -162,6 +174,18 @@ export class Peer {
       tail = this.queue;
       await tail;
     } while (tail !== this.queue);
+  }
+
+  /** Calls `listener` whenever views may have changed (an entry was stored and applied). */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Calls `listener` with a failure to update views (a full disk, most likely). */
+  onError(listener: (error: unknown) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
   }
 
   /** Stops listening for stored entries. */
