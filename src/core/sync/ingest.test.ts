@@ -1,0 +1,273 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { concatBytes } from '../bytes.ts';
+import { MAX_ENTRY_BYTES, encodeEntryBody } from '../feed/entry-codec.ts';
+import { signEd25519 } from '../identity/keys.ts';
+import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
+import { entryHashFromBytes, parseDocId } from '../ids.ts';
+import { StorageQuotaError } from '../store/errors.ts';
+import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
+import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import { Ingestor } from './ingest.ts';
+import { TestPerson, sharedVerifier } from './test-helpers.ts';
+
+let alice: TestPerson;
+let mallory: TestPerson;
+
+beforeAll(async () => {
+  alice = await TestPerson.create('alice');
+  mallory = await TestPerson.create('mallory');
+  await alice.append(6);
+  await mallory.append(1);
+});
+
+/** A memory store that counts entry writes and can be told to be full. */
+class CountingStore extends MemoryStorageAdapter {
+  puts = 0;
+  full = false;
+  override async putEntries(entries: readonly StoredEntry[]): Promise<void> {
+    this.puts++;
+    if (this.full) throw new StorageQuotaError();
+    return super.putEntries(entries);
+  }
+}
+
+async function snapshot(store: StorageAdapter) {
+  return { logs: await store.listLogs(), forks: await store.listForks() };
+}
+
+function flip(bytes: Uint8Array, index: number): Uint8Array {
+  const out = bytes.slice();
+  out[index] = out[index]! ^ 1;
+  return out;
+}
+
+/** Where the payload of Alice's entry at index `i` starts in its bytes. */
+function payloadOffset(i: number): number {
+  const { bytes, payload } = alice.log[i]!;
+  for (let at = 0; at + payload.length <= bytes.length; at++) {
+    if (payload.every((b, k) => bytes[at + k] === b)) return at;
+  }
+  throw new Error('payload not found');
+}
+
+/** An entry by Mallory's device that claims Alice's certificate. */
+async function foreignDeviceEntry(): Promise<Uint8Array> {
+  const body = encodeEntryBody(
+    {
+      seq: 7,
+      prev: alice.log[5]!.hash,
+      timestamp: 1_800_000_000_000,
+      docId: parseDocId('profile'),
+      payloadKind: 'yjs-update',
+      payload: new Uint8Array(8),
+    },
+    alice.device.certificate.personKey,
+    mallory.device.key.publicKey,
+    alice.device.certificate.bytes,
+  );
+  const sig = await signEd25519(
+    mallory.device.key.keyPair.privateKey,
+    signingInput(DOMAIN_ENTRY, body),
+  );
+  return concatBytes(body, sig);
+}
+
+/** Alice's device signing seq 4 after a prev that is not her seq 3. */
+async function misChained(): Promise<Uint8Array> {
+  const { signEntry } = await import('../feed/entry-verifier.ts');
+  const e = await signEntry(alice.device, {
+    seq: 4,
+    prev: entryHashFromBytes(new Uint8Array(32).fill(7)),
+    timestamp: 1_800_000_000_000,
+    docId: parseDocId('profile'),
+    payloadKind: 'yjs-update',
+    payload: new Uint8Array(4),
+  });
+  return e.bytes;
+}
+
+describe('Ingestor', () => {
+  it('verifies, stores a batch with one write and announces it with its origin', async () => {
+    const store = new CountingStore();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const seen: { seqs: number[]; origin: unknown }[] = [];
+    ingestor.onStored((entries, origin) => seen.push({ seqs: entries.map((e) => e.seq), origin }));
+    const report = await ingestor.ingest(alice.log.map((e) => e.bytes).reverse(), {
+      origin: 'bob',
+    });
+    expect(report.accepted.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(report.rejected).toEqual([]);
+    expect(store.puts).toBe(1);
+    expect(seen).toEqual([{ seqs: [1, 2, 3, 4, 5, 6], origin: 'bob' }]);
+    const again = await ingestor.ingest(alice.log.map((e) => e.bytes));
+    expect(again.accepted).toEqual([]);
+    expect(again.duplicates).toHaveLength(6);
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    ['tampered payload', () => flip(alice.log[3]!.bytes, payloadOffset(3)), 'bad-signature'],
+    [
+      'tampered signature',
+      () => flip(alice.log[3]!.bytes, alice.log[3]!.bytes.length - 1),
+      'bad-signature',
+    ],
+    ['truncated', () => alice.log[3]!.bytes.slice(0, 100), 'truncated'],
+    ['oversized', () => new Uint8Array(MAX_ENTRY_BYTES + 1), 'too-large'],
+    ['empty', () => new Uint8Array(0), 'truncated'],
+    [
+      'signed by another device with a copied certificate',
+      foreignDeviceEntry,
+      'certificate-device-mismatch',
+    ],
+    ['mis-chained (prev is not the held seq 3)', misChained, 'mis-chained-prev'],
+  ] as const)(
+    'refuses %s with its typed reason and leaves the store unchanged',
+    async (_name, make, reason) => {
+      const store = new MemoryStorageAdapter();
+      const ingestor = new Ingestor(store, sharedVerifier);
+      await ingestor.ingest([1, 2, 3, 5, 6].map((s) => alice.log[s - 1]!.bytes));
+      const before = await snapshot(store);
+      const bad = await make();
+      const report = await ingestor.ingest([bad]);
+      expect(report.accepted).toEqual([]);
+      expect(report.rejected.map((r) => r.reason)).toEqual([reason]);
+      expect(report.rejected[0]!.error).toBeInstanceOf(Error);
+      expect(await snapshot(store)).toEqual(before);
+    },
+  );
+
+  it('counts a replayed entry as a duplicate and stores nothing', async () => {
+    const store = new CountingStore();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    await ingestor.ingest([alice.log[0]!.bytes]);
+    const before = await snapshot(store);
+    const report = await ingestor.ingest([alice.log[0]!.bytes, alice.log[0]!.bytes]);
+    expect(report.duplicates).toHaveLength(2);
+    expect(report.accepted).toEqual([]);
+    expect(store.puts).toBe(1);
+    expect(await snapshot(store)).toEqual(before);
+  });
+
+  it('keeps the honest entries of a batch that also holds bad ones', async () => {
+    const store = new MemoryStorageAdapter();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const report = await ingestor.ingest([
+      alice.log[0]!.bytes,
+      flip(alice.log[1]!.bytes, 120),
+      alice.log[2]!.bytes,
+    ]);
+    expect(report.accepted.map((e) => e.seq)).toEqual([1, 3]);
+    expect(report.rejected.map((r) => [r.index, r.reason])).toEqual([[1, 'bad-signature']]);
+  });
+
+  it('stores a suffix before its predecessors and joins the gap only when it chains exactly', async () => {
+    const store = new MemoryStorageAdapter();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const suffix = await ingestor.ingest([6, 5, 4].map((s) => alice.log[s - 1]!.bytes));
+    expect(suffix.accepted.map((e) => e.seq)).toEqual([4, 5, 6]);
+    expect(await store.heldRanges(alice.id, alice.log[0]!.device)).toEqual([{ start: 4, end: 6 }]);
+
+    // A validly signed seq 3 whose hash is not seq 4's prev cannot join.
+    const { signEntry } = await import('../feed/entry-verifier.ts');
+    const wrong3 = await signEntry(alice.device, {
+      seq: 3,
+      prev: alice.log[1]!.hash,
+      timestamp: 1,
+      docId: parseDocId('profile'),
+      payloadKind: 'yjs-update',
+      payload: new Uint8Array(1),
+    });
+    const refused = await ingestor.ingest([wrong3.bytes]);
+    expect(refused.rejected.map((r) => r.reason)).toEqual(['mis-chained-next']);
+
+    const gap = await ingestor.ingest([1, 2, 3].map((s) => alice.log[s - 1]!.bytes));
+    expect(gap.accepted.map((e) => e.seq)).toEqual([1, 2, 3]);
+    const held = await store.getEntries(alice.id, alice.log[0]!.device, 1, 6);
+    expect(held.map((e) => e.hash)).toEqual(alice.log.map((e) => e.hash));
+  });
+
+  it('keeps a fork as evidence and never applies it', async () => {
+    const store = new MemoryStorageAdapter();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    await ingestor.ingest(alice.log.slice(0, 3).map((e) => e.bytes));
+    const { signEntry } = await import('../feed/entry-verifier.ts');
+    const other3 = await signEntry(alice.device, {
+      seq: 3,
+      prev: alice.log[1]!.hash,
+      timestamp: 2,
+      docId: parseDocId('profile'),
+      payloadKind: 'yjs-update',
+      payload: new Uint8Array(3),
+    });
+    const report = await ingestor.ingest([other3.bytes]);
+    expect(report.forks).toHaveLength(1);
+    expect(report.accepted).toEqual([]);
+    expect((await store.getEntry(alice.id, alice.log[0]!.device, 3))!.hash).toBe(
+      alice.log[2]!.hash,
+    );
+    const forks = await store.listForks();
+    expect(forks.map((f) => [f.first.hash, f.second.hash])).toEqual([
+      [alice.log[2]!.hash, other3.hash],
+    ]);
+  });
+
+  it('serialises racing batches on one log: each entry is stored once, none conflicts', async () => {
+    const store = new MemoryStorageAdapter();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const bytes = alice.log.map((e) => e.bytes);
+    const reports = await Promise.all([
+      ingestor.ingest(bytes),
+      ingestor.ingest([...bytes].reverse()),
+      ingestor.ingest(bytes.slice(2)),
+    ]);
+    const accepted = reports.flatMap((r) => r.accepted.map((e) => e.seq)).sort((a, b) => a - b);
+    expect(accepted).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(reports.every((r) => r.rejected.length === 0 && r.forks.length === 0)).toBe(true);
+  });
+
+  it('refuses entries of unwanted authors before verifying them', async () => {
+    const store = new MemoryStorageAdapter();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const report = await ingestor.ingest([mallory.log[0]!.bytes, alice.log[0]!.bytes], {
+      accept: (author) => author === alice.id,
+    });
+    expect(report.accepted.map((e) => e.author)).toEqual([alice.id]);
+    expect(report.rejected.map((r) => [r.index, r.reason])).toEqual([[0, 'unwanted-author']]);
+  });
+
+  it('lets a full store fail with its typed error and announces nothing', async () => {
+    const store = new CountingStore();
+    store.full = true;
+    const ingestor = new Ingestor(store, sharedVerifier);
+    let announced = 0;
+    ingestor.onStored(() => announced++);
+    await expect(ingestor.ingest([alice.log[0]!.bytes])).rejects.toBeInstanceOf(StorageQuotaError);
+    expect(announced).toBe(0);
+    store.full = false;
+    const report = await ingestor.ingest([alice.log[0]!.bytes]);
+    expect(report.accepted).toHaveLength(1);
+  });
+
+  it('adds own entries, idempotently, and refuses one that breaks the own log', async () => {
+    const store = new MemoryStorageAdapter();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const stored: number[] = [];
+    ingestor.onStored((entries) => stored.push(...entries.map((e) => e.seq)));
+    await ingestor.addOwn(alice.log[0]!);
+    await ingestor.addOwn(alice.log[0]!);
+    await ingestor.addOwn(alice.log[1]!);
+    expect(stored).toEqual([1, 2]);
+    const { OwnEntryError } = await import('./ingest.ts');
+    const { signEntry } = await import('../feed/entry-verifier.ts');
+    const bad = await signEntry(alice.device, {
+      seq: 3,
+      prev: alice.log[0]!.hash,
+      timestamp: 3,
+      docId: parseDocId('profile'),
+      payloadKind: 'yjs-update',
+      payload: new Uint8Array(1),
+    });
+    await expect(ingestor.addOwn(bad)).rejects.toBeInstanceOf(OwnEntryError);
+  });
+});

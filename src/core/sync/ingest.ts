@@ -1,0 +1,258 @@
+/**
+ * The one door through which entries enter a replica (design guide section 1, invariant 1).
+ *
+ * `ingest` takes untrusted entry bytes from a peer and:
+ * 1. decodes and verifies them all at once (`EntryVerifier.verifyMany`: every signature in
+ *    flight together), outside any lock, since that is the expensive part;
+ * 2. inside the ingestor's lock, groups them per (author, device) log, sorts each group by seq
+ *    and checks each entry with the feed layer's `checkChain` against what is held plus what this
+ *    batch has accepted so far (`StoreHeldLog`), so a contiguous run chains entry by entry and a
+ *    scattered entry is judged on its own, and one bad entry never takes honest neighbours down;
+ * 3. writes every accepted entry with one `putEntries` (one transaction: the batch lands whole or
+ *    not at all), then keeps fork evidence (`putForkEvidence`), never applying a fork;
+ * 4. tells `onStored` subscribers (live push to peers, the docs layer) what is new.
+ *
+ * It never throws for bad input: each refused entry is in the report with its typed error. A
+ * store failure (quota full, store closed) propagates as the store's typed error and nothing of
+ * the batch is stored or announced.
+ *
+ * The lock is global, not per log: the check-and-write step is short next to verification, and a
+ * single queue makes it impossible for two batches racing on one log to both pass the chain
+ * check and then conflict.
+ *
+ * The feed layer's `acceptRun` is not used: it verifies its bytes itself, and entries arrive
+ * here already verified (a second pass would double the cost of sync). Checking a sorted run
+ * entry by entry against held + staged entries applies exactly the same rules.
+ */
+import { checkChain, type ChainError, type ChainErrorReason } from '../feed/log-chain.ts';
+import { EntryDecodeError, decodeEntry, type EntryDecodeReason } from '../feed/entry-codec.ts';
+import type {
+  EntryVerifier,
+  EntryVerifyError,
+  EntryVerifyReason,
+  VerifiedEntry,
+} from '../feed/entry-verifier.ts';
+import type { DeviceId, PersonId } from '../ids.ts';
+import { createLogger } from '../log.ts';
+import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import { StoreHeldLog } from './store-held-log.ts';
+
+const log = createLogger('sync:ingest');
+
+/** An entry of an author this replica does not replicate (neither in full nor as a window). */
+export class UnwantedEntryError extends Error {
+  override readonly name = 'UnwantedEntryError';
+  /** Machine-readable cause, as on the other entry errors. */
+  readonly reason = 'unwanted-author';
+
+  constructor(readonly author: PersonId) {
+    super(`entry of an author not replicated here: ${author}`);
+  }
+}
+
+/** This device's own entry does not fit its own log: a bug in our own code, never a peer's. */
+export class OwnEntryError extends Error {
+  override readonly name = 'OwnEntryError';
+}
+
+/** Why an entry was refused. */
+export type IngestRejectReason =
+  EntryDecodeReason | EntryVerifyReason | ChainErrorReason | 'unwanted-author';
+
+/** One refused entry of a batch. */
+export interface IngestRejection {
+  /** Its index in the batch. */
+  readonly index: number;
+  /** Machine-readable cause (the error's own `reason`). */
+  readonly reason: IngestRejectReason;
+  /** The typed error. */
+  readonly error: EntryDecodeError | EntryVerifyError | ChainError | UnwantedEntryError;
+}
+
+/** Two different entries signed at one (author, device, seq): kept as evidence, never applied. */
+export interface IngestFork {
+  /** The log's author. */
+  readonly author: PersonId;
+  /** The log's device. */
+  readonly device: DeviceId;
+  /** The seq signed twice. */
+  readonly seq: number;
+  /** The entry held (or accepted earlier in the same batch). */
+  readonly held: StoredEntry;
+  /** The other one, signature intact. */
+  readonly incoming: VerifiedEntry;
+}
+
+/** What became of a batch. */
+export interface IngestReport {
+  /** Entries newly stored, ascending by seq within each log. */
+  readonly accepted: StoredEntry[];
+  /** Entries already held (or repeated within the batch): harmless, not stored again. */
+  readonly duplicates: VerifiedEntry[];
+  /** Entries refused, each with its typed error. */
+  readonly rejected: IngestRejection[];
+  /** Forks found (evidence stored). */
+  readonly forks: IngestFork[];
+}
+
+/** Options of one `ingest` call. */
+export interface IngestOptions {
+  /** Who delivered the batch (a sync session); passed to `onStored` so it is not echoed back. */
+  readonly origin?: unknown;
+  /** Which authors to keep; others are refused with `UnwantedEntryError` before verification. */
+  readonly accept?: (author: PersonId) => boolean;
+}
+
+/** Receives every batch of newly stored entries and who delivered it (`undefined`: own). */
+export type StoredListener = (entries: readonly StoredEntry[], origin: unknown) => void;
+
+/** Verifies, chain-checks and stores entries; announces what is new. */
+export class Ingestor {
+  private readonly listeners = new Set<StoredListener>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** An ingestor writing to `store`, verifying with `verifier`. */
+  constructor(
+    private readonly store: StorageAdapter,
+    private readonly verifier: EntryVerifier,
+  ) {}
+
+  /** Subscribes to newly stored entries; returns the unsubscribe function. */
+  onStored(listener: StoredListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Verifies and stores untrusted entry bytes (module doc). Never throws for bad input. */
+  async ingest(list: readonly Uint8Array[], options: IngestOptions = {}): Promise<IngestReport> {
+    const rejected: IngestRejection[] = [];
+    let toVerify: { index: number; bytes: Uint8Array }[] = list.map((bytes, index) => ({
+      index,
+      bytes,
+    }));
+    if (options.accept) toVerify = toVerify.filter((item) => this.wanted(item, options, rejected));
+    const checks = await this.verifier.verifyMany(toVerify.map((item) => item.bytes));
+    const verified: { index: number; entry: VerifiedEntry }[] = [];
+    checks.forEach((check, i) => {
+      const index = toVerify[i]!.index;
+      if (check instanceof Error) rejected.push({ index, reason: check.reason, error: check });
+      else verified.push({ index, entry: check });
+    });
+    const report = await this.exclusive(() => this.admit(verified, rejected, options.origin));
+    rejected.sort((a, b) => a.index - b.index);
+    return report;
+  }
+
+  /** Stores this device's own freshly signed entry (already verified); idempotent. */
+  async addOwn(entry: VerifiedEntry): Promise<void> {
+    await this.exclusive(async () => {
+      const held = new StoreHeldLog(this.store, entry.author, entry.device);
+      const outcome = await checkChain(entry, held);
+      if (outcome.kind === 'duplicate') return;
+      if (outcome.kind !== 'accepted') {
+        throw new OwnEntryError(
+          `own entry #${entry.seq} does not fit the own log: ${outcome.kind}`,
+        );
+      }
+      await this.store.putEntries([entry]);
+      this.emit([entry], undefined);
+    });
+  }
+
+  /** Drops a log's entries below `keepFromSeq` (window quota), never during a batch's check. */
+  async pruneLog(author: PersonId, device: DeviceId, keepFromSeq: number): Promise<void> {
+    await this.exclusive(() => this.store.pruneLog(author, device, keepFromSeq));
+  }
+
+  private wanted(
+    item: { index: number; bytes: Uint8Array },
+    options: IngestOptions,
+    rejected: IngestRejection[],
+  ): boolean {
+    // A cheap decode (no signature) so that a flood of foreign entries costs no verification.
+    let author: PersonId;
+    try {
+      author = decodeEntry(item.bytes).author;
+    } catch (err) {
+      if (!(err instanceof EntryDecodeError)) throw err;
+      rejected.push({ index: item.index, reason: err.reason, error: err });
+      return false;
+    }
+    if (options.accept!(author)) return true;
+    const error = new UnwantedEntryError(author);
+    rejected.push({ index: item.index, reason: error.reason, error });
+    return false;
+  }
+
+  private async admit(
+    verified: readonly { index: number; entry: VerifiedEntry }[],
+    rejected: IngestRejection[],
+    origin: unknown,
+  ): Promise<IngestReport> {
+    const byLog = new Map<string, { index: number; entry: VerifiedEntry }[]>();
+    for (const item of verified) {
+      const key = `${item.entry.author}\u0000${item.entry.device}`;
+      const group = byLog.get(key);
+      if (group) group.push(item);
+      else byLog.set(key, [item]);
+    }
+    const accepted: StoredEntry[] = [];
+    const forks: IngestFork[] = [];
+    const duplicates: VerifiedEntry[] = [];
+    for (const group of byLog.values()) {
+      // Stable sort: two entries at one seq keep their arrival order, the first one wins.
+      group.sort((a, b) => a.entry.seq - b.entry.seq);
+      const { author, device } = group[0]!.entry;
+      const held = new StoreHeldLog(this.store, author, device);
+      await held.preload(group[0]!.entry.seq, group.at(-1)!.entry.seq);
+      for (const { index, entry } of group) {
+        const outcome = await checkChain(entry, held);
+        switch (outcome.kind) {
+          case 'accepted':
+            held.stage(entry);
+            accepted.push(entry);
+            break;
+          case 'duplicate':
+            duplicates.push(entry);
+            break;
+          case 'fork': {
+            const first = await held.entryAt(entry.seq);
+            if (first) forks.push({ author, device, seq: entry.seq, held: first, incoming: entry });
+            break;
+          }
+          case 'rejected':
+            rejected.push({ index, reason: outcome.error.reason, error: outcome.error });
+            break;
+        }
+      }
+    }
+    if (accepted.length > 0) await this.store.putEntries(accepted);
+    for (const fork of forks) {
+      log.warn('fork kept as evidence', {
+        author: fork.author,
+        device: fork.device,
+        seq: fork.seq,
+      });
+      await this.store.putForkEvidence(fork.held, fork.incoming);
+    }
+    if (accepted.length > 0) this.emit(accepted, origin);
+    return { accepted, duplicates, rejected, forks };
+  }
+
+  private emit(entries: readonly StoredEntry[], origin: unknown): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(entries, origin);
+      } catch (err) {
+        // A subscriber's bug must not undo or block a write that already happened.
+        log.error('onStored listener failed', { error: String(err) });
+      }
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Set arithmetic on sorted, disjoint seq ranges, as sync needs it: what the remote holds minus
+ * what is held here, cut above or below a seq. Inputs are the ascending, non-overlapping lists
+ * that `SeqRanges.ranges()` and the store's `heldRanges` return; outputs have the same shape.
+ */
+import type { SeqRange } from '../feed/seq-ranges.ts';
+
+/** The seqs in `a` that are not in `b`. */
+export function subtractRanges(a: readonly SeqRange[], b: readonly SeqRange[]): SeqRange[] {
+  const out: SeqRange[] = [];
+  let j = 0;
+  for (const r of a) {
+    let start = r.start;
+    while (j < b.length && b[j]!.end < start) j++;
+    let k = j;
+    while (start <= r.end) {
+      const cut = b[k];
+      if (!cut || cut.start > r.end) {
+        out.push({ start, end: r.end });
+        break;
+      }
+      if (cut.start > start) out.push({ start, end: cut.start - 1 });
+      start = cut.end + 1;
+      k++;
+    }
+  }
+  return out;
+}
+
+/** The seqs in both `a` and `b`. */
+export function intersectRanges(a: readonly SeqRange[], b: readonly SeqRange[]): SeqRange[] {
+  const out: SeqRange[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    const start = Math.max(x.start, y.start);
+    const end = Math.min(x.end, y.end);
+    if (start <= end) out.push({ start, end });
+    if (x.end < y.end) i++;
+    else j++;
+  }
+  return out;
+}
+
+/** The seqs of `ranges` that are >= `from`. */
+export function rangesFrom(ranges: readonly SeqRange[], from: number): SeqRange[] {
+  const out: SeqRange[] = [];
+  for (const r of ranges) {
+    if (r.end < from) continue;
+    out.push({ start: Math.max(r.start, from), end: r.end });
+  }
+  return out;
+}
+
+/** The seqs of `ranges` that are <= `to`. */
+export function rangesUpTo(ranges: readonly SeqRange[], to: number): SeqRange[] {
+  const out: SeqRange[] = [];
+  for (const r of ranges) {
+    if (r.start > to) break;
+    out.push({ start: r.start, end: Math.min(r.end, to) });
+  }
+  return out;
+}
+
+/** Number of seqs in `ranges`. */
+export function countRanges(ranges: readonly SeqRange[]): number {
+  let n = 0;
+  for (const r of ranges) n += r.end - r.start + 1;
+  return n;
+}
+
+/** `ranges` keeping only the newest `max` ranges (lists sent to a peer are capped). */
+export function newestRanges(ranges: readonly SeqRange[], max: number): SeqRange[] {
+  return ranges.slice(Math.max(0, ranges.length - max));
+}

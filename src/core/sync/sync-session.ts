@@ -1,0 +1,875 @@
+/**
+ * One sync session: the protocol of `messages.ts` run over one `Transport` to one remote peer.
+ *
+ * Three loops share the session, so that none waits for another:
+ * - the inbox: every incoming message, in order; entries are ingested one message at a time, so
+ *   what this side buffers is bounded by what it asked for (budgets) plus live pushes, and an
+ *   inbox over `maxInboxBytes` disconnects the peer;
+ * - the requester (`pump`): at most `maxOutstandingRequests` requests in flight, one per log;
+ *   first the newest-first request of each log met for the first time and the entries above the
+ *   newest held seq of each log already held, then, when nothing else is pending, the older gaps
+ *   of logs replicated in full, newest first, one budget page at a time (idle-time backfill);
+ * - the answerer: the remote's requests one after the other, each send awaited (the transport's
+ *   backpressure), forwarding the stored original bytes (blind relay: never re-encoded).
+ * Live pushes go out as the ingestor stores entries of authors the remote wants, except to the
+ * peer that delivered them.
+ *
+ * Everything a session knows is rebuilt from `hello` and `have`, so a new session after a drop
+ * continues where the old one stopped: sync is idempotent (duplicates are counted, never stored
+ * twice) and resumable. A malformed message, too many invalid or unwanted entries, too many
+ * queued requests or an inbox overflow closes the session with a typed reason (`SyncSessionError`).
+ */
+import type { SeqRange } from '../feed/seq-ranges.ts';
+import { SeqRanges } from '../feed/seq-ranges.ts';
+import { MAX_SEQ } from '../feed/entry-codec.ts';
+import type { DeviceId, PersonId } from '../ids.ts';
+import { createLogger } from '../log.ts';
+import { StoreError } from '../store/errors.ts';
+import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { IngestReport, Ingestor } from './ingest.ts';
+import {
+  ENTRIES_OVERHEAD_BYTES,
+  ENTRY_FRAMING_BYTES,
+  SyncMessageError,
+  decodeSyncMessage,
+  encodeBye,
+  encodeEntries,
+  encodeHave,
+  encodeHello,
+  encodeRequest,
+  type EntriesMessage,
+  type HaveMessage,
+  type HelloMessage,
+  type LogHave,
+  type RequestMessage,
+  type SyncLimits,
+  type Want,
+  type WantMode,
+} from './messages.ts';
+import type { PinSource } from './pins.ts';
+import {
+  countRanges,
+  intersectRanges,
+  newestRanges,
+  rangesFrom,
+  rangesUpTo,
+  subtractRanges,
+} from './range-math.ts';
+import { TransportClosedError, type CloseInfo, type Transport } from './transport.ts';
+
+const log = createLogger('sync:session');
+
+/** Tunables of replication; `DEFAULT_SYNC_CONFIG` holds the values Kith uses. */
+export interface SyncConfig {
+  /** Budget of the newest-first answer for a log met for the first time. */
+  readonly firstBudgetBytes: number;
+  /** Budget of one page of older history (backfill, `requestOlder`). */
+  readonly pageBudgetBytes: number;
+  /** Budget of one request for the entries above the newest held. */
+  readonly rangeBudgetBytes: number;
+  /** Bytes kept of each friend-of-friend (window) log. */
+  readonly windowQuotaBytes: number;
+  /** Most friend-of-friend authors replicated as a window. */
+  readonly maxWindowAuthors: number;
+  /** Fill older gaps of logs replicated in full when idle. */
+  readonly backfill: boolean;
+  /** Target size of one `entries` message (the transport's limit caps it further). */
+  readonly maxBatchBytes: number;
+  /** Requests this side keeps in flight per session. */
+  readonly maxOutstandingRequests: number;
+  /** Requests of the remote queued before it is disconnected. */
+  readonly maxQueuedRequests: number;
+  /** Invalid entries (forged, tampered, mis-chained ...) a peer may send before it is dropped. */
+  readonly maxInvalidEntries: number;
+  /** Entries of unwanted authors a peer may push before it is dropped. */
+  readonly maxUnwantedEntries: number;
+  /** Bytes of received, unprocessed messages before the peer is dropped. */
+  readonly maxInboxBytes: number;
+  /** Decoder limits. */
+  readonly limits: SyncLimits;
+}
+
+/** Why a session closed. */
+export type SessionCloseReason =
+  | 'malformed-message'
+  | 'too-many-invalid-entries'
+  | 'too-many-unwanted-entries'
+  | 'too-many-requests'
+  | 'inbox-overflow'
+  | 'unexpected-answer'
+  | 'store-error'
+  | 'internal-error'
+  | 'local'
+  | 'transport-closed';
+
+/** Why a session closed, with detail (the malformed message's reason, the store's error ...). */
+export class SyncSessionError extends Error {
+  override readonly name = 'SyncSessionError';
+
+  constructor(
+    readonly reason: SessionCloseReason,
+    readonly detail: string = '',
+  ) {
+    super(`sync session: ${reason}${detail ? ` (${detail})` : ''}`);
+  }
+}
+
+/** Progress of one log in a session, for the UI's sync status. */
+export interface LogProgress {
+  readonly author: PersonId;
+  readonly device: DeviceId;
+  /** Entries of this log newly stored from this peer. */
+  readonly received: number;
+  /** Entries this peer holds that are not held here yet (as of the last plan). */
+  readonly pending: number;
+}
+
+/** What a session is doing, observable by the UI. */
+export interface SyncProgress {
+  /** The remote's label (person or device name). */
+  readonly remote: string;
+  readonly state: 'syncing' | 'idle' | 'closed';
+  readonly logs: readonly LogProgress[];
+  /** Entries newly stored from this peer. */
+  readonly received: number;
+  /** Entries sent to this peer (answers and pushes). */
+  readonly sent: number;
+  /** Invalid entries this peer sent. */
+  readonly invalid: number;
+  /** Entries not sent because no message of this transport can hold them (logged). */
+  readonly skippedTooLarge: number;
+  /** Set once closed. */
+  readonly closed?: SyncSessionError;
+}
+
+/** What a session needs from the replica that owns it (the sync engine). */
+export interface SessionHost {
+  readonly store: StorageAdapter;
+  readonly ingestor: Ingestor;
+  readonly pins: PinSource;
+  readonly config: SyncConfig;
+  /** The authors this replica replicates (its `hello`). */
+  wants(): readonly Want[];
+  /** How this replica replicates `author`, if at all. */
+  modeOf(author: PersonId): WantMode | undefined;
+  /** The remote said what it replicates. */
+  remoteWants(session: SyncSession, wants: readonly Want[]): void;
+  /** An answer for a window log completed (the host trims it to its quota). */
+  windowAnswered(author: PersonId, device: DeviceId): void;
+  /** The session closed. */
+  closed(session: SyncSession): void;
+}
+
+interface RemoteLog {
+  readonly author: PersonId;
+  readonly device: DeviceId;
+  /** What the remote holds and has not yet been asked for in vain. */
+  ranges: SeqRange[];
+  received: number;
+  pending: number;
+}
+
+interface OutgoingRequest {
+  readonly id: number;
+  readonly key: string;
+  readonly author: PersonId;
+  readonly device: DeviceId;
+  readonly ranges: readonly SeqRange[];
+  readonly order: RequestMessage['order'];
+  readonly budgetBytes: number;
+  bytes: number;
+  minSeq: number;
+  maxSeq: number;
+  accepted: number;
+  readonly done?: (accepted: number) => void;
+}
+
+function keyOf(author: PersonId, device: DeviceId): string {
+  return `${author}/${device}`;
+}
+
+/** One replication session over one transport. */
+export class SyncSession {
+  private readonly progressListeners = new Set<(p: SyncProgress) => void>();
+  private readonly remoteWanted = new Map<PersonId, WantMode>();
+  private readonly remoteLogs = new Map<string, RemoteLog>();
+  /** Seqs the remote is known to hold (sent either way): pushes skip them. */
+  private readonly remoteHolds = new Map<string, SeqRanges>();
+  private readonly inbox: Uint8Array[] = [];
+  private inboxBytes = 0;
+  private draining = false;
+  private readonly inflight = new Map<number, OutgoingRequest>();
+  private readonly planQueue = new Set<string>();
+  private readonly backfillQueue = new Set<string>();
+  private pumping = false;
+  private pumpAgain = false;
+  private nextReqId = 1;
+  private readonly answers: RequestMessage[] = [];
+  private answering = false;
+  private tasks = 0;
+  private helloReceived = false;
+  private counts = { received: 0, sent: 0, invalid: 0, unwanted: 0, skippedTooLarge: 0 };
+  private closedWith: SyncSessionError | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  /** Starts the session: subscribes to the transport at once (no message is missed) and says hello. */
+  constructor(
+    private readonly transport: Transport,
+    private readonly host: SessionHost,
+    readonly remote: string,
+  ) {
+    this.unsubscribe.push(
+      transport.onMessage((m) => this.receive(m)),
+      transport.onClose((info) => this.transportClosed(info)),
+      host.ingestor.onStored((entries, origin) => this.pushLive(entries, origin)),
+    );
+    if (!transport.open) {
+      this.transportClosed({ by: 'error', reason: 'closed before the session started' });
+      return;
+    }
+    this.sendHello();
+  }
+
+  /** Current progress. */
+  get progress(): SyncProgress {
+    const logs = [...this.remoteLogs.values()].map(({ author, device, received, pending }) => ({
+      author,
+      device,
+      received,
+      pending,
+    }));
+    const { received, sent, invalid, skippedTooLarge } = this.counts;
+    return {
+      remote: this.remote,
+      state: this.closedWith ? 'closed' : this.idle ? 'idle' : 'syncing',
+      logs,
+      received,
+      sent,
+      invalid,
+      skippedTooLarge,
+      ...(this.closedWith ? { closed: this.closedWith } : {}),
+    };
+  }
+
+  /** Subscribes to progress changes; returns the unsubscribe function. */
+  onProgress(listener: (p: SyncProgress) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  /** True when nothing is in flight either way and nothing is left to ask this peer now. */
+  get idle(): boolean {
+    return (
+      this.closedWith !== undefined ||
+      (this.helloReceived &&
+        this.inbox.length === 0 &&
+        !this.draining &&
+        this.inflight.size === 0 &&
+        this.planQueue.size === 0 &&
+        (this.backfillQueue.size === 0 || !this.host.config.backfill) &&
+        !this.pumping &&
+        this.answers.length === 0 &&
+        !this.answering &&
+        this.tasks === 0)
+    );
+  }
+
+  /** Whether the session is closed. */
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** The authors the remote replicates, as its last `hello` said. */
+  get remoteWants(): ReadonlyMap<PersonId, WantMode> {
+    return this.remoteWanted;
+  }
+
+  /** (Re)sends this replica's `hello`; the engine calls it when its interest changes. */
+  sendHello(): void {
+    this.spawn(this.send(encodeHello(this.host.wants())));
+  }
+
+  /**
+   * Asks this peer for one page of `author`'s `device` log below the newest held range, newest
+   * first. Resolves with the number of entries stored, or undefined when this peer holds none
+   * of it (or a request for that log is already in flight).
+   */
+  requestOlder(
+    author: PersonId,
+    device: DeviceId,
+    budgetBytes: number,
+  ): Promise<number> | undefined {
+    const key = keyOf(author, device);
+    const remote = this.remoteLogs.get(key);
+    if (!remote || this.closed || this.busy(key)) return undefined;
+    return new Promise((resolve) => {
+      this.spawn(
+        (async () => {
+          const held = await this.host.store.heldRanges(author, device);
+          const wanted = olderThanNewest(remote.ranges, held);
+          if (wanted.length === 0 || this.busy(key)) {
+            resolve(0);
+            return;
+          }
+          const budget = Math.min(budgetBytes, this.host.config.limits.maxBudgetBytes);
+          await this.sendRequest(remote, wanted, 'descending', budget, false, resolve);
+        })(),
+        () => resolve(0),
+      );
+    });
+  }
+
+  /** Closes the session (and its transport) for `reason`. */
+  close(reason: SessionCloseReason = 'local', detail = ''): void {
+    if (this.closedWith) return;
+    this.closedWith = new SyncSessionError(reason, detail);
+    if (reason !== 'local' && reason !== 'transport-closed') {
+      log.warn('closing sync session', { remote: this.remote, reason, detail });
+      // Best effort: the transport may close before the bye is delivered.
+      this.transport.send(encodeBye(`${reason}${detail ? `: ${detail}` : ''}`)).catch(() => {});
+    }
+    this.transport.close(reason);
+    this.finish();
+  }
+
+  // ---- inbox ----
+
+  private receive(message: Uint8Array): void {
+    if (this.closedWith) return;
+    this.inbox.push(message);
+    this.inboxBytes += message.byteLength;
+    if (this.inboxBytes > this.host.config.maxInboxBytes) {
+      this.close('inbox-overflow', `${this.inboxBytes} bytes waiting`);
+      return;
+    }
+    if (!this.draining) this.spawn(this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.inbox.length > 0 && !this.closedWith) {
+        const bytes = this.inbox.shift()!;
+        this.inboxBytes -= bytes.byteLength;
+        let message;
+        try {
+          message = decodeSyncMessage(bytes, this.host.config.limits);
+        } catch (err) {
+          if (!(err instanceof SyncMessageError)) throw err;
+          this.close('malformed-message', err.reason);
+          return;
+        }
+        switch (message.type) {
+          case 'hello':
+            this.onHello(message);
+            break;
+          case 'have':
+            this.onHave(message);
+            break;
+          case 'request':
+            this.onRequest(message);
+            break;
+          case 'entries':
+            await this.onEntries(message);
+            break;
+          case 'bye':
+            log.info('peer said bye', { remote: this.remote, reason: message.reason });
+            break;
+        }
+      }
+    } finally {
+      this.draining = false;
+      this.changed();
+    }
+  }
+
+  private onHello(hello: HelloMessage): void {
+    this.helloReceived = true;
+    this.remoteWanted.clear();
+    for (const w of hello.wants) this.remoteWanted.set(w.author, w.mode);
+    this.host.remoteWants(this, hello.wants);
+    this.spawn(this.sendHave(hello.wants));
+  }
+
+  private onHave(have: HaveMessage): void {
+    for (const l of have.logs) {
+      // A `have` for an author no longer wanted here (interest changed meanwhile) is stale.
+      if (this.host.modeOf(l.author) === undefined) continue;
+      const key = keyOf(l.author, l.device);
+      const known = this.remoteLogs.get(key);
+      if (known) known.ranges = [...l.ranges];
+      else {
+        this.remoteLogs.set(key, {
+          author: l.author,
+          device: l.device,
+          ranges: [...l.ranges],
+          received: 0,
+          pending: 0,
+        });
+      }
+      this.holds(key, l.ranges);
+      this.planQueue.add(key);
+    }
+    this.spawn(this.pump());
+  }
+
+  private onRequest(request: RequestMessage): void {
+    if (this.answers.length >= this.host.config.maxQueuedRequests) {
+      this.close('too-many-requests', `${this.answers.length} queued`);
+      return;
+    }
+    this.answers.push(request);
+    if (!this.answering) this.spawn(this.answerAll());
+  }
+
+  private async onEntries(message: EntriesMessage): Promise<void> {
+    const request = message.reqId === 0 ? undefined : this.inflight.get(message.reqId);
+    if (message.reqId !== 0 && !request) {
+      this.close('unexpected-answer', `no request ${message.reqId}`);
+      return;
+    }
+    const report = await this.host.ingestor.ingest(message.entries, {
+      origin: this,
+      accept: (author) => this.host.modeOf(author) !== undefined,
+    });
+    this.account(report, request, message);
+    if (this.closedWith) return;
+    if (request && message.last) {
+      this.inflight.delete(request.id);
+      await this.complete(request);
+    }
+  }
+
+  private account(
+    report: IngestReport,
+    request: OutgoingRequest | undefined,
+    message: EntriesMessage,
+  ): void {
+    this.counts.received += report.accepted.length;
+    for (const e of report.accepted) {
+      const remote = this.remoteLogs.get(keyOf(e.author, e.device));
+      if (!remote) continue;
+      remote.received++;
+      remote.pending = Math.max(0, remote.pending - 1);
+    }
+    for (const e of [...report.accepted, ...report.duplicates]) {
+      const key = keyOf(e.author, e.device);
+      this.holds(key, [{ start: e.seq, end: e.seq }]);
+      if (request && !message.pins && key === request.key) {
+        request.minSeq = Math.min(request.minSeq, e.seq);
+        request.maxSeq = Math.max(request.maxSeq, e.seq);
+      }
+    }
+    if (request && !message.pins) {
+      for (const bytes of message.entries) request.bytes += bytes.byteLength;
+      request.accepted += report.accepted.filter(
+        (e) => keyOf(e.author, e.device) === request.key,
+      ).length;
+    }
+    for (const r of report.rejected) {
+      if (r.reason === 'unwanted-author') this.counts.unwanted++;
+      else this.counts.invalid++;
+    }
+    if (report.rejected.length > 0) {
+      log.warn('refused entries from peer', {
+        remote: this.remote,
+        reasons: [...new Set(report.rejected.map((r) => r.reason))],
+      });
+    }
+    if (this.counts.invalid > this.host.config.maxInvalidEntries) {
+      this.close('too-many-invalid-entries', `${this.counts.invalid} invalid entries`);
+    } else if (this.counts.unwanted > this.host.config.maxUnwantedEntries) {
+      this.close('too-many-unwanted-entries', `${this.counts.unwanted} unwanted entries`);
+    }
+  }
+
+  private async complete(request: OutgoingRequest): Promise<void> {
+    const remote = this.remoteLogs.get(request.key);
+    if (remote) {
+      // What the answer covered is not asked of this peer again, whether or not it was valid:
+      // a peer that lies in `have` or answers with garbage cannot make this side loop.
+      let covered: readonly SeqRange[] = request.ranges;
+      if (request.bytes >= request.budgetBytes && request.minSeq <= request.maxSeq) {
+        covered =
+          request.order === 'ascending'
+            ? rangesUpTo(request.ranges, request.maxSeq)
+            : rangesFrom(request.ranges, request.minSeq);
+      }
+      remote.ranges = subtractRanges(remote.ranges, covered);
+      if (this.host.modeOf(request.author) === 'window') {
+        this.host.windowAnswered(request.author, request.device);
+      }
+    }
+    request.done?.(request.accepted);
+    this.planQueue.add(request.key);
+    await this.pump();
+  }
+
+  // ---- requester ----
+
+  private busy(key: string): boolean {
+    for (const r of this.inflight.values()) if (r.key === key) return true;
+    return false;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        while (
+          !this.closedWith &&
+          this.inflight.size < this.host.config.maxOutstandingRequests &&
+          (await this.requestNext())
+        );
+      } while (this.pumpAgain && !this.closedWith);
+    } finally {
+      this.pumping = false;
+      this.changed();
+    }
+  }
+
+  /** Sends the next request; false when there is nothing to ask now. */
+  private async requestNext(): Promise<boolean> {
+    for (const key of this.planQueue) {
+      if (this.busy(key)) continue;
+      this.planQueue.delete(key);
+      if (await this.planRecent(key)) return true;
+    }
+    // Older history only once nothing recent is pending or in flight: recent first.
+    if (!this.host.config.backfill || this.planQueue.size > 0 || this.inflight.size > 0) {
+      return false;
+    }
+    for (const key of this.backfillQueue) {
+      if (this.busy(key)) continue;
+      this.backfillQueue.delete(key);
+      if (await this.planOlder(key)) return true;
+    }
+    return false;
+  }
+
+  private async planRecent(key: string): Promise<boolean> {
+    const remote = this.remoteLogs.get(key);
+    const mode = remote && this.host.modeOf(remote.author);
+    if (!remote || !mode) return false;
+    const held = await this.host.store.heldRanges(remote.author, remote.device);
+    const missing = subtractRanges(remote.ranges, held);
+    remote.pending = countRanges(missing);
+    const { firstBudgetBytes, rangeBudgetBytes, windowQuotaBytes } = this.host.config;
+    if (missing.length === 0) return false;
+    if (held.length === 0) {
+      // A log met for the first time: newest first within a budget, with the author's pins.
+      const budget =
+        mode === 'window' ? Math.min(firstBudgetBytes, windowQuotaBytes) : firstBudgetBytes;
+      await this.sendRequest(remote, missing, 'descending', budget, true);
+      return true;
+    }
+    const above = rangesFrom(missing, held.at(-1)!.end + 1);
+    if (above.length > 0) {
+      // A window log keeps only its newest entries, so it never asks for a long run oldest first.
+      if (mode === 'window')
+        await this.sendRequest(remote, above, 'descending', windowQuotaBytes, false);
+      else await this.sendRequest(remote, above, 'ascending', rangeBudgetBytes, false);
+      return true;
+    }
+    if (mode === 'full') this.backfillQueue.add(key);
+    return false;
+  }
+
+  private async planOlder(key: string): Promise<boolean> {
+    const remote = this.remoteLogs.get(key);
+    if (!remote || this.host.modeOf(remote.author) !== 'full') return false;
+    const held = await this.host.store.heldRanges(remote.author, remote.device);
+    const wanted = olderThanNewest(remote.ranges, held);
+    if (wanted.length === 0) return false;
+    await this.sendRequest(remote, wanted, 'descending', this.host.config.pageBudgetBytes, false);
+    return true;
+  }
+
+  private async sendRequest(
+    remote: RemoteLog,
+    wanted: readonly SeqRange[],
+    order: RequestMessage['order'],
+    budgetBytes: number,
+    pins: boolean,
+    done?: (accepted: number) => void,
+  ): Promise<void> {
+    const max = this.host.config.limits.maxRangesPerLog;
+    const ranges = order === 'descending' ? newestRanges(wanted, max) : wanted.slice(0, max);
+    const request: OutgoingRequest = {
+      id: this.nextReqId++,
+      key: keyOf(remote.author, remote.device),
+      author: remote.author,
+      device: remote.device,
+      ranges,
+      order,
+      budgetBytes,
+      bytes: 0,
+      minSeq: MAX_SEQ,
+      maxSeq: 0,
+      accepted: 0,
+      ...(done ? { done } : {}),
+    };
+    this.inflight.set(request.id, request);
+    await this.send(encodeRequest({ ...request, reqId: request.id, pins }));
+  }
+
+  // ---- answerer ----
+
+  private async sendHave(wants: readonly Want[]): Promise<void> {
+    const wanted = new Set(wants.map((w) => w.author));
+    const { maxLogsPerMessage, maxRangesPerLog, maxRangesPerMessage } = this.host.config.limits;
+    const logs: LogHave[] = [];
+    let ranges = 0;
+    const flush = async () => {
+      if (logs.length > 0) await this.send(encodeHave(logs.splice(0)));
+      ranges = 0;
+    };
+    for (const summary of await this.host.store.listLogs()) {
+      if (!wanted.has(summary.author) || summary.ranges.length === 0) continue;
+      const capped = newestRanges(summary.ranges, Math.min(maxRangesPerLog, 64));
+      if (
+        logs.length >= Math.min(maxLogsPerMessage, 256) ||
+        ranges + capped.length > maxRangesPerMessage
+      ) {
+        await flush();
+      }
+      logs.push({ author: summary.author, device: summary.device, ranges: capped });
+      ranges += capped.length;
+    }
+    await flush();
+  }
+
+  private async answerAll(): Promise<void> {
+    this.answering = true;
+    try {
+      while (this.answers.length > 0 && !this.closedWith) await this.answer(this.answers.shift()!);
+    } finally {
+      this.answering = false;
+      this.changed();
+    }
+  }
+
+  private async answer(request: RequestMessage): Promise<void> {
+    const { author, device } = request;
+    const batch = new Batcher(this, request.reqId);
+    if (request.pins) {
+      batch.pins = true;
+      let bytes = 0;
+      for (const pin of await this.host.pins.pins(author)) {
+        if (bytes >= this.host.config.firstBudgetBytes) break;
+        if (await batch.add(pin)) bytes += pin.bytes.byteLength;
+      }
+      await batch.flush(false);
+      batch.pins = false;
+    }
+    const held = intersectRanges(await this.host.store.heldRanges(author, device), request.ranges);
+    const budget = Math.min(request.budgetBytes, this.host.config.limits.maxBudgetBytes);
+    let sent = 0;
+    const chunk = 256;
+    const ordered = request.order === 'ascending' ? held : [...held].reverse();
+    outer: for (const r of ordered) {
+      if (request.order === 'ascending') {
+        for (let from = r.start; from <= r.end; from += chunk) {
+          const list = await this.host.store.getEntries(
+            author,
+            device,
+            from,
+            Math.min(r.end, from + chunk - 1),
+          );
+          for (const e of list) {
+            if (await batch.add(e)) sent += e.bytes.byteLength;
+            if (sent >= budget || this.closedWith) break outer;
+          }
+        }
+      } else {
+        for (let to = r.end; to >= r.start; to -= chunk) {
+          const list = await this.host.store.getEntries(
+            author,
+            device,
+            Math.max(r.start, to - chunk + 1),
+            to,
+          );
+          for (const e of list.reverse()) {
+            if (await batch.add(e)) sent += e.bytes.byteLength;
+            if (sent >= budget || this.closedWith) break outer;
+          }
+        }
+      }
+    }
+    await batch.flush(true);
+  }
+
+  /** Sends one `entries` message of an answer or a push; counts what the remote now holds. */
+  async sendEntries(message: EntriesMessage, entries: readonly StoredEntry[]): Promise<void> {
+    for (const e of entries) this.holds(keyOf(e.author, e.device), [{ start: e.seq, end: e.seq }]);
+    this.counts.sent += entries.length;
+    await this.send(encodeEntries(message));
+  }
+
+  /** Largest `entries` message this transport carries. */
+  get messageCapacity(): number {
+    return Math.min(this.transport.maxMessageSize, this.host.config.limits.maxMessageBytes);
+  }
+
+  /** Target size of a batch. */
+  get batchCapacity(): number {
+    return Math.min(this.messageCapacity, this.host.config.maxBatchBytes);
+  }
+
+  /** An entry no message of this transport can hold: logged and counted, never dropped silently. */
+  skipTooLarge(entry: StoredEntry): void {
+    this.counts.skippedTooLarge++;
+    log.warn('entry larger than the transport can carry, not sent', {
+      remote: this.remote,
+      author: entry.author,
+      device: entry.device,
+      seq: entry.seq,
+      bytes: entry.bytes.byteLength,
+      limit: this.messageCapacity,
+    });
+  }
+
+  // ---- live push ----
+
+  private pushLive(entries: readonly StoredEntry[], origin: unknown): void {
+    if (this.closedWith || origin === this || !this.helloReceived) return;
+    const fresh = entries.filter(
+      (e) =>
+        this.remoteWanted.has(e.author) &&
+        !this.remoteHolds.get(keyOf(e.author, e.device))?.has(e.seq),
+    );
+    if (fresh.length === 0) return;
+    // Marked before sending, so that two pushes racing cannot both send an entry.
+    for (const e of fresh) this.holds(keyOf(e.author, e.device), [{ start: e.seq, end: e.seq }]);
+    this.spawn(
+      (async () => {
+        const batch = new Batcher(this, 0);
+        for (const e of fresh) await batch.add(e);
+        await batch.flush(false);
+      })(),
+    );
+  }
+
+  // ---- plumbing ----
+
+  private holds(key: string, ranges: readonly SeqRange[]): void {
+    if (ranges.length === 0) return;
+    let set = this.remoteHolds.get(key);
+    if (!set) {
+      set = new SeqRanges();
+      this.remoteHolds.set(key, set);
+    }
+    for (const r of ranges) set.addRange(r.start, r.end);
+  }
+
+  private async send(message: Uint8Array): Promise<void> {
+    if (this.closedWith) return;
+    try {
+      await this.transport.send(message);
+    } catch (err) {
+      // The close handler ends the session; a send racing with it has nothing left to do.
+      if (err instanceof TransportClosedError) return;
+      throw err;
+    }
+  }
+
+  /** Runs a task of this session; its failure closes the session, never the app. */
+  private spawn(task: Promise<void>, onError?: () => void): void {
+    this.tasks++;
+    task
+      .catch((err: unknown) => {
+        onError?.();
+        if (this.closedWith) return;
+        if (err instanceof StoreError) this.close('store-error', `${err.name}: ${err.message}`);
+        else {
+          log.error('sync session failed', { remote: this.remote, error: String(err) });
+          this.close('internal-error', String(err));
+        }
+      })
+      .finally(() => {
+        this.tasks--;
+        this.changed();
+      });
+  }
+
+  private transportClosed(info: CloseInfo): void {
+    if (this.closedWith) return;
+    this.closedWith = new SyncSessionError('transport-closed', `${info.by}: ${info.reason}`);
+    this.finish();
+  }
+
+  private finish(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const request of this.inflight.values()) request.done?.(request.accepted);
+    this.inflight.clear();
+    this.inbox.length = 0;
+    this.inboxBytes = 0;
+    this.answers.length = 0;
+    this.host.closed(this);
+    this.changed();
+  }
+
+  private changed(): void {
+    if (this.progressListeners.size === 0) return;
+    const progress = this.progress;
+    for (const listener of this.progressListeners) listener(progress);
+  }
+}
+
+/** The seqs of `remote` below the newest held range that are not held: older history. */
+function olderThanNewest(remote: readonly SeqRange[], held: readonly SeqRange[]): SeqRange[] {
+  const top = held.at(-1);
+  if (!top) return [];
+  return subtractRanges(rangesUpTo(remote, top.start - 1), held);
+}
+
+/** Collects entries into `entries` messages that fit the transport, and sends them in order. */
+class Batcher {
+  /** Whether the entries being added are pins. */
+  pins = false;
+  private entries: StoredEntry[] = [];
+  private bytes = ENTRIES_OVERHEAD_BYTES;
+
+  constructor(
+    private readonly session: SyncSession,
+    private readonly reqId: number,
+  ) {}
+
+  /** Adds an entry (sending a full batch first); false when it is too large to ever send. */
+  async add(entry: StoredEntry): Promise<boolean> {
+    const size = entry.bytes.byteLength + ENTRY_FRAMING_BYTES;
+    if (ENTRIES_OVERHEAD_BYTES + size > this.session.messageCapacity) {
+      this.session.skipTooLarge(entry);
+      return false;
+    }
+    if (this.entries.length > 0 && this.bytes + size > this.session.batchCapacity) {
+      await this.flush(false);
+    }
+    this.entries.push(entry);
+    this.bytes += size;
+    return true;
+  }
+
+  /** Sends what is collected; `last` marks the final message of an answer (sent even if empty). */
+  async flush(last: boolean): Promise<void> {
+    if (this.entries.length === 0 && !last) return;
+    const entries = this.entries;
+    this.entries = [];
+    this.bytes = ENTRIES_OVERHEAD_BYTES;
+    await this.session.sendEntries(
+      {
+        type: 'entries',
+        reqId: this.reqId,
+        last: last && this.reqId !== 0,
+        pins: this.pins && this.reqId !== 0,
+        entries: entries.map((e) => e.bytes),
+      },
+      entries,
+    );
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * People, logs and replicas for sync tests: real identities, real signed entries, the in-memory
+ * store and network. Not used by the app.
+ */
+import { ManualClock } from '../clock.ts';
+import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
+import { EntryVerifier } from '../feed/entry-verifier.ts';
+import type { PayloadKind } from '../feed/entry-codec.ts';
+import { createIdentity, type DeviceSession } from '../identity/device-setup.ts';
+import type { Identity } from '../identity/keys.ts';
+import { parseDocId, personIdFromKey, type EntryHash, type PersonId } from '../ids.ts';
+import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
+import type { StoredEntry } from '../store/storage-adapter.ts';
+import { SyncEngine, type SyncEngineOptions } from './sync-engine.ts';
+
+/** One verifier for all test replicas: its certificate cache is shared, as in one process. */
+export const sharedVerifier = new EntryVerifier();
+
+/** A person with one device and its log, appending signed entries. */
+export class TestPerson {
+  /** Every entry this device signed, in order (index = seq - 1). */
+  readonly log: VerifiedEntry[] = [];
+
+  private constructor(
+    readonly name: string,
+    readonly identity: Identity,
+    readonly device: DeviceSession,
+    private readonly clock: ManualClock,
+  ) {}
+
+  /** A new person (new identity, new device). */
+  static async create(name: string): Promise<TestPerson> {
+    const clock = new ManualClock(1_700_000_000_000);
+    const { identity, device } = await createIdentity({ clock });
+    return new TestPerson(name, identity, device, clock);
+  }
+
+  /** The person's id. */
+  get id(): PersonId {
+    return personIdFromKey(this.identity.publicKey);
+  }
+
+  /** Hash of the newest entry, if any. */
+  get head(): EntryHash | undefined {
+    return this.log.at(-1)?.hash;
+  }
+
+  /**
+   * Signs `count` new entries of `payloadBytes` bytes each (post docs unless `docId` says
+   * otherwise) and returns them.
+   */
+  async append(
+    count: number,
+    options: { docId?: string; payloadBytes?: number; payloadKind?: PayloadKind } = {},
+  ): Promise<VerifiedEntry[]> {
+    const out: VerifiedEntry[] = [];
+    for (let i = 0; i < count; i++) {
+      const seq = this.log.length + 1;
+      this.clock.advance(1000);
+      const payload = new Uint8Array(options.payloadBytes ?? 64).fill(seq & 0xff);
+      const entry = await signEntry(this.device, {
+        seq,
+        prev: this.head,
+        timestamp: this.clock.now(),
+        docId: parseDocId(options.docId ?? `post/${String(seq).padStart(22, 'p')}`),
+        payloadKind: options.payloadKind ?? 'encrypted',
+        payload,
+      });
+      this.log.push(entry);
+      out.push(entry);
+    }
+    return out;
+  }
+}
+
+/** A replica: a store that survives restarts and an engine that does not. */
+export class TestReplica {
+  readonly store = new MemoryStorageAdapter();
+  engine: SyncEngine;
+
+  constructor(
+    readonly name: string,
+    readonly self: PersonId,
+    private readonly options: Omit<SyncEngineOptions, 'store' | 'self'> = {},
+  ) {
+    this.engine = this.makeEngine();
+  }
+
+  /** Loses memory, keeps the store: a new engine (and ingestor) over the same store. */
+  restart(): void {
+    this.engine.close();
+    this.engine = this.makeEngine();
+  }
+
+  /** Seqs held of `person`'s log. */
+  async held(person: TestPerson): Promise<number[]> {
+    const ranges = await this.store.heldRanges(person.id, person.log[0]!.device);
+    const out: number[] = [];
+    for (const r of ranges) for (let s = r.start; s <= r.end; s++) out.push(s);
+    return out;
+  }
+
+  /** Every entry held of `person`'s log. */
+  async entriesOf(person: TestPerson): Promise<StoredEntry[]> {
+    return this.store.getEntries(person.id, person.log[0]!.device, 1, Number.MAX_SAFE_INTEGER);
+  }
+
+  private makeEngine(): SyncEngine {
+    return new SyncEngine({
+      verifier: sharedVerifier,
+      ...this.options,
+      store: this.store,
+      self: this.self,
+    });
+  }
+}
+
+/** Waits (polling macrotasks, bounded) until `done()` holds. */
+export async function waitFor(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!done()) {
+    if (Date.now() - start > timeoutMs) throw new Error('waitFor: condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/**
+ * Waits until every engine is idle and the network has carried nothing new for a few polls
+ * (verification runs on WebCrypto's threads, so idleness is checked across macrotasks).
+ */
+export async function settle(
+  engines: readonly SyncEngine[],
+  network: { stats: { delivered: number } },
+  timeoutMs = 20_000,
+): Promise<void> {
+  const start = Date.now();
+  let quiet = 0;
+  let seen = -1;
+  while (quiet < 3) {
+    if (Date.now() - start > timeoutMs) throw new Error('settle: replicas never went idle');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const delivered = network.stats.delivered;
+    if (delivered === seen && engines.every((e) => e.idle)) quiet++;
+    else quiet = 0;
+    seen = delivered;
+  }
+}
