@@ -136,6 +136,8 @@ export interface SyncProgress {
   readonly sent: number;
   /** Invalid entries this peer sent. */
   readonly invalid: number;
+  /** Refused entries from this peer by reason (`bad-signature`, `mis-chained-prev` ...). */
+  readonly rejections: Readonly<Record<string, number>>;
   /** Entries not sent because no message of this transport can hold them (logged). */
   readonly skippedTooLarge: number;
   /** Set once closed. */
@@ -208,6 +210,7 @@ export class SyncSession {
   private answering = false;
   private tasks = 0;
   private helloReceived = false;
+  private readonly rejections: Record<string, number> = {};
   private counts = { received: 0, sent: 0, invalid: 0, unwanted: 0, skippedTooLarge: 0 };
   private closedWith: SyncSessionError | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -246,6 +249,7 @@ export class SyncSession {
       received,
       sent,
       invalid,
+      rejections: { ...this.rejections },
       skippedTooLarge,
       ...(this.closedWith ? { closed: this.closedWith } : {}),
     };
@@ -467,6 +471,7 @@ export class SyncSession {
       ).length;
     }
     for (const r of report.rejected) {
+      this.rejections[r.reason] = (this.rejections[r.reason] ?? 0) + 1;
       if (r.reason === 'unwanted-author') this.counts.unwanted++;
       else this.counts.invalid++;
     }

@@ -1,0 +1,186 @@
+/**
+ * An adversary peer connected to an honest replica sends forged, tampered, replayed,
+ * mis-chained and truncated entries: each is refused with its typed reason, the honest store is
+ * unchanged, and after too many the adversary is disconnected.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { concatBytes } from '../bytes.ts';
+import { encodeEntryBody } from '../feed/entry-codec.ts';
+import { signEntry } from '../feed/entry-verifier.ts';
+import { signEd25519 } from '../identity/keys.ts';
+import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
+import { entryHashFromBytes, parseDocId, type EntryHash } from '../ids.ts';
+import { MemoryNetwork } from '../net/memory-network.ts';
+import type { StorageAdapter } from '../store/storage-adapter.ts';
+import { encodeEntries, encodeHello } from './messages.ts';
+import { TestPerson, TestReplica, waitFor } from './test-helpers.ts';
+
+let alice: TestPerson;
+let mallory: TestPerson;
+
+beforeAll(async () => {
+  alice = await TestPerson.create('alice');
+  mallory = await TestPerson.create('mallory');
+  await alice.append(15);
+  await mallory.append(1);
+});
+
+function flip(bytes: Uint8Array, index: number): Uint8Array {
+  const out = bytes.slice();
+  out[index] = out[index]! ^ 1;
+  return out;
+}
+
+/** Signs with Mallory's device an entry whose author field says Alice. */
+async function forged(certificate: Uint8Array): Promise<Uint8Array> {
+  const body = encodeEntryBody(
+    {
+      seq: 11,
+      prev: alice.log[9]!.hash,
+      timestamp: 1_800_000_000_000,
+      docId: parseDocId('profile'),
+      payloadKind: 'yjs-update',
+      payload: new Uint8Array(8),
+    },
+    alice.device.certificate.personKey,
+    mallory.device.key.publicKey,
+    certificate,
+  );
+  const sig = await signEd25519(
+    mallory.device.key.keyPair.privateKey,
+    signingInput(DOMAIN_ENTRY, body),
+  );
+  return concatBytes(body, sig);
+}
+
+/** Alice's own device signing an entry at `seq` after `prev` (a broken or forking device). */
+async function byAliceDevice(seq: number, prev: EntryHash): Promise<Uint8Array> {
+  const e = await signEntry(alice.device, {
+    seq,
+    prev,
+    timestamp: 1_800_000_000_000,
+    docId: parseDocId('profile'),
+    payloadKind: 'yjs-update',
+    payload: new Uint8Array([seq, 99]),
+  });
+  return e.bytes;
+}
+
+async function entriesSnapshot(store: StorageAdapter) {
+  const logs = await store.listLogs();
+  const entries = await Promise.all(
+    logs.map((l) => store.getEntries(l.author, l.device, 1, Number.MAX_SAFE_INTEGER)),
+  );
+  return { logs, hashes: entries.flat().map((e) => e.hash) };
+}
+
+/** Bob holds Alice's seqs 1..10 and 12..15 and accepts a connection from Mallory. */
+async function honestBob() {
+  const network = new MemoryNetwork();
+  const bob = new TestReplica('bob', (await TestPerson.create('bob')).id, {
+    friends: [alice.id],
+  });
+  const held = [...alice.log.slice(0, 10), ...alice.log.slice(11, 15)];
+  await bob.engine.ingestor.ingest(held.map((e) => e.bytes));
+  const [tb, tm] = network.connect('bob', 'mallory');
+  const session = bob.engine.attach(tb, 'mallory');
+  await tm.send(encodeHello([{ author: alice.id, mode: 'full' }]));
+  const push = (entries: Uint8Array[]) =>
+    tm.send(encodeEntries({ reqId: 0, last: false, pins: false, entries }));
+  return { bob, session, push, tm };
+}
+
+const table: [string, () => Promise<Uint8Array> | Uint8Array, string][] = [
+  [
+    "forged: Mallory signs as Alice with Alice's certificate",
+    () => forged(alice.device.certificate.bytes),
+    'certificate-device-mismatch',
+  ],
+  [
+    'forged: Mallory signs as Alice with her own certificate',
+    () => forged(mallory.device.certificate.bytes),
+    'certificate-person-mismatch',
+  ],
+  [
+    'tampered signature',
+    () => flip(alice.log[10]!.bytes, alice.log[10]!.bytes.length - 5),
+    'bad-signature',
+  ],
+  ['tampered body', () => flip(alice.log[10]!.bytes, 70), 'bad-signature'],
+  ['truncated', () => alice.log[10]!.bytes.slice(0, alice.log[10]!.bytes.length - 1), 'truncated'],
+  ['garbage', () => new Uint8Array(64).fill(0xee), 'unknown-version'],
+  [
+    'mis-chained: prev is not the held seq 10',
+    () => byAliceDevice(11, entryHashFromBytes(new Uint8Array(32).fill(5))),
+    'mis-chained-prev',
+  ],
+  [
+    'mis-chained: held seq 12 does not follow it',
+    () => byAliceDevice(11, alice.log[9]!.hash),
+    'mis-chained-next',
+  ],
+];
+
+describe('an adversary peer', () => {
+  it.each(table)(
+    '%s: refused with its reason, the honest store unchanged',
+    async (_name, make, reason) => {
+      const { bob, session, push } = await honestBob();
+      const before = await entriesSnapshot(bob.store);
+      await push([await make()]);
+      await waitFor(() => session.progress.invalid === 1 && session.idle);
+      expect(session.progress.rejections).toEqual({ [reason]: 1 });
+      expect(await entriesSnapshot(bob.store)).toEqual(before);
+      expect(session.closed).toBe(false);
+    },
+  );
+
+  it('replays held entries: counted as duplicates, nothing stored, no penalty', async () => {
+    const { bob, session, push } = await honestBob();
+    const before = await entriesSnapshot(bob.store);
+    await push(alice.log.slice(0, 10).map((e) => e.bytes));
+    await waitFor(() => session.idle);
+    expect(session.progress).toMatchObject({ invalid: 0, received: 0, rejections: {} });
+    expect(await entriesSnapshot(bob.store)).toEqual(before);
+  });
+
+  it('relays a fork signed by the author: kept as evidence, never applied', async () => {
+    const { bob, session, push } = await honestBob();
+    const before = await entriesSnapshot(bob.store);
+    await push([await byAliceDevice(5, alice.log[3]!.hash)]);
+    await waitFor(() => session.idle);
+    expect(await entriesSnapshot(bob.store)).toEqual(before);
+    const forks = await bob.store.listForks();
+    expect(forks.map((f) => f.first.hash)).toEqual([alice.log[4]!.hash]);
+    expect(session.progress.invalid).toBe(0);
+  });
+
+  it('is disconnected after too many invalid entries, and the store stays as it was', async () => {
+    const { bob, session, push } = await honestBob();
+    const before = await entriesSnapshot(bob.store);
+    const bad = flip(alice.log[10]!.bytes, 70);
+    for (let i = 0; i < 5 && !session.closed; i++) {
+      await push(Array.from({ length: 10 }, () => bad)).catch(() => undefined);
+      await waitFor(() => session.idle);
+    }
+    expect(session.progress.closed).toMatchObject({ reason: 'too-many-invalid-entries' });
+    expect(await entriesSnapshot(bob.store)).toEqual(before);
+    expect(bob.engine.sessions).toEqual([]);
+  });
+
+  it('cannot make a replica store entries of authors it does not replicate', async () => {
+    const { bob, session, push } = await honestBob();
+    const before = await entriesSnapshot(bob.store);
+    await push(mallory.log.map((e) => e.bytes));
+    await waitFor(() => session.idle);
+    expect(session.progress.rejections).toEqual({ 'unwanted-author': 1 });
+    expect(await entriesSnapshot(bob.store)).toEqual(before);
+  });
+
+  it('cannot send an answer nobody asked for', async () => {
+    const { session, tm } = await honestBob();
+    await tm.send(encodeEntries({ reqId: 5, last: true, pins: false, entries: [] }));
+    await waitFor(() => session.closed);
+    expect(session.progress.closed).toMatchObject({ reason: 'unexpected-answer' });
+  });
+});
