@@ -24,9 +24,10 @@ let carol: TestPerson;
 let dave: TestPerson;
 
 beforeAll(async () => {
-  [alice, bob, carol, dave] = await Promise.all(
+  const people = await Promise.all(
     ['alice', 'bob', 'carol', 'dave'].map((n) => TestPerson.create(n)),
   );
+  [alice, bob, carol, dave] = people as [TestPerson, TestPerson, TestPerson, TestPerson];
   await alice.append(300);
   await bob.append(20);
   await carol.append(5);
