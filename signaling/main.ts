@@ -72,7 +72,14 @@ async function main(): Promise<void> {
     console.error(`kith: ${message}`);
     process.exit(1);
   }
-  console.log(`Kith is running at ${server.url}`);
+  const url = new URL(server.url);
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') {
+    // A wildcard address is not something to open: name loopback, and say the rest is reachable.
+    url.hostname = '127.0.0.1';
+    console.log(`Kith is running at ${url.origin} (listening on every interface)`);
+  } else {
+    console.log(`Kith is running at ${server.url}`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
