@@ -1,0 +1,72 @@
+/**
+ * Alice, alone on her phone, starts Kith: she picks a name, posts, edits, reacts and comments,
+ * and everything is still there after a reload (real IndexedDB). Markup she types is shown as
+ * text, and links become links, never HTML.
+ */
+import { describe, expect, it } from 'vitest';
+import { setupE2e } from './harness.ts';
+
+const WAIT = { timeout: 15_000 };
+
+describe('a person on their own', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it('onboards, posts, edits, reacts, comments, and finds it all after a reload', async () => {
+    const alice = await e2e.person('alice');
+    const page = alice.page;
+    await alice.goto('/');
+    await page.getByRole('heading', { name: /welcome to kith/i }).waitFor(WAIT);
+
+    // An empty name is refused with a clear message.
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent(), WAIT).toMatch(/name/i);
+
+    await page.getByLabel('Your name').fill('Alice <img src=x onerror=alert(1)>');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('heading', { name: /timeline is quiet/i }).waitFor(WAIT);
+
+    await page
+      .getByLabel("What's on your mind?")
+      .fill('Tea at https://example.org/tea <script>window.pwned=1</script>');
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    const post = page.getByRole('article');
+    await post.waitFor(WAIT);
+    expect(
+      await post.getByRole('link', { name: 'https://example.org/tea' }).getAttribute('href'),
+    ).toBe('https://example.org/tea');
+    await expect.poll(() => post.textContent(), WAIT).toContain('<script>window.pwned=1</script>');
+    expect(
+      await alice.evaluate(() => (window as unknown as { pwned?: number }).pwned),
+    ).toBeUndefined();
+    expect(await post.getByRole('link', { name: /Alice <img/ }).count()).toBe(1);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+
+    await post.getByRole('button', { name: 'Edit post' }).click();
+    await page.getByLabel('Post text').fill('Tea at four');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => post.textContent(), WAIT).toContain('Tea at four');
+
+    await post.getByRole('button', { name: 'React love' }).click();
+    await expect
+      .poll(
+        () => post.getByRole('button', { name: 'React love' }).getAttribute('aria-pressed'),
+        WAIT,
+      )
+      .toBe('true');
+    await post.getByLabel('Write a comment').fill('I will bring cake');
+    await post.getByRole('button', { name: 'Comment', exact: true }).click();
+    await post.getByText('I will bring cake').waitFor(WAIT);
+
+    await page.reload();
+    const again = page.getByRole('article');
+    await again.getByText('Tea at four').waitFor(WAIT);
+    await again.getByText('I will bring cake').waitFor(WAIT);
+    expect(
+      await again.getByRole('button', { name: 'React love' }).getAttribute('aria-pressed'),
+    ).toBe('true');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await again.getByRole('button', { name: 'Delete post' }).click();
+    await page.getByRole('heading', { name: /timeline is quiet/i }).waitFor(WAIT);
+  });
+});
