@@ -26,7 +26,9 @@ import type { DeviceId, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { StoreError } from '../store/errors.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
-import type { IngestReport, Ingestor } from './ingest.ts';
+import { EntryDecodeError } from '../feed/entry-codec.ts';
+import { EntryVerifyError } from '../feed/entry-verifier.ts';
+import { UnwantedEntryError, type IngestReport, type Ingestor } from './ingest.ts';
 import {
   ENTRIES_OVERHEAD_BYTES,
   ENTRY_FRAMING_BYTES,
@@ -134,7 +136,7 @@ export interface SyncProgress {
   readonly received: number;
   /** Entries sent to this peer (answers and pushes). */
   readonly sent: number;
-  /** Invalid entries this peer sent. */
+  /** Forged, tampered or malformed entries this peer sent (what no honest relay forwards). */
   readonly invalid: number;
   /** Refused entries from this peer by reason (`bad-signature`, `mis-chained-prev` ...). */
   readonly rejections: Readonly<Record<string, number>>;
@@ -472,8 +474,13 @@ export class SyncSession {
     }
     for (const r of report.rejected) {
       this.rejections[r.reason] = (this.rejections[r.reason] ?? 0) + 1;
-      if (r.reason === 'unwanted-author') this.counts.unwanted++;
-      else this.counts.invalid++;
+      // Only what no honest relay forwards counts against the peer: every relay verified what
+      // it stored. A validly signed entry that does not chain is its author's doing (like a
+      // fork), so it is refused without blaming the peer that carried it.
+      if (r.error instanceof UnwantedEntryError) this.counts.unwanted++;
+      else if (r.error instanceof EntryDecodeError || r.error instanceof EntryVerifyError) {
+        this.counts.invalid++;
+      }
     }
     if (report.rejected.length > 0) {
       log.warn('refused entries from peer', {
