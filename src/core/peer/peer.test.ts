@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { toBase64Url, toHex, utf8 } from '../bytes.ts';
 import { docIdOf } from '../docs/doc-ref.ts';
 import { newDoc } from '../docs/yjs-change.ts';
-import { writeNewPost } from '../docs/post-doc.ts';
+import { writeNewPost, type PhotoRef } from '../docs/post-doc.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import { signEntry } from '../feed/entry-verifier.ts';
 import { startNewDevice } from '../identity/device-setup.ts';
@@ -249,5 +249,44 @@ describe('forgery', () => {
       summary: { text: 'Mallory was here' },
     });
     expect((await timelineTexts(alice)).sort()).toEqual(['Bob was here', 'Mallory was here']);
+  });
+});
+
+describe('photos', () => {
+  const image = new Uint8Array(20_000).map((_, i) => (i * 31) & 0xff);
+  const thumb = new Uint8Array(800).map((_, i) => (i * 17) & 0xff);
+  const photo = { image, thumb, width: 1600, height: 1200, mime: 'image/jpeg' as const };
+
+  it('a friend fetches a private photo as ciphertext and opens it; a relay cannot', async () => {
+    const [alice, bob, relay] = await makePeople('alice', 'bob', 'relay');
+    await befriend(alice, bob);
+    const post = await alice.peer.createPost({ text: 'our garden', photos: [photo] });
+    await handOver(alice, bob);
+    await handOver(alice, relay);
+    const view = await bob.peer.post(post);
+    const [ref] = (view!.summary as { photos: PhotoRef[] }).photos;
+    // Not held yet: Bob's device asks for it.
+    expect(await bob.peer.photo(post, ref!, 'image')).toBeNull();
+    expect(bob.peer.wantedBlobs()).toEqual([ref!.blob]);
+    // The relay hands over the stored (encrypted) bytes; Bob checks and opens them.
+    const stored = await alice.store.getBlob(ref!.blob);
+    expect(toHex(stored!)).not.toContain(toHex(image.subarray(0, 64)));
+    await relay.store.putBlob(ref!.blob, stored!);
+    expect(await bob.peer.receiveBlob(ref!.blob, (await relay.store.getBlob(ref!.blob))!)).toBe(
+      true,
+    );
+    expect(await bob.peer.photo(post, ref!, 'image')).toEqual(image);
+    expect(bob.peer.wantedBlobs()).toEqual([]);
+    // The relay holds the bytes but no key.
+    await expect(relay.peer.photo(post, ref!, 'image')).rejects.toBeInstanceOf(PeerStateError);
+  });
+
+  it('refuses blob bytes that do not match their address', async () => {
+    const alice = await makePerson('alice');
+    const post = await alice.peer.createPost({ text: 'x', photos: [photo], audience: 'public' });
+    const view = await alice.peer.post(post);
+    const [ref] = (view!.summary as { photos: PhotoRef[] }).photos;
+    expect(await alice.peer.photo(post, ref!, 'thumb')).toEqual(thumb);
+    await expect(alice.peer.receiveBlob(ref!.blob, thumb)).rejects.toThrow(/hash-mismatch/);
   });
 });

@@ -11,6 +11,7 @@ import { utf8 } from '../bytes.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
 import { makeEpochRecord, sealPostPayload, sealReplyPayload } from '../crypto/audience.ts';
 import { hkdf } from '../crypto/kdf.ts';
+import { checkBlob, openBlob, sealBlob } from '../crypto/blobs.ts';
 import { docIdOf, newPostId, type DocRef, type PostId } from '../docs/doc-ref.ts';
 import {
   readPost,
@@ -90,6 +91,15 @@ export interface NewFriend {
   readonly rendezvous: Uint8Array;
 }
 
+/** A photo to post, resized on the device: the image and its thumbnail, encoded. */
+export interface NewPhoto {
+  readonly image: Uint8Array;
+  readonly thumb: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly mime: PhotoRef['mime'];
+}
+
 /** An operation refused because of the state it meets (no such post, not readable ...). */
 export class PeerStateError extends Error {
   override readonly name = 'PeerStateError';
@@ -103,6 +113,7 @@ export class Peer {
   private readonly unsubscribe: () => void;
   private readonly changeListeners = new Set<() => void>();
   private readonly errorListeners = new Set<(error: unknown) => void>();
+  private readonly wanted = new Set<string>();
 
   private constructor(
     private readonly options: PeerOptions,
@@ -247,20 +258,39 @@ export class Peer {
   // -------------------------------------------------------------------------------------------
   // Posts
 
-  /** Writes a new post; friends-only posts are encrypted with a fresh content key. */
+  /**
+   * Writes a new post; friends-only posts (and their photos) are encrypted with a fresh content
+   * key. Photos come resized by the caller (long side at most 2048 px, plus a thumbnail).
+   */
   async createPost(post: {
     text: string;
-    photos?: readonly PhotoRef[];
+    photos?: readonly NewPhoto[];
     audience?: Audience;
   }): Promise<PostRef> {
     const postId = newPostId();
     const audience = post.audience ?? 'friends';
+    const contentKey = audience === 'friends' ? await this.ownContentKey(postId) : null;
+    const photos: PhotoRef[] = [];
+    for (const photo of post.photos ?? []) {
+      const image = await sealBlob(photo.image, contentKey);
+      const thumb = await sealBlob(photo.thumb, contentKey);
+      await this.options.store.putBlob(image.id, image.stored);
+      await this.options.store.putBlob(thumb.id, thumb.stored);
+      photos.push({
+        blob: image.id,
+        thumb: thumb.id,
+        width: photo.width,
+        height: photo.height,
+        mime: photo.mime,
+        bytes: image.stored.length,
+      });
+    }
     await this.write(
       { kind: 'post', postId },
       (doc) =>
         writeNewPost(doc, {
           text: post.text,
-          photos: post.photos ?? [],
+          photos,
           audience,
           createdAt: this.options.clock.now(),
         }),
@@ -352,6 +382,48 @@ export class Peer {
     return this.options.store.itemsByPost(postKey(ref.author, ref.postId));
   }
 
+  /**
+   * A photo of a post, decrypted, or `null` while its blob has not reached this device (it is
+   * then listed in {@link wantedBlobs} for sync to fetch).
+   */
+  async photo(
+    post: PostRef,
+    photo: PhotoRef,
+    which: 'image' | 'thumb',
+  ): Promise<Uint8Array | null> {
+    const id = which === 'image' ? photo.blob : photo.thumb;
+    const stored = await this.options.store.getBlob(id);
+    if (!stored) {
+      this.wanted.add(id);
+      return null;
+    }
+    checkBlob(id, stored);
+    const view = await this.post(post);
+    const audience = (view?.summary as { audience?: Audience } | undefined)?.audience;
+    const key =
+      audience === 'public' ? null : await this.keyring.contentKey(post.author, post.postId);
+    if (audience !== 'public' && !key)
+      throw new PeerStateError('the post’s key is not on this device');
+    return openBlob(stored, key);
+  }
+
+  /** Blobs this device wants (photos shown but not held yet). */
+  wantedBlobs(): string[] {
+    return [...this.wanted];
+  }
+
+  /**
+   * Stores a blob received from a peer after checking it matches its address; returns whether
+   * it was wanted. Throws `BlobError` for bytes that are not what the id names.
+   */
+  async receiveBlob(id: string, bytes: Uint8Array): Promise<boolean> {
+    checkBlob(id, bytes);
+    const wasWanted = this.wanted.delete(id);
+    await this.options.store.putBlob(id, bytes);
+    for (const listener of this.changeListeners) listener();
+    return wasWanted;
+  }
+
   /** A person's profile as last received, or `null`. */
   async profile(person: PersonId): Promise<Profile | null> {
     const saved = await this.options.store.getSetting(`view/profile/${person}`);
@@ -405,11 +477,7 @@ export class Peer {
       } else if (sealing !== 'public') {
         kind = 'encrypted';
         const epoch = (await this.keyring.ownEpoch()) ?? (await this.sealEpoch(0, undefined));
-        let contentKey = await this.keyring.contentKey(this.me, sealing.post);
-        if (!contentKey) {
-          contentKey = await SymmetricKey.generate();
-          await this.keyring.setContentKey(this.me, sealing.post, contentKey);
-        }
+        const contentKey = await this.ownContentKey(sealing.post);
         payload = await sealPostPayload({
           author: this.me,
           docId,
@@ -467,6 +535,15 @@ export class Peer {
     await this.ownLog.append(docIdOf({ kind: 'epoch', epoch }), 'key-record', record);
     await this.keyring.setOwnEpoch(epoch, epochKey, this.me);
     return { epoch, key: epochKey };
+  }
+
+  /** The content key of one of my posts, made on first use. */
+  private async ownContentKey(postId: PostId): Promise<SymmetricKey> {
+    const known = await this.keyring.contentKey(this.me, postId);
+    if (known) return known;
+    const key = await SymmetricKey.generate();
+    await this.keyring.setContentKey(this.me, postId, key);
+    return key;
   }
 
   private async ownAudience(postId: PostId): Promise<Audience> {
