@@ -58,15 +58,34 @@ describe('a person on their own', () => {
     await post.getByText('I will bring cake').waitFor(WAIT);
 
     await page.reload();
-    const again = page.getByRole('article');
+    const again = page.getByRole('article').filter({ hasText: 'Tea at four' });
     await again.getByText('Tea at four').waitFor(WAIT);
     await again.getByText('I will bring cake').waitFor(WAIT);
     expect(
       await again.getByRole('button', { name: 'React love' }).getAttribute('aria-pressed'),
     ).toBe('true');
 
+    // A post with a photo: resized on the device, stored, and shown from the store.
+    await page.getByLabel('Add photos').setInputFiles('public/icons/icon-512.png');
+    await page.getByRole('img', { name: 'Photo 1 to post' }).waitFor(WAIT);
+    await page.getByLabel("What's on your mind?").fill('Our new logo');
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    const withPhoto = page.getByRole('article').filter({ hasText: 'Our new logo' });
+    const shown = withPhoto.getByRole('img', { name: /Photo 1 of 1 by Alice/ });
+    await shown.waitFor(WAIT);
+    await expect
+      .poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), WAIT)
+      .toBeGreaterThan(0);
+    await withPhoto.getByRole('button', { name: /Open Photo 1 of 1/ }).click();
+    const large = page.getByRole('dialog').getByRole('img');
+    await expect
+      .poll(() => large.evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT)
+      .toBe(512);
+    await page.getByRole('button', { name: 'Close photo' }).click();
+
     page.once('dialog', (dialog) => void dialog.accept());
-    await again.getByRole('button', { name: 'Delete post' }).click();
-    await page.getByRole('heading', { name: /timeline is quiet/i }).waitFor(WAIT);
+    const tea = page.getByRole('article').filter({ hasText: 'Tea at four' });
+    await tea.getByRole('button', { name: 'Delete post' }).click();
+    await expect.poll(() => page.getByRole('article').count(), WAIT).toBe(1);
   });
 });

@@ -5,7 +5,7 @@
  * recent-first sync may deliver a post before the epoch record that opens it.
  */
 import type * as Y from 'yjs';
-import { readPost } from '../docs/post-doc.ts';
+import { readPost, type Audience, type PhotoRef } from '../docs/post-doc.ts';
 import { parseDocRef, DocRefError, type DocRef } from '../docs/doc-ref.ts';
 import {
   readComment,
@@ -18,7 +18,7 @@ import {
 import { decodeEntry, type Entry } from '../feed/entry-codec.ts';
 import type { PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
-import type { JsonValue, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { JsonValue, PostView, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Keyring } from './keyring.ts';
 import { contentWait, epochWait, type PayloadOpener } from './payloads.ts';
@@ -31,6 +31,19 @@ const MAX_WAITING = 10_000;
 /** The timeline key of a post: posts of different authors may share a post id. */
 export function postKey(author: PersonId, postId: string): string {
   return `${author}/${postId}`;
+}
+
+/** What a timeline row holds of a post (the view's `summary`). */
+export interface PostSummary {
+  readonly text: string;
+  readonly photos: readonly PhotoRef[];
+  readonly audience: Audience;
+  readonly editedAt: number | null;
+}
+
+/** The typed summary of a post view written by the materializer. */
+export function postSummary(view: PostView): PostSummary {
+  return view.summary as unknown as PostSummary;
 }
 
 /** What the materializer needs from the rest of the peer. */
@@ -153,7 +166,7 @@ export class Materializer {
             photos: post.photos.map((p) => ({ ...p })),
             audience: post.audience,
             editedAt: post.editedAt,
-          },
+          } satisfies PostSummary,
         },
       ]);
     }

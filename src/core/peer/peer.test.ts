@@ -3,7 +3,8 @@ import * as Y from 'yjs';
 import { toBase64Url, toHex, utf8 } from '../bytes.ts';
 import { docIdOf } from '../docs/doc-ref.ts';
 import { newDoc } from '../docs/yjs-change.ts';
-import { writeNewPost, type PhotoRef } from '../docs/post-doc.ts';
+import { writeNewPost } from '../docs/post-doc.ts';
+import { postSummary } from './materializer.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import { signEntry } from '../feed/entry-verifier.ts';
 import { startNewDevice } from '../identity/device-setup.ts';
@@ -264,7 +265,7 @@ describe('photos', () => {
     await handOver(alice, bob);
     await handOver(alice, relay);
     const view = await bob.peer.post(post);
-    const [ref] = (view!.summary as { photos: PhotoRef[] }).photos;
+    const [ref] = postSummary(view!).photos;
     // Not held yet: Bob's device asks for it.
     expect(await bob.peer.photo(post, ref!, 'image')).toBeNull();
     expect(bob.peer.wantedBlobs()).toEqual([ref!.blob]);
@@ -285,7 +286,7 @@ describe('photos', () => {
     const alice = await makePerson('alice');
     const post = await alice.peer.createPost({ text: 'x', photos: [photo], audience: 'public' });
     const view = await alice.peer.post(post);
-    const [ref] = (view!.summary as { photos: PhotoRef[] }).photos;
+    const [ref] = postSummary(view!).photos;
     expect(await alice.peer.photo(post, ref!, 'thumb')).toEqual(thumb);
     await expect(alice.peer.receiveBlob(ref!.blob, thumb)).rejects.toThrow(/hash-mismatch/);
   });

@@ -50,7 +50,7 @@ import type {
 } from '../store/storage-adapter.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
-import { Materializer, postKey } from './materializer.ts';
+import { Materializer, postKey, postSummary } from './materializer.ts';
 import { OwnLog } from './own-log.ts';
 import { PayloadOpener } from './payloads.ts';
 import { createLogger } from '../log.ts';
@@ -399,7 +399,7 @@ export class Peer {
     }
     checkBlob(id, stored);
     const view = await this.post(post);
-    const audience = (view?.summary as { audience?: Audience } | undefined)?.audience;
+    const audience = view && postSummary(view).audience;
     const key =
       audience === 'public' ? null : await this.keyring.contentKey(post.author, post.postId);
     if (audience !== 'public' && !key)
