@@ -182,6 +182,28 @@ describe('store and forward', () => {
   });
 });
 
+describe('friends of friends', () => {
+  it('keeps only a recent window of a friend-of-friend log, within its quota', async () => {
+    const network = new MemoryNetwork();
+    const quota = 10 * 1024;
+    const b = new TestReplica('bob', bob.id, {
+      friends: [carol.id],
+      config: { windowQuotaBytes: quota },
+    });
+    const c = new TestReplica('carol', carol.id, { friends: [alice.id, bob.id] });
+    await c.store.putEntries(alice.log);
+    link(network, b, c);
+    await settle([b.engine, c.engine], network);
+    expect(b.engine.modeOf(alice.id)).toBe('window');
+    await waitFor(() => b.engine.idle);
+    const held = await b.entriesOf(alice);
+    const bytes = held.reduce((n, e) => n + e.bytes.byteLength, 0);
+    expect(held.length).toBeGreaterThan(0);
+    expect(bytes).toBeLessThanOrEqual(quota);
+    expect(held.map((e) => e.seq)).toEqual(seqs(301 - held.length, 300));
+  });
+});
+
 describe('limits', () => {
   it('disconnects a peer that sends a malformed message, with the reason', async () => {
     const network = new MemoryNetwork();

@@ -113,7 +113,7 @@ export class SyncEngine {
 
   /** True when every session is idle (tests wait for it; the UI shows "up to date"). */
   get idle(): boolean {
-    return [...this.live].every((s) => s.idle);
+    return this.trimming.size === 0 && [...this.live].every((s) => s.idle);
   }
 
   /** Subscribes to the set of sessions changing; returns the unsubscribe function. */
