@@ -1,0 +1,690 @@
+/**
+ * One RTCPeerConnection per remote device, through simple-peer, under a cap (design section 5).
+ *
+ * Each friend has a pairwise topic (from the pairwise secret made at the invite); everything the
+ * manager publishes there is sealed with the pairwise `SignalingCipher`, with the two person keys
+ * as direction tags, so the server sees only boxes on a meaningless topic. Inside:
+ *
+ *   {k:'hello',  d: device, b: boot id, want?: device}  presence, every `announceMs` and in
+ *                                                      reply to a device newly seen
+ *   {k:'signal', d: device, to: device, s: session, sig: simple-peer signal}
+ *   {k:'busy',   d: device, to: device, s: session}    "at my cap, try later"
+ *
+ * Glare: of two devices, the one with the smaller device id always makes the offer; the other
+ * asks for a connection with `want` and answers offers. Each attempt has a random session id;
+ * a new offer from a device replaces an older connection with it, and a changed boot id (the
+ * remote reloaded) retires connections to its previous life at once.
+ *
+ * Whom to connect to is `connection-policy.ts`'s decision; this module carries it out, counts
+ * connections created (for `connectionsCreatedPerHour`), and publishes each friend's state for
+ * the UI. Connected channels become `DataChannelTransport`s handed to `onConnection`.
+ */
+import { randomBytes, toBase64Url } from '../bytes.ts';
+import type { Clock } from '../clock.ts';
+import { parseDeviceId, personIdToKey, type DeviceId, type PersonId } from '../ids.ts';
+import { createLogger } from '../log.ts';
+import type { Transport } from '../sync/transport.ts';
+import { planConnections, type Candidate, type Held } from './connection-policy.ts';
+import {
+  DataChannelTransport,
+  type DataChannelLike,
+  type DataChannelTransportOptions,
+} from './data-channel-transport.ts';
+import type { IceServer } from './ice-servers.ts';
+import type { Signaling } from './signaling-client.ts';
+import { SignalingCipher, SignalingCryptoError, type SignalDirection } from './signaling-crypto.ts';
+import { deriveTopic } from './topics.ts';
+
+const log = createLogger('net:connections');
+
+/** A simple-peer signal as relayed between the two sides (validated as an object, size-bounded). */
+export interface SignalLike {
+  readonly type?: string;
+  readonly sdp?: unknown;
+  readonly candidate?: unknown;
+}
+
+/** The part of a simple-peer instance the manager uses (its internals `_channel` and `_pc` too). */
+export interface SimplePeerLike {
+  signal(data: string | SignalLike): void;
+  destroy(): void;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  readonly _channel?: DataChannelLike | null;
+  readonly _pc?: { readonly sctp?: { readonly maxMessageSize: number } | null } | null;
+}
+
+/** simple-peer's constructor (in browsers: `simple-peer/simplepeer.min.js`). */
+export type SimplePeerConstructor = new (options: {
+  initiator: boolean;
+  config: { iceServers: IceServer[] };
+  trickle: boolean;
+}) => SimplePeerLike;
+
+/** A friend as the network sees one: who, and the secret the two share since the invite. */
+export interface FriendLink {
+  readonly person: PersonId;
+  readonly pairwiseSecret: Uint8Array;
+}
+
+/** What the UI shows per friend. */
+export type FriendNetState = 'offline' | 'online' | 'connecting' | 'connected' | 'syncing';
+
+/** A connection ready for replication. */
+export interface PeerConnection {
+  readonly person: PersonId;
+  readonly device: DeviceId;
+  readonly transport: Transport;
+}
+
+/** Options of {@link ConnectionManager}. */
+export interface ConnectionManagerOptions {
+  readonly self: { readonly person: PersonId; readonly device: DeviceId };
+  readonly signaling: Signaling;
+  readonly SimplePeer: SimplePeerConstructor;
+  /** Current ICE servers (none by default; see `ice-servers.ts`). */
+  readonly iceServers?: () => IceServer[];
+  readonly clock: Clock;
+  /** Simultaneous connections, whatever the number of friends (default 16). */
+  readonly maxConnections?: number;
+  /** Higher first: e.g. how far behind a friend's logs are here (default 0 for all). */
+  readonly priority?: (person: PersonId) => number;
+  /** How often a full cap lets one connection go so another friend gets a turn (default 5 min). */
+  readonly rotationMs?: number;
+  /** Least time a connection is held before rotation may close it (default 2 min). */
+  readonly minHoldMs?: number;
+  /** Presence announcement interval (default 30 s); a device unheard for 2.5× is offline. */
+  readonly announceMs?: number;
+  /** A connection not open after this long is abandoned (default 30 s). */
+  readonly connectTimeoutMs?: number;
+  /** Period of the housekeeping tick (default 1 s). */
+  readonly tickMs?: number;
+  readonly transport?: DataChannelTransportOptions;
+}
+
+interface RemoteDevice {
+  readonly device: DeviceId;
+  boot: string;
+  lastSeen: number;
+  lastConnectedAt: number | undefined;
+  failures: number;
+  retryAt: number;
+  lastRequestAt: number;
+}
+
+interface Friend {
+  readonly link: FriendLink;
+  readonly topic: string;
+  readonly cipher: SignalingCipher;
+  readonly outgoing: SignalDirection;
+  readonly incoming: SignalDirection;
+  readonly devices: Map<DeviceId, RemoteDevice>;
+  unsubscribe: () => void;
+  inbox: Promise<void>;
+  outbox: Promise<void>;
+  lastReplyAt: number;
+  syncing: boolean;
+}
+
+interface Connection {
+  readonly key: string;
+  readonly friend: Friend;
+  readonly device: DeviceId;
+  readonly session: string;
+  readonly peer: SimplePeerLike;
+  readonly since: number;
+  state: 'connecting' | 'connected';
+  transport: DataChannelTransport | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Bounds on what a friend's signal may carry (it goes to simple-peer, then the browser). */
+const MAX_SIGNAL_JSON = 32 * 1024;
+const SESSION_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
+/** How long a request for an offer holds its slot. */
+const REQUEST_TTL_MS = 10_000;
+
+/** Keeps the connections to friends' devices within a cap; see the module doc. */
+export class ConnectionManager {
+  private readonly friends = new Map<PersonId, Friend>();
+  private readonly connections = new Map<string, Connection>();
+  private readonly connectionListeners = new Set<(connection: PeerConnection) => void>();
+  private readonly stateListeners = new Set<(person: PersonId, state: FriendNetState) => void>();
+  private readonly lastStates = new Map<PersonId, FriendNetState>();
+  private readonly created: number[] = [];
+  private readonly boot = toBase64Url(randomBytes(12));
+  private createdTotal = 0;
+  private lastRotation: number;
+  private lastAnnounce = -Infinity;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private stopOpenWatch: (() => void) | undefined;
+  private readonly cap: number;
+  private readonly rotationMs: number;
+  private readonly minHoldMs: number;
+  private readonly announceMs: number;
+
+  /** A manager; call {@link start}, then {@link setFriends}. */
+  constructor(private readonly options: ConnectionManagerOptions) {
+    this.cap = options.maxConnections ?? 16;
+    if (!Number.isSafeInteger(this.cap) || this.cap < 1) throw new RangeError('bad connection cap');
+    this.rotationMs = options.rotationMs ?? 5 * 60_000;
+    this.minHoldMs = options.minHoldMs ?? 2 * 60_000;
+    this.announceMs = options.announceMs ?? 30_000;
+    this.lastRotation = options.clock.now();
+  }
+
+  /** Starts housekeeping and announces presence whenever signaling (re)opens. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
+    this.stopOpenWatch = this.options.signaling.onOpenChange((open) => {
+      // After a reconnect the server has forgotten us: say hello again at once.
+      if (open) this.announce();
+    });
+    this.announce();
+  }
+
+  /** Closes every connection and leaves every topic. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.stopOpenWatch?.();
+    for (const connection of [...this.connections.values()])
+      this.drop(connection, 'stopped', false);
+    for (const friend of this.friends.values()) friend.unsubscribe();
+    this.friends.clear();
+  }
+
+  /** Sets who the friends are: new ones are subscribed to, removed ones disconnected. */
+  async setFriends(links: readonly FriendLink[]): Promise<void> {
+    const wanted = new Map(links.map((l) => [l.person, l]));
+    for (const [person, friend] of this.friends) {
+      if (wanted.has(person)) continue;
+      friend.unsubscribe();
+      this.friends.delete(person);
+      for (const c of [...this.connections.values()]) {
+        if (c.friend === friend) this.drop(c, 'no longer a friend', false);
+      }
+      this.lastStates.delete(person);
+    }
+    for (const link of links) {
+      if (this.friends.has(link.person)) continue;
+      const friend = await this.makeFriend(link);
+      if (this.friends.has(link.person)) continue;
+      this.friends.set(link.person, friend);
+      friend.unsubscribe = this.options.signaling.subscribe(friend.topic, (data) => {
+        friend.inbox = friend.inbox
+          .then(() => this.receive(friend, data))
+          .catch((error: unknown) =>
+            log.error('handling a signal failed', { error: String(error) }),
+          );
+      });
+      this.say(friend, this.hello());
+    }
+    this.emitStates();
+  }
+
+  /** Calls `listener` with each connection that opens; returns the unsubscribe. */
+  onConnection(listener: (connection: PeerConnection) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  /** Calls `listener` whenever a friend's state changes; returns the unsubscribe. */
+  onStateChange(listener: (person: PersonId, state: FriendNetState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /** A friend's state now. */
+  stateOf(person: PersonId): FriendNetState {
+    const friend = this.friends.get(person);
+    if (!friend) return 'offline';
+    const held = [...this.connections.values()].filter((c) => c.friend === friend);
+    if (held.some((c) => c.state === 'connected')) return friend.syncing ? 'syncing' : 'connected';
+    if (held.length > 0) return 'connecting';
+    const now = this.options.clock.now();
+    return [...friend.devices.values()].some((d) => this.isOnline(d, now)) ? 'online' : 'offline';
+  }
+
+  /** Lets the sync layer say whether it is exchanging data with a friend (shown as `syncing`). */
+  markSyncing(person: PersonId, syncing: boolean): void {
+    const friend = this.friends.get(person);
+    if (!friend) return;
+    friend.syncing = syncing;
+    this.emitStates();
+  }
+
+  /** Connections held now (connecting or open). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Open connections now. */
+  get openConnectionCount(): number {
+    return [...this.connections.values()].filter((c) => c.state === 'connected').length;
+  }
+
+  /** RTCPeerConnections created since start. */
+  get connectionsCreated(): number {
+    return this.createdTotal;
+  }
+
+  /** RTCPeerConnections created in the hour before now. */
+  connectionsCreatedLastHour(): number {
+    const since = this.options.clock.now() - 3_600_000;
+    while (this.created.length > 0 && this.created[0]! < since) this.created.shift();
+    return this.created.length;
+  }
+
+  /** Closes the connections to `person` (tests and "reconnect" buttons); they are redialed. */
+  disconnect(person: PersonId): void {
+    for (const c of [...this.connections.values()]) {
+      if (c.friend.link.person === person) this.drop(c, 'closed on request', false);
+    }
+  }
+
+  private async makeFriend(link: FriendLink): Promise<Friend> {
+    const me = personIdToKey(this.options.self.person);
+    const them = personIdToKey(link.person);
+    return {
+      link,
+      topic: await deriveTopic(link.pairwiseSecret, 'pairwise'),
+      cipher: await SignalingCipher.fromSecret(link.pairwiseSecret, 'pairwise'),
+      outgoing: { from: me, to: them },
+      incoming: { from: them, to: me },
+      devices: new Map(),
+      unsubscribe: () => undefined,
+      inbox: Promise.resolve(),
+      outbox: Promise.resolve(),
+      lastReplyAt: -Infinity,
+      syncing: false,
+    };
+  }
+
+  private hello(want?: DeviceId): Record<string, unknown> {
+    const message: Record<string, unknown> = {
+      k: 'hello',
+      d: this.options.self.device,
+      b: this.boot,
+    };
+    if (want !== undefined) message.want = want;
+    return message;
+  }
+
+  /** Seals and publishes `payload` to `friend`, in order with earlier ones. */
+  private say(friend: Friend, payload: Record<string, unknown>): void {
+    friend.outbox = friend.outbox
+      .then(async () => {
+        const now = this.options.clock.now();
+        const sealed = await friend.cipher.seal(friend.topic, friend.outgoing, payload, now);
+        this.options.signaling.publish(friend.topic, sealed);
+      })
+      .catch((error: unknown) => log.warn('could not publish a signal', { error: String(error) }));
+  }
+
+  private announce(): void {
+    this.lastAnnounce = this.options.clock.now();
+    for (const friend of this.friends.values()) this.say(friend, this.hello());
+  }
+
+  private async receive(friend: Friend, data: unknown): Promise<void> {
+    if (!this.friends.has(friend.link.person)) return;
+    const now = this.options.clock.now();
+    let payload: unknown;
+    try {
+      payload = await friend.cipher.open(friend.topic, friend.incoming, data, now);
+    } catch (error) {
+      // Our own publishes come back to us (the server echoes) and fail the direction check:
+      // expected, hence debug. Anything else from the topic is noise or an attack, dropped.
+      if (error instanceof SignalingCryptoError) {
+        log.debug('dropped a signal that does not open', { reason: error.reason });
+        return;
+      }
+      throw error;
+    }
+    const message = parseMessage(payload);
+    if (!message) {
+      log.warn('dropped a malformed signal from a friend', { person: friend.link.person });
+      return;
+    }
+    if (message.d === this.options.self.device) return;
+    if (message.k !== 'hello' && message.to !== this.options.self.device) return;
+    const { device, fresh } = this.seen(
+      friend,
+      message.d,
+      message.k === 'hello' ? message.b : undefined,
+      now,
+    );
+    if (message.k === 'hello') {
+      // Asked for an offer: the remote has reserved a slot for us, whatever it said before.
+      if (message.want === this.options.self.device) device.retryAt = 0;
+      // A device newly seen hears from us at once rather than at our next announcement.
+      if (fresh && now - friend.lastReplyAt > 1000) {
+        friend.lastReplyAt = now;
+        this.say(friend, this.hello());
+      }
+    } else if (message.k === 'signal') {
+      this.onSignal(friend, device, message.s, message.sig);
+    } else {
+      const c = this.connections.get(keyOf(friend, device.device));
+      if (c?.session === message.s) {
+        device.retryAt = now + this.rotationMs;
+        this.drop(c, 'remote at its cap', false);
+      }
+    }
+    this.plan();
+  }
+
+  /** Records that `id` is online; retires connections to a previous boot of it. */
+  private seen(
+    friend: Friend,
+    id: DeviceId,
+    boot: string | undefined,
+    now: number,
+  ): { device: RemoteDevice; fresh: boolean } {
+    let device = friend.devices.get(id);
+    const fresh =
+      !device || !this.isOnline(device, now) || (boot !== undefined && boot !== device.boot);
+    if (!device) {
+      device = {
+        device: id,
+        boot: boot ?? '',
+        lastSeen: now,
+        lastConnectedAt: undefined,
+        failures: 0,
+        retryAt: 0,
+        lastRequestAt: -Infinity,
+      };
+      friend.devices.set(id, device);
+    }
+    if (boot !== undefined && boot !== device.boot) {
+      const stale = this.connections.get(keyOf(friend, id));
+      if (stale && device.boot !== '') this.drop(stale, 'remote restarted', false);
+      device.boot = boot;
+      device.retryAt = 0;
+      device.failures = 0;
+    }
+    device.lastSeen = now;
+    return { device, fresh };
+  }
+
+  private onSignal(
+    friend: Friend,
+    device: RemoteDevice,
+    session: string,
+    signal: SignalLike,
+  ): void {
+    const key = keyOf(friend, device.device);
+    const current = this.connections.get(key);
+    if (current?.session === session) {
+      signal_(current.peer, signal);
+      return;
+    }
+    const isOffer = (signal as { type?: unknown }).type === 'offer';
+    if (!isOffer || this.initiates(device.device)) return;
+    if (current) this.drop(current, 'replaced by a new offer', false);
+    // A slot reserved by our own request to this device is its to take.
+    const now = this.options.clock.now();
+    const reserved = this.pendingRequests(now).filter((r) => r.device !== device);
+    if (this.connections.size + reserved.length >= this.cap) {
+      this.say(friend, { k: 'busy', d: this.options.self.device, to: device.device, s: session });
+      return;
+    }
+    const c = this.createPeer(friend, device.device, false, session);
+    signal_(c.peer, signal);
+  }
+
+  /** Devices we asked for an offer that has not come yet (each holds a slot meanwhile). */
+  private pendingRequests(now: number): { friend: Friend; device: RemoteDevice }[] {
+    const out: { friend: Friend; device: RemoteDevice }[] = [];
+    for (const friend of this.friends.values()) {
+      for (const device of friend.devices.values()) {
+        if (now - device.lastRequestAt >= REQUEST_TTL_MS) continue;
+        if (this.connections.has(keyOf(friend, device.device))) continue;
+        out.push({ friend, device });
+      }
+    }
+    return out;
+  }
+
+  private initiates(remote: DeviceId): boolean {
+    return this.options.self.device < remote;
+  }
+
+  private isOnline(device: RemoteDevice, now: number): boolean {
+    return now - device.lastSeen <= this.announceMs * 2.5;
+  }
+
+  private plan(): void {
+    const now = this.options.clock.now();
+    const priority = this.options.priority ?? (() => 0);
+    const candidates: Candidate[] = [];
+    const byKey = new Map<string, { friend: Friend; device: RemoteDevice }>();
+    for (const friend of this.friends.values()) {
+      for (const device of friend.devices.values()) {
+        const key = keyOf(friend, device.device);
+        if (
+          this.connections.has(key) ||
+          !this.isOnline(device, now) ||
+          device.retryAt > now ||
+          now - device.lastRequestAt < REQUEST_TTL_MS
+        ) {
+          continue;
+        }
+        candidates.push({
+          key,
+          priority: priority(friend.link.person),
+          lastConnectedAt: device.lastConnectedAt,
+        });
+        byKey.set(key, { friend, device });
+      }
+    }
+    const requests = this.pendingRequests(now);
+    const held: Held[] = [
+      ...[...this.connections.values()].map((c) => ({
+        key: c.key,
+        priority: priority(c.friend.link.person),
+        since: c.since,
+      })),
+      // Asking a device to make an offer reserves a slot for it until the request lapses.
+      ...requests.map((r) => ({
+        key: keyOf(r.friend, r.device.device),
+        priority: priority(r.friend.link.person),
+        since: r.device.lastRequestAt,
+      })),
+    ];
+    const result = planConnections({
+      candidates,
+      held,
+      cap: this.cap,
+      now,
+      rotationDue: now - this.lastRotation >= this.rotationMs,
+      minHoldMs: this.minHoldMs,
+    });
+    for (const key of result.evict) {
+      const c = this.connections.get(key);
+      if (!c) {
+        const request = requests.find((r) => keyOf(r.friend, r.device.device) === key);
+        if (request) request.device.lastRequestAt = -Infinity;
+        continue;
+      }
+      this.lastRotation = now;
+      c.friend.devices.get(c.device)!.retryAt = now + this.minHoldMs;
+      this.drop(c, 'rotation', false);
+    }
+    for (const key of result.dial) {
+      const target = byKey.get(key)!;
+      if (this.initiates(target.device.device)) {
+        this.createPeer(target.friend, target.device.device, true, toBase64Url(randomBytes(12)));
+      } else {
+        // The other side makes offers; ask it to.
+        target.device.lastRequestAt = now;
+        this.say(target.friend, this.hello(target.device.device));
+      }
+    }
+    this.emitStates();
+  }
+
+  private createPeer(
+    friend: Friend,
+    device: DeviceId,
+    initiator: boolean,
+    session: string,
+  ): Connection {
+    const now = this.options.clock.now();
+    const iceServers = this.options.iceServers?.() ?? [];
+    const peer = new this.options.SimplePeer({ initiator, config: { iceServers }, trickle: true });
+    this.createdTotal++;
+    this.created.push(now);
+    const c: Connection = {
+      key: keyOf(friend, device),
+      friend,
+      device,
+      session,
+      peer,
+      since: now,
+      state: 'connecting',
+      transport: undefined,
+      timer: undefined,
+    };
+    this.connections.set(c.key, c);
+    c.timer = setTimeout(
+      () => this.drop(c, 'connect timeout', true),
+      this.options.connectTimeoutMs ?? 30_000,
+    );
+    peer.on('signal', (signal: SignalLike) => {
+      if (this.connections.get(c.key) !== c) return;
+      this.say(friend, {
+        k: 'signal',
+        d: this.options.self.device,
+        to: device,
+        s: session,
+        sig: signal,
+      });
+    });
+    peer.on('connect', () => this.opened(c));
+    peer.on('error', (error: Error) => this.drop(c, `peer error: ${error.message}`, true));
+    peer.on('close', () => this.drop(c, 'peer closed', c.state === 'connecting'));
+    // simple-peer is also a stream: reading its data keeps it from buffering every message.
+    peer.on('data', () => undefined);
+    return c;
+  }
+
+  private opened(c: Connection): void {
+    if (this.connections.get(c.key) !== c) return;
+    const channel = c.peer._channel;
+    if (!channel) {
+      this.drop(c, 'no data channel', true);
+      return;
+    }
+    clearTimeout(c.timer);
+    const transport = new DataChannelTransport(channel, {
+      ...this.options.transport,
+      remoteMaxMessageSize: c.peer._pc?.sctp?.maxMessageSize,
+    });
+    c.transport = transport;
+    c.state = 'connected';
+    const device = c.friend.devices.get(c.device);
+    if (device) {
+      device.lastConnectedAt = this.options.clock.now();
+      device.failures = 0;
+    }
+    transport.onClose((info) =>
+      this.drop(c, `transport closed: ${info.reason}`, info.by === 'error'),
+    );
+    this.emitStates();
+    const connection: PeerConnection = {
+      person: c.friend.link.person,
+      device: c.device,
+      transport,
+    };
+    for (const listener of [...this.connectionListeners]) listener(connection);
+  }
+
+  private drop(c: Connection, reason: string, failed: boolean): void {
+    if (this.connections.get(c.key) !== c) return;
+    this.connections.delete(c.key);
+    clearTimeout(c.timer);
+    log.info('connection closed', { person: c.friend.link.person, reason });
+    c.transport?.close(reason);
+    c.peer.destroy();
+    const device = c.friend.devices.get(c.device);
+    if (device) {
+      const now = this.options.clock.now();
+      if (failed) {
+        device.failures++;
+        device.retryAt = Math.max(
+          device.retryAt,
+          now + Math.min(300_000, 2000 * 2 ** device.failures),
+        );
+      } else {
+        device.retryAt = Math.max(device.retryAt, now + 1000);
+      }
+    }
+    this.emitStates();
+  }
+
+  private tick(): void {
+    const now = this.options.clock.now();
+    if (now - this.lastAnnounce >= this.announceMs) this.announce();
+    this.plan();
+  }
+
+  private emitStates(): void {
+    for (const person of this.friends.keys()) {
+      const state = this.stateOf(person);
+      if (this.lastStates.get(person) === state) continue;
+      this.lastStates.set(person, state);
+      for (const listener of [...this.stateListeners]) listener(person, state);
+    }
+  }
+}
+
+function keyOf(friend: Friend, device: DeviceId): string {
+  return `${friend.link.person}/${device}`;
+}
+
+function signal_(peer: SimplePeerLike, signal: SignalLike): void {
+  try {
+    peer.signal(signal);
+  } catch (error) {
+    // simple-peer throws on a destroyed peer or a signal it cannot use.
+    log.warn('simple-peer refused a signal', { error: String(error) });
+  }
+}
+
+type Message =
+  | { k: 'hello'; d: DeviceId; b: string; want: DeviceId | undefined }
+  | { k: 'signal'; d: DeviceId; to: DeviceId; s: string; sig: SignalLike }
+  | { k: 'busy'; d: DeviceId; to: DeviceId; s: string };
+
+function device(value: unknown): DeviceId | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return parseDeviceId(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Validates a decrypted payload from a friend. */
+function parseMessage(value: unknown): Message | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  const d = device(m.d);
+  if (!d) return undefined;
+  if (m.k === 'hello') {
+    if (typeof m.b !== 'string' || m.b.length > 32) return undefined;
+    const want = m.want === undefined ? undefined : device(m.want);
+    if (m.want !== undefined && !want) return undefined;
+    return { k: 'hello', d, b: m.b, want };
+  }
+  const to = device(m.to);
+  if (!to || typeof m.s !== 'string' || !SESSION_PATTERN.test(m.s)) return undefined;
+  if (m.k === 'busy') return { k: 'busy', d, to, s: m.s };
+  if (m.k !== 'signal' || typeof m.sig !== 'object' || m.sig === null || Array.isArray(m.sig)) {
+    return undefined;
+  }
+  if (JSON.stringify(m.sig).length > MAX_SIGNAL_JSON) return undefined;
+  return { k: 'signal', d, to, s: m.s, sig: m.sig as SignalLike };
+}
