@@ -21,35 +21,33 @@ export function isPinnedDoc(docId: DocId | string): boolean {
   return PINNED_DOC.test(docId);
 }
 
+/** Most key-record epochs looked up for one author (epochs are numbered 0, 1, 2 ... in order). */
+const MAX_EPOCHS = 10_000;
+
 /**
- * Pins found by reading every held entry of the author: correct but proportional to the
- * history held. For tests and until the store keeps a pin index.
+ * Pins read through the store's doc index (`getDocEntries`): cost follows the number of pinned
+ * entries, not the length of the author's history. Keeps each device's latest entry per doc.
  */
-export class ScanPinSource implements PinSource {
-  /** Scans `store`. */
+export class DocIndexPinSource implements PinSource {
+  /** Reads `store`. */
   constructor(private readonly store: StorageAdapter) {}
 
   /** See `PinSource`. */
   async pins(author: PersonId): Promise<StoredEntry[]> {
-    const latest = new Map<string, StoredEntry>();
-    for (const summary of await this.store.listLogs()) {
-      if (summary.author !== author) continue;
-      for (const { start, end } of summary.ranges) {
-        for (let from = start; from <= end; from += 1024) {
-          const chunk = await this.store.getEntries(
-            author,
-            summary.device,
-            from,
-            Math.min(end, from + 1023),
-          );
-          for (const e of chunk) {
-            if (!isPinnedDoc(e.docId)) continue;
-            const seen = latest.get(e.docId);
-            if (!seen || e.timestamp > seen.timestamp) latest.set(e.docId, e);
-          }
-        }
+    const out: StoredEntry[] = [];
+    const take = async (docId: string): Promise<boolean> => {
+      const entries = await this.store.getDocEntries(author, docId as DocId);
+      const latest = new Map<string, StoredEntry>();
+      for (const e of entries) {
+        const seen = latest.get(e.device);
+        if (!seen || e.seq > seen.seq) latest.set(e.device, e);
       }
-    }
-    return [...latest.values()];
+      out.push(...latest.values());
+      return entries.length > 0;
+    };
+    await take('profile');
+    await take('friends');
+    for (let epoch = 0; epoch < MAX_EPOCHS && (await take(`epoch/${epoch}`)); epoch++);
+    return out;
   }
 }

@@ -16,7 +16,7 @@ import { createLogger } from '../log.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import { Ingestor } from './ingest.ts';
 import { SYNC_LIMITS, type Want, type WantMode } from './messages.ts';
-import { ScanPinSource, type PinSource } from './pins.ts';
+import { DocIndexPinSource, type PinSource } from './pins.ts';
 import { SyncSession, type SessionHost, type SyncConfig } from './sync-session.ts';
 import type { Transport } from './transport.ts';
 
@@ -51,7 +51,7 @@ export interface SyncEngineOptions {
   readonly verifier?: EntryVerifier;
   /** Default: an ingestor over `store` and `verifier` (pass one to share it with the docs layer). */
   readonly ingestor?: Ingestor;
-  /** Default: `ScanPinSource` over `store` (correct, proportional to history). */
+  /** Default: `DocIndexPinSource` over `store` (reads only pinned docs, through the doc index). */
   readonly pins?: PinSource;
   /** Overrides of `DEFAULT_SYNC_CONFIG`. */
   readonly config?: Partial<SyncConfig>;
@@ -89,7 +89,7 @@ export class SyncEngine {
     this.ingestor =
       options.ingestor ??
       new Ingestor(options.store, options.verifier ?? new DefaultEntryVerifier());
-    this.pins = options.pins ?? new ScanPinSource(options.store);
+    this.pins = options.pins ?? new DocIndexPinSource(options.store);
     this.host = {
       store: this.store,
       ingestor: this.ingestor,
