@@ -58,18 +58,27 @@ export class InviteBook {
     );
   }
 
-  /**
-   * Decides the answer to `invitee` accepting `inviteId` at `now`, and records a welcome as a
-   * use. Pure apart from that record.
-   */
-  decide(inviteId: string, invitee: PersonId, now: number): InviteOutcome {
+  /** The answer `decide` would give, without recording anything. */
+  peek(inviteId: string, invitee: PersonId, now: number): InviteOutcome {
     const invite = this.invites.get(inviteId);
     if (invite?.usedBy.includes(invitee)) return 'welcome';
     if (!invite || invite.revoked) return 'revoked';
     if (now > invite.expiresAt) return 'expired';
     if (!invite.multiUse && invite.usedBy.length > 0) return 'used';
-    this.invites.set(inviteId, { ...invite, usedBy: [...invite.usedBy, invitee] });
     return 'welcome';
+  }
+
+  /**
+   * Decides the answer to `invitee` accepting `inviteId` at `now`, and records a welcome as a
+   * use. Pure apart from that record.
+   */
+  decide(inviteId: string, invitee: PersonId, now: number): InviteOutcome {
+    const outcome = this.peek(inviteId, invitee, now);
+    const invite = this.invites.get(inviteId);
+    if (outcome === 'welcome' && invite && !invite.usedBy.includes(invitee)) {
+      this.invites.set(inviteId, { ...invite, usedBy: [...invite.usedBy, invitee] });
+    }
+    return outcome;
   }
 
   /** Every record, for storage. */
