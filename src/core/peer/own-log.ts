@@ -15,14 +15,23 @@ export interface OwnEntrySink {
   addOwn(entry: VerifiedEntry): Promise<void>;
 }
 
+/**
+ * Runs `task` while holding a lock shared by every tab of this browser profile (Web Locks), so
+ * two tabs writing at once still take turns on the one device log. Omitted: one tab, no lock.
+ */
+export type CrossTabLock = <T>(task: () => Promise<T>) => Promise<T>;
+
 /** The device's log: the next seq and the hash to chain it to. */
 export class OwnLog {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
+    private readonly store: StorageAdapter,
+    private readonly author: PersonId,
     private readonly device: DeviceSession,
     private readonly sink: OwnEntrySink,
     private readonly clock: Clock,
+    private readonly lock: CrossTabLock | undefined,
     private lastSeq: number,
     private lastHash: EntryHash | undefined,
   ) {}
@@ -34,17 +43,28 @@ export class OwnLog {
     device: DeviceSession,
     sink: OwnEntrySink,
     clock: Clock,
+    lock?: CrossTabLock,
   ): Promise<OwnLog> {
-    const ranges = await store.heldRanges(author, device.key.deviceId);
+    const log = new OwnLog(store, author, device, sink, clock, lock, 0, undefined);
+    await log.refresh();
+    return log;
+  }
+
+  /** Reads where the log ends from the store (another tab may have appended). */
+  private async refresh(): Promise<void> {
+    const deviceId = this.device.key.deviceId;
+    const ranges = await this.store.heldRanges(this.author, deviceId);
     const lastSeq = ranges.at(-1)?.end ?? 0;
-    const hash = lastSeq > 0 ? await store.hashAt(author, device.key.deviceId, lastSeq) : undefined;
+    const hash = lastSeq > 0 ? await this.store.hashAt(this.author, deviceId, lastSeq) : undefined;
     if (lastSeq > 0 && !hash) throw new Error(`own log is missing its entry ${lastSeq}`);
-    return new OwnLog(device, sink, clock, lastSeq, hash);
+    this.lastSeq = lastSeq;
+    this.lastHash = hash;
   }
 
   /** Signs one entry for `docId` and hands it to the sink; resolves once it is stored. */
   append(docId: DocId, payloadKind: PayloadKind, payload: Uint8Array): Promise<VerifiedEntry> {
-    const next = this.queue.then(async () => {
+    const write = async () => {
+      if (this.lock) await this.refresh();
       const entry = await signEntry(this.device, {
         seq: this.lastSeq + 1,
         prev: this.lastHash,
@@ -57,7 +77,8 @@ export class OwnLog {
       this.lastSeq = entry.seq;
       this.lastHash = entry.hash;
       return entry;
-    });
+    };
+    const next = this.queue.then(() => (this.lock ? this.lock(write) : write()));
     // A failed write (quota) must not block every later one: the queue continues.
     this.queue = next.catch(() => undefined);
     return next;

@@ -51,7 +51,7 @@ import type {
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
 import { Materializer, postKey, postSummary } from './materializer.ts';
-import { OwnLog } from './own-log.ts';
+import { OwnLog, type CrossTabLock } from './own-log.ts';
 import { PayloadOpener } from './payloads.ts';
 import { createLogger } from '../log.ts';
 
@@ -74,6 +74,8 @@ export interface PeerOptions {
   readonly device: DeviceSession;
   readonly pipeline: EntryPipeline;
   readonly clock: Clock;
+  /** A lock shared by this browser profile's tabs, so they take turns on the device log. */
+  readonly lock?: CrossTabLock;
 }
 
 /** A post, named across authors. */
@@ -154,7 +156,7 @@ export class Peer {
       opener,
       device.yjsClientId,
     );
-    const ownLog = await OwnLog.open(store, me, device, pipeline, clock);
+    const ownLog = await OwnLog.open(store, me, device, pipeline, clock, options.lock);
     // The materializer's callbacks reach the peer, which is made after it.
     const self: { peer?: Peer } = {};
     const materializer = new Materializer({

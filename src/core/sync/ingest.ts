@@ -159,6 +159,14 @@ export class Ingestor {
     });
   }
 
+  /**
+   * Announces entries that another tab of this browser profile stored in the shared store, so
+   * this tab's subscribers (views, live push) learn of them as if they had been stored here.
+   */
+  announce(entries: readonly StoredEntry[], origin: unknown): void {
+    if (entries.length > 0) this.emit(entries, origin);
+  }
+
   /** Drops a log's entries below `keepFromSeq` (window quota), never during a batch's check. */
   async pruneLog(author: PersonId, device: DeviceId, keepFromSeq: number): Promise<void> {
     await this.exclusive(() => this.store.pruneLog(author, device, keepFromSeq));

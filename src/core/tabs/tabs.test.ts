@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { EntryVerifier } from '../feed/entry-verifier.ts';
+import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
+import type { StoredEntry } from '../store/storage-adapter.ts';
+import { Ingestor } from '../sync/ingest.ts';
+import { makePerson } from '../peer/test-people.ts';
+import { holdLeadership, type LockManagerLike } from './leader.ts';
+import { FROM_ANOTHER_TAB, linkTabs } from './tab-link.ts';
+
+/**
+ * Web Locks' exclusive mode, as the browser implements it for one profile: requests are granted
+ * in order, one holder at a time, and a waiting request can be aborted.
+ */
+class ProfileLocks implements LockManagerLike {
+  private tail = new Map<string, Promise<unknown>>();
+  request(
+    name: string,
+    options: { signal: AbortSignal },
+    callback: (lock: unknown) => Promise<unknown>,
+  ): Promise<unknown> {
+    const before = this.tail.get(name) ?? Promise.resolve();
+    return new Promise((resolve, reject) => {
+      let granted = false;
+      // A request still waiting is dropped at once when aborted; a held lock is not.
+      options.signal.addEventListener('abort', () => {
+        if (!granted) reject(new DOMException('aborted', 'AbortError'));
+      });
+      const run = before.then(async () => {
+        if (options.signal.aborted) return undefined;
+        granted = true;
+        return callback({ name });
+      });
+      run.then(resolve, reject);
+      this.tail.set(
+        name,
+        run.catch(() => undefined),
+      );
+    });
+  }
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe('the network role', () => {
+  it('one tab leads; when it stops, the next waiting tab takes over', async () => {
+    const locks = new ProfileLocks();
+    const events: string[] = [];
+    const tab = (name: string) =>
+      holdLeadership(locks, 'kith-network', async () => {
+        events.push(`${name} starts`);
+        return async () => void events.push(`${name} stops`);
+      });
+    const first = tab('first');
+    const second = tab('second');
+    await first.leading;
+    await tick();
+    expect(events).toEqual(['first starts']);
+    await first.stop();
+    await second.leading;
+    expect(events).toEqual(['first starts', 'first stops', 'second starts']);
+    await second.stop();
+  });
+
+  it('a tab that stops while waiting never starts', async () => {
+    const locks = new ProfileLocks();
+    let started = 0;
+    const leader = holdLeadership(locks, 'n', async () => {
+      started++;
+      return async () => {};
+    });
+    const waiting = holdLeadership(locks, 'n', async () => {
+      started++;
+      return async () => {};
+    });
+    await leader.leading;
+    await waiting.stop();
+    await leader.stop();
+    await tick();
+    expect(started).toBe(1);
+  });
+});
+
+describe('tab links', () => {
+  it('entries stored by one tab are announced in the other, and not echoed back', async () => {
+    const alice = await makePerson('alice');
+    const store = new MemoryStorageAdapter();
+    const tabA = new Ingestor(store, new EntryVerifier());
+    const tabB = new Ingestor(store, new EntryVerifier());
+    const seenA: StoredEntry[] = [];
+    const seenB: { entries: readonly StoredEntry[]; origin: unknown }[] = [];
+    tabA.onStored((entries) => seenA.push(...entries));
+    tabB.onStored((entries, origin) => seenB.push({ entries, origin }));
+    const unlinkA = linkTabs(tabA, new BroadcastChannel('kith-test-tabs'));
+    const unlinkB = linkTabs(tabB, new BroadcastChannel('kith-test-tabs'));
+    await alice.peer.createPost({ text: 'from tab A', audience: 'public' });
+    const [log] = await alice.store.listLogs();
+    const bytes = (await alice.store.getEntries(log!.author, log!.device, 1, 100)).map(
+      (e) => e.bytes,
+    );
+    const report = await tabA.ingest(bytes);
+    expect(report.accepted.length).toBe(bytes.length);
+    await tick();
+    expect(seenB).toHaveLength(1);
+    expect(seenB[0]!.origin).toBe(FROM_ANOTHER_TAB);
+    expect(seenB[0]!.entries.map((e) => e.bytes)).toEqual(bytes);
+    expect(seenA).toHaveLength(bytes.length);
+    unlinkA();
+    unlinkB();
+  });
+
+  it('ignores malformed messages', async () => {
+    const store = new MemoryStorageAdapter();
+    const tab = new Ingestor(store, new EntryVerifier());
+    let announced = 0;
+    tab.onStored(() => announced++);
+    const unlink = linkTabs(tab, new BroadcastChannel('kith-test-bad'));
+    const other = new BroadcastChannel('kith-test-bad');
+    other.postMessage({ kind: 'stored', entries: ['not bytes'] });
+    other.postMessage({ kind: 'stored', entries: [new Uint8Array([1, 2, 3])] });
+    other.postMessage('nonsense');
+    await tick();
+    expect(announced).toBe(0);
+    other.close();
+    unlink();
+  });
+});
