@@ -1,0 +1,92 @@
+/**
+ * What the core benchmark page (`index.html`, `main.ts`) offers to `bench/core.ts`, which calls
+ * it through `page.evaluate` as `window.kithBench`. Shared by both sides so that a change to
+ * one is a type error in the other.
+ */
+
+/** Entries verified and stored through the `Ingestor` into IndexedDB. */
+export interface IngestResult {
+  /** Entries stored (every one must be accepted: the page throws otherwise). */
+  readonly entries: number;
+  /** Authors (one device each) the entries belong to. */
+  readonly authors: number;
+  /** Entries per `ingest` call. */
+  readonly batch: number;
+  /** Mean encoded size of one entry. */
+  readonly entryBytes: number;
+  /** Milliseconds from the first `ingest` call until the last one resolved. */
+  readonly ms: number;
+  /** `entries / ms * 1000`. */
+  readonly perSec: number;
+  /** Milliseconds one `verifyMany` of the same entries takes (fresh verifier, no store). */
+  readonly verifyOnlyMs: number;
+  /** Milliseconds `putEntries` of the same entries takes, in the same batches (no verifying). */
+  readonly storeOnlyMs: number;
+}
+
+/** Sync of a log between two replicas over the in-memory network, inside the page. */
+export interface PageSyncResult {
+  /** Which store both replicas use. */
+  readonly store: 'idb' | 'memory';
+  /** Entries synced. */
+  readonly entries: number;
+  /** Milliseconds from connecting until the receiver stored every entry. */
+  readonly ms: number;
+  /** Milliseconds one `verifyMany` of the same entries takes (fresh verifier). */
+  readonly floorMs: number;
+  /** `ms / floorMs`. */
+  readonly ratio: number;
+}
+
+/** What `seed` wrote into one database. */
+export interface SeedResult {
+  /** Database name. */
+  readonly db: string;
+  /** Friends (authors) whose posts were written. */
+  readonly friends: number;
+  /** Post views written with `putPostViews`. */
+  readonly views: number;
+  /** Signed entries written with `putEntries` (one per post). */
+  readonly entries: number;
+  /** Sum of the entries' encoded sizes. */
+  readonly entryBytes: number;
+  /** Logs held afterwards (read back with `listLogs`). */
+  readonly logs: number;
+  /** Milliseconds the seeding took (signing included). */
+  readonly ms: number;
+}
+
+/** One cold look at the home timeline. */
+export interface FirstPageResult {
+  /** Milliseconds `IdbStorageAdapter.open` took. */
+  readonly openMs: number;
+  /** Milliseconds the first `timelinePage({ limit: 20 })` took after it. */
+  readonly pageMs: number;
+  /** `openMs + pageMs`: from open to the first page resolved. */
+  readonly ms: number;
+  /** Posts on the page (20 when the store holds at least that many). */
+  readonly items: number;
+  /** `createdAt` of the newest post shown: proves the page is the newest one. */
+  readonly newest: number;
+}
+
+/** The functions the page exposes. */
+export interface KithBench {
+  /** Signs `count` entries of `authors` authors, then ingests them in batches of `batch`. */
+  ingest(count: number, authors: number, batch: number): Promise<IngestResult>;
+  /** Syncs `count` entries of one author between two replicas over the in-memory network. */
+  sync(count: number, store: 'idb' | 'memory'): Promise<PageSyncResult>;
+  /** Writes `posts` posts of `friends` friends (views and signed entries) into database `db`. */
+  seed(db: string, posts: number, friends: number): Promise<SeedResult>;
+  /** Opens database `db` and reads the first timeline page, timing both. */
+  firstPage(db: string): Promise<FirstPageResult>;
+  /** Deletes database `db` (resolves once gone). */
+  deleteDb(db: string): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    /** Set by the benchmark page once its module has loaded. */
+    kithBench?: KithBench;
+  }
+}

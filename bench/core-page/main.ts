@@ -1,0 +1,251 @@
+/**
+ * The core benchmark's page: the real core over the browser's own IndexedDB and WebCrypto, in
+ * headless Chromium. It only measures and returns figures; `bench/core.ts` decides what to run,
+ * bounds every call in time and prints the results. Counts are small enough to hold in memory,
+ * except seeding, which signs and writes friend by friend in groups.
+ */
+import { randomBytes } from '../../src/core/bytes.ts';
+import { ManualClock } from '../../src/core/clock.ts';
+import { newPostId } from '../../src/core/docs/doc-ref.ts';
+import {
+  EntryVerifier,
+  signEntry,
+  type VerifiedEntry,
+} from '../../src/core/feed/entry-verifier.ts';
+import { createIdentity } from '../../src/core/identity/device-setup.ts';
+import { parseDocId, personIdFromKey, type EntryHash } from '../../src/core/ids.ts';
+import { MemoryNetwork } from '../../src/core/net/memory-network.ts';
+import type { PostSummary } from '../../src/core/peer/materializer.ts';
+import { postKey } from '../../src/core/peer/materializer.ts';
+import { IdbStorageAdapter } from '../../src/core/store/idb-storage-adapter.ts';
+import { MemoryStorageAdapter } from '../../src/core/store/memory-storage-adapter.ts';
+import type { PostView, StorageAdapter } from '../../src/core/store/storage-adapter.ts';
+import { Ingestor } from '../../src/core/sync/ingest.ts';
+import { SyncEngine } from '../../src/core/sync/sync-engine.ts';
+import { TestPerson, settle, waitFor } from '../../src/core/sync/test-helpers.ts';
+import type {
+  FirstPageResult,
+  IngestResult,
+  KithBench,
+  PageSyncResult,
+  SeedResult,
+} from './api.ts';
+
+/** Payload size of benchmark entries: a short post's encrypted Yjs update is about this big. */
+const PAYLOAD_BYTES = 200;
+/** Start of the seeded posts' times; one post per minute across all friends after it. */
+const SEED_EPOCH = 1_700_000_000_000;
+/** Friends signed (in parallel) and written per round while seeding: bounds memory. */
+const SEED_GROUP = 20;
+/** Rows per `putEntries` / `putPostViews` while seeding: one transaction each. */
+const SEED_WRITE_BATCH = 1000;
+/** Bound of the in-page sync. */
+const SYNC_TIMEOUT_MS = 300_000;
+
+function deleteDb(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error ?? new Error(`could not delete ${name}`));
+    request.onblocked = () =>
+      reject(new Error(`deleting ${name} is blocked by an open connection`));
+  });
+}
+
+async function freshIdb(name: string): Promise<IdbStorageAdapter> {
+  await deleteDb(name);
+  return IdbStorageAdapter.open({ indexedDB, name });
+}
+
+async function ingest(count: number, authors: number, batch: number): Promise<IngestResult> {
+  const people = await Promise.all(
+    Array.from({ length: authors }, (_, i) => TestPerson.create(`author-${i}`)),
+  );
+  const perAuthor = Math.ceil(count / authors);
+  await Promise.all(people.map((p) => p.append(perAuthor, { payloadBytes: PAYLOAD_BYTES })));
+  const bytes = people.flatMap((p) => p.log.map((e) => e.bytes)).slice(0, count);
+
+  const verifyStart = performance.now();
+  const checks = await new EntryVerifier().verifyMany(bytes);
+  const verifyOnlyMs = performance.now() - verifyStart;
+  const verified = checks.filter((c): c is VerifiedEntry => !(c instanceof Error));
+  if (verified.length !== bytes.length) throw new Error('an entry failed to verify');
+
+  const plain = await freshIdb('bench-store-only');
+  const storeStart = performance.now();
+  for (let i = 0; i < verified.length; i += batch) {
+    await plain.putEntries(verified.slice(i, i + batch));
+  }
+  const storeOnlyMs = performance.now() - storeStart;
+  await plain.close();
+  await deleteDb('bench-store-only');
+
+  const store = await freshIdb('bench-ingest');
+  const ingestor = new Ingestor(store, new EntryVerifier());
+  let stored = 0;
+  const start = performance.now();
+  for (let i = 0; i < bytes.length; i += batch) {
+    const report = await ingestor.ingest(bytes.slice(i, i + batch));
+    if (report.rejected.length > 0) {
+      throw new Error(`ingest refused ${report.rejected.length}: ${report.rejected[0]!.reason}`);
+    }
+    stored += report.accepted.length;
+  }
+  const ms = performance.now() - start;
+  await store.close();
+  await deleteDb('bench-ingest');
+  if (stored !== bytes.length) throw new Error(`stored ${stored} of ${bytes.length}`);
+  const total = bytes.reduce((sum, b) => sum + b.byteLength, 0);
+  return {
+    entries: stored,
+    authors,
+    batch,
+    entryBytes: Math.round(total / bytes.length),
+    ms,
+    perSec: (stored / ms) * 1000,
+    verifyOnlyMs,
+    storeOnlyMs,
+  };
+}
+
+async function sync(count: number, kind: 'idb' | 'memory'): Promise<PageSyncResult> {
+  const alice = await TestPerson.create('alice');
+  const bob = await TestPerson.create('bob');
+  await alice.append(count, { payloadBytes: PAYLOAD_BYTES });
+
+  const floorStart = performance.now();
+  const checks = await new EntryVerifier().verifyMany(alice.log.map((e) => e.bytes));
+  const floorMs = performance.now() - floorStart;
+  if (checks.some((c) => c instanceof Error)) throw new Error('floor: an entry failed to verify');
+
+  const open = async (name: string): Promise<StorageAdapter> =>
+    kind === 'idb' ? freshIdb(name) : new MemoryStorageAdapter();
+  const storeA = await open('bench-sync-a');
+  const storeB = await open('bench-sync-b');
+  await storeA.putEntries(alice.log);
+  const network = new MemoryNetwork();
+  const a = new SyncEngine({ store: storeA, self: alice.id, friends: [bob.id] });
+  const b = new SyncEngine({
+    store: storeB,
+    self: bob.id,
+    friends: [alice.id],
+    verifier: new EntryVerifier(),
+  });
+  let held = 0;
+  b.ingestor.onStored((entries) => (held += entries.length));
+  const start = performance.now();
+  const [ta, tb] = network.connect('alice', 'bob');
+  a.attach(ta, 'bob');
+  b.attach(tb, 'alice');
+  await waitFor(() => held >= count, SYNC_TIMEOUT_MS);
+  const ms = performance.now() - start;
+  a.close();
+  b.close();
+  await settle([a, b], network);
+  await storeA.close();
+  await storeB.close();
+  if (kind === 'idb') {
+    await deleteDb('bench-sync-a');
+    await deleteDb('bench-sync-b');
+  }
+  return { store: kind, entries: count, ms, floorMs, ratio: ms / floorMs };
+}
+
+/** Words for post texts, so that views carry text of a realistic, varying length. */
+const WORDS = 'the a walk by river today coffee with friends new photo garden rain sun cat'.split(
+  ' ',
+);
+
+function postText(n: number): string {
+  const words: string[] = [];
+  for (let i = 0; i < 8 + (n % 40); i++) words.push(WORDS[(n * 7 + i * 3) % WORDS.length]!);
+  return words.join(' ');
+}
+
+/** Signs one friend's posts (a chained log) and the views the materializer would write. */
+async function friendPosts(
+  friendIndex: number,
+  friends: number,
+  perFriend: number,
+): Promise<{ entries: VerifiedEntry[]; views: PostView[] }> {
+  const { identity, device } = await createIdentity({ clock: new ManualClock(SEED_EPOCH) });
+  const author = personIdFromKey(identity.publicKey);
+  const entries: VerifiedEntry[] = [];
+  const views: PostView[] = [];
+  let prev: EntryHash | undefined;
+  for (let k = 0; k < perFriend; k++) {
+    // Friends take turns, one post a minute overall: every friend's log spans the whole period.
+    const createdAt = SEED_EPOCH + (k * friends + friendIndex) * 60_000;
+    const postId = newPostId();
+    const entry = await signEntry(device, {
+      seq: k + 1,
+      prev,
+      timestamp: createdAt,
+      docId: parseDocId(`post/${postId}`),
+      payloadKind: 'encrypted',
+      payload: randomBytes(PAYLOAD_BYTES),
+    });
+    prev = entry.hash;
+    entries.push(entry);
+    views.push({
+      postId: postKey(author, postId),
+      author,
+      createdAt,
+      summary: {
+        text: postText(k * friends + friendIndex),
+        photos: [],
+        audience: 'friends',
+        editedAt: null,
+      } satisfies PostSummary,
+    });
+  }
+  return { entries, views };
+}
+
+async function seed(db: string, posts: number, friends: number): Promise<SeedResult> {
+  const start = performance.now();
+  const store = await freshIdb(db);
+  const perFriend = Math.ceil(posts / friends);
+  let views = 0;
+  let entries = 0;
+  let entryBytes = 0;
+  for (let first = 0; first < friends; first += SEED_GROUP) {
+    const group = await Promise.all(
+      Array.from({ length: Math.min(SEED_GROUP, friends - first) }, (_, i) =>
+        friendPosts(first + i, friends, perFriend),
+      ),
+    );
+    const groupEntries = group.flatMap((g) => g.entries);
+    const groupViews = group.flatMap((g) => g.views);
+    for (let i = 0; i < groupEntries.length; i += SEED_WRITE_BATCH) {
+      await store.putEntries(groupEntries.slice(i, i + SEED_WRITE_BATCH));
+    }
+    for (let i = 0; i < groupViews.length; i += SEED_WRITE_BATCH) {
+      await store.putPostViews(groupViews.slice(i, i + SEED_WRITE_BATCH));
+    }
+    entries += groupEntries.length;
+    views += groupViews.length;
+    entryBytes += groupEntries.reduce((sum, e) => sum + e.bytes.byteLength, 0);
+  }
+  const logs = (await store.listLogs()).length;
+  await store.close();
+  return { db, friends, views, entries, entryBytes, logs, ms: performance.now() - start };
+}
+
+async function firstPage(db: string): Promise<FirstPageResult> {
+  const start = performance.now();
+  const store = await IdbStorageAdapter.open({ indexedDB, name: db });
+  const opened = performance.now();
+  const page = await store.timelinePage({ limit: 20 });
+  const end = performance.now();
+  await store.close();
+  return {
+    openMs: opened - start,
+    pageMs: end - opened,
+    ms: end - start,
+    items: page.items.length,
+    newest: page.items[0]?.createdAt ?? 0,
+  };
+}
+
+window.kithBench = { ingest, sync, seed, firstPage, deleteDb } satisfies KithBench;

@@ -1,0 +1,370 @@
+/**
+ * Core benchmark (`npm run bench:core`; not part of CI). Loopback only, no WebRTC.
+ *
+ * The page `bench/core-page/` is bundled with Vite's JS API into `.tmp/bench-core/`, served by
+ * Kith's own server (strict CSP) on 127.0.0.1, and driven in Debian's headless Chromium with a
+ * throw-away profile under `.tmp/`, so the store is the browser's real IndexedDB:
+ *
+ * 1. entries verified and stored per second (`Ingestor` into `IdbStorageAdapter`);
+ * 2. sync of 10,000 entries over the in-memory network against its floor, in Node
+ *    (`measureSync10k`, memory store) and in the page (IndexedDB store, and memory store);
+ * 3. open a store of 10,000 and of 100,000 posts of 200 friends and read the first timeline page,
+ *    each time in a browser process started for that one look (cold), and in a fresh page load
+ *    of a running browser (warm); median of several looks;
+ * 4. bytes a newcomer receives before a new friend's latest posts show, for histories of 1,000
+ *    and 20,000 entries (Node, in-memory network, bytes counted by it).
+ *
+ * Every step has a hard time bound and the whole run a deadline. Figures are printed and written
+ * to `bench/results/core.json`; nothing here judges them.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { startServer, type RunningServer } from '../signaling/server.ts';
+import { MemoryNetwork } from '../src/core/net/memory-network.ts';
+import { TestPerson, TestReplica, settle, waitFor } from '../src/core/sync/test-helpers.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
+import type { FirstPageResult, IngestResult, KithBench, SeedResult } from './core-page/api.ts';
+import { measureSync10k, type Sync10kResult } from './core-sync.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const PAGE_SOURCE = path.join(HERE, 'core-page');
+const PAGE_OUT = path.join(ROOT, '.tmp', 'bench-core');
+const PROFILE_DIR = path.join(ROOT, '.tmp', 'bench-core-profile');
+const RESULTS = path.join(HERE, 'results', 'core.json');
+
+const INGEST_ENTRIES = 10_000;
+const INGEST_AUTHORS = 10;
+const INGEST_BATCH = 256;
+const SYNC_ENTRIES = 10_000;
+const FRIENDS = 200;
+const SIZES = [10_000, 100_000] as const;
+const LOOKS = Number(process.env.BENCH_LOOKS ?? 5);
+const NEWCOMER_LATEST = 100;
+const NEWCOMER_HISTORIES = [1_000, 20_000] as const;
+
+/** Bound of one call into the page (seeding 100,000 posts is the longest). */
+const STEP_TIMEOUT_MS = 600_000;
+/** Bound of starting a browser or loading the page. */
+const LAUNCH_TIMEOUT_MS = 60_000;
+/** Bound of the whole run. */
+const RUN_DEADLINE_MS = 45 * 60_000;
+
+/** Rejects when `promise` has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function buildPage(): Promise<void> {
+  await build({
+    configFile: false,
+    root: PAGE_SOURCE,
+    base: '/',
+    logLevel: 'warn',
+    build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022' },
+  });
+}
+
+/** A browser on the benchmark's own profile, with page errors turned into failures. */
+class Browser {
+  private readonly problems: string[] = [];
+
+  private constructor(private readonly context: BrowserContext) {}
+
+  static async launch(): Promise<Browser> {
+    const context = await within(
+      chromium.launchPersistentContext(PROFILE_DIR, {
+        executablePath: CHROMIUM_PATH,
+        headless: true,
+        args: [...CHROMIUM_ARGS],
+      }),
+      LAUNCH_TIMEOUT_MS,
+      'launching Chromium',
+    );
+    return new Browser(context);
+  }
+
+  get version(): string {
+    return this.context.browser()?.version() ?? 'unknown';
+  }
+
+  /** A fresh page load of the benchmark page, ready to be called. */
+  async open(origin: string): Promise<Page> {
+    const page = await this.context.newPage();
+    page.on('pageerror', (err) => this.problems.push(`page error: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') {
+        console.warn(`  [page ${msg.type()}] ${msg.text()}`);
+      }
+    });
+    await within(page.goto(`${origin}/index.html`), LAUNCH_TIMEOUT_MS, 'loading the page');
+    await page.waitForFunction(() => window.kithBench !== undefined, undefined, {
+      timeout: LAUNCH_TIMEOUT_MS,
+    });
+    return page;
+  }
+
+  /** Calls `window.kithBench[name](...args)` in `page`, bounded in time. */
+  async call<K extends keyof KithBench>(
+    page: Page,
+    name: K,
+    ...args: Parameters<KithBench[K]>
+  ): Promise<Awaited<ReturnType<KithBench[K]>>> {
+    const run = page.evaluate(
+      ([fn, list]) => {
+        const bench = window.kithBench as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return bench[fn]!(...list);
+      },
+      [name, args] as [string, unknown[]],
+    ) as Promise<Awaited<ReturnType<KithBench[K]>>>;
+    const result = await within(run, STEP_TIMEOUT_MS, `page ${name}`);
+    if (this.problems.length > 0) throw new Error(this.problems.join('\n'));
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await within(this.context.close(), LAUNCH_TIMEOUT_MS, 'closing Chromium');
+  }
+}
+
+/** Bytes received, recent first, until the newcomer holds a history's latest entries and pins. */
+async function newcomerBytes(
+  friend: TestPerson,
+  newcomer: TestPerson,
+  length: number,
+): Promise<{ bytes: number; entriesHeld: number; historyBytes: number }> {
+  const network = new MemoryNetwork();
+  const history = friend.log.slice(0, length);
+  const source = new TestReplica('friend', friend.id, { friends: [newcomer.id] });
+  await source.store.putEntries(history);
+  const me = new TestReplica('newcomer', newcomer.id, { friends: [friend.id] });
+  const latest = Array.from({ length: NEWCOMER_LATEST }, (_, i) => length - i);
+  const held = new Set<number>();
+  let at: { bytes: number; entriesHeld: number } | undefined;
+  me.engine.ingestor.onStored((entries) => {
+    for (const e of entries) held.add(e.seq);
+    // Seqs 1 and 2 are the profile and the key record: without them no post can show.
+    if (at === undefined && held.has(1) && held.has(2) && latest.every((s) => held.has(s))) {
+      at = { bytes: network.stats.bytes, entriesHeld: held.size };
+    }
+  });
+  const [tf, tm] = network.connect('friend', 'newcomer');
+  source.engine.attach(tf, 'newcomer');
+  me.engine.attach(tm, 'friend');
+  await waitFor(() => at !== undefined, 120_000);
+  source.engine.close();
+  me.engine.close();
+  await settle([source.engine, me.engine], network);
+  const historyBytes = history.reduce((sum, e) => sum + e.bytes.byteLength, 0);
+  return { ...at!, historyBytes };
+}
+
+async function measureNewcomer(): Promise<
+  Record<number, { bytes: number; entriesHeld: number; historyBytes: number }>
+> {
+  const friend = await TestPerson.create('friend');
+  const newcomer = await TestPerson.create('newcomer');
+  // Her profile and key record are as old as her log: the newcomer needs them to show a post.
+  await friend.append(1, { docId: 'profile', payloadKind: 'yjs-update' });
+  await friend.append(1, { docId: 'epoch/0' });
+  await friend.append(Math.max(...NEWCOMER_HISTORIES) - 2, { payloadBytes: 200 });
+  const out: Record<number, { bytes: number; entriesHeld: number; historyBytes: number }> = {};
+  for (const length of NEWCOMER_HISTORIES) {
+    out[length] = await newcomerBytes(friend, newcomer, length);
+  }
+  return out;
+}
+
+function dbName(size: number): string {
+  return `bench-timeline-${size}`;
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+async function main(): Promise<void> {
+  const deadline = setTimeout(() => {
+    console.error(`bench:core: deadline of ${RUN_DEADLINE_MS} ms passed; giving up`);
+    process.exit(2);
+  }, RUN_DEADLINE_MS);
+  deadline.unref();
+
+  console.log('building the benchmark page ...');
+  await buildPage();
+  await rm(PROFILE_DIR, { recursive: true, force: true });
+  await mkdir(PROFILE_DIR, { recursive: true });
+  const server: RunningServer = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    staticDir: PAGE_OUT,
+  });
+  let browser: Browser | undefined;
+  try {
+    browser = await Browser.launch();
+    const chromiumVersion = browser.version;
+    let page = await browser.open(server.url);
+
+    console.log(`ingesting ${fmt(INGEST_ENTRIES)} entries into IndexedDB ...`);
+    const ingest = await browser.call(page, 'ingest', INGEST_ENTRIES, INGEST_AUTHORS, INGEST_BATCH);
+    console.log(`  ${fmt(ingest.perSec)} entries/s`);
+
+    console.log(`syncing ${fmt(SYNC_ENTRIES)} entries in the page (IndexedDB, then memory) ...`);
+    const pageSyncIdb = await browser.call(page, 'sync', SYNC_ENTRIES, 'idb');
+    const pageSyncMemory = await browser.call(page, 'sync', SYNC_ENTRIES, 'memory');
+
+    const seeded: SeedResult[] = [];
+    for (const size of SIZES) {
+      console.log(`seeding ${fmt(size)} posts of ${FRIENDS} friends ...`);
+      seeded.push(await browser.call(page, 'seed', dbName(size), size, FRIENDS));
+      console.log(`  ${fmt(seeded.at(-1)!.ms / 1000, 1)} s`);
+    }
+    await page.close();
+
+    // Warm: a fresh page load in the browser that just wrote the data.
+    const warm: Record<number, FirstPageResult[]> = { [SIZES[0]]: [], [SIZES[1]]: [] };
+    for (let look = 0; look < LOOKS; look++) {
+      for (const size of SIZES) {
+        page = await browser.open(server.url);
+        warm[size]!.push(await browser.call(page, 'firstPage', dbName(size)));
+        await page.close();
+      }
+    }
+    await browser.close();
+    browser = undefined;
+
+    // Cold: a browser process started for this one look, so nothing of the database is in
+    // Chromium's memory (the OS may still cache the files).
+    const cold: Record<number, FirstPageResult[]> = { [SIZES[0]]: [], [SIZES[1]]: [] };
+    for (let look = 0; look < LOOKS; look++) {
+      for (const size of SIZES) {
+        console.log(`first page, cold browser, ${fmt(size)} posts, look ${look + 1}/${LOOKS}`);
+        browser = await Browser.launch();
+        page = await browser.open(server.url);
+        cold[size]!.push(await browser.call(page, 'firstPage', dbName(size)));
+        await browser.close();
+        browser = undefined;
+      }
+    }
+    for (const size of SIZES) {
+      for (const look of [...warm[size]!, ...cold[size]!]) {
+        if (look.items !== 20) throw new Error(`first page of ${size} posts had ${look.items}`);
+      }
+    }
+
+    console.log(`syncing ${fmt(SYNC_ENTRIES)} entries in Node (measureSync10k) ...`);
+    const nodeSync: Sync10kResult = await within(
+      measureSync10k(SYNC_ENTRIES),
+      STEP_TIMEOUT_MS,
+      'measureSync10k',
+    );
+
+    console.log('newcomer bytes in Node ...');
+    const newcomer = await within(measureNewcomer(), STEP_TIMEOUT_MS, 'newcomer bytes');
+
+    const ms10k = median(cold[SIZES[0]]!.map((l) => l.ms));
+    const ms100k = median(cold[SIZES[1]]!.map((l) => l.ms));
+    const h1k = newcomer[NEWCOMER_HISTORIES[0]]!.bytes;
+    const h20k = newcomer[NEWCOMER_HISTORIES[1]]!.bytes;
+    const results = {
+      verifiedPerSec: Math.round(ingest.perSec),
+      sync10k: { ms: nodeSync.ms, floorMs: nodeSync.floorMs, ratio: nodeSync.ratio },
+      firstPage: { ms10k, ms100k, ratio: ms100k / ms10k },
+      newcomerBytes: { h1k, h20k, ratio: h20k / h1k },
+      extra: {
+        date: new Date().toISOString(),
+        chromium: chromiumVersion,
+        node: process.version,
+        ingest,
+        sync10kInPage: { idb: pageSyncIdb, memory: pageSyncMemory },
+        seeded,
+        firstPageLooks: { cold, warm },
+        firstPageWarm: {
+          ms10k: median(warm[SIZES[0]]!.map((l) => l.ms)),
+          ms100k: median(warm[SIZES[1]]!.map((l) => l.ms)),
+        },
+        newcomer: { latestEntries: NEWCOMER_LATEST, byHistory: newcomer },
+      },
+    };
+    await mkdir(path.dirname(RESULTS), { recursive: true });
+    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    printTable(results);
+    console.log(`\nwritten to ${path.relative(ROOT, RESULTS)}`);
+  } finally {
+    if (browser) await browser.close().catch((err: unknown) => console.error(String(err)));
+    await server.close();
+    await rm(PROFILE_DIR, { recursive: true, force: true });
+    clearTimeout(deadline);
+  }
+}
+
+function printTable(r: {
+  verifiedPerSec: number;
+  sync10k: Sync10kResult;
+  firstPage: { ms10k: number; ms100k: number; ratio: number };
+  newcomerBytes: { h1k: number; h20k: number; ratio: number };
+  extra: {
+    chromium: string;
+    ingest: IngestResult;
+    sync10kInPage: { idb: Sync10kResult; memory: Sync10kResult };
+    firstPageWarm: { ms10k: number; ms100k: number };
+  };
+}): void {
+  const e = r.extra;
+  const rows: [string, string][] = [
+    [
+      'verified + stored per second (Chromium, IndexedDB)',
+      `${fmt(r.verifiedPerSec)} /s (verify alone ${fmt((e.ingest.entries / e.ingest.verifyOnlyMs) * 1000)} /s, ` +
+        `store alone ${fmt((e.ingest.entries / e.ingest.storeOnlyMs) * 1000)} /s)`,
+    ],
+    [
+      'sync 10k, Node, memory store: ms / floor / ratio',
+      `${fmt(r.sync10k.ms)} / ${fmt(r.sync10k.floorMs)} / ${fmt(r.sync10k.ratio, 2)}`,
+    ],
+    [
+      'sync 10k, Chromium, IndexedDB: ms / floor / ratio',
+      `${fmt(e.sync10kInPage.idb.ms)} / ${fmt(e.sync10kInPage.idb.floorMs)} / ${fmt(e.sync10kInPage.idb.ratio, 2)}`,
+    ],
+    [
+      'sync 10k, Chromium, memory store: ms / floor / ratio',
+      `${fmt(e.sync10kInPage.memory.ms)} / ${fmt(e.sync10kInPage.memory.floorMs)} / ${fmt(e.sync10kInPage.memory.ratio, 2)}`,
+    ],
+    [
+      'first page, cold browser: 10k / 100k posts / ratio',
+      `${fmt(r.firstPage.ms10k, 1)} ms / ${fmt(r.firstPage.ms100k, 1)} ms / ${fmt(r.firstPage.ratio, 2)}`,
+    ],
+    [
+      'first page, fresh page load: 10k / 100k posts / ratio',
+      `${fmt(e.firstPageWarm.ms10k, 1)} ms / ${fmt(e.firstPageWarm.ms100k, 1)} ms / ${fmt(e.firstPageWarm.ms100k / e.firstPageWarm.ms10k, 2)}`,
+    ],
+    [
+      'newcomer bytes: 1k / 20k history / ratio',
+      `${fmt(r.newcomerBytes.h1k)} / ${fmt(r.newcomerBytes.h20k)} / ${fmt(r.newcomerBytes.ratio, 2)}`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  console.log(`\nKith core, Chromium ${e.chromium}, Node ${process.version}`);
+  for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`);
+}
+
+await main();
