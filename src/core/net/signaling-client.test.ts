@@ -151,6 +151,54 @@ describe('signaling client against the real server', () => {
     expect(alice.isOpen).toBe(true);
   });
 
+  it('paces its frames below the server rate limit, so a burst of publishes all arrive', async () => {
+    const s = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      limits: { messagesPerSecond: 50, messageBurst: 20 },
+    });
+    cleanups.push(() => s.close());
+    const paced = client(wsUrl(s), { rate: { perSecond: 40, burst: 10 } });
+    const bob = client(wsUrl(s));
+    const seen: unknown[] = [];
+    bob.subscribe('burst', (d) => seen.push(d));
+    await until('open', () => paced.isOpen && bob.isOpen);
+    // Bob's subscription is processed before this: one round trip through the server.
+    const ready: unknown[] = [];
+    paced.subscribe('ready', (d) => ready.push(d));
+    await until('ready', () => {
+      if (paced.queuedFrames === 0) paced.publish('ready', 1);
+      return ready.length > 0;
+    });
+    for (let i = 0; i < 100; i++) expect(paced.publish('burst', i)).toBe(true);
+    expect(paced.queuedFrames).toBeGreaterThan(0);
+    await until('all 100', () => seen.length === 100);
+    expect(seen).toEqual([...Array(100).keys()]);
+    expect(paced.openCount).toBe(1);
+  });
+
+  it('is closed by the server when it sends faster than the limit (what pacing prevents)', async () => {
+    const s = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      limits: { messagesPerSecond: 50, messageBurst: 20 },
+    });
+    cleanups.push(() => s.close());
+    const eager = client(wsUrl(s), { rate: { perSecond: 100_000, burst: 100_000 } });
+    await until('open', () => eager.isOpen);
+    for (let i = 0; i < 100; i++) eager.publish('burst', i);
+    await until('closed by the server', () => !eager.isOpen);
+  });
+
+  it('refuses publishes once its queue is full', async () => {
+    const s = await server();
+    const c = client(wsUrl(s), { rate: { perSecond: 1, burst: 1 }, maxQueuedFrames: 3 });
+    await until('open', () => c.isOpen);
+    const results = [0, 1, 2, 3, 4, 5].map((i) => c.publish('t', i));
+    expect(results.filter((r) => !r).length).toBeGreaterThan(0);
+    expect(c.queuedFrames).toBe(3);
+  });
+
   it('drops malformed server frames, keeps the connection, and still delivers good ones', async () => {
     // A hostile "server" sends garbage, then a valid publish.
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });

@@ -76,6 +76,13 @@ export interface SignalingClientOptions {
   readonly maxMessageBytes?: number;
   /** Randomness for jitter (default `Math.random`). */
   readonly random?: () => number;
+  /**
+   * Frames sent per second, sustained and in a burst (default 20 and 100): below the server's
+   * limits (50 and 200), which close a socket that exceeds them. Frames beyond are queued.
+   */
+  readonly rate?: { readonly perSecond: number; readonly burst: number };
+  /** Frames queued behind the rate before publishes are refused (default 1,000). */
+  readonly maxQueuedFrames?: number;
 }
 
 /** A publish larger than the server accepts; it was not sent. */
@@ -130,6 +137,10 @@ export class SignalingClient implements Signaling {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongDeadline: ReturnType<typeof setTimeout> | undefined;
   private opens = 0;
+  private tokens: number;
+  private refilledAt = Date.now();
+  private readonly queue: string[] = [];
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** A client, stopped until {@link start}. */
   constructor(options: SignalingClientOptions) {
@@ -138,6 +149,11 @@ export class SignalingClient implements Signaling {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? Math.random;
     this.maxMessageBytes = options.maxMessageBytes ?? 64 * 1024;
+    this.tokens = this.rate.burst;
+  }
+
+  private get rate(): { perSecond: number; burst: number } {
+    return this.options.rate ?? { perSecond: 20, burst: 100 };
   }
 
   /** The current state. */
@@ -204,16 +220,23 @@ export class SignalingClient implements Signaling {
 
   /**
    * See {@link Signaling.publish}. Throws {@link SignalingMessageTooLargeError} for a frame the
-   * server would refuse (it would close the socket over it).
+   * server would refuse (it would close the socket over it). A frame queued behind the rate
+   * counts as taken; the queue is dropped if the socket closes (signals are only worth sending
+   * fresh, and presence is announced again on reconnect).
    */
   publish(topic: string, data: unknown): boolean {
     const frame = JSON.stringify({ type: 'publish', topic, data });
     const size = utf8Length(frame);
-    if (size > this.maxMessageBytes)
+    if (size > this.maxMessageBytes) {
       throw new SignalingMessageTooLargeError(size, this.maxMessageBytes);
-    if (!this.isOpen || !this.socket) return false;
-    this.socket.send(frame);
-    return true;
+    }
+    if (!this.isOpen) return false;
+    return this.sendFrame(frame);
+  }
+
+  /** Frames waiting for the rate to allow them. */
+  get queuedFrames(): number {
+    return this.queue.length;
   }
 
   private connect(): void {
@@ -250,7 +273,8 @@ export class SignalingClient implements Signaling {
   }
 
   private ping(): void {
-    if (!this.isOpen || this.pongDeadline !== undefined) return;
+    // A ping stuck behind queued frames would time out for our own slowness: skip this round.
+    if (!this.isOpen || this.pongDeadline !== undefined || this.queue.length > 0) return;
     this.send({ type: 'ping' });
     this.pongDeadline = setTimeout(() => {
       log.info('signaling server did not answer a ping; reconnecting', { url: this.url });
@@ -294,6 +318,9 @@ export class SignalingClient implements Signaling {
   }
 
   private detach(): void {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    this.queue.length = 0;
     clearInterval(this.pingTimer);
     clearTimeout(this.pongDeadline);
     this.pingTimer = undefined;
@@ -310,7 +337,49 @@ export class SignalingClient implements Signaling {
   }
 
   private send(message: unknown): void {
-    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(message));
+    this.sendFrame(JSON.stringify(message));
+  }
+
+  /** Sends now if the rate allows and nothing waits before it; else queues. False when full. */
+  private sendFrame(frame: string): boolean {
+    if (this.socket?.readyState !== OPEN) return false;
+    this.refill();
+    if (this.queue.length === 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      this.socket.send(frame);
+      return true;
+    }
+    if (this.queue.length >= (this.options.maxQueuedFrames ?? 1000)) {
+      log.warn('signaling send queue full; frame refused', { url: this.url });
+      return false;
+    }
+    this.queue.push(frame);
+    this.scheduleDrain();
+    return true;
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    const { perSecond, burst } = this.rate;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.refilledAt) * perSecond) / 1000);
+    this.refilledAt = now;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainTimer !== undefined) return;
+    const wait = Math.ceil(((1 - this.tokens) * 1000) / this.rate.perSecond);
+    this.drainTimer = setTimeout(
+      () => {
+        this.drainTimer = undefined;
+        this.refill();
+        while (this.queue.length > 0 && this.tokens >= 1 && this.socket?.readyState === OPEN) {
+          this.tokens -= 1;
+          this.socket.send(this.queue.shift()!);
+        }
+        if (this.queue.length > 0 && this.socket) this.scheduleDrain();
+      },
+      Math.max(1, wait),
+    );
   }
 
   private setState(state: SignalingState): void {
