@@ -192,6 +192,21 @@ describe('connection manager', () => {
     expect(alice.manager.stateOf(bob.person)).toBe('offline');
   });
 
+  it('stretches its presence announcements with many friends, to stay within its signaling budget', async () => {
+    const hub = new MemorySignaling();
+    const alice = node(hub.client(), { announceMs: 100 });
+    const links = Array.from({ length: 30 }, () => ({
+      person: personIdFromKey(randomBytes(32)),
+      pairwiseSecret: randomBytes(32),
+    }));
+    await alice.manager.setFriends(links);
+    await new Promise((r) => setTimeout(r, 1000));
+    // One hello per friend on adding them; 30 friends at 100 ms would then add 300 a second,
+    // stretched they wait 3 s for the next round.
+    expect(hub.relayed.length).toBeGreaterThanOrEqual(30);
+    expect(hub.relayed.length).toBeLessThan(60);
+  });
+
   it('drops what does not open or parse, from strangers on the topic', async () => {
     const hub = new MemorySignaling();
     const alice = node(hub.client());

@@ -5,8 +5,10 @@
  * manager publishes there is sealed with the pairwise `SignalingCipher`, with the two person keys
  * as direction tags, so the server sees only boxes on a meaningless topic. Inside:
  *
- *   {k:'hello',  d: device, b: boot id, want?: device}  presence, every `announceMs` and in
- *                                                      reply to a device newly seen
+ *   {k:'hello',  d: device, b: boot id, i: interval, want?: device}
+ *                                   presence, every `i` ms (`announceMs`, stretched so that all
+ *                                   friends together cost at most 10 publishes a second) and in
+ *                                   reply to a device newly seen
  *   {k:'signal', d: device, to: device, s: session, sig: simple-peer signal}
  *   {k:'busy',   d: device, to: device, s: session}    "at my cap, try later"
  *
@@ -109,6 +111,8 @@ interface RemoteDevice {
   failures: number;
   retryAt: number;
   lastRequestAt: number;
+  /** The device's own announcement interval, as it said. */
+  interval: number;
 }
 
 interface Friend {
@@ -306,9 +310,15 @@ export class ConnectionManager {
       k: 'hello',
       d: this.options.self.device,
       b: this.boot,
+      i: this.announceInterval(),
     };
     if (want !== undefined) message.want = want;
     return message;
+  }
+
+  /** How often to announce: every friend is told, so many friends stretch the interval. */
+  private announceInterval(): number {
+    return Math.max(this.announceMs, this.friends.size * 100);
   }
 
   /** Seals and publishes `payload` to `friend`, in order with earlier ones. */
@@ -354,6 +364,7 @@ export class ConnectionManager {
       message.d,
       message.k === 'hello' ? message.b : undefined,
       now,
+      message.k === 'hello' ? message.i : undefined,
     );
     if (message.k === 'hello') {
       // Asked for an offer: the remote has reserved a slot for us, whatever it said before.
@@ -381,6 +392,7 @@ export class ConnectionManager {
     id: DeviceId,
     boot: string | undefined,
     now: number,
+    interval?: number,
   ): { device: RemoteDevice; fresh: boolean } {
     let device = friend.devices.get(id);
     const fresh =
@@ -394,9 +406,11 @@ export class ConnectionManager {
         failures: 0,
         retryAt: 0,
         lastRequestAt: -Infinity,
+        interval: interval ?? this.announceMs,
       };
       friend.devices.set(id, device);
     }
+    if (interval !== undefined) device.interval = interval;
     if (boot !== undefined && boot !== device.boot) {
       const stale = this.connections.get(keyOf(friend, id));
       if (stale && device.boot !== '') this.drop(stale, 'remote restarted', false);
@@ -452,7 +466,7 @@ export class ConnectionManager {
   }
 
   private isOnline(device: RemoteDevice, now: number): boolean {
-    return now - device.lastSeen <= this.announceMs * 2.5;
+    return now - device.lastSeen <= Math.max(this.announceMs, device.interval) * 2.5;
   }
 
   private plan(): void {
@@ -626,7 +640,7 @@ export class ConnectionManager {
 
   private tick(): void {
     const now = this.options.clock.now();
-    if (now - this.lastAnnounce >= this.announceMs) this.announce();
+    if (now - this.lastAnnounce >= this.announceInterval()) this.announce();
     this.plan();
   }
 
@@ -654,7 +668,7 @@ function signal_(peer: SimplePeerLike, signal: SignalLike): void {
 }
 
 type Message =
-  | { k: 'hello'; d: DeviceId; b: string; want: DeviceId | undefined }
+  | { k: 'hello'; d: DeviceId; b: string; i: number; want: DeviceId | undefined }
   | { k: 'signal'; d: DeviceId; to: DeviceId; s: string; sig: SignalLike }
   | { k: 'busy'; d: DeviceId; to: DeviceId; s: string };
 
@@ -675,9 +689,13 @@ function parseMessage(value: unknown): Message | undefined {
   if (!d) return undefined;
   if (m.k === 'hello') {
     if (typeof m.b !== 'string' || m.b.length > 32) return undefined;
+    const i = m.i;
+    if (typeof i !== 'number' || !Number.isSafeInteger(i) || i < 100 || i > 3_600_000) {
+      return undefined;
+    }
     const want = m.want === undefined ? undefined : device(m.want);
     if (m.want !== undefined && !want) return undefined;
-    return { k: 'hello', d, b: m.b, want };
+    return { k: 'hello', d, b: m.b, i, want };
   }
   const to = device(m.to);
   if (!to || typeof m.s !== 'string' || !SESSION_PATTERN.test(m.s)) return undefined;
