@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytesEqual } from '../bytes.ts';
 import { MessageTooLargeError, TransportClosedError, type CloseInfo } from '../sync/transport.ts';
-import {
-  DataChannelTransport,
-  pieceSizeFor,
-  type DataChannelLike,
-} from './data-channel-transport.ts';
+import { DataChannelTransport, pieceSizeFor } from './data-channel-transport.ts';
 import { framePieces } from './framing.ts';
 import { pair } from './test-helpers.ts';
 
