@@ -122,6 +122,7 @@ const utf8Length = (text: string) => new TextEncoder().encode(text).length;
 
 /** A self-healing connection to one signaling server. */
 export class SignalingClient implements Signaling {
+  /** The server's signaling socket URL. */
   readonly url: string;
   private readonly options: SignalingClientOptions;
   private readonly backoff: BackoffOptions;

@@ -76,6 +76,7 @@ export class ChannelEnd implements DataChannelLike {
   }
 }
 
+/** Two connected channel ends. */
 export function pair(): [ChannelEnd, ChannelEnd] {
   const a = new ChannelEnd();
   const b = new ChannelEnd();
