@@ -4,6 +4,7 @@ import { MessageTooLargeError, TransportClosedError, type CloseInfo } from '../s
 import { DataChannelTransport, pieceSizeFor } from './data-channel-transport.ts';
 import { framePieces } from './framing.ts';
 import { pair } from './test-helpers.ts';
+import { runTransportSuite } from './transport-suite.ts';
 
 function messageOf(size: number, seed = 1): Uint8Array {
   return new Uint8Array(size).map((_, i) => (i * 131 + seed) & 0xff);
@@ -149,4 +150,13 @@ describe('data channel transport', () => {
     expect(pieceSizeFor(undefined)).toBe(16_384);
     expect(pieceSizeFor(0)).toBe(16_384);
   });
+});
+
+runTransportSuite('DataChannelTransport over an in-process channel pair', () => {
+  const [x, y] = pair();
+  return {
+    a: new DataChannelTransport(x, { remoteMaxMessageSize: 1024, maxMessageBytes: 64 * 1024 }),
+    b: new DataChannelTransport(y, { remoteMaxMessageSize: 1024, maxMessageBytes: 64 * 1024 }),
+    settle: () => new Promise((r) => setTimeout(r, 0)),
+  };
 });
