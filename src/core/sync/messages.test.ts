@@ -1,15 +1,24 @@
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
+import { toBase64Url } from '../bytes.ts';
+import { MAX_BLOB_BYTES, type BlobId } from '../crypto/blobs.ts';
 import { deviceIdFromKey, personIdFromKey } from '../ids.ts';
 import {
+  BLOB_CHUNK_OVERHEAD_BYTES,
   SYNC_LIMITS,
   SyncMessageError,
   decodeSyncMessage,
+  encodeBlobChunk,
+  encodeBlobMissing,
+  encodeBlobWant,
   encodeBye,
   encodeEntries,
   encodeHave,
   encodeHello,
   encodeRequest,
+  isBlobChunk,
+  isBlobMissing,
+  isBlobWant,
   isBye,
   isEntries,
   isHave,
@@ -39,6 +48,8 @@ function varuint(n: number): Uint8Array {
 
 const key1 = new Uint8Array(32).fill(1);
 const key3 = new Uint8Array(32).fill(3);
+const blob1 = toBase64Url(key1) as BlobId;
+const blob3 = toBase64Url(key3) as BlobId;
 
 describe('sync messages', () => {
   it('round-trips every message', () => {
@@ -86,6 +97,23 @@ describe('sync messages', () => {
     const bye = decodeSyncMessage(encodeBye('too-many-invalid-entries'));
     expect(isBye(bye) && bye.reason).toBe('too-many-invalid-entries');
     expect(isBye(decodeSyncMessage(encodeBye('é'.repeat(500))))).toBe(true);
+
+    const want = decodeSyncMessage(encodeBlobWant([blob1, blob3]));
+    expect(isBlobWant(want) && want.ids).toEqual([blob1, blob3]);
+
+    const chunk = { id: blob3, offset: 300, total: 1000, bytes: new Uint8Array(300).fill(5) };
+    const decodedChunk = decodeSyncMessage(encodeBlobChunk(chunk));
+    expect(isBlobChunk(decodedChunk) && decodedChunk).toEqual({ type: 'blob-chunk', ...chunk });
+
+    const missing = decodeSyncMessage(encodeBlobMissing(blob1));
+    expect(isBlobMissing(missing) && missing).toEqual({ type: 'blob-missing', id: blob1 });
+  });
+
+  it('bounds the framing of a blob chunk by BLOB_CHUNK_OVERHEAD_BYTES', () => {
+    const bytes = new Uint8Array(SYNC_LIMITS.maxBlobChunkBytes);
+    const last = MAX_BLOB_BYTES - bytes.length;
+    const message = encodeBlobChunk({ id: blob1, offset: last, total: MAX_BLOB_BYTES, bytes });
+    expect(message.length - bytes.length).toBeLessThanOrEqual(BLOB_CHUNK_OVERHEAD_BYTES);
   });
 
   it('matches the byte layout of docs/protocol.md', () => {
@@ -107,6 +135,11 @@ describe('sync messages', () => {
     expect(
       encodeEntries({ reqId: 2, last: true, pins: true, entries: [new Uint8Array([9])] }),
     ).toEqual(bytes(4, 2, 3, 1, 1, 9));
+    expect(encodeBlobWant([blob1])).toEqual(bytes(6, 1, key1));
+    expect(
+      encodeBlobChunk({ id: blob3, offset: 2, total: 5, bytes: new Uint8Array([7, 8]) }),
+    ).toEqual(bytes(7, key3, 2, 5, 2, 7, 8));
+    expect(encodeBlobMissing(blob1)).toEqual(bytes(8, key1));
   });
 
   const malformed: [string, Uint8Array, SyncMessageErrorReason][] = [
@@ -162,6 +195,30 @@ describe('sync messages', () => {
     ['entries whose entry is cut short', bytes(4, 1, 0, 1, 5, 1, 2), 'truncated'],
     ['bye that is not UTF-8', bytes(5, 2, 0xff, 0xfe), 'invalid-utf8'],
     ['bye too long', bytes(5, varuint(300), new Uint8Array(300)), 'length-too-large'],
+    ['blob-want with no ids', bytes(6, 0), 'no-blobs'],
+    [
+      'blob-want with too many ids',
+      bytes(6, varuint(SYNC_LIMITS.maxBlobWants + 1)),
+      'too-many-blobs',
+    ],
+    ['blob-want naming a blob twice', bytes(6, 2, key1, key1), 'duplicate-blob'],
+    ['blob-want with a short id', bytes(6, 1, key1.slice(0, 31)), 'truncated'],
+    ['blob-chunk of total 0', bytes(7, key1, 0, 0, 1, 9), 'bad-blob-total'],
+    [
+      'blob-chunk of a total above MAX_BLOB_BYTES',
+      bytes(7, key1, 0, varuint(MAX_BLOB_BYTES + 1), 1, 9),
+      'bad-blob-total',
+    ],
+    ['blob-chunk with no bytes', bytes(7, key1, 0, 5, 0), 'bad-blob-chunk'],
+    ['blob-chunk reaching beyond its total', bytes(7, key1, 4, 5, 2, 7, 8), 'bad-blob-chunk'],
+    ['blob-chunk starting beyond its total', bytes(7, key1, 9, 5, 1, 7), 'bad-blob-chunk'],
+    [
+      'blob-chunk larger than the chunk limit',
+      bytes(7, key1, 0, varuint(MAX_BLOB_BYTES), varuint(SYNC_LIMITS.maxBlobChunkBytes + 1)),
+      'length-too-large',
+    ],
+    ['blob-chunk cut short', bytes(7, key1, 0, 5, 3, 7), 'truncated'],
+    ['blob-missing with trailing bytes', bytes(8, key1, 0), 'trailing-bytes'],
   ];
 
   it.each(malformed)('rejects %s with its typed reason', (_name, input, reason) => {

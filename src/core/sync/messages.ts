@@ -21,6 +21,13 @@
  *   either  bye      {reason}           why the sender is closing (malformed input, too many
  *                                       invalid entries ...), just before it closes
  *
+ * Blobs (photos: content-addressed, ciphertext when private, so any holder relays them blind):
+ *
+ *   A -> B  blob-want     {ids}         blobs A lacks (a few at a time)
+ *   B -> A  blob-chunk    {id, offset, total, bytes}
+ *                                       B holds the blob: its bytes in order, in chunks
+ *   B -> A  blob-missing  {id}          B does not hold it: A asks another peer
+ *
  * Every message starts with its type byte. Decoding is strict: hard limits on size and counts,
  * minimal varuints, exact lengths, no trailing bytes; anything else throws `SyncMessageError`
  * with a machine-readable reason, and the session that got it disconnects that peer.
@@ -28,6 +35,8 @@
 import * as encoding from 'lib0/encoding';
 import { ByteReadError, ByteReader } from '../bytes.ts';
 import { MAX_ENTRY_BYTES, MAX_SEQ } from '../feed/entry-codec.ts';
+import { fromBase64Url, toBase64Url } from '../bytes.ts';
+import { MAX_BLOB_BYTES, type BlobId } from '../crypto/blobs.ts';
 import type { SeqRange } from '../feed/seq-ranges.ts';
 import {
   deviceIdFromKey,
@@ -59,6 +68,10 @@ export interface SyncLimits {
   readonly maxBudgetBytes: number;
   /** Longest `bye` reason, in UTF-8 bytes. */
   readonly maxReasonBytes: number;
+  /** Most blob ids in one `blob-want`. */
+  readonly maxBlobWants: number;
+  /** Largest chunk of a `blob-chunk`, in bytes. */
+  readonly maxBlobChunkBytes: number;
 }
 
 /** The limits every Kith peer applies. */
@@ -71,6 +84,8 @@ export const SYNC_LIMITS: SyncLimits = {
   maxEntriesPerMessage: 4096,
   maxBudgetBytes: 16 * 1024 * 1024,
   maxReasonBytes: 256,
+  maxBlobWants: 64,
+  maxBlobChunkBytes: 256 * 1024,
 };
 
 /** How much of an author's logs a peer replicates. */
@@ -137,8 +152,41 @@ export interface ByeMessage {
   readonly reason: string;
 }
 
+/** `blob-want`: blobs the sender lacks and asks the receiver for. */
+export interface BlobWantMessage {
+  readonly type: 'blob-want';
+  /** At least one, none twice. */
+  readonly ids: readonly BlobId[];
+}
+
+/** `blob-chunk`: a piece of a wanted blob; the pieces of one blob go out in order, back to back. */
+export interface BlobChunkMessage {
+  readonly type: 'blob-chunk';
+  readonly id: BlobId;
+  /** Where `bytes` start in the blob. */
+  readonly offset: number;
+  /** The blob's whole size, 1 .. `MAX_BLOB_BYTES`, the same in every chunk. */
+  readonly total: number;
+  /** Not empty; `offset + bytes.length <= total`. */
+  readonly bytes: Uint8Array;
+}
+
+/** `blob-missing`: the sender does not hold a blob that was asked of it. */
+export interface BlobMissingMessage {
+  readonly type: 'blob-missing';
+  readonly id: BlobId;
+}
+
 /** Every sync message. */
-export type SyncMessage = HelloMessage | HaveMessage | RequestMessage | EntriesMessage | ByeMessage;
+export type SyncMessage =
+  | HelloMessage
+  | HaveMessage
+  | RequestMessage
+  | EntriesMessage
+  | ByeMessage
+  | BlobWantMessage
+  | BlobChunkMessage
+  | BlobMissingMessage;
 
 /** Whether `m` is a `hello`. */
 export const isHello = (m: SyncMessage): m is HelloMessage => m.type === 'hello';
@@ -150,6 +198,12 @@ export const isRequest = (m: SyncMessage): m is RequestMessage => m.type === 're
 export const isEntries = (m: SyncMessage): m is EntriesMessage => m.type === 'entries';
 /** Whether `m` is a `bye`. */
 export const isBye = (m: SyncMessage): m is ByeMessage => m.type === 'bye';
+/** Whether `m` is a `blob-want`. */
+export const isBlobWant = (m: SyncMessage): m is BlobWantMessage => m.type === 'blob-want';
+/** Whether `m` is a `blob-chunk`. */
+export const isBlobChunk = (m: SyncMessage): m is BlobChunkMessage => m.type === 'blob-chunk';
+/** Whether `m` is a `blob-missing`. */
+export const isBlobMissing = (m: SyncMessage): m is BlobMissingMessage => m.type === 'blob-missing';
 
 /** Why bytes are not a valid sync message. */
 export type SyncMessageErrorReason =
@@ -172,7 +226,12 @@ export type SyncMessageErrorReason =
   | 'bad-flags'
   | 'bad-budget'
   | 'too-many-entries'
-  | 'empty-entry';
+  | 'empty-entry'
+  | 'no-blobs'
+  | 'too-many-blobs'
+  | 'duplicate-blob'
+  | 'bad-blob-total'
+  | 'bad-blob-chunk';
 
 /** Thrown when bytes from a peer are not a valid sync message. */
 export class SyncMessageError extends Error {
@@ -187,7 +246,16 @@ export class SyncMessageError extends Error {
 }
 
 /** Type bytes. */
-const TYPE = { hello: 1, have: 2, request: 3, entries: 4, bye: 5 } as const;
+const TYPE = {
+  hello: 1,
+  have: 2,
+  request: 3,
+  entries: 4,
+  bye: 5,
+  blobWant: 6,
+  blobChunk: 7,
+  blobMissing: 8,
+} as const;
 const MODES: readonly WantMode[] = ['full', 'window'];
 const ORDERS: readonly RequestMessage['order'][] = ['ascending', 'descending'];
 const MAX_REQ_ID = 0xffffffff;
@@ -198,6 +266,10 @@ const FLAG_PINS = 2;
 export const ENTRIES_OVERHEAD_BYTES = 1 + 5 + 1 + 3;
 /** Bytes an entry adds to an `entries` message beyond its own length (upper bound). */
 export const ENTRY_FRAMING_BYTES = 3;
+/** Bytes of a `blob-chunk` beyond its chunk (upper bound), for sizing chunks to the transport. */
+export const BLOB_CHUNK_OVERHEAD_BYTES = 1 + 32 + 4 + 4 + 3;
+/** Bytes of a blob id on the wire: the SHA-256 it names. */
+const BLOB_ID_BYTES = 32;
 
 function writeRanges(encoder: encoding.Encoder, ranges: readonly SeqRange[]): void {
   encoding.writeVarUint(encoder, ranges.length);
@@ -275,6 +347,40 @@ export function encodeBye(reason: string): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
+function writeBlobId(encoder: encoding.Encoder, id: BlobId): void {
+  const hash = fromBase64Url(id);
+  if (hash.length !== BLOB_ID_BYTES) throw new RangeError('a blob id names 32 bytes');
+  encoding.writeUint8Array(encoder, hash);
+}
+
+/** Encodes a `blob-want` (at least one id, none twice). */
+export function encodeBlobWant(ids: readonly BlobId[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeUint8(encoder, TYPE.blobWant);
+  encoding.writeVarUint(encoder, ids.length);
+  for (const id of ids) writeBlobId(encoder, id);
+  return encoding.toUint8Array(encoder);
+}
+
+/** Encodes a `blob-chunk`. */
+export function encodeBlobChunk(m: Omit<BlobChunkMessage, 'type'>): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeUint8(encoder, TYPE.blobChunk);
+  writeBlobId(encoder, m.id);
+  encoding.writeVarUint(encoder, m.offset);
+  encoding.writeVarUint(encoder, m.total);
+  encoding.writeVarUint8Array(encoder, m.bytes);
+  return encoding.toUint8Array(encoder);
+}
+
+/** Encodes a `blob-missing`. */
+export function encodeBlobMissing(id: BlobId): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeUint8(encoder, TYPE.blobMissing);
+  writeBlobId(encoder, id);
+  return encoding.toUint8Array(encoder);
+}
+
 /** Decodes untrusted bytes into a sync message; throws `SyncMessageError`. */
 export function decodeSyncMessage(
   bytes: Uint8Array,
@@ -308,6 +414,12 @@ function decodeBody(r: ByteReader, limits: SyncLimits): SyncMessage {
       return decodeEntriesMessage(r, limits);
     case TYPE.bye:
       return { type: 'bye', reason: r.varString(limits.maxReasonBytes) };
+    case TYPE.blobWant:
+      return decodeBlobWant(r, limits);
+    case TYPE.blobChunk:
+      return decodeBlobChunk(r, limits);
+    case TYPE.blobMissing:
+      return { type: 'blob-missing', id: readBlobId(r) };
     default:
       throw new SyncMessageError('unknown-type', `type ${type}`);
   }
@@ -399,6 +511,39 @@ function decodeEntriesMessage(r: ByteReader, limits: SyncLimits): EntriesMessage
     pins: (flags & FLAG_PINS) !== 0,
     entries,
   };
+}
+
+function decodeBlobWant(r: ByteReader, limits: SyncLimits): BlobWantMessage {
+  const count = countOf(r, limits.maxBlobWants, 'too-many-blobs');
+  if (count === 0) throw new SyncMessageError('no-blobs');
+  const ids: BlobId[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const id = readBlobId(r);
+    if (seen.has(id)) throw new SyncMessageError('duplicate-blob');
+    seen.add(id);
+    ids.push(id);
+  }
+  return { type: 'blob-want', ids };
+}
+
+function decodeBlobChunk(r: ByteReader, limits: SyncLimits): BlobChunkMessage {
+  const id = readBlobId(r);
+  const offset = r.varUint();
+  const total = r.varUint();
+  if (total < 1 || total > MAX_BLOB_BYTES) {
+    throw new SyncMessageError('bad-blob-total', `${total} not in 1 .. ${MAX_BLOB_BYTES}`);
+  }
+  const bytes = r.varBytes(limits.maxBlobChunkBytes);
+  if (bytes.length === 0 || offset + bytes.length > total) {
+    throw new SyncMessageError('bad-blob-chunk', `${bytes.length} bytes at ${offset} of ${total}`);
+  }
+  return { type: 'blob-chunk', id, offset, total, bytes };
+}
+
+function readBlobId(r: ByteReader): BlobId {
+  // Any 32 bytes name a possible blob; their base64url form is canonical by construction.
+  return toBase64Url(r.bytes(BLOB_ID_BYTES)) as BlobId;
 }
 
 function countOf(r: ByteReader, max: number, reason: SyncMessageErrorReason): number {
