@@ -6,9 +6,17 @@
  * answer was lost, or it retried after a reload: the inviter already counts it a friend, so
  * accepting is idempotent); otherwise an unknown or revoked invite is `revoked`, an expired one
  * `expired`, and a single-use invite already used by someone else `used`.
+ *
+ * Expiry: the inviter may be offline when the invitee accepts, and the two meet later (design
+ * section 5). So an accept made before the expiry (its signed `sentAt`) is honoured for
+ * {@link ACCEPT_GRACE_MS} after it; an accept made later, or met later, is `expired`. A backdated
+ * `sentAt` can stretch a link's life by the grace period at most.
  */
 import type { PersonId } from '../ids.ts';
 import type { InviteOutcome } from './invite-exchange.ts';
+
+/** How long after its expiry an invite still honours an accept made before the expiry. */
+export const ACCEPT_GRACE_MS = 7 * 24 * 3_600_000;
 
 /** One issued invite, as stored. */
 export interface IssuedInvite {
@@ -58,22 +66,25 @@ export class InviteBook {
     );
   }
 
-  /** The answer `decide` would give, without recording anything. */
-  peek(inviteId: string, invitee: PersonId, now: number): InviteOutcome {
+  /**
+   * The answer `decide` would give to an accept made at `sentAt` (default `now`), without
+   * recording anything.
+   */
+  peek(inviteId: string, invitee: PersonId, now: number, sentAt = now): InviteOutcome {
     const invite = this.invites.get(inviteId);
     if (invite?.usedBy.includes(invitee)) return 'welcome';
     if (!invite || invite.revoked) return 'revoked';
-    if (now > invite.expiresAt) return 'expired';
+    if (sentAt > invite.expiresAt || now > invite.expiresAt + ACCEPT_GRACE_MS) return 'expired';
     if (!invite.multiUse && invite.usedBy.length > 0) return 'used';
     return 'welcome';
   }
 
   /**
-   * Decides the answer to `invitee` accepting `inviteId` at `now`, and records a welcome as a
-   * use. Pure apart from that record.
+   * Decides the answer to `invitee` accepting `inviteId` (the accept made at `sentAt`) at
+   * `now`, and records a welcome as a use. Pure apart from that record.
    */
-  decide(inviteId: string, invitee: PersonId, now: number): InviteOutcome {
-    const outcome = this.peek(inviteId, invitee, now);
+  decide(inviteId: string, invitee: PersonId, now: number, sentAt = now): InviteOutcome {
+    const outcome = this.peek(inviteId, invitee, now, sentAt);
     const invite = this.invites.get(inviteId);
     if (outcome === 'welcome' && invite && !invite.usedBy.includes(invitee)) {
       this.invites.set(inviteId, { ...invite, usedBy: [...invite.usedBy, invitee] });

@@ -96,7 +96,7 @@ async function answer(book: InviteBook, channel: InviteChannel, wire: unknown, n
     identity: alice.identity,
     verifier,
   });
-  const outcome = book.decide(channel.inviteId, acceptance.invitee, now);
+  const outcome = book.decide(channel.inviteId, acceptance.invitee, now, acceptance.sentAt);
   const bytes = await createAnswer({ identity: alice.identity, channel, acceptance, outcome, now });
   const reply = await channel.cipher.seal(
     channel.topic,
@@ -164,7 +164,8 @@ describe('accepting an invite', () => {
     expect((await answer(book, r.channel, r.wire)).outcome).toBe('revoked');
 
     const expiring = await issue(book);
-    const e = await accept(expiring, bob, NOW + HOUR);
+    // Accepted (signed sentAt) after the expiry: refused.
+    const e = await accept(expiring, bob, NOW + HOUR + 1);
     expect((await answer(book, e.channel, e.wire, NOW + HOUR + 1)).outcome).toBe('expired');
 
     const multi = await issue(book, true);

@@ -40,7 +40,10 @@ import {
 
 const log = createLogger('invite');
 
-/** How long after its expiry an invite's topic is still listened on (to refuse late accepts). */
+/**
+ * How long after its expiry an invite's topic is still listened on: beyond the book's grace for
+ * accepts made in time, so that late accepts still get their refusal.
+ */
 export const LISTEN_AFTER_EXPIRY_MS = 30 * 24 * 3_600_000;
 
 function dropped(what: string, error: unknown): void {
@@ -227,7 +230,7 @@ export class InviterDesk {
     });
     const book = this.options.book;
     const known = book.get(channel.inviteId)?.usedBy.includes(acceptance.invitee) ?? false;
-    const outcome = book.peek(channel.inviteId, acceptance.invitee, now);
+    const outcome = book.peek(channel.inviteId, acceptance.invitee, now, acceptance.sentAt);
     if (outcome === 'welcome' && !known) {
       // Stored first: if storing fails, the use is not recorded and the retried accept tries again.
       await this.options.onFriend({
@@ -236,7 +239,7 @@ export class InviterDesk {
         keyRecord: acceptance.keyRecord,
         pairwiseSecret: acceptance.pairwiseSecret,
       });
-      book.decide(channel.inviteId, acceptance.invitee, now);
+      book.decide(channel.inviteId, acceptance.invitee, now, acceptance.sentAt);
       this.options.onBookChange?.();
     }
     const answer = await createAnswer({
