@@ -1,21 +1,72 @@
 /**
  * Opens this browser profile's Kith: the IndexedDB store, the saved identity and device (if
- * any), the verifying ingest and the peer. Only wiring: every piece is the core's.
+ * any), the verifying ingest and the peer, the link between tabs, and, in the one tab that
+ * holds the network role, the mesh (signaling, WebRTC connections, replication, invites).
+ * Only wiring: every piece is the core's.
  */
+import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { systemClock } from './core/clock.ts';
 import { EntryVerifier } from './core/feed/entry-verifier.ts';
-import { createIdentity } from './core/identity/device-setup.ts';
+import { createIdentity, type IdentityOnDevice } from './core/identity/device-setup.ts';
+import { defaultVerifier } from './core/identity/verifier.ts';
+import { Mesh } from './core/mesh/mesh.ts';
+import type { SimplePeerConstructor } from './core/net/connection-manager.ts';
+import { loadIceServers, type IceServer } from './core/net/ice-servers.ts';
+import { defaultSignalingUrl, SignalingClient } from './core/net/signaling-client.ts';
+import { SignalingPool } from './core/net/signaling-pool.ts';
 import { loadDeviceState, saveDeviceState } from './core/peer/device-state.ts';
 import { Peer } from './core/peer/peer.ts';
 import { IdbStorageAdapter } from './core/store/idb-storage-adapter.ts';
 import type { StorageAdapter } from './core/store/storage-adapter.ts';
 import { Ingestor } from './core/sync/ingest.ts';
+import { SyncEngine } from './core/sync/sync-engine.ts';
+import { holdLeadership, type Leadership } from './core/tabs/leader.ts';
+import { linkTabs } from './core/tabs/tab-link.ts';
 
 /** A running Kith on this device. */
 export interface Running {
   readonly store: StorageAdapter;
   readonly ingestor: Ingestor;
   readonly peer: Peer;
+  readonly saved: IdentityOnDevice;
+  /** The network, once this tab holds the network role. */
+  readonly network: NetworkRole;
+}
+
+/** This tab's part in the network: it leads (and has the mesh) or follows another tab. */
+export class NetworkRole {
+  mesh: Mesh | null = null;
+  private readonly listeners = new Set<() => void>();
+  private leadership: Leadership | null = null;
+
+  /** Calls `listener` when this tab gains or loses the mesh. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Competes for the network role; starts `start` when granted. */
+  claim(start: () => Promise<{ mesh: Mesh; stop: () => void }>): void {
+    this.leadership = holdLeadership(navigator.locks, 'kith-network', async () => {
+      const started = await start();
+      this.mesh = started.mesh;
+      this.changed();
+      return async () => {
+        started.stop();
+        this.mesh = null;
+        this.changed();
+      };
+    });
+  }
+
+  /** Gives the role up (page hide). */
+  async release(): Promise<void> {
+    await this.leadership?.stop();
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
 }
 
 /** Opens the store; the saved person's Kith, or `null` when nobody has onboarded here yet. */
@@ -34,19 +85,74 @@ export async function createPerson(store: StorageAdapter, name: string): Promise
   return running;
 }
 
-async function start(
-  store: StorageAdapter,
-  saved: Awaited<ReturnType<typeof createIdentity>>,
-): Promise<Running> {
-  const ingestor = new Ingestor(store, new EntryVerifier());
+async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Running> {
+  const verifier = new EntryVerifier();
+  const ingestor = new Ingestor(store, verifier);
   const peer = await Peer.open({
     store,
     identity: saved.identity,
     device: saved.device,
     pipeline: ingestor,
     clock: systemClock,
+    lock: (task) => navigator.locks.request('kith-own-log', task),
   });
+  linkTabs(ingestor, new BroadcastChannel('kith-entries'));
   // Safari deletes a site's storage after a week without a visit unless it is persistent.
   void navigator.storage?.persist?.().catch(() => false);
-  return { store, ingestor, peer };
+  const network = new NetworkRole();
+  network.claim(() => startMesh(store, saved, peer, ingestor, verifier));
+  addEventListener('pagehide', () => void network.release());
+  return { store, ingestor, peer, saved, network };
+}
+
+/** The signaling servers to use: the app's own origin, plus any set in Settings. */
+export async function signalingUrls(store: StorageAdapter): Promise<string[]> {
+  const extra = await store.getSetting('settings/signaling');
+  const own = defaultSignalingUrl(location.origin);
+  const list = Array.isArray(extra) ? extra.filter((u): u is string => typeof u === 'string') : [];
+  return [own, ...list.filter((u) => u !== own)];
+}
+
+async function startMesh(
+  store: StorageAdapter,
+  saved: IdentityOnDevice,
+  peer: Peer,
+  ingestor: Ingestor,
+  verifier: EntryVerifier,
+): Promise<{ mesh: Mesh; stop: () => void }> {
+  const clients = (await signalingUrls(store)).map(
+    (url) => new SignalingClient({ url, WebSocket }),
+  );
+  for (const client of clients) client.start();
+  const override = await store.getSetting('settings/ice');
+  const iceServers: IceServer[] = await loadIceServers({
+    origin: location.origin,
+    fetch: (url, init) => fetch(url, init),
+    override: () => (Array.isArray(override) ? (override as IceServer[]) : undefined),
+  });
+  const engine = new SyncEngine({
+    store,
+    self: saved.identity.personId,
+    ingestor,
+    verifier,
+  });
+  const mesh = await Mesh.start({
+    identity: saved.identity,
+    device: saved.device,
+    store,
+    peer,
+    engine,
+    signaling: new SignalingPool(clients),
+    SimplePeer: SimplePeer as unknown as SimplePeerConstructor,
+    iceServers: () => iceServers,
+    clock: systemClock,
+    verifier: defaultVerifier,
+  });
+  return {
+    mesh,
+    stop: () => {
+      mesh.stop();
+      for (const client of clients) client.stop();
+    },
+  };
 }

@@ -6,6 +6,36 @@ import { StorageQuotaError } from '../../core/store/errors.ts';
 import { PostContentError } from '../../core/docs/post-doc.ts';
 import { DocContentError } from '../../core/docs/small-docs.ts';
 import { PeerStateError } from '../../core/peer/peer.ts';
+import { InviteError, type InviteErrorReason } from '../../core/invite/invite-codec.ts';
+import type { InviteOutcome } from '../../core/invite/invite-exchange.ts';
+import { SelfInviteError } from '../../core/mesh/invites.ts';
+import { PhotoError } from '../photos.ts';
+
+const INVITE_PROBLEMS: Record<InviteErrorReason, string> = {
+  empty: 'This invite link is empty. Ask your friend to send it again.',
+  'too-large': 'This is not a Kith invite link: it is far too long.',
+  malformed: 'This invite link is damaged or incomplete. Ask your friend to send it again.',
+  'unsupported-version': 'This invite was made by a newer version of Kith. Reload to update.',
+  'bad-url': 'This invite names a server Kith cannot use. Ask your friend for a new link.',
+  'too-many-urls': 'This invite names too many servers. Ask your friend for a new link.',
+  'bad-signature': 'This invite link was changed after it was made. Ask your friend for a new one.',
+  'bad-key-record': 'This invite carries a broken key. Ask your friend for a new link.',
+  expired: 'This invite has expired. Ask your friend for a new link.',
+};
+
+/** What the inviter's answer means, for the person who accepted. */
+export function describeInviteOutcome(outcome: InviteOutcome): string {
+  switch (outcome) {
+    case 'welcome':
+      return 'You are now friends.';
+    case 'used':
+      return 'This invite was already used by someone else. Ask your friend for a new link.';
+    case 'revoked':
+      return 'Your friend withdrew this invite. Ask them for a new link.';
+    case 'expired':
+      return 'This invite expired before your friend could answer. Ask them for a new link.';
+  }
+}
 
 /** A short explanation of `error` for the person using Kith. */
 export function describeError(error: unknown): string {
@@ -16,6 +46,9 @@ export function describeError(error: unknown): string {
     return capitalize(error.message) + '.';
   }
   if (error instanceof PeerStateError) return capitalize(error.message) + '.';
+  if (error instanceof InviteError) return INVITE_PROBLEMS[error.reason];
+  if (error instanceof SelfInviteError) return 'This is your own invite link: send it to a friend.';
+  if (error instanceof PhotoError) return error.message;
   if (error instanceof Error && error.name === 'InvalidStateError') {
     return 'Kith could not open its storage. Private browsing windows may not allow it.';
   }

@@ -5,8 +5,14 @@
 import type { PersonId } from '../../core/ids.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
 import type { StorageAdapter } from '../../core/store/storage-adapter.ts';
-import { createPerson, openKith, type Running } from '../../boot.ts';
+import { createPerson, openKith, signalingUrls, type Running } from '../../boot.ts';
 import { describeError } from './errors.ts';
+import { systemClock } from '../../core/clock.ts';
+import { defaultVerifier } from '../../core/identity/verifier.ts';
+import type { IssuedInvite } from '../../core/invite/invite-book.ts';
+import { InviteRecords, type AcceptanceRecord } from '../../core/mesh/invite-records.ts';
+import { acceptInvite, issueInvite, revokeInvite } from '../../core/mesh/invites.ts';
+import type { MeshStatus } from '../../core/mesh/mesh.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
 
@@ -20,7 +26,13 @@ export class Session {
   /** Display names of people seen so far (from their profiles). */
   names = $state<Record<string, string>>({});
   running = $state.raw<Running | null>(null);
+  /** The network as this tab sees it: `null` while another tab holds the network role. */
+  net = $state.raw<MeshStatus | null>(null);
+  invites = $state.raw<IssuedInvite[]>([]);
+  acceptances = $state.raw<AcceptanceRecord[]>([]);
   private store: StorageAdapter | null = null;
+  // Tabs tell each other when invite records change, so the network tab carries them.
+  private readonly inviteTabs = new BroadcastChannel('kith-invites');
 
   /** Opens the store and the saved person, if any. */
   async start(): Promise<void> {
@@ -47,6 +59,66 @@ export class Session {
     return this.running.peer.me;
   }
 
+  /** Issues an invite link (valid a week, single use unless `multiUse`). */
+  async issueInvite(multiUse = false): Promise<string> {
+    const running = this.ready();
+    const { link } = await issueInvite({
+      identity: running.saved.identity,
+      records: this.records(),
+      clock: systemClock,
+      origin: location.origin,
+      signalingUrls: await signalingUrls(running.store),
+      multiUse,
+    });
+    await this.invitesChanged();
+    return link;
+  }
+
+  /** Withdraws an issued invite. */
+  async revokeInvite(inviteId: string): Promise<void> {
+    await revokeInvite(this.records(), inviteId);
+    await this.invitesChanged();
+  }
+
+  /** Accepts an invite link; the friendship completes when the inviter's device answers. */
+  async acceptInvite(link: string): Promise<AcceptanceRecord> {
+    const { record } = await acceptInvite({
+      link,
+      identity: this.ready().saved.identity,
+      records: this.records(),
+      clock: systemClock,
+      verifier: defaultVerifier,
+    });
+    await this.invitesChanged();
+    return record;
+  }
+
+  /** Removes a friend: a new friends epoch they cannot read. */
+  async removeFriend(person: PersonId): Promise<void> {
+    await this.ready().peer.removeFriend(person);
+  }
+
+  private ready(): Running {
+    if (!this.running) throw new Error('no person yet');
+    return this.running;
+  }
+
+  private records(): InviteRecords {
+    return new InviteRecords(this.ready().store);
+  }
+
+  private async invitesChanged(): Promise<void> {
+    this.inviteTabs.postMessage('changed');
+    await this.running?.network.mesh?.refreshInvites();
+    await this.loadInvites();
+  }
+
+  private async loadInvites(): Promise<void> {
+    const records = this.records();
+    this.invites = await records.issued();
+    this.acceptances = await records.accepted();
+  }
+
   /** A person's display name, loading it on first use. */
   nameOf(person: PersonId): string {
     const known = this.names[person];
@@ -67,6 +139,21 @@ export class Session {
     running.peer.onError((error) => {
       this.problem = describeError(error);
     });
+    const watchMesh = () => {
+      const mesh = running.network.mesh;
+      this.net = mesh?.status() ?? null;
+      mesh?.onChange(() => {
+        this.net = mesh.status();
+        void this.loadInvites();
+      });
+    };
+    running.network.onChange(watchMesh);
+    watchMesh();
+    this.inviteTabs.onmessage = () => {
+      void running.network.mesh?.refreshInvites();
+      void this.loadInvites();
+    };
+    void this.loadInvites();
     this.status = 'ready';
   }
 }

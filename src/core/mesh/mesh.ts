@@ -1,0 +1,287 @@
+/**
+ * The network of one device, run by the tab that holds the network role: the connection
+ * manager (one WebRTC connection per friend's device, under a cap), replication over every
+ * connection, the inviter's desk answering accepts of this person's invites, and the invitee's
+ * sessions carrying this person's acceptances to their inviters. Friendships made here go into
+ * the peer's friend list, and the friend list decides whom to connect to and replicate.
+ */
+import { fromBase64Url } from '../bytes.ts';
+import type { Clock } from '../clock.ts';
+import type { DeviceSession } from '../identity/device-setup.ts';
+import type { Identity } from '../identity/keys.ts';
+import type { Ed25519Verifier } from '../identity/verifier.ts';
+import { publishEncryptionKey } from '../identity/encryption-key-record.ts';
+import type { PersonId } from '../ids.ts';
+import { InviteBook } from '../invite/invite-book.ts';
+import { decodeInvite } from '../invite/invite-codec.ts';
+import { InviteeSession, InviterDesk } from '../invite/invite-session.ts';
+import { createLogger } from '../log.ts';
+import {
+  ConnectionManager,
+  type FriendLink,
+  type FriendNetState,
+  type SimplePeerConstructor,
+} from '../net/connection-manager.ts';
+import type { IceServer } from '../net/ice-servers.ts';
+import type { Signaling } from '../net/signaling-client.ts';
+import type { Peer } from '../peer/peer.ts';
+import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { SyncEngine } from '../sync/sync-engine.ts';
+import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
+
+const log = createLogger('kith:mesh');
+
+/** What a mesh is made of; only the app's wiring (or a test) chooses these. */
+export interface MeshOptions {
+  readonly identity: Identity;
+  readonly device: DeviceSession;
+  readonly store: StorageAdapter;
+  readonly peer: Peer;
+  readonly engine: SyncEngine;
+  readonly signaling: Signaling;
+  readonly SimplePeer: SimplePeerConstructor;
+  readonly iceServers: () => IceServer[];
+  readonly clock: Clock;
+  readonly verifier: Ed25519Verifier;
+  /** Simultaneous connections (default 16). */
+  readonly maxConnections?: number;
+  /** Presence announcement interval (default: the connection manager's). */
+  readonly announceMs?: number;
+  /** Republishing interval of waiting acceptances (default 10 s). */
+  readonly acceptRetryMs?: number;
+}
+
+/** What the UI shows of the network. */
+export interface MeshStatus {
+  /** Whether a signaling server is reachable. */
+  readonly signaling: boolean;
+  /** Each friend's state. */
+  readonly friends: ReadonlyMap<PersonId, FriendNetState>;
+  /** Open connections. */
+  readonly connections: number;
+  /** Whether replication has work in flight (something is being sent or received). */
+  readonly syncing: boolean;
+}
+
+/** The running network of this device. */
+export class Mesh {
+  private readonly manager: ConnectionManager;
+  private readonly desk: InviterDesk;
+  private readonly records: InviteRecords;
+  private readonly sessions = new Map<string, InviteeSession>();
+  private readonly listeners = new Set<() => void>();
+  private readonly stops: (() => void)[] = [];
+  private friendKey = '';
+  private inviteWork: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly options: MeshOptions,
+    records: InviteRecords,
+    /** The inviter's book the desk decides with, loaded from the records (uses included). */
+    private readonly book: InviteBook,
+  ) {
+    this.records = records;
+    this.manager = new ConnectionManager({
+      self: { person: options.identity.personId, device: options.device.key.deviceId },
+      signaling: options.signaling,
+      SimplePeer: options.SimplePeer,
+      iceServers: options.iceServers,
+      clock: options.clock,
+      maxConnections: options.maxConnections,
+      announceMs: options.announceMs,
+    });
+    this.desk = new InviterDesk({
+      identity: options.identity,
+      book,
+      signaling: options.signaling,
+      clock: options.clock,
+      verifier: options.verifier,
+      onFriend: async (friend) => {
+        await options.peer.addFriend({
+          personId: friend.person,
+          encryptionKey: friend.keyRecord.encryptionKey,
+          rendezvous: friend.pairwiseSecret,
+        });
+        await this.notifyFriend(friend.person);
+      },
+      onBookChange: () => void this.saveBook(),
+    });
+  }
+
+  /** Starts the network: connections to friends, replication, invites in both directions. */
+  static async start(options: MeshOptions): Promise<Mesh> {
+    const records = new InviteRecords(options.store);
+    const mesh = new Mesh(options, records, new InviteBook(await records.issued()));
+    await mesh.begin();
+    return mesh;
+  }
+
+  private async begin(): Promise<void> {
+    const { engine, peer, signaling } = this.options;
+    this.stops.push(
+      this.manager.onConnection((connection) => {
+        const session = engine.attach(
+          connection.transport,
+          `${connection.person}/${connection.device}`,
+        );
+        this.manager.markSyncing(connection.person, !session.idle);
+        session.onProgress(() => {
+          this.manager.markSyncing(connection.person, !session.idle);
+          this.changed();
+        });
+        this.changed();
+      }),
+      this.manager.onStateChange(() => this.changed()),
+      engine.onSessions(() => this.changed()),
+      signaling.onOpenChange(() => this.changed()),
+      peer.onChange(() => void this.friendsChanged()),
+    );
+    await this.friendsChanged();
+    this.manager.start();
+    await this.refreshInvites();
+  }
+
+  /** Stops everything this mesh started. */
+  stop(): void {
+    for (const stop of this.stops.splice(0)) stop();
+    for (const session of this.sessions.values()) session.stop();
+    this.sessions.clear();
+    this.desk.stop();
+    this.manager.stop();
+    this.options.engine.close();
+  }
+
+  /** Calls `listener` whenever the status may have changed. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The network as the UI shows it. */
+  status(): MeshStatus {
+    const friends = new Map<PersonId, FriendNetState>();
+    for (const person of this.options.peer.friends().keys()) {
+      friends.set(person as PersonId, this.manager.stateOf(person as PersonId));
+    }
+    return {
+      signaling: this.options.signaling.isOpen,
+      friends,
+      connections: this.manager.openConnectionCount,
+      syncing: !this.options.engine.idle,
+    };
+  }
+
+  /** Connections created since start (for the churn measurement). */
+  get connectionsCreated(): number {
+    return this.manager.connectionsCreated;
+  }
+
+  /** Closes the connection to a friend (tests force a reconnect through signaling with it). */
+  disconnect(person: PersonId): void {
+    this.manager.disconnect(person);
+  }
+
+  /**
+   * Re-reads the invite records (another tab, or this one, issued, revoked or accepted one):
+   * listens on every live issued invite and carries every unanswered acceptance.
+   */
+  refreshInvites(): Promise<void> {
+    this.inviteWork = this.inviteWork
+      .then(() => this.syncInvites())
+      .catch((error: unknown) => {
+        log.error('could not refresh invites', { error: String(error) });
+      });
+    return this.inviteWork;
+  }
+
+  private async syncInvites(): Promise<void> {
+    // Other tabs add and revoke invites; uses are recorded here, by the desk.
+    for (const invite of await this.records.issued()) {
+      if (!this.book.get(invite.inviteId)) this.book.issue({ ...invite });
+      if (invite.revoked) this.book.revoke(invite.inviteId);
+    }
+    await this.desk.refresh();
+    for (const record of await this.records.accepted()) {
+      if (record.outcome || this.sessions.has(record.payload)) continue;
+      await this.carry(record);
+    }
+  }
+
+  /** Stores the book's uses without losing an invite another tab issued meanwhile. */
+  private async saveBook(): Promise<void> {
+    const stored = await this.records.issued();
+    const mine = new Map(this.book.entries().map((i) => [i.inviteId, i]));
+    const merged = stored.map((i) => mine.get(i.inviteId) ?? i);
+    for (const [id, invite] of mine)
+      if (!stored.some((i) => i.inviteId === id)) merged.push(invite);
+    await this.records.saveIssued(merged);
+  }
+
+  /** Publishes one waiting acceptance until the inviter answers, then records the answer. */
+  private async carry(record: AcceptanceRecord): Promise<void> {
+    const { identity, clock, verifier, signaling } = this.options;
+    let invite;
+    try {
+      invite = await decodeInvite(record.payload, { now: () => record.startedAt }, verifier);
+    } catch (error) {
+      log.warn('dropped an unreadable acceptance', { error: String(error) });
+      return;
+    }
+    const session = await InviteeSession.start({
+      invite,
+      identity,
+      keyRecord: await publishEncryptionKey(identity, clock.now()),
+      signaling,
+      clock,
+      verifier,
+      pending: { accept: record.accept, pairwiseSecret: record.pairwiseSecret },
+      retryMs: this.options.acceptRetryMs,
+    });
+    this.sessions.set(record.payload, session);
+    void session.outcome.then(async (outcome) => {
+      this.sessions.delete(record.payload);
+      try {
+        if (outcome === 'welcome') {
+          await this.options.peer.addFriend({
+            personId: invite.inviter,
+            encryptionKey: invite.keyRecord.encryptionKey,
+            rendezvous: record.pairwiseSecret,
+          });
+          await this.notifyFriend(invite.inviter);
+        }
+        await this.records.saveAcceptance({ ...record, outcome });
+      } catch (error) {
+        log.error('could not complete an accepted invite', { error: String(error) });
+      }
+      this.changed();
+    });
+  }
+
+  private async notifyFriend(person: PersonId): Promise<void> {
+    await this.options.store.putNotification({
+      id: `friend/${person}`,
+      kind: 'friend',
+      createdAt: this.options.clock.now(),
+      read: false,
+      summary: { from: person },
+    });
+  }
+
+  private async friendsChanged(): Promise<void> {
+    const friends = this.options.peer.friends();
+    const key = [...friends.keys()].sort().join(',');
+    if (key === this.friendKey) return;
+    this.friendKey = key;
+    const links: FriendLink[] = [...friends].map(([person, record]) => ({
+      person: person as PersonId,
+      pairwiseSecret: fromBase64Url(record.rendezvous),
+    }));
+    this.options.engine.setFriends(links.map((l) => l.person));
+    await this.manager.setFriends(links);
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
