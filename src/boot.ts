@@ -85,6 +85,16 @@ export async function createPerson(store: StorageAdapter, name: string): Promise
   return running;
 }
 
+/**
+ * End-to-end tests reach the running core through `window.kithTest` when they set
+ * `localStorage['kith:test-hooks'] = '1'` before the app loads: it exposes nothing a script of
+ * this origin could not reach anyway, and is absent for everyone else.
+ */
+function exposeTestHooks(running: Running): void {
+  if (globalThis.localStorage?.getItem('kith:test-hooks') !== '1') return;
+  (globalThis as unknown as { kithTest: Running }).kithTest = running;
+}
+
 async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Running> {
   const verifier = new EntryVerifier();
   const ingestor = new Ingestor(store, verifier);
@@ -102,7 +112,9 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
   const network = new NetworkRole();
   network.claim(() => startMesh(store, saved, peer, ingestor, verifier));
   addEventListener('pagehide', () => void network.release());
-  return { store, ingestor, peer, saved, network };
+  const running = { store, ingestor, peer, saved, network };
+  exposeTestHooks(running);
+  return running;
 }
 
 /** The signaling servers to use: the app's own origin, plus any set in Settings. */
@@ -136,6 +148,7 @@ async function startMesh(
     ingestor,
     verifier,
   });
+  const cap = await store.getSetting('settings/max-connections');
   const mesh = await Mesh.start({
     identity: saved.identity,
     device: saved.device,
@@ -147,6 +160,7 @@ async function startMesh(
     iceServers: () => iceServers,
     clock: systemClock,
     verifier: defaultVerifier,
+    maxConnections: typeof cap === 'number' && cap >= 1 ? cap : undefined,
   });
   return {
     mesh,
