@@ -8,12 +8,17 @@
  * friends' `hello` (connections are only between friends, own devices and chosen relays). What
  * is learned is kept (least recently heard of dropped first), so a relay keeps fetching for a
  * friend who went offline; it is memory only and is learned again after a restart.
+ *
+ * Blobs are fetched on demand (`wantBlobs`) from whichever connected peer holds them
+ * (`blob-fetcher.ts`); progress is observable per blob for the UI.
  */
+import type { BlobId } from '../crypto/blobs.ts';
 import type { EntryVerifier } from '../feed/entry-verifier.ts';
 import { EntryVerifier as DefaultEntryVerifier } from '../feed/entry-verifier.ts';
 import type { DeviceId, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
+import { BlobFetcher, type BlobProgress } from './blob-fetcher.ts';
 import { Ingestor } from './ingest.ts';
 import { SYNC_LIMITS, type Want, type WantMode } from './messages.ts';
 import { DocIndexPinSource, type PinSource } from './pins.ts';
@@ -36,6 +41,9 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   maxInvalidEntries: 32,
   maxUnwantedEntries: 4096,
   maxInboxBytes: 16 * 1024 * 1024,
+  blobChunkBytes: 64 * 1024,
+  maxBlobRequests: 2,
+  maxQueuedBlobWants: 64,
   limits: SYNC_LIMITS,
 };
 
@@ -55,6 +63,11 @@ export interface SyncEngineOptions {
   readonly pins?: PinSource;
   /** Overrides of `DEFAULT_SYNC_CONFIG`. */
   readonly config?: Partial<SyncConfig>;
+  /**
+   * Stores a blob fetched from a peer, already checked against its id. Default: the store's
+   * `putBlob`; the app passes `(id, bytes) => peer.receiveBlob(id, bytes)` so that the UI hears of it.
+   */
+  readonly receiveBlob?: (id: BlobId, bytes: Uint8Array) => Promise<unknown>;
 }
 
 /** Options of one attached transport. */
@@ -80,6 +93,7 @@ export class SyncEngine {
   private readonly sessionListeners = new Set<(sessions: readonly SyncSession[]) => void>();
   private readonly trimming = new Set<string>();
   private readonly host: SessionHost;
+  private readonly blobs: BlobFetcher;
 
   /** An engine over `options.store`. */
   constructor(options: SyncEngineOptions) {
@@ -90,6 +104,12 @@ export class SyncEngine {
       options.ingestor ??
       new Ingestor(options.store, options.verifier ?? new DefaultEntryVerifier());
     this.pins = options.pins ?? new DocIndexPinSource(options.store);
+    const store = options.store;
+    this.blobs = new BlobFetcher({
+      store,
+      receive: options.receiveBlob ?? ((id, bytes) => store.putBlob(id, bytes)),
+      sessions: () => this.live,
+    });
     this.host = {
       store: this.store,
       ingestor: this.ingestor,
@@ -102,6 +122,10 @@ export class SyncEngine {
       closed: (session) => {
         if (this.live.delete(session)) this.sessionsChanged();
       },
+      blobProgress: (session, id, received, total) =>
+        this.blobs.chunk(session, id, received, total),
+      blobReceived: (session, id, bytes) => this.blobs.received(session, id, bytes),
+      blobFailed: (session, id, why) => this.blobs.failed(session, id, why),
     };
     this.setFriends(options.friends ?? []);
   }
@@ -113,7 +137,7 @@ export class SyncEngine {
 
   /** True when every session is idle (tests wait for it; the UI shows "up to date"). */
   get idle(): boolean {
-    return this.trimming.size === 0 && [...this.live].every((s) => s.idle);
+    return this.trimming.size === 0 && !this.blobs.busy && [...this.live].every((s) => s.idle);
   }
 
   /** Subscribes to the set of sessions changing; returns the unsubscribe function. */
@@ -149,8 +173,34 @@ export class SyncEngine {
     if (!session.closed) {
       this.live.add(session);
       this.sessionsChanged();
+      this.blobs.schedule();
     }
     return session;
+  }
+
+  /**
+   * Fetches blobs not held here (photos being shown), each from one connected peer at a time
+   * until one delivers it, then hands it to `receiveBlob`. Idempotent; a blob held already is
+   * reported done at once. Throws `BlobError('bad-id')`, wanting none, for an id that names no
+   * blob.
+   */
+  wantBlobs(ids: Iterable<string>): void {
+    this.blobs.want(ids);
+  }
+
+  /** Blobs wanted and not stored yet. */
+  get wantedBlobs(): BlobId[] {
+    return this.blobs.ids;
+  }
+
+  /** Where a wanted blob stands, or undefined when it is not wanted (never, or stored since). */
+  blobProgress(id: string): BlobProgress | undefined {
+    return this.blobs.progress(id);
+  }
+
+  /** Subscribes to the progress of every wanted blob (per chunk, and `done`); returns unsubscribe. */
+  onBlobProgress(listener: (progress: BlobProgress) => void): () => void {
+    return this.blobs.onProgress(listener);
   }
 
   /**
@@ -171,6 +221,7 @@ export class SyncEngine {
 
   /** Closes every session. */
   close(): void {
+    this.blobs.stop();
     for (const session of [...this.live]) session.close('local');
   }
 

@@ -14,11 +14,22 @@
  * Live pushes go out as the ingestor stores entries of authors the remote wants, except to the
  * peer that delivered them.
  *
+ * Blobs (photos) ride the same transport. The host (the engine) decides which blobs to ask of
+ * this peer (`requestBlobs`, at most `maxBlobRequests` in flight); the session reassembles the
+ * chunks in order, checks the whole blob against its address and hands it to the host, or tells
+ * the host the blob will not come from here (`blob-missing`, a blob failing its check, a close),
+ * so that it can ask another peer. The blob answerer serves the remote's `blob-want`s one blob
+ * at a time, any blob this replica holds (blind relay of ciphertext), in chunks of
+ * `blobChunkBytes`, each send awaited. Entries go first: while an entry answer or push is being
+ * sent, the blob answerer sends one chunk per `entries` message, so a photo in transfer slows
+ * entry sync by at most one chunk per batch and never stops it.
+ *
  * Everything a session knows is rebuilt from `hello` and `have`, so a new session after a drop
  * continues where the old one stopped: sync is idempotent (duplicates are counted, never stored
  * twice) and resumable. A malformed message, too many invalid or unwanted entries, too many
  * queued requests or an inbox overflow closes the session with a typed reason (`SyncSessionError`).
  */
+import { BlobError, MAX_BLOB_BYTES, checkBlob, type BlobId } from '../crypto/blobs.ts';
 import type { SeqRange } from '../feed/seq-ranges.ts';
 import { SeqRanges } from '../feed/seq-ranges.ts';
 import { MAX_SEQ } from '../feed/entry-codec.ts';
@@ -28,17 +39,25 @@ import { StoreError } from '../store/errors.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 import { EntryDecodeError } from '../feed/entry-codec.ts';
 import { EntryVerifyError } from '../feed/entry-verifier.ts';
+import { BlobAssembly, BlobChunkError } from './blob-assembly.ts';
 import { UnwantedEntryError, type IngestReport, type Ingestor } from './ingest.ts';
 import {
+  BLOB_CHUNK_OVERHEAD_BYTES,
   ENTRIES_OVERHEAD_BYTES,
   ENTRY_FRAMING_BYTES,
   SyncMessageError,
   decodeSyncMessage,
+  encodeBlobChunk,
+  encodeBlobMissing,
+  encodeBlobWant,
   encodeBye,
   encodeEntries,
   encodeHave,
   encodeHello,
   encodeRequest,
+  type BlobChunkMessage,
+  type BlobMissingMessage,
+  type BlobWantMessage,
   type EntriesMessage,
   type HaveMessage,
   type HelloMessage,
@@ -87,6 +106,12 @@ export interface SyncConfig {
   readonly maxUnwantedEntries: number;
   /** Bytes of received, unprocessed messages before the peer is dropped. */
   readonly maxInboxBytes: number;
+  /** Size of the chunks this side sends a blob in (the transport's limit caps it further). */
+  readonly blobChunkBytes: number;
+  /** Blobs this side asks of one peer at a time. */
+  readonly maxBlobRequests: number;
+  /** Blobs the remote may have asked for and not yet received before it is disconnected. */
+  readonly maxQueuedBlobWants: number;
   /** Decoder limits. */
   readonly limits: SyncLimits;
 }
@@ -99,6 +124,7 @@ export type SessionCloseReason =
   | 'too-many-requests'
   | 'inbox-overflow'
   | 'unexpected-answer'
+  | 'bad-blob-chunk'
   | 'store-error'
   | 'internal-error'
   | 'local'
@@ -142,6 +168,10 @@ export interface SyncProgress {
   readonly rejections: Readonly<Record<string, number>>;
   /** Entries not sent because no message of this transport can hold them (logged). */
   readonly skippedTooLarge: number;
+  /** Blobs received whole from this peer and matching their address. */
+  readonly blobsReceived: number;
+  /** Blobs sent whole to this peer. */
+  readonly blobsSent: number;
   /** Set once closed. */
   readonly closed?: SyncSessionError;
 }
@@ -162,7 +192,19 @@ export interface SessionHost {
   windowAnswered(author: PersonId, device: DeviceId): void;
   /** The session closed. */
   closed(session: SyncSession): void;
+  /** Bytes of a blob asked of this session arrived (`total` is the blob's size). */
+  blobProgress(session: SyncSession, id: BlobId, received: number, total: number): void;
+  /** A blob asked of this session arrived whole and matches its address: store it. */
+  blobReceived(session: SyncSession, id: BlobId, bytes: Uint8Array): Promise<void>;
+  /** A blob asked of this session will not come from it. */
+  blobFailed(session: SyncSession, id: BlobId, why: BlobFailure): void;
 }
+
+/**
+ * Why a blob will not come from a session: the peer does not hold it, sent bytes that are not
+ * the blob (it is not asked for blobs again), or the session closed before the blob was whole.
+ */
+export type BlobFailure = 'missing' | 'invalid' | 'closed';
 
 interface RemoteLog {
   readonly author: PersonId;
@@ -213,7 +255,28 @@ export class SyncSession {
   private tasks = 0;
   private helloReceived = false;
   private readonly rejections: Record<string, number> = {};
-  private counts = { received: 0, sent: 0, invalid: 0, unwanted: 0, skippedTooLarge: 0 };
+  private counts = {
+    received: 0,
+    sent: 0,
+    invalid: 0,
+    unwanted: 0,
+    skippedTooLarge: 0,
+    blobsReceived: 0,
+    blobsSent: 0,
+  };
+  /** Blobs asked of the remote, by id. */
+  private readonly blobsIn = new Map<BlobId, BlobAssembly>();
+  /** Set once the remote sent a blob that is not what its id names. */
+  private blobsRefused = false;
+  /** Blobs the remote asked for, not yet answered. */
+  private readonly blobWants: BlobId[] = [];
+  private sendingBlobs = false;
+  /** Entry answers and pushes being sent: blob chunks give way to them. */
+  private entryWork = 0;
+  /** `entries` messages sent, and their count when the last blob chunk went out. */
+  private entryMessages = 0;
+  private entryMessagesAtChunk = 0;
+  private readonly blobWaiters: (() => void)[] = [];
   private closedWith: SyncSessionError | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -243,7 +306,7 @@ export class SyncSession {
       received,
       pending,
     }));
-    const { received, sent, invalid, skippedTooLarge } = this.counts;
+    const { received, sent, invalid, skippedTooLarge, blobsReceived, blobsSent } = this.counts;
     return {
       remote: this.remote,
       state: this.closedWith ? 'closed' : this.idle ? 'idle' : 'syncing',
@@ -253,6 +316,8 @@ export class SyncSession {
       invalid,
       rejections: { ...this.rejections },
       skippedTooLarge,
+      blobsReceived,
+      blobsSent,
       ...(this.closedWith ? { closed: this.closedWith } : {}),
     };
   }
@@ -276,6 +341,9 @@ export class SyncSession {
         !this.pumping &&
         this.answers.length === 0 &&
         !this.answering &&
+        this.blobsIn.size === 0 &&
+        this.blobWants.length === 0 &&
+        !this.sendingBlobs &&
         this.tasks === 0)
     );
   }
@@ -380,6 +448,15 @@ export class SyncSession {
             break;
           case 'bye':
             log.info('peer said bye', { remote: this.remote, reason: message.reason });
+            break;
+          case 'blob-want':
+            this.onBlobWant(message);
+            break;
+          case 'blob-chunk':
+            await this.onBlobChunk(message);
+            break;
+          case 'blob-missing':
+            this.onBlobMissing(message);
             break;
         }
       }
@@ -658,10 +735,13 @@ export class SyncSession {
 
   private async answerAll(): Promise<void> {
     this.answering = true;
+    this.entryWork++;
     try {
       while (this.answers.length > 0 && !this.closedWith) await this.answer(this.answers.shift()!);
     } finally {
       this.answering = false;
+      this.entryWork--;
+      this.wakeBlobs();
       this.changed();
     }
   }
@@ -721,6 +801,8 @@ export class SyncSession {
     for (const e of entries) this.holds(keyOf(e.author, e.device), [{ start: e.seq, end: e.seq }]);
     this.counts.sent += entries.length;
     await this.send(encodeEntries(message));
+    this.entryMessages++;
+    this.wakeBlobs();
   }
 
   /** Largest `entries` message this transport carries. */
@@ -758,13 +840,149 @@ export class SyncSession {
     if (fresh.length === 0) return;
     // Marked before sending, so that two pushes racing cannot both send an entry.
     for (const e of fresh) this.holds(keyOf(e.author, e.device), [{ start: e.seq, end: e.seq }]);
+    this.entryWork++;
     this.spawn(
       (async () => {
-        const batch = new Batcher(this, 0);
-        for (const e of fresh) await batch.add(e);
-        await batch.flush(false);
+        try {
+          const batch = new Batcher(this, 0);
+          for (const e of fresh) await batch.add(e);
+          await batch.flush(false);
+        } finally {
+          this.entryWork--;
+          this.wakeBlobs();
+        }
       })(),
     );
+  }
+
+  // ---- blobs: requester ----
+
+  /** How many more blobs this session can be asked for now (0 once closed or after a bad blob). */
+  get blobCapacity(): number {
+    if (this.closedWith || this.blobsRefused) return 0;
+    return Math.max(0, this.host.config.maxBlobRequests - this.blobsIn.size);
+  }
+
+  /**
+   * Asks the remote for blobs (at most `blobCapacity`, none already asked of it); the host hears
+   * back through `blobProgress`, `blobReceived` and `blobFailed`.
+   */
+  requestBlobs(ids: readonly BlobId[]): void {
+    if (ids.length === 0) return;
+    if (ids.length > this.blobCapacity || ids.some((id) => this.blobsIn.has(id))) {
+      throw new RangeError('more blobs than the session takes, or a blob asked twice');
+    }
+    for (const id of ids) this.blobsIn.set(id, new BlobAssembly());
+    this.spawn(this.send(encodeBlobWant(ids)));
+    this.changed();
+  }
+
+  private async onBlobChunk(chunk: BlobChunkMessage): Promise<void> {
+    const assembly = this.blobsIn.get(chunk.id);
+    if (!assembly) {
+      this.close('unexpected-answer', `blob ${chunk.id} was not asked for`);
+      return;
+    }
+    let whole: Uint8Array | undefined;
+    try {
+      whole = assembly.add(chunk);
+    } catch (err) {
+      if (!(err instanceof BlobChunkError)) throw err;
+      this.close('bad-blob-chunk', err.message);
+      return;
+    }
+    this.host.blobProgress(this, chunk.id, assembly.received, chunk.total);
+    if (!whole) return;
+    this.blobsIn.delete(chunk.id);
+    try {
+      checkBlob(chunk.id, whole);
+    } catch (err) {
+      if (!(err instanceof BlobError)) throw err;
+      // No honest relay forwards such bytes: blobs are checked before they are stored. Counted
+      // like an invalid entry, and since a bad blob costs up to 8 MiB, this peer is not asked for
+      // blobs again in this session (entries, each checked on its own, still flow).
+      const reason = `blob-${err.reason}`;
+      this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
+      this.counts.invalid++;
+      this.blobsRefused = true;
+      log.warn('refused a blob from peer', { remote: this.remote, id: chunk.id, reason });
+      this.host.blobFailed(this, chunk.id, 'invalid');
+      if (this.counts.invalid > this.host.config.maxInvalidEntries) {
+        this.close('too-many-invalid-entries', `${this.counts.invalid} invalid entries and blobs`);
+      }
+      return;
+    }
+    this.counts.blobsReceived++;
+    await this.host.blobReceived(this, chunk.id, whole);
+  }
+
+  private onBlobMissing(message: BlobMissingMessage): void {
+    if (!this.blobsIn.delete(message.id)) {
+      this.close('unexpected-answer', `blob ${message.id} was not asked for`);
+      return;
+    }
+    this.host.blobFailed(this, message.id, 'missing');
+  }
+
+  // ---- blobs: answerer ----
+
+  private onBlobWant(message: BlobWantMessage): void {
+    if (this.blobWants.length + message.ids.length > this.host.config.maxQueuedBlobWants) {
+      this.close('too-many-requests', `${this.blobWants.length + message.ids.length} blobs queued`);
+      return;
+    }
+    this.blobWants.push(...message.ids);
+    if (!this.sendingBlobs) this.spawn(this.answerBlobs());
+  }
+
+  private async answerBlobs(): Promise<void> {
+    this.sendingBlobs = true;
+    try {
+      while (this.blobWants.length > 0 && !this.closedWith) {
+        await this.answerBlob(this.blobWants.shift()!);
+      }
+    } finally {
+      this.sendingBlobs = false;
+      this.changed();
+    }
+  }
+
+  /** Sends a held blob in chunks (whoever it belongs to, readable here or not), or `blob-missing`. */
+  private async answerBlob(id: BlobId): Promise<void> {
+    const bytes = await this.host.store.getBlob(id);
+    // An empty blob has no chunk to carry it (no photo is empty); an oversized one no peer takes.
+    if (!bytes || bytes.length === 0 || bytes.length > MAX_BLOB_BYTES) {
+      await this.send(encodeBlobMissing(id));
+      return;
+    }
+    const size = Math.min(
+      this.host.config.blobChunkBytes,
+      this.host.config.limits.maxBlobChunkBytes,
+      this.messageCapacity - BLOB_CHUNK_OVERHEAD_BYTES,
+    );
+    for (let offset = 0; offset < bytes.length; offset += size) {
+      await this.entriesFirst();
+      if (this.closedWith) return;
+      const piece = bytes.subarray(offset, offset + size);
+      await this.send(encodeBlobChunk({ id, offset, total: bytes.length, bytes: piece }));
+      this.entryMessagesAtChunk = this.entryMessages;
+    }
+    this.counts.blobsSent++;
+  }
+
+  /** Waits, while entries are being sent, until one `entries` message went out since the last chunk. */
+  private async entriesFirst(): Promise<void> {
+    while (
+      this.entryWork > 0 &&
+      this.entryMessages === this.entryMessagesAtChunk &&
+      !this.closedWith
+    ) {
+      await new Promise<void>((resolve) => this.blobWaiters.push(resolve));
+    }
+  }
+
+  private wakeBlobs(): void {
+    for (const wake of this.blobWaiters.splice(0)) wake();
   }
 
   // ---- plumbing ----
@@ -822,7 +1040,13 @@ export class SyncSession {
     this.inbox.length = 0;
     this.inboxBytes = 0;
     this.answers.length = 0;
+    this.blobWants.length = 0;
+    this.wakeBlobs();
     this.host.closed(this);
+    // After `closed`, so that the host asks its other sessions, not this one.
+    const unfinished = [...this.blobsIn.keys()];
+    this.blobsIn.clear();
+    for (const id of unfinished) this.host.blobFailed(this, id, 'closed');
     this.changed();
   }
 

@@ -12,6 +12,7 @@ import { parseDocId, personIdFromKey, type EntryHash, type PersonId } from '../i
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
 import { SyncEngine, type SyncEngineOptions } from './sync-engine.ts';
+import type { Transport } from './transport.ts';
 
 /** One verifier for all test replicas: its certificate cache is shared, as in one process. */
 export const sharedVerifier = new EntryVerifier();
@@ -144,4 +145,26 @@ export async function settle(
     else quiet = 0;
     seen = delivered;
   }
+}
+
+/**
+ * A slow link over `inner`: each send resolves only on a later task, as a data channel's does
+ * when its buffer is full, so a sender that awaits its sends moves one message per task.
+ */
+export function paced(inner: Transport): Transport {
+  return {
+    get maxMessageSize() {
+      return inner.maxMessageSize;
+    },
+    get open() {
+      return inner.open;
+    },
+    async send(message) {
+      await inner.send(message);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    },
+    onMessage: (handler) => inner.onMessage(handler),
+    onClose: (handler) => inner.onClose(handler),
+    close: (reason) => inner.close(reason),
+  };
 }
