@@ -960,6 +960,7 @@ export class SyncSession {
       this.host.config.limits.maxBlobChunkBytes,
       this.messageCapacity - BLOB_CHUNK_OVERHEAD_BYTES,
     );
+    if (size < 1) throw new RangeError('the transport’s messages cannot hold a blob chunk');
     for (let offset = 0; offset < bytes.length; offset += size) {
       await this.entriesFirst();
       if (this.closedWith) return;
