@@ -25,6 +25,9 @@ import { DocIndexPinSource, type PinSource } from './pins.ts';
 import { SyncSession, type SessionHost, type SyncConfig } from './sync-session.ts';
 import type { Transport } from './transport.ts';
 
+/** Where a wanted blob stands (`blobProgress`, `onBlobProgress`), for the UI. */
+export type { BlobProgress } from './blob-fetcher.ts';
+
 const log = createLogger('sync:engine');
 
 /** The values Kith uses. */
