@@ -372,6 +372,8 @@ export interface E2eOptions {
   readonly site: Site;
   /** Extra Chromium flags for this file's browser. */
   readonly browserArgs?: readonly string[];
+  /** Called with every message the server relays (its test tap), across restarts too. */
+  readonly onPublish?: (topic: string, data: unknown) => void;
 }
 
 /** A suite's server and browser, live between its `beforeAll` and `afterAll`. */
@@ -384,6 +386,11 @@ export interface E2eSession {
   readonly signalingUrl: string;
   /** Opens a new isolated browser context for `name`; it is closed after the current test. */
   person(name: string): Promise<Person>;
+  /**
+   * Stops the server (every socket closed, as when it goes down) and starts a new one on the
+   * same port, serving the same site: pages stay open, their signaling clients must reconnect.
+   */
+  restartServer(): Promise<void>;
 }
 
 /** The directory a site is served from; fails clearly when it has not been built. */
@@ -413,9 +420,16 @@ export function setupE2e(options: E2eOptions): E2eSession {
     return value;
   };
 
+  const serve = (port: number): Promise<RunningServer> =>
+    startServer({
+      port,
+      host: '127.0.0.1',
+      staticDir: siteDir(options.site),
+      onPublish: options.onPublish,
+    });
+
   beforeAll(async () => {
-    const staticDir = siteDir(options.site);
-    const started = await startServer({ port: 0, host: '127.0.0.1', staticDir });
+    const started = await serve(0);
     try {
       browser = await launchBrowser(options.browserArgs);
     } catch (error) {
@@ -470,6 +484,12 @@ export function setupE2e(options: E2eOptions): E2eSession {
         await context.close();
         throw error;
       }
+    },
+    async restartServer() {
+      const old = live(server, 'the server');
+      server = undefined;
+      await old.close();
+      server = await serve(old.port);
     },
   };
 }

@@ -1,0 +1,125 @@
+/**
+ * What people do in the real Kith app, for the `app-*.e2e.ts` stories: onboard, invite, accept,
+ * post, and look at the Friends and Home screens, finding everything by role and label. Each wait
+ * is bounded by `WAIT` (a bound, never an expectation of speed).
+ *
+ * `enableTestHooks` must run before a person's first page loads: the app then exposes
+ * `window.kithTest` (see `src/boot.ts`), which the stories read for what no screen shows (who
+ * holds the network, how many connections are open) and use to close a connection on purpose.
+ */
+import { expect } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { Running } from '../../src/boot.ts';
+
+/** The bound on each wait for something the network has to carry. */
+export const WAIT = { timeout: 60_000 };
+
+declare global {
+  interface Window {
+    /** Present when `localStorage['kith:test-hooks']` was `'1'` as the app loaded. */
+    kithTest?: Running;
+  }
+}
+
+/** Makes every page of `context` load the app with its test hooks (`window.kithTest`). */
+export async function enableTestHooks(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => localStorage.setItem('kith:test-hooks', '1'));
+}
+
+/** Fills in onboarding with `name` on a page that shows it. */
+export async function onboard(page: Page, name: string): Promise<void> {
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Start' }).click();
+}
+
+/** Opens the Friends screen through the main navigation. */
+export async function openFriends(page: Page): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Friends' })
+    .click();
+  await page.getByRole('heading', { name: 'Friends', level: 1 }).waitFor(WAIT);
+}
+
+/** Opens the Home screen through the main navigation. */
+export async function openHome(page: Page): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).click();
+  await page.getByRole('form', { name: 'New post' }).waitFor(WAIT);
+}
+
+/** Creates an invite link on the Friends screen and returns it as shown. */
+export async function createInvite(page: Page): Promise<string> {
+  await openFriends(page);
+  await page.getByRole('button', { name: 'Create invite link' }).click();
+  const box = page.getByRole('textbox', { name: 'Invite link' });
+  await box.waitFor(WAIT);
+  const link = await box.inputValue();
+  expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#invite=[A-Za-z0-9_-]+$/);
+  return link;
+}
+
+/**
+ * Opens `link` on a page of someone who has no profile yet: onboarding as `name`, then the
+ * invite's own screen, where they accept.
+ */
+export async function acceptAsNewcomer(page: Page, link: string, name: string): Promise<void> {
+  await page.goto(link);
+  await page.getByText(/you were invited/i).waitFor(WAIT);
+  await onboard(page, name);
+  await page.getByRole('heading', { name: /invited to be friends/i }).waitFor(WAIT);
+  await page.getByRole('button', { name: 'Accept invite' }).click();
+}
+
+/** The item of `name` in the friends list of the Friends screen. */
+export function friendItem(page: Page, name: string) {
+  return page
+    .getByRole('list', { name: 'Your friends' })
+    .getByRole('listitem')
+    .filter({ has: page.getByRole('link', { name, exact: true }) });
+}
+
+/** Waits until the Friends screen shows `name` as a friend, connected (or syncing with them). */
+export async function waitConnected(page: Page, name: string): Promise<void> {
+  await openFriends(page);
+  await expect
+    .poll(
+      async () =>
+        (await friendItem(page, name)
+          .textContent({ timeout: 1_000 })
+          .catch(() => '')) ?? '',
+      WAIT,
+    )
+    .toMatch(/connected|syncing/);
+}
+
+/** Posts `text` from the Home screen. */
+export async function post(page: Page, text: string): Promise<void> {
+  await openHome(page);
+  await page.getByLabel("What's on your mind?").fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await page.getByRole('article').filter({ hasText: text }).waitFor(WAIT);
+}
+
+/** Waits until the Home screen shows `author`'s post `text`. */
+export async function waitForPost(page: Page, author: string, text: string): Promise<void> {
+  await openHome(page);
+  const article = page.getByRole('article').filter({ hasText: text });
+  await article.waitFor(WAIT);
+  expect(await article.getByRole('link', { name: author, exact: true }).count()).toBe(1);
+}
+
+/**
+ * Alice (onboarded) invites a newcomer who accepts as `name`; returns once each sees the other
+ * connected.
+ */
+export async function befriend(
+  inviter: Page,
+  inviterName: string,
+  newcomer: Page,
+  name: string,
+): Promise<void> {
+  const link = await createInvite(inviter);
+  await acceptAsNewcomer(newcomer, link, name);
+  await waitConnected(newcomer, inviterName);
+  await waitConnected(inviter, name);
+}
