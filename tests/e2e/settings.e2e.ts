@@ -1,0 +1,60 @@
+/**
+ * Alice sets up her network in Settings: signaling and ICE servers are validated, a server can be
+ * checked, and one that cannot be reached says so clearly.
+ */
+import { describe, expect, it } from 'vitest';
+import { setupE2e } from './harness.ts';
+
+const WAIT = { timeout: 15_000 };
+
+describe('network settings', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it('validates servers, checks reachability, and saves', async () => {
+    const alice = await e2e.person('alice');
+    const page = alice.page;
+    await alice.goto('/');
+    await page.getByLabel('Your name').fill('Alice');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
+
+    await page.getByRole('button', { name: "Check this site's server" }).click();
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Reachable' }).count(), WAIT)
+      .toBe(1);
+
+    const servers = page.getByLabel(/More signaling servers/);
+    await servers.fill('http://example.org/signaling');
+    await page.getByRole('button', { name: 'Save network settings' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), WAIT)
+      .toMatch(/not a signaling server address/);
+
+    // Port 9 on loopback: nothing listens there.
+    await servers.fill('ws://127.0.0.1:9/signaling');
+    await page.getByRole('button', { name: 'Check ws://127.0.0.1:9/signaling' }).click();
+    await expect
+      .poll(
+        () => page.getByRole('status').filter({ hasText: 'Could not be reached' }).count(),
+        WAIT,
+      )
+      .toBe(1);
+
+    await page.getByLabel(/STUN\/TURN servers/).fill('http://not-ice.example');
+    await page.getByRole('button', { name: 'Save network settings' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), WAIT)
+      .toMatch(/stun:, stuns:, turn: or turns:/);
+
+    await page.getByLabel(/STUN\/TURN servers/).fill('');
+    await page.getByLabel('Connections at once').fill('4');
+    await page.getByRole('button', { name: 'Save network settings' }).click();
+    await page.getByRole('button', { name: 'Reload to apply' }).waitFor(WAIT);
+    await page.reload();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect.poll(() => page.getByLabel('Connections at once').inputValue(), WAIT).toBe('4');
+    await expect
+      .poll(() => page.getByLabel(/More signaling servers/).inputValue(), WAIT)
+      .toBe('ws://127.0.0.1:9/signaling');
+  });
+});
