@@ -147,6 +147,7 @@ async function startMesh(
     self: saved.identity.personId,
     ingestor,
     verifier,
+    receiveBlob: (id, bytes) => peer.receiveBlob(id, bytes),
   });
   const cap = await store.getSetting('settings/max-connections');
   const mesh = await Mesh.start({

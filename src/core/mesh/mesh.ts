@@ -135,7 +135,10 @@ export class Mesh {
       engine.onSessions(() => this.changed()),
       signaling.onOpenChange(() => this.changed()),
       peer.onChange(() => void this.friendsChanged()),
+      peer.onWantBlob((id) => engine.wantBlobs([id])),
+      engine.onBlobProgress(() => this.changed()),
     );
+    engine.wantBlobs(peer.wantedBlobs());
     await this.friendsChanged();
     this.manager.start();
     await this.refreshInvites();
@@ -169,6 +172,13 @@ export class Mesh {
       connections: this.manager.openConnectionCount,
       syncing: !this.options.engine.idle,
     };
+  }
+
+  /** How far a wanted photo has come: a fraction from 0 to 1, or `null` if not known yet. */
+  blobFraction(id: string): number | null {
+    const progress = this.options.engine.blobProgress(id);
+    if (!progress?.total) return null;
+    return progress.bytesReceived / progress.total;
   }
 
   /** Connections created since start (for the churn measurement). */

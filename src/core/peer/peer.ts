@@ -116,6 +116,7 @@ export class Peer {
   private readonly changeListeners = new Set<() => void>();
   private readonly errorListeners = new Set<(error: unknown) => void>();
   private readonly wanted = new Set<string>();
+  private readonly wantListeners = new Set<(id: string) => void>();
 
   private constructor(
     private readonly options: PeerOptions,
@@ -396,7 +397,10 @@ export class Peer {
     const id = which === 'image' ? photo.blob : photo.thumb;
     const stored = await this.options.store.getBlob(id);
     if (!stored) {
-      this.wanted.add(id);
+      if (!this.wanted.has(id)) {
+        this.wanted.add(id);
+        for (const listener of this.wantListeners) listener(id);
+      }
       return null;
     }
     checkBlob(id, stored);
@@ -407,6 +411,12 @@ export class Peer {
     if (audience !== 'public' && !key)
       throw new PeerStateError('the post’s key is not on this device');
     return openBlob(stored, key);
+  }
+
+  /** Calls `listener` with each blob id newly wanted (sync fetches it from a peer). */
+  onWantBlob(listener: (id: string) => void): () => void {
+    this.wantListeners.add(listener);
+    return () => this.wantListeners.delete(listener);
   }
 
   /** Blobs this device wants (photos shown but not held yet). */
