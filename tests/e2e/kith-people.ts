@@ -2,7 +2,6 @@
  * Steps people take in the real app, shared by the e2e stories: onboarding, and becoming
  * friends through an invite link, as a person would, by role and label.
  */
-import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Person } from './harness.ts';
 
@@ -43,18 +42,38 @@ export async function befriend(
   invitee: { page: Page; name: string },
 ): Promise<void> {
   await open(inviter.page, 'Friends');
-  await inviter.page.getByRole('button', { name: 'Create invite link' }).click();
   const box = inviter.page.getByRole('textbox', { name: 'Invite link' });
-  await box.waitFor(WAIT);
+  const before = (await box.count()) > 0 ? await box.inputValue() : '';
+  await inviter.page.getByRole('button', { name: 'Create invite link' }).click();
+  // A new link, not the one still shown from an earlier invite.
+  await inviter.page.waitForFunction(
+    (old) => {
+      const input = document.querySelector<HTMLInputElement>('#invite-link');
+      return input !== null && input.value !== '' && input.value !== old;
+    },
+    before,
+    WAIT,
+  );
   const link = await box.inputValue();
   await invitee.page.goto(link);
   await invitee.page.getByRole('button', { name: 'Accept invite' }).click();
-  await expect
-    .poll(() => friendState(invitee.page, inviter.name), WAIT)
-    .toMatch(/connected|syncing/);
-  await expect
-    .poll(() => friendState(inviter.page, invitee.name), WAIT)
-    .toMatch(/connected|syncing/);
+  const connected = async (page: Page, name: string) =>
+    /connected|syncing/.test(await friendState(page, name));
+  const deadline = Date.now() + WAIT.timeout;
+  while (!(
+    (await connected(invitee.page, inviter.name)) && (await connected(inviter.page, invitee.name))
+  )) {
+    if (Date.now() > deadline) {
+      const screen = async (p: Page) =>
+        (await p.locator('main').textContent())?.replace(/\s+/g, ' ');
+      throw new Error(
+        `${inviter.name} and ${invitee.name} did not become connected friends.\n` +
+          `${invitee.name} sees: ${await screen(invitee.page)}\n` +
+          `${inviter.name} sees: ${await screen(inviter.page)}`,
+      );
+    }
+    await invitee.page.waitForTimeout(250);
+  }
 }
 
 /** Writes a post from the home screen, with photos if given (paths). */

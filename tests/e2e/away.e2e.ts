@@ -1,0 +1,64 @@
+/**
+ * Nothing is lost while people are away. A post written while a friend's pages are closed
+ * reaches them when they return; and a post reaches a friend who comes back after its author
+ * left, carried by a third friend (store and forward, entries verifiable end to end).
+ * Closing a person's pages keeps their browser context, so their IndexedDB stays.
+ */
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { requireNetns, setupE2e, type Person } from './harness.ts';
+import { WAIT, befriend, onboard, open, post } from './kith-people.ts';
+
+/** Closes the person's page (they are away) and returns a function that brings them back. */
+async function leave(person: Person): Promise<() => Promise<Page>> {
+  await person.page.close();
+  return async () => {
+    const page = await person.context.newPage();
+    await page.goto(`${new URL(person.page.url()).origin}/`);
+    await page.getByRole('link', { name: 'Home' }).waitFor(WAIT);
+    return page;
+  };
+}
+
+async function sees(page: Page, text: string): Promise<void> {
+  await open(page, 'Home');
+  await expect
+    .poll(() => page.getByRole('article').filter({ hasText: text }).count(), WAIT)
+    .toBe(1);
+}
+
+requireNetns()('people who are away', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it('a post written while Bob is away reaches him when he returns', async () => {
+    const alice = await e2e.person('alice');
+    const bob = await e2e.person('bob');
+    const a = await onboard(alice, 'Alice');
+    const b = await onboard(bob, 'Bob');
+    await befriend({ page: a, name: 'Alice' }, { page: b, name: 'Bob' });
+    const bobReturns = await leave(bob);
+    await post(a, 'Written while Bob was away');
+    const back = await bobReturns();
+    await sees(back, 'Written while Bob was away');
+  });
+
+  it('Bob carries Alice’s post to Carol after Alice has left', async () => {
+    const [alice, bob, carol] = [
+      await e2e.person('alice'),
+      await e2e.person('bob'),
+      await e2e.person('carol'),
+    ];
+    const a = await onboard(alice, 'Alice');
+    const b = await onboard(bob, 'Bob');
+    const c = await onboard(carol, 'Carol');
+    await befriend({ page: a, name: 'Alice' }, { page: b, name: 'Bob' });
+    await befriend({ page: a, name: 'Alice' }, { page: c, name: 'Carol' });
+    await befriend({ page: b, name: 'Bob' }, { page: c, name: 'Carol' });
+    const carolReturns = await leave(carol);
+    await post(a, 'Carried by Bob');
+    await sees(b, 'Carried by Bob');
+    await leave(alice);
+    const back = await carolReturns();
+    await sees(back, 'Carried by Bob');
+  });
+});
