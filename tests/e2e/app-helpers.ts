@@ -123,3 +123,46 @@ export async function befriend(
   await waitConnected(newcomer, inviterName);
   await waitConnected(inviter, name);
 }
+
+/** What a page's network looks like, for a failure's message (needs `enableTestHooks`). */
+export async function describeNet(page: Page): Promise<string> {
+  if (page.isClosed()) return 'closed';
+  return page
+    .evaluate(() => {
+      const mesh = window.kithTest?.network.mesh;
+      if (!mesh) return window.kithTest ? 'network in another tab' : 'no test hooks';
+      const status = mesh.status();
+      return JSON.stringify({
+        ...status,
+        friends: Object.fromEntries(status.friends),
+        connectionsCreated: mesh.connectionsCreated,
+      });
+    })
+    .catch((error: unknown) => `unreadable: ${String(error)}`);
+}
+
+/**
+ * Runs `story`; when it fails, adds what each page's network looked like at that moment and what
+ * its screen showed to the error, so a failure on a loaded machine says where it stood.
+ */
+export async function explained(
+  pages: Record<string, Page>,
+  story: () => Promise<void>,
+): Promise<void> {
+  try {
+    await story();
+  } catch (error) {
+    const states: string[] = [];
+    for (const [name, page] of Object.entries(pages)) {
+      const screen = page.isClosed()
+        ? ''
+        : await page
+            .locator('body')
+            .ariaSnapshot({ timeout: 2_000 })
+            .catch(() => '(no snapshot)');
+      states.push(`${name}: ${await describeNet(page)}\n${screen}`);
+    }
+    if (error instanceof Error) error.message += `\n\nwhere each stood:\n${states.join('\n')}`;
+    throw error;
+  }
+}

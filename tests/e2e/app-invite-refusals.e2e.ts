@@ -38,9 +38,9 @@ requireNetns()('invite links that cannot be used', () => {
   const e2e = setupE2e({ site: 'app' });
 
   it('a single-use link Carol already used tells Bob so once Alice answers', async () => {
-    const [alice, carol, bob] = await Promise.all(
-      ['alice', 'carol', 'bob'].map((name) => e2e.person(name)),
-    );
+    const alice = await e2e.person('alice');
+    const carol = await e2e.person('carol');
+    const bob = await e2e.person('bob');
     await alice.goto('/');
     await onboard(alice.page, 'Alice');
     const link = await createInvite(alice.page);
