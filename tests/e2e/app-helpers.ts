@@ -23,7 +23,10 @@ declare global {
 
 /** Makes every page of `context` load the app with its test hooks (`window.kithTest`). */
 export async function enableTestHooks(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => localStorage.setItem('kith:test-hooks', '1'));
+  await context.addInitScript(() => {
+    // A new page starts on about:blank, which has no storage of its own.
+    if (location.protocol === 'http:') localStorage.setItem('kith:test-hooks', '1');
+  });
 }
 
 /** Fills in onboarding with `name` on a page that shows it. */

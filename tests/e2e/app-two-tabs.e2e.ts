@@ -1,0 +1,55 @@
+/**
+ * Alice has Kith open in two tabs of one browser. Bob's post appears in both, while only one tab
+ * holds the network (its mesh and connections); the other follows it. Alice closes that leading
+ * tab: the other takes the network over, and Bob's next post appears there.
+ */
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import {
+  befriend,
+  enableTestHooks,
+  explained,
+  onboard,
+  post,
+  waitForPost,
+  WAIT,
+} from './app-helpers.ts';
+import { requireNetns, setupE2e } from './harness.ts';
+
+function holdsNetwork(page: Page): Promise<boolean> {
+  return page.evaluate(() => window.kithTest?.network.mesh != null);
+}
+
+requireNetns()('two tabs of one profile', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it("Bob's posts reach both of Alice's tabs; one holds the network, and the other takes over when it closes", async () => {
+    const alice = await e2e.person('alice');
+    const bob = await e2e.person('bob');
+    await Promise.all([enableTestHooks(alice.context), enableTestHooks(bob.context)]);
+    const [first, b] = [alice.page, bob.page];
+    await alice.goto('/');
+    await onboard(first, 'Alice');
+    await befriend(first, 'Alice', b, 'Bob');
+    const second = await alice.context.newPage();
+    await second.goto(e2e.baseUrl);
+
+    await explained({ first, second, bob: b }, async () => {
+      await second.getByRole('navigation', { name: 'Main' }).waitFor(WAIT);
+      await post(b, 'Hello to every tab');
+      await waitForPost(first, 'Bob', 'Hello to every tab');
+      await waitForPost(second, 'Bob', 'Hello to every tab');
+
+      const holders = await Promise.all([holdsNetwork(first), holdsNetwork(second)]);
+      expect(holders.filter(Boolean)).toHaveLength(1);
+      const [leader, follower] = holders[0] ? [first, second] : [second, first];
+      const held = await leader.evaluate(() => window.kithTest!.network.mesh!.status().connections);
+      expect(held).toBeGreaterThan(0);
+
+      await leader.close();
+      await expect.poll(() => holdsNetwork(follower), WAIT).toBe(true);
+      await post(b, 'Still here after the tab closed');
+      await waitForPost(follower, 'Bob', 'Still here after the tab closed');
+    });
+  });
+});
