@@ -38,8 +38,12 @@ requireNetns()('people who are away', () => {
     await befriend({ page: a, name: 'Alice' }, { page: b, name: 'Bob' });
     const bobReturns = await leave(bob);
     await post(a, 'Written while Bob was away');
+    const status = a.getByLabel('Sync status');
+    await expect.poll(() => status.textContent(), WAIT).toMatch(/waiting to be delivered/);
     const back = await bobReturns();
     await sees(back, 'Written while Bob was away');
+    await expect.poll(() => status.textContent(), WAIT).toMatch(/1 of 1 friend online/);
+    await expect.poll(() => status.textContent(), WAIT).not.toMatch(/waiting to be delivered/);
   });
 
   it('Bob carries Alice’s post to Carol after Alice has left', async () => {

@@ -31,6 +31,10 @@ import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
 
 const log = createLogger('kith:mesh');
 
+/** Setting: the own log's seq that friends' devices are known to hold. */
+const DELIVERED = 'mesh/delivered-seq';
+const DELIVERY_CHECK_MS = 2_000;
+
 /** What a mesh is made of; only the app's wiring (or a test) chooses these. */
 export interface MeshOptions {
   readonly identity: Identity;
@@ -53,6 +57,8 @@ export interface MeshOptions {
 
 /** What the UI shows of the network. */
 export interface MeshStatus {
+  /** Changes written on this device that no friend's device has taken yet (as far as known). */
+  readonly undelivered: number;
   /** Whether a signaling server is reachable. */
   readonly signaling: boolean;
   /** Each friend's state. */
@@ -72,6 +78,8 @@ export class Mesh {
   private readonly listeners = new Set<() => void>();
   private readonly stops: (() => void)[] = [];
   private friendKey = '';
+  private ownSeq = 0;
+  private deliveredSeq = 0;
   private inviteWork: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -134,12 +142,22 @@ export class Mesh {
       this.manager.onStateChange(() => this.changed()),
       engine.onSessions(() => this.changed()),
       signaling.onOpenChange(() => this.changed()),
-      peer.onChange(() => void this.friendsChanged()),
+      peer.onChange(() => {
+        void this.friendsChanged();
+        void this.refreshDelivery().then(() => this.changed());
+      }),
       peer.onWantBlob((id) => engine.wantBlobs([id])),
       engine.onBlobProgress(() => this.changed()),
     );
     engine.wantBlobs(peer.wantedBlobs());
     await this.friendsChanged();
+    await this.refreshDelivery();
+    // A friend's open session with nothing left to send or ask has everything this device wrote
+    // (new entries are pushed live); checked on a slow tick rather than on every message.
+    const tick = setInterval(() => {
+      if (engine.sessions.some((s) => s.idle)) void this.markDelivered();
+    }, DELIVERY_CHECK_MS);
+    this.stops.push(() => clearInterval(tick));
     this.manager.start();
     await this.refreshInvites();
   }
@@ -171,7 +189,24 @@ export class Mesh {
       friends,
       connections: this.manager.openConnectionCount,
       syncing: !this.options.engine.idle,
+      undelivered: Math.max(0, this.ownSeq - this.deliveredSeq),
     };
+  }
+
+  /** Re-reads how far the own log goes and how far friends took it (after a write). */
+  private async refreshDelivery(): Promise<void> {
+    const { store, identity, device } = this.options;
+    this.ownSeq = (await store.heldRanges(identity.personId, device.key.deviceId)).at(-1)?.end ?? 0;
+    const saved = await store.getSetting(DELIVERED);
+    this.deliveredSeq = typeof saved === 'number' ? saved : 0;
+  }
+
+  private async markDelivered(): Promise<void> {
+    await this.refreshDelivery();
+    if (this.deliveredSeq >= this.ownSeq) return;
+    this.deliveredSeq = this.ownSeq;
+    await this.options.store.setSetting(DELIVERED, this.ownSeq);
+    this.changed();
   }
 
   /** How far a wanted photo has come: a fraction from 0 to 1, or `null` if not known yet. */
