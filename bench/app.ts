@@ -1,0 +1,257 @@
+/**
+ * App benchmark (`npm run bench:app`; not part of CI). The built app (`vite build` into `dist/`)
+ * served by Kith's own server on 127.0.0.1, driven in Debian's headless Chromium:
+ *
+ * 1. navigation to the first timeline page rendered, with the store holding 1,000 and 100,000
+ *    posts (seeded through the core's API by `bench/app-seed.ts`; the big store stops growing
+ *    when its seeding budget runs out, and the figures say how many it holds);
+ * 2. a photo post end to end: Bob clicks Post on a 5 MB photo, until Alice's copy of it is
+ *    decoded on her timeline (real WebRTC, so the run re-executes itself inside the e2e runner's
+ *    private network namespace; without one this figure is skipped, never run on the real net);
+ * 3. the gzipped JS of the initial load.
+ *
+ * Figures are printed and written to `bench/results/app.json`; nothing here judges them.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { build } from 'vite';
+import { startServer } from '../signaling/server.ts';
+import { launchBrowser, launchPersistent, type Person } from '../tests/e2e/harness.ts';
+import { befriend, open } from '../tests/e2e/kith-people.ts';
+import { NETNS_ENV, netnsCommand, whyNoNetns } from '../tests/e2e/netns.ts';
+import { initialJs, writeLargePng } from './app-assets.ts';
+import {
+  PostSigner,
+  befriendAll,
+  countTimeline,
+  ingestChunk,
+  waitForTestHooks,
+} from './app-seed.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const DIST = path.join(ROOT, 'dist');
+const TMP = path.join(ROOT, '.tmp');
+const RESULTS = path.join(HERE, 'results', 'app.json');
+
+const SMALL = 1_000;
+const BIG = Number(process.env.BENCH_APP_BIG ?? 100_000);
+/** Seeding of the big store stops after this long, whatever it holds by then. */
+const SEED_BUDGET_MS = Number(process.env.BENCH_APP_SEED_MINUTES ?? 8) * 60_000;
+const FRIENDS = 20;
+const CHUNK = 2_000;
+const LOOKS = 5;
+const PHOTO_BYTES = 5_000_000;
+const WAIT = { timeout: 60_000 };
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Records, in every page, when the first post row appears (ms since navigation start). */
+function recordFirstPost(): void {
+  localStorage.setItem('kith:test-hooks', '1');
+  const scope = window as unknown as { kithFirstPostMs?: number };
+  const seen = () => {
+    if (scope.kithFirstPostMs !== undefined) return;
+    if (document.querySelector('article[aria-label^="Post by"]')) {
+      scope.kithFirstPostMs = performance.now();
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(seen);
+  observer.observe(document, { childList: true, subtree: true });
+}
+
+/** One look: reload, then the in-page time of the first post row and the wall-clock time. */
+async function look(page: Page): Promise<{ inPageMs: number; wallMs: number }> {
+  const start = performance.now();
+  await page.reload();
+  await page.locator('article[aria-label^="Post by"]').first().waitFor(WAIT);
+  const wallMs = performance.now() - start;
+  const inPageMs = await page.evaluate(
+    () => (window as unknown as { kithFirstPostMs?: number }).kithFirstPostMs ?? NaN,
+  );
+  return { inPageMs, wallMs };
+}
+
+async function onboardPage(page: Page, baseUrl: string, name: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Start' }).click();
+  await page.getByRole('link', { name: 'Home' }).waitFor(WAIT);
+}
+
+interface FirstPage {
+  readonly target: number;
+  readonly posts: number;
+  readonly seedMs: number;
+  readonly coldMs: number;
+  readonly looksMs: readonly number[];
+  readonly wallMs: readonly number[];
+  readonly medianMs: number;
+}
+
+/** Seeds a fresh profile with up to `target` posts, then times the first page. */
+async function firstPage(baseUrl: string, target: number, budgetMs: number): Promise<FirstPage> {
+  const profile = path.join(TMP, `bench-app-profile-${target}`);
+  await rm(profile, { recursive: true, force: true });
+  let person: Person = await launchPersistent(profile, { baseUrl });
+  await person.context.addInitScript(recordFirstPost);
+  await onboardPage(person.page, baseUrl, 'Alice');
+  await waitForTestHooks(person.page);
+  await open(person.page, 'Settings');
+  const signer = await PostSigner.create(FRIENDS);
+  await befriendAll(person.page, signer.friends);
+  const seedStart = performance.now();
+  while (signer.signed < target && performance.now() - seedStart < budgetMs) {
+    await ingestChunk(person.page, await signer.sign(Math.min(CHUNK, target - signer.signed)));
+    if (signer.signed % 10_000 === 0) console.log(`  seeded ${signer.signed}`);
+  }
+  const seedMs = performance.now() - seedStart;
+  const posts = await countTimeline(person.page);
+  if (posts !== signer.signed) throw new Error(`timeline holds ${posts} of ${signer.signed}`);
+  await open(person.page, 'Home');
+  await person.close();
+
+  // Cold: a browser process started for this look.
+  const coldStart = performance.now();
+  person = await launchPersistent(profile, { baseUrl });
+  await person.context.addInitScript(recordFirstPost);
+  await person.page.goto(`${baseUrl}/`);
+  await person.page.locator('article[aria-label^="Post by"]').first().waitFor(WAIT);
+  const coldMs = performance.now() - coldStart;
+  const looks: { inPageMs: number; wallMs: number }[] = [];
+  for (let i = 0; i < LOOKS; i++) looks.push(await look(person.page));
+  await person.close();
+  const looksMs = looks.map((l) => l.inPageMs);
+  return {
+    target,
+    posts,
+    seedMs,
+    coldMs,
+    looksMs,
+    wallMs: looks.map((l) => l.wallMs),
+    medianMs: median(looksMs),
+  };
+}
+
+interface PhotoResult {
+  readonly photoBytes: number;
+  readonly runs: readonly number[];
+  readonly medianMs: number;
+}
+
+/** Bob posts a 5 MB photo; until Alice's copy is decoded on her timeline. */
+async function photoEndToEnd(baseUrl: string, runs: number): Promise<PhotoResult> {
+  const file = path.join(TMP, 'bench-app-photo.png');
+  const photoBytes = await writeLargePng(file, 4000, 3000, PHOTO_BYTES);
+  const browser = await launchBrowser();
+  try {
+    const pages: Page[] = [];
+    for (const name of ['Alice', 'Bob']) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await onboardPage(page, baseUrl, name);
+      pages.push(page);
+    }
+    const [alice, bob] = pages as [Page, Page];
+    await befriend({ page: alice, name: 'Alice' }, { page: bob, name: 'Bob' });
+    await open(alice, 'Home');
+    const times: number[] = [];
+    for (let run = 1; run <= runs; run++) {
+      await open(bob, 'Home');
+      await bob.getByLabel('Add photos').setInputFiles([file]);
+      await bob.getByRole('img', { name: 'Photo 1 to post' }).waitFor(WAIT);
+      const text = `Photo run ${run}`;
+      await bob.getByLabel("What's on your mind?").fill(text);
+      const start = performance.now();
+      await bob.getByRole('button', { name: 'Post', exact: true }).click();
+      await alice.waitForFunction(
+        (wanted) =>
+          [...document.querySelectorAll('article')].some(
+            (a) =>
+              a.textContent?.includes(wanted) &&
+              [...a.querySelectorAll('img')].some((img) => img.complete && img.naturalWidth > 0),
+          ),
+        text,
+        { timeout: 120_000, polling: 20 },
+      );
+      times.push(performance.now() - start);
+    }
+    return { photoBytes, runs: times, medianMs: median(times) };
+  } finally {
+    await browser.close();
+  }
+}
+
+function reexecInNetns(): number | undefined {
+  if (process.env[NETNS_ENV] === '1') return undefined;
+  const why = whyNoNetns();
+  if (why !== undefined) {
+    console.warn(`bench:app: no private network namespace (${why}); the photo figure is skipped`);
+    return undefined;
+  }
+  const [command, args] = netnsCommand(process.execPath, [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+  ]);
+  return spawnSync(command, args, { stdio: 'inherit' }).status ?? 1;
+}
+
+async function main(): Promise<void> {
+  await mkdir(TMP, { recursive: true });
+  console.log('bench:app: building the app (vite build)');
+  await build({ root: ROOT, logLevel: 'warn' });
+  const js = await initialJs(DIST);
+  console.log(`initial JS: ${js.files.length} file(s), ${js.gzipBytes} bytes gzipped`);
+
+  const server = await startServer({ port: 0, host: '127.0.0.1', staticDir: DIST });
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  try {
+    const small = await firstPage(baseUrl, SMALL, SEED_BUDGET_MS);
+    console.log(`first page, ${small.posts} posts: ${small.medianMs.toFixed(0)} ms`);
+    const big = await firstPage(baseUrl, BIG, SEED_BUDGET_MS);
+    console.log(
+      `first page, ${big.posts} posts: ${big.medianMs.toFixed(0)} ms ` +
+        `(seeded in ${(big.seedMs / 1000).toFixed(0)} s)`,
+    );
+    const photo = process.env[NETNS_ENV] === '1' ? await photoEndToEnd(baseUrl, 3) : null;
+    if (photo)
+      console.log(`photo end to end (${photo.photoBytes} B): ${photo.medianMs.toFixed(0)} ms`);
+    const result = {
+      firstPageMs1k: Math.round(small.medianMs),
+      firstPageMs100k: Math.round(big.medianMs),
+      photoEndToEndMs: photo ? Math.round(photo.medianMs) : null,
+      initialJsGzipBytes: js.gzipBytes,
+      extra: {
+        date: new Date().toISOString(),
+        bigStorePosts: big.posts,
+        bigStoreNote:
+          big.posts < BIG
+            ? `seeding stopped after ${Math.round(SEED_BUDGET_MS / 60_000)} min at ${big.posts} posts: firstPageMs100k is measured on ${big.posts} posts, not ${BIG}`
+            : `${BIG} posts`,
+        friends: FRIENDS,
+        firstPage: [small, big],
+        firstPageMethod:
+          'median of in-page performance.now() when the first post row appears, over reloads of a running browser; coldMs is goto to first row visible in a newly started browser',
+        photo,
+        initialJs: js.files,
+        machine: '2 cores shared with other work',
+      },
+    };
+    await writeFile(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`written to ${path.relative(ROOT, RESULTS)}`);
+  } finally {
+    await server.close();
+  }
+}
+
+const code = reexecInNetns();
+if (code !== undefined) process.exitCode = code;
+else await main();
