@@ -196,6 +196,7 @@ async function friendPosts(
         photos: [],
         audience: 'friends',
         editedAt: null,
+        hidden: [],
       } satisfies PostSummary,
     });
   }

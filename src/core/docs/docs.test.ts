@@ -93,6 +93,7 @@ describe('post docs', () => {
       createdAt: 10,
       editedAt: null,
       deleted: false,
+      hidden: [],
     });
     const edited = writePostEdit(doc, { text: 'hello world', editedAt: 20 });
     expect(edited).not.toBeNull();

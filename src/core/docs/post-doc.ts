@@ -33,6 +33,8 @@ export interface PostContent {
   readonly createdAt: number;
   readonly editedAt: number | null;
   readonly deleted: boolean;
+  /** Replies the author hid from the post (their item ids). */
+  readonly hidden: readonly string[];
 }
 
 /** Longest post text, in UTF-16 code units. */
@@ -107,6 +109,29 @@ export function writePostEdit(
   });
 }
 
+/** Most replies an author can hide on one post. */
+export const MAX_HIDDEN = 1_000;
+const MAX_ITEM_ID = 160;
+
+/** Hides (or shows again) a reply on the author's own post; `null` when nothing changed. */
+export function writePostHide(doc: Y.Doc, itemId: string, hidden: boolean): Uint8Array | null {
+  if (itemId.length === 0 || itemId.length > MAX_ITEM_ID)
+    throw new PostContentError('bad reply id');
+  return captureChange(doc, () => {
+    const map = doc.getMap('post');
+    let list = map.get('hidden');
+    if (!(list instanceof Y.Map)) {
+      list = new Y.Map<boolean>();
+      map.set('hidden', list);
+    }
+    const hiddenMap = list as Y.Map<boolean>;
+    if (hidden && hiddenMap.size >= MAX_HIDDEN)
+      throw new PostContentError('too many hidden replies');
+    if (hidden && hiddenMap.get(itemId) !== true) hiddenMap.set(itemId, true);
+    if (!hidden && hiddenMap.has(itemId)) hiddenMap.delete(itemId);
+  });
+}
+
 /** Deletes a post: its text and photos are removed from the doc, a tombstone stays. */
 export function writePostDeletion(doc: Y.Doc, deletedAt: number): Uint8Array | null {
   return captureChange(doc, () => {
@@ -134,6 +159,11 @@ export function readPost(doc: Y.Doc): PostContent | null {
   if (typeof deleted !== 'boolean') return null;
   if (!Array.isArray(photos) || photos.length > MAX_PHOTOS || !photos.every(isPhotoRef))
     return null;
+  const hiddenMap = map.get('hidden');
+  const hidden =
+    hiddenMap instanceof Y.Map
+      ? [...hiddenMap.keys()].filter((k) => k.length <= MAX_ITEM_ID).slice(0, MAX_HIDDEN)
+      : [];
   return {
     text: text.toString().slice(0, MAX_POST_TEXT),
     photos,
@@ -141,6 +171,7 @@ export function readPost(doc: Y.Doc): PostContent | null {
     createdAt,
     editedAt: editedAt ?? null,
     deleted,
+    hidden,
   };
 }
 

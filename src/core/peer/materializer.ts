@@ -6,7 +6,7 @@
  */
 import type * as Y from 'yjs';
 import { readPost, type Audience, type PhotoRef } from '../docs/post-doc.ts';
-import { parseDocRef, DocRefError, type DocRef } from '../docs/doc-ref.ts';
+import { docIdOf, parseDocRef, DocRefError, type DocRef } from '../docs/doc-ref.ts';
 import {
   readComment,
   readFriends,
@@ -39,6 +39,8 @@ export interface PostSummary {
   readonly photos: readonly PhotoRef[];
   readonly audience: Audience;
   readonly editedAt: number | null;
+  /** Replies the author hid. */
+  readonly hidden: readonly string[];
 }
 
 /** The typed summary of a post view written by the materializer. */
@@ -156,6 +158,10 @@ export class Materializer {
     if (post.deleted) {
       await this.ctx.store.removePostView(key);
     } else if (author === this.ctx.me || this.ctx.isFriend(author)) {
+      const before = await this.ctx.store.getPostView(key);
+      const shownAgain = before
+        ? postSummary(before).hidden.filter((id) => !post.hidden.includes(id))
+        : [];
       await this.ctx.store.putPostViews([
         {
           postId: key,
@@ -166,9 +172,12 @@ export class Materializer {
             photos: post.photos.map((p) => ({ ...p })),
             audience: post.audience,
             editedAt: post.editedAt,
+            hidden: [...post.hidden],
           } satisfies PostSummary,
         },
       ]);
+      for (const itemId of post.hidden) await this.ctx.store.removePostItem(itemId);
+      for (const itemId of shownAgain) await this.reapplyReply(itemId, author, postId);
     }
     // Replies that waited for this post's content key can open now.
     await this.release(contentWait(author, postId));
@@ -198,6 +207,8 @@ export class Materializer {
       const reaction = readReaction(doc);
       if (reaction) summary = { value: reaction.value };
     }
+    const postView = await this.ctx.store.getPostView(post);
+    if (postView && postSummary(postView).hidden.includes(itemId)) summary = null;
     if (summary === null) {
       if (known) await this.ctx.store.removePostItem(itemId);
     } else {
@@ -217,6 +228,23 @@ export class Materializer {
     if (ref.postAuthor === this.ctx.me && entry.author !== this.ctx.me) {
       await this.ctx.republish(stored);
     }
+  }
+
+  /** Applies again the stored entries of a reply the author no longer hides. */
+  private async reapplyReply(itemId: string, postAuthor: PersonId, postId: string): Promise<void> {
+    const [author, kind, rest] = itemId.split('/');
+    let ref: DocRef;
+    try {
+      ref =
+        kind === 'comment'
+          ? parseDocRef(`comment/${postAuthor}/${postId}/${rest}`)
+          : parseDocRef(`reaction/${postAuthor}/${postId}`);
+    } catch (error) {
+      if (error instanceof DocRefError) return;
+      throw error;
+    }
+    const entries = await this.ctx.store.getDocEntries(author as PersonId, docIdOf(ref));
+    await this.apply(entries);
   }
 
   private wait(key: string, stored: StoredEntry): void {

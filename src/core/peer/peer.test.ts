@@ -150,6 +150,33 @@ describe('comments across friendships', () => {
     expect(await holdsPlaintext(dave.store, 'extra cream')).toBe(false);
   });
 
+  it('the author hides a comment on their post, for every reader', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    await befriend(alice, bob);
+    await befriend(bob, carol);
+    const post = await bob.peer.createPost({ text: 'my post' });
+    await handOver(bob, carol);
+    await carol.peer.comment(post, 'spam spam spam');
+    await handOver(carol, bob, [carol.id]);
+    await handOver(bob, alice, [bob.id]);
+    const [comment] = await alice.peer.replies(post);
+    expect(comment?.summary).toEqual({ text: 'spam spam spam' });
+    await bob.peer.hideReply(post.postId, comment!.itemId);
+    expect(await bob.peer.replies(post)).toEqual([]);
+    await handOver(bob, alice, [bob.id]);
+    expect(await alice.peer.replies(post)).toEqual([]);
+    // Only the author can: a reader's attempt is refused.
+    await expect(alice.peer.hideReply(post.postId, comment!.itemId)).rejects.toBeInstanceOf(
+      PeerStateError,
+    );
+    // And shown again when the author changes their mind.
+    await bob.peer.hideReply(post.postId, comment!.itemId, false);
+    await handOver(carol, bob, [carol.id]);
+    expect((await bob.peer.replies(post)).map((r) => r.summary)).toEqual([
+      { text: 'spam spam spam' },
+    ]);
+  });
+
   it('a reaction can be changed and withdrawn; a deleted comment disappears', async () => {
     const [alice, bob] = await makePeople('alice', 'bob');
     await befriend(alice, bob);

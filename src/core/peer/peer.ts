@@ -18,6 +18,7 @@ import {
   writeNewPost,
   writePostDeletion,
   writePostEdit,
+  writePostHide,
   type Audience,
   type PhotoRef,
 } from '../docs/post-doc.ts';
@@ -323,6 +324,17 @@ export class Peer {
     await this.write(
       { kind: 'post', postId },
       (doc) => writePostDeletion(doc, this.options.clock.now()),
+      audience === 'public' ? 'public' : { post: postId },
+    );
+    await this.settled();
+  }
+
+  /** Hides (or shows again) someone's reply on one's own post, for every reader of the post. */
+  async hideReply(postId: PostId, itemId: string, hidden = true): Promise<void> {
+    const audience = await this.ownAudience(postId);
+    await this.write(
+      { kind: 'post', postId },
+      (doc) => writePostHide(doc, itemId, hidden),
       audience === 'public' ? 'public' : { post: postId },
     );
     await this.settled();
