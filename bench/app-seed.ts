@@ -174,12 +174,14 @@ export async function waitForTestHooks(page: Page, timeout = 30_000): Promise<vo
 export async function befriendAll(page: Page, friends: readonly SeededFriend[]): Promise<void> {
   await page.evaluate(async (list) => {
     const kith = (window as unknown as TestWindow).kithTest!;
-    const bytes = (text: string): Uint8Array =>
-      Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    // No named helpers in here: under tsx they would reference its `__name`, absent in the page.
     for (const friend of list) {
       await kith.peer.addFriend({
         personId: friend.personId,
-        encryptionKey: bytes(friend.encryptionKey),
+        encryptionKey: Uint8Array.from(
+          atob(friend.encryptionKey.replace(/-/g, '+').replace(/_/g, '/')),
+          (c) => c.charCodeAt(0),
+        ),
         rendezvous: crypto.getRandomValues(new Uint8Array(32)),
       });
     }
@@ -198,9 +200,11 @@ export async function ingestChunk(page: Page, chunk: SignedChunk): Promise<void>
     const batch = chunk.entries.slice(i, i + INGEST_BATCH);
     const refused = await page.evaluate(async (list) => {
       const kith = (window as unknown as TestWindow).kithTest!;
-      const bytes = (text: string): Uint8Array =>
-        Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
-      const report = await kith.ingestor.ingest(list.map(bytes));
+      const report = await kith.ingestor.ingest(
+        list.map((text) =>
+          Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)),
+        ),
+      );
       await kith.peer.settled();
       return report.rejected.map((r) => String(r.reason));
     }, batch);

@@ -57,14 +57,14 @@ function median(values: readonly number[]): number {
 function recordFirstPost(): void {
   localStorage.setItem('kith:test-hooks', '1');
   const scope = window as unknown as { kithFirstPostMs?: number };
-  const seen = () => {
+  // Anonymous callbacks only: tsx names named ones through a helper the page lacks.
+  const observer = new MutationObserver(() => {
     if (scope.kithFirstPostMs !== undefined) return;
     if (document.querySelector('article[aria-label^="Post by"]')) {
       scope.kithFirstPostMs = performance.now();
       observer.disconnect();
     }
-  };
-  const observer = new MutationObserver(seen);
+  });
   observer.observe(document, { childList: true, subtree: true });
 }
 
