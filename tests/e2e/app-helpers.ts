@@ -53,9 +53,13 @@ export async function openHome(page: Page): Promise<void> {
 /** Creates an invite link on the Friends screen and returns it as shown. */
 export async function createInvite(page: Page): Promise<string> {
   await openFriends(page);
-  await page.getByRole('button', { name: 'Create invite link' }).click();
   const box = page.getByRole('textbox', { name: 'Invite link' });
-  await box.waitFor(WAIT);
+  // The box may still show the link made before; the new one replaces it.
+  const before = (await box.count()) > 0 ? await box.inputValue() : '';
+  await page.getByRole('button', { name: 'Create invite link' }).click();
+  await expect
+    .poll(() => box.inputValue({ timeout: 1_000 }).catch(() => before), WAIT)
+    .not.toBe(before);
   const link = await box.inputValue();
   expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#invite=[A-Za-z0-9_-]+$/);
   return link;
