@@ -27,6 +27,7 @@ import type { Signaling } from '../net/signaling-client.ts';
 import type { Peer } from '../peer/peer.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import type { SyncEngine } from '../sync/sync-engine.ts';
+import type { SyncSession } from '../sync/sync-session.ts';
 import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
 
 const log = createLogger('kith:mesh');
@@ -34,6 +35,8 @@ const log = createLogger('kith:mesh');
 /** Setting: the own log's seq that friends' devices are known to hold. */
 const DELIVERED = 'mesh/delivered-seq';
 const DELIVERY_CHECK_MS = 2_000;
+/** A session with work in flight and no progress for this long is restarted. */
+const STALL_MS = 15_000;
 
 /** What a mesh is made of; only the app's wiring (or a test) chooses these. */
 export interface MeshOptions {
@@ -78,6 +81,11 @@ export class Mesh {
   private readonly listeners = new Set<() => void>();
   private readonly stops: (() => void)[] = [];
   private friendKey = '';
+  private readonly watched = new Set<{
+    session: SyncSession;
+    person: PersonId;
+    lastProgress: number;
+  }>();
   private ownSeq = 0;
   private deliveredSeq = 0;
   private inviteWork: Promise<void> = Promise.resolve();
@@ -126,6 +134,7 @@ export class Mesh {
 
   private async begin(): Promise<void> {
     const { engine, peer, signaling } = this.options;
+    const options = this.options;
     this.stops.push(
       this.manager.onConnection((connection) => {
         const session = engine.attach(
@@ -147,7 +156,11 @@ export class Mesh {
         void this.refreshDelivery().then(() => this.changed());
       }),
       peer.onWantBlob((id) => engine.wantBlobs([id])),
-      engine.onBlobProgress(() => this.changed()),
+      engine.onBlobProgress(() => {
+        // A photo in transit is progress too, whichever session carries it.
+        for (const watched of this.watched) watched.lastProgress = options.clock.now();
+        this.changed();
+      }),
     );
     engine.wantBlobs(peer.wantedBlobs());
     await this.friendsChanged();
@@ -156,6 +169,7 @@ export class Mesh {
     // (new entries are pushed live); checked on a slow tick rather than on every message.
     const tick = setInterval(() => {
       if (engine.sessions.some((s) => s.idle)) void this.markDelivered();
+      this.restartStalled();
     }, DELIVERY_CHECK_MS);
     this.stops.push(() => clearInterval(tick));
     this.manager.start();
@@ -300,6 +314,24 @@ export class Mesh {
       }
       this.changed();
     });
+  }
+
+  /**
+   * Sync is resumable, so a session that has work in flight but has made no progress for a
+   * while is closed; the connection manager connects again and a fresh session continues where
+   * the old one stopped. (A lost answer would otherwise leave a friend "syncing" forever.)
+   */
+  private restartStalled(): void {
+    const now = this.options.clock.now();
+    for (const watched of this.watched) {
+      if (!this.options.engine.sessions.includes(watched.session)) {
+        this.watched.delete(watched);
+      } else if (!watched.session.idle && now - watched.lastProgress > STALL_MS) {
+        log.warn('restarting a stalled sync session', { person: watched.person });
+        this.watched.delete(watched);
+        this.manager.disconnect(watched.person);
+      }
+    }
   }
 
   private async notifyFriend(person: PersonId): Promise<void> {
