@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requireNetns, setupE2e, type Person } from './harness.ts';
 
-const WAIT = { timeout: 30_000 };
+const WAIT = { timeout: 60_000 };
 
 async function onboard(person: Person, name: string, path = '/'): Promise<Page> {
   const page = person.page;

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import type { Person } from './harness.ts';
 
 /** Bound on every wait in app stories (WebRTC and sync on two shared cores). */
-export const WAIT = { timeout: 30_000 };
+export const WAIT = { timeout: 60_000 };
 
 /** Opens the app and picks a name. */
 export async function onboard(person: Person, name: string): Promise<Page> {
