@@ -63,6 +63,9 @@ requireNetns()('three people and a post', () => {
 
     await open(b, 'Home');
     const mine = b.getByRole('article').filter({ hasText: 'Sunset from the hill' });
+    // Bob hides Carol's comment on his post: it disappears for Alice too.
+    await mine.getByRole('button', { name: 'Hide comment by Carol' }).click();
+    await expect.poll(() => onAlice.getByText('Gorgeous colours').count(), WAIT).toBe(0);
     await mine.getByRole('button', { name: 'Edit post' }).click();
     await b.getByLabel('Post text').fill('Sunset from the hill, last night');
     await b.getByRole('button', { name: 'Save' }).click();
