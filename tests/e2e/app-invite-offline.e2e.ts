@@ -8,6 +8,8 @@ import { expect, it } from 'vitest';
 import {
   acceptAsNewcomer,
   createInvite,
+  enableTestHooks,
+  explained,
   onboard,
   openFriends,
   waitConnected,
@@ -21,6 +23,7 @@ requireNetns()('an invite accepted while the inviter is away', () => {
   it('Bob accepts while Alice is away, sees that it waits, and they become friends when she returns', async () => {
     const alice = await e2e.person('alice');
     const bob = await e2e.person('bob');
+    await Promise.all([enableTestHooks(alice.context), enableTestHooks(bob.context)]);
     await alice.goto('/');
     await onboard(alice.page, 'Alice');
     const link = await createInvite(alice.page);
@@ -39,11 +42,13 @@ requireNetns()('an invite accepted while the inviter is away', () => {
     await expect(b.getByRole('list', { name: 'Your friends' }).count()).resolves.toBe(0);
 
     const a = await alice.context.newPage();
-    await a.goto(e2e.baseUrl);
-    await a.getByRole('navigation', { name: 'Main' }).waitFor(WAIT);
-    await waitConnected(a, 'Bob');
-    await waitConnected(b, 'Alice');
-    await openFriends(b);
-    await accepted.waitFor({ state: 'detached', ...WAIT });
+    await explained({ alice: a, bob: b }, async () => {
+      await a.goto(e2e.baseUrl);
+      await a.getByRole('navigation', { name: 'Main' }).waitFor(WAIT);
+      await waitConnected(a, 'Bob');
+      await waitConnected(b, 'Alice');
+      await openFriends(b);
+      await accepted.waitFor({ state: 'detached', ...WAIT });
+    });
   });
 });
