@@ -67,7 +67,8 @@ requireNetns()('friends through an invite link', () => {
     await post.getByLabel('Write a comment').fill('Count me in');
     await post.getByRole('button', { name: 'Comment', exact: true }).click();
     await a.getByRole('article').getByText('Count me in').waitFor(WAIT);
-    await a.getByRole('link', { name: /Notifications \(1 unread\)/ }).waitFor(WAIT);
+    // Bob's acceptance and his comment.
+    await a.getByRole('link', { name: /Notifications \(2 unread\)/ }).waitFor(WAIT);
 
     // Both reload: still friends, connected again with no action.
     await a.reload();

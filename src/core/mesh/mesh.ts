@@ -37,6 +37,11 @@ const DELIVERED = 'mesh/delivered-seq';
 const DELIVERY_CHECK_MS = 2_000;
 /** A session with work in flight and no progress for this long is restarted. */
 const STALL_MS = 15_000;
+/**
+ * A session never idle for this long is restarted too (progress that never completes); a long
+ * sync pays one reconnect per period and continues where it stopped.
+ */
+const BUSY_MS = 25_000;
 
 /** What a mesh is made of; only the app's wiring (or a test) chooses these. */
 export interface MeshOptions {
@@ -85,6 +90,7 @@ export class Mesh {
     session: SyncSession;
     person: PersonId;
     lastProgress: number;
+    busySince: number;
   }>();
   private ownSeq = 0;
   private deliveredSeq = 0;
@@ -326,7 +332,9 @@ export class Mesh {
     for (const watched of this.watched) {
       if (!this.options.engine.sessions.includes(watched.session)) {
         this.watched.delete(watched);
-      } else if (!watched.session.idle && now - watched.lastProgress > STALL_MS) {
+      } else if (watched.session.idle) {
+        watched.busySince = now;
+      } else if (now - watched.lastProgress > STALL_MS || now - watched.busySince > BUSY_MS) {
         log.warn('restarting a stalled sync session', { person: watched.person });
         this.watched.delete(watched);
         this.manager.disconnect(watched.person);
