@@ -30,6 +30,7 @@ import {
   ingestChunk,
   waitForTestHooks,
 } from './app-seed.ts';
+import { median } from './lib/measure.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -46,12 +47,6 @@ const CHUNK = 2_000;
 const LOOKS = 5;
 const PHOTO_BYTES = 5_000_000;
 const WAIT = { timeout: 60_000 };
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Records, in every page, when the first post row appears (ms since navigation start). */
 function recordFirstPost(): void {

@@ -28,6 +28,7 @@ import { TestPerson, TestReplica, settle, waitFor } from '../src/core/sync/test-
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
 import type { FirstPageResult, IngestResult, KithBench, SeedResult } from './core-page/api.ts';
 import { measureSync10k, type Sync10kResult } from './core-sync.ts';
+import { median, within } from './lib/measure.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -52,25 +53,6 @@ const STEP_TIMEOUT_MS = 600_000;
 const LAUNCH_TIMEOUT_MS = 60_000;
 /** Bound of the whole run. */
 const RUN_DEADLINE_MS = 45 * 60_000;
-
-/** Rejects when `promise` has not settled within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function buildPage(): Promise<void> {
   await build({

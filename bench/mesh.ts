@@ -34,6 +34,7 @@ import { startServer, type RunningServer } from '../signaling/server.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
 import { NETNS_ENV, netnsCommand, whyNoNetns } from '../tests/e2e/netns.ts';
 import type { KithMesh, StoreKind } from './mesh-page/api.ts';
+import { median, within } from './lib/measure.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -59,25 +60,6 @@ const STEP_TIMEOUT_MS = 300_000;
 const LAUNCH_TIMEOUT_MS = 60_000;
 /** Bound of the whole run. */
 const RUN_DEADLINE_MS = 25 * 60_000;
-
-/** Rejects when `promise` has not settled within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', {
