@@ -27,7 +27,7 @@ import type { Signaling } from '../net/signaling-client.ts';
 import type { Peer } from '../peer/peer.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import type { SyncEngine } from '../sync/sync-engine.ts';
-import type { SyncSession } from '../sync/sync-session.ts';
+import type { SyncProgress, SyncSession } from '../sync/sync-session.ts';
 import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
 
 const log = createLogger('kith:mesh');
@@ -61,6 +61,12 @@ export interface MeshOptions {
   readonly announceMs?: number;
   /** Republishing interval of waiting acceptances (default 10 s). */
   readonly acceptRetryMs?: number;
+  /** A busy session with no entry or blob moving for this long is restarted (default 15 s). */
+  readonly stallMs?: number;
+  /** A session busy this long without once going idle is restarted (default 25 s). */
+  readonly busyMs?: number;
+  /** How often delivery and stalls are checked (default 2 s). */
+  readonly checkMs?: number;
 }
 
 /** What the UI shows of the network. */
@@ -75,6 +81,12 @@ export interface MeshStatus {
   readonly connections: number;
   /** Whether replication has work in flight (something is being sent or received). */
   readonly syncing: boolean;
+}
+
+/** Entries and blobs moved so far either way: what a stall watchdog calls progress. */
+function movement(progress: SyncProgress): number {
+  const { received, sent, blobsReceived, blobsSent } = progress;
+  return received + sent + blobsReceived + blobsSent;
 }
 
 /** The running network of this device. */
@@ -95,6 +107,8 @@ export class Mesh {
   private ownSeq = 0;
   private deliveredSeq = 0;
   private inviteWork: Promise<void> = Promise.resolve();
+  private readonly stallMs: number;
+  private readonly busyMs: number;
 
   private constructor(
     private readonly options: MeshOptions,
@@ -103,6 +117,8 @@ export class Mesh {
     private readonly book: InviteBook,
   ) {
     this.records = records;
+    this.stallMs = options.stallMs ?? STALL_MS;
+    this.busyMs = options.busyMs ?? BUSY_MS;
     this.manager = new ConnectionManager({
       self: { person: options.identity.personId, device: options.device.key.deviceId },
       signaling: options.signaling,
@@ -147,8 +163,18 @@ export class Mesh {
           connection.transport,
           `${connection.person}/${connection.device}`,
         );
+        const now = options.clock.now();
+        const watched = { session, person: connection.person, lastProgress: now, busySince: now };
+        this.watched.add(watched);
+        let moved = movement(session.progress);
         this.manager.markSyncing(connection.person, !session.idle);
-        session.onProgress(() => {
+        session.onProgress((progress) => {
+          // Only entries or blobs moving count as progress, not a task starting or ending.
+          const next = movement(progress);
+          if (next !== moved) {
+            moved = next;
+            watched.lastProgress = options.clock.now();
+          }
           this.manager.markSyncing(connection.person, !session.idle);
           this.changed();
         });
@@ -176,7 +202,7 @@ export class Mesh {
     const tick = setInterval(() => {
       if (engine.sessions.some((s) => s.idle)) void this.markDelivered();
       this.restartStalled();
-    }, DELIVERY_CHECK_MS);
+    }, options.checkMs ?? DELIVERY_CHECK_MS);
     this.stops.push(() => clearInterval(tick));
     this.manager.start();
     await this.refreshInvites();
@@ -334,7 +360,11 @@ export class Mesh {
         this.watched.delete(watched);
       } else if (watched.session.idle) {
         watched.busySince = now;
-      } else if (now - watched.lastProgress > STALL_MS || now - watched.busySince > BUSY_MS) {
+        watched.lastProgress = now;
+      } else if (
+        now - watched.lastProgress > this.stallMs ||
+        now - watched.busySince > this.busyMs
+      ) {
         log.warn('restarting a stalled sync session', { person: watched.person });
         this.watched.delete(watched);
         this.manager.disconnect(watched.person);

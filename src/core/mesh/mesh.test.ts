@@ -1,0 +1,208 @@
+/**
+ * The whole network core of several people in one process: real identities, stores, ingest,
+ * peers, sync engines, invites and meshes; only the network's edges are stand-ins (an in-memory
+ * signaling hub and a simple-peer whose connection is an in-process data channel pair).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../clock.ts';
+import { EntryVerifier } from '../feed/entry-verifier.ts';
+import { createIdentity, type IdentityOnDevice } from '../identity/device-setup.ts';
+import { defaultVerifier } from '../identity/verifier.ts';
+import type { PersonId } from '../ids.ts';
+import type { SimplePeerConstructor } from '../net/connection-manager.ts';
+import { FakeSimplePeer, MemorySignaling } from '../net/test-helpers.ts';
+import { Peer } from '../peer/peer.ts';
+import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
+import { Ingestor } from '../sync/ingest.ts';
+import { SyncEngine } from '../sync/sync-engine.ts';
+import { InviteRecords } from './invite-records.ts';
+import { acceptInvite, issueInvite } from './invites.ts';
+import { Mesh } from './mesh.ts';
+
+interface Node {
+  readonly name: string;
+  readonly id: PersonId;
+  readonly saved: IdentityOnDevice;
+  readonly store: MemoryStorageAdapter;
+  readonly peer: Peer;
+  readonly engine: SyncEngine;
+  readonly records: InviteRecords;
+  mesh: Mesh;
+}
+
+const running: Node[] = [];
+
+afterEach(() => {
+  for (const node of running.splice(0)) {
+    node.mesh.stop();
+    node.peer.close();
+  }
+});
+
+/**
+ * A simple-peer whose first connection carries nothing (bytes sit in the sender's buffer, as on
+ * a link that died without a close): what a stall looks like from inside.
+ */
+class FirstLinkDeadPeer extends FakeSimplePeer {
+  static dead = 0;
+
+  override on(event: string, listener: (...args: never[]) => void): this {
+    if (event !== 'connect') return super.on(event, listener);
+    return super.on(event, () => {
+      if (FirstLinkDeadPeer.dead < 2 && this._channel) {
+        // Both ends of the first pair: nothing goes either way.
+        FirstLinkDeadPeer.dead++;
+        this._channel.manual = true;
+      }
+      (listener as () => void)();
+    });
+  }
+}
+
+interface MeshTuning {
+  readonly SimplePeer?: SimplePeerConstructor;
+  readonly stallMs?: number;
+}
+
+function startMesh(
+  node: Omit<Node, 'mesh'>,
+  hub: MemorySignaling,
+  tuning: MeshTuning = {},
+): Promise<Mesh> {
+  return Mesh.start({
+    identity: node.saved.identity,
+    device: node.saved.device,
+    store: node.store,
+    peer: node.peer,
+    engine: node.engine,
+    signaling: hub.client(),
+    SimplePeer: tuning.SimplePeer ?? (FakeSimplePeer as unknown as SimplePeerConstructor),
+    iceServers: () => [],
+    clock: systemClock,
+    verifier: defaultVerifier,
+    announceMs: 100,
+    acceptRetryMs: 100,
+    checkMs: 100,
+    ...(tuning.stallMs ? { stallMs: tuning.stallMs } : {}),
+  });
+}
+
+async function person(name: string, hub: MemorySignaling, tuning?: MeshTuning): Promise<Node> {
+  const store = new MemoryStorageAdapter();
+  const saved = await createIdentity({ clock: systemClock });
+  const verifier = new EntryVerifier();
+  const ingestor = new Ingestor(store, verifier);
+  const peer = await Peer.open({
+    store,
+    identity: saved.identity,
+    device: saved.device,
+    pipeline: ingestor,
+    clock: systemClock,
+  });
+  await peer.setProfile({ name });
+  const engine = new SyncEngine({
+    store,
+    self: saved.identity.personId,
+    ingestor,
+    verifier,
+    receiveBlob: (id, bytes) => peer.receiveBlob(id, bytes),
+  });
+  const base = {
+    name,
+    id: saved.identity.personId,
+    saved,
+    store,
+    peer,
+    engine,
+    records: new InviteRecords(store),
+  };
+  const node: Node = { ...base, mesh: await startMesh(base, hub, tuning) };
+  running.push(node);
+  return node;
+}
+
+/** `inviter` issues an invite; `invitee` accepts it; both meshes carry the rest. */
+async function invite(inviter: Node, invitee: Node): Promise<void> {
+  const { link } = await issueInvite({
+    identity: inviter.saved.identity,
+    records: inviter.records,
+    clock: systemClock,
+    origin: 'http://127.0.0.1',
+    signalingUrls: ['ws://127.0.0.1/signaling'],
+  });
+  await inviter.mesh.refreshInvites();
+  await acceptInvite({
+    link,
+    identity: invitee.saved.identity,
+    records: invitee.records,
+    clock: systemClock,
+    verifier: defaultVerifier,
+  });
+  await invitee.mesh.refreshInvites();
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function knows(viewer: Node, other: Node): Promise<boolean> {
+  return (await viewer.peer.profile(other.id))?.name === other.name;
+}
+
+function settled(node: Node): boolean {
+  const status = node.mesh.status();
+  return status.undelivered === 0 && !status.syncing;
+}
+
+describe('Mesh', () => {
+  it('makes friends through an invite and syncs both ways', async () => {
+    const hub = new MemorySignaling();
+    const alice = await person('Alice', hub);
+    const bob = await person('Bob', hub);
+    await invite(alice, bob);
+    await until('each knows the other', async () => (await knows(alice, bob)) && knows(bob, alice));
+    await until('both settle', () => settled(alice) && settled(bob));
+    expect(alice.mesh.status().friends.get(bob.id)).toMatch(/^(connected|syncing)$/);
+  });
+
+  it('syncs an inviter’s second friendship while the first stays connected', async () => {
+    const hub = new MemorySignaling();
+    const alice = await person('Alice', hub);
+    const bob = await person('Bob', hub);
+    const carol = await person('Carol', hub);
+    await invite(alice, bob);
+    await until(
+      'Alice and Bob know each other',
+      async () => (await knows(alice, bob)) && knows(bob, alice),
+    );
+    await invite(bob, carol);
+    await until(
+      'Bob and Carol know each other',
+      async () => (await knows(bob, carol)) && knows(carol, bob),
+    );
+    await until('everyone settles', () => settled(alice) && settled(bob) && settled(carol));
+    expect(bob.mesh.status().friends.size).toBe(2);
+  });
+
+  it('restarts a session that makes no progress, and the new connection finishes the sync', async () => {
+    const hub = new MemorySignaling();
+    const tuning = {
+      SimplePeer: FirstLinkDeadPeer as unknown as SimplePeerConstructor,
+      stallMs: 500,
+    };
+    FirstLinkDeadPeer.dead = 0;
+    const alice = await person('Alice', hub, tuning);
+    const bob = await person('Bob', hub, tuning);
+    const created = FakeSimplePeer.created;
+    await invite(alice, bob);
+    await until('each knows the other', async () => (await knows(alice, bob)) && knows(bob, alice));
+    expect(FirstLinkDeadPeer.dead).toBe(2);
+    // The dead link was replaced: more than the one pair of peers was made.
+    expect(FakeSimplePeer.created - created).toBeGreaterThan(2);
+    await until('both settle', () => settled(alice) && settled(bob));
+  });
+});
