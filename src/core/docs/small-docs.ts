@@ -33,7 +33,12 @@ export class DocContentError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Profile (public)
 
-/** A person's public profile. */
+/**
+ * A person's public profile. `avatar` and `cover` name public blobs (the profile doc is in
+ * clear, so its pictures are too): an avatar of at most {@link AVATAR_SIDE} px with a small
+ * thumbnail, a cover at most {@link COVER_WIDTH} px wide. Profiles written before pictures
+ * existed have neither field and read as `null` for both.
+ */
 export interface Profile {
   readonly name: string;
   readonly bio: string;
@@ -41,30 +46,98 @@ export interface Profile {
   readonly cover: PhotoRef | null;
 }
 
+/** Longest side of a profile photo (avatar), in pixels. */
+export const AVATAR_SIDE = 512;
+/** Widest cover picture, in pixels. */
+export const COVER_WIDTH = 1600;
+
+/** A change to a profile: fields left out stay; `null` removes a picture. */
+export interface ProfileFields {
+  readonly name?: string;
+  readonly bio?: string;
+  readonly avatar?: PhotoRef | null;
+  readonly cover?: PhotoRef | null;
+}
+
 /** Changes profile fields; returns the update to sign, or `null` when nothing changed. */
-export function writeProfile(doc: Y.Doc, change: Partial<Profile>): Uint8Array | null {
+export function writeProfile(doc: Y.Doc, change: ProfileFields): Uint8Array | null {
   if (change.name !== undefined && (!change.name.trim() || change.name.length > LIMITS.name)) {
     throw new DocContentError(`a name has 1 to ${LIMITS.name} characters`);
   }
   if (change.bio !== undefined && change.bio.length > LIMITS.bio) {
     throw new DocContentError(`a bio has at most ${LIMITS.bio} characters`);
   }
-  return writeFields(doc, 'profile', { ...change });
+  const fields: Record<string, unknown> = {};
+  if (change.name !== undefined) fields.name = change.name;
+  if (change.bio !== undefined) fields.bio = change.bio;
+  for (const key of ['avatar', 'cover'] as const) {
+    const picture = change[key];
+    if (picture === undefined) continue;
+    if (picture !== null && !isPhotoRef(picture)) {
+      throw new DocContentError(`the profile’s ${key} is not a valid photo reference`);
+    }
+    // A Y.Map keeps a stored object by identity: a changed picture is written whole, and an
+    // unchanged one (same blob) is left alone so that a save of the same form signs nothing.
+    const current = doc.getMap('profile').get(key);
+    if (picture === null) fields[key] = undefined;
+    else if (!isPhotoRef(current) || current.blob !== picture.blob) fields[key] = { ...picture };
+  }
+  return writeFields(doc, 'profile', fields);
 }
 
-/** Reads a profile; `null` until it has a valid name. */
-export function readProfile(doc: Y.Doc): Profile | null {
+/** What reading a profile gave: the profile (or `null`), and each field refused and why. */
+export interface ProfileReading {
+  readonly profile: Profile | null;
+  readonly problems: readonly string[];
+}
+
+/**
+ * Reads and validates a profile written by anyone. Without a valid name there is no profile; a
+ * malformed bio or picture is left out (the rest still shows) and named in `problems`.
+ */
+export function readProfileChecked(doc: Y.Doc): ProfileReading {
   const map = doc.getMap('profile');
+  const problems: string[] = [];
   const name = map.get('name');
-  const bio = map.get('bio') ?? '';
-  const avatar = map.get('avatar') ?? null;
-  const cover = map.get('cover') ?? null;
-  if (!shortText(name, LIMITS.name) || !name.trim() || !shortText(bio, LIMITS.bio)) return null;
+  if (!shortText(name, LIMITS.name) || !name.trim()) {
+    if (name !== undefined) problems.push(`name: not 1 to ${LIMITS.name} characters of text`);
+    return { profile: null, problems };
+  }
+  let bio = map.get('bio') ?? '';
+  if (!shortText(bio, LIMITS.bio)) {
+    problems.push(`bio: not at most ${LIMITS.bio} characters of text`);
+    bio = '';
+  }
+  const picture = (key: 'avatar' | 'cover'): PhotoRef | null => {
+    const value = map.get(key) ?? null;
+    if (value === null || isPhotoRef(value)) return value;
+    problems.push(`${key}: not a photo reference`);
+    return null;
+  };
   return {
-    name,
-    bio,
-    avatar: isPhotoRef(avatar) ? avatar : null,
-    cover: isPhotoRef(cover) ? cover : null,
+    profile: { name, bio: bio as string, avatar: picture('avatar'), cover: picture('cover') },
+    problems,
+  };
+}
+
+/** Reads a profile; `null` until it has a valid name (see {@link readProfileChecked}). */
+export function readProfile(doc: Y.Doc): Profile | null {
+  return readProfileChecked(doc).profile;
+}
+
+/**
+ * A profile view read back from storage, normalized: views saved before profiles had pictures
+ * lack `avatar` and `cover`, and storage is untrusted input too.
+ */
+export function normalizeProfile(value: unknown): Profile | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  if (!shortText(v.name, LIMITS.name) || !v.name.trim()) return null;
+  return {
+    name: v.name,
+    bio: shortText(v.bio, LIMITS.bio) ? v.bio : '',
+    avatar: isPhotoRef(v.avatar) ? v.avatar : null,
+    cover: isPhotoRef(v.cover) ? v.cover : null,
   };
 }
 

@@ -10,7 +10,7 @@ import { docIdOf, parseDocRef, DocRefError, type DocRef } from '../docs/doc-ref.
 import {
   readComment,
   readFriends,
-  readProfile,
+  readProfileChecked,
   readReaction,
   type FriendRecord,
   type Profile,
@@ -63,6 +63,8 @@ export interface MaterializerContext {
   republish(entry: StoredEntry): Promise<void>;
   /** Entries embedded in a thread doc, to be verified and stored like any received entry. */
   reingest(bytes: Uint8Array): Promise<void>;
+  /** Blobs to fetch now rather than when first shown (a friend's profile pictures). */
+  prefetch(ids: readonly string[]): Promise<void>;
 }
 
 /** Keeps the views in step with the stored entries. */
@@ -124,7 +126,7 @@ export class Materializer {
     const doc = await this.ctx.docs.get(entry.author, entry.docId);
     switch (ref.kind) {
       case 'profile':
-        return this.profile(entry.author, readProfile(doc));
+        return this.profile(entry.author, doc);
       case 'friends':
         if (entry.author === this.ctx.me) this.ctx.onFriends(readFriends(doc));
         return;
@@ -147,8 +149,17 @@ export class Materializer {
     if (key) await this.release(epochWait(entry.author, epoch));
   }
 
-  private async profile(author: PersonId, profile: Profile | null): Promise<void> {
-    if (profile) await this.ctx.store.setSetting(`view/profile/${author}`, { ...profile });
+  private async profile(author: PersonId, doc: Y.Doc): Promise<void> {
+    const { profile, problems } = readProfileChecked(doc);
+    if (problems.length > 0) log.warn('profile fields refused', { author, problems });
+    if (!profile) return;
+    await this.ctx.store.setSetting(`view/profile/${author}`, toJson(profile));
+    // A friend's pictures are fetched while they are online, so their profile still shows
+    // them when they are not.
+    if (author !== this.ctx.me && this.ctx.isFriend(author)) {
+      const ids = [profile.avatar?.thumb, profile.avatar?.blob, profile.cover?.blob];
+      await this.ctx.prefetch(ids.filter((id): id is string => id !== undefined));
+    }
   }
 
   private async post(author: PersonId, postId: string, doc: Y.Doc): Promise<void> {
@@ -267,6 +278,16 @@ export class Materializer {
     this.waitingCount -= list.length;
     await this.apply(list);
   }
+}
+
+function toJson(profile: Profile): JsonValue {
+  const picture = (p: PhotoRef | null) => (p ? { ...p } : null);
+  return {
+    name: profile.name,
+    bio: profile.bio,
+    avatar: picture(profile.avatar),
+    cover: picture(profile.cover),
+  };
 }
 
 /** Key records first, then posts, then everything that answers a post. */

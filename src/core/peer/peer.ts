@@ -23,6 +23,7 @@ import {
   type PhotoRef,
 } from '../docs/post-doc.ts';
 import {
+  normalizeProfile,
   readComment,
   readFriends,
   writeComment,
@@ -38,7 +39,7 @@ import type { PayloadKind } from '../feed/entry-codec.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
-import { fromBase64Url, toBase64Url } from '../bytes.ts';
+import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
 import type { PersonId } from '../ids.ts';
 import type {
   NotificationView,
@@ -103,9 +104,30 @@ export interface NewPhoto {
   readonly mime: PhotoRef['mime'];
 }
 
+/**
+ * A change to one's profile. Fields left out stay as they are; a picture given as `null` is
+ * removed. Pictures come resized by the caller (an avatar at most `AVATAR_SIDE` px, a cover at
+ * most `COVER_WIDTH` px wide, each with a thumbnail).
+ */
+export interface ProfileChange {
+  readonly name?: string;
+  readonly bio?: string;
+  readonly photo?: NewPhoto | null;
+  readonly cover?: NewPhoto | null;
+}
+
 /** An operation refused because of the state it meets (no such post, not readable ...). */
 export class PeerStateError extends Error {
   override readonly name = 'PeerStateError';
+}
+
+function isBlobId(id: string): boolean {
+  try {
+    return fromBase64Url(id).length === 32;
+  } catch (error) {
+    if (error instanceof BytesFormatError) return false;
+    throw error;
+  }
 }
 
 /** One person's Kith on one device. */
@@ -175,6 +197,9 @@ export class Peer {
       reingest: async (bytes) => {
         await pipeline.ingest([bytes]);
       },
+      prefetch: async (ids) => {
+        for (const id of ids) if (!(await store.hasBlob(id))) self.peer?.want(id);
+      },
     });
     const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey);
     self.peer = peer;
@@ -211,9 +236,22 @@ export class Peer {
   // -------------------------------------------------------------------------------------------
   // Profile and friends
 
-  /** Changes this person's public profile. */
-  setProfile(change: Partial<Profile>): Promise<void> {
-    return this.write({ kind: 'profile' }, (doc) => writeProfile(doc, change), 'public');
+  /**
+   * Changes this person's public profile. The profile doc is public (in clear, readable by
+   * anyone who holds the log), so its pictures are stored as clear blobs too: encrypting them
+   * would protect nothing the doc does not already show.
+   */
+  async setProfile(change: ProfileChange): Promise<void> {
+    const avatar =
+      change.photo === undefined ? undefined : await this.storePublicPhoto(change.photo);
+    const cover =
+      change.cover === undefined ? undefined : await this.storePublicPhoto(change.cover);
+    await this.write(
+      { kind: 'profile' },
+      (doc) => writeProfile(doc, { name: change.name, bio: change.bio, avatar, cover }),
+      'public',
+    );
+    await this.settled();
   }
 
   /** The friend list (person id → record). */
@@ -406,16 +444,8 @@ export class Peer {
     photo: PhotoRef,
     which: 'image' | 'thumb',
   ): Promise<Uint8Array | null> {
-    const id = which === 'image' ? photo.blob : photo.thumb;
-    const stored = await this.options.store.getBlob(id);
-    if (!stored) {
-      if (!this.wanted.has(id)) {
-        this.wanted.add(id);
-        for (const listener of this.wantListeners) listener(id);
-      }
-      return null;
-    }
-    checkBlob(id, stored);
+    const stored = await this.heldOrWanted(which === 'image' ? photo.blob : photo.thumb);
+    if (!stored) return null;
     const view = await this.post(post);
     const audience = view && postSummary(view).audience;
     const key =
@@ -423,6 +453,21 @@ export class Peer {
     if (audience !== 'public' && !key)
       throw new PeerStateError('the post’s key is not on this device');
     return openBlob(stored, key);
+  }
+
+  /**
+   * A person's profile picture (`avatar` or `cover`), or `null` when they have none or while
+   * its blob has not reached this device (it is then wanted, as for post photos). Profile
+   * pictures are public blobs: no key is needed.
+   */
+  async profilePicture(
+    person: PersonId,
+    picture: 'avatar' | 'cover',
+    which: 'image' | 'thumb',
+  ): Promise<Uint8Array | null> {
+    const ref = (await this.profile(person))?.[picture];
+    if (!ref) return null;
+    return this.heldOrWanted(which === 'image' ? ref.blob : ref.thumb);
   }
 
   /** Calls `listener` with each blob id newly wanted (sync fetches it from a peer). */
@@ -450,8 +495,7 @@ export class Peer {
 
   /** A person's profile as last received, or `null`. */
   async profile(person: PersonId): Promise<Profile | null> {
-    const saved = await this.options.store.getSetting(`view/profile/${person}`);
-    return (saved as Profile | undefined) ?? null;
+    return normalizeProfile(await this.options.store.getSetting(`view/profile/${person}`));
   }
 
   /** A page of notifications, newest first. */
@@ -466,6 +510,47 @@ export class Peer {
 
   // -------------------------------------------------------------------------------------------
   // Internals
+
+  /** A blob's stored bytes, checked against their id; else `null`, and the blob is wanted. */
+  private async heldOrWanted(id: string): Promise<Uint8Array | null> {
+    const stored = await this.options.store.getBlob(id);
+    if (stored) {
+      checkBlob(id, stored);
+      return stored;
+    }
+    this.want(id);
+    return null;
+  }
+
+  /** Adds a blob to the wanted set (sync fetches it from whichever peer holds it). */
+  want(id: string): void {
+    if (this.wanted.has(id)) return;
+    // Ids come from other people's docs: one that names no blob is dropped here, before the
+    // sync layer (which throws on it) sees it.
+    if (!isBlobId(id)) {
+      log.warn('a photo reference names no blob', { id: id.slice(0, 64) });
+      return;
+    }
+    this.wanted.add(id);
+    for (const listener of this.wantListeners) listener(id);
+  }
+
+  /** Stores a profile picture as clear blobs; `null` (a removal) stays `null`. */
+  private async storePublicPhoto(photo: NewPhoto | null): Promise<PhotoRef | null> {
+    if (photo === null) return null;
+    const image = await sealBlob(photo.image, null);
+    const thumb = await sealBlob(photo.thumb, null);
+    await this.options.store.putBlob(image.id, image.stored);
+    await this.options.store.putBlob(thumb.id, thumb.stored);
+    return {
+      blob: image.id,
+      thumb: thumb.id,
+      width: photo.width,
+      height: photo.height,
+      mime: photo.mime,
+      bytes: image.stored.length,
+    };
+  }
 
   /** Runs `task` after every earlier change and materialization. */
   private serial<T>(task: () => Promise<T>): Promise<T> {
