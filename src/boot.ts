@@ -4,22 +4,15 @@
  * holds the network role, the mesh (signaling, WebRTC connections, replication, invites).
  * Only wiring: every piece is the core's.
  */
-import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { systemClock } from './core/clock.ts';
 import { EntryVerifier } from './core/feed/entry-verifier.ts';
 import { createIdentity, type IdentityOnDevice } from './core/identity/device-setup.ts';
-import { defaultVerifier } from './core/identity/verifier.ts';
-import { Mesh } from './core/mesh/mesh.ts';
-import type { SimplePeerConstructor } from './core/net/connection-manager.ts';
-import { loadIceServers, type IceServer } from './core/net/ice-servers.ts';
-import { defaultSignalingUrl, SignalingClient } from './core/net/signaling-client.ts';
-import { SignalingPool } from './core/net/signaling-pool.ts';
+import type { Mesh } from './core/mesh/mesh.ts';
 import { loadDeviceState, saveDeviceState } from './core/peer/device-state.ts';
 import { Peer } from './core/peer/peer.ts';
 import { IdbStorageAdapter } from './core/store/idb-storage-adapter.ts';
 import type { StorageAdapter } from './core/store/storage-adapter.ts';
 import { Ingestor } from './core/sync/ingest.ts';
-import { SyncEngine } from './core/sync/sync-engine.ts';
 import { holdLeadership, type Leadership } from './core/tabs/leader.ts';
 import { linkTabs } from './core/tabs/tab-link.ts';
 
@@ -110,7 +103,15 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
   // Safari deletes a site's storage after a week without a visit unless it is persistent.
   void navigator.storage?.persist?.().catch(() => false);
   const network = new NetworkRole();
-  network.claim(() => startMesh(store, saved, peer, ingestor, verifier));
+  network.claim(async () => {
+    // The network stack (simple-peer, sync, mesh) is loaded only here, in the one tab that
+    // holds the network role, so it stays out of the JS the first screen waits for.
+    const [{ startMesh }, urls] = await Promise.all([
+      import('./boot-mesh.ts'),
+      signalingUrls(store),
+    ]);
+    return startMesh(store, saved, peer, ingestor, verifier, urls);
+  });
   addEventListener('pagehide', () => void network.release());
   const running = { store, ingestor, peer, saved, network };
   exposeTestHooks(running);
@@ -119,55 +120,12 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
 
 /** The signaling servers to use: the app's own origin, plus any set in Settings. */
 export async function signalingUrls(store: StorageAdapter): Promise<string[]> {
-  const extra = await store.getSetting('settings/signaling');
+  // The signaling client's module comes with the network stack, not with the first screen.
+  const [extra, { defaultSignalingUrl }] = await Promise.all([
+    store.getSetting('settings/signaling'),
+    import('./core/net/signaling-client.ts'),
+  ]);
   const own = defaultSignalingUrl(location.origin);
   const list = Array.isArray(extra) ? extra.filter((u): u is string => typeof u === 'string') : [];
   return [own, ...list.filter((u) => u !== own)];
-}
-
-async function startMesh(
-  store: StorageAdapter,
-  saved: IdentityOnDevice,
-  peer: Peer,
-  ingestor: Ingestor,
-  verifier: EntryVerifier,
-): Promise<{ mesh: Mesh; stop: () => void }> {
-  const clients = (await signalingUrls(store)).map(
-    (url) => new SignalingClient({ url, WebSocket }),
-  );
-  for (const client of clients) client.start();
-  const override = await store.getSetting('settings/ice');
-  const iceServers: IceServer[] = await loadIceServers({
-    origin: location.origin,
-    fetch: (url, init) => fetch(url, init),
-    override: () => (Array.isArray(override) ? (override as IceServer[]) : undefined),
-  });
-  const engine = new SyncEngine({
-    store,
-    self: saved.identity.personId,
-    ingestor,
-    verifier,
-    receiveBlob: (id, bytes) => peer.receiveBlob(id, bytes),
-  });
-  const cap = await store.getSetting('settings/max-connections');
-  const mesh = await Mesh.start({
-    identity: saved.identity,
-    device: saved.device,
-    store,
-    peer,
-    engine,
-    signaling: new SignalingPool(clients),
-    SimplePeer: SimplePeer as unknown as SimplePeerConstructor,
-    iceServers: () => iceServers,
-    clock: systemClock,
-    verifier: defaultVerifier,
-    maxConnections: typeof cap === 'number' && cap >= 1 ? cap : undefined,
-  });
-  return {
-    mesh,
-    stop: () => {
-      mesh.stop();
-      for (const client of clients) client.stop();
-    },
-  };
 }
