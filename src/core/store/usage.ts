@@ -1,0 +1,42 @@
+/**
+ * How much each person's data takes on this device, for Settings: the entry bytes of every log
+ * held, summed per author over all their devices. Read through `listLogs`, whose summaries carry
+ * each log's byte count, so it costs one small read per log rather than a scan of the entries.
+ * Photos are content-addressed blobs shared between posts and are counted apart (`usage()`).
+ */
+import type { PersonId } from '../ids.ts';
+import type { LogSummary, StorageAdapter } from './storage-adapter.ts';
+
+/** One person's share of the store. */
+export interface PersonUsage {
+  /** Whose logs these are. */
+  readonly person: PersonId;
+  /** Sum of the held entries' encoded sizes. */
+  readonly bytes: number;
+  /** Number of entries held. */
+  readonly entries: number;
+  /** Number of logs (devices) held. */
+  readonly logs: number;
+}
+
+/** Sums log summaries per author; largest first, ties by person id so the order is stable. */
+export function usageByPerson(logs: readonly LogSummary[]): PersonUsage[] {
+  const totals = new Map<PersonId, { bytes: number; entries: number; logs: number }>();
+  for (const log of logs) {
+    const total = totals.get(log.author) ?? { bytes: 0, entries: 0, logs: 0 };
+    total.bytes += log.bytes;
+    total.entries += log.entries;
+    total.logs += 1;
+    totals.set(log.author, total);
+  }
+  return [...totals]
+    .map(([person, total]) => ({ person, ...total }))
+    .sort((a, b) => b.bytes - a.bytes || (a.person < b.person ? -1 : a.person > b.person ? 1 : 0));
+}
+
+/** Reads every log summary of `store` and sums them per person. */
+export async function readUsageByPerson(
+  store: Pick<StorageAdapter, 'listLogs'>,
+): Promise<PersonUsage[]> {
+  return usageByPerson(await store.listLogs());
+}
