@@ -389,8 +389,10 @@ export interface E2eSession {
   /**
    * Stops the server (every socket closed, as when it goes down) and starts a new one on the
    * same port, serving the same site: pages stay open, their signaling clients must reconnect.
+   * With `staticDir`, the new server serves that directory instead (a second build of the app,
+   * deployed in place of the first), and so do later restarts.
    */
-  restartServer(): Promise<void>;
+  restartServer(staticDir?: string): Promise<void>;
 }
 
 /** The directory a site is served from; fails clearly when it has not been built. */
@@ -420,11 +422,12 @@ export function setupE2e(options: E2eOptions): E2eSession {
     return value;
   };
 
+  let servedDir: string | undefined;
   const serve = (port: number): Promise<RunningServer> =>
     startServer({
       port,
       host: '127.0.0.1',
-      staticDir: siteDir(options.site),
+      staticDir: servedDir ?? siteDir(options.site),
       onPublish: options.onPublish,
     });
 
@@ -485,10 +488,11 @@ export function setupE2e(options: E2eOptions): E2eSession {
         throw error;
       }
     },
-    async restartServer() {
+    async restartServer(staticDir) {
       const old = live(server, 'the server');
       server = undefined;
       await old.close();
+      if (staticDir !== undefined) servedDir = staticDir;
       server = await serve(old.port);
     },
   };
