@@ -107,6 +107,8 @@ export class Mesh {
   private ownSeq = 0;
   private deliveredSeq = 0;
   private inviteWork: Promise<void> = Promise.resolve();
+  /** The newest seq held of each log (`author/device`), for presence and the cap's choices. */
+  private readonly heads = new Map<string, number>();
   private readonly stallMs: number;
   private readonly busyMs: number;
 
@@ -127,6 +129,9 @@ export class Mesh {
       clock: options.clock,
       maxConnections: options.maxConnections,
       announceMs: options.announceMs,
+      ownHead: () =>
+        this.heads.get(`${options.identity.personId}/${options.device.key.deviceId}`) ?? 0,
+      lacks: (person, device, head) => (this.heads.get(`${person}/${device}`) ?? 0) < head,
     });
     this.desk = new InviterDesk({
       identity: options.identity,
@@ -157,7 +162,22 @@ export class Mesh {
   private async begin(): Promise<void> {
     const { engine, peer, signaling } = this.options;
     const options = this.options;
+    const ownKey = `${options.identity.personId}/${options.device.key.deviceId}`;
+    for (const summary of await options.store.listLogs()) {
+      const end = summary.ranges.at(-1)?.end;
+      if (end !== undefined) this.heads.set(`${summary.author}/${summary.device}`, end);
+    }
     this.stops.push(
+      engine.ingestor.onStored((entries) => {
+        let own = false;
+        for (const e of entries) {
+          const key = `${e.author}/${e.device}`;
+          this.heads.set(key, Math.max(this.heads.get(key) ?? 0, e.seq));
+          own ||= key === ownKey;
+        }
+        // Written here or in another tab: friends hear of the new head soon.
+        if (own) this.manager.headChanged();
+      }),
       this.manager.onConnection((connection) => {
         const session = engine.attach(
           connection.transport,

@@ -142,6 +142,46 @@ describe('connection manager', () => {
     expect(alice.manager.connectionsCreatedLastHour()).toBeGreaterThanOrEqual(4);
   });
 
+  it('at its cap, lets an idle connection go for a friend whose presence says it wrote more', async () => {
+    const hub = new MemorySignaling();
+    const held = new Map<string, number>();
+    const alice = node(hub.client(), {
+      maxConnections: 2,
+      rotationMs: 3_600_000,
+      idleHoldMs: 50,
+      lacks: (person, device, head) => (held.get(`${person}/${device}`) ?? 0) < head,
+    });
+    const heads = [0, 0, 0, 0];
+    // Presence rarely on its own: what moves the cap here is `headChanged`.
+    const friends = heads.map((_, i) =>
+      node(hub.client(), { ownHead: () => heads[i]!, announceMs: 2_000 }),
+    );
+    for (const f of friends) await befriend(alice, f);
+    // A connection "syncs" the friend's head at once: what Alice holds is what it said.
+    alice.manager.onConnection((c) => {
+      const i = friends.findIndex((f) => f.person === c.person);
+      held.set(`${c.person}/${c.device}`, heads[i]!);
+    });
+    const reached = new Set<PersonId>();
+    const watch = () => {
+      expect(alice.manager.connectionCount).toBeLessThanOrEqual(2);
+      for (const c of alice.connections) reached.add(c.person);
+    };
+    await until('two connections', () => alice.manager.openConnectionCount === 2, watch);
+    for (const [i, f] of friends.entries()) {
+      if (reached.has(f.person)) continue;
+      heads[i] = 3;
+      f.manager.headChanged();
+      await until(`friend ${i} reached after writing`, () => reached.has(f.person), watch);
+    }
+    expect(reached.size).toBe(4);
+    // Nobody has anything new: the cap holds still, no connection is made for nothing.
+    const created = alice.manager.connectionsCreated;
+    await new Promise((r) => setTimeout(r, 500));
+    watch();
+    expect(alice.manager.connectionsCreated).toBe(created);
+  });
+
   it('refuses an offer beyond its cap with busy, and the dialer backs off', async () => {
     const hub = new MemorySignaling();
     // Bob's cap of 1 is taken by Carol; Alice's offer must not make him hold two.

@@ -5,10 +5,12 @@
  * manager publishes there is sealed with the pairwise `SignalingCipher`, with the two person keys
  * as direction tags, so the server sees only boxes on a meaningless topic. Inside:
  *
- *   {k:'hello',  d: device, b: boot id, i: interval, want?: device}
+ *   {k:'hello',  d: device, b: boot id, i: interval, h?: head, want?: device}
  *                                   presence, every `i` ms (`announceMs`, stretched so that all
- *                                   friends together cost at most 10 publishes a second) and in
- *                                   reply to a device newly seen
+ *                                   friends together cost at most 10 publishes a second), in
+ *                                   reply to a device newly seen, and soon after this device
+ *                                   wrote (`headChanged`); `h` is how far the device's own log
+ *                                   goes, so that a friend at its cap knows it is behind
  *   {k:'signal', d: device, to: device, s: session, sig: simple-peer signal}
  *   {k:'busy',   d: device, to: device, s: session}    "at my cap, try later"
  *
@@ -90,6 +92,15 @@ export interface ConnectionManagerOptions {
   readonly maxConnections?: number;
   /** Higher first: e.g. how far behind a friend's logs are here (default 0 for all). */
   readonly priority?: (person: PersonId) => number;
+  /** How far this device's own log goes, said in presence (default: not said). */
+  readonly ownHead?: () => number;
+  /** Whether this replica lacks entries of `person`'s `device` log up to `head`. */
+  readonly lacks?: (person: PersonId, device: DeviceId, head: number) => boolean;
+  /**
+   * Least time an idle connection is held before a device that is behind takes its place at
+   * the cap (default 10 s).
+   */
+  readonly idleHoldMs?: number;
   /** How often a full cap lets one connection go so another friend gets a turn (default 5 min). */
   readonly rotationMs?: number;
   /** Least time a connection is held before rotation may close it (default 2 min). */
@@ -113,6 +124,8 @@ interface RemoteDevice {
   lastRequestAt: number;
   /** The device's own announcement interval, as it said. */
   interval: number;
+  /** How far its own log goes, as it last said (0: not said). */
+  head: number;
 }
 
 interface Friend {
@@ -161,6 +174,7 @@ export class ConnectionManager {
   private lastAnnounce = -Infinity;
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopOpenWatch: (() => void) | undefined;
+  private headTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly cap: number;
   private readonly rotationMs: number;
   private readonly minHoldMs: number;
@@ -190,6 +204,7 @@ export class ConnectionManager {
   /** Closes every connection and leaves every topic. */
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.headTimer);
     this.timer = undefined;
     this.stopOpenWatch?.();
     for (const connection of [...this.connections.values()])
@@ -225,6 +240,19 @@ export class ConnectionManager {
       this.say(friend, this.hello());
     }
     this.emitStates();
+  }
+
+  /**
+   * This device wrote to its own log: friends hear the new head soon (at most one announcement a
+   * second), so that one at its cap can make room for this device.
+   */
+  headChanged(): void {
+    if (!this.timer || this.headTimer) return;
+    const wait = Math.max(0, this.lastAnnounce + 1000 - this.options.clock.now());
+    this.headTimer = setTimeout(() => {
+      this.headTimer = undefined;
+      if (this.timer) this.announce();
+    }, wait);
   }
 
   /** Calls `listener` with each connection that opens; returns the unsubscribe. */
@@ -312,6 +340,8 @@ export class ConnectionManager {
       b: this.boot,
       i: this.announceInterval(),
     };
+    const head = this.options.ownHead?.();
+    if (head !== undefined && head > 0) message.h = head;
     if (want !== undefined) message.want = want;
     return message;
   }
@@ -367,6 +397,7 @@ export class ConnectionManager {
       message.k === 'hello' ? message.i : undefined,
     );
     if (message.k === 'hello') {
+      if (message.h !== undefined) device.head = message.h;
       // Asked for an offer: the remote has reserved a slot for us, whatever it said before.
       if (message.want === this.options.self.device) device.retryAt = 0;
       // A device newly seen hears from us at once rather than at our next announcement.
@@ -407,6 +438,7 @@ export class ConnectionManager {
         retryAt: 0,
         lastRequestAt: -Infinity,
         interval: interval ?? this.announceMs,
+        head: 0,
       };
       friend.devices.set(id, device);
     }
@@ -489,6 +521,9 @@ export class ConnectionManager {
           key,
           priority: priority(friend.link.person),
           lastConnectedAt: device.lastConnectedAt,
+          behind:
+            device.head > 0 &&
+            (this.options.lacks?.(friend.link.person, device.device, device.head) ?? false),
         });
         byKey.set(key, { friend, device });
       }
@@ -499,6 +534,7 @@ export class ConnectionManager {
         key: c.key,
         priority: priority(c.friend.link.person),
         since: c.since,
+        idle: c.state === 'connected' && !c.friend.syncing,
       })),
       // Asking a device to make an offer reserves a slot for it until the request lapses.
       ...requests.map((r) => ({
@@ -514,6 +550,7 @@ export class ConnectionManager {
       now,
       rotationDue: now - this.lastRotation >= this.rotationMs,
       minHoldMs: this.minHoldMs,
+      idleHoldMs: this.options.idleHoldMs ?? 10_000,
     });
     for (const key of result.evict) {
       const c = this.connections.get(key);
@@ -668,7 +705,14 @@ function signal_(peer: SimplePeerLike, signal: SignalLike): void {
 }
 
 type Message =
-  | { k: 'hello'; d: DeviceId; b: string; i: number; want: DeviceId | undefined }
+  | {
+      k: 'hello';
+      d: DeviceId;
+      b: string;
+      i: number;
+      h: number | undefined;
+      want: DeviceId | undefined;
+    }
   | { k: 'signal'; d: DeviceId; to: DeviceId; s: string; sig: SignalLike }
   | { k: 'busy'; d: DeviceId; to: DeviceId; s: string };
 
@@ -695,7 +739,11 @@ function parseMessage(value: unknown): Message | undefined {
     }
     const want = m.want === undefined ? undefined : device(m.want);
     if (m.want !== undefined && !want) return undefined;
-    return { k: 'hello', d, b: m.b, i, want };
+    const h = m.h;
+    if (h !== undefined && (typeof h !== 'number' || !Number.isSafeInteger(h) || h < 1)) {
+      return undefined;
+    }
+    return { k: 'hello', d, b: m.b, i, h, want };
   }
   const to = device(m.to);
   if (!to || typeof m.s !== 'string' || !SESSION_PATTERN.test(m.s)) return undefined;

@@ -67,4 +67,22 @@ describe('connection policy', () => {
     }
     expect([...reached].sort()).toEqual(friends);
   });
+
+  it('lets an idle connection held long enough make way for a device that is behind', () => {
+    const behind: Candidate = { ...c('news'), behind: true };
+    const held = [
+      { ...h('busy', 0, 0), idle: false },
+      { ...h('fresh', 0, 95_000), idle: true },
+      { ...h('quiet', 0, 50_000), idle: true },
+    ];
+    const input = { ...base, cap: 3, idleHoldMs: 10_000, held, candidates: [c('x'), behind] };
+    expect(planConnections(input)).toEqual({ dial: [], evict: ['quiet'] });
+    // Nobody waiting is behind: idle connections stay until a rotation is due.
+    expect(planConnections({ ...input, candidates: [c('x')] })).toEqual({ dial: [], evict: [] });
+    // Only busy or freshly made connections: nothing is closed before its time.
+    const noIdle = held.filter((x) => x.key !== 'quiet');
+    expect(planConnections({ ...input, cap: 2, held: noIdle })).toEqual({ dial: [], evict: [] });
+    // A free slot goes to the device that is behind first.
+    expect(planConnections({ ...input, held: [] }).dial[0]).toBe('news');
+  });
 });
