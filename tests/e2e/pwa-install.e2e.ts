@@ -12,6 +12,10 @@ import { launchPersistent, setupE2e, type Person } from './harness.ts';
 import { onboard, post, WAIT } from './app-helpers.ts';
 import { reloadUnderServiceWorker } from './pwa-helpers.ts';
 
+const IPHONE_SAFARI =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 ' +
+  '(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+
 describe('Kith as an installed app', () => {
   const e2e = setupE2e({ site: 'app' });
   let ada: Person | undefined;
@@ -24,6 +28,8 @@ describe('Kith as an installed app', () => {
       ada = undefined;
       if (profile) await rm(profile, { recursive: true, force: true });
       profile = undefined;
+      // The offline story stops the server; whatever runs next (a retry too) gets it back.
+      await e2e.restartServer();
     }
   });
 
@@ -76,5 +82,37 @@ describe('Kith as an installed app', () => {
       ),
     );
     expect(health).toBe('network error');
+  });
+
+  it('explains Add to Home Screen on an iPhone, once on Home and always in Settings', async () => {
+    // Safari's own engine is not here; Chromium with Safari's user agent takes the same path,
+    // since what the app reads is the user agent and the display mode.
+    const context = await e2e.browser.newContext({
+      userAgent: IPHONE_SAFARI,
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(e2e.baseUrl);
+      await onboard(page, 'Ada');
+      const banner = page.getByRole('complementary', { name: 'Install Kith' });
+      await banner.getByText('Add to Home Screen').waitFor(WAIT);
+      expect(await banner.getByRole('listitem').count()).toBe(3);
+      await banner.getByRole('button', { name: 'Got it' }).click();
+      expect(await banner.count()).toBe(0);
+
+      await page.reload();
+      await page.getByRole('form', { name: 'New post' }).waitFor(WAIT);
+      expect(await banner.count()).toBe(0);
+
+      await page.getByRole('link', { name: 'Settings' }).tap();
+      const section = page.getByRole('region', { name: 'Install Kith' });
+      await section.getByText('Add to Home Screen').waitFor(WAIT);
+      expect(await section.getByRole('button', { name: 'Install Kith' }).count()).toBe(0);
+    } finally {
+      await context.close();
+    }
   });
 });
