@@ -1,0 +1,229 @@
+/**
+ * Accessibility of every main screen, audited by axe-core in real Chromium in both the light and
+ * the dark colour scheme: onboarding, the invitee's onboarding and invite screens, an empty Home,
+ * Home with a post and a comment, Friends with an invite link and its QR code, a friend's
+ * profile, notifications, settings, and the error of a garbled invite link. Any `serious` or
+ * `critical` violation fails the test and is printed (rule, nodes, why).
+ *
+ * axe's source is evaluated through the DevTools protocol (`page.evaluate` of the script text),
+ * which the page's Content-Security-Policy (`script-src 'self'`) does not govern; an injected
+ * `<script>` would be refused, and the app's policy stays as it is.
+ *
+ * A second story walks Home with the Tab key: the composer, its Post button and the main
+ * navigation come in that order, each with a visible focus indicator.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { AxeResults } from 'axe-core';
+import { requireNetns, setupE2e } from './harness.ts';
+import { WAIT, createInvite, onboard, openHome, post } from './app-helpers.ts';
+
+const AXE_SOURCE = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+declare global {
+  interface Window {
+    /** axe-core, once the test has evaluated its source in the page. */
+    axe?: { run: (context: Document) => Promise<AxeResults> };
+  }
+}
+
+/** One violation as printed: the rule, its impact, and where. */
+interface Finding {
+  readonly rule: string;
+  readonly impact: string;
+  readonly help: string;
+  readonly nodes: readonly { readonly target: string; readonly why: string }[];
+}
+
+/** Audits what `page` shows in both colour schemes; returns the serious and critical findings. */
+async function audit(page: Page, screen: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    if (!(await page.evaluate(() => window.axe !== undefined))) await page.evaluate(AXE_SOURCE);
+    const { passed, findings, unsure } = await page.evaluate(async () => {
+      const results = await window.axe!.run(document);
+      const summarize = (list: AxeResults['violations']): Finding[] =>
+        list.map((v) => ({
+          rule: v.id,
+          impact: v.impact ?? 'unknown',
+          help: v.help,
+          nodes: v.nodes.map((n) => ({ target: n.target.join(' '), why: n.failureSummary ?? '' })),
+        }));
+      return {
+        passed: results.passes.length,
+        findings: summarize(results.violations),
+        unsure: summarize(results.incomplete),
+      };
+    });
+    // An audit that checked nothing would pass anything.
+    expect(passed, `axe checked no rule on ${screen}`).toBeGreaterThan(10);
+    // What axe could not decide counts too, except contrast over backgrounds it cannot compute
+    // (text under the fixed navigation, over a photo): those are judged where it can.
+    const undecided = unsure.filter((f) => f.rule !== 'color-contrast');
+    for (const [kind, f] of [
+      ...findings.map((f) => ['violation', f] as const),
+      ...undecided.map((f) => ['needs review', f] as const),
+    ]) {
+      if (f.impact !== 'serious' && f.impact !== 'critical') continue;
+      lines.push(
+        `${screen} (${colorScheme}): ${kind} ${f.rule} [${f.impact}] ${f.help}\n` +
+          f.nodes.map((n) => `    at ${n.target}: ${n.why.replace(/\n/g, ' ')}`).join('\n'),
+      );
+    }
+  }
+  await page.emulateMedia({ colorScheme: null });
+  return lines;
+}
+
+/** The accessible name and focus indicator of the element that has focus. */
+interface Focused {
+  readonly name: string;
+  readonly indicated: boolean;
+}
+
+async function focused(page: Page): Promise<Focused> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return { name: '(body)', indicated: false };
+    const labelled = el.getAttribute('aria-label');
+    const label =
+      labelled ??
+      (el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null) ??
+      el.textContent ??
+      '';
+    const style = getComputedStyle(el);
+    const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+    const ring = style.boxShadow !== 'none' && style.boxShadow !== '';
+    return {
+      name: `${el.tagName.toLowerCase()}:${label.trim().replace(/\s+/g, ' ')}`,
+      indicated: outline || ring,
+    };
+  });
+}
+
+requireNetns()('accessibility audit', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it('every main screen passes axe with no serious or critical violation, light and dark', async () => {
+    const alice = await e2e.person('alice');
+    const bob = await e2e.person('bob');
+    const a = alice.page;
+    const b = bob.page;
+    const found: string[] = [];
+
+    await alice.goto('/');
+    await a.getByLabel('Your name').waitFor(WAIT);
+    found.push(...(await audit(a, 'onboarding')));
+    await onboard(a, 'Alice');
+    await a.getByRole('heading', { name: /timeline is quiet/i }).waitFor(WAIT);
+    found.push(...(await audit(a, 'home, empty')));
+
+    const link = await createInvite(a);
+    await a.getByRole('img', { name: 'QR code of the invite link' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'friends, invite link shown')));
+
+    // Bob's side of the invite: onboarding with the invite's banner, then the invite itself.
+    await b.goto(link);
+    await b.getByText(/you were invited/i).waitFor(WAIT);
+    found.push(...(await audit(b, 'onboarding of an invitee')));
+    await onboard(b, 'Bob');
+    await b.getByRole('heading', { name: /invited to be friends/i }).waitFor(WAIT);
+    found.push(...(await audit(b, 'invite landing')));
+    await b.getByRole('button', { name: 'Accept invite' }).click();
+    await b.getByRole('heading', { name: 'Friends', level: 1 }).waitFor(WAIT);
+
+    // Alice sees Bob as a friend (a notification), posts, and Bob comments.
+    await a
+      .getByRole('list', { name: 'Your friends' })
+      .getByRole('link', { name: 'Bob', exact: true })
+      .waitFor(WAIT);
+    await post(a, 'Hello from Alice, see https://example.org/about');
+    const article = a.getByRole('article').filter({ hasText: 'Hello from Alice' });
+    await article.getByLabel('Write a comment').fill('First comment');
+    await article.getByRole('button', { name: 'Comment' }).click();
+    await article.getByRole('list', { name: 'Comments' }).getByText('First comment').waitFor(WAIT);
+    found.push(...(await audit(a, 'home with a post and a comment')));
+
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Notifications/ })
+      .click();
+    await a.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor(WAIT);
+    await a.getByText(/Bob is now your friend/).waitFor(WAIT);
+    found.push(...(await audit(a, 'notifications')));
+
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Settings' })
+      .click();
+    await a.getByRole('heading', { name: 'Settings', level: 1 }).waitFor(WAIT);
+    found.push(...(await audit(a, 'settings')));
+
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Friends' })
+      .click();
+    await a
+      .getByRole('list', { name: 'Your friends' })
+      .getByRole('link', { name: 'Bob', exact: true })
+      .click();
+    await a.getByRole('heading', { name: 'Bob', level: 1 }).waitFor(WAIT);
+    found.push(...(await audit(a, "a friend's profile")));
+
+    // A garbled invite link: the invite screen says what is wrong.
+    await b.goto(link.replace(/#invite=.*$/, '#invite=not-an-invite'));
+    await b.getByRole('heading', { name: /invited to be friends/i }).waitFor(WAIT);
+    await b.getByRole('button', { name: 'Accept invite' }).click();
+    await b
+      .getByRole('alert')
+      .filter({ hasText: /invite/i })
+      .waitFor(WAIT);
+    found.push(...(await audit(b, 'garbled invite link')));
+
+    expect(found, `axe found serious or critical violations:\n${found.join('\n')}`).toEqual([]);
+  });
+
+  it('Tab on Home reaches the composer, its Post button and the navigation, each visibly focused', async () => {
+    const alice = await e2e.person('alice');
+    const a = alice.page;
+    await alice.goto('/');
+    await onboard(a, 'Alice');
+    await openHome(a);
+    // The Post button is disabled (and so not focusable) until there is something to post.
+    await a.getByLabel("What's on your mind?").fill('Something to say');
+    // Tab then starts from the sync status line, above the composer.
+    await a
+      .getByText(/online|offline|another open tab/)
+      .first()
+      .click();
+
+    const order: Focused[] = [];
+    for (let i = 0; i < 20; i++) {
+      await a.keyboard.press('Tab');
+      const now = await focused(a);
+      // Past the last control focus leaves the page (body), then starts over.
+      if (now.name === '(body)' || order.some((f) => f.name === now.name)) break;
+      order.push(now);
+    }
+    const names = order.map((f) => f.name);
+    const at = (pattern: RegExp): number => names.findIndex((n) => pattern.test(n));
+    const composer = at(/^textarea:What's on your mind\?/);
+    const postButton = at(/^button:Post$/);
+    const nav = ['Home', 'Friends', 'Notifications', 'Profile', 'Settings'].map((n) =>
+      at(new RegExp(`^a:${n}`)),
+    );
+    expect(composer, names.join(' → ')).toBeGreaterThanOrEqual(0);
+    expect(postButton, names.join(' → ')).toBeGreaterThan(composer);
+    for (const [i, index] of nav.entries()) {
+      expect(index, names.join(' → ')).toBeGreaterThan(i === 0 ? postButton : nav[i - 1]!);
+    }
+    const unmarked = order.filter((f) => !f.indicated).map((f) => f.name);
+    expect(unmarked, 'focused with no visible outline or ring').toEqual([]);
+  });
+});

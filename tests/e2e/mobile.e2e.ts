@@ -1,0 +1,162 @@
+/**
+ * Kith on a phone: two people in 390x844 touch viewports (`isMobile`, `hasTouch`, device scale
+ * 3) do everything by tapping. Alice onboards and creates an invite link; Bob opens it in his own
+ * phone context, onboards and accepts; Alice posts and Bob comments on her post, and Alice sees
+ * the comment. On every screen on the way, nothing scrolls sideways and every visible button,
+ * link and form control is at least 44x44 CSS px.
+ *
+ * Exempt from the size check: links inside the running text of a post or a comment (made by
+ * LinkedText from what someone wrote). WCAG 2.5.8 exempts a target set in a sentence, and
+ * padding such a link to 44 px would tear the text apart; the post's other controls are full
+ * size.
+ *
+ * The harness's `person()` makes desktop contexts, so this file makes its own phone contexts and
+ * fails on any uncaught page error in them, as the harness does.
+ */
+import { afterEach, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { requireNetns, setupE2e } from './harness.ts';
+import { WAIT } from './app-helpers.ts';
+
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  hasTouch: true,
+  isMobile: true,
+  deviceScaleFactor: 3,
+} as const;
+
+/** What is wrong with the layout on screen: sideways scrolling, small targets. */
+async function layoutProblems(page: Page, screen: string): Promise<string[]> {
+  const found = await page.evaluate(() => {
+    const problems: string[] = [];
+    const root = document.scrollingElement ?? document.documentElement;
+    if (root.scrollWidth > innerWidth) {
+      problems.push(`scrolls sideways: ${root.scrollWidth} px wide in ${innerWidth}`);
+    }
+    const controls = document.querySelectorAll<HTMLElement>(
+      'a[href], button, input, select, textarea, [role="button"]',
+    );
+    for (const el of controls) {
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || el.getClientRects().length === 0) continue;
+      // Visually hidden (1x1, clipped), such as the file input behind "Add photos".
+      if (el.closest('.visually-hidden') || el.tabIndex < 0) continue;
+      const inText = el.tagName === 'A' && el.closest('.post .text, .comments li') !== null;
+      if (inText && style.display === 'inline') continue;
+      // A checkbox is tapped through its label, which is the target.
+      const target =
+        el instanceof HTMLInputElement && el.type === 'checkbox' && el.closest('label')
+          ? el.closest('label')!
+          : el;
+      const box = target.getBoundingClientRect();
+      if (box.width < 44 || box.height < 44) {
+        const name = (
+          el.getAttribute('aria-label') ??
+          el.textContent ??
+          el.getAttribute('placeholder') ??
+          ''
+        )
+          .trim()
+          .slice(0, 40);
+        problems.push(
+          `${el.tagName.toLowerCase()} "${name}" is ${box.width.toFixed(1)}x${box.height.toFixed(1)}`,
+        );
+      }
+    }
+    return problems;
+  });
+  return found.map((p) => `${screen}: ${p}`);
+}
+
+requireNetns()('Kith on a phone', () => {
+  const e2e = setupE2e({ site: 'app' });
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  async function phone(name: string): Promise<Page> {
+    const context = await e2e.browser.newContext(PHONE);
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
+    return page;
+  }
+
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+    const errors = pageErrors.splice(0);
+    expect(errors, 'uncaught errors in the pages').toEqual([]);
+  });
+
+  it('onboarding, an invite, a post and a comment, all by tapping, on screens that fit', async () => {
+    const problems: string[] = [];
+    const a = await phone('alice');
+    const b = await phone('bob');
+
+    await a.goto(`${e2e.baseUrl}/`);
+    await a.getByLabel('Your name').tap();
+    await a.getByLabel('Your name').fill('Alice');
+    problems.push(...(await layoutProblems(a, 'onboarding')));
+    await a.getByRole('button', { name: 'Start' }).tap();
+    await a.getByRole('heading', { name: /timeline is quiet/i }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(a, 'home, empty')));
+
+    const nav = a.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Friends' }).tap();
+    await a.getByRole('button', { name: 'Create invite link' }).tap();
+    const box = a.getByRole('textbox', { name: 'Invite link' });
+    await box.waitFor(WAIT);
+    const link = await box.inputValue();
+    expect(link).toMatch(/#invite=[A-Za-z0-9_-]+$/);
+    await a.getByRole('img', { name: 'QR code of the invite link' }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(a, 'friends with an invite')));
+
+    // Bob opens the link on his phone.
+    await b.goto(link);
+    await b.getByText(/you were invited/i).waitFor(WAIT);
+    await b.getByLabel('Your name').tap();
+    await b.getByLabel('Your name').fill('Bob');
+    problems.push(...(await layoutProblems(b, 'onboarding of an invitee')));
+    await b.getByRole('button', { name: 'Start' }).tap();
+    await b.getByRole('heading', { name: /invited to be friends/i }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(b, 'invite landing')));
+    await b.getByRole('button', { name: 'Accept invite' }).tap();
+    await b.getByRole('heading', { name: 'Friends', level: 1 }).waitFor(WAIT);
+
+    await a
+      .getByRole('list', { name: 'Your friends' })
+      .getByRole('link', { name: 'Bob', exact: true })
+      .waitFor(WAIT);
+    problems.push(...(await layoutProblems(a, 'friends with a friend')));
+
+    // Alice posts; Bob comments on it.
+    await nav.getByRole('link', { name: 'Home' }).tap();
+    await a.getByLabel("What's on your mind?").tap();
+    await a
+      .getByLabel("What's on your mind?")
+      .fill('From my phone, see https://example.org/a-rather-long-path');
+    await a.getByRole('button', { name: 'Post', exact: true }).tap();
+    const mine = a.getByRole('article').filter({ hasText: 'From my phone' });
+    await mine.waitFor(WAIT);
+
+    await b.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).tap();
+    const seen = b.getByRole('article').filter({ hasText: 'From my phone' });
+    await seen.waitFor(WAIT);
+    await seen.getByLabel('Write a comment').tap();
+    await seen.getByLabel('Write a comment').fill('Looks good on a phone');
+    await seen.getByRole('button', { name: 'Comment' }).tap();
+    await seen.getByText('Looks good on a phone').waitFor(WAIT);
+    problems.push(...(await layoutProblems(b, 'home with a post and a comment (Bob)')));
+
+    await mine.getByText('Looks good on a phone').waitFor(WAIT);
+    problems.push(...(await layoutProblems(a, 'home with a post and a comment (Alice)')));
+
+    await nav.getByRole('link', { name: /Notifications/ }).tap();
+    await a.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(a, 'notifications')));
+    await nav.getByRole('link', { name: 'Settings' }).tap();
+    await a.getByRole('heading', { name: 'Settings', level: 1 }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(a, 'settings')));
+
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+});
