@@ -13,6 +13,8 @@ import type { IssuedInvite } from '../../core/invite/invite-book.ts';
 import { InviteRecords, type AcceptanceRecord } from '../../core/mesh/invite-records.ts';
 import { acceptInvite, issueInvite, revokeInvite } from '../../core/mesh/invites.ts';
 import type { MeshStatus } from '../../core/mesh/mesh.ts';
+import type { NewPhoto } from '../../core/peer/peer.ts';
+import { SystemNotifications } from './system-notifications.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
 
@@ -28,11 +30,30 @@ export class Session {
   running = $state.raw<Running | null>(null);
   /** The network as this tab sees it: `null` while another tab holds the network role. */
   net = $state.raw<MeshStatus | null>(null);
+  /** True right after onboarding on this page, until the person has read how Kith works. */
+  firstRun = $state(false);
+  /**
+   * Object URLs of profile pictures, by `person/picture/size`; `null` while there is none or
+   * its blob has not arrived. Read through {@link pictureOf}.
+   */
+  pictures = $state<Record<string, string | null>>({});
+  /** System notifications (the Notification API) for new items while the app is hidden. */
+  readonly systemNotifications = new SystemNotifications({
+    list: async (limit) => (await this.running?.peer.notificationsPage({ limit }))?.items ?? [],
+    name: async (person) => (await this.running?.peer.profile(person))?.name ?? null,
+  });
   invites = $state.raw<IssuedInvite[]>([]);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
   private store: StorageAdapter | null = null;
   // Tabs tell each other when invite records change, so the network tab carries them.
   private readonly inviteTabs = new BroadcastChannel('kith-invites');
+  // Picture keys read since the views last changed, and object URLs by blob id (a blob's bytes
+  // never change, so its URL is made once per page). Plain on purpose: `pictureOf` runs while
+  // rendering, where changing reactive state is an error; only `pictures` is reactive.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private readonly freshPictures = new Set<string>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private readonly blobUrls = new Map<string, string>();
 
   /** Opens the store and the saved person, if any. */
   async start(): Promise<void> {
@@ -47,10 +68,46 @@ export class Session {
     }
   }
 
-  /** Creates the person (onboarding). */
-  async onboard(name: string): Promise<void> {
+  /** Creates the person (onboarding), with a profile photo if one was picked. */
+  async onboard(name: string, photo?: NewPhoto | null): Promise<void> {
     if (!this.store) throw new Error('onboard before start');
-    this.attach(await createPerson(this.store, name));
+    const running = await createPerson(this.store, name);
+    if (photo) await running.peer.setProfile({ photo });
+    this.firstRun = true;
+    this.attach(running);
+  }
+
+  /**
+   * The object URL of a person's profile picture (`thumb` for lists, `image` for their
+   * profile), or `null` when they have none or it has not reached this device yet. Loads on
+   * first use and again after the views change; safe to call while rendering.
+   */
+  pictureOf(
+    person: PersonId,
+    picture: 'avatar' | 'cover',
+    which: 'image' | 'thumb',
+  ): string | null {
+    const key = `${person}/${picture}/${which}`;
+    const current = this.pictures[key] ?? null;
+    if (this.freshPictures.has(key) || !this.running) return current;
+    this.freshPictures.add(key);
+    const peer = this.running.peer;
+    void (async () => {
+      const ref = (await peer.profile(person))?.[picture];
+      const id = ref && (which === 'image' ? ref.blob : ref.thumb);
+      let url = (id && this.blobUrls.get(id)) || null;
+      if (ref && id && !url) {
+        const bytes = await peer.profilePicture(person, picture, which);
+        if (bytes) {
+          url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: ref.mime }));
+          this.blobUrls.set(id, url);
+        }
+      }
+      if (this.pictures[key] !== url) this.pictures[key] = url;
+    })().catch((error: unknown) => {
+      this.problem = describeError(error);
+    });
+    return current;
   }
 
   /** The person using this device. */
@@ -136,6 +193,12 @@ export class Session {
       // Names may have changed: forget them, they reload on next use.
       this.names = {};
     });
+    running.peer.onChange(() => {
+      // Pictures may have changed or arrived: re-read them on next use, showing the old
+      // ones meanwhile.
+      this.freshPictures.clear();
+      void this.systemNotifications.check();
+    });
     running.peer.onError((error) => {
       this.problem = describeError(error);
     });
@@ -144,6 +207,8 @@ export class Session {
       this.net = mesh?.status() ?? null;
       mesh?.onChange(() => {
         this.net = mesh.status();
+        // A friend's acceptance is noted by the mesh, not through the views.
+        void this.systemNotifications.check();
         void this.loadInvites();
       });
     };
@@ -154,6 +219,9 @@ export class Session {
       void this.loadInvites();
     };
     void this.loadInvites();
+    // What arrived while the app was closed is remembered as seen (or, on a page opened in
+    // the background, announced once).
+    void this.systemNotifications.check();
     this.status = 'ready';
   }
 }
