@@ -1,0 +1,232 @@
+/**
+ * Alice starts Kith with a photo, reads how Kith works, then adds a cover and a bio. Bob, her
+ * friend, sees her name, photo and cover on her profile, and still does after Alice's pages
+ * close and he reloads (from the replicas on his device). Bob turns on system notifications;
+ * while his page is in the background, Alice comments on his post and his device shows it.
+ *
+ * System notifications are observed, not replaced: an init script wraps
+ * `ServiceWorkerRegistration.prototype.showNotification` and `window.Notification` to record
+ * each call and then make it for real. The page's visibility is the one thing emulated: an init
+ * script lets the test say when `document.visibilityState` reads `hidden`.
+ */
+import { deflateSync } from 'node:zlib';
+import { expect, it } from 'vitest';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import {
+  befriend,
+  enableTestHooks,
+  explained,
+  friendItem,
+  openFriends,
+  post,
+  waitForPost,
+  WAIT,
+} from './app-helpers.ts';
+import { requireNetns, setupE2e } from './harness.ts';
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A PNG of `width` x `height` in two colours (top half, bottom half), made here. */
+function makePng(width: number, height: number, top: number[], bottom: number[]): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    const colour = y < height / 2 ? top : bottom;
+    for (let x = 0; x < width; x++) row.set(colour, 1 + x * 3);
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Waits until `img` is drawn: decoded, with pixels. */
+async function drawn(img: Locator): Promise<void> {
+  await img.waitFor(WAIT);
+  await expect
+    .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), WAIT)
+    .toBeGreaterThan(0);
+}
+
+/**
+ * Records the system notifications a context's pages raise, and the app's checks for new
+ * notifications (each writes what it has seen); lets the test hide a page, across reloads.
+ */
+async function watchSystemNotifications(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const scope = window as unknown as {
+      __shown: { title: string; body: string; via: string }[];
+      __checks: number;
+    };
+    scope.__shown = [];
+    scope.__checks = 0;
+    Object.defineProperty(Document.prototype, 'visibilityState', {
+      configurable: true,
+      get: () => (sessionStorage.getItem('e2e-hidden') === '1' ? 'hidden' : 'visible'),
+    });
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key, value) {
+      if (key === 'kith:system-notifications:seen') scope.__checks++;
+      return setItem.call(this, key, value);
+    };
+    if (typeof ServiceWorkerRegistration !== 'undefined') {
+      const show = ServiceWorkerRegistration.prototype.showNotification;
+      ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
+        scope.__shown.push({ title, body: options?.body ?? '', via: 'service worker' });
+        return show.call(this, title, options);
+      };
+    }
+    if (typeof Notification !== 'undefined') {
+      const Real = Notification;
+      const Recorded = function (title: string, options?: NotificationOptions) {
+        scope.__shown.push({ title, body: options?.body ?? '', via: 'Notification' });
+        return new Real(title, options);
+      } as unknown as typeof Notification;
+      Object.defineProperty(Recorded, 'permission', { get: () => Real.permission });
+      Recorded.requestPermission = Real.requestPermission.bind(Real);
+      window.Notification = Recorded;
+    }
+  });
+}
+
+function setHidden(page: Page, hidden: boolean): Promise<void> {
+  return page.evaluate((h) => sessionStorage.setItem('e2e-hidden', h ? '1' : '0'), hidden);
+}
+
+function checks(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { __checks: number }).__checks);
+}
+
+function shown(page: Page): Promise<{ title: string; body: string; via: string }[]> {
+  return page.evaluate(
+    () =>
+      (window as unknown as { __shown: { title: string; body: string; via: string }[] }).__shown,
+  );
+}
+
+/** Waits until Alice's profile on `page` shows her name, photo, cover and bio. */
+async function seesAlicesProfile(page: Page): Promise<void> {
+  await page.getByRole('heading', { name: 'Alice', level: 1 }).waitFor(WAIT);
+  await drawn(page.getByRole('img', { name: 'Alice', exact: true }));
+  await drawn(page.getByRole('img', { name: 'Cover picture of Alice' }));
+  await page.getByText('Grows tomatoes on the balcony').waitFor(WAIT);
+}
+
+requireNetns()('profiles and system notifications', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it('Alice’s photo, cover and bio reach Bob and stay after she leaves; Bob is notified in the background', async () => {
+    const alice = await e2e.person('alice');
+    const bob = await e2e.person('bob');
+    await Promise.all([enableTestHooks(alice.context), enableTestHooks(bob.context)]);
+    await bob.context.grantPermissions(['notifications'], { origin: e2e.baseUrl });
+    await watchSystemNotifications(bob.context);
+    const [a, b] = [alice.page, bob.page];
+
+    await explained({ alice: a, bob: b }, async () => {
+      // Onboarding, with a photo picked on the same screen as the name.
+      await alice.goto('/');
+      await a.getByLabel('Your name').fill('Alice');
+      await a.getByLabel('Profile photo (optional)').setInputFiles({
+        name: 'me.png',
+        mimeType: 'image/png',
+        buffer: makePng(640, 480, [200, 40, 40], [240, 200, 60]),
+      });
+      await drawn(a.getByRole('img', { name: 'Preview of your profile photo (optional)' }));
+      await a.getByRole('button', { name: 'Start' }).click();
+
+      // The explanation step, then on to the app.
+      const explanation = a.getByRole('heading', { name: 'How Kith works' });
+      await explanation.waitFor(WAIT);
+      await expect
+        .poll(() => a.evaluate(() => document.activeElement?.textContent ?? ''), WAIT)
+        .toBe('How Kith works');
+      await a.getByText(/your data lives on your devices and your friends’/i).waitFor(WAIT);
+      await a.getByRole('button', { name: 'Continue' }).click();
+      await expect.poll(() => explanation.count(), WAIT).toBe(0);
+
+      // Her own profile: the photo is there; she adds a bio and a cover.
+      await a
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Profile' })
+        .click();
+      await drawn(a.getByRole('img', { name: 'Alice', exact: true }));
+      await a.getByRole('button', { name: 'Edit profile' }).click();
+      await a.getByLabel('About you').fill('Grows tomatoes on the balcony');
+      await a.getByLabel('Cover picture').setInputFiles({
+        name: 'cover.png',
+        mimeType: 'image/png',
+        buffer: makePng(1200, 900, [40, 90, 200], [40, 160, 90]),
+      });
+      await drawn(a.getByRole('img', { name: 'Preview of your cover picture' }));
+      await a.getByRole('button', { name: 'Save profile' }).click();
+      await a.getByRole('status').filter({ hasText: 'Profile saved.' }).waitFor(WAIT);
+      await seesAlicesProfile(a);
+
+      // Bob becomes her friend and opens her profile.
+      await befriend(a, 'Alice', b, 'Bob');
+      await openFriends(b);
+      await friendItem(b, 'Alice').getByRole('link', { name: 'Alice', exact: true }).click();
+      await seesAlicesProfile(b);
+
+      // System notifications: Bob turns them on, then his page goes to the background.
+      await b
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: /^Notifications/ })
+        .click();
+      await b.getByRole('button', { name: 'Turn on system notifications' }).click();
+      await b.getByText(/System notifications are on/).waitFor(WAIT);
+      await post(b, 'Picnic on Sunday?');
+      await waitForPost(a, 'Bob', 'Picnic on Sunday?');
+      // Nothing was announced while his page was in front (Alice's acceptance included).
+      expect(await shown(b)).toEqual([]);
+      await setHidden(b, true);
+      const onAlice = a.getByRole('article').filter({ hasText: 'Picnic on Sunday?' });
+      await onAlice.getByLabel('Write a comment').fill('I will bring cake');
+      await onAlice.getByRole('button', { name: 'Comment', exact: true }).click();
+      await expect
+        .poll(async () => (await shown(b)).map((n) => n.body), WAIT)
+        .toEqual(['Alice commented on your post: “I will bring cake”']);
+      const [note] = await shown(b);
+      expect(note!.title).toBe('Kith');
+
+      // Alice leaves; Bob reloads and still sees her profile, from his own replica.
+      await a.close();
+      await openFriends(b);
+      await friendItem(b, 'Alice').getByRole('link', { name: 'Alice', exact: true }).click();
+      await b.reload();
+      await seesAlicesProfile(b);
+      // His page is still in the background: once the app has looked at its notifications
+      // again, the comment already announced has not been announced a second time.
+      await expect.poll(() => checks(b), WAIT).toBeGreaterThan(0);
+      expect(await shown(b)).toEqual([]);
+    });
+    // A bound for a long story on two shared cores, not an expectation of speed.
+  }, 300_000);
+});
