@@ -20,7 +20,7 @@ import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { startServer } from '../signaling/server.ts';
 import { launchBrowser, launchPersistent, type Person } from '../tests/e2e/harness.ts';
-import { befriend, open } from '../tests/e2e/kith-people.ts';
+import { befriendExisting, openScreen } from '../tests/e2e/app-helpers.ts';
 import { NETNS_ENV, netnsCommand, whyNoNetns } from '../tests/e2e/netns.ts';
 import { initialJs, writeLargePng } from './app-assets.ts';
 import {
@@ -100,7 +100,7 @@ async function firstPage(baseUrl: string, target: number, budgetMs: number): Pro
   await person.context.addInitScript(recordFirstPost);
   await onboardPage(person.page, baseUrl, 'Alice');
   await waitForTestHooks(person.page);
-  await open(person.page, 'Settings');
+  await openScreen(person.page, 'Settings');
   const signer = await PostSigner.create(FRIENDS);
   await befriendAll(person.page, signer.friends);
   const seedStart = performance.now();
@@ -111,7 +111,7 @@ async function firstPage(baseUrl: string, target: number, budgetMs: number): Pro
   const seedMs = performance.now() - seedStart;
   const posts = await countTimeline(person.page);
   if (posts !== signer.signed) throw new Error(`timeline holds ${posts} of ${signer.signed}`);
-  await open(person.page, 'Home');
+  await openScreen(person.page, 'Home');
   await person.close();
 
   // Cold: a browser process started for this look.
@@ -156,11 +156,11 @@ async function photoEndToEnd(baseUrl: string, runs: number): Promise<PhotoResult
       pages.push(page);
     }
     const [alice, bob] = pages as [Page, Page];
-    await befriend({ page: alice, name: 'Alice' }, { page: bob, name: 'Bob' });
-    await open(alice, 'Home');
+    await befriendExisting(alice, 'Alice', bob, 'Bob');
+    await openScreen(alice, 'Home');
     const times: number[] = [];
     for (let run = 1; run <= runs; run++) {
-      await open(bob, 'Home');
+      await openScreen(bob, 'Home');
       await bob.getByLabel('Add photos').setInputFiles([file]);
       await bob.getByRole('img', { name: 'Photo 1 to post' }).waitFor(WAIT);
       const text = `Photo run ${run}`;

@@ -10,6 +10,7 @@
 import { expect } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Running } from '../../src/boot.ts';
+import type { Person } from './harness.ts';
 
 /** The bound on each wait for something the network has to carry. */
 export const WAIT = { timeout: 60_000 };
@@ -35,18 +36,31 @@ export async function onboard(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: 'Start' }).click();
 }
 
+/** Opens the app for `person` and onboards as `name`; returns the page, on Home. */
+export async function join(person: Person, name: string): Promise<Page> {
+  await person.goto('/');
+  await onboard(person.page, name);
+  await person.page.getByRole('link', { name: 'Home' }).waitFor(WAIT);
+  return person.page;
+}
+
+/** Goes to a screen through the main navigation. */
+export async function openScreen(
+  page: Page,
+  screen: 'Home' | 'Friends' | 'Settings' | RegExp,
+): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: screen }).click();
+}
+
 /** Opens the Friends screen through the main navigation. */
 export async function openFriends(page: Page): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Main' })
-    .getByRole('link', { name: 'Friends' })
-    .click();
+  await openScreen(page, 'Friends');
   await page.getByRole('heading', { name: 'Friends', level: 1 }).waitFor(WAIT);
 }
 
 /** Opens the Home screen through the main navigation. */
 export async function openHome(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).click();
+  await openScreen(page, 'Home');
   await page.getByRole('form', { name: 'New post' }).waitFor(WAIT);
 }
 
@@ -99,9 +113,17 @@ export async function waitConnected(page: Page, name: string): Promise<void> {
     .toMatch(/connected|syncing/);
 }
 
-/** Posts `text` from the Home screen. */
-export async function post(page: Page, text: string): Promise<void> {
+/** Posts `text` from the Home screen, with photos if given (file paths). */
+export async function post(
+  page: Page,
+  text: string,
+  photos: readonly string[] = [],
+): Promise<void> {
   await openHome(page);
+  if (photos.length > 0) {
+    await page.getByLabel('Add photos').setInputFiles([...photos]);
+    await page.getByRole('img', { name: `Photo ${photos.length} to post` }).waitFor(WAIT);
+  }
   await page.getByLabel("What's on your mind?").fill(text);
   await page.getByRole('button', { name: 'Post', exact: true }).click();
   await page.getByRole('article').filter({ hasText: text }).waitFor(WAIT);
@@ -129,6 +151,23 @@ export async function befriend(
   await acceptAsNewcomer(newcomer, link, name);
   await waitConnected(newcomer, inviterName);
   await waitConnected(inviter, name);
+}
+
+/**
+ * `inviter` invites someone who already has a profile (`invitee`, onboarded as `inviteeName`),
+ * who opens the link and accepts; returns once each sees the other connected.
+ */
+export async function befriendExisting(
+  inviter: Page,
+  inviterName: string,
+  invitee: Page,
+  inviteeName: string,
+): Promise<void> {
+  const link = await createInvite(inviter);
+  await invitee.goto(link);
+  await invitee.getByRole('button', { name: 'Accept invite' }).click();
+  await waitConnected(invitee, inviterName);
+  await waitConnected(inviter, inviteeName);
 }
 
 /** What a page's network looks like, for a failure's message (needs `enableTestHooks`). */

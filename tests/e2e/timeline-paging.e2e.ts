@@ -16,7 +16,7 @@ import {
   type SeededPost,
 } from '../../bench/app-seed.ts';
 import { setupE2e } from './harness.ts';
-import { WAIT, onboard, open } from './kith-people.ts';
+import { WAIT, join, openScreen } from './app-helpers.ts';
 
 const POSTS = 5_000;
 const FRIENDS = 10;
@@ -40,10 +40,10 @@ describe('a timeline of 5,000 posts pages without duplicates or gaps', () => {
   it('shows the newest posts first and exactly the next ones as Alice scrolls', async () => {
     const alice = await e2e.person('alice');
     await alice.context.addInitScript(() => localStorage.setItem('kith:test-hooks', '1'));
-    const page = await onboard(alice, 'Alice');
+    const page = await join(alice, 'Alice');
     await waitForTestHooks(page);
     // Seeding away from Home: the timeline need not re-read on every stored entry.
-    await open(page, 'Settings');
+    await openScreen(page, 'Settings');
 
     const signer = await PostSigner.create(FRIENDS);
     await befriendAll(page, signer.friends);
@@ -56,7 +56,7 @@ describe('a timeline of 5,000 posts pages without duplicates or gaps', () => {
     expect(await countTimeline(page)).toBe(POSTS);
     const expected = newestFirst(seeded).map((p) => p.text);
 
-    await open(page, 'Home');
+    await openScreen(page, 'Home');
     const feed = page.getByRole('region', { name: 'Timeline', exact: true });
     const texts = feed.locator(ROW_TEXT);
     await texts.first().waitFor(WAIT);
