@@ -2,7 +2,8 @@
  * Ada installs Kith: in a persistent Chromium profile (an incognito context cannot be asked),
  * CDP `Page.getInstallabilityErrors` finds nothing missing, Settings offers the install button
  * once the browser fires `beforeinstallprompt`, and the service worker takes control. Then the
- * server goes down and the browser goes offline, and a reload still opens Kith with her posts.
+ * server goes down and the browser goes offline, and a reload still opens Kith with her posts,
+ * and she can still post.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -82,6 +83,8 @@ describe('Kith as an installed app', () => {
       ),
     );
     expect(health).toBe('network error');
+    // Still a working app, not a picture of one: a new post is kept while nothing is reachable.
+    await post(page, 'Written with no network at all');
   });
 
   it('explains Add to Home Screen on an iPhone, once on Home and always in Settings', async () => {
