@@ -2,8 +2,8 @@
  * Kith on a phone: two people in 390x844 touch viewports (`isMobile`, `hasTouch`, device scale
  * 3) do everything by tapping. Alice onboards and creates an invite link; Bob opens it in his own
  * phone context, onboards and accepts; Alice posts and Bob comments on her post, and Alice sees
- * the comment. On every screen on the way, nothing scrolls sideways and every visible button,
- * link and form control is at least 44x44 CSS px.
+ * the comment. On every screen on the way (and again on a 360 px wide screen), nothing scrolls
+ * sideways and every visible button, link and form control is at least 44x44 CSS px.
  *
  * Exempt from the size check: links inside the running text of a post or a comment (made by
  * LinkedText from what someone wrote). WCAG 2.5.8 exempts a target set in a sentence, and
@@ -156,6 +156,17 @@ requireNetns()('Kith on a phone', () => {
     await nav.getByRole('link', { name: 'Settings' }).tap();
     await a.getByRole('heading', { name: 'Settings', level: 1 }).waitFor(WAIT);
     problems.push(...(await layoutProblems(a, 'settings')));
+
+    // The narrowest phones the layout is made for: 360 px.
+    await a.setViewportSize({ width: 360, height: 740 });
+    problems.push(...(await layoutProblems(a, 'settings at 360 px')));
+    await nav.getByRole('link', { name: 'Home' }).tap();
+    await mine.waitFor(WAIT);
+    problems.push(...(await layoutProblems(a, 'home at 360 px')));
+    await nav.getByRole('link', { name: 'Friends' }).tap();
+    await a.getByRole('button', { name: 'Create invite link' }).tap();
+    await a.getByRole('img', { name: 'QR code of the invite link' }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(a, 'friends at 360 px')));
 
     expect(problems, problems.join('\n')).toEqual([]);
   });
