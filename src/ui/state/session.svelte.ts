@@ -72,9 +72,14 @@ export class Session {
   async onboard(name: string, photo?: NewPhoto | null): Promise<void> {
     if (!this.store) throw new Error('onboard before start');
     const running = await createPerson(this.store, name);
-    if (photo) await running.peer.setProfile({ photo });
     this.firstRun = true;
     this.attach(running);
+    // The person exists now: a photo that fails to save must not send them back to onboarding
+    // (a second try would create a second identity). They can add it on their profile.
+    if (!photo) return;
+    await running.peer.setProfile({ photo }).catch((error: unknown) => {
+      this.problem = `Your photo could not be saved: ${describeError(error)}`;
+    });
   }
 
   /**
