@@ -205,4 +205,21 @@ describe('Mesh', () => {
     expect(FakeSimplePeer.created - created).toBeGreaterThan(2);
     await until('both settle', () => settled(alice) && settled(bob));
   });
+
+  it('loses nothing sent before the slower side’s simple-peer says connect', async () => {
+    FakeSimplePeer.answerConnectDelayMs = 150;
+    try {
+      const hub = new MemorySignaling();
+      const alice = await person('Alice', hub);
+      const bob = await person('Bob', hub);
+      await invite(alice, bob);
+      await until(
+        'each knows the other',
+        async () => (await knows(alice, bob)) && knows(bob, alice),
+      );
+      await until('both settle', () => settled(alice) && settled(bob));
+    } finally {
+      FakeSimplePeer.answerConnectDelayMs = 0;
+    }
+  });
 });

@@ -37,6 +37,7 @@ import {
 import type { IceServer } from './ice-servers.ts';
 import type { Signaling } from './signaling-client.ts';
 import { SignalingCipher, SignalingCryptoError, type SignalDirection } from './signaling-crypto.ts';
+import { PeerDataTap } from './peer-data-tap.ts';
 import { deriveTopic } from './topics.ts';
 
 const log = createLogger('net:connections');
@@ -148,6 +149,8 @@ interface Connection {
   readonly device: DeviceId;
   readonly session: string;
   readonly peer: SimplePeerLike;
+  /** Everything the remote sent, from before simple-peer's `connect` on. */
+  readonly tap: PeerDataTap;
   readonly since: number;
   state: 'connecting' | 'connected';
   transport: DataChannelTransport | undefined;
@@ -157,6 +160,10 @@ interface Connection {
 /** Bounds on what a friend's signal may carry (it goes to simple-peer, then the browser). */
 const MAX_SIGNAL_JSON = 32 * 1024;
 const SESSION_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
+/** Bytes a remote may send before this side's `connect` (its first sync messages fit easily). */
+const MAX_EARLY_BYTES = 16 * 1024 * 1024;
+/** simple-peer's `data` event, which `SimplePeerLike.on` types loosely. */
+type TappablePeer = { on(event: 'data', listener: (data: Uint8Array) => void): unknown };
 /** How long a request for an offer holds its slot. */
 const REQUEST_TTL_MS = 10_000;
 
@@ -593,6 +600,11 @@ export class ConnectionManager {
       device,
       session,
       peer,
+      // simple-peer is also a stream: the tap reads it, so nothing is buffered there, and keeps
+      // what arrives before `connect` for the transport. (It fires on data, after `c` exists.)
+      tap: new PeerDataTap(peer as TappablePeer, MAX_EARLY_BYTES, (error) =>
+        this.drop(c, error.message, true),
+      ),
       since: now,
       state: 'connecting',
       transport: undefined,
@@ -616,8 +628,6 @@ export class ConnectionManager {
     peer.on('connect', () => this.opened(c));
     peer.on('error', (error: Error) => this.drop(c, `peer error: ${error.message}`, true));
     peer.on('close', () => this.drop(c, 'peer closed', c.state === 'connecting'));
-    // simple-peer is also a stream: reading its data keeps it from buffering every message.
-    peer.on('data', () => undefined);
     return c;
   }
 
@@ -629,7 +639,7 @@ export class ConnectionManager {
       return;
     }
     clearTimeout(c.timer);
-    const transport = new DataChannelTransport(channel, {
+    const transport = new DataChannelTransport(c.tap.channel(channel), {
       ...this.options.transport,
       remoteMaxMessageSize: c.peer._pc?.sctp?.maxMessageSize,
     });

@@ -90,9 +90,14 @@ type Listener = (...args: never[]) => void;
 /**
  * A stand-in for simple-peer: the initiator "offers" a fresh id; the side given that offer
  * answers and both connect over a {@link pair}. Counts instances, like RTCPeerConnections.
+ * Like simple-peer, it emits every message of its channel as `data`, from the moment the channel
+ * exists; the answering side may say `connect` later than its channel opens
+ * (`answerConnectDelayMs`), as a loaded browser does.
  */
 export class FakeSimplePeer implements SimplePeerLike {
   static created = 0;
+  /** How much later than the offerer the answering side says `connect`. */
+  static answerConnectDelayMs = 0;
   private static readonly offers = new Map<string, FakeSimplePeer>();
   private readonly listeners = new Map<string, Listener[]>();
   private readonly id = `fake-${++FakeSimplePeer.created}`;
@@ -123,10 +128,19 @@ export class FakeSimplePeer implements SimplePeerLike {
       const [a, b] = pair();
       offerer._channel = a;
       this._channel = b;
-      a.addEventListener('close', () => offerer.destroy());
-      b.addEventListener('close', () => this.destroy());
+      for (const [end, peer] of [
+        [a, offerer],
+        [b, this],
+      ] as const) {
+        end.addEventListener('close', () => peer.destroy());
+        end.addEventListener('message', (event) => {
+          if (!peer.destroyed) peer.emit('data', new Uint8Array(event.data as ArrayBuffer));
+        });
+      }
       offerer.emit('connect');
-      this.emit('connect');
+      const delay = FakeSimplePeer.answerConnectDelayMs;
+      if (delay === 0) this.emit('connect');
+      else setTimeout(() => this.destroyed || this.emit('connect'), delay);
     }, 0);
   }
 
