@@ -215,6 +215,14 @@ requireNetns()('profiles and system notifications', () => {
         .toEqual(['Alice commented on your post: “I will bring cake”']);
       const [note] = await shown(b);
       expect(note!.title).toBe('Kith');
+      // The built app has a service worker, so the notification goes through it, and the
+      // system holds it: the registration lists the one it showed.
+      expect(note!.via).toBe('service worker');
+      const held = await b.evaluate(async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        return (await registration!.getNotifications()).map((n) => n.body);
+      });
+      expect(held).toEqual([note!.body]);
 
       // Alice leaves; Bob reloads and still sees her profile, from his own replica.
       await a.close();
