@@ -16,9 +16,5 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     bail: 0,
-    // One retry: a known intermittent sync stall right after a new friendship (about 1 run in 7
-    // of the three-person story; open in issue 14's note) must not hide every other result. A
-    // test that fails twice fails the run; vitest reports each retry in its output.
-    retry: 1,
   },
 });
