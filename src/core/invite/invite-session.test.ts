@@ -107,6 +107,30 @@ describe('the invite flow over signaling', () => {
     expect(friends[0]!.pairwiseSecret).toEqual(session.pending.pairwiseSecret);
   });
 
+  it('republishes a waiting accept less and less often, within its longest interval', async () => {
+    const hub = new MemorySignaling();
+    const invite = await issue(new InviteBook());
+    const s = await InviteeSession.start({
+      invite,
+      identity: bob.identity,
+      keyRecord: bob.record,
+      signaling: hub.client(),
+      clock: systemClock,
+      verifier,
+      retryMs: 20,
+      maxRetryMs: 160,
+    });
+    cleanups.push(() => s.stop());
+    await new Promise((r) => setTimeout(r, 1_000));
+    s.stop();
+    // Every 20 ms would be ~50 publishes; doubling up to 160 ms is at most 9 in a second.
+    const published = hub.relayed.length;
+    expect(published).toBeGreaterThanOrEqual(3);
+    expect(published).toBeLessThanOrEqual(9);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hub.relayed.length).toBe(published);
+  });
+
   it('resumes after a reload with the stored acceptance, and a second person gets "used"', async () => {
     const hub = new MemorySignaling();
     const book = new InviteBook();

@@ -2,9 +2,9 @@
  * The invite flow run over signaling, for the app to wire (the messages themselves are pure, in
  * `invite-exchange.ts`):
  *
- * - {@link InviteeSession}: publishes the accept on the invite's topic, again every `retryMs` and
- *   whenever signaling reopens, until a valid answer comes; `outcome` settles with it. Its
- *   `pending` acceptance is what the app stores so that a reload resumes the wait ("waiting for
+ * - {@link InviteeSession}: publishes the accept on the invite's topic, again after `retryMs`,
+ *   doubling up to `maxRetryMs`, and whenever signaling reopens, until a valid answer comes;
+ *   `outcome` settles with it. Its `pending` acceptance is what the app stores so that a reload resumes the wait ("waiting for
  *   Alice") without making a new pairwise secret.
  * - {@link InviterDesk}: the inviter's device listens on the topics of its issued invites (until
  *   well after they expire, so late accepts still get their refusal), answers each accept from
@@ -64,8 +64,10 @@ export interface InviteeOptions {
   readonly verifier: Ed25519Verifier;
   /** The acceptance stored before a reload; a new one is made when absent. */
   readonly pending?: PendingAcceptance;
-  /** Republishing interval while waiting (default 10 s). */
+  /** First republishing interval while waiting (default 10 s); it doubles after each. */
   readonly retryMs?: number;
+  /** Longest republishing interval (default 2 min): what a long wait costs the server. */
+  readonly maxRetryMs?: number;
 }
 
 /** The invitee's side of one invite; see the module doc. */
@@ -74,7 +76,9 @@ export class InviteeSession {
   readonly outcome: Promise<InviteOutcome>;
   private settle: (outcome: InviteOutcome) => void = () => undefined;
   private answered: InviteOutcome | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private retryMs: number;
+  private stopped = false;
   private stops: (() => void)[] = [];
   private inbox: Promise<void> = Promise.resolve();
 
@@ -85,6 +89,7 @@ export class InviteeSession {
     readonly pending: PendingAcceptance,
   ) {
     this.outcome = new Promise((resolve) => (this.settle = resolve));
+    this.retryMs = options.retryMs ?? 10_000;
   }
 
   /** Makes (or restores) the acceptance and starts publishing it. */
@@ -107,11 +112,14 @@ export class InviteeSession {
           .catch((error: unknown) => dropped('an answer', error));
       }),
       options.signaling.onOpenChange((open) => {
-        if (open) session.publish();
+        // A server that just came back may carry it to an inviter who is there now: say it at
+        // once, and soon again.
+        if (!open) return;
+        session.retryMs = options.retryMs ?? 10_000;
+        session.republish();
       }),
     );
-    session.timer = setInterval(() => session.publish(), options.retryMs ?? 10_000);
-    session.publish();
+    session.republish();
     return session;
   }
 
@@ -122,8 +130,19 @@ export class InviteeSession {
 
   /** Stops publishing and listening (the outcome stays pending if none came). */
   stop(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
     for (const stop of this.stops.splice(0)) stop();
+  }
+
+  /** Publishes now, and again later, each wait twice the last up to `maxRetryMs`. */
+  private republish(): void {
+    clearTimeout(this.timer);
+    if (this.stopped || this.answered) return;
+    this.publish();
+    const wait = this.retryMs;
+    this.retryMs = Math.min(wait * 2, this.options.maxRetryMs ?? 120_000);
+    this.timer = setTimeout(() => this.republish(), wait);
   }
 
   private publish(): void {
