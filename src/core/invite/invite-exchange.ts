@@ -135,15 +135,21 @@ function idBytes(inviteId: string): Uint8Array {
   return Uint8Array.from(inviteId.match(/../g) ?? [], (h) => parseInt(h, 16));
 }
 
-/** What travels on the invite topic, inside the cipher's envelope. */
+/**
+ * What travels on the invite topic, inside the cipher's envelope. `here` is the inviter's device
+ * saying it listens now (when it starts listening), so that a waiting invitee republishes at once
+ * rather than at its next, ever rarer, retry.
+ */
 export type InviteWireMessage =
   | { readonly type: 'accept'; readonly accept: string }
-  | { readonly type: 'answer'; readonly answer: string };
+  | { readonly type: 'answer'; readonly answer: string }
+  | { readonly type: 'here' };
 
 /** Type guard for {@link InviteWireMessage} (sizes bounded). */
 export function isInviteWireMessage(value: unknown): value is InviteWireMessage {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
+  if (v.type === 'here') return true;
   const field = v.type === 'accept' ? v.accept : v.type === 'answer' ? v.answer : undefined;
   return typeof field === 'string' && field.length <= MAX_INVITE_MESSAGE_CHARS;
 }

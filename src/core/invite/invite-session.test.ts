@@ -131,6 +131,28 @@ describe('the invite flow over signaling', () => {
     expect(hub.relayed.length).toBe(published);
   });
 
+  it('answers a long-waiting invitee as soon as the inviter comes back, not at its next retry', async () => {
+    const hub = new MemorySignaling();
+    const book = new InviteBook();
+    const invite = await issue(book);
+    const s = await InviteeSession.start({
+      invite,
+      identity: bob.identity,
+      keyRecord: bob.record,
+      signaling: hub.client(),
+      clock: systemClock,
+      verifier,
+      retryMs: 3_600_000,
+    });
+    cleanups.push(() => s.stop());
+    // Bob's first publish went out while Alice was away; his next retry is an hour later.
+    await new Promise((r) => setTimeout(r, 100));
+    const friends: NewFriend[] = [];
+    await desk(hub.client(), book, friends).refresh();
+    expect(await within(s.outcome)).toBe('welcome');
+    expect(friends.map((f) => f.person)).toEqual([bob.identity.personId]);
+  });
+
   it('resumes after a reload with the stored acceptance, and a second person gets "used"', async () => {
     const hub = new MemorySignaling();
     const book = new InviteBook();

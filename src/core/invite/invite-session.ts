@@ -159,7 +159,14 @@ export class InviteeSession {
     if (this.answered) return;
     const { cipher, topic } = this.channel;
     const message = await cipher.open(topic, INVITER_TO_INVITEE, data, this.options.clock.now());
-    if (!isInviteWireMessage(message) || message.type !== 'answer') return;
+    if (!isInviteWireMessage(message)) return;
+    if (message.type === 'here') {
+      // The inviter is listening now: no reason to wait for the next retry.
+      this.retryMs = this.options.retryMs ?? 10_000;
+      this.republish();
+      return;
+    }
+    if (message.type !== 'answer') return;
     const outcome = await openAnswer({
       answer: wireBytes(message.answer),
       invite: this.options.invite,
@@ -227,6 +234,23 @@ export class InviterDesk {
             .catch((error: unknown) => dropped('an accept', error));
         }),
       );
+      // Only an invite someone may still accept: an expired one is listened to for refusals.
+      if (now <= invite.expiresAt && !invite.revoked) void this.sayHere(channel);
+    }
+  }
+
+  private async sayHere(channel: InviteChannel): Promise<void> {
+    const { cipher, topic } = channel;
+    try {
+      const sealed = await cipher.seal(
+        topic,
+        INVITER_TO_INVITEE,
+        { type: 'here' },
+        this.options.clock.now(),
+      );
+      this.options.signaling.publish(topic, sealed);
+    } catch (error) {
+      log.warn('could not say the inviter listens', { error: String(error) });
     }
   }
 
