@@ -211,10 +211,13 @@ export class SystemNotifications {
 
   private async checkOnce(): Promise<void> {
     if (this.state() !== 'on') return;
+    // Visibility as the check starts, not after the read: an item that arrived while the page
+    // was in front is not announced because the page went away during the read.
+    const hidden = this.env.hidden();
     const items = await this.deps.list(CHECK_PAGE);
     // Read just before writing: another tab may have announced meanwhile.
     const memory = parseMemory(this.env.storage.getItem(MEMORY_KEY));
-    const { announce, memory: next } = pickAnnouncements(items, memory, this.env.hidden());
+    const { announce, memory: next } = pickAnnouncements(items, memory, hidden);
     this.env.storage.setItem(MEMORY_KEY, JSON.stringify(next));
     if (announce.length > MAX_AT_ONCE) {
       await this.show('kith-summary', `${announce.length} new notifications`);
