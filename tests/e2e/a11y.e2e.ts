@@ -10,7 +10,8 @@
  * `<script>` would be refused, and the app's policy stays as it is.
  *
  * A second story walks Home with the Tab key: the composer, its Post button and the main
- * navigation come in that order, each with a visible focus indicator.
+ * navigation come in that order, each with a visible focus indicator; a link of the navigation
+ * opens its screen with focus on the screen's heading.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -99,7 +100,12 @@ async function focused(page: Page): Promise<Focused> {
       '';
     const style = getComputedStyle(el);
     const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
-    const ring = style.boxShadow !== 'none' && style.boxShadow !== '';
+    // A shadow counts only if focus brought it (the current screen's link has one anyway).
+    const focusedShadow = style.boxShadow;
+    el.blur();
+    const restingShadow = getComputedStyle(el).boxShadow;
+    el.focus();
+    const ring = focusedShadow !== 'none' && focusedShadow !== restingShadow;
     return {
       name: `${el.tagName.toLowerCase()}:${label.trim().replace(/\s+/g, ' ')}`,
       indicated: outline || ring,
@@ -189,7 +195,7 @@ requireNetns()('accessibility audit', () => {
     expect(found, `axe found serious or critical violations:\n${found.join('\n')}`).toEqual([]);
   });
 
-  it('Tab on Home reaches the composer, its Post button and the navigation, each visibly focused', async () => {
+  it('Tab on Home reaches the composer, its Post button and the navigation, each visibly focused; Enter opens a screen at its heading', async () => {
     const alice = await e2e.person('alice');
     const a = alice.page;
     await alice.goto('/');
@@ -225,5 +231,18 @@ requireNetns()('accessibility audit', () => {
     }
     const unmarked = order.filter((f) => !f.indicated).map((f) => f.name);
     expect(unmarked, 'focused with no visible outline or ring').toEqual([]);
+
+    // Enter on a navigation link opens the screen, names it in the title, and moves focus to
+    // its heading, where Tab goes on into the new content.
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Friends' })
+      .focus();
+    await a.keyboard.press('Enter');
+    await a.getByRole('heading', { name: 'Friends', level: 1 }).waitFor(WAIT);
+    await expect.poll(() => focused(a).then((f) => f.name), WAIT).toBe('h1:Friends');
+    expect(await a.title()).toBe('Friends · Kith');
+    await a.keyboard.press('Tab');
+    expect((await focused(a)).name).toMatch(/^(input|button):/);
   });
 });
