@@ -187,6 +187,29 @@ describe('system notifications in a page', () => {
     expect(shown).toHaveLength(1);
   });
 
+  it('judges visibility as a check starts, not after its read', async () => {
+    const browser = fakeBrowser('granted', true);
+    const items: NotificationView[] = [];
+    const system = new SystemNotifications({
+      list: () => {
+        // The page goes to the background while the check reads.
+        const read = Promise.resolve([...items]);
+        browser.state.hidden = true;
+        return read;
+      },
+      name: () => Promise.resolve('Bob'),
+      env: browser.env,
+    });
+    await system.enable();
+    browser.state.hidden = false;
+    items.unshift(item('seen-in-front'));
+    await system.check();
+    expect(browser.shown).toEqual([]);
+    items.unshift(item('arrived-behind'));
+    await system.check();
+    expect(browser.shown.map((s) => s.tag)).toEqual(['arrived-behind']);
+  });
+
   it('sums up a burst instead of showing each item', async () => {
     const { system, state, shown, items } = setUp('granted');
     await system.enable();
