@@ -18,6 +18,7 @@ import { SyncEngine } from '../sync/sync-engine.ts';
 import { InviteRecords } from './invite-records.ts';
 import { acceptInvite, issueInvite } from './invites.ts';
 import { Mesh } from './mesh.ts';
+import { docIdOf } from '../docs/doc-ref.ts';
 
 interface Node {
   readonly name: string;
@@ -221,5 +222,25 @@ describe('Mesh', () => {
     } finally {
       FakeSimplePeer.answerConnectDelayMs = 0;
     }
+  });
+
+  it('marks what was written while no friend was reachable as pending, until a friend takes it', async () => {
+    const hub = new MemorySignaling();
+    const alice = await person('Alice', hub);
+    const bob = await person('Bob', hub);
+    await invite(alice, bob);
+    await until('each knows the other', async () => (await knows(alice, bob)) && knows(bob, alice));
+    await until('both settle', () => settled(alice) && settled(bob));
+    expect(alice.mesh.status().pendingDocs.size).toBe(0);
+    bob.mesh.stop();
+    await until('Bob is gone', () => alice.mesh.status().connections === 0);
+    const written = await alice.peer.createPost({ text: 'while Bob is away' });
+    const doc = docIdOf({ kind: 'post', postId: written.postId });
+    await until('the post is pending', () => alice.mesh.status().pendingDocs.has(doc));
+    expect(alice.mesh.status().undelivered).toBeGreaterThan(0);
+    bob.mesh = await startMesh(bob, hub);
+    await until('Bob has the post', async () => (await bob.peer.post(written)) !== undefined);
+    await until('nothing is pending', () => alice.mesh.status().pendingDocs.size === 0);
+    expect(alice.mesh.status().undelivered).toBe(0);
   });
 });

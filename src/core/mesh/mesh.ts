@@ -11,7 +11,7 @@ import type { DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import { publishEncryptionKey } from '../identity/encryption-key-record.ts';
-import type { PersonId } from '../ids.ts';
+import type { DocId, PersonId } from '../ids.ts';
 import { InviteBook } from '../invite/invite-book.ts';
 import { decodeInvite } from '../invite/invite-codec.ts';
 import { InviteeSession, InviterDesk } from '../invite/invite-session.ts';
@@ -35,6 +35,8 @@ const log = createLogger('kith:mesh');
 /** Setting: the own log's seq that friends' devices are known to hold. */
 const DELIVERED = 'mesh/delivered-seq';
 const DELIVERY_CHECK_MS = 2_000;
+/** Undelivered own changes read to tell which docs are pending (the newest ones). */
+const MAX_PENDING_READ = 1_000;
 /** A session with work in flight and no progress for this long is restarted. */
 const STALL_MS = 15_000;
 /**
@@ -73,6 +75,11 @@ export interface MeshOptions {
 export interface MeshStatus {
   /** Changes written on this device that no friend's device has taken yet (as far as known). */
   readonly undelivered: number;
+  /**
+   * The docs those changes belong to (posts, comments, reactions ...), so the UI can mark them
+   * pending; from the newest `MAX_PENDING_READ` undelivered changes.
+   */
+  readonly pendingDocs: ReadonlySet<DocId>;
   /** Whether a signaling server is reachable. */
   readonly signaling: boolean;
   /** Each friend's state. */
@@ -106,6 +113,7 @@ export class Mesh {
   }>();
   private ownSeq = 0;
   private deliveredSeq = 0;
+  private pendingDocs: ReadonlySet<DocId> = new Set();
   private inviteWork: Promise<void> = Promise.resolve();
   /** The newest seq held of each log (`author/device`), for presence and the cap's choices. */
   private readonly heads = new Map<string, number>();
@@ -256,6 +264,7 @@ export class Mesh {
       connections: this.manager.openConnectionCount,
       syncing: !this.options.engine.idle,
       undelivered: Math.max(0, this.ownSeq - this.deliveredSeq),
+      pendingDocs: this.pendingDocs,
     };
   }
 
@@ -265,6 +274,23 @@ export class Mesh {
     this.ownSeq = (await store.heldRanges(identity.personId, device.key.deviceId)).at(-1)?.end ?? 0;
     const saved = await store.getSetting(DELIVERED);
     this.deliveredSeq = typeof saved === 'number' ? saved : 0;
+    await this.readPendingDocs();
+  }
+
+  private async readPendingDocs(): Promise<void> {
+    const { store, identity, device } = this.options;
+    if (this.deliveredSeq >= this.ownSeq) {
+      if (this.pendingDocs.size > 0) this.pendingDocs = new Set();
+      return;
+    }
+    const from = Math.max(this.deliveredSeq + 1, this.ownSeq - MAX_PENDING_READ + 1);
+    const entries = await store.getEntries(
+      identity.personId,
+      device.key.deviceId,
+      from,
+      this.ownSeq,
+    );
+    this.pendingDocs = new Set(entries.map((e) => e.docId));
   }
 
   private async markDelivered(): Promise<void> {
@@ -272,6 +298,7 @@ export class Mesh {
     if (this.deliveredSeq >= this.ownSeq) return;
     this.deliveredSeq = this.ownSeq;
     await this.options.store.setSetting(DELIVERED, this.ownSeq);
+    await this.readPendingDocs();
     this.changed();
   }
 
