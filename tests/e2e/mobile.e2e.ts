@@ -11,7 +11,8 @@
  * size.
  *
  * The harness's `person()` makes desktop contexts, so this file makes its own phone contexts and
- * fails on any uncaught page error in them, as the harness does.
+ * fails on any uncaught page error or Content-Security-Policy refusal in them, as the harness
+ * does.
  */
 import { afterEach, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -78,6 +79,12 @@ requireNetns()('Kith on a phone', () => {
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
+    // Chromium reports each Content-Security-Policy refusal as a console error.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+        pageErrors.push(`${name}: ${message.text()}`);
+      }
+    });
     return page;
   }
 
