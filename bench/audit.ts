@@ -20,9 +20,9 @@
  * before the Home runs and after each onboarding run) to show that screen at that URL, so a
  * report of the wrong screen is never recorded. Each screen and form factor is audited `RUNS`
  * times (`AUDIT_RUNS`, default 3) and the run with the median performance score is summarized,
- * every run's scores kept. The run re-executes itself inside the e2e runner's private network namespace when
- * one can be made, so nothing can leave the machine; without one, every request still goes to
- * 127.0.0.1. Scores, key metrics and failing audits are printed and written to
+ * every run's scores kept. The run re-executes itself inside the e2e runner's private network
+ * namespace when one can be made, so nothing can leave the machine; without one, every request
+ * still goes to 127.0.0.1. Scores, key metrics and failing audits are printed and written to
  * `bench/results/audit.json`; each full Lighthouse report goes to `.tmp/audit-lhr-*.json`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -414,10 +414,21 @@ function reexecInNetns(): number | undefined {
   return spawnSync(command, args, { stdio: 'inherit' }).status ?? 1;
 }
 
+/** The commit built, and whether the working tree differed from it (the build includes that). */
+function sourceVersion(): { commit: string; uncommittedChanges: boolean } {
+  const git = (args: string[]): string =>
+    spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  return {
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    uncommittedChanges: git(['status', '--porcelain', '--untracked-files=no']) !== '',
+  };
+}
+
 async function main(): Promise<void> {
   await mkdir(TMP, { recursive: true });
   const loadBefore = os.loadavg();
   console.log('audit: building the app (vite build into .tmp/audit-dist)');
+  const source = sourceVersion();
   await build({ root: ROOT, logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true } });
   const server = await startServer({ port: 0, host: '127.0.0.1', staticDir: DIST });
   const baseUrl = `http://127.0.0.1:${server.port}`;
@@ -433,6 +444,7 @@ async function main(): Promise<void> {
     printSummary(summaries);
     const result = {
       date: new Date().toISOString(),
+      source,
       lighthouse: '12.2.3',
       chromium: CHROMIUM_PATH,
       inNetns: process.env[NETNS_ENV] === '1',
