@@ -1,6 +1,6 @@
 /**
- * Nothing is lost while people are away. A post written while a friend's pages are closed
- * reaches them when they return; and a post reaches a friend who comes back after its author
+ * Nothing is lost while people are away. A post (and a comment) written while a friend's pages
+ * are closed is marked "Not delivered yet", reaches them when they return, and loses the mark; and a post reaches a friend who comes back after its author
  * left, carried by a third friend (store and forward, entries verifiable end to end).
  * Closing a person's pages keeps their browser context, so their IndexedDB stays.
  */
@@ -40,10 +40,23 @@ requireNetns()('people who are away', () => {
     await post(a, 'Written while Bob was away');
     const status = a.getByLabel('Sync status');
     await expect.poll(() => status.textContent(), WAIT).toMatch(/waiting to be delivered/);
+    // The post and Alice's comment on it are each marked until a friend's device takes them.
+    const mine = a.getByRole('article').filter({ hasText: 'Written while Bob was away' });
+    await mine.getByLabel('Write a comment').fill('And a comment');
+    await mine.getByRole('button', { name: 'Comment', exact: true }).click();
+    const comment = mine.getByRole('listitem').filter({ hasText: 'And a comment' });
+    await comment.getByText('Not delivered yet').waitFor(WAIT);
+    await mine.locator('header').getByText('Not delivered yet').waitFor(WAIT);
     const back = await bobReturns();
     await sees(back, 'Written while Bob was away');
+    await back
+      .getByRole('article')
+      .filter({ hasText: 'Written while Bob was away' })
+      .getByText('And a comment')
+      .waitFor(WAIT);
     await expect.poll(() => status.textContent(), WAIT).toMatch(/1 of 1 friend online/);
     await expect.poll(() => status.textContent(), WAIT).not.toMatch(/waiting to be delivered/);
+    await expect.poll(() => mine.getByText('Not delivered yet').count(), WAIT).toBe(0);
   });
 
   it('Bob carries Alice’s post to Carol after Alice has left', async () => {

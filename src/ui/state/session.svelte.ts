@@ -4,6 +4,7 @@
  */
 import type { PersonId } from '../../core/ids.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
+import { docIdOf, type DocRef } from '../../core/docs/doc-ref.ts';
 import type { StorageAdapter } from '../../core/store/storage-adapter.ts';
 import { createPerson, openKith, signalingUrls, type Running } from '../../boot.ts';
 import { describeError } from './errors.ts';
@@ -179,6 +180,14 @@ export class Session {
     const records = this.records();
     this.invites = await records.issued();
     this.acceptances = await records.accepted();
+  }
+
+  /**
+   * Whether this device wrote to `ref` and no friend's device has taken it yet (known in the tab
+   * that holds the network; elsewhere nothing is marked).
+   */
+  isPending(ref: DocRef): boolean {
+    return this.net?.pendingDocs.has(docIdOf(ref)) ?? false;
   }
 
   /** A person's display name, loading it on first use. */
