@@ -8,6 +8,7 @@
  * - Updates wait: a new version installs beside the running one and takes over only when the
  *   page's update prompt sends `{ type: 'SKIP_WAITING' }` (workbox-window's message), so the
  *   person is told and never left on a silently stale app, and a page is never swapped under them.
+ * - Opens the app on its notifications screen when a system notification is clicked.
  * - Answers the Web Share Target's POST to `/share-target` itself: the shared photos and text go
  *   to the share inbox (src/ui/state/shared-inbox.ts) and the page is sent to the composer.
  */
@@ -54,6 +55,26 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(receiveShare(event.request));
   }
 });
+
+// A system notification (src/ui/state/system-notifications.ts) opens the app on its
+// notifications screen: an open window of the app if there is one, else a new one.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(openNotifications());
+});
+
+async function openNotifications(): Promise<void> {
+  // The notifications screen's fragment (src/ui/state/route.svelte.ts `screenHref`).
+  const url = new URL('/#/notifications', self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+  if (open) {
+    await open.navigate(url).catch(() => null);
+    await open.focus();
+    return;
+  }
+  await self.clients.openWindow(url);
+}
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
