@@ -94,6 +94,7 @@ describe('post docs', () => {
       editedAt: null,
       deleted: false,
       hidden: [],
+      mentions: [],
     });
     const edited = writePostEdit(doc, { text: 'hello world', editedAt: 20 });
     expect(edited).not.toBeNull();
@@ -231,9 +232,19 @@ describe('small docs', () => {
   it('comment: write, edit, delete', () => {
     const doc = newDoc(1);
     const a = writeComment(doc, { text: 'nice', createdAt: 5, deleted: false })!;
-    expect(readComment(rebuild(a))).toEqual({ text: 'nice', createdAt: 5, deleted: false });
+    expect(readComment(rebuild(a))).toEqual({
+      text: 'nice',
+      createdAt: 5,
+      deleted: false,
+      mentions: [],
+    });
     const b = writeComment(doc, { text: '', createdAt: 5, deleted: true })!;
-    expect(readComment(rebuild(a, b))).toEqual({ text: '', createdAt: 5, deleted: true });
+    expect(readComment(rebuild(a, b))).toEqual({
+      text: '',
+      createdAt: 5,
+      deleted: true,
+      mentions: [],
+    });
     expect(() => writeComment(doc, { text: '', createdAt: 5, deleted: false })).toThrow(
       DocContentError,
     );

@@ -1,12 +1,14 @@
 /**
  * The schema of a post doc: one Yjs doc per post, written only by its author's devices.
  *
- *   map "post": text (Y.Text), photos (array of PhotoRef), audience, createdAt, editedAt?, deleted
+ *   map "post": text (Y.Text), photos (array of PhotoRef), audience, createdAt, editedAt?, deleted,
+ *               mentions? (array of PersonId)
  *
  * Readers never trust the shape: a friend's client may be buggy or hostile, so {@link readPost}
  * validates every field and caps every size, and returns `null` for a doc that is not a post.
  */
 import * as Y from 'yjs';
+import { IdParseError, parsePersonId, type PersonId } from '../ids.ts';
 import { captureChange, replaceText } from './yjs-change.ts';
 
 /** Who may read a post: friends (encrypted, the default) or anyone (public, signed only). */
@@ -35,18 +37,50 @@ export interface PostContent {
   readonly deleted: boolean;
   /** Replies the author hid from the post (their item ids). */
   readonly hidden: readonly string[];
+  /** People the text mentions (its `@Name`s); empty for posts written before mentions. */
+  readonly mentions: readonly PersonId[];
 }
 
 /** Longest post text, in UTF-16 code units. */
 export const MAX_POST_TEXT = 10_000;
 /** Most photos on one post. */
 export const MAX_PHOTOS = 10;
+/** Most people one post or comment can mention. */
+export const MAX_MENTIONS = 20;
 const MAX_BLOB_ID = 64;
 const MAX_DIMENSION = 16_384;
 
 /** A post that breaks the limits, refused before anything is signed. */
 export class PostContentError extends Error {
   override readonly name = 'PostContentError';
+}
+
+/**
+ * Whether untrusted input is a list of mentioned people: at most {@link MAX_MENTIONS} distinct,
+ * well-formed person ids.
+ */
+export function isMentionList(value: unknown): value is readonly PersonId[] {
+  if (!Array.isArray(value) || value.length > MAX_MENTIONS) return false;
+  if (new Set(value).size !== value.length) return false;
+  return value.every((id) => typeof id === 'string' && isPersonIdText(id));
+}
+
+function isPersonIdText(text: string): boolean {
+  try {
+    parsePersonId(text);
+    return true;
+  } catch (error) {
+    if (error instanceof IdParseError) return false;
+    throw error;
+  }
+}
+
+/** Why a list of mentions cannot be written, or `null` when it can. */
+export function mentionProblem(mentions: readonly string[]): string | null {
+  if (mentions.length > MAX_MENTIONS) return `at most ${MAX_MENTIONS} people can be mentioned`;
+  if (new Set(mentions).size !== mentions.length) return 'a person is mentioned twice';
+  if (!isMentionList(mentions)) return 'a mention is not a valid person id';
+  return null;
 }
 
 function checkNew(text: string, photos: readonly PhotoRef[]): void {
@@ -65,9 +99,16 @@ function checkNew(text: string, photos: readonly PhotoRef[]): void {
 /** Writes a new post into an empty doc; returns the update to sign. */
 export function writeNewPost(
   doc: Y.Doc,
-  post: { text: string; photos: readonly PhotoRef[]; audience: Audience; createdAt: number },
+  post: {
+    text: string;
+    photos: readonly PhotoRef[];
+    audience: Audience;
+    createdAt: number;
+    mentions?: readonly PersonId[];
+  },
 ): Uint8Array {
   checkNew(post.text, post.photos);
+  checkMentions(post.mentions ?? []);
   const update = captureChange(doc, () => {
     const map = doc.getMap('post');
     const text = new Y.Text();
@@ -80,22 +121,40 @@ export function writeNewPost(
     map.set('audience', post.audience);
     map.set('createdAt', post.createdAt);
     map.set('deleted', false);
+    if (post.mentions && post.mentions.length > 0) map.set('mentions', [...post.mentions]);
   });
   if (!update) throw new Error('a new post always changes its doc');
   return update;
 }
 
-/** Edits a post's text and photos; returns the update, or `null` when nothing changed. */
+function checkMentions(mentions: readonly PersonId[]): void {
+  const problem = mentionProblem(mentions);
+  if (problem) throw new PostContentError(problem);
+}
+
+/**
+ * Edits a post's text, photos and mentions (each left out stays as it is); returns the update,
+ * or `null` when nothing changed.
+ */
 export function writePostEdit(
   doc: Y.Doc,
-  edit: { text: string; photos?: readonly PhotoRef[]; editedAt: number },
+  edit: {
+    text: string;
+    photos?: readonly PhotoRef[];
+    mentions?: readonly PersonId[];
+    editedAt: number;
+  },
 ): Uint8Array | null {
   const current = readPost(doc);
   if (!current || current.deleted) throw new PostContentError('no such post to edit');
   checkNew(edit.text, edit.photos ?? current.photos);
+  checkMentions(edit.mentions ?? []);
   const photosChanged =
     edit.photos !== undefined && JSON.stringify(edit.photos) !== JSON.stringify(current.photos);
-  if (edit.text === current.text && !photosChanged) return null;
+  const mentionsChanged =
+    edit.mentions !== undefined &&
+    JSON.stringify(edit.mentions) !== JSON.stringify(current.mentions);
+  if (edit.text === current.text && !photosChanged && !mentionsChanged) return null;
   return captureChange(doc, () => {
     const map = doc.getMap('post');
     const text = map.get('text');
@@ -105,6 +164,10 @@ export function writePostEdit(
         'photos',
         edit.photos.map((p) => ({ ...p })),
       );
+    if (mentionsChanged && edit.mentions) {
+      if (edit.mentions.length > 0) map.set('mentions', [...edit.mentions]);
+      else map.delete('mentions');
+    }
     map.set('editedAt', edit.editedAt);
   });
 }
@@ -139,6 +202,7 @@ export function writePostDeletion(doc: Y.Doc, deletedAt: number): Uint8Array | n
     const text = map.get('text');
     if (text instanceof Y.Text) text.delete(0, text.length);
     map.set('photos', []);
+    if (map.has('mentions')) map.delete('mentions');
     map.set('deleted', true);
     map.set('editedAt', deletedAt);
   });
@@ -164,6 +228,8 @@ export function readPost(doc: Y.Doc): PostContent | null {
     hiddenMap instanceof Y.Map
       ? [...hiddenMap.keys()].filter((k) => k.length <= MAX_ITEM_ID).slice(0, MAX_HIDDEN)
       : [];
+  // A malformed list mentions nobody (no notification), but the post itself still shows.
+  const mentions = map.get('mentions');
   return {
     text: text.toString().slice(0, MAX_POST_TEXT),
     photos,
@@ -172,6 +238,7 @@ export function readPost(doc: Y.Doc): PostContent | null {
     editedAt: editedAt ?? null,
     deleted,
     hidden,
+    mentions: isMentionList(mentions) ? [...mentions] : [],
   };
 }
 

@@ -4,7 +4,8 @@
  * buggy or hostile) and get `null` for a doc that is not what it claims to be.
  */
 import type * as Y from 'yjs';
-import { isPhotoRef, isTime, type PhotoRef } from './post-doc.ts';
+import type { PersonId } from '../ids.ts';
+import { isMentionList, isPhotoRef, isTime, mentionProblem, type PhotoRef } from './post-doc.ts';
 import { captureChange } from './yjs-change.ts';
 
 /** Sets the given fields of map `name` (undefined means delete); returns the update or `null`. */
@@ -149,17 +150,37 @@ export interface CommentContent {
   readonly text: string;
   readonly createdAt: number;
   readonly deleted: boolean;
+  /** People the text mentions; empty for comments written before mentions. */
+  readonly mentions: readonly PersonId[];
 }
 
-/** Writes or edits a comment; `null` when nothing changed. */
-export function writeComment(doc: Y.Doc, comment: CommentContent): Uint8Array | null {
+/**
+ * Writes or edits a comment (mentions left out: none); `null` when nothing changed. A deleted
+ * comment keeps neither its text nor its mentions.
+ */
+export function writeComment(
+  doc: Y.Doc,
+  comment: Omit<CommentContent, 'mentions'> & { readonly mentions?: readonly PersonId[] },
+): Uint8Array | null {
   if (!comment.deleted && (!comment.text.trim() || comment.text.length > LIMITS.comment)) {
     throw new DocContentError(`a comment has 1 to ${LIMITS.comment} characters`);
   }
+  const mentions = comment.deleted ? [] : (comment.mentions ?? []);
+  const problem = mentionProblem(mentions);
+  if (problem) throw new DocContentError(problem);
+  const current: unknown = doc.getMap('comment').get('mentions');
+  // Arrays compare by identity in a Y.Map: an unchanged list is left alone so it signs nothing.
+  const mentionsField =
+    mentions.length === 0
+      ? undefined
+      : JSON.stringify(current) === JSON.stringify(mentions)
+        ? current
+        : [...mentions];
   return writeFields(doc, 'comment', {
     text: comment.deleted ? '' : comment.text,
     createdAt: comment.createdAt,
     deleted: comment.deleted,
+    mentions: mentionsField,
   });
 }
 
@@ -172,7 +193,9 @@ export function readComment(doc: Y.Doc): CommentContent | null {
   if (!shortText(text, LIMITS.comment) || !isTime(createdAt) || typeof deleted !== 'boolean') {
     return null;
   }
-  return { text, createdAt, deleted };
+  // A malformed list mentions nobody, but the comment itself still shows.
+  const mentions = map.get('mentions');
+  return { text, createdAt, deleted, mentions: isMentionList(mentions) ? [...mentions] : [] };
 }
 
 // ---------------------------------------------------------------------------------------------

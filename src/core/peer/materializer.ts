@@ -41,6 +41,8 @@ export interface PostSummary {
   readonly editedAt: number | null;
   /** Replies the author hid. */
   readonly hidden: readonly string[];
+  /** People the text mentions (absent in views written before mentions). */
+  readonly mentions?: readonly PersonId[];
 }
 
 /** The typed summary of a post view written by the materializer. */
@@ -184,11 +186,19 @@ export class Materializer {
             audience: post.audience,
             editedAt: post.editedAt,
             hidden: [...post.hidden],
+            mentions: [...post.mentions],
           } satisfies PostSummary,
         },
       ]);
       for (const itemId of post.hidden) await this.ctx.store.removePostItem(itemId);
       for (const itemId of shownAgain) await this.reapplyReply(itemId, author, postId);
+      if (post.mentions.includes(this.ctx.me) && author !== this.ctx.me) {
+        await this.mentioned({
+          id: `mention/${key}`,
+          createdAt: post.editedAt ?? post.createdAt,
+          summary: { from: author, post: key, in: 'post', text: excerpt(post.text) },
+        });
+      }
     }
     // Replies that waited for this post's content key can open now.
     await this.release(contentWait(author, postId));
@@ -208,11 +218,16 @@ export class Materializer {
     const known = (await this.ctx.store.itemsByPost(post)).some((i) => i.itemId === itemId);
     let summary: JsonValue | null = null;
     let createdAt = entry.timestamp;
+    let mentions: readonly PersonId[] = [];
     if (ref.kind === 'comment') {
       const comment = readComment(doc);
       if (comment && !comment.deleted) {
-        summary = { text: comment.text };
+        summary =
+          comment.mentions.length > 0
+            ? { text: comment.text, mentions: [...comment.mentions] }
+            : { text: comment.text };
         createdAt = comment.createdAt;
+        mentions = comment.mentions;
       }
     } else {
       const reaction = readReaction(doc);
@@ -235,10 +250,35 @@ export class Materializer {
           summary: { from: entry.author, post, ...summary },
         });
       }
+      // On my own post the comment notification already says it; one is enough.
+      if (
+        mentions.includes(this.ctx.me) &&
+        entry.author !== this.ctx.me &&
+        ref.postAuthor !== this.ctx.me
+      ) {
+        const text = (summary as { text: string }).text;
+        await this.mentioned({
+          id: `mention/${itemId}`,
+          createdAt,
+          summary: { from: entry.author, post, in: 'comment', text: excerpt(text) },
+        });
+      }
     }
     if (ref.postAuthor === this.ctx.me && entry.author !== this.ctx.me) {
       await this.ctx.republish(stored);
     }
+  }
+
+  /**
+   * Stores a mention notification once: its id is stable per post or comment, and a marker
+   * setting remembers it was made, so an edit, a re-sync or a re-publish of the same text does
+   * not bring it back (nor mark it unread again) after the person has seen it.
+   */
+  private async mentioned(n: { id: string; createdAt: number; summary: JsonValue }): Promise<void> {
+    const marker = `view/notified/${n.id}`;
+    if ((await this.ctx.store.getSetting(marker)) !== undefined) return;
+    await this.ctx.store.putNotification({ ...n, kind: 'mention', read: false });
+    await this.ctx.store.setSetting(marker, true);
   }
 
   /** Applies again the stored entries of a reply the author no longer hides. */
@@ -288,6 +328,13 @@ function toJson(profile: Profile): JsonValue {
     avatar: picture(profile.avatar),
     cover: picture(profile.cover),
   };
+}
+
+/** How much of a text a mention notification quotes. */
+const EXCERPT = 140;
+
+function excerpt(text: string): string {
+  return text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text;
 }
 
 /** Key records first, then posts, then everything that answers a post. */

@@ -14,6 +14,8 @@ import { hkdf } from '../crypto/kdf.ts';
 import { checkBlob, openBlob, sealBlob } from '../crypto/blobs.ts';
 import { docIdOf, newPostId, type DocRef, type PostId } from '../docs/doc-ref.ts';
 import {
+  mentionProblem,
+  PostContentError,
   readPost,
   writeNewPost,
   writePostDeletion,
@@ -303,12 +305,17 @@ export class Peer {
   /**
    * Writes a new post; friends-only posts (and their photos) are encrypted with a fresh content
    * key. Photos come resized by the caller (long side at most 2048 px, plus a thumbnail).
+   * `mentions` names the people whose `@Name` the text holds (any valid ids: the composer offers
+   * friends); a malformed list is refused before anything is stored (`PostContentError`).
    */
   async createPost(post: {
     text: string;
     photos?: readonly NewPhoto[];
     audience?: Audience;
+    mentions?: readonly PersonId[];
   }): Promise<PostRef> {
+    const problem = mentionProblem(post.mentions ?? []);
+    if (problem) throw new PostContentError(problem);
     const postId = newPostId();
     const audience = post.audience ?? 'friends';
     const contentKey = audience === 'friends' ? await this.ownContentKey(postId) : null;
@@ -335,6 +342,7 @@ export class Peer {
           photos,
           audience,
           createdAt: this.options.clock.now(),
+          mentions: post.mentions ?? [],
         }),
       audience === 'public' ? 'public' : { post: postId },
     );
@@ -342,10 +350,10 @@ export class Peer {
     return { author: this.me, postId };
   }
 
-  /** Edits one's own post. */
+  /** Edits one's own post; photos or mentions left out stay as they are. */
   async editPost(
     postId: PostId,
-    edit: { text: string; photos?: readonly PhotoRef[] },
+    edit: { text: string; photos?: readonly PhotoRef[]; mentions?: readonly PersonId[] },
   ): Promise<void> {
     const audience = await this.ownAudience(postId);
     await this.write(
@@ -378,13 +386,17 @@ export class Peer {
     await this.settled();
   }
 
-  /** Comments on a post this device can read; returns the comment's id. */
-  async comment(post: PostRef, text: string): Promise<PostId> {
+  /**
+   * Comments on a post this device can read, mentioning `mentions` (people whose `@Name` the
+   * text holds); returns the comment's id.
+   */
+  async comment(post: PostRef, text: string, mentions: readonly PersonId[] = []): Promise<PostId> {
     const commentId = newPostId();
     await this.reply(
       { kind: 'comment', postAuthor: post.author, postId: post.postId, commentId },
       post,
-      (doc) => writeComment(doc, { text, createdAt: this.options.clock.now(), deleted: false }),
+      (doc) =>
+        writeComment(doc, { text, createdAt: this.options.clock.now(), deleted: false, mentions }),
     );
     return commentId;
   }
