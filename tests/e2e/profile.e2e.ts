@@ -9,7 +9,7 @@
  * each call and then make it for real. The page's visibility is the one thing emulated: an init
  * script lets the test say when `document.visibilityState` reads `hidden`.
  */
-import { deflateSync } from 'node:zlib';
+import { encodePng } from '../../scripts/lib/png.ts';
 import { expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import {
@@ -24,46 +24,14 @@ import {
 } from './app-helpers.ts';
 import { requireNetns, setupE2e } from './harness.ts';
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
 /** A PNG of `width` x `height` in two colours (top half, bottom half), made here. */
 function makePng(width: number, height: number, top: number[], bottom: number[]): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
-  const rows: Buffer[] = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
+  return encodePng(width, height, 'rgb', (y) => {
+    const row = new Uint8Array(width * 3);
     const colour = y < height / 2 ? top : bottom;
-    for (let x = 0; x < width; x++) row.set(colour, 1 + x * 3);
-    rows.push(row);
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(Buffer.concat(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+    for (let x = 0; x < width; x++) row.set(colour, x * 3);
+    return row;
+  });
 }
 
 /** Waits until `img` is drawn: decoded, with pixels. */
