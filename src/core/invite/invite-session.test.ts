@@ -13,7 +13,7 @@ import { SignalingClient, type Signaling } from '../net/signaling-client.ts';
 import { MemorySignaling } from '../net/test-helpers.ts';
 import { InviteBook } from './invite-book.ts';
 import { createInvite, decodeInvite, encodeInvite, type Invite } from './invite-codec.ts';
-import { inviteChannel } from './invite-exchange.ts';
+import { INVITER_TO_INVITEE, inviteChannel } from './invite-exchange.ts';
 import { InviteeSession, InviterDesk, type NewFriend } from './invite-session.ts';
 
 const verifier = new Ed25519Verifier();
@@ -151,6 +151,37 @@ describe('the invite flow over signaling', () => {
     await desk(hub.client(), book, friends).refresh();
     expect(await within(s.outcome)).toBe('welcome');
     expect(friends.map((f) => f.person)).toEqual([bob.identity.personId]);
+  });
+
+  it('publishes at most once a second however often someone says "here"', async () => {
+    const hub = new MemorySignaling();
+    const invite = await issue(new InviteBook());
+    const s = await InviteeSession.start({
+      invite,
+      identity: bob.identity,
+      keyRecord: bob.record,
+      signaling: hub.client(),
+      clock: systemClock,
+      verifier,
+      retryMs: 3_600_000,
+    });
+    cleanups.push(() => s.stop());
+    const channel = await inviteChannel(invite.secret);
+    const flood = hub.client();
+    for (let i = 0; i < 50; i++) {
+      const here = await channel.cipher.seal(
+        channel.topic,
+        INVITER_TO_INVITEE,
+        { type: 'here' },
+        Date.now(),
+      );
+      flood.publish(channel.topic, here);
+    }
+    await new Promise((r) => setTimeout(r, 1_500));
+    const accepts = hub.relayed.length - 50;
+    // The first publish, then at most one more per second of flooding (50 without the bound).
+    expect(accepts).toBeGreaterThanOrEqual(1);
+    expect(accepts).toBeLessThanOrEqual(3);
   });
 
   it('resumes after a reload with the stored acceptance, and a second person gets "used"', async () => {

@@ -79,6 +79,7 @@ export class InviteeSession {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private retryMs: number;
   private stopped = false;
+  private lastPublished = -Infinity;
   private stops: (() => void)[] = [];
   private inbox: Promise<void> = Promise.resolve();
 
@@ -147,6 +148,7 @@ export class InviteeSession {
 
   private publish(): void {
     if (this.answered) return;
+    this.lastPublished = this.options.clock.now();
     const { cipher, topic } = this.channel;
     const message = { type: 'accept', accept: toBase64Url(this.pending.accept) };
     cipher
@@ -161,9 +163,13 @@ export class InviteeSession {
     const message = await cipher.open(topic, INVITER_TO_INVITEE, data, this.options.clock.now());
     if (!isInviteWireMessage(message)) return;
     if (message.type === 'here') {
-      // The inviter is listening now: no reason to wait for the next retry.
+      // The inviter is listening now: no reason to wait for the next retry. (Anyone holding a
+      // multi-use invite's secret could say `here` too: at most one publish a second.)
       this.retryMs = this.options.retryMs ?? 10_000;
-      this.republish();
+      const soonest = this.lastPublished + 1000 - this.options.clock.now();
+      clearTimeout(this.timer);
+      if (soonest <= 0) this.republish();
+      else this.timer = setTimeout(() => this.republish(), soonest);
       return;
     }
     if (message.type !== 'answer') return;
