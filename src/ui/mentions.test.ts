@@ -7,6 +7,7 @@ import {
   liveMentions,
   matchCandidates,
   mentionQuery,
+  namedCandidates,
   type MentionCandidate,
 } from './mentions.ts';
 
@@ -95,5 +96,12 @@ describe('findMentions and liveMentions: which mentions the text still holds', (
     const many = Array.from({ length: MAX_MENTIONS + 5 }, (_, i) => person(`P${i}x`, 200 + i));
     const text = many.map((p) => `@${p.name}`).join(' ');
     expect(liveMentions(text, many)).toHaveLength(MAX_MENTIONS);
+  });
+});
+
+describe('namedCandidates', () => {
+  it('names people and leaves out those whose name is still loading', () => {
+    const names: Record<string, string> = { [bob.id]: 'Bob', [carol.id]: '…' };
+    expect(namedCandidates([bob.id, carol.id], (id) => names[id] ?? 'Someone')).toEqual([bob]);
   });
 });

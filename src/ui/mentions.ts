@@ -136,6 +136,22 @@ export function liveMentions(
   return [...out.values()].slice(0, MAX_MENTIONS);
 }
 
+/**
+ * People as candidates, named by `nameOf`; those whose name is not known yet (`…` while it
+ * loads) are left out, since their `@Name` could not be written.
+ */
+export function namedCandidates(
+  ids: Iterable<string>,
+  nameOf: (id: PersonId) => string,
+): MentionCandidate[] {
+  const out: MentionCandidate[] = [];
+  for (const id of ids) {
+    const name = nameOf(id as PersonId);
+    if (name !== '…') out.push({ id: id as PersonId, name });
+  }
+  return out;
+}
+
 function isBoundary(char: string): boolean {
   return !NAME_CHAR.test(char) && char !== '@';
 }
