@@ -45,6 +45,8 @@ const ROOT = path.resolve(HERE, '..');
 const TMP = path.join(ROOT, '.tmp');
 const DIST = path.join(TMP, 'audit-dist');
 const RESULTS = path.join(HERE, 'results', 'audit.json');
+/** Every profile of a run, made anew each run. */
+const PROFILES = path.join(TMP, 'audit-profiles');
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'] as const;
 const POSTS = 5;
@@ -303,8 +305,8 @@ async function auditOnboarding(url: string): Promise<AuditRun[]> {
   for (const formFactor of FORM_FACTORS) {
     for (let index = 1; index <= RUNS; index++) {
       console.log(`audit: onboarding, ${formFactor}, run ${index} of ${RUNS}`);
-      const profile = path.join(TMP, 'audit-profile-onboarding');
-      await rm(profile, { recursive: true, force: true });
+      // One directory per run: Chromium's helpers may still be writing into the last one.
+      const profile = path.join(PROFILES, `onboarding-${formFactor}-${index}`);
       const browser = await startChromium(profile);
       try {
         runs.push(await audit(browser.port, url, 'onboarding', formFactor, index));
@@ -429,6 +431,7 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   console.log('audit: building the app (vite build into .tmp/audit-dist)');
   const source = sourceVersion();
+  await rm(PROFILES, { recursive: true, force: true, maxRetries: 5 });
   await build({ root: ROOT, logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true } });
   const server = await startServer({ port: 0, host: '127.0.0.1', staticDir: DIST });
   const baseUrl = `http://127.0.0.1:${server.port}`;
@@ -436,8 +439,7 @@ async function main(): Promise<void> {
   try {
     const runs = await auditOnboarding(url);
     console.log('audit: preparing the Home profile (onboarding and posts, with playwright-core)');
-    const home = path.join(TMP, 'audit-profile-home');
-    await rm(home, { recursive: true, force: true });
+    const home = path.join(PROFILES, 'home');
     await prepareHomeProfile(home, baseUrl);
     runs.push(...(await auditHome(home, url)));
     const summaries = summarize(runs);
