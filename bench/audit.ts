@@ -26,6 +26,7 @@
  * `bench/results/audit.json`; each full Lighthouse report goes to `.tmp/audit-lhr-*.json`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -427,6 +428,11 @@ function sourceVersion(): { commit: string; uncommittedChanges: boolean } {
 }
 
 async function main(): Promise<void> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium, or set KITH_CHROMIUM`,
+    );
+  }
   await mkdir(TMP, { recursive: true });
   const loadBefore = os.loadavg();
   console.log('audit: building the app (vite build into .tmp/audit-dist)');
