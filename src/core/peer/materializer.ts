@@ -334,7 +334,8 @@ function toJson(profile: Profile): JsonValue {
 const EXCERPT = 140;
 
 function excerpt(text: string): string {
-  return text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text;
+  const trimmed = text.trim();
+  return trimmed.length > EXCERPT ? `${trimmed.slice(0, EXCERPT - 1)}…` : trimmed;
 }
 
 /** Key records first, then posts, then everything that answers a post. */
