@@ -483,6 +483,9 @@ export class ConnectionManager {
       this.say(friend, { k: 'busy', d: this.options.self.device, to: device.device, s: session });
       return;
     }
+    // Our request for an offer, if any, is answered: its slot is this connection's now, and
+    // must not outlive it (a stale request would keep a slot after the connection closes).
+    device.lastRequestAt = -Infinity;
     const c = this.createPeer(friend, device.device, false, session);
     signal_(c.peer, signal);
   }
