@@ -35,6 +35,8 @@ requireNetns()('mentions', () => {
       await a.keyboard.press('Enter');
       await expect.poll(() => box.inputValue(), WAIT).toBe('Lunch with @Bob ');
       expect(await list.count()).toBe(0);
+      // Closed, the text box points at no list (it would name an id that is not there).
+      expect(await box.getAttribute('aria-controls')).toBeNull();
       await box.pressSequentially('at noon');
       await a.getByRole('button', { name: 'Post', exact: true }).click();
       const mine = a.getByRole('article').filter({ hasText: 'Lunch with @Bob at noon' });
