@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { turnRestCredential } from './ice-config.ts';
 import { CONTENT_SECURITY_POLICY } from './security-headers.ts';
-import { IMMUTABLE } from './static-files.ts';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { IMMUTABLE, chooseEncoding } from './static-files.ts';
 import { ServerPool } from './test-helpers.ts';
 
 process.env.KITH_LOG_LEVEL ??= 'silent';
@@ -17,6 +18,7 @@ interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  bytes: Buffer;
 }
 
 /** A raw HTTP request, so paths reach the server exactly as written (no client normalization). */
@@ -31,13 +33,15 @@ function get(
     const req = request({ hostname, port, path: rawPath, method, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
+      response.on('end', () => {
+        const bytes = Buffer.concat(chunks);
         resolve({
           status: response.statusCode ?? 0,
           headers: response.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
+          body: bytes.toString('utf8'),
+          bytes,
+        });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -130,6 +134,9 @@ describe('GET /config.json', () => {
   });
 });
 
+/** A script big enough to be worth compressing (and that compresses well). */
+const BIG_JS = 'export const greeting = "hello, friend";\n'.repeat(800);
+
 describe('static files', () => {
   let dir: string;
   let outside: string;
@@ -148,6 +155,8 @@ describe('static files', () => {
     writeFileSync(path.join(dir, 'icons', 'icon-192.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
     writeFileSync(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     writeFileSync(path.join(dir, '.env'), 'SECRET=1');
+    writeFileSync(path.join(dir, 'assets', 'big-XyZ789.js'), BIG_JS);
+    writeFileSync(path.join(dir, 'icons', 'big.png'), Buffer.alloc(50_000, 7));
     writeFileSync(outside, 'top secret');
     symlinkSync(outside, path.join(dir, 'link.txt'));
   });
@@ -234,9 +243,61 @@ describe('static files', () => {
     expect(again.body).toBe('');
   });
 
+  it('compresses text with the best encoding the browser accepts, and each has its own ETag', async () => {
+    const server = await pool.start({ staticDir: dir });
+    const file = '/assets/big-XyZ789.js';
+    const br = await get(server.url, file, 'GET', { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toBe('Accept-Encoding');
+    expect(Number(br.headers['content-length'])).toBe(br.bytes.byteLength);
+    expect(br.bytes.byteLength).toBeLessThan(BIG_JS.length / 10);
+    expect(brotliDecompressSync(br.bytes).toString('utf8')).toBe(BIG_JS);
+    const gz = await get(server.url, file, 'GET', { 'Accept-Encoding': 'br;q=0, gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.bytes).toString('utf8')).toBe(BIG_JS);
+    const plain = await get(server.url, file);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe(BIG_JS);
+    expect(new Set([br.headers.etag, gz.headers.etag, plain.headers.etag]).size).toBe(3);
+    const again = await get(server.url, file, 'GET', {
+      'Accept-Encoding': 'br',
+      'If-None-Match': String(br.headers.etag),
+    });
+    expect(again.status).toBe(304);
+    const head = await get(server.url, file, 'HEAD', { 'Accept-Encoding': 'br' });
+    expect(head.body).toBe('');
+    expect(Number(head.headers['content-length'])).toBe(br.bytes.byteLength);
+  });
+
+  it('sends images and tiny files as they are', async () => {
+    const server = await pool.start({ staticDir: dir });
+    for (const file of ['/icons/big.png', '/assets/index-AbC123.js']) {
+      const answer = await get(server.url, file, 'GET', { 'Accept-Encoding': 'br, gzip' });
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-encoding']).toBeUndefined();
+    }
+  });
+
   it('serves no files when staticDir is omitted', async () => {
     const server = await pool.start();
     expect((await get(server.url, '/index.html')).status).toBe(404);
     expect((await get(server.url, '/')).status).toBe(404);
+  });
+});
+
+describe('chooseEncoding', () => {
+  it.each([
+    [undefined, undefined],
+    ['', undefined],
+    ['gzip, deflate, br', 'br'],
+    ['gzip', 'gzip'],
+    ['br;q=0, gzip;q=0.5', 'gzip'],
+    ['GZIP', 'gzip'],
+    ['*', 'br'],
+    ['*;q=0', undefined],
+    ['identity', undefined],
+    ['br;q=0, gzip;q=0', undefined],
+  ] as const)('%j -> %s', (header, expected) => {
+    expect(chooseEncoding(header)).toBe(expected);
   });
 });

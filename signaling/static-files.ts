@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +44,82 @@ export function cacheControlFor(urlPath: string): string {
   // Everything else (index.html, the service worker, the manifest, icons) is revalidated; the
   // ETag keeps that to a 304.
   return 'no-cache';
+}
+
+/** Content types worth compressing (text; images and fonts are compressed already). */
+function compressible(contentType: string): boolean {
+  return /^(text\/|application\/(json|manifest\+json|wasm)|image\/svg\+xml)/.test(contentType);
+}
+
+/** Files smaller than this go as they are: compression would save next to nothing. */
+const MIN_COMPRESS_BYTES = 1024;
+/** Files larger than this are streamed as they are rather than compressed in memory. */
+const MAX_COMPRESS_BYTES = 8 * 1024 * 1024;
+/** Compressed bytes kept in memory, across files (the built app is about 1 MB). */
+const MAX_CACHED_BYTES = 32 * 1024 * 1024;
+
+type Encoding = 'br' | 'gzip';
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/** The best encoding the client accepts (`q=0` refuses one), or undefined for none. */
+export function chooseEncoding(acceptEncoding: string | undefined): Encoding | undefined {
+  if (!acceptEncoding) return undefined;
+  const accepted = new Map<string, number>();
+  for (const part of acceptEncoding.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    if (name) accepted.set(name.trim(), q === undefined ? 1 : Number(q));
+  }
+  for (const encoding of ['br', 'gzip'] as const) {
+    const q = accepted.get(encoding) ?? accepted.get('*');
+    if (q !== undefined && q > 0) return encoding;
+  }
+  return undefined;
+}
+
+/** Compressed copies of files, by path, version and encoding, within a byte budget. */
+class CompressedCache {
+  private readonly entries = new Map<string, Promise<Buffer>>();
+  private readonly sizes = new Map<string, number>();
+  private bytes = 0;
+
+  get(file: string, mtimeMs: number, size: number, encoding: Encoding): Promise<Buffer> {
+    const key = `${file}\0${mtimeMs}\0${size}\0${encoding}`;
+    const known = this.entries.get(key);
+    if (known) {
+      // Most recently used last, so the oldest go first when the budget is full.
+      this.entries.delete(key);
+      this.entries.set(key, known);
+      return known;
+    }
+    const made = readFile(file).then((bytes) =>
+      encoding === 'br'
+        ? brotli(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 9 } })
+        : gzipAsync(bytes, { level: 9 }),
+    );
+    this.entries.set(key, made);
+    made.then(
+      (compressed) => this.account(key, compressed.byteLength),
+      () => this.entries.delete(key),
+    );
+    return made;
+  }
+
+  private account(key: string, size: number): void {
+    if (!this.entries.has(key)) return;
+    this.sizes.set(key, size);
+    this.bytes += size;
+    for (const old of this.entries.keys()) {
+      if (this.bytes <= MAX_CACHED_BYTES) break;
+      const oldSize = this.sizes.get(old);
+      if (oldSize === undefined) continue;
+      this.entries.delete(old);
+      this.sizes.delete(old);
+      this.bytes -= oldSize;
+    }
+  }
 }
 
 /** Serves the files of one directory; see `serve`. */
@@ -90,6 +168,7 @@ export function createStaticFiles(root: string, logger: Logger): StaticFiles {
   // Resolved on first use: a missing directory then answers 500 per request instead of
   // rejecting a promise nobody awaits.
   let rootReal: Promise<string> | undefined;
+  const compressed = new CompressedCache();
 
   async function findFile(
     segments: string[],
@@ -126,16 +205,31 @@ export function createStaticFiles(root: string, logger: Logger): StaticFiles {
     }
     if (!found) return sendText(response, 404, 'Not found\n');
 
-    const etag = `W/"${found.size.toString(16)}-${Math.floor(found.mtimeMs).toString(16)}"`;
+    const contentType =
+      CONTENT_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream';
+    const worthIt =
+      compressible(contentType) &&
+      found.size >= MIN_COMPRESS_BYTES &&
+      found.size <= MAX_COMPRESS_BYTES;
+    const encoding = worthIt ? chooseEncoding(request.headers['accept-encoding']) : undefined;
+    const version = `${found.size.toString(16)}-${Math.floor(found.mtimeMs).toString(16)}`;
+    // Each representation has its own tag: a cache must not answer br bytes to a gzip client.
+    const etag = `W/"${version}${encoding ? `-${encoding}` : ''}"`;
     response.setHeader('ETag', etag);
     response.setHeader('Cache-Control', cacheControlFor(urlPath));
-    response.setHeader(
-      'Content-Type',
-      CONTENT_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream',
-    );
+    response.setHeader('Content-Type', contentType);
+    if (worthIt) response.setHeader('Vary', 'Accept-Encoding');
     if (request.headers['if-none-match'] === etag) {
       response.writeHead(304);
       response.end();
+      return;
+    }
+    if (encoding) {
+      const body = await compressed.get(found.file, found.mtimeMs, found.size, encoding);
+      response.setHeader('Content-Encoding', encoding);
+      response.setHeader('Content-Length', body.byteLength);
+      response.writeHead(200);
+      response.end(request.method === 'HEAD' ? undefined : body);
       return;
     }
     response.setHeader('Content-Length', found.size);
