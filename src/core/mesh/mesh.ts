@@ -41,9 +41,11 @@ const MAX_PENDING_READ = 1_000;
 const STALL_MS = 15_000;
 /**
  * A session never idle for this long is restarted too (progress that never completes); a long
- * sync pays one reconnect per period and continues where it stopped.
+ * sync pays one reconnect per period and continues where it stopped. Long, because every
+ * restart is a new RTCPeerConnection (Chromium refuses a page's 500th): a stall without progress
+ * is `STALL_MS`'s to catch.
  */
-const BUSY_MS = 25_000;
+const BUSY_MS = 5 * 60_000;
 
 /** What a mesh is made of; only the app's wiring (or a test) chooses these. */
 export interface MeshOptions {
@@ -65,7 +67,7 @@ export interface MeshOptions {
   readonly acceptRetryMs?: number;
   /** A busy session with no entry or blob moving for this long is restarted (default 15 s). */
   readonly stallMs?: number;
-  /** A session busy this long without once going idle is restarted (default 25 s). */
+  /** A session busy this long without once going idle is restarted (default 5 min). */
   readonly busyMs?: number;
   /** How often delivery and stalls are checked (default 2 s). */
   readonly checkMs?: number;
