@@ -205,11 +205,17 @@ requireNetns()('profiles and system notifications', () => {
       // The built app has a service worker, so the notification goes through it, and the
       // system holds it: the registration lists the one it showed.
       expect(note!.via).toBe('service worker');
-      const held = await b.evaluate(async () => {
-        const registration = await navigator.serviceWorker.getRegistration();
-        return (await registration!.getNotifications()).map((n) => n.body);
-      });
-      expect(held).toEqual([note!.body]);
+      // The system lists it once it has taken it, which may lag the call a little.
+      await expect
+        .poll(
+          () =>
+            b.evaluate(async () => {
+              const registration = await navigator.serviceWorker.getRegistration();
+              return (await registration!.getNotifications()).map((n) => n.body);
+            }),
+          WAIT,
+        )
+        .toEqual([note!.body]);
 
       // Alice leaves; Bob reloads and still sees her profile, from his own replica.
       await a.close();
