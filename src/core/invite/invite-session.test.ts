@@ -14,7 +14,12 @@ import { MemorySignaling } from '../net/test-helpers.ts';
 import { InviteBook } from './invite-book.ts';
 import { createInvite, decodeInvite, encodeInvite, type Invite } from './invite-codec.ts';
 import { INVITER_TO_INVITEE, inviteChannel } from './invite-exchange.ts';
-import { InviteeSession, InviterDesk, type NewFriend } from './invite-session.ts';
+import {
+  InviteeSession,
+  InviterDesk,
+  type InviteeOptions,
+  type NewFriend,
+} from './invite-session.ts';
 
 const verifier = new Ed25519Verifier();
 const HOUR = 3_600_000;
@@ -69,7 +74,12 @@ function desk(signaling: Signaling, book: InviteBook, friends: NewFriend[]): Inv
   return d;
 }
 
-async function accept(signaling: Signaling, invite: Invite, who: Someone): Promise<InviteeSession> {
+async function accept(
+  signaling: Signaling,
+  invite: Invite,
+  who: Someone,
+  options: Partial<Pick<InviteeOptions, 'retryMs' | 'maxRetryMs' | 'pending'>> = {},
+): Promise<InviteeSession> {
   const s = await InviteeSession.start({
     invite,
     identity: who.identity,
@@ -78,6 +88,7 @@ async function accept(signaling: Signaling, invite: Invite, who: Someone): Promi
     clock: systemClock,
     verifier,
     retryMs: 50,
+    ...options,
   });
   cleanups.push(() => s.stop());
   return s;
@@ -110,17 +121,7 @@ describe('the invite flow over signaling', () => {
   it('republishes a waiting accept less and less often, within its longest interval', async () => {
     const hub = new MemorySignaling();
     const invite = await issue(new InviteBook());
-    const s = await InviteeSession.start({
-      invite,
-      identity: bob.identity,
-      keyRecord: bob.record,
-      signaling: hub.client(),
-      clock: systemClock,
-      verifier,
-      retryMs: 20,
-      maxRetryMs: 160,
-    });
-    cleanups.push(() => s.stop());
+    const s = await accept(hub.client(), invite, bob, { retryMs: 20, maxRetryMs: 160 });
     await new Promise((r) => setTimeout(r, 1_000));
     s.stop();
     // Every 20 ms would be ~50 publishes; doubling up to 160 ms is at most 9 in a second.
@@ -135,16 +136,7 @@ describe('the invite flow over signaling', () => {
     const hub = new MemorySignaling();
     const book = new InviteBook();
     const invite = await issue(book);
-    const s = await InviteeSession.start({
-      invite,
-      identity: bob.identity,
-      keyRecord: bob.record,
-      signaling: hub.client(),
-      clock: systemClock,
-      verifier,
-      retryMs: 3_600_000,
-    });
-    cleanups.push(() => s.stop());
+    const s = await accept(hub.client(), invite, bob, { retryMs: 3_600_000 });
     // Bob's first publish went out while Alice was away; his next retry is an hour later.
     await new Promise((r) => setTimeout(r, 100));
     const friends: NewFriend[] = [];
@@ -156,16 +148,7 @@ describe('the invite flow over signaling', () => {
   it('publishes at most once a second however often someone says "here"', async () => {
     const hub = new MemorySignaling();
     const invite = await issue(new InviteBook());
-    const s = await InviteeSession.start({
-      invite,
-      identity: bob.identity,
-      keyRecord: bob.record,
-      signaling: hub.client(),
-      clock: systemClock,
-      verifier,
-      retryMs: 3_600_000,
-    });
-    cleanups.push(() => s.stop());
+    await accept(hub.client(), invite, bob, { retryMs: 3_600_000 });
     const channel = await inviteChannel(invite.secret);
     const flood = hub.client();
     for (let i = 0; i < 50; i++) {
@@ -190,17 +173,10 @@ describe('the invite flow over signaling', () => {
     const invite = await issue(book);
     const first = await accept(hub.client(), invite, bob);
     first.stop();
-    const resumed = await InviteeSession.start({
-      invite,
-      identity: bob.identity,
-      keyRecord: bob.record,
-      signaling: hub.client(),
-      clock: systemClock,
-      verifier,
+    const resumed = await accept(hub.client(), invite, bob, {
       pending: first.pending,
       retryMs: 50,
     });
-    cleanups.push(() => resumed.stop());
     const friends: NewFriend[] = [];
     await desk(hub.client(), book, friends).refresh();
     expect(await within(resumed.outcome)).toBe('welcome');
