@@ -10,7 +10,7 @@
 import { expect } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Running } from '../../src/boot.ts';
-import type { Person } from './harness.ts';
+import type { E2eSession, Person } from './harness.ts';
 
 /** The bound on each wait for something the network has to carry. */
 export const WAIT = { timeout: 60_000 };
@@ -42,6 +42,22 @@ export async function join(person: Person, name: string): Promise<Page> {
   await onboard(person.page, name);
   await person.page.getByRole('link', { name: 'Home' }).waitFor(WAIT);
   return person.page;
+}
+
+/**
+ * People who each open the app in their own browser context and onboard under their name, one
+ * after the other; each comes back with their page, on Home.
+ */
+export async function joinAll<const N extends readonly string[]>(
+  e2e: E2eSession,
+  ...names: N
+): Promise<{ [K in keyof N]: { person: Person; page: Page } }> {
+  const joined: { person: Person; page: Page }[] = [];
+  for (const name of names) {
+    const person = await e2e.person(name.toLowerCase());
+    joined.push({ person, page: await join(person, name) });
+  }
+  return joined as { [K in keyof N]: { person: Person; page: Page } };
 }
 
 /** Goes to a screen through the main navigation. */

@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requireNetns, setupE2e, type Person } from './harness.ts';
-import { WAIT, befriendExisting, join, openHome, post } from './app-helpers.ts';
+import { WAIT, befriendExisting, joinAll, openHome, post } from './app-helpers.ts';
 
 /** Closes the person's page (they are away) and returns a function that brings them back. */
 async function leave(person: Person): Promise<() => Promise<Page>> {
@@ -31,12 +31,9 @@ requireNetns()('people who are away', () => {
   const e2e = setupE2e({ site: 'app' });
 
   it('a post written while Bob is away reaches him when he returns', async () => {
-    const alice = await e2e.person('alice');
-    const bob = await e2e.person('bob');
-    const a = await join(alice, 'Alice');
-    const b = await join(bob, 'Bob');
-    await befriendExisting(a, 'Alice', b, 'Bob');
-    const bobReturns = await leave(bob);
+    const [{ page: a }, bob] = await joinAll(e2e, 'Alice', 'Bob');
+    await befriendExisting(a, 'Alice', bob.page, 'Bob');
+    const bobReturns = await leave(bob.person);
     await post(a, 'Written while Bob was away');
     const status = a.getByLabel('Sync status');
     await expect.poll(() => status.textContent(), WAIT).toMatch(/waiting to be delivered/);
@@ -60,21 +57,15 @@ requireNetns()('people who are away', () => {
   });
 
   it('Bob carries Alice’s post to Carol after Alice has left', async () => {
-    const [alice, bob, carol] = [
-      await e2e.person('alice'),
-      await e2e.person('bob'),
-      await e2e.person('carol'),
-    ];
-    const a = await join(alice, 'Alice');
-    const b = await join(bob, 'Bob');
-    const c = await join(carol, 'Carol');
+    const [alice, bob, carol] = await joinAll(e2e, 'Alice', 'Bob', 'Carol');
+    const [a, b, c] = [alice.page, bob.page, carol.page];
     await befriendExisting(a, 'Alice', b, 'Bob');
     await befriendExisting(a, 'Alice', c, 'Carol');
     await befriendExisting(b, 'Bob', c, 'Carol');
-    const carolReturns = await leave(carol);
+    const carolReturns = await leave(carol.person);
     await post(a, 'Carried by Bob');
     await sees(b, 'Carried by Bob');
-    await leave(alice);
+    await leave(alice.person);
     const back = await carolReturns();
     await sees(back, 'Carried by Bob');
   });

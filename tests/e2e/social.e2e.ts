@@ -8,7 +8,7 @@
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requireNetns, setupE2e } from './harness.ts';
-import { WAIT, befriendExisting, join, openHome, post } from './app-helpers.ts';
+import { WAIT, befriendExisting, joinAll, openHome, post } from './app-helpers.ts';
 
 /** Waits until the post's photo is drawn (decoded image with pixels). */
 async function photoShown(page: Page, text: string): Promise<void> {
@@ -26,14 +26,8 @@ requireNetns()('three people and a post', () => {
   const e2e = setupE2e({ site: 'app' });
 
   it('a photo post, a comment across friendships, a reaction, an edit and a deletion', async () => {
-    const [alice, bob, carol] = [
-      await e2e.person('alice'),
-      await e2e.person('bob'),
-      await e2e.person('carol'),
-    ];
-    const a = await join(alice, 'Alice');
-    const b = await join(bob, 'Bob');
-    const c = await join(carol, 'Carol');
+    const [alice, bob, carol] = await joinAll(e2e, 'Alice', 'Bob', 'Carol');
+    const [a, b, c] = [alice.page, bob.page, carol.page];
     await befriendExisting(b, 'Bob', a, 'Alice');
     await befriendExisting(b, 'Bob', c, 'Carol');
 
