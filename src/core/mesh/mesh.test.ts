@@ -122,8 +122,11 @@ async function person(name: string, hub: MemorySignaling, tuning?: MeshTuning): 
   return node;
 }
 
-/** `inviter` issues an invite; `invitee` accepts it; both meshes carry the rest. */
-async function invite(inviter: Node, invitee: Node): Promise<void> {
+/**
+ * `inviter` issues an invite; `invitee` accepts it; both meshes carry the rest. Returns once each
+ * has the other's profile.
+ */
+async function befriendByInvite(inviter: Node, invitee: Node): Promise<void> {
   const { link } = await issueInvite({
     identity: inviter.saved.identity,
     records: inviter.records,
@@ -140,6 +143,10 @@ async function invite(inviter: Node, invitee: Node): Promise<void> {
     verifier: defaultVerifier,
   });
   await invitee.mesh.refreshInvites();
+  await until(
+    `${inviter.name} and ${invitee.name} know each other`,
+    async () => (await knows(inviter, invitee)) && knows(invitee, inviter),
+  );
 }
 
 async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
@@ -164,8 +171,7 @@ describe('Mesh', () => {
     const hub = new MemorySignaling();
     const alice = await person('Alice', hub);
     const bob = await person('Bob', hub);
-    await invite(alice, bob);
-    await until('each knows the other', async () => (await knows(alice, bob)) && knows(bob, alice));
+    await befriendByInvite(alice, bob);
     await until('both settle', () => settled(alice) && settled(bob));
     expect(alice.mesh.status().friends.get(bob.id)).toMatch(/^(connected|syncing)$/);
   });
@@ -175,16 +181,8 @@ describe('Mesh', () => {
     const alice = await person('Alice', hub);
     const bob = await person('Bob', hub);
     const carol = await person('Carol', hub);
-    await invite(alice, bob);
-    await until(
-      'Alice and Bob know each other',
-      async () => (await knows(alice, bob)) && knows(bob, alice),
-    );
-    await invite(bob, carol);
-    await until(
-      'Bob and Carol know each other',
-      async () => (await knows(bob, carol)) && knows(carol, bob),
-    );
+    await befriendByInvite(alice, bob);
+    await befriendByInvite(bob, carol);
     await until('everyone settles', () => settled(alice) && settled(bob) && settled(carol));
     expect(bob.mesh.status().friends.size).toBe(2);
   });
@@ -199,8 +197,7 @@ describe('Mesh', () => {
     const alice = await person('Alice', hub, tuning);
     const bob = await person('Bob', hub, tuning);
     const created = FakeSimplePeer.created;
-    await invite(alice, bob);
-    await until('each knows the other', async () => (await knows(alice, bob)) && knows(bob, alice));
+    await befriendByInvite(alice, bob);
     expect(FirstLinkDeadPeer.dead).toBe(2);
     // The dead link was replaced: more than the one pair of peers was made.
     expect(FakeSimplePeer.created - created).toBeGreaterThan(2);
@@ -213,11 +210,7 @@ describe('Mesh', () => {
       const hub = new MemorySignaling();
       const alice = await person('Alice', hub);
       const bob = await person('Bob', hub);
-      await invite(alice, bob);
-      await until(
-        'each knows the other',
-        async () => (await knows(alice, bob)) && knows(bob, alice),
-      );
+      await befriendByInvite(alice, bob);
       await until('both settle', () => settled(alice) && settled(bob));
     } finally {
       FakeSimplePeer.answerConnectDelayMs = 0;
@@ -228,8 +221,7 @@ describe('Mesh', () => {
     const hub = new MemorySignaling();
     const alice = await person('Alice', hub);
     const bob = await person('Bob', hub);
-    await invite(alice, bob);
-    await until('each knows the other', async () => (await knows(alice, bob)) && knows(bob, alice));
+    await befriendByInvite(alice, bob);
     await until('both settle', () => settled(alice) && settled(bob));
     expect(alice.mesh.status().pendingDocs.size).toBe(0);
     bob.mesh.stop();
