@@ -24,27 +24,8 @@ export class PhotoError extends Error {
 }
 
 /** Decodes, resizes and re-encodes one picked file. */
-export async function preparePhoto(file: Blob): Promise<NewPhoto> {
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(file);
-  } catch {
-    // The browser's decoder refused it: not an image, or a format it cannot read.
-    throw new PhotoError('This file is not a picture this browser can open.');
-  }
-  try {
-    const image = await encode(bitmap, IMAGE_SIDE, 0.85);
-    const thumb = await encode(bitmap, THUMB_SIDE, 0.75);
-    return {
-      image: image.bytes,
-      thumb: thumb.bytes,
-      width: image.width,
-      height: image.height,
-      mime: 'image/jpeg',
-    };
-  } finally {
-    bitmap.close();
-  }
+export function preparePhoto(file: Blob): Promise<NewPhoto> {
+  return encodeTwoSizes(file, IMAGE_SIDE, THUMB_SIDE, () => undefined);
 }
 
 /**
@@ -64,11 +45,34 @@ export function prepareCover(file: Blob): Promise<NewPhoto> {
 }
 
 /** Decodes `file`, crops its centre to at most `ratio` (height / width) and encodes two sizes. */
-async function prepareCropped(
+function prepareCropped(
   file: Blob,
   ratio: number,
   width: number,
   thumbWidth: number,
+): Promise<NewPhoto> {
+  return encodeTwoSizes(file, width, thumbWidth, (bitmap) => {
+    const cropHeight = Math.min(bitmap.height, Math.round(bitmap.width * ratio));
+    const cropWidth = ratio === 1 ? Math.min(bitmap.width, bitmap.height) : bitmap.width;
+    return {
+      x: Math.round((bitmap.width - cropWidth) / 2),
+      y: Math.round((bitmap.height - cropHeight) / 2),
+      width: cropWidth,
+      height: cropHeight,
+    };
+  });
+}
+
+/**
+ * Decodes `file` (a `PhotoError` when the browser cannot), keeps the part `crop` chooses (all of
+ * it when undefined) and encodes it as a JPEG image of at most `side` px and a thumbnail of at
+ * most `thumbSide` px.
+ */
+async function encodeTwoSizes(
+  file: Blob,
+  side: number,
+  thumbSide: number,
+  crop: (bitmap: ImageBitmap) => Crop | undefined,
 ): Promise<NewPhoto> {
   let bitmap: ImageBitmap;
   try {
@@ -78,16 +82,9 @@ async function prepareCropped(
     throw new PhotoError('This file is not a picture this browser can open.');
   }
   try {
-    const cropHeight = Math.min(bitmap.height, Math.round(bitmap.width * ratio));
-    const cropWidth = ratio === 1 ? Math.min(bitmap.width, bitmap.height) : bitmap.width;
-    const crop = {
-      x: Math.round((bitmap.width - cropWidth) / 2),
-      y: Math.round((bitmap.height - cropHeight) / 2),
-      width: cropWidth,
-      height: cropHeight,
-    };
-    const image = await encode(bitmap, width, 0.85, crop);
-    const thumb = await encode(bitmap, thumbWidth, 0.75, crop);
+    const kept = crop(bitmap);
+    const image = await encode(bitmap, side, 0.85, kept);
+    const thumb = await encode(bitmap, thumbSide, 0.75, kept);
     return {
       image: image.bytes,
       thumb: thumb.bytes,
