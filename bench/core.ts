@@ -21,14 +21,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { startServer, type RunningServer } from '../signaling/server.ts';
 import { MemoryNetwork } from '../src/core/net/memory-network.ts';
 import { TestPerson, TestReplica, settle, waitFor } from '../src/core/sync/test-helpers.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
 import type { FirstPageResult, IngestResult, KithBench, SeedResult } from './core-page/api.ts';
 import { measureSync10k, type Sync10kResult } from './core-sync.ts';
-import { median, within } from './lib/measure.ts';
+import { armDeadline, buildBenchPage, median, within } from './lib/measure.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -53,16 +52,6 @@ const STEP_TIMEOUT_MS = 600_000;
 const LAUNCH_TIMEOUT_MS = 60_000;
 /** Bound of the whole run. */
 const RUN_DEADLINE_MS = 45 * 60_000;
-
-async function buildPage(): Promise<void> {
-  await build({
-    configFile: false,
-    root: PAGE_SOURCE,
-    base: '/',
-    logLevel: 'warn',
-    build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022' },
-  });
-}
 
 /** A browser on the benchmark's own profile, with page errors turned into failures. */
 class Browser {
@@ -186,14 +175,10 @@ function fmt(n: number, digits = 0): string {
 }
 
 async function main(): Promise<void> {
-  const deadline = setTimeout(() => {
-    console.error(`bench:core: deadline of ${RUN_DEADLINE_MS} ms passed; giving up`);
-    process.exit(2);
-  }, RUN_DEADLINE_MS);
-  deadline.unref();
+  const deadline = armDeadline('bench:core', RUN_DEADLINE_MS);
 
   console.log('building the benchmark page ...');
-  await buildPage();
+  await buildBenchPage(PAGE_SOURCE, PAGE_OUT);
   await rm(PROFILE_DIR, { recursive: true, force: true });
   await mkdir(PROFILE_DIR, { recursive: true });
   const server: RunningServer = await startServer({

@@ -29,12 +29,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { startServer, type RunningServer } from '../signaling/server.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
 import { NETNS_ENV, netnsCommand, whyNoNetns } from '../tests/e2e/netns.ts';
 import type { KithMesh, StoreKind } from './mesh-page/api.ts';
-import { median, within } from './lib/measure.ts';
+import { armDeadline, buildBenchPage, median, within } from './lib/measure.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -120,16 +119,6 @@ class MeshPage {
   async close(): Promise<void> {
     await within(this.page.close(), LAUNCH_TIMEOUT_MS, `${this.name}: closing`);
   }
-}
-
-async function buildPage(): Promise<void> {
-  await build({
-    configFile: false,
-    root: PAGE_SOURCE,
-    base: '/',
-    logLevel: 'warn',
-    build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022' },
-  });
 }
 
 /** Makes two pages friends on a fresh pairwise secret. */
@@ -318,14 +307,10 @@ async function churn(
 }
 
 async function measure(): Promise<void> {
-  const deadline = setTimeout(() => {
-    console.error(`bench:mesh: deadline of ${RUN_DEADLINE_MS} ms passed; giving up`);
-    process.exit(2);
-  }, RUN_DEADLINE_MS);
-  deadline.unref();
+  const deadline = armDeadline('bench:mesh', RUN_DEADLINE_MS);
 
   console.log('building the benchmark page ...');
-  await buildPage();
+  await buildBenchPage(PAGE_SOURCE, PAGE_OUT);
   await rm(BOB_PROFILE, { recursive: true, force: true });
   await mkdir(BOB_PROFILE, { recursive: true });
   const server = await startServer({ port: 0, host: '127.0.0.1', staticDir: PAGE_OUT });
