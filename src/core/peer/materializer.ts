@@ -6,7 +6,7 @@
  */
 import type * as Y from 'yjs';
 import { readPost, type Audience, type PhotoRef } from '../docs/post-doc.ts';
-import { docIdOf, parseDocRef, DocRefError, type DocRef } from '../docs/doc-ref.ts';
+import { docIdOf, parseDocRef, DocRefError, type DocRef, type PostId } from '../docs/doc-ref.ts';
 import {
   readComment,
   readFriends,
@@ -28,10 +28,20 @@ const log = createLogger('kith:views');
 /** Most entries kept waiting for a key; beyond it the oldest are dropped (they stay stored). */
 const MAX_WAITING = 10_000;
 
+/**
+ * How far ahead of this device's clock a date written by someone else may be (clocks differ a
+ * little). A later `createdAt` is clamped to it when first seen, so a post dated in the year 2100
+ * does not stay on top of the timeline.
+ */
+export const MAX_CLOCK_SKEW = 5 * 60 * 1000;
+
 /** The timeline key of a post: posts of different authors may share a post id. */
 export function postKey(author: PersonId, postId: string): string {
   return `${author}/${postId}`;
 }
+
+/** The doc of a comment or reaction. */
+export type ReplyRef = Extract<DocRef, { kind: 'comment' | 'reaction' }>;
 
 /** What a timeline row holds of a post (the view's `summary`). */
 export interface PostSummary {
@@ -61,12 +71,17 @@ export interface MaterializerContext {
   isFriend(person: PersonId): boolean;
   /** Called with the friend list whenever this person's own `friends` doc changes. */
   onFriends(friends: ReadonlyMap<string, FriendRecord>): void;
-  /** Called when someone else's reply to one of my posts is stored: the author re-publishes it. */
-  republish(entry: StoredEntry): Promise<void>;
+  /**
+   * Called when someone else's reply to one of my posts was read: the author may re-publish it
+   * (the republisher decides whether and how often).
+   */
+  republish(entry: StoredEntry, ref: ReplyRef): Promise<void>;
   /** Entries embedded in a thread doc, to be verified and stored like any received entry. */
   reingest(bytes: Uint8Array): Promise<void>;
   /** Blobs to fetch now rather than when first shown (a friend's profile pictures). */
   prefetch(ids: readonly string[]): Promise<void>;
+  /** This device's time (dates written by others are clamped to it plus {@link MAX_CLOCK_SKEW}). */
+  now(): number;
 }
 
 /** Keeps the views in step with the stored entries. */
@@ -76,10 +91,23 @@ export class Materializer {
 
   constructor(private readonly ctx: MaterializerContext) {}
 
-  /** Updates the views for newly stored entries (key records first, so posts can open). */
+  /**
+   * Updates the views for newly stored entries (key records first, so posts can open). One
+   * entry whose view cannot be written does not keep the others out: the batch goes on, and the
+   * first failure is thrown once it is done (the entries stay stored; the caller reports it).
+   */
   async apply(entries: readonly StoredEntry[]): Promise<void> {
     const ordered = [...entries].sort((a, b) => rank(a.docId) - rank(b.docId));
-    for (const stored of ordered) await this.one(stored);
+    const failures: unknown[] = [];
+    for (const stored of ordered) {
+      try {
+        await this.one(stored);
+      } catch (error) {
+        log.warn('view not updated for an entry', { docId: stored.docId, error: String(error) });
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   /** Re-reads every stored post doc of `author` (after they became a friend). */
@@ -118,6 +146,15 @@ export class Materializer {
       if (entry.payloadKind === 'embedded-entry') await this.ctx.reingest(entry.payload);
       return;
     }
+    if ((ref.kind === 'comment' || ref.kind === 'reaction') && entry.payloadKind === 'yjs-update') {
+      const audience = await this.audienceOf(ref.postAuthor, ref.postId);
+      // Only a public post takes replies in clear; until the post is here, the reply waits.
+      if (audience === null) return this.wait(contentWait(ref.postAuthor, ref.postId), stored);
+      if (audience !== 'public') {
+        log.debug('clear reply to a friends-only post refused', { docId: stored.docId });
+        return;
+      }
+    }
     const opened = await this.ctx.opener.open(entry, ref);
     if (opened.kind === 'waiting') return this.wait(opened.key, stored);
     if (opened.kind === 'unreadable') {
@@ -138,6 +175,21 @@ export class Materializer {
       case 'reaction':
         return this.reply(stored, entry, ref, doc);
     }
+  }
+
+  /** The audience of a post this device can read, or `null` when it holds no readable post. */
+  private async audienceOf(author: PersonId, postId: PostId): Promise<Audience | null> {
+    const post = readPost(await this.ctx.docs.get(author, docIdOf({ kind: 'post', postId })));
+    return post?.audience ?? null;
+  }
+
+  /**
+   * A date written by someone else, as far as this device trusts it: never later than its own
+   * clock plus {@link MAX_CLOCK_SKEW}, nor later than what the view already shows (`shown`), so
+   * a clamped date stays put when the entry is applied again later.
+   */
+  private trustedTime(written: number, shown: number | undefined): number {
+    return Math.min(written, shown ?? Number.POSITIVE_INFINITY, this.ctx.now() + MAX_CLOCK_SKEW);
   }
 
   private async epoch(entry: Entry, epoch: number): Promise<void> {
@@ -179,7 +231,7 @@ export class Materializer {
         {
           postId: key,
           author,
-          createdAt: post.createdAt,
+          createdAt: this.trustedTime(post.createdAt, before?.createdAt),
           summary: {
             text: post.text,
             photos: post.photos.map((p) => ({ ...p })),
@@ -190,12 +242,15 @@ export class Materializer {
           } satisfies PostSummary,
         },
       ]);
-      for (const itemId of post.hidden) await this.ctx.store.removePostItem(itemId);
+      // Only this post's own replies: a hide list naming items of other posts hides nothing.
+      for (const item of await this.ctx.store.itemsByPost(key)) {
+        if (post.hidden.includes(item.itemId)) await this.ctx.store.removePostItem(item.itemId);
+      }
       for (const itemId of shownAgain) await this.reapplyReply(itemId, author, postId);
       if (post.mentions.includes(this.ctx.me) && author !== this.ctx.me) {
         await this.mentioned({
           id: `mention/${key}`,
-          createdAt: post.editedAt ?? post.createdAt,
+          createdAt: this.trustedTime(post.editedAt ?? post.createdAt, undefined),
           summary: { from: author, post: key, in: 'post', text: excerpt(post.text) },
         });
       }
@@ -204,20 +259,16 @@ export class Materializer {
     await this.release(contentWait(author, postId));
   }
 
-  private async reply(
-    stored: StoredEntry,
-    entry: Entry,
-    ref: Extract<DocRef, { kind: 'comment' | 'reaction' }>,
-    doc: Y.Doc,
-  ): Promise<void> {
+  private async reply(stored: StoredEntry, entry: Entry, ref: ReplyRef, doc: Y.Doc): Promise<void> {
     const post = postKey(ref.postAuthor, ref.postId);
     const itemId =
       ref.kind === 'comment'
         ? `${entry.author}/comment/${ref.commentId}`
         : `${entry.author}/reaction/${post}`;
-    const known = (await this.ctx.store.itemsByPost(post)).some((i) => i.itemId === itemId);
+    const known = (await this.ctx.store.itemsByPost(post)).find((i) => i.itemId === itemId);
     let summary: JsonValue | null = null;
-    let createdAt = entry.timestamp;
+    // A reaction is dated by its latest change; a comment by when it was written.
+    let createdAt = this.trustedTime(entry.timestamp, undefined);
     let mentions: readonly PersonId[] = [];
     if (ref.kind === 'comment') {
       const comment = readComment(doc);
@@ -226,7 +277,7 @@ export class Materializer {
           comment.mentions.length > 0
             ? { text: comment.text, mentions: [...comment.mentions] }
             : { text: comment.text };
-        createdAt = comment.createdAt;
+        createdAt = this.trustedTime(comment.createdAt, known?.createdAt);
         mentions = comment.mentions;
       }
     } else {
@@ -265,7 +316,7 @@ export class Materializer {
       }
     }
     if (ref.postAuthor === this.ctx.me && entry.author !== this.ctx.me) {
-      await this.ctx.republish(stored);
+      await this.ctx.republish(stored, ref);
     }
   }
 

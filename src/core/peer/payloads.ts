@@ -50,6 +50,14 @@ export class PayloadOpener {
     if (entry.payloadKind === 'yjs-update') {
       // Friend lists are never public: a plain one is refused rather than shown.
       if (ref.kind === 'friends') return { kind: 'unreadable', reason: 'plain friend list' };
+      // A reply to a post this device holds the key of (a friends-only post) must be sealed
+      // with that key: one in clear comes from someone who could not read the post.
+      if (
+        (ref.kind === 'comment' || ref.kind === 'reaction') &&
+        (await this.keyring.contentKey(ref.postAuthor, ref.postId))
+      ) {
+        return { kind: 'unreadable', reason: 'clear reply to a friends-only post' };
+      }
       return { kind: 'update', update: entry.payload };
     }
     try {

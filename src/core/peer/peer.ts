@@ -57,6 +57,7 @@ import { Keyring } from './keyring.ts';
 import { Materializer, postKey, postSummary } from './materializer.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
 import { PayloadOpener } from './payloads.ts';
+import { Republisher } from './republisher.ts';
 import { createLogger } from '../log.ts';
 
 const log = createLogger('kith:peer');
@@ -185,27 +186,32 @@ export class Peer {
     const ownLog = await OwnLog.open(store, me, device, pipeline, clock, options.lock);
     // The materializer's callbacks reach the peer, which is made after it.
     const self: { peer?: Peer } = {};
+    const isFriend = (person: PersonId) => self.peer?.friendList.has(person) ?? false;
+    const republisher = new Republisher(me, store, docs, ownLog, clock, isFriend);
     const materializer = new Materializer({
       me,
       store,
       keyring,
       docs,
       opener,
-      isFriend: (person) => self.peer?.friendList.has(person) ?? false,
+      isFriend,
       onFriends: (friends) => {
         if (self.peer) self.peer.friendList = friends;
       },
-      republish: (entry) => self.peer?.republish(entry) ?? Promise.resolve(),
+      republish: (entry, ref) => republisher.offer(entry, ref),
       reingest: async (bytes) => {
         await pipeline.ingest([bytes]);
       },
       prefetch: async (ids) => {
         for (const id of ids) if (!(await store.hasBlob(id))) self.peer?.want(id);
       },
+      now: () => clock.now(),
     });
     const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey);
     self.peer = peer;
     peer.friendList = readFriends(await docs.get(me, docIdOf({ kind: 'friends' })));
+    const pending = await store.getSetting(PENDING_REMOVAL);
+    if (isPendingRemoval(pending)) await peer.finishRemoval(pending);
     return peer;
   }
 
@@ -287,16 +293,38 @@ export class Peer {
     await this.serial(() => this.materializer.refreshAuthor(friend.personId));
   }
 
-  /** Removes a friend and starts a new friends epoch they cannot open. */
+  /**
+   * Removes a friend and starts a new friends epoch they cannot open. The two are separate
+   * entries, so the intent (with the new epoch's key) is saved first: if the device stops
+   * between them, {@link Peer.open} finishes the removal with the same key.
+   */
   async removeFriend(personId: PersonId): Promise<void> {
     if (!this.friendList.has(personId)) throw new PeerStateError('not a friend');
-    await this.write({ kind: 'friends' }, (doc) => writeFriendRemoval(doc, personId), 'self');
-    await this.settled();
     const current = await this.keyring.ownEpoch();
-    await this.serial(() => this.sealEpoch((current?.epoch ?? -1) + 1, undefined));
-    await this.settled();
+    const removal: PendingRemoval = {
+      person: personId,
+      epoch: (current?.epoch ?? -1) + 1,
+      key: (await SymmetricKey.generate()).raw,
+    };
+    await this.options.store.setSetting(PENDING_REMOVAL, removal);
+    await this.finishRemoval(removal);
+  }
+
+  /** Does what is left of a removal: each step is skipped once done. */
+  private async finishRemoval(removal: PendingRemoval): Promise<void> {
+    const { person } = removal;
+    if (this.friendList.has(person)) {
+      await this.write({ kind: 'friends' }, (doc) => writeFriendRemoval(doc, person), 'self');
+      await this.settled();
+    }
+    if (((await this.keyring.ownEpoch())?.epoch ?? -1) < removal.epoch) {
+      const key = await SymmetricKey.fromRaw(removal.key);
+      await this.serial(() => this.sealEpoch(removal.epoch, key));
+      await this.settled();
+    }
     // Their posts leave the home timeline (they stay stored, as relayed ciphertext).
-    await this.serial(() => this.materializer.dropAuthorPosts(personId));
+    await this.serial(() => this.materializer.dropAuthorPosts(person));
+    await this.options.store.setSetting(PENDING_REMOVAL, undefined);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -673,13 +701,25 @@ export class Peer {
     if (!post) throw new PeerStateError('no such post');
     return post.audience;
   }
+}
 
-  /** Re-publishes someone's reply to one of my posts, signature intact, once. */
-  private async republish(entry: StoredEntry): Promise<void> {
-    const marker = `republished/${entry.hash}`;
-    if (await this.options.store.getSetting(marker)) return;
-    const postId = entry.docId.split('/')[2] as PostId;
-    await this.ownLog.append(docIdOf({ kind: 'thread', postId }), 'embedded-entry', entry.bytes);
-    await this.options.store.setSetting(marker, true);
-  }
+/** Setting naming a friend removal begun and not known to be finished. */
+const PENDING_REMOVAL = 'pending/remove-friend';
+
+/** A friend removal in progress: who, and the new epoch (number and raw key) to start. */
+interface PendingRemoval {
+  readonly person: PersonId;
+  readonly epoch: number;
+  readonly key: Uint8Array;
+}
+
+function isPendingRemoval(value: unknown): value is PendingRemoval {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.person === 'string' &&
+    Number.isSafeInteger(v.epoch) &&
+    (v.epoch as number) >= 0 &&
+    v.key instanceof Uint8Array
+  );
 }

@@ -4,10 +4,11 @@
  * verifying ingest.
  */
 import { ManualClock } from '../clock.ts';
-import { EntryVerifier } from '../feed/entry-verifier.ts';
-import { createIdentity, type DeviceSession } from '../identity/device-setup.ts';
+import type { PayloadKind } from '../feed/entry-codec.ts';
+import { EntryVerifier, signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
+import { createIdentity, startNewDevice, type DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
-import type { PersonId } from '../ids.ts';
+import type { DocId, PersonId } from '../ids.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
@@ -90,4 +91,38 @@ export async function handOver(
     throw new Error(`honest entries refused: ${report.rejected.map((r) => r.reason).join(', ')}`);
   }
   await to.peer.settled();
+}
+
+/** One entry a test signs by hand: what a modified (hostile) client could write. */
+export interface HandWrittenEntry {
+  readonly docId: DocId;
+  readonly payloadKind: PayloadKind;
+  readonly payload: Uint8Array;
+  /** The signed timestamp; the test clock's time if left out. */
+  readonly timestamp?: number;
+}
+
+/**
+ * Signs `writes` as one chained log of a new device of `person`, bypassing the peer API and its
+ * checks: what a modified client of theirs could send.
+ */
+export async function signOnNewDevice(
+  person: TestPerson,
+  writes: readonly HandWrittenEntry[],
+): Promise<VerifiedEntry[]> {
+  const device = await startNewDevice(person.identity, { clock: testClock });
+  const out: VerifiedEntry[] = [];
+  for (const write of writes) {
+    out.push(
+      await signEntry(device, {
+        seq: out.length + 1,
+        prev: out.at(-1)?.hash,
+        timestamp: write.timestamp ?? testClock.now(),
+        docId: write.docId,
+        payloadKind: write.payloadKind,
+        payload: write.payload,
+      }),
+    );
+  }
+  return out;
 }

@@ -1,0 +1,81 @@
+/**
+ * What the author of a post re-publishes of the replies it receives (data-model.md, "Comments
+ * reach every reader of the post"). Every re-published reply is an entry of the author's own
+ * log, kept and synced forever, so a reply is re-published only when:
+ *
+ * - the post exists here and is not deleted;
+ * - its writer can read the post: anyone for a public post, a friend for a friends-only one
+ *   (a removed friend may still hold the key of an old post; they are no reader any more);
+ * - its writer is within their rate on that post: {@link REPUBLISH_PER_HOUR} an hour and
+ *   {@link REPUBLISH_PER_DAY} a day. The times are kept in the store, so a restart does not
+ *   reset them: a flood of replies cannot grow the author's log without bound.
+ *
+ * A reply over the rate still shows to the author; only its re-publishing is skipped.
+ */
+import type { Clock } from '../clock.ts';
+import { docIdOf } from '../docs/doc-ref.ts';
+import { readPost } from '../docs/post-doc.ts';
+import type { PersonId } from '../ids.ts';
+import { createLogger } from '../log.ts';
+import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { DocCache } from './doc-cache.ts';
+import type { ReplyRef } from './materializer.ts';
+import type { OwnLog } from './own-log.ts';
+
+const log = createLogger('kith:republish');
+
+/** Most replies of one person to one post re-published within an hour. */
+export const REPUBLISH_PER_HOUR = 20;
+/** Most replies of one person to one post re-published within a day. */
+export const REPUBLISH_PER_DAY = 50;
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+/** Re-publishes readers' replies to this person's posts, within their rate. */
+export class Republisher {
+  constructor(
+    private readonly me: PersonId,
+    private readonly store: StorageAdapter,
+    private readonly docs: DocCache,
+    private readonly ownLog: OwnLog,
+    private readonly clock: Clock,
+    /** Whether `person` is a friend now (a reader of friends-only posts). */
+    private readonly isFriend: (person: PersonId) => boolean,
+  ) {}
+
+  /** Re-publishes `entry` (a reply by someone else to one of my posts) once, if it may. */
+  async offer(entry: StoredEntry, ref: ReplyRef): Promise<void> {
+    const marker = `republished/${entry.hash}`;
+    if (await this.store.getSetting(marker)) return;
+    const post = readPost(
+      await this.docs.get(this.me, docIdOf({ kind: 'post', postId: ref.postId })),
+    );
+    if (!post || post.deleted) return;
+    if (post.audience === 'friends' && !this.isFriend(entry.author)) return;
+    const now = this.clock.now();
+    const budgetKey = `republish-times/${ref.postId}/${entry.author}`;
+    const times = recentTimes(await this.store.getSetting(budgetKey), now);
+    const lastHour = times.filter((t) => t > now - HOUR).length;
+    if (lastHour >= REPUBLISH_PER_HOUR || times.length >= REPUBLISH_PER_DAY) {
+      log.debug('reply over its writer’s rate, not re-published', {
+        author: entry.author,
+        post: ref.postId,
+      });
+      return;
+    }
+    await this.ownLog.append(
+      docIdOf({ kind: 'thread', postId: ref.postId }),
+      'embedded-entry',
+      entry.bytes,
+    );
+    await this.store.setSetting(marker, true);
+    await this.store.setSetting(budgetKey, [...times, now]);
+  }
+}
+
+/** The stored re-publishing times still within a day of `now` (anything malformed: none). */
+function recentTimes(saved: unknown, now: number): number[] {
+  if (!Array.isArray(saved)) return [];
+  return saved.filter((t): t is number => typeof t === 'number' && t > now - DAY && t <= now);
+}
