@@ -2,10 +2,15 @@
  * The Yjs docs this device has open, rebuilt on demand from their stored entries and kept in a
  * small least-recently-used cache. Nothing loads every doc: the timeline is drawn from views,
  * and a doc is opened only to edit it or to update its view when an entry for it arrives.
+ *
+ * Every update goes through the doc's caps (`docs/doc-caps.ts`): one that would put the doc
+ * over its bytes or entries, or add a field its schema does not know, is refused with a typed
+ * reason, logged once per doc and reason, and the doc keeps its last valid state.
  */
-import type * as Y from 'yjs';
+import { CappedDoc, docCaps, type DocRefusal } from '../docs/doc-caps.ts';
 import { parseDocRef } from '../docs/doc-ref.ts';
-import { applyOwnerUpdate, newDoc, UpdateApplyError } from '../docs/yjs-change.ts';
+import { newDoc } from '../docs/yjs-change.ts';
+import type * as Y from 'yjs';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import type { DocId, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
@@ -17,9 +22,13 @@ const log = createLogger('kith:docs');
 /** Reads the stored entries of one doc (all devices of its owner). */
 export type DocEntriesReader = (author: PersonId, docId: DocId) => Promise<StoredEntry[]>;
 
+/** Most docs whose last refusal is remembered (so each is logged once). */
+const MAX_REMEMBERED_REFUSALS = 1_024;
+
 /** Open docs by (owner, doc id). */
 export class DocCache {
-  private readonly docs = new Map<string, Y.Doc>();
+  private readonly docs = new Map<string, CappedDoc>();
+  private readonly refusals = new Map<string, DocRefusal>();
 
   constructor(
     private readonly readEntries: DocEntriesReader,
@@ -36,35 +45,44 @@ export class DocCache {
     if (open) {
       this.docs.delete(key);
       this.docs.set(key, open);
-      return open;
+      return open.doc;
     }
-    const doc = newDoc(this.clientId);
     const ref = parseDocRef(docId);
+    const capped = new CappedDoc(newDoc(this.clientId), docCaps(ref));
     for (const stored of await this.readEntries(author, docId)) {
       const opened = await this.opener.open(decodeEntry(stored.bytes), ref);
-      if (opened.kind === 'update') this.applySafely(doc, opened.update, docId);
+      if (opened.kind === 'update') this.applyCapped(capped, key, opened.update);
     }
-    this.docs.set(key, doc);
+    this.docs.set(key, capped);
     while (this.docs.size > this.capacity) {
       const oldest = this.docs.keys().next().value as string;
-      this.docs.get(oldest)?.destroy();
+      this.docs.get(oldest)?.doc.destroy();
       this.docs.delete(oldest);
     }
-    return doc;
+    return capped.doc;
   }
 
   /** Applies an opened update to the doc if it is open (otherwise the next `get` rebuilds it). */
   applyIfOpen(author: PersonId, docId: DocId, update: Uint8Array): void {
-    const doc = this.docs.get(`${author} ${docId}`);
-    if (doc) this.applySafely(doc, update, docId);
+    const key = `${author} ${docId}`;
+    const open = this.docs.get(key);
+    if (open) this.applyCapped(open, key, update);
   }
 
-  private applySafely(doc: Y.Doc, update: Uint8Array, docId: DocId): void {
-    try {
-      applyOwnerUpdate(doc, update);
-    } catch (error) {
-      if (!(error instanceof UpdateApplyError)) throw error;
-      log.warn('skipped a malformed update', { docId, error: error.message });
+  /** Why the last update refused for this doc was refused, if one was (of the last docs). */
+  refusal(author: PersonId, docId: DocId): DocRefusal | undefined {
+    return this.refusals.get(`${author} ${docId}`);
+  }
+
+  private applyCapped(capped: CappedDoc, key: string, update: Uint8Array): void {
+    const outcome = capped.apply(update);
+    if (outcome.kind !== 'refused') return;
+    if (this.refusals.get(key) === outcome.reason) return;
+    this.refusals.delete(key);
+    this.refusals.set(key, outcome.reason);
+    if (this.refusals.size > MAX_REMEMBERED_REFUSALS) {
+      this.refusals.delete(this.refusals.keys().next().value as string);
     }
+    log.warn('refused an update to a doc', { doc: key, reason: outcome.reason });
   }
 }
