@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import {
+  CERTIFICATE_LIFETIME_MS,
   DEVICE_CERTIFICATE_VERSION,
   issueDeviceCertificate,
   verifyDeviceCertificate,
@@ -41,6 +42,13 @@ describe('device certificates', () => {
     expect(cert.role).toBe('device');
     expect(cert.issuedAt).toBe(clock.now());
     expect(cert.expiresAt).toBe(clock.now() + 1000);
+  });
+
+  it('gives every new device a certificate expiring CERTIFICATE_LIFETIME_MS after issue', async () => {
+    const { device } = await createIdentity({ clock });
+    const cert = await verifyDeviceCertificate(device.certificate.bytes, verifier);
+    expect(CERTIFICATE_LIFETIME_MS).toBe(180 * 24 * 60 * 60 * 1000);
+    expect(cert.expiresAt).toBe(clock.now() + CERTIFICATE_LIFETIME_MS);
   });
 
   it('refuses every flipped byte', async () => {
