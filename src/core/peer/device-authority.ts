@@ -88,6 +88,8 @@ export class DeviceAuthority {
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: () => void;
   private adopting: Promise<unknown> = Promise.resolve();
+  /** Renewals, certifications and revocations take turns on the list of issued certificates. */
+  private issuing: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly options: DeviceAuthorityOptions) {
     this.certificate = options.device.certificate;
@@ -159,6 +161,10 @@ export class DeviceAuthority {
   async renewDue(): Promise<number> {
     const identity = this.options.identity;
     if (!identity) return 0;
+    return this.exclusive(() => this.renew(identity));
+  }
+
+  private async renew(identity: Identity): Promise<number> {
     const now = this.options.clock.now();
     const issued = await this.issued();
     const renewed = await Promise.all(
@@ -190,6 +196,14 @@ export class DeviceAuthority {
   /** Certifies another device or relay of this person, and publishes the certificate. */
   async certifyDevice(deviceKey: Uint8Array, role: DeviceRole): Promise<DeviceCertificate> {
     const identity = this.requireIdentity();
+    return this.exclusive(() => this.certify(identity, deviceKey, role));
+  }
+
+  private async certify(
+    identity: Identity,
+    deviceKey: Uint8Array,
+    role: DeviceRole,
+  ): Promise<DeviceCertificate> {
     const now = this.options.clock.now();
     const certificate = await issueDeviceCertificate(identity, {
       deviceKey,
@@ -214,6 +228,10 @@ export class DeviceAuthority {
   async revokeDevice(device: DeviceId): Promise<DeviceRevocation> {
     const identity = this.requireIdentity();
     if (device === this.certificate.device) throw new RangeError('a device cannot revoke itself');
+    return this.exclusive(() => this.revoke(identity, device));
+  }
+
+  private async revoke(identity: Identity, device: DeviceId): Promise<DeviceRevocation> {
     const held = await this.options.store.heldRanges(identity.personId, device);
     const revocation = await issueDeviceRevocation(identity, {
       deviceKey: deviceIdToKey(device),
@@ -224,6 +242,12 @@ export class DeviceAuthority {
     await this.saveIssued((await this.issued()).filter((c) => c.device !== device));
     await this.options.writer.appendRecord({ kind: 'revocations' }, revocation.bytes);
     return revocation;
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.issuing.then(task);
+    this.issuing = next.catch(() => undefined);
+    return next;
   }
 
   private requireIdentity(): Identity {
