@@ -10,6 +10,7 @@ import { createIdentity, restoreFromSeed, startNewDevice } from './device-setup.
 import { publishEncryptionKey, verifyEncryptionKeyRecord } from './encryption-key-record.ts';
 import { identityFromSeed } from './keys.ts';
 import {
+  MAX_DEVICE_REVOCATION_BYTES,
   MemoryRevocations,
   isRevokedFor,
   issueDeviceRevocation,
@@ -128,6 +129,16 @@ describe('new devices', () => {
 });
 
 describe('revocations', () => {
+  it('fits MAX_DEVICE_REVOCATION_BYTES at its largest', async () => {
+    const device = await startNewDevice(alice, { clock });
+    const rev = await issueDeviceRevocation(alice, {
+      deviceKey: device.key.publicKey,
+      revokedAt: Number.MAX_SAFE_INTEGER,
+      lastValidSeq: Number.MAX_SAFE_INTEGER,
+    });
+    expect(rev.bytes.length).toBe(MAX_DEVICE_REVOCATION_BYTES);
+  });
+
   it('verifies and applies the seq rule when the last valid seq is known', async () => {
     const device = await startNewDevice(alice, { clock });
     const rev = await issueDeviceRevocation(alice, {

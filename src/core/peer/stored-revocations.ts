@@ -6,14 +6,17 @@
  * verifier is about to judge, and from entries stored without verification (this device's own,
  * another tab's), so the `EntryVerifier` refuses the revoked device's later entries.
  */
+import { toBase64Url } from '../bytes.ts';
 import { docIdOf } from '../docs/doc-ref.ts';
 import { decodeEntry, type Entry } from '../feed/entry-codec.ts';
 import type { LearningRevocations } from '../feed/entry-verifier.ts';
 import {
+  MAX_DEVICE_REVOCATION_BYTES,
   MemoryRevocations,
   verifyDeviceRevocation,
   type DeviceRevocation,
 } from '../identity/revocation.ts';
+import { BoundedCache } from '../identity/bounded-cache.ts';
 import { RecordError } from '../identity/signed-record.ts';
 import { defaultVerifier, type Ed25519Verifier } from '../identity/verifier.ts';
 import type { DeviceId, PersonId } from '../ids.ts';
@@ -32,6 +35,8 @@ export interface StoredEntrySource {
 /** Verified revocations, kept in memory and found again in the store at start. */
 export class StoredRevocations implements LearningRevocations {
   private readonly known = new MemoryRevocations();
+  /** Records already judged: a revocation re-sent with every sync is verified once. */
+  private readonly judged = new BoundedCache<string, true>(1024);
 
   private constructor(private readonly ed25519: Ed25519Verifier) {}
 
@@ -81,6 +86,13 @@ export class StoredRevocations implements LearningRevocations {
   /** Keeps a record of the author's `revocations` doc that their identity key signed. */
   private async learnOne(entry: Entry): Promise<void> {
     if (entry.docId !== REVOCATIONS_DOC || entry.payloadKind !== 'key-record') return;
+    if (entry.payload.length > MAX_DEVICE_REVOCATION_BYTES) {
+      log.warn('revocation refused', { author: entry.author, reason: 'too-large' });
+      return;
+    }
+    const key = `${entry.author}/${toBase64Url(entry.payload)}`;
+    if (this.judged.get(key)) return;
+    this.judged.set(key, true);
     try {
       const revocation = await verifyDeviceRevocation(entry.payload, this.ed25519);
       if (revocation.person === entry.author) this.known.add(revocation);
