@@ -5,14 +5,15 @@
  * Only wiring: every piece is the core's.
  */
 import { systemClock } from './core/clock.ts';
-import { EntryVerifier } from './core/feed/entry-verifier.ts';
 import { createIdentity, type IdentityOnDevice } from './core/identity/device-setup.ts';
 import type { Mesh } from './core/mesh/mesh.ts';
+import type { DeviceAuthority } from './core/peer/device-authority.ts';
 import { loadDeviceState, saveDeviceState } from './core/peer/device-state.ts';
-import { Peer } from './core/peer/peer.ts';
+import type { Peer } from './core/peer/peer.ts';
+import { startCore } from './core/peer/start-core.ts';
 import { IdbStorageAdapter } from './core/store/idb-storage-adapter.ts';
 import type { StorageAdapter } from './core/store/storage-adapter.ts';
-import { Ingestor } from './core/sync/ingest.ts';
+import type { Ingestor } from './core/sync/ingest.ts';
 import { holdLeadership, type Leadership } from './core/tabs/leader.ts';
 import { linkTabs } from './core/tabs/tab-link.ts';
 
@@ -21,6 +22,8 @@ export interface Running {
   readonly store: StorageAdapter;
   readonly ingestor: Ingestor;
   readonly peer: Peer;
+  /** This device's certificate (renewals, `status()` for a near expiry) and revocations. */
+  readonly devices: DeviceAuthority;
   readonly saved: IdentityOnDevice;
   /** The network, once this tab holds the network role. */
   readonly network: NetworkRole;
@@ -89,16 +92,14 @@ function exposeTestHooks(running: Running): void {
 }
 
 async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Running> {
-  const verifier = new EntryVerifier();
-  const ingestor = new Ingestor(store, verifier);
-  const peer = await Peer.open({
+  const { verifier, ingestor, peer, devices } = await startCore({
     store,
     identity: saved.identity,
     device: saved.device,
-    pipeline: ingestor,
     clock: systemClock,
     lock: (task) => navigator.locks.request('kith-own-log', task),
   });
+  devices.keepRenewed();
   linkTabs(ingestor, new BroadcastChannel('kith-entries'));
   // Safari deletes a site's storage after a week without a visit unless it is persistent.
   void navigator.storage?.persist?.().catch(() => false);
@@ -113,7 +114,7 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
     return startMesh(store, saved, peer, ingestor, verifier, urls);
   });
   addEventListener('pagehide', () => void network.release());
-  const running = { store, ingestor, peer, saved, network };
+  const running = { store, ingestor, peer, devices, saved, network };
   exposeTestHooks(running);
   return running;
 }

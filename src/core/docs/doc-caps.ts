@@ -77,7 +77,7 @@ const FRIENDS: DocCaps = {
   root: 'friends',
   fields: 'any',
 };
-/** Epoch records and threads are not Yjs docs: nothing is ever applied to one. */
+/** Epoch records, threads and device records are not Yjs docs: nothing is ever applied to one. */
 const NOT_A_DOC: DocCaps = { maxBytes: 0, maxEntries: 0, root: '', fields: new Set() };
 
 /** The bounds of the doc `ref` names. */
@@ -95,6 +95,8 @@ export function docCaps(ref: DocRef): DocCaps {
       return FRIENDS;
     case 'epoch':
     case 'thread':
+    case 'revocations':
+    case 'certificate':
       return NOT_A_DOC;
   }
 }

@@ -10,9 +10,20 @@
  *   thread/<postId>                          the post author's re-published comments
  *   comment/<postAuthor>/<postId>/<cid>      one comment on someone's post
  *   reaction/<postAuthor>/<postId>           the writer's one reaction to a post
+ *   revocations                              device revocations signed by the identity key
+ *   certificate/<deviceId>                   a device's renewed certificate (identity key)
+ *
+ * The last two carry one signed record per entry (payload kind `key-record`), not a Yjs doc.
  */
 import { toBase64Url, randomBytes, type RandomBytes } from '../bytes.ts';
-import { parseDocId, parsePersonId, type DocId, type PersonId } from '../ids.ts';
+import {
+  parseDeviceId,
+  parseDocId,
+  parsePersonId,
+  type DeviceId,
+  type DocId,
+  type PersonId,
+} from '../ids.ts';
 
 declare const postBrand: unique symbol;
 /** A post's id: 16 random bytes, base64url (22 characters); unique per author. */
@@ -31,7 +42,9 @@ export type DocRef =
       readonly postId: PostId;
       readonly commentId: PostId;
     }
-  | { readonly kind: 'reaction'; readonly postAuthor: PersonId; readonly postId: PostId };
+  | { readonly kind: 'reaction'; readonly postAuthor: PersonId; readonly postId: PostId }
+  | { readonly kind: 'revocations' }
+  | { readonly kind: 'certificate'; readonly device: DeviceId };
 
 /** A doc id that is well-formed text but names no Kith doc. */
 export class DocRefError extends Error {
@@ -57,6 +70,7 @@ export function docIdOf(ref: DocRef): DocId {
   switch (ref.kind) {
     case 'profile':
     case 'friends':
+    case 'revocations':
       return parseDocId(ref.kind);
     case 'epoch':
       return parseDocId(`epoch/${ref.epoch}`);
@@ -67,6 +81,8 @@ export function docIdOf(ref: DocRef): DocId {
       return parseDocId(`comment/${ref.postAuthor}/${ref.postId}/${ref.commentId}`);
     case 'reaction':
       return parseDocId(`reaction/${ref.postAuthor}/${ref.postId}`);
+    case 'certificate':
+      return parseDocId(`certificate/${ref.device}`);
   }
 }
 
@@ -75,7 +91,11 @@ export function parseDocRef(docId: DocId | string): DocRef {
   const parts = docId.split('/');
   const [kind] = parts;
   try {
-    if (parts.length === 1 && (kind === 'profile' || kind === 'friends')) return { kind };
+    if (parts.length === 1 && (kind === 'profile' || kind === 'friends' || kind === 'revocations'))
+      return { kind };
+    if (parts.length === 2 && kind === 'certificate') {
+      return { kind, device: parseDeviceId(parts[1] ?? '') };
+    }
     if (parts.length === 2 && kind === 'epoch') {
       const text = parts[1] ?? '';
       const epoch = Number(text);

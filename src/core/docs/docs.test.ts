@@ -25,7 +25,7 @@ import {
   writeReaction,
 } from './small-docs.ts';
 import { applyOwnerUpdate, newDoc, replaceText, UpdateApplyError } from './yjs-change.ts';
-import { parsePersonId } from '../ids.ts';
+import { parseDeviceId, parsePersonId } from '../ids.ts';
 
 const alice = parsePersonId('A'.repeat(43));
 const photo: PhotoRef = {
@@ -54,6 +54,8 @@ describe('doc refs', () => {
     { kind: 'thread', postId: newPostId() },
     { kind: 'comment', postAuthor: alice, postId: newPostId(), commentId: newPostId() },
     { kind: 'reaction', postAuthor: alice, postId: newPostId() },
+    { kind: 'revocations' },
+    { kind: 'certificate', device: parseDeviceId('B'.repeat(42) + 'A') },
   ];
 
   it.each(refs)('round-trips %o', (ref) => {
@@ -71,6 +73,10 @@ describe('doc refs', () => {
     'comment/notaperson/' + 'A'.repeat(22) + '/' + 'A'.repeat(22),
     'reaction/' + alice,
     'profile/x',
+    'revocations/x',
+    'certificate',
+    'certificate/notadevice',
+    'certificate/' + alice + '/x',
     '',
   ])('rejects %j with a DocRefError', (text) => {
     expect(() => parseDocRef(text)).toThrow(DocRefError);

@@ -48,9 +48,10 @@ export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 export const ENTRY_SIGNATURE_BYTES = 64;
 
 /**
- * What the payload holds: a Yjs update in clear, a private payload (`crypto/audience.ts`), an
- * epoch key record (sealed boxes), or another author's whole entry re-published (a reply to the
- * writer's post, signature intact). The byte on the wire is the index in this list.
+ * What the payload holds: a Yjs update in clear, a private payload (`crypto/audience.ts`), a key
+ * record (an epoch key record in sealed boxes, or a device certificate or revocation signed by
+ * the identity key), or another author's whole entry re-published (a reply to the writer's post,
+ * signature intact). The byte on the wire is the index in this list.
  */
 export type PayloadKind = 'yjs-update' | 'encrypted' | 'key-record' | 'embedded-entry';
 const PAYLOAD_KINDS: readonly PayloadKind[] = [

@@ -8,6 +8,11 @@
  * and the device key's signature over "kith/entry/v1" 0x00 || body holds. Whether it fits the
  * log already held is `log-chain.ts`'s question.
  *
+ * Revocations travel as entries too: a lookup that learns them from entries (`learnFrom`) sees
+ * each batch before its entries are judged, so a revocation and the revoked device's later
+ * entries arriving in one batch are refused in the right order. A revocation record proves
+ * itself (the identity key signed it), so learning it from a not-yet-verified carrier is safe.
+ *
  * Each entry carries its certificate, so a certificate is checked once and then remembered
  * (bounded cache keyed by its bytes): a run of 10,000 entries of one device costs 10,001
  * signature checks, not 20,000.
@@ -60,12 +65,18 @@ export type VerifiedEntry = Entry & { readonly verified: true };
 /** Either a verified entry or the typed error that refused it. */
 export type EntryCheck = VerifiedEntry | EntryDecodeError | EntryVerifyError;
 
+/** Revocations that are themselves carried by entries: each batch is shown to them first. */
+export interface LearningRevocations extends RevocationLookup {
+  /** Learns the revocations `entries` carry (decoded, not yet verified). */
+  learnFrom(entries: readonly Entry[]): Promise<void>;
+}
+
 /** Options of `EntryVerifier`. */
 export interface EntryVerifierOptions {
   /** The Ed25519 verifier; default the shared one. */
   ed25519?: Ed25519Verifier;
   /** Revocations to honour; default none. */
-  revocations?: RevocationLookup;
+  revocations?: RevocationLookup | LearningRevocations;
   /** Verified certificates remembered; default 1024. */
   certificateCacheSize?: number;
 }
@@ -91,7 +102,7 @@ export async function signEntry(
 /** Verifies entries: structure, certificate, role, revocation, signature. */
 export class EntryVerifier {
   private readonly ed25519: Ed25519Verifier;
-  private readonly revocations: RevocationLookup | undefined;
+  private readonly revocations: RevocationLookup | LearningRevocations | undefined;
   private readonly certificates: BoundedCache<string, true>;
 
   /** A verifier with its own certificate cache. */
@@ -114,17 +125,22 @@ export class EntryVerifier {
    */
   async verifyMany(list: readonly Uint8Array[]): Promise<EntryCheck[]> {
     const results: EntryCheck[] = new Array(list.length);
-    const decoded: { index: number; entry: Entry }[] = [];
+    const wellFormed: { index: number; entry: Entry }[] = [];
     list.forEach((bytes, index) => {
       try {
-        const entry = decodeEntry(bytes);
-        const refusal = this.checkStatic(entry);
-        if (refusal) results[index] = refusal;
-        else decoded.push({ index, entry });
+        wellFormed.push({ index, entry: decodeEntry(bytes) });
       } catch (err) {
         if (!(err instanceof EntryDecodeError)) throw err;
         results[index] = err;
       }
+    });
+    if (this.revocations && 'learnFrom' in this.revocations) {
+      await this.revocations.learnFrom(wellFormed.map(({ entry }) => entry));
+    }
+    const decoded = wellFormed.filter(({ index, entry }) => {
+      const refusal = this.checkStatic(entry);
+      if (refusal) results[index] = refusal;
+      return !refusal;
     });
 
     const certsToCheck = new Map<string, Uint8Array>();

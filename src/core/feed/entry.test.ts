@@ -3,6 +3,7 @@ import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../bytes.ts';
 import { parseDocId, entryHashFromBytes } from '../ids.ts';
+import { CERTIFICATE_LIFETIME_MS } from '../identity/device-certificate.ts';
 import { signEd25519 } from '../identity/keys.ts';
 import { MemoryRevocations, issueDeviceRevocation } from '../identity/revocation.ts';
 import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
@@ -21,6 +22,10 @@ const mallory = await testAuthor(0x66, 0x67);
 const aliceRelay = await testAuthor(0xa1, 0xa3, { role: 'relay' });
 const aliceExpiring = await testAuthor(0xa1, 0xa4, { expiresAt: 1_700_000_000_500 });
 const aliceSecond = await testAuthor(0xa1, 0xa5);
+/** A certificate written before expiries existed (no expiry field). */
+const aliceLegacy = await testAuthor(0xa1, 0xa6);
+/** A certificate covering every timestamp, for properties over arbitrary fields. */
+const aliceForever = await testAuthor(0xa1, 0xa7, { expiresAt: Number.MAX_SAFE_INTEGER });
 const verifier = new EntryVerifier();
 
 /** A valid body, or an invalid one when overridden: every field writable as raw. */
@@ -245,6 +250,17 @@ describe('entries', () => {
       'verify:certificate-expired',
     ],
     [
+      'an entry signed after the lifetime of a certificate without expiry',
+      async () =>
+        signRaw(
+          aliceLegacy,
+          rawBody(aliceLegacy, {
+            timestamp: 1_700_000_000_000 + CERTIFICATE_LIFETIME_MS + 1,
+          }),
+        ),
+      'verify:certificate-expired',
+    ],
+    [
       'an entry after its device was revoked',
       async () => {
         revocations.add(
@@ -294,6 +310,19 @@ describe('entries', () => {
     }
   });
 
+  it('keeps an entry signed at its certificate’s expiry valid, whenever it is checked', async () => {
+    const atExpiry = await signRaw(
+      aliceExpiring,
+      rawBody(aliceExpiring, { timestamp: 1_700_000_000_500 }),
+    );
+    expect(await outcome(atExpiry)).toBe('valid');
+    const legacyLast = await signRaw(
+      aliceLegacy,
+      rawBody(aliceLegacy, { timestamp: 1_700_000_000_000 + CERTIFICATE_LIFETIME_MS }),
+    );
+    expect(await outcome(legacyLast)).toBe('valid');
+  });
+
   it('accepts the revoked device’s entries up to the last valid seq', async () => {
     const first = await signEntry(alice.device, testFields(1, undefined));
     expect(await outcome(first.bytes, revoking)).toBe('valid');
@@ -329,7 +358,7 @@ describe('entry properties', () => {
   it('decodes what it encodes, for arbitrary valid fields', async () => {
     await fc.assert(
       fc.asyncProperty(fieldsArb, async (fields) => {
-        const signed = await signEntry(alice.device, fields);
+        const signed = await signEntry(aliceForever.device, fields);
         const entry = await verifier.verify(signed.bytes);
         expect(entry).toMatchObject(fields);
         expect(entry.bytes).toEqual(signed.bytes);

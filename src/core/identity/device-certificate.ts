@@ -6,6 +6,10 @@
  *   version u8 (= 1) | person key 32 | device key 32 | role u8 (0 device, 1 relay)
  *   | issuedAt varuint ms | expiry u8 flag (0 none, 1 present) [+ expiresAt varuint ms]
  *   | signature 64 (identity key over "kith/device-certificate/v1" 0x00 body)
+ *
+ * A certificate covers entries signed up to its expiry, forever: one signed before it stays
+ * valid after it. A certificate without an expiry (written before expiries existed) is read as
+ * expiring `CERTIFICATE_LIFETIME_MS` after its issue, so no device key is trusted for ever.
  */
 import * as encoding from 'lib0/encoding';
 import type { ByteReader } from '../bytes.ts';
@@ -24,6 +28,13 @@ import type { Ed25519Verifier } from './verifier.ts';
 export const DEVICE_CERTIFICATE_VERSION = 1;
 /** Upper bound of an encoded certificate (1 + 32 + 32 + 1 + 8 + 1 + 8 + 64). */
 export const MAX_DEVICE_CERTIFICATE_BYTES = 147;
+
+/**
+ * How long a certificate covers new entries: 180 days. The device holding the identity key
+ * renews every certificate it issued well before (`certificate-lifetime.ts`), so a device in use
+ * never meets its expiry, while a lost one stops being trusted within half a year.
+ */
+export const CERTIFICATE_LIFETIME_MS = 180 * 24 * 60 * 60 * 1000;
 
 /**
  * What a device may do. `device`: a person's own phone or browser, authors entries. `relay`:
@@ -161,7 +172,12 @@ export async function verifyDeviceCertificate(
   return certificate;
 }
 
+/** The last time the certificate covers (module doc: a missing expiry is issue + lifetime). */
+export function certificateExpiry(certificate: DeviceCertificate): number {
+  return certificate.expiresAt ?? certificate.issuedAt + CERTIFICATE_LIFETIME_MS;
+}
+
 /** True when `time` is past the certificate's expiry. */
 export function isCertificateExpiredAt(certificate: DeviceCertificate, time: number): boolean {
-  return certificate.expiresAt !== undefined && time > certificate.expiresAt;
+  return time > certificateExpiry(certificate);
 }

@@ -9,6 +9,7 @@
 import type { Clock } from '../clock.ts';
 import type { RandomBytes } from '../bytes.ts';
 import {
+  CERTIFICATE_LIFETIME_MS,
   issueDeviceCertificate,
   type DeviceCertificate,
   type DeviceRole,
@@ -38,7 +39,7 @@ export interface DeviceStartOptions {
   clock: Clock;
   /** Role of the new device; default `device`. */
   role?: DeviceRole;
-  /** Optional certificate expiry, ms since epoch. */
+  /** Certificate expiry, ms since epoch; default `CERTIFICATE_LIFETIME_MS` after now. */
   expiresAt?: number;
   /** Make the device's private key extractable (for storages that keep PKCS#8 bytes). */
   extractable?: boolean;
@@ -50,11 +51,12 @@ export async function startNewDevice(
   options: DeviceStartOptions,
 ): Promise<DeviceSession> {
   const key = await generateDeviceKey({ extractable: options.extractable ?? false });
+  const issuedAt = options.clock.now();
   const certificate = await issueDeviceCertificate(identity, {
     deviceKey: key.publicKey,
     role: options.role ?? 'device',
-    issuedAt: options.clock.now(),
-    expiresAt: options.expiresAt,
+    issuedAt,
+    expiresAt: options.expiresAt ?? issuedAt + CERTIFICATE_LIFETIME_MS,
   });
   return { key, certificate, yjsClientId: newYjsClientId() };
 }

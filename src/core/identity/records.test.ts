@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import {
+  CERTIFICATE_LIFETIME_MS,
   DEVICE_CERTIFICATE_VERSION,
   issueDeviceCertificate,
   verifyDeviceCertificate,
@@ -9,6 +10,7 @@ import { createIdentity, restoreFromSeed, startNewDevice } from './device-setup.
 import { publishEncryptionKey, verifyEncryptionKeyRecord } from './encryption-key-record.ts';
 import { identityFromSeed } from './keys.ts';
 import {
+  MAX_DEVICE_REVOCATION_BYTES,
   MemoryRevocations,
   isRevokedFor,
   issueDeviceRevocation,
@@ -41,6 +43,13 @@ describe('device certificates', () => {
     expect(cert.role).toBe('device');
     expect(cert.issuedAt).toBe(clock.now());
     expect(cert.expiresAt).toBe(clock.now() + 1000);
+  });
+
+  it('gives every new device a certificate expiring CERTIFICATE_LIFETIME_MS after issue', async () => {
+    const { device } = await createIdentity({ clock });
+    const cert = await verifyDeviceCertificate(device.certificate.bytes, verifier);
+    expect(CERTIFICATE_LIFETIME_MS).toBe(180 * 24 * 60 * 60 * 1000);
+    expect(cert.expiresAt).toBe(clock.now() + CERTIFICATE_LIFETIME_MS);
   });
 
   it('refuses every flipped byte', async () => {
@@ -120,6 +129,16 @@ describe('new devices', () => {
 });
 
 describe('revocations', () => {
+  it('fits MAX_DEVICE_REVOCATION_BYTES at its largest', async () => {
+    const device = await startNewDevice(alice, { clock });
+    const rev = await issueDeviceRevocation(alice, {
+      deviceKey: device.key.publicKey,
+      revokedAt: Number.MAX_SAFE_INTEGER,
+      lastValidSeq: Number.MAX_SAFE_INTEGER,
+    });
+    expect(rev.bytes.length).toBe(MAX_DEVICE_REVOCATION_BYTES);
+  });
+
   it('verifies and applies the seq rule when the last valid seq is known', async () => {
     const device = await startNewDevice(alice, { clock });
     const rev = await issueDeviceRevocation(alice, {

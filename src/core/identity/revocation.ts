@@ -26,6 +26,8 @@ import type { Ed25519Verifier } from './verifier.ts';
 
 /** Current revocation format version. */
 export const DEVICE_REVOCATION_VERSION = 1;
+/** Upper bound of an encoded revocation (1 + 32 + 32 + 8 + 1 + 8 + 64). */
+export const MAX_DEVICE_REVOCATION_BYTES = 146;
 
 /** A decoded device revocation. */
 export interface DeviceRevocation {

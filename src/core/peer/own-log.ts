@@ -6,6 +6,7 @@
 import type { Clock } from '../clock.ts';
 import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { PayloadKind } from '../feed/entry-codec.ts';
+import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { DocId, EntryHash, PersonId } from '../ids.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
@@ -28,7 +29,7 @@ export class OwnLog {
   private constructor(
     private readonly store: StorageAdapter,
     private readonly author: PersonId,
-    private readonly device: DeviceSession,
+    private device: DeviceSession,
     private readonly sink: OwnEntrySink,
     private readonly clock: Clock,
     private readonly lock: CrossTabLock | undefined,
@@ -59,6 +60,14 @@ export class OwnLog {
     if (lastSeq > 0 && !hash) throw new Error(`own log is missing its entry ${lastSeq}`);
     this.lastSeq = lastSeq;
     this.lastHash = hash;
+  }
+
+  /** Signs the entries that follow with a renewed certificate of this same device key. */
+  useCertificate(certificate: DeviceCertificate): void {
+    if (certificate.device !== this.device.key.deviceId || certificate.person !== this.author) {
+      throw new Error('a certificate for another device cannot sign this log');
+    }
+    this.device = { ...this.device, certificate };
   }
 
   /** Signs one entry for `docId` and hands it to the sink; resolves once it is stored. */

@@ -39,6 +39,7 @@ import {
 } from '../docs/small-docs.ts';
 import type { PayloadKind } from '../feed/entry-codec.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
+import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
 import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
@@ -239,6 +240,19 @@ export class Peer {
   /** Stops listening for stored entries. */
   close(): void {
     this.unsubscribe();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Device records (written by `DeviceAuthority`)
+
+  /** Appends a record the identity key signed (a revocation, a renewed certificate). */
+  async appendRecord(ref: DocRef, record: Uint8Array): Promise<void> {
+    await this.serial(() => this.ownLog.append(docIdOf(ref), 'key-record', record));
+  }
+
+  /** Signs this device's next entries with a renewed certificate. */
+  useCertificate(certificate: DeviceCertificate): void {
+    this.ownLog.useCertificate(certificate);
   }
 
   // -------------------------------------------------------------------------------------------
