@@ -85,7 +85,9 @@ async function connect(url: string, topics: string[], counters: Counters): Promi
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const subscribed = new Promise<void>((resolve) => {
+  // Settles on the pong that follows the subscribe, or fails if the socket closes first.
+  const subscribed = new Promise<void>((resolve, reject) => {
+    ws.once('close', (code) => reject(new Error(`socket closed during set-up (${code})`)));
     ws.on('message', (raw) => {
       const text = String(raw);
       if (text.startsWith('{"type":"pong"')) resolve();
