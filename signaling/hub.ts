@@ -153,6 +153,8 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
 
   function subscribe(client: Client, wanted: readonly string[]): void {
     for (const topic of wanted) {
+      // A refusal may overflow the send buffer and drop the client: stop subscribing it then.
+      if (client.closed) return;
       const outcome = registry.subscribe(client, topic);
       if (outcome.kind === 'refused') {
         refuse(client, { op: 'subscribe', topic, reason: outcome.reason });
