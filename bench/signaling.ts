@@ -6,11 +6,15 @@
  * processes in topics of 10, read the server's resident memory before and after connecting, then
  * have every client publish 5 messages per second for a bounded window and count the relays
  * delivered and their latency (sender timestamp in the payload). Every run has a hard deadline.
- * Results go to bench/results/signaling.json and are printed side by side.
+ * Then the "hundreds of friends" load (bench/lib/many-topics.ts): 500 connections with 500
+ * pairwise topics each, saying hello on every topic every 50 s. Results go to
+ * bench/results/signaling.json and are printed side by side.
+ *
+ * `npm run bench:signaling -- --many-topics` runs only the latter and updates only `manyTopics` in
+ * the results file.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,6 +23,8 @@ import {
   type WorkerReport,
   type WorkerStats,
 } from './lib/load-worker.ts';
+import { runManyTopics, type ManyTopicsResult } from './lib/many-topics.ts';
+import { cpuSeconds, rssBytes, startSubject, type ServerName } from './lib/server-process.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.join(HERE, 'results', 'signaling.json');
@@ -31,8 +37,8 @@ const WARMUP_MS = 2_000;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const WORKERS = 2;
 const RUN_DEADLINE_MS = 120_000;
-
-type ServerName = 'kith' | 'ywebrtc';
+const MANY_TOPICS_DEADLINE_MS = 300_000;
+const ONLY_MANY_TOPICS = process.argv.includes('--many-topics');
 
 /** The figures of one run. */
 interface RunResult {
@@ -56,54 +62,7 @@ interface RunResult {
   closedEarly: number;
 }
 
-const SERVER_ENTRY: Record<ServerName, string> = {
-  kith: path.join(HERE, 'lib', 'kith-server.ts'),
-  ywebrtc: path.join(HERE, 'lib', 'ywebrtc-server.ts'),
-};
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS for ${pid}`);
-  return Number(kb) * 1024;
-}
-
-/** User + system CPU time of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startSubject(name: ServerName): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY[name]], {
-    env: { ...process.env, PORT: String(port), KITH_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('listening')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${name} server exited with ${code}`)));
-  });
-  return { child, port };
-}
 
 function nextReport(worker: ChildProcess, kind: WorkerReport['kind']): Promise<WorkerReport> {
   return new Promise((resolve, reject) => {
@@ -239,42 +198,75 @@ function table(runs: RunResult[]): string {
   ].join('\n');
 }
 
-const runs: RunResult[] = [];
-// Repeats are interleaved (kith, y-webrtc, kith, …) so that load from other work on the machine
-// falls on both servers alike.
-for (const clients of CLIENT_COUNTS) {
-  for (let repeat = 1; repeat <= REPEATS; repeat += 1) {
-    for (const name of SERVERS) {
-      console.log(`running ${name} with ${clients} clients (${repeat}/${REPEATS})…`);
-      const result = await runOnce(name, clients, repeat);
-      console.log(JSON.stringify(result));
-      runs.push(result);
+/** The side-by-side load comparison: every run, and the medians at the largest client count. */
+async function runComparison(): Promise<Record<string, unknown>> {
+  const runs: RunResult[] = [];
+  // Repeats are interleaved (kith, y-webrtc, kith, …) so that load from other work on the machine
+  // falls on both servers alike.
+  for (const clients of CLIENT_COUNTS) {
+    for (let repeat = 1; repeat <= REPEATS; repeat += 1) {
+      for (const name of SERVERS) {
+        console.log(`running ${name} with ${clients} clients (${repeat}/${REPEATS})…`);
+        const result = await runOnce(name, clients, repeat);
+        console.log(JSON.stringify(result));
+        runs.push(result);
+      }
     }
+  }
+
+  /** The median run (by delivered messages per second) of a server at a client count. */
+  function median(name: ServerName, clients: number): RunResult | undefined {
+    const same = runs
+      .filter((r) => r.server === name && r.clients === clients)
+      .sort((a, b) => a.msgsPerSec - b.msgsPerSec);
+    return same[Math.floor((same.length - 1) / 2)];
+  }
+  const largest = Math.max(...CLIENT_COUNTS);
+  const pick = (name: ServerName): Record<string, number> | undefined => {
+    const run = median(name, largest);
+    if (!run) return undefined;
+    const { clients, msgsPerSec, p50Ms, p99Ms, bytesPerConn } = run;
+    return { clients, msgsPerSec, p50Ms, p99Ms, bytesPerConn };
+  };
+  const medians = CLIENT_COUNTS.flatMap((clients) =>
+    SERVERS.map((name) => median(name, clients)).filter((r): r is RunResult => r !== undefined),
+  );
+  console.log(`\nMedian of ${REPEATS} runs each:\n\n${table(medians)}`);
+  return {
+    kith: pick('kith'),
+    ywebrtc: pick('ywebrtc'),
+    runs,
+    repeats: REPEATS,
+    durationMs: DURATION_MS,
+    ratePerClient: RATE_PER_CLIENT,
+    topicSize: TOPIC_SIZE,
+    workers: WORKERS,
+    node: process.version,
+  };
+}
+
+async function manyTopics(): Promise<ManyTopicsResult> {
+  console.log('running the many-topics load (500 connections × 500 pairwise topics)…');
+  const deadline = setTimeout(() => {
+    console.error(`many-topics passed its ${MANY_TOPICS_DEADLINE_MS / 1000} s deadline`);
+    process.exit(1);
+  }, MANY_TOPICS_DEADLINE_MS);
+  try {
+    const result = await runManyTopics();
+    console.log(JSON.stringify(result, null, 2));
+    return result;
+  } finally {
+    clearTimeout(deadline);
   }
 }
 
-/** The median run (by delivered messages per second) of a server at a client count. */
-function median(name: ServerName, clients: number): RunResult | undefined {
-  const same = runs
-    .filter((r) => r.server === name && r.clients === clients)
-    .sort((a, b) => a.msgsPerSec - b.msgsPerSec);
-  return same[Math.floor((same.length - 1) / 2)];
-}
-const largest = Math.max(...CLIENT_COUNTS);
-const pick = (name: ServerName): Record<string, number> | undefined => {
-  const run = median(name, largest);
-  if (!run) return undefined;
-  const { clients, msgsPerSec, p50Ms, p99Ms, bytesPerConn } = run;
-  return { clients, msgsPerSec, p50Ms, p99Ms, bytesPerConn };
-};
-const medians = CLIENT_COUNTS.flatMap((clients) =>
-  SERVERS.map((name) => median(name, clients)).filter((r): r is RunResult => r !== undefined),
-);
+// With --many-topics the comparison figures already in the file are kept as they are.
+const previous: Record<string, unknown> =
+  ONLY_MANY_TOPICS && existsSync(RESULTS)
+    ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>)
+    : {};
+const comparison = ONLY_MANY_TOPICS ? previous : await runComparison();
+const results = { ...comparison, manyTopics: await manyTopics() };
 mkdirSync(path.dirname(RESULTS), { recursive: true });
-writeFileSync(
-  RESULTS,
-  `${JSON.stringify({ kith: pick('kith'), ywebrtc: pick('ywebrtc'), runs, repeats: REPEATS, durationMs: DURATION_MS, ratePerClient: RATE_PER_CLIENT, topicSize: TOPIC_SIZE, workers: WORKERS, node: process.version }, null, 2)}\n`,
-);
-console.log(
-  `\nMedian of ${REPEATS} runs each:\n\n${table(medians)}\n\nwritten to ${path.relative(process.cwd(), RESULTS)}`,
-);
+writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`written to ${path.relative(process.cwd(), RESULTS)}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.ts';
+import { settingsFromEnv } from './env-config.ts';
 import { DEFAULT_TURN_TTL_SECONDS, iceServersFor, iceSettingsFromEnv } from './ice-config.ts';
 import { DEFAULT_LIMITS, limitsFromEnv, resolveLimits } from './limits.ts';
 
@@ -22,9 +23,54 @@ describe('limits from the environment', () => {
     expect(() => limitsFromEnv({ KITH_MAX_CONNECTIONS: raw })).toThrow('KITH_MAX_CONNECTIONS');
   });
 
+  it('reads the issue 20 caps and budgets', () => {
+    expect(
+      limitsFromEnv({
+        KITH_MAX_SUBSCRIPTIONS: '5000',
+        KITH_MAX_CONNECTIONS_PER_ADDRESS: '16',
+        KITH_RELAYS_PER_SECOND: '100',
+        KITH_RELAY_BURST: '2000',
+      }),
+    ).toEqual({
+      maxSubscriptions: 5000,
+      maxConnectionsPerAddress: 16,
+      relaysPerSecond: 100,
+      relayBurst: 2000,
+    });
+  });
+
+  it('refuses a relay burst too small to publish to a full topic', () => {
+    expect(() => resolveLimits({ relayBurst: 999 })).toThrow(ConfigError);
+    expect(resolveLimits({ relayBurst: 999, maxSubscribersPerTopic: 999 }).relayBurst).toBe(999);
+  });
+
   it('refuses a zero or fractional limit given as an option', () => {
     expect(() => resolveLimits({ maxTopicLength: 0 })).toThrow(ConfigError);
     expect(() => resolveLimits({ messageBurst: 2.5 })).toThrow(ConfigError);
+  });
+});
+
+describe('trusted proxies from the environment', () => {
+  it('trusts nobody when KITH_TRUSTED_PROXIES is unset', () => {
+    expect(settingsFromEnv({}).trustedProxies.has('127.0.0.1')).toBe(false);
+  });
+
+  it('reads comma-separated addresses and CIDR ranges', () => {
+    const { trustedProxies } = settingsFromEnv({
+      KITH_TRUSTED_PROXIES: '127.0.0.1, ::1,10.0.0.0/8',
+    });
+    expect(['127.0.0.1', '::1', '10.9.8.7'].map((a) => trustedProxies.has(a))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(trustedProxies.has('192.168.0.1')).toBe(false);
+  });
+
+  it('names the variable when an entry is wrong', () => {
+    expect(() => settingsFromEnv({ KITH_TRUSTED_PROXIES: '10.0.0.0/40' })).toThrow(
+      'KITH_TRUSTED_PROXIES',
+    );
   });
 });
 

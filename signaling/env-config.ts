@@ -1,3 +1,5 @@
+import { parseTrustedProxies, type TrustedProxies } from './client-address.ts';
+import { ConfigError } from './config-error.ts';
 import { iceSettingsFromEnv, type IceSettings } from './ice-config.ts';
 import { limitsFromEnv, type SignalingLimits } from './limits.ts';
 
@@ -5,9 +7,22 @@ import { limitsFromEnv, type SignalingLimits } from './limits.ts';
 export interface EnvSettings {
   limits: Partial<SignalingLimits>;
   ice: IceSettings;
+  /** From `KITH_TRUSTED_PROXIES`: comma-separated addresses and CIDR ranges (none when unset). */
+  trustedProxies: TrustedProxies;
 }
 
-/** Reads limits and ICE settings from `env`; throws `ConfigError` on a bad value. */
+/** Reads limits, ICE settings and trusted proxies from `env`; throws `ConfigError` on a bad value. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): EnvSettings {
-  return { limits: limitsFromEnv(env), ice: iceSettingsFromEnv(env) };
+  const proxies = (env.KITH_TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  let trustedProxies: TrustedProxies;
+  try {
+    trustedProxies = parseTrustedProxies(proxies);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`KITH_TRUSTED_PROXIES: ${error.message}`);
+  }
+  return { limits: limitsFromEnv(env), ice: iceSettingsFromEnv(env), trustedProxies };
 }

@@ -1,9 +1,25 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import {
+  addressGroup,
+  clientAddress,
+  NO_TRUSTED_PROXIES,
+  type TrustedProxies,
+} from './client-address.ts';
 import type { Logger } from './log.ts';
 import type { SignalingLimits } from './limits.ts';
-import { decodeClientMessage, encodeRelay, PONG_FRAME, type ClientMessage } from './protocol.ts';
+import {
+  decodeClientMessage,
+  encodeRefusal,
+  encodeRelay,
+  PONG_FRAME,
+  type ClientMessage,
+  type Refusal,
+} from './protocol.ts';
+import { RefusalThrottle } from './refusal-throttle.ts';
+import { TokenBucket } from './token-bucket.ts';
+import { TopicRegistry, type TopicStats } from './topic-registry.ts';
 
 /** The one path at which the signaling WebSocket is served (a query string is allowed). */
 export const SIGNALING_PATH = '/signaling';
@@ -18,9 +34,8 @@ export const CLOSE_CODES = Object.freeze({
 });
 
 /** Counts reported by `/health` and `RunningServer.stats()`. */
-export interface HubStats {
+export interface HubStats extends TopicStats {
   connections: number;
-  topics: number;
 }
 
 /** The topic pub/sub behind `/signaling`, attachable to any Node HTTP(S) server. */
@@ -30,7 +45,7 @@ export interface SignalingHub {
    * leaves the socket alone otherwise, so another listener (Vite's HMR socket) may take it.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Current connection and (non-empty) topic counts. */
+  /** Current connection, (non-empty) topic and subscription counts. */
   stats(): HubStats;
   /** Closes every client (1001), stops the heartbeat and resolves when all sockets are gone. */
   close(): Promise<void>;
@@ -42,6 +57,10 @@ export interface HubOptions {
   logger: Logger;
   /** Called with every accepted publish, whether or not the topic has subscribers. */
   onPublish?: (topic: string, data: unknown) => void;
+  /** Proxies whose X-Forwarded-For names the client; none when omitted. */
+  trustedProxies?: TrustedProxies;
+  /** Monotonic milliseconds for the rate limits and budgets; `performance.now` when omitted. */
+  now?: () => number;
 }
 
 /** True when `url` (a request target) names the signaling path. */
@@ -51,13 +70,16 @@ export function isSignalingPath(url: string | undefined): boolean {
   return (query === -1 ? url : url.slice(0, query)) === SIGNALING_PATH;
 }
 
-/** Per-connection state. */
+/** Per-connection state; its topics are held by the hub's `TopicRegistry`. */
 interface Client {
   readonly ws: WebSocket;
+  /** The client's address (see client-address.ts) and port, for logs. */
   readonly address: string;
-  readonly topics: Set<string>;
-  tokens: number;
-  refilledAt: number;
+  /** Messages it may send (closing when spent). */
+  readonly messages: TokenBucket;
+  /** Deliveries its publishes may cause (dropping publishes when spent). */
+  readonly relays: TokenBucket;
+  readonly refusals: RefusalThrottle;
   alive: boolean;
   closed: boolean;
 }
@@ -68,6 +90,8 @@ const CLOSE_GRACE_MS = 1_000;
 /** Creates a hub; nothing listens until an owner passes it upgrades. */
 export function createSignalingHub(options: HubOptions): SignalingHub {
   const { limits, logger, onPublish } = options;
+  const trustedProxies = options.trustedProxies ?? NO_TRUSTED_PROXIES;
+  const now = options.now ?? (() => performance.now());
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxMessageBytes,
@@ -77,7 +101,9 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
     clientTracking: false,
   });
   const clients = new Set<Client>();
-  const topics = new Map<string, Set<Client>>();
+  const registry = new TopicRegistry<Client>(limits);
+  /** Open and pending connections per address group (an IPv4 address or an IPv6 /64). */
+  const connectionsPerGroup = new Map<string, number>();
   let pendingUpgrades = 0;
   let closing = false;
 
@@ -95,15 +121,7 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
   heartbeat.unref();
 
   function leaveAll(client: Client): void {
-    for (const topic of client.topics) leave(client, topic);
-  }
-
-  function leave(client: Client, topic: string): void {
-    client.topics.delete(topic);
-    const subscribers = topics.get(topic);
-    if (!subscribers) return;
-    subscribers.delete(client);
-    if (subscribers.size === 0) topics.delete(topic);
+    registry.unsubscribeAll(client);
   }
 
   function closeClient(client: Client, code: number, reason: string): void {
@@ -127,41 +145,30 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
     client.ws.send(frame);
   }
 
-  function takeToken(client: Client): boolean {
-    const now = performance.now();
-    client.tokens = Math.min(
-      limits.messageBurst,
-      client.tokens + ((now - client.refilledAt) / 1000) * limits.messagesPerSecond,
-    );
-    client.refilledAt = now;
-    if (client.tokens < 1) return false;
-    client.tokens -= 1;
-    return true;
+  /** Tells the client what was not done; never closes anything (refusals are throttled). */
+  function refuse(client: Client, refusal: Refusal): void {
+    if (client.refusals.allow(refusal)) send(client, encodeRefusal(refusal));
+    else logger.debug('refusal not sent (throttled)', { address: client.address, ...refusal });
   }
 
   function subscribe(client: Client, wanted: readonly string[]): void {
     for (const topic of wanted) {
-      if (client.topics.has(topic)) continue;
-      if (client.topics.size >= limits.maxTopicsPerConnection) {
-        closeClient(client, CLOSE_CODES.policyViolation, 'too many topics');
-        return;
+      // A refusal may overflow the send buffer and drop the client: stop subscribing it then.
+      if (client.closed) return;
+      const outcome = registry.subscribe(client, topic);
+      if (outcome.kind === 'refused') {
+        refuse(client, { op: 'subscribe', topic, reason: outcome.reason });
       }
-      let subscribers = topics.get(topic);
-      if (!subscribers) {
-        subscribers = new Set();
-        topics.set(topic, subscribers);
-      }
-      if (subscribers.size >= limits.maxSubscribersPerTopic) {
-        closeClient(client, CLOSE_CODES.policyViolation, 'topic full');
-        return;
-      }
-      subscribers.add(client);
-      client.topics.add(topic);
     }
   }
 
   function publish(client: Client, topic: string, data: unknown): void {
-    const receivers = topics.get(topic);
+    const receivers = registry.subscribers(topic);
+    // Each delivery is paid for: one publish to a crowded topic is not a free amplification.
+    if (receivers && !client.relays.take(receivers.size)) {
+      refuse(client, { op: 'publish', topic, reason: 'relay-budget' });
+      return;
+    }
     let frame: string | undefined;
     if (receivers) {
       try {
@@ -185,7 +192,7 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
         subscribe(client, message.topics);
         return;
       case 'unsubscribe':
-        for (const topic of message.topics) leave(client, topic);
+        for (const topic of message.topics) registry.unsubscribe(client, topic);
         return;
       case 'publish':
         publish(client, message.topic, message.data);
@@ -198,7 +205,7 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
 
   function onMessage(client: Client, raw: RawData, isBinary: boolean): void {
     if (client.closed) return;
-    if (!takeToken(client)) {
+    if (!client.messages.take()) {
       closeClient(client, CLOSE_CODES.policyViolation, 'message rate exceeded');
       return;
     }
@@ -225,13 +232,13 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
     }
   }
 
-  function onConnection(ws: WebSocket, request: IncomingMessage): void {
+  function onConnection(ws: WebSocket, address: string): void {
     const client: Client = {
       ws,
-      address: `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`,
-      topics: new Set(),
-      tokens: limits.messageBurst,
-      refilledAt: performance.now(),
+      address,
+      messages: new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now),
+      relays: new TokenBucket(limits.relaysPerSecond, limits.relayBurst, now),
+      refusals: new RefusalThrottle(limits.relaysPerSecond, limits.relayBurst, now),
       alive: true,
       closed: false,
     };
@@ -273,6 +280,29 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
         rejectUpgrade(socket, '503 Service Unavailable');
         return true;
       }
+      const address = clientAddress(
+        request.socket.remoteAddress ?? '?',
+        request.headers['x-forwarded-for'],
+        trustedProxies,
+      );
+      const group = addressGroup(address);
+      const held = connectionsPerGroup.get(group) ?? 0;
+      if (held >= limits.maxConnectionsPerAddress) {
+        logger.info('refusing connection: per-address limit reached', {
+          group,
+          maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+        });
+        rejectUpgrade(socket, '429 Too Many Requests');
+        return true;
+      }
+      // The slot is held from here until the TCP socket closes, whether the handshake fails or
+      // the WebSocket ends, so both counts are released in one place.
+      connectionsPerGroup.set(group, held + 1);
+      socket.once('close', () => {
+        const left = (connectionsPerGroup.get(group) ?? 1) - 1;
+        if (left === 0) connectionsPerGroup.delete(group);
+        else connectionsPerGroup.set(group, left);
+      });
       pendingUpgrades += 1;
       // ws answers a bad handshake (wrong version, missing key) with HTTP 400 itself and never
       // calls back; the socket's close then releases the pending slot.
@@ -285,13 +315,13 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
       socket.once('close', settle);
       wss.handleUpgrade(request, socket, head, (ws) => {
         settle();
-        onConnection(ws, request);
+        onConnection(ws, `${address}:${request.socket.remotePort ?? '?'}`);
       });
       return true;
     },
 
     stats() {
-      return { connections: clients.size, topics: topics.size };
+      return { connections: clients.size, ...registry.stats() };
     },
 
     async close() {
@@ -311,7 +341,7 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
       }, CLOSE_GRACE_MS);
       await Promise.all(gone);
       clearTimeout(grace);
-      topics.clear();
+      registry.clear();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       staticDir: readStaticDir(env),
       limits: settings.limits,
       ice: settings.ice,
+      trustedProxies: settings.trustedProxies,
       tls: readTls(env),
     });
   } catch (error) {

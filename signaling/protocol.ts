@@ -8,6 +8,16 @@
  *                     {type:'publish', topic, data, clients: <subscriber count>}
  *   client -> server  {type:'ping'}   answered   {type:'pong'}
  *
+ * Kith adds one frame, which y-webrtc clients ignore as an unknown type:
+ *
+ *   server -> client  {type:'refused', op:'subscribe', topic, reason}   a topic it did not subscribe
+ *                     (reason 'connection-topic-cap' | 'topic-full' | 'server-topic-cap')
+ *   server -> client  {type:'refused', op:'publish', topic, reason:'relay-budget'}   a publish it
+ *                     dropped because the sender's relay budget was spent
+ *
+ * A subscribe frame is carried topic by topic: the ones that fit are subscribed, each other one is
+ * refused by its own frame, and the connection stays open.
+ *
  * Every frame from a client is decoded here, once, into a `ClientMessage` or a typed reason to
  * refuse it. Unknown `type`s are ignored rather than refused, as y-webrtc's server does, so newer
  * clients keep working; a frame that is not a well-formed message of a known type is refused.
@@ -48,8 +58,15 @@ export type DecodeResult =
 /** The limits that decoding itself checks. */
 export interface DecodeLimits {
   readonly maxTopicLength: number;
-  readonly maxTopicsPerConnection: number;
 }
+
+/** Why a subscription was refused (the connection's cap, the topic's, or the server's). */
+export type SubscribeRefusalReason = 'connection-topic-cap' | 'topic-full' | 'server-topic-cap';
+
+/** The `refused` frame: what the server did not do, for which topic, and why. */
+export type Refusal =
+  | { readonly op: 'subscribe'; readonly topic: string; readonly reason: SubscribeRefusalReason }
+  | { readonly op: 'publish'; readonly topic: string; readonly reason: 'relay-budget' };
 
 /** True for a plain JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -79,11 +96,9 @@ function decodeTopicList(
   limits: DecodeLimits,
 ): DecodeResult {
   const topics = record.topics;
+  // No cap on the list's length here: maxMessageBytes bounds it, and the hub refuses topics
+  // beyond a connection's cap one by one rather than the whole frame.
   if (!Array.isArray(topics)) return refuse('malformed', `${type}: topics must be an array`);
-  // A list longer than a connection may ever hold is refused before looking at its items.
-  if (topics.length > limits.maxTopicsPerConnection) {
-    return refuse('limit', `${type}: too many topics`);
-  }
   for (const topic of topics) {
     const problem = checkTopic(topic, limits);
     if (problem) return problem;
@@ -128,6 +143,16 @@ export function decodeClientMessage(text: string, limits: DecodeLimits): DecodeR
  */
 export function encodeRelay(topic: string, data: unknown, clients: number): string {
   return JSON.stringify({ type: 'publish', topic, data, clients });
+}
+
+/** Encodes a `refused` frame. */
+export function encodeRefusal(refusal: Refusal): string {
+  return JSON.stringify({
+    type: 'refused',
+    op: refusal.op,
+    topic: refusal.topic,
+    reason: refusal.reason,
+  });
 }
 
 /** The answer to `{type:'ping'}`. */

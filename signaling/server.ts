@@ -1,8 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TrustedProxies } from './client-address.ts';
 import { createRequestHandler } from './http-handler.ts';
-import { createSignalingHub } from './hub.ts';
+import { createSignalingHub, type HubStats } from './hub.ts';
 import type { IceSettings } from './ice-config.ts';
 import { resolveLimits, type SignalingLimits } from './limits.ts';
 import { createLogger } from './log.ts';
@@ -24,8 +25,12 @@ export interface ServerOptions {
   ice?: IceSettings;
   /** When given, serve HTTPS/WSS. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Proxies (load balancers) whose X-Forwarded-For names the client; none when omitted. */
+  trustedProxies?: TrustedProxies;
   /** Test tap: called with every accepted publish. */
   onPublish?: (topic: string, data: unknown) => void;
+  /** Test seam: the monotonic clock (ms) of rate limits and budgets; `performance.now` by default. */
+  now?: () => number;
 }
 
 /** A listening server. */
@@ -33,8 +38,8 @@ export interface RunningServer {
   /** http(s)://host:port, no trailing slash. */
   readonly url: string;
   readonly port: number;
-  /** Live connection and topic counts. */
-  stats(): { connections: number; topics: number };
+  /** Live connection, topic and subscription counts. */
+  stats(): HubStats;
   /** Closes every socket (clients get 1001) and stops listening. */
   close(): Promise<void>;
 }
@@ -48,7 +53,13 @@ function urlHost(host: string): string {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const limits = resolveLimits(options.limits);
   const logger = createLogger('signaling');
-  const hub = createSignalingHub({ limits, logger, onPublish: options.onPublish });
+  const hub = createSignalingHub({
+    limits,
+    logger,
+    onPublish: options.onPublish,
+    trustedProxies: options.trustedProxies,
+    now: options.now,
+  });
   const handler = createRequestHandler({
     stats: () => hub.stats(),
     ice: options.ice ?? { stunUrls: [] },

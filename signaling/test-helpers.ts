@@ -188,3 +188,22 @@ export function makeSelfSignedCert(dir: string): { certFile: string; keyFile: st
   }
   return { certFile, keyFile };
 }
+
+/** A clock for the hub's `now` option that moves only when a test says so. */
+export class ManualClock {
+  private ms = 0;
+  /** The current reading, in milliseconds. */
+  readonly now = (): number => this.ms;
+  /** Moves the clock forward by `ms`. */
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** A matcher for the server's `refused` frame about `topic` (and, optionally, `op`). */
+export function isRefusal(topic: string, op?: 'subscribe' | 'publish') {
+  return (message: unknown): boolean =>
+    isType('refused')(message) &&
+    (message as { topic?: unknown }).topic === topic &&
+    (op === undefined || (message as { op?: unknown }).op === op);
+}

@@ -28,7 +28,11 @@ interface HostServer {
 function attach(server: HostServer, securityHeaders: boolean): void {
   const logger = createLogger('signaling');
   const settings = settingsFromEnv(process.env);
-  const hub = createSignalingHub({ limits: resolveLimits(settings.limits), logger });
+  const hub = createSignalingHub({
+    limits: resolveLimits(settings.limits),
+    logger,
+    trustedProxies: settings.trustedProxies,
+  });
   const context: HttpContext = {
     stats: () => hub.stats(),
     ice: settings.ice,

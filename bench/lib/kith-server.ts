@@ -1,10 +1,15 @@
 /**
  * The Kith signaling server as a benchmark subject: listens on 127.0.0.1, port from PORT, with
- * the default limits, and closes on SIGTERM.
+ * the limits set in the environment (the defaults otherwise), and closes on SIGTERM.
  */
+import { settingsFromEnv } from '../../signaling/env-config.ts';
 import { startServer } from '../../signaling/server.ts';
 
-const server = await startServer({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
+const server = await startServer({
+  port: Number(process.env.PORT ?? 0),
+  host: '127.0.0.1',
+  limits: settingsFromEnv(process.env).limits,
+});
 console.log(`listening ${server.port}`);
 process.on('SIGTERM', () => {
   void server.close().then(() => process.exit(0));
