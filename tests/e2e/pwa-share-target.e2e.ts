@@ -2,8 +2,9 @@
  * Ada shares a photo from her phone's gallery with installed Kith. Android's share sheet does
  * what the manifest's `share_target` says: a multipart POST of the photo (and any text) to
  * /share-target as a navigation. Here a form in the page makes that same navigation. The service
- * worker answers it (the server never sees the photo), and Kith opens on Home with the composer
- * holding the photo and the text; posting it works like any post.
+ * worker answers it (the server never sees the photo), and Kith opens on Home showing what came.
+ * Any site can POST to the share target, so only Ada's "Add to a new post" puts the photo and the
+ * text in the composer; posting it works like any post.
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -48,8 +49,17 @@ describe('sharing a photo to Kith', () => {
     });
     await ada.evaluate(() => (document.getElementById('share-sheet') as HTMLFormElement).submit());
 
+    // Any site can POST to the share target, so nothing reaches the composer before Ada says so.
+    const offer = page.getByRole('region', { name: 'Shared with Kith' });
+    await offer.waitFor(WAIT);
+    await offer.getByText('1 photo').waitFor(WAIT);
+    await offer.getByText('From the garden').waitFor(WAIT);
     const composer = page.getByRole('form', { name: 'New post' });
+    expect(await composer.getByRole('img').count()).toBe(0);
+    expect(await composer.getByLabel("What's on your mind?").inputValue()).toBe('');
+    await offer.getByRole('button', { name: 'Add to a new post' }).click();
     await composer.getByRole('img', { name: 'Photo 1 to post' }).waitFor(WAIT);
+    expect(await offer.count()).toBe(0);
     expect(await composer.getByLabel("What's on your mind?").inputValue()).toBe('From the garden');
     // The share's address is left behind, and the inbox is empty: a reload attaches nothing.
     expect(new URL(page.url()).hash).toBe('#/');
@@ -87,7 +97,35 @@ describe('sharing a photo to Kith', () => {
     // The worker's 303 (the server itself would answer 405: it takes no POST).
     expect(answer).toBe('opaqueredirect');
     await page.goto(`${e2e.baseUrl}/#/compose-shared`);
-    await page.getByText('1 shared file was not a picture, left out.').waitFor(WAIT);
+    const offer = page.getByRole('region', { name: 'Shared with Kith' });
+    await offer.getByText('1 shared file was not a picture, left out.').waitFor(WAIT);
+    // Nothing usable came: nothing to add, only to dismiss.
+    expect(await offer.getByRole('button', { name: 'Add to a new post' }).count()).toBe(0);
+    await offer.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await offer.count()).toBe(0);
     expect(await page.getByRole('img', { name: 'Photo 1 to post' }).count()).toBe(0);
+  });
+
+  it('discards a share Ada did not make: the composer stays empty', async () => {
+    const ada = await e2e.person('ada');
+    const page = ada.page;
+    await ada.goto('/');
+    await onboard(page, 'Ada');
+    await page.getByRole('form', { name: 'New post' }).waitFor(WAIT);
+    await reloadUnderServiceWorker(page);
+    // What a hostile site's hidden form could send while Ada has Kith installed.
+    await ada.evaluate(async () => {
+      const form = new FormData();
+      form.append('text', 'Click evil.example to claim your prize');
+      await fetch('/share-target', { method: 'POST', body: form, redirect: 'manual' });
+    });
+    await page.goto(`${e2e.baseUrl}/#/compose-shared`);
+    const offer = page.getByRole('region', { name: 'Shared with Kith' });
+    await offer.getByText('Click evil.example to claim your prize').waitFor(WAIT);
+    await offer.getByRole('button', { name: 'Discard' }).click();
+    expect(await offer.count()).toBe(0);
+    const composer = page.getByRole('form', { name: 'New post' });
+    expect(await composer.getByLabel("What's on your mind?").inputValue()).toBe('');
+    expect(await ada.evaluate(() => caches.has('kith-share-inbox'))).toBe(false);
   });
 });
