@@ -239,8 +239,8 @@ async function churn(
   try {
     const alice = await MeshPage.open('alice', aliceContext, server.url);
     const aliceKeys = {
-      personKey: randomBytes(32).toString('base64url'),
-      deviceKey: randomBytes(32).toString('base64url'),
+      identitySeed: randomBytes(32).toString('base64url'),
+      deviceSeed: randomBytes(32).toString('base64url'),
     };
     const aliceId = await alice.call('startMesh', {
       signalingUrl,
@@ -256,8 +256,8 @@ async function churn(
     // Each friend keeps one device (its keys) and one pairwise secret across its page's lives.
     const friendLife = async (i: number, context: BrowserContext): Promise<void> => {
       const keys = {
-        personKey: randomBytes(32).toString('base64url'),
-        deviceKey: randomBytes(32).toString('base64url'),
+        identitySeed: randomBytes(32).toString('base64url'),
+        deviceSeed: randomBytes(32).toString('base64url'),
       };
       const pairwiseSecret = randomBytes(32).toString('base64url');
       let first = true;

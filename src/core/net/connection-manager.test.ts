@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes, toBase64Url, toHex } from '../bytes.ts';
 import { systemClock } from '../clock.ts';
-import { deviceIdFromKey, personIdFromKey, type DeviceId, type PersonId } from '../ids.ts';
+import { personIdFromKey, type DeviceId, type PersonId } from '../ids.ts';
 import { startServer } from '../../../signaling/server.ts';
 import { WebSocket } from 'ws';
 import {
@@ -11,6 +11,9 @@ import {
   type PeerConnection,
 } from './connection-manager.ts';
 import { SignalingClient, type Signaling } from './signaling-client.ts';
+import { deviceSigner, type DeviceSigner } from './signal-auth.ts';
+import { createIdentity, type IdentityOnDevice } from '../identity/device-setup.ts';
+import { defaultVerifier } from '../identity/verifier.ts';
 import { FakeSimplePeer, MemorySignaling } from './test-helpers.ts';
 
 const WAIT_MS = 10_000;
@@ -32,22 +35,28 @@ interface Node {
   person: PersonId;
   personKey: Uint8Array;
   device: DeviceId;
+  signer: DeviceSigner;
   manager: ConnectionManager;
   connections: PeerConnection[];
   received: string[];
   states: Map<PersonId, FriendNetState>;
 }
 
-function node(
+/** A person with a certified device, as `device-setup.ts` makes them. */
+async function person(): Promise<IdentityOnDevice> {
+  return createIdentity({ clock: systemClock });
+}
+
+async function node(
   signaling: Signaling,
   extra: Partial<ConnectionManagerOptions> = {},
-  who?: { personKey: Uint8Array; device?: DeviceId },
-): Node {
-  const personKey = who?.personKey ?? randomBytes(32);
-  const person = personIdFromKey(personKey);
-  const device = who?.device ?? deviceIdFromKey(randomBytes(32));
+  who?: DeviceSigner,
+): Promise<Node> {
+  const signer = who ?? deviceSigner((await person()).device);
+  const { person: id, personKey, device } = signer.certificate;
   const manager = new ConnectionManager({
-    self: { person, device },
+    self: signer,
+    verifier: defaultVerifier,
     signaling,
     SimplePeer: FakeSimplePeer,
     clock: systemClock,
@@ -56,9 +65,10 @@ function node(
     ...extra,
   });
   const n: Node = {
-    person,
+    person: id,
     personKey,
     device,
+    signer,
     manager,
     connections: [],
     received: [],
@@ -86,8 +96,8 @@ const friendsOf = new Map<Node, { person: PersonId; pairwiseSecret: Uint8Array }
 describe('connection manager', () => {
   it('connects two friends dialing at once with exactly one connection, and carries messages both ways', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length > 0 && bob.connections.length > 0);
     await alice.connections[0]!.transport.send(new TextEncoder().encode('hi bob'));
@@ -107,8 +117,8 @@ describe('connection manager', () => {
 
   it('shows the relay nothing but boxes: no key, id, session or signal in any encoding', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length > 0);
     expect(hub.relayed.length).toBeGreaterThan(3);
@@ -127,8 +137,8 @@ describe('connection manager', () => {
 
   it('holds at most the cap with four friends, and rotation reaches every one of them', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client(), { maxConnections: 2, rotationMs: 150, minHoldMs: 100 });
-    const friends = [0, 1, 2, 3].map(() => node(hub.client()));
+    const alice = await node(hub.client(), { maxConnections: 2, rotationMs: 150, minHoldMs: 100 });
+    const friends = await Promise.all([0, 1, 2, 3].map(() => node(hub.client())));
     for (const f of friends) await befriend(alice, f);
     const reached = new Set<PersonId>();
     await until(
@@ -145,7 +155,7 @@ describe('connection manager', () => {
   it('at its cap, lets an idle connection go for a friend whose presence says it wrote more', async () => {
     const hub = new MemorySignaling();
     const held = new Map<string, number>();
-    const alice = node(hub.client(), {
+    const alice = await node(hub.client(), {
       maxConnections: 2,
       rotationMs: 3_600_000,
       idleHoldMs: 50,
@@ -153,8 +163,8 @@ describe('connection manager', () => {
     });
     const heads = [0, 0, 0, 0];
     // Presence rarely on its own: what moves the cap here is `headChanged`.
-    const friends = heads.map((_, i) =>
-      node(hub.client(), { ownHead: () => heads[i]!, announceMs: 2_000 }),
+    const friends = await Promise.all(
+      heads.map((_, i) => node(hub.client(), { ownHead: () => heads[i]!, announceMs: 2_000 })),
     );
     for (const f of friends) await befriend(alice, f);
     // A connection "syncs" the friend's head at once: what Alice holds is what it said.
@@ -185,11 +195,11 @@ describe('connection manager', () => {
   it('refuses an offer beyond its cap with busy, and the dialer backs off', async () => {
     const hub = new MemorySignaling();
     // Bob's cap of 1 is taken by Carol; Alice's offer must not make him hold two.
-    const bob = node(hub.client(), { maxConnections: 1, rotationMs: 60_000 });
-    const carol = node(hub.client());
+    const bob = await node(hub.client(), { maxConnections: 1, rotationMs: 60_000 });
+    const carol = await node(hub.client());
     await befriend(bob, carol);
     await until('bob-carol', () => bob.connections.length > 0);
-    const alice = node(hub.client());
+    const alice = await node(hub.client());
     await befriend(alice, bob);
     await new Promise((r) => setTimeout(r, 500));
     expect(bob.manager.connectionCount).toBe(1);
@@ -199,13 +209,13 @@ describe('connection manager', () => {
 
   it('replaces the connection when a friend restarts, and marks a vanished friend offline', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length === 1);
     // Bob's page reloads: same person and device, new manager (new boot id), same secret.
     bob.manager.stop();
-    const bob2 = node(hub.client(), {}, { personKey: bob.personKey, device: bob.device });
+    const bob2 = await node(hub.client(), {}, bob.signer);
     await bob2.manager.setFriends(friendsOf.get(bob)!);
     await until(
       'reconnected',
@@ -218,8 +228,8 @@ describe('connection manager', () => {
 
   it('redials when a connection is closed, and forgets removed friends', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length === 1);
     alice.manager.disconnect(bob.person);
@@ -234,7 +244,7 @@ describe('connection manager', () => {
 
   it('stretches its presence announcements with many friends, to stay within its signaling budget', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client(), { announceMs: 100 });
+    const alice = await node(hub.client(), { announceMs: 100 });
     const links = Array.from({ length: 30 }, () => ({
       person: personIdFromKey(randomBytes(32)),
       pairwiseSecret: randomBytes(32),
@@ -249,8 +259,8 @@ describe('connection manager', () => {
 
   it('drops what does not open or parse, from strangers on the topic', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     const mallory = hub.client();
     const topics = [...new Set(hub.relayed.map((r) => r.topic))];
@@ -287,8 +297,8 @@ describe('connection manager over the real signaling server', () => {
       cleanups.push(() => c.stop());
       return c;
     };
-    const alice = node(client());
-    const bob = node(client());
+    const alice = await node(client());
+    const bob = await node(client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length > 0 && bob.connections.length > 0);
     expect(relayed.length).toBeGreaterThan(0);
