@@ -6,13 +6,17 @@ import { startServer } from '../../../signaling/server.ts';
 import { WebSocket } from 'ws';
 import {
   ConnectionManager,
+  DEFAULT_BUDGET,
   type ConnectionManagerOptions,
   type FriendNetState,
   type PeerConnection,
 } from './connection-manager.ts';
 import { SignalingClient, type Signaling } from './signaling-client.ts';
-import { deviceSigner, type DeviceSigner } from './signal-auth.ts';
-import { createIdentity, type IdentityOnDevice } from '../identity/device-setup.ts';
+import { deviceSigner, signSignal, type DeviceSigner, type SignedSignal } from './signal-auth.ts';
+import { SignalingCipher } from './signaling-crypto.ts';
+import { deriveTopic } from './topics.ts';
+import { createIdentity, startNewDevice, type IdentityOnDevice } from '../identity/device-setup.ts';
+import type { Identity } from '../identity/keys.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
 import { FakeSimplePeer, MemorySignaling } from './test-helpers.ts';
 
@@ -309,3 +313,226 @@ describe('connection manager over the real signaling server', () => {
     }
   });
 });
+
+/**
+ * A friend's device driven by hand, speaking the wire format itself as a hostile friend would:
+ * it holds the pairwise secret and certified keys of its person, and reads what the victim says.
+ */
+async function puppet(hub: MemorySignaling, victim: Node, signer: DeviceSigner) {
+  const secret = randomBytes(32);
+  await victim.manager.setFriends([{ person: signer.certificate.person, pairwiseSecret: secret }]);
+  const topic = await deriveTopic(secret, 'pairwise');
+  const cipher = await SignalingCipher.fromSecret(secret, 'pairwise');
+  const me = signer.certificate.personKey;
+  const heard: Record<string, unknown>[] = [];
+  const client = hub.client();
+  client.subscribe(topic, (data) => {
+    void cipher.open(topic, { from: victim.personKey, to: me }, data, Date.now()).then(
+      (inside) => heard.push(JSON.parse((inside as SignedSignal).a) as Record<string, unknown>),
+      () => undefined, // its own boxes, echoed
+    );
+  });
+  let stamp = Date.now() * 1000;
+  return {
+    heard,
+    /** The victim's boot, from what it said. */
+    victimBoot: async () => {
+      await until('the victim’s hello', () => heard.length > 0);
+      return heard[0]!.b as string;
+    },
+    /** Sends `body`, signed by `as` (the puppet's device by default) unless `raw`. */
+    send: async (body: Record<string, unknown>, as: DeviceSigner = signer, raw = false) => {
+      const full = { d: as.certificate.device, b: 'puppet-boot-1', n: ++stamp, ...body };
+      const inside = raw ? full : await signSignal(as, victim.personKey, full);
+      client.publish(
+        topic,
+        await cipher.seal(topic, { from: me, to: victim.personKey }, inside, Date.now()),
+      );
+    },
+  };
+}
+
+/** A new certified device of `identity` whose id sorts before `than` (so it makes the offers). */
+async function deviceBefore(identity: Identity, than: DeviceId): Promise<DeviceSigner> {
+  for (;;) {
+    const signer = deviceSigner(await startNewDevice(identity, { clock: systemClock }));
+    if (signer.certificate.device < than) return signer;
+  }
+}
+
+const offer = (to: DeviceId, tb: string, i: number) => ({
+  k: 'signal',
+  to,
+  tb,
+  s: `session-${String(i).padStart(6, '0')}`,
+  sig: { type: 'offer', sdp: `x${i}` },
+});
+
+describe('a friend cannot burn the connection budget', () => {
+  it('makes a few RTCPeerConnections for 600 signed offers from one friend’s device, not 600', async () => {
+    const hub = new MemorySignaling();
+    const alice = await node(hub.client());
+    const mallory = await person();
+    const m = await puppet(hub, alice, await deviceBefore(mallory.identity, alice.device));
+    const tb = await m.victimBoot();
+    for (let i = 0; i < 600; i++) await m.send(offer(alice.device, tb, i));
+    // A bye after them: once it is seen, every offer before it was handled.
+    await m.send({ k: 'bye' });
+    await until(
+      'all handled',
+      () => alice.manager.stateOf(mallory.identity.personId) === 'offline',
+    );
+    expect(alice.manager.connectionsCreated).toBeGreaterThan(0);
+    expect(alice.manager.connectionsCreated).toBeLessThanOrEqual(
+      DEFAULT_BUDGET.connectionsPerDevice.capacity,
+    );
+  });
+
+  it('bounds the connections of a friend who certifies a new device for every offer', async () => {
+    const hub = new MemorySignaling();
+    const alice = await node(hub.client());
+    const mallory = await person();
+    const first = await deviceBefore(mallory.identity, alice.device);
+    const m = await puppet(hub, alice, first);
+    const tb = await m.victimBoot();
+    const devices = [first];
+    for (let i = 0; i < 40; i++) {
+      const device = await deviceBefore(mallory.identity, alice.device);
+      devices.push(device);
+      for (let j = 0; j < 5; j++) await m.send(offer(alice.device, tb, i * 5 + j), device);
+    }
+    // Each device's bye after its offers: once all are offline, every offer was handled.
+    for (const device of devices) await m.send({ k: 'bye' }, device);
+    await until(
+      'all handled',
+      () => alice.manager.stateOf(mallory.identity.personId) === 'offline',
+    );
+    expect(alice.manager.connectionsCreated).toBeLessThanOrEqual(
+      DEFAULT_BUDGET.connectionsPerFriend.capacity,
+    );
+  });
+
+  it('keeps working connections and creates none when the server replays round one after a reconnect', async () => {
+    const hub = new MemorySignaling();
+    const a = await node(hub.client());
+    const b = await node(hub.client());
+    await befriend(a, b);
+    await until('connected', () => a.connections.length === 1 && b.connections.length === 1);
+    const roundOne = hub.relayed.slice();
+    a.manager.disconnect(b.person);
+    await until('reconnected', () => a.connections.length === 2 && b.connections.length === 2);
+    await until('open', () => a.manager.openConnectionCount === 1);
+    const working = [a.connections[1]!.transport, b.connections[1]!.transport];
+    const created = a.manager.connectionsCreated + b.manager.connectionsCreated;
+    const server = hub.client();
+    for (const r of roundOne) server.publish(r.topic, r.data);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(working.every((t) => t.open)).toBe(true);
+    expect(a.manager.connectionsCreated + b.manager.connectionsCreated).toBe(created);
+  });
+
+  it('keeps working connections when the server replays a friend’s previous page life', async () => {
+    const hub = new MemorySignaling();
+    const a = await node(hub.client());
+    const b = await node(hub.client());
+    await befriend(a, b);
+    await until('connected', () => a.connections.length === 1);
+    const firstLife = hub.relayed.slice();
+    // Bob's page reloads: same device, a new life.
+    b.manager.stop();
+    const b2 = await node(hub.client(), {}, b.signer);
+    await b2.manager.setFriends(friendsOf.get(b)!);
+    await until('reconnected', () => a.connections.length === 2 && b2.connections.length === 1);
+    await until('open', () => a.manager.openConnectionCount === 1);
+    const working = [a.connections[1]!.transport, b2.connections[0]!.transport];
+    const created = a.manager.connectionsCreated + b2.manager.connectionsCreated;
+    const server = hub.client();
+    for (const r of firstLife) server.publish(r.topic, r.data);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(working.every((t) => t.open)).toBe(true);
+    expect(a.manager.connectionsCreated + b2.manager.connectionsCreated).toBe(created);
+  });
+
+  it.each([
+    ['another device’s id under its own signature', 'own-signature'],
+    ['another device’s certificate with its own signature', 'borrowed-certificate'],
+    ['no signature at all (the old wire format)', 'unsigned'],
+    ['a certificate from a different identity', 'foreign-certificate'],
+    ['a certificate with a forged signature', 'forged-certificate'],
+  ] as const)('ignores a hello claiming a device with %s', async (_, forgery) => {
+    const hub = new MemorySignaling();
+    const alice = await node(hub.client());
+    const mallory = await person();
+    const honest = deviceSigner(mallory.device);
+    const m = await puppet(hub, alice, honest);
+    const other = deviceSigner(await startNewDevice(mallory.identity, { clock: systemClock }));
+    const claimed = await forge(forgery, honest, other);
+    const hello = { k: 'hello', i: 200, want: alice.device, d: claimed.device };
+    await m.send(hello, claimed.signer, forgery === 'unsigned');
+    // Then an honest hello: once Alice answers it, the forged one was handled before.
+    await m.send({ k: 'hello', i: 200 });
+    const addresses = (device: DeviceId) => (body: Record<string, unknown>) =>
+      body.to === device || body.want === device;
+    await until('Alice answers the honest device', () =>
+      m.heard.some(addresses(honest.certificate.device)),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(m.heard.some(addresses(claimed.device))).toBe(false);
+  });
+
+  it('shows a device offline at once on its bye, and ignores the bye replayed after it came back', async () => {
+    const hub = new MemorySignaling();
+    // Presence alone would take 2.5 × 60 s to notice Bob gone.
+    const a = await node(hub.client(), { announceMs: 60_000 });
+    const b = await node(hub.client(), { announceMs: 60_000 });
+    await befriend(a, b);
+    await until('connected', () => a.manager.stateOf(b.person) === 'connected');
+    const before = hub.relayed.length;
+    b.manager.sayGoodbye();
+    const byes = hub.relayed.slice(before);
+    expect(byes.length).toBe(1);
+    await until('offline', () => a.manager.stateOf(b.person) === 'offline');
+    // Bob's page lives on (restored from the back/forward cache): a new life, heard soon.
+    b.manager.headChanged();
+    await until('connected again', () => a.manager.stateOf(b.person) === 'connected');
+    const working = a.connections.at(-1)!.transport;
+    const server = hub.client();
+    for (const r of byes) server.publish(r.topic, r.data);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.manager.stateOf(b.person)).toBe('connected');
+    expect(working.open).toBe(true);
+  });
+});
+
+type Forgery =
+  | 'own-signature'
+  | 'borrowed-certificate'
+  | 'unsigned'
+  | 'foreign-certificate'
+  | 'forged-certificate';
+
+/** A device id that is not `honest`'s, and a signer that claims it as `forgery` says. */
+async function forge(
+  forgery: Forgery,
+  honest: DeviceSigner,
+  other: DeviceSigner,
+): Promise<{ device: DeviceId; signer: DeviceSigner }> {
+  const device = other.certificate.device;
+  switch (forgery) {
+    case 'own-signature':
+    case 'unsigned':
+      // The body names the other device; signed as itself (or not at all).
+      return { device, signer: honest };
+    case 'borrowed-certificate':
+      return { device, signer: { certificate: other.certificate, sign: (m) => honest.sign(m) } };
+    case 'foreign-certificate': {
+      const eve = deviceSigner((await person()).device);
+      return { device: eve.certificate.device, signer: eve };
+    }
+    case 'forged-certificate': {
+      const bytes = other.certificate.bytes.slice();
+      bytes[bytes.length - 1]! ^= 1;
+      return { device, signer: { certificate: { ...other.certificate, bytes }, sign: other.sign } };
+    }
+  }
+}
