@@ -40,12 +40,6 @@ export class TokenBucket {
     return true;
   }
 
-  /** When the next token is there (`now` if one is). */
-  nextAt(now: number): number {
-    this.refill(now);
-    return this.tokens >= 1 ? now : now + (1 - this.tokens) * this.spec.refillMs;
-  }
-
   private refill(now: number): void {
     // A clock that steps back refills nothing rather than draining the bucket.
     const elapsed = Math.max(0, now - this.updatedAt);
