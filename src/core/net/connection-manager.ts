@@ -658,6 +658,8 @@ export class ConnectionManager {
       log.warn('ignored an offer over the connection budget', { person: friend.link.person });
       return;
     }
+    // Paid whether it is answered or refused with busy: neither is free to flood.
+    this.spend(friend, device, now);
     if (current) this.drop(current, 'replaced by a new offer', false);
     // A slot reserved by our own request to this device is its to take.
     const reserved = this.pendingRequests(now).filter((r) => r.device !== device);
@@ -675,6 +677,12 @@ export class ConnectionManager {
   /** Whether a new connection with `device` of `friend` fits both budgets now. */
   private affords(friend: Friend, device: RemoteDevice, now: number): boolean {
     return friend.connectionBudget.allows(now) && device.connectionBudget.allows(now);
+  }
+
+  /** Pays for one new connection (or a refusal of one) with `device` of `friend`. */
+  private spend(friend: Friend, device: RemoteDevice, now: number): void {
+    friend.connectionBudget.take(now);
+    device.connectionBudget.take(now);
   }
 
   /** Devices we asked for an offer that has not come yet (each holds a slot meanwhile). */
@@ -764,9 +772,10 @@ export class ConnectionManager {
     for (const key of result.dial) {
       const target = byKey.get(key)!;
       if (this.initiates(target.device.device)) {
+        this.spend(target.friend, target.device, now);
         this.createPeer(target.friend, target.device, true, toBase64Url(randomBytes(12)));
       } else {
-        // The other side makes offers; ask it to.
+        // The other side makes offers; ask it to (its offer is paid for when it comes).
         target.device.lastRequestAt = now;
         this.say(target.friend, this.hello(target.device.device));
       }
@@ -774,7 +783,7 @@ export class ConnectionManager {
     this.emitStates();
   }
 
-  /** A new RTCPeerConnection with `remote`, paid from both budgets (checked by the caller). */
+  /** A new RTCPeerConnection with `remote` (paid for by the caller). */
   private createPeer(
     friend: Friend,
     remote: RemoteDevice,
@@ -782,8 +791,6 @@ export class ConnectionManager {
     session: string,
   ): Connection {
     const now = this.options.clock.now();
-    friend.connectionBudget.take(now);
-    remote.connectionBudget.take(now);
     const device = remote.device;
     const iceServers = this.options.iceServers?.() ?? [];
     const peer = new this.options.SimplePeer({ initiator, config: { iceServers }, trickle: true });
