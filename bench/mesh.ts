@@ -20,12 +20,15 @@
  *    and reopen at random intervals for a bounded run; her manager's `connectionsCreated`,
  *    extrapolated to an hour.
  *
+ * With `--calm` (never part of `npm run bench`) it runs only `mesh-calm.ts` instead: 20 friends
+ * coming and going every few minutes at a cap of 16, in Node, as `connectionsPerHourCalm`.
+ *
  * Every step has a time bound and the run a deadline; figures are printed and written to
  * `bench/results/mesh.json`; nothing here judges them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -34,6 +37,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
 import { NETNS_ENV, netnsCommand, whyNoNetns } from '../tests/e2e/netns.ts';
 import type { KithMesh, StoreKind } from './mesh-page/api.ts';
 import { armDeadline, buildBenchPage, median, within } from './lib/measure.ts';
+import { calmChurn } from './mesh-calm.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -52,6 +56,8 @@ const CHURN_FRIENDS = 5;
 /** A friend's page stays open, then closed, for a uniformly random time in these bounds. */
 const ONLINE_MS: readonly [number, number] = [10_000, 40_000];
 const OFFLINE_MS: readonly [number, number] = [5_000, 20_000];
+/** Default length of the calm churn run (`--calm`). */
+const CALM_MS = 10 * 60_000;
 
 /** Bound of one call into a page (signing 10,000 entries is the longest). */
 const STEP_TIMEOUT_MS = 300_000;
@@ -239,8 +245,8 @@ async function churn(
   try {
     const alice = await MeshPage.open('alice', aliceContext, server.url);
     const aliceKeys = {
-      personKey: randomBytes(32).toString('base64url'),
-      deviceKey: randomBytes(32).toString('base64url'),
+      identitySeed: randomBytes(32).toString('base64url'),
+      deviceSeed: randomBytes(32).toString('base64url'),
     };
     const aliceId = await alice.call('startMesh', {
       signalingUrl,
@@ -256,8 +262,8 @@ async function churn(
     // Each friend keeps one device (its keys) and one pairwise secret across its page's lives.
     const friendLife = async (i: number, context: BrowserContext): Promise<void> => {
       const keys = {
-        personKey: randomBytes(32).toString('base64url'),
-        deviceKey: randomBytes(32).toString('base64url'),
+        identitySeed: randomBytes(32).toString('base64url'),
+        deviceSeed: randomBytes(32).toString('base64url'),
       };
       const pairwiseSecret = randomBytes(32).toString('base64url');
       let first = true;
@@ -405,7 +411,37 @@ function inNamespace(): Promise<number> {
   });
 }
 
+/**
+ * `--calm`: only the calm churn (`mesh-calm.ts`, in Node, no browser), added to the results as
+ * `connectionsPerHourCalm`; `--calm-ms=N` sets its length (default 10 minutes).
+ */
+async function calm(): Promise<void> {
+  const lengthArg = process.argv.find((a) => a.startsWith('--calm-ms='));
+  const runMs = lengthArg ? Number(lengthArg.slice('--calm-ms='.length)) : CALM_MS;
+  if (!(runMs > 0)) throw new Error(`bad --calm-ms: ${lengthArg}`);
+  console.log(`calm churn: 20 friends coming and going for ${fmt(runMs / 1000)} s, cap 16 ...`);
+  const deadline = armDeadline('bench:mesh --calm', runMs + 5 * 60_000);
+  try {
+    const result = await calmChurn(runMs);
+    const previous = await readFile(RESULTS, 'utf8').then(
+      (text) => JSON.parse(text) as Record<string, unknown>,
+      () => ({}),
+    );
+    await mkdir(path.dirname(RESULTS), { recursive: true });
+    const results = { ...previous, connectionsPerHourCalm: result };
+    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(JSON.stringify(result, null, 2));
+    console.log(`\nwritten to ${path.relative(ROOT, RESULTS)}`);
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
 async function main(): Promise<number> {
+  if (process.argv.includes('--calm')) {
+    await calm();
+    return 0;
+  }
   if (process.env[NETNS_ENV] === '1') {
     await measure();
     return 0;

@@ -22,10 +22,10 @@ export interface LogMade {
 /** How a page's network core is started. */
 export interface MeshStart {
   readonly signalingUrl: string;
-  /** Person key (base64url, 32 bytes); default: this page's `TestPerson`. */
-  readonly personKey?: string;
-  /** Device key (base64url, 32 bytes); default: random. */
-  readonly deviceKey?: string;
+  /** Identity seed (base64url, 32 bytes); default: this page's `TestPerson`, else random. */
+  readonly identitySeed?: string;
+  /** Device key seed (base64url, 32 bytes), certified by the identity; default: random. */
+  readonly deviceSeed?: string;
   readonly maxConnections?: number;
 }
 
@@ -48,7 +48,7 @@ export interface KithMesh {
   /** Makes this page's person (`TestPerson`); with `entries > 0` also signs that many entries. */
   makePerson(entries: number): Promise<LogMade>;
   /** Starts the signaling client and the connection manager. */
-  startMesh(options: MeshStart): { person: string; device: string };
+  startMesh(options: MeshStart): Promise<{ person: string; device: string }>;
   /** Adds a friend (friends accumulate). */
   befriend(options: { person: string; pairwiseSecret: string }): Promise<void>;
   /** Resolves once a manager connection is open, with its piece size. */

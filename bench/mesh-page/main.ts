@@ -9,7 +9,11 @@ import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { fromBase64Url, randomBytes } from '../../src/core/bytes.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import type { VerifiedEntry } from '../../src/core/feed/entry-verifier.ts';
-import { deviceIdFromKey, parsePersonId, personIdFromKey } from '../../src/core/ids.ts';
+import { issueDeviceCertificate } from '../../src/core/identity/device-certificate.ts';
+import { deviceKeyFromSeed, identityFromSeed } from '../../src/core/identity/keys.ts';
+import { defaultVerifier } from '../../src/core/identity/verifier.ts';
+import { parsePersonId } from '../../src/core/ids.ts';
+import { deviceSigner, type DeviceSigner } from '../../src/core/net/signal-auth.ts';
 import {
   ConnectionManager,
   type FriendLink,
@@ -97,6 +101,27 @@ function rawListen(channel: RTCDataChannel): void {
   };
 }
 
+/**
+ * The signer of this page's device: a device of the page's `TestPerson` when there is one and
+ * no seed is given, else the device of seed `deviceSeed` certified by identity `identitySeed`
+ * (so a friend keeps one device across its page's lives).
+ */
+async function signerOf(identitySeed?: string, deviceSeed?: string): Promise<DeviceSigner> {
+  if (person && identitySeed === undefined && deviceSeed === undefined) {
+    return deviceSigner(person.device);
+  }
+  const identity = await identityFromSeed(
+    identitySeed ? fromBase64Url(identitySeed) : randomBytes(32),
+  );
+  const key = await deviceKeyFromSeed(deviceSeed ? fromBase64Url(deviceSeed) : randomBytes(32));
+  const certificate = await issueDeviceCertificate(identity, {
+    deviceKey: key.publicKey,
+    role: 'device',
+    issuedAt: Date.now(),
+  });
+  return deviceSigner({ key, certificate, yjsClientId: 0 });
+}
+
 window.kithMesh = {
   async makePerson(entries) {
     person = await TestPerson.create('bench');
@@ -110,17 +135,15 @@ window.kithMesh = {
     };
   },
 
-  startMesh({ signalingUrl, personKey, deviceKey, maxConnections }) {
+  async startMesh({ signalingUrl, identitySeed, deviceSeed, maxConnections }) {
     if (manager) throw new Error('startMesh() was already called');
-    const self = personKey
-      ? personIdFromKey(fromBase64Url(personKey))
-      : (person?.id ?? personIdFromKey(randomBytes(32)));
-    const device = deviceIdFromKey(deviceKey ? fromBase64Url(deviceKey) : randomBytes(32));
+    const self = await signerOf(identitySeed, deviceSeed);
     const signaling = new SignalingClient({ url: signalingUrl, WebSocket });
     signaling.start();
     const SP: SimplePeerConstructor = SimplePeer;
     manager = new ConnectionManager({
-      self: { person: self, device },
+      self,
+      verifier: defaultVerifier,
       signaling,
       SimplePeer: SP,
       clock: systemClock,
@@ -137,7 +160,7 @@ window.kithMesh = {
       sample();
     });
     manager.start();
-    return { person: self, device };
+    return { person: self.certificate.person, device: self.certificate.device };
   },
 
   async befriend({ person: friend, pairwiseSecret }) {

@@ -91,13 +91,17 @@ requireNetns()('the mesh core between two browsers', () => {
         ...(await bob.evaluate(() => window.e2eMesh.signalSecrets())),
         '10.77.0.',
         'hello Bob',
-        'candidate',
-        'offer',
-        'sdp',
       ];
       expect(forbidden.length).toBeGreaterThan(20);
       for (const needle of forbidden)
         expect(wire, `relay contains ${needle}`).not.toContain(needle);
+      // Short words only outside the boxes: base64url ciphertext holds any three letters by
+      // chance (a signed signaling box is about 1 KiB), so inside them they prove nothing.
+      const outside = captured
+        .map((frame) => frame.replace(/"box":"[A-Za-z0-9_-]*"/g, '"box":""'))
+        .join('\n');
+      for (const word of ['candidate', 'offer', 'sdp'])
+        expect(outside, `relay contains ${word}`).not.toContain(word);
       for (const frame of captured) {
         const message = JSON.parse(frame) as { type: string; topic: string; data: unknown };
         expect(message).toMatchObject({ type: 'publish', topic });

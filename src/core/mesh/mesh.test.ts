@@ -63,6 +63,7 @@ class FirstLinkDeadPeer extends FakeSimplePeer {
 interface MeshTuning {
   readonly SimplePeer?: SimplePeerConstructor;
   readonly stallMs?: number;
+  readonly announceMs?: number;
 }
 
 function startMesh(
@@ -81,7 +82,7 @@ function startMesh(
     iceServers: () => [],
     clock: systemClock,
     verifier: defaultVerifier,
-    announceMs: 100,
+    announceMs: tuning.announceMs ?? 100,
     acceptRetryMs: 100,
     checkMs: 100,
     ...(tuning.stallMs ? { stallMs: tuning.stallMs } : {}),
@@ -174,6 +175,17 @@ describe('Mesh', () => {
     await befriendByInvite(alice, bob);
     await until('both settle', () => settled(alice) && settled(bob));
     expect(alice.mesh.status().friends.get(bob.id)).toMatch(/^(connected|syncing)$/);
+  });
+
+  it('shows a friend offline as soon as their page says goodbye', async () => {
+    const hub = new MemorySignaling();
+    // Presence alone would notice Bob gone after 2.5 × 60 s.
+    const alice = await person('Alice', hub, { announceMs: 60_000 });
+    const bob = await person('Bob', hub, { announceMs: 60_000 });
+    await befriendByInvite(alice, bob);
+    await until('connected', () => alice.mesh.status().friends.get(bob.id) !== 'offline');
+    bob.mesh.goodbye();
+    await until('Bob offline', () => alice.mesh.status().friends.get(bob.id) === 'offline');
   });
 
   it('syncs an inviter’s second friendship while the first stays connected', async () => {

@@ -1,16 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes, toBase64Url, toHex } from '../bytes.ts';
 import { systemClock } from '../clock.ts';
-import { deviceIdFromKey, personIdFromKey, type DeviceId, type PersonId } from '../ids.ts';
+import { personIdFromKey, type DeviceId, type PersonId } from '../ids.ts';
 import { startServer } from '../../../signaling/server.ts';
 import { WebSocket } from 'ws';
 import {
   ConnectionManager,
+  DEFAULT_BUDGET,
   type ConnectionManagerOptions,
   type FriendNetState,
   type PeerConnection,
 } from './connection-manager.ts';
 import { SignalingClient, type Signaling } from './signaling-client.ts';
+import { deviceSigner, signSignal, type DeviceSigner, type SignedSignal } from './signal-auth.ts';
+import { SignalingCipher } from './signaling-crypto.ts';
+import { deriveTopic } from './topics.ts';
+import { createIdentity, startNewDevice, type IdentityOnDevice } from '../identity/device-setup.ts';
+import type { Identity } from '../identity/keys.ts';
+import { defaultVerifier } from '../identity/verifier.ts';
 import { FakeSimplePeer, MemorySignaling } from './test-helpers.ts';
 
 const WAIT_MS = 10_000;
@@ -32,22 +39,28 @@ interface Node {
   person: PersonId;
   personKey: Uint8Array;
   device: DeviceId;
+  signer: DeviceSigner;
   manager: ConnectionManager;
   connections: PeerConnection[];
   received: string[];
   states: Map<PersonId, FriendNetState>;
 }
 
-function node(
+/** A person with a certified device, as `device-setup.ts` makes them. */
+async function person(): Promise<IdentityOnDevice> {
+  return createIdentity({ clock: systemClock });
+}
+
+async function node(
   signaling: Signaling,
   extra: Partial<ConnectionManagerOptions> = {},
-  who?: { personKey: Uint8Array; device?: DeviceId },
-): Node {
-  const personKey = who?.personKey ?? randomBytes(32);
-  const person = personIdFromKey(personKey);
-  const device = who?.device ?? deviceIdFromKey(randomBytes(32));
+  who?: DeviceSigner,
+): Promise<Node> {
+  const signer = who ?? deviceSigner((await person()).device);
+  const { person: id, personKey, device } = signer.certificate;
   const manager = new ConnectionManager({
-    self: { person, device },
+    self: signer,
+    verifier: defaultVerifier,
     signaling,
     SimplePeer: FakeSimplePeer,
     clock: systemClock,
@@ -56,9 +69,10 @@ function node(
     ...extra,
   });
   const n: Node = {
-    person,
+    person: id,
     personKey,
     device,
+    signer,
     manager,
     connections: [],
     received: [],
@@ -86,8 +100,8 @@ const friendsOf = new Map<Node, { person: PersonId; pairwiseSecret: Uint8Array }
 describe('connection manager', () => {
   it('connects two friends dialing at once with exactly one connection, and carries messages both ways', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length > 0 && bob.connections.length > 0);
     await alice.connections[0]!.transport.send(new TextEncoder().encode('hi bob'));
@@ -107,8 +121,8 @@ describe('connection manager', () => {
 
   it('shows the relay nothing but boxes: no key, id, session or signal in any encoding', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length > 0);
     expect(hub.relayed.length).toBeGreaterThan(3);
@@ -127,8 +141,8 @@ describe('connection manager', () => {
 
   it('holds at most the cap with four friends, and rotation reaches every one of them', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client(), { maxConnections: 2, rotationMs: 150, minHoldMs: 100 });
-    const friends = [0, 1, 2, 3].map(() => node(hub.client()));
+    const alice = await node(hub.client(), { maxConnections: 2, rotationMs: 150, minHoldMs: 100 });
+    const friends = await Promise.all([0, 1, 2, 3].map(() => node(hub.client())));
     for (const f of friends) await befriend(alice, f);
     const reached = new Set<PersonId>();
     await until(
@@ -145,7 +159,7 @@ describe('connection manager', () => {
   it('at its cap, lets an idle connection go for a friend whose presence says it wrote more', async () => {
     const hub = new MemorySignaling();
     const held = new Map<string, number>();
-    const alice = node(hub.client(), {
+    const alice = await node(hub.client(), {
       maxConnections: 2,
       rotationMs: 3_600_000,
       idleHoldMs: 50,
@@ -153,8 +167,8 @@ describe('connection manager', () => {
     });
     const heads = [0, 0, 0, 0];
     // Presence rarely on its own: what moves the cap here is `headChanged`.
-    const friends = heads.map((_, i) =>
-      node(hub.client(), { ownHead: () => heads[i]!, announceMs: 2_000 }),
+    const friends = await Promise.all(
+      heads.map((_, i) => node(hub.client(), { ownHead: () => heads[i]!, announceMs: 2_000 })),
     );
     for (const f of friends) await befriend(alice, f);
     // A connection "syncs" the friend's head at once: what Alice holds is what it said.
@@ -185,11 +199,11 @@ describe('connection manager', () => {
   it('refuses an offer beyond its cap with busy, and the dialer backs off', async () => {
     const hub = new MemorySignaling();
     // Bob's cap of 1 is taken by Carol; Alice's offer must not make him hold two.
-    const bob = node(hub.client(), { maxConnections: 1, rotationMs: 60_000 });
-    const carol = node(hub.client());
+    const bob = await node(hub.client(), { maxConnections: 1, rotationMs: 60_000 });
+    const carol = await node(hub.client());
     await befriend(bob, carol);
     await until('bob-carol', () => bob.connections.length > 0);
-    const alice = node(hub.client());
+    const alice = await node(hub.client());
     await befriend(alice, bob);
     await new Promise((r) => setTimeout(r, 500));
     expect(bob.manager.connectionCount).toBe(1);
@@ -199,13 +213,13 @@ describe('connection manager', () => {
 
   it('replaces the connection when a friend restarts, and marks a vanished friend offline', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length === 1);
     // Bob's page reloads: same person and device, new manager (new boot id), same secret.
     bob.manager.stop();
-    const bob2 = node(hub.client(), {}, { personKey: bob.personKey, device: bob.device });
+    const bob2 = await node(hub.client(), {}, bob.signer);
     await bob2.manager.setFriends(friendsOf.get(bob)!);
     await until(
       'reconnected',
@@ -218,8 +232,8 @@ describe('connection manager', () => {
 
   it('redials when a connection is closed, and forgets removed friends', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length === 1);
     alice.manager.disconnect(bob.person);
@@ -234,7 +248,7 @@ describe('connection manager', () => {
 
   it('stretches its presence announcements with many friends, to stay within its signaling budget', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client(), { announceMs: 100 });
+    const alice = await node(hub.client(), { announceMs: 100 });
     const links = Array.from({ length: 30 }, () => ({
       person: personIdFromKey(randomBytes(32)),
       pairwiseSecret: randomBytes(32),
@@ -249,8 +263,8 @@ describe('connection manager', () => {
 
   it('drops what does not open or parse, from strangers on the topic', async () => {
     const hub = new MemorySignaling();
-    const alice = node(hub.client());
-    const bob = node(hub.client());
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
     await befriend(alice, bob);
     const mallory = hub.client();
     const topics = [...new Set(hub.relayed.map((r) => r.topic))];
@@ -287,8 +301,8 @@ describe('connection manager over the real signaling server', () => {
       cleanups.push(() => c.stop());
       return c;
     };
-    const alice = node(client());
-    const bob = node(client());
+    const alice = await node(client());
+    const bob = await node(client());
     await befriend(alice, bob);
     await until('connected', () => alice.connections.length > 0 && bob.connections.length > 0);
     expect(relayed.length).toBeGreaterThan(0);
@@ -299,3 +313,226 @@ describe('connection manager over the real signaling server', () => {
     }
   });
 });
+
+/**
+ * A friend's device driven by hand, speaking the wire format itself as a hostile friend would:
+ * it holds the pairwise secret and certified keys of its person, and reads what the victim says.
+ */
+async function puppet(hub: MemorySignaling, victim: Node, signer: DeviceSigner) {
+  const secret = randomBytes(32);
+  await victim.manager.setFriends([{ person: signer.certificate.person, pairwiseSecret: secret }]);
+  const topic = await deriveTopic(secret, 'pairwise');
+  const cipher = await SignalingCipher.fromSecret(secret, 'pairwise');
+  const me = signer.certificate.personKey;
+  const heard: Record<string, unknown>[] = [];
+  const client = hub.client();
+  client.subscribe(topic, (data) => {
+    void cipher.open(topic, { from: victim.personKey, to: me }, data, Date.now()).then(
+      (inside) => heard.push(JSON.parse((inside as SignedSignal).a) as Record<string, unknown>),
+      () => undefined, // its own boxes, echoed
+    );
+  });
+  let stamp = Date.now() * 1000;
+  return {
+    heard,
+    /** The victim's boot, from what it said. */
+    victimBoot: async () => {
+      await until('the victim’s hello', () => heard.length > 0);
+      return heard[0]!.b as string;
+    },
+    /** Sends `body`, signed by `as` (the puppet's device by default) unless `raw`. */
+    send: async (body: Record<string, unknown>, as: DeviceSigner = signer, raw = false) => {
+      const full = { d: as.certificate.device, b: 'puppet-boot-1', n: ++stamp, ...body };
+      const inside = raw ? full : await signSignal(as, victim.personKey, full);
+      client.publish(
+        topic,
+        await cipher.seal(topic, { from: me, to: victim.personKey }, inside, Date.now()),
+      );
+    },
+  };
+}
+
+/** A new certified device of `identity` whose id sorts before `than` (so it makes the offers). */
+async function deviceBefore(identity: Identity, than: DeviceId): Promise<DeviceSigner> {
+  for (;;) {
+    const signer = deviceSigner(await startNewDevice(identity, { clock: systemClock }));
+    if (signer.certificate.device < than) return signer;
+  }
+}
+
+const offer = (to: DeviceId, tb: string, i: number) => ({
+  k: 'signal',
+  to,
+  tb,
+  s: `session-${String(i).padStart(6, '0')}`,
+  sig: { type: 'offer', sdp: `x${i}` },
+});
+
+describe('a friend cannot burn the connection budget', () => {
+  it('makes a few RTCPeerConnections for 600 signed offers from one friend’s device, not 600', async () => {
+    const hub = new MemorySignaling();
+    const alice = await node(hub.client());
+    const mallory = await person();
+    const m = await puppet(hub, alice, await deviceBefore(mallory.identity, alice.device));
+    const tb = await m.victimBoot();
+    for (let i = 0; i < 600; i++) await m.send(offer(alice.device, tb, i));
+    // A bye after them: once it is seen, every offer before it was handled.
+    await m.send({ k: 'bye' });
+    await until(
+      'all handled',
+      () => alice.manager.stateOf(mallory.identity.personId) === 'offline',
+    );
+    expect(alice.manager.connectionsCreated).toBeGreaterThan(0);
+    expect(alice.manager.connectionsCreated).toBeLessThanOrEqual(
+      DEFAULT_BUDGET.connectionsPerDevice.capacity,
+    );
+  });
+
+  it('bounds the connections of a friend who certifies a new device for every offer', async () => {
+    const hub = new MemorySignaling();
+    const alice = await node(hub.client());
+    const mallory = await person();
+    const first = await deviceBefore(mallory.identity, alice.device);
+    const m = await puppet(hub, alice, first);
+    const tb = await m.victimBoot();
+    const devices = [first];
+    for (let i = 0; i < 40; i++) {
+      const device = await deviceBefore(mallory.identity, alice.device);
+      devices.push(device);
+      for (let j = 0; j < 5; j++) await m.send(offer(alice.device, tb, i * 5 + j), device);
+    }
+    // Each device's bye after its offers: once all are offline, every offer was handled.
+    for (const device of devices) await m.send({ k: 'bye' }, device);
+    await until(
+      'all handled',
+      () => alice.manager.stateOf(mallory.identity.personId) === 'offline',
+    );
+    expect(alice.manager.connectionsCreated).toBeLessThanOrEqual(
+      DEFAULT_BUDGET.connectionsPerFriend.capacity,
+    );
+  });
+
+  it('keeps working connections and creates none when the server replays round one after a reconnect', async () => {
+    const hub = new MemorySignaling();
+    const a = await node(hub.client());
+    const b = await node(hub.client());
+    await befriend(a, b);
+    await until('connected', () => a.connections.length === 1 && b.connections.length === 1);
+    const roundOne = hub.relayed.slice();
+    a.manager.disconnect(b.person);
+    await until('reconnected', () => a.connections.length === 2 && b.connections.length === 2);
+    await until('open', () => a.manager.openConnectionCount === 1);
+    const working = [a.connections[1]!.transport, b.connections[1]!.transport];
+    const created = a.manager.connectionsCreated + b.manager.connectionsCreated;
+    const server = hub.client();
+    for (const r of roundOne) server.publish(r.topic, r.data);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(working.every((t) => t.open)).toBe(true);
+    expect(a.manager.connectionsCreated + b.manager.connectionsCreated).toBe(created);
+  });
+
+  it('keeps working connections when the server replays a friend’s previous page life', async () => {
+    const hub = new MemorySignaling();
+    const a = await node(hub.client());
+    const b = await node(hub.client());
+    await befriend(a, b);
+    await until('connected', () => a.connections.length === 1);
+    const firstLife = hub.relayed.slice();
+    // Bob's page reloads: same device, a new life.
+    b.manager.stop();
+    const b2 = await node(hub.client(), {}, b.signer);
+    await b2.manager.setFriends(friendsOf.get(b)!);
+    await until('reconnected', () => a.connections.length === 2 && b2.connections.length === 1);
+    await until('open', () => a.manager.openConnectionCount === 1);
+    const working = [a.connections[1]!.transport, b2.connections[0]!.transport];
+    const created = a.manager.connectionsCreated + b2.manager.connectionsCreated;
+    const server = hub.client();
+    for (const r of firstLife) server.publish(r.topic, r.data);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(working.every((t) => t.open)).toBe(true);
+    expect(a.manager.connectionsCreated + b2.manager.connectionsCreated).toBe(created);
+  });
+
+  it.each([
+    ['another device’s id under its own signature', 'own-signature'],
+    ['another device’s certificate with its own signature', 'borrowed-certificate'],
+    ['no signature at all (the old wire format)', 'unsigned'],
+    ['a certificate from a different identity', 'foreign-certificate'],
+    ['a certificate with a forged signature', 'forged-certificate'],
+  ] as const)('ignores a hello claiming a device with %s', async (_, forgery) => {
+    const hub = new MemorySignaling();
+    const alice = await node(hub.client());
+    const mallory = await person();
+    const honest = deviceSigner(mallory.device);
+    const m = await puppet(hub, alice, honest);
+    const other = deviceSigner(await startNewDevice(mallory.identity, { clock: systemClock }));
+    const claimed = await forge(forgery, honest, other);
+    const hello = { k: 'hello', i: 200, want: alice.device, d: claimed.device };
+    await m.send(hello, claimed.signer, forgery === 'unsigned');
+    // Then an honest hello: once Alice answers it, the forged one was handled before.
+    await m.send({ k: 'hello', i: 200 });
+    const addresses = (device: DeviceId) => (body: Record<string, unknown>) =>
+      body.to === device || body.want === device;
+    await until('Alice answers the honest device', () =>
+      m.heard.some(addresses(honest.certificate.device)),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(m.heard.some(addresses(claimed.device))).toBe(false);
+  });
+
+  it('shows a device offline at once on its bye, and ignores the bye replayed after it came back', async () => {
+    const hub = new MemorySignaling();
+    // Presence alone would take 2.5 × 60 s to notice Bob gone.
+    const a = await node(hub.client(), { announceMs: 60_000 });
+    const b = await node(hub.client(), { announceMs: 60_000 });
+    await befriend(a, b);
+    await until('connected', () => a.manager.stateOf(b.person) === 'connected');
+    const before = hub.relayed.length;
+    b.manager.sayGoodbye();
+    const byes = hub.relayed.slice(before);
+    expect(byes.length).toBe(1);
+    await until('offline', () => a.manager.stateOf(b.person) === 'offline');
+    // Bob's page lives on (restored from the back/forward cache): a new life, heard soon.
+    b.manager.headChanged();
+    await until('connected again', () => a.manager.stateOf(b.person) === 'connected');
+    const working = a.connections.at(-1)!.transport;
+    const server = hub.client();
+    for (const r of byes) server.publish(r.topic, r.data);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.manager.stateOf(b.person)).toBe('connected');
+    expect(working.open).toBe(true);
+  });
+});
+
+type Forgery =
+  | 'own-signature'
+  | 'borrowed-certificate'
+  | 'unsigned'
+  | 'foreign-certificate'
+  | 'forged-certificate';
+
+/** A device id that is not `honest`'s, and a signer that claims it as `forgery` says. */
+async function forge(
+  forgery: Forgery,
+  honest: DeviceSigner,
+  other: DeviceSigner,
+): Promise<{ device: DeviceId; signer: DeviceSigner }> {
+  const device = other.certificate.device;
+  switch (forgery) {
+    case 'own-signature':
+    case 'unsigned':
+      // The body names the other device; signed as itself (or not at all).
+      return { device, signer: honest };
+    case 'borrowed-certificate':
+      return { device, signer: { certificate: other.certificate, sign: (m) => honest.sign(m) } };
+    case 'foreign-certificate': {
+      const eve = deviceSigner((await person()).device);
+      return { device: eve.certificate.device, signer: eve };
+    }
+    case 'forged-certificate': {
+      const bytes = other.certificate.bytes.slice();
+      bytes[bytes.length - 1]! ^= 1;
+      return { device, signer: { certificate: { ...other.certificate, bytes }, sign: other.sign } };
+    }
+  }
+}

@@ -3,21 +3,37 @@
  *
  * Each friend has a pairwise topic (from the pairwise secret made at the invite); everything the
  * manager publishes there is sealed with the pairwise `SignalingCipher`, with the two person keys
- * as direction tags, so the server sees only boxes on a meaningless topic. Inside:
+ * as direction tags, so the server sees only boxes on a meaningless topic. Inside each box is a
+ * body signed by the sending device's certified key (`signal-auth.ts`), so a friend's device id
+ * is proven, not claimed. Every body has `d` (sending device), `b` (its boot id: one per page
+ * life) and `n` (its stamp: strictly increasing across the device's messages and lives,
+ * microseconds of its clock); the kinds:
  *
- *   {k:'hello',  d: device, b: boot id, i: interval, h?: head, want?: device}
+ *   {k:'hello',  i: interval, h?: head, want?: device}
  *                                   presence, every `i` ms (`announceMs`, stretched so that all
  *                                   friends together cost at most 10 publishes a second), in
  *                                   reply to a device newly seen, and soon after this device
  *                                   wrote (`headChanged`); `h` is how far the device's own log
  *                                   goes, so that a friend at its cap knows it is behind
- *   {k:'signal', d: device, to: device, s: session, sig: simple-peer signal}
- *   {k:'busy',   d: device, to: device, s: session}    "at my cap, try later"
+ *   {k:'signal', to: device, tb: its boot, s: session, sig: simple-peer signal}
+ *   {k:'busy',   to: device, tb: its boot, s: session}    "at my cap, try later"
+ *   {k:'bye'}                       this life is over (the page unloads): offline at once
+ *
+ * Replays (the server may publish any box again while it is fresh, 10 minutes): per friend's
+ * device the receiver keeps the boot it lives in and the highest stamp seen in each lane
+ * (presence, signal, bye). A message of an older life (a lower stamp than the current life's
+ * highest) or of a life that said bye is dropped; within a life a lane's stamps only grow; and
+ * a signal names the boot it is for (`tb`), so nothing sent to a previous life of this page
+ * lands in this one. So a replayed offer neither closes a working connection nor creates one.
  *
  * Glare: of two devices, the one with the smaller device id always makes the offer; the other
  * asks for a connection with `want` and answers offers. Each attempt has a random session id;
- * a new offer from a device replaces an older connection with it, and a changed boot id (the
+ * a fresh offer from a device replaces an older connection with it, and a newer boot id (the
  * remote reloaded) retires connections to its previous life at once.
+ *
+ * Budgets: every new RTCPeerConnection for a friend takes a token from that friend's bucket and
+ * from its device's (a few a minute), whoever asked for it; hellos have buckets too. A friend
+ * cannot make this page create connections faster than that, whatever it sends.
  *
  * Whom to connect to is `connection-policy.ts`'s decision; this module carries it out, counts
  * connections created (for `connectionsCreatedPerHour`), and publishes each friend's state for
@@ -35,10 +51,18 @@ import {
   type DataChannelTransportOptions,
 } from './data-channel-transport.ts';
 import type { IceServer } from './ice-servers.ts';
-import type { Signaling } from './signaling-client.ts';
-import { SignalingCipher, SignalingCryptoError, type SignalDirection } from './signaling-crypto.ts';
+import type { PublishLane, Signaling } from './signaling-client.ts';
+import {
+  SignalingCipher,
+  SignalingCryptoError,
+  type SignalDirection,
+  type SignalEnvelope,
+} from './signaling-crypto.ts';
 import { PeerDataTap } from './peer-data-tap.ts';
+import { SignalAuthenticator, signSignal, type DeviceSigner } from './signal-auth.ts';
+import { TokenBucket, type BucketSpec } from './token-bucket.ts';
 import { deriveTopic } from './topics.ts';
+import type { Ed25519Verifier } from '../identity/verifier.ts';
 
 const log = createLogger('net:connections');
 
@@ -81,9 +105,32 @@ export interface PeerConnection {
   readonly transport: Transport;
 }
 
+/** What a friend may make this device spend (see the module doc). */
+export interface ConnectionBudget {
+  /** New connections with one friend, all its devices together (default 6, then 1 per 10 s). */
+  readonly connectionsPerFriend: BucketSpec;
+  /** New connections with one device of a friend (default 3, then 1 per 20 s). */
+  readonly connectionsPerDevice: BucketSpec;
+  /** Hellos heard from one friend (default 10, then 1 a second); more are dropped. */
+  readonly hellosPerFriend: BucketSpec;
+  /** Hellos heard from one device (default 5, then 1 per 2 s); more are dropped. */
+  readonly hellosPerDevice: BucketSpec;
+}
+
+/** The defaults of {@link ConnectionBudget}. */
+export const DEFAULT_BUDGET: ConnectionBudget = {
+  connectionsPerFriend: { capacity: 6, refillMs: 10_000 },
+  connectionsPerDevice: { capacity: 3, refillMs: 20_000 },
+  hellosPerFriend: { capacity: 10, refillMs: 1_000 },
+  hellosPerDevice: { capacity: 5, refillMs: 2_000 },
+};
+
 /** Options of {@link ConnectionManager}. */
 export interface ConnectionManagerOptions {
-  readonly self: { readonly person: PersonId; readonly device: DeviceId };
+  /** This device: its certificate says who it is, its key signs what it says to friends. */
+  readonly self: DeviceSigner;
+  /** Checks friends' device certificates and signatures. */
+  readonly verifier: Ed25519Verifier;
   readonly signaling: Signaling;
   readonly SimplePeer: SimplePeerConstructor;
   /** Current ICE servers (none by default; see `ice-servers.ts`). */
@@ -112,12 +159,26 @@ export interface ConnectionManagerOptions {
   readonly connectTimeoutMs?: number;
   /** Period of the housekeeping tick (default 1 s). */
   readonly tickMs?: number;
+  /** What a friend may make this device spend (default {@link DEFAULT_BUDGET}). */
+  readonly budget?: ConnectionBudget;
   readonly transport?: DataChannelTransportOptions;
 }
 
+/** Where a message's stamp is compared: each lane's stamps only grow within a life. */
+type StampLane = 'presence' | 'signal' | 'bye';
+
 interface RemoteDevice {
   readonly device: DeviceId;
+  /** The life it is in now (its boot id). */
   boot: string;
+  /** The highest stamp seen from that life. */
+  lifeStamp: number;
+  /** The highest stamp seen per lane. */
+  readonly stamps: Record<StampLane, number>;
+  /** A life that said bye: nothing more of it is believed. */
+  endedBoot: string | undefined;
+  readonly connectionBudget: TokenBucket;
+  readonly helloBudget: TokenBucket;
   lastSeen: number;
   lastConnectedAt: number | undefined;
   failures: number;
@@ -141,12 +202,18 @@ interface Friend {
   outbox: Promise<void>;
   lastReplyAt: number;
   syncing: boolean;
+  readonly connectionBudget: TokenBucket;
+  readonly helloBudget: TokenBucket;
+  /** A sealed bye, ready to publish synchronously when the page goes (see `sayGoodbye`). */
+  bye: SignalEnvelope | undefined;
 }
 
 interface Connection {
   readonly key: string;
   readonly friend: Friend;
   readonly device: DeviceId;
+  /** The remote's life this connection is with (signals name it). */
+  readonly remoteBoot: string;
   readonly session: string;
   readonly peer: SimplePeerLike;
   /** Everything the remote sent, from before simple-peer's `connect` on. */
@@ -166,6 +233,9 @@ const MAX_EARLY_BYTES = 16 * 1024 * 1024;
 type TappablePeer = { on(event: 'data', listener: (data: Uint8Array) => void): unknown };
 /** How long a request for an offer holds its slot. */
 const REQUEST_TTL_MS = 10_000;
+/** Devices remembered per friend (a friend can certify any number). */
+const MAX_DEVICES_PER_FRIEND = 32;
+const BOOT_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
 
 /** Keeps the connections to friends' devices within a cap; see the module doc. */
 export class ConnectionManager {
@@ -175,7 +245,13 @@ export class ConnectionManager {
   private readonly stateListeners = new Set<(person: PersonId, state: FriendNetState) => void>();
   private readonly lastStates = new Map<PersonId, FriendNetState>();
   private readonly created: number[] = [];
-  private readonly boot = toBase64Url(randomBytes(12));
+  private readonly auth: SignalAuthenticator;
+  private readonly budget: ConnectionBudget;
+  private readonly person: PersonId;
+  private readonly device: DeviceId;
+  private readonly personKey: Uint8Array;
+  private boot = newBoot();
+  private lastStamp = 0;
   private createdTotal = 0;
   private lastRotation: number;
   private lastAnnounce = -Infinity;
@@ -195,6 +271,11 @@ export class ConnectionManager {
     this.minHoldMs = options.minHoldMs ?? 2 * 60_000;
     this.announceMs = options.announceMs ?? 30_000;
     this.lastRotation = options.clock.now();
+    this.auth = new SignalAuthenticator(options.verifier);
+    this.budget = options.budget ?? DEFAULT_BUDGET;
+    this.person = options.self.certificate.person;
+    this.device = options.self.certificate.device;
+    this.personKey = options.self.certificate.personKey;
   }
 
   /** Starts housekeeping and announces presence whenever signaling (re)opens. */
@@ -218,6 +299,20 @@ export class ConnectionManager {
       this.drop(connection, 'stopped', false);
     for (const friend of this.friends.values()) friend.unsubscribe();
     this.friends.clear();
+  }
+
+  /**
+   * The page is going away (`pagehide`): tells every friend at once, synchronously, with the
+   * bye sealed in advance at the last announcement, so their devices show this one offline now
+   * rather than 2.5 announcement intervals later. This life ends here: if the page lives on
+   * (restored from the back/forward cache), it speaks as a new life, which friends believe.
+   */
+  sayGoodbye(): void {
+    for (const friend of this.friends.values()) {
+      if (friend.bye) this.options.signaling.publish(friend.topic, friend.bye, 'presence');
+      friend.bye = undefined;
+    }
+    this.boot = newBoot();
   }
 
   /** Sets who the friends are: new ones are subscribed to, removed ones disconnected. */
@@ -245,6 +340,7 @@ export class ConnectionManager {
           );
       });
       this.say(friend, this.hello());
+      this.prepareBye(friend);
     }
     this.emitStates();
   }
@@ -323,8 +419,9 @@ export class ConnectionManager {
   }
 
   private async makeFriend(link: FriendLink): Promise<Friend> {
-    const me = personIdToKey(this.options.self.person);
+    const me = this.personKey;
     const them = personIdToKey(link.person);
+    const now = this.options.clock.now();
     return {
       link,
       topic: await deriveTopic(link.pairwiseSecret, 'pairwise'),
@@ -337,16 +434,14 @@ export class ConnectionManager {
       outbox: Promise.resolve(),
       lastReplyAt: -Infinity,
       syncing: false,
+      connectionBudget: new TokenBucket(this.budget.connectionsPerFriend, now),
+      helloBudget: new TokenBucket(this.budget.hellosPerFriend, now),
+      bye: undefined,
     };
   }
 
   private hello(want?: DeviceId): Record<string, unknown> {
-    const message: Record<string, unknown> = {
-      k: 'hello',
-      d: this.options.self.device,
-      b: this.boot,
-      i: this.announceInterval(),
-    };
+    const message: Record<string, unknown> = { k: 'hello', i: this.announceInterval() };
     const head = this.options.ownHead?.();
     if (head !== undefined && head > 0) message.h = head;
     if (want !== undefined) message.want = want;
@@ -358,20 +453,52 @@ export class ConnectionManager {
     return Math.max(this.announceMs, this.friends.size * 100);
   }
 
-  /** Seals and publishes `payload` to `friend`, in order with earlier ones. */
+  /**
+   * Signs, seals and publishes `payload` to `friend`, in order with earlier ones: presence in
+   * the signaling client's presence lane, connection set-up ahead of it.
+   */
   private say(friend: Friend, payload: Record<string, unknown>): void {
+    const lane: PublishLane = payload.k === 'hello' ? 'presence' : 'signal';
+    this.seal(friend, payload, (sealed) =>
+      this.options.signaling.publish(friend.topic, sealed, lane),
+    );
+  }
+
+  /** Seals a bye for `friend` now, to publish when the page goes (boxes go stale in 10 min). */
+  private prepareBye(friend: Friend): void {
+    this.seal(friend, { k: 'bye' }, (sealed) => {
+      if (this.friends.get(friend.link.person) === friend) friend.bye = sealed;
+    });
+  }
+
+  /** Stamps `payload` now (so stamps follow the order of calls), then signs and seals it. */
+  private seal(
+    friend: Friend,
+    payload: Record<string, unknown>,
+    then: (sealed: SignalEnvelope) => void,
+  ): void {
+    const body = { ...payload, d: this.device, b: this.boot, n: this.stamp() };
     friend.outbox = friend.outbox
       .then(async () => {
+        const signed = await signSignal(this.options.self, personIdToKey(friend.link.person), body);
         const now = this.options.clock.now();
-        const sealed = await friend.cipher.seal(friend.topic, friend.outgoing, payload, now);
-        this.options.signaling.publish(friend.topic, sealed);
+        then(await friend.cipher.seal(friend.topic, friend.outgoing, signed, now));
       })
       .catch((error: unknown) => log.warn('could not publish a signal', { error: String(error) }));
   }
 
+  /** The next stamp: microseconds of the clock, strictly increasing (see the module doc). */
+  private stamp(): number {
+    this.lastStamp = Math.max(this.lastStamp + 1, Math.floor(this.options.clock.now()) * 1000);
+    return this.lastStamp;
+  }
+
   private announce(): void {
     this.lastAnnounce = this.options.clock.now();
-    for (const friend of this.friends.values()) this.say(friend, this.hello());
+    for (const friend of this.friends.values()) {
+      this.say(friend, this.hello());
+      this.prepareBye(friend);
+    }
   }
 
   private async receive(friend: Friend, data: unknown): Promise<void> {
@@ -389,29 +516,53 @@ export class ConnectionManager {
       }
       throw error;
     }
-    const message = parseMessage(payload);
+    const opened = await this.auth.open(payload, friend.link.person, this.personKey, now);
+    if (!opened.ok) {
+      log.warn('dropped an unauthenticated signal from a friend', {
+        person: friend.link.person,
+        reason: opened.reason,
+      });
+      return;
+    }
+    const message = parseMessage(opened.body);
     if (!message) {
       log.warn('dropped a malformed signal from a friend', { person: friend.link.person });
       return;
     }
-    if (message.d === this.options.self.device) return;
-    if (message.k !== 'hello' && message.to !== this.options.self.device) return;
-    const { device, fresh } = this.seen(
-      friend,
-      message.d,
-      message.k === 'hello' ? message.b : undefined,
-      now,
-      message.k === 'hello' ? message.i : undefined,
-    );
+    if (!this.friends.has(friend.link.person) || message.d === this.device) return;
+    if ((message.k === 'signal' || message.k === 'busy') && !this.addressedHere(message)) return;
+    const device = this.deviceOf(friend, message.d, now);
+    if (!device) return;
+    const verdict = this.admit(device, message);
+    if (verdict !== 'ok') {
+      log.debug('dropped a signal not fresh in its life', { person: friend.link.person, verdict });
+      return;
+    }
+    if (
+      message.k === 'hello' &&
+      !(device.helloBudget.allows(now) && friend.helloBudget.allows(now))
+    ) {
+      log.debug('dropped a hello over budget', { person: friend.link.person });
+      return;
+    }
+    const fresh = this.accept(friend, device, message, now);
     if (message.k === 'hello') {
+      device.helloBudget.take(now);
+      friend.helloBudget.take(now);
+      device.interval = message.i;
       if (message.h !== undefined) device.head = message.h;
       // Asked for an offer: the remote has reserved a slot for us, whatever it said before.
-      if (message.want === this.options.self.device) device.retryAt = 0;
+      if (message.want === this.device) device.retryAt = 0;
       // A device newly seen hears from us at once rather than at our next announcement.
       if (fresh && now - friend.lastReplyAt > 1000) {
         friend.lastReplyAt = now;
         this.say(friend, this.hello());
       }
+    } else if (message.k === 'bye') {
+      device.endedBoot = message.b;
+      device.lastSeen = -Infinity;
+      const c = this.connections.get(keyOf(friend, device.device));
+      if (c) this.drop(c, 'remote said goodbye', false);
     } else if (message.k === 'signal') {
       this.onSignal(friend, device, message.s, message.sig);
     } else {
@@ -424,41 +575,66 @@ export class ConnectionManager {
     this.plan();
   }
 
-  /** Records that `id` is online; retires connections to a previous boot of it. */
-  private seen(
-    friend: Friend,
-    id: DeviceId,
-    boot: string | undefined,
-    now: number,
-    interval?: number,
-  ): { device: RemoteDevice; fresh: boolean } {
-    let device = friend.devices.get(id);
-    const fresh =
-      !device || !this.isOnline(device, now) || (boot !== undefined && boot !== device.boot);
-    if (!device) {
-      device = {
-        device: id,
-        boot: boot ?? '',
-        lastSeen: now,
-        lastConnectedAt: undefined,
-        failures: 0,
-        retryAt: 0,
-        lastRequestAt: -Infinity,
-        interval: interval ?? this.announceMs,
-        head: 0,
-      };
-      friend.devices.set(id, device);
+  /** Whether a signal is for this device in this life (not one sent to a previous page). */
+  private addressedHere(message: { to: DeviceId; tb: string }): boolean {
+    return message.to === this.device && message.tb === this.boot;
+  }
+
+  /** The record of a friend's device, made on first sight (a bounded number per friend). */
+  private deviceOf(friend: Friend, id: DeviceId, now: number): RemoteDevice | undefined {
+    const known = friend.devices.get(id);
+    if (known) return known;
+    if (friend.devices.size >= MAX_DEVICES_PER_FRIEND) {
+      log.warn('dropped a signal from one device too many', { person: friend.link.person });
+      return undefined;
     }
-    if (interval !== undefined) device.interval = interval;
-    if (boot !== undefined && boot !== device.boot) {
-      const stale = this.connections.get(keyOf(friend, id));
+    const device: RemoteDevice = {
+      device: id,
+      boot: '',
+      lifeStamp: 0,
+      stamps: { presence: 0, signal: 0, bye: 0 },
+      endedBoot: undefined,
+      connectionBudget: new TokenBucket(this.budget.connectionsPerDevice, now),
+      helloBudget: new TokenBucket(this.budget.hellosPerDevice, now),
+      lastSeen: -Infinity,
+      lastConnectedAt: undefined,
+      failures: 0,
+      retryAt: 0,
+      lastRequestAt: -Infinity,
+      interval: this.announceMs,
+      head: 0,
+    };
+    friend.devices.set(id, device);
+    return device;
+  }
+
+  /**
+   * Whether `message` is new in the life of `device` it belongs to (see the module doc):
+   * not of a life older than the current one or one that said bye, not a lane's old stamp.
+   */
+  private admit(device: RemoteDevice, message: Message): 'ok' | 'old-life' | 'ended' | 'replay' {
+    if (message.b === device.endedBoot) return 'ended';
+    if (message.b !== device.boot) return message.n > device.lifeStamp ? 'ok' : 'old-life';
+    return message.n > device.stamps[laneOf(message.k)] ? 'ok' : 'replay';
+  }
+
+  /**
+   * Takes an admitted message's stamp and liveness; a newer life retires connections to the
+   * previous one. Returns whether the device is newly seen (new, offline, or restarted).
+   */
+  private accept(friend: Friend, device: RemoteDevice, message: Message, now: number): boolean {
+    const fresh = !this.isOnline(device, now) || message.b !== device.boot;
+    if (message.b !== device.boot) {
+      const stale = this.connections.get(keyOf(friend, device.device));
       if (stale && device.boot !== '') this.drop(stale, 'remote restarted', false);
-      device.boot = boot;
+      device.boot = message.b;
       device.retryAt = 0;
       device.failures = 0;
     }
+    device.lifeStamp = Math.max(device.lifeStamp, message.n);
+    device.stamps[laneOf(message.k)] = message.n;
     device.lastSeen = now;
-    return { device, fresh };
+    return fresh;
   }
 
   private onSignal(
@@ -475,19 +651,38 @@ export class ConnectionManager {
     }
     const isOffer = (signal as { type?: unknown }).type === 'offer';
     if (!isOffer || this.initiates(device.device)) return;
+    // The offer is proven fresh (signed, stamped later than anything of this life before it);
+    // still, each new session costs an RTCPeerConnection: within the budget only.
+    const now = this.options.clock.now();
+    if (!this.affords(friend, device, now)) {
+      log.warn('ignored an offer over the connection budget', { person: friend.link.person });
+      return;
+    }
+    // Paid whether it is answered or refused with busy: neither is free to flood.
+    this.spend(friend, device, now);
     if (current) this.drop(current, 'replaced by a new offer', false);
     // A slot reserved by our own request to this device is its to take.
-    const now = this.options.clock.now();
     const reserved = this.pendingRequests(now).filter((r) => r.device !== device);
     if (this.connections.size + reserved.length >= this.cap) {
-      this.say(friend, { k: 'busy', d: this.options.self.device, to: device.device, s: session });
+      this.say(friend, { k: 'busy', to: device.device, tb: device.boot, s: session });
       return;
     }
     // Our request for an offer, if any, is answered: its slot is this connection's now, and
     // must not outlive it (a stale request would keep a slot after the connection closes).
     device.lastRequestAt = -Infinity;
-    const c = this.createPeer(friend, device.device, false, session);
+    const c = this.createPeer(friend, device, false, session);
     signal_(c.peer, signal);
+  }
+
+  /** Whether a new connection with `device` of `friend` fits both budgets now. */
+  private affords(friend: Friend, device: RemoteDevice, now: number): boolean {
+    return friend.connectionBudget.allows(now) && device.connectionBudget.allows(now);
+  }
+
+  /** Pays for one new connection (or a refusal of one) with `device` of `friend`. */
+  private spend(friend: Friend, device: RemoteDevice, now: number): void {
+    friend.connectionBudget.take(now);
+    device.connectionBudget.take(now);
   }
 
   /** Devices we asked for an offer that has not come yet (each holds a slot meanwhile). */
@@ -504,7 +699,7 @@ export class ConnectionManager {
   }
 
   private initiates(remote: DeviceId): boolean {
-    return this.options.self.device < remote;
+    return this.device < remote;
   }
 
   private isOnline(device: RemoteDevice, now: number): boolean {
@@ -523,7 +718,8 @@ export class ConnectionManager {
           this.connections.has(key) ||
           !this.isOnline(device, now) ||
           device.retryAt > now ||
-          now - device.lastRequestAt < REQUEST_TTL_MS
+          now - device.lastRequestAt < REQUEST_TTL_MS ||
+          !this.affords(friend, device, now)
         ) {
           continue;
         }
@@ -576,9 +772,10 @@ export class ConnectionManager {
     for (const key of result.dial) {
       const target = byKey.get(key)!;
       if (this.initiates(target.device.device)) {
-        this.createPeer(target.friend, target.device.device, true, toBase64Url(randomBytes(12)));
+        this.spend(target.friend, target.device, now);
+        this.createPeer(target.friend, target.device, true, toBase64Url(randomBytes(12)));
       } else {
-        // The other side makes offers; ask it to.
+        // The other side makes offers; ask it to (its offer is paid for when it comes).
         target.device.lastRequestAt = now;
         this.say(target.friend, this.hello(target.device.device));
       }
@@ -586,13 +783,15 @@ export class ConnectionManager {
     this.emitStates();
   }
 
+  /** A new RTCPeerConnection with `remote` (paid for by the caller). */
   private createPeer(
     friend: Friend,
-    device: DeviceId,
+    remote: RemoteDevice,
     initiator: boolean,
     session: string,
   ): Connection {
     const now = this.options.clock.now();
+    const device = remote.device;
     const iceServers = this.options.iceServers?.() ?? [];
     const peer = new this.options.SimplePeer({ initiator, config: { iceServers }, trickle: true });
     this.createdTotal++;
@@ -601,6 +800,7 @@ export class ConnectionManager {
       key: keyOf(friend, device),
       friend,
       device,
+      remoteBoot: remote.boot,
       session,
       peer,
       // simple-peer is also a stream: the tap reads it, so nothing is buffered there, and keeps
@@ -620,13 +820,7 @@ export class ConnectionManager {
     );
     peer.on('signal', (signal: SignalLike) => {
       if (this.connections.get(c.key) !== c) return;
-      this.say(friend, {
-        k: 'signal',
-        d: this.options.self.device,
-        to: device,
-        s: session,
-        sig: signal,
-      });
+      this.say(friend, { k: 'signal', to: device, tb: c.remoteBoot, s: session, sig: signal });
     });
     peer.on('connect', () => this.opened(c));
     peer.on('error', (error: Error) => this.drop(c, `peer error: ${error.message}`, true));
@@ -717,17 +911,29 @@ function signal_(peer: SimplePeerLike, signal: SignalLike): void {
   }
 }
 
-type Message =
-  | {
-      k: 'hello';
-      d: DeviceId;
-      b: string;
-      i: number;
-      h: number | undefined;
-      want: DeviceId | undefined;
-    }
-  | { k: 'signal'; d: DeviceId; to: DeviceId; s: string; sig: SignalLike }
-  | { k: 'busy'; d: DeviceId; to: DeviceId; s: string };
+/** Fields every signed body has: sending device, its life, and its stamp. */
+interface Sender {
+  d: DeviceId;
+  b: string;
+  n: number;
+}
+
+type Message = Sender &
+  (
+    | { k: 'hello'; i: number; h: number | undefined; want: DeviceId | undefined }
+    | { k: 'signal'; to: DeviceId; tb: string; s: string; sig: SignalLike }
+    | { k: 'busy'; to: DeviceId; tb: string; s: string }
+    | { k: 'bye' }
+  );
+
+function laneOf(kind: Message['k']): StampLane {
+  if (kind === 'hello') return 'presence';
+  return kind === 'bye' ? 'bye' : 'signal';
+}
+
+function newBoot(): string {
+  return toBase64Url(randomBytes(12));
+}
 
 function device(value: unknown): DeviceId | undefined {
   if (typeof value !== 'string') return undefined;
@@ -738,14 +944,19 @@ function device(value: unknown): DeviceId | undefined {
   }
 }
 
-/** Validates a decrypted payload from a friend. */
-function parseMessage(value: unknown): Message | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const m = value as Record<string, unknown>;
+function boot(value: unknown): string | undefined {
+  return typeof value === 'string' && BOOT_PATTERN.test(value) ? value : undefined;
+}
+
+/** Validates a signed body from a friend (its device `d` is already the certified one). */
+function parseMessage(m: Record<string, unknown>): Message | undefined {
   const d = device(m.d);
-  if (!d) return undefined;
+  const b = boot(m.b);
+  const n = m.n;
+  if (!d || !b || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) return undefined;
+  const sender = { d, b, n };
+  if (m.k === 'bye') return { ...sender, k: 'bye' };
   if (m.k === 'hello') {
-    if (typeof m.b !== 'string' || m.b.length > 32) return undefined;
     const i = m.i;
     if (typeof i !== 'number' || !Number.isSafeInteger(i) || i < 100 || i > 3_600_000) {
       return undefined;
@@ -756,14 +967,15 @@ function parseMessage(value: unknown): Message | undefined {
     if (h !== undefined && (typeof h !== 'number' || !Number.isSafeInteger(h) || h < 1)) {
       return undefined;
     }
-    return { k: 'hello', d, b: m.b, i, h, want };
+    return { ...sender, k: 'hello', i, h, want };
   }
   const to = device(m.to);
-  if (!to || typeof m.s !== 'string' || !SESSION_PATTERN.test(m.s)) return undefined;
-  if (m.k === 'busy') return { k: 'busy', d, to, s: m.s };
+  const tb = boot(m.tb);
+  if (!to || !tb || typeof m.s !== 'string' || !SESSION_PATTERN.test(m.s)) return undefined;
+  if (m.k === 'busy') return { ...sender, k: 'busy', to, tb, s: m.s };
   if (m.k !== 'signal' || typeof m.sig !== 'object' || m.sig === null || Array.isArray(m.sig)) {
     return undefined;
   }
   if (JSON.stringify(m.sig).length > MAX_SIGNAL_JSON) return undefined;
-  return { k: 'signal', d, to, s: m.s, sig: m.sig as SignalLike };
+  return { ...sender, k: 'signal', to, tb, s: m.s, sig: m.sig as SignalLike };
 }

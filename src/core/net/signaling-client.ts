@@ -99,12 +99,15 @@ export class SignalingMessageTooLargeError extends Error {
 /** Receives what was published on a topic; `clients` is the server's subscriber count. */
 export type TopicListener = (data: unknown, clients: number | undefined) => void;
 
+/** Which queue a publish waits in when the rate is spent: connection set-up goes first. */
+export type PublishLane = 'signal' | 'presence';
+
 /** What the connection manager and the invite flow need from signaling, one server or several. */
 export interface Signaling {
   /** Listens on `topic` (subscribing when the first listener comes); returns the unsubscribe. */
   subscribe(topic: string, listener: TopicListener): () => void;
   /** Publishes `data` on `topic`; false when no server is open to take it (nothing queued). */
-  publish(topic: string, data: unknown): boolean;
+  publish(topic: string, data: unknown, lane?: PublishLane): boolean;
   /** Whether a server is open. */
   readonly isOpen: boolean;
   /** Calls `listener` on each change of openness; returns the unsubscribe. */
