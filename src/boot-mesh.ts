@@ -6,7 +6,6 @@
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { systemClock } from './core/clock.ts';
-import type { EntryVerifier } from './core/feed/entry-verifier.ts';
 import type { IdentityOnDevice } from './core/identity/device-setup.ts';
 import { defaultVerifier } from './core/identity/verifier.ts';
 import { Mesh } from './core/mesh/mesh.ts';
@@ -14,18 +13,15 @@ import type { SimplePeerConstructor } from './core/net/connection-manager.ts';
 import { loadIceServers, type IceServer } from './core/net/ice-servers.ts';
 import { SignalingClient } from './core/net/signaling-client.ts';
 import { SignalingPool } from './core/net/signaling-pool.ts';
-import type { Peer } from './core/peer/peer.ts';
+import type { Core } from './core/peer/start-core.ts';
 import type { StorageAdapter } from './core/store/storage-adapter.ts';
-import type { Ingestor } from './core/sync/ingest.ts';
 import { SyncEngine } from './core/sync/sync-engine.ts';
 
 /** Starts this device's mesh on the given signaling servers; `stop` tears it all down. */
 export async function startMesh(
   store: StorageAdapter,
   saved: IdentityOnDevice,
-  peer: Peer,
-  ingestor: Ingestor,
-  verifier: EntryVerifier,
+  { peer, ingestor, verifier, devices, revocations }: Core,
   signalingUrls: readonly string[],
 ): Promise<{ mesh: Mesh; stop: () => void }> {
   const clients = signalingUrls.map((url) => new SignalingClient({ url, WebSocket }));
@@ -55,6 +51,8 @@ export async function startMesh(
     iceServers: () => iceServers,
     clock: systemClock,
     verifier: defaultVerifier,
+    revocations,
+    certificate: () => devices.current(),
     maxConnections: typeof cap === 'number' && cap >= 1 ? cap : undefined,
   });
   return {

@@ -92,13 +92,14 @@ function exposeTestHooks(running: Running): void {
 }
 
 async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Running> {
-  const { verifier, ingestor, peer, devices } = await startCore({
+  const core = await startCore({
     store,
     identity: saved.identity,
     device: saved.device,
     clock: systemClock,
     lock: (task) => navigator.locks.request('kith-own-log', task),
   });
+  const { ingestor, peer, devices } = core;
   devices.keepRenewed();
   linkTabs(ingestor, new BroadcastChannel('kith-entries'));
   // Safari deletes a site's storage after a week without a visit unless it is persistent.
@@ -111,7 +112,7 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
       import('./boot-mesh.ts'),
       signalingUrls(store),
     ]);
-    return startMesh(store, saved, peer, ingestor, verifier, urls);
+    return startMesh(store, saved, core, urls);
   });
   addEventListener('pagehide', () => void network.release());
   const running = { store, ingestor, peer, devices, saved, network };

@@ -7,8 +7,10 @@
  */
 import { fromBase64Url } from '../bytes.ts';
 import type { Clock } from '../clock.ts';
+import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
+import type { RevocationLookup } from '../identity/revocation.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import { publishEncryptionKey } from '../identity/encryption-key-record.ts';
 import type { DocId, PersonId } from '../ids.ts';
@@ -60,6 +62,10 @@ export interface MeshOptions {
   readonly iceServers: () => IceServer[];
   readonly clock: Clock;
   readonly verifier: Ed25519Verifier;
+  /** Devices their persons revoked: they cannot connect (default: none known). */
+  readonly revocations?: RevocationLookup;
+  /** This device's newest certificate, which a renewal replaces (default: the session's). */
+  readonly certificate?: () => DeviceCertificate;
   /** Simultaneous connections (default 16). */
   readonly maxConnections?: number;
   /** Presence announcement interval (default: the connection manager's). */
@@ -133,8 +139,9 @@ export class Mesh {
     this.stallMs = options.stallMs ?? STALL_MS;
     this.busyMs = options.busyMs ?? BUSY_MS;
     this.manager = new ConnectionManager({
-      self: deviceSigner(options.device),
+      self: deviceSigner(options.device, options.certificate),
       verifier: options.verifier,
+      revocations: options.revocations,
       signaling: options.signaling,
       SimplePeer: options.SimplePeer,
       iceServers: options.iceServers,

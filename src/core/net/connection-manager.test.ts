@@ -17,6 +17,7 @@ import { SignalingCipher } from './signaling-crypto.ts';
 import { deriveTopic } from './topics.ts';
 import { createIdentity, startNewDevice, type IdentityOnDevice } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
+import { issueDeviceRevocation } from '../identity/revocation.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
 import { FakeSimplePeer, MemorySignaling } from './test-helpers.ts';
 
@@ -478,6 +479,36 @@ describe('a friend cannot burn the connection budget', () => {
     );
     await new Promise((r) => setTimeout(r, 200));
     expect(m.heard.some(addresses(claimed.device))).toBe(false);
+  });
+
+  it('ignores the hellos of a device its person revoked (a lost phone cannot connect)', async () => {
+    const hub = new MemorySignaling();
+    const mallory = await person();
+    const lost = deviceSigner(mallory.device);
+    const kept = deviceSigner(await startNewDevice(mallory.identity, { clock: systemClock }));
+    const revocation = await issueDeviceRevocation(mallory.identity, {
+      deviceKey: lost.certificate.deviceKey,
+      revokedAt: Date.now(),
+    });
+    const alice = await node(hub.client(), {
+      revocations: {
+        revocationOf: (who, device) =>
+          who === lost.certificate.person && device === lost.certificate.device
+            ? revocation
+            : undefined,
+      },
+    });
+    const m = await puppet(hub, alice, kept);
+    await m.send({ k: 'hello', i: 200 }, lost);
+    // Then a hello of the device still certified: once Alice answers it, the other was handled.
+    await m.send({ k: 'hello', i: 200 });
+    const addresses = (device: DeviceId) => (body: Record<string, unknown>) =>
+      body.to === device || body.want === device;
+    await until('Alice answers the kept device', () =>
+      m.heard.some(addresses(kept.certificate.device)),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(m.heard.some(addresses(lost.certificate.device))).toBe(false);
   });
 
   it('shows a device offline at once on its bye, and ignores the bye replayed after it came back', async () => {

@@ -63,6 +63,7 @@ import { SignalAuthenticator, signSignal, type DeviceSigner } from './signal-aut
 import { TokenBucket, type BucketSpec } from './token-bucket.ts';
 import { deriveTopic } from './topics.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
+import type { RevocationLookup } from '../identity/revocation.ts';
 
 const log = createLogger('net:connections');
 
@@ -131,6 +132,8 @@ export interface ConnectionManagerOptions {
   readonly self: DeviceSigner;
   /** Checks friends' device certificates and signatures. */
   readonly verifier: Ed25519Verifier;
+  /** Devices their persons revoked: nothing they say is heeded. */
+  readonly revocations?: RevocationLookup;
   readonly signaling: Signaling;
   readonly SimplePeer: SimplePeerConstructor;
   /** Current ICE servers (none by default; see `ice-servers.ts`). */
@@ -271,7 +274,7 @@ export class ConnectionManager {
     this.minHoldMs = options.minHoldMs ?? 2 * 60_000;
     this.announceMs = options.announceMs ?? 30_000;
     this.lastRotation = options.clock.now();
-    this.auth = new SignalAuthenticator(options.verifier);
+    this.auth = new SignalAuthenticator(options.verifier, options.revocations);
     this.budget = options.budget ?? DEFAULT_BUDGET;
     this.person = options.self.certificate.person;
     this.device = options.self.certificate.device;

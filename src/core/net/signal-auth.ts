@@ -24,6 +24,7 @@ import {
 import type { DeviceSession } from '../identity/device-setup.ts';
 import { BoundedCache } from '../identity/bounded-cache.ts';
 import { signEd25519 } from '../identity/keys.ts';
+import type { RevocationLookup } from '../identity/revocation.ts';
 import { signingInput } from '../identity/signed-record.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import type { PersonId } from '../ids.ts';
@@ -46,10 +47,18 @@ export interface DeviceSigner {
   sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
-/** The signer of a device started with `device-setup.ts`. */
-export function deviceSigner(session: DeviceSession): DeviceSigner {
+/**
+ * The signer of a device started with `device-setup.ts`. `certificate` gives the newest one held
+ * (a renewal replaces it while the page runs); by default the session's own.
+ */
+export function deviceSigner(
+  session: DeviceSession,
+  certificate: () => DeviceCertificate = () => session.certificate,
+): DeviceSigner {
   return {
-    certificate: session.certificate,
+    get certificate() {
+      return certificate();
+    },
     sign: (message) => signEd25519(session.key.keyPair.privateKey, message),
   };
 }
@@ -63,7 +72,13 @@ export interface SignedSignal {
 
 /** Why a signed message was refused. */
 export type SignalAuthRefusal =
-  'malformed' | 'bad-certificate' | 'wrong-person' | 'expired' | 'wrong-device' | 'bad-signature';
+  | 'malformed'
+  | 'bad-certificate'
+  | 'wrong-person'
+  | 'expired'
+  | 'revoked'
+  | 'wrong-device'
+  | 'bad-signature';
 
 function signedBytes(recipientKey: Uint8Array, text: string): Uint8Array {
   return signingInput(DOMAIN_SIGNAL, concatBytes(recipientKey, utf8(text)));
@@ -86,8 +101,14 @@ export class SignalAuthenticator {
     CERTIFICATE_CACHE,
   );
 
-  /** An authenticator verifying with `verifier`. */
-  constructor(private readonly verifier: Ed25519Verifier) {}
+  /**
+   * An authenticator verifying with `verifier`; a device its person revoked (`revocations`) is
+   * refused, whatever its certificate says: a lost phone cannot connect to friends.
+   */
+  constructor(
+    private readonly verifier: Ed25519Verifier,
+    private readonly revocations?: RevocationLookup,
+  ) {}
 
   /**
    * Opens `value` (what was inside the box) from a device of `sender` to `recipientKey`, at
@@ -115,6 +136,9 @@ export class SignalAuthenticator {
     if (!certificate) return { ok: false, reason: 'bad-certificate' };
     if (certificate.person !== sender) return { ok: false, reason: 'wrong-person' };
     if (isCertificateExpiredAt(certificate, now)) return { ok: false, reason: 'expired' };
+    if (this.revocations?.revocationOf(certificate.person, certificate.device)) {
+      return { ok: false, reason: 'revoked' };
+    }
     let body: unknown;
     let signature: Uint8Array;
     try {

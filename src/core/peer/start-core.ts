@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
+import type { RevocationLookup } from '../identity/revocation.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
 import { DeviceAuthority } from './device-authority.ts';
@@ -31,6 +32,8 @@ export interface Core {
   readonly ingestor: Ingestor;
   readonly peer: Peer;
   readonly devices: DeviceAuthority;
+  /** The revocations held, for whatever else must refuse a revoked device (the mesh). */
+  readonly revocations: RevocationLookup;
 }
 
 /** Starts the core (module doc). */
@@ -57,5 +60,5 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     revocations,
     clock,
   });
-  return { verifier, ingestor, peer, devices };
+  return { verifier, ingestor, peer, devices, revocations };
 }
