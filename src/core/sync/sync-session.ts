@@ -37,7 +37,8 @@ import type { DeviceId, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { StoreError } from '../store/errors.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
-import { EntryDecodeError } from '../feed/entry-codec.ts';
+import { EntryDecodeError, decodeEntry } from '../feed/entry-codec.ts';
+import type { Clock } from '../clock.ts';
 import { EntryVerifyError } from '../feed/entry-verifier.ts';
 import { BlobAssembly, BlobChunkError } from './blob-assembly.ts';
 import { UnwantedEntryError, type IngestReport, type Ingestor } from './ingest.ts';
@@ -68,6 +69,7 @@ import {
   type WantMode,
 } from './messages.ts';
 import type { PinSource } from './pins.ts';
+import { PushAllowance } from './push-allowance.ts';
 import {
   countRanges,
   intersectRanges,
@@ -75,6 +77,7 @@ import {
   rangesFrom,
   rangesUpTo,
   subtractRanges,
+  unionRanges,
 } from './range-math.ts';
 import { TransportClosedError, type CloseInfo, type Transport } from './transport.ts';
 
@@ -106,6 +109,10 @@ export interface SyncConfig {
   readonly maxUnwantedEntries: number;
   /** Bytes of received, unprocessed messages before the peer is dropped. */
   readonly maxInboxBytes: number;
+  /** Bytes of live pushes a peer may send at once (`push-allowance.ts`). */
+  readonly pushBurstBytes: number;
+  /** Bytes per second of live pushes a peer may send in the long run. */
+  readonly pushBytesPerSecond: number;
   /** Size of the chunks this side sends a blob in (the transport's limit caps it further). */
   readonly blobChunkBytes: number;
   /** Blobs this side asks of one peer at a time. */
@@ -124,6 +131,7 @@ export type SessionCloseReason =
   | 'too-many-requests'
   | 'inbox-overflow'
   | 'unexpected-answer'
+  | 'answer-over-budget'
   | 'bad-blob-chunk'
   | 'store-error'
   | 'internal-error'
@@ -182,14 +190,16 @@ export interface SessionHost {
   readonly ingestor: Ingestor;
   readonly pins: PinSource;
   readonly config: SyncConfig;
+  /** Time, for the push allowance. */
+  readonly clock: Clock;
   /** The authors this replica replicates (its `hello`). */
   wants(): readonly Want[];
   /** How this replica replicates `author`, if at all. */
   modeOf(author: PersonId): WantMode | undefined;
   /** The remote said what it replicates. */
   remoteWants(session: SyncSession, wants: readonly Want[]): void;
-  /** An answer for a window log completed (the host trims it to its quota). */
-  windowAnswered(author: PersonId, device: DeviceId): void;
+  /** Entries of a window log were stored (the host trims it to its quota). */
+  windowStored(author: PersonId, device: DeviceId): void;
   /** The session closed. */
   closed(session: SyncSession): void;
   /** Bytes of a blob asked of this session arrived (`total` is the blob's size). */
@@ -223,7 +233,11 @@ interface OutgoingRequest {
   readonly ranges: readonly SeqRange[];
   readonly order: RequestMessage['order'];
   readonly budgetBytes: number;
+  readonly pins: boolean;
+  /** Bytes received of the answer, pins apart. */
   bytes: number;
+  /** Bytes of pins received. */
+  pinBytes: number;
   minSeq: number;
   maxSeq: number;
   accepted: number;
@@ -279,6 +293,7 @@ export class SyncSession {
   private readonly blobWaiters: (() => void)[] = [];
   private closedWith: SyncSessionError | undefined;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly pushAllowance: PushAllowance;
 
   /** Starts the session: subscribes to the transport at once (no message is missed) and says hello. */
   constructor(
@@ -286,6 +301,8 @@ export class SyncSession {
     private readonly host: SessionHost,
     readonly remote: string,
   ) {
+    const { pushBurstBytes, pushBytesPerSecond } = host.config;
+    this.pushAllowance = new PushAllowance(pushBurstBytes, pushBytesPerSecond, host.clock);
     this.unsubscribe.push(
       transport.onMessage((m) => this.receive(m)),
       transport.onClose((info) => this.transportClosed(info)),
@@ -511,16 +528,101 @@ export class SyncSession {
       this.close('unexpected-answer', `no request ${message.reqId}`);
       return;
     }
+    if (request) {
+      if (message.pins && !request.pins) {
+        this.close('unexpected-answer', `pins for request ${request.id}, which asked for none`);
+        return;
+      }
+      const over = this.overBudget(request, message);
+      if (over) {
+        this.close('answer-over-budget', over);
+        return;
+      }
+    } else if (!this.pushAllowance.take(sizeOf(message.entries))) {
+      this.refusePush(message.entries);
+      return;
+    }
     const report = await this.host.ingestor.ingest(message.entries, {
       origin: this,
       accept: (author) => this.host.modeOf(author) !== undefined,
     });
     this.account(report, request, message);
     if (this.closedWith) return;
+    this.trimWindows(report.accepted);
     if (request && message.last) {
       this.inflight.delete(request.id);
       await this.complete(request);
     }
+  }
+
+  /**
+   * Counts an answer's bytes against the budget of its request; says why when the peer sent
+   * more than asked. An honest answerer stops after the entry that reaches the budget, so an
+   * entry arriving once the budget is reached is one too many (pins and entries each).
+   */
+  private overBudget(request: OutgoingRequest, message: EntriesMessage): string | undefined {
+    for (const bytes of message.entries) {
+      const sofar = message.pins ? request.pinBytes : request.bytes;
+      if (sofar >= request.budgetBytes) {
+        return `${message.pins ? 'pins' : 'entries'} beyond ${request.budgetBytes} bytes`;
+      }
+      if (message.pins) request.pinBytes += bytes.byteLength;
+      else request.bytes += bytes.byteLength;
+    }
+    return undefined;
+  }
+
+  /**
+   * Refuses a push beyond the allowance without verifying it. The logs it names are asked of
+   * this peer instead (pulled within a budget), so an honest relay's burst is delayed, not lost.
+   */
+  private refusePush(list: readonly Uint8Array[]): void {
+    const claimed = new Map<string, { author: PersonId; device: DeviceId; seqs: SeqRanges }>();
+    for (const bytes of list) {
+      let entry;
+      try {
+        entry = decodeEntry(bytes);
+      } catch (err) {
+        if (!(err instanceof EntryDecodeError)) throw err;
+        this.reject(err.reason);
+        this.counts.invalid++;
+        continue;
+      }
+      if (this.host.modeOf(entry.author) === undefined) {
+        this.reject('unwanted-author');
+        this.counts.unwanted++;
+        continue;
+      }
+      this.reject('push-over-allowance');
+      const key = keyOf(entry.author, entry.device);
+      const log = claimed.get(key) ?? { ...entry, seqs: new SeqRanges() };
+      log.seqs.add(entry.seq);
+      claimed.set(key, log);
+    }
+    log.warn('refused pushes beyond the allowance', { remote: this.remote, entries: list.length });
+    for (const [key, { author, device, seqs }] of claimed) {
+      // One range per log and push, so scattered claims cannot grow what is remembered.
+      const range = { start: seqs.ranges()[0]!.start, end: seqs.max };
+      const remote = this.remoteLogs.get(key);
+      if (remote) remote.ranges = unionRanges(remote.ranges, [range]);
+      else this.remoteLogs.set(key, { author, device, ranges: [range], received: 0, pending: 0 });
+      this.planQueue.add(key);
+    }
+    this.checkPenalties();
+    if (!this.closedWith && claimed.size > 0) this.spawn(this.pump());
+  }
+
+  /** Keeps every window log that grew within its quota, whether answered or pushed. */
+  private trimWindows(accepted: readonly StoredEntry[]): void {
+    const grown = new Map<string, StoredEntry>();
+    for (const e of accepted) grown.set(keyOf(e.author, e.device), e);
+    for (const e of grown.values()) {
+      if (this.host.modeOf(e.author) === 'window') this.host.windowStored(e.author, e.device);
+    }
+  }
+
+  private reject(reason: string): void {
+    this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
   }
 
   private account(
@@ -544,13 +646,12 @@ export class SyncSession {
       }
     }
     if (request && !message.pins) {
-      for (const bytes of message.entries) request.bytes += bytes.byteLength;
       request.accepted += report.accepted.filter(
         (e) => keyOf(e.author, e.device) === request.key,
       ).length;
     }
     for (const r of report.rejected) {
-      this.rejections[r.reason] = (this.rejections[r.reason] ?? 0) + 1;
+      this.reject(r.reason);
       // Only what no honest relay forwards counts against the peer: every relay verified what
       // it stored. A validly signed entry that does not chain is its author's doing (like a
       // fork), so it is refused without blaming the peer that carried it.
@@ -565,6 +666,11 @@ export class SyncSession {
         reasons: [...new Set(report.rejected.map((r) => r.reason))],
       });
     }
+    this.checkPenalties();
+  }
+
+  /** Disconnects a peer that sent too many invalid or unwanted entries. */
+  private checkPenalties(): void {
     if (this.counts.invalid > this.host.config.maxInvalidEntries) {
       this.close('too-many-invalid-entries', `${this.counts.invalid} invalid entries`);
     } else if (this.counts.unwanted > this.host.config.maxUnwantedEntries) {
@@ -585,9 +691,6 @@ export class SyncSession {
             : rangesFrom(request.ranges, request.minSeq);
       }
       remote.ranges = subtractRanges(remote.ranges, covered);
-      if (this.host.modeOf(request.author) === 'window') {
-        this.host.windowAnswered(request.author, request.device);
-      }
     }
     request.done?.(request.accepted);
     this.planQueue.add(request.key);
@@ -697,14 +800,16 @@ export class SyncSession {
       ranges,
       order,
       budgetBytes,
+      pins,
       bytes: 0,
+      pinBytes: 0,
       minSeq: MAX_SEQ,
       maxSeq: 0,
       accepted: 0,
       ...(done ? { done } : {}),
     };
     this.inflight.set(request.id, request);
-    await this.send(encodeRequest({ ...request, reqId: request.id, pins }));
+    await this.send(encodeRequest({ ...request, reqId: request.id }));
   }
 
   // ---- answerer ----
@@ -749,18 +854,20 @@ export class SyncSession {
   private async answer(request: RequestMessage): Promise<void> {
     const { author, device } = request;
     const batch = new Batcher(this, request.reqId);
+    // The requester counts what arrives against its budget (`overBudget`): pins and entries each
+    // stop at the entry that reaches it.
+    const budget = Math.min(request.budgetBytes, this.host.config.limits.maxBudgetBytes);
     if (request.pins) {
       batch.pins = true;
       let bytes = 0;
       for (const pin of await this.host.pins.pins(author)) {
-        if (bytes >= this.host.config.firstBudgetBytes) break;
+        if (bytes >= budget) break;
         if (await batch.add(pin)) bytes += pin.bytes.byteLength;
       }
       await batch.flush(false);
       batch.pins = false;
     }
     const held = intersectRanges(await this.host.store.heldRanges(author, device), request.ranges);
-    const budget = Math.min(request.budgetBytes, this.host.config.limits.maxBudgetBytes);
     let sent = 0;
     const chunk = 256;
     const ordered = request.order === 'ascending' ? held : [...held].reverse();
@@ -902,7 +1009,7 @@ export class SyncSession {
       // like an invalid entry, and since a bad blob costs up to 8 MiB, this peer is not asked for
       // blobs again in this session (entries, each checked on its own, still flow).
       const reason = `blob-${err.reason}`;
-      this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
+      this.reject(reason);
       this.counts.invalid++;
       this.blobsRefused = true;
       log.warn('refused a blob from peer', { remote: this.remote, id: chunk.id, reason });
@@ -1056,6 +1163,10 @@ export class SyncSession {
     const progress = this.progress;
     for (const listener of this.progressListeners) listener(progress);
   }
+}
+
+function sizeOf(list: readonly Uint8Array[]): number {
+  return list.reduce((n, bytes) => n + bytes.byteLength, 0);
 }
 
 /** The seqs of `remote` below the newest held range that are not held: older history. */
