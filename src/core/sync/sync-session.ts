@@ -68,6 +68,7 @@ import {
   type Want,
   type WantMode,
 } from './messages.ts';
+import type { MemoryAccount } from './memory-budget.ts';
 import type { PinSource } from './pins.ts';
 import { PushAllowance } from './push-allowance.ts';
 import {
@@ -130,6 +131,7 @@ export type SessionCloseReason =
   | 'too-many-unwanted-entries'
   | 'too-many-requests'
   | 'inbox-overflow'
+  | 'memory-budget'
   | 'unexpected-answer'
   | 'answer-over-budget'
   | 'bad-blob-chunk'
@@ -294,6 +296,8 @@ export class SyncSession {
   private closedWith: SyncSessionError | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly pushAllowance: PushAllowance;
+  /** The inbox's share of the remote person's budget (all their connections together). */
+  private readonly inboxMemory: MemoryAccount | undefined;
 
   /** Starts the session: subscribes to the transport at once (no message is missed) and says hello. */
   constructor(
@@ -303,6 +307,7 @@ export class SyncSession {
   ) {
     const { pushBurstBytes, pushBytesPerSecond } = host.config;
     this.pushAllowance = new PushAllowance(pushBurstBytes, pushBytesPerSecond, host.clock);
+    this.inboxMemory = transport.memory?.account();
     this.unsubscribe.push(
       transport.onMessage((m) => this.receive(m)),
       transport.onClose((info) => this.transportClosed(info)),
@@ -433,6 +438,10 @@ export class SyncSession {
       this.close('inbox-overflow', `${this.inboxBytes} bytes waiting`);
       return;
     }
+    if (this.inboxMemory && !this.inboxMemory.hold(message.byteLength)) {
+      this.close('memory-budget', `${this.inboxBytes} bytes waiting, more held for this person`);
+      return;
+    }
     if (!this.draining) this.spawn(this.drain());
   }
 
@@ -442,6 +451,7 @@ export class SyncSession {
       while (this.inbox.length > 0 && !this.closedWith) {
         const bytes = this.inbox.shift()!;
         this.inboxBytes -= bytes.byteLength;
+        this.inboxMemory?.release(bytes.byteLength);
         let message;
         try {
           message = decodeSyncMessage(bytes, this.host.config.limits);
@@ -1147,6 +1157,7 @@ export class SyncSession {
     this.inflight.clear();
     this.inbox.length = 0;
     this.inboxBytes = 0;
+    this.inboxMemory?.releaseAll();
     this.answers.length = 0;
     this.blobWants.length = 0;
     this.wakeBlobs();
