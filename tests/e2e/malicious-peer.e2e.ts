@@ -82,7 +82,10 @@ requireNetns()('a hostile peer', () => {
     expect(fromMallory[3]!.detail).toMatch(/^error: framing: too-large/);
     expect(await mallory.evaluate(() => window.e2eMalicious.attacksLaunched())).toBe(4);
 
-    await alice.evaluate((ms) => window.e2eMalicious.holds(bobId, 400, ms), WAIT_MS);
+    await alice.evaluate((o) => window.e2eMalicious.holds(o.bobId, 400, o.ms), {
+      bobId,
+      ms: WAIT_MS,
+    });
     const held = await alice.evaluate(() => window.e2eMalicious.heldByAuthor());
     expect(held).toEqual({ [aliceId]: 5, [bobId]: 400 });
     expect(await alice.evaluate(() => window.e2eMalicious.openSessions())).toContain(bobId);
