@@ -4,7 +4,11 @@
  * Three loops share the session, so that none waits for another:
  * - the inbox: every incoming message, in order; entries are ingested one message at a time, so
  *   what this side buffers is bounded by what it asked for (budgets) plus live pushes, and an
- *   inbox over `maxInboxBytes` disconnects the peer;
+ *   inbox over `maxInboxBytes`, or over the remote person's `MemoryBudget` shared with their
+ *   other connections (`transport.memory`), disconnects the peer. What arrives is held to what
+ *   was asked: an answer past its request's budget disconnects the peer, live pushes pass within
+ *   an allowance (`push-allowance.ts`; beyond it they are refused unverified and pulled instead),
+ *   and a window log is trimmed to its quota whenever it grows;
  * - the requester (`pump`): at most `maxOutstandingRequests` requests in flight, one per log;
  *   first the newest-first request of each log met for the first time and the entries above the
  *   newest held seq of each log already held, then, when nothing else is pending, the older gaps
