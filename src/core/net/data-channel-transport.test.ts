@@ -4,6 +4,7 @@ import { MessageTooLargeError, TransportClosedError, type CloseInfo } from '../s
 import { DataChannelTransport, pieceSizeFor } from './data-channel-transport.ts';
 import { framePieces } from './framing.ts';
 import { pair } from './test-helpers.ts';
+import { MemoryBudget } from '../sync/memory-budget.ts';
 import { runTransportSuite } from './transport-suite.ts';
 
 function messageOf(size: number, seed = 1): Uint8Array {
@@ -84,6 +85,35 @@ describe('data channel transport', () => {
     expect(closes).toEqual([{ by: 'error', reason: expect.stringContaining('too-large') }]);
     expect(tb.open).toBe(false);
     expect(a.readyState).toBe('closed');
+  });
+
+  it("bounds the messages a friend's connections reassemble all together", () => {
+    const budget = new MemoryBudget(10_000);
+    const [, b1] = pair();
+    const [, b2] = pair();
+    const t1 = new DataChannelTransport(b1, { maxMessageBytes: 8000, memory: budget });
+    const t2 = new DataChannelTransport(b2, { maxMessageBytes: 8000, memory: budget });
+    const got: Uint8Array[] = [];
+    t1.onMessage((m) => got.push(m));
+    t2.onMessage((m) => got.push(m));
+    // Each announces 6,000 bytes, within the cap of one connection; only the first fits.
+    const pieces = [...framePieces(messageOf(6000), 1024)];
+    b1.inject(pieces[0]!);
+    expect(budget.held).toBe(6000);
+    b2.inject(pieces[0]!);
+    expect(t2.closeInfo).toEqual({
+      by: 'error',
+      reason: expect.stringContaining('over-memory-budget'),
+    });
+    expect(t1.open).toBe(true);
+    for (const piece of pieces.slice(1)) b1.inject(piece);
+    expect(got).toHaveLength(1);
+    expect(budget.held).toBe(0);
+    // A transport that closes mid-message gives its bytes back.
+    b1.inject(pieces[0]!);
+    expect(budget.held).toBe(6000);
+    t1.close();
+    expect(budget.held).toBe(0);
   });
 
   it('disconnects on malformed pieces and on text frames', () => {

@@ -12,6 +12,7 @@
  * transport with `by: 'error'` and the error's reason: never a silent drop.
  */
 import { createLogger } from '../log.ts';
+import type { MemoryAccount, MemoryBudget } from '../sync/memory-budget.ts';
 import {
   MessageTooLargeError,
   TransportClosedError,
@@ -61,6 +62,11 @@ export interface DataChannelTransportOptions {
   readonly lowWaterMark?: number;
   /** Messages held while nobody listens yet, before the transport gives up (default 256). */
   readonly maxUndelivered?: number;
+  /**
+   * The remote person's budget, shared with their other connections: messages being
+   * reassembled or held undelivered count against it, and so does the sync session's inbox.
+   */
+  readonly memory?: MemoryBudget;
 }
 
 const SAFE_PIECE = 16 * 1024;
@@ -74,11 +80,13 @@ export function pieceSizeFor(remoteMax: number | undefined, wanted = 256 * 1024)
 /** A {@link Transport} over one data channel. */
 export class DataChannelTransport implements Transport {
   readonly maxMessageSize: number;
+  readonly memory: MemoryBudget | undefined;
   /** Bytes of each piece written, header included. */
   readonly pieceSize: number;
   private readonly highWaterMark: number;
   private readonly maxUndelivered: number;
   private readonly reassembler: Reassembler;
+  private readonly held: MemoryAccount | undefined;
   private readonly messageHandlers = new Set<(message: Uint8Array) => void>();
   private readonly closeHandlers = new Set<(info: CloseInfo) => void>();
   private readonly undelivered: Uint8Array[] = [];
@@ -95,7 +103,9 @@ export class DataChannelTransport implements Transport {
     this.pieceSize = pieceSizeFor(options.remoteMaxMessageSize, options.pieceSize);
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024;
     this.maxUndelivered = options.maxUndelivered ?? 256;
-    this.reassembler = new Reassembler(this.maxMessageSize);
+    this.memory = options.memory;
+    this.held = options.memory?.account();
+    this.reassembler = new Reassembler(this.maxMessageSize, this.held);
     channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = options.lowWaterMark ?? 256 * 1024;
     channel.addEventListener('message', (event) => this.received(event.data));
@@ -136,7 +146,10 @@ export class DataChannelTransport implements Transport {
   /** See {@link Transport.onMessage}. Messages that arrived before the first handler are given to it. */
   onMessage(handler: (message: Uint8Array) => void): () => void {
     this.messageHandlers.add(handler);
-    for (const message of this.undelivered.splice(0)) handler(message);
+    for (const message of this.undelivered.splice(0)) {
+      this.held?.release(message.length);
+      handler(message);
+    }
     return () => this.messageHandlers.delete(handler);
   }
 
@@ -215,6 +228,10 @@ export class DataChannelTransport implements Transport {
         this.fail('messages arrived with nobody to take them');
         return;
       }
+      if (this.held && !this.held.hold(message.length)) {
+        this.fail('framing: over-memory-budget (undelivered)');
+        return;
+      }
       this.undelivered.push(message);
       return;
     }
@@ -229,6 +246,8 @@ export class DataChannelTransport implements Transport {
   private finish(info: CloseInfo): void {
     if (this.closedWith) return;
     this.closedWith = info;
+    this.undelivered.length = 0;
+    this.held?.releaseAll();
     this.wake();
     if (this.channel.readyState !== 'closed') this.channel.close();
     const handlers = [...this.closeHandlers];

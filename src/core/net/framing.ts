@@ -17,6 +17,7 @@
  */
 import * as encoding from 'lib0/encoding';
 import { ByteReadError, ByteReader } from '../bytes.ts';
+import type { MemoryAccount } from '../sync/memory-budget.ts';
 
 const VERSION = 1;
 const FIRST = 1;
@@ -35,7 +36,8 @@ export type FramingErrorReason =
   | 'too-large'
   | 'interleaved'
   | 'unexpected-piece'
-  | 'length-mismatch';
+  | 'length-mismatch'
+  | 'over-memory-budget';
 
 /** A protocol error in the pieces a peer sent. */
 export class FramingError extends Error {
@@ -89,8 +91,15 @@ export class Reassembler {
   private buffer: Uint8Array | undefined;
   private filled = 0;
 
-  /** A reassembler refusing any message announced above `maxMessageBytes`. */
-  constructor(readonly maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES) {}
+  /**
+   * A reassembler refusing any message announced above `maxMessageBytes`, and any the
+   * `memory` account (the remote person's budget, all connections together) cannot hold: a
+   * message's buffer is allocated, and counted, when its first piece announces it.
+   */
+  constructor(
+    readonly maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES,
+    private readonly memory?: MemoryAccount,
+  ) {}
 
   /** Whether a message is partly received. */
   get pending(): boolean {
@@ -121,6 +130,9 @@ export class Reassembler {
       if (total > this.maxMessageBytes) {
         throw new FramingError('too-large', `${total} > ${this.maxMessageBytes}`);
       }
+      if (this.memory && !this.memory.hold(total)) {
+        throw new FramingError('over-memory-budget', `${total} bytes more`);
+      }
       this.buffer = new Uint8Array(total);
       this.filled = 0;
     } else if (!this.buffer) {
@@ -137,6 +149,7 @@ export class Reassembler {
       throw new FramingError('length-mismatch', 'fewer bytes than announced');
     }
     this.buffer = undefined;
+    this.memory?.release(buffer.length);
     return buffer;
   }
 }

@@ -9,6 +9,7 @@
  * peer, holds what comes before `connect` (within a byte bound), and gives the transport a
  * channel whose `message` events are that tap: one source, in order, nothing lost.
  */
+import type { MemoryAccount, MemoryBudget } from '../sync/memory-budget.ts';
 import type { DataChannelLike } from './data-channel-transport.ts';
 
 type MessageListener = (event: { data: unknown }) => void;
@@ -24,17 +25,24 @@ export class PeerDataTap {
   private earlyBytes = 0;
   private overflowed = false;
   private listener: MessageListener | undefined;
+  private readonly held: MemoryAccount | undefined;
 
   /**
-   * Taps `peer`'s `data` events now. Beyond `maxEarlyBytes` held before a listener, `onOverflow`
-   * is called (once) and what arrives early is no longer kept.
+   * Taps `peer`'s `data` events now. Beyond `maxEarlyBytes` held before a listener, or beyond
+   * what `memory` (the remote person's budget, shared by all their connections) still takes,
+   * `onOverflow` is called (once) and what arrives early is no longer kept. What is held is
+   * given back when the peer closes.
    */
   constructor(
-    peer: { on(event: 'data', listener: (data: Uint8Array) => void): unknown },
+    // `close` passes no data; typed alike so that simple-peer's loose `on` fits.
+    peer: { on(event: 'data' | 'close', listener: (data: Uint8Array) => void): unknown },
     private readonly maxEarlyBytes: number,
     private readonly onOverflow: (error: EarlyDataOverflowError) => void,
+    memory?: MemoryBudget,
   ) {
-    peer.on('data', (data) => this.received(data));
+    this.held = memory?.account();
+    peer.on('data', (data: Uint8Array) => this.received(data));
+    peer.on('close', () => this.drop());
   }
 
   /** `raw` with its `message` events replaced by this tap (everything else is `raw`'s own). */
@@ -73,6 +81,8 @@ export class PeerDataTap {
     this.listener = listener;
     const held = this.early.splice(0);
     this.earlyBytes = 0;
+    // The listener (a transport) counts what it keeps of these itself.
+    this.held?.releaseAll();
     for (const data of held) listener({ data });
   }
 
@@ -84,15 +94,26 @@ export class PeerDataTap {
     if (this.overflowed) return;
     this.earlyBytes += data.byteLength;
     if (this.earlyBytes > this.maxEarlyBytes) {
-      this.early.length = 0;
-      this.overflowed = true;
-      this.onOverflow(
-        new EarlyDataOverflowError(
-          `more than ${this.maxEarlyBytes} bytes before the connection opened`,
-        ),
-      );
+      this.overflow(`more than ${this.maxEarlyBytes} bytes before the connection opened`);
+      return;
+    }
+    if (this.held && !this.held.hold(data.byteLength)) {
+      this.overflow("early data over the friend's memory budget");
       return;
     }
     this.early.push(data);
+  }
+
+  private overflow(reason: string): void {
+    this.drop();
+    this.overflowed = true;
+    this.onOverflow(new EarlyDataOverflowError(reason));
+  }
+
+  /** Lets go of what is held (overflow, or the peer closed before a listener came). */
+  private drop(): void {
+    this.early.length = 0;
+    this.earlyBytes = 0;
+    this.held?.releaseAll();
   }
 }

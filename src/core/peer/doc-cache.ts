@@ -62,6 +62,13 @@ export class DocCache {
     return capped.doc;
   }
 
+  /** Closes the doc if it is open: the next `get` rebuilds it from what the store gives out. */
+  forget(author: PersonId, docId: DocId): void {
+    const key = `${author} ${docId}`;
+    this.docs.get(key)?.destroy();
+    this.docs.delete(key);
+  }
+
   /** Applies an opened update to the doc if it is open (otherwise the next `get` rebuilds it). */
   applyIfOpen(author: PersonId, docId: DocId, update: Uint8Array): void {
     const key = `${author} ${docId}`;

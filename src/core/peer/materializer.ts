@@ -15,9 +15,10 @@ import {
   type FriendRecord,
   type Profile,
 } from '../docs/small-docs.ts';
-import { decodeEntry, type Entry } from '../feed/entry-codec.ts';
+import { MAX_SEQ, decodeEntry, type Entry } from '../feed/entry-codec.ts';
 import type { PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
+import type { ForkedLog } from '../store/forks.ts';
 import type { JsonValue, PostView, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Keyring } from './keyring.ts';
@@ -118,6 +119,38 @@ export class Materializer {
         await this.apply(
           await this.ctx.store.getEntries(log.author, log.device, range.start, range.end),
         );
+      }
+    }
+  }
+
+  /**
+   * Rebuilds the views of every doc a forked log wrote to at and past its fork from what the
+   * store still gives out (entries before the fork, other devices' entries): neither history
+   * past the fork shows. A doc with nothing left loses its view.
+   */
+  async dropPastFork(fork: ForkedLog): Promise<void> {
+    const past = await this.ctx.store.getEntries(fork.author, fork.device, fork.seq, MAX_SEQ);
+    for (const docId of new Set(past.map((e) => e.docId))) {
+      this.ctx.docs.forget(fork.author, docId);
+      const left = await this.ctx.store.getDocEntries(fork.author, docId);
+      if (left.length > 0) {
+        await this.apply(left);
+        continue;
+      }
+      let ref: DocRef;
+      try {
+        ref = parseDocRef(docId);
+      } catch (error) {
+        if (error instanceof DocRefError) continue;
+        throw error;
+      }
+      if (ref.kind === 'post') {
+        await this.ctx.store.removePostView(postKey(fork.author, ref.postId));
+      } else if (ref.kind === 'comment') {
+        await this.ctx.store.removePostItem(`${fork.author}/comment/${ref.commentId}`);
+      } else if (ref.kind === 'reaction') {
+        const post = postKey(ref.postAuthor, ref.postId);
+        await this.ctx.store.removePostItem(`${fork.author}/reaction/${post}`);
       }
     }
   }

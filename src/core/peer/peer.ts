@@ -56,6 +56,7 @@ import type {
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
 import { Materializer, postKey, postSummary } from './materializer.ts';
+import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
 import { PayloadOpener } from './payloads.ts';
 import { Republisher } from './republisher.ts';
@@ -71,6 +72,8 @@ export interface EntryPipeline {
   ingest(entries: readonly Uint8Array[]): Promise<unknown>;
   /** Every newly stored entry, own or received. */
   onStored(listener: (entries: readonly StoredEntry[]) => void): () => void;
+  /** Logs found forked (the ingestor's `onFork`): their views are rebuilt without the fork. */
+  onFork?(listener: (fork: ForkedLog) => void): () => void;
 }
 
 /** What a peer is made of. */
@@ -140,6 +143,7 @@ export class Peer {
   private friendList: ReadonlyMap<string, FriendRecord> = new Map();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly unsubscribe: () => void;
+  private readonly stopForks: () => void;
   private readonly changeListeners = new Set<() => void>();
   private readonly errorListeners = new Set<(error: unknown) => void>();
   private readonly wanted = new Set<string>();
@@ -165,6 +169,30 @@ export class Peer {
         for (const listener of this.errorListeners) listener(error);
       });
     });
+    this.stopForks = this.watchForks();
+  }
+
+  /**
+   * The logs whose device signed two different histories, each with the seq they part at: the
+   * UI says "<name>'s device signed two different histories". Nothing at or past it is shown.
+   */
+  forkedLogs(): Promise<ForkedLog[]> {
+    return forkedLogs(this.options.store);
+  }
+
+  /** Rebuilds the views of a log found forked, without its entries past the fork. */
+  private watchForks(): () => void {
+    return (
+      this.options.pipeline.onFork?.((fork) => {
+        this.serial(async () => {
+          await this.materializer.dropPastFork(fork);
+          for (const listener of this.changeListeners) listener();
+        }).catch((error: unknown) => {
+          log.error('could not update views after a fork', { error: String(error) });
+          for (const listener of this.errorListeners) listener(error);
+        });
+      }) ?? (() => undefined)
+    );
   }
 
   /** Opens the peer over its store: continues the device's log and reads its friend list. */
@@ -237,9 +265,10 @@ export class Peer {
     return () => this.errorListeners.delete(listener);
   }
 
-  /** Stops listening for stored entries. */
+  /** Stops listening for stored entries and forks. */
   close(): void {
     this.unsubscribe();
+    this.stopForks();
   }
 
   // -------------------------------------------------------------------------------------------

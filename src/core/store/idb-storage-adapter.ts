@@ -251,14 +251,22 @@ export class IdbStorageAdapter implements StorageAdapter {
   }
 
   async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
-    const records = await this.run(['entries'], 'readonly', (tx) =>
-      // Index order within one key is primary-key order: device, then seq.
-      tx
-        .objectStore('entries')
-        .index('byDoc')
-        .getAll(IDBKeyRange.only([author, docId])),
+    const [records, forks] = await this.run(['entries', 'forks'], 'readonly', (tx) =>
+      Promise.all([
+        // Index order within one key is primary-key order: device, then seq.
+        tx
+          .objectStore('entries')
+          .index('byDoc')
+          .getAll(IDBKeyRange.only([author, docId])),
+        // Forks of all the author's devices: rare, so read whole.
+        tx.objectStore('forks').getAllKeys(prefixRange(author)),
+      ]),
     );
-    return records.map(entryFromDisk);
+    const lowest = new Map<string, number>();
+    for (const [, device, seq] of forks as [string, string, number][]) {
+      lowest.set(device, Math.min(seq, lowest.get(device) ?? Infinity));
+    }
+    return records.filter((r) => r.seq < (lowest.get(r.device) ?? Infinity)).map(entryFromDisk);
   }
 
   async getLatestEntries(
@@ -339,6 +347,14 @@ export class IdbStorageAdapter implements StorageAdapter {
   async listForks(): Promise<StoredFork[]> {
     const records = await this.run(['forks'], 'readonly', (tx) => tx.objectStore('forks').getAll());
     return records.map((r) => ({ first: entryFromDisk(r.first), second: entryFromDisk(r.second) }));
+  }
+
+  async forkSeq(author: PersonId, device: DeviceId): Promise<number | undefined> {
+    // Keys sort by seq within a log: the first is the lowest.
+    const key = await this.run(['forks'], 'readonly', (tx) =>
+      tx.objectStore('forks').getKey(prefixRange(author, device)),
+    );
+    return key === undefined ? undefined : (key as [string, string, number])[2];
   }
 
   async putBlob(hash: string, bytes: Uint8Array): Promise<void> {

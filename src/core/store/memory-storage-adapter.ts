@@ -127,10 +127,11 @@ export class MemoryStorageAdapter implements StorageAdapter {
       .filter((l) => l.summary.author === author)
       .sort((a, b) => (a.summary.device < b.summary.device ? -1 : 1));
     for (const log of logs) {
+      const fork = this.lowestFork(author, log.summary.device) ?? Infinity;
       const seqs = [...log.entries.keys()].sort((a, b) => a - b);
       for (const seq of seqs) {
         const e = log.entries.get(seq)!;
-        if (e.docId === docId) out.push(copyEntry(e));
+        if (e.docId === docId && seq < fork) out.push(copyEntry(e));
       }
     }
     return out;
@@ -206,6 +207,20 @@ export class MemoryStorageAdapter implements StorageAdapter {
       first: copyEntry(f.first),
       second: copyEntry(f.second),
     }));
+  }
+
+  async forkSeq(author: PersonId, device: DeviceId): Promise<number | undefined> {
+    this.ensureOpen();
+    return this.lowestFork(author, device);
+  }
+
+  private lowestFork(author: PersonId, device: DeviceId): number | undefined {
+    let lowest: number | undefined;
+    for (const { first } of this.forks.values()) {
+      if (first.author !== author || first.device !== device) continue;
+      if (lowest === undefined || first.seq < lowest) lowest = first.seq;
+    }
+    return lowest;
   }
 
   async putBlob(hash: string, bytes: Uint8Array): Promise<void> {

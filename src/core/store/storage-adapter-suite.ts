@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EntryConflictError, StoreClosedError, StoreInputError } from './errors.ts';
+import { forkedLogs } from './forks.ts';
 import type { PostItemView, PostView, StorageAdapter } from './storage-adapter.ts';
 import {
   ALICE,
@@ -256,6 +257,42 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
         await store.putForkEvidence(a, testEntry(ALICE, PHONE, 5, 2));
         expect(await store.listForks()).toEqual([{ first: a, second: b }]);
         expect(await store.getEntry(ALICE, PHONE, 5)).toBeUndefined();
+      });
+
+      it('names each forked log with its lowest forked seq', async () => {
+        await store.putForkEvidence(testEntry(ALICE, PHONE, 7), testEntry(ALICE, PHONE, 7, 1));
+        await store.putForkEvidence(testEntry(ALICE, PHONE, 5), testEntry(ALICE, PHONE, 5, 1));
+        await store.putForkEvidence(testEntry(BOB, LAPTOP, 2), testEntry(BOB, LAPTOP, 2, 1));
+        expect(await store.forkSeq(ALICE, PHONE)).toBe(5);
+        expect(await store.forkSeq(ALICE, LAPTOP)).toBeUndefined();
+        const logs = await forkedLogs(store);
+        expect(logs).toEqual(
+          expect.arrayContaining([
+            { author: ALICE, device: PHONE, seq: 5 },
+            { author: BOB, device: LAPTOP, seq: 2 },
+          ]),
+        );
+        expect(logs).toHaveLength(2);
+      });
+
+      it("leaves out of a doc's entries those at and past a fork of their log", async () => {
+        // Seqs 1..9 of Alice's phone and laptop; the phone's log forked at 5.
+        await store.putEntries([
+          ...testEntries(ALICE, PHONE, 1, 9),
+          ...testEntries(ALICE, LAPTOP, 1, 9),
+        ]);
+        await store.putForkEvidence(testEntry(ALICE, PHONE, 5), testEntry(ALICE, PHONE, 5, 1));
+        const doc = testEntry(ALICE, PHONE, 1).docId;
+        const found = await store.getDocEntries(ALICE, doc);
+        expect(found.map((e) => `${e.device}/${e.seq}`)).toEqual([
+          'laptop/1',
+          'laptop/4',
+          'laptop/7',
+          'phone/1',
+          'phone/4',
+        ]);
+        // The entries stay held: they are the evidence, relayed like any other.
+        expect(await store.getEntry(ALICE, PHONE, 6)).toBeDefined();
       });
 
       it('refuses evidence that is no fork', async () => {

@@ -158,7 +158,8 @@ export interface StorageAdapter {
   ): Promise<StoredEntry[]>;
   /**
    * Every held entry of one author's doc, from all of the author's devices (edits made on two
-   * devices merge), ordered by device then seq: what a doc is rebuilt from.
+   * devices merge), ordered by device then seq: what a doc is rebuilt from. Entries at and past
+   * a fork of their log (`forkSeq`) are left out: they stay held as evidence, never content.
    */
   getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]>;
   /** Up to `limit` held entries of a log, newest first (recent-first sync). */
@@ -179,6 +180,8 @@ export interface StorageAdapter {
   putForkEvidence(first: StoredEntry, second: StoredEntry): Promise<void>;
   /** All fork evidence held. */
   listForks(): Promise<StoredFork[]>;
+  /** The lowest seq of a log with fork evidence, or undefined when the log is not forked. */
+  forkSeq(author: PersonId, device: DeviceId): Promise<number | undefined>;
 
   /**
    * Stores a blob under its content hash (the caller computed it; the store does not). Writing a

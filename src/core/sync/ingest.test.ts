@@ -212,6 +212,54 @@ describe('Ingestor', () => {
     ]);
   });
 
+  it('refuses entries past a fork of their log, held or found in the same batch', async () => {
+    const { signEntry } = await import('../feed/entry-verifier.ts');
+    const other3 = await signEntry(alice.device, {
+      seq: 3,
+      prev: alice.log[1]!.hash,
+      timestamp: 2,
+      docId: parseDocId('profile'),
+      payloadKind: 'yjs-update',
+      payload: new Uint8Array(3),
+    });
+    const device = alice.log[0]!.device;
+    const forked = new Map<string, number>();
+    const watch = (ingestor: Ingestor) =>
+      ingestor.onFork((f) => forked.set(`${f.author}/${f.device}`, f.seq));
+
+    // Found earlier: the next batch's entries above the fork are refused with their reason.
+    const store = new MemoryStorageAdapter();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    watch(ingestor);
+    await ingestor.ingest(alice.log.slice(0, 3).map((e) => e.bytes));
+    await ingestor.ingest([other3.bytes]);
+    expect(forked.get(`${alice.id}/${device}`)).toBe(3);
+    const later = await ingestor.ingest(alice.log.slice(3, 6).map((e) => e.bytes));
+    expect(later.accepted).toEqual([]);
+    expect(later.rejected.map((r) => r.reason)).toEqual(['past-fork', 'past-fork', 'past-fork']);
+    expect((await store.listLogs())[0]!.ranges).toEqual([{ start: 1, end: 3 }]);
+
+    // Found in the batch itself: what follows the fork in that batch is refused too.
+    const store2 = new MemoryStorageAdapter();
+    const ingestor2 = new Ingestor(store2, sharedVerifier);
+    await ingestor2.ingest(alice.log.slice(0, 3).map((e) => e.bytes));
+    const mixed = await ingestor2.ingest([
+      other3.bytes,
+      ...alice.log.slice(3, 5).map((e) => e.bytes),
+    ]);
+    expect(mixed.forks).toHaveLength(1);
+    expect(mixed.accepted).toEqual([]);
+    expect(mixed.rejected.map((r) => r.reason)).toEqual(['past-fork', 'past-fork']);
+
+    // Below the fork the log still fills in.
+    const store3 = new MemoryStorageAdapter();
+    const ingestor3 = new Ingestor(store3, sharedVerifier);
+    await ingestor3.ingest(alice.log.slice(2, 3).map((e) => e.bytes));
+    await ingestor3.ingest([other3.bytes]);
+    const below = await ingestor3.ingest(alice.log.slice(0, 2).map((e) => e.bytes));
+    expect(below.accepted.map((e) => e.seq)).toEqual([1, 2]);
+  });
+
   it('serialises racing batches on one log: each entry is stored once, none conflicts', async () => {
     const store = new MemoryStorageAdapter();
     const ingestor = new Ingestor(store, sharedVerifier);

@@ -10,7 +10,13 @@
  *    scattered entry is judged on its own, and one bad entry never takes honest neighbours down;
  * 3. writes every accepted entry with one `putEntries` (one transaction: the batch lands whole or
  *    not at all), then keeps fork evidence (`putForkEvidence`), never applying a fork;
- * 4. tells `onStored` subscribers (live push to peers, the docs layer) what is new.
+ * 4. tells `onStored` subscribers (live push to peers, the docs layer) what is new, and `onFork`
+ *    subscribers which logs forked.
+ *
+ * A forked log is not continued: once its device signed two entries at seq s, every later entry
+ * of it is refused (`ForkedLogError`, reason `past-fork`), found earlier or in the same batch,
+ * and the store leaves its entries from s on out of every doc (`getDocEntries`), so no view is
+ * built from either history past the fork. Below s the log still fills in as usual.
  *
  * It never throws for bad input: each refused entry is in the report with its typed error. A
  * store failure (quota full, store closed) propagates as the store's typed error and nothing of
@@ -34,6 +40,7 @@ import type {
 } from '../feed/entry-verifier.ts';
 import type { DeviceId, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
+import type { ForkedLog } from '../store/forks.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 import { StoreHeldLog } from './store-held-log.ts';
 
@@ -50,6 +57,21 @@ export class UnwantedEntryError extends Error {
   }
 }
 
+/** An entry past a fork of its log: its device signed two histories, neither is continued. */
+export class ForkedLogError extends Error {
+  override readonly name = 'ForkedLogError';
+  /** Machine-readable cause, as on the other entry errors. */
+  readonly reason = 'past-fork';
+
+  constructor(
+    readonly seq: number,
+    /** The lowest seq at which the log forked. */
+    readonly forkSeq: number,
+  ) {
+    super(`entry #${seq} of a log that forked at #${forkSeq}`);
+  }
+}
+
 /** This device's own entry does not fit its own log: a bug in our own code, never a peer's. */
 export class OwnEntryError extends Error {
   override readonly name = 'OwnEntryError';
@@ -57,7 +79,7 @@ export class OwnEntryError extends Error {
 
 /** Why an entry was refused. */
 export type IngestRejectReason =
-  EntryDecodeReason | EntryVerifyReason | ChainErrorReason | 'unwanted-author';
+  EntryDecodeReason | EntryVerifyReason | ChainErrorReason | 'unwanted-author' | 'past-fork';
 
 /** One refused entry of a batch. */
 export interface IngestRejection {
@@ -66,7 +88,8 @@ export interface IngestRejection {
   /** Machine-readable cause (the error's own `reason`). */
   readonly reason: IngestRejectReason;
   /** The typed error. */
-  readonly error: EntryDecodeError | EntryVerifyError | ChainError | UnwantedEntryError;
+  readonly error:
+    EntryDecodeError | EntryVerifyError | ChainError | UnwantedEntryError | ForkedLogError;
 }
 
 /** Two different entries signed at one (author, device, seq): kept as evidence, never applied. */
@@ -109,6 +132,7 @@ export type StoredListener = (entries: readonly StoredEntry[], origin: unknown) 
 /** Verifies, chain-checks and stores entries; announces what is new. */
 export class Ingestor {
   private readonly listeners = new Set<StoredListener>();
+  private readonly forkListeners = new Set<(fork: ForkedLog) => void>();
   private tail: Promise<unknown> = Promise.resolve();
 
   /** An ingestor writing to `store`, verifying with `verifier`. */
@@ -121,6 +145,16 @@ export class Ingestor {
   onStored(listener: StoredListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Subscribes to logs found forked (or forked lower than known); returns the unsubscribe
+   * function. The views built from the log's entries at and past `seq` must be rebuilt without
+   * them (the store no longer gives them out as doc entries).
+   */
+  onFork(listener: (fork: ForkedLog) => void): () => void {
+    this.forkListeners.add(listener);
+    return () => this.forkListeners.delete(listener);
   }
 
   /** Verifies and stores untrusted entry bytes (module doc). Never throws for bad input. */
@@ -206,6 +240,7 @@ export class Ingestor {
     }
     const accepted: StoredEntry[] = [];
     const forks: IngestFork[] = [];
+    const forked: ForkedLog[] = [];
     const duplicates: VerifiedEntry[] = [];
     for (const group of byLog.values()) {
       // Stable sort: two entries at one seq keep their arrival order, the first one wins.
@@ -213,7 +248,14 @@ export class Ingestor {
       const { author, device } = group[0]!.entry;
       const held = new StoreHeldLog(this.store, author, device);
       await held.preload(group[0]!.entry.seq, group.at(-1)!.entry.seq);
+      const knownFork = await this.store.forkSeq(author, device);
+      let forkSeq = knownFork ?? Infinity;
       for (const { index, entry } of group) {
+        if (entry.seq > forkSeq) {
+          const error = new ForkedLogError(entry.seq, forkSeq);
+          rejected.push({ index, reason: error.reason, error });
+          continue;
+        }
         const outcome = await checkChain(entry, held);
         switch (outcome.kind) {
           case 'accepted':
@@ -226,6 +268,7 @@ export class Ingestor {
           case 'fork': {
             const first = await held.entryAt(entry.seq);
             if (first) forks.push({ author, device, seq: entry.seq, held: first, incoming: entry });
+            forkSeq = Math.min(forkSeq, entry.seq);
             break;
           }
           case 'rejected':
@@ -233,6 +276,7 @@ export class Ingestor {
             break;
         }
       }
+      if (forkSeq !== (knownFork ?? Infinity)) forked.push({ author, device, seq: forkSeq });
     }
     if (accepted.length > 0) await this.store.putEntries(accepted);
     for (const fork of forks) {
@@ -244,6 +288,7 @@ export class Ingestor {
       await this.store.putForkEvidence(fork.held, fork.incoming);
     }
     if (accepted.length > 0) this.emit(accepted, origin);
+    for (const fork of forked) this.emitFork(fork);
     return { accepted, duplicates, rejected, forks };
   }
 
@@ -254,6 +299,16 @@ export class Ingestor {
       } catch (err) {
         // A subscriber's bug must not undo or block a write that already happened.
         log.error('onStored listener failed', { error: String(err) });
+      }
+    }
+  }
+
+  private emitFork(fork: ForkedLog): void {
+    for (const listener of this.forkListeners) {
+      try {
+        listener(fork);
+      } catch (err) {
+        log.error('onFork listener failed', { error: String(err) });
       }
     }
   }

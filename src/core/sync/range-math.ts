@@ -75,3 +75,15 @@ export function countRanges(ranges: readonly SeqRange[]): number {
 export function newestRanges(ranges: readonly SeqRange[], max: number): SeqRange[] {
   return ranges.slice(Math.max(0, ranges.length - max));
 }
+
+/** The seqs in `a` or `b` (adjacent ranges merged). */
+export function unionRanges(a: readonly SeqRange[], b: readonly SeqRange[]): SeqRange[] {
+  const out: SeqRange[] = [];
+  for (const r of [...a, ...b].sort((x, y) => x.start - y.start)) {
+    const last = out.at(-1);
+    if (last && r.start <= last.end + 1)
+      out[out.length - 1] = { start: last.start, end: Math.max(last.end, r.end) };
+    else out.push({ ...r });
+  }
+  return out;
+}

@@ -13,6 +13,7 @@
  * (`blob-fetcher.ts`); progress is observable per blob for the UI.
  */
 import type { BlobId } from '../crypto/blobs.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import type { EntryVerifier } from '../feed/entry-verifier.ts';
 import { EntryVerifier as DefaultEntryVerifier } from '../feed/entry-verifier.ts';
 import type { DeviceId, PersonId } from '../ids.ts';
@@ -44,6 +45,8 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   maxInvalidEntries: 32,
   maxUnwantedEntries: 4096,
   maxInboxBytes: 16 * 1024 * 1024,
+  pushBurstBytes: 4 * 1024 * 1024,
+  pushBytesPerSecond: 1024 * 1024,
   blobChunkBytes: 64 * 1024,
   maxBlobRequests: 2,
   maxQueuedBlobWants: 64,
@@ -66,6 +69,8 @@ export interface SyncEngineOptions {
   readonly pins?: PinSource;
   /** Overrides of `DEFAULT_SYNC_CONFIG`. */
   readonly config?: Partial<SyncConfig>;
+  /** Time, for the push allowance (default: the system clock). */
+  readonly clock?: Clock;
   /**
    * Stores a blob fetched from a peer, already checked against its id. Default: the store's
    * `putBlob`; the app passes `(id, bytes) => peer.receiveBlob(id, bytes)` so that the UI hears of it.
@@ -94,7 +99,8 @@ export class SyncEngine {
   private readonly live = new Set<SyncSession>();
   private readonly learners = new WeakSet<SyncSession>();
   private readonly sessionListeners = new Set<(sessions: readonly SyncSession[]) => void>();
-  private readonly trimming = new Set<string>();
+  /** Window logs being trimmed, and whether they grew again meanwhile. */
+  private readonly trimming = new Map<string, boolean>();
   private readonly host: SessionHost;
   private readonly blobs: BlobFetcher;
 
@@ -118,10 +124,11 @@ export class SyncEngine {
       ingestor: this.ingestor,
       pins: this.pins,
       config: this.config,
+      clock: options.clock ?? systemClock,
       wants: () => this.wants(),
       modeOf: (author) => this.modeOf(author),
       remoteWants: (session, wants) => this.learn(session, wants),
-      windowAnswered: (author, device) => this.trimWindow(author, device),
+      windowStored: (author, device) => this.trimWindow(author, device),
       closed: (session) => {
         if (this.live.delete(session)) this.sessionsChanged();
       },
@@ -256,31 +263,42 @@ export class SyncEngine {
   /** Keeps a window log within its quota: the newest entries stay, the oldest go. */
   private trimWindow(author: PersonId, device: DeviceId): void {
     const key = `${author}/${device}`;
-    if (this.trimming.has(key)) return;
-    this.trimming.add(key);
+    // Entries stored while a trim runs may pass the quota again: one more trim follows it.
+    if (this.trimming.has(key)) {
+      this.trimming.set(key, true);
+      return;
+    }
+    this.trimming.set(key, false);
     void (async () => {
       try {
-        const ranges = await this.store.heldRanges(author, device);
-        let bytes = 0;
-        for (let i = ranges.length - 1; i >= 0; i--) {
-          const { start, end } = ranges[i]!;
-          for (let to = end; to >= start; to -= 256) {
-            const list = await this.store.getEntries(author, device, Math.max(start, to - 255), to);
-            for (const e of list.reverse()) {
-              bytes += e.bytes.byteLength;
-              if (bytes > this.config.windowQuotaBytes) {
-                await this.ingestor.pruneLog(author, device, e.seq + 1);
-                return;
-              }
-            }
-          }
-        }
+        do {
+          this.trimming.set(key, false);
+          await this.trimOnce(author, device);
+        } while (this.trimming.get(key));
       } finally {
         this.trimming.delete(key);
       }
     })().catch((err: unknown) => {
-      // Housekeeping: a failed trim is retried after the log's next answer.
+      // Housekeeping: a failed trim is retried when the log next grows.
       log.warn('window trim failed', { author, device, error: String(err) });
     });
+  }
+
+  private async trimOnce(author: PersonId, device: DeviceId): Promise<void> {
+    const ranges = await this.store.heldRanges(author, device);
+    let bytes = 0;
+    for (let i = ranges.length - 1; i >= 0; i--) {
+      const { start, end } = ranges[i]!;
+      for (let to = end; to >= start; to -= 256) {
+        const list = await this.store.getEntries(author, device, Math.max(start, to - 255), to);
+        for (const e of list.reverse()) {
+          bytes += e.bytes.byteLength;
+          if (bytes > this.config.windowQuotaBytes) {
+            await this.ingestor.pruneLog(author, device, e.seq + 1);
+            return;
+          }
+        }
+      }
+    }
   }
 }

@@ -4,7 +4,11 @@
  * Three loops share the session, so that none waits for another:
  * - the inbox: every incoming message, in order; entries are ingested one message at a time, so
  *   what this side buffers is bounded by what it asked for (budgets) plus live pushes, and an
- *   inbox over `maxInboxBytes` disconnects the peer;
+ *   inbox over `maxInboxBytes`, or over the remote person's `MemoryBudget` shared with their
+ *   other connections (`transport.memory`), disconnects the peer. What arrives is held to what
+ *   was asked: an answer past its request's budget disconnects the peer, live pushes pass within
+ *   an allowance (`push-allowance.ts`; beyond it they are refused unverified and pulled instead),
+ *   and a window log is trimmed to its quota whenever it grows;
  * - the requester (`pump`): at most `maxOutstandingRequests` requests in flight, one per log;
  *   first the newest-first request of each log met for the first time and the entries above the
  *   newest held seq of each log already held, then, when nothing else is pending, the older gaps
@@ -37,7 +41,8 @@ import type { DeviceId, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { StoreError } from '../store/errors.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
-import { EntryDecodeError } from '../feed/entry-codec.ts';
+import { EntryDecodeError, decodeEntry } from '../feed/entry-codec.ts';
+import type { Clock } from '../clock.ts';
 import { EntryVerifyError } from '../feed/entry-verifier.ts';
 import { BlobAssembly, BlobChunkError } from './blob-assembly.ts';
 import { UnwantedEntryError, type IngestReport, type Ingestor } from './ingest.ts';
@@ -67,7 +72,9 @@ import {
   type Want,
   type WantMode,
 } from './messages.ts';
+import type { MemoryAccount } from './memory-budget.ts';
 import type { PinSource } from './pins.ts';
+import { PushAllowance } from './push-allowance.ts';
 import {
   countRanges,
   intersectRanges,
@@ -75,6 +82,7 @@ import {
   rangesFrom,
   rangesUpTo,
   subtractRanges,
+  unionRanges,
 } from './range-math.ts';
 import { TransportClosedError, type CloseInfo, type Transport } from './transport.ts';
 
@@ -106,6 +114,10 @@ export interface SyncConfig {
   readonly maxUnwantedEntries: number;
   /** Bytes of received, unprocessed messages before the peer is dropped. */
   readonly maxInboxBytes: number;
+  /** Bytes of live pushes a peer may send at once (`push-allowance.ts`). */
+  readonly pushBurstBytes: number;
+  /** Bytes per second of live pushes a peer may send in the long run. */
+  readonly pushBytesPerSecond: number;
   /** Size of the chunks this side sends a blob in (the transport's limit caps it further). */
   readonly blobChunkBytes: number;
   /** Blobs this side asks of one peer at a time. */
@@ -123,7 +135,9 @@ export type SessionCloseReason =
   | 'too-many-unwanted-entries'
   | 'too-many-requests'
   | 'inbox-overflow'
+  | 'memory-budget'
   | 'unexpected-answer'
+  | 'answer-over-budget'
   | 'bad-blob-chunk'
   | 'store-error'
   | 'internal-error'
@@ -182,14 +196,16 @@ export interface SessionHost {
   readonly ingestor: Ingestor;
   readonly pins: PinSource;
   readonly config: SyncConfig;
+  /** Time, for the push allowance. */
+  readonly clock: Clock;
   /** The authors this replica replicates (its `hello`). */
   wants(): readonly Want[];
   /** How this replica replicates `author`, if at all. */
   modeOf(author: PersonId): WantMode | undefined;
   /** The remote said what it replicates. */
   remoteWants(session: SyncSession, wants: readonly Want[]): void;
-  /** An answer for a window log completed (the host trims it to its quota). */
-  windowAnswered(author: PersonId, device: DeviceId): void;
+  /** Entries of a window log were stored (the host trims it to its quota). */
+  windowStored(author: PersonId, device: DeviceId): void;
   /** The session closed. */
   closed(session: SyncSession): void;
   /** Bytes of a blob asked of this session arrived (`total` is the blob's size). */
@@ -223,7 +239,11 @@ interface OutgoingRequest {
   readonly ranges: readonly SeqRange[];
   readonly order: RequestMessage['order'];
   readonly budgetBytes: number;
+  readonly pins: boolean;
+  /** Bytes received of the answer, pins apart. */
   bytes: number;
+  /** Bytes of pins received. */
+  pinBytes: number;
   minSeq: number;
   maxSeq: number;
   accepted: number;
@@ -279,6 +299,9 @@ export class SyncSession {
   private readonly blobWaiters: (() => void)[] = [];
   private closedWith: SyncSessionError | undefined;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly pushAllowance: PushAllowance;
+  /** The inbox's share of the remote person's budget (all their connections together). */
+  private readonly inboxMemory: MemoryAccount | undefined;
 
   /** Starts the session: subscribes to the transport at once (no message is missed) and says hello. */
   constructor(
@@ -286,6 +309,9 @@ export class SyncSession {
     private readonly host: SessionHost,
     readonly remote: string,
   ) {
+    const { pushBurstBytes, pushBytesPerSecond } = host.config;
+    this.pushAllowance = new PushAllowance(pushBurstBytes, pushBytesPerSecond, host.clock);
+    this.inboxMemory = transport.memory?.account();
     this.unsubscribe.push(
       transport.onMessage((m) => this.receive(m)),
       transport.onClose((info) => this.transportClosed(info)),
@@ -416,6 +442,10 @@ export class SyncSession {
       this.close('inbox-overflow', `${this.inboxBytes} bytes waiting`);
       return;
     }
+    if (this.inboxMemory && !this.inboxMemory.hold(message.byteLength)) {
+      this.close('memory-budget', `${this.inboxBytes} bytes waiting, more held for this person`);
+      return;
+    }
     if (!this.draining) this.spawn(this.drain());
   }
 
@@ -425,6 +455,7 @@ export class SyncSession {
       while (this.inbox.length > 0 && !this.closedWith) {
         const bytes = this.inbox.shift()!;
         this.inboxBytes -= bytes.byteLength;
+        this.inboxMemory?.release(bytes.byteLength);
         let message;
         try {
           message = decodeSyncMessage(bytes, this.host.config.limits);
@@ -511,16 +542,101 @@ export class SyncSession {
       this.close('unexpected-answer', `no request ${message.reqId}`);
       return;
     }
+    if (request) {
+      if (message.pins && !request.pins) {
+        this.close('unexpected-answer', `pins for request ${request.id}, which asked for none`);
+        return;
+      }
+      const over = this.overBudget(request, message);
+      if (over) {
+        this.close('answer-over-budget', over);
+        return;
+      }
+    } else if (!this.pushAllowance.take(sizeOf(message.entries))) {
+      this.refusePush(message.entries);
+      return;
+    }
     const report = await this.host.ingestor.ingest(message.entries, {
       origin: this,
       accept: (author) => this.host.modeOf(author) !== undefined,
     });
     this.account(report, request, message);
     if (this.closedWith) return;
+    this.trimWindows(report.accepted);
     if (request && message.last) {
       this.inflight.delete(request.id);
       await this.complete(request);
     }
+  }
+
+  /**
+   * Counts an answer's bytes against the budget of its request; says why when the peer sent
+   * more than asked. An honest answerer stops after the entry that reaches the budget, so an
+   * entry arriving once the budget is reached is one too many (pins and entries each).
+   */
+  private overBudget(request: OutgoingRequest, message: EntriesMessage): string | undefined {
+    for (const bytes of message.entries) {
+      const sofar = message.pins ? request.pinBytes : request.bytes;
+      if (sofar >= request.budgetBytes) {
+        return `${message.pins ? 'pins' : 'entries'} beyond ${request.budgetBytes} bytes`;
+      }
+      if (message.pins) request.pinBytes += bytes.byteLength;
+      else request.bytes += bytes.byteLength;
+    }
+    return undefined;
+  }
+
+  /**
+   * Refuses a push beyond the allowance without verifying it. The logs it names are asked of
+   * this peer instead (pulled within a budget), so an honest relay's burst is delayed, not lost.
+   */
+  private refusePush(list: readonly Uint8Array[]): void {
+    const claimed = new Map<string, { author: PersonId; device: DeviceId; seqs: SeqRanges }>();
+    for (const bytes of list) {
+      let entry;
+      try {
+        entry = decodeEntry(bytes);
+      } catch (err) {
+        if (!(err instanceof EntryDecodeError)) throw err;
+        this.reject(err.reason);
+        this.counts.invalid++;
+        continue;
+      }
+      if (this.host.modeOf(entry.author) === undefined) {
+        this.reject('unwanted-author');
+        this.counts.unwanted++;
+        continue;
+      }
+      this.reject('push-over-allowance');
+      const key = keyOf(entry.author, entry.device);
+      const log = claimed.get(key) ?? { ...entry, seqs: new SeqRanges() };
+      log.seqs.add(entry.seq);
+      claimed.set(key, log);
+    }
+    log.warn('refused pushes beyond the allowance', { remote: this.remote, entries: list.length });
+    for (const [key, { author, device, seqs }] of claimed) {
+      // One range per log and push, so scattered claims cannot grow what is remembered.
+      const range = { start: seqs.ranges()[0]!.start, end: seqs.max };
+      const remote = this.remoteLogs.get(key);
+      if (remote) remote.ranges = unionRanges(remote.ranges, [range]);
+      else this.remoteLogs.set(key, { author, device, ranges: [range], received: 0, pending: 0 });
+      this.planQueue.add(key);
+    }
+    this.checkPenalties();
+    if (!this.closedWith && claimed.size > 0) this.spawn(this.pump());
+  }
+
+  /** Keeps every window log that grew within its quota, whether answered or pushed. */
+  private trimWindows(accepted: readonly StoredEntry[]): void {
+    const grown = new Map<string, StoredEntry>();
+    for (const e of accepted) grown.set(keyOf(e.author, e.device), e);
+    for (const e of grown.values()) {
+      if (this.host.modeOf(e.author) === 'window') this.host.windowStored(e.author, e.device);
+    }
+  }
+
+  private reject(reason: string): void {
+    this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
   }
 
   private account(
@@ -544,13 +660,12 @@ export class SyncSession {
       }
     }
     if (request && !message.pins) {
-      for (const bytes of message.entries) request.bytes += bytes.byteLength;
       request.accepted += report.accepted.filter(
         (e) => keyOf(e.author, e.device) === request.key,
       ).length;
     }
     for (const r of report.rejected) {
-      this.rejections[r.reason] = (this.rejections[r.reason] ?? 0) + 1;
+      this.reject(r.reason);
       // Only what no honest relay forwards counts against the peer: every relay verified what
       // it stored. A validly signed entry that does not chain is its author's doing (like a
       // fork), so it is refused without blaming the peer that carried it.
@@ -565,6 +680,11 @@ export class SyncSession {
         reasons: [...new Set(report.rejected.map((r) => r.reason))],
       });
     }
+    this.checkPenalties();
+  }
+
+  /** Disconnects a peer that sent too many invalid or unwanted entries. */
+  private checkPenalties(): void {
     if (this.counts.invalid > this.host.config.maxInvalidEntries) {
       this.close('too-many-invalid-entries', `${this.counts.invalid} invalid entries`);
     } else if (this.counts.unwanted > this.host.config.maxUnwantedEntries) {
@@ -585,9 +705,6 @@ export class SyncSession {
             : rangesFrom(request.ranges, request.minSeq);
       }
       remote.ranges = subtractRanges(remote.ranges, covered);
-      if (this.host.modeOf(request.author) === 'window') {
-        this.host.windowAnswered(request.author, request.device);
-      }
     }
     request.done?.(request.accepted);
     this.planQueue.add(request.key);
@@ -697,14 +814,16 @@ export class SyncSession {
       ranges,
       order,
       budgetBytes,
+      pins,
       bytes: 0,
+      pinBytes: 0,
       minSeq: MAX_SEQ,
       maxSeq: 0,
       accepted: 0,
       ...(done ? { done } : {}),
     };
     this.inflight.set(request.id, request);
-    await this.send(encodeRequest({ ...request, reqId: request.id, pins }));
+    await this.send(encodeRequest({ ...request, reqId: request.id }));
   }
 
   // ---- answerer ----
@@ -749,18 +868,20 @@ export class SyncSession {
   private async answer(request: RequestMessage): Promise<void> {
     const { author, device } = request;
     const batch = new Batcher(this, request.reqId);
+    // The requester counts what arrives against its budget (`overBudget`): pins and entries each
+    // stop at the entry that reaches it.
+    const budget = Math.min(request.budgetBytes, this.host.config.limits.maxBudgetBytes);
     if (request.pins) {
       batch.pins = true;
       let bytes = 0;
       for (const pin of await this.host.pins.pins(author)) {
-        if (bytes >= this.host.config.firstBudgetBytes) break;
+        if (bytes >= budget) break;
         if (await batch.add(pin)) bytes += pin.bytes.byteLength;
       }
       await batch.flush(false);
       batch.pins = false;
     }
     const held = intersectRanges(await this.host.store.heldRanges(author, device), request.ranges);
-    const budget = Math.min(request.budgetBytes, this.host.config.limits.maxBudgetBytes);
     let sent = 0;
     const chunk = 256;
     const ordered = request.order === 'ascending' ? held : [...held].reverse();
@@ -902,7 +1023,7 @@ export class SyncSession {
       // like an invalid entry, and since a bad blob costs up to 8 MiB, this peer is not asked for
       // blobs again in this session (entries, each checked on its own, still flow).
       const reason = `blob-${err.reason}`;
-      this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
+      this.reject(reason);
       this.counts.invalid++;
       this.blobsRefused = true;
       log.warn('refused a blob from peer', { remote: this.remote, id: chunk.id, reason });
@@ -1040,6 +1161,7 @@ export class SyncSession {
     this.inflight.clear();
     this.inbox.length = 0;
     this.inboxBytes = 0;
+    this.inboxMemory?.releaseAll();
     this.answers.length = 0;
     this.blobWants.length = 0;
     this.wakeBlobs();
@@ -1056,6 +1178,10 @@ export class SyncSession {
     const progress = this.progress;
     for (const listener of this.progressListeners) listener(progress);
   }
+}
+
+function sizeOf(list: readonly Uint8Array[]): number {
+  return list.reduce((n, bytes) => n + bytes.byteLength, 0);
 }
 
 /** The seqs of `remote` below the newest held range that are not held: older history. */

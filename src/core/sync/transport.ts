@@ -4,6 +4,8 @@
  * framing layer), the in-memory test network and, later, the home peer's Node WebRTC all provide it.
  */
 
+import type { MemoryBudget } from './memory-budget.ts';
+
 /** Why a transport closed; shown in the UI's sync status and in logs. */
 export interface CloseInfo {
   /** Closed by this side (`local`), by the remote, or because the link failed (`error`). */
@@ -15,6 +17,11 @@ export interface CloseInfo {
 export interface Transport {
   /** Largest message `send` accepts whole; larger ones are the caller's to split. */
   readonly maxMessageSize: number;
+  /**
+   * The budget shared by every connection to the same remote person, if the creator gave one:
+   * what the receiver holds unprocessed (its inbox) counts against it (`memory-budget.ts`).
+   */
+  readonly memory?: MemoryBudget;
   /** Whether the transport still carries messages. */
   readonly open: boolean;
   /**
