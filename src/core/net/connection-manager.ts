@@ -59,6 +59,7 @@ import {
   type SignalEnvelope,
 } from './signaling-crypto.ts';
 import { PeerDataTap } from './peer-data-tap.ts';
+import { FriendMemoryBudgets } from '../sync/memory-budget.ts';
 import { SignalAuthenticator, signSignal, type DeviceSigner } from './signal-auth.ts';
 import { TokenBucket, type BucketSpec } from './token-bucket.ts';
 import { deriveTopic } from './topics.ts';
@@ -165,6 +166,8 @@ export interface ConnectionManagerOptions {
   /** What a friend may make this device spend (default {@link DEFAULT_BUDGET}). */
   readonly budget?: ConnectionBudget;
   readonly transport?: DataChannelTransportOptions;
+  /** What each friend's connections may hold together (default 32 MiB per friend). */
+  readonly memory?: FriendMemoryBudgets;
 }
 
 /** Where a message's stamp is compared: each lane's stamps only grow within a life. */
@@ -233,7 +236,7 @@ const SESSION_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
 /** Bytes a remote may send before this side's `connect` (its first sync messages fit easily). */
 const MAX_EARLY_BYTES = 16 * 1024 * 1024;
 /** simple-peer's `data` event, which `SimplePeerLike.on` types loosely. */
-type TappablePeer = { on(event: 'data', listener: (data: Uint8Array) => void): unknown };
+type TappablePeer = { on(event: 'data' | 'close', listener: (data: Uint8Array) => void): unknown };
 /** How long a request for an offer holds its slot. */
 const REQUEST_TTL_MS = 10_000;
 /** Devices remembered per friend (a friend can certify any number). */
@@ -250,6 +253,7 @@ export class ConnectionManager {
   private readonly created: number[] = [];
   private readonly auth: SignalAuthenticator;
   private readonly budget: ConnectionBudget;
+  private readonly memory: FriendMemoryBudgets;
   private readonly person: PersonId;
   private readonly device: DeviceId;
   private readonly personKey: Uint8Array;
@@ -276,6 +280,7 @@ export class ConnectionManager {
     this.lastRotation = options.clock.now();
     this.auth = new SignalAuthenticator(options.verifier, options.revocations);
     this.budget = options.budget ?? DEFAULT_BUDGET;
+    this.memory = options.memory ?? new FriendMemoryBudgets();
     this.person = options.self.certificate.person;
     this.device = options.self.certificate.device;
     this.personKey = options.self.certificate.personKey;
@@ -808,8 +813,11 @@ export class ConnectionManager {
       peer,
       // simple-peer is also a stream: the tap reads it, so nothing is buffered there, and keeps
       // what arrives before `connect` for the transport. (It fires on data, after `c` exists.)
-      tap: new PeerDataTap(peer as TappablePeer, MAX_EARLY_BYTES, (error) =>
-        this.drop(c, error.message, true),
+      tap: new PeerDataTap(
+        peer as TappablePeer,
+        MAX_EARLY_BYTES,
+        (error) => this.drop(c, error.message, true),
+        this.memory.of(friend.link.person),
       ),
       since: now,
       state: 'connecting',
@@ -842,6 +850,7 @@ export class ConnectionManager {
     const transport = new DataChannelTransport(c.tap.channel(channel), {
       ...this.options.transport,
       remoteMaxMessageSize: c.peer._pc?.sctp?.maxMessageSize,
+      memory: this.memory.of(c.friend.link.person),
     });
     c.transport = transport;
     c.state = 'connected';

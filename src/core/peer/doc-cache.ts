@@ -65,7 +65,7 @@ export class DocCache {
   /** Closes the doc if it is open: the next `get` rebuilds it from what the store gives out. */
   forget(author: PersonId, docId: DocId): void {
     const key = `${author} ${docId}`;
-    this.docs.get(key)?.destroy();
+    this.docs.get(key)?.doc.destroy();
     this.docs.delete(key);
   }
 

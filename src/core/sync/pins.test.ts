@@ -5,7 +5,19 @@ import { DocIndexPinSource, isPinnedDoc } from './pins.ts';
 describe('pins', () => {
   it('names the small mutable docs and key records only', () => {
     expect(['profile', 'friends', 'epoch/0', 'epoch/12'].every(isPinnedDoc)).toBe(true);
-    expect(['post/x', 'epoch/01', 'epoch/', 'profiles', 'thread/x'].some(isPinnedDoc)).toBe(false);
+    // A newcomer meets a revocation and renewed certificates before the entries they judge.
+    expect(['revocations', `certificate/${'A'.repeat(43)}`].every(isPinnedDoc)).toBe(true);
+    expect(
+      [
+        'post/x',
+        'epoch/01',
+        'epoch/',
+        'profiles',
+        'thread/x',
+        'certificate/',
+        'revocations/x',
+      ].some(isPinnedDoc),
+    ).toBe(false);
   });
 
   it('are each doc’s latest entry: profile, friend list and every epoch record, no posts', async () => {

@@ -14,7 +14,8 @@ export interface PinSource {
   pins(author: PersonId): Promise<StoredEntry[]>;
 }
 
-const PINNED_DOC = /^(profile|friends|epoch\/(0|[1-9][0-9]{0,9}))$/;
+const PINNED_DOC =
+  /^(profile|friends|revocations|epoch\/(0|[1-9][0-9]{0,9})|certificate\/[A-Za-z0-9_-]{43})$/;
 
 /** Whether entries of `docId` are pins. */
 export function isPinnedDoc(docId: DocId | string): boolean {
