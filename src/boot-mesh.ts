@@ -19,6 +19,13 @@ import type { StorageAdapter } from './core/store/storage-adapter.ts';
 import type { Ingestor } from './core/sync/ingest.ts';
 import { SyncEngine } from './core/sync/sync-engine.ts';
 
+/** What starting the network gives: the mesh, its signaling clients, and how to stop both. */
+export interface StartedNetwork {
+  readonly mesh: Mesh;
+  readonly signaling: readonly SignalingClient[];
+  stop(): void;
+}
+
 /** Starts this device's mesh on the given signaling servers; `stop` tears it all down. */
 export async function startMesh(
   store: StorageAdapter,
@@ -27,7 +34,7 @@ export async function startMesh(
   ingestor: Ingestor,
   verifier: EntryVerifier,
   signalingUrls: readonly string[],
-): Promise<{ mesh: Mesh; stop: () => void }> {
+): Promise<StartedNetwork> {
   const clients = signalingUrls.map((url) => new SignalingClient({ url, WebSocket }));
   for (const client of clients) client.start();
   const override = await store.getSetting('settings/ice');
@@ -59,6 +66,7 @@ export async function startMesh(
   });
   return {
     mesh,
+    signaling: clients,
     stop: () => {
       mesh.stop();
       for (const client of clients) client.stop();
