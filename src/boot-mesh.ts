@@ -17,13 +17,20 @@ import type { Core } from './core/peer/start-core.ts';
 import type { StorageAdapter } from './core/store/storage-adapter.ts';
 import { SyncEngine } from './core/sync/sync-engine.ts';
 
+/** What starting the network gives: the mesh, its signaling clients, and how to stop both. */
+export interface StartedNetwork {
+  readonly mesh: Mesh;
+  readonly signaling: readonly SignalingClient[];
+  stop(): void;
+}
+
 /** Starts this device's mesh on the given signaling servers; `stop` tears it all down. */
 export async function startMesh(
   store: StorageAdapter,
   saved: IdentityOnDevice,
   { peer, ingestor, verifier, devices, revocations }: Core,
   signalingUrls: readonly string[],
-): Promise<{ mesh: Mesh; stop: () => void }> {
+): Promise<StartedNetwork> {
   const clients = signalingUrls.map((url) => new SignalingClient({ url, WebSocket }));
   for (const client of clients) client.start();
   const override = await store.getSetting('settings/ice');
@@ -57,6 +64,7 @@ export async function startMesh(
   });
   return {
     mesh,
+    signaling: clients,
     stop: () => {
       mesh.stop();
       for (const client of clients) client.stop();

@@ -7,6 +7,8 @@
 import { systemClock } from './core/clock.ts';
 import { createIdentity, type IdentityOnDevice } from './core/identity/device-setup.ts';
 import type { Mesh } from './core/mesh/mesh.ts';
+import type { SignalingClient } from './core/net/signaling-client.ts';
+import type { StartedNetwork } from './boot-mesh.ts';
 import type { DeviceAuthority } from './core/peer/device-authority.ts';
 import { loadDeviceState, saveDeviceState } from './core/peer/device-state.ts';
 import type { Peer } from './core/peer/peer.ts';
@@ -32,6 +34,8 @@ export interface Running {
 /** This tab's part in the network: it leads (and has the mesh) or follows another tab. */
 export class NetworkRole {
   mesh: Mesh | null = null;
+  /** The signaling clients under the mesh (their refusals and policy closes, for status and tests). */
+  signaling: readonly SignalingClient[] = [];
   private readonly listeners = new Set<() => void>();
   private leadership: Leadership | null = null;
 
@@ -42,14 +46,16 @@ export class NetworkRole {
   }
 
   /** Competes for the network role; starts `start` when granted. */
-  claim(start: () => Promise<{ mesh: Mesh; stop: () => void }>): void {
+  claim(start: () => Promise<StartedNetwork>): void {
     this.leadership = holdLeadership(navigator.locks, 'kith-network', async () => {
       const started = await start();
       this.mesh = started.mesh;
+      this.signaling = started.signaling;
       this.changed();
       return async () => {
         started.stop();
         this.mesh = null;
+        this.signaling = [];
         this.changed();
       };
     });

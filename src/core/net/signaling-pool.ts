@@ -4,7 +4,7 @@
  * through more than one server is delivered once (a bounded memory of recent messages per
  * topic), since a duplicated WebRTC offer would confuse the connection it belongs to.
  */
-import type { Signaling, TopicListener } from './signaling-client.ts';
+import type { PublishLane, Signaling, TopicListener } from './signaling-client.ts';
 
 /** How many recent messages per topic are remembered to drop duplicates. */
 const RECENT_PER_TOPIC = 64;
@@ -45,9 +45,9 @@ export class SignalingPool implements Signaling {
   }
 
   /** See {@link Signaling.publish}: true when at least one server took it. */
-  publish(topic: string, data: unknown): boolean {
+  publish(topic: string, data: unknown, lane: PublishLane = 'signal'): boolean {
     let sent = false;
-    for (const member of this.members) sent = member.publish(topic, data) || sent;
+    for (const member of this.members) sent = member.publish(topic, data, lane) || sent;
     return sent;
   }
 

@@ -5,7 +5,7 @@
  * included, on a later task).
  */
 import type { DataChannelLike } from './data-channel-transport.ts';
-import type { Signaling, TopicListener } from './signaling-client.ts';
+import type { PublishLane, Signaling, TopicListener } from './signaling-client.ts';
 import type { SignalLike, SimplePeerLike } from './connection-manager.ts';
 
 /**
@@ -160,8 +160,8 @@ export class FakeSimplePeer implements SimplePeerLike {
 /** Signaling in memory: JSON round trip, delivered to every subscriber on a later task. */
 export class MemorySignaling {
   private readonly topics = new Map<string, Set<TopicListener>>();
-  /** Every publish relayed, for "the server learns nothing" checks. */
-  readonly relayed: { topic: string; data: unknown }[] = [];
+  /** Every publish relayed, with the lane it was given, for "the server learns nothing" checks. */
+  readonly relayed: { topic: string; data: unknown; lane: PublishLane }[] = [];
 
   /** One client of the hub. */
   client(): Signaling {
@@ -177,9 +177,9 @@ export class MemorySignaling {
         set.add(listener);
         return () => set.delete(listener);
       },
-      publish: (topic, data) => {
+      publish: (topic, data, lane = 'signal') => {
         const text = JSON.stringify(data);
-        this.relayed.push({ topic, data: JSON.parse(text) });
+        this.relayed.push({ topic, data: JSON.parse(text), lane });
         const receivers = [...(this.topics.get(topic) ?? [])];
         setTimeout(() => {
           for (const receiver of receivers) receiver(JSON.parse(text), receivers.length);
