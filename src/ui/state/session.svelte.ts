@@ -184,10 +184,12 @@ export class Session {
 
   /**
    * Whether this device wrote to `ref` and no friend's device has taken it yet (known in the tab
-   * that holds the network; elsewhere nothing is marked).
+   * that holds the network; elsewhere nothing is marked). Someone with no friends has nobody to
+   * deliver to, so nothing of theirs is pending.
    */
   isPending(ref: DocRef): boolean {
-    return this.net?.pendingDocs.has(docIdOf(ref)) ?? false;
+    if (!this.net || this.net.friends.size === 0) return false;
+    return this.net.pendingDocs.has(docIdOf(ref));
   }
 
   /** A person's display name, loading it on first use. */
@@ -228,6 +230,14 @@ export class Session {
     };
     running.network.onChange(watchMesh);
     watchMesh();
+    // Closing the page says goodbye to friends, so they show this person offline at once
+    // rather than after the presence timeout (docs/ui.md, "Status").
+    // TODO(issue 21): the mesh's authenticated goodbye is being added on another branch; once
+    // it is merged, call it directly here (`running.network.mesh?.bye()`) and drop this lookup.
+    addEventListener('pagehide', () => {
+      const mesh = running.network.mesh as { bye?: () => void } | null;
+      mesh?.bye?.();
+    });
     this.inviteTabs.onmessage = () => {
       void running.network.mesh?.refreshInvites();
       void this.loadInvites();
