@@ -51,6 +51,7 @@ describe('network settings', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
 
     // Everyday settings come first; the network is under "Advanced", the last heading.
+    await page.getByRole('heading', { name: 'Advanced', level: 2 }).waitFor(WAIT);
     const headings = await page.getByRole('heading', { level: 2 }).allTextContents();
     expect(headings.indexOf('Advanced')).toBeGreaterThan(headings.indexOf('Storage'));
     expect(headings.indexOf('Network')).toBeGreaterThan(headings.indexOf('Advanced'));
