@@ -27,6 +27,10 @@ requireNetns()('invites that say who', () => {
           level: 1,
         })
         .waitFor(WAIT);
+      // Withdrawn or used, only Alice's device can tell: the screen says that answer may come later.
+      await b
+        .getByText(/only Alice’s device knows whether this invite was withdrawn/i)
+        .waitFor(WAIT);
       await b.getByRole('button', { name: 'Accept invite' }).click();
       await waitConnected(b, 'Alice');
 

@@ -38,7 +38,7 @@ requireNetns()('notifications that lead somewhere', () => {
       await openScreen(a, /Notifications/);
       const item = a.getByRole('listitem').filter({ hasText: 'Bob commented on your post' });
       await item.waitFor(WAIT);
-      expect(await item.textContent()).toMatch(/^Unread: /);
+      expect(await item.textContent()).toMatch(/^Unread:/);
       const before = await unread(a);
 
       await item.getByRole('link').click();
