@@ -120,7 +120,12 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
     ]);
     return startMesh(store, saved, core, urls);
   });
-  addEventListener('pagehide', () => void network.release());
+  // Closing the page says goodbye first, so friends show this device offline at once rather
+  // than after the presence timeout (docs/ui.md, "Status").
+  addEventListener('pagehide', () => {
+    network.mesh?.goodbye();
+    void network.release();
+  });
   const running = { store, ingestor, peer, devices, saved, network };
   exposeTestHooks(running);
   return running;

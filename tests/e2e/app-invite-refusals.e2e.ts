@@ -1,13 +1,17 @@
 /**
  * Invite links that cannot make a friendship each say why, in words a person understands, and
  * never leave a blank page: a single-use link already used by Carol, a link opened after its week
- * is over, a link Alice withdrew, and links damaged or cut short on the way.
+ * is over, a link Alice withdrew, and links damaged or cut short on the way. What the link itself
+ * shows (expired, changed, damaged) is said as it is opened, before the person makes an account;
+ * a withdrawn or used link is known only to Alice's device, so that refusal comes with her answer,
+ * as the invite screen says it may.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
   acceptAsNewcomer,
   createInvite,
+  explained,
   onboard,
   openFriends,
   waitConnected,
@@ -27,11 +31,22 @@ async function waitRefusal(page: Page, message: string): Promise<void> {
     .waitFor(WAIT);
 }
 
-/** The problem the invite screen shows when Accept is refused at once. */
+/** The problem the invite screen shows for a link that cannot be used, with Accept disabled. */
 async function waitProblem(page: Page, message: string): Promise<void> {
   await page.getByRole('heading', { name: /invited to be friends/i }).waitFor(WAIT);
   await page.getByRole('alert').filter({ hasText: message }).waitFor(WAIT);
   expect(await page.getByRole('button', { name: 'Accept invite' }).isDisabled()).toBe(true);
+}
+
+/** A newcomer opens `link`: the problem shows above onboarding, before any account exists. */
+async function waitProblemBeforeOnboarding(
+  page: Page,
+  link: string,
+  message: string,
+): Promise<void> {
+  await page.goto(link);
+  await page.getByRole('alert').filter({ hasText: message }).waitFor(WAIT);
+  expect(await page.getByLabel('Your name').isVisible()).toBe(true);
 }
 
 requireNetns()('invite links that cannot be used', () => {
@@ -65,8 +80,10 @@ requireNetns()('invite links that cannot be used', () => {
 
     // Bob's computer lives eight days ahead: the week the link was signed for is over there.
     await bob.page.clock.setSystemTime(Date.now() + 8 * DAY_MS);
-    await acceptAsNewcomer(bob.page, link, 'Bob');
-    await waitProblem(bob.page, 'This invite has expired. Ask your friend for a new link.');
+    const expired = 'This invite has expired. Ask your friend for a new link.';
+    await waitProblemBeforeOnboarding(bob.page, link, expired);
+    await onboard(bob.page, 'Bob');
+    await waitProblem(bob.page, expired);
   });
 
   it('a link Alice withdrew tells Bob she withdrew it', async () => {
@@ -79,8 +96,10 @@ requireNetns()('invite links that cannot be used', () => {
     await sent.getByRole('button', { name: 'Withdraw invite' }).click();
     await sent.waitFor({ state: 'detached', ...WAIT });
 
-    await acceptAsNewcomer(bob.page, link, 'Bob');
-    await waitRefusal(bob.page, 'Your friend withdrew this invite. Ask them for a new link.');
+    await explained({ alice: alice.page, bob: bob.page }, async () => {
+      await acceptAsNewcomer(bob.page, link, 'Bob');
+      await waitRefusal(bob.page, 'Your friend withdrew this invite. Ask them for a new link.');
+    });
   });
 
   it('a damaged link and a link cut short each get a clear message', async () => {
@@ -93,19 +112,20 @@ requireNetns()('invite links that cannot be used', () => {
     // One character of the signature (at the end of the payload) changed on the way.
     const at = link.length - 10;
     const damaged = link.slice(0, at) + (link[at] === 'A' ? 'B' : 'A') + link.slice(at + 1);
-    await acceptAsNewcomer(bob.page, damaged, 'Bob');
-    await waitProblem(
-      bob.page,
-      'This invite link was changed after it was made. Ask your friend for a new one.',
-    );
+    const changed =
+      'This invite link was changed after it was made. Ask your friend for a new one.';
+    await waitProblemBeforeOnboarding(bob.page, damaged, changed);
 
     // The end of the link lost when copied.
-    await bob.page.goto(link.slice(0, -20));
+    const cut = 'This invite link is damaged or incomplete. Ask your friend to send it again.';
+    await bob.page.goto(`${e2e.baseUrl}/`);
+    await waitProblemBeforeOnboarding(bob.page, link.slice(0, -20), cut);
+
+    // Once Bob has an account, the invite screen says the same, with Accept disabled.
+    await onboard(bob.page, 'Bob');
+    await waitProblem(bob.page, cut);
+    await bob.page.goto(damaged);
     await bob.page.reload();
-    await bob.page.getByRole('button', { name: 'Accept invite' }).click();
-    await waitProblem(
-      bob.page,
-      'This invite link is damaged or incomplete. Ask your friend to send it again.',
-    );
+    await waitProblem(bob.page, changed);
   });
 });

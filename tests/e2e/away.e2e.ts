@@ -51,7 +51,7 @@ requireNetns()('people who are away', () => {
       .filter({ hasText: 'Written while Bob was away' })
       .getByText('And a comment')
       .waitFor(WAIT);
-    await expect.poll(() => status.textContent(), WAIT).toMatch(/1 of 1 friend online/);
+    await expect.poll(() => status.textContent(), WAIT).toMatch(/1 of 1 friend connected/);
     await expect.poll(() => status.textContent(), WAIT).not.toMatch(/waiting to be delivered/);
     await expect.poll(() => mine.getByText('Not delivered yet').count(), WAIT).toBe(0);
   });

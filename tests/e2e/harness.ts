@@ -393,6 +393,11 @@ export interface E2eSession {
    * deployed in place of the first), and so do later restarts.
    */
   restartServer(staticDir?: string): Promise<void>;
+  /**
+   * Stops the server until the next `restartServer` (on the same port): pages stay open, their
+   * signaling sockets close and cannot reconnect, WebRTC connections between them go on.
+   */
+  stopServer(): Promise<void>;
 }
 
 /** The directory a site is served from; fails clearly when it has not been built. */
@@ -416,6 +421,8 @@ export function setupE2e(options: E2eOptions): E2eSession {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   let people: Person[] = [];
+  // The port of a server stopped by `stopServer`, for the restart.
+  let stoppedPort: number | undefined;
 
   const live = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not running: use it inside a test`);
@@ -489,11 +496,19 @@ export function setupE2e(options: E2eOptions): E2eSession {
       }
     },
     async restartServer(staticDir) {
+      const old = server;
+      const port = old?.port ?? live(stoppedPort, 'the server');
+      server = undefined;
+      await old?.close();
+      if (staticDir !== undefined) servedDir = staticDir;
+      server = await serve(port);
+      stoppedPort = undefined;
+    },
+    async stopServer() {
       const old = live(server, 'the server');
       server = undefined;
+      stoppedPort = old.port;
       await old.close();
-      if (staticDir !== undefined) servedDir = staticDir;
-      server = await serve(old.port);
     },
   };
 }

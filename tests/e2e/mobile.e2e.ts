@@ -44,9 +44,11 @@ async function layoutProblems(page: Page, screen: string): Promise<string[]> {
       if (el.closest('.visually-hidden') || el.tabIndex < 0) continue;
       const inText = el.tagName === 'A' && el.closest('.post .text, .comments li') !== null;
       if (inText && style.display === 'inline') continue;
-      // A checkbox is tapped through its label, which is the target.
+      // A checkbox or a radio button is tapped through its label, which is the target.
       const target =
-        el instanceof HTMLInputElement && el.type === 'checkbox' && el.closest('label')
+        el instanceof HTMLInputElement &&
+        (el.type === 'checkbox' || el.type === 'radio') &&
+        el.closest('label')
           ? el.closest('label')!
           : el;
       const box = target.getBoundingClientRect();

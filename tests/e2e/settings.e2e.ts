@@ -7,6 +7,38 @@ import { setupE2e } from './harness.ts';
 
 const WAIT = { timeout: 15_000 };
 
+describe('everyday settings', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it('a theme picked in Settings applies and stays; asking to keep the data says the answer', async () => {
+    const alice = await e2e.person('alice');
+    const page = alice.page;
+    await alice.goto('/');
+    await page.getByLabel('Your name').fill('Alice');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const background = () =>
+      page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByRole('radio', { name: 'Dark' }).check();
+    await expect.poll(background, WAIT).toBe('rgb(21, 25, 23)');
+    await page.reload();
+    await expect.poll(background, WAIT).toBe('rgb(21, 25, 23)');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    expect(await page.getByRole('radio', { name: 'Dark' }).isChecked()).toBe(true);
+    await page.getByRole('radio', { name: 'Same as this device' }).check();
+    await expect.poll(background, WAIT).toBe('rgb(250, 248, 245)');
+
+    // A fresh incognito profile has not been granted persistent storage: Kith may ask.
+    await page.getByRole('button', { name: "Ask to keep Kith's data" }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /The browser said (yes|no)/ })
+      .waitFor(WAIT);
+  });
+});
+
 describe('network settings', () => {
   const e2e = setupE2e({ site: 'app' });
 
@@ -17,6 +49,12 @@ describe('network settings', () => {
     await page.getByLabel('Your name').fill('Alice');
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByRole('link', { name: 'Settings' }).click();
+
+    // Everyday settings come first; the network is under "Advanced", the last heading.
+    await page.getByRole('heading', { name: 'Advanced', level: 2 }).waitFor(WAIT);
+    const headings = await page.getByRole('heading', { level: 2 }).allTextContents();
+    expect(headings.indexOf('Advanced')).toBeGreaterThan(headings.indexOf('Storage'));
+    expect(headings.indexOf('Network')).toBeGreaterThan(headings.indexOf('Advanced'));
 
     await page.getByRole('button', { name: "Check this site's server" }).click();
     await expect

@@ -64,6 +64,8 @@ async function forge(
     flags?: number;
     record?: Uint8Array;
     key?: Uint8Array;
+    /** Written after the URLs (a version 2 body). */
+    name?: string;
   },
   signer: Identity = alice,
 ): Promise<string> {
@@ -77,6 +79,7 @@ async function forge(
   const urls = fields.urls ?? [URL_A];
   encoding.writeUint8(e, urls.length);
   for (const url of urls) encoding.writeVarString(e, url);
+  if (fields.name !== undefined) encoding.writeVarString(e, fields.name);
   return toBase64Url(await signRecord(DOMAIN_INVITE, encoding.toUint8Array(e), signer.signingKey));
 }
 
@@ -99,6 +102,59 @@ describe('invite links', () => {
       (await decodeInvite(`#invite=${encodeInvite(invite)}`, new ManualClock(NOW), verifier))
         .inviter,
     ).toBe(alice.personId);
+  });
+
+  it('carries the inviter’s name, signed, in a version 2 link', async () => {
+    const named = await createInvite({
+      identity: alice,
+      inviterName: 'Alice Ångström',
+      keyRecord: aliceRecord,
+      expiresAt: NOW + HOUR,
+      signalingUrls: [URL_A],
+    });
+    expect(named.bytes[0]).toBe(2);
+    const decoded = await decodeInvite(encodeInvite(named), new ManualClock(NOW), verifier);
+    expect(decoded.inviterName).toBe('Alice Ångström');
+    // A changed name breaks the signature: the last byte of the name, just before it.
+    const changed = named.bytes.slice();
+    const at = changed.length - 65;
+    changed[at] = changed[at]! ^ 1;
+    expect(await reasonOf(toBase64Url(changed))).toBe('bad-signature');
+  });
+
+  it('still accepts a version 1 link, which names nobody', async () => {
+    expect(invite.bytes[0]).toBe(1);
+    const decoded = await decodeInvite(encodeInvite(invite), new ManualClock(NOW), verifier);
+    expect(decoded.inviterName).toBeNull();
+  });
+
+  it('keeps a link with the longest name short enough for a scannable QR code', async () => {
+    const named = await createInvite({
+      identity: alice,
+      inviterName: 'W'.repeat(80),
+      keyRecord: aliceRecord,
+      expiresAt: NOW + HOUR,
+      signalingUrls: [URL_A],
+    });
+    // A QR code of version 25 or lower (117x117 modules, 858 bytes at level M) scans on phones.
+    expect(inviteLink('https://kith.example', named).length).toBeLessThan(720);
+  });
+
+  it('refuses a name longer than the limit', async () => {
+    const make = (inviterName: string) =>
+      createInvite({
+        identity: alice,
+        inviterName,
+        keyRecord: aliceRecord,
+        expiresAt: NOW,
+        signalingUrls: [URL_A],
+      });
+    await expect(make('é'.repeat(161))).rejects.toThrow(RangeError);
+    expect(await reasonOf(await forge({ version: 2, name: 'x'.repeat(321) }))).toBe('malformed');
+    const longest = await forge({ version: 2, name: 'x'.repeat(320) });
+    expect((await decodeInvite(longest, new ManualClock(NOW), verifier)).inviterName).toHaveLength(
+      320,
+    );
   });
 
   it('carries the multi-use flag', async () => {
@@ -137,7 +193,7 @@ describe('invite links', () => {
       ['trailing byte', toBase64Url(new Uint8Array([...bytes, 0])), 'malformed'],
       [
         'unknown version',
-        toBase64Url(new Uint8Array([2, ...bytes.subarray(1)])),
+        toBase64Url(new Uint8Array([3, ...bytes.subarray(1)])),
         'unsupported-version',
       ],
     ];

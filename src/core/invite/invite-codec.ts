@@ -7,10 +7,15 @@
  *
  * Payload layout (lib0 encoding; see docs/protocol.md "Mesh"):
  *
- *   version u8 (= 1) | inviter identity key 32 | X25519 key record varbytes (<= 160)
+ *   version u8 (1 or 2) | inviter identity key 32 | X25519 key record varbytes (<= 160)
  *   | secret 32 | expiresAt varuint ms | flags u8 (bit 0 multi-use; others zero)
  *   | url count u8 (1..4) | urls: varstring (<= 256 bytes, ws: or wss:) each
+ *   | version 2 only: inviter's name varstring (<= 320 bytes)
  *   | signature 64 (identity key over "kith/invite/v1" 0x00 body)
+ *
+ * Version 2 adds the inviter's name, signed with the rest, so the invite screen can say who
+ * invites before anything is exchanged; version 1 links (no name) are still accepted. No photo:
+ * the link must stay short enough for a scannable QR code.
  *
  * Decoding is all-or-nothing with a typed reason for each refusal; expiry is checked against the
  * caller's clock as soon as the signature holds.
@@ -31,8 +36,12 @@ import type { Ed25519Verifier } from '../identity/verifier.ts';
 
 /** Domain string of invite signatures. */
 export const DOMAIN_INVITE = 'kith/invite/v1';
-/** Current payload version. */
-export const INVITE_VERSION = 1;
+/** Current payload version (2: with the inviter's name). */
+export const INVITE_VERSION = 2;
+/** The first version, without the inviter's name: still accepted. */
+const INVITE_VERSION_UNNAMED = 1;
+/** Longest inviter name, in UTF-8 bytes (a profile name's 80 characters, 4 bytes each). */
+export const MAX_INVITE_NAME_BYTES = 320;
 /** Length of the one-time secret. */
 export const INVITE_SECRET_BYTES = 32;
 /** Most signaling URLs an invite carries. */
@@ -76,6 +85,8 @@ export class InviteError extends Error {
 export interface Invite {
   /** The inviter. */
   readonly inviter: PersonId;
+  /** The name the inviter signed into the link; `null` in a version 1 link. */
+  readonly inviterName: string | null;
   /** Their 32-byte identity public key. */
   readonly inviterKey: Uint8Array;
   /** Their verified X25519 key record (to seal the pairwise secret to them). */
@@ -95,6 +106,8 @@ export interface Invite {
 /** What the inviter chooses for a new invite. */
 export interface InviteOptions {
   readonly identity: Identity;
+  /** The inviter's display name, signed into the link (a version 2 link); none: version 1. */
+  readonly inviterName?: string;
   /** The inviter's published X25519 key record (`publishEncryptionKey`). */
   readonly keyRecord: EncryptionKeyRecord;
   readonly expiresAt: number;
@@ -135,9 +148,13 @@ export async function createInvite(options: InviteOptions): Promise<Invite> {
     throw new RangeError('bad expiresAt');
   }
   checkUrls(options.signalingUrls);
+  const name = options.inviterName;
+  if (name !== undefined && new TextEncoder().encode(name).length > MAX_INVITE_NAME_BYTES) {
+    throw new RangeError('inviter name too long');
+  }
   const secret = (options.random ?? randomBytes)(INVITE_SECRET_BYTES);
   const encoder = encoding.createEncoder();
-  encoding.writeUint8(encoder, INVITE_VERSION);
+  encoding.writeUint8(encoder, name === undefined ? INVITE_VERSION_UNNAMED : INVITE_VERSION);
   encoding.writeUint8Array(encoder, identity.publicKey);
   encoding.writeVarUint8Array(encoder, keyRecord.bytes);
   encoding.writeUint8Array(encoder, secret);
@@ -145,6 +162,7 @@ export async function createInvite(options: InviteOptions): Promise<Invite> {
   encoding.writeUint8(encoder, options.multiUse ? FLAG_MULTI_USE : 0);
   encoding.writeUint8(encoder, options.signalingUrls.length);
   for (const url of options.signalingUrls) encoding.writeVarString(encoder, url);
+  if (name !== undefined) encoding.writeVarString(encoder, name);
   const bytes = await signRecord(
     DOMAIN_INVITE,
     encoding.toUint8Array(encoder),
@@ -152,6 +170,7 @@ export async function createInvite(options: InviteOptions): Promise<Invite> {
   );
   return {
     inviter: identity.personId,
+    inviterName: name ?? null,
     inviterKey: identity.publicKey.slice(),
     keyRecord,
     secret,
@@ -195,11 +214,14 @@ interface RawInvite {
   expiresAt: number;
   multiUse: boolean;
   signalingUrls: string[];
+  inviterName: string | null;
 }
 
 function readBody(reader: ByteReader): RawInvite {
   const version = reader.u8();
-  if (version !== INVITE_VERSION) throw new InviteError('unsupported-version', `v${version}`);
+  if (version !== INVITE_VERSION && version !== INVITE_VERSION_UNNAMED) {
+    throw new InviteError('unsupported-version', `v${version}`);
+  }
   const inviterKey = reader.bytes(KEY_BYTES);
   const keyRecordBytes = reader.varBytes(MAX_KEY_RECORD_BYTES);
   const secret = reader.bytes(INVITE_SECRET_BYTES);
@@ -210,7 +232,10 @@ function readBody(reader: ByteReader): RawInvite {
   if (count > MAX_INVITE_URLS) throw new InviteError('too-many-urls');
   const signalingUrls: string[] = [];
   for (let i = 0; i < count; i++) signalingUrls.push(reader.varString(MAX_INVITE_URL_BYTES));
+  const inviterName =
+    version === INVITE_VERSION_UNNAMED ? null : reader.varString(MAX_INVITE_NAME_BYTES);
   return {
+    inviterName,
     inviterKey,
     keyRecordBytes,
     secret,
@@ -268,6 +293,7 @@ export async function decodeInvite(
   if (clock.now() > raw.expiresAt) throw new InviteError('expired');
   return {
     inviter,
+    inviterName: raw.inviterName,
     inviterKey: raw.inviterKey,
     keyRecord,
     secret: raw.secret,

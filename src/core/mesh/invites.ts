@@ -30,10 +30,13 @@ export async function issueInvite(options: {
   signalingUrls: readonly string[];
   expiresInMs?: number;
   multiUse?: boolean;
+  /** The inviter's name, signed into the link so the invite screen can say who invites. */
+  inviterName?: string;
 }): Promise<{ link: string; inviteId: string; expiresAt: number }> {
   const now = options.clock.now();
   const invite = await createInvite({
     identity: options.identity,
+    inviterName: options.inviterName,
     keyRecord: await publishEncryptionKey(options.identity, now),
     expiresAt: now + (options.expiresInMs ?? DEFAULT_INVITE_LIFETIME_MS),
     multiUse: options.multiUse ?? false,

@@ -10,7 +10,9 @@ export type Screen =
   | { readonly name: 'friends' }
   | { readonly name: 'notifications' }
   | { readonly name: 'settings' }
-  | { readonly name: 'profile'; readonly person: string };
+  | { readonly name: 'profile'; readonly person: string }
+  /** One post (`author/postId`), brought into view at one of its comments (`item`), if given. */
+  | { readonly name: 'post'; readonly post: string; readonly item?: string };
 
 /** Parses a fragment into a screen; anything unknown is home. */
 export function parseScreen(hash: string): Screen {
@@ -19,16 +21,29 @@ export function parseScreen(hash: string): Screen {
   if (first === 'friends' || first === 'notifications' || first === 'settings')
     return { name: first };
   if (first === 'profile' && second) return { name: 'profile', person: decodeURIComponent(second) };
+  if (first === 'post' && second) {
+    const item = path.split('/')[2];
+    return item
+      ? { name: 'post', post: decodeURIComponent(second), item: decodeURIComponent(item) }
+      : { name: 'post', post: decodeURIComponent(second) };
+  }
   return { name: 'home' };
 }
 
 /** The fragment of a screen. */
 export function screenHref(screen: Screen): string {
-  return screen.name === 'profile'
-    ? `#/profile/${encodeURIComponent(screen.person)}`
-    : screen.name === 'home'
-      ? '#/'
-      : `#/${screen.name}`;
+  switch (screen.name) {
+    case 'profile':
+      return `#/profile/${encodeURIComponent(screen.person)}`;
+    case 'post':
+      return `#/post/${encodeURIComponent(screen.post)}${
+        screen.item ? `/${encodeURIComponent(screen.item)}` : ''
+      }`;
+    case 'home':
+      return '#/';
+    default:
+      return `#/${screen.name}`;
+  }
 }
 
 /** The current screen, following the fragment. */

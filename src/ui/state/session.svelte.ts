@@ -31,8 +31,6 @@ export class Session {
   running = $state.raw<Running | null>(null);
   /** The network as this tab sees it: `null` while another tab holds the network role. */
   net = $state.raw<MeshStatus | null>(null);
-  /** True right after onboarding on this page, until the person has read how Kith works. */
-  firstRun = $state(false);
   /**
    * Object URLs of profile pictures, by `person/picture/size`; `null` while there is none or
    * its blob has not arrived. Read through {@link pictureOf}.
@@ -73,7 +71,6 @@ export class Session {
   async onboard(name: string, photo?: NewPhoto | null): Promise<void> {
     if (!this.store) throw new Error('onboard before start');
     const running = await createPerson(this.store, name);
-    this.firstRun = true;
     this.attach(running);
     // The person exists now: a photo that fails to save must not send them back to onboarding
     // (a second try would create a second identity). They can add it on their profile.
@@ -122,11 +119,16 @@ export class Session {
     return this.running.peer.me;
   }
 
-  /** Issues an invite link (valid a week, single use unless `multiUse`). */
-  async issueInvite(multiUse = false): Promise<string> {
+  /**
+   * Issues an invite link (valid a week, single use unless `multiUse`) with this person's name
+   * signed into it; returns the link and the invite's id in the records.
+   */
+  async issueInvite(multiUse = false): Promise<{ link: string; inviteId: string }> {
     const running = this.ready();
-    const { link } = await issueInvite({
+    const me = await running.peer.profile(running.peer.me);
+    const { link, inviteId } = await issueInvite({
       identity: running.saved.identity,
+      inviterName: me?.name,
       records: this.records(),
       clock: systemClock,
       origin: location.origin,
@@ -134,7 +136,7 @@ export class Session {
       multiUse,
     });
     await this.invitesChanged();
-    return link;
+    return { link, inviteId };
   }
 
   /** Withdraws an issued invite. */
@@ -184,10 +186,12 @@ export class Session {
 
   /**
    * Whether this device wrote to `ref` and no friend's device has taken it yet (known in the tab
-   * that holds the network; elsewhere nothing is marked).
+   * that holds the network; elsewhere nothing is marked). Someone with no friends has nobody to
+   * deliver to, so nothing of theirs is pending.
    */
   isPending(ref: DocRef): boolean {
-    return this.net?.pendingDocs.has(docIdOf(ref)) ?? false;
+    if (!this.net || this.net.friends.size === 0) return false;
+    return this.net.pendingDocs.has(docIdOf(ref));
   }
 
   /** A person's display name, loading it on first use. */

@@ -1,0 +1,103 @@
+/**
+ * Nothing someone writes widens the page. Alice picks an 80-character name with no space in it
+ * and posts 10,000 characters (one unbroken word, a long link and ordinary text); Bob, her
+ * friend, comments with another unbroken word. On each of Bob's screens (Home, Friends, Alice's
+ * profile, Notifications, Settings) and on Alice's own, at 320x568, 390x844 and 1280x800, the
+ * document is exactly as wide as the viewport, and every item of the main navigation is on
+ * screen and is what a tap at its centre hits.
+ */
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { requireNetns, setupE2e } from './harness.ts';
+import { WAIT, befriend, explained, join, openScreen, post } from './app-helpers.ts';
+
+const VIEWPORTS = [
+  { width: 320, height: 568 },
+  { width: 390, height: 844 },
+  { width: 1280, height: 800 },
+] as const;
+
+const LONG_NAME = 'A'.repeat(40) + 'lice'.repeat(10);
+const WORD = 'x'.repeat(3_000);
+const LINK = `https://example.org/${'very-long-path-'.repeat(60)}`;
+const LONG_POST = `${WORD} ${LINK} ${'words that wrap. '.repeat(600)}`.slice(0, 10_000);
+
+/** What is wrong on the screen shown: a document wider than the viewport, a nav item out of reach. */
+async function layoutProblems(page: Page, where: string): Promise<string[]> {
+  const found = await page.evaluate(() => {
+    const problems: string[] = [];
+    const root = document.scrollingElement ?? document.documentElement;
+    if (root.scrollWidth !== innerWidth) {
+      problems.push(`document is ${root.scrollWidth} px wide in a ${innerWidth} px viewport`);
+    }
+    for (const link of document.querySelectorAll<HTMLElement>('nav[aria-label="Main"] a')) {
+      const box = link.getBoundingClientRect();
+      const name = link.textContent?.trim() ?? '';
+      if (box.left < 0 || box.right > innerWidth || box.top < 0 || box.bottom > innerHeight) {
+        problems.push(`"${name}" is outside the viewport (${JSON.stringify(box)})`);
+        continue;
+      }
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      if (!hit || !link.contains(hit)) problems.push(`a tap on "${name}" does not reach it`);
+    }
+    return problems;
+  });
+  return found.map((p) => `${where}: ${p}`);
+}
+
+/** Visits each screen at each viewport size and collects what does not fit. */
+async function checkScreens(page: Page, who: string, profileOf: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize(viewport);
+    const size = `${who} at ${viewport.width}x${viewport.height}`;
+    await openScreen(page, 'Home');
+    await page.getByRole('article').filter({ hasText: 'words that wrap' }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(page, `${size}, Home`)));
+    await openScreen(page, 'Friends');
+    await page.getByRole('heading', { name: 'Friends', level: 1 }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(page, `${size}, Friends`)));
+    await openScreen(page, /Notifications/);
+    await page.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(page, `${size}, Notifications`)));
+    await openScreen(page, 'Settings');
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(page, `${size}, Settings`)));
+    await openScreen(page, 'Home');
+    await page
+      .getByRole('article')
+      .filter({ hasText: 'words that wrap' })
+      .getByRole('link', { name: LONG_NAME, exact: true })
+      .click();
+    await page.getByRole('heading', { name: LONG_NAME, level: 1 }).waitFor(WAIT);
+    await page.getByRole('article').filter({ hasText: 'words that wrap' }).waitFor(WAIT);
+    problems.push(...(await layoutProblems(page, `${size}, profile of ${profileOf}`)));
+  }
+  return problems;
+}
+
+requireNetns()('long names and posts', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it('an 80-character name and a 10,000-character post leave every screen its width', async () => {
+    const a = await join(await e2e.person('alice'), LONG_NAME);
+    const b = (await e2e.person('bob')).page;
+    await explained({ alice: a, bob: b }, async () => {
+      await befriend(a, LONG_NAME, b, 'Bob');
+      await post(a, LONG_POST);
+      await openScreen(b, 'Home');
+      const seen = b.getByRole('article').filter({ hasText: 'words that wrap' });
+      await seen.waitFor(WAIT);
+      await seen.getByLabel('Write a comment').fill('y'.repeat(1_500));
+      await seen.getByRole('button', { name: 'Comment', exact: true }).click();
+      await seen.getByText('yyyyyyyy').waitFor(WAIT);
+      await a.getByRole('article').getByText('yyyyyyyy').waitFor(WAIT);
+
+      const problems = [
+        ...(await checkScreens(b, 'Bob', 'Alice')),
+        ...(await checkScreens(a, 'Alice', 'herself')),
+      ];
+      expect(problems, problems.join('\n')).toEqual([]);
+    });
+  });
+});
