@@ -15,13 +15,19 @@ import { reloadUnderServiceWorker } from './pwa-helpers.ts';
 describe('sharing a photo to Kith', () => {
   const e2e = setupE2e({ site: 'app' });
 
-  it('opens the composer with the shared photo attached, and posts it', async () => {
+  /** Ada, onboarded, on a page her service worker controls (it answers the share target). */
+  async function adaUnderServiceWorker() {
     const ada = await e2e.person('ada');
-    const page = ada.page;
     await ada.goto('/');
-    await onboard(page, 'Ada');
-    await page.getByRole('form', { name: 'New post' }).waitFor(WAIT);
-    await reloadUnderServiceWorker(page);
+    await onboard(ada.page, 'Ada');
+    await ada.page.getByRole('form', { name: 'New post' }).waitFor(WAIT);
+    await reloadUnderServiceWorker(ada.page);
+    return ada;
+  }
+
+  it('opens the composer with the shared photo attached, and posts it', async () => {
+    const ada = await adaUnderServiceWorker();
+    const page = ada.page;
 
     // What the share sheet sends: a photo from the gallery and a line of text, one navigation.
     await ada.evaluate(() => {
@@ -76,12 +82,8 @@ describe('sharing a photo to Kith', () => {
   });
 
   it('says what it left out when a share holds no picture', async () => {
-    const ada = await e2e.person('ada');
+    const ada = await adaUnderServiceWorker();
     const page = ada.page;
-    await ada.goto('/');
-    await onboard(page, 'Ada');
-    await page.getByRole('form', { name: 'New post' }).waitFor(WAIT);
-    await reloadUnderServiceWorker(page);
 
     // A POST like the share sheet's, with a file that is not a picture; then where it leads.
     const answer = await ada.evaluate(async () => {
@@ -107,12 +109,8 @@ describe('sharing a photo to Kith', () => {
   });
 
   it('discards a share Ada did not make: the composer stays empty', async () => {
-    const ada = await e2e.person('ada');
+    const ada = await adaUnderServiceWorker();
     const page = ada.page;
-    await ada.goto('/');
-    await onboard(page, 'Ada');
-    await page.getByRole('form', { name: 'New post' }).waitFor(WAIT);
-    await reloadUnderServiceWorker(page);
     // What a hostile site's hidden form could send while Ada has Kith installed.
     await ada.evaluate(async () => {
       const form = new FormData();
