@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concatBytes } from '../bytes.ts';
 import { MAX_ENTRY_BYTES, encodeEntryBody } from '../feed/entry-codec.ts';
+import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
 import { signEd25519 } from '../identity/keys.ts';
 import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
 import { entryHashFromBytes, parseDocId } from '../ids.ts';
@@ -74,7 +75,6 @@ async function foreignDeviceEntry(): Promise<Uint8Array> {
 
 /** Alice's device signing seq 4 after a prev that is not her seq 3. */
 async function misChained(): Promise<Uint8Array> {
-  const { signEntry } = await import('../feed/entry-verifier.ts');
   const e = await signEntry(alice.device, {
     seq: 4,
     prev: entryHashFromBytes(new Uint8Array(32).fill(7)),
@@ -84,6 +84,18 @@ async function misChained(): Promise<Uint8Array> {
     payload: new Uint8Array(4),
   });
   return e.bytes;
+}
+
+/** A second entry 3 of `person`'s log, on the same entry 2: the device has forked its log. */
+async function otherThird(person: TestPerson): Promise<VerifiedEntry> {
+  return signEntry(person.device, {
+    seq: 3,
+    prev: person.log[1]!.hash,
+    timestamp: 2,
+    docId: parseDocId('profile'),
+    payloadKind: 'yjs-update',
+    payload: new Uint8Array(3),
+  });
 }
 
 describe('Ingestor', () => {
@@ -169,7 +181,6 @@ describe('Ingestor', () => {
     expect(await store.heldRanges(alice.id, alice.log[0]!.device)).toEqual([{ start: 4, end: 6 }]);
 
     // A validly signed seq 3 whose hash is not seq 4's prev cannot join.
-    const { signEntry } = await import('../feed/entry-verifier.ts');
     const wrong3 = await signEntry(alice.device, {
       seq: 3,
       prev: alice.log[1]!.hash,
@@ -191,15 +202,7 @@ describe('Ingestor', () => {
     const store = new MemoryStorageAdapter();
     const ingestor = new Ingestor(store, sharedVerifier);
     await ingestor.ingest(alice.log.slice(0, 3).map((e) => e.bytes));
-    const { signEntry } = await import('../feed/entry-verifier.ts');
-    const other3 = await signEntry(alice.device, {
-      seq: 3,
-      prev: alice.log[1]!.hash,
-      timestamp: 2,
-      docId: parseDocId('profile'),
-      payloadKind: 'yjs-update',
-      payload: new Uint8Array(3),
-    });
+    const other3 = await otherThird(alice);
     const report = await ingestor.ingest([other3.bytes]);
     expect(report.forks).toHaveLength(1);
     expect(report.accepted).toEqual([]);
@@ -213,15 +216,7 @@ describe('Ingestor', () => {
   });
 
   it('refuses entries past a fork of their log, held or found in the same batch', async () => {
-    const { signEntry } = await import('../feed/entry-verifier.ts');
-    const other3 = await signEntry(alice.device, {
-      seq: 3,
-      prev: alice.log[1]!.hash,
-      timestamp: 2,
-      docId: parseDocId('profile'),
-      payloadKind: 'yjs-update',
-      payload: new Uint8Array(3),
-    });
+    const other3 = await otherThird(alice);
     const device = alice.log[0]!.device;
     const forked = new Map<string, number>();
     const watch = (ingestor: Ingestor) =>
@@ -307,7 +302,6 @@ describe('Ingestor', () => {
     await ingestor.addOwn(alice.log[1]!);
     expect(stored).toEqual([1, 2]);
     const { OwnEntryError } = await import('./ingest.ts');
-    const { signEntry } = await import('../feed/entry-verifier.ts');
     const bad = await signEntry(alice.device, {
       seq: 3,
       prev: alice.log[0]!.hash,
