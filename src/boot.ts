@@ -16,7 +16,7 @@ import { startCore } from './core/peer/start-core.ts';
 import { IdbStorageAdapter } from './core/store/idb-storage-adapter.ts';
 import type { StorageAdapter } from './core/store/storage-adapter.ts';
 import type { Ingestor } from './core/sync/ingest.ts';
-import { holdLeadership, type Leadership } from './core/tabs/leader.ts';
+import { holdLeadership, type Leadership, type LockManagerLike } from './core/tabs/leader.ts';
 import { linkTabs } from './core/tabs/tab-link.ts';
 
 /** A running Kith on this device. */
@@ -45,12 +45,15 @@ export class NetworkRole {
     return () => this.listeners.delete(listener);
   }
 
-  /** Competes for the network role; starts `start` when granted. */
-  claim(start: () => Promise<StartedNetwork>): void {
-    this.leadership = holdLeadership(navigator.locks, 'kith-network', async () => {
+  /** Competes for the network role (among this profile's tabs); starts `start` when granted. */
+  claim(start: () => Promise<StartedNetwork>, locks: LockManagerLike = navigator.locks): void {
+    this.leadership = holdLeadership(locks, 'kith-network', async () => {
       const started = await start();
       this.mesh = started.mesh;
       this.signaling = started.signaling;
+      // Invites issued or accepted after the mesh's first reading of the records, while it
+      // started, were told to no mesh (`mesh` was null): it reads them again now that it is here.
+      void started.mesh.refreshInvites();
       this.changed();
       return async () => {
         started.stop();
