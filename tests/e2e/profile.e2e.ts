@@ -220,6 +220,18 @@ requireNetns()('profiles and system notifications', () => {
           WAIT,
         )
         .toEqual([note!.body]);
+      // Its click opens the post at the comment: the place rides in the notification's data,
+      // which the service worker's notificationclick reads (no test clicks it: headless
+      // Chromium has no notification UI).
+      const places = await b.evaluate(async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        return (await registration!.getNotifications()).map(
+          (n) => (n.data as { href?: unknown } | null)?.href,
+        );
+      });
+      expect(places).toEqual([
+        expect.stringMatching(/^#\/post\/[^/]+%2F[^/]+\/[^/]+%2Fcomment%2F[^/]+$/),
+      ]);
 
       // Alice leaves; Bob reloads and still sees her profile, from his own replica.
       await a.close();

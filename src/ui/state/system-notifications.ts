@@ -13,6 +13,8 @@
 import type { PersonId } from '../../core/ids.ts';
 import type { NotificationView } from '../../core/store/storage-adapter.ts';
 import { createLogger } from '../../core/log.ts';
+import { NOTIFICATIONS_HREF, type NotificationData } from './notification-data.ts';
+import { notificationFrom, notificationHref } from './notification-target.ts';
 
 const log = createLogger('kith:system-notifications');
 
@@ -92,12 +94,6 @@ export function describeNotification(n: NotificationView, who: string): string {
     return `${who} mentioned you in ${where}: “${text}”`;
   }
   return `${who}: ${n.kind}`;
-}
-
-/** Who a notification is from, if it says. */
-export function notificationFrom(n: NotificationView): PersonId | null {
-  const from = (n.summary as { from?: unknown } | null)?.from;
-  return typeof from === 'string' ? (from as PersonId) : null;
 }
 
 /**
@@ -223,18 +219,20 @@ export class SystemNotifications {
     const { announce, memory: next } = pickAnnouncements(items, memory, hidden);
     this.env.storage.setItem(MEMORY_KEY, JSON.stringify(next));
     if (announce.length > MAX_AT_ONCE) {
-      await this.show('kith-summary', `${announce.length} new notifications`);
+      await this.show('kith-summary', `${announce.length} new notifications`, NOTIFICATIONS_HREF);
       return;
     }
     for (const item of [...announce].reverse()) {
       const from = notificationFrom(item);
       const who = (from && (await this.deps.name(from))) || 'Someone';
-      await this.show(item.id, describeNotification(item, who));
+      await this.show(item.id, describeNotification(item, who), notificationHref(item));
     }
   }
 
-  private async show(tag: string, body: string): Promise<void> {
-    const options: NotificationOptions = { body, tag, icon: '/icons/icon-192.png' };
+  /** Shows one notification whose click opens `href` (a fragment of the app). */
+  private async show(tag: string, body: string, href: string): Promise<void> {
+    const data: NotificationData = { href };
+    const options: NotificationOptions = { body, tag, data, icon: '/icons/icon-192.png' };
     const registration = await this.env.registration();
     if (registration) {
       await registration.showNotification('Kith', options);
@@ -244,9 +242,9 @@ export class SystemNotifications {
     if (!api) return;
     const shown = new api('Kith', options);
     shown.onclick = () => {
-      // Bring the app forward on its notifications.
+      // Bring the app forward on what the notification is about.
       globalThis.focus?.();
-      if (typeof location !== 'undefined') location.hash = '#/notifications';
+      if (typeof location !== 'undefined') location.hash = href;
       shown.close();
     };
   }
