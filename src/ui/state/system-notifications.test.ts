@@ -272,3 +272,26 @@ describe('system notifications in a page', () => {
     expect(await none.enable()).toBe('unsupported');
   });
 });
+
+describe('the person’s choices', () => {
+  it('a kind turned off, or someone muted, is never announced, and not later either', async () => {
+    const browser = fakeBrowser('granted', true);
+    const items: NotificationView[] = [];
+    let wanted = (i: NotificationView) => i.kind !== 'reaction';
+    const system = new SystemNotifications({
+      list: () => Promise.resolve([...items]),
+      name: () => Promise.resolve('Bob'),
+      wanted: (i) => wanted(i),
+      env: browser.env,
+    });
+    await system.enable();
+    browser.state.hidden = true;
+    items.unshift(item('r', { kind: 'reaction' }), item('c'));
+    await system.check();
+    expect(browser.shown.map((s) => s.tag)).toEqual(['c']);
+    // Turned back on: what was left out then is old news now.
+    wanted = () => true;
+    await system.check();
+    expect(browser.shown.map((s) => s.tag)).toEqual(['c']);
+  });
+});
