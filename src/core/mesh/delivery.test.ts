@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DocId, PersonId } from '../ids.ts';
-import { firstUndelivered, parseDeliveredTo, pendingDelivery, type Delivered } from './delivery.ts';
+import {
+  firstUndelivered,
+  OwnEntries,
+  parseDeliveredTo,
+  pendingDelivery,
+  type Delivered,
+} from './delivery.ts';
 
 const ben = 'ben' as PersonId;
 const carol = 'carol' as PersonId;
@@ -67,5 +73,29 @@ describe('what each friend has of my log', () => {
     for (const value of [undefined, null, 7, 'x', [1, 2]]) {
       expect(parseDeliveredTo(value).size).toBe(0);
     }
+  });
+});
+
+describe('the own entries delivery reads', () => {
+  it('are read from the store once each, and follow the range asked', async () => {
+    const log = Array.from({ length: 20 }, (_, i) => ({ docId: `d${i + 1}` as DocId, seq: i + 1 }));
+    const reads: [number, number][] = [];
+    const own = new OwnEntries((from, to) => {
+      reads.push([from, to]);
+      return Promise.resolve(log.filter((e) => e.seq >= from && e.seq <= to));
+    });
+    expect((await own.range(5, 10)).map((e) => e.seq)).toEqual([5, 6, 7, 8, 9, 10]);
+    expect((await own.range(7, 12)).map((e) => e.seq)).toEqual([7, 8, 9, 10, 11, 12]);
+    expect((await own.range(7, 12)).map((e) => e.seq)).toEqual([7, 8, 9, 10, 11, 12]);
+    // A friend added: the range reaches further back, read again whole.
+    expect((await own.range(3, 12)).map((e) => e.seq)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    // Everything held is older than what is asked now.
+    expect((await own.range(15, 16)).map((e) => e.seq)).toEqual([15, 16]);
+    expect(reads).toEqual([
+      [5, 10],
+      [11, 12],
+      [3, 12],
+      [15, 16],
+    ]);
   });
 });

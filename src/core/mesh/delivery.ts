@@ -75,3 +75,31 @@ export function parseDeliveredTo(value: unknown): ReadonlyMap<PersonId, number> 
   }
   return byFriend;
 }
+
+/**
+ * The own log's newest entries as delivery needs them (doc and seq), read from the store once
+ * each: the mesh asks for them after every change, while a friend long away keeps the range
+ * wide, and an entry of the own log never changes. Holds one contiguous range of seqs.
+ */
+export class OwnEntries {
+  private held: OwnEntry[] = [];
+
+  constructor(
+    /** Reads the own log's entries `from` to `to` (both included), in seq order. */
+    private readonly read: (from: number, to: number) => Promise<readonly OwnEntry[]>,
+  ) {}
+
+  /** The entries `from` to `to`, reading only those not held yet. */
+  async range(from: number, to: number): Promise<readonly OwnEntry[]> {
+    const first = this.held[0]?.seq;
+    const last = this.held.at(-1)?.seq;
+    if (first === undefined || last === undefined || first > from || last < from || last > to) {
+      this.held = (await this.read(from, to)).map(({ docId, seq }) => ({ docId, seq }));
+    } else {
+      const kept = this.held.filter((e) => e.seq >= from);
+      const added = last < to ? await this.read(last + 1, to) : [];
+      this.held = [...kept, ...added.map(({ docId, seq }) => ({ docId, seq }))];
+    }
+    return this.held;
+  }
+}

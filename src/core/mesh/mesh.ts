@@ -32,7 +32,13 @@ import type { StorageAdapter } from '../store/storage-adapter.ts';
 import type { SyncEngine } from '../sync/sync-engine.ts';
 import type { SyncProgress, SyncSession } from '../sync/sync-session.ts';
 import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
-import { firstUndelivered, parseDeliveredTo, pendingDelivery, type Delivery } from './delivery.ts';
+import {
+  firstUndelivered,
+  OwnEntries,
+  parseDeliveredTo,
+  pendingDelivery,
+  type Delivery,
+} from './delivery.ts';
 
 const log = createLogger('kith:mesh');
 
@@ -128,6 +134,14 @@ export class Mesh {
   private deliveredSeq = 0;
   private deliveredTo: ReadonlyMap<PersonId, number> = new Map();
   private pending: ReadonlyMap<DocId, Delivery> = new Map();
+  private readonly ownEntries = new OwnEntries((from, to) =>
+    this.options.store.getEntries(
+      this.options.identity.personId,
+      this.options.device.key.deviceId,
+      from,
+      to,
+    ),
+  );
   private inviteWork: Promise<void> = Promise.resolve();
   /** The newest seq held of each log (`author/device`), for presence and the cap's choices. */
   private readonly heads = new Map<string, number>();
@@ -304,20 +318,14 @@ export class Mesh {
   }
 
   private async readPending(): Promise<void> {
-    const { store, identity, device, peer } = this.options;
-    const friends = [...peer.friends().keys()] as PersonId[];
+    const friends = [...this.options.peer.friends().keys()] as PersonId[];
     const delivered = { any: this.deliveredSeq, byFriend: this.deliveredTo };
     const from = Math.max(firstUndelivered(delivered, friends), this.ownSeq - MAX_PENDING_READ + 1);
     if (from > this.ownSeq) {
       if (this.pending.size > 0) this.pending = new Map();
       return;
     }
-    const entries = await store.getEntries(
-      identity.personId,
-      device.key.deviceId,
-      from,
-      this.ownSeq,
-    );
+    const entries = await this.ownEntries.range(from, this.ownSeq);
     this.pending = pendingDelivery(entries, delivered, friends);
   }
 
@@ -335,7 +343,9 @@ export class Mesh {
     await this.refreshDelivery();
     const behind = [...reached].filter((f) => (this.deliveredTo.get(f) ?? 0) < this.ownSeq);
     if (behind.length === 0 && this.deliveredSeq >= this.ownSeq) return;
-    const byFriend = new Map(this.deliveredTo);
+    // Only current friends: someone removed has nothing more to get.
+    const friends = this.options.peer.friends();
+    const byFriend = new Map([...this.deliveredTo].filter(([f]) => friends.has(f)));
     for (const friend of behind) byFriend.set(friend, this.ownSeq);
     this.deliveredTo = byFriend;
     this.deliveredSeq = this.ownSeq;
