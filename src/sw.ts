@@ -8,7 +8,7 @@
  * - Updates wait: a new version installs beside the running one and takes over only when the
  *   page's update prompt sends `{ type: 'SKIP_WAITING' }` (workbox-window's message), so the
  *   person is told and never left on a silently stale app, and a page is never swapped under them.
- * - Opens the app on its notifications screen when a system notification is clicked.
+ * - Opens the app at what a system notification is about when it is clicked.
  * - Answers the Web Share Target's POST to `/share-target` itself: the shared photos and text go
  *   to the share inbox (src/ui/state/shared-inbox.ts) and the page is sent to the composer.
  */
@@ -18,6 +18,7 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { hrefFromData } from './ui/state/notification-data.ts';
 import {
   putShared,
   readShareForm,
@@ -56,16 +57,17 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
-// A system notification (src/ui/state/system-notifications.ts) opens the app on its
-// notifications screen: an open window of the app if there is one, else a new one.
+// A system notification (src/ui/state/system-notifications.ts) opens the app at what it is about
+// (the fragment in its `data`, as the in-app list links it): an open window of the app if there
+// is one, else a new one.
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  event.waitUntil(openNotifications());
+  event.waitUntil(openApp(hrefFromData(event.notification.data)));
 });
 
-async function openNotifications(): Promise<void> {
-  // The notifications screen's fragment (src/ui/state/route.svelte.ts `screenHref`).
-  const url = new URL('/#/notifications', self.location.origin).href;
+/** Brings the app forward at `href`, a fragment of the app (`#/post/…`). */
+async function openApp(href: string): Promise<void> {
+  const url = new URL(`/${href}`, self.location.origin).href;
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
   const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
   if (open) {

@@ -2,7 +2,8 @@
  * Accessibility of every main screen, audited by axe-core in real Chromium in both the light and
  * the dark colour scheme: onboarding, the invitee's onboarding and invite screens, an empty Home,
  * Home with a post and a comment, Friends with an invite link and its QR code, a friend's
- * profile, notifications, settings, and the error of a garbled invite link. Any `serious` or
+ * profile (and muted), notifications, settings (with the notification choices, and a muted
+ * person), and the error of a garbled invite link. Any `serious` or
  * `critical` violation fails the test and is printed (rule, nodes, why).
  *
  * axe's source is evaluated through the DevTools protocol (`page.evaluate` of the script text),
@@ -184,6 +185,15 @@ requireNetns()('accessibility audit', () => {
       .click();
     await a.getByRole('heading', { name: 'Bob', level: 1 }).waitFor(WAIT);
     found.push(...(await audit(a, "a friend's profile")));
+    await a.getByRole('button', { name: 'Mute Bob' }).click();
+    await a.getByRole('button', { name: 'Unmute Bob' }).waitFor(WAIT);
+    found.push(...(await audit(a, "a muted friend's profile")));
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Settings' })
+      .click();
+    await a.getByRole('button', { name: 'Unmute Bob' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'settings with a muted person')));
 
     // A garbled invite link: the invite screen says what is wrong.
     await b.goto(link.replace(/#invite=.*$/, '#invite=not-an-invite'));

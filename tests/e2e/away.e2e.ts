@@ -1,7 +1,8 @@
 /**
  * Nothing is lost while people are away. A post (and a comment) written while a friend's pages
  * are closed is marked "Not delivered yet", reaches them when they return, and loses the mark; and a post reaches a friend who comes back after its author
- * left, carried by a third friend (store and forward, entries verifiable end to end).
+ * left, carried by a third friend (store and forward, entries verifiable end to end). The mark
+ * says who lacks a post: no friend yet, then the friends still away by name.
  * Closing a person's pages keeps their browser context, so their IndexedDB stays.
  */
 import { expect, it } from 'vitest';
@@ -68,5 +69,25 @@ requireNetns()('people who are away', () => {
     await leave(alice.person);
     const back = await carolReturns();
     await sees(back, 'Carried by Bob');
+  });
+
+  it('Alice’s post says who lacks it: no friend yet, then not yet with Carol, then nobody', async () => {
+    const [{ page: a }, ben, carol] = await joinAll(e2e, 'Alice', 'Ben', 'Carol');
+    await befriendExisting(a, 'Alice', ben.page, 'Ben');
+    await befriendExisting(a, 'Alice', carol.page, 'Carol');
+    const benReturns = await leave(ben.person);
+    const carolReturns = await leave(carol.person);
+    await post(a, 'Who has it yet?');
+    const mark = a
+      .getByRole('article')
+      .filter({ hasText: 'Who has it yet?' })
+      .locator('header')
+      .getByText(/^Not (delivered )?yet/);
+    const says = () => mark.textContent({ timeout: 1_000 }).catch(() => null);
+    await expect.poll(says, WAIT).toBe('Not delivered yet: no friend has it yet');
+    await sees(await benReturns(), 'Who has it yet?');
+    await expect.poll(says, WAIT).toBe('Not yet with Carol');
+    await sees(await carolReturns(), 'Who has it yet?');
+    await expect.poll(() => mark.count(), WAIT).toBe(0);
   });
 });

@@ -2,10 +2,24 @@
  * Notifications that lead somewhere. Bob comments on Alice's long post; Alice's navigation counts
  * the unread notifications; tapping "Bob commented on your post" opens that post on its own
  * screen with Bob's comment in view, the item is no longer unread, and the badge counts one less.
+ *
+ * Choices and muting: Alice turns reactions off in the app; Bob's reaction then neither lists
+ * nor counts, his comment does; turned back on, the reaction is there. Alice mutes Bob from his
+ * profile: his post leaves her timeline but stays on his profile, nothing of his lists or
+ * counts, not even what he does next; Settings lists him, and "Unmute Bob" brings it all back.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { befriend, explained, join, openScreen, post, WAIT } from './app-helpers.ts';
+import {
+  befriend,
+  explained,
+  join,
+  openHome,
+  openScreen,
+  post,
+  waitForPost,
+  WAIT,
+} from './app-helpers.ts';
 import { requireNetns, setupE2e } from './harness.ts';
 
 /** The unread count in the Notifications link's name ("Notifications (2 unread)"), or 0. */
@@ -17,6 +31,18 @@ async function unread(page: Page): Promise<number> {
       .textContent({ timeout: 1_000 })
       .catch(() => '')) ?? '';
   return Number(/\((\d+) unread\)/.exec(name)?.[1] ?? 0);
+}
+
+/** What Alice's Notifications screen lists, item by item. */
+async function listed(page: Page): Promise<string[]> {
+  await openScreen(page, /Notifications/);
+  await page.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor(WAIT);
+  return page.getByRole('listitem').allTextContents();
+}
+
+/** The switch of one kind of notification, in the app or as a system notification. */
+function choice(page: Page, kind: string, where: 'In the app' | 'As a system notification') {
+  return page.getByRole('group', { name: kind }).getByRole('checkbox', { name: where });
 }
 
 requireNetns()('notifications that lead somewhere', () => {
@@ -63,6 +89,96 @@ requireNetns()('notifications that lead somewhere', () => {
       await openScreen(a, /Notifications/);
       await item.waitFor(WAIT);
       expect(await item.textContent()).not.toMatch(/Unread/);
+    });
+  });
+
+  it('Alice chooses what she hears about, and mutes Bob without him knowing', async () => {
+    const a = await join(await e2e.person('alice'), 'Alice');
+    const b = (await e2e.person('bob')).page;
+    await explained({ alice: a, bob: b }, async () => {
+      await befriend(a, 'Alice', b, 'Bob');
+      await openScreen(a, /Notifications/);
+      await a.getByRole('button', { name: 'Mark all as read' }).click();
+      await expect.poll(() => unread(a), WAIT).toBe(0);
+
+      // Reactions off in the app (system notifications stay as they are).
+      await openScreen(a, 'Settings');
+      const reactions = choice(a, 'Reactions to your posts', 'In the app');
+      expect(await reactions.isChecked()).toBe(true);
+      await reactions.uncheck();
+      expect(
+        await choice(a, 'Reactions to your posts', 'As a system notification').isChecked(),
+      ).toBe(true);
+
+      await post(a, 'Picnic on Sunday?');
+      await waitForPost(b, 'Alice', 'Picnic on Sunday?');
+      const onBob = b.getByRole('article').filter({ hasText: 'Picnic on Sunday?' });
+      await onBob.getByRole('button', { name: 'React love' }).click();
+      await onBob.getByLabel('Write a comment').fill('Count me in');
+      await onBob.getByRole('button', { name: 'Comment', exact: true }).click();
+
+      // Both reached Alice: her post shows the reaction and the comment.
+      await openHome(a);
+      const mine = a.getByRole('article').filter({ hasText: 'Picnic on Sunday?' });
+      await mine.getByText('Count me in').waitFor(WAIT);
+      await mine.getByText(/❤️ 1/).waitFor(WAIT);
+      await expect.poll(() => unread(a), WAIT).toBe(1);
+      let items = await listed(a);
+      expect(items.filter((i) => i.includes('Bob commented on your post'))).toHaveLength(1);
+      expect(items.filter((i) => i.includes('reacted'))).toEqual([]);
+
+      // Choices stay across a reload; turned back on, the reaction lists and counts.
+      await a.reload();
+      await openScreen(a, 'Settings');
+      expect(await reactions.isChecked()).toBe(false);
+      await reactions.check();
+      await expect.poll(() => unread(a), WAIT).toBe(2);
+      items = await listed(a);
+      expect(items.filter((i) => i.includes('Bob reacted to your post'))).toHaveLength(1);
+
+      // Bob posts; Alice mutes him from his profile.
+      await post(b, 'Bob’s news of the day');
+      await waitForPost(a, 'Bob', 'Bob’s news of the day');
+      await a
+        .getByRole('article')
+        .filter({ hasText: 'Bob’s news of the day' })
+        .getByRole('link', { name: 'Bob', exact: true })
+        .click();
+      await a.getByRole('heading', { name: 'Bob', level: 1 }).waitFor(WAIT);
+      await a.getByRole('button', { name: 'Mute Bob' }).click();
+      await a.getByText(/You muted Bob/).waitFor(WAIT);
+      // His posts stay on his profile.
+      await a
+        .getByRole('region', { name: 'Posts by Bob' })
+        .getByText('Bob’s news of the day')
+        .waitFor(WAIT);
+
+      await openHome(a);
+      await mine.waitFor(WAIT);
+      expect(
+        await a.getByRole('article').filter({ hasText: 'Bob’s news of the day' }).count(),
+      ).toBe(0);
+      await expect.poll(() => unread(a), WAIT).toBe(0);
+      expect((await listed(a)).filter((i) => i.includes('Bob'))).toEqual([]);
+
+      // What he does next tells her nothing either.
+      await onBob.getByLabel('Write a comment').fill('Still coming');
+      await onBob.getByRole('button', { name: 'Comment', exact: true }).click();
+      await openHome(a);
+      await mine.getByText('Still coming').waitFor(WAIT);
+      expect(await unread(a)).toBe(0);
+      expect((await listed(a)).filter((i) => i.includes('Bob'))).toEqual([]);
+
+      // Settings lists him; unmuted, his post and his notifications are back.
+      await openScreen(a, 'Settings');
+      await a
+        .getByRole('list', { name: 'Muted people' })
+        .getByRole('link', { name: 'Bob', exact: true })
+        .waitFor(WAIT);
+      await a.getByRole('button', { name: 'Unmute Bob' }).click();
+      await a.getByText('You have muted nobody.', { exact: false }).waitFor(WAIT);
+      await expect.poll(() => unread(a), WAIT).toBe(3);
+      await waitForPost(a, 'Bob', 'Bob’s news of the day');
     });
   });
 });

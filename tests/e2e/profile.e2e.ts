@@ -2,7 +2,8 @@
  * Alice starts Kith with a photo, reads how Kith works, then adds a cover and a bio. Bob, her
  * friend, sees her name, photo and cover on her profile, and still does after Alice's pages
  * close and he reloads (from the replicas on his device). Bob turns on system notifications;
- * while his page is in the background, Alice comments on his post and his device shows it.
+ * while his page is in the background, Alice comments on his post and his device shows it; once
+ * he turns comments off as system notifications, her next comment is not shown.
  *
  * System notifications are observed, not replaced: an init script wraps
  * `ServiceWorkerRegistration.prototype.showNotification` and `window.Notification` to record
@@ -220,6 +221,40 @@ requireNetns()('profiles and system notifications', () => {
           WAIT,
         )
         .toEqual([note!.body]);
+      // Its click opens the post at the comment: the place rides in the notification's data,
+      // which the service worker's notificationclick reads (no test clicks it: headless
+      // Chromium has no notification UI).
+      const places = await b.evaluate(async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        return (await registration!.getNotifications()).map(
+          (n) => (n.data as { href?: unknown } | null)?.href,
+        );
+      });
+      expect(places).toEqual([
+        expect.stringMatching(/^#\/post\/[^/]+%2F[^/]+\/[^/]+%2Fcomment%2F[^/]+$/),
+      ]);
+
+      // Bob turns comments off as system notifications (Settings): Alice's next comment is
+      // looked at and remembered, and not shown by the system.
+      await b
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Settings' })
+        .click();
+      await b
+        .getByRole('group', { name: 'Comments on your posts' })
+        .getByRole('checkbox', { name: 'As a system notification' })
+        .uncheck();
+      const commentsSeen = () =>
+        b.evaluate(() => {
+          const memory = localStorage.getItem('kith:system-notifications:seen');
+          const seen = memory ? (JSON.parse(memory) as { seen: string[] }).seen : [];
+          return seen.filter((id) => id.startsWith('comment/')).length;
+        });
+      expect(await commentsSeen()).toBe(1);
+      await onAlice.getByLabel('Write a comment').fill('Or maybe Saturday');
+      await onAlice.getByRole('button', { name: 'Comment', exact: true }).click();
+      await expect.poll(commentsSeen, WAIT).toBe(2);
+      expect((await shown(b)).map((n) => n.body)).toEqual([note!.body]);
 
       // Alice leaves; Bob reloads and still sees her profile, from his own replica.
       await a.close();

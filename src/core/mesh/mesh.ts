@@ -32,13 +32,22 @@ import type { StorageAdapter } from '../store/storage-adapter.ts';
 import type { SyncEngine } from '../sync/sync-engine.ts';
 import type { SyncProgress, SyncSession } from '../sync/sync-session.ts';
 import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
+import {
+  firstUndelivered,
+  OwnEntries,
+  parseDeliveredTo,
+  pendingDelivery,
+  type Delivery,
+} from './delivery.ts';
 
 const log = createLogger('kith:mesh');
 
-/** Setting: the own log's seq that friends' devices are known to hold. */
+/** Setting: the own log's seq that some friend's device is known to hold. */
 const DELIVERED = 'mesh/delivered-seq';
+/** Setting: per friend, the own log's seq one of their devices is known to hold. */
+const DELIVERED_TO = 'mesh/delivered-to';
 const DELIVERY_CHECK_MS = 2_000;
-/** Undelivered own changes read to tell which docs are pending (the newest ones). */
+/** Own changes read to tell which docs are pending and with whom (the newest ones). */
 const MAX_PENDING_READ = 1_000;
 /** A session with work in flight and no progress for this long is restarted. */
 const STALL_MS = 15_000;
@@ -85,10 +94,11 @@ export interface MeshStatus {
   /** Changes written on this device that no friend's device has taken yet (as far as known). */
   readonly undelivered: number;
   /**
-   * The docs those changes belong to (posts, comments, reactions ...), so the UI can mark them
-   * pending; from the newest `MAX_PENDING_READ` undelivered changes.
+   * The docs this device wrote (posts, comments, reactions ...) that no friend has yet, or
+   * that some friends lack (named), so the UI can say so; from the newest `MAX_PENDING_READ`
+   * own changes. Empty for someone with no friends.
    */
-  readonly pendingDocs: ReadonlySet<DocId>;
+  readonly pending: ReadonlyMap<DocId, Delivery>;
   /** Whether a signaling server is reachable. */
   readonly signaling: boolean;
   /** Each friend's state. */
@@ -122,7 +132,16 @@ export class Mesh {
   }>();
   private ownSeq = 0;
   private deliveredSeq = 0;
-  private pendingDocs: ReadonlySet<DocId> = new Set();
+  private deliveredTo: ReadonlyMap<PersonId, number> = new Map();
+  private pending: ReadonlyMap<DocId, Delivery> = new Map();
+  private readonly ownEntries = new OwnEntries((from, to) =>
+    this.options.store.getEntries(
+      this.options.identity.personId,
+      this.options.device.key.deviceId,
+      from,
+      to,
+    ),
+  );
   private inviteWork: Promise<void> = Promise.resolve();
   /** The newest seq held of each log (`author/device`), for presence and the cap's choices. */
   private readonly heads = new Map<string, number>();
@@ -239,7 +258,8 @@ export class Mesh {
     // A friend's open session with nothing left to send or ask has everything this device wrote
     // (new entries are pushed live); checked on a slow tick rather than on every message.
     const tick = setInterval(() => {
-      if (engine.sessions.some((s) => s.idle)) void this.markDelivered();
+      const reached = this.idleFriends();
+      if (reached.size > 0) void this.markDelivered(reached);
       this.restartStalled();
     }, options.checkMs ?? DELIVERY_CHECK_MS);
     this.stops.push(() => clearInterval(tick));
@@ -283,7 +303,7 @@ export class Mesh {
       connections: this.manager.openConnectionCount,
       syncing: !this.options.engine.idle,
       undelivered: Math.max(0, this.ownSeq - this.deliveredSeq),
-      pendingDocs: this.pendingDocs,
+      pending: this.pending,
     };
   }
 
@@ -293,31 +313,45 @@ export class Mesh {
     this.ownSeq = (await store.heldRanges(identity.personId, device.key.deviceId)).at(-1)?.end ?? 0;
     const saved = await store.getSetting(DELIVERED);
     this.deliveredSeq = typeof saved === 'number' ? saved : 0;
-    await this.readPendingDocs();
+    this.deliveredTo = parseDeliveredTo(await store.getSetting(DELIVERED_TO));
+    await this.readPending();
   }
 
-  private async readPendingDocs(): Promise<void> {
-    const { store, identity, device } = this.options;
-    if (this.deliveredSeq >= this.ownSeq) {
-      if (this.pendingDocs.size > 0) this.pendingDocs = new Set();
+  private async readPending(): Promise<void> {
+    const friends = [...this.options.peer.friends().keys()] as PersonId[];
+    const delivered = { any: this.deliveredSeq, byFriend: this.deliveredTo };
+    const from = Math.max(firstUndelivered(delivered, friends), this.ownSeq - MAX_PENDING_READ + 1);
+    if (from > this.ownSeq) {
+      if (this.pending.size > 0) this.pending = new Map();
       return;
     }
-    const from = Math.max(this.deliveredSeq + 1, this.ownSeq - MAX_PENDING_READ + 1);
-    const entries = await store.getEntries(
-      identity.personId,
-      device.key.deviceId,
-      from,
-      this.ownSeq,
-    );
-    this.pendingDocs = new Set(entries.map((e) => e.docId));
+    const entries = await this.ownEntries.range(from, this.ownSeq);
+    this.pending = pendingDelivery(entries, delivered, friends);
   }
 
-  private async markDelivered(): Promise<void> {
+  /** Friends with a device whose sync session is idle now: they hold all the own log. */
+  private idleFriends(): Set<PersonId> {
+    const friends = this.options.peer.friends();
+    const reached = new Set<PersonId>();
+    for (const { session, person } of this.watched) {
+      if (session.idle && !session.closed && friends.has(person)) reached.add(person);
+    }
+    return reached;
+  }
+
+  private async markDelivered(reached: ReadonlySet<PersonId>): Promise<void> {
     await this.refreshDelivery();
-    if (this.deliveredSeq >= this.ownSeq) return;
+    const behind = [...reached].filter((f) => (this.deliveredTo.get(f) ?? 0) < this.ownSeq);
+    if (behind.length === 0 && this.deliveredSeq >= this.ownSeq) return;
+    // Only current friends: someone removed has nothing more to get.
+    const friends = this.options.peer.friends();
+    const byFriend = new Map([...this.deliveredTo].filter(([f]) => friends.has(f)));
+    for (const friend of behind) byFriend.set(friend, this.ownSeq);
+    this.deliveredTo = byFriend;
     this.deliveredSeq = this.ownSeq;
+    await this.options.store.setSetting(DELIVERED_TO, Object.fromEntries(byFriend));
     await this.options.store.setSetting(DELIVERED, this.ownSeq);
-    await this.readPendingDocs();
+    await this.readPending();
     this.changed();
   }
 

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { PersonId } from '../../core/ids.ts';
 import type { MeshStatus } from '../../core/mesh/mesh.ts';
 import type { FriendNetState } from '../../core/net/connection-manager.ts';
-import { FRIEND_STATE_TEXT, friendState, reachable, statusLine } from './net-status.ts';
+import {
+  FRIEND_STATE_TEXT,
+  friendState,
+  nameList,
+  pendingText,
+  reachable,
+  statusLine,
+} from './net-status.ts';
 
 const alice = 'alice' as PersonId;
 const bob = 'bob' as PersonId;
@@ -14,7 +21,7 @@ function net(friends: Record<string, FriendNetState>, extra: Partial<MeshStatus>
     connections: 0,
     syncing: false,
     undelivered: 0,
-    pendingDocs: new Set(),
+    pending: new Map(),
     ...extra,
   };
 }
@@ -56,5 +63,27 @@ describe('the status line', () => {
   it('another tab holding the network is said as such', () => {
     expect(statusLine(null)).toMatch(/another open tab/);
     expect(friendState(null, alice)).toBeNull();
+  });
+});
+
+describe('what a pending mark says', () => {
+  const names: Record<string, string> = { ben: 'Ben', carol: 'Carol', dan: 'Dan', eve: 'Eve' };
+  const nameOf = (p: PersonId) => names[p] ?? 'Someone';
+
+  it('no friend has it, or names the friends who lack it', () => {
+    expect(pendingText({ reached: 'nobody' }, nameOf)).toBe(
+      'Not delivered yet: no friend has it yet',
+    );
+    expect(pendingText({ reached: 'some', lacking: ['ben' as PersonId] }, nameOf)).toBe(
+      'Not yet with Ben',
+    );
+    expect(pendingText({ reached: 'some', lacking: ['ben', 'carol'] as PersonId[] }, nameOf)).toBe(
+      'Not yet with Ben and Carol',
+    );
+  });
+
+  it('a long list is cut short', () => {
+    expect(nameList(['Ben', 'Carol', 'Dan'])).toBe('Ben, Carol and Dan');
+    expect(nameList(['Ben', 'Carol', 'Dan', 'Eve'])).toBe('Ben, Carol and 2 others');
   });
 });

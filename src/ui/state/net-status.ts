@@ -9,9 +9,11 @@
  *   presence timeout, with no connection yet;
  * - **offline** otherwise;
  * - this device is **offline** when it reaches neither a server nor any friend;
- * - a change is **pending** while no friend's device has taken it yet.
+ * - a change is **pending** while no friend's device has taken it yet, or while some friends
+ *   lack it (then they are named).
  */
 import type { PersonId } from '../../core/ids.ts';
+import type { Delivery } from '../../core/mesh/delivery.ts';
 import type { MeshStatus } from '../../core/mesh/mesh.ts';
 import type { FriendNetState } from '../../core/net/connection-manager.ts';
 
@@ -66,5 +68,22 @@ export function reachable(net: MeshStatus | null): boolean {
   return net !== null && (net.signaling || [...net.friends.values()].some(isConnected));
 }
 
-/** What "Not delivered yet" means, said next to it (shown only to someone with friends). */
-export const PENDING_REASON = 'no friend’s device has it yet';
+/** Names in a sentence: "Ben", "Ben and Carol", "Ben, Carol and Dan", "Ben, Carol and 3 others". */
+export function nameList(names: readonly string[]): string {
+  const MAX_NAMED = 3;
+  if (names.length <= 1) return names[0] ?? '';
+  if (names.length > MAX_NAMED) {
+    const rest = names.length - (MAX_NAMED - 1);
+    return `${names.slice(0, MAX_NAMED - 1).join(', ')} and ${rest} others`;
+  }
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/**
+ * What a mark on something this person wrote says while it is pending (shown only to someone
+ * with friends): that no friend has it yet, or which friends lack it.
+ */
+export function pendingText(delivery: Delivery, nameOf: (person: PersonId) => string): string {
+  if (delivery.reached === 'nobody') return 'Not delivered yet: no friend has it yet';
+  return `Not yet with ${nameList(delivery.lacking.map(nameOf))}`;
+}

@@ -5,7 +5,7 @@
 import type { PersonId } from '../../core/ids.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
 import { docIdOf, type DocRef } from '../../core/docs/doc-ref.ts';
-import type { StorageAdapter } from '../../core/store/storage-adapter.ts';
+import type { NotificationView, StorageAdapter } from '../../core/store/storage-adapter.ts';
 import { createPerson, openKith, signalingUrls, type Running } from '../../boot.ts';
 import { describeError } from './errors.ts';
 import { systemClock } from '../../core/clock.ts';
@@ -13,11 +13,16 @@ import { defaultVerifier } from '../../core/identity/verifier.ts';
 import type { IssuedInvite } from '../../core/invite/invite-book.ts';
 import { InviteRecords, type AcceptanceRecord } from '../../core/mesh/invite-records.ts';
 import { acceptInvite, issueInvite, revokeInvite } from '../../core/mesh/invites.ts';
+import type { Delivery } from '../../core/mesh/delivery.ts';
 import type { MeshStatus } from '../../core/mesh/mesh.ts';
 import type { NewPhoto } from '../../core/peer/peer.ts';
 import { SystemNotifications } from './system-notifications.ts';
+import { Preferences } from './preferences.svelte.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
+
+/** How many of the newest notifications the Notifications screen lists. */
+export const NOTIFICATION_PAGE = 50;
 
 /** The session: one per page. */
 export class Session {
@@ -36,10 +41,13 @@ export class Session {
    * its blob has not arrived. Read through {@link pictureOf}.
    */
   pictures = $state<Record<string, string | null>>({});
+  /** Notification choices and muted people (this browser's). */
+  readonly preferences = new Preferences();
   /** System notifications (the Notification API) for new items while the app is hidden. */
   readonly systemNotifications = new SystemNotifications({
     list: async (limit) => (await this.running?.peer.notificationsPage({ limit }))?.items ?? [],
     name: async (person) => (await this.running?.peer.profile(person))?.name ?? null,
+    wanted: (item) => this.preferences.notifies(item, 'system'),
   });
   invites = $state.raw<IssuedInvite[]>([]);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
@@ -185,13 +193,25 @@ export class Session {
   }
 
   /**
-   * Whether this device wrote to `ref` and no friend's device has taken it yet (known in the tab
-   * that holds the network; elsewhere nothing is marked). Someone with no friends has nobody to
-   * deliver to, so nothing of theirs is pending.
+   * Whether this device wrote to `ref` and no friend's device, or not every friend's, has taken
+   * it yet; `null` when every friend has it (known in the tab that holds the network; elsewhere
+   * nothing is marked). Someone with no friends has nobody to deliver to: nothing is pending.
    */
-  isPending(ref: DocRef): boolean {
-    if (!this.net || this.net.friends.size === 0) return false;
-    return this.net.pendingDocs.has(docIdOf(ref));
+  deliveryOf(ref: DocRef): Delivery | null {
+    if (!this.net || this.net.friends.size === 0) return null;
+    return this.net.pending.get(docIdOf(ref)) ?? null;
+  }
+
+  /**
+   * The notifications the Notifications screen lists, newest first: the newest
+   * {@link NOTIFICATION_PAGE}, without the kinds the person turned off in the app and without
+   * muted people's. The navigation's count is of the unread ones among them, so it counts what
+   * the screen shows and clears as they are seen. Callers that re-read on change read
+   * `preferences.choices` and `preferences.muted` themselves (this reads them after a wait).
+   */
+  async listedNotifications(): Promise<NotificationView[]> {
+    const page = await this.ready().peer.notificationsPage({ limit: NOTIFICATION_PAGE });
+    return page.items.filter((item) => this.preferences.notifies(item, 'app'));
   }
 
   /** A person's display name, loading it on first use. */

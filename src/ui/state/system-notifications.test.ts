@@ -95,7 +95,9 @@ describe('which notifications to announce', () => {
 
 /** A browser as the module sees it: permission, storage, visibility, notifications shown. */
 function fakeBrowser(permission: NotificationPermission, withWorker: boolean) {
-  const shown: { title: string; body?: string; tag?: string; via: string }[] = [];
+  const shown: { title: string; body?: string; tag?: string; href?: string; via: string }[] = [];
+  /** What a notification's click opens: the fragment its `data` carries. */
+  const hrefOf = (options?: NotificationOptions) => (options?.data as { href?: string })?.href;
   const data = new Map<string, string>();
   const state = { permission, hidden: false, asked: 0 };
   class FakeNotification {
@@ -110,7 +112,13 @@ function fakeBrowser(permission: NotificationPermission, withWorker: boolean) {
     }
     onclick: (() => void) | null = null;
     constructor(title: string, options?: NotificationOptions) {
-      shown.push({ title, body: options?.body, tag: options?.tag, via: 'Notification' });
+      shown.push({
+        title,
+        body: options?.body,
+        tag: options?.tag,
+        href: hrefOf(options),
+        via: 'Notification',
+      });
     }
   }
   const env: NotificationEnv = {
@@ -126,7 +134,13 @@ function fakeBrowser(permission: NotificationPermission, withWorker: boolean) {
         withWorker
           ? {
               showNotification: (title: string, options?: NotificationOptions) => {
-                shown.push({ title, body: options?.body, tag: options?.tag, via: 'worker' });
+                shown.push({
+                  title,
+                  body: options?.body,
+                  tag: options?.tag,
+                  href: hrefOf(options),
+                  via: 'worker',
+                });
                 return Promise.resolve();
               },
             }
@@ -162,11 +176,23 @@ describe('system notifications in a page', () => {
     expect(shown).toEqual([]); // visible: the person sees the app
 
     state.hidden = true;
-    items.unshift(item('newer', { kind: 'reaction', summary: { from: 'bob', value: 'love' } }));
+    items.unshift(
+      item('reaction/bob/reaction/r1', {
+        kind: 'reaction',
+        summary: { from: 'bob', value: 'love', post: 'alice/p1' },
+      }),
+    );
     await system.check();
     await system.check();
     expect(shown).toEqual([
-      { title: 'Kith', body: 'Bob reacted to your post (love)', tag: 'newer', via: 'worker' },
+      {
+        title: 'Kith',
+        body: 'Bob reacted to your post (love)',
+        tag: 'reaction/bob/reaction/r1',
+        // A click opens the post, as the in-app list does (notification-target.ts).
+        href: '#/post/alice%2Fp1',
+        via: 'worker',
+      },
     ]);
   });
 
@@ -174,9 +200,13 @@ describe('system notifications in a page', () => {
     const { system, state, shown, items, env } = setUp('granted', false);
     await system.enable();
     state.hidden = true;
-    items.unshift(item('c1'));
+    items.unshift(
+      item('comment/bob/comment/c1', { summary: { from: 'bob', text: 'hi', post: 'alice/p1' } }),
+    );
     await system.check();
-    expect(shown.map((s) => [s.tag, s.via])).toEqual([['c1', 'Notification']]);
+    expect(shown.map((s) => [s.tag, s.href, s.via])).toEqual([
+      ['comment/bob/comment/c1', '#/post/alice%2Fp1/bob%2Fcomment%2Fc1', 'Notification'],
+    ]);
     const reloaded = new SystemNotifications({
       list: () => Promise.resolve([...items]),
       name: () => Promise.resolve(null),
@@ -216,7 +246,9 @@ describe('system notifications in a page', () => {
     state.hidden = true;
     for (let i = 0; i <= MAX_AT_ONCE; i++) items.unshift(item(`b${i}`));
     await system.check();
-    expect(shown.map((s) => s.body)).toEqual([`${MAX_AT_ONCE + 1} new notifications`]);
+    expect(shown.map((s) => [s.body, s.href])).toEqual([
+      [`${MAX_AT_ONCE + 1} new notifications`, '#/notifications'],
+    ]);
   });
 
   it('says when the browser blocks them or lacks them, and can be turned off', async () => {
@@ -238,5 +270,28 @@ describe('system notifications in a page', () => {
     });
     expect(none.state()).toBe('unsupported');
     expect(await none.enable()).toBe('unsupported');
+  });
+});
+
+describe('the person’s choices', () => {
+  it('a kind turned off, or someone muted, is never announced, and not later either', async () => {
+    const browser = fakeBrowser('granted', true);
+    const items: NotificationView[] = [];
+    let wanted = (i: NotificationView) => i.kind !== 'reaction';
+    const system = new SystemNotifications({
+      list: () => Promise.resolve([...items]),
+      name: () => Promise.resolve('Bob'),
+      wanted: (i) => wanted(i),
+      env: browser.env,
+    });
+    await system.enable();
+    browser.state.hidden = true;
+    items.unshift(item('r', { kind: 'reaction' }), item('c'));
+    await system.check();
+    expect(browser.shown.map((s) => s.tag)).toEqual(['c']);
+    // Turned back on: what was left out then is old news now.
+    wanted = () => true;
+    await system.check();
+    expect(browser.shown.map((s) => s.tag)).toEqual(['c']);
   });
 });

@@ -13,11 +13,12 @@
 import type { PersonId } from '../../core/ids.ts';
 import type { NotificationView } from '../../core/store/storage-adapter.ts';
 import { createLogger } from '../../core/log.ts';
+import { NOTIFICATIONS_HREF, type NotificationData } from './notification-data.ts';
+import { notificationFrom, notificationHref } from './notification-target.ts';
+import { ALL_ON, notifies } from './notification-choices.ts';
 
 const log = createLogger('kith:system-notifications');
 
-/** Kinds of notification worth interrupting someone for. */
-export const ANNOUNCED_KINDS: readonly string[] = ['comment', 'reaction', 'friend', 'mention'];
 /** Ids remembered as seen; the newest page read is far smaller, so none of it is forgotten. */
 export const MAX_REMEMBERED = 200;
 /** More new items than this at once are announced as one summary, not a burst. */
@@ -42,21 +43,25 @@ export interface Decision {
  * Decides which of `items` (the newest notifications) to announce. Nothing is announced when
  * there is no memory yet (just turned on: what exists is old news) or while the page is
  * visible (the person sees the app); every item read is remembered either way, so it is never
- * announced later. Read items and kinds outside {@link ANNOUNCED_KINDS} are never announced.
+ * announced later. Read items, and items `wanted` refuses (a kind turned off for system
+ * notifications, someone muted, a kind Kith does not know), are never announced.
  */
 export function pickAnnouncements(
   items: readonly NotificationView[],
   memory: SeenMemory | null,
   hidden: boolean,
+  wanted: (item: NotificationView) => boolean = wantedByDefault,
 ): Decision {
   const seen = new Set(memory?.seen ?? []);
   const fresh = items.filter((item) => !seen.has(item.id));
-  const announce =
-    memory && hidden
-      ? fresh.filter((item) => !item.read && ANNOUNCED_KINDS.includes(item.kind))
-      : [];
+  const announce = memory && hidden ? fresh.filter((item) => !item.read && wanted(item)) : [];
   const ids = [...new Set([...fresh.map((item) => item.id), ...(memory?.seen ?? [])])];
   return { announce, memory: { seen: ids.slice(0, MAX_REMEMBERED) } };
+}
+
+/** Every known kind, from anyone: what a person who never chose otherwise gets. */
+function wantedByDefault(item: NotificationView): boolean {
+  return notifies(item, 'system', ALL_ON, new Set());
 }
 
 /** Reads remembered ids back from storage (untrusted: anything else there is no memory). */
@@ -92,12 +97,6 @@ export function describeNotification(n: NotificationView, who: string): string {
     return `${who} mentioned you in ${where}: “${text}”`;
   }
   return `${who}: ${n.kind}`;
-}
-
-/** Who a notification is from, if it says. */
-export function notificationFrom(n: NotificationView): PersonId | null {
-  const from = (n.summary as { from?: unknown } | null)?.from;
-  return typeof from === 'string' ? (from as PersonId) : null;
 }
 
 /**
@@ -142,6 +141,8 @@ export interface SystemNotificationDeps {
   list(limit: number): Promise<readonly NotificationView[]>;
   /** A person's name, if known. */
   name(person: PersonId): Promise<string | null>;
+  /** Whether the person wants `item` as a system notification (default: every known kind). */
+  wanted?(item: NotificationView): boolean;
   /** Where the browser's pieces come from (default: this page's). */
   readonly env?: NotificationEnv;
 }
@@ -220,21 +221,28 @@ export class SystemNotifications {
     const items = await this.deps.list(CHECK_PAGE);
     // Read just before writing: another tab may have announced meanwhile.
     const memory = parseMemory(this.env.storage.getItem(MEMORY_KEY));
-    const { announce, memory: next } = pickAnnouncements(items, memory, hidden);
+    const { announce, memory: next } = pickAnnouncements(
+      items,
+      memory,
+      hidden,
+      (item) => this.deps.wanted?.(item) ?? wantedByDefault(item),
+    );
     this.env.storage.setItem(MEMORY_KEY, JSON.stringify(next));
     if (announce.length > MAX_AT_ONCE) {
-      await this.show('kith-summary', `${announce.length} new notifications`);
+      await this.show('kith-summary', `${announce.length} new notifications`, NOTIFICATIONS_HREF);
       return;
     }
     for (const item of [...announce].reverse()) {
       const from = notificationFrom(item);
       const who = (from && (await this.deps.name(from))) || 'Someone';
-      await this.show(item.id, describeNotification(item, who));
+      await this.show(item.id, describeNotification(item, who), notificationHref(item));
     }
   }
 
-  private async show(tag: string, body: string): Promise<void> {
-    const options: NotificationOptions = { body, tag, icon: '/icons/icon-192.png' };
+  /** Shows one notification whose click opens `href` (a fragment of the app). */
+  private async show(tag: string, body: string, href: string): Promise<void> {
+    const data: NotificationData = { href };
+    const options: NotificationOptions = { body, tag, data, icon: '/icons/icon-192.png' };
     const registration = await this.env.registration();
     if (registration) {
       await registration.showNotification('Kith', options);
@@ -244,9 +252,9 @@ export class SystemNotifications {
     if (!api) return;
     const shown = new api('Kith', options);
     shown.onclick = () => {
-      // Bring the app forward on its notifications.
+      // Bring the app forward on what the notification is about.
       globalThis.focus?.();
-      if (typeof location !== 'undefined') location.hash = '#/notifications';
+      if (typeof location !== 'undefined') location.hash = href;
       shown.close();
     };
   }

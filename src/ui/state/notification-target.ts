@@ -1,0 +1,35 @@
+/**
+ * What a notification points at: the person it is from, and where it leads, the same from the
+ * in-app list and from a system notification's click (which carries the place in its `data`,
+ * `notification-data.ts`): the post, brought into view at the comment it is about; a new
+ * friend's profile; anything else, the Notifications screen.
+ */
+import type { PersonId } from '../../core/ids.ts';
+import type { NotificationView } from '../../core/store/storage-adapter.ts';
+import { NOTIFICATIONS_HREF } from './notification-data.ts';
+import { screenHref } from './route.svelte.ts';
+
+/** Who a notification is from, if it says. */
+export function notificationFrom(n: NotificationView): PersonId | null {
+  const from = (n.summary as { from?: unknown } | null)?.from;
+  return typeof from === 'string' ? (from as PersonId) : null;
+}
+
+/**
+ * The fragment a notification opens. A comment, or a mention in one, opens its post at the
+ * comment (the notification's id is `<kind>/<the comment's item id>`); a reaction or a mention
+ * in a post opens the post; a new friend, their profile. `summary.post` (`<author>/<postId>`)
+ * is read back from storage: anything else there leads to the Notifications screen.
+ */
+export function notificationHref(n: NotificationView): string {
+  if (n.kind === 'friend') {
+    const from = notificationFrom(n);
+    return from ? screenHref({ name: 'profile', person: from }) : NOTIFICATIONS_HREF;
+  }
+  const summary = n.summary as { post?: unknown; in?: unknown } | null;
+  const post = summary?.post;
+  if (typeof post !== 'string' || !post.includes('/')) return NOTIFICATIONS_HREF;
+  const inComment = n.kind === 'comment' || (n.kind === 'mention' && summary?.in === 'comment');
+  const item = inComment ? n.id.slice(n.id.indexOf('/') + 1) : '';
+  return screenHref(item ? { name: 'post', post, item } : { name: 'post', post });
+}
