@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as Y from 'yjs';
-import { docIdOf, newPostId, parseDocRef, DocRefError, type DocRef } from './doc-ref.ts';
+import { docIdOf, parseDocRef, DocRefError, type DocRef } from '../kinds/registry.ts';
+import { newPostId } from '../ids.ts';
 import {
   MAX_PHOTOS,
   MAX_POST_TEXT,
