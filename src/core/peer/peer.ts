@@ -161,7 +161,7 @@ export class Peer {
     private readonly docs: DocCache,
     private readonly materializer: Materializer,
     /** Key of what only this person's own devices read (the friend list). */
-    private readonly selfKey: SymmetricKey,
+    selfKey: SymmetricKey,
   ) {
     this.me = options.identity.personId;
     this.sealPort = {
