@@ -19,15 +19,14 @@ import * as Y from 'yjs';
 import type { Running } from '../src/boot.ts';
 import { toBase64Url } from '../src/core/bytes.ts';
 import { ManualClock } from '../src/core/clock.ts';
-import { docIdOf, newPostId } from '../src/core/docs/doc-ref.ts';
+import { docIdOf } from '../src/core/kinds/registry.ts';
 import { writeNewPost } from '../src/core/docs/post-doc.ts';
 import { writeProfile } from '../src/core/docs/small-docs.ts';
 import { newDoc } from '../src/core/docs/yjs-change.ts';
 import { signEntry } from '../src/core/feed/entry-verifier.ts';
 import type { DeviceSession, IdentityOnDevice } from '../src/core/identity/device-setup.ts';
 import { createIdentity } from '../src/core/identity/device-setup.ts';
-import type { EntryHash, PersonId } from '../src/core/ids.ts';
-import { postKey } from '../src/core/peer/materializer.ts';
+import { newPostId, postKey, type EntryHash, type PersonId } from '../src/core/ids.ts';
 
 /** Time of the oldest seeded post; later ones follow a minute apart, two at a time. */
 export const SEED_EPOCH = 1_700_000_000_000;

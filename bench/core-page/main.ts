@@ -6,17 +6,21 @@
  */
 import { randomBytes } from '../../src/core/bytes.ts';
 import { ManualClock } from '../../src/core/clock.ts';
-import { newPostId } from '../../src/core/docs/doc-ref.ts';
 import {
   EntryVerifier,
   signEntry,
   type VerifiedEntry,
 } from '../../src/core/feed/entry-verifier.ts';
 import { createIdentity } from '../../src/core/identity/device-setup.ts';
-import { parseDocId, personIdFromKey, type EntryHash } from '../../src/core/ids.ts';
+import {
+  newPostId,
+  parseDocId,
+  personIdFromKey,
+  postKey,
+  type EntryHash,
+} from '../../src/core/ids.ts';
 import { MemoryNetwork } from '../../src/core/net/memory-network.ts';
-import type { PostSummary } from '../../src/core/peer/materializer.ts';
-import { postKey } from '../../src/core/peer/materializer.ts';
+import type { PostSummary } from '../../src/core/kinds/post.ts';
 import { IdbStorageAdapter } from '../../src/core/store/idb-storage-adapter.ts';
 import { MemoryStorageAdapter } from '../../src/core/store/memory-storage-adapter.ts';
 import type { PostView, StorageAdapter } from '../../src/core/store/storage-adapter.ts';

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   IdParseError,
+  logKey,
+  newPostId,
+  parsePostKey,
+  postKey,
   entryHashFromBytes,
   entryHashToBytes,
   parseDeviceId,
@@ -39,6 +43,17 @@ describe('ids', () => {
     expect(parseDocId('post:abc/1.2~x-y_z')).toBe('post:abc/1.2~x-y_z');
     for (const bad of ['', 'a b', 'é', 'x'.repeat(129), 'a\n']) {
       expect(() => parseDocId(bad)).toThrow(IdParseError);
+    }
+  });
+
+  it('makes log and post keys in one text form, and reads post keys back', () => {
+    const person = personIdFromKey(key);
+    const device = parseDeviceId(person);
+    expect(logKey(person, device)).toBe(`${person}/${device}`);
+    const postId = newPostId();
+    expect(parsePostKey(postKey(person, postId))).toEqual({ author: person, postId });
+    for (const bad of [person, `${person}/short`, `x/${postId}`, `${person}/${postId}/x`]) {
+      expect(() => parsePostKey(bad), bad).toThrow(IdParseError);
     }
   });
 });

@@ -3,7 +3,13 @@
  * compare with `===` and serve as map keys; the parse functions are the only way to make one
  * from untrusted text.
  */
-import { BytesFormatError, fromBase64Url, toBase64Url } from './bytes.ts';
+import {
+  BytesFormatError,
+  fromBase64Url,
+  randomBytes,
+  toBase64Url,
+  type RandomBytes,
+} from './bytes.ts';
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
@@ -17,8 +23,15 @@ export type EntryHash = Brand<string, 'EntryHash'>;
 /** A Yjs doc of one person: 1 to 128 characters of `[A-Za-z0-9._:/~-]`. */
 export type DocId = Brand<string, 'DocId'>;
 
+/** A post (or comment) of one author: 16 random bytes, base64url (22 characters). */
+export type PostId = Brand<string, 'PostId'>;
+/** One append-only log, named across people: its author and the device that writes it. */
+export type LogKey = Brand<string, 'LogKey'>;
+/** One post, named across authors (post ids are unique per author only): author and post id. */
+export type PostKey = Brand<string, 'PostKey'>;
+
 /** Which kind of id failed to parse. */
-export type IdKind = 'PersonId' | 'DeviceId' | 'EntryHash' | 'DocId';
+export type IdKind = 'PersonId' | 'DeviceId' | 'EntryHash' | 'DocId' | 'PostId' | 'PostKey';
 
 /** Thrown when text or bytes are not a valid id of the expected kind. */
 export class IdParseError extends Error {
@@ -107,4 +120,39 @@ export function parseDocId(text: string): DocId {
     throw new IdParseError('DocId', `must be 1 to ${MAX_DOC_ID_LENGTH} of [A-Za-z0-9._:/~-]`);
   }
   return text as DocId;
+}
+
+const POST_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+/** A fresh random post (or comment) id. */
+export function newPostId(random: RandomBytes = randomBytes): PostId {
+  return toBase64Url(random(16)) as PostId;
+}
+
+/** Validates untrusted text as a post id. */
+export function parsePostId(text: string): PostId {
+  if (!POST_ID_PATTERN.test(text)) {
+    throw new IdParseError('PostId', `not a post id: ${JSON.stringify(text.slice(0, 64))}`);
+  }
+  return text as PostId;
+}
+
+/** The key of one log: the only place its text form is made (a map key, never parsed). */
+export function logKey(author: PersonId, device: DeviceId): LogKey {
+  return `${author}/${device}` as LogKey;
+}
+
+/** The key of one post: the only place its text form (`<author>/<postId>`) is made. */
+export function postKey(author: PersonId, postId: PostId): PostKey {
+  return `${author}/${postId}` as PostKey;
+}
+
+/** The author and post id a post key names; validates untrusted text (an address, a view). */
+export function parsePostKey(text: string): { readonly author: PersonId; readonly postId: PostId } {
+  const slash = text.indexOf('/');
+  if (slash < 0) throw new IdParseError('PostKey', 'expected <author>/<postId>');
+  return {
+    author: parsePersonId(text.slice(0, slash)),
+    postId: parsePostId(text.slice(slash + 1)),
+  };
 }

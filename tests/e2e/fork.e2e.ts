@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { systemClock } from '../../src/core/clock.ts';
-import { docIdOf } from '../../src/core/docs/doc-ref.ts';
+import { docIdOf } from '../../src/core/kinds/registry.ts';
 import { writeProfile } from '../../src/core/docs/small-docs.ts';
 import { newDoc } from '../../src/core/docs/yjs-change.ts';
 import { signEntry, type VerifiedEntry } from '../../src/core/feed/entry-verifier.ts';

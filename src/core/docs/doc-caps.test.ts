@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { CappedDoc, docCaps, type DocCaps } from './doc-caps.ts';
-import { newPostId } from './doc-ref.ts';
+import { CappedDoc, type DocCaps } from './doc-caps.ts';
+import { commentKind } from '../kinds/comment.ts';
+import { postKind } from '../kinds/post.ts';
+import { reactionKind } from '../kinds/reaction.ts';
 import { readPost, writeNewPost } from './post-doc.ts';
 import { writeComment, writeReaction } from './small-docs.ts';
 import { newDoc } from './yjs-change.ts';
-import { parsePersonId } from '../ids.ts';
 
-const postCaps = docCaps({ kind: 'post', postId: newPostId() });
+const postCaps = postKind.caps;
 
 /** A hostile writer's post doc: a valid post "hi", then whatever `change` adds, as one update. */
 function hostilePost(change: (doc: Y.Doc) => void): { first: Uint8Array; then: Uint8Array } {
@@ -66,11 +67,7 @@ describe('doc caps', () => {
   });
 
   it('a doc takes a bounded number of entries (too-many-entries); repeats do not count', () => {
-    const caps = docCaps({
-      kind: 'reaction',
-      postAuthor: parsePersonId('A'.repeat(43)),
-      postId: newPostId(),
-    });
+    const caps = reactionKind.caps;
     const doc = newDoc(3);
     const updates = [];
     for (let i = 0; i <= caps.maxEntries; i++)
@@ -83,12 +80,7 @@ describe('doc caps', () => {
   it('malformed bytes are refused (malformed-update); comment docs have their own smaller cap', () => {
     const { outcomes } = replay(postCaps, new Uint8Array([255, 255, 255, 255, 1]));
     expect(outcomes).toEqual(['malformed-update']);
-    const comment = docCaps({
-      kind: 'comment',
-      postAuthor: parsePersonId('A'.repeat(43)),
-      postId: newPostId(),
-      commentId: newPostId(),
-    });
+    const comment = commentKind.caps;
     expect(comment.maxBytes).toBeLessThan(postCaps.maxBytes);
     const doc = newDoc(4);
     const ok = writeComment(doc, { text: 'fine', createdAt: 1, deleted: false })!;

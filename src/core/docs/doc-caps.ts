@@ -10,10 +10,9 @@
  *            a field a reader does not know is never shown, so it is refused rather than kept
  *
  * A later version that adds a field to a doc must say so in the protocol (readers of this
- * version refuse the update that adds it).
+ * version refuse the update that adds it). Each kind declares its caps (`kinds/<kind>.ts`).
  */
 import * as Y from 'yjs';
-import type { DocRef } from './doc-ref.ts';
 import { applyOwnerUpdate, UpdateApplyError } from './yjs-change.ts';
 
 /** Why an update was not applied to a doc. */
@@ -34,71 +33,6 @@ export interface DocCaps {
   readonly root: string;
   /** The keys that map may hold, or `'any'` (the friend list, keyed by person id). */
   readonly fields: ReadonlySet<string> | 'any';
-}
-
-const KIB = 1024;
-
-const POST: DocCaps = {
-  maxBytes: 1024 * KIB,
-  maxEntries: 1_000,
-  root: 'post',
-  fields: new Set([
-    'text',
-    'photos',
-    'audience',
-    'createdAt',
-    'editedAt',
-    'deleted',
-    'hidden',
-    'mentions',
-  ]),
-};
-const COMMENT: DocCaps = {
-  maxBytes: 64 * KIB,
-  maxEntries: 200,
-  root: 'comment',
-  fields: new Set(['text', 'createdAt', 'deleted', 'mentions']),
-};
-const REACTION: DocCaps = {
-  maxBytes: 16 * KIB,
-  maxEntries: 1_000,
-  root: 'reaction',
-  fields: new Set(['value', 'at']),
-};
-const PROFILE: DocCaps = {
-  maxBytes: 256 * KIB,
-  maxEntries: 1_000,
-  root: 'profile',
-  fields: new Set(['name', 'bio', 'avatar', 'cover']),
-};
-const FRIENDS: DocCaps = {
-  maxBytes: 4096 * KIB,
-  maxEntries: 100_000,
-  root: 'friends',
-  fields: 'any',
-};
-/** Epoch records, threads and device records are not Yjs docs: nothing is ever applied to one. */
-const NOT_A_DOC: DocCaps = { maxBytes: 0, maxEntries: 0, root: '', fields: new Set() };
-
-/** The bounds of the doc `ref` names. */
-export function docCaps(ref: DocRef): DocCaps {
-  switch (ref.kind) {
-    case 'post':
-      return POST;
-    case 'comment':
-      return COMMENT;
-    case 'reaction':
-      return REACTION;
-    case 'profile':
-      return PROFILE;
-    case 'friends':
-      return FRIENDS;
-    case 'epoch':
-    case 'thread':
-    case 'revocations':
-    case 'certificate':
-      return NOT_A_DOC;
-  }
 }
 
 /** What applying one update did. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as Y from 'yjs';
-import { docIdOf, newPostId, parseDocRef, DocRefError, type DocRef } from './doc-ref.ts';
 import {
   MAX_PHOTOS,
   MAX_POST_TEXT,
@@ -25,9 +24,7 @@ import {
   writeReaction,
 } from './small-docs.ts';
 import { applyOwnerUpdate, newDoc, replaceText, UpdateApplyError } from './yjs-change.ts';
-import { parseDeviceId, parsePersonId } from '../ids.ts';
 
-const alice = parsePersonId('A'.repeat(43));
 const photo: PhotoRef = {
   blob: 'b1',
   thumb: 't1',
@@ -43,45 +40,6 @@ function rebuild(...updates: Uint8Array[]): Y.Doc {
   for (const u of updates) applyOwnerUpdate(doc, u);
   return doc;
 }
-
-describe('doc refs', () => {
-  const refs: DocRef[] = [
-    { kind: 'profile' },
-    { kind: 'friends' },
-    { kind: 'epoch', epoch: 0 },
-    { kind: 'epoch', epoch: 12 },
-    { kind: 'post', postId: newPostId() },
-    { kind: 'thread', postId: newPostId() },
-    { kind: 'comment', postAuthor: alice, postId: newPostId(), commentId: newPostId() },
-    { kind: 'reaction', postAuthor: alice, postId: newPostId() },
-    { kind: 'revocations' },
-    { kind: 'certificate', device: parseDeviceId('B'.repeat(42) + 'A') },
-  ];
-
-  it.each(refs)('round-trips %o', (ref) => {
-    expect(parseDocRef(docIdOf(ref))).toEqual(ref);
-  });
-
-  it.each([
-    'nope',
-    'post',
-    'post/short',
-    'post/' + 'A'.repeat(22) + '/x',
-    'epoch/-1',
-    'epoch/01',
-    'epoch/99999999999',
-    'comment/notaperson/' + 'A'.repeat(22) + '/' + 'A'.repeat(22),
-    'reaction/' + alice,
-    'profile/x',
-    'revocations/x',
-    'certificate',
-    'certificate/notadevice',
-    'certificate/' + alice + '/x',
-    '',
-  ])('rejects %j with a DocRefError', (text) => {
-    expect(() => parseDocRef(text)).toThrow(DocRefError);
-  });
-});
 
 describe('post docs', () => {
   it('a reader rebuilds what the author wrote, edited and deleted', () => {

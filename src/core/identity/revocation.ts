@@ -12,7 +12,14 @@
  * timestamp is after `revokedAt` are rejected. Spreading revocations is for the sync layer.
  */
 import * as encoding from 'lib0/encoding';
-import { deviceIdFromKey, personIdFromKey, type DeviceId, type PersonId } from '../ids.ts';
+import {
+  deviceIdFromKey,
+  logKey,
+  personIdFromKey,
+  type DeviceId,
+  type LogKey,
+  type PersonId,
+} from '../ids.ts';
 import { readOptionalVarUint, writeOptionalVarUint } from './device-certificate.ts';
 import type { Identity } from './keys.ts';
 import {
@@ -133,18 +140,18 @@ export function isRevokedFor(
 
 /** An in-memory `RevocationLookup`; keeps the strictest revocation per device. */
 export class MemoryRevocations implements RevocationLookup {
-  private readonly byDevice = new Map<string, DeviceRevocation>();
+  private readonly byDevice = new Map<LogKey, DeviceRevocation>();
 
   /** Adds a verified revocation. */
   add(revocation: DeviceRevocation): void {
-    const key = `${revocation.person}/${revocation.device}`;
+    const key = logKey(revocation.person, revocation.device);
     const held = this.byDevice.get(key);
     if (!held || stricter(revocation, held)) this.byDevice.set(key, revocation);
   }
 
   /** See `RevocationLookup`. */
   revocationOf(person: PersonId, device: DeviceId): DeviceRevocation | undefined {
-    return this.byDevice.get(`${person}/${device}`);
+    return this.byDevice.get(logKey(person, device));
   }
 }
 

@@ -18,7 +18,7 @@ import { SyncEngine } from '../sync/sync-engine.ts';
 import { InviteRecords } from './invite-records.ts';
 import { acceptInvite, issueInvite } from './invites.ts';
 import { Mesh } from './mesh.ts';
-import { docIdOf } from '../docs/doc-ref.ts';
+import { docIdOf } from '../kinds/registry.ts';
 
 interface Node {
   readonly name: string;

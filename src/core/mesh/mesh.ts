@@ -13,7 +13,7 @@ import type { Identity } from '../identity/keys.ts';
 import type { RevocationLookup } from '../identity/revocation.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import { publishEncryptionKey } from '../identity/encryption-key-record.ts';
-import type { DocId, PersonId } from '../ids.ts';
+import { logKey, type DocId, type LogKey, type PersonId } from '../ids.ts';
 import { InviteBook } from '../invite/invite-book.ts';
 import { decodeInvite } from '../invite/invite-codec.ts';
 import { InviteeSession, InviterDesk } from '../invite/invite-session.ts';
@@ -144,7 +144,7 @@ export class Mesh {
   );
   private inviteWork: Promise<void> = Promise.resolve();
   /** The newest seq held of each log (`author/device`), for presence and the cap's choices. */
-  private readonly heads = new Map<string, number>();
+  private readonly heads = new Map<LogKey, number>();
   private readonly stallMs: number;
   private readonly busyMs: number;
 
@@ -168,8 +168,8 @@ export class Mesh {
       maxConnections: options.maxConnections,
       announceMs: options.announceMs,
       ownHead: () =>
-        this.heads.get(`${options.identity.personId}/${options.device.key.deviceId}`) ?? 0,
-      lacks: (person, device, head) => (this.heads.get(`${person}/${device}`) ?? 0) < head,
+        this.heads.get(logKey(options.identity.personId, options.device.key.deviceId)) ?? 0,
+      lacks: (person, device, head) => (this.heads.get(logKey(person, device)) ?? 0) < head,
     });
     this.desk = new InviterDesk({
       identity: options.identity,
@@ -200,16 +200,16 @@ export class Mesh {
   private async begin(): Promise<void> {
     const { engine, peer, signaling } = this.options;
     const options = this.options;
-    const ownKey = `${options.identity.personId}/${options.device.key.deviceId}`;
+    const ownKey = logKey(options.identity.personId, options.device.key.deviceId);
     for (const summary of await options.store.listLogs()) {
       const end = summary.ranges.at(-1)?.end;
-      if (end !== undefined) this.heads.set(`${summary.author}/${summary.device}`, end);
+      if (end !== undefined) this.heads.set(logKey(summary.author, summary.device), end);
     }
     this.stops.push(
       engine.ingestor.onStored((entries) => {
         let own = false;
         for (const e of entries) {
-          const key = `${e.author}/${e.device}`;
+          const key = logKey(e.author, e.device);
           this.heads.set(key, Math.max(this.heads.get(key) ?? 0, e.seq));
           own ||= key === ownKey;
         }
@@ -219,7 +219,7 @@ export class Mesh {
       this.manager.onConnection((connection) => {
         const session = engine.attach(
           connection.transport,
-          `${connection.person}/${connection.device}`,
+          logKey(connection.person, connection.device),
         );
         const now = options.clock.now();
         const watched = { session, person: connection.person, lastProgress: now, busySince: now };

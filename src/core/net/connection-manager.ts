@@ -41,7 +41,14 @@
  */
 import { randomBytes, toBase64Url } from '../bytes.ts';
 import type { Clock } from '../clock.ts';
-import { parseDeviceId, personIdToKey, type DeviceId, type PersonId } from '../ids.ts';
+import {
+  logKey,
+  parseDeviceId,
+  personIdToKey,
+  type DeviceId,
+  type LogKey,
+  type PersonId,
+} from '../ids.ts';
 import { createLogger } from '../log.ts';
 import type { Transport } from '../sync/transport.ts';
 import { planConnections, type Candidate, type Held } from './connection-policy.ts';
@@ -910,8 +917,8 @@ export class ConnectionManager {
   }
 }
 
-function keyOf(friend: Friend, device: DeviceId): string {
-  return `${friend.link.person}/${device}`;
+function keyOf(friend: Friend, device: DeviceId): LogKey {
+  return logKey(friend.link.person, device);
 }
 
 function signal_(peer: SimplePeerLike, signal: SignalLike): void {

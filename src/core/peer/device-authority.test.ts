@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
-import { docIdOf } from '../docs/doc-ref.ts';
+import { docIdOf } from '../kinds/registry.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import { EntryVerifier, signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
 import {

@@ -13,7 +13,7 @@
  * when its certificate nears its expiry.
  */
 import type { Clock } from '../clock.ts';
-import { docIdOf, type DocRef } from '../docs/doc-ref.ts';
+import { docIdOf, type DocRef } from '../kinds/registry.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import {
   CERTIFICATE_LIFETIME_MS,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { SymmetricKey } from '../crypto/aead.ts';
-import { docCaps } from '../docs/doc-caps.ts';
-import { docIdOf, newPostId } from '../docs/doc-ref.ts';
+import { docCaps, docIdOf } from '../kinds/registry.ts';
+import { newPostId } from '../ids.ts';
 import { writeNewPost } from '../docs/post-doc.ts';
 import { newDoc } from '../docs/yjs-change.ts';
 import { DocCache } from './doc-cache.ts';

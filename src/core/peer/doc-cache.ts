@@ -3,12 +3,12 @@
  * small least-recently-used cache. Nothing loads every doc: the timeline is drawn from views,
  * and a doc is opened only to edit it or to update its view when an entry for it arrives.
  *
- * Every update goes through the doc's caps (`docs/doc-caps.ts`): one that would put the doc
+ * Every update goes through the doc's caps (its kind's, applied by `docs/doc-caps.ts`): one that would put the doc
  * over its bytes or entries, or add a field its schema does not know, is refused with a typed
  * reason, logged once per doc and reason, and the doc keeps its last valid state.
  */
-import { CappedDoc, docCaps, type DocRefusal } from '../docs/doc-caps.ts';
-import { parseDocRef } from '../docs/doc-ref.ts';
+import { CappedDoc, type DocRefusal } from '../docs/doc-caps.ts';
+import { docCaps, parseDocRef } from '../kinds/registry.ts';
 import { newDoc } from '../docs/yjs-change.ts';
 import type * as Y from 'yjs';
 import { decodeEntry } from '../feed/entry-codec.ts';

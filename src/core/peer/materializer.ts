@@ -4,25 +4,26 @@
  * path. An entry whose key has not arrived yet waits (in memory) and is retried when it does:
  * recent-first sync may deliver a post before the epoch record that opens it.
  */
-import type * as Y from 'yjs';
-import { readPost, type Audience, type PhotoRef } from '../docs/post-doc.ts';
-import { docIdOf, parseDocRef, DocRefError, type DocRef, type PostId } from '../docs/doc-ref.ts';
+import { MAX_SEQ, decodeEntry } from '../feed/entry-codec.ts';
+import type { DocId, PersonId, PostId } from '../ids.ts';
+import type { FriendRecord } from '../docs/small-docs.ts';
+import type { SymmetricKey } from '../crypto/aead.ts';
+import type { Answering, ViewPort } from '../kinds/kind.ts';
 import {
-  readComment,
-  readFriends,
-  readProfileChecked,
-  readReaction,
-  type FriendRecord,
-  type Profile,
-} from '../docs/small-docs.ts';
-import { MAX_SEQ, decodeEntry, type Entry } from '../feed/entry-codec.ts';
-import type { PersonId } from '../ids.ts';
+  docIdOf,
+  kindOf,
+  parseDocRef,
+  rankOf,
+  replyOfItem,
+  DocRefError,
+  type DocRef,
+} from '../kinds/registry.ts';
 import { createLogger } from '../log.ts';
 import type { ForkedLog } from '../store/forks.ts';
-import type { JsonValue, PostView, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { JsonValue, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Keyring } from './keyring.ts';
-import { contentWait, epochWait, type PayloadOpener } from './payloads.ts';
+import type { PayloadOpener } from './payloads.ts';
 
 const log = createLogger('kith:views');
 
@@ -35,31 +36,6 @@ const MAX_WAITING = 10_000;
  * does not stay on top of the timeline.
  */
 export const MAX_CLOCK_SKEW = 5 * 60 * 1000;
-
-/** The timeline key of a post: posts of different authors may share a post id. */
-export function postKey(author: PersonId, postId: string): string {
-  return `${author}/${postId}`;
-}
-
-/** The doc of a comment or reaction. */
-export type ReplyRef = Extract<DocRef, { kind: 'comment' | 'reaction' }>;
-
-/** What a timeline row holds of a post (the view's `summary`). */
-export interface PostSummary {
-  readonly text: string;
-  readonly photos: readonly PhotoRef[];
-  readonly audience: Audience;
-  readonly editedAt: number | null;
-  /** Replies the author hid. */
-  readonly hidden: readonly string[];
-  /** People the text mentions (absent in views written before mentions). */
-  readonly mentions?: readonly PersonId[];
-}
-
-/** The typed summary of a post view written by the materializer. */
-export function postSummary(view: PostView): PostSummary {
-  return view.summary as unknown as PostSummary;
-}
 
 /** What the materializer needs from the rest of the peer. */
 export interface MaterializerContext {
@@ -76,7 +52,7 @@ export interface MaterializerContext {
    * Called when someone else's reply to one of my posts was read: the author may re-publish it
    * (the republisher decides whether and how often).
    */
-  republish(entry: StoredEntry, ref: ReplyRef): Promise<void>;
+  republish(entry: StoredEntry, answered: Answering): Promise<void>;
   /** Entries embedded in a thread doc, to be verified and stored like any received entry. */
   reingest(bytes: Uint8Array): Promise<void>;
   /** Blobs to fetch now rather than when first shown (a friend's profile pictures). */
@@ -89,8 +65,29 @@ export interface MaterializerContext {
 export class Materializer {
   private readonly waiting = new Map<string, StoredEntry[]>();
   private waitingCount = 0;
+  /** What the kind modules materialize through. */
+  private readonly views: ViewPort;
 
-  constructor(private readonly ctx: MaterializerContext) {}
+  constructor(private readonly ctx: MaterializerContext) {
+    this.views = {
+      me: ctx.me,
+      store: ctx.store,
+      isFriend: (person) => ctx.isFriend(person),
+      onFriends: (friends) => ctx.onFriends(friends),
+      learnEpoch: (author, epoch, record): Promise<SymmetricKey | null> =>
+        ctx.keyring.learnEpoch(author, epoch, record),
+      doc: (author, docId) => ctx.docs.get(author, docId),
+      republish: (entry, answered) => ctx.republish(entry, answered),
+      reingest: (bytes) => ctx.reingest(bytes),
+      prefetch: (ids) => ctx.prefetch(ids),
+      trustedTime: (written, shown) => this.trustedTime(written, shown),
+      mentioned: (n) => this.mentioned(n),
+      wait: (key, stored) => this.wait(key, stored),
+      release: (key) => this.release(key),
+      apply: (entries) => this.apply(entries),
+      reapplyReply: (itemId, postAuthor, postId) => this.reapplyReply(itemId, postAuthor, postId),
+    };
+  }
 
   /**
    * Updates the views for newly stored entries (key records first, so posts can open). One
@@ -98,9 +95,11 @@ export class Materializer {
    * first failure is thrown once it is done (the entries stay stored; the caller reports it).
    */
   async apply(entries: readonly StoredEntry[]): Promise<void> {
-    const ordered = [...entries].sort((a, b) => rank(a.docId) - rank(b.docId));
+    const ordered = entries
+      .map((stored) => ({ stored, rank: rankOf(stored.docId) }))
+      .sort((a, b) => a.rank - b.rank);
     const failures: unknown[] = [];
-    for (const stored of ordered) {
+    for (const { stored } of ordered) {
       try {
         await this.one(stored);
       } catch (error) {
@@ -137,21 +136,10 @@ export class Materializer {
         await this.apply(left);
         continue;
       }
-      let ref: DocRef;
-      try {
-        ref = parseDocRef(docId);
-      } catch (error) {
-        if (error instanceof DocRefError) continue;
-        throw error;
-      }
-      if (ref.kind === 'post') {
-        await this.ctx.store.removePostView(postKey(fork.author, ref.postId));
-      } else if (ref.kind === 'comment') {
-        await this.ctx.store.removePostItem(`${fork.author}/comment/${ref.commentId}`);
-      } else if (ref.kind === 'reaction') {
-        const post = postKey(ref.postAuthor, ref.postId);
-        await this.ctx.store.removePostItem(`${fork.author}/reaction/${post}`);
-      }
+      const ref = refOf(docId);
+      if (!ref) continue;
+      const kind = kindOf(ref);
+      if (kind.shape === 'doc') await kind.forget?.(fork.author, ref, this.views);
     }
   }
 
@@ -165,29 +153,17 @@ export class Materializer {
   }
 
   private async one(stored: StoredEntry): Promise<void> {
-    let ref: DocRef;
-    try {
-      ref = parseDocRef(stored.docId);
-    } catch (error) {
-      if (!(error instanceof DocRefError)) throw error;
+    const ref = refOf(stored.docId);
+    if (!ref) {
       log.warn('entry for an unknown doc', { docId: stored.docId });
       return;
     }
     const entry = decodeEntry(stored.bytes);
-    if (ref.kind === 'epoch') return this.epoch(entry, ref.epoch);
-    if (ref.kind === 'thread') {
-      if (entry.payloadKind === 'embedded-entry') await this.ctx.reingest(entry.payload);
-      return;
-    }
-    if ((ref.kind === 'comment' || ref.kind === 'reaction') && entry.payloadKind === 'yjs-update') {
-      const audience = await this.audienceOf(ref.postAuthor, ref.postId);
-      // Only a public post takes replies in clear; until the post is here, the reply waits.
-      if (audience === null) return this.wait(contentWait(ref.postAuthor, ref.postId), stored);
-      if (audience !== 'public') {
-        log.debug('clear reply to a friends-only post refused', { docId: stored.docId });
-        return;
-      }
-    }
+    const kind = kindOf(ref);
+    if (kind.shape === 'record') return kind.take(entry, ref, this.views);
+    const admission = (await kind.admit?.(entry, ref, this.views)) ?? 'read';
+    if (admission === 'refuse') return;
+    if (admission !== 'read') return this.wait(admission.wait, stored);
     const opened = await this.ctx.opener.open(entry, ref);
     if (opened.kind === 'waiting') return this.wait(opened.key, stored);
     if (opened.kind === 'unreadable') {
@@ -196,24 +172,7 @@ export class Materializer {
     }
     this.ctx.docs.applyIfOpen(entry.author, entry.docId, opened.update);
     const doc = await this.ctx.docs.get(entry.author, entry.docId);
-    switch (ref.kind) {
-      case 'profile':
-        return this.profile(entry.author, doc);
-      case 'friends':
-        if (entry.author === this.ctx.me) this.ctx.onFriends(readFriends(doc));
-        return;
-      case 'post':
-        return this.post(entry.author, ref.postId, doc);
-      case 'comment':
-      case 'reaction':
-        return this.reply(stored, entry, ref, doc);
-    }
-  }
-
-  /** The audience of a post this device can read, or `null` when it holds no readable post. */
-  private async audienceOf(author: PersonId, postId: PostId): Promise<Audience | null> {
-    const post = readPost(await this.ctx.docs.get(author, docIdOf({ kind: 'post', postId })));
-    return post?.audience ?? null;
+    await kind.view({ ref, stored, entry, doc }, this.views);
   }
 
   /**
@@ -223,134 +182,6 @@ export class Materializer {
    */
   private trustedTime(written: number, shown: number | undefined): number {
     return Math.min(written, shown ?? Number.POSITIVE_INFINITY, this.ctx.now() + MAX_CLOCK_SKEW);
-  }
-
-  private async epoch(entry: Entry, epoch: number): Promise<void> {
-    if (entry.payloadKind !== 'key-record') return;
-    const key = await this.ctx.keyring
-      .learnEpoch(entry.author, epoch, entry.payload)
-      .catch((error: unknown) => {
-        log.warn('malformed epoch record', { author: entry.author, error: String(error) });
-        return null;
-      });
-    if (key) await this.release(epochWait(entry.author, epoch));
-  }
-
-  private async profile(author: PersonId, doc: Y.Doc): Promise<void> {
-    const { profile, problems } = readProfileChecked(doc);
-    if (problems.length > 0) log.warn('profile fields refused', { author, problems });
-    if (!profile) return;
-    await this.ctx.store.setSetting(`view/profile/${author}`, toJson(profile));
-    // A friend's pictures are fetched while they are online, so their profile still shows
-    // them when they are not.
-    if (author !== this.ctx.me && this.ctx.isFriend(author)) {
-      const ids = [profile.avatar?.thumb, profile.avatar?.blob, profile.cover?.blob];
-      await this.ctx.prefetch(ids.filter((id): id is string => id !== undefined));
-    }
-  }
-
-  private async post(author: PersonId, postId: string, doc: Y.Doc): Promise<void> {
-    const key = postKey(author, postId);
-    const post = readPost(doc);
-    if (!post) return;
-    if (post.deleted) {
-      await this.ctx.store.removePostView(key);
-    } else if (author === this.ctx.me || this.ctx.isFriend(author)) {
-      const before = await this.ctx.store.getPostView(key);
-      const shownAgain = before
-        ? postSummary(before).hidden.filter((id) => !post.hidden.includes(id))
-        : [];
-      await this.ctx.store.putPostViews([
-        {
-          postId: key,
-          author,
-          createdAt: this.trustedTime(post.createdAt, before?.createdAt),
-          summary: {
-            text: post.text,
-            photos: post.photos.map((p) => ({ ...p })),
-            audience: post.audience,
-            editedAt: post.editedAt,
-            hidden: [...post.hidden],
-            mentions: [...post.mentions],
-          } satisfies PostSummary,
-        },
-      ]);
-      // Only this post's own replies: a hide list naming items of other posts hides nothing.
-      for (const item of await this.ctx.store.itemsByPost(key)) {
-        if (post.hidden.includes(item.itemId)) await this.ctx.store.removePostItem(item.itemId);
-      }
-      for (const itemId of shownAgain) await this.reapplyReply(itemId, author, postId);
-      if (post.mentions.includes(this.ctx.me) && author !== this.ctx.me) {
-        await this.mentioned({
-          id: `mention/${key}`,
-          createdAt: this.trustedTime(post.editedAt ?? post.createdAt, undefined),
-          summary: { from: author, post: key, in: 'post', text: excerpt(post.text) },
-        });
-      }
-    }
-    // Replies that waited for this post's content key can open now.
-    await this.release(contentWait(author, postId));
-  }
-
-  private async reply(stored: StoredEntry, entry: Entry, ref: ReplyRef, doc: Y.Doc): Promise<void> {
-    const post = postKey(ref.postAuthor, ref.postId);
-    const itemId =
-      ref.kind === 'comment'
-        ? `${entry.author}/comment/${ref.commentId}`
-        : `${entry.author}/reaction/${post}`;
-    const known = (await this.ctx.store.itemsByPost(post)).find((i) => i.itemId === itemId);
-    let summary: JsonValue | null = null;
-    // A reaction is dated by its latest change; a comment by when it was written.
-    let createdAt = this.trustedTime(entry.timestamp, undefined);
-    let mentions: readonly PersonId[] = [];
-    if (ref.kind === 'comment') {
-      const comment = readComment(doc);
-      if (comment && !comment.deleted) {
-        summary =
-          comment.mentions.length > 0
-            ? { text: comment.text, mentions: [...comment.mentions] }
-            : { text: comment.text };
-        createdAt = this.trustedTime(comment.createdAt, known?.createdAt);
-        mentions = comment.mentions;
-      }
-    } else {
-      const reaction = readReaction(doc);
-      if (reaction) summary = { value: reaction.value };
-    }
-    const postView = await this.ctx.store.getPostView(post);
-    if (postView && postSummary(postView).hidden.includes(itemId)) summary = null;
-    if (summary === null) {
-      if (known) await this.ctx.store.removePostItem(itemId);
-    } else {
-      await this.ctx.store.putPostItems([
-        { itemId, postId: post, kind: ref.kind, author: entry.author, createdAt, summary },
-      ]);
-      if (!known && ref.postAuthor === this.ctx.me && entry.author !== this.ctx.me) {
-        await this.ctx.store.putNotification({
-          id: `${ref.kind}/${itemId}`,
-          kind: ref.kind,
-          createdAt,
-          read: false,
-          summary: { from: entry.author, post, ...summary },
-        });
-      }
-      // On my own post the comment notification already says it; one is enough.
-      if (
-        mentions.includes(this.ctx.me) &&
-        entry.author !== this.ctx.me &&
-        ref.postAuthor !== this.ctx.me
-      ) {
-        const text = (summary as { text: string }).text;
-        await this.mentioned({
-          id: `mention/${itemId}`,
-          createdAt,
-          summary: { from: entry.author, post, in: 'comment', text: excerpt(text) },
-        });
-      }
-    }
-    if (ref.postAuthor === this.ctx.me && entry.author !== this.ctx.me) {
-      await this.ctx.republish(stored, ref);
-    }
   }
 
   /**
@@ -366,20 +197,15 @@ export class Materializer {
   }
 
   /** Applies again the stored entries of a reply the author no longer hides. */
-  private async reapplyReply(itemId: string, postAuthor: PersonId, postId: string): Promise<void> {
-    const [author, kind, rest] = itemId.split('/');
-    let ref: DocRef;
+  private async reapplyReply(itemId: string, postAuthor: PersonId, postId: PostId): Promise<void> {
+    let reply: ReturnType<typeof replyOfItem>;
     try {
-      ref =
-        kind === 'comment'
-          ? parseDocRef(`comment/${postAuthor}/${postId}/${rest}`)
-          : parseDocRef(`reaction/${postAuthor}/${postId}`);
+      reply = replyOfItem(itemId, { postAuthor, postId });
     } catch (error) {
       if (error instanceof DocRefError) return;
       throw error;
     }
-    const entries = await this.ctx.store.getDocEntries(author as PersonId, docIdOf(ref));
-    await this.apply(entries);
+    await this.apply(await this.ctx.store.getDocEntries(reply.writer, docIdOf(reply.ref)));
   }
 
   private wait(key: string, stored: StoredEntry): void {
@@ -404,28 +230,12 @@ export class Materializer {
   }
 }
 
-function toJson(profile: Profile): JsonValue {
-  const picture = (p: PhotoRef | null) => (p ? { ...p } : null);
-  return {
-    name: profile.name,
-    bio: profile.bio,
-    avatar: picture(profile.avatar),
-    cover: picture(profile.cover),
-  };
-}
-
-/** How much of a text a mention notification quotes. */
-const EXCERPT = 140;
-
-function excerpt(text: string): string {
-  const trimmed = text.trim();
-  return trimmed.length > EXCERPT ? `${trimmed.slice(0, EXCERPT - 1)}…` : trimmed;
-}
-
-/** Key records first, then posts, then everything that answers a post. */
-function rank(docId: string): number {
-  if (docId.startsWith('epoch/')) return 0;
-  if (docId === 'friends' || docId === 'profile') return 1;
-  if (docId.startsWith('post/')) return 2;
-  return 3;
+/** What a stored doc id names, or `null` for a doc of no known kind (logged by the caller). */
+function refOf(docId: DocId): DocRef | null {
+  try {
+    return parseDocRef(docId);
+  } catch (error) {
+    if (error instanceof DocRefError) return null;
+    throw error;
+  }
 }

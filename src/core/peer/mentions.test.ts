@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PostContentError } from '../docs/post-doc.ts';
 import { DocContentError } from '../docs/small-docs.ts';
 import type { PersonId } from '../ids.ts';
-import { postSummary } from './materializer.ts';
+import { postSummary } from '../kinds/post.ts';
 import { befriend, handOver, makePeople, testClock, type TestPerson } from './test-people.ts';
 
 async function mentionNotes(p: TestPerson) {

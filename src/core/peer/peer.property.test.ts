@@ -7,12 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as Y from 'yjs';
-import { docIdOf } from '../docs/doc-ref.ts';
+import { docIdOf } from '../kinds/registry.ts';
 import { newDoc } from '../docs/yjs-change.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import { signEntry } from '../feed/entry-verifier.ts';
 import { startNewDevice } from '../identity/device-setup.ts';
-import { postSummary } from './materializer.ts';
+import { postSummary } from '../kinds/post.ts';
 import type { PostRef } from './peer.ts';
 import { befriend, entriesOf, makePeople, testClock, type TestPerson } from './test-people.ts';
 

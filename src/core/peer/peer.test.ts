@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { toBase64Url, toHex, utf8 } from '../bytes.ts';
-import { docIdOf } from '../docs/doc-ref.ts';
+import { docIdOf } from '../kinds/registry.ts';
 import { newDoc } from '../docs/yjs-change.ts';
 import { writeNewPost } from '../docs/post-doc.ts';
-import { postSummary } from './materializer.ts';
+import { postSummary } from '../kinds/post.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import { signEntry } from '../feed/entry-verifier.ts';
 import { startNewDevice } from '../identity/device-setup.ts';

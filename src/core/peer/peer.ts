@@ -9,10 +9,14 @@ import * as Y from 'yjs';
 import type { Clock } from '../clock.ts';
 import { utf8 } from '../bytes.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
-import { makeEpochRecord, sealPostPayload, sealReplyPayload } from '../crypto/audience.ts';
+import { makeEpochRecord } from '../crypto/audience.ts';
 import { hkdf } from '../crypto/kdf.ts';
 import { checkBlob, openBlob, sealBlob } from '../crypto/blobs.ts';
-import { docIdOf, newPostId, type DocRef, type PostId } from '../docs/doc-ref.ts';
+import type { SealPort } from '../kinds/kind.ts';
+import { postSummary } from '../kinds/post.ts';
+import { profileViewKey } from '../kinds/profile.ts';
+import { replyKey } from '../kinds/reply.ts';
+import { docIdOf, kindOf, type DocRef, type ReplyRef } from '../kinds/registry.ts';
 import {
   mentionProblem,
   PostContentError,
@@ -37,13 +41,12 @@ import {
   type Profile,
   type Reaction,
 } from '../docs/small-docs.ts';
-import type { PayloadKind } from '../feed/entry-codec.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
 import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
-import type { PersonId } from '../ids.ts';
+import { newPostId, postKey, type PersonId, type PostId } from '../ids.ts';
 import type {
   NotificationView,
   Page,
@@ -55,7 +58,7 @@ import type {
 } from '../store/storage-adapter.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
-import { Materializer, postKey, postSummary } from './materializer.ts';
+import { Materializer } from './materializer.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
 import { PayloadOpener } from './payloads.ts';
@@ -148,6 +151,8 @@ export class Peer {
   private readonly errorListeners = new Set<(error: unknown) => void>();
   private readonly wanted = new Set<string>();
   private readonly wantListeners = new Set<(id: string) => void>();
+  /** What the kinds seal this person's docs with. */
+  private readonly sealPort: SealPort;
 
   private constructor(
     private readonly options: PeerOptions,
@@ -156,9 +161,18 @@ export class Peer {
     private readonly docs: DocCache,
     private readonly materializer: Materializer,
     /** Key of what only this person's own devices read (the friend list). */
-    private readonly selfKey: SymmetricKey,
+    selfKey: SymmetricKey,
   ) {
     this.me = options.identity.personId;
+    this.sealPort = {
+      me: this.me,
+      selfKey,
+      keys: keyring,
+      ownEpoch: async () => (await keyring.ownEpoch()) ?? (await this.sealEpoch(0, undefined)),
+      ownContentKey: (postId) => this.ownContentKey(postId),
+      audienceOf: async (author, postId) =>
+        readPost(await docs.get(author, docIdOf({ kind: 'post', postId })))?.audience ?? null,
+    };
     this.unsubscribe = options.pipeline.onStored((entries) => {
       this.serial(async () => {
         await this.materializer.apply(entries);
@@ -297,10 +311,8 @@ export class Peer {
       change.photo === undefined ? undefined : await this.storePublicPhoto(change.photo);
     const cover =
       change.cover === undefined ? undefined : await this.storePublicPhoto(change.cover);
-    await this.write(
-      { kind: 'profile' },
-      (doc) => writeProfile(doc, { name: change.name, bio: change.bio, avatar, cover }),
-      'public',
+    await this.write({ kind: 'profile' }, (doc) =>
+      writeProfile(doc, { name: change.name, bio: change.bio, avatar, cover }),
     );
     await this.settled();
   }
@@ -323,11 +335,7 @@ export class Peer {
       rendezvous: toBase64Url(friend.rendezvous),
       since: this.options.clock.now(),
     };
-    await this.write(
-      { kind: 'friends' },
-      (doc) => writeFriend(doc, friend.personId, record),
-      'self',
-    );
+    await this.write({ kind: 'friends' }, (doc) => writeFriend(doc, friend.personId, record));
     await this.settled();
     const current = await this.keyring.ownEpoch();
     await this.serial(() => this.sealEpoch(current?.epoch ?? 0, current?.key));
@@ -357,7 +365,7 @@ export class Peer {
   private async finishRemoval(removal: PendingRemoval): Promise<void> {
     const { person } = removal;
     if (this.friendList.has(person)) {
-      await this.write({ kind: 'friends' }, (doc) => writeFriendRemoval(doc, person), 'self');
+      await this.write({ kind: 'friends' }, (doc) => writeFriendRemoval(doc, person));
       await this.settled();
     }
     if (((await this.keyring.ownEpoch())?.epoch ?? -1) < removal.epoch) {
@@ -405,17 +413,14 @@ export class Peer {
         bytes: image.stored.length,
       });
     }
-    await this.write(
-      { kind: 'post', postId },
-      (doc) =>
-        writeNewPost(doc, {
-          text: post.text,
-          photos,
-          audience,
-          createdAt: this.options.clock.now(),
-          mentions: post.mentions ?? [],
-        }),
-      audience === 'public' ? 'public' : { post: postId },
+    await this.write({ kind: 'post', postId }, (doc) =>
+      writeNewPost(doc, {
+        text: post.text,
+        photos,
+        audience,
+        createdAt: this.options.clock.now(),
+        mentions: post.mentions ?? [],
+      }),
     );
     await this.settled();
     return { author: this.me, postId };
@@ -426,34 +431,26 @@ export class Peer {
     postId: PostId,
     edit: { text: string; photos?: readonly PhotoRef[]; mentions?: readonly PersonId[] },
   ): Promise<void> {
-    const audience = await this.ownAudience(postId);
-    await this.write(
-      { kind: 'post', postId },
-      (doc) => writePostEdit(doc, { ...edit, editedAt: this.options.clock.now() }),
-      audience === 'public' ? 'public' : { post: postId },
+    await this.requireOwnPost(postId);
+    await this.write({ kind: 'post', postId }, (doc) =>
+      writePostEdit(doc, { ...edit, editedAt: this.options.clock.now() }),
     );
     await this.settled();
   }
 
   /** Deletes one's own post: its content leaves the doc, a tombstone stays. */
   async deletePost(postId: PostId): Promise<void> {
-    const audience = await this.ownAudience(postId);
-    await this.write(
-      { kind: 'post', postId },
-      (doc) => writePostDeletion(doc, this.options.clock.now()),
-      audience === 'public' ? 'public' : { post: postId },
+    await this.requireOwnPost(postId);
+    await this.write({ kind: 'post', postId }, (doc) =>
+      writePostDeletion(doc, this.options.clock.now()),
     );
     await this.settled();
   }
 
   /** Hides (or shows again) someone's reply on one's own post, for every reader of the post. */
   async hideReply(postId: PostId, itemId: string, hidden = true): Promise<void> {
-    const audience = await this.ownAudience(postId);
-    await this.write(
-      { kind: 'post', postId },
-      (doc) => writePostHide(doc, itemId, hidden),
-      audience === 'public' ? 'public' : { post: postId },
-    );
+    await this.requireOwnPost(postId);
+    await this.write({ kind: 'post', postId }, (doc) => writePostHide(doc, itemId, hidden));
     await this.settled();
   }
 
@@ -465,7 +462,6 @@ export class Peer {
     const commentId = newPostId();
     await this.reply(
       { kind: 'comment', postAuthor: post.author, postId: post.postId, commentId },
-      post,
       (doc) =>
         writeComment(doc, { text, createdAt: this.options.clock.now(), deleted: false, mentions }),
     );
@@ -476,7 +472,6 @@ export class Peer {
   async deleteComment(post: PostRef, commentId: PostId): Promise<void> {
     await this.reply(
       { kind: 'comment', postAuthor: post.author, postId: post.postId, commentId },
-      post,
       (doc) =>
         writeComment(doc, {
           text: '',
@@ -488,10 +483,8 @@ export class Peer {
 
   /** Sets (or with `null` withdraws) this person's reaction to a post. */
   react(post: PostRef, reaction: Reaction | null): Promise<void> {
-    return this.reply(
-      { kind: 'reaction', postAuthor: post.author, postId: post.postId },
-      post,
-      (doc) => writeReaction(doc, reaction, this.options.clock.now()),
+    return this.reply({ kind: 'reaction', postAuthor: post.author, postId: post.postId }, (doc) =>
+      writeReaction(doc, reaction, this.options.clock.now()),
     );
   }
 
@@ -578,7 +571,7 @@ export class Peer {
 
   /** A person's profile as last received, or `null`. */
   async profile(person: PersonId): Promise<Profile | null> {
-    return normalizeProfile(await this.options.store.getSetting(`view/profile/${person}`));
+    return normalizeProfile(await this.options.store.getSetting(profileViewKey(person)));
   }
 
   /** A page of notifications, newest first. */
@@ -643,72 +636,37 @@ export class Peer {
   }
 
   /**
-   * Applies a change to one of this person's docs and signs its whole new state: in clear for
-   * public docs, under the self key for the friend list, under the post's content key for posts.
+   * Applies a change to one of this person's docs and signs its whole new state, sealed as its
+   * kind says (in clear, under the self key, under a post's content key ...).
    */
-  private write(
-    ref: DocRef,
-    change: (doc: Y.Doc) => Uint8Array | null,
-    sealing: 'public' | 'self' | { post: PostId },
-  ): Promise<void> {
-    return this.serial(async () => {
-      const docId = docIdOf(ref);
-      const doc = await this.docs.get(this.me, docId);
-      if (change(doc) === null) return;
-      const state = Y.encodeStateAsUpdate(doc);
-      let kind: PayloadKind = 'yjs-update';
-      let payload = state;
-      if (sealing === 'self') {
-        kind = 'encrypted';
-        payload = await sealReplyPayload({
-          author: this.me,
-          docId,
-          contentKey: this.selfKey,
-          update: state,
-        });
-      } else if (sealing !== 'public') {
-        kind = 'encrypted';
-        const epoch = (await this.keyring.ownEpoch()) ?? (await this.sealEpoch(0, undefined));
-        const contentKey = await this.ownContentKey(sealing.post);
-        payload = await sealPostPayload({
-          author: this.me,
-          docId,
-          postId: sealing.post,
-          epoch: epoch.epoch,
-          epochKey: epoch.key,
-          contentKey,
-          update: state,
-        });
-      }
-      await this.ownLog.append(docId, kind, payload);
-    });
+  private write(ref: DocRef, change: (doc: Y.Doc) => Uint8Array | null): Promise<void> {
+    return this.serial(() => this.writeNow(ref, change));
+  }
+
+  /** {@link write}, inside the queue. */
+  private async writeNow(ref: DocRef, change: (doc: Y.Doc) => Uint8Array | null): Promise<void> {
+    const kind = kindOf(ref);
+    if (kind.shape !== 'doc') throw new Error(`${ref.kind} is not a doc`);
+    const docId = docIdOf(ref);
+    const doc = await this.docs.get(this.me, docId);
+    if (change(doc) === null) return;
+    const sealed = await kind.seal(ref, doc, Y.encodeStateAsUpdate(doc), this.sealPort);
+    await this.ownLog.append(docId, sealed.payloadKind, sealed.payload);
   }
 
   /** Writes a comment or reaction doc of this person, sealed like the post it answers. */
-  private async reply(
-    ref: DocRef,
-    post: PostRef,
-    change: (doc: Y.Doc) => Uint8Array | null,
-  ): Promise<void> {
+  private async reply(ref: ReplyRef, change: (doc: Y.Doc) => Uint8Array | null): Promise<void> {
     await this.serial(async () => {
       const postDoc = await this.docs.get(
-        post.author,
-        docIdOf({ kind: 'post', postId: post.postId }),
+        ref.postAuthor,
+        docIdOf({ kind: 'post', postId: ref.postId }),
       );
       const content = readPost(postDoc);
       if (!content || content.deleted) throw new PeerStateError('no such post to answer');
-      const docId = docIdOf(ref);
-      const doc = await this.docs.get(this.me, docId);
-      if (change(doc) === null) return;
-      const state = Y.encodeStateAsUpdate(doc);
-      if (content.audience === 'public') {
-        await this.ownLog.append(docId, 'yjs-update', state);
-        return;
+      if (content.audience !== 'public' && !(await replyKey(this.keyring, ref))) {
+        throw new PeerStateError('the post’s key is not on this device');
       }
-      const contentKey = await this.keyring.contentKey(post.author, post.postId);
-      if (!contentKey) throw new PeerStateError('the post’s key is not on this device');
-      const payload = await sealReplyPayload({ author: this.me, docId, contentKey, update: state });
-      await this.ownLog.append(docId, 'encrypted', payload);
+      await this.writeNow(ref, change);
     });
     await this.settled();
   }
@@ -738,11 +696,10 @@ export class Peer {
     return key;
   }
 
-  private async ownAudience(postId: PostId): Promise<Audience> {
+  /** Throws unless this person wrote the post `postId` (deleted or not). */
+  private async requireOwnPost(postId: PostId): Promise<void> {
     const doc = await this.docs.get(this.me, docIdOf({ kind: 'post', postId }));
-    const post = readPost(doc);
-    if (!post) throw new PeerStateError('no such post');
-    return post.audience;
+    if (!readPost(doc)) throw new PeerStateError('no such post');
   }
 }
 

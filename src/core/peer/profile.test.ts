@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { docIdOf } from '../docs/doc-ref.ts';
+import { docIdOf } from '../kinds/registry.ts';
 import { newDoc } from '../docs/yjs-change.ts';
 import * as Y from 'yjs';
 import { signEntry } from '../feed/entry-verifier.ts';

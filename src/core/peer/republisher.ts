@@ -13,13 +13,13 @@
  * A reply over the rate still shows to the author; only its re-publishing is skipped.
  */
 import type { Clock } from '../clock.ts';
-import { docIdOf } from '../docs/doc-ref.ts';
+import { docIdOf } from '../kinds/registry.ts';
 import { readPost } from '../docs/post-doc.ts';
 import type { PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
-import type { ReplyRef } from './materializer.ts';
+import type { Answering } from '../kinds/kind.ts';
 import type { OwnLog } from './own-log.ts';
 
 const log = createLogger('kith:republish');
@@ -45,7 +45,7 @@ export class Republisher {
   ) {}
 
   /** Re-publishes `entry` (a reply by someone else to one of my posts) once, if it may. */
-  async offer(entry: StoredEntry, ref: ReplyRef): Promise<void> {
+  async offer(entry: StoredEntry, ref: Answering): Promise<void> {
     const marker = `republished/${entry.hash}`;
     if (await this.store.getSetting(marker)) return;
     const post = readPost(

@@ -7,7 +7,7 @@
  * another tab's), so the `EntryVerifier` refuses the revoked device's later entries.
  */
 import { toBase64Url } from '../bytes.ts';
-import { docIdOf } from '../docs/doc-ref.ts';
+import { docIdOf } from '../kinds/registry.ts';
 import { decodeEntry, type Entry } from '../feed/entry-codec.ts';
 import type { LearningRevocations } from '../feed/entry-verifier.ts';
 import {

@@ -3,7 +3,8 @@
  * friends-only posts, replies to posts that do not exist, and the author's re-publishing rate.
  */
 import { describe, expect, it } from 'vitest';
-import { docIdOf, newPostId, type PostId } from '../docs/doc-ref.ts';
+import { docIdOf } from '../kinds/registry.ts';
+import { newPostId, type PostId } from '../ids.ts';
 import { writeComment, writeReaction } from '../docs/small-docs.ts';
 import { newDoc } from '../docs/yjs-change.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';

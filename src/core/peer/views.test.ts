@@ -4,7 +4,8 @@
  * the top of the timeline.
  */
 import { describe, expect, it } from 'vitest';
-import { docIdOf, newPostId } from '../docs/doc-ref.ts';
+import { docIdOf } from '../kinds/registry.ts';
+import { newPostId } from '../ids.ts';
 import { writeNewPost } from '../docs/post-doc.ts';
 import { writeComment } from '../docs/small-docs.ts';
 import { newDoc } from '../docs/yjs-change.ts';

@@ -64,7 +64,7 @@ export type JsonValue =
 
 /** A post on the home timeline (and on its author's profile), written by the docs layer. */
 export interface PostView {
-  /** The post's id (its doc id). */
+  /** The post's key (`PostKey`, `<author>/<postId>`), not its bare post id. */
   readonly postId: string;
   /** The post's author. */
   readonly author: PersonId;
@@ -78,7 +78,7 @@ export interface PostView {
 export interface PostItemView {
   /** The item's own id. */
   readonly itemId: string;
-  /** The post it belongs to. */
+  /** The post it belongs to: its key (`PostKey`, `<author>/<postId>`). */
   readonly postId: string;
   /** What it is. */
   readonly kind: 'comment' | 'reaction';

@@ -41,6 +41,7 @@ import type { SeqRange } from '../feed/seq-ranges.ts';
 import {
   deviceIdFromKey,
   deviceIdToKey,
+  logKey,
   personIdFromKey,
   personIdToKey,
   type DeviceId,
@@ -453,7 +454,7 @@ function decodeHave(r: ByteReader, limits: SyncLimits): HaveMessage {
   for (let i = 0; i < count; i++) {
     const author = personIdFromKey(r.bytes(32));
     const device = deviceIdFromKey(r.bytes(32));
-    const key = `${author}/${device}`;
+    const key = logKey(author, device);
     if (seen.has(key)) throw new SyncMessageError('duplicate-log');
     seen.add(key);
     const ranges = readRanges(r, Math.min(limits.maxRangesPerLog, rangesLeft));

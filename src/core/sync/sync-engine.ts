@@ -16,7 +16,7 @@ import type { BlobId } from '../crypto/blobs.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { EntryVerifier } from '../feed/entry-verifier.ts';
 import { EntryVerifier as DefaultEntryVerifier } from '../feed/entry-verifier.ts';
-import type { DeviceId, PersonId } from '../ids.ts';
+import { logKey, type DeviceId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import { BlobFetcher, type BlobProgress } from './blob-fetcher.ts';
@@ -262,7 +262,7 @@ export class SyncEngine {
 
   /** Keeps a window log within its quota: the newest entries stay, the oldest go. */
   private trimWindow(author: PersonId, device: DeviceId): void {
-    const key = `${author}/${device}`;
+    const key = logKey(author, device);
     // Entries stored while a trim runs may pass the quota again: one more trim follows it.
     if (this.trimming.has(key)) {
       this.trimming.set(key, true);

@@ -37,7 +37,7 @@ import { BlobError, MAX_BLOB_BYTES, checkBlob, type BlobId } from '../crypto/blo
 import type { SeqRange } from '../feed/seq-ranges.ts';
 import { SeqRanges } from '../feed/seq-ranges.ts';
 import { MAX_SEQ } from '../feed/entry-codec.ts';
-import type { DeviceId, PersonId } from '../ids.ts';
+import { logKey, type DeviceId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { StoreError } from '../store/errors.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
@@ -251,7 +251,7 @@ interface OutgoingRequest {
 }
 
 function keyOf(author: PersonId, device: DeviceId): string {
-  return `${author}/${device}`;
+  return logKey(author, device);
 }
 
 /** One replication session over one transport. */

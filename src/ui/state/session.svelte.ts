@@ -4,7 +4,7 @@
  */
 import type { PersonId } from '../../core/ids.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
-import { docIdOf, type DocRef } from '../../core/docs/doc-ref.ts';
+import { docIdOf, type DocRef } from '../../core/kinds/registry.ts';
 import type { NotificationView, StorageAdapter } from '../../core/store/storage-adapter.ts';
 import { createPerson, openKith, signalingUrls, type Running } from '../../boot.ts';
 import { describeError } from './errors.ts';

@@ -1,0 +1,40 @@
+/**
+ * `friends`: a person's friend list, readable by their own devices only: sealed under the self
+ * key (derived from the identity seed). A plain one is refused rather than shown, and another
+ * person's is never opened.
+ */
+import { readFriends } from '../docs/small-docs.ts';
+import { parseDocId } from '../ids.ts';
+import { expectFields, type DocKind } from './kind.ts';
+import { openedWith, openEncrypted, sealedUnder, unreadable } from './payload.ts';
+
+/** The friend-list doc (one per person). */
+export interface FriendsRef {
+  readonly kind: 'friends';
+}
+
+/** The `friends` kind. */
+export const friendsKind: DocKind<FriendsRef> = {
+  kind: 'friends',
+  shape: 'doc',
+  rank: 1,
+  // Keyed by person id, so any key: the cap on bytes and entries bounds it.
+  caps: { maxBytes: 4096 * 1024, maxEntries: 100_000, root: 'friends', fields: 'any' },
+  format: () => parseDocId('friends'),
+  parse(fields) {
+    expectFields('friends', fields, 0);
+    return { kind: 'friends' };
+  },
+  seal: (ref, _doc, update, port) =>
+    sealedUnder(port.selfKey, port.me, friendsKind.format(ref), update),
+  async open(entry, _ref, port) {
+    if (entry.payloadKind !== 'encrypted') return unreadable('plain friend list');
+    return openEncrypted(entry, async (payload) => {
+      if (entry.author !== port.me) return unreadable('another person’s friend list');
+      return openedWith(payload, port.selfKey, entry);
+    });
+  },
+  async view({ entry, doc }, views) {
+    if (entry.author === views.me) views.onFriends(readFriends(doc));
+  },
+};

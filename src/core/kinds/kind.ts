@@ -1,0 +1,176 @@
+/**
+ * What a doc kind declares, in one module per kind (`kinds/<kind>.ts`): the grammar of its doc
+ * ids, how its entries' payloads are sealed and opened, how they are materialized into views,
+ * and the caps of its doc. The registry (`registry.ts`) dispatches on the kind; nothing else
+ * switches on kinds. Adding a kind is one new module plus one line in the registry.
+ *
+ * Two shapes of kind exist. A doc kind's entries carry (possibly sealed) updates of one small Yjs
+ * doc per doc id: they are opened into updates, applied under the kind's caps, and the doc is read
+ * into views. A record kind's entries each carry one signed record (an epoch key record, a
+ * re-published entry, a device record): nothing is applied to a doc.
+ *
+ * Kinds reach the rest of the peer only through the ports below, so they never import the peer:
+ * a later reply-key scheme (key records v2) is a different {@link KeyPort}, not a new switch.
+ */
+import type * as Y from 'yjs';
+import type { SymmetricKey } from '../crypto/aead.ts';
+import type { DocCaps } from '../docs/doc-caps.ts';
+import type { FriendRecord } from '../docs/small-docs.ts';
+import type { Entry, PayloadKind } from '../feed/entry-codec.ts';
+import type { DocId, PersonId, PostId } from '../ids.ts';
+import type { JsonValue, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+
+/** A doc id that is well-formed text but names no Kith doc (or not in its kind's grammar). */
+export class DocRefError extends Error {
+  override readonly name = 'DocRefError';
+}
+
+/** What opening a payload gave. */
+export type Opened =
+  | { readonly kind: 'update'; readonly update: Uint8Array }
+  /** Not readable yet: waits for this key (an epoch key, or a post's content key). */
+  | { readonly kind: 'waiting'; readonly key: string }
+  /** Never readable here: not for this device, or refused as malformed. */
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
+/** The keys of private content this device holds (the keyring). */
+export interface KeyPort {
+  epochKey(author: PersonId, epoch: number): Promise<SymmetricKey | null>;
+  contentKey(author: PersonId, postId: PostId): Promise<SymmetricKey | null>;
+  setContentKey(author: PersonId, postId: PostId, key: SymmetricKey): Promise<void>;
+}
+
+/** What opening a payload may use. */
+export interface OpenPort {
+  readonly me: PersonId;
+  /** Key of what only this person's own devices read (the friend list). */
+  readonly selfKey: SymmetricKey;
+  readonly keys: KeyPort;
+}
+
+/** What sealing a new state of one of this person's docs may use. */
+export interface SealPort extends OpenPort {
+  /** This person's current friends epoch (started if there is none yet). */
+  ownEpoch(): Promise<{ readonly epoch: number; readonly key: SymmetricKey }>;
+  /** The content key of one of this person's posts, made on first use. */
+  ownContentKey(postId: PostId): Promise<SymmetricKey>;
+  /** The audience of a post readable here, or `null` when none is held. */
+  audienceOf(author: PersonId, postId: PostId): Promise<'friends' | 'public' | null>;
+}
+
+/** An entry's payload as it is appended to the log. */
+export interface Sealed {
+  readonly payloadKind: PayloadKind;
+  readonly payload: Uint8Array;
+}
+
+/** What materializing may use: the store, the peer's callbacks, and the materializer's own steps. */
+export interface ViewPort {
+  readonly me: PersonId;
+  readonly store: StorageAdapter;
+  /** Whether `person` is a friend (their posts go on the timeline). */
+  isFriend(person: PersonId): boolean;
+  /** Called with the friend list whenever this person's own `friends` doc changes. */
+  onFriends(friends: ReadonlyMap<string, FriendRecord>): void;
+  /** Opens an epoch record of `author`; the key, or `null` when it holds none for this device. */
+  learnEpoch(author: PersonId, epoch: number, record: Uint8Array): Promise<SymmetricKey | null>;
+  /** The doc `docId` of `author`, rebuilt from its entries if it is not open. */
+  doc(author: PersonId, docId: DocId): Promise<Y.Doc>;
+  /** Someone else's reply to one of my posts was read: the author may re-publish it. */
+  republish(entry: StoredEntry, answered: Answering): Promise<void>;
+  /** Entries embedded in a thread doc, to be verified and stored like any received entry. */
+  reingest(bytes: Uint8Array): Promise<void>;
+  /** Blobs to fetch now rather than when first shown (a friend's profile pictures). */
+  prefetch(ids: readonly string[]): Promise<void>;
+  /** A date written by someone else, clamped to this device's clock (and to `shown`). */
+  trustedTime(written: number, shown: number | undefined): number;
+  /** Stores a mention notification once. */
+  mentioned(n: { id: string; createdAt: number; summary: JsonValue }): Promise<void>;
+  /** Keeps `stored` until the key named `key` arrives. */
+  wait(key: string, stored: StoredEntry): void;
+  /** Applies again what waited for the key named `key`. */
+  release(key: string): Promise<void>;
+  /** Materializes stored entries (again). */
+  apply(entries: readonly StoredEntry[]): Promise<void>;
+  /** Applies again the stored entries of a reply (by its item id) its post no longer hides. */
+  reapplyReply(itemId: string, postAuthor: PersonId, postId: PostId): Promise<void>;
+}
+
+/** One entry of a doc kind, opened and applied to its doc. */
+export interface DocChange<R> {
+  readonly ref: R;
+  readonly stored: StoredEntry;
+  readonly entry: Entry;
+  /** The doc after the entry's update was applied. */
+  readonly doc: Y.Doc;
+}
+
+/** Whether a doc kind's entry may be opened now, at materialization. */
+export type Admission = 'read' | 'refuse' | { readonly wait: string };
+
+/** What every kind declares: its name, its doc-id grammar, its place in a batch. */
+interface KindBase<R extends { readonly kind: string }> {
+  readonly kind: R['kind'];
+  /** The doc id of `ref` (the kind's name, then its fields, separated by `/`). */
+  format(ref: R): DocId;
+  /** The ref named by a doc id's fields (what follows the kind's name); throws otherwise. */
+  parse(fields: readonly string[]): R;
+  /** Order in a batch, lowest first: keys before what they open, posts before their replies. */
+  readonly rank: number;
+}
+
+/** A kind whose entries carry updates of one Yjs doc. */
+export interface DocKind<R extends { readonly kind: string }> extends KindBase<R> {
+  readonly shape: 'doc';
+  /** The bounds of the doc on a reader's device. */
+  readonly caps: DocCaps;
+  /** Seals a new whole state (`update`) of this person's doc `doc` for its log. */
+  seal(ref: R, doc: Y.Doc, update: Uint8Array, port: SealPort): Promise<Sealed>;
+  /** Opens a verified entry's payload (of a `yjs-update` or `encrypted` kind) into its update. */
+  open(entry: Entry, ref: R, port: OpenPort): Promise<Opened>;
+  /** Gate before opening at materialization (replies in clear wait for their post). */
+  admit?(entry: Entry, ref: R, views: ViewPort): Promise<Admission>;
+  /** Updates the views from the doc after one of its entries was applied. */
+  view(change: DocChange<R>, views: ViewPort): Promise<void>;
+  /** Takes the doc's views away (of `author`) when nothing of the doc is left to show. */
+  forget?(author: PersonId, ref: R, views: ViewPort): Promise<void>;
+}
+
+/** The post a reply answers. */
+export interface Answering {
+  readonly postAuthor: PersonId;
+  readonly postId: PostId;
+}
+
+/**
+ * A doc kind that answers a post (comment, reaction): shown in the post's thread as an item,
+ * whose id (`<writer>/<kind>/<tail>`) names the reply's doc given the post.
+ */
+export interface ReplyKind<R extends { readonly kind: string } & Answering> extends DocKind<R> {
+  /** The reply's item id in its post's thread view. */
+  itemId(writer: PersonId, ref: R): string;
+  /** The reply named by an item id's tail, on `post`; throws a {@link DocRefError} otherwise. */
+  ofItem(tail: string, post: Answering): R;
+}
+
+/** A kind whose entries each carry one signed record, never applied to a doc. */
+export interface RecordKind<R extends { readonly kind: string }> extends KindBase<R> {
+  readonly shape: 'record';
+  /** What a newly stored record does to the views (often nothing: its owner reads the store). */
+  take(entry: Entry, ref: R, views: ViewPort): Promise<void>;
+}
+
+/** A kind of either shape. */
+export type Kind<R extends { readonly kind: string }> = DocKind<R> | RecordKind<R>;
+
+/** Throws a {@link DocRefError} unless a doc id has exactly `count` fields after its kind. */
+export function expectFields(kind: string, fields: readonly string[], count: number): void {
+  if (fields.length !== count) {
+    throw new DocRefError(`${kind} takes ${count} field(s) in its doc id, not ${fields.length}`);
+  }
+}
+
+/** The field at `index`, known to be present after {@link expectFields}. */
+export function field(fields: readonly string[], index: number): string {
+  return fields[index] ?? '';
+}

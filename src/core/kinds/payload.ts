@@ -1,0 +1,76 @@
+/**
+ * The sealing and opening steps kinds share: a payload in clear, a payload under one symmetric
+ * key (bound to its author and doc id), and the names of keys a payload can wait for. Which key a
+ * kind uses is the kind's choice; how a sealed payload is laid out is `crypto/audience.ts`'s.
+ */
+import { DecryptError, type SymmetricKey } from '../crypto/aead.ts';
+import {
+  decodePrivatePayload,
+  KeyRecordError,
+  openPayload,
+  sealReplyPayload,
+  type PrivatePayload,
+} from '../crypto/audience.ts';
+import type { Entry } from '../feed/entry-codec.ts';
+import type { DocId, PersonId, PostId } from '../ids.ts';
+import type { Opened, Sealed } from './kind.ts';
+
+/** Name of the key a payload waits for: an author's epoch. */
+export function epochWait(author: PersonId, epoch: number): string {
+  return `epoch:${author}:${epoch}`;
+}
+
+/** Name of the key a payload waits for: a post's content key. */
+export function contentWait(author: PersonId, postId: PostId): string {
+  return `content:${author}:${postId}`;
+}
+
+/** A payload in clear: the update itself. */
+export function clear(update: Uint8Array): Sealed {
+  return { payloadKind: 'yjs-update', payload: update };
+}
+
+/** A payload sealed under `key` alone (no wrapped key: every reader holds `key`). */
+export async function sealedUnder(
+  key: SymmetricKey,
+  author: PersonId,
+  docId: DocId,
+  update: Uint8Array,
+): Promise<Sealed> {
+  return {
+    payloadKind: 'encrypted',
+    payload: await sealReplyPayload({ author, docId, contentKey: key, update }),
+  };
+}
+
+/** A payload that opens to nothing here. */
+export function unreadable(reason: string): Opened {
+  return { kind: 'unreadable', reason };
+}
+
+/**
+ * Decodes an encrypted payload and opens it with `open`; a malformed payload or one that does not
+ * decrypt is unreadable (it came from someone else), any other error is a bug and is thrown.
+ */
+export async function openEncrypted(
+  entry: Entry,
+  open: (payload: PrivatePayload) => Promise<Opened>,
+): Promise<Opened> {
+  try {
+    return await open(decodePrivatePayload(entry.payload));
+  } catch (error) {
+    if (error instanceof DecryptError || error instanceof KeyRecordError) {
+      return unreadable(error.message);
+    }
+    throw error;
+  }
+}
+
+/** Opens a decoded payload of `entry` with the key it was sealed under. */
+export async function openedWith(
+  payload: PrivatePayload,
+  key: SymmetricKey,
+  entry: Entry,
+): Promise<Opened> {
+  return { kind: 'update', update: await openPayload(payload, key, entry.author, entry.docId) };
+}

@@ -1,0 +1,141 @@
+/**
+ * `post/<postId>`: one post of its author (text, photos, audience, edits, hidden replies). A
+ * public post is in clear; a friends-only one is sealed under its own content key, which each
+ * entry carries wrapped with the author's friends-epoch key of the time, so a reader who holds
+ * that epoch's key learns the post's key from any one of its entries.
+ */
+import { sealPostPayload, unwrapContentKey } from '../crypto/audience.ts';
+import { readPost, type Audience, type PhotoRef } from '../docs/post-doc.ts';
+import { parseDocId, parsePostId, postKey, type PersonId, type PostId } from '../ids.ts';
+import type { PostView } from '../store/storage-adapter.ts';
+import { excerpt } from './excerpt.ts';
+import { expectFields, field, type DocKind } from './kind.ts';
+import { clear, contentWait, epochWait, openedWith, openEncrypted } from './payload.ts';
+
+/** One post of its author. */
+export interface PostDocRef {
+  readonly kind: 'post';
+  readonly postId: PostId;
+}
+
+/** What a timeline row holds of a post (the view's `summary`). */
+export interface PostSummary {
+  readonly text: string;
+  readonly photos: readonly PhotoRef[];
+  readonly audience: Audience;
+  readonly editedAt: number | null;
+  /** Item ids of the replies the author hid. */
+  readonly hidden: readonly string[];
+  /** People the text mentions (absent in views written before mentions). */
+  readonly mentions?: readonly PersonId[];
+}
+
+/** The typed summary of a post view written by the `post` kind. */
+export function postSummary(view: PostView): PostSummary {
+  return view.summary as unknown as PostSummary;
+}
+
+/** The doc id of a post. */
+export function postDocId(postId: PostId) {
+  return parseDocId(`post/${postId}`);
+}
+
+/** The `post` kind. */
+export const postKind: DocKind<PostDocRef> = {
+  kind: 'post',
+  shape: 'doc',
+  rank: 2,
+  caps: {
+    maxBytes: 1024 * 1024,
+    maxEntries: 1_000,
+    root: 'post',
+    fields: new Set([
+      'text',
+      'photos',
+      'audience',
+      'createdAt',
+      'editedAt',
+      'deleted',
+      'hidden',
+      'mentions',
+    ]),
+  },
+  format: (ref) => postDocId(ref.postId),
+  parse(fields) {
+    expectFields('post', fields, 1);
+    return { kind: 'post', postId: parsePostId(field(fields, 0)) };
+  },
+  async seal(ref, doc, update, port) {
+    // The audience is set when the post is written and never changes afterwards.
+    if (readPost(doc)?.audience === 'public') return clear(update);
+    const epoch = await port.ownEpoch();
+    const payload = await sealPostPayload({
+      author: port.me,
+      docId: postDocId(ref.postId),
+      postId: ref.postId,
+      epoch: epoch.epoch,
+      epochKey: epoch.key,
+      contentKey: await port.ownContentKey(ref.postId),
+      update,
+    });
+    return { payloadKind: 'encrypted', payload };
+  },
+  async open(entry, ref, { keys }) {
+    if (entry.payloadKind === 'yjs-update') return { kind: 'update', update: entry.payload };
+    return openEncrypted(entry, async (payload) => {
+      let key = await keys.contentKey(entry.author, ref.postId);
+      if (!key) {
+        const epochKey = await keys.epochKey(entry.author, payload.epoch);
+        if (!epochKey) return { kind: 'waiting', key: epochWait(entry.author, payload.epoch) };
+        key = await unwrapContentKey(payload, epochKey, entry.author, ref.postId);
+        await keys.setContentKey(entry.author, ref.postId, key);
+      }
+      return openedWith(payload, key, entry);
+    });
+  },
+  async view({ ref, entry, doc }, views) {
+    const author = entry.author;
+    const { store } = views;
+    const key = postKey(author, ref.postId);
+    const post = readPost(doc);
+    if (!post) return;
+    if (post.deleted) {
+      await store.removePostView(key);
+    } else if (author === views.me || views.isFriend(author)) {
+      const before = await store.getPostView(key);
+      const shownAgain = before
+        ? postSummary(before).hidden.filter((id) => !post.hidden.includes(id))
+        : [];
+      await store.putPostViews([
+        {
+          postId: key,
+          author,
+          createdAt: views.trustedTime(post.createdAt, before?.createdAt),
+          summary: {
+            text: post.text,
+            photos: post.photos.map((p) => ({ ...p })),
+            audience: post.audience,
+            editedAt: post.editedAt,
+            hidden: [...post.hidden],
+            mentions: [...post.mentions],
+          } satisfies PostSummary,
+        },
+      ]);
+      // Only this post's own replies: a hide list naming items of other posts hides nothing.
+      for (const item of await store.itemsByPost(key)) {
+        if (post.hidden.includes(item.itemId)) await store.removePostItem(item.itemId);
+      }
+      for (const itemId of shownAgain) await views.reapplyReply(itemId, author, ref.postId);
+      if (post.mentions.includes(views.me) && author !== views.me) {
+        await views.mentioned({
+          id: `mention/${key}`,
+          createdAt: views.trustedTime(post.editedAt ?? post.createdAt, undefined),
+          summary: { from: author, post: key, in: 'post', text: excerpt(post.text) },
+        });
+      }
+    }
+    // Replies that waited for this post's content key can open now.
+    await views.release(contentWait(author, ref.postId));
+  },
+  forget: (author, ref, views) => views.store.removePostView(postKey(author, ref.postId)),
+};

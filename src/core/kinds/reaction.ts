@@ -1,0 +1,62 @@
+/**
+ * `reaction/<postAuthor>/<postId>`: the writer's one reaction to a post, in their own log; sealed
+ * like the post (`reply.ts`). Its thread item is `<writer>/reaction/<postAuthor>/<postId>`.
+ */
+import { readReaction } from '../docs/small-docs.ts';
+import {
+  parseDocId,
+  parsePersonId,
+  parsePostId,
+  postKey,
+  type PersonId,
+  type PostId,
+} from '../ids.ts';
+import { expectFields, field, type ReplyKind } from './kind.ts';
+import { admitReply, openReply, sealReply, viewReply } from './reply.ts';
+
+/** The writer's reaction to a post. */
+export interface ReactionRef {
+  readonly kind: 'reaction';
+  readonly postAuthor: PersonId;
+  readonly postId: PostId;
+}
+
+/** The `reaction` kind. */
+export const reactionKind: ReplyKind<ReactionRef> = {
+  kind: 'reaction',
+  shape: 'doc',
+  rank: 3,
+  caps: {
+    maxBytes: 16 * 1024,
+    maxEntries: 1_000,
+    root: 'reaction',
+    fields: new Set(['value', 'at']),
+  },
+  format: (ref) => parseDocId(`reaction/${ref.postAuthor}/${ref.postId}`),
+  parse(fields) {
+    expectFields('reaction', fields, 2);
+    return {
+      kind: 'reaction',
+      postAuthor: parsePersonId(field(fields, 0)),
+      postId: parsePostId(field(fields, 1)),
+    };
+  },
+  itemId: (writer, ref) => `${writer}/reaction/${postKey(ref.postAuthor, ref.postId)}`,
+  // One reaction per writer and post: the tail only repeats the post.
+  ofItem: (_tail, post) => ({ kind: 'reaction', ...post }),
+  seal: (ref, _doc, update, port) => sealReply(ref, reactionKind.format(ref), update, port),
+  open: openReply,
+  admit: admitReply,
+  view: (change, views) =>
+    viewReply(change, views, reactionKind.itemId(change.entry.author, change.ref), () => {
+      const reaction = readReaction(change.doc);
+      if (!reaction) return null;
+      // A reaction is dated by its latest change.
+      return {
+        summary: { value: reaction.value },
+        createdAt: views.trustedTime(change.entry.timestamp, undefined),
+        mentions: [],
+      };
+    }),
+  forget: (writer, ref, views) => views.store.removePostItem(reactionKind.itemId(writer, ref)),
+};

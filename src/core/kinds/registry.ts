@@ -1,0 +1,157 @@
+/**
+ * Every doc kind, by name: the one place that dispatches on a doc id's kind. A doc is named by
+ * its owner (the entry's author) plus a doc id, `<kind>` or `<kind>/<field>/...` in the grammar
+ * its kind module declares:
+ *
+ *   profile                                  public profile (name, bio, photo, cover)
+ *   friends                                  friend list, readable by the owner's devices only
+ *   epoch/<n>                                friends-epoch key sealed to each friend and device
+ *   post/<postId>                            one post (text, photos, audience, edits)
+ *   thread/<postId>                          the post author's re-published replies
+ *   comment/<postAuthor>/<postId>/<cid>      one comment on someone's post
+ *   reaction/<postAuthor>/<postId>           the writer's one reaction to a post
+ *   revocations                              device revocations signed by the identity key
+ *   certificate/<deviceId>                   a device's renewed certificate (identity key)
+ *
+ * A doc id of no kind here, or not in its kind's grammar, is refused with a {@link DocRefError}.
+ * Adding a kind: write `kinds/<kind>.ts` (a {@link DocKind} or a {@link RecordKind}), add its ref
+ * to {@link DocRef} and its module to {@link KINDS}.
+ */
+import type { DocCaps } from '../docs/doc-caps.ts';
+import type { Entry } from '../feed/entry-codec.ts';
+import { IdParseError, type DocId, type PersonId } from '../ids.ts';
+import { certificateKind, type CertificateRef } from './certificate.ts';
+import { commentKind, type CommentRef } from './comment.ts';
+import { epochKind, type EpochRef } from './epoch.ts';
+import { friendsKind, type FriendsRef } from './friends.ts';
+import {
+  DocRefError,
+  type Answering,
+  type Kind,
+  type Opened,
+  type OpenPort,
+  type ReplyKind,
+} from './kind.ts';
+import { unreadable } from './payload.ts';
+import { postKind, type PostDocRef } from './post.ts';
+import { profileKind, type ProfileRef } from './profile.ts';
+import { reactionKind, type ReactionRef } from './reaction.ts';
+import { revocationsKind, type RevocationsRef } from './revocations.ts';
+import { threadKind, type ThreadRef } from './thread.ts';
+
+/** The parsed form of a {@link DocId}: what the doc is. */
+export type DocRef =
+  | ProfileRef
+  | FriendsRef
+  | EpochRef
+  | PostDocRef
+  | ThreadRef
+  | CommentRef
+  | ReactionRef
+  | RevocationsRef
+  | CertificateRef;
+
+/** The name of a kind. */
+export type KindName = DocRef['kind'];
+
+/** The ref of kind `K`. */
+export type RefOf<K extends KindName> = Extract<DocRef, { kind: K }>;
+
+/** A reply to a post: a comment or a reaction. */
+export type ReplyRef = CommentRef | ReactionRef;
+
+const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
+  profile: profileKind,
+  friends: friendsKind,
+  epoch: epochKind,
+  post: postKind,
+  thread: threadKind,
+  comment: commentKind,
+  reaction: reactionKind,
+  revocations: revocationsKind,
+  certificate: certificateKind,
+};
+
+const REPLY_KINDS: { readonly [K in ReplyRef['kind']]: ReplyKind<RefOf<K>> } = {
+  comment: commentKind,
+  reaction: reactionKind,
+};
+
+function isKindName(name: string): name is KindName {
+  return Object.hasOwn(KINDS, name);
+}
+
+/** The module of `ref`'s kind. */
+export function kindOf<R extends DocRef>(ref: R): Kind<R> {
+  return KINDS[ref.kind] as unknown as Kind<R>;
+}
+
+/** The doc id of a reference. */
+export function docIdOf(ref: DocRef): DocId {
+  return kindOf(ref).format(ref);
+}
+
+/** Parses a doc id into what it names; throws {@link DocRefError} for anything else. */
+export function parseDocRef(docId: DocId | string): DocRef {
+  const [name = '', ...fields] = docId.split('/');
+  if (!isKindName(name)) throw new DocRefError(`unknown doc kind in ${JSON.stringify(docId)}`);
+  return refining(docId, () => KINDS[name].parse(fields));
+}
+
+/** The bounds of the doc `ref` names; a record kind's doc takes no update at all. */
+export function docCaps(ref: DocRef): DocCaps {
+  const kind = kindOf(ref);
+  return kind.shape === 'doc' ? kind.caps : NOT_A_DOC;
+}
+
+const NOT_A_DOC: DocCaps = { maxBytes: 0, maxEntries: 0, root: '', fields: new Set() };
+
+/** Opens the payload of a verified entry of doc `ref` into the Yjs update it carries. */
+export function openEntry(entry: Entry, ref: DocRef, port: OpenPort): Promise<Opened> {
+  const kind = kindOf(ref);
+  if (kind.shape === 'record') return Promise.resolve(unreadable(`${ref.kind} is not a doc`));
+  if (entry.payloadKind === 'key-record' || entry.payloadKind === 'embedded-entry') {
+    return Promise.resolve(unreadable(`${entry.payloadKind} is not a doc update`));
+  }
+  return kind.open(entry, ref, port);
+}
+
+/** The reply an item id of a post's thread names, with its writer; throws {@link DocRefError}. */
+export function replyOfItem(
+  itemId: string,
+  post: Answering,
+): { readonly writer: PersonId; readonly ref: ReplyRef } {
+  const [writer = '', name = ''] = itemId.split('/', 2);
+  const tail = itemId.slice(writer.length + name.length + 2);
+  // Item ids are written by this device's own views: anything but a comment is a reaction.
+  const kind = name === 'comment' ? REPLY_KINDS.comment : REPLY_KINDS.reaction;
+  return { writer: writer as PersonId, ref: refining(itemId, () => kind.ofItem(tail, post)) };
+}
+
+/** Where a doc's entries go in a batch: keys first, replies after their posts, unknown last. */
+export function rankOf(docId: DocId): number {
+  try {
+    return kindOf(parseDocRef(docId)).rank;
+  } catch (error) {
+    if (error instanceof DocRefError) return UNKNOWN_RANK;
+    throw error;
+  }
+}
+
+const UNKNOWN_RANK = 3;
+
+/** Runs a parse, turning its id errors into a {@link DocRefError} naming `text`. */
+function refining<T>(text: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof DocRefError)
+      throw new DocRefError(`${error.message} in ${JSON.stringify(text)}`);
+    if (error instanceof IdParseError) {
+      throw new DocRefError(`bad doc id ${JSON.stringify(text)}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+export { DocRefError } from './kind.ts';
