@@ -18,6 +18,19 @@ if [[ ! -x $CHROMIUM ]]; then
     exit 1
   fi
 fi
+# The signaling tests run real redis-server processes (signaling across processes, issue 30).
+REDIS_SERVER=/usr/bin/redis-server
+if [[ ! -x $REDIS_SERVER ]]; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "== installing Debian's redis-server (missing at $REDIS_SERVER)"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server
+  else
+    echo "error: the signaling tests need redis-server at $REDIS_SERVER." >&2
+    echo "  On Debian/Ubuntu run as root: apt-get update && apt-get install -y redis-server" >&2
+    exit 1
+  fi
+fi
 for tool in unshare ip; do
   command -v "$tool" >/dev/null ||
     echo "note: '$tool' is missing (Debian: util-linux, iproute2); WebRTC e2e tests need a private network namespace." >&2

@@ -151,3 +151,23 @@ describe('ICE settings from the environment', () => {
     expect(() => iceSettingsFromEnv(env)).toThrow(mention);
   });
 });
+
+describe('Redis from the environment', () => {
+  it('is off unless REDIS_URL is set, and takes redis: and rediss: URLs', () => {
+    expect(settingsFromEnv({}).redisUrl).toBeUndefined();
+    expect(settingsFromEnv({ REDIS_URL: ' ' }).redisUrl).toBeUndefined();
+    expect(settingsFromEnv({ REDIS_URL: 'redis://10.0.0.5:6379/2' }).redisUrl).toBe(
+      'redis://10.0.0.5:6379/2',
+    );
+    expect(settingsFromEnv({ REDIS_URL: 'rediss://user:pw@redis.example:6380' }).redisUrl).toBe(
+      'rediss://user:pw@redis.example:6380',
+    );
+  });
+
+  it.each(['localhost:6379', 'http://redis.example', 'not a url'])(
+    'refuses REDIS_URL=%s, saying what it must be',
+    (raw) => {
+      expect(() => settingsFromEnv({ REDIS_URL: raw })).toThrow(/REDIS_URL must be a redis:\/\//);
+    },
+  );
+});

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HubStats } from './hub.ts';
+import type { RedisHealth } from './redis-topics.ts';
 import { iceServersFor, type IceSettings } from './ice-config.ts';
 import type { Logger } from './log.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
@@ -7,8 +8,8 @@ import type { StaticFiles } from './static-files.ts';
 
 /** What the HTTP endpoints read. */
 export interface HttpContext {
-  /** Live counts of the signaling hub. */
-  stats: () => HubStats;
+  /** Live counts of the signaling hub and Redis's state. */
+  stats: () => HubStats & RedisHealth;
   /** The ICE servers published at /config.json. */
   ice: IceSettings;
   /** `performance.now()` when the server started, for `uptimeSeconds`. */
@@ -19,11 +20,9 @@ export interface HttpContext {
 }
 
 /** The body of `GET /health`. */
-export interface HealthReport {
+export interface HealthReport extends HubStats, RedisHealth {
   status: 'ok';
   uptimeSeconds: number;
-  connections: number;
-  topics: number;
 }
 
 function sendJson(request: IncomingMessage, response: ServerResponse, body: unknown): void {

@@ -51,6 +51,23 @@ export interface SignalingHub {
   close(): Promise<void>;
 }
 
+/**
+ * Topics shared with other signaling processes (Redis pub/sub: redis-topics.ts). The hub joins a
+ * topic when its first local subscriber arrives and leaves it when the last one goes, hands it
+ * every accepted publish after delivering it locally, and delivers what other processes publish.
+ */
+export interface RemoteTopics {
+  /**
+   * `deliver` receives each publish another process made on a joined topic; it returns false when
+   * the data cannot be relayed (nested too deeply to serialize), for the caller to count.
+   */
+  start(deliver: (topic: string, data: unknown) => boolean): void;
+  join(topic: string): void;
+  leave(topic: string): void;
+  /** Passes a publish on to the other processes (never back to this one). */
+  publish(topic: string, data: unknown): void;
+}
+
 /** What the hub needs from its owner. */
 export interface HubOptions {
   limits: SignalingLimits;
@@ -61,6 +78,8 @@ export interface HubOptions {
   trustedProxies?: TrustedProxies;
   /** Monotonic milliseconds for the rate limits and budgets; `performance.now` when omitted. */
   now?: () => number;
+  /** Other processes to share topics with; this process alone when omitted. */
+  remote?: RemoteTopics;
 }
 
 /** True when `url` (a request target) names the signaling path. */
@@ -89,7 +108,7 @@ const CLOSE_GRACE_MS = 1_000;
 
 /** Creates a hub; nothing listens until an owner passes it upgrades. */
 export function createSignalingHub(options: HubOptions): SignalingHub {
-  const { limits, logger, onPublish } = options;
+  const { limits, logger, onPublish, remote } = options;
   const trustedProxies = options.trustedProxies ?? NO_TRUSTED_PROXIES;
   const now = options.now ?? (() => performance.now());
   const wss = new WebSocketServer({
@@ -101,7 +120,10 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
     clientTracking: false,
   });
   const clients = new Set<Client>();
-  const registry = new TopicRegistry<Client>(limits);
+  const registry = new TopicRegistry<Client>(
+    limits,
+    remote && { opened: (topic) => remote.join(topic), closed: (topic) => remote.leave(topic) },
+  );
   /** Open and pending connections per address group (an IPv4 address or an IPv6 /64). */
   const connectionsPerGroup = new Map<string, number>();
   let pendingUpgrades = 0;
@@ -184,7 +206,27 @@ export function createSignalingHub(options: HubOptions): SignalingHub {
     // One serialization for all receivers; copy the set since a send may drop a receiver.
     if (frame !== undefined && receivers)
       for (const receiver of [...receivers]) send(receiver, frame);
+    remote?.publish(topic, data);
   }
+
+  /**
+   * Delivers a publish from another process to this one's subscribers. Nobody here sent it, so no
+   * relay budget pays for it: the sender's process charged its own deliveries, and each process
+   * delivers at most `maxSubscribersPerTopic` per publish.
+   */
+  function deliverRemote(topic: string, data: unknown): boolean {
+    const receivers = registry.subscribers(topic);
+    if (!receivers) return true;
+    let frame: string;
+    try {
+      frame = encodeRelay(topic, data, receivers.size);
+    } catch {
+      return false;
+    }
+    for (const receiver of [...receivers]) send(receiver, frame);
+    return true;
+  }
+  remote?.start(deliverRemote);
 
   function dispatch(client: Client, message: ClientMessage): void {
     switch (message.type) {

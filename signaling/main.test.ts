@@ -1,57 +1,32 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { assertServesNewClient, isType, makeSelfSignedCert, TestClient } from './test-helpers.ts';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
+import {
+  assertServesNewClient,
+  isType,
+  makeSelfSignedCert,
+  runMain as startMain,
+  TestClient,
+  waitForUrl,
+  type Run,
+} from './test-helpers.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kith-main-'));
 const staticDir = path.join(dir, 'dist');
 mkdirSync(staticDir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 const running: Run[] = [];
 afterEach(() => {
   for (const run of running.splice(0)) run.child.kill('SIGKILL');
 });
 
-/** Starts `signaling/main.ts` the way `npm start` does, with `env` over a quiet environment. */
+/** `runMain`, killed after the test. */
 function runMain(env: Record<string, string>): Run {
-  const child = spawn(TSX, [path.join(REPO, 'signaling', 'main.ts')], {
-    cwd: tmpdir(), // main.ts must find dist/ relative to the repository, not the cwd
-    env: { ...process.env, KITH_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  const run = { child, output: () => output, exited };
+  const run = startMain(env);
   running.push(run);
   return run;
-}
-
-async function waitForUrl(run: Run): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const match = /Kith is running at (\S+)/.exec(run.output());
-    if (match) return match[1]!;
-    if (run.child.exitCode !== null) throw new Error(`main.ts exited: ${run.output()}`);
-    if (Date.now() > deadline) throw new Error(`no URL printed: ${run.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('signaling/main.ts', () => {
@@ -102,6 +77,7 @@ describe('signaling/main.ts', () => {
     ['a bad PORT', { PORT: 'eighty' }, /PORT must be/],
     ['a bad limit', { KITH_MAX_CONNECTIONS: 'many' }, /KITH_MAX_CONNECTIONS/],
     ['a bad STUN URL', { KITH_STUN_URLS: 'https://stun.test' }, /KITH_STUN_URLS/],
+    ['a bad REDIS_URL', { REDIS_URL: 'http://redis.test' }, /REDIS_URL must be/],
   ])('refuses to start with %s, saying why', async (_name, env, message) => {
     writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html>');
     const run = runMain({ PORT: '0', KITH_STATIC_DIR: staticDir, ...env });

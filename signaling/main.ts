@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       limits: settings.limits,
       ice: settings.ice,
       trustedProxies: settings.trustedProxies,
+      redisUrl: settings.redisUrl,
       tls: readTls(env),
     });
   } catch (error) {

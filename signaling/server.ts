@@ -7,6 +7,7 @@ import { createSignalingHub, type HubStats } from './hub.ts';
 import type { IceSettings } from './ice-config.ts';
 import { resolveLimits, type SignalingLimits } from './limits.ts';
 import { createLogger } from './log.ts';
+import { REDIS_OFF, redisTopicsFor } from './redis-topics.ts';
 import { createStaticFiles } from './static-files.ts';
 
 export type { IceSettings } from './ice-config.ts';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Proxies (load balancers) whose X-Forwarded-For names the client; none when omitted. */
   trustedProxies?: TrustedProxies;
+  /** Share topics with other processes through this Redis (`REDIS_URL`); none when omitted. */
+  redisUrl?: string;
   /** Test tap: called with every accepted publish. */
   onPublish?: (topic: string, data: unknown) => void;
   /** Test seam: the monotonic clock (ms) of rate limits and budgets; `performance.now` by default. */
@@ -38,7 +41,7 @@ export interface RunningServer {
   /** http(s)://host:port, no trailing slash. */
   readonly url: string;
   readonly port: number;
-  /** Live connection, topic and subscription counts. */
+  /** Live connection, topic and subscription counts (`/health` adds Redis's state). */
   stats(): HubStats;
   /** Closes every socket (clients get 1001) and stops listening. */
   close(): Promise<void>;
@@ -53,15 +56,17 @@ function urlHost(host: string): string {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const limits = resolveLimits(options.limits);
   const logger = createLogger('signaling');
+  const remote = redisTopicsFor(options.redisUrl, limits);
   const hub = createSignalingHub({
     limits,
     logger,
     onPublish: options.onPublish,
     trustedProxies: options.trustedProxies,
     now: options.now,
+    remote,
   });
   const handler = createRequestHandler({
-    stats: () => hub.stats(),
+    stats: () => ({ ...hub.stats(), ...(remote?.health() ?? REDIS_OFF) }),
     ice: options.ice ?? { stunUrls: [] },
     startedAt: performance.now(),
     staticFiles:
@@ -88,9 +93,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: Error): void => {
+      void remote?.close();
+      reject(error);
+    };
+    server.once('error', failed);
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
@@ -107,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closed ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await hub.close();
+        await remote?.close();
         server.closeAllConnections();
         await stopped;
       })();

@@ -1,5 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WebSocket, type ClientOptions } from 'ws';
 import { startServer, type RunningServer, type ServerOptions } from './server.ts';
 
@@ -206,4 +209,103 @@ export function isRefusal(topic: string, op?: 'subscribe' | 'publish') {
     isType('refused')(message) &&
     (message as { topic?: unknown }).topic === topic &&
     (op === undefined || (message as { op?: unknown }).op === op);
+}
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
+
+/** A child process started by a test, with everything it printed. */
+export interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `signaling/main.ts` the way `npm start` does, with `env` over a quiet environment. */
+export function runMain(env: Record<string, string>): Run {
+  const child = spawn(TSX, [path.join(REPO, 'signaling', 'main.ts')], {
+    cwd: tmpdir(), // main.ts must find dist/ relative to the repository, not the cwd
+    env: { ...process.env, KITH_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, output: () => output, exited };
+}
+
+/** Waits for a `runMain` server to print its URL, and returns it. */
+export async function waitForUrl(run: Run): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const match = /Kith is running at (\S+)/.exec(run.output());
+    if (match) return match[1]!;
+    if (run.child.exitCode !== null) throw new Error(`main.ts exited: ${run.output()}`);
+    if (Date.now() > deadline) throw new Error(`no URL printed: ${run.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** Debian's redis-server, which `scripts/test-all.sh` installs when it is missing. */
+export const REDIS_SERVER = '/usr/bin/redis-server';
+
+/** A throwaway redis-server on a loopback port, without persistence, that can be killed and restarted. */
+export class RedisServer {
+  private run: Run | undefined;
+
+  private constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts one on a free port and resolves once it accepts connections. */
+  static async start(): Promise<RedisServer> {
+    const server = new RedisServer(await freePort());
+    await server.restart();
+    return server;
+  }
+
+  /** Starts it again on the same port (after `kill`). */
+  async restart(): Promise<void> {
+    const child = spawn(
+      REDIS_SERVER,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    this.run = { child, output: () => output, exited };
+    const deadline = Date.now() + 10_000;
+    while (!output.includes('Ready to accept connections')) {
+      if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
+      if (Date.now() > deadline) throw new Error(`redis-server did not start: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Kills it outright (SIGKILL: no goodbye to its clients) and waits until it is gone. */
+  async kill(): Promise<void> {
+    const run = this.run;
+    this.run = undefined;
+    if (!run || run.child.exitCode !== null || run.child.signalCode !== null) return;
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
 }

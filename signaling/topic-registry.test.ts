@@ -32,4 +32,23 @@ describe('TopicRegistry', () => {
     expect(registry.subscribers('t2')).toBeUndefined();
     expect(registry.subscribe('a', 't3').kind).toBe('subscribed');
   });
+
+  it('tells its events when a topic gains its first subscriber and loses its last', () => {
+    const events: string[] = [];
+    const registry = new TopicRegistry<string>(caps, {
+      opened: (topic) => events.push(`+${topic}`),
+      closed: (topic) => events.push(`-${topic}`),
+    });
+    registry.subscribe('a', 't1');
+    registry.subscribe('b', 't1');
+    registry.subscribe('a', 't1');
+    registry.subscribe('a', 't2');
+    registry.subscribe('c', 't1'); // refused (topic full): nothing opened
+    registry.unsubscribe('a', 't1');
+    registry.unsubscribe('c', 't1');
+    expect(events).toEqual(['+t1', '+t2']);
+    registry.unsubscribeAll('a');
+    registry.unsubscribe('b', 't1');
+    expect(events).toEqual(['+t1', '+t2', '-t2', '-t1']);
+  });
 });

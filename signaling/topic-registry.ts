@@ -25,6 +25,12 @@ export interface TopicStats {
   subscriptions: number;
 }
 
+/** Told when a topic gains its first subscriber and when it loses its last one. */
+export interface TopicEvents {
+  opened(topic: string): void;
+  closed(topic: string): void;
+}
+
 /**
  * Who is subscribed to what, within caps. Topics live in a `Map`, so `"__proto__"` is a topic like
  * any other; a topic whose last subscriber leaves is forgotten.
@@ -34,7 +40,10 @@ export class TopicRegistry<S> {
   private readonly topicsBySubscriber = new Map<S, Set<string>>();
   private subscriptionCount = 0;
 
-  constructor(private readonly caps: TopicCaps) {}
+  constructor(
+    private readonly caps: TopicCaps,
+    private readonly events?: TopicEvents,
+  ) {}
 
   /** Subscribes `subscriber` to `topic`, or says which cap refuses it. */
   subscribe(subscriber: S, topic: string): SubscribeOutcome {
@@ -55,9 +64,12 @@ export class TopicRegistry<S> {
       this.topicsBySubscriber.set(subscriber, held);
     }
     held.add(topic);
-    if (subscribers) subscribers.add(subscriber);
-    else this.subscribersByTopic.set(topic, new Set([subscriber]));
     this.subscriptionCount += 1;
+    if (subscribers) subscribers.add(subscriber);
+    else {
+      this.subscribersByTopic.set(topic, new Set([subscriber]));
+      this.events?.opened(topic);
+    }
     return SUBSCRIBED;
   }
 
@@ -69,7 +81,10 @@ export class TopicRegistry<S> {
     this.subscriptionCount -= 1;
     const subscribers = this.subscribersByTopic.get(topic);
     subscribers?.delete(subscriber);
-    if (subscribers?.size === 0) this.subscribersByTopic.delete(topic);
+    if (subscribers?.size === 0) {
+      this.subscribersByTopic.delete(topic);
+      this.events?.closed(topic);
+    }
   }
 
   /** Removes `subscriber` from every topic. */
@@ -88,7 +103,7 @@ export class TopicRegistry<S> {
     return { topics: this.subscribersByTopic.size, subscriptions: this.subscriptionCount };
   }
 
-  /** Forgets everything. */
+  /** Forgets everything (without telling `events`: the owner is shutting down). */
   clear(): void {
     this.subscribersByTopic.clear();
     this.topicsBySubscriber.clear();

@@ -6,6 +6,7 @@ import { handleApiRequest, setSecurityHeaders, type HttpContext } from './http-h
 import { createSignalingHub } from './hub.ts';
 import { resolveLimits } from './limits.ts';
 import { createLogger } from './log.ts';
+import { REDIS_OFF, redisTopicsFor } from './redis-topics.ts';
 
 /** The parts of Vite's dev and preview servers the plugin uses. */
 interface HostServer {
@@ -28,13 +29,16 @@ interface HostServer {
 function attach(server: HostServer, securityHeaders: boolean): void {
   const logger = createLogger('signaling');
   const settings = settingsFromEnv(process.env);
+  const limits = resolveLimits(settings.limits);
+  const remote = redisTopicsFor(settings.redisUrl, limits);
   const hub = createSignalingHub({
-    limits: resolveLimits(settings.limits),
+    limits,
     logger,
     trustedProxies: settings.trustedProxies,
+    remote,
   });
   const context: HttpContext = {
-    stats: () => hub.stats(),
+    stats: () => ({ ...hub.stats(), ...(remote?.health() ?? REDIS_OFF) }),
     ice: settings.ice,
     startedAt: performance.now(),
     logger,
@@ -54,6 +58,7 @@ function attach(server: HostServer, securityHeaders: boolean): void {
   httpServer.once('close', () => {
     hub
       .close()
+      .then(() => remote?.close())
       .catch((error: unknown) => logger.error('closing hub failed', { error: String(error) }));
   });
 }
