@@ -29,7 +29,7 @@ import {
   readComment,
   readFriends,
   writeComment,
-  writeFriend,
+  writeFriends,
   writeFriendRemoval,
   writeProfile,
   writeReaction,
@@ -317,15 +317,33 @@ export class Peer {
 
   /** Adds a friend, and seals the current friends-epoch key to them. */
   async addFriend(friend: NewFriend): Promise<void> {
-    if (friend.personId === this.me) throw new PeerStateError('one cannot befriend oneself');
-    const record: FriendRecord = {
-      encryptionKey: toBase64Url(friend.encryptionKey),
-      rendezvous: toBase64Url(friend.rendezvous),
-      since: this.options.clock.now(),
-    };
+    await this.addFriends([friend]);
+  }
+
+  /**
+   * Adds friends in one friend-list write and one epoch record (a restore from a backup puts
+   * back a whole list: one record per friend would seal the epoch key once for each).
+   */
+  async addFriends(friends: readonly NewFriend[]): Promise<void> {
+    if (friends.some((friend) => friend.personId === this.me))
+      throw new PeerStateError('one cannot befriend oneself');
+    const since = this.options.clock.now();
     await this.write(
       { kind: 'friends' },
-      (doc) => writeFriend(doc, friend.personId, record),
+      (doc) =>
+        writeFriends(
+          doc,
+          Object.fromEntries(
+            friends.map((friend) => [
+              friend.personId,
+              {
+                encryptionKey: toBase64Url(friend.encryptionKey),
+                rendezvous: toBase64Url(friend.rendezvous),
+                since,
+              },
+            ]),
+          ),
+        ),
       'self',
     );
     await this.settled();
@@ -333,7 +351,26 @@ export class Peer {
     await this.serial(() => this.sealEpoch(current?.epoch ?? 0, current?.key));
     await this.settled();
     // Their posts already held (relayed before the friendship) join the timeline.
-    await this.serial(() => this.materializer.refreshAuthor(friend.personId));
+    for (const friend of friends) {
+      await this.serial(() => this.materializer.refreshAuthor(friend.personId));
+    }
+  }
+
+  /**
+   * Goes on with the friends epoch a backup held (its number and key), unless this device
+   * already has that one or a later one: a restored device then seals and wraps with the key its
+   * friends already hold, rather than writing a second record under a number already used.
+   */
+  async resumeEpoch(epoch: number, key: Uint8Array): Promise<void> {
+    const current = await this.keyring.ownEpoch();
+    if (current && current.epoch >= epoch) return;
+    await this.keyring.setOwnEpoch(epoch, await SymmetricKey.fromRaw(key), this.me);
+  }
+
+  /** The current friends epoch, number and raw key (for a backup), or `null` before the first. */
+  async currentEpoch(): Promise<{ epoch: number; key: Uint8Array } | null> {
+    const current = await this.keyring.ownEpoch();
+    return current && { epoch: current.epoch, key: current.key.raw };
   }
 
   /**
