@@ -97,7 +97,7 @@ requireNetns()('restoring an account', () => {
 
     const again = await e2e.person('alice-again');
     const r = await openRestore(again, /Restore from a backup file/);
-    await r.getByLabel('Backup file').setInputFiles({
+    await r.getByLabel('Backup file', { exact: true }).setInputFiles({
       name: 'kith-backup.kith',
       mimeType: 'application/octet-stream',
       buffer: file,
