@@ -55,6 +55,7 @@ import type {
 } from '../store/storage-adapter.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
+import { newerLostInMerge } from './friend-merge.ts';
 import { Materializer, postKey, postSummary } from './materializer.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
@@ -225,7 +226,18 @@ export class Peer {
       opener,
       isFriend,
       onFriends: (friends) => {
-        if (self.peer) self.peer.friendList = friends;
+        const peer = self.peer;
+        if (!peer) return;
+        const lost = newerLostInMerge(peer.friendList, friends);
+        peer.friendList = lost.size === 0 ? friends : new Map([...friends, ...lost]);
+        if (lost.size === 0) return;
+        const records = Object.fromEntries(lost);
+        void peer
+          .write({ kind: 'friends' }, (doc) => writeFriends(doc, records), 'self')
+          .catch((error: unknown) => {
+            log.error('could not write a friend record again', { error: String(error) });
+            for (const listener of peer.errorListeners) listener(error);
+          });
       },
       republish: (entry, ref) => republisher.offer(entry, ref),
       reingest: async (bytes) => {
