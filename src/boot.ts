@@ -5,7 +5,13 @@
  * Only wiring: every piece is the core's.
  */
 import { systemClock } from './core/clock.ts';
-import { createIdentity, type IdentityOnDevice } from './core/identity/device-setup.ts';
+import {
+  createIdentity,
+  restoreFromSeed,
+  type IdentityOnDevice,
+} from './core/identity/device-setup.ts';
+import type { Backup } from './core/identity/secret-export.ts';
+import { restoreBackup } from './core/peer/backup.ts';
 import type { Mesh } from './core/mesh/mesh.ts';
 import type { SignalingClient } from './core/net/signaling-client.ts';
 import type { StartedNetwork } from './boot-mesh.ts';
@@ -87,6 +93,18 @@ export async function createPerson(store: StorageAdapter, name: string): Promise
   await saveDeviceState(store, created);
   const running = await start(store, created);
   await running.peer.setProfile({ name });
+  return running;
+}
+
+/**
+ * Restores a person on this device from their recovery phrase (a seed alone) or a backup file
+ * (a seed with friends and the current epoch): always a new device key, log and Yjs client id.
+ */
+export async function restorePerson(store: StorageAdapter, backup: Backup): Promise<Running> {
+  const restored = await restoreFromSeed(backup.seed, { clock: systemClock });
+  await saveDeviceState(store, restored);
+  const running = await start(store, restored);
+  await restoreBackup(running.peer, backup);
   return running;
 }
 

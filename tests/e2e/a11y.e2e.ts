@@ -1,8 +1,10 @@
 /**
  * Accessibility of every main screen, audited by axe-core in real Chromium in both the light and
- * the dark colour scheme: onboarding, the invitee's onboarding and invite screens, an empty Home,
+ * the dark colour scheme: onboarding, restoring from a phrase (with its error) or a backup file,
+ * the invitee's onboarding and invite screens, an empty Home (the recovery phrase offered, shown),
  * Home with a post and a comment, Friends with an invite link and its QR code, a friend's
- * profile (and muted), notifications, settings (with the notification choices, and a muted
+ * profile (and muted), notifications, settings (the recovery phrase's warning and words, a
+ * refused backup passphrase, the notification choices, and a muted
  * person), and the error of a garbled invite link. Any `serious` or
  * `critical` violation fails the test and is printed (rule, nodes, why).
  *
@@ -127,9 +129,23 @@ requireNetns()('accessibility audit', () => {
     await alice.goto('/');
     await a.getByLabel('Your name').waitFor(WAIT);
     found.push(...(await audit(a, 'onboarding')));
+    await a.getByRole('button', { name: 'I have a recovery phrase' }).click();
+    await a.getByLabel('Your 24 words, in order').fill('not a phrase');
+    await a.getByRole('button', { name: 'Restore my account' }).click();
+    await a.getByRole('alert').waitFor(WAIT);
+    found.push(...(await audit(a, 'restore from a phrase, with its error')));
+    await a.getByRole('button', { name: 'Back', exact: true }).click();
+    await a.getByRole('button', { name: 'Restore from a backup file' }).click();
+    await a.getByLabel('Passphrase of the backup').waitFor(WAIT);
+    found.push(...(await audit(a, 'restore from a backup file')));
+    await a.getByRole('button', { name: 'Back', exact: true }).click();
     await onboard(a, 'Alice');
     await a.getByRole('heading', { name: /timeline is quiet/i }).waitFor(WAIT);
-    found.push(...(await audit(a, 'home, empty')));
+    found.push(...(await audit(a, 'home, empty, the recovery phrase offered')));
+    await a.getByRole('button', { name: 'Show my recovery phrase' }).click();
+    await a.getByRole('list', { name: 'Your recovery phrase' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'home, the recovery phrase shown')));
+    await a.getByRole('button', { name: 'Skip for now' }).click();
 
     const link = await createInvite(a);
     await a.getByRole('img', { name: 'QR code of the invite link' }).waitFor(WAIT);
@@ -174,6 +190,19 @@ requireNetns()('accessibility audit', () => {
       .click();
     await a.getByRole('heading', { name: 'Settings', level: 1 }).waitFor(WAIT);
     found.push(...(await audit(a, 'settings')));
+    await a.getByRole('button', { name: 'Show my recovery phrase' }).click();
+    await a.getByRole('button', { name: 'Show the words' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'settings, the recovery phrase warning')));
+    await a.getByRole('button', { name: 'Show the words' }).click();
+    await a.getByRole('list', { name: 'Your recovery phrase' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'settings, the recovery phrase shown')));
+    await a.getByRole('button', { name: 'Hide the words' }).click();
+    await a.getByRole('button', { name: 'Download a backup' }).click();
+    await a
+      .getByRole('alert')
+      .filter({ hasText: /passphrase/ })
+      .waitFor(WAIT);
+    found.push(...(await audit(a, 'settings, a backup passphrase refused')));
 
     await a
       .getByRole('navigation', { name: 'Main' })

@@ -249,7 +249,16 @@ function isFriendRecord(value: unknown): value is FriendRecord {
 
 /** Adds or replaces a friend. */
 export function writeFriend(doc: Y.Doc, personId: string, record: FriendRecord): Uint8Array | null {
-  return writeFields(doc, 'friends', { [personId]: { ...record } });
+  return writeFriends(doc, { [personId]: record });
+}
+
+/** Adds or replaces several friends in one change (a restore from a backup). */
+export function writeFriends(
+  doc: Y.Doc,
+  records: Readonly<Record<string, FriendRecord>>,
+): Uint8Array | null {
+  const fields = Object.entries(records).map(([person, record]) => [person, { ...record }]);
+  return writeFields(doc, 'friends', Object.fromEntries(fields) as Record<string, unknown>);
 }
 
 /** Removes a friend. */

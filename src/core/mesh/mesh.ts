@@ -484,7 +484,11 @@ export class Mesh {
 
   private async friendsChanged(): Promise<void> {
     const friends = this.options.peer.friends();
-    const key = [...friends.keys()].sort().join(',');
+    // A friend's new rendezvous secret (re-invited after a restore) is a change too.
+    const key = [...friends]
+      .map(([person, record]) => `${person}:${record.rendezvous}`)
+      .sort()
+      .join(',');
     if (key === this.friendKey) return;
     this.friendKey = key;
     const links: FriendLink[] = [...friends].map(([person, record]) => ({

@@ -247,6 +247,22 @@ describe('connection manager', () => {
     expect(alice.manager.stateOf(bob.person)).toBe('offline');
   });
 
+  it('moves a friend to a new rendezvous secret (a restored friend re-invited) and connects there', async () => {
+    const hub = new MemorySignaling();
+    const alice = await node(hub.client());
+    const bob = await node(hub.client());
+    await befriend(alice, bob);
+    await until('connected', () => alice.connections.length === 1);
+    // Alice comes back (restored) knowing only the new secret; Bob already knew her.
+    const again = await node(hub.client(), {}, alice.signer);
+    alice.manager.stop();
+    const pairwiseSecret = randomBytes(32);
+    await again.manager.setFriends([{ person: bob.person, pairwiseSecret }]);
+    await bob.manager.setFriends([{ person: alice.person, pairwiseSecret }]);
+    await until('connected on the new secret', () => again.connections.length === 1);
+    expect(bob.manager.stateOf(alice.person)).toMatch(/connected|syncing/);
+  });
+
   it('stretches its presence announcements with many friends, to stay within its signaling budget', async () => {
     const hub = new MemorySignaling();
     const alice = await node(hub.client(), { announceMs: 100 });

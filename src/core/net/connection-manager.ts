@@ -39,7 +39,7 @@
  * connections created (for `connectionsCreatedPerHour`), and publishes each friend's state for
  * the UI. Connected channels become `DataChannelTransport`s handed to `onConnection`.
  */
-import { randomBytes, toBase64Url } from '../bytes.ts';
+import { bytesEqual, randomBytes, toBase64Url } from '../bytes.ts';
 import type { Clock } from '../clock.ts';
 import {
   logKey,
@@ -330,15 +330,21 @@ export class ConnectionManager {
     this.boot = newBoot();
   }
 
-  /** Sets who the friends are: new ones are subscribed to, removed ones disconnected. */
+  /**
+   * Sets who the friends are: new ones are subscribed to, removed ones disconnected. A friend
+   * whose rendezvous secret changed (a new invite, after they restored their account) is met on
+   * the new topic only: the old one is left as for a removed friend.
+   */
   async setFriends(links: readonly FriendLink[]): Promise<void> {
     const wanted = new Map(links.map((l) => [l.person, l]));
     for (const [person, friend] of this.friends) {
-      if (wanted.has(person)) continue;
+      const link = wanted.get(person);
+      if (link && bytesEqual(link.pairwiseSecret, friend.link.pairwiseSecret)) continue;
       friend.unsubscribe();
       this.friends.delete(person);
       for (const c of [...this.connections.values()]) {
-        if (c.friend === friend) this.drop(c, 'no longer a friend', false);
+        if (c.friend === friend)
+          this.drop(c, link ? 'new rendezvous' : 'no longer a friend', false);
       }
       this.lastStates.delete(person);
     }

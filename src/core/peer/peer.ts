@@ -33,7 +33,7 @@ import {
   readComment,
   readFriends,
   writeComment,
-  writeFriend,
+  writeFriends,
   writeFriendRemoval,
   writeProfile,
   writeReaction,
@@ -58,6 +58,7 @@ import type {
 } from '../store/storage-adapter.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
+import { newerLostInMerge } from './friend-merge.ts';
 import { Materializer } from './materializer.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
@@ -239,7 +240,18 @@ export class Peer {
       opener,
       isFriend,
       onFriends: (friends) => {
-        if (self.peer) self.peer.friendList = friends;
+        const peer = self.peer;
+        if (!peer) return;
+        const lost = newerLostInMerge(peer.friendList, friends);
+        peer.friendList = lost.size === 0 ? friends : new Map([...friends, ...lost]);
+        if (lost.size === 0) return;
+        const records = Object.fromEntries(lost);
+        void peer
+          .write({ kind: 'friends' }, (doc) => writeFriends(doc, records))
+          .catch((error: unknown) => {
+            log.error('could not write a friend record again', { error: String(error) });
+            for (const listener of peer.errorListeners) listener(error);
+          });
       },
       republish: (entry, ref) => republisher.offer(entry, ref),
       reingest: async (bytes) => {
@@ -329,19 +341,57 @@ export class Peer {
 
   /** Adds a friend, and seals the current friends-epoch key to them. */
   async addFriend(friend: NewFriend): Promise<void> {
-    if (friend.personId === this.me) throw new PeerStateError('one cannot befriend oneself');
-    const record: FriendRecord = {
-      encryptionKey: toBase64Url(friend.encryptionKey),
-      rendezvous: toBase64Url(friend.rendezvous),
-      since: this.options.clock.now(),
-    };
-    await this.write({ kind: 'friends' }, (doc) => writeFriend(doc, friend.personId, record));
+    await this.addFriends([friend]);
+  }
+
+  /**
+   * Adds friends in one friend-list write and one epoch record (a restore from a backup puts
+   * back a whole list: one record per friend would seal the epoch key once for each).
+   */
+  async addFriends(friends: readonly NewFriend[]): Promise<void> {
+    if (friends.some((friend) => friend.personId === this.me))
+      throw new PeerStateError('one cannot befriend oneself');
+    const since = this.options.clock.now();
+    await this.write({ kind: 'friends' }, (doc) =>
+      writeFriends(
+        doc,
+        Object.fromEntries(
+          friends.map((friend) => [
+            friend.personId,
+            {
+              encryptionKey: toBase64Url(friend.encryptionKey),
+              rendezvous: toBase64Url(friend.rendezvous),
+              since,
+            },
+          ]),
+        ),
+      ),
+    );
     await this.settled();
     const current = await this.keyring.ownEpoch();
     await this.serial(() => this.sealEpoch(current?.epoch ?? 0, current?.key));
     await this.settled();
     // Their posts already held (relayed before the friendship) join the timeline.
-    await this.serial(() => this.materializer.refreshAuthor(friend.personId));
+    for (const friend of friends) {
+      await this.serial(() => this.materializer.refreshAuthor(friend.personId));
+    }
+  }
+
+  /**
+   * Goes on with the friends epoch a backup held (its number and key), unless this device
+   * already has that one or a later one: a restored device then seals and wraps with the key its
+   * friends already hold, rather than writing a second record under a number already used.
+   */
+  async resumeEpoch(epoch: number, key: Uint8Array): Promise<void> {
+    const current = await this.keyring.ownEpoch();
+    if (current && current.epoch >= epoch) return;
+    await this.keyring.setOwnEpoch(epoch, await SymmetricKey.fromRaw(key), this.me);
+  }
+
+  /** The current friends epoch, number and raw key (for a backup), or `null` before the first. */
+  async currentEpoch(): Promise<{ epoch: number; key: Uint8Array } | null> {
+    const current = await this.keyring.ownEpoch();
+    return current && { epoch: current.epoch, key: current.key.raw };
   }
 
   /**

@@ -10,6 +10,11 @@ import { InviteError, type InviteErrorReason } from '../../core/invite/invite-co
 import type { InviteOutcome } from '../../core/invite/invite-exchange.ts';
 import { SelfInviteError } from '../../core/mesh/invites.ts';
 import { PhotoError } from '../photos.ts';
+import { RecoveryPhraseError } from '../../core/identity/recovery-phrase.ts';
+import {
+  IdentityExportError,
+  type IdentityExportErrorReason,
+} from '../../core/identity/secret-export.ts';
 
 const INVITE_PROBLEMS: Record<InviteErrorReason, string> = {
   empty: 'This invite link is empty. Ask your friend to send it again.',
@@ -21,6 +26,18 @@ const INVITE_PROBLEMS: Record<InviteErrorReason, string> = {
   'bad-signature': 'This invite link was changed after it was made. Ask your friend for a new one.',
   'bad-key-record': 'This invite carries a broken key. Ask your friend for a new link.',
   expired: 'This invite has expired. Ask your friend for a new link.',
+};
+
+const BACKUP_PROBLEMS: Record<IdentityExportErrorReason, string> = {
+  'not-an-export': 'This is not a Kith backup file. Pick the file Kith downloaded for you.',
+  'unsupported-version':
+    'This backup was made by a newer version of Kith. Reload to update Kith, then try again.',
+  'bad-parameters': 'This backup file is damaged: its settings are not ones Kith writes.',
+  truncated: 'This backup file is incomplete: it was cut short while copying or downloading.',
+  'trailing-bytes': 'This backup file has extra data at its end: it is damaged.',
+  'empty-passphrase': 'Please enter a passphrase.',
+  'wrong-passphrase': 'This passphrase does not open the backup. Check it and try again.',
+  tampered: 'This backup file is damaged or was changed: it cannot be opened.',
 };
 
 /** What the inviter's answer means, for the person who accepted. */
@@ -49,6 +66,8 @@ export function describeError(error: unknown): string {
   if (error instanceof InviteError) return INVITE_PROBLEMS[error.reason];
   if (error instanceof SelfInviteError) return 'This is your own invite link: send it to a friend.';
   if (error instanceof PhotoError) return error.message;
+  if (error instanceof RecoveryPhraseError) return error.message;
+  if (error instanceof IdentityExportError) return BACKUP_PROBLEMS[error.reason];
   if (error instanceof Error && error.name === 'InvalidStateError') {
     return 'Kith could not open its storage. Private browsing windows may not allow it.';
   }

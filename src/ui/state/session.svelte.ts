@@ -6,7 +6,7 @@ import type { PersonId } from '../../core/ids.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
 import { docIdOf, type DocRef } from '../../core/kinds/registry.ts';
 import type { NotificationView, StorageAdapter } from '../../core/store/storage-adapter.ts';
-import { createPerson, openKith, signalingUrls, type Running } from '../../boot.ts';
+import { createPerson, openKith, restorePerson, signalingUrls, type Running } from '../../boot.ts';
 import { describeError } from './errors.ts';
 import { systemClock } from '../../core/clock.ts';
 import { defaultVerifier } from '../../core/identity/verifier.ts';
@@ -18,8 +18,16 @@ import type { MeshStatus } from '../../core/mesh/mesh.ts';
 import type { NewPhoto } from '../../core/peer/peer.ts';
 import { SystemNotifications } from './system-notifications.ts';
 import { Preferences } from './preferences.svelte.ts';
+import { phraseFromSeed, seedFromPhrase } from '../../core/identity/recovery-phrase.ts';
+import { exportBackup, importBackup } from '../../core/identity/secret-export.ts';
+import { backupOf } from '../../core/peer/backup.ts';
+import type { CertificateStatus } from '../../core/peer/device-authority.ts';
+import { noteSafety, readSafety, type AccountSafety } from './account-safety.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
+
+/** How often the certificate's "expiring soon" is looked at again. */
+const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;
 
 /** How many of the newest notifications the Notifications screen lists. */
 export const NOTIFICATION_PAGE = 50;
@@ -49,6 +57,12 @@ export class Session {
     name: async (person) => (await this.running?.peer.profile(person))?.name ?? null,
     wanted: (item) => this.preferences.notifies(item, 'system'),
   });
+  /** Whether this person has a way back if this browser is lost (`null` until read). */
+  safety = $state.raw<AccountSafety | null>(null);
+  /** Set right after onboarding: the recovery phrase is offered once before the app opens. */
+  offerPhrase = $state(false);
+  /** This device's certificate, read again whenever it changes. */
+  certificate = $state.raw<CertificateStatus | null>(null);
   invites = $state.raw<IssuedInvite[]>([]);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
   private store: StorageAdapter | null = null;
@@ -79,6 +93,7 @@ export class Session {
   async onboard(name: string, photo?: NewPhoto | null): Promise<void> {
     if (!this.store) throw new Error('onboard before start');
     const running = await createPerson(this.store, name);
+    this.offerPhrase = true;
     this.attach(running);
     // The person exists now: a photo that fails to save must not send them back to onboarding
     // (a second try would create a second identity). They can add it on their profile.
@@ -86,6 +101,51 @@ export class Session {
     await running.peer.setProfile({ photo }).catch((error: unknown) => {
       this.problem = `Your photo could not be saved: ${describeError(error)}`;
     });
+  }
+
+  /**
+   * Restores a person from their recovery phrase on this fresh browser: a new device and log.
+   * A wrong word or checksum throws `RecoveryPhraseError` before anything is saved.
+   */
+  async restoreFromPhrase(text: string): Promise<void> {
+    if (!this.store) throw new Error('restore before start');
+    const seed = seedFromPhrase(text);
+    const running = await restorePerson(this.store, { seed, friends: [], epoch: null });
+    await noteSafety(this.store, 'phraseAt', systemClock.now());
+    this.attach(running);
+  }
+
+  /**
+   * Restores a person from a backup file (its friends and epoch too). A wrong passphrase or a
+   * damaged, cut or newer file throws `IdentityExportError` before anything is saved.
+   */
+  async restoreFromBackup(file: Uint8Array, passphrase: string): Promise<void> {
+    if (!this.store) throw new Error('restore before start');
+    const backup = await importBackup(file, passphrase);
+    const running = await restorePerson(this.store, backup);
+    await noteSafety(this.store, 'backupAt', systemClock.now());
+    this.attach(running);
+  }
+
+  /** The 24 words of this person's recovery phrase. */
+  recoveryPhrase(): string[] {
+    return phraseFromSeed(this.ready().saved.identity.seed);
+  }
+
+  /** An encrypted backup file of this person, as of now. */
+  async makeBackup(passphrase: string): Promise<Uint8Array> {
+    const running = this.ready();
+    const file = await exportBackup(
+      await backupOf(running.saved.identity, running.peer),
+      passphrase,
+    );
+    this.safety = await noteSafety(running.store, 'backupAt', systemClock.now());
+    return file;
+  }
+
+  /** Records that the phrase was written down, or that the reminder was dismissed. */
+  async noteSafety(fact: 'phraseAt' | 'dismissedAt'): Promise<void> {
+    this.safety = await noteSafety(this.ready().store, fact, systemClock.now());
   }
 
   /**
@@ -252,6 +312,12 @@ export class Session {
     };
     running.network.onChange(watchMesh);
     watchMesh();
+    // "Expiring soon" depends on the date as well as on renewals: read again every hour too.
+    const readCertificate = () => (this.certificate = running.devices.status());
+    running.devices.onChange(readCertificate);
+    setInterval(readCertificate, CERTIFICATE_CHECK_MS);
+    readCertificate();
+    void readSafety(running.store).then((safety) => (this.safety = safety));
     this.inviteTabs.onmessage = () => {
       void running.network.mesh?.refreshInvites();
       void this.loadInvites();
