@@ -8,7 +8,7 @@ import {
   openEpochRecord,
   openPayload,
   sealPostPayload,
-  sealReplyPayload,
+  sealWithKey,
   unwrapContentKey,
 } from './audience.ts';
 import { generateX25519 } from './seal.ts';
@@ -89,7 +89,7 @@ describe('private payloads', () => {
     expect(await openPayload(payload, unwrapped, author, 'post/P')).toEqual(update);
 
     const reply = decodePrivatePayload(
-      await sealReplyPayload({
+      await sealWithKey({
         author: 'carol-id',
         docId: 'comment/x',
         contentKey,
@@ -130,7 +130,11 @@ describe('private payloads', () => {
 
   it.each([
     ['empty', new Uint8Array()],
-    ['unknown version', new Uint8Array([2, 0, 0, 0])],
+    ['unknown version', new Uint8Array([3, 0, 0, 0])],
+    [
+      'a reply (version 2) with a wrapped key',
+      new Uint8Array([2, 0, 61, ...new Uint8Array(61), 0]),
+    ],
     ['bad wrapped key length', new Uint8Array([1, 0, 3, 1, 2, 3, 0])],
     ['length past the end', new Uint8Array([1, 0, 0, 50, 1])],
     ['trailing bytes', new Uint8Array([1, 0, 0, 1, 7, 9])],

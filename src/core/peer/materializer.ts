@@ -228,7 +228,7 @@ export class Materializer {
   private async epoch(entry: Entry, epoch: number): Promise<void> {
     if (entry.payloadKind !== 'key-record') return;
     const key = await this.ctx.keyring
-      .learnEpoch(entry.author, epoch, entry.payload)
+      .learnEpoch(entry.author, entry.device, epoch, entry.payload)
       .catch((error: unknown) => {
         log.warn('malformed epoch record', { author: entry.author, error: String(error) });
         return null;
@@ -319,6 +319,8 @@ export class Materializer {
     }
     const postView = await this.ctx.store.getPostView(post);
     if (postView && postSummary(postView).hidden.includes(itemId)) summary = null;
+    // Key records v2: on one's own private post, only its audience (current friends) answers.
+    if (postView && this.outsideAudience(entry.author, ref, postSummary(postView))) summary = null;
     if (summary === null) {
       if (known) await this.ctx.store.removePostItem(itemId);
     } else {
@@ -351,6 +353,12 @@ export class Materializer {
     if (ref.postAuthor === this.ctx.me && entry.author !== this.ctx.me) {
       await this.ctx.republish(stored, ref);
     }
+  }
+
+  /** Whether `author` answers one of my private posts without being in its audience now. */
+  private outsideAudience(author: PersonId, ref: ReplyRef, post: PostSummary): boolean {
+    if (ref.postAuthor !== this.ctx.me || author === this.ctx.me) return false;
+    return post.audience !== 'public' && !this.ctx.isFriend(author);
   }
 
   /**

@@ -9,7 +9,9 @@ import {
   decodePrivatePayload,
   KeyRecordError,
   openPayload,
+  replyKey,
   unwrapContentKey,
+  type PrivatePayload,
 } from '../crypto/audience.ts';
 import type { DocRef } from '../docs/doc-ref.ts';
 import type { Entry } from '../feed/entry-codec.ts';
@@ -71,9 +73,12 @@ export class PayloadOpener {
         case 'post': {
           let key = await this.keyring.contentKey(entry.author, ref.postId);
           if (!key) {
-            const epochKey = await this.keyring.epochKey(entry.author, payload.epoch);
-            if (!epochKey) return { kind: 'waiting', key: epochWait(entry.author, payload.epoch) };
-            key = await unwrapContentKey(payload, epochKey, entry.author, ref.postId);
+            const epochKeys = await this.keyring.epochKeys(entry.author, payload.epoch);
+            if (epochKeys.length === 0)
+              return { kind: 'waiting', key: epochWait(entry.author, payload.epoch) };
+            key = await firstOpening(epochKeys, (k) =>
+              unwrapContentKey(payload, k, entry.author, ref.postId),
+            );
             await this.keyring.setContentKey(entry.author, ref.postId, key);
           }
           return this.update(openPayload(payload, key, entry.author, entry.docId));
@@ -82,6 +87,8 @@ export class PayloadOpener {
         case 'reaction': {
           const key = await this.keyring.contentKey(ref.postAuthor, ref.postId);
           if (!key) return { kind: 'waiting', key: contentWait(ref.postAuthor, ref.postId) };
+          // Key records v2: a reply is sealed under its post's audience epoch (see `openReply`).
+          if (payload.version === 2) return await this.openReply(entry, ref, payload, key);
           return this.update(openPayload(payload, key, entry.author, entry.docId));
         }
         default:
@@ -98,4 +105,47 @@ export class PayloadOpener {
   private async update(opening: Promise<Uint8Array>): Promise<Opened> {
     return { kind: 'update', update: await opening };
   }
+
+  /** Opens a v2 reply with the reply key of its epoch: waits for that epoch's key if needed. */
+  private async openReply(
+    entry: Entry,
+    ref: Extract<DocRef, { kind: 'comment' | 'reaction' }>,
+    payload: PrivatePayload,
+    contentKey: SymmetricKey,
+  ): Promise<Opened> {
+    const epochKeys = await this.keyring.epochKeys(ref.postAuthor, payload.epoch);
+    if (epochKeys.length === 0)
+      return { kind: 'waiting', key: epochWait(ref.postAuthor, payload.epoch) };
+    const update = await firstOpening(epochKeys, async (epochKey) => {
+      const key = await replyKey({
+        postAuthor: ref.postAuthor,
+        postId: ref.postId,
+        contentKey,
+        epoch: payload.epoch,
+        epochKey,
+      });
+      return openPayload(payload, key, entry.author, entry.docId);
+    });
+    return { kind: 'update', update };
+  }
+}
+
+/**
+ * The first result of `open` over `keys` (an epoch may hold a key per device that rotated at
+ * once); the last `DecryptError` when none opens.
+ */
+async function firstOpening<T>(
+  keys: readonly SymmetricKey[],
+  open: (key: SymmetricKey) => Promise<T>,
+): Promise<T> {
+  let failure: unknown;
+  for (const key of keys) {
+    try {
+      return await open(key);
+    } catch (error) {
+      if (!(error instanceof DecryptError)) throw error;
+      failure = error;
+    }
+  }
+  throw failure;
 }

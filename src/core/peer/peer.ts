@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import type { Clock } from '../clock.ts';
 import { utf8 } from '../bytes.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
-import { makeEpochRecord, sealPostPayload, sealReplyPayload } from '../crypto/audience.ts';
+import { sealPostPayload, sealReply, sealWithKey } from '../crypto/audience.ts';
 import { hkdf } from '../crypto/kdf.ts';
 import { checkBlob, openBlob, sealBlob } from '../crypto/blobs.ts';
 import { docIdOf, newPostId, type DocRef, type PostId } from '../docs/doc-ref.ts';
@@ -55,6 +55,8 @@ import type {
 } from '../store/storage-adapter.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
+import { friendKey } from './epoch-state.ts';
+import { FriendsEpochs } from './friends-epochs.ts';
 import { Materializer, postKey, postSummary } from './materializer.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
@@ -157,11 +159,14 @@ export class Peer {
     private readonly materializer: Materializer,
     /** Key of what only this person's own devices read (the friend list). */
     private readonly selfKey: SymmetricKey,
+    private readonly epochs: FriendsEpochs,
   ) {
     this.me = options.identity.personId;
     this.unsubscribe = options.pipeline.onStored((entries) => {
       this.serial(async () => {
         await this.materializer.apply(entries);
+        // Key records v2: adopt the person's newest epoch, replace one a removed friend opens.
+        await this.epochs.reconcile(this.friendList);
         for (const listener of this.changeListeners) listener();
       }).catch((error: unknown) => {
         // The entries are stored; only their views lag. Say so, and let the UI show it.
@@ -202,10 +207,18 @@ export class Peer {
     const selfKey = await SymmetricKey.fromRaw(
       await hkdf(identity.seed, utf8('kith/self-key/v1'), utf8('friends')),
     );
-    const keyring = new Keyring(store, {
-      publicKey: identity.encryptionPublicKey,
-      privateKey: identity.encryptionPrivateKey,
-    });
+    // The materializer's callbacks reach the peer, which is made after it.
+    const self: { peer?: Peer } = {};
+    const keyring = new Keyring(
+      store,
+      me,
+      { publicKey: identity.encryptionPublicKey, privateKey: identity.encryptionPrivateKey },
+      (author) => {
+        if (author === me) return identity.encryptionPublicKey;
+        const friend = self.peer?.friendList.get(author);
+        return friend ? friendKey(friend) : null;
+      },
+    );
     const opener = new PayloadOpener(keyring, me, selfKey);
     const docs = new DocCache(
       (author, docId) => store.getDocEntries(author, docId),
@@ -213,8 +226,6 @@ export class Peer {
       device.yjsClientId,
     );
     const ownLog = await OwnLog.open(store, me, device, pipeline, clock, options.lock);
-    // The materializer's callbacks reach the peer, which is made after it.
-    const self: { peer?: Peer } = {};
     const isFriend = (person: PersonId) => self.peer?.friendList.has(person) ?? false;
     const republisher = new Republisher(me, store, docs, ownLog, clock, isFriend);
     const materializer = new Materializer({
@@ -236,11 +247,24 @@ export class Peer {
       },
       now: () => clock.now(),
     });
-    const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey);
+    const friends = readFriends(await docs.get(me, docIdOf({ kind: 'friends' })));
+    const epochs = new FriendsEpochs({
+      me,
+      device: device.key.deviceId,
+      ownKey: identity.encryptionPublicKey,
+      store,
+      keyring,
+      friendsAtOpen: friends,
+      append: async (epoch, record) => {
+        await ownLog.append(docIdOf({ kind: 'epoch', epoch }), 'key-record', record);
+      },
+    });
+    const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey, epochs);
     self.peer = peer;
-    peer.friendList = readFriends(await docs.get(me, docIdOf({ kind: 'friends' })));
+    peer.friendList = friends;
     const pending = await store.getSetting(PENDING_REMOVAL);
     if (isPendingRemoval(pending)) await peer.finishRemoval(pending);
+    await peer.serial(() => epochs.reconcile(peer.friendList));
     return peer;
   }
 
@@ -351,6 +375,15 @@ export class Peer {
     };
     await this.options.store.setSetting(PENDING_REMOVAL, removal);
     await this.finishRemoval(removal);
+  }
+
+  /**
+   * Starts a new friends epoch (fresh key, sealed to the current friends), as a removed device
+   * will need: what is written afterwards is readable only to those sealed to now.
+   */
+  async rotateFriendsEpoch(): Promise<void> {
+    await this.serial(() => this.epochs.rotate(this.friendList));
+    await this.settled();
   }
 
   /** Does what is left of a removal: each step is skipped once done. */
@@ -660,7 +693,7 @@ export class Peer {
       let payload = state;
       if (sealing === 'self') {
         kind = 'encrypted';
-        payload = await sealReplyPayload({
+        payload = await sealWithKey({
           author: this.me,
           docId,
           contentKey: this.selfKey,
@@ -707,26 +740,27 @@ export class Peer {
       }
       const contentKey = await this.keyring.contentKey(post.author, post.postId);
       if (!contentKey) throw new PeerStateError('the post’s key is not on this device');
-      const payload = await sealReplyPayload({ author: this.me, docId, contentKey, update: state });
+      // Key records v2: under the newest epoch of the post's audience this device holds.
+      const audience = await this.keyring.newestEpoch(post.author);
+      if (!audience) throw new PeerStateError('the post’s audience key is not on this device');
+      const payload = await sealReply({
+        author: this.me,
+        docId,
+        postAuthor: post.author,
+        postId: post.postId,
+        contentKey,
+        epoch: audience.epoch,
+        epochKey: audience.key,
+        update: state,
+      });
       await this.ownLog.append(docId, 'encrypted', payload);
     });
     await this.settled();
   }
 
-  /**
-   * Writes the epoch record of `epoch` sealed to every friend and to this person's own key
-   * (own devices), with `key` or a fresh key. Runs inside the queue.
-   */
-  private async sealEpoch(epoch: number, key: SymmetricKey | undefined) {
-    const epochKey = key ?? (await SymmetricKey.generate());
-    const recipients = [
-      this.options.identity.encryptionPublicKey,
-      ...[...this.friendList.values()].map((f) => fromBase64Url(f.encryptionKey)),
-    ];
-    const record = await makeEpochRecord(this.me, epoch, epochKey, recipients);
-    await this.ownLog.append(docIdOf({ kind: 'epoch', epoch }), 'key-record', record);
-    await this.keyring.setOwnEpoch(epoch, epochKey, this.me);
-    return { epoch, key: epochKey };
+  /** Writes the epoch record of `epoch` (with `key`, or a fresh one). Runs inside the queue. */
+  private sealEpoch(epoch: number, key: SymmetricKey | undefined) {
+    return this.epochs.seal(epoch, key, this.friendList);
   }
 
   /** The content key of one of my posts, made on first use. */
