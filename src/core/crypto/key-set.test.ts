@@ -16,24 +16,9 @@ import {
 } from './key-set.ts';
 import { PairKeys } from './pair-keys.ts';
 import { generateX25519 } from './seal.ts';
+import { countX25519 } from './x25519-counter.ts';
 
 const at: KeySetEpoch = { author: 'alice-id', set: 'friends', epoch: 4 };
-
-/** Counts X25519 agreements (WebCrypto `deriveBits` with X25519) while `run` runs. */
-async function countX25519<T>(run: () => Promise<T>): Promise<{ result: T; calls: number }> {
-  const subtle = globalThis.crypto.subtle;
-  const original = subtle.deriveBits.bind(subtle);
-  let calls = 0;
-  const spy = vi.spyOn(subtle, 'deriveBits').mockImplementation((algorithm, key, length) => {
-    if ((algorithm as { name?: string }).name === 'X25519') calls++;
-    return original(algorithm, key, length);
-  });
-  try {
-    return { result: await run(), calls };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -4,34 +4,22 @@
  * under its audience's current epoch too, so a removed friend reads no reply written afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import { EntryVerifier } from '../feed/entry-verifier.ts';
-import { startNewDevice } from '../identity/device-setup.ts';
-import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
-import { Ingestor } from '../sync/ingest.ts';
-import { Peer } from './peer.ts';
+import { SymmetricKey } from '../crypto/aead.ts';
+import { MAX_KEY_SET_BOXES, makeKeySetRecord } from '../crypto/key-set.ts';
+import { PairKeys } from '../crypto/pair-keys.ts';
+import { generateX25519 } from '../crypto/seal.ts';
+import { countX25519 } from '../crypto/x25519-counter.ts';
+import { docIdOf } from '../docs/doc-ref.ts';
 import {
   befriend,
   entriesOf,
   handOver,
   makePeople,
+  secondDevice,
+  signOnNewDevice,
   testClock,
   type TestPerson,
 } from './test-people.ts';
-
-/** Another device of `person`: same identity, its own device key, store and log. */
-export async function secondDevice(person: TestPerson, name: string): Promise<TestPerson> {
-  const store = new MemoryStorageAdapter();
-  const device = await startNewDevice(person.identity, { clock: testClock });
-  const ingestor = new Ingestor(store, new EntryVerifier());
-  const peer = await Peer.open({
-    store,
-    identity: person.identity,
-    device,
-    pipeline: ingestor,
-    clock: testClock,
-  });
-  return { ...person, name, device, store, ingestor, peer };
-}
 
 /** The texts of `author`'s posts `reader` can open (shown or not: a removed friend's view). */
 async function readableTexts(reader: TestPerson, author: TestPerson): Promise<string[]> {
@@ -102,5 +90,40 @@ describe('one friends epoch per person', () => {
     );
     expect(aliceSees).toContain('Carol, after Bob was removed');
     expect(aliceSees).not.toContain('Bob, removed, still here');
+  });
+
+  it('epoch records are opened only for friends: a stranger’s cost no X25519, a friend’s at most 2', async () => {
+    const [alice, bob, mallory] = await makePeople('alice', 'bob', 'mallory');
+    await befriend(alice, bob);
+    const strangers = await Promise.all(Array.from({ length: 1_000 }, () => generateX25519()));
+    const records = [];
+    for (let epoch = 0; epoch < 3; epoch++) {
+      const key = await SymmetricKey.generate();
+      const members = [
+        alice.identity.encryptionPublicKey,
+        ...strangers.map((s) => s.publicKey),
+      ].slice(0, MAX_KEY_SET_BOXES);
+      const pairs = new PairKeys({
+        publicKey: mallory.identity.encryptionPublicKey,
+        privateKey: mallory.identity.encryptionPrivateKey,
+      });
+      const pairKeys = await Promise.all(members.map((m) => pairs.pairKey(m)));
+      const at = { author: mallory.id, set: 'friends', epoch };
+      records.push({
+        docId: docIdOf({ kind: 'epoch', epoch }),
+        payloadKind: 'key-record' as const,
+        payload: await makeKeySetRecord(at, key, pairKeys),
+      });
+    }
+    const signed = await signOnNewDevice(mallory, records);
+    const stranger = await countX25519(async () => {
+      await alice.ingestor.ingest(signed.map((e) => e.bytes));
+      await alice.peer.settled();
+    });
+    expect(stranger.calls).toBe(0);
+
+    await bob.peer.rotateFriendsEpoch();
+    const friend = await countX25519(() => handOver(bob, alice, [bob.id]));
+    expect(friend.calls).toBeLessThanOrEqual(2);
   });
 });
