@@ -7,10 +7,8 @@
  */
 import * as Y from 'yjs';
 import type { Clock } from '../clock.ts';
-import { utf8 } from '../bytes.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
 import { sealPostPayload, sealReply, sealWithKey } from '../crypto/audience.ts';
-import { hkdf } from '../crypto/kdf.ts';
 import { checkBlob, openBlob, sealBlob } from '../crypto/blobs.ts';
 import { docIdOf, newPostId, type DocRef, type PostId } from '../docs/doc-ref.ts';
 import {
@@ -41,7 +39,7 @@ import type { PayloadKind } from '../feed/entry-codec.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
-import type { Identity } from '../identity/keys.ts';
+import { selfKeyOfGeneration, type Identity } from '../identity/keys.ts';
 import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
 import type { PersonId } from '../ids.ts';
 import type {
@@ -204,9 +202,7 @@ export class Peer {
   static async open(options: PeerOptions): Promise<Peer> {
     const { store, identity, device, pipeline, clock } = options;
     const me = identity.personId;
-    const selfKey = await SymmetricKey.fromRaw(
-      await hkdf(identity.seed, utf8('kith/self-key/v1'), utf8('friends')),
-    );
+    const selfKey = await SymmetricKey.fromRaw(selfKeyOfGeneration(identity.seed, 0));
     // The materializer's callbacks reach the peer, which is made after it.
     const self: { peer?: Peer } = {};
     const keyring = new Keyring(
