@@ -7,7 +7,9 @@ import {
   makeEpochRecord,
   openEpochRecord,
   openPayload,
+  replyKey,
   sealPostPayload,
+  sealReply,
   sealWithKey,
   unwrapContentKey,
 } from './audience.ts';
@@ -126,6 +128,37 @@ describe('private payloads', () => {
     await expect(openPayload(payload, contentKey, 'mallory', 'post/P')).rejects.toBeInstanceOf(
       DecryptError,
     );
+  });
+
+  it('a reply opens with the post’s content key and its epoch’s key, not with an older epoch’s', async () => {
+    const contentKey = await SymmetricKey.generate();
+    const [before, after] = await Promise.all([SymmetricKey.generate(), SymmetricKey.generate()]);
+    const post = { postAuthor: author, postId: 'P', contentKey };
+    const sealed = decodePrivatePayload(
+      await sealReply({
+        ...post,
+        author: 'carol-id',
+        docId: 'comment/x',
+        epoch: 6,
+        epochKey: after,
+        update: utf8('after the removal'),
+      }),
+    );
+    expect(sealed).toMatchObject({ version: 2, epoch: 6, wrappedKey: new Uint8Array() });
+    const right = await replyKey({ ...post, epoch: 6, epochKey: after });
+    expect(await openPayload(sealed, right, 'carol-id', 'comment/x')).toEqual(
+      utf8('after the removal'),
+    );
+    for (const wrong of [
+      await replyKey({ ...post, epoch: 5, epochKey: before }),
+      await replyKey({ ...post, epoch: 5, epochKey: after }),
+      await replyKey({ ...post, postId: 'Q', epoch: 6, epochKey: after }),
+      contentKey,
+    ]) {
+      await expect(openPayload(sealed, wrong, 'carol-id', 'comment/x')).rejects.toBeInstanceOf(
+        DecryptError,
+      );
+    }
   });
 
   it.each([

@@ -126,4 +126,20 @@ describe('one friends epoch per person', () => {
     const friend = await countX25519(() => handOver(bob, alice, [bob.id]));
     expect(friend.calls).toBeLessThanOrEqual(2);
   });
+
+  it('a device that learnt a friend’s epochs before it tracked the newest still replies, under the post’s epoch', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    const post = await alice.peer.createPost({ text: 'hello' });
+    await handOver(alice, bob, [alice.id]);
+    await handOver(alice, carol, [alice.id]);
+    await bob.store.setSetting(`keys/newest-epoch/${alice.id}`, undefined);
+    await bob.peer.comment(post, 'from an upgraded store');
+    await handOver(bob, carol, [bob.id]);
+    const carolSees = (await carol.peer.replies(post)).map(
+      (r) => (r.summary as { text?: string }).text,
+    );
+    expect(carolSees).toContain('from an upgraded store');
+  });
 });

@@ -8,7 +8,13 @@
 import * as Y from 'yjs';
 import type { Clock } from '../clock.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
-import { sealPostPayload, sealReply, sealWithKey } from '../crypto/audience.ts';
+import {
+  decodePrivatePayload,
+  KeyRecordError,
+  sealPostPayload,
+  sealReply,
+  sealWithKey,
+} from '../crypto/audience.ts';
 import { checkBlob, openBlob, sealBlob } from '../crypto/blobs.ts';
 import { docIdOf, newPostId, type DocRef, type PostId } from '../docs/doc-ref.ts';
 import {
@@ -35,7 +41,7 @@ import {
   type Profile,
   type Reaction,
 } from '../docs/small-docs.ts';
-import type { PayloadKind } from '../feed/entry-codec.ts';
+import { decodeEntry, type PayloadKind } from '../feed/entry-codec.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
@@ -52,7 +58,7 @@ import type {
   StoredEntry,
 } from '../store/storage-adapter.ts';
 import { DocCache } from './doc-cache.ts';
-import { Keyring } from './keyring.ts';
+import { Keyring, type EpochKey } from './keyring.ts';
 import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
 import { Materializer, postKey, postSummary } from './materializer.ts';
@@ -737,7 +743,8 @@ export class Peer {
       const contentKey = await this.keyring.contentKey(post.author, post.postId);
       if (!contentKey) throw new PeerStateError('the post’s key is not on this device');
       // Key records v2: under the newest epoch of the post's audience this device holds.
-      const audience = await this.keyring.newestEpoch(post.author);
+      const audience =
+        (await this.keyring.newestEpoch(post.author)) ?? (await this.epochOfPost(post));
       if (!audience) throw new PeerStateError('the post’s audience key is not on this device');
       const payload = await sealReply({
         author: this.me,
@@ -757,6 +764,28 @@ export class Peer {
   /** Writes the epoch record of `epoch` (with `key`, or a fresh one). Runs inside the queue. */
   private sealEpoch(epoch: number, key: SymmetricKey | undefined) {
     return this.epochs.seal(epoch, key, this.friendList);
+  }
+
+  /**
+   * The epoch a post was sealed in, with its key: replies fall back on it when this device
+   * learnt its author's epochs before it kept track of the newest (keys saved by older code).
+   */
+  private async epochOfPost(post: PostRef): Promise<EpochKey | null> {
+    const docId = docIdOf({ kind: 'post', postId: post.postId });
+    for (const stored of (await this.options.store.getDocEntries(post.author, docId)).reverse()) {
+      const entry = decodeEntry(stored.bytes);
+      if (entry.payloadKind !== 'encrypted') continue;
+      let epoch: number;
+      try {
+        epoch = decodePrivatePayload(entry.payload).epoch;
+      } catch (error) {
+        if (error instanceof KeyRecordError) continue;
+        throw error;
+      }
+      const [key] = await this.keyring.epochKeys(post.author, epoch);
+      if (key) return { epoch, device: '', key };
+    }
+    return null;
   }
 
   /** The content key of one of my posts, made on first use. */
