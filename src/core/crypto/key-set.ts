@@ -17,7 +17,7 @@
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { randomBytes, toArrayBufferBytes, utf8 } from '../bytes.ts';
+import { randomBytes, toArrayBufferBytes, utf8, type RandomBytes } from '../bytes.ts';
 import { BOX_OVERHEAD, DecryptError, KEY_BYTES, SymmetricKey } from './aead.ts';
 import { KeyRecordError } from './audience.ts';
 import { domain, hkdf } from './kdf.ts';
@@ -112,31 +112,34 @@ async function boxKey(
 /**
  * Encodes the record handing `key` to each member, given the pair key the author shares with
  * each (`PairKeys.pairKey`). Boxes are shuffled among decoys, so order tells nothing either.
+ * `random` is replaced only by test vectors (salt, nonces, decoys and shuffle all come from it).
  */
 export async function makeKeySetRecord(
   at: KeySetEpoch,
   key: SymmetricKey,
   memberPairKeys: readonly Uint8Array[],
+  random: RandomBytes = randomBytes,
 ): Promise<Uint8Array> {
   const count = sizeClass(memberPairKeys.length);
   const setName = utf8(at.set);
   if (setName.length === 0 || setName.length > MAX_SET_NAME_BYTES) {
     throw new RangeError(`a set name is 1 to ${MAX_SET_NAME_BYTES} bytes`);
   }
-  const salt = randomBytes(SALT_BYTES);
+  const salt = random(SALT_BYTES);
   const slots: { hint: Uint8Array; box: Uint8Array }[] = [];
   for (const pairKey of memberPairKeys) {
-    const sealed = await (await boxKey(pairKey, at, salt)).encrypt(key.raw, boxLabel(at));
+    const sealed = await (await boxKey(pairKey, at, salt)).encrypt(key.raw, boxLabel(at), random);
     slots.push({ hint: await hintOf(pairKey, at, salt), box: sealed });
   }
   while (slots.length < count) {
     // A decoy: random hint, and random bytes behind the box version byte, as a real box shows.
-    const box = randomBytes(KEY_SET_BOX_BYTES);
+    const box = random(KEY_SET_BOX_BYTES);
     box[0] = 1;
-    slots.push({ hint: randomBytes(HINT_BYTES), box });
+    slots.push({ hint: random(HINT_BYTES), box });
   }
   for (let i = slots.length - 1; i > 0; i--) {
-    const j = globalThis.crypto.getRandomValues(new Uint32Array(1))[0]! % (i + 1);
+    const r = random(4);
+    const j = (((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0) % (i + 1);
     [slots[i], slots[j]] = [slots[j]!, slots[i]!];
   }
   const e = encoding.createEncoder();
