@@ -1,9 +1,9 @@
 /**
  * Keys of private content (design section 3):
  *
- * - Each private post has its own random **content key**. The post's entries, its photos, and
- *   every comment and reaction on it are encrypted with it, so exactly the post's readers can
- *   read all of them, whoever wrote them.
+ * - Each private post has its own random **content key**. The post's entries and its photos are
+ *   encrypted with it, and every comment and reaction on it with a reply key derived from it
+ *   (below), so exactly the post's readers can read all of them, whoever wrote them.
  * - The content key travels **wrapped** with the author's current **friends-epoch key**, inside
  *   every entry of the post (a few dozen bytes), so any one entry can be opened on its own: a
  *   newcomer reading a log recent-first needs no older entry.

@@ -99,8 +99,9 @@ export class FriendsEpochs {
       this.friendsSeen = friends;
     }
     const removed = await this.removed.all();
+    if (removed.size === 0) return;
     const current = await this.current();
-    if (!current || removed.size === 0) return;
+    if (!current) return;
     const state = `${current.epoch}/${current.device}/${[...removed.keys()].sort().join(',')}`;
     if (state === this.checked) return;
     if (await this.openToAnyOf(current.epoch, removed)) await this.rotate(friends);
