@@ -142,4 +142,32 @@ describe('one friends epoch per person', () => {
     );
     expect(carolSees).toContain('from an upgraded store');
   });
+
+  it('a friend added on one device while another rotates reads what either device seals next', async () => {
+    const [alice, bob, carol, dave] = await makePeople('alice', 'bob', 'carol', 'dave');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    const phone = await secondDevice(alice, 'alice-phone');
+    await handOver(alice, phone, [alice.id]);
+    // At once: the laptop adds Dave, the phone removes Bob (a new epoch without Dave).
+    await befriend(alice, dave);
+    await phone.peer.removeFriend(bob.id);
+    for (let round = 0; round < 2; round++) {
+      await handOver(alice, phone, [alice.id]);
+      await handOver(phone, alice, [alice.id]);
+    }
+    expect([...alice.peer.friends().keys()].sort()).toEqual([carol.id, dave.id].sort());
+    testClock.advance(1000);
+    await alice.peer.createPost({ text: 'laptop, after both' });
+    await phone.peer.createPost({ text: 'phone, after both' });
+    for (const reader of [dave, bob]) {
+      await handOver(alice, reader, [alice.id]);
+      await handOver(phone, reader, [alice.id]);
+    }
+    const daveReads = await readableTexts(dave, alice);
+    expect(daveReads).toEqual(expect.arrayContaining(['laptop, after both', 'phone, after both']));
+    const bobReads = await readableTexts(bob, alice);
+    expect(bobReads).not.toContain('laptop, after both');
+    expect(bobReads).not.toContain('phone, after both');
+  });
 });

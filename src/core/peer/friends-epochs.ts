@@ -8,6 +8,11 @@
  * this device has seen removed, it starts the next epoch, sealed to the friends it has now. So a
  * device never seals with a key a friend it knows removed can open, whichever device removed
  * them and whichever device rotated last.
+ *
+ * And the device that wrote the current epoch re-issues it when its friend list has gained
+ * someone it did not seal to (a friend added on another device while this one rotated). Only the
+ * writer does: it alone knows that person was not left out on purpose, while another device,
+ * not having seen a removal yet, could mistake a removed friend for a missing one.
  */
 import { SymmetricKey } from '../crypto/aead.ts';
 import {
@@ -80,7 +85,23 @@ export class FriendsEpochs {
     );
     await this.options.append(epoch, record);
     await keyring.remember(me, { epoch, device }, epochKey);
+    await this.options.store.setSetting(sealedToName(epoch), [...friends.keys()]);
     return { epoch, device, key: epochKey };
+  }
+
+  /**
+   * Hands the current epoch (or a first one) to a friend just added on this device: re-issues it
+   * to `friends` unless this device's own current record already covers them all.
+   */
+  async admit(friends: ReadonlyMap<string, FriendRecord>): Promise<void> {
+    const current = await this.current();
+    if (!current) {
+      await this.seal(0, undefined, friends);
+      return;
+    }
+    if (current.device !== this.options.device || (await this.leftOut(current.epoch, friends))) {
+      await this.seal(current.epoch, current.key, friends);
+    }
   }
 
   /** Starts the next epoch with a fresh key, sealed to `friends`. */
@@ -98,14 +119,28 @@ export class FriendsEpochs {
       await this.removed.friendsChanged(this.friendsSeen, friends);
       this.friendsSeen = friends;
     }
-    const removed = await this.removed.all();
-    if (removed.size === 0) return;
     const current = await this.current();
     if (!current) return;
+    if (current.device === this.options.device && (await this.leftOut(current.epoch, friends))) {
+      await this.seal(current.epoch, current.key, friends);
+    }
+    const removed = await this.removed.all();
+    if (removed.size === 0) return;
     const state = `${current.epoch}/${current.device}/${[...removed.keys()].sort().join(',')}`;
     if (state === this.checked) return;
     if (await this.openToAnyOf(current.epoch, removed)) await this.rotate(friends);
     else this.checked = state;
+  }
+
+  /** Whether `friends` holds someone this device's own record of `epoch` was not sealed to. */
+  private async leftOut(
+    epoch: number,
+    friends: ReadonlyMap<string, FriendRecord>,
+  ): Promise<boolean> {
+    const sealedTo = await this.options.store.getSetting(sealedToName(epoch));
+    // Written before this was kept: nothing to compare with.
+    if (!Array.isArray(sealedTo)) return false;
+    return [...friends.keys()].some((person) => !sealedTo.includes(person));
   }
 
   /**
@@ -133,4 +168,9 @@ export class FriendsEpochs {
     }
     return false;
   }
+}
+
+/** Setting naming the friends this device sealed its record of `epoch` to. */
+function sealedToName(epoch: number): string {
+  return `keys/sealed-to/${epoch}`;
 }

@@ -355,8 +355,7 @@ export class Peer {
       'self',
     );
     await this.settled();
-    const current = await this.keyring.ownEpoch();
-    await this.serial(() => this.sealEpoch(current?.epoch ?? 0, current?.key));
+    await this.serial(() => this.epochs.admit(this.friendList));
     await this.settled();
     // Their posts already held (relayed before the friendship) join the timeline.
     await this.serial(() => this.materializer.refreshAuthor(friend.personId));
