@@ -106,16 +106,20 @@ export class Keyring {
 
   /** Remembers the key of an epoch (one this device opened, or wrote itself). */
   async remember(author: PersonId, mark: EpochMark, key: SymmetricKey): Promise<void> {
+    const stored = readEpochMark(await this.store.getSetting(newestName(author)));
+    const newest = isNewerEpoch(mark, stored) ? mark : stored;
     const list = (await this.entries(author, mark.epoch)).filter((e) => e.device !== mark.device);
     list.push({ device: mark.device, key });
-    const kept = list.slice(-MAX_KEYS_PER_EPOCH);
-    this.epochCache.set(epochName(author, mark.epoch), kept);
+    // Beyond the cap the oldest go, never the newest epoch's own key (it is sealed with).
+    const isNewest = (e: EpochKeyEntry) =>
+      newest?.epoch === mark.epoch && newest.device === e.device;
+    while (list.length > MAX_KEYS_PER_EPOCH) list.splice(isNewest(list[0]!) ? 1 : 0, 1);
+    this.epochCache.set(epochName(author, mark.epoch), list);
     await this.store.setSetting(
       epochName(author, mark.epoch),
-      kept.map((e) => ({ device: e.device, key: e.key.raw })),
+      list.map((e) => ({ device: e.device, key: e.key.raw })),
     );
-    const newest = readEpochMark(await this.store.getSetting(newestName(author)));
-    if (isNewerEpoch(mark, newest)) {
+    if (newest !== stored) {
       await this.store.setSetting(newestName(author), { epoch: mark.epoch, device: mark.device });
     }
   }
