@@ -37,7 +37,7 @@ export const epochKind: RecordKind<EpochRef> = {
   async take(entry, ref, views) {
     if (entry.payloadKind !== 'key-record') return;
     const key = await views
-      .learnEpoch(entry.author, ref.epoch, entry.payload)
+      .learnEpoch(entry.author, entry.device, ref.epoch, entry.payload)
       .catch((error: unknown) => {
         log.warn('malformed epoch record', { author: entry.author, error: String(error) });
         return null;

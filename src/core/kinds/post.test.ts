@@ -44,7 +44,7 @@ describe('post kind', () => {
       kind: 'waiting',
       key: epochWait(ada.id, ada.epoch.epoch),
     });
-    bob.keys.epochs.set(`${ada.id}:${ada.epoch.epoch}`, ada.epoch.key);
+    bob.keys.learnEpoch(ada.id, ada.epoch.epoch, ada.epoch.key);
     expect(await postKind.open(entry, ref, bob.open)).toEqual({ kind: 'update', update: state });
     expect((await bob.keys.contentKey(ada.id, ref.postId))?.raw).toEqual(
       (await ada.keys.contentKey(ada.id, ref.postId))?.raw,
