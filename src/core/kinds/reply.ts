@@ -45,7 +45,7 @@ const log = createLogger('kith:views');
  * post's author held here, or the post's own epoch where none was tracked (keys saved by older
  * code). The one place this is chosen.
  */
-export async function replyEpoch(port: SealPort, post: Answering): Promise<HeldEpoch | null> {
+async function replyEpoch(port: SealPort, post: Answering): Promise<HeldEpoch | null> {
   return (await port.keys.newestEpoch(post.postAuthor)) ?? (await port.postEpoch(post));
 }
 
