@@ -12,7 +12,9 @@
  *    each time in a browser process started for that one look (cold), and in a fresh page load
  *    of a running browser (warm); median of several looks;
  * 4. bytes a newcomer receives before a new friend's latest posts show, for histories of 1,000
- *    and 20,000 entries (Node, in-memory network, bytes counted by it).
+ *    and 20,000 entries (Node, in-memory network, bytes counted by it);
+ * 5. opening a friends-epoch record of 1,000 members (`keyRecordOpenMs`, Node; see
+ *    `key-records.ts`).
  *
  * Every step has a hard time bound and the whole run a deadline. Figures are printed and written
  * to `bench/results/core.json`; nothing here judges them.
@@ -27,6 +29,7 @@ import { TestPerson, TestReplica, settle, waitFor } from '../src/core/sync/test-
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
 import type { FirstPageResult, IngestResult, KithBench, SeedResult } from './core-page/api.ts';
 import { measureSync10k, type Sync10kResult } from './core-sync.ts';
+import { measureKeyRecordOpen, type KeyRecordOpenResult } from './key-records.ts';
 import { armDeadline, buildBenchPage, median, within } from './lib/measure.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -249,6 +252,9 @@ async function main(): Promise<void> {
     console.log('newcomer bytes in Node ...');
     const newcomer = await within(measureNewcomer(), STEP_TIMEOUT_MS, 'newcomer bytes');
 
+    console.log('opening a key record of 1,000 members in Node ...');
+    const keyRecord = await within(measureKeyRecordOpen(), STEP_TIMEOUT_MS, 'key record open');
+
     const ms10k = median(cold[SIZES[0]]!.map((l) => l.ms));
     const ms100k = median(cold[SIZES[1]]!.map((l) => l.ms));
     const h1k = newcomer[NEWCOMER_HISTORIES[0]]!.bytes;
@@ -258,6 +264,7 @@ async function main(): Promise<void> {
       sync10k: { ms: nodeSync.ms, floorMs: nodeSync.floorMs, ratio: nodeSync.ratio },
       firstPage: { ms10k, ms100k, ratio: ms100k / ms10k },
       newcomerBytes: { h1k, h20k, ratio: h20k / h1k },
+      keyRecordOpenMs: keyRecord.memberMs,
       extra: {
         date: new Date().toISOString(),
         chromium: chromiumVersion,
@@ -271,6 +278,7 @@ async function main(): Promise<void> {
           ms100k: median(warm[SIZES[1]]!.map((l) => l.ms)),
         },
         newcomer: { latestEntries: NEWCOMER_LATEST, byHistory: newcomer },
+        keyRecord,
       },
     };
     await mkdir(path.dirname(RESULTS), { recursive: true });
@@ -290,8 +298,10 @@ function printTable(r: {
   sync10k: Sync10kResult;
   firstPage: { ms10k: number; ms100k: number; ratio: number };
   newcomerBytes: { h1k: number; h20k: number; ratio: number };
+  keyRecordOpenMs: number;
   extra: {
     chromium: string;
+    keyRecord: KeyRecordOpenResult;
     ingest: IngestResult;
     sync10kInPage: { idb: Sync10kResult; memory: Sync10kResult };
     firstPageWarm: { ms10k: number; ms100k: number };
@@ -327,6 +337,10 @@ function printTable(r: {
     [
       'newcomer bytes: 1k / 20k history / ratio',
       `${fmt(r.newcomerBytes.h1k)} / ${fmt(r.newcomerBytes.h20k)} / ${fmt(r.newcomerBytes.ratio, 2)}`,
+    ],
+    [
+      `key record of ${fmt(e.keyRecord.members)}: member / cold / non-member / v1 trial`,
+      `${fmt(r.keyRecordOpenMs, 2)} / ${fmt(e.keyRecord.memberColdMs, 2)} / ${fmt(e.keyRecord.nonMemberMs, 2)} / ${fmt(e.keyRecord.v1TrialMs, 1)} ms`,
     ],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -7,8 +7,10 @@ import {
   makeEpochRecord,
   openEpochRecord,
   openPayload,
+  replyKey,
   sealPostPayload,
-  sealReplyPayload,
+  sealReply,
+  sealWithKey,
   unwrapContentKey,
 } from './audience.ts';
 import { generateX25519 } from './seal.ts';
@@ -89,7 +91,7 @@ describe('private payloads', () => {
     expect(await openPayload(payload, unwrapped, author, 'post/P')).toEqual(update);
 
     const reply = decodePrivatePayload(
-      await sealReplyPayload({
+      await sealWithKey({
         author: 'carol-id',
         docId: 'comment/x',
         contentKey,
@@ -128,9 +130,44 @@ describe('private payloads', () => {
     );
   });
 
+  it('a reply opens with the post’s content key and its epoch’s key, not with an older epoch’s', async () => {
+    const contentKey = await SymmetricKey.generate();
+    const [before, after] = await Promise.all([SymmetricKey.generate(), SymmetricKey.generate()]);
+    const post = { postAuthor: author, postId: 'P', contentKey };
+    const sealed = decodePrivatePayload(
+      await sealReply({
+        ...post,
+        author: 'carol-id',
+        docId: 'comment/x',
+        epoch: 6,
+        epochKey: after,
+        update: utf8('after the removal'),
+      }),
+    );
+    expect(sealed).toMatchObject({ version: 2, epoch: 6, wrappedKey: new Uint8Array() });
+    const right = await replyKey({ ...post, epoch: 6, epochKey: after });
+    expect(await openPayload(sealed, right, 'carol-id', 'comment/x')).toEqual(
+      utf8('after the removal'),
+    );
+    for (const wrong of [
+      await replyKey({ ...post, epoch: 5, epochKey: before }),
+      await replyKey({ ...post, epoch: 5, epochKey: after }),
+      await replyKey({ ...post, postId: 'Q', epoch: 6, epochKey: after }),
+      contentKey,
+    ]) {
+      await expect(openPayload(sealed, wrong, 'carol-id', 'comment/x')).rejects.toBeInstanceOf(
+        DecryptError,
+      );
+    }
+  });
+
   it.each([
     ['empty', new Uint8Array()],
-    ['unknown version', new Uint8Array([2, 0, 0, 0])],
+    ['unknown version', new Uint8Array([3, 0, 0, 0])],
+    [
+      'a reply (version 2) with a wrapped key',
+      new Uint8Array([2, 0, 61, ...new Uint8Array(61), 0]),
+    ],
     ['bad wrapped key length', new Uint8Array([1, 0, 3, 1, 2, 3, 0])],
     ['length past the end', new Uint8Array([1, 0, 0, 50, 1])],
     ['trailing bytes', new Uint8Array([1, 0, 0, 1, 7, 9])],

@@ -1,9 +1,9 @@
 /**
  * Keys of private content (design section 3):
  *
- * - Each private post has its own random **content key**. The post's entries, its photos, and
- *   every comment and reaction on it are encrypted with it, so exactly the post's readers can
- *   read all of them, whoever wrote them.
+ * - Each private post has its own random **content key**. The post's entries and its photos are
+ *   encrypted with it, and every comment and reaction on it with a reply key derived from it
+ *   (below), so exactly the post's readers can read all of them, whoever wrote them.
  * - The content key travels **wrapped** with the author's current **friends-epoch key**, inside
  *   every entry of the post (a few dozen bytes), so any one entry can be opened on its own: a
  *   newcomer reading a log recent-first needs no older entry.
@@ -11,21 +11,28 @@
  *   epoch record (`epoch/<n>` doc). Removing a friend starts epoch n+1, sealed to everyone else:
  *   the removed friend keeps what they could already read, and reads nothing written afterwards.
  *
- * Epoch records name no recipients: a reader tries each box (trial decryption), so the record
- * does not publish its author's friend list to relays.
+ * Epoch records name no recipients. Version 1 records (this module) make a reader try each box
+ * (trial decryption: one X25519 per box); version 2 records (`key-set.ts`) find a reader's box
+ * through a keyed hint. Both are read; new records are version 2.
+ *
+ * Replies (comments, reactions) to a private post are sealed, from payload version 2, under a
+ * reply key derived from the post's content key and the newest epoch key of the post's audience
+ * the replier holds; the epoch number travels in the payload. A reader removed from the audience
+ * holds the content key but no later epoch key, so opens no reply written after the removal.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { utf8 } from '../bytes.ts';
+import { concatBytes, utf8 } from '../bytes.ts';
 import { DecryptError, KEY_BYTES, SymmetricKey } from './aead.ts';
-import { domain } from './kdf.ts';
+import { domain, hkdf } from './kdf.ts';
 import { openSealed, sealTo, type X25519KeyPair } from './seal.ts';
 
 /** Most boxes (friends plus own devices) one epoch record may hold. */
 export const MAX_EPOCH_RECIPIENTS = 5_000;
 const SEALED_KEY_BYTES = 32 + 1 + 12 + KEY_BYTES + 16;
 const RECORD_VERSION = 1;
-const PRIVATE_PAYLOAD_VERSION = 1;
+/** Private payload versions: 1 sealed with a content or self key, 2 a reply under a reply key. */
+type PrivatePayloadVersion = 1 | 2;
 
 /** Bytes that are not a valid epoch record or private payload. */
 export class KeyRecordError extends Error {
@@ -109,8 +116,12 @@ export async function openEpochRecord(
   return null;
 }
 
-/** A private entry's payload: which epoch, the post's wrapped content key, the encrypted update. */
+/**
+ * A private entry's payload: its version, which epoch, the post's wrapped content key (a post's
+ * own entries only), the encrypted update.
+ */
 export interface PrivatePayload {
+  readonly version: PrivatePayloadVersion;
   readonly epoch: number;
   readonly wrappedKey: Uint8Array;
   readonly box: Uint8Array;
@@ -145,7 +156,7 @@ export async function sealPostPayload(input: {
     input.update,
     payloadContext(input.author, input.docId),
   );
-  return encodePrivatePayload({ epoch: input.epoch, wrappedKey, box });
+  return encodePrivatePayload({ version: 1, epoch: input.epoch, wrappedKey, box });
 }
 
 /** Unwraps a post's content key from a private payload with the matching epoch key. */
@@ -161,10 +172,10 @@ export async function unwrapContentKey(
 }
 
 /**
- * Encrypts an update of a doc that answers someone's post (a comment or reaction by `author`):
- * under that post's content key, with no wrapped key (every reader of the post has it).
+ * Encrypts an update of a doc only its author's own devices read (the friend list, under the
+ * self key), or written before payload version 2 (a reply under its post's content key).
  */
-export async function sealReplyPayload(input: {
+export async function sealWithKey(input: {
   author: string;
   docId: string;
   contentKey: SymmetricKey;
@@ -174,10 +185,56 @@ export async function sealReplyPayload(input: {
     input.update,
     payloadContext(input.author, input.docId),
   );
-  return encodePrivatePayload({ epoch: 0, wrappedKey: new Uint8Array(), box });
+  return encodePrivatePayload({ version: 1, epoch: 0, wrappedKey: new Uint8Array(), box });
 }
 
-/** Opens the update inside a private payload with the content key it was sealed under. */
+/** The post a reply answers and the audience epoch it is sealed under. */
+export interface ReplyKeyInput {
+  readonly postAuthor: string;
+  readonly postId: string;
+  readonly contentKey: SymmetricKey;
+  readonly epoch: number;
+  readonly epochKey: SymmetricKey;
+}
+
+/**
+ * The key replies to a private post are sealed with in `epoch`:
+ * HKDF-SHA256(ikm = content key ‖ epoch key, salt = empty,
+ * info = domain("kith/reply-key/v2", post author, post id, epoch)).
+ */
+export async function replyKey(input: ReplyKeyInput): Promise<SymmetricKey> {
+  return SymmetricKey.fromRaw(
+    await hkdf(
+      concatBytes(input.contentKey.raw, input.epochKey.raw),
+      new Uint8Array(),
+      domain(
+        'kith/reply-key/v2',
+        utf8(input.postAuthor),
+        utf8(input.postId),
+        utf8(String(input.epoch)),
+      ),
+    ),
+  );
+}
+
+/**
+ * Encrypts an update of a doc that answers someone's private post (a comment or reaction by
+ * `author`) under the reply key of `epoch` (payload version 2).
+ */
+export async function sealReply(
+  input: ReplyKeyInput & { author: string; docId: string; update: Uint8Array },
+): Promise<Uint8Array> {
+  const key = await replyKey(input);
+  const box = await key.encrypt(input.update, payloadContext(input.author, input.docId));
+  return encodePrivatePayload({
+    version: 2,
+    epoch: input.epoch,
+    wrappedKey: new Uint8Array(),
+    box,
+  });
+}
+
+/** Opens the update inside a private payload with the key it was sealed under (content, self or reply key). */
 export function openPayload(
   payload: PrivatePayload,
   contentKey: SymmetricKey,
@@ -190,7 +247,7 @@ export function openPayload(
 /** Encodes a {@link PrivatePayload}. */
 export function encodePrivatePayload(p: PrivatePayload): Uint8Array {
   const e = encoding.createEncoder();
-  encoding.writeUint8(e, PRIVATE_PAYLOAD_VERSION);
+  encoding.writeUint8(e, p.version);
   encoding.writeVarUint(e, p.epoch);
   encoding.writeVarUint8Array(e, p.wrappedKey);
   encoding.writeVarUint8Array(e, p.box);
@@ -201,16 +258,15 @@ export function encodePrivatePayload(p: PrivatePayload): Uint8Array {
 export function decodePrivatePayload(bytes: Uint8Array): PrivatePayload {
   try {
     const d = decoding.createDecoder(bytes);
-    if (decoding.readUint8(d) !== PRIVATE_PAYLOAD_VERSION)
-      throw new KeyRecordError('unknown private payload version');
+    const version = decoding.readUint8(d);
+    if (version !== 1 && version !== 2) throw new KeyRecordError('unknown private payload version');
     const epoch = decoding.readVarUint(d);
     const wrappedKey = decoding.readVarUint8Array(d);
     const box = decoding.readVarUint8Array(d);
-    if (wrappedKey.length !== 0 && wrappedKey.length !== 1 + 12 + KEY_BYTES + 16) {
-      throw new KeyRecordError('bad wrapped key length');
-    }
+    const wrapped = version === 1 ? [0, 1 + 12 + KEY_BYTES + 16] : [0];
+    if (!wrapped.includes(wrappedKey.length)) throw new KeyRecordError('bad wrapped key length');
     if (decoding.hasContent(d)) throw new KeyRecordError('trailing bytes after private payload');
-    return { epoch, wrappedKey, box };
+    return { version, epoch, wrappedKey, box };
   } catch (error) {
     if (error instanceof KeyRecordError) throw error;
     throw new KeyRecordError(`malformed private payload: ${(error as Error).message}`);

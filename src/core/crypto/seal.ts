@@ -34,10 +34,10 @@ export async function generateX25519(): Promise<X25519KeyPair> {
 }
 
 /**
- * X25519 agreement. Refuses an all-zero result (a small-order public key), which engines treat
+ * X25519 agreement (the one place Kith runs X25519 against someone's key). Refuses an all-zero result (a small-order public key), which engines treat
  * differently: some throw, some return zeros; here both become {@link InvalidPublicKeyError}.
  */
-async function agree(privateKey: CryptoKey, publicKey: Uint8Array): Promise<Uint8Array> {
+export async function agree(privateKey: CryptoKey, publicKey: Uint8Array): Promise<Uint8Array> {
   if (publicKey.length !== PUBLIC_KEY_BYTES) {
     throw new InvalidPublicKeyError(`an X25519 public key is 32 bytes, not ${publicKey.length}`);
   }

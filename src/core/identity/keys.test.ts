@@ -3,8 +3,11 @@ import { fromHex, toArrayBufferBytes, toHex } from '../bytes.ts';
 import { personIdToKey } from '../ids.ts';
 import {
   KeyError,
+  deriveEncryptionKeySeed,
   deriveIdentityKeySeeds,
   ed25519KeyFromSeed,
+  encryptionKeyOfGeneration,
+  selfKeyOfGeneration,
   generateDeviceKey,
   identityFromSeed,
   signEd25519,
@@ -81,5 +84,48 @@ describe('keys from seeds', () => {
       await globalThis.crypto.subtle.exportKey('pkcs8', c.keyPair.privateKey),
     );
     expect(pkcs8).toHaveLength(48);
+  });
+});
+
+describe('key generations', () => {
+  const seed = Uint8Array.from({ length: 32 }, (_, i) => i);
+
+  it('generation 0 is the identity’s own encryption key; each later one is another, from the seed alone', async () => {
+    const identity = await identityFromSeed(seed);
+    expect(deriveEncryptionKeySeed(seed, 0)).toEqual(deriveIdentityKeySeeds(seed).x25519);
+    expect((await encryptionKeyOfGeneration(seed, 0)).publicKey).toEqual(
+      identity.encryptionPublicKey,
+    );
+    const [one, two, oneAgain] = await Promise.all([
+      encryptionKeyOfGeneration(seed, 1),
+      encryptionKeyOfGeneration(seed, 2),
+      encryptionKeyOfGeneration(seed, 1),
+    ]);
+    expect(one.publicKey).toEqual(oneAgain.publicKey);
+    expect(
+      new Set([identity.encryptionPublicKey, one.publicKey, two.publicKey].map(toHex)).size,
+    ).toBe(3);
+  });
+
+  it('self keys have generations too, generation 0 being the self key used so far', async () => {
+    const landed = new Uint8Array(
+      await globalThis.crypto.subtle.deriveBits(
+        {
+          name: 'HKDF',
+          hash: 'SHA-256',
+          salt: toArrayBufferBytes(new TextEncoder().encode('kith/self-key/v1')),
+          info: toArrayBufferBytes(new TextEncoder().encode('friends')),
+        },
+        await globalThis.crypto.subtle.importKey('raw', toArrayBufferBytes(seed), 'HKDF', false, [
+          'deriveBits',
+        ]),
+        256,
+      ),
+    );
+    expect(selfKeyOfGeneration(seed, 0)).toEqual(landed);
+    expect(selfKeyOfGeneration(seed, 1)).not.toEqual(landed);
+    expect(selfKeyOfGeneration(seed, 1)).not.toEqual(selfKeyOfGeneration(seed, 2));
+    expect(() => selfKeyOfGeneration(seed, -1)).toThrow(RangeError);
+    expect(() => deriveEncryptionKeySeed(seed, 1.5)).toThrow(RangeError);
   });
 });

@@ -10,6 +10,18 @@
  *   Ed25519 identity key seed = HKDF(ikm, salt, info = "kith/identity/ed25519/v1", 32)
  *   X25519 encryption key     = HKDF(ikm, salt, info = "kith/identity/x25519/v1", 32)
  *
+ * Key generations: the X25519 encryption key and the self key (what only the person's own devices
+ * read) can be replaced, so that removing a device can shut it out of what is written next. Each
+ * generation g derives from the same seed; generation 0 is the original key (the derivations
+ * above, unchanged), generation g > 0 appends "/generation/<g>" to the `info`:
+ *
+ *   X25519 encryption key, generation g = HKDF(ikm, salt, info = "kith/identity/x25519/v1/generation/<g>", 32)
+ *   self key, generation g = HKDF(ikm = seed, salt = "kith/self-key/v1", info = "friends/generation/<g>", 32)
+ *     (generation 0: info = "friends")
+ *
+ * A generation's X25519 public key is published signed (`encryption-key-record.ts`, v2 carries
+ * the generation). Which generation is current, and when to move on, is decided elsewhere.
+ *
  * WebCrypto has no "import from seed", but PKCS#8 for these curves is a fixed 16-byte DER
  * prefix followed by the 32-byte seed (RFC 8410), so we build that.
  */
@@ -101,8 +113,48 @@ export function deriveIdentityKeySeeds(seed: Uint8Array): {
   const salt = utf8(IDENTITY_HKDF_SALT);
   return {
     ed25519: hkdf(sha256, seed, salt, utf8(IDENTITY_ED25519_INFO), SEED_BYTES),
-    x25519: hkdf(sha256, seed, salt, utf8(IDENTITY_X25519_INFO), SEED_BYTES),
+    x25519: deriveEncryptionKeySeed(seed, 0),
   };
+}
+
+/** Highest key generation accepted (a varuint that fits comfortably in any record). */
+export const MAX_KEY_GENERATION = 1_000_000;
+/** HKDF salt of the self key. */
+export const SELF_KEY_HKDF_SALT = 'kith/self-key/v1';
+
+function checkGeneration(generation: number): void {
+  if (!Number.isSafeInteger(generation) || generation < 0 || generation > MAX_KEY_GENERATION) {
+    throw new RangeError(`a key generation is 0 to ${MAX_KEY_GENERATION}, not ${generation}`);
+  }
+}
+
+function generationInfo(info: string, generation: number): string {
+  return generation === 0 ? info : `${info}/generation/${generation}`;
+}
+
+/** The 32-byte X25519 seed of the encryption key of `generation` (0: the identity's own). */
+export function deriveEncryptionKeySeed(seed: Uint8Array, generation: number): Uint8Array {
+  checkSeed(seed);
+  checkGeneration(generation);
+  const info = generationInfo(IDENTITY_X25519_INFO, generation);
+  return hkdf(sha256, seed, utf8(IDENTITY_HKDF_SALT), utf8(info), SEED_BYTES);
+}
+
+/** The X25519 encryption key pair of `generation`, its private key non-extractable. */
+export async function encryptionKeyOfGeneration(
+  seed: Uint8Array,
+  generation: number,
+): Promise<{ publicKey: Uint8Array; privateKey: CryptoKey }> {
+  const key = await importFromSeed('X25519', deriveEncryptionKeySeed(seed, generation), false);
+  return { publicKey: key.publicKey, privateKey: key.privateKey };
+}
+
+/** The raw 32-byte self key of `generation` (it encrypts what only own devices read). */
+export function selfKeyOfGeneration(seed: Uint8Array, generation: number): Uint8Array {
+  checkSeed(seed);
+  checkGeneration(generation);
+  const info = generationInfo('friends', generation);
+  return hkdf(sha256, seed, utf8(SELF_KEY_HKDF_SALT), utf8(info), SEED_BYTES);
 }
 
 async function importFromSeed(

@@ -8,6 +8,7 @@ import {
 } from './device-certificate.ts';
 import { createIdentity, restoreFromSeed, startNewDevice } from './device-setup.ts';
 import { publishEncryptionKey, verifyEncryptionKeyRecord } from './encryption-key-record.ts';
+import { encryptionKeyOfGeneration } from './keys.ts';
 import { identityFromSeed } from './keys.ts';
 import {
   MAX_DEVICE_REVOCATION_BYTES,
@@ -208,5 +209,22 @@ describe('encryption key record', () => {
     const swapped = record.bytes.slice();
     swapped.set(mallory.encryptionPublicKey, 33);
     expect(await reasonOf(verifyEncryptionKeyRecord(swapped, verifier))).toBe('bad-signature');
+  });
+
+  it('publishes a later generation of the key (v2, generation signed) and refuses a tampered one', async () => {
+    const second = await publishEncryptionKey(alice, 43, 2);
+    const verified = await verifyEncryptionKeyRecord(second.bytes, verifier, alice.personId);
+    expect(verified.generation).toBe(2);
+    expect(verified.encryptionKey).toEqual(
+      (await encryptionKeyOfGeneration(alice.seed, 2)).publicKey,
+    );
+    expect(verified.encryptionKey).not.toEqual(alice.encryptionPublicKey);
+    expect((await publishEncryptionKey(alice, 43)).generation).toBe(0);
+    const relabelled = second.bytes.slice();
+    relabelled[33] = 3; // generation 2 -> 3, same key and signature
+    expect(await reasonOf(verifyEncryptionKeyRecord(relabelled, verifier))).toBe('bad-signature');
+    const zero = second.bytes.slice();
+    zero[33] = 0; // generation 0 has one encoding only: v1
+    expect(await reasonOf(verifyEncryptionKeyRecord(zero, verifier))).toBe('bad-generation');
   });
 });

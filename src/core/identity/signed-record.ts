@@ -29,6 +29,7 @@ export type RecordErrorReason =
   | 'unknown-version'
   | 'bad-role'
   | 'bad-flag'
+  | 'bad-generation'
   | 'bad-signature'
   | 'wrong-signer'
   | 'expired';

@@ -45,6 +45,7 @@ describe('comment kind', () => {
     const ref: CommentRef = { kind: 'comment', postAuthor: ada.id, postId, commentId: newPostId() };
     const postKey = await ada.seal().ownContentKey(postId);
     await bob.keys.setContentKey(ada.id, postId, postKey);
+    bob.keys.learnEpoch(ada.id, ada.epoch.epoch, ada.epoch.key);
     const { doc, state } = commentState();
     const friendsOnly = new Map([[`${ada.id}/${postId}`, 'friends' as const]]);
     const sealed = await commentKind.seal(ref, doc, state, bob.seal(friendsOnly));

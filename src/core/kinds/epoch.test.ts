@@ -21,9 +21,17 @@ describe('epoch kind', () => {
       payload: new Uint8Array([1, 2, 3]),
     });
     const key = await SymmetricKey.generate();
-    const opening = recordingViews(ada.id, { learnEpoch: async () => key });
+    const writers: string[] = [];
+    const opening = recordingViews(ada.id, {
+      learnEpoch: async (_author, device) => {
+        writers.push(device);
+        return key;
+      },
+    });
     await epochKind.take(record, ref, opening.views);
     expect(opening.calls.released).toEqual([epochWait(ada.id, 4)]);
+    // The key is learnt as the writing device's record of the epoch (devices may rotate at once).
+    expect(writers).toEqual([record.device]);
 
     const broken = recordingViews(ada.id, {
       learnEpoch: async () => {

@@ -1,7 +1,9 @@
 /**
  * `epoch/<n>`: a person's friends-epoch key record for epoch n, the key sealed to each friend
- * and to the person's own devices (`crypto/audience.ts`). A record kind: each entry is one key
- * record. Opening it may let entries that waited for this epoch's key open.
+ * and to the person's own devices (`crypto/key-set.ts`; version 1 records `crypto/audience.ts`).
+ * A record kind: each entry is one key record, learnt as its writing device's record of the
+ * epoch (devices that rotate at once each write one). Opening it may let entries that waited for
+ * this epoch's key open.
  */
 import { parseDocId } from '../ids.ts';
 import { createLogger } from '../log.ts';
@@ -37,7 +39,7 @@ export const epochKind: RecordKind<EpochRef> = {
   async take(entry, ref, views) {
     if (entry.payloadKind !== 'key-record') return;
     const key = await views
-      .learnEpoch(entry.author, ref.epoch, entry.payload)
+      .learnEpoch(entry.author, entry.device, ref.epoch, entry.payload)
       .catch((error: unknown) => {
         log.warn('malformed epoch record', { author: entry.author, error: String(error) });
         return null;

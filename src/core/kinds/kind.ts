@@ -10,7 +10,7 @@
  * re-published entry, a device record): nothing is applied to a doc.
  *
  * Kinds reach the rest of the peer only through the ports below, so they never import the peer:
- * a later reply-key scheme (key records v2) is a different {@link KeyPort}, not a new switch.
+ * which key a kind seals with is the kind's choice, made from what the {@link KeyPort} holds.
  */
 import type * as Y from 'yjs';
 import type { SymmetricKey } from '../crypto/aead.ts';
@@ -33,9 +33,18 @@ export type Opened =
   /** Never readable here: not for this device, or refused as malformed. */
   | { readonly kind: 'unreadable'; readonly reason: string };
 
+/** A friends epoch of one person, with its key. */
+export interface HeldEpoch {
+  readonly epoch: number;
+  readonly key: SymmetricKey;
+}
+
 /** The keys of private content this device holds (the keyring). */
 export interface KeyPort {
-  epochKey(author: PersonId, epoch: number): Promise<SymmetricKey | null>;
+  /** Every key held for `author`'s epoch `epoch`: one per own device that rotated at once. */
+  epochKeys(author: PersonId, epoch: number): Promise<readonly SymmetricKey[]>;
+  /** The newest epoch of `author` held here (one's own, or a friend's), or `null`. */
+  newestEpoch(author: PersonId): Promise<HeldEpoch | null>;
   contentKey(author: PersonId, postId: PostId): Promise<SymmetricKey | null>;
   setContentKey(author: PersonId, postId: PostId, key: SymmetricKey): Promise<void>;
 }
@@ -51,11 +60,16 @@ export interface OpenPort {
 /** What sealing a new state of one of this person's docs may use. */
 export interface SealPort extends OpenPort {
   /** This person's current friends epoch (started if there is none yet). */
-  ownEpoch(): Promise<{ readonly epoch: number; readonly key: SymmetricKey }>;
+  ownEpoch(): Promise<HeldEpoch>;
   /** The content key of one of this person's posts, made on first use. */
   ownContentKey(postId: PostId): Promise<SymmetricKey>;
   /** The audience of a post readable here, or `null` when none is held. */
   audienceOf(author: PersonId, postId: PostId): Promise<'friends' | 'public' | null>;
+  /**
+   * The epoch a post held here was sealed in, with a key of it held, or `null`: what a reply is
+   * sealed under where no newest epoch of the post's author was tracked (keys saved by older code).
+   */
+  postEpoch(post: Answering): Promise<HeldEpoch | null>;
 }
 
 /** An entry's payload as it is appended to the log. */
@@ -72,8 +86,16 @@ export interface ViewPort {
   isFriend(person: PersonId): boolean;
   /** Called with the friend list whenever this person's own `friends` doc changes. */
   onFriends(friends: ReadonlyMap<string, FriendRecord>): void;
-  /** Opens an epoch record of `author`; the key, or `null` when it holds none for this device. */
-  learnEpoch(author: PersonId, epoch: number, record: Uint8Array): Promise<SymmetricKey | null>;
+  /**
+   * Opens an epoch record `device` of `author` wrote; the key, or `null` when it holds none for
+   * this device (or is not opened here: only one's own and friends' records are).
+   */
+  learnEpoch(
+    author: PersonId,
+    device: string,
+    epoch: number,
+    record: Uint8Array,
+  ): Promise<SymmetricKey | null>;
   /** The doc `docId` of `author`, rebuilt from its entries if it is not open. */
   doc(author: PersonId, docId: DocId): Promise<Y.Doc>;
   /** Someone else's reply to one of my posts was read: the author may re-publish it. */

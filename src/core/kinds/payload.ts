@@ -1,14 +1,15 @@
 /**
  * The sealing and opening steps kinds share: a payload in clear, a payload under one symmetric
- * key (bound to its author and doc id), and the names of keys a payload can wait for. Which key a
- * kind uses is the kind's choice; how a sealed payload is laid out is `crypto/audience.ts`'s.
+ * key (bound to its author and doc id), trying each key of an epoch, and the names of keys a
+ * payload can wait for. Which key a kind uses is the kind's choice; how a sealed payload is laid
+ * out is `crypto/audience.ts`'s.
  */
 import { DecryptError, type SymmetricKey } from '../crypto/aead.ts';
 import {
   decodePrivatePayload,
   KeyRecordError,
   openPayload,
-  sealReplyPayload,
+  sealWithKey,
   type PrivatePayload,
 } from '../crypto/audience.ts';
 import type { Entry } from '../feed/entry-codec.ts';
@@ -39,7 +40,7 @@ export async function sealedUnder(
 ): Promise<Sealed> {
   return {
     payloadKind: 'encrypted',
-    payload: await sealReplyPayload({ author, docId, contentKey: key, update }),
+    payload: await sealWithKey({ author, docId, contentKey: key, update }),
   };
 }
 
@@ -73,4 +74,24 @@ export async function openedWith(
   entry: Entry,
 ): Promise<Opened> {
   return { kind: 'update', update: await openPayload(payload, key, entry.author, entry.docId) };
+}
+
+/**
+ * The first result of `open` over `keys` (an epoch may hold a key per own device that rotated at
+ * once; `keys` is not empty); the last `DecryptError` when none opens.
+ */
+export async function firstOpening<T>(
+  keys: readonly SymmetricKey[],
+  open: (key: SymmetricKey) => Promise<T>,
+): Promise<T> {
+  let failure: unknown;
+  for (const key of keys) {
+    try {
+      return await open(key);
+    } catch (error) {
+      if (!(error instanceof DecryptError)) throw error;
+      failure = error;
+    }
+  }
+  throw failure;
 }

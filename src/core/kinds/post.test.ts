@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { SymmetricKey } from '../crypto/aead.ts';
 import { CappedDoc } from '../docs/doc-caps.ts';
 import { writeNewPost } from '../docs/post-doc.ts';
 import { newDoc } from '../docs/yjs-change.ts';
@@ -44,11 +45,25 @@ describe('post kind', () => {
       kind: 'waiting',
       key: epochWait(ada.id, ada.epoch.epoch),
     });
-    bob.keys.epochs.set(`${ada.id}:${ada.epoch.epoch}`, ada.epoch.key);
+    bob.keys.learnEpoch(ada.id, ada.epoch.epoch, ada.epoch.key);
     expect(await postKind.open(entry, ref, bob.open)).toEqual({ kind: 'update', update: state });
     expect((await bob.keys.contentKey(ada.id, ref.postId))?.raw).toEqual(
       (await ada.keys.contentKey(ada.id, ref.postId))?.raw,
     );
+  });
+
+  it('a friends-only post opens with any key of its epoch (own devices that rotated at once)', async () => {
+    const [ada, bob] = [await kindsPerson(1), await kindsPerson(2)];
+    const ref = { kind: 'post', postId: newPostId() } as const;
+    const { doc, state } = postState('friends');
+    const entry = await entryOf(
+      ada,
+      postKind.format(ref),
+      await postKind.seal(ref, doc, state, ada.seal()),
+    );
+    bob.keys.learnEpoch(ada.id, ada.epoch.epoch, await SymmetricKey.generate());
+    bob.keys.learnEpoch(ada.id, ada.epoch.epoch, ada.epoch.key);
+    expect(await postKind.open(entry, ref, bob.open)).toEqual({ kind: 'update', update: state });
   });
 
   it('a sealed payload that is malformed, or moved to another post, is unreadable', async () => {

@@ -2,15 +2,29 @@
  * `post/<postId>`: one post of its author (text, photos, audience, edits, hidden replies). A
  * public post is in clear; a friends-only one is sealed under its own content key, which each
  * entry carries wrapped with the author's friends-epoch key of the time, so a reader who holds
- * that epoch's key learns the post's key from any one of its entries.
+ * that epoch's key learns the post's key from any one of its entries (an epoch may have a key per
+ * own device that rotated at once: each is tried).
  */
-import { sealPostPayload, unwrapContentKey } from '../crypto/audience.ts';
+import {
+  decodePrivatePayload,
+  KeyRecordError,
+  sealPostPayload,
+  unwrapContentKey,
+} from '../crypto/audience.ts';
+import { decodeEntry } from '../feed/entry-codec.ts';
 import { readPost, type Audience, type PhotoRef } from '../docs/post-doc.ts';
 import { parseDocId, parsePostId, postKey, type PersonId, type PostId } from '../ids.ts';
-import type { PostView } from '../store/storage-adapter.ts';
+import type { PostView, StoredEntry } from '../store/storage-adapter.ts';
 import { excerpt } from './excerpt.ts';
-import { expectFields, field, type DocKind } from './kind.ts';
-import { clear, contentWait, epochWait, openedWith, openEncrypted } from './payload.ts';
+import { expectFields, field, type DocKind, type HeldEpoch, type KeyPort } from './kind.ts';
+import {
+  clear,
+  contentWait,
+  epochWait,
+  firstOpening,
+  openedWith,
+  openEncrypted,
+} from './payload.ts';
 
 /** One post of its author. */
 export interface PostDocRef {
@@ -38,6 +52,31 @@ export function postSummary(view: PostView): PostSummary {
 /** The doc id of a post. */
 export function postDocId(postId: PostId) {
   return parseDocId(`post/${postId}`);
+}
+
+/**
+ * The epoch a post of `author` was sealed in, with a key of it held in `keys`, from the post's
+ * stored entries (the newest that names an epoch held here), or `null`.
+ */
+export async function sealedEpoch(
+  author: PersonId,
+  entries: readonly StoredEntry[],
+  keys: KeyPort,
+): Promise<HeldEpoch | null> {
+  for (const stored of [...entries].reverse()) {
+    const entry = decodeEntry(stored.bytes);
+    if (entry.payloadKind !== 'encrypted') continue;
+    let epoch: number;
+    try {
+      epoch = decodePrivatePayload(entry.payload).epoch;
+    } catch (error) {
+      if (error instanceof KeyRecordError) continue;
+      throw error;
+    }
+    const [key] = await keys.epochKeys(author, epoch);
+    if (key) return { epoch, key };
+  }
+  return null;
 }
 
 /** The `post` kind. */
@@ -85,9 +124,12 @@ export const postKind: DocKind<PostDocRef> = {
     return openEncrypted(entry, async (payload) => {
       let key = await keys.contentKey(entry.author, ref.postId);
       if (!key) {
-        const epochKey = await keys.epochKey(entry.author, payload.epoch);
-        if (!epochKey) return { kind: 'waiting', key: epochWait(entry.author, payload.epoch) };
-        key = await unwrapContentKey(payload, epochKey, entry.author, ref.postId);
+        const epochKeys = await keys.epochKeys(entry.author, payload.epoch);
+        if (epochKeys.length === 0)
+          return { kind: 'waiting', key: epochWait(entry.author, payload.epoch) };
+        key = await firstOpening(epochKeys, (epochKey) =>
+          unwrapContentKey(payload, epochKey, entry.author, ref.postId),
+        );
         await keys.setContentKey(entry.author, ref.postId, key);
       }
       return openedWith(payload, key, entry);

@@ -1,11 +1,15 @@
 /**
  * What comments and reactions share: they live in the writer's own log, answer someone's post,
  * and are sealed like it. A reply to a public post is in clear; a reply to a friends-only post is
- * sealed under the post's reply key, which every reader of the post holds, and one in clear is
- * refused (it comes from someone who could not read the post). A post's author may re-publish the
- * replies it reads (`thread` kind), and hide them.
+ * sealed under a reply key derived from the post's content key (every reader of the post holds
+ * it) and the newest epoch of the post's audience the writer holds (key records v2: a friend
+ * removed since holds no later epoch key, so reads no reply written after the removal). One in
+ * clear is refused (it comes from someone who could not read the post). A post's author may
+ * re-publish the replies it reads (`thread` kind), and hide them; on the author's own device,
+ * a reply by someone no longer in the audience is not shown.
  */
 import type { SymmetricKey } from '../crypto/aead.ts';
+import { replyKey as deriveReplyKey, sealReply as sealReplyPayload } from '../crypto/audience.ts';
 import { readPost } from '../docs/post-doc.ts';
 import type { Entry } from '../feed/entry-codec.ts';
 import { postKey, type DocId, type PersonId } from '../ids.ts';
@@ -15,7 +19,7 @@ import type {
   Admission,
   Answering,
   DocChange,
-  KeyPort,
+  HeldEpoch,
   Opened,
   OpenPort,
   SealPort,
@@ -26,24 +30,36 @@ import { excerpt } from './excerpt.ts';
 import {
   clear,
   contentWait,
+  epochWait,
+  firstOpening,
   openedWith,
   openEncrypted,
-  sealedUnder,
   unreadable,
 } from './payload.ts';
-import { postDocId, postSummary } from './post.ts';
+import { postDocId, postSummary, type PostSummary } from './post.ts';
 
 const log = createLogger('kith:views');
 
 /**
- * The key replies to a private post are sealed with: the post's content key. (Key records v2
- * derives it from the content key and the audience's current epoch: this is the one place.)
+ * The audience epoch a new reply to a private post is sealed under: the newest epoch of the
+ * post's author held here, or the post's own epoch where none was tracked (keys saved by older
+ * code). The one place this is chosen.
  */
-export function replyKey(keys: KeyPort, post: Answering): Promise<SymmetricKey | null> {
-  return keys.contentKey(post.postAuthor, post.postId);
+async function replyEpoch(port: SealPort, post: Answering): Promise<HeldEpoch | null> {
+  return (await port.keys.newestEpoch(post.postAuthor)) ?? (await port.postEpoch(post));
 }
 
-/** Thrown when a reply is written to a post whose key this device does not hold. */
+/** The key a reply to `post` sealed in `epoch` is sealed with (payload version 2). */
+function replyKeyOf(
+  post: Answering,
+  contentKey: SymmetricKey,
+  epoch: number,
+  epochKey: SymmetricKey,
+): Promise<SymmetricKey> {
+  return deriveReplyKey({ ...post, contentKey, epoch, epochKey });
+}
+
+/** Thrown when a reply is written to a post whose keys this device does not hold. */
 export class ReplyKeyError extends Error {
   override readonly name = 'ReplyKeyError';
 }
@@ -56,22 +72,47 @@ export async function sealReply(
   port: SealPort,
 ): Promise<Sealed> {
   if ((await port.audienceOf(ref.postAuthor, ref.postId)) === 'public') return clear(update);
-  const key = await replyKey(port.keys, ref);
-  if (!key) throw new ReplyKeyError('the post’s key is not on this device');
-  return sealedUnder(key, port.me, docId, update);
+  const contentKey = await port.keys.contentKey(ref.postAuthor, ref.postId);
+  if (!contentKey) throw new ReplyKeyError('the post’s key is not on this device');
+  const audience = await replyEpoch(port, ref);
+  if (!audience) throw new ReplyKeyError('the post’s audience key is not on this device');
+  const payload = await sealReplyPayload({
+    author: port.me,
+    docId,
+    postAuthor: ref.postAuthor,
+    postId: ref.postId,
+    contentKey,
+    epoch: audience.epoch,
+    epochKey: audience.key,
+    update,
+  });
+  return { payloadKind: 'encrypted', payload };
 }
 
-/** Opens a reply's payload with the key of the post it answers. */
+/**
+ * Opens a reply's payload: version 2 with the reply key of the epoch it names (waiting for that
+ * epoch's key if needed), version 1 (written before key records v2) with the post's content key.
+ */
 export async function openReply(entry: Entry, ref: Answering, port: OpenPort): Promise<Opened> {
+  const { keys } = port;
   if (entry.payloadKind === 'yjs-update') {
     // A reply to a post this device holds the key of (a friends-only post) must be sealed.
-    if (await replyKey(port.keys, ref)) return unreadable('clear reply to a friends-only post');
+    if (await keys.contentKey(ref.postAuthor, ref.postId)) {
+      return unreadable('clear reply to a friends-only post');
+    }
     return { kind: 'update', update: entry.payload };
   }
   return openEncrypted(entry, async (payload) => {
-    const key = await replyKey(port.keys, ref);
-    if (!key) return { kind: 'waiting', key: contentWait(ref.postAuthor, ref.postId) };
-    return openedWith(payload, key, entry);
+    const contentKey = await keys.contentKey(ref.postAuthor, ref.postId);
+    if (!contentKey) return { kind: 'waiting', key: contentWait(ref.postAuthor, ref.postId) };
+    if (payload.version === 1) return openedWith(payload, contentKey, entry);
+    const epochKeys = await keys.epochKeys(ref.postAuthor, payload.epoch);
+    if (epochKeys.length === 0) {
+      return { kind: 'waiting', key: epochWait(ref.postAuthor, payload.epoch) };
+    }
+    return firstOpening(epochKeys, async (epochKey) =>
+      openedWith(payload, await replyKeyOf(ref, contentKey, payload.epoch, epochKey), entry),
+    );
   });
 }
 
@@ -116,6 +157,8 @@ export async function viewReply<R extends Answering & { readonly kind: 'comment'
   let reply = shown(known?.createdAt);
   const postView = await store.getPostView(post);
   if (postView && postSummary(postView).hidden.includes(itemId)) reply = null;
+  // On one's own private post, only its audience (current friends) answers.
+  if (postView && outsideAudience(views, writer, ref, postSummary(postView))) reply = null;
   if (reply === null) {
     if (known) await store.removePostItem(itemId);
   } else {
@@ -143,4 +186,15 @@ export async function viewReply<R extends Answering & { readonly kind: 'comment'
     }
   }
   if (ref.postAuthor === views.me && writer !== views.me) await views.republish(stored, ref);
+}
+
+/** Whether `writer` answers one of my private posts without being in its audience now. */
+function outsideAudience(
+  views: ViewPort,
+  writer: PersonId,
+  ref: Answering,
+  post: PostSummary,
+): boolean {
+  if (ref.postAuthor !== views.me || writer === views.me) return false;
+  return post.audience !== 'public' && !views.isFriend(writer);
 }

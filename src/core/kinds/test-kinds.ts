@@ -8,16 +8,28 @@ import { SymmetricKey } from '../crypto/aead.ts';
 import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
 import { testAuthor, testFields, type TestAuthor } from '../feed/test-helpers.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
-import type { KeyPort, OpenPort, SealPort, Sealed, ViewPort } from './kind.ts';
+import type { HeldEpoch, KeyPort, OpenPort, SealPort, Sealed, ViewPort } from './kind.ts';
 import { DocRefError, parseDocRef } from './registry.ts';
 
 /** Keys by name, as the keyring holds them (its storage is not what these tests are about). */
 export class MemoryKeys implements KeyPort {
-  readonly epochs = new Map<string, SymmetricKey>();
+  private readonly epochs = new Map<string, SymmetricKey[]>();
+  private readonly newest = new Map<PersonId, HeldEpoch>();
   readonly contents = new Map<string, SymmetricKey>();
 
-  async epochKey(author: PersonId, epoch: number): Promise<SymmetricKey | null> {
-    return this.epochs.get(`${author}:${epoch}`) ?? null;
+  /** Holds `key` for `author`'s epoch `epoch` (beside any other key of it). */
+  learnEpoch(author: PersonId, epoch: number, key: SymmetricKey): void {
+    const name = `${author}:${epoch}`;
+    this.epochs.set(name, [...(this.epochs.get(name) ?? []), key]);
+    const newest = this.newest.get(author);
+    if (!newest || newest.epoch <= epoch) this.newest.set(author, { epoch, key });
+  }
+
+  async epochKeys(author: PersonId, epoch: number): Promise<readonly SymmetricKey[]> {
+    return this.epochs.get(`${author}:${epoch}`) ?? [];
+  }
+  async newestEpoch(author: PersonId): Promise<HeldEpoch | null> {
+    return this.newest.get(author) ?? null;
   }
   async contentKey(author: PersonId, postId: PostId): Promise<SymmetricKey | null> {
     return this.contents.get(`${author}:${postId}`) ?? null;
@@ -33,7 +45,10 @@ export interface KindsPerson {
   readonly id: PersonId;
   readonly keys: MemoryKeys;
   readonly open: OpenPort;
-  /** A seal port whose current epoch is `epoch` and whose posts have the audiences given. */
+  /**
+   * A seal port whose current epoch is `epoch`, whose posts have the audiences given, and which
+   * knows no post's own epoch (a store written by key records v2 code tracks the newest).
+   */
   seal(audiences?: ReadonlyMap<string, 'friends' | 'public'>): SealPort;
   readonly epoch: { readonly epoch: number; readonly key: SymmetricKey };
 }
@@ -44,7 +59,7 @@ export async function kindsPerson(n: number): Promise<KindsPerson> {
   const id = author.identity.personId;
   const keys = new MemoryKeys();
   const epoch = { epoch: 3, key: await SymmetricKey.generate() };
-  keys.epochs.set(`${id}:3`, epoch.key);
+  keys.learnEpoch(id, 3, epoch.key);
   const open: OpenPort = { me: id, selfKey: await SymmetricKey.generate(), keys };
   return {
     author,
@@ -63,6 +78,7 @@ export async function kindsPerson(n: number): Promise<KindsPerson> {
         return key;
       },
       audienceOf: async (postAuthor, postId) => audiences.get(`${postAuthor}/${postId}`) ?? null,
+      postEpoch: async () => null,
     }),
   };
 }

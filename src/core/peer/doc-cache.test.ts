@@ -12,10 +12,15 @@ import { befriend, makePeople, signOnNewDevice, type TestPerson } from './test-p
 
 /** A cache of `person`'s docs made afresh from their store, as after a reload. */
 async function freshCache(person: TestPerson): Promise<DocCache> {
-  const keyring = new Keyring(person.store, {
-    publicKey: person.identity.encryptionPublicKey,
-    privateKey: person.identity.encryptionPrivateKey,
-  });
+  const keyring = new Keyring(
+    person.store,
+    person.id,
+    {
+      publicKey: person.identity.encryptionPublicKey,
+      privateKey: person.identity.encryptionPrivateKey,
+    },
+    () => null,
+  );
   const opener = new PayloadOpener(keyring, person.id, await SymmetricKey.generate());
   return new DocCache((a, d) => person.store.getDocEntries(a, d), opener, 1);
 }

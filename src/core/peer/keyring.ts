@@ -1,62 +1,127 @@
 /**
- * The keys this device holds for private content: its own friends-epoch keys, the epoch keys
- * friends sealed to it, and the content keys of posts it has opened. Kept in memory and in the
- * store's settings, so a reload does not redo trial decryptions. Raw keys rest on the device
- * that may read with them; the entries they open rest encrypted everywhere.
+ * The keys this device holds for private content: the friends-epoch keys of its own person and
+ * of friends (learnt from their epoch records), and the content keys of posts it has opened.
+ * Kept in memory and in the store's settings, so a reload does not open records again. Raw keys
+ * rest on the device that may read with them; the entries they open rest encrypted everywhere.
+ *
+ * An epoch number may hold more than one key: two devices of one person that rotate at once
+ * each write epoch n+1 with their own key (see `epoch-state.ts`), and posts sealed under either
+ * stay readable. The newest epoch of each author, in the total order of `epoch-state.ts`, is the
+ * one this device seals with (its own) or replies under (a friend's).
  */
 import { SymmetricKey } from '../crypto/aead.ts';
-import { openEpochRecord } from '../crypto/audience.ts';
+import { KeyRecordError, openEpochRecord } from '../crypto/audience.ts';
+import { KEY_SET_RECORD_VERSION, openKeySetRecord } from '../crypto/key-set.ts';
+import { PairKeys } from '../crypto/pair-keys.ts';
 import type { X25519KeyPair } from '../crypto/seal.ts';
 import type { PersonId } from '../ids.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
+import { isNewerEpoch, readEpochMark, type EpochMark } from './epoch-state.ts';
 
-/** This device's current friends epoch: its number and key. */
-export interface OwnEpoch {
-  readonly epoch: number;
+/** An epoch of one author: its place in the order and its key. */
+export interface EpochKey extends EpochMark {
   readonly key: SymmetricKey;
 }
 
-const OWN_EPOCH = 'keys/own-epoch';
+/** The key set every friends-epoch record is for. */
+export const FRIENDS_SET = 'friends';
+
+/** Most keys kept for one epoch number of one author (one per device that rotated at once). */
+const MAX_KEYS_PER_EPOCH = 4;
+/** Where this device kept its own epoch before epochs had a total order. */
+const OLD_OWN_EPOCH = 'keys/own-epoch';
 
 /** Keys of private content held on this device. */
 export class Keyring {
+  /** Pair keys of this person's encryption key: the one X25519 per friend, cached. */
+  readonly pairs: PairKeys;
   private readonly cache = new Map<string, SymmetricKey | null>();
+  private readonly epochCache = new Map<string, EpochKeyEntry[]>();
 
   constructor(
     private readonly store: StorageAdapter,
-    private readonly me: X25519KeyPair,
-  ) {}
-
-  /** The current own epoch, or `null` before the first private post or friend. */
-  async ownEpoch(): Promise<OwnEpoch | null> {
-    const saved = await this.store.getSetting(OWN_EPOCH);
-    if (!isSavedEpoch(saved)) return null;
-    return { epoch: saved.epoch, key: await SymmetricKey.fromRaw(saved.key) };
+    private readonly me: PersonId,
+    x25519: X25519KeyPair,
+    /**
+     * The X25519 key of an author whose epoch records this device opens: its own person's, and
+     * a friend's; `null` for anyone else (their records are never opened here).
+     */
+    private readonly senderKey: (author: PersonId) => Uint8Array | null,
+  ) {
+    this.pairs = new PairKeys(x25519);
   }
 
-  /** Records a new own epoch (after the record sealing it is written). */
-  async setOwnEpoch(epoch: number, key: SymmetricKey, author: PersonId): Promise<void> {
-    await this.store.setSetting(OWN_EPOCH, { epoch, key: key.raw });
-    await this.put(epochName(author, epoch), key);
+  /** This person's current friends epoch, or `null` before the first one. */
+  async ownEpoch(): Promise<EpochKey | null> {
+    const newest = await this.newestEpoch(this.me);
+    if (newest) return newest;
+    // Saved by a device before epochs had a total order: adopted as written by no device.
+    const old = await this.store.getSetting(OLD_OWN_EPOCH);
+    const mark = readEpochMark(old);
+    const raw = (old as { key?: unknown } | undefined)?.key;
+    if (!mark || !(raw instanceof Uint8Array)) return null;
+    const key = await SymmetricKey.fromRaw(raw);
+    await this.remember(this.me, { epoch: mark.epoch, device: '' }, key);
+    return { epoch: mark.epoch, device: '', key };
   }
 
-  /** The epoch key of `author`'s epoch `epoch`, if this device could open it. */
-  epochKey(author: PersonId, epoch: number): Promise<SymmetricKey | null> {
-    return this.get(epochName(author, epoch));
+  /** The newest epoch of `author` this device holds the key of. */
+  async newestEpoch(author: PersonId): Promise<EpochKey | null> {
+    const mark = readEpochMark(await this.store.getSetting(newestName(author)));
+    if (!mark) return null;
+    const found = (await this.entries(author, mark.epoch)).find((e) => e.device === mark.device);
+    return found ? { ...mark, key: found.key } : null;
+  }
+
+  /** Every key this device holds for `author`'s epoch `epoch` (usually one). */
+  async epochKeys(author: PersonId, epoch: number): Promise<SymmetricKey[]> {
+    return (await this.entries(author, epoch)).map((e) => e.key);
   }
 
   /**
-   * Tries to open an epoch record of `author` with this device's X25519 key; remembers and
-   * returns the key, or `null` when the record holds no box for this device.
+   * Opens an epoch record `device` of `author` wrote, if `author` is this person or a friend;
+   * remembers and returns the key, or `null` when the record holds no box for this device (or
+   * is not opened here). Throws `KeyRecordError` for a malformed record.
    */
   async learnEpoch(
     author: PersonId,
+    device: string,
     epoch: number,
     record: Uint8Array,
   ): Promise<SymmetricKey | null> {
-    const key = await openEpochRecord(author, epoch, record, this.me);
-    if (key) await this.put(epochName(author, epoch), key);
+    const sender = this.senderKey(author);
+    if (!sender) return null;
+    let key: SymmetricKey | null;
+    if (record[0] === KEY_SET_RECORD_VERSION) {
+      const at = { author, set: FRIENDS_SET, epoch };
+      key = await openKeySetRecord(at, record, await this.pairs.pairKey(sender));
+    } else if (record[0] === 1) {
+      key = await openEpochRecord(author, epoch, record, this.pairs.me);
+    } else {
+      throw new KeyRecordError('unknown epoch record version');
+    }
+    if (key) await this.remember(author, { epoch, device }, key);
     return key;
+  }
+
+  /** Remembers the key of an epoch (one this device opened, or wrote itself). */
+  async remember(author: PersonId, mark: EpochMark, key: SymmetricKey): Promise<void> {
+    const stored = readEpochMark(await this.store.getSetting(newestName(author)));
+    const newest = isNewerEpoch(mark, stored) ? mark : stored;
+    const list = (await this.entries(author, mark.epoch)).filter((e) => e.device !== mark.device);
+    list.push({ device: mark.device, key });
+    // Beyond the cap the oldest go, never the newest epoch's own key (it is sealed with).
+    const isNewest = (e: EpochKeyEntry) =>
+      newest?.epoch === mark.epoch && newest.device === e.device;
+    while (list.length > MAX_KEYS_PER_EPOCH) list.splice(isNewest(list[0]!) ? 1 : 0, 1);
+    this.epochCache.set(epochName(author, mark.epoch), list);
+    await this.store.setSetting(
+      epochName(author, mark.epoch),
+      list.map((e) => ({ device: e.device, key: e.key.raw })),
+    );
+    if (newest !== stored) {
+      await this.store.setSetting(newestName(author), { epoch: mark.epoch, device: mark.device });
+    }
   }
 
   /** The content key of a post, if known. */
@@ -67,6 +132,27 @@ export class Keyring {
   /** Remembers the content key of a post. */
   setContentKey(author: PersonId, postId: string, key: SymmetricKey): Promise<void> {
     return this.put(contentName(author, postId), key);
+  }
+
+  private async entries(author: PersonId, epoch: number): Promise<EpochKeyEntry[]> {
+    const name = epochName(author, epoch);
+    const cached = this.epochCache.get(name);
+    if (cached) return cached;
+    const saved = await this.store.getSetting(name);
+    const list: EpochKeyEntry[] = [];
+    // A bare key was saved before epochs had a total order: written by no known device.
+    if (saved instanceof Uint8Array)
+      list.push({ device: '', key: await SymmetricKey.fromRaw(saved) });
+    else if (Array.isArray(saved)) {
+      for (const item of saved as unknown[]) {
+        const e = item as { device?: unknown; key?: unknown } | null;
+        if (typeof e?.device === 'string' && e.key instanceof Uint8Array) {
+          list.push({ device: e.device, key: await SymmetricKey.fromRaw(e.key) });
+        }
+      }
+    }
+    this.epochCache.set(name, list);
+    return list;
   }
 
   private async get(name: string): Promise<SymmetricKey | null> {
@@ -85,16 +171,19 @@ export class Keyring {
   }
 }
 
+interface EpochKeyEntry {
+  readonly device: string;
+  readonly key: SymmetricKey;
+}
+
 function epochName(author: PersonId, epoch: number): string {
   return `keys/epoch/${author}/${epoch}`;
 }
 
-function contentName(author: PersonId, postId: string): string {
-  return `keys/content/${author}/${postId}`;
+function newestName(author: PersonId): string {
+  return `keys/newest-epoch/${author}`;
 }
 
-function isSavedEpoch(value: unknown): value is { epoch: number; key: Uint8Array } {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return Number.isSafeInteger(v.epoch) && v.key instanceof Uint8Array;
+function contentName(author: PersonId, postId: string): string {
+  return `keys/content/${author}/${postId}`;
 }

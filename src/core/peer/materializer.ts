@@ -74,8 +74,8 @@ export class Materializer {
       store: ctx.store,
       isFriend: (person) => ctx.isFriend(person),
       onFriends: (friends) => ctx.onFriends(friends),
-      learnEpoch: (author, epoch, record): Promise<SymmetricKey | null> =>
-        ctx.keyring.learnEpoch(author, epoch, record),
+      learnEpoch: (author, device, epoch, record): Promise<SymmetricKey | null> =>
+        ctx.keyring.learnEpoch(author, device, epoch, record),
       doc: (author, docId) => ctx.docs.get(author, docId),
       republish: (entry, answered) => ctx.republish(entry, answered),
       reingest: (bytes) => ctx.reingest(bytes),

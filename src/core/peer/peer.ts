@@ -7,15 +7,12 @@
  */
 import * as Y from 'yjs';
 import type { Clock } from '../clock.ts';
-import { utf8 } from '../bytes.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
-import { makeEpochRecord } from '../crypto/audience.ts';
-import { hkdf } from '../crypto/kdf.ts';
 import { checkBlob, openBlob, sealBlob } from '../crypto/blobs.ts';
 import type { SealPort } from '../kinds/kind.ts';
-import { postSummary } from '../kinds/post.ts';
+import { postDocId, postSummary, sealedEpoch } from '../kinds/post.ts';
 import { profileViewKey } from '../kinds/profile.ts';
-import { replyKey } from '../kinds/reply.ts';
+import { ReplyKeyError } from '../kinds/reply.ts';
 import { docIdOf, kindOf, type DocRef, type ReplyRef } from '../kinds/registry.ts';
 import {
   mentionProblem,
@@ -44,7 +41,7 @@ import {
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
-import type { Identity } from '../identity/keys.ts';
+import { selfKeyOfGeneration, type Identity } from '../identity/keys.ts';
 import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
 import { newPostId, postKey, type PersonId, type PostId } from '../ids.ts';
 import type {
@@ -59,6 +56,8 @@ import type {
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
 import { newerLostInMerge } from './friend-merge.ts';
+import { friendKey } from './epoch-state.ts';
+import { FriendsEpochs } from './friends-epochs.ts';
 import { Materializer } from './materializer.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
@@ -163,20 +162,29 @@ export class Peer {
     private readonly materializer: Materializer,
     /** Key of what only this person's own devices read (the friend list). */
     selfKey: SymmetricKey,
+    private readonly epochs: FriendsEpochs,
   ) {
     this.me = options.identity.personId;
     this.sealPort = {
       me: this.me,
       selfKey,
       keys: keyring,
-      ownEpoch: async () => (await keyring.ownEpoch()) ?? (await this.sealEpoch(0, undefined)),
+      ownEpoch: async () => (await epochs.current()) ?? (await this.sealEpoch(0, undefined)),
       ownContentKey: (postId) => this.ownContentKey(postId),
       audienceOf: async (author, postId) =>
         readPost(await docs.get(author, docIdOf({ kind: 'post', postId })))?.audience ?? null,
+      postEpoch: async (post) =>
+        sealedEpoch(
+          post.postAuthor,
+          await options.store.getDocEntries(post.postAuthor, postDocId(post.postId)),
+          keyring,
+        ),
     };
     this.unsubscribe = options.pipeline.onStored((entries) => {
       this.serial(async () => {
         await this.materializer.apply(entries);
+        // Key records v2: adopt the person's newest epoch, replace one a removed friend opens.
+        await this.epochs.reconcile(this.friendList);
         for (const listener of this.changeListeners) listener();
       }).catch((error: unknown) => {
         // The entries are stored; only their views lag. Say so, and let the UI show it.
@@ -214,13 +222,19 @@ export class Peer {
   static async open(options: PeerOptions): Promise<Peer> {
     const { store, identity, device, pipeline, clock } = options;
     const me = identity.personId;
-    const selfKey = await SymmetricKey.fromRaw(
-      await hkdf(identity.seed, utf8('kith/self-key/v1'), utf8('friends')),
+    const selfKey = await SymmetricKey.fromRaw(selfKeyOfGeneration(identity.seed, 0));
+    // The materializer's callbacks reach the peer, which is made after it.
+    const self: { peer?: Peer } = {};
+    const keyring = new Keyring(
+      store,
+      me,
+      { publicKey: identity.encryptionPublicKey, privateKey: identity.encryptionPrivateKey },
+      (author) => {
+        if (author === me) return identity.encryptionPublicKey;
+        const friend = self.peer?.friendList.get(author);
+        return friend ? friendKey(friend) : null;
+      },
     );
-    const keyring = new Keyring(store, {
-      publicKey: identity.encryptionPublicKey,
-      privateKey: identity.encryptionPrivateKey,
-    });
     const opener = new PayloadOpener(keyring, me, selfKey);
     const docs = new DocCache(
       (author, docId) => store.getDocEntries(author, docId),
@@ -228,8 +242,6 @@ export class Peer {
       device.yjsClientId,
     );
     const ownLog = await OwnLog.open(store, me, device, pipeline, clock, options.lock);
-    // The materializer's callbacks reach the peer, which is made after it.
-    const self: { peer?: Peer } = {};
     const isFriend = (person: PersonId) => self.peer?.friendList.has(person) ?? false;
     const republisher = new Republisher(me, store, docs, ownLog, clock, isFriend);
     const materializer = new Materializer({
@@ -262,11 +274,24 @@ export class Peer {
       },
       now: () => clock.now(),
     });
-    const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey);
+    const friends = readFriends(await docs.get(me, docIdOf({ kind: 'friends' })));
+    const epochs = new FriendsEpochs({
+      me,
+      device: device.key.deviceId,
+      ownKey: identity.encryptionPublicKey,
+      store,
+      keyring,
+      friendsAtOpen: friends,
+      append: async (epoch, record) => {
+        await ownLog.append(docIdOf({ kind: 'epoch', epoch }), 'key-record', record);
+      },
+    });
+    const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey, epochs);
     self.peer = peer;
-    peer.friendList = readFriends(await docs.get(me, docIdOf({ kind: 'friends' })));
+    peer.friendList = friends;
     const pending = await store.getSetting(PENDING_REMOVAL);
     if (isPendingRemoval(pending)) await peer.finishRemoval(pending);
+    await peer.serial(() => epochs.reconcile(peer.friendList));
     return peer;
   }
 
@@ -368,8 +393,7 @@ export class Peer {
       ),
     );
     await this.settled();
-    const current = await this.keyring.ownEpoch();
-    await this.serial(() => this.sealEpoch(current?.epoch ?? 0, current?.key));
+    await this.serial(() => this.epochs.admit(this.friendList));
     await this.settled();
     // Their posts already held (relayed before the friendship) join the timeline.
     for (const friend of friends) {
@@ -385,7 +409,9 @@ export class Peer {
   async resumeEpoch(epoch: number, key: Uint8Array): Promise<void> {
     const current = await this.keyring.ownEpoch();
     if (current && current.epoch >= epoch) return;
-    await this.keyring.setOwnEpoch(epoch, await SymmetricKey.fromRaw(key), this.me);
+    // The backup does not say which device wrote it: adopted as written by no device, so a
+    // record of the same number from a real device orders after it (`epoch-state.ts`).
+    await this.keyring.remember(this.me, { epoch, device: '' }, await SymmetricKey.fromRaw(key));
   }
 
   /** The current friends epoch, number and raw key (for a backup), or `null` before the first. */
@@ -409,6 +435,15 @@ export class Peer {
     };
     await this.options.store.setSetting(PENDING_REMOVAL, removal);
     await this.finishRemoval(removal);
+  }
+
+  /**
+   * Starts a new friends epoch (fresh key, sealed to the current friends), as a removed device
+   * will need: what is written afterwards is readable only to those sealed to now.
+   */
+  async rotateFriendsEpoch(): Promise<void> {
+    await this.serial(() => this.epochs.rotate(this.friendList));
+    await this.settled();
   }
 
   /** Does what is left of a removal: each step is skipped once done. */
@@ -713,28 +748,18 @@ export class Peer {
       );
       const content = readPost(postDoc);
       if (!content || content.deleted) throw new PeerStateError('no such post to answer');
-      if (content.audience !== 'public' && !(await replyKey(this.keyring, ref))) {
-        throw new PeerStateError('the post’s key is not on this device');
-      }
-      await this.writeNow(ref, change);
+      await this.writeNow(ref, change).catch((error: unknown) => {
+        // A friends-only post whose content key, or its audience's epoch key, is not held here.
+        if (error instanceof ReplyKeyError) throw new PeerStateError(error.message);
+        throw error;
+      });
     });
     await this.settled();
   }
 
-  /**
-   * Writes the epoch record of `epoch` sealed to every friend and to this person's own key
-   * (own devices), with `key` or a fresh key. Runs inside the queue.
-   */
-  private async sealEpoch(epoch: number, key: SymmetricKey | undefined) {
-    const epochKey = key ?? (await SymmetricKey.generate());
-    const recipients = [
-      this.options.identity.encryptionPublicKey,
-      ...[...this.friendList.values()].map((f) => fromBase64Url(f.encryptionKey)),
-    ];
-    const record = await makeEpochRecord(this.me, epoch, epochKey, recipients);
-    await this.ownLog.append(docIdOf({ kind: 'epoch', epoch }), 'key-record', record);
-    await this.keyring.setOwnEpoch(epoch, epochKey, this.me);
-    return { epoch, key: epochKey };
+  /** Writes the epoch record of `epoch` (with `key`, or a fresh one). Runs inside the queue. */
+  private sealEpoch(epoch: number, key: SymmetricKey | undefined) {
+    return this.epochs.seal(epoch, key, this.friendList);
   }
 
   /** The content key of one of my posts, made on first use. */

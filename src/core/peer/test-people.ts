@@ -38,6 +38,21 @@ export async function makePerson(name: string): Promise<TestPerson> {
   return { name, id: identity.personId, identity, device, store, ingestor, peer };
 }
 
+/** Another device of `person`: same identity, its own device key, store and log. */
+export async function secondDevice(person: TestPerson, name: string): Promise<TestPerson> {
+  const store = new MemoryStorageAdapter();
+  const device = await startNewDevice(person.identity, { clock: testClock });
+  const ingestor = new Ingestor(store, new EntryVerifier());
+  const peer = await Peer.open({
+    store,
+    identity: person.identity,
+    device,
+    pipeline: ingestor,
+    clock: testClock,
+  });
+  return { ...person, name, device, store, ingestor, peer };
+}
+
 /** Makes several people at once, typed as a tuple of the names given. */
 export function makePeople<const N extends readonly string[]>(
   ...names: N
