@@ -37,7 +37,7 @@ import {
   type Profile,
   type Reaction,
 } from '../docs/small-docs.ts';
-import type { PayloadKind } from '../feed/entry-codec.ts';
+import { entryHasPayload, type PayloadKind } from '../feed/entry-codec.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
@@ -161,7 +161,8 @@ export class Peer {
     this.me = options.identity.personId;
     this.unsubscribe = options.pipeline.onStored((entries) => {
       this.serial(async () => {
-        await this.materializer.apply(entries);
+        // Entries without their payload (covered, entries v2) change no view.
+        await this.materializer.apply(entries.filter((e) => entryHasPayload(e.bytes)));
         for (const listener of this.changeListeners) listener();
       }).catch((error: unknown) => {
         // The entries are stored; only their views lag. Say so, and let the UI show it.

@@ -7,6 +7,16 @@
  */
 import type { SeqRange } from '../feed/seq-ranges.ts';
 import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
+import {
+  holdsPayload,
+  isPlaceholder,
+  linkOf,
+  planCovers,
+  positionKey,
+  recordBytes,
+  type CoveredRecord,
+  type HeldRecord,
+} from './covers.ts';
 import { EntryConflictError, StoreClosedError } from './errors.ts';
 import { groupByLog, summaryFrom, summaryWith } from './log-summary.ts';
 import { pageOf } from './page.ts';
@@ -21,6 +31,7 @@ import type {
   StorageAdapter,
   StorageUsage,
   StoredEntry,
+  EntryLink,
 } from './storage-adapter.ts';
 import { TimeIndex } from './time-index.ts';
 import {
@@ -35,11 +46,12 @@ import {
   checkPostViews,
   checkSeq,
   copyEntry,
+  copyRecord,
 } from './validate.ts';
 
 interface MemoryLog {
   summary: LogSummary;
-  readonly entries: Map<number, StoredEntry>;
+  readonly entries: Map<number, HeldRecord>;
 }
 
 function logKey(author: PersonId, device: DeviceId): string {
@@ -55,6 +67,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
   private closed = false;
   private readonly logs = new Map<string, MemoryLog>();
   private readonly forks = new Map<string, StoredFork>();
+  private readonly covered = new Map<string, CoveredRecord>();
   private readonly blobs = new Map<string, Uint8Array>();
   private blobBytes = 0;
   private readonly posts = new Map<string, PostView>();
@@ -65,28 +78,49 @@ export class MemoryStorageAdapter implements StorageAdapter {
   private readonly notificationTimes = new TimeIndex();
   private readonly settings = new Map<string, unknown>();
 
-  async putEntries(entries: readonly StoredEntry[]): Promise<void> {
+  async putEntries(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     this.ensureOpen();
     checkEntries(entries);
     const batches = groupByLog(entries);
-    const plans = batches.map((batch) => {
+    const added = batches.flatMap((batch) => {
       const log = this.logs.get(logKey(batch.author, batch.device));
-      const added = batch.entries.filter((e) => {
+      return batch.entries.filter((e) => {
         const held = log?.entries.get(e.seq);
         if (held && held.hash !== e.hash) throw new EntryConflictError(e);
         return !held;
       });
-      return { batch, log, added };
     });
+    const plan = planCovers(
+      added,
+      (author, device, seq) => this.logs.get(logKey(author, device))?.entries.get(seq),
+      (author, device, seq) => this.covered.get(positionKey(author, device, seq)),
+    );
     // Everything is checked: from here on nothing throws, so the batch lands whole.
-    for (const { batch, log, added } of plans) {
-      if (added.length === 0) continue;
-      const summary = summaryWith(log?.summary, batch.author, batch.device, added);
-      const target = log ?? { summary, entries: new Map<number, StoredEntry>() };
+    const byLog = new Map<string, { added: HeldRecord[]; shrunk: number; sample: HeldRecord }>();
+    const touch = (r: HeldRecord) => {
+      const key = logKey(r.author, r.device);
+      const change = byLog.get(key) ?? { added: [], shrunk: 0, sample: r };
+      byLog.set(key, change);
+      return change;
+    };
+    for (const r of plan.records) touch(r).added.push(r);
+    for (const { record, shrunk } of plan.replaced) touch(record).shrunk += shrunk;
+    for (const [key, change] of byLog) {
+      const { author, device } = change.sample;
+      const log = this.logs.get(key);
+      const summary = summaryWith(log?.summary, author, device, change.added, change.shrunk);
+      const target = log ?? { summary, entries: new Map<number, HeldRecord>() };
       target.summary = summary;
-      for (const e of added) target.entries.set(e.seq, copyEntry(e));
-      this.logs.set(logKey(batch.author, batch.device), target);
+      for (const r of change.added) target.entries.set(r.seq, copyRecord(r));
+      this.logs.set(key, target);
     }
+    for (const { record } of plan.replaced) {
+      this.logs
+        .get(logKey(record.author, record.device))!
+        .entries.set(record.seq, copyRecord(record));
+    }
+    for (const c of plan.covered) this.covered.set(positionKey(c.author, c.device, c.seq), c);
+    return plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)).map(copyEntry);
   }
 
   async getEntry(
@@ -97,7 +131,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
     this.ensureOpen();
     checkSeq(seq);
     const e = this.logs.get(logKey(author, device))?.entries.get(seq);
-    return e ? copyEntry(e) : undefined;
+    return e && !isPlaceholder(e) ? copyEntry(e) : undefined;
   }
 
   async getEntries(
@@ -114,7 +148,27 @@ export class MemoryStorageAdapter implements StorageAdapter {
     if (!log) return out;
     for (const { start, end } of log.summary.ranges) {
       for (let seq = Math.max(start, fromSeq); seq <= Math.min(end, toSeq); seq++) {
-        out.push(copyEntry(log.entries.get(seq)!));
+        const e = log.entries.get(seq)!;
+        if (!isPlaceholder(e)) out.push(copyEntry(e));
+      }
+    }
+    return out;
+  }
+
+  async getLinks(
+    author: PersonId,
+    device: DeviceId,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<EntryLink[]> {
+    this.ensureOpen();
+    checkSeq(fromSeq);
+    checkSeq(toSeq);
+    const log = this.logs.get(logKey(author, device));
+    const out: EntryLink[] = [];
+    for (const { start, end } of log?.summary.ranges ?? []) {
+      for (let seq = Math.max(start, fromSeq); seq <= Math.min(end, toSeq); seq++) {
+        out.push(linkOf(log!.entries.get(seq)!));
       }
     }
     return out;
@@ -131,7 +185,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
       const seqs = [...log.entries.keys()].sort((a, b) => a - b);
       for (const seq of seqs) {
         const e = log.entries.get(seq)!;
-        if (e.docId === docId && seq < fork) out.push(copyEntry(e));
+        if (e.docId === docId && seq < fork && holdsPayload(e)) out.push(copyEntry(e));
       }
     }
     return out;
@@ -151,14 +205,17 @@ export class MemoryStorageAdapter implements StorageAdapter {
     for (let r = ranges.length - 1; r >= 0 && out.length < limit; r--) {
       const { start, end } = ranges[r]!;
       for (let seq = end; seq >= start && out.length < limit; seq--) {
-        out.push(copyEntry(log.entries.get(seq)!));
+        const e = log.entries.get(seq)!;
+        if (!isPlaceholder(e)) out.push(copyEntry(e));
       }
     }
     return out;
   }
 
   async hashAt(author: PersonId, device: DeviceId, seq: number): Promise<EntryHash | undefined> {
-    return (await this.getEntry(author, device, seq))?.hash;
+    this.ensureOpen();
+    checkSeq(seq);
+    return this.logs.get(logKey(author, device))?.entries.get(seq)?.hash;
   }
 
   async heldRanges(author: PersonId, device: DeviceId): Promise<SeqRange[]> {
@@ -184,7 +241,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
     for (const [seq, e] of log.entries) {
       if (seq >= keepFromSeq) continue;
       dropped.entries++;
-      dropped.bytes += e.bytes.length;
+      dropped.bytes += recordBytes(e);
       log.entries.delete(seq);
     }
     const summary = summaryFrom(log.summary, keepFromSeq, dropped);

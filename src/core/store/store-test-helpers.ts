@@ -17,9 +17,10 @@ export const PHONE = 'phone' as DeviceId;
 export const LAPTOP = 'laptop' as DeviceId;
 
 function bytesOf(author: string, device: string, seq: number, variant: number): Uint8Array {
-  // Sizes vary with seq so byte accounting is checked on more than one size.
+  // Sizes vary with seq so byte accounting is checked on more than one size. The first byte
+  // is a v1 entry's version byte, so the store takes it for an entry holding its payload.
   return new TextEncoder().encode(
-    `${author}/${device}/${seq}/${variant}/`.padEnd(40 + (seq % 7), '.'),
+    `\u0001${author}/${device}/${seq}/${variant}/`.padEnd(40 + (seq % 7), '.'),
   );
 }
 

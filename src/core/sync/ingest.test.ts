@@ -1,9 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { concatBytes } from '../bytes.ts';
-import { MAX_ENTRY_BYTES, encodeEntryBody } from '../feed/entry-codec.ts';
+import {
+  ENTRY_VERSION,
+  MAX_ENTRY_BYTES,
+  encodeEntryBody,
+  encodeSignedEntry,
+  entryDomain,
+} from '../feed/entry-codec.ts';
 import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
 import { signEd25519 } from '../identity/keys.ts';
-import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
+import { signingInput } from '../identity/signed-record.ts';
 import { entryHashFromBytes, parseDocId } from '../ids.ts';
 import { StorageQuotaError } from '../store/errors.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
@@ -25,7 +30,7 @@ beforeAll(async () => {
 class CountingStore extends MemoryStorageAdapter {
   puts = 0;
   full = false;
-  override async putEntries(entries: readonly StoredEntry[]): Promise<void> {
+  override async putEntries(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     this.puts++;
     if (this.full) throw new StorageQuotaError();
     return super.putEntries(entries);
@@ -42,13 +47,14 @@ function flip(bytes: Uint8Array, index: number): Uint8Array {
   return out;
 }
 
-/** Where the payload of Alice's entry at index `i` starts in its bytes. */
-function payloadOffset(i: number): number {
-  const { bytes, payload } = alice.log[i]!;
-  for (let at = 0; at + payload.length <= bytes.length; at++) {
-    if (payload.every((b, k) => bytes[at + k] === b)) return at;
+/** Where `part` (the payload or the signature of Alice's entry at index `i`) starts in its bytes. */
+function offsetOf(i: number, part: 'payload' | 'signature'): number {
+  const { bytes } = alice.log[i]!;
+  const sought = alice.log[i]![part]!;
+  for (let at = 0; at + sought.length <= bytes.length; at++) {
+    if (sought.every((b, k) => bytes[at + k] === b)) return at;
   }
-  throw new Error('payload not found');
+  throw new Error(`${part} not found`);
 }
 
 /** An entry by Mallory's device that claims Alice's certificate. */
@@ -68,9 +74,9 @@ async function foreignDeviceEntry(): Promise<Uint8Array> {
   );
   const sig = await signEd25519(
     mallory.device.key.keyPair.privateKey,
-    signingInput(DOMAIN_ENTRY, body),
+    signingInput(entryDomain(ENTRY_VERSION), body),
   );
-  return concatBytes(body, sig);
+  return encodeSignedEntry(body, sig, new Uint8Array(8));
 }
 
 /** Alice's device signing seq 4 after a prev that is not her seq 3. */
@@ -118,10 +124,14 @@ describe('Ingestor', () => {
   });
 
   it.each([
-    ['tampered payload', () => flip(alice.log[3]!.bytes, payloadOffset(3)), 'bad-signature'],
+    [
+      'tampered payload',
+      () => flip(alice.log[3]!.bytes, offsetOf(3, 'payload')),
+      'payload-mismatch',
+    ],
     [
       'tampered signature',
-      () => flip(alice.log[3]!.bytes, alice.log[3]!.bytes.length - 1),
+      () => flip(alice.log[3]!.bytes, offsetOf(3, 'signature')),
       'bad-signature',
     ],
     ['truncated', () => alice.log[3]!.bytes.slice(0, 100), 'truncated'],

@@ -31,7 +31,7 @@
  * entry by entry against held + staged entries applies exactly the same rules.
  */
 import { checkChain, type ChainError, type ChainErrorReason } from '../feed/log-chain.ts';
-import { EntryDecodeError, decodeEntry, type EntryDecodeReason } from '../feed/entry-codec.ts';
+import { EntryDecodeError, decodeAnyEntry, type EntryDecodeReason } from '../feed/entry-codec.ts';
 import type {
   EntryVerifier,
   EntryVerifyError,
@@ -188,8 +188,7 @@ export class Ingestor {
           `own entry #${entry.seq} does not fit the own log: ${outcome.kind}`,
         );
       }
-      await this.store.putEntries([entry]);
-      this.emit([entry], undefined);
+      this.emit(await this.store.putEntries([entry]), undefined);
     });
   }
 
@@ -214,7 +213,7 @@ export class Ingestor {
     // A cheap decode (no signature) so that a flood of foreign entries costs no verification.
     let author: PersonId;
     try {
-      author = decodeEntry(item.bytes).author;
+      author = decodeAnyEntry(item.bytes).author;
     } catch (err) {
       if (!(err instanceof EntryDecodeError)) throw err;
       rejected.push({ index: item.index, reason: err.reason, error: err });
@@ -278,7 +277,8 @@ export class Ingestor {
       }
       if (forkSeq !== (knownFork ?? Infinity)) forked.push({ author, device, seq: forkSeq });
     }
-    if (accepted.length > 0) await this.store.putEntries(accepted);
+    // What is announced is what was stored: a covered entry without its payload, or nothing.
+    const stored = accepted.length > 0 ? await this.store.putEntries(accepted) : [];
     for (const fork of forks) {
       log.warn('fork kept as evidence', {
         author: fork.author,
@@ -287,7 +287,7 @@ export class Ingestor {
       });
       await this.store.putForkEvidence(fork.held, fork.incoming);
     }
-    if (accepted.length > 0) this.emit(accepted, origin);
+    if (stored.length > 0) this.emit(stored, origin);
     for (const fork of forked) this.emitFork(fork);
     return { accepted, duplicates, rejected, forks };
   }

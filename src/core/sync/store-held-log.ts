@@ -35,7 +35,8 @@ export class StoreHeldLog implements HeldLog {
   async preload(fromSeq: number, toSeq: number): Promise<void> {
     const from = Math.max(1, fromSeq - 1);
     const to = toSeq + 1;
-    const held = await this.store.getEntries(this.author, this.device, from, to);
+    // Links, not entries: a v1 entry dropped to its placeholder still chains its neighbours.
+    const held = await this.store.getLinks(this.author, this.device, from, to);
     for (const e of held) this.known.set(e.seq, { hash: e.hash, prev: e.prev });
     this.spanFrom = from;
     this.spanTo = to;
@@ -66,6 +67,6 @@ export class StoreHeldLog implements HeldLog {
     if (staged) return staged;
     if (seq >= this.spanFrom && seq <= this.spanTo) return this.known.get(seq);
     if (seq < 1) return undefined;
-    return this.store.getEntry(this.author, this.device, seq);
+    return (await this.store.getLinks(this.author, this.device, seq, seq))[0];
   }
 }

@@ -41,7 +41,7 @@ import type { DeviceId, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { StoreError } from '../store/errors.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
-import { EntryDecodeError, decodeEntry } from '../feed/entry-codec.ts';
+import { EntryDecodeError, decodeAnyEntry } from '../feed/entry-codec.ts';
 import type { Clock } from '../clock.ts';
 import { EntryVerifyError } from '../feed/entry-verifier.ts';
 import { BlobAssembly, BlobChunkError } from './blob-assembly.ts';
@@ -595,7 +595,7 @@ export class SyncSession {
     for (const bytes of list) {
       let entry;
       try {
-        entry = decodeEntry(bytes);
+        entry = decodeAnyEntry(bytes);
       } catch (err) {
         if (!(err instanceof EntryDecodeError)) throw err;
         this.reject(err.reason);
