@@ -38,6 +38,7 @@ import {
   type Reaction,
 } from '../docs/small-docs.ts';
 import { entryHasPayload, type PayloadKind } from '../feed/entry-codec.ts';
+import { coversForWholeState } from './whole-state.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
@@ -654,6 +655,10 @@ export class Peer {
   ): Promise<void> {
     return this.serial(async () => {
       const docId = docIdOf(ref);
+      const covers =
+        ref.kind === 'post'
+          ? await coversForWholeState(this.options.store, this.docs, this.me, docId)
+          : [];
       const doc = await this.docs.get(this.me, docId);
       if (change(doc) === null) return;
       const state = Y.encodeStateAsUpdate(doc);
@@ -681,7 +686,7 @@ export class Peer {
           update: state,
         });
       }
-      await this.ownLog.append(docId, kind, payload);
+      await this.ownLog.append(docId, kind, payload, covers);
     });
   }
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ENTRY_VERSION,
+  entryHasPayload,
   MAX_ENTRY_BYTES,
   encodeEntryBody,
   encodeSignedEntry,
@@ -14,6 +15,8 @@ import { StorageQuotaError } from '../store/errors.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 import { Ingestor } from './ingest.ts';
+import { testAuthor, testFields } from '../feed/test-helpers.ts';
+import { coveredLogs } from '../store/store-test-helpers.ts';
 import { TestPerson, sharedVerifier } from './test-helpers.ts';
 
 let alice: TestPerson;
@@ -321,5 +324,36 @@ describe('Ingestor', () => {
       payload: new Uint8Array(1),
     });
     await expect(ingestor.addOwn(bad)).rejects.toBeInstanceOf(OwnEntryError);
+  });
+
+  it('chains across a v1 entry dropped to its placeholder, and never takes that entry again', async () => {
+    const { phone } = await coveredLogs();
+    const [v1, v2, , whole] = phone;
+    const store = new MemoryStorageAdapter();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const announced: StoredEntry[] = [];
+    ingestor.onStored((entries) => announced.push(...entries));
+    await ingestor.ingest([v1!.bytes, whole!.bytes]);
+    // The v1 entry arrived with what covers it: only its placeholder is kept, nothing announced.
+    expect(announced.map((e) => e.seq)).toEqual([4]);
+    expect(await store.getEntry(v1!.author, v1!.device, 1)).toBeUndefined();
+
+    // Its hash still vouches for seq 2: a seq 2 chained elsewhere is refused...
+    const device = (await testAuthor(0xc1, 0xc2)).device;
+    const misChained = await signEntry(device, {
+      ...testFields(2, entryHashFromBytes(new Uint8Array(32).fill(7))),
+      docId: v2!.docId,
+    });
+    const refused = await ingestor.ingest([misChained.bytes]);
+    expect(refused.rejected.map((r) => r.reason)).toEqual(['mis-chained-prev']);
+    // ...the true one is taken (without its payload: it is covered too)...
+    const taken = await ingestor.ingest([v2!.bytes]);
+    expect(taken.accepted.map((e) => e.seq)).toEqual([2]);
+    expect(entryHasPayload((await store.getEntry(v2!.author, v2!.device, 2))!.bytes)).toBe(false);
+    // ...and the v1 entry itself, offered again, is a duplicate: never stored nor announced.
+    const again = await ingestor.ingest([v1!.bytes]);
+    expect(again.duplicates).toHaveLength(1);
+    expect(await store.getEntry(v1!.author, v1!.device, 1)).toBeUndefined();
+    expect(announced.map((e) => e.seq)).toEqual([4, 2]);
   });
 });
