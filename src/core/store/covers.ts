@@ -54,7 +54,7 @@ export function recordBytes(record: HeldRecord): number {
 
 /** The chain link of a record. */
 export function linkOf(record: HeldRecord): EntryLink {
-  return { seq: record.seq, hash: record.hash, prev: record.prev };
+  return { seq: record.seq, hash: record.hash, prev: record.prev, payload: holdsPayload(record) };
 }
 
 /** Key of a position, unambiguous since ids are base64url. */
@@ -98,12 +98,34 @@ export function withPayloadDropped(entry: StoredEntry): HeldRecord {
   return { ...entry, bytes: withoutPayload(decoded) };
 }
 
+/**
+ * An entry held without its payload that arrives again with it: the payload is filled in unless
+ * the position is covered (a relay may have withheld it; an honest one never drops an uncovered
+ * payload).
+ */
+export interface Refill {
+  /** The incoming entry, with its payload. */
+  readonly entry: StoredEntry;
+  /** What is held at its position (same hash, no payload). */
+  readonly held: StoredEntry;
+}
+
+/** Whether `incoming` (same hash as `held`) would give `held` back a payload it lacks. */
+export function isRefill(held: HeldRecord, incoming: StoredEntry): held is StoredEntry {
+  return !isPlaceholder(held) && !entryHasPayload(held.bytes) && entryHasPayload(incoming.bytes);
+}
+
 /** What storing a batch changes because of covers. */
 export interface CoverPlan {
   /** The batch's new entries in the form to store, in the order given. */
   readonly records: HeldRecord[];
-  /** Held records to overwrite with their reduced form, and how many bytes each one shrank. */
+  /**
+   * Held records to overwrite: reduced by a cover, or given back their payload (a refill), and
+   * how many bytes each one shrank (negative: grew).
+   */
   readonly replaced: { readonly record: HeldRecord; readonly shrunk: number }[];
+  /** The refills that go ahead (their positions are not covered). */
+  readonly refilled: StoredEntry[];
   /** Positions newly covered, to remember. */
   readonly covered: CoveredRecord[];
 }
@@ -117,6 +139,7 @@ export type PositionLookup<T> = (author: PersonId, device: DeviceId, seq: number
  */
 export function planCovers(
   added: readonly StoredEntry[],
+  refills: readonly Refill[],
   held: PositionLookup<HeldRecord>,
   covered: PositionLookup<CoveredRecord>,
 ): CoverPlan {
@@ -142,8 +165,13 @@ export function planCovers(
     const reduced = withPayloadDropped(record);
     replaced.push({ record: reduced, shrunk: record.bytes.length - recordBytes(reduced) });
   }
+  const refilled = refills.map((r) => r.entry).filter((e) => !isCovered(e));
+  for (const e of refilled) {
+    const before = refills.find((r) => r.entry === e)!.held;
+    replaced.push({ record: e, shrunk: before.bytes.length - e.bytes.length });
+  }
   const remembered = [...freshByPosition.values()]
     .map((list) => list[0]!)
     .filter((c) => !covered(c.author, c.device, c.seq));
-  return { records, replaced, covered: remembered };
+  return { records, replaced, refilled, covered: remembered };
 }

@@ -21,12 +21,14 @@ import {
   coveredBy,
   holdsPayload,
   isPlaceholder,
+  isRefill,
   linkOf,
   planCovers,
   positionKey,
   recordBytes,
   type CoveredRecord,
   type HeldRecord,
+  type Refill,
 } from './covers.ts';
 import {
   EntryConflictError,
@@ -212,6 +214,7 @@ export class IdbStorageAdapter implements StorageAdapter {
       // Read everything first and check it, then write: a conflict found late must not
       // leave the writes of earlier logs queued in a transaction that could still commit.
       const summaries = new Map<string, LogSummary | undefined>();
+      const refills: Refill[] = [];
       const plans = await Promise.all(
         batches.map(async (batch) => {
           const summary = await logStore.get([batch.author, batch.device]);
@@ -225,6 +228,8 @@ export class IdbStorageAdapter implements StorageAdapter {
           candidates.forEach((e, i) => {
             const h = found[i];
             if (h && h.hash !== e.hash) throw new EntryConflictError(e);
+            const held = h && recordFromDisk(h);
+            if (held && isRefill(held, e)) refills.push({ entry: e, held });
           });
           const heldSeqs = new Set(candidates.filter((_, i) => found[i]).map((e) => e.seq));
           return batch.entries.filter((e) => !heldSeqs.has(e.seq));
@@ -234,9 +239,10 @@ export class IdbStorageAdapter implements StorageAdapter {
       // What the cover rule looks at: the positions the batch covers, and whether its own
       // positions were covered before.
       const coveredPositions = coveredBy(added);
-      const [heldAtCovers, coveredAtAdded] = await Promise.all([
+      const arriving = [...added, ...refills.map((r) => r.entry)];
+      const [heldAtCovers, coveredAtArriving] = await Promise.all([
         Promise.all(coveredPositions.map((c) => entryStore.get([c.author, c.device, c.seq]))),
-        Promise.all(added.map((e) => coveredStore.get([e.author, e.device, e.seq]))),
+        Promise.all(arriving.map((e) => coveredStore.get([e.author, e.device, e.seq]))),
       ]);
       const heldMap = new Map<string, HeldRecord>();
       coveredPositions.forEach((c, i) => {
@@ -244,12 +250,13 @@ export class IdbStorageAdapter implements StorageAdapter {
         if (record) heldMap.set(positionKey(c.author, c.device, c.seq), recordFromDisk(record));
       });
       const coveredMap = new Map<string, CoveredRecord>();
-      added.forEach((e, i) => {
-        const record = coveredAtAdded[i];
+      arriving.forEach((e, i) => {
+        const record = coveredAtArriving[i];
         if (record) coveredMap.set(positionKey(e.author, e.device, e.seq), record);
       });
       const plan = planCovers(
         added,
+        refills,
         (author, device, seq) => heldMap.get(positionKey(author, device, seq)),
         (author, device, seq) => coveredMap.get(positionKey(author, device, seq)),
       );
@@ -282,7 +289,10 @@ export class IdbStorageAdapter implements StorageAdapter {
       }
       for (const c of plan.covered) writes.push(() => coveredStore.put({ ...c }));
       await issueAll(writes, (write) => write());
-      return plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)).map(copyEntry);
+      return [
+        ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
+        ...plan.refilled,
+      ].map(copyEntry);
     });
   }
 

@@ -10,12 +10,14 @@ import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
 import {
   holdsPayload,
   isPlaceholder,
+  isRefill,
   linkOf,
   planCovers,
   positionKey,
   recordBytes,
   type CoveredRecord,
   type HeldRecord,
+  type Refill,
 } from './covers.ts';
 import { EntryConflictError, StoreClosedError } from './errors.ts';
 import { groupByLog, summaryFrom, summaryWith } from './log-summary.ts';
@@ -82,16 +84,19 @@ export class MemoryStorageAdapter implements StorageAdapter {
     this.ensureOpen();
     checkEntries(entries);
     const batches = groupByLog(entries);
+    const refills: Refill[] = [];
     const added = batches.flatMap((batch) => {
       const log = this.logs.get(logKey(batch.author, batch.device));
       return batch.entries.filter((e) => {
         const held = log?.entries.get(e.seq);
         if (held && held.hash !== e.hash) throw new EntryConflictError(e);
+        if (held && isRefill(held, e)) refills.push({ entry: e, held });
         return !held;
       });
     });
     const plan = planCovers(
       added,
+      refills,
       (author, device, seq) => this.logs.get(logKey(author, device))?.entries.get(seq),
       (author, device, seq) => this.covered.get(positionKey(author, device, seq)),
     );
@@ -120,7 +125,10 @@ export class MemoryStorageAdapter implements StorageAdapter {
         .entries.set(record.seq, copyRecord(record));
     }
     for (const c of plan.covered) this.covered.set(positionKey(c.author, c.device, c.seq), c);
-    return plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)).map(copyEntry);
+    return [
+      ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
+      ...plan.refilled,
+    ].map(copyEntry);
   }
 
   async getEntry(

@@ -271,7 +271,8 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
         expect(await store.hashAt(v1!.author, v1!.device, 1)).toBe(v1!.hash);
         expect(await store.heldRanges(v1!.author, v1!.device)).toEqual([r(1, 4)]);
         expect(await store.getLinks(v1!.author, v1!.device, 1, 4)).toEqual(
-          phone.map((e) => ({ seq: e.seq, hash: e.hash, prev: e.prev })),
+          // Only the profile entry (another doc) and the whole state still carry a payload.
+          phone.map((e) => ({ seq: e.seq, hash: e.hash, prev: e.prev, payload: e.seq >= 3 })),
         );
         // The v2 entries covered (on both devices) are held without payload, same hash.
         for (const e of [v2!, laptop[0]!]) {
@@ -334,6 +335,28 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
         expect((await store.getDocEntries(phone[3]!.author, phone[3]!.docId)).length).toBe(1);
         const other = { ...phone[0]!, hash: phone[1]!.hash };
         await expect(store.putEntries([other])).rejects.toBeInstanceOf(EntryConflictError);
+      });
+
+      it('fills in a payload a relay withheld, never one a cover dropped', async () => {
+        const { phone } = await coveredLogs();
+        const [, v2, profile, whole] = phone;
+        const bare = (e: typeof v2) => ({ ...e!, bytes: withoutPayload(e!) });
+        // Withheld by a relay: the profile entry and the edit arrive without payload.
+        await store.putEntries([bare(profile), bare(v2)]);
+        expect(await store.getDocEntries(profile!.author, profile!.docId)).toEqual([]);
+        const refilled = await store.putEntries([profile!]);
+        expect(refilled.map((e) => e.seq)).toEqual([3]);
+        expect((await store.getEntry(profile!.author, profile!.device, 3))?.bytes).toEqual(
+          profile!.bytes,
+        );
+        // Once the whole state covering the edit is held, its payload is never taken again.
+        await store.putEntries([whole!]);
+        expect(await store.putEntries([v2!])).toEqual([]);
+        expect((await store.getEntry(v2!.author, v2!.device, 2))?.bytes).toEqual(
+          withoutPayload(v2!),
+        );
+        const [summary] = await store.listLogs();
+        expect(summary!.bytes).toBe(await heldBytes(v2!.author, v2!.device));
       });
 
       it('keeps working across a prune of the covered positions', async () => {

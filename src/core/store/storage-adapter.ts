@@ -53,6 +53,8 @@ export interface EntryLink {
   readonly hash: EntryHash;
   /** Its `prev`; undefined exactly at seq 1. */
   readonly prev: EntryHash | undefined;
+  /** Whether the copy held carries its payload (a placeholder or payload-less entry: false). */
+  readonly payload: boolean;
 }
 
 /** What is held of one log, kept as a small record beside the entries and updated with them. */

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ENTRY_VERSION,
   entryHasPayload,
+  withoutPayload,
   MAX_ENTRY_BYTES,
   encodeEntryBody,
   encodeSignedEntry,
@@ -355,5 +356,26 @@ describe('Ingestor', () => {
     expect(again.duplicates).toHaveLength(1);
     expect(await store.getEntry(v1!.author, v1!.device, 1)).toBeUndefined();
     expect(announced.map((e) => e.seq)).toEqual([4, 2]);
+  });
+
+  it('fills in a payload a relay withheld when an honest peer sends the entry whole', async () => {
+    const { phone } = await coveredLogs();
+    const profile = phone[2]!;
+    const store = new CountingStore();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const announced: StoredEntry[] = [];
+    ingestor.onStored((entries) => announced.push(...entries));
+    await ingestor.ingest([withoutPayload(profile)]);
+    expect(await store.getDocEntries(profile.author, profile.docId)).toEqual([]);
+    const report = await ingestor.ingest([profile.bytes]);
+    expect(report.duplicates).toHaveLength(1);
+    expect((await store.getDocEntries(profile.author, profile.docId)).map((e) => e.hash)).toEqual([
+      profile.hash,
+    ]);
+    expect(announced.map((e) => entryHasPayload(e.bytes))).toEqual([false, true]);
+    // Whole again: a further copy is a plain duplicate, with no write.
+    const puts = store.puts;
+    await ingestor.ingest([profile.bytes]);
+    expect(store.puts).toBe(puts);
   });
 });

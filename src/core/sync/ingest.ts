@@ -241,6 +241,7 @@ export class Ingestor {
     const forks: IngestFork[] = [];
     const forked: ForkedLog[] = [];
     const duplicates: VerifiedEntry[] = [];
+    const refills: VerifiedEntry[] = [];
     for (const group of byLog.values()) {
       // Stable sort: two entries at one seq keep their arrival order, the first one wins.
       group.sort((a, b) => a.entry.seq - b.entry.seq);
@@ -263,6 +264,8 @@ export class Ingestor {
             break;
           case 'duplicate':
             duplicates.push(entry);
+            if (entry.payload !== undefined && (await held.lacksPayloadAt(entry.seq)))
+              refills.push(entry);
             break;
           case 'fork': {
             const first = await held.entryAt(entry.seq);
@@ -277,8 +280,11 @@ export class Ingestor {
       }
       if (forkSeq !== (knownFork ?? Infinity)) forked.push({ author, device, seq: forkSeq });
     }
-    // What is announced is what was stored: a covered entry without its payload, or nothing.
-    const stored = accepted.length > 0 ? await this.store.putEntries(accepted) : [];
+    // A duplicate carrying the payload the copy held lacks (a relay withheld it) goes to the
+    // store too, which fills it in unless a cover dropped it. What is announced is what was
+    // stored: a covered entry without its payload (a covered v1 entry not at all), a refill.
+    const toStore = [...accepted, ...refills];
+    const stored = toStore.length > 0 ? await this.store.putEntries(toStore) : [];
     for (const fork of forks) {
       log.warn('fork kept as evidence', {
         author: fork.author,
