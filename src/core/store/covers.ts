@@ -175,3 +175,33 @@ export function planCovers(
     .filter((c) => !covered(c.author, c.device, c.seq));
   return { records, replaced, refilled, covered: remembered };
 }
+
+/** What a plan changes in one log: positions added, and bytes its held records shrank by. */
+export interface LogChange {
+  readonly author: PersonId;
+  readonly device: DeviceId;
+  readonly added: HeldRecord[];
+  shrunk: number;
+}
+
+/** Key of a log, unambiguous since ids are base64url. */
+export function logKeyOf(author: PersonId, device: DeviceId): string {
+  return `${author}\u0000${device}`;
+}
+
+/** A plan's changes grouped by log (keyed by `logKeyOf`). */
+export function changesByLog(plan: CoverPlan): Map<string, LogChange> {
+  const changes = new Map<string, LogChange>();
+  const touch = (r: HeldRecord) => {
+    const key = logKeyOf(r.author, r.device);
+    let change = changes.get(key);
+    if (!change) {
+      change = { author: r.author, device: r.device, added: [], shrunk: 0 };
+      changes.set(key, change);
+    }
+    return change;
+  };
+  for (const r of plan.records) touch(r).added.push(r);
+  for (const { record, shrunk } of plan.replaced) touch(record).shrunk += shrunk;
+  return changes;
+}

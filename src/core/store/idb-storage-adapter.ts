@@ -18,11 +18,13 @@ import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from '
 import { SeqRanges, type SeqRange } from '../feed/seq-ranges.ts';
 import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
 import {
+  changesByLog,
   coveredBy,
   holdsPayload,
   isPlaceholder,
   isRefill,
   linkOf,
+  logKeyOf,
   planCovers,
   positionKey,
   recordBytes,
@@ -127,10 +129,6 @@ function issueAll<T>(items: readonly T[], issue: (item: T) => Promise<unknown>):
   return Promise.all(pending);
 }
 
-function logId(author: PersonId, device: DeviceId): string {
-  return `${author}\u0000${device}`;
-}
-
 /** Every key of a compound index that starts with `prefix` (arrays sort after all else). */
 function prefixRange(...prefix: (string | number)[]): IDBKeyRange {
   return IDBKeyRange.bound(prefix, [...prefix, []]);
@@ -218,7 +216,7 @@ export class IdbStorageAdapter implements StorageAdapter {
       const plans = await Promise.all(
         batches.map(async (batch) => {
           const summary = await logStore.get([batch.author, batch.device]);
-          summaries.set(logId(batch.author, batch.device), summary);
+          summaries.set(logKeyOf(batch.author, batch.device), summary);
           // The summary says which seqs are held; only those need reading to compare hashes.
           const held = SeqRanges.of(...(summary?.ranges ?? []));
           const candidates = batch.entries.filter((e) => held.has(e.seq));
@@ -262,28 +260,16 @@ export class IdbStorageAdapter implements StorageAdapter {
       );
       // Summaries of logs the batch does not write but whose entries it shrinks.
       for (const { record } of plan.replaced) {
-        const id = logId(record.author, record.device);
+        const id = logKeyOf(record.author, record.device);
         if (!summaries.has(id))
           summaries.set(id, await logStore.get([record.author, record.device]));
       }
-      const changes = new Map<
-        string,
-        { added: HeldRecord[]; shrunk: number; sample: HeldRecord }
-      >();
-      const touch = (r: HeldRecord) => {
-        const id = logId(r.author, r.device);
-        const change = changes.get(id) ?? { added: [], shrunk: 0, sample: r };
-        changes.set(id, change);
-        return change;
-      };
-      for (const r of plan.records) touch(r).added.push(r);
-      for (const { record, shrunk } of plan.replaced) touch(record).shrunk += shrunk;
       const writes: (() => Promise<unknown>)[] = [];
       for (const r of [...plan.records, ...plan.replaced.map((x) => x.record)]) {
         writes.push(() => entryStore.put(copyRecord(r)));
       }
-      for (const [id, change] of changes) {
-        const { author, device } = change.sample;
+      for (const [id, change] of changesByLog(plan)) {
+        const { author, device } = change;
         const next = summaryWith(summaries.get(id), author, device, change.added, change.shrunk);
         writes.push(() => logStore.put(next));
       }

@@ -8,10 +8,12 @@
 import type { SeqRange } from '../feed/seq-ranges.ts';
 import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
 import {
+  changesByLog,
   holdsPayload,
   isPlaceholder,
   isRefill,
   linkOf,
+  logKeyOf,
   planCovers,
   positionKey,
   recordBytes,
@@ -56,10 +58,6 @@ interface MemoryLog {
   readonly entries: Map<number, HeldRecord>;
 }
 
-function logKey(author: PersonId, device: DeviceId): string {
-  return `${author}\u0000${device}`;
-}
-
 function postKey(p: PostView) {
   return { createdAt: p.createdAt, id: p.postId };
 }
@@ -86,7 +84,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
     const batches = groupByLog(entries);
     const refills: Refill[] = [];
     const added = batches.flatMap((batch) => {
-      const log = this.logs.get(logKey(batch.author, batch.device));
+      const log = this.logs.get(logKeyOf(batch.author, batch.device));
       return batch.entries.filter((e) => {
         const held = log?.entries.get(e.seq);
         if (held && held.hash !== e.hash) throw new EntryConflictError(e);
@@ -97,21 +95,12 @@ export class MemoryStorageAdapter implements StorageAdapter {
     const plan = planCovers(
       added,
       refills,
-      (author, device, seq) => this.logs.get(logKey(author, device))?.entries.get(seq),
+      (author, device, seq) => this.logs.get(logKeyOf(author, device))?.entries.get(seq),
       (author, device, seq) => this.covered.get(positionKey(author, device, seq)),
     );
     // Everything is checked: from here on nothing throws, so the batch lands whole.
-    const byLog = new Map<string, { added: HeldRecord[]; shrunk: number; sample: HeldRecord }>();
-    const touch = (r: HeldRecord) => {
-      const key = logKey(r.author, r.device);
-      const change = byLog.get(key) ?? { added: [], shrunk: 0, sample: r };
-      byLog.set(key, change);
-      return change;
-    };
-    for (const r of plan.records) touch(r).added.push(r);
-    for (const { record, shrunk } of plan.replaced) touch(record).shrunk += shrunk;
-    for (const [key, change] of byLog) {
-      const { author, device } = change.sample;
+    for (const [key, change] of changesByLog(plan)) {
+      const { author, device } = change;
       const log = this.logs.get(key);
       const summary = summaryWith(log?.summary, author, device, change.added, change.shrunk);
       const target = log ?? { summary, entries: new Map<number, HeldRecord>() };
@@ -121,7 +110,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
     }
     for (const { record } of plan.replaced) {
       this.logs
-        .get(logKey(record.author, record.device))!
+        .get(logKeyOf(record.author, record.device))!
         .entries.set(record.seq, copyRecord(record));
     }
     for (const c of plan.covered) this.covered.set(positionKey(c.author, c.device, c.seq), c);
@@ -138,7 +127,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
   ): Promise<StoredEntry | undefined> {
     this.ensureOpen();
     checkSeq(seq);
-    const e = this.logs.get(logKey(author, device))?.entries.get(seq);
+    const e = this.logs.get(logKeyOf(author, device))?.entries.get(seq);
     return e && !isPlaceholder(e) ? copyEntry(e) : undefined;
   }
 
@@ -151,7 +140,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
     this.ensureOpen();
     checkSeq(fromSeq);
     checkSeq(toSeq);
-    const log = this.logs.get(logKey(author, device));
+    const log = this.logs.get(logKeyOf(author, device));
     const out: StoredEntry[] = [];
     if (!log) return out;
     for (const { start, end } of log.summary.ranges) {
@@ -172,7 +161,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
     this.ensureOpen();
     checkSeq(fromSeq);
     checkSeq(toSeq);
-    const log = this.logs.get(logKey(author, device));
+    const log = this.logs.get(logKeyOf(author, device));
     const out: EntryLink[] = [];
     for (const { start, end } of log?.summary.ranges ?? []) {
       for (let seq = Math.max(start, fromSeq); seq <= Math.min(end, toSeq); seq++) {
@@ -206,7 +195,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
   ): Promise<StoredEntry[]> {
     this.ensureOpen();
     checkLimit(limit);
-    const log = this.logs.get(logKey(author, device));
+    const log = this.logs.get(logKeyOf(author, device));
     const out: StoredEntry[] = [];
     if (!log) return out;
     const ranges = log.summary.ranges;
@@ -223,12 +212,12 @@ export class MemoryStorageAdapter implements StorageAdapter {
   async hashAt(author: PersonId, device: DeviceId, seq: number): Promise<EntryHash | undefined> {
     this.ensureOpen();
     checkSeq(seq);
-    return this.logs.get(logKey(author, device))?.entries.get(seq)?.hash;
+    return this.logs.get(logKeyOf(author, device))?.entries.get(seq)?.hash;
   }
 
   async heldRanges(author: PersonId, device: DeviceId): Promise<SeqRange[]> {
     this.ensureOpen();
-    return (this.logs.get(logKey(author, device))?.summary.ranges ?? []).map((r) => ({ ...r }));
+    return (this.logs.get(logKeyOf(author, device))?.summary.ranges ?? []).map((r) => ({ ...r }));
   }
 
   async listLogs(): Promise<LogSummary[]> {
@@ -242,7 +231,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
   async pruneLog(author: PersonId, device: DeviceId, keepFromSeq: number): Promise<void> {
     this.ensureOpen();
     checkKeepFrom(keepFromSeq);
-    const key = logKey(author, device);
+    const key = logKeyOf(author, device);
     const log = this.logs.get(key);
     if (!log) return;
     const dropped = { entries: 0, bytes: 0 };
@@ -260,7 +249,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
   async putForkEvidence(first: StoredEntry, second: StoredEntry): Promise<void> {
     this.ensureOpen();
     checkFork(first, second);
-    const key = `${logKey(first.author, first.device)}\u0000${first.seq}`;
+    const key = `${logKeyOf(first.author, first.device)}\u0000${first.seq}`;
     if (!this.forks.has(key)) {
       this.forks.set(key, { first: copyEntry(first), second: copyEntry(second) });
     }
