@@ -237,10 +237,30 @@ export class IdbStorageAdapter implements StorageAdapter {
       // What the cover rule looks at: the positions the batch covers, and whether its own
       // positions were covered before.
       const coveredPositions = coveredBy(added);
-      const arriving = [...added, ...refills.map((r) => r.entry)];
-      const [heldAtCovers, coveredAtArriving] = await Promise.all([
+      // Covered positions among the arriving seqs: one range read per log, not one per entry
+      // (a batch of new entries is the usual case in sync, and covers are rare).
+      const spans = new Map<
+        string,
+        { author: PersonId; device: DeviceId; from: number; to: number }
+      >();
+      for (const e of [...added, ...refills.map((r) => r.entry)]) {
+        const key = logKeyOf(e.author, e.device);
+        const span = spans.get(key);
+        if (!span) spans.set(key, { author: e.author, device: e.device, from: e.seq, to: e.seq });
+        else {
+          span.from = Math.min(span.from, e.seq);
+          span.to = Math.max(span.to, e.seq);
+        }
+      }
+      const [heldAtCovers, coveredInSpans] = await Promise.all([
         Promise.all(coveredPositions.map((c) => entryStore.get([c.author, c.device, c.seq]))),
-        Promise.all(arriving.map((e) => coveredStore.get([e.author, e.device, e.seq]))),
+        Promise.all(
+          [...spans.values()].map((x) =>
+            coveredStore.getAll(
+              IDBKeyRange.bound([x.author, x.device, x.from], [x.author, x.device, x.to]),
+            ),
+          ),
+        ),
       ]);
       const heldMap = new Map<string, HeldRecord>();
       coveredPositions.forEach((c, i) => {
@@ -248,10 +268,9 @@ export class IdbStorageAdapter implements StorageAdapter {
         if (record) heldMap.set(positionKey(c.author, c.device, c.seq), recordFromDisk(record));
       });
       const coveredMap = new Map<string, CoveredRecord>();
-      arriving.forEach((e, i) => {
-        const record = coveredAtArriving[i];
-        if (record) coveredMap.set(positionKey(e.author, e.device, e.seq), record);
-      });
+      for (const record of coveredInSpans.flat()) {
+        coveredMap.set(positionKey(record.author, record.device, record.seq), record);
+      }
       const plan = planCovers(
         added,
         refills,
