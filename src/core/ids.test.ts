@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   IdParseError,
+  authorOfLogKey,
   logKey,
   newPostId,
   parsePostKey,
@@ -50,6 +51,7 @@ describe('ids', () => {
     const person = personIdFromKey(key);
     const device = parseDeviceId(person);
     expect(logKey(person, device)).toBe(`${person}/${device}`);
+    expect(authorOfLogKey(logKey(person, device))).toBe(person);
     const postId = newPostId();
     expect(parsePostKey(postKey(person, postId))).toEqual({ author: person, postId });
     for (const bad of [person, `${person}/short`, `x/${postId}`, `${person}/${postId}/x`]) {

@@ -142,6 +142,11 @@ export function logKey(author: PersonId, device: DeviceId): LogKey {
   return `${author}/${device}` as LogKey;
 }
 
+/** The author a log key names. */
+export function authorOfLogKey(key: LogKey): PersonId {
+  return key.slice(0, key.indexOf('/')) as PersonId;
+}
+
 /** The key of one post: the only place its text form (`<author>/<postId>`) is made. */
 export function postKey(author: PersonId, postId: PostId): PostKey {
   return `${author}/${postId}` as PostKey;

@@ -1,25 +1,40 @@
 /**
  * The entry: the signed, binary unit that is stored and replicated (design guide section 3).
  *
- * Byte layout (lib0 encoding; docs/protocol.md "Entries" is the reference):
+ * Two versions are read; this code writes v2. Byte layouts (lib0 encoding; docs/protocol.md
+ * "Entries" is the reference, byte by byte):
  *
- *   version u8 (= 1) | author 32 | device 32 | seq varuint (1 .. 2^53-1) | prev 32
- *   | timestamp varuint ms | docId varuint length + ASCII | payloadKind u8 | payload varuint
- *   length + bytes | certificate varuint length + bytes | signature 64
+ *   v1: version u8 (= 1) | author 32 | device 32 | seq varuint (1 .. 2^53-1) | prev 32
+ *       | timestamp varuint ms | docId varuint length + ASCII | payloadKind u8
+ *       | payload varuint length + bytes | certificate varuint length + bytes | signature 64
+ *   v2: version u8 (= 2) | form u8 (1 = payload follows, 0 = payload dropped) | author 32
+ *       | device 32 | seq varuint | prev 32 | timestamp varuint | docId varuint length + ASCII
+ *       | payloadKind u8 | payloadHash 32 (SHA-256 of the payload) | covers varuint count (at
+ *       most MAX_COVERS) then count x (device 32 | seq varuint), strictly ascending
+ *       | certificate varuint length + bytes | signature 64 | [payload varuint length + bytes]
+ *
+ * v1 signs "kith/entry/v1" 0x00 || every byte before the signature, and its hash is SHA-256 of
+ * all its bytes: it cannot travel without its payload. v2 signs "kith/entry/v2" 0x00 || the
+ * bytes before the signature without the form byte (its `body`), and its hash is SHA-256 of
+ * body || signature: neither the form byte nor the payload is part of either, so an entry whose
+ * payload an honest peer dropped (a superseded edit, a deleted post) keeps its signature and
+ * its hash, and the next entry's `prev` still names it. `covers` names the entries of the same
+ * author and doc whose payloads this entry's payload makes redundant (it holds the doc's whole
+ * state, or a tombstone): those may be dropped (`store/covers.ts`).
  *
  * `prev` is the entry hash of seq - 1 of the same (author, device) log, and 32 zero bytes for
- * seq 1 (and only then). The signature is the device key's over
- * "kith/entry/v1" 0x00 || every byte before the signature. The entry hash is SHA-256 of all
- * the bytes, signature included. Decoding accepts exactly one encoding per entry (minimal
- * varuints, no trailing bytes), so equal entries have equal hashes.
+ * seq 1 (and only then). Decoding accepts exactly one encoding per entry (minimal varuints, no
+ * trailing bytes), so equal entries have equal hashes; a v2 payload whose SHA-256 is not its
+ * `payloadHash` is refused when decoding (`payload-mismatch`).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as encoding from 'lib0/encoding';
-import { ByteReadError, ByteReader, bytesEqual } from '../bytes.ts';
+import { ByteReadError, ByteReader, bytesEqual, concatBytes } from '../bytes.ts';
 import {
   IdParseError,
   MAX_DOC_ID_LENGTH,
   deviceIdFromKey,
+  deviceIdToKey,
   entryHashFromBytes,
   entryHashToBytes,
   parseDocId,
@@ -34,10 +49,12 @@ import {
   decodeDeviceCertificate,
   type DeviceCertificate,
 } from '../identity/device-certificate.ts';
-import { RecordError } from '../identity/signed-record.ts';
+import { DOMAIN_ENTRY, RecordError } from '../identity/signed-record.ts';
 
-/** Current entry format version. */
-export const ENTRY_VERSION = 1;
+/** Entry format versions this code reads. */
+export type EntryVersion = 1 | 2;
+/** The entry format version this code writes. */
+export const ENTRY_VERSION = 2;
 /** Largest encoded entry accepted: 256 KiB. */
 export const MAX_ENTRY_BYTES = 256 * 1024;
 /** Largest payload: 255 KiB, leaving room for the rest of the entry within MAX_ENTRY_BYTES. */
@@ -46,6 +63,16 @@ export const MAX_PAYLOAD_BYTES = 255 * 1024;
 export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 /** Length of the trailing signature. */
 export const ENTRY_SIGNATURE_BYTES = 64;
+/**
+ * Most entries one v2 entry covers. A whole-state entry names the entries of its doc that still
+ * hold a payload, which each earlier whole-state entry already thinned to a few.
+ */
+export const MAX_COVERS = 256;
+
+/** The domain string each version's signature is made under. */
+export function entryDomain(version: EntryVersion): string {
+  return version === 1 ? DOMAIN_ENTRY : 'kith/entry/v2';
+}
 
 /**
  * What the payload holds: a Yjs update in clear, a private payload (`crypto/audience.ts`), a key
@@ -65,6 +92,7 @@ const PAYLOAD_KINDS: readonly PayloadKind[] = [
 export type EntryField =
   | 'entry'
   | 'version'
+  | 'form'
   | 'author'
   | 'device'
   | 'seq'
@@ -72,6 +100,8 @@ export type EntryField =
   | 'timestamp'
   | 'docId'
   | 'payloadKind'
+  | 'payloadHash'
+  | 'covers'
   | 'payload'
   | 'certificate'
   | 'signature';
@@ -81,10 +111,14 @@ export type EntryDecodeReason =
   | ByteReadError['reason']
   | 'too-large'
   | 'unknown-version'
+  | 'bad-form'
   | 'bad-seq'
   | 'bad-prev'
   | 'bad-doc-id'
   | 'bad-payload-kind'
+  | 'bad-covers'
+  | 'payload-mismatch'
+  | 'payload-absent'
   | 'bad-certificate';
 
 /** Thrown when bytes are not a well-formed entry. */
@@ -102,6 +136,14 @@ export class EntryDecodeError extends Error {
   }
 }
 
+/** An entry of the same author named by position: the device's log and the seq in it. */
+export interface EntryPosition {
+  /** The log's device (the author is the covering entry's). */
+  readonly device: DeviceId;
+  /** The seq in that log. */
+  readonly seq: number;
+}
+
 /** The fields an author chooses for a new entry. */
 export interface EntryFields {
   /** Position in the (author, device) log, from 1. */
@@ -116,12 +158,17 @@ export interface EntryFields {
   payloadKind: PayloadKind;
   /** A Yjs update, or its ciphertext. */
   payload: Uint8Array;
+  /**
+   * Entries of the same author and doc whose payloads this one supersedes (v2 only; any order,
+   * encoded sorted); omitted: none.
+   */
+  covers?: readonly EntryPosition[];
 }
 
-/** A decoded entry (not yet verified: see `entry-verifier.ts`). */
+/** A decoded entry holding its payload (not yet verified: see `entry-verifier.ts`). */
 export interface Entry extends EntryFields {
   /** Format version. */
-  readonly version: number;
+  readonly version: EntryVersion;
   /** The author (identity key). */
   readonly author: PersonId;
   /** The author's identity public key. */
@@ -130,26 +177,70 @@ export interface Entry extends EntryFields {
   readonly device: DeviceId;
   /** The device's public key. */
   readonly deviceKey: Uint8Array;
+  /** SHA-256 of the payload as signed (v2); undefined for v1, which signs the payload itself. */
+  readonly payloadHash: Uint8Array | undefined;
+  /** Entries this one supersedes, sorted (always empty in v1). */
+  readonly covers: readonly EntryPosition[];
   /** The device certificate carried by the entry (signature not yet checked). */
   readonly certificate: DeviceCertificate;
   /** The device's signature. */
   readonly signature: Uint8Array;
-  /** The entry's bytes before the signature (what is signed, after the domain string). */
+  /** What is signed, after the domain string (v2: without the form byte and the payload). */
   readonly body: Uint8Array;
-  /** All the entry's bytes. */
+  /** All the entry's bytes as received (v2: in the form received, with or without payload). */
   readonly bytes: Uint8Array;
-  /** SHA-256 of `bytes`. */
+  /** The entry's identity: SHA-256 of `bytes` (v1), of body || signature (v2). */
   readonly hash: EntryHash;
 }
 
-const ZERO_HASH = new Uint8Array(32);
+/** A v2 entry whose payload was dropped: it verifies and chains, but carries no content. */
+export type PayloadlessEntry = Omit<Entry, 'payload' | 'version' | 'payloadHash'> & {
+  readonly version: 2;
+  readonly payloadHash: Uint8Array;
+  readonly payload: undefined;
+};
 
-/** The hash of an encoded entry: SHA-256 of all its bytes. */
+/** An entry in either form. */
+export type AnyEntry = Entry | PayloadlessEntry;
+
+const ZERO_HASH = new Uint8Array(32);
+const FORM_DROPPED = 0;
+const FORM_HELD = 1;
+
+/** The hash of an encoded v1 entry: SHA-256 of all its bytes. */
 export function hashEntryBytes(bytes: Uint8Array): EntryHash {
   return entryHashFromBytes(sha256(bytes));
 }
 
-function assertFields(fields: EntryFields): void {
+/** Whether encoded entry bytes carry their payload (every v1 entry does), without decoding. */
+export function entryHasPayload(bytes: Uint8Array): boolean {
+  return bytes[0] === 1 || (bytes[0] === 2 && bytes[1] === FORM_HELD);
+}
+
+/**
+ * The entry as it travels and is stored without its payload (v2 only: a v1 entry's hash and
+ * signature cover its payload, so it is dropped whole instead, see `store/covers.ts`).
+ */
+export function withoutPayload(entry: AnyEntry): Uint8Array {
+  if (entry.version !== 2) throw new RangeError('only a v2 entry travels without its payload');
+  return concatBytes(Uint8Array.of(2, FORM_DROPPED), entry.body.subarray(1), entry.signature);
+}
+
+function compareCovers(a: EntryPosition, b: EntryPosition): number {
+  if (a.device !== b.device) {
+    return compareBytes(deviceIdToKey(a.device), deviceIdToKey(b.device));
+  }
+  return a.seq - b.seq;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return a.length - b.length;
+}
+
+function assertFields(fields: EntryFields, version: EntryVersion): void {
   const { seq, prev, timestamp, payload } = fields;
   if (!Number.isSafeInteger(seq) || seq < 1)
     throw new RangeError(`seq must be 1..2^53-1, got ${seq}`);
@@ -159,24 +250,32 @@ function assertFields(fields: EntryFields): void {
     throw new RangeError(`bad timestamp ${timestamp}`);
   if (payload.length > MAX_PAYLOAD_BYTES)
     throw new RangeError(`payload over ${MAX_PAYLOAD_BYTES} bytes`);
+  const covers = fields.covers ?? [];
+  if (version === 1 && covers.length > 0) throw new RangeError('a v1 entry covers nothing');
+  if (covers.length > MAX_COVERS) throw new RangeError(`more than ${MAX_COVERS} covers`);
+  for (const c of covers) {
+    if (!Number.isSafeInteger(c.seq) || c.seq < 1) throw new RangeError(`bad covered seq`);
+  }
   parseDocId(fields.docId);
 }
 
 /**
- * Encodes the part of an entry that the device signs. Throws RangeError on fields our own
- * code should never produce.
+ * Encodes the part of an entry that the device signs (v2: without the form byte, see the
+ * layout above). Throws RangeError on fields our own code should never produce. `version` 1 is
+ * for tests and test vectors: this code writes v2.
  */
 export function encodeEntryBody(
   fields: EntryFields,
   authorKey: Uint8Array,
   deviceKey: Uint8Array,
   certificate: Uint8Array,
+  version: EntryVersion = ENTRY_VERSION,
 ): Uint8Array {
-  assertFields(fields);
+  assertFields(fields, version);
   if (authorKey.length !== 32 || deviceKey.length !== 32)
     throw new RangeError('keys must be 32 bytes');
   const encoder = encoding.createEncoder();
-  encoding.writeUint8(encoder, ENTRY_VERSION);
+  encoding.writeUint8(encoder, version);
   encoding.writeUint8Array(encoder, authorKey);
   encoding.writeUint8Array(encoder, deviceKey);
   encoding.writeVarUint(encoder, fields.seq);
@@ -187,25 +286,78 @@ export function encodeEntryBody(
   encoding.writeVarUint(encoder, fields.timestamp);
   encoding.writeVarString(encoder, fields.docId);
   encoding.writeUint8(encoder, PAYLOAD_KINDS.indexOf(fields.payloadKind));
-  encoding.writeVarUint8Array(encoder, fields.payload);
+  if (version === 1) {
+    encoding.writeVarUint8Array(encoder, fields.payload);
+  } else {
+    encoding.writeUint8Array(encoder, sha256(fields.payload));
+    const covers = [...(fields.covers ?? [])].sort(compareCovers);
+    for (let i = 1; i < covers.length; i++) {
+      if (compareCovers(covers[i - 1]!, covers[i]!) === 0) throw new RangeError('covered twice');
+    }
+    encoding.writeVarUint(encoder, covers.length);
+    for (const c of covers) {
+      encoding.writeUint8Array(encoder, deviceIdToKey(c.device));
+      encoding.writeVarUint(encoder, c.seq);
+    }
+  }
   encoding.writeVarUint8Array(encoder, certificate);
   return encoding.toUint8Array(encoder);
 }
 
 /**
- * Decodes untrusted bytes into an entry, enforcing every limit; checks no signature. Throws
- * `EntryDecodeError`.
+ * The full encoded entry from its signed body, its signature and (v2) its payload: what a
+ * signer sends.
+ */
+export function encodeSignedEntry(
+  body: Uint8Array,
+  signature: Uint8Array,
+  payload: Uint8Array,
+): Uint8Array {
+  if (body[0] === 1) return concatBytes(body, signature);
+  const encoder = encoding.createEncoder();
+  encoding.writeUint8Array(encoder, Uint8Array.of(2, FORM_HELD));
+  encoding.writeUint8Array(encoder, body.subarray(1));
+  encoding.writeUint8Array(encoder, signature);
+  encoding.writeVarUint8Array(encoder, payload);
+  const bytes = encoding.toUint8Array(encoder);
+  if (bytes.length > MAX_ENTRY_BYTES) throw new RangeError(`entry over ${MAX_ENTRY_BYTES} bytes`);
+  return bytes;
+}
+
+/**
+ * Decodes untrusted bytes into an entry that holds its payload, enforcing every limit; checks
+ * no signature. A v2 entry without its payload is refused (`payload-absent`): the readers of
+ * content use this one. Throws `EntryDecodeError`.
  */
 export function decodeEntry(bytes: Uint8Array): Entry {
+  const entry = decodeAnyEntry(bytes);
+  if (entry.payload === undefined) throw new EntryDecodeError('payload-absent', 'payload');
+  return entry;
+}
+
+/**
+ * Decodes untrusted bytes into an entry in either form (sync, ingest, chain checks), enforcing
+ * every limit; checks no signature. Throws `EntryDecodeError`.
+ */
+export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
   if (bytes.length > MAX_ENTRY_BYTES) {
     throw new EntryDecodeError('too-large', 'entry', `${bytes.length} > ${MAX_ENTRY_BYTES} bytes`);
   }
   const r = new ByteReader(bytes);
   let field: EntryField = 'version';
   try {
-    const version = r.u8();
-    if (version !== ENTRY_VERSION)
-      throw new EntryDecodeError('unknown-version', field, `version ${version}`);
+    const versionByte = r.u8();
+    if (versionByte !== 1 && versionByte !== 2)
+      throw new EntryDecodeError('unknown-version', field, `version ${versionByte}`);
+    const version: EntryVersion = versionByte === 1 ? 1 : 2;
+    let form = FORM_HELD;
+    if (version === 2) {
+      field = 'form';
+      form = r.u8();
+      if (form !== FORM_HELD && form !== FORM_DROPPED)
+        throw new EntryDecodeError('bad-form', field, `form ${form}`);
+    }
+    const bodyStart = r.position;
     field = 'author';
     const authorKey = r.bytes(32);
     field = 'device';
@@ -226,18 +378,47 @@ export function decodeEntry(bytes: Uint8Array): Entry {
     field = 'payloadKind';
     const payloadKind = PAYLOAD_KINDS[r.u8()];
     if (!payloadKind) throw new EntryDecodeError('bad-payload-kind', field);
-    field = 'payload';
-    const payload = r.varBytes(MAX_PAYLOAD_BYTES);
+    let payload: Uint8Array | undefined;
+    let payloadHash: Uint8Array | undefined;
+    const covers: EntryPosition[] = [];
+    if (version === 1) {
+      field = 'payload';
+      payload = r.varBytes(MAX_PAYLOAD_BYTES);
+    } else {
+      field = 'payloadHash';
+      payloadHash = r.bytes(32);
+      field = 'covers';
+      const count = r.varUint(MAX_COVERS);
+      for (let i = 0; i < count; i++) {
+        const covered = { device: deviceIdFromKey(r.bytes(32)), seq: r.varUint(MAX_SEQ) };
+        if (covered.seq < 1) throw new EntryDecodeError('bad-covers', field, 'seq starts at 1');
+        const last = covers.at(-1);
+        if (last && compareCovers(last, covered) >= 0)
+          throw new EntryDecodeError('bad-covers', field, 'not strictly ascending');
+        covers.push(covered);
+      }
+    }
     field = 'certificate';
     const certificateBytes = r.varBytes(MAX_DEVICE_CERTIFICATE_BYTES);
     const { certificate } = decodeDeviceCertificate(certificateBytes);
-    const bodyLength = r.position;
+    const bodyEnd = r.position;
     field = 'signature';
     const signature = r.bytes(ENTRY_SIGNATURE_BYTES);
+    const signedEnd = r.position;
+    if (version === 2 && form === FORM_HELD) {
+      field = 'payload';
+      payload = r.varBytes(MAX_PAYLOAD_BYTES);
+      if (!bytesEqual(sha256(payload), payloadHash!)) {
+        throw new EntryDecodeError('payload-mismatch', field, 'SHA-256 differs from payloadHash');
+      }
+    }
     field = 'entry';
     r.end();
-    return {
-      version,
+    const body =
+      version === 1
+        ? bytes.slice(0, bodyEnd)
+        : concatBytes(Uint8Array.of(2), bytes.subarray(bodyStart, bodyEnd));
+    const common = {
       author: personIdFromKey(authorKey),
       authorKey,
       device: deviceIdFromKey(deviceKey),
@@ -247,13 +428,18 @@ export function decodeEntry(bytes: Uint8Array): Entry {
       timestamp,
       docId,
       payloadKind,
-      payload,
+      covers,
       certificate,
       signature,
-      body: bytes.slice(0, bodyLength),
+      body,
       bytes: bytes.slice(),
-      hash: hashEntryBytes(bytes),
+      hash:
+        version === 1
+          ? hashEntryBytes(bytes)
+          : hashEntryBytes(concatBytes(body, bytes.subarray(bodyEnd, signedEnd))),
     };
+    if (payload !== undefined) return { ...common, version, payloadHash, payload };
+    return { ...common, version: 2, payloadHash: payloadHash!, payload: undefined };
   } catch (err) {
     if (err instanceof EntryDecodeError) throw err;
     if (err instanceof ByteReadError) throw new EntryDecodeError(err.reason, field, err.message);

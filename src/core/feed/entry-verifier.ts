@@ -5,7 +5,9 @@
  * entry's author and names the entry's device; the certificate has role `device` (a `relay`,
  * a home peer holding no content key, authors nothing); the entry's timestamp is within the
  * certificate's validity; the device is not revoked for that entry (`identity/revocation.ts`);
- * and the device key's signature over "kith/entry/v1" 0x00 || body holds. Whether it fits the
+ * and the device key's signature over the version's domain ("kith/entry/v1" or "kith/entry/v2")
+ * 0x00 || body holds. A v2 entry verifies with or without its payload (its signature covers
+ * the payload's hash, which decoding has already compared with a payload that is present). Whether it fits the
  * log already held is `log-chain.ts`'s question.
  *
  * Revocations travel as entries too: a lookup that learns them from entries (`learnFrom`) sees
@@ -17,21 +19,27 @@
  * (bounded cache keyed by its bytes): a run of 10,000 entries of one device costs 10,001
  * signature checks, not 20,000.
  */
-import { concatBytes, toBase64Url } from '../bytes.ts';
+import { toBase64Url } from '../bytes.ts';
 import { isCertificateExpiredAt, verifyDeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import { signEd25519 } from '../identity/keys.ts';
 import { isRevokedFor, type RevocationLookup } from '../identity/revocation.ts';
 import { BoundedCache } from '../identity/bounded-cache.ts';
-import { DOMAIN_ENTRY, RecordError, signingInput } from '../identity/signed-record.ts';
+import { RecordError, signingInput } from '../identity/signed-record.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import { defaultVerifier, type VerifyItem } from '../identity/verifier.ts';
 import {
+  ENTRY_VERSION,
   EntryDecodeError,
+  decodeAnyEntry,
   decodeEntry,
   encodeEntryBody,
+  encodeSignedEntry,
+  entryDomain,
+  type AnyEntry,
   type Entry,
   type EntryFields,
+  type EntryVersion,
 } from './entry-codec.ts';
 
 /** Why a well-formed entry is not valid. */
@@ -59,8 +67,11 @@ export class EntryVerifyError extends Error {
   }
 }
 
-/** An entry whose signature and certificate have been checked. */
-export type VerifiedEntry = Entry & { readonly verified: true };
+/** An entry (with or without its payload) whose signature and certificate have been checked. */
+export type VerifiedEntry = AnyEntry & { readonly verified: true };
+
+/** A verified entry that holds its payload (what a signer produces). */
+export type VerifiedFullEntry = Entry & { readonly verified: true };
 
 /** Either a verified entry or the typed error that refused it. */
 export type EntryCheck = VerifiedEntry | EntryDecodeError | EntryVerifyError;
@@ -68,7 +79,7 @@ export type EntryCheck = VerifiedEntry | EntryDecodeError | EntryVerifyError;
 /** Revocations that are themselves carried by entries: each batch is shown to them first. */
 export interface LearningRevocations extends RevocationLookup {
   /** Learns the revocations `entries` carry (decoded, not yet verified). */
-  learnFrom(entries: readonly Entry[]): Promise<void>;
+  learnFrom(entries: readonly AnyEntry[]): Promise<void>;
 }
 
 /** Options of `EntryVerifier`. */
@@ -81,22 +92,27 @@ export interface EntryVerifierOptions {
   certificateCacheSize?: number;
 }
 
-/** Signs a new entry with a device's key. Returns the entry as a verifier would decode it. */
+/**
+ * Signs a new entry with a device's key. Returns the entry as a verifier would decode it.
+ * `version` 1 is for tests and test vectors of entries written before v2.
+ */
 export async function signEntry(
   device: Pick<DeviceSession, 'key' | 'certificate'>,
   fields: EntryFields,
-): Promise<VerifiedEntry> {
+  version: EntryVersion = ENTRY_VERSION,
+): Promise<VerifiedFullEntry> {
   const body = encodeEntryBody(
     fields,
     device.certificate.personKey,
     device.key.publicKey,
     device.certificate.bytes,
+    version,
   );
   const signature = await signEd25519(
     device.key.keyPair.privateKey,
-    signingInput(DOMAIN_ENTRY, body),
+    signingInput(entryDomain(version), body),
   );
-  return { ...decodeEntry(concatBytes(body, signature)), verified: true };
+  return { ...decodeEntry(encodeSignedEntry(body, signature, fields.payload)), verified: true };
 }
 
 /** Verifies entries: structure, certificate, role, revocation, signature. */
@@ -125,10 +141,10 @@ export class EntryVerifier {
    */
   async verifyMany(list: readonly Uint8Array[]): Promise<EntryCheck[]> {
     const results: EntryCheck[] = new Array(list.length);
-    const wellFormed: { index: number; entry: Entry }[] = [];
+    const wellFormed: { index: number; entry: AnyEntry }[] = [];
     list.forEach((bytes, index) => {
       try {
-        wellFormed.push({ index, entry: decodeEntry(bytes) });
+        wellFormed.push({ index, entry: decodeAnyEntry(bytes) });
       } catch (err) {
         if (!(err instanceof EntryDecodeError)) throw err;
         results[index] = err;
@@ -151,7 +167,7 @@ export class EntryVerifier {
     const certKeys = [...certsToCheck.keys()];
     const items: VerifyItem[] = decoded.map(({ entry }) => ({
       publicKey: entry.deviceKey,
-      message: signingInput(DOMAIN_ENTRY, entry.body),
+      message: signingInput(entryDomain(entry.version), entry.body),
       signature: entry.signature,
     }));
     const [entryResults, certResults] = await Promise.all([
@@ -190,7 +206,7 @@ export class EntryVerifier {
   }
 
   /** Checks that need no signature: who the certificate names, role, expiry, revocation. */
-  private checkStatic(entry: Entry): EntryVerifyError | undefined {
+  private checkStatic(entry: AnyEntry): EntryVerifyError | undefined {
     const cert = entry.certificate;
     if (cert.person !== entry.author) return new EntryVerifyError('certificate-person-mismatch');
     if (cert.device !== entry.device) return new EntryVerifyError('certificate-device-mismatch');

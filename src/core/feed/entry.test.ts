@@ -9,6 +9,9 @@ import { MemoryRevocations, issueDeviceRevocation } from '../identity/revocation
 import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
 import {
   EntryDecodeError,
+  decodeEntry,
+  entryHasPayload,
+  withoutPayload,
   MAX_ENTRY_BYTES,
   MAX_PAYLOAD_BYTES,
   type EntryFields,
@@ -120,6 +123,57 @@ describe('entries', () => {
     expect(entry.certificate.bytes).toEqual(alice.device.certificate.bytes);
   });
 
+  it('still verifies a v1 entry, which signs its payload itself and covers nothing', async () => {
+    const v1 = await signEntry(alice.device, testFields(2, valid.prev), 1);
+    expect(v1.bytes[0]).toBe(1);
+    const entry = await verifier.verify(v1.bytes);
+    expect(entry).toMatchObject({ version: 1, payloadHash: undefined, covers: [] });
+    expect(entry.payload).toEqual(testFields(2, valid.prev).payload);
+    expect(await outcome(await signRaw(alice, rawBody(alice)))).toBe('valid');
+  });
+
+  it('verifies a v2 entry with and without its payload, under one hash', async () => {
+    const covers = [
+      { device: aliceSecond.device.key.deviceId, seq: 4 },
+      { device: alice.device.key.deviceId, seq: 1 },
+    ];
+    const full = await signEntry(alice.device, { ...testFields(2, valid.prev), covers });
+    const bare = withoutPayload(full);
+    expect(bare.length).toBeLessThan(full.bytes.length);
+    const a = await verifier.verify(full.bytes);
+    const b = await verifier.verify(bare);
+    expect(b.hash).toBe(a.hash);
+    expect(b.payload).toBeUndefined();
+    expect(b.covers).toEqual(a.covers);
+    expect(a.covers).toHaveLength(2);
+    for (const c of covers) expect(a.covers).toContainEqual(c);
+    expect(entryHasPayload(full.bytes)).toBe(true);
+    expect(entryHasPayload(bare)).toBe(false);
+    // Readers of content refuse the payload-less form rather than see an empty payload.
+    expect(() => decodeEntry(bare)).toThrow(expect.objectContaining({ reason: 'payload-absent' }));
+  });
+
+  it('refuses a v2 entry whose payload does not match its signed hash', async () => {
+    const full = await signEntry(alice.device, testFields(2, valid.prev));
+    const tampered = full.bytes.slice();
+    tampered[tampered.length - 1] = tampered.at(-1)! ^ 1; // the payload's last byte
+    const error: unknown = await verifier.verify(tampered).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EntryDecodeError);
+    expect(error).toMatchObject({ reason: 'payload-mismatch', field: 'payload' });
+    expect(String(error)).toContain('SHA-256 differs from payloadHash');
+  });
+
+  it('refuses covers that are not strictly ascending', async () => {
+    const fields = {
+      ...testFields(2, valid.prev),
+      covers: [
+        { device: alice.device.key.deviceId, seq: 1 },
+        { device: alice.device.key.deviceId, seq: 1 },
+      ],
+    };
+    await expect(signEntry(alice.device, fields)).rejects.toThrow('covered twice');
+  });
+
   it('marks seq 1 by an all-zero prev', async () => {
     const first = await signEntry(alice.device, testFields(1, undefined));
     expect((await verifier.verify(first.bytes)).prev).toBeUndefined();
@@ -133,7 +187,7 @@ describe('entries', () => {
     ['random garbage', async () => new Uint8Array(200).fill(0x42), 'decode:unknown-version'],
     [
       'a future version',
-      async () => signRaw(alice, rawBody(alice, { version: 2 })),
+      async () => signRaw(alice, rawBody(alice, { version: 3 })),
       'decode:unknown-version',
     ],
     [
@@ -234,7 +288,7 @@ describe('entries', () => {
       'Mallory’s own valid entry re-labelled as Alice’s',
       async () => {
         const bytes = (await signEntry(mallory.device, testFields(1, undefined))).bytes.slice();
-        bytes.set(alice.identity.publicKey, 1);
+        bytes.set(alice.identity.publicKey, 2); // after the version and form bytes
         return bytes;
       },
       'verify:certificate-person-mismatch',

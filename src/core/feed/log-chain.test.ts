@@ -157,7 +157,11 @@ describe('runs', () => {
     const tampered = log[3]!.bytes.slice();
     tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
     const bad = await acceptRun([log[2]!.bytes, tampered], held, verifier);
-    expect(bad).toMatchObject({ kind: 'rejected', index: 1, error: { reason: 'bad-signature' } });
+    expect(bad).toMatchObject({
+      kind: 'rejected',
+      index: 1,
+      error: { reason: 'payload-mismatch' },
+    });
     const bobs = await testLog(bob, 1);
     const mixed = await acceptRun([log[0]!.bytes, bobs[0]!.bytes], held, verifier);
     expect(mixed).toMatchObject({ kind: 'rejected', index: 1, error: { reason: 'wrong-log' } });

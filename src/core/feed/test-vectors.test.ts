@@ -11,7 +11,14 @@ import { entryHashToBytes, parseDocId, type EntryHash } from '../ids.ts';
 import { issueDeviceCertificate } from '../identity/device-certificate.ts';
 import { deriveIdentityKeySeeds, deviceKeyFromSeed, identityFromSeed } from '../identity/keys.ts';
 import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
-import { EntryDecodeError, type EntryFields } from './entry-codec.ts';
+import type { DeviceSession } from '../identity/device-setup.ts';
+import {
+  EntryDecodeError,
+  decodeAnyEntry,
+  entryDomain,
+  withoutPayload,
+  type EntryFields,
+} from './entry-codec.ts';
 import { EntryVerifier, EntryVerifyError, signEntry } from './entry-verifier.ts';
 
 const FILE = new URL('./test-vectors.json', import.meta.url);
@@ -62,7 +69,7 @@ async function buildVectors() {
   let prev: EntryHash | undefined;
   const entries = [];
   for (const f of plan) {
-    const entry = await signEntry(device, { ...f, prev });
+    const entry = await signEntry(device, { ...f, prev }, 1);
     entries.push({
       fields: {
         ...f,
@@ -96,8 +103,8 @@ async function buildVectors() {
       reason: 'trailing-bytes',
     },
     {
-      description: 'entry 1 with version 2',
-      bytes: mutate((b) => b.fill(2, 0, 1)),
+      description: 'entry 1 with version 3',
+      bytes: mutate((b) => b.fill(3, 0, 1)),
       error: 'EntryDecodeError',
       reason: 'unknown-version',
     },
@@ -130,7 +137,7 @@ async function buildVectors() {
 
   return {
     description:
-      'Kith entry format v1 test vectors. See docs/protocol.md, section Entries. Hex unless named otherwise.',
+      'Kith entry format test vectors (v1 in entries/invalid, v2 in v2). See docs/protocol.md, section Entries. Hex unless named otherwise.',
     identity: {
       seed: toHex(identitySeed),
       ed25519Seed: toHex(derived.ed25519),
@@ -147,7 +154,136 @@ async function buildVectors() {
     },
     entries,
     invalid,
+    v2: await buildV2Vectors(device),
   };
+}
+
+interface V2Vector {
+  fields: Omit<EntryFields, 'prev' | 'payload' | 'covers'> & {
+    prev: string | null;
+    payload: string;
+    covers: { deviceId: string; seq: number }[];
+  };
+  payloadHash: string;
+  signingInput: string;
+  bytes: string;
+  bytesWithoutPayload: string;
+  hash: string;
+  hashBase64Url: string;
+}
+
+/**
+ * v2: the same log written by v2 code, seq 3 covering seq 2 (a post's whole state superseding
+ * its first version); each entry with and without its payload, which verify alike and share a
+ * hash.
+ */
+async function buildV2Vectors(device: Pick<DeviceSession, 'key' | 'certificate'>) {
+  const plan: Omit<EntryFields, 'prev'>[] = [
+    {
+      seq: 1,
+      timestamp: 1_700_000_001_000,
+      docId: parseDocId('profile'),
+      payloadKind: 'yjs-update',
+      payload: fromHex('0102'),
+    },
+    {
+      seq: 2,
+      timestamp: 1_700_000_002_000,
+      docId: parseDocId('post:0001'),
+      payloadKind: 'encrypted',
+      payload: fromHex('deadbeef'),
+    },
+    {
+      seq: 3,
+      timestamp: 1_700_000_003_000,
+      docId: parseDocId('post:0001'),
+      payloadKind: 'encrypted',
+      payload: fromHex('c0ffee'),
+      covers: [{ device: device.key.deviceId, seq: 2 }],
+    },
+  ];
+  let prev: EntryHash | undefined;
+  const entries: V2Vector[] = [];
+  for (const f of plan) {
+    const entry = await signEntry(device, { ...f, prev });
+    entries.push({
+      fields: {
+        ...f,
+        prev: prev === undefined ? null : toHex(entryHashToBytes(prev)),
+        payload: toHex(f.payload),
+        covers: (f.covers ?? []).map((c) => ({ deviceId: c.device, seq: c.seq })),
+      },
+      payloadHash: toHex(entry.payloadHash!),
+      signingInput: toHex(signingInput(entryDomain(2), entry.body)),
+      bytes: toHex(entry.bytes),
+      bytesWithoutPayload: toHex(withoutPayload(entry)),
+      hash: toHex(entryHashToBytes(entry.hash)),
+      hashBase64Url: entry.hash,
+    });
+    prev = entry.hash;
+  }
+  const second = fromHex(entries[1]!.bytes);
+  const third = fromHex(entries[2]!.bytes);
+  const mutate = (bytes: Uint8Array, f: (b: Uint8Array) => Uint8Array) => toHex(f(bytes.slice()));
+  const invalid: InvalidVector[] = [
+    {
+      description: 'entry 2 with its last payload byte changed (SHA-256 differs from payloadHash)',
+      bytes: mutate(second, (b) => b.fill(b[b.length - 1]! ^ 1, b.length - 1)),
+      error: 'EntryDecodeError',
+      reason: 'payload-mismatch',
+    },
+    {
+      description: 'entry 2 with another payload of the same length',
+      bytes: mutate(second, (b) => concatBytes(b.subarray(0, b.length - 4), fromHex('deadbeee'))),
+      error: 'EntryDecodeError',
+      reason: 'payload-mismatch',
+    },
+    {
+      description: 'entry 2 with form byte 2',
+      bytes: mutate(second, (b) => b.fill(2, 1, 2)),
+      error: 'EntryDecodeError',
+      reason: 'bad-form',
+    },
+    {
+      description: 'entry 2 marked payload-less (form 0) but still carrying its payload',
+      bytes: mutate(second, (b) => b.fill(0, 1, 2)),
+      error: 'EntryDecodeError',
+      reason: 'trailing-bytes',
+    },
+    {
+      description: 'entry 2 marked with payload (form 1) but carrying none',
+      bytes: toHex(concatBytes(Uint8Array.of(2, 1), withoutPayloadBytes(second).subarray(2))),
+      error: 'EntryDecodeError',
+      reason: 'truncated',
+    },
+    {
+      description: 'entry 2 without payload, one signature bit flipped',
+      bytes: mutate(withoutPayloadBytes(second), (b) => b.fill(b[b.length - 1]! ^ 1, b.length - 1)),
+      error: 'EntryVerifyError',
+      reason: 'bad-signature',
+    },
+    {
+      description: 'entry 3 covering seq 0',
+      bytes: mutate(third, (b) => {
+        const at = indexOf(b, fromHex(entries[2]!.payloadHash)) + 32 + 1 + 32;
+        return b.fill(0, at, at + 1);
+      }),
+      error: 'EntryDecodeError',
+      reason: 'bad-covers',
+    },
+  ];
+  return { entries, invalid };
+}
+
+function withoutPayloadBytes(full: Uint8Array): Uint8Array {
+  return withoutPayload(decodeAnyEntry(full));
+}
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  for (let at = 0; at + needle.length <= haystack.length; at++) {
+    if (needle.every((b, k) => haystack[at + k] === b)) return at;
+  }
+  throw new Error('not found');
 }
 
 describe('entry test vectors', async () => {
@@ -176,8 +312,21 @@ describe('entry test vectors', async () => {
     }
   });
 
+  it('v2: verify with and without their payload, to the same hash', async () => {
+    for (const v of file.v2.entries) {
+      const full = await verifier.verify(fromHex(v.bytes));
+      const bare = await verifier.verify(fromHex(v.bytesWithoutPayload));
+      expect(toHex(entryHashToBytes(full.hash))).toBe(v.hash);
+      expect(bare.hash).toBe(full.hash);
+      expect(toHex(full.payload!)).toBe(v.fields.payload);
+      expect(bare.payload).toBeUndefined();
+      expect(toHex(signingInput(entryDomain(2), bare.body))).toBe(v.signingInput);
+      expect(bare.covers.map((c) => ({ deviceId: c.device, seq: c.seq }))).toEqual(v.fields.covers);
+    }
+  });
+
   it('reject the invalid ones with the listed error', async () => {
-    for (const v of file.invalid) {
+    for (const v of [...file.invalid, ...file.v2.invalid]) {
       const error = await verifier.verify(fromHex(v.bytes)).then(
         () => undefined,
         (err: unknown) => err,

@@ -146,6 +146,11 @@ export interface DocKind<R extends { readonly kind: string }> extends KindBase<R
   readonly shape: 'doc';
   /** The bounds of the doc on a reader's device. */
   readonly caps: DocCaps;
+  /**
+   * Whether each write of one's own doc covers the doc's earlier entries (entries v2,
+   * docs/protocol.md "Covers"): their payloads then leave every honest store.
+   */
+  readonly coversEarlier?: true;
   /** Seals a new whole state (`update`) of this person's doc `doc` for its log. */
   seal(ref: R, doc: Y.Doc, update: Uint8Array, port: SealPort): Promise<Sealed>;
   /** Opens a verified entry's payload (of a `yjs-update` or `encrypted` kind) into its update. */

@@ -84,6 +84,8 @@ export const postKind: DocKind<PostDocRef> = {
   kind: 'post',
   shape: 'doc',
   rank: 2,
+  // An edited-away or deleted text leaves every honest store (whole-state entries).
+  coversEarlier: true,
   caps: {
     maxBytes: 1024 * 1024,
     maxEntries: 1_000,

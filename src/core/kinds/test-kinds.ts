@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type * as Y from 'yjs';
 import { SymmetricKey } from '../crypto/aead.ts';
-import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
+import { signEntry, type VerifiedFullEntry } from '../feed/entry-verifier.ts';
 import { testAuthor, testFields, type TestAuthor } from '../feed/test-helpers.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
 import type { HeldEpoch, KeyPort, OpenPort, SealPort, Sealed, ViewPort } from './kind.ts';
@@ -84,7 +84,11 @@ export async function kindsPerson(n: number): Promise<KindsPerson> {
 }
 
 /** An entry of `person`'s log carrying `sealed` for doc `docId`. */
-export function entryOf(person: KindsPerson, docId: DocId, sealed: Sealed): Promise<VerifiedEntry> {
+export function entryOf(
+  person: KindsPerson,
+  docId: DocId,
+  sealed: Sealed,
+): Promise<VerifiedFullEntry> {
   return signEntry(person.author.device, testFields(1, undefined, { docId, ...sealed }));
 }
 

@@ -8,12 +8,16 @@ import { systemClock } from '../clock.ts';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
 import { createIdentity, type IdentityOnDevice } from '../identity/device-setup.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
-import type { PersonId } from '../ids.ts';
+import { randomBytes } from '../bytes.ts';
+import { logKey, type PersonId } from '../ids.ts';
+import { MemoryNetwork } from '../net/memory-network.ts';
 import type { SimplePeerConstructor } from '../net/connection-manager.ts';
 import { FakeSimplePeer, MemorySignaling } from '../net/test-helpers.ts';
 import { Peer } from '../peer/peer.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
+import * as landedV1 from '../sync/landed-v1/messages.ts';
+import { encodeHello } from '../sync/messages.ts';
 import { SyncEngine } from '../sync/sync-engine.ts';
 import { InviteRecords } from './invite-records.ts';
 import { acceptInvite, issueInvite } from './invites.ts';
@@ -270,5 +274,39 @@ describe('Mesh', () => {
     carol.mesh = await startMesh(carol, hub);
     await until('everyone has it', () => delivery() === undefined);
     expect(await carol.peer.post(written)).toBeDefined();
+  });
+
+  it('names a friend whose device runs an older Kith, until that device speaks the current protocol', async () => {
+    const hub = new MemorySignaling();
+    const alice = await person('Alice', hub);
+    const [bob, carol] = await Promise.all([
+      createIdentity({ clock: systemClock }),
+      createIdentity({ clock: systemClock }),
+    ]);
+    await alice.peer.addFriend({
+      personId: bob.identity.personId,
+      encryptionKey: bob.identity.encryptionPublicKey,
+      rendezvous: randomBytes(32),
+    });
+    let told: ReadonlySet<PersonId> = new Set();
+    alice.mesh.onChange(() => (told = alice.mesh.status().outdated));
+    // A device meets Alice's engine as the mesh attaches it (labelled by its log key) and says
+    // its hello: the landed v1 one, or the current one.
+    const network = new MemoryNetwork();
+    const meet = async (who: IdentityOnDevice, hello: Uint8Array) => {
+      const [mine, theirs] = network.connect('alice', who.device.key.deviceId);
+      alice.engine.attach(mine, logKey(who.identity.personId, who.device.key.deviceId));
+      await theirs.send(hello);
+    };
+    await meet(bob, landedV1.encodeHello([]));
+    // Carol, no friend of Alice, runs an old Kith too: not Alice's business.
+    await meet(carol, landedV1.encodeHello([]));
+    await until('both sessions closed', () => alice.engine.outdatedRemotes.size === 2);
+    expect(alice.mesh.status().outdated).toEqual(new Set([bob.identity.personId]));
+    expect(told).toEqual(new Set([bob.identity.personId]));
+
+    await meet(bob, encodeHello([]));
+    await until('Bob updated', () => alice.mesh.status().outdated.size === 0);
+    expect(told.size).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import type { Identity } from '../identity/keys.ts';
 import type { RevocationLookup } from '../identity/revocation.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import { publishEncryptionKey } from '../identity/encryption-key-record.ts';
-import { logKey, type DocId, type LogKey, type PersonId } from '../ids.ts';
+import { authorOfLogKey, logKey, type DocId, type LogKey, type PersonId } from '../ids.ts';
 import { InviteBook } from '../invite/invite-book.ts';
 import { decodeInvite } from '../invite/invite-codec.ts';
 import { InviteeSession, InviterDesk } from '../invite/invite-session.ts';
@@ -107,6 +107,11 @@ export interface MeshStatus {
   readonly connections: number;
   /** Whether replication has work in flight (something is being sent or received). */
   readonly syncing: boolean;
+  /**
+   * Friends with a device whose last sync session closed because it runs an older Kith
+   * (`peer-outdated`): nothing syncs with that device until they update.
+   */
+  readonly outdated: ReadonlySet<PersonId>;
 }
 
 /** Entries and blobs moved so far either way: what a stall watchdog calls progress. */
@@ -293,9 +298,16 @@ export class Mesh {
 
   /** The network as the UI shows it. */
   status(): MeshStatus {
+    const known = this.options.peer.friends();
     const friends = new Map<PersonId, FriendNetState>();
-    for (const person of this.options.peer.friends().keys()) {
+    for (const person of known.keys()) {
       friends.set(person as PersonId, this.manager.stateOf(person as PersonId));
+    }
+    const outdated = new Set<PersonId>();
+    // The sessions' labels are log keys (`onConnection` attaches them so).
+    for (const label of this.options.engine.outdatedRemotes) {
+      const person = authorOfLogKey(label as LogKey);
+      if (known.has(person)) outdated.add(person);
     }
     return {
       signaling: this.options.signaling.isOpen,
@@ -304,6 +316,7 @@ export class Mesh {
       syncing: !this.options.engine.idle,
       undelivered: Math.max(0, this.ownSeq - this.deliveredSeq),
       pending: this.pending,
+      outdated,
     };
   }
 

@@ -14,7 +14,7 @@
  */
 import type { Clock } from '../clock.ts';
 import { docIdOf, type DocRef } from '../kinds/registry.ts';
-import { decodeEntry } from '../feed/entry-codec.ts';
+import { decodeEntry, entryHasPayload } from '../feed/entry-codec.ts';
 import {
   CERTIFICATE_LIFETIME_MS,
   certificateExpiry,
@@ -260,7 +260,9 @@ export class DeviceAuthority {
     const me = this.certificate.person;
     const docId = docIdOf({ kind: 'certificate', device: this.certificate.device });
     for (const stored of entries) {
-      if (stored.author !== me || stored.docId !== docId) continue;
+      // An entry relayed without its payload (entries v2) holds no certificate to adopt.
+      if (stored.author !== me || stored.docId !== docId || !entryHasPayload(stored.bytes))
+        continue;
       const entry = decodeEntry(stored.bytes);
       if (entry.payloadKind !== 'key-record') continue;
       const certificate = await verifyDeviceCertificate(

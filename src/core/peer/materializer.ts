@@ -4,7 +4,7 @@
  * path. An entry whose key has not arrived yet waits (in memory) and is retried when it does:
  * recent-first sync may deliver a post before the epoch record that opens it.
  */
-import { MAX_SEQ, decodeEntry } from '../feed/entry-codec.ts';
+import { MAX_SEQ, decodeEntry, entryHasPayload } from '../feed/entry-codec.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { SymmetricKey } from '../crypto/aead.ts';
@@ -93,9 +93,12 @@ export class Materializer {
    * Updates the views for newly stored entries (key records first, so posts can open). One
    * entry whose view cannot be written does not keep the others out: the batch goes on, and the
    * first failure is thrown once it is done (the entries stay stored; the caller reports it).
+   * An entry without its payload (covered, entries v2) changes no view: the entry that covered
+   * it holds its doc's whole state.
    */
   async apply(entries: readonly StoredEntry[]): Promise<void> {
     const ordered = entries
+      .filter((stored) => entryHasPayload(stored.bytes))
       .map((stored) => ({ stored, rank: rankOf(stored.docId) }))
       .sort((a, b) => a.rank - b.rank);
     const failures: unknown[] = [];

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../clock.ts';
 import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
-import type { PayloadKind } from '../feed/entry-codec.ts';
+import type { EntryPosition, PayloadKind } from '../feed/entry-codec.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { DocId, EntryHash, PersonId } from '../ids.ts';
@@ -70,8 +70,16 @@ export class OwnLog {
     this.device = { ...this.device, certificate };
   }
 
-  /** Signs one entry for `docId` and hands it to the sink; resolves once it is stored. */
-  append(docId: DocId, payloadKind: PayloadKind, payload: Uint8Array): Promise<VerifiedEntry> {
+  /**
+   * Signs one entry for `docId` and hands it to the sink; resolves once it is stored. `covers`
+   * names the entries of this person's doc that the payload (the doc's whole state) supersedes.
+   */
+  append(
+    docId: DocId,
+    payloadKind: PayloadKind,
+    payload: Uint8Array,
+    covers: readonly EntryPosition[] = [],
+  ): Promise<VerifiedEntry> {
     const write = async () => {
       if (this.lock) await this.refresh();
       const entry = await signEntry(this.device, {
@@ -81,6 +89,7 @@ export class OwnLog {
         docId,
         payloadKind,
         payload,
+        covers,
       });
       await this.sink.addOwn(entry);
       this.lastSeq = entry.seq;

@@ -38,6 +38,7 @@ import {
   type Profile,
   type Reaction,
 } from '../docs/small-docs.ts';
+import { coversForWholeState } from './whole-state.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
@@ -722,7 +723,8 @@ export class Peer {
 
   /**
    * Applies a change to one of this person's docs and signs its whole new state, sealed as its
-   * kind says (in clear, under the self key, under a post's content key ...).
+   * kind says (in clear, under the self key, under a post's content key ...), covering the doc's
+   * earlier entries where the kind says so (`coversEarlier`).
    */
   private write(ref: DocRef, change: (doc: Y.Doc) => Uint8Array | null): Promise<void> {
     return this.serial(() => this.writeNow(ref, change));
@@ -733,10 +735,13 @@ export class Peer {
     const kind = kindOf(ref);
     if (kind.shape !== 'doc') throw new Error(`${ref.kind} is not a doc`);
     const docId = docIdOf(ref);
+    const covers = kind.coversEarlier
+      ? await coversForWholeState(this.options.store, this.docs, this.me, docId)
+      : [];
     const doc = await this.docs.get(this.me, docId);
     if (change(doc) === null) return;
     const sealed = await kind.seal(ref, doc, Y.encodeStateAsUpdate(doc), this.sealPort);
-    await this.ownLog.append(docId, sealed.payloadKind, sealed.payload);
+    await this.ownLog.append(docId, sealed.payloadKind, sealed.payload, covers);
   }
 
   /** Writes a comment or reaction doc of this person, sealed like the post it answers. */

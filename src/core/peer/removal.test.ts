@@ -22,7 +22,7 @@ import {
 class DyingStore extends MemoryStorageAdapter {
   writesLeft = Number.POSITIVE_INFINITY;
 
-  override async putEntries(entries: readonly StoredEntry[]): Promise<void> {
+  override async putEntries(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     if (this.writesLeft <= 0) throw new Error('the tab was closed');
     this.writesLeft--;
     return super.putEntries(entries);

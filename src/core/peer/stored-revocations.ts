@@ -8,7 +8,7 @@
  */
 import { toBase64Url } from '../bytes.ts';
 import { docIdOf } from '../kinds/registry.ts';
-import { decodeEntry, type Entry } from '../feed/entry-codec.ts';
+import { decodeEntry, entryHasPayload, type AnyEntry, type Entry } from '../feed/entry-codec.ts';
 import type { LearningRevocations } from '../feed/entry-verifier.ts';
 import {
   MAX_DEVICE_REVOCATION_BYTES,
@@ -63,8 +63,9 @@ export class StoredRevocations implements LearningRevocations {
   }
 
   /** See `LearningRevocations`. */
-  async learnFrom(entries: readonly Entry[]): Promise<void> {
-    for (const entry of entries) await this.learnOne(entry);
+  async learnFrom(entries: readonly AnyEntry[]): Promise<void> {
+    // An entry relayed without its payload (entries v2) carries no revocation to learn.
+    for (const entry of entries) if (entry.payload !== undefined) await this.learnOne(entry);
   }
 
   /** Adds a revocation this device just issued. */
@@ -79,7 +80,8 @@ export class StoredRevocations implements LearningRevocations {
 
   private async learnStored(entries: readonly StoredEntry[]): Promise<void> {
     for (const stored of entries) {
-      if (stored.docId === REVOCATIONS_DOC) await this.learnOne(decodeEntry(stored.bytes));
+      if (stored.docId === REVOCATIONS_DOC && entryHasPayload(stored.bytes))
+        await this.learnOne(decodeEntry(stored.bytes));
     }
   }
 

@@ -5,6 +5,7 @@
  * version as it was. A release that changes the schema appends a step and never edits one.
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { CoveredRecord, HeldRecord } from './covers.ts';
 import type { LogSummary, PostItemView, PostView, StoredEntry } from './storage-adapter.ts';
 
 /** Name of the database unless the caller picks another. */
@@ -28,18 +29,29 @@ export interface BlobRecord {
 
 /** The object stores, their keys and indexes. */
 export interface KithDb extends DBSchema {
-  /** Verified entries, keyed by their position in their log. */
+  /**
+   * Verified entries, keyed by their position in their log; from schema 2 also placeholders of
+   * v1 entries dropped whole (`covers.ts`).
+   */
   entries: {
     key: [string, string, number];
-    value: StoredEntry;
+    value: HeldRecord;
     indexes: { byDoc: [string, string] };
   };
+  /** Positions covered by a stored entry, with its doc (schema 2). */
+  covered: { key: [string, string, number]; value: CoveredRecord };
   /** One summary per log, written in the same transaction as its entries. */
   logs: { key: [string, string]; value: LogSummary };
   /** Fork evidence, one per position. */
   forks: {
     key: [string, string, number];
-    value: { author: string; device: string; seq: number; first: StoredEntry; second: StoredEntry };
+    value: {
+      author: string;
+      device: string;
+      seq: number;
+      first: StoredEntry;
+      second: StoredEntry;
+    };
   };
   /** Content-addressed blobs. */
   blobs: { key: string; value: BlobRecord };
@@ -88,6 +100,13 @@ export const MIGRATIONS: readonly Migration[] = [
     notifications.createIndex('byUnread', 'unread');
     db.createObjectStore('settings');
     db.createObjectStore('meta');
+  },
+  // v2 (entries v2, protocol.md "Entries"): the positions covered entries occupy. Stored
+  // entries keep their shape (a v1 record is a valid v2 record: no `covers`, no placeholder), so
+  // no record is rewritten; the step only creates an empty store, inside the upgrade's one
+  // transaction: a crash leaves version 1 as it was, and the next open runs the step again.
+  (db) => {
+    db.createObjectStore('covered', { keyPath: ['author', 'device', 'seq'] });
   },
 ];
 

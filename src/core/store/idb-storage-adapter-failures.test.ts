@@ -67,6 +67,7 @@ describe('IdbStorageAdapter schema', () => {
     expect(raw.version).toBe(SCHEMA_VERSION);
     expect([...raw.objectStoreNames].sort()).toEqual([
       'blobs',
+      'covered',
       'entries',
       'forks',
       'logs',

@@ -18,6 +18,21 @@ import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from '
 import { SeqRanges, type SeqRange } from '../feed/seq-ranges.ts';
 import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
 import {
+  changesByLog,
+  coveredBy,
+  holdsPayload,
+  isPlaceholder,
+  isRefill,
+  linkOf,
+  logKeyOf,
+  planCovers,
+  positionKey,
+  recordBytes,
+  type CoveredRecord,
+  type HeldRecord,
+  type Refill,
+} from './covers.ts';
+import {
   EntryConflictError,
   StorageQuotaError,
   StoreClosedError,
@@ -45,6 +60,7 @@ import type {
   StorageAdapter,
   StorageUsage,
   StoredEntry,
+  EntryLink,
 } from './storage-adapter.ts';
 import {
   checkEntries,
@@ -58,7 +74,9 @@ import {
   checkPostViews,
   checkSeq,
   copyEntry,
+  copyRecord,
   entryFromDisk,
+  recordFromDisk,
 } from './validate.ts';
 
 /** How to open the database. */
@@ -183,18 +201,22 @@ export class IdbStorageAdapter implements StorageAdapter {
     return adapter;
   }
 
-  async putEntries(entries: readonly StoredEntry[]): Promise<void> {
+  async putEntries(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     checkEntries(entries);
     const batches = groupByLog(entries);
-    if (batches.length === 0) return;
-    await this.run(['entries', 'logs'], 'readwrite', async (tx) => {
+    if (batches.length === 0) return [];
+    return this.run(['entries', 'logs', 'covered'], 'readwrite', async (tx) => {
       const entryStore = tx.objectStore('entries');
       const logStore = tx.objectStore('logs');
+      const coveredStore = tx.objectStore('covered');
       // Read everything first and check it, then write: a conflict found late must not
       // leave the writes of earlier logs queued in a transaction that could still commit.
+      const summaries = new Map<string, LogSummary | undefined>();
+      const refills: Refill[] = [];
       const plans = await Promise.all(
         batches.map(async (batch) => {
           const summary = await logStore.get([batch.author, batch.device]);
+          summaries.set(logKeyOf(batch.author, batch.device), summary);
           // The summary says which seqs are held; only those need reading to compare hashes.
           const held = SeqRanges.of(...(summary?.ranges ?? []));
           const candidates = batch.entries.filter((e) => held.has(e.seq));
@@ -204,20 +226,78 @@ export class IdbStorageAdapter implements StorageAdapter {
           candidates.forEach((e, i) => {
             const h = found[i];
             if (h && h.hash !== e.hash) throw new EntryConflictError(e);
+            const held = h && recordFromDisk(h);
+            if (held && isRefill(held, e)) refills.push({ entry: e, held });
           });
           const heldSeqs = new Set(candidates.filter((_, i) => found[i]).map((e) => e.seq));
-          const added = batch.entries.filter((e) => !heldSeqs.has(e.seq));
-          return { batch, summary, added };
+          return batch.entries.filter((e) => !heldSeqs.has(e.seq));
         }),
       );
+      const added = plans.flat();
+      // What the cover rule looks at: the positions the batch covers, and whether its own
+      // positions were covered before.
+      const coveredPositions = coveredBy(added);
+      // Covered positions among the arriving seqs: one range read per log, not one per entry
+      // (a batch of new entries is the usual case in sync, and covers are rare).
+      const spans = new Map<
+        string,
+        { author: PersonId; device: DeviceId; from: number; to: number }
+      >();
+      for (const e of [...added, ...refills.map((r) => r.entry)]) {
+        const key = logKeyOf(e.author, e.device);
+        const span = spans.get(key);
+        if (!span) spans.set(key, { author: e.author, device: e.device, from: e.seq, to: e.seq });
+        else {
+          span.from = Math.min(span.from, e.seq);
+          span.to = Math.max(span.to, e.seq);
+        }
+      }
+      const [heldAtCovers, coveredInSpans] = await Promise.all([
+        Promise.all(coveredPositions.map((c) => entryStore.get([c.author, c.device, c.seq]))),
+        Promise.all(
+          [...spans.values()].map((x) =>
+            coveredStore.getAll(
+              IDBKeyRange.bound([x.author, x.device, x.from], [x.author, x.device, x.to]),
+            ),
+          ),
+        ),
+      ]);
+      const heldMap = new Map<string, HeldRecord>();
+      coveredPositions.forEach((c, i) => {
+        const record = heldAtCovers[i];
+        if (record) heldMap.set(positionKey(c.author, c.device, c.seq), recordFromDisk(record));
+      });
+      const coveredMap = new Map<string, CoveredRecord>();
+      for (const record of coveredInSpans.flat()) {
+        coveredMap.set(positionKey(record.author, record.device, record.seq), record);
+      }
+      const plan = planCovers(
+        added,
+        refills,
+        (author, device, seq) => heldMap.get(positionKey(author, device, seq)),
+        (author, device, seq) => coveredMap.get(positionKey(author, device, seq)),
+      );
+      // Summaries of logs the batch does not write but whose entries it shrinks.
+      for (const { record } of plan.replaced) {
+        const id = logKeyOf(record.author, record.device);
+        if (!summaries.has(id))
+          summaries.set(id, await logStore.get([record.author, record.device]));
+      }
       const writes: (() => Promise<unknown>)[] = [];
-      for (const { batch, summary, added } of plans) {
-        if (added.length === 0) continue;
-        for (const e of added) writes.push(() => entryStore.put(copyEntry(e)));
-        const next = summaryWith(summary, batch.author, batch.device, added);
+      for (const r of [...plan.records, ...plan.replaced.map((x) => x.record)]) {
+        writes.push(() => entryStore.put(copyRecord(r)));
+      }
+      for (const [id, change] of changesByLog(plan)) {
+        const { author, device } = change;
+        const next = summaryWith(summaries.get(id), author, device, change.added, change.shrunk);
         writes.push(() => logStore.put(next));
       }
+      for (const c of plan.covered) writes.push(() => coveredStore.put({ ...c }));
       await issueAll(writes, (write) => write());
+      return [
+        ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
+        ...plan.refilled,
+      ].map(copyEntry);
     });
   }
 
@@ -230,7 +310,9 @@ export class IdbStorageAdapter implements StorageAdapter {
     const record = await this.run(['entries'], 'readonly', (tx) =>
       tx.objectStore('entries').get([author, device, seq]),
     );
-    return record === undefined ? undefined : entryFromDisk(record);
+    if (record === undefined) return undefined;
+    const held = recordFromDisk(record);
+    return isPlaceholder(held) ? undefined : held;
   }
 
   async getEntries(
@@ -247,7 +329,24 @@ export class IdbStorageAdapter implements StorageAdapter {
         .objectStore('entries')
         .getAll(IDBKeyRange.bound([author, device, fromSeq], [author, device, toSeq])),
     );
-    return records.map(entryFromDisk);
+    return records.map(recordFromDisk).filter((r): r is StoredEntry => !isPlaceholder(r));
+  }
+
+  async getLinks(
+    author: PersonId,
+    device: DeviceId,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<EntryLink[]> {
+    checkSeq(fromSeq);
+    checkSeq(toSeq);
+    if (fromSeq > toSeq) return [];
+    const records = await this.run(['entries'], 'readonly', (tx) =>
+      tx
+        .objectStore('entries')
+        .getAll(IDBKeyRange.bound([author, device, fromSeq], [author, device, toSeq])),
+    );
+    return records.map((r) => linkOf(recordFromDisk(r)));
   }
 
   async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
@@ -266,7 +365,10 @@ export class IdbStorageAdapter implements StorageAdapter {
     for (const [, device, seq] of forks as [string, string, number][]) {
       lowest.set(device, Math.min(seq, lowest.get(device) ?? Infinity));
     }
-    return records.filter((r) => r.seq < (lowest.get(r.device) ?? Infinity)).map(entryFromDisk);
+    return records
+      .filter((r) => r.seq < (lowest.get(r.device) ?? Infinity))
+      .map(recordFromDisk)
+      .filter(holdsPayload);
   }
 
   async getLatestEntries(
@@ -279,7 +381,8 @@ export class IdbStorageAdapter implements StorageAdapter {
       const out: StoredEntry[] = [];
       let cursor = await tx.objectStore('entries').openCursor(prefixRange(author, device), 'prev');
       while (cursor && out.length < limit) {
-        out.push(entryFromDisk(cursor.value));
+        const held = recordFromDisk(cursor.value);
+        if (!isPlaceholder(held)) out.push(held);
         if (out.length < limit) cursor = await cursor.continue();
       }
       return out;
@@ -287,7 +390,11 @@ export class IdbStorageAdapter implements StorageAdapter {
   }
 
   async hashAt(author: PersonId, device: DeviceId, seq: number): Promise<EntryHash | undefined> {
-    return (await this.getEntry(author, device, seq))?.hash;
+    checkSeq(seq);
+    const record = await this.run(['entries'], 'readonly', (tx) =>
+      tx.objectStore('entries').get([author, device, seq]),
+    );
+    return record === undefined ? undefined : recordFromDisk(record).hash;
   }
 
   async heldRanges(author: PersonId, device: DeviceId): Promise<SeqRange[]> {
@@ -318,7 +425,7 @@ export class IdbStorageAdapter implements StorageAdapter {
       let cursor = await tx.objectStore('entries').openCursor(below);
       while (cursor) {
         dropped.entries++;
-        dropped.bytes += (cursor.value.bytes as Uint8Array | undefined)?.length ?? 0;
+        dropped.bytes += recordBytes(recordFromDisk(cursor.value));
         await cursor.delete();
         cursor = await cursor.continue();
       }

@@ -5,6 +5,7 @@
  */
 import { SeqRanges, type SeqRange } from '../feed/seq-ranges.ts';
 import type { DeviceId, PersonId } from '../ids.ts';
+import { recordBytes, type HeldRecord } from './covers.ts';
 import { EntryConflictError } from './errors.ts';
 import type { LogSummary, StoredEntry } from './storage-adapter.ts';
 
@@ -46,17 +47,21 @@ export function groupByLog(entries: readonly StoredEntry[]): LogBatch[] {
   return [...logs.values()].map((l) => l.batch);
 }
 
-/** The summary after adding `added` (entries not held before) to a log. */
+/**
+ * The summary after adding `added` (records at positions not held before) to a log, and after
+ * held records shrank by `shrunkBytes` (payloads dropped by covers).
+ */
 export function summaryWith(
   summary: LogSummary | undefined,
   author: PersonId,
   device: DeviceId,
-  added: readonly StoredEntry[],
+  added: readonly HeldRecord[],
+  shrunkBytes = 0,
 ): LogSummary {
-  let bytes = summary?.bytes ?? 0;
+  let bytes = (summary?.bytes ?? 0) - shrunkBytes;
   const held = SeqRanges.of(...(summary?.ranges ?? []));
   for (const e of added) {
-    bytes += e.bytes.length;
+    bytes += recordBytes(e);
     held.add(e.seq);
   }
   return {

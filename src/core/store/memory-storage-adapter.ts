@@ -7,6 +7,20 @@
  */
 import type { SeqRange } from '../feed/seq-ranges.ts';
 import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
+import {
+  changesByLog,
+  holdsPayload,
+  isPlaceholder,
+  isRefill,
+  linkOf,
+  logKeyOf,
+  planCovers,
+  positionKey,
+  recordBytes,
+  type CoveredRecord,
+  type HeldRecord,
+  type Refill,
+} from './covers.ts';
 import { EntryConflictError, StoreClosedError } from './errors.ts';
 import { groupByLog, summaryFrom, summaryWith } from './log-summary.ts';
 import { pageOf } from './page.ts';
@@ -21,6 +35,7 @@ import type {
   StorageAdapter,
   StorageUsage,
   StoredEntry,
+  EntryLink,
 } from './storage-adapter.ts';
 import { TimeIndex } from './time-index.ts';
 import {
@@ -35,15 +50,12 @@ import {
   checkPostViews,
   checkSeq,
   copyEntry,
+  copyRecord,
 } from './validate.ts';
 
 interface MemoryLog {
   summary: LogSummary;
-  readonly entries: Map<number, StoredEntry>;
-}
-
-function logKey(author: PersonId, device: DeviceId): string {
-  return `${author}\u0000${device}`;
+  readonly entries: Map<number, HeldRecord>;
 }
 
 function postKey(p: PostView) {
@@ -55,6 +67,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
   private closed = false;
   private readonly logs = new Map<string, MemoryLog>();
   private readonly forks = new Map<string, StoredFork>();
+  private readonly covered = new Map<string, CoveredRecord>();
   private readonly blobs = new Map<string, Uint8Array>();
   private blobBytes = 0;
   private readonly posts = new Map<string, PostView>();
@@ -65,28 +78,46 @@ export class MemoryStorageAdapter implements StorageAdapter {
   private readonly notificationTimes = new TimeIndex();
   private readonly settings = new Map<string, unknown>();
 
-  async putEntries(entries: readonly StoredEntry[]): Promise<void> {
+  async putEntries(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     this.ensureOpen();
     checkEntries(entries);
     const batches = groupByLog(entries);
-    const plans = batches.map((batch) => {
-      const log = this.logs.get(logKey(batch.author, batch.device));
-      const added = batch.entries.filter((e) => {
+    const refills: Refill[] = [];
+    const added = batches.flatMap((batch) => {
+      const log = this.logs.get(logKeyOf(batch.author, batch.device));
+      return batch.entries.filter((e) => {
         const held = log?.entries.get(e.seq);
         if (held && held.hash !== e.hash) throw new EntryConflictError(e);
+        if (held && isRefill(held, e)) refills.push({ entry: e, held });
         return !held;
       });
-      return { batch, log, added };
     });
+    const plan = planCovers(
+      added,
+      refills,
+      (author, device, seq) => this.logs.get(logKeyOf(author, device))?.entries.get(seq),
+      (author, device, seq) => this.covered.get(positionKey(author, device, seq)),
+    );
     // Everything is checked: from here on nothing throws, so the batch lands whole.
-    for (const { batch, log, added } of plans) {
-      if (added.length === 0) continue;
-      const summary = summaryWith(log?.summary, batch.author, batch.device, added);
-      const target = log ?? { summary, entries: new Map<number, StoredEntry>() };
+    for (const [key, change] of changesByLog(plan)) {
+      const { author, device } = change;
+      const log = this.logs.get(key);
+      const summary = summaryWith(log?.summary, author, device, change.added, change.shrunk);
+      const target = log ?? { summary, entries: new Map<number, HeldRecord>() };
       target.summary = summary;
-      for (const e of added) target.entries.set(e.seq, copyEntry(e));
-      this.logs.set(logKey(batch.author, batch.device), target);
+      for (const r of change.added) target.entries.set(r.seq, copyRecord(r));
+      this.logs.set(key, target);
     }
+    for (const { record } of plan.replaced) {
+      this.logs
+        .get(logKeyOf(record.author, record.device))!
+        .entries.set(record.seq, copyRecord(record));
+    }
+    for (const c of plan.covered) this.covered.set(positionKey(c.author, c.device, c.seq), c);
+    return [
+      ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
+      ...plan.refilled,
+    ].map(copyEntry);
   }
 
   async getEntry(
@@ -96,8 +127,8 @@ export class MemoryStorageAdapter implements StorageAdapter {
   ): Promise<StoredEntry | undefined> {
     this.ensureOpen();
     checkSeq(seq);
-    const e = this.logs.get(logKey(author, device))?.entries.get(seq);
-    return e ? copyEntry(e) : undefined;
+    const e = this.logs.get(logKeyOf(author, device))?.entries.get(seq);
+    return e && !isPlaceholder(e) ? copyEntry(e) : undefined;
   }
 
   async getEntries(
@@ -109,12 +140,32 @@ export class MemoryStorageAdapter implements StorageAdapter {
     this.ensureOpen();
     checkSeq(fromSeq);
     checkSeq(toSeq);
-    const log = this.logs.get(logKey(author, device));
+    const log = this.logs.get(logKeyOf(author, device));
     const out: StoredEntry[] = [];
     if (!log) return out;
     for (const { start, end } of log.summary.ranges) {
       for (let seq = Math.max(start, fromSeq); seq <= Math.min(end, toSeq); seq++) {
-        out.push(copyEntry(log.entries.get(seq)!));
+        const e = log.entries.get(seq)!;
+        if (!isPlaceholder(e)) out.push(copyEntry(e));
+      }
+    }
+    return out;
+  }
+
+  async getLinks(
+    author: PersonId,
+    device: DeviceId,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<EntryLink[]> {
+    this.ensureOpen();
+    checkSeq(fromSeq);
+    checkSeq(toSeq);
+    const log = this.logs.get(logKeyOf(author, device));
+    const out: EntryLink[] = [];
+    for (const { start, end } of log?.summary.ranges ?? []) {
+      for (let seq = Math.max(start, fromSeq); seq <= Math.min(end, toSeq); seq++) {
+        out.push(linkOf(log!.entries.get(seq)!));
       }
     }
     return out;
@@ -131,7 +182,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
       const seqs = [...log.entries.keys()].sort((a, b) => a - b);
       for (const seq of seqs) {
         const e = log.entries.get(seq)!;
-        if (e.docId === docId && seq < fork) out.push(copyEntry(e));
+        if (e.docId === docId && seq < fork && holdsPayload(e)) out.push(copyEntry(e));
       }
     }
     return out;
@@ -144,26 +195,29 @@ export class MemoryStorageAdapter implements StorageAdapter {
   ): Promise<StoredEntry[]> {
     this.ensureOpen();
     checkLimit(limit);
-    const log = this.logs.get(logKey(author, device));
+    const log = this.logs.get(logKeyOf(author, device));
     const out: StoredEntry[] = [];
     if (!log) return out;
     const ranges = log.summary.ranges;
     for (let r = ranges.length - 1; r >= 0 && out.length < limit; r--) {
       const { start, end } = ranges[r]!;
       for (let seq = end; seq >= start && out.length < limit; seq--) {
-        out.push(copyEntry(log.entries.get(seq)!));
+        const e = log.entries.get(seq)!;
+        if (!isPlaceholder(e)) out.push(copyEntry(e));
       }
     }
     return out;
   }
 
   async hashAt(author: PersonId, device: DeviceId, seq: number): Promise<EntryHash | undefined> {
-    return (await this.getEntry(author, device, seq))?.hash;
+    this.ensureOpen();
+    checkSeq(seq);
+    return this.logs.get(logKeyOf(author, device))?.entries.get(seq)?.hash;
   }
 
   async heldRanges(author: PersonId, device: DeviceId): Promise<SeqRange[]> {
     this.ensureOpen();
-    return (this.logs.get(logKey(author, device))?.summary.ranges ?? []).map((r) => ({ ...r }));
+    return (this.logs.get(logKeyOf(author, device))?.summary.ranges ?? []).map((r) => ({ ...r }));
   }
 
   async listLogs(): Promise<LogSummary[]> {
@@ -177,14 +231,14 @@ export class MemoryStorageAdapter implements StorageAdapter {
   async pruneLog(author: PersonId, device: DeviceId, keepFromSeq: number): Promise<void> {
     this.ensureOpen();
     checkKeepFrom(keepFromSeq);
-    const key = logKey(author, device);
+    const key = logKeyOf(author, device);
     const log = this.logs.get(key);
     if (!log) return;
     const dropped = { entries: 0, bytes: 0 };
     for (const [seq, e] of log.entries) {
       if (seq >= keepFromSeq) continue;
       dropped.entries++;
-      dropped.bytes += e.bytes.length;
+      dropped.bytes += recordBytes(e);
       log.entries.delete(seq);
     }
     const summary = summaryFrom(log.summary, keepFromSeq, dropped);
@@ -195,7 +249,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
   async putForkEvidence(first: StoredEntry, second: StoredEntry): Promise<void> {
     this.ensureOpen();
     checkFork(first, second);
-    const key = `${logKey(first.author, first.device)}\u0000${first.seq}`;
+    const key = `${logKeyOf(first.author, first.device)}\u0000${first.seq}`;
     if (!this.forks.has(key)) {
       this.forks.set(key, { first: copyEntry(first), second: copyEntry(second) });
     }

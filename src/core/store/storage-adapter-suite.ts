@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EntryConflictError, StoreClosedError, StoreInputError } from './errors.ts';
 import { forkedLogs } from './forks.ts';
+import { entryHasPayload, withoutPayload } from '../feed/entry-codec.ts';
+import type { DeviceId, PersonId } from '../ids.ts';
 import type { PostItemView, PostView, StorageAdapter } from './storage-adapter.ts';
 import {
   ALICE,
@@ -16,6 +18,7 @@ import {
   testEntries,
   testEntry,
   testPost,
+  coveredLogs,
 } from './store-test-helpers.ts';
 
 /** An inclusive seq range, as the store reports them. */
@@ -246,6 +249,123 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
           }),
           { numRuns: 40 },
         );
+      });
+    });
+
+    describe('covered entries (entries v2)', () => {
+      /** Sum of the held entries' sizes, read back entry by entry (the summary's oracle). */
+      async function heldBytes(author: PersonId, device: DeviceId): Promise<number> {
+        const held = await store.getEntries(author, device, 1, 100);
+        return held.reduce((sum, e) => sum + e.bytes.length, 0);
+      }
+
+      it('drops what a whole-state entry covers: a v2 entry keeps all but its payload, a v1 entry its hash', async () => {
+        const { phone, laptop } = await coveredLogs();
+        const [v1, v2, profile, whole] = phone;
+        expect(await store.putEntries([v1!, v2!, profile!, laptop[0]!])).toHaveLength(4);
+        const stored = await store.putEntries([whole!]);
+        expect(stored.map((e) => e.seq)).toEqual([4]);
+
+        // The v1 entry is gone; its position, hash and prev stay for the chain check.
+        expect(await store.getEntry(v1!.author, v1!.device, 1)).toBeUndefined();
+        expect(await store.hashAt(v1!.author, v1!.device, 1)).toBe(v1!.hash);
+        expect(await store.heldRanges(v1!.author, v1!.device)).toEqual([r(1, 4)]);
+        expect(await store.getLinks(v1!.author, v1!.device, 1, 4)).toEqual(
+          // Only the profile entry (another doc) and the whole state still carry a payload.
+          phone.map((e) => ({ seq: e.seq, hash: e.hash, prev: e.prev, payload: e.seq >= 3 })),
+        );
+        // The v2 entries covered (on both devices) are held without payload, same hash.
+        for (const e of [v2!, laptop[0]!]) {
+          const held = await store.getEntry(e.author, e.device, e.seq);
+          expect(held?.hash).toBe(e.hash);
+          expect(held?.bytes).toEqual(withoutPayload(e));
+        }
+        // An entry of another doc named by the cover keeps its payload.
+        expect((await store.getEntry(profile!.author, profile!.device, 3))?.bytes).toEqual(
+          profile!.bytes,
+        );
+        // The doc is rebuilt from its whole-state entry alone.
+        expect((await store.getDocEntries(whole!.author, whole!.docId)).map((e) => e.hash)).toEqual(
+          [whole!.hash],
+        );
+        // Sync reads the payload-less forms, and never the placeholder.
+        expect((await store.getEntries(v1!.author, v1!.device, 1, 4)).map((e) => e.seq)).toEqual([
+          2, 3, 4,
+        ]);
+        expect(
+          (await store.getLatestEntries(v1!.author, v1!.device, 10)).map((e) => e.seq),
+        ).toEqual([4, 3, 2]);
+        const [summary] = (await store.listLogs()).filter((l) => l.device === v1!.device);
+        expect(summary).toMatchObject({
+          entries: 4,
+          bytes: await heldBytes(v1!.author, v1!.device),
+        });
+      });
+
+      it('stores an entry arriving at a covered position without its payload, ever after', async () => {
+        const { phone, laptop } = await coveredLogs();
+        const [v1, v2, profile, whole] = phone;
+        await store.putEntries([whole!]);
+        const stored = await store.putEntries([v1!, v2!, profile!, laptop[0]!]);
+        // The v1 entry is not stored (nor announced): only its placeholder.
+        expect(stored.map((e) => `${e.seq}:${entryHasPayload(e.bytes)}`).sort()).toEqual([
+          '1:false',
+          '2:false',
+          '3:true',
+        ]);
+        expect(await store.getEntry(v1!.author, v1!.device, 1)).toBeUndefined();
+        expect(await store.hashAt(v1!.author, v1!.device, 1)).toBe(v1!.hash);
+        expect((await store.getEntry(v2!.author, v2!.device, 2))?.bytes).toEqual(
+          withoutPayload(v2!),
+        );
+        expect((await store.getDocEntries(whole!.author, whole!.docId)).map((e) => e.hash)).toEqual(
+          [whole!.hash],
+        );
+        const [summary] = (await store.listLogs()).filter((l) => l.device === v1!.device);
+        expect(summary).toMatchObject({
+          entries: 4,
+          bytes: await heldBytes(v1!.author, v1!.device),
+        });
+      });
+
+      it('applies covers within one batch, and refuses a different entry at a placeholder', async () => {
+        const { phone } = await coveredLogs();
+        await store.putEntries(phone);
+        expect(await store.getEntry(phone[0]!.author, phone[0]!.device, 1)).toBeUndefined();
+        expect((await store.getDocEntries(phone[3]!.author, phone[3]!.docId)).length).toBe(1);
+        const other = { ...phone[0]!, hash: phone[1]!.hash };
+        await expect(store.putEntries([other])).rejects.toBeInstanceOf(EntryConflictError);
+      });
+
+      it('fills in a payload a relay withheld, never one a cover dropped', async () => {
+        const { phone } = await coveredLogs();
+        const [, v2, profile, whole] = phone;
+        const bare = (e: typeof v2) => ({ ...e!, bytes: withoutPayload(e!) });
+        // Withheld by a relay: the profile entry and the edit arrive without payload.
+        await store.putEntries([bare(profile), bare(v2)]);
+        expect(await store.getDocEntries(profile!.author, profile!.docId)).toEqual([]);
+        const refilled = await store.putEntries([profile!]);
+        expect(refilled.map((e) => e.seq)).toEqual([3]);
+        expect((await store.getEntry(profile!.author, profile!.device, 3))?.bytes).toEqual(
+          profile!.bytes,
+        );
+        // Once the whole state covering the edit is held, its payload is never taken again.
+        await store.putEntries([whole!]);
+        expect(await store.putEntries([v2!])).toEqual([]);
+        expect((await store.getEntry(v2!.author, v2!.device, 2))?.bytes).toEqual(
+          withoutPayload(v2!),
+        );
+        const [summary] = await store.listLogs();
+        expect(summary!.bytes).toBe(await heldBytes(v2!.author, v2!.device));
+      });
+
+      it('keeps working across a prune of the covered positions', async () => {
+        const { phone } = await coveredLogs();
+        await store.putEntries(phone);
+        await store.pruneLog(phone[0]!.author, phone[0]!.device, 3);
+        const [summary] = await store.listLogs();
+        expect(summary).toMatchObject({ ranges: [r(3, 4)], entries: 2 });
+        expect(summary!.bytes).toBe(await heldBytes(phone[0]!.author, phone[0]!.device));
       });
     });
 

@@ -9,6 +9,7 @@
  * network) and `IdbStorageAdapter` (the browser); a filesystem one for the home peer will follow.
  * `storage-adapter-suite.ts` is the behaviour every implementation must show.
  */
+import type { EntryPosition } from '../feed/entry-codec.ts';
 import type { SeqRange } from '../feed/seq-ranges.ts';
 import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
 
@@ -24,7 +25,7 @@ export interface StoredEntry {
   readonly device: DeviceId;
   /** Position in the log, from 1. */
   readonly seq: number;
-  /** SHA-256 of `bytes`: the entry's identity. */
+  /** The entry's identity (`feed/entry-codec.ts`: the same with or without its payload). */
   readonly hash: EntryHash;
   /** Hash of entry `seq - 1`; undefined exactly when seq is 1. */
   readonly prev: EntryHash | undefined;
@@ -32,8 +33,28 @@ export interface StoredEntry {
   readonly docId: DocId;
   /** Author's claimed time of writing, milliseconds since the epoch. */
   readonly timestamp: number;
-  /** The whole encoded, signed entry: what is relayed to other peers byte for byte. */
+  /**
+   * The whole encoded, signed entry: what is relayed to other peers byte for byte (a covered v2
+   * entry in its payload-less form).
+   */
   readonly bytes: Uint8Array;
+  /**
+   * Entries of the same author and doc this one supersedes (v2): storing it drops their payloads
+   * (`covers.ts`). Absent or empty: none.
+   */
+  readonly covers?: readonly EntryPosition[];
+}
+
+/** What the chain check needs of a held position: entries and placeholders alike. */
+export interface EntryLink {
+  /** The position in the log. */
+  readonly seq: number;
+  /** The hash of the entry held (or once held) there. */
+  readonly hash: EntryHash;
+  /** Its `prev`; undefined exactly at seq 1. */
+  readonly prev: EntryHash | undefined;
+  /** Whether the copy held carries its payload (a placeholder or payload-less entry: false). */
+  readonly payload: boolean;
 }
 
 /** What is held of one log, kept as a small record beside the entries and updated with them. */
@@ -44,7 +65,7 @@ export interface LogSummary {
   readonly device: DeviceId;
   /** Seqs held, sorted and disjoint. */
   readonly ranges: readonly SeqRange[];
-  /** Number of entries held. */
+  /** Number of positions held (entries and placeholders). */
   readonly entries: number;
   /** Sum of the held entries' encoded sizes (approximate disk use). */
   readonly bytes: number;
@@ -144,12 +165,16 @@ export interface StorageAdapter {
   /**
    * Stores verified entries in one transaction, with each log's summary. An entry already held
    * with the same hash is skipped; one held with another hash fails the whole batch with
-   * `EntryConflictError` (forks are evidence, never stored as entries).
+   * `EntryConflictError` (forks are evidence, never stored as entries). Covers are applied in
+   * the same transaction (`covers.ts`): covered entries lose their payload (v2) or become
+   * placeholders (v1), held ones and new ones alike. Resolves to the new entries as stored (a
+   * covered v2 entry without payload; a covered v1 entry not at all, only its placeholder):
+   * what may be announced and relayed.
    */
-  putEntries(entries: readonly StoredEntry[]): Promise<void>;
-  /** The entry at (author, device, seq), if held. */
+  putEntries(entries: readonly StoredEntry[]): Promise<StoredEntry[]>;
+  /** The entry at (author, device, seq), if held (a placeholder is not an entry). */
   getEntry(author: PersonId, device: DeviceId, seq: number): Promise<StoredEntry | undefined>;
-  /** The held entries with `fromSeq <= seq <= toSeq`, ascending. */
+  /** The held entries with `fromSeq <= seq <= toSeq`, ascending (placeholders left out). */
   getEntries(
     author: PersonId,
     device: DeviceId,
@@ -157,17 +182,29 @@ export interface StorageAdapter {
     toSeq: number,
   ): Promise<StoredEntry[]>;
   /**
-   * Every held entry of one author's doc, from all of the author's devices (edits made on two
-   * devices merge), ordered by device then seq: what a doc is rebuilt from. Entries at and past
-   * a fork of their log (`forkSeq`) are left out: they stay held as evidence, never content.
+   * Every held entry of one author's doc that holds its payload, from all of the author's
+   * devices (edits made on two devices merge), ordered by device then seq: what a doc is rebuilt
+   * from (a covered entry adds nothing: the entry covering it holds its state). Entries at and
+   * past a fork of their log (`forkSeq`) are left out: they stay held as evidence, never content.
    */
   getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]>;
   /** Up to `limit` held entries of a log, newest first (recent-first sync). */
   getLatestEntries(author: PersonId, device: DeviceId, limit: number): Promise<StoredEntry[]>;
-  /** The hash of the entry at (author, device, seq), if held (chain checks). */
+  /** The hash of the entry at (author, device, seq), if held or a placeholder (chain checks). */
   hashAt(author: PersonId, device: DeviceId, seq: number): Promise<EntryHash | undefined>;
+  /**
+   * The chain links held with `fromSeq <= seq <= toSeq`, ascending: entries and placeholders
+   * (what the chain check of an incoming entry compares with).
+   */
+  getLinks(
+    author: PersonId,
+    device: DeviceId,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<EntryLink[]>;
   /** The seq ranges held of a log (empty if none), from its summary record. */
   heldRanges(author: PersonId, device: DeviceId): Promise<SeqRange[]>;
+  // Placeholders count as held in `heldRanges`, so sync never asks for a dropped v1 entry again.
   /** Every log held, with its summary. */
   listLogs(): Promise<LogSummary[]>;
   /**

@@ -5,6 +5,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { entryHashFromBytes, parseDocId, type DeviceId, type PersonId } from '../ids.ts';
+import { signEntry, type VerifiedFullEntry } from '../feed/entry-verifier.ts';
+import { testAuthor } from '../feed/test-helpers.ts';
 import type { PostView, StoredEntry } from './storage-adapter.ts';
 
 /** Test people and devices (any non-empty string is a valid id to the store). */
@@ -17,9 +19,10 @@ export const PHONE = 'phone' as DeviceId;
 export const LAPTOP = 'laptop' as DeviceId;
 
 function bytesOf(author: string, device: string, seq: number, variant: number): Uint8Array {
-  // Sizes vary with seq so byte accounting is checked on more than one size.
+  // Sizes vary with seq so byte accounting is checked on more than one size. The first byte
+  // is a v1 entry's version byte, so the store takes it for an entry holding its payload.
   return new TextEncoder().encode(
-    `${author}/${device}/${seq}/${variant}/`.padEnd(40 + (seq % 7), '.'),
+    `\u0001${author}/${device}/${seq}/${variant}/`.padEnd(40 + (seq % 7), '.'),
   );
 }
 
@@ -67,4 +70,72 @@ export function newestFirst(
 ): number {
   if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * Real signed logs of one author for the cover rule: on the phone, a post written by v1 code
+ * (seq 1), edited by v2 code (seq 2), a profile entry (seq 3), and the post's whole state at
+ * seq 4 covering phone 1, 2, 3 (another doc: must be ignored) and laptop 1 (an edit made on the
+ * laptop, seq 1 there).
+ */
+export async function coveredLogs(): Promise<{
+  phone: VerifiedFullEntry[];
+  laptop: VerifiedFullEntry[];
+}> {
+  const phone = await testAuthor(0xc1, 0xc2);
+  const laptop = await testAuthor(0xc1, 0xc3);
+  const post = parseDocId('post:covered');
+  const at = (seq: number) => 1_700_000_000_000 + seq * 1000;
+  const edit = (text: string) => new TextEncoder().encode(text);
+  const p1 = await signEntry(
+    phone.device,
+    {
+      seq: 1,
+      prev: undefined,
+      timestamp: at(1),
+      docId: post,
+      payloadKind: 'yjs-update',
+      payload: edit('v1 text'),
+    },
+    1,
+  );
+  const p2 = await signEntry(phone.device, {
+    seq: 2,
+    prev: p1.hash,
+    timestamp: at(2),
+    docId: post,
+    payloadKind: 'yjs-update',
+    payload: edit('edited'),
+  });
+  const p3 = await signEntry(phone.device, {
+    seq: 3,
+    prev: p2.hash,
+    timestamp: at(3),
+    docId: parseDocId('profile'),
+    payloadKind: 'yjs-update',
+    payload: edit('name'),
+  });
+  const l1 = await signEntry(laptop.device, {
+    seq: 1,
+    prev: undefined,
+    timestamp: at(3),
+    docId: post,
+    payloadKind: 'yjs-update',
+    payload: edit('laptop edit'),
+  });
+  const p4 = await signEntry(phone.device, {
+    seq: 4,
+    prev: p3.hash,
+    timestamp: at(4),
+    docId: post,
+    payloadKind: 'yjs-update',
+    payload: edit('whole state'),
+    covers: [
+      { device: phone.device.key.deviceId, seq: 1 },
+      { device: phone.device.key.deviceId, seq: 2 },
+      { device: phone.device.key.deviceId, seq: 3 },
+      { device: laptop.device.key.deviceId, seq: 1 },
+    ],
+  });
+  return { phone: [p1, p2, p3, p4], laptop: [l1] };
 }

@@ -4,6 +4,7 @@
  * (a bad one throws `StoreCorruptError` instead of flowing on into sync or the UI).
  */
 import { IdParseError, parseEntryHash } from '../ids.ts';
+import { isPlaceholder, type HeldRecord, type PlaceholderRecord } from './covers.ts';
 import { StoreCorruptError, StoreInputError } from './errors.ts';
 import {
   MAX_PAGE_SIZE,
@@ -150,6 +151,26 @@ export function copyEntry(e: StoredEntry): StoredEntry {
     docId: e.docId,
     timestamp: e.timestamp,
     bytes: e.bytes.slice(),
+    // Only when present: records written before v2 have no such field, and equal records
+    // read back must compare equal.
+    ...(e.covers && e.covers.length > 0
+      ? { covers: e.covers.map((c) => ({ device: c.device, seq: c.seq })) }
+      : {}),
+  };
+}
+
+/** A copy of a held record (entry or placeholder) holding exactly its fields. */
+export function copyRecord(r: HeldRecord): HeldRecord {
+  if (!isPlaceholder(r)) return copyEntry(r);
+  return {
+    author: r.author,
+    device: r.device,
+    seq: r.seq,
+    hash: r.hash,
+    prev: r.prev,
+    docId: r.docId,
+    timestamp: r.timestamp,
+    placeholder: true,
   };
 }
 
@@ -157,4 +178,25 @@ export function copyEntry(e: StoredEntry): StoredEntry {
 export function entryFromDisk(value: unknown): StoredEntry {
   if (!isStoredEntry(value)) throw new StoreCorruptError('an entry record read back is malformed');
   return value;
+}
+
+/** Returns the value if it is a stored entry or placeholder, else throws `StoreCorruptError`. */
+export function recordFromDisk(value: unknown): HeldRecord {
+  if (isStoredPlaceholder(value)) return value;
+  return entryFromDisk(value);
+}
+
+function isStoredPlaceholder(value: unknown): value is PlaceholderRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Record<string, unknown>;
+  return (
+    e.placeholder === true &&
+    isId(e.author) &&
+    isId(e.device) &&
+    isSeq(e.seq) &&
+    isHash(e.hash) &&
+    (e.seq === 1 ? e.prev === undefined : isHash(e.prev)) &&
+    isId(e.docId) &&
+    Number.isFinite(e.timestamp)
+  );
 }

@@ -1,14 +1,23 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { concatBytes } from '../bytes.ts';
-import { MAX_ENTRY_BYTES, encodeEntryBody } from '../feed/entry-codec.ts';
+import {
+  ENTRY_VERSION,
+  entryHasPayload,
+  withoutPayload,
+  MAX_ENTRY_BYTES,
+  encodeEntryBody,
+  encodeSignedEntry,
+  entryDomain,
+} from '../feed/entry-codec.ts';
 import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
 import { signEd25519 } from '../identity/keys.ts';
-import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
+import { signingInput } from '../identity/signed-record.ts';
 import { entryHashFromBytes, parseDocId } from '../ids.ts';
 import { StorageQuotaError } from '../store/errors.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 import { Ingestor } from './ingest.ts';
+import { testAuthor, testFields } from '../feed/test-helpers.ts';
+import { coveredLogs } from '../store/store-test-helpers.ts';
 import { TestPerson, sharedVerifier } from './test-helpers.ts';
 
 let alice: TestPerson;
@@ -25,7 +34,7 @@ beforeAll(async () => {
 class CountingStore extends MemoryStorageAdapter {
   puts = 0;
   full = false;
-  override async putEntries(entries: readonly StoredEntry[]): Promise<void> {
+  override async putEntries(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     this.puts++;
     if (this.full) throw new StorageQuotaError();
     return super.putEntries(entries);
@@ -42,13 +51,14 @@ function flip(bytes: Uint8Array, index: number): Uint8Array {
   return out;
 }
 
-/** Where the payload of Alice's entry at index `i` starts in its bytes. */
-function payloadOffset(i: number): number {
-  const { bytes, payload } = alice.log[i]!;
-  for (let at = 0; at + payload.length <= bytes.length; at++) {
-    if (payload.every((b, k) => bytes[at + k] === b)) return at;
+/** Where `part` (the payload or the signature of Alice's entry at index `i`) starts in its bytes. */
+function offsetOf(i: number, part: 'payload' | 'signature'): number {
+  const { bytes } = alice.log[i]!;
+  const sought = alice.log[i]![part]!;
+  for (let at = 0; at + sought.length <= bytes.length; at++) {
+    if (sought.every((b, k) => bytes[at + k] === b)) return at;
   }
-  throw new Error('payload not found');
+  throw new Error(`${part} not found`);
 }
 
 /** An entry by Mallory's device that claims Alice's certificate. */
@@ -68,9 +78,9 @@ async function foreignDeviceEntry(): Promise<Uint8Array> {
   );
   const sig = await signEd25519(
     mallory.device.key.keyPair.privateKey,
-    signingInput(DOMAIN_ENTRY, body),
+    signingInput(entryDomain(ENTRY_VERSION), body),
   );
-  return concatBytes(body, sig);
+  return encodeSignedEntry(body, sig, new Uint8Array(8));
 }
 
 /** Alice's device signing seq 4 after a prev that is not her seq 3. */
@@ -118,10 +128,14 @@ describe('Ingestor', () => {
   });
 
   it.each([
-    ['tampered payload', () => flip(alice.log[3]!.bytes, payloadOffset(3)), 'bad-signature'],
+    [
+      'tampered payload',
+      () => flip(alice.log[3]!.bytes, offsetOf(3, 'payload')),
+      'payload-mismatch',
+    ],
     [
       'tampered signature',
-      () => flip(alice.log[3]!.bytes, alice.log[3]!.bytes.length - 1),
+      () => flip(alice.log[3]!.bytes, offsetOf(3, 'signature')),
       'bad-signature',
     ],
     ['truncated', () => alice.log[3]!.bytes.slice(0, 100), 'truncated'],
@@ -311,5 +325,57 @@ describe('Ingestor', () => {
       payload: new Uint8Array(1),
     });
     await expect(ingestor.addOwn(bad)).rejects.toBeInstanceOf(OwnEntryError);
+  });
+
+  it('chains across a v1 entry dropped to its placeholder, and never takes that entry again', async () => {
+    const { phone } = await coveredLogs();
+    const [v1, v2, , whole] = phone;
+    const store = new MemoryStorageAdapter();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const announced: StoredEntry[] = [];
+    ingestor.onStored((entries) => announced.push(...entries));
+    await ingestor.ingest([v1!.bytes, whole!.bytes]);
+    // The v1 entry arrived with what covers it: only its placeholder is kept, nothing announced.
+    expect(announced.map((e) => e.seq)).toEqual([4]);
+    expect(await store.getEntry(v1!.author, v1!.device, 1)).toBeUndefined();
+
+    // Its hash still vouches for seq 2: a seq 2 chained elsewhere is refused...
+    const device = (await testAuthor(0xc1, 0xc2)).device;
+    const misChained = await signEntry(device, {
+      ...testFields(2, entryHashFromBytes(new Uint8Array(32).fill(7))),
+      docId: v2!.docId,
+    });
+    const refused = await ingestor.ingest([misChained.bytes]);
+    expect(refused.rejected.map((r) => r.reason)).toEqual(['mis-chained-prev']);
+    // ...the true one is taken (without its payload: it is covered too)...
+    const taken = await ingestor.ingest([v2!.bytes]);
+    expect(taken.accepted.map((e) => e.seq)).toEqual([2]);
+    expect(entryHasPayload((await store.getEntry(v2!.author, v2!.device, 2))!.bytes)).toBe(false);
+    // ...and the v1 entry itself, offered again, is a duplicate: never stored nor announced.
+    const again = await ingestor.ingest([v1!.bytes]);
+    expect(again.duplicates).toHaveLength(1);
+    expect(await store.getEntry(v1!.author, v1!.device, 1)).toBeUndefined();
+    expect(announced.map((e) => e.seq)).toEqual([4, 2]);
+  });
+
+  it('fills in a payload a relay withheld when an honest peer sends the entry whole', async () => {
+    const { phone } = await coveredLogs();
+    const profile = phone[2]!;
+    const store = new CountingStore();
+    const ingestor = new Ingestor(store, sharedVerifier);
+    const announced: StoredEntry[] = [];
+    ingestor.onStored((entries) => announced.push(...entries));
+    await ingestor.ingest([withoutPayload(profile)]);
+    expect(await store.getDocEntries(profile.author, profile.docId)).toEqual([]);
+    const report = await ingestor.ingest([profile.bytes]);
+    expect(report.duplicates).toHaveLength(1);
+    expect((await store.getDocEntries(profile.author, profile.docId)).map((e) => e.hash)).toEqual([
+      profile.hash,
+    ]);
+    expect(announced.map((e) => entryHasPayload(e.bytes))).toEqual([false, true]);
+    // Whole again: a further copy is a plain duplicate, with no write.
+    const puts = store.puts;
+    await ingestor.ingest([profile.bytes]);
+    expect(store.puts).toBe(puts);
   });
 });

@@ -31,7 +31,7 @@
  * entry by entry against held + staged entries applies exactly the same rules.
  */
 import { checkChain, type ChainError, type ChainErrorReason } from '../feed/log-chain.ts';
-import { EntryDecodeError, decodeEntry, type EntryDecodeReason } from '../feed/entry-codec.ts';
+import { EntryDecodeError, decodeAnyEntry, type EntryDecodeReason } from '../feed/entry-codec.ts';
 import type {
   EntryVerifier,
   EntryVerifyError,
@@ -188,8 +188,7 @@ export class Ingestor {
           `own entry #${entry.seq} does not fit the own log: ${outcome.kind}`,
         );
       }
-      await this.store.putEntries([entry]);
-      this.emit([entry], undefined);
+      this.emit(await this.store.putEntries([entry]), undefined);
     });
   }
 
@@ -214,7 +213,7 @@ export class Ingestor {
     // A cheap decode (no signature) so that a flood of foreign entries costs no verification.
     let author: PersonId;
     try {
-      author = decodeEntry(item.bytes).author;
+      author = decodeAnyEntry(item.bytes).author;
     } catch (err) {
       if (!(err instanceof EntryDecodeError)) throw err;
       rejected.push({ index: item.index, reason: err.reason, error: err });
@@ -242,6 +241,7 @@ export class Ingestor {
     const forks: IngestFork[] = [];
     const forked: ForkedLog[] = [];
     const duplicates: VerifiedEntry[] = [];
+    const refills: VerifiedEntry[] = [];
     for (const group of byLog.values()) {
       // Stable sort: two entries at one seq keep their arrival order, the first one wins.
       group.sort((a, b) => a.entry.seq - b.entry.seq);
@@ -264,6 +264,8 @@ export class Ingestor {
             break;
           case 'duplicate':
             duplicates.push(entry);
+            if (entry.payload !== undefined && (await held.lacksPayloadAt(entry.seq)))
+              refills.push(entry);
             break;
           case 'fork': {
             const first = await held.entryAt(entry.seq);
@@ -278,7 +280,11 @@ export class Ingestor {
       }
       if (forkSeq !== (knownFork ?? Infinity)) forked.push({ author, device, seq: forkSeq });
     }
-    if (accepted.length > 0) await this.store.putEntries(accepted);
+    // A duplicate carrying the payload the copy held lacks (a relay withheld it) goes to the
+    // store too, which fills it in unless a cover dropped it. What is announced is what was
+    // stored: a covered entry without its payload (a covered v1 entry not at all), a refill.
+    const toStore = [...accepted, ...refills];
+    const stored = toStore.length > 0 ? await this.store.putEntries(toStore) : [];
     for (const fork of forks) {
       log.warn('fork kept as evidence', {
         author: fork.author,
@@ -287,7 +293,7 @@ export class Ingestor {
       });
       await this.store.putForkEvidence(fork.held, fork.incoming);
     }
-    if (accepted.length > 0) this.emit(accepted, origin);
+    if (stored.length > 0) this.emit(stored, origin);
     for (const fork of forked) this.emitFork(fork);
     return { accepted, duplicates, rejected, forks };
   }

@@ -48,8 +48,16 @@ import {
   type PersonId,
 } from '../ids.ts';
 
-/** Version of the sync protocol carried by `hello`. */
-export const SYNC_PROTOCOL_VERSION = 1;
+/**
+ * Version of the sync protocol this code speaks, carried by `hello`. 2: entries v2 (an entry may
+ * travel without its payload, `feed/entry-codec.ts`), which version 1 cannot read.
+ */
+export const SYNC_PROTOCOL_VERSION = 2;
+/**
+ * The oldest version whose `hello` is still decoded (its layout is the same): only so that the
+ * session can tell its peer runs an older Kith (`peer-outdated`) rather than a broken one.
+ */
+export const OLDEST_KNOWN_SYNC_VERSION = 1;
 
 /** Hard limits of the decoder: what an untrusted peer may make this side parse. */
 export interface SyncLimits {
@@ -109,6 +117,7 @@ export interface LogHave {
 /** `hello`: protocol version and the authors the sender replicates. */
 export interface HelloMessage {
   readonly type: 'hello';
+  /** `SYNC_PROTOCOL_VERSION`, or an older one still known (the session then closes). */
   readonly version: number;
   readonly wants: readonly Want[];
 }
@@ -428,7 +437,7 @@ function decodeBody(r: ByteReader, limits: SyncLimits): SyncMessage {
 
 function decodeHello(r: ByteReader, limits: SyncLimits): HelloMessage {
   const version = r.u8();
-  if (version !== SYNC_PROTOCOL_VERSION) {
+  if (version < OLDEST_KNOWN_SYNC_VERSION || version > SYNC_PROTOCOL_VERSION) {
     throw new SyncMessageError('unsupported-version', `version ${version}`);
   }
   const count = countOf(r, limits.maxWants, 'too-many-wants');

@@ -10,12 +10,10 @@
  */
 import type { HeldLog } from '../feed/log-chain.ts';
 import type { DeviceId, EntryHash, PersonId } from '../ids.ts';
-import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import { entryHasPayload } from '../feed/entry-codec.ts';
+import type { EntryLink, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 
-interface Link {
-  readonly hash: EntryHash;
-  readonly prev: EntryHash | undefined;
-}
+type Link = Omit<EntryLink, 'seq'>;
 
 /** What the store (plus the current batch) holds of one (author, device) log. */
 export class StoreHeldLog implements HeldLog {
@@ -35,8 +33,9 @@ export class StoreHeldLog implements HeldLog {
   async preload(fromSeq: number, toSeq: number): Promise<void> {
     const from = Math.max(1, fromSeq - 1);
     const to = toSeq + 1;
-    const held = await this.store.getEntries(this.author, this.device, from, to);
-    for (const e of held) this.known.set(e.seq, { hash: e.hash, prev: e.prev });
+    // Links, not entries: a v1 entry dropped to its placeholder still chains its neighbours.
+    const held = await this.store.getLinks(this.author, this.device, from, to);
+    for (const e of held) this.known.set(e.seq, e);
     this.spanFrom = from;
     this.spanTo = to;
   }
@@ -61,11 +60,21 @@ export class StoreHeldLog implements HeldLog {
     return (await this.linkAt(seq))?.prev;
   }
 
+  /**
+   * Whether the copy held at `seq` lacks its payload (a payload-less v2 entry): an incoming
+   * duplicate carrying it may fill it in. False when nothing is held there.
+   */
+  async lacksPayloadAt(seq: number): Promise<boolean> {
+    const link = await this.linkAt(seq);
+    return link !== undefined && !link.payload;
+  }
+
   private async linkAt(seq: number): Promise<Link | undefined> {
     const staged = this.staged.get(seq);
-    if (staged) return staged;
+    if (staged)
+      return { hash: staged.hash, prev: staged.prev, payload: entryHasPayload(staged.bytes) };
     if (seq >= this.spanFrom && seq <= this.spanTo) return this.known.get(seq);
     if (seq < 1) return undefined;
-    return this.store.getEntry(this.author, this.device, seq);
+    return (await this.store.getLinks(this.author, this.device, seq, seq))[0];
   }
 }

@@ -4,11 +4,16 @@
  * unchanged, and after too many the adversary is disconnected.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { concatBytes } from '../bytes.ts';
-import { encodeEntryBody } from '../feed/entry-codec.ts';
+import {
+  ENTRY_VERSION,
+  decodeAnyEntry,
+  encodeEntryBody,
+  encodeSignedEntry,
+  entryDomain,
+} from '../feed/entry-codec.ts';
 import { signEntry } from '../feed/entry-verifier.ts';
 import { signEd25519 } from '../identity/keys.ts';
-import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
+import { signingInput } from '../identity/signed-record.ts';
 import { entryHashFromBytes, parseDocId, type EntryHash } from '../ids.ts';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
@@ -31,6 +36,15 @@ function flip(bytes: Uint8Array, index: number): Uint8Array {
   return out;
 }
 
+/** Where the signature of an encoded v2 entry starts (its payload follows it). */
+function signatureAt(bytes: Uint8Array): number {
+  const { signature } = decodeAnyEntry(bytes);
+  for (let at = 0; at + signature.length <= bytes.length; at++) {
+    if (signature.every((b, k) => bytes[at + k] === b)) return at;
+  }
+  throw new Error('signature not found');
+}
+
 /** Signs with Mallory's device an entry whose author field says Alice. */
 async function forged(certificate: Uint8Array): Promise<Uint8Array> {
   const body = encodeEntryBody(
@@ -48,9 +62,9 @@ async function forged(certificate: Uint8Array): Promise<Uint8Array> {
   );
   const sig = await signEd25519(
     mallory.device.key.keyPair.privateKey,
-    signingInput(DOMAIN_ENTRY, body),
+    signingInput(entryDomain(ENTRY_VERSION), body),
   );
-  return concatBytes(body, sig);
+  return encodeSignedEntry(body, sig, new Uint8Array(8));
 }
 
 /** Alice's own device signing an entry at `seq` after `prev` (a broken or forking device). */
@@ -103,7 +117,7 @@ const table: [string, () => Promise<Uint8Array> | Uint8Array, string][] = [
   ],
   [
     'tampered signature',
-    () => flip(alice.log[10]!.bytes, alice.log[10]!.bytes.length - 5),
+    () => flip(alice.log[10]!.bytes, signatureAt(alice.log[10]!.bytes) + 5),
     'bad-signature',
   ],
   ['tampered body', () => flip(alice.log[10]!.bytes, 70), 'bad-signature'],

@@ -99,6 +99,7 @@ export class SyncEngine {
   private readonly live = new Set<SyncSession>();
   private readonly learners = new WeakSet<SyncSession>();
   private readonly sessionListeners = new Set<(sessions: readonly SyncSession[]) => void>();
+  private readonly outdated = new Set<string>();
   /** Window logs being trimmed, and whether they grew again meanwhile. */
   private readonly trimming = new Map<string, boolean>();
   private readonly host: SessionHost;
@@ -127,10 +128,16 @@ export class SyncEngine {
       clock: options.clock ?? systemClock,
       wants: () => this.wants(),
       modeOf: (author) => this.modeOf(author),
-      remoteWants: (session, wants) => this.learn(session, wants),
+      remoteWants: (session, wants) => {
+        // A hello of this version: that remote runs a current Kith (again).
+        if (this.outdated.delete(session.remote)) this.sessionsChanged();
+        this.learn(session, wants);
+      },
       windowStored: (author, device) => this.trimWindow(author, device),
       closed: (session) => {
-        if (this.live.delete(session)) this.sessionsChanged();
+        const wasOutdated = session.progress.closed?.reason === 'peer-outdated';
+        if (wasOutdated) this.outdated.add(session.remote);
+        if (this.live.delete(session) || wasOutdated) this.sessionsChanged();
       },
       blobProgress: (session, id, received, total) =>
         this.blobs.chunk(session, id, received, total),
@@ -143,6 +150,15 @@ export class SyncEngine {
   /** The open sessions. */
   get sessions(): readonly SyncSession[] {
     return [...this.live];
+  }
+
+  /**
+   * The remotes (by the label given to `attach`) whose last session closed because they run an
+   * older Kith, whose sync protocol version is below this one's: the UI says "<name> needs to
+   * update Kith". Told through `onSessions`; a remote leaves the set once it says a current hello.
+   */
+  get outdatedRemotes(): ReadonlySet<string> {
+    return new Set(this.outdated);
   }
 
   /** True when every session is idle (tests wait for it; the UI shows "up to date"). */

@@ -41,7 +41,7 @@ import { logKey, type DeviceId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { StoreError } from '../store/errors.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
-import { EntryDecodeError, decodeEntry } from '../feed/entry-codec.ts';
+import { EntryDecodeError, decodeAnyEntry } from '../feed/entry-codec.ts';
 import type { Clock } from '../clock.ts';
 import { EntryVerifyError } from '../feed/entry-verifier.ts';
 import { BlobAssembly, BlobChunkError } from './blob-assembly.ts';
@@ -58,6 +58,7 @@ import {
   encodeBye,
   encodeEntries,
   encodeHave,
+  SYNC_PROTOCOL_VERSION,
   encodeHello,
   encodeRequest,
   type BlobChunkMessage,
@@ -142,7 +143,9 @@ export type SessionCloseReason =
   | 'store-error'
   | 'internal-error'
   | 'local'
-  | 'transport-closed';
+  | 'transport-closed'
+  /** The remote's `hello` has an older protocol version: it runs an older Kith. */
+  | 'peer-outdated';
 
 /** Why a session closed, with detail (the malformed message's reason, the store's error ...). */
 export class SyncSessionError extends Error {
@@ -498,6 +501,12 @@ export class SyncSession {
   }
 
   private onHello(hello: HelloMessage): void {
+    if (hello.version < SYNC_PROTOCOL_VERSION) {
+      // An older Kith cannot read v2 entries (and refuses this side's hello): nothing more is
+      // sent to it but the `bye`, which every version reads, and the UI asks for an update.
+      this.close('peer-outdated', `version ${hello.version}`);
+      return;
+    }
     this.helloReceived = true;
     this.remoteWanted.clear();
     for (const w of hello.wants) this.remoteWanted.set(w.author, w.mode);
@@ -595,7 +604,7 @@ export class SyncSession {
     for (const bytes of list) {
       let entry;
       try {
-        entry = decodeEntry(bytes);
+        entry = decodeAnyEntry(bytes);
       } catch (err) {
         if (!(err instanceof EntryDecodeError)) throw err;
         this.reject(err.reason);

@@ -4,7 +4,7 @@
  * holding the network pushes the entries to peers. Same-origin tabs are one trust domain: a
  * message names entries already stored and verified by a tab of this profile.
  */
-import { decodeEntry } from '../feed/entry-codec.ts';
+import { decodeAnyEntry } from '../feed/entry-codec.ts';
 import { createLogger } from '../log.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
 import type { Ingestor } from '../sync/ingest.ts';
@@ -53,7 +53,7 @@ export function linkTabs(ingestor: Ingestor, channel: ChannelLike): () => void {
     const entries: StoredEntry[] = [];
     for (const bytes of event.data.entries) {
       try {
-        entries.push(decodeEntry(bytes));
+        entries.push(decodeAnyEntry(bytes));
       } catch (error) {
         log.warn('ignored an undecodable entry from another tab', { error: String(error) });
       }

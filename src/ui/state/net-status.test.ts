@@ -6,6 +6,7 @@ import {
   FRIEND_STATE_TEXT,
   friendState,
   nameList,
+  outdatedNote,
   pendingText,
   reachable,
   statusLine,
@@ -22,6 +23,7 @@ function net(friends: Record<string, FriendNetState>, extra: Partial<MeshStatus>
     syncing: false,
     undelivered: 0,
     pending: new Map(),
+    outdated: new Set(),
     ...extra,
   };
 }
@@ -85,5 +87,14 @@ describe('what a pending mark says', () => {
   it('a long list is cut short', () => {
     expect(nameList(['Ben', 'Carol', 'Dan'])).toBe('Ben, Carol and Dan');
     expect(nameList(['Ben', 'Carol', 'Dan', 'Eve'])).toBe('Ben, Carol and 2 others');
+  });
+});
+
+describe('a friend on an older Kith', () => {
+  it('is asked to update, by name; nobody else is, nor anyone while another tab holds the network', () => {
+    const status = net({ alice: 'online', bob: 'online' }, { outdated: new Set([bob]) });
+    expect(outdatedNote(status, bob, 'Bob')).toBe('Bob needs to update Kith');
+    expect(outdatedNote(status, alice, 'Alice')).toBeNull();
+    expect(outdatedNote(null, bob, 'Bob')).toBeNull();
   });
 });

@@ -10,7 +10,8 @@
  * - **offline** otherwise;
  * - this device is **offline** when it reaches neither a server nor any friend;
  * - a change is **pending** while no friend's device has taken it yet, or while some friends
- *   lack it (then they are named).
+ *   lack it (then they are named);
+ * - a friend **needs to update Kith** while a device of theirs runs an older sync protocol.
  */
 import type { PersonId } from '../../core/ids.ts';
 import type { Delivery } from '../../core/mesh/delivery.ts';
@@ -35,6 +36,18 @@ export function isConnected(state: FriendNetState): boolean {
 export function friendState(net: MeshStatus | null, person: PersonId): FriendNetState | null {
   if (!net) return null;
   return net.friends.get(person) ?? 'offline';
+}
+
+/**
+ * The note on a friend a device of whom runs an older Kith, which cannot sync with this one
+ * (`MeshStatus.outdated`); `null` otherwise or while another tab holds the network.
+ */
+export function outdatedNote(
+  net: MeshStatus | null,
+  person: PersonId,
+  name: string,
+): string | null {
+  return net?.outdated.has(person) ? `${name} needs to update Kith` : null;
 }
 
 /** The status line shown above every screen. */

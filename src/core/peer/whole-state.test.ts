@@ -1,0 +1,94 @@
+/**
+ * "A delete that deletes" at the peer layer (entries v2): an edit or a delete of a post writes
+ * its whole state naming the entries it covers, so the older text leaves every honest store and
+ * is never handed to anyone again, a friend added later included.
+ */
+import { describe, expect, it } from 'vitest';
+import { docIdOf } from '../kinds/registry.ts';
+import { decodeAnyEntry, entryHasPayload } from '../feed/entry-codec.ts';
+import { befriend, entriesOf, handOver, makePeople, testClock } from './test-people.ts';
+
+const secret = '12 Elm St';
+
+/** Whether `needle` occurs in `bytes` as UTF-8. */
+function containsText(bytes: Uint8Array, needle: string): boolean {
+  const sought = new TextEncoder().encode(needle);
+  for (let at = 0; at + sought.length <= bytes.length; at++) {
+    if (sought.every((b, k) => bytes[at + k] === b)) return true;
+  }
+  return false;
+}
+
+describe('whole-state entries of posts', () => {
+  it('a deleted public post: its text reaches no friend added after the deletion, nor stays with its author', async () => {
+    const [alice, bob, dave] = await makePeople('alice', 'bob', 'dave');
+    await befriend(alice, bob);
+    const post = await alice.peer.createPost({
+      text: `oops, I live at ${secret}`,
+      audience: 'public',
+    });
+    await handOver(alice, bob, [alice.id]);
+    await alice.peer.deletePost(post.postId);
+    testClock.advance(1000);
+    await befriend(alice, dave);
+    await handOver(alice, dave, [alice.id]);
+    expect(await dave.peer.post(post)).toBeUndefined();
+
+    // What Dave was given (every entry Alice serves) holds the text nowhere, nor does
+    // Alice's own store; Bob, who had it, drops it once the deletion reaches him.
+    for (const bytes of await entriesOf(alice, [alice.id]))
+      expect(containsText(bytes, secret)).toBe(false);
+    for (const bytes of await entriesOf(dave, [alice.id]))
+      expect(containsText(bytes, secret)).toBe(false);
+    await handOver(alice, bob, [alice.id]);
+    for (const bytes of await entriesOf(bob, [alice.id]))
+      expect(containsText(bytes, secret)).toBe(false);
+  });
+
+  it('a deleted friends-only post: only the tombstone keeps a payload, the earlier entries travel without', async () => {
+    const [alice, dave] = await makePeople('alice', 'dave');
+    const post = await alice.peer.createPost({ text: `my address: ${secret}` });
+    await alice.peer.editPost(post.postId, { text: `address: ${secret} (fixed)` });
+    await alice.peer.deletePost(post.postId);
+    await befriend(alice, dave);
+    await handOver(alice, dave, [alice.id]);
+    const docId = docIdOf({ kind: 'post', postId: post.postId });
+    const ofPost = (await entriesOf(dave, [alice.id]))
+      .map(decodeAnyEntry)
+      .filter((e) => e.docId === docId);
+    expect(ofPost).toHaveLength(3);
+    // Each write covered the one before it (each covers what still held a payload).
+    const [created, edited, tombstone] = ofPost.sort((a, b) => a.seq - b.seq);
+    expect(ofPost.map((e) => e.payload !== undefined)).toEqual([false, false, true]);
+    expect(edited!.covers).toEqual([{ device: created!.device, seq: created!.seq }]);
+    expect(tombstone!.covers).toEqual([{ device: edited!.device, seq: edited!.seq }]);
+    expect(await dave.peer.post(post)).toBeUndefined();
+  });
+
+  it('covered entries held before a friendship: the views are rebuilt from the whole state when it starts', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    const post = await alice.peer.createPost({ text: 'first', audience: 'public' });
+    await alice.peer.editPost(post.postId, { text: 'second' });
+    // Bob holds Alice's entries, the covered one without its payload, before they are friends.
+    await handOver(alice, bob, [alice.id]);
+    expect((await entriesOf(bob, [alice.id])).some((b) => !entryHasPayload(b))).toBe(true);
+    await befriend(alice, bob);
+    expect((await bob.peer.post(post))?.summary).toMatchObject({ text: 'second' });
+  });
+
+  it('an edited post rebuilds from its whole-state entry alone, for its author and a new friend', async () => {
+    const [alice, carol] = await makePeople('alice', 'carol');
+    const post = await alice.peer.createPost({ text: 'first' });
+    await alice.peer.editPost(post.postId, { text: 'second' });
+    await alice.peer.editPost(post.postId, { text: 'third' });
+    const docId = docIdOf({ kind: 'post', postId: post.postId });
+    const rebuiltFrom = await alice.store.getDocEntries(alice.id, docId);
+    expect(rebuiltFrom).toHaveLength(1);
+    expect(entryHasPayload(rebuiltFrom[0]!.bytes)).toBe(true);
+    await befriend(alice, carol);
+    await handOver(alice, carol, [alice.id]);
+    expect(await carol.store.getDocEntries(alice.id, docId)).toHaveLength(1);
+    expect((await carol.peer.post(post))?.summary).toMatchObject({ text: 'third' });
+    expect((await alice.peer.post(post))?.summary).toMatchObject({ text: 'third' });
+  });
+});

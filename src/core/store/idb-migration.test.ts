@@ -1,0 +1,105 @@
+/**
+ * Schema 1 (the landed code, before entries v2) to schema 2. The fixture is a database at
+ * version 1 built by the landed upgrade step (`MIGRATIONS[0]`, unchanged) holding records in
+ * the landed shape: v1 entries as the landed adapter wrote them (eight fields, no `covers`), their
+ * log summary and a post view. After the upgrade everything reads back as before, and the new
+ * cover rule works on the old records.
+ */
+import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
+import { describe, expect, it } from 'vitest';
+import { signEntry } from '../feed/entry-verifier.ts';
+import { testAuthor } from '../feed/test-helpers.ts';
+import { parseDocId } from '../ids.ts';
+import { MIGRATIONS, SCHEMA_VERSION, type KithDb } from './idb-schema.ts';
+import { IdbStorageAdapter } from './idb-storage-adapter.ts';
+import { testPost } from './store-test-helpers.ts';
+
+const author = await testAuthor(0xd1, 0xd2);
+const post = parseDocId('post:old');
+const v1 = await signEntry(
+  author.device,
+  {
+    seq: 1,
+    prev: undefined,
+    timestamp: 1_700_000_001_000,
+    docId: post,
+    payloadKind: 'yjs-update',
+    payload: new TextEncoder().encode('written before v2'),
+  },
+  1,
+);
+
+const NAME = 'kith-landed';
+
+/** A schema-1 database as the landed code left it (fake-indexeddb's global factory). */
+async function landedFixture(): Promise<void> {
+  const db = await openDB<KithDb>(NAME, 1, {
+    upgrade: (database, _old, _new, tx) => MIGRATIONS[0]!(database, tx),
+  });
+  const tx = db.transaction(['entries', 'logs', 'posts'], 'readwrite');
+  await Promise.all([
+    tx.objectStore('entries').put({
+      author: v1.author,
+      device: v1.device,
+      seq: v1.seq,
+      hash: v1.hash,
+      prev: v1.prev,
+      docId: v1.docId,
+      timestamp: v1.timestamp,
+      bytes: v1.bytes,
+    }),
+    tx.objectStore('logs').put({
+      author: v1.author,
+      device: v1.device,
+      ranges: [{ start: 1, end: 1 }],
+      entries: 1,
+      bytes: v1.bytes.length,
+    }),
+    tx.objectStore('posts').put(testPost('old', v1.author, 1)),
+    tx.done,
+  ]);
+  db.close();
+}
+
+describe('IndexedDB schema 1 -> 2', () => {
+  it('opens a store written by the landed code with its data intact, and covers apply to it', async () => {
+    await landedFixture();
+    const store = await IdbStorageAdapter.open({ indexedDB, name: NAME });
+    expect(SCHEMA_VERSION).toBe(2);
+    expect(await store.getEntry(v1.author, v1.device, 1)).toEqual({
+      author: v1.author,
+      device: v1.device,
+      seq: 1,
+      hash: v1.hash,
+      prev: undefined,
+      docId: post,
+      timestamp: v1.timestamp,
+      bytes: v1.bytes,
+    });
+    expect(await store.getDocEntries(v1.author, post)).toHaveLength(1);
+    expect(await store.getPostView('old')).toEqual(testPost('old', v1.author, 1));
+
+    // A v2 edit covering the old entry turns it into a placeholder, in the new `covered` store.
+    const whole = await signEntry(author.device, {
+      seq: 2,
+      prev: v1.hash,
+      timestamp: 1_700_000_002_000,
+      docId: post,
+      payloadKind: 'yjs-update',
+      payload: new TextEncoder().encode('whole state'),
+      covers: [{ device: v1.device, seq: 1 }],
+    });
+    await store.putEntries([whole]);
+    expect(await store.getEntry(v1.author, v1.device, 1)).toBeUndefined();
+    expect(await store.hashAt(v1.author, v1.device, 1)).toBe(v1.hash);
+    expect((await store.listLogs())[0]).toMatchObject({ entries: 2, bytes: whole.bytes.length });
+    await store.close();
+
+    // Reopening runs no step again and keeps what the new code wrote.
+    const again = await IdbStorageAdapter.open({ indexedDB, name: NAME });
+    expect(await again.hashAt(v1.author, v1.device, 1)).toBe(v1.hash);
+    expect(await again.getDocEntries(v1.author, post)).toHaveLength(1);
+    await again.close();
+  });
+});
