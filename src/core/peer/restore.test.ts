@@ -78,6 +78,10 @@ describe('restoring a person', () => {
       await restored.peer.createPost({ text: 'after the restore' });
       await handOver(restored, bob, [alice.id]);
       expect(await texts(bob)).toEqual(['after the restore', 'before the loss']);
+      // Carol, found again only through the old list, reads it too: one epoch per person, so
+      // the restored device seals with an epoch Carol holds a key of (never a second "epoch 0").
+      await handOver(restored, carol, [alice.id]);
+      expect(await texts(carol)).toEqual(['after the restore', 'before the loss']);
     },
   );
 
