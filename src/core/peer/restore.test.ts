@@ -9,7 +9,6 @@ import { exportBackup, importBackup } from '../identity/secret-export.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
-import { randomBytes } from '../bytes.ts';
 import { backupOf, restoreBackup } from './backup.ts';
 import { Peer } from './peer.ts';
 import { befriend, handOver, makePeople, testClock, type TestPerson } from './test-people.ts';
@@ -28,21 +27,6 @@ async function texts(person: TestPerson): Promise<string[]> {
   return page.items.map((i) => (i.summary as { text: string }).text);
 }
 
-/** Both sides add each other with a new rendezvous secret, as a new invite does. */
-async function reinvite(a: TestPerson, b: TestPerson): Promise<void> {
-  const rendezvous = randomBytes(32);
-  await a.peer.addFriend({
-    personId: b.id,
-    encryptionKey: b.identity.encryptionPublicKey,
-    rendezvous,
-  });
-  await b.peer.addFriend({
-    personId: a.id,
-    encryptionKey: a.identity.encryptionPublicKey,
-    rendezvous,
-  });
-}
-
 describe('restoring a person', () => {
   it.each([1, 2, 3, 4, 5, 6])(
     'from the phrase: a re-invited friend restores the friendship, once, with its history (run %i)',
@@ -59,7 +43,8 @@ describe('restoring a person', () => {
       const restored = await restoreOnNewDevice(alice);
       expect(restored.device.key.deviceId).not.toBe(alice.device.key.deviceId);
       testClock.advance(1000);
-      await reinvite(restored, bob);
+      // A new invite: both sides add each other with a new rendezvous secret.
+      await befriend(restored, bob);
       const newRendezvous = restored.peer.friends().get(bob.id)!.rendezvous;
       // Bob, online, serves Alice's own earlier entries (her friend list sealed to her self key).
       await handOver(bob, restored, [alice.id]);

@@ -321,15 +321,8 @@ export class IdbStorageAdapter implements StorageAdapter {
     fromSeq: number,
     toSeq: number,
   ): Promise<StoredEntry[]> {
-    checkSeq(fromSeq);
-    checkSeq(toSeq);
-    if (fromSeq > toSeq) return [];
-    const records = await this.run(['entries'], 'readonly', (tx) =>
-      tx
-        .objectStore('entries')
-        .getAll(IDBKeyRange.bound([author, device, fromSeq], [author, device, toSeq])),
-    );
-    return records.map(recordFromDisk).filter((r): r is StoredEntry => !isPlaceholder(r));
+    const held = await this.heldRange(author, device, fromSeq, toSeq);
+    return held.filter((r): r is StoredEntry => !isPlaceholder(r));
   }
 
   async getLinks(
@@ -338,6 +331,11 @@ export class IdbStorageAdapter implements StorageAdapter {
     fromSeq: number,
     toSeq: number,
   ): Promise<EntryLink[]> {
+    return (await this.heldRange(author, device, fromSeq, toSeq)).map(linkOf);
+  }
+
+  /** Every record of one log from `fromSeq` to `toSeq`, placeholders included. */
+  private async heldRange(author: PersonId, device: DeviceId, fromSeq: number, toSeq: number) {
     checkSeq(fromSeq);
     checkSeq(toSeq);
     if (fromSeq > toSeq) return [];
@@ -346,7 +344,7 @@ export class IdbStorageAdapter implements StorageAdapter {
         .objectStore('entries')
         .getAll(IDBKeyRange.bound([author, device, fromSeq], [author, device, toSeq])),
     );
-    return records.map((r) => linkOf(recordFromDisk(r)));
+    return records.map(recordFromDisk);
   }
 
   async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
