@@ -61,7 +61,7 @@ beforeAll(async () => {
     KITH_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
   };
   runs.push(runMain(env), runMain(env));
-  [urlA, urlB] = (await Promise.all(runs.map(waitForUrl))) as [string, string];
+  [urlA, urlB] = (await Promise.all(runs.map((run) => waitForUrl(run)))) as [string, string];
   await Promise.all([urlA, urlB].map((url) => waitForRedis(url, 'connected')));
 }, 60_000);
 

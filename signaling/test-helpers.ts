@@ -237,9 +237,9 @@ export function runMain(env: Record<string, string>): Run {
   return { child, output: () => output, exited };
 }
 
-/** Waits for a `runMain` server to print its URL, and returns it. */
-export async function waitForUrl(run: Run): Promise<string> {
-  const deadline = Date.now() + 15_000;
+/** Waits (at most `timeoutMs`) for a `runMain` server to print its URL, and returns it. */
+export async function waitForUrl(run: Run, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const match = /Kith is running at (\S+)/.exec(run.output());
     if (match) return match[1]!;
