@@ -1,8 +1,9 @@
 /**
  * Signaling load benchmark (`npm run bench:signaling`; not part of CI). On loopback only.
  *
- * For each server (Kith's, then y-webrtc's `bin/server.js`) and each client count (1,000 and
- * 5,000): start the server in a child process, open the clients from two load-generator
+ * For each server (Kith's; two Kith processes sharing topics through a local redis-server, each
+ * topic's clients split between them; then y-webrtc's `bin/server.js`) and each client count
+ * (1,000 and 5,000): start the server in child processes, open the clients from two load-generator
  * processes in topics of 10, read the server's resident memory before and after connecting, then
  * have every client publish 5 messages per second for a bounded window and count the relays
  * delivered and their latency (sender timestamp in the payload). Every run has a hard deadline.
@@ -29,7 +30,7 @@ import { cpuSeconds, rssBytes, startSubject, type ServerName } from './lib/serve
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.join(HERE, 'results', 'signaling.json');
 const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1000,5000').split(',').map(Number);
-const SERVERS = (process.env.BENCH_SERVERS ?? 'kith,ywebrtc').split(',') as ServerName[];
+const SERVERS = (process.env.BENCH_SERVERS ?? 'kith,kith-redis,ywebrtc').split(',') as ServerName[];
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const TOPIC_SIZE = 10;
 const RATE_PER_CLIENT = 5;
@@ -88,13 +89,17 @@ function percentile(histogram: number[], total: number, fraction: number): numbe
 }
 
 async function runOnce(name: ServerName, clients: number, repeat: number): Promise<RunResult> {
-  const { child: server, port } = await startSubject(name);
+  const subject = await startSubject(name);
+  const pids = subject.servers.map(({ child }) => child.pid!);
+  // Memory and CPU of the subject: summed over its processes (Redis's own not counted).
+  const rss = (): number => pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+  const cpu = (): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const workers = Array.from({ length: WORKERS }, () =>
     fork(path.join(HERE, 'lib', 'load-worker.ts'), [], { execArgv: ['--import', 'tsx'] }),
   );
   const cleanup = (): void => {
     for (const worker of workers) worker.kill('SIGKILL');
-    server.kill('SIGKILL');
+    void subject.kill();
   };
   const deadline = setTimeout(() => {
     console.error(`run ${name}/${clients} passed its ${RUN_DEADLINE_MS / 1000} s deadline`);
@@ -103,7 +108,7 @@ async function runOnce(name: ServerName, clients: number, repeat: number): Promi
   }, RUN_DEADLINE_MS);
   try {
     await sleep(500);
-    const idle = rssBytes(server.pid!);
+    const idle = rss();
     const topics = clients / TOPIC_SIZE;
     const started = performance.now();
     const connected = workers.map((worker) => nextReport(worker, 'connected'));
@@ -111,7 +116,7 @@ async function runOnce(name: ServerName, clients: number, repeat: number): Promi
       const owned = Array.from({ length: topics }, (_, t) => t).filter((t) => t % WORKERS === w);
       const command: WorkerCommand = {
         kind: 'connect',
-        url: `ws://127.0.0.1:${port}`,
+        urls: subject.servers.map(({ port }) => `ws://127.0.0.1:${port}`),
         topics: owned,
         topicSize: TOPIC_SIZE,
       };
@@ -120,7 +125,7 @@ async function runOnce(name: ServerName, clients: number, repeat: number): Promi
     await Promise.all(connected);
     const connectSeconds = (performance.now() - started) / 1000;
     await sleep(1_000);
-    const connectedRss = rssBytes(server.pid!);
+    const connectedRss = rss();
 
     const done = workers.map((worker) => nextReport(worker, 'done'));
     const run: WorkerCommand = {
@@ -131,10 +136,10 @@ async function runOnce(name: ServerName, clients: number, repeat: number): Promi
     };
     for (const worker of workers) worker.send(run);
     await sleep(WARMUP_MS);
-    const cpuWindowStart = cpuSeconds(server.pid!);
+    const cpuWindowStart = cpu();
     const reports = (await Promise.all(done)) as Extract<WorkerReport, { kind: 'done' }>[];
-    const cpuAfter = cpuSeconds(server.pid!);
-    const endRss = rssBytes(server.pid!);
+    const cpuAfter = cpu();
+    const endRss = rss();
 
     const stats: WorkerStats[] = reports.map((r) => r.stats);
     const received = stats.reduce((sum, s) => sum + s.received, 0);
@@ -167,7 +172,7 @@ async function runOnce(name: ServerName, clients: number, repeat: number): Promi
   } finally {
     clearTimeout(deadline);
     for (const worker of workers) if (worker.connected) worker.send({ kind: 'stop' });
-    server.kill('SIGTERM');
+    for (const { child } of subject.servers) child.kill('SIGTERM');
     await sleep(1_000);
     cleanup();
   }
@@ -234,6 +239,7 @@ async function runComparison(): Promise<Record<string, unknown>> {
   console.log(`\nMedian of ${REPEATS} runs each:\n\n${table(medians)}`);
   return {
     kith: pick('kith'),
+    kithRedis: pick('kith-redis'),
     ywebrtc: pick('ywebrtc'),
     runs,
     repeats: REPEATS,
@@ -266,7 +272,7 @@ const previous: Record<string, unknown> =
     ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>)
     : {};
 const comparison = ONLY_MANY_TOPICS ? previous : await runComparison();
-const results = { ...comparison, manyTopics: await manyTopics() };
+const results = { ...comparison, manyTopics: await manyTopics(), date: new Date().toISOString() };
 mkdirSync(path.dirname(RESULTS), { recursive: true });
 writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`written to ${path.relative(process.cwd(), RESULTS)}`);

@@ -11,7 +11,8 @@ import { WebSocket } from 'ws';
 export type WorkerCommand =
   | {
       kind: 'connect';
-      url: string;
+      /** The server's processes: a topic's clients are spread over them in turn. */
+      urls: string[];
       /** Topic indexes this worker owns; each gets `topicSize` clients. */
       topics: number[];
       topicSize: number;
@@ -107,7 +108,7 @@ async function connect(command: Extract<WorkerCommand, { kind: 'connect' }>): Pr
     while (next < wanted.length) {
       const [topic, id] = wanted[next]!;
       next += 1;
-      clients.push(await open(command.url, topic, id));
+      clients.push(await open(command.urls[id % command.urls.length]!, topic, id));
     }
   };
   await Promise.all(Array.from({ length: inFlight }, lane));

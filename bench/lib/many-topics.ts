@@ -106,7 +106,8 @@ async function connect(url: string, topics: string[], counters: Counters): Promi
 
 /** Runs the load against a fresh Kith server process and returns its figures. */
 export async function runManyTopics(): Promise<ManyTopicsResult> {
-  const { child: server, port } = await startSubject('kith');
+  const subject = await startSubject('kith');
+  const { child: server, port } = subject.servers[0]!;
   const pid = server.pid!;
   const counters: Counters = { relays: 0, refusals: 0, closedEarly: 0, measuring: false };
   const people: Person[] = [];
