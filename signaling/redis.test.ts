@@ -63,7 +63,7 @@ beforeAll(async () => {
   runs.push(runMain(env), runMain(env));
   [urlA, urlB] = (await Promise.all(runs.map((run) => waitForUrl(run)))) as [string, string];
   await Promise.all([urlA, urlB].map((url) => waitForRedis(url, 'connected')));
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const client of clients.splice(0)) client.ws.terminate();

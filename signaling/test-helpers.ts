@@ -238,7 +238,7 @@ export function runMain(env: Record<string, string>): Run {
 }
 
 /** Waits (at most `timeoutMs`) for a `runMain` server to print its URL, and returns it. */
-export async function waitForUrl(run: Run, timeoutMs = 15_000): Promise<string> {
+export async function waitForUrl(run: Run, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const match = /Kith is running at (\S+)/.exec(run.output());
