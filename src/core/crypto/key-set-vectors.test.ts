@@ -17,8 +17,10 @@ import { KeyRecordError, replyKey } from './audience.ts';
 import {
   HINT_BYTES,
   KEY_SET_BOX_BYTES,
+  MAX_HINT_TRIES,
   decodeKeySetRecord,
   hintOf,
+  type KeySetRecord,
   makeKeySetRecord,
   openKeySetRecord,
 } from './key-set.ts';
@@ -53,6 +55,61 @@ function header(count: number): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+/** Encodes a record from its parts, as `makeKeySetRecord` lays them out (for altered records). */
+function encodeRecord(record: KeySetRecord, hints: Uint8Array, boxes: readonly Uint8Array[]) {
+  const e = encoding.createEncoder();
+  encoding.writeUint8(e, 2);
+  encoding.writeVarUint8Array(e, utf8(record.set));
+  encoding.writeVarUint(e, record.epoch);
+  encoding.writeUint8Array(e, record.salt);
+  encoding.writeVarUint(e, boxes.length);
+  encoding.writeUint8Array(e, hints);
+  for (const box of boxes) encoding.writeUint8Array(e, box);
+  return encoding.toUint8Array(e);
+}
+
+/**
+ * Well-formed records a member must open to nothing: Carol's hint copied by a hostile author
+ * onto the two boxes before hers (a reader tries at most {@link MAX_HINT_TRIES}), and the
+ * author's own box with one byte changed.
+ */
+async function unopenable(record: Uint8Array, hints: readonly Uint8Array[]) {
+  const decoded = decodeKeySetRecord(record);
+  const indexOfHint = (hint: Uint8Array) =>
+    decoded.boxes.findIndex((_, i) =>
+      hint.every((b, j) => decoded.hints[i * HINT_BYTES + j] === b),
+    );
+  const [authorHint, carolHint] = [hints[0]!, hints[1]!];
+  // Carol's box moves to index MAX_HINT_TRIES; the boxes before it get her hint.
+  const carolAt = indexOfHint(carolHint);
+  const boxes = [...decoded.boxes];
+  const table = decoded.hints.slice();
+  const swap = (i: number, j: number) => {
+    [boxes[i], boxes[j]] = [boxes[j]!, boxes[i]!];
+    const at = table.slice(i * HINT_BYTES, (i + 1) * HINT_BYTES);
+    table.copyWithin(i * HINT_BYTES, j * HINT_BYTES, (j + 1) * HINT_BYTES);
+    table.set(at, j * HINT_BYTES);
+  };
+  swap(carolAt, MAX_HINT_TRIES);
+  for (let i = 0; i < MAX_HINT_TRIES; i++) table.set(carolHint, i * HINT_BYTES);
+  const authorAt = indexOfHint(authorHint);
+  const flipped = decoded.boxes.map((box, i) =>
+    i === authorAt ? box.map((b, j) => (j === box.length - 1 ? b ^ 1 : b)) : box,
+  );
+  return [
+    {
+      description: `Carol's hint on the ${MAX_HINT_TRIES} boxes before her own: she opens nothing`,
+      reader: 1,
+      record: toHex(encodeRecord(decoded, table, boxes)),
+    },
+    {
+      description: "the author's box with its last byte changed: the author opens nothing",
+      reader: 0,
+      record: toHex(encodeRecord(decoded, decoded.hints, flipped)),
+    },
+  ];
+}
+
 async function buildVectors() {
   const seed = (from: number) => Uint8Array.from({ length: 32 }, (_, i) => from + i);
   const author = await identityFromSeed(seed(0));
@@ -78,6 +135,7 @@ async function buildVectors() {
     epoch: 3,
     epochKey,
   });
+  const hints = await Promise.all(pairKeys.map((pairKey) => hintOf(pairKey, at, salt)));
   const body = (count: number, extra: number) =>
     toHex(
       concatBytes(header(count), new Uint8Array(count * (HINT_BYTES + KEY_SET_BOX_BYTES) + extra)),
@@ -93,7 +151,7 @@ async function buildVectors() {
         personId: m.personId,
         encryptionPublicKey: toHex(m.encryptionPublicKey),
         pairKey: toHex(pairKeys[i]!),
-        hint: toHex(await hintOf(pairKeys[i]!, at, salt)),
+        hint: toHex(hints[i]!),
       })),
     ),
     nonMember: {
@@ -103,6 +161,7 @@ async function buildVectors() {
     },
     epochKey: toHex(epochKey.raw),
     record: toHex(record),
+    unopenable: await unopenable(record, hints),
     reply: {
       postAuthor: author.personId,
       postId: 'P',
@@ -161,6 +220,14 @@ describe('key-set record test vectors', async () => {
     expect(
       await openKeySetRecord(at, fromHex(file.record), fromHex(file.nonMember.pairKey)),
     ).toBeNull();
+  });
+
+  it('open to nothing: well-formed records altered against a member', async () => {
+    const at = { author: file.author.personId, set: file.set, epoch: file.epoch };
+    for (const v of file.unopenable) {
+      const pairKey = fromHex(file.members[v.reader]!.pairKey);
+      expect(await openKeySetRecord(at, fromHex(v.record), pairKey), v.description).toBeNull();
+    }
   });
 
   it('refuse the invalid records with the listed error', () => {

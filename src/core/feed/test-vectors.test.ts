@@ -14,6 +14,7 @@ import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import {
   EntryDecodeError,
+  MAX_COVERS,
   decodeAnyEntry,
   entryDomain,
   withoutPayload,
@@ -225,6 +226,11 @@ async function buildV2Vectors(device: Pick<DeviceSession, 'key' | 'certificate'>
   const second = fromHex(entries[1]!.bytes);
   const third = fromHex(entries[2]!.bytes);
   const mutate = (bytes: Uint8Array, f: (b: Uint8Array) => Uint8Array) => toHex(f(bytes.slice()));
+  // Entry 3's covers: its count byte (1), then one (device 32 | seq varuint 2) cover.
+  const coversAt = indexOf(third, fromHex(entries[2]!.payloadHash)) + 32;
+  const cover = third.subarray(coversAt + 1, coversAt + 1 + 33);
+  const withCovers = (count: Uint8Array, ...list: Uint8Array[]) =>
+    toHex(concatBytes(third.subarray(0, coversAt), count, ...list, third.subarray(coversAt + 34)));
   const invalid: InvalidVector[] = [
     {
       description: 'entry 2 with its last payload byte changed (SHA-256 differs from payloadHash)',
@@ -261,6 +267,39 @@ async function buildV2Vectors(device: Pick<DeviceSession, 'key' | 'certificate'>
       bytes: mutate(withoutPayloadBytes(second), (b) => b.fill(b[b.length - 1]! ^ 1, b.length - 1)),
       error: 'EntryVerifyError',
       reason: 'bad-signature',
+    },
+    {
+      description: 'entry 2 without its last byte (the payload cut short)',
+      bytes: mutate(second, (b) => b.subarray(0, b.length - 1)),
+      error: 'EntryDecodeError',
+      reason: 'truncated',
+    },
+    {
+      description: 'entry 2 with a trailing zero byte after its payload',
+      bytes: mutate(second, (b) => concatBytes(b, new Uint8Array(1))),
+      error: 'EntryDecodeError',
+      reason: 'trailing-bytes',
+    },
+    {
+      description: 'entry 2 without payload, its payloadHash changed (the hash is signed)',
+      bytes: mutate(withoutPayloadBytes(second), (b) => {
+        const at = indexOf(b, fromHex(entries[1]!.payloadHash));
+        return b.fill(b[at]! ^ 1, at, at + 1);
+      }),
+      error: 'EntryVerifyError',
+      reason: 'bad-signature',
+    },
+    {
+      description: `entry 3 with a cover count over the cap (${MAX_COVERS + 1})`,
+      bytes: withCovers(Uint8Array.of(0x81, 0x02), cover),
+      error: 'EntryDecodeError',
+      reason: 'integer-too-large',
+    },
+    {
+      description: 'entry 3 covering the same entry twice (covers not strictly ascending)',
+      bytes: withCovers(Uint8Array.of(2), cover, cover),
+      error: 'EntryDecodeError',
+      reason: 'bad-covers',
     },
     {
       description: 'entry 3 covering seq 0',

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { signEntry } from '../feed/entry-verifier.ts';
 import { testAuthor } from '../feed/test-helpers.ts';
 import { parseDocId } from '../ids.ts';
-import { MIGRATIONS, SCHEMA_VERSION, type KithDb } from './idb-schema.ts';
+import { MIGRATIONS, SCHEMA_VERSION, upgradeSchema, type KithDb } from './idb-schema.ts';
 import { IdbStorageAdapter } from './idb-storage-adapter.ts';
 import { testPost } from './store-test-helpers.ts';
 
@@ -33,8 +33,8 @@ const v1 = await signEntry(
 const NAME = 'kith-landed';
 
 /** A schema-1 database as the landed code left it (fake-indexeddb's global factory). */
-async function landedFixture(): Promise<void> {
-  const db = await openDB<KithDb>(NAME, 1, {
+async function landedFixture(name = NAME): Promise<void> {
+  const db = await openDB<KithDb>(name, 1, {
     upgrade: (database, _old, _new, tx) => MIGRATIONS[0]!(database, tx),
   });
   const tx = db.transaction(['entries', 'logs', 'posts'], 'readwrite');
@@ -101,5 +101,35 @@ describe('IndexedDB schema 1 -> 2', () => {
     expect(await again.hashAt(v1.author, v1.device, 1)).toBe(v1.hash);
     expect(await again.getDocEntries(v1.author, post)).toHaveLength(1);
     await again.close();
+  });
+
+  it('a crash during the upgrade leaves the landed store as it was, and the next open upgrades it', async () => {
+    const name = 'kith-landed-crash';
+    await landedFixture(name);
+    // The tab dies after every step ran but before the upgrade committed: IndexedDB then rolls
+    // the one versionchange transaction back, as an abort does.
+    await expect(
+      openDB<KithDb>(name, SCHEMA_VERSION, {
+        upgrade: (db, oldVersion, _new, tx) => {
+          upgradeSchema(db, oldVersion, tx);
+          // The open request reports the abort; `done` would report it a second time, unheard.
+          void tx.done.catch(() => undefined);
+          tx.abort();
+        },
+      }),
+    ).rejects.toThrow();
+    const landed = await openDB<KithDb>(name);
+    expect(landed.version).toBe(1);
+    expect([...landed.objectStoreNames]).not.toContain('covered');
+    expect(await landed.count('entries')).toBe(1);
+    landed.close();
+
+    const store = await IdbStorageAdapter.open({ indexedDB, name });
+    expect(await store.getEntry(v1.author, v1.device, 1)).toMatchObject({ hash: v1.hash });
+    expect(await store.getPostView('old')).toEqual(testPost('old', v1.author, 1));
+    await store.close();
+    const upgraded = await openDB<KithDb>(name);
+    expect(upgraded.version).toBe(SCHEMA_VERSION);
+    upgraded.close();
   });
 });
