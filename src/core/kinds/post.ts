@@ -20,6 +20,7 @@ import { expectFields, field, type DocKind, type HeldEpoch, type KeyPort } from 
 import {
   clear,
   contentWait,
+  tagWait,
   epochWait,
   firstOpening,
   openedWith,
@@ -178,8 +179,10 @@ export const postKind: DocKind<PostDocRef> = {
         });
       }
     }
-    // Replies that waited for this post's content key can open now.
+    // Replies that waited for this post's content key, or for its reply tag, can open now.
     await views.release(contentWait(author, ref.postId));
+    const tag = await views.replyTagOf({ postAuthor: author, postId: ref.postId });
+    if (tag) await views.release(tagWait(tag));
   },
   forget: (author, ref, views) => views.store.removePostView(postKey(author, ref.postId)),
 };

@@ -244,7 +244,9 @@ export class Peer {
     );
     const ownLog = await OwnLog.open(store, me, device, pipeline, clock, options.lock);
     const isFriend = (person: PersonId) => self.peer?.friendList.has(person) ?? false;
-    const republisher = new Republisher(me, store, docs, ownLog, clock, isFriend);
+    const republisher = new Republisher(me, store, docs, ownLog, clock, isFriend, (post) =>
+      keyring.replyTagOf(post.postAuthor, post.postId),
+    );
     const materializer = new Materializer({
       me,
       store,
@@ -753,13 +755,26 @@ export class Peer {
       );
       const content = readPost(postDoc);
       if (!content || content.deleted) throw new PeerStateError('no such post to answer');
-      await this.writeNow(ref, change).catch((error: unknown) => {
+      const named = content.audience === 'public' ? ref : await this.byTag(ref);
+      await this.writeNow(named, change).catch((error: unknown) => {
         // A friends-only post whose content key, or its audience's epoch key, is not held here.
         if (error instanceof ReplyKeyError) throw new PeerStateError(error.message);
         throw error;
       });
     });
     await this.settled();
+  }
+
+  /**
+   * A reply to a friends-only post, named by the post's reply tag (a relay does not learn which
+   * post it answers); unless this person's doc of it exists under its clear id (written before
+   * opaque ids), which an edit or a delete must reach. Without the post's key: as it was (sealing
+   * then refuses it).
+   */
+  private async byTag(ref: ReplyRef): Promise<ReplyRef> {
+    if ((await this.options.store.getDocEntries(this.me, docIdOf(ref))).length > 0) return ref;
+    const tag = await this.keyring.replyTagOf(ref.postAuthor, ref.postId);
+    return tag ? { ...ref, tag } : ref;
   }
 
   /** Writes the epoch record of `epoch` (with `key`, or a fresh one). Runs inside the queue. */
