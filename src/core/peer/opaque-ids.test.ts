@@ -4,8 +4,48 @@
  * back to the post once they hold its content key.
  */
 import { describe, expect, it } from 'vitest';
+import { sealReply } from '../crypto/audience.ts';
+import { writeComment } from '../docs/small-docs.ts';
+import { newDoc } from '../docs/yjs-change.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
-import { makePeople, befriend, entriesOf, handOver } from './test-people.ts';
+import { newPostId, type PersonId } from '../ids.ts';
+import { docIdOf } from '../kinds/registry.ts';
+import type { Keyring } from './keyring.ts';
+import { Peer } from './peer.ts';
+import {
+  befriend,
+  entriesOf,
+  handOver,
+  makePeople,
+  signOnNewDevice,
+  testClock,
+  type TestPerson,
+} from './test-people.ts';
+
+/** The doc ids of `person`'s own replies. */
+async function ownReplyDocIds(person: TestPerson): Promise<string[]> {
+  const docIds = (await entriesOf(person, [person.id])).map((e) => decodeEntry(e).docId);
+  return docIds.filter((d) => d.startsWith('comment/') || d.startsWith('reaction/'));
+}
+
+/** `person`'s app restarted on the same store: nothing is kept in memory. */
+async function restarted(person: TestPerson): Promise<TestPerson> {
+  person.peer.close();
+  const peer = await Peer.open({
+    store: person.store,
+    identity: person.identity,
+    device: person.device,
+    pipeline: person.ingestor,
+    clock: testClock,
+  });
+  return { ...person, peer };
+}
+
+/** The texts of a post's comments as `reader` shows them. */
+async function commentTexts(reader: TestPerson, post: { author: PersonId; postId: string }) {
+  const items = await reader.peer.replies(post as Parameters<Peer['replies']>[0]);
+  return items.filter((i) => i.kind === 'comment').map((i) => (i.summary as { text: string }).text);
+}
 
 describe('a relay does not learn who answers whom', () => {
   it('no doc id of a reply to a friends-only post, nor of its thread, names the post', async () => {
@@ -41,5 +81,84 @@ describe('a relay does not learn who answers whom', () => {
         'reaction',
       ]);
     }
+  });
+});
+
+describe('readers map reply tags to posts', () => {
+  it('a reply arriving before its post’s key waits, and shows once the post arrives', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    const post = await alice.peer.createPost({ text: 'friends only' });
+    await handOver(alice, bob, [alice.id]);
+    await bob.peer.comment(post, 'first!');
+    // Carol gets Bob's comment before Alice's post (recent-first sync, another relay).
+    await handOver(bob, carol, [bob.id]);
+    expect(await commentTexts(carol, post)).toEqual([]);
+    await handOver(alice, carol, [alice.id]);
+    expect(await commentTexts(carol, post)).toEqual(['first!']);
+  });
+
+  it('the tag map survives a restart: a reply arriving afterwards shows at once', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    const post = await alice.peer.createPost({ text: 'friends only' });
+    await handOver(alice, bob, [alice.id]);
+    await handOver(alice, carol, [alice.id]);
+    const carol2 = await restarted(carol);
+    await bob.peer.comment(post, 'after Carol’s restart');
+    await handOver(bob, carol2, [bob.id]);
+    expect(await commentTexts(carol2, post)).toEqual(['after Carol’s restart']);
+  });
+
+  it('replies to a public post keep clear doc ids (anyone holding the post reads it)', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const post = await alice.peer.createPost({ text: 'for all', audience: 'public' });
+    await handOver(alice, bob, [alice.id]);
+    await bob.peer.react(post, 'like');
+    expect(await ownReplyDocIds(bob)).toEqual([
+      docIdOf({ kind: 'reaction', postAuthor: alice.id, postId: post.postId }),
+    ]);
+  });
+
+  it('a comment written with a clear id by earlier code still shows, and its delete reaches it', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const post = await alice.peer.createPost({ text: 'friends only' });
+    await handOver(alice, bob, [alice.id]);
+    // Bob's earlier app sealed a comment under the post's reply key, its doc id in clear.
+    const keyring = (bob.peer as unknown as { keyring: Keyring }).keyring;
+    const contentKey = (await keyring.contentKey(alice.id, post.postId))!;
+    const epoch = (await keyring.newestEpoch(alice.id))!;
+    const ref = {
+      kind: 'comment',
+      postAuthor: alice.id,
+      postId: post.postId,
+      commentId: newPostId(),
+    } as const;
+    const docId = docIdOf(ref);
+    const payload = await sealReply({
+      author: bob.id,
+      docId,
+      postAuthor: alice.id,
+      postId: post.postId,
+      contentKey,
+      epoch: epoch.epoch,
+      epochKey: epoch.key,
+      update: writeComment(newDoc(7), { text: 'old', createdAt: testClock.now(), deleted: false })!,
+    });
+    const old = await signOnNewDevice(bob, [{ docId, payloadKind: 'encrypted', payload }]);
+    for (const reader of [alice, bob]) {
+      await reader.ingestor.ingest(old.map((e) => e.bytes));
+      await reader.peer.settled();
+      expect(await commentTexts(reader, post)).toEqual(['old']);
+    }
+    // Deleting it writes to its clear doc (a new tagged doc would leave it standing).
+    await bob.peer.deleteComment(post, ref.commentId);
+    await handOver(bob, alice, [bob.id]);
+    expect(await commentTexts(alice, post)).toEqual([]);
+    expect(await ownReplyDocIds(bob)).toEqual([docId, docId]);
   });
 });
