@@ -13,6 +13,7 @@ import type { SealPort } from '../kinds/kind.ts';
 import { postDocId, postSummary, sealedEpoch } from '../kinds/post.ts';
 import { profileViewKey } from '../kinds/profile.ts';
 import { ReplyKeyError } from '../kinds/reply.ts';
+import type { ReplyTag } from '../crypto/reply-tag.ts';
 import { docIdOf, kindOf, type DocRef, type ReplyRef } from '../kinds/registry.ts';
 import {
   mentionProblem,
@@ -592,6 +593,14 @@ export class Peer {
   /** A post's view, if readable here. */
   post(ref: PostRef): Promise<PostView | undefined> {
     return this.options.store.getPostView(postKey(ref.author, ref.postId));
+  }
+
+  /**
+   * The reply tag of a post whose content key is held here (a friends-only post), or `null`:
+   * what the doc ids of its replies and thread name it by (`crypto/reply-tag.ts`).
+   */
+  replyTag(ref: PostRef): Promise<ReplyTag | null> {
+    return this.keyring.replyTagOf(ref.author, ref.postId);
   }
 
   /** A post's comments and reactions, oldest first. */
