@@ -14,6 +14,7 @@
  */
 import type * as Y from 'yjs';
 import type { SymmetricKey } from '../crypto/aead.ts';
+import type { BlobId } from '../crypto/blobs.ts';
 import type { ReplyTag } from '../crypto/reply-tag.ts';
 import type { DocCaps } from '../docs/doc-caps.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
@@ -80,6 +81,8 @@ export interface SealPort extends OpenPort {
 export interface Sealed {
   readonly payloadKind: PayloadKind;
   readonly payload: Uint8Array;
+  /** The stored blobs a sealed payload references, listed in clear for relays (entries v2). */
+  readonly blobs?: readonly BlobId[];
 }
 
 /** What materializing may use: the store, the peer's callbacks, and the materializer's own steps. */

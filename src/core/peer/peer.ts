@@ -752,7 +752,7 @@ export class Peer {
     const doc = await this.docs.get(this.me, docId);
     if (change(doc) === null) return;
     const sealed = await kind.seal(ref, doc, Y.encodeStateAsUpdate(doc), this.sealPort);
-    await this.ownLog.append(docId, sealed.payloadKind, sealed.payload, covers);
+    await this.ownLog.append(docId, sealed.payloadKind, sealed.payload, covers, sealed.blobs);
   }
 
   /** Writes a comment or reaction doc of this person, sealed like the post it answers. */
