@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { sealReply } from '../crypto/audience.ts';
 import { writeComment } from '../docs/small-docs.ts';
 import { newDoc } from '../docs/yjs-change.ts';
-import { decodeEntry } from '../feed/entry-codec.ts';
+import { blobIdsOf, decodeEntry } from '../feed/entry-codec.ts';
 import { newPostId, type PersonId } from '../ids.ts';
 import { docIdOf } from '../kinds/registry.ts';
 import type { Keyring } from './keyring.ts';
@@ -160,5 +160,41 @@ describe('readers map reply tags to posts', () => {
     await handOver(bob, alice, [bob.id]);
     expect(await commentTexts(alice, post)).toEqual([]);
     expect(await ownReplyDocIds(bob)).toEqual([docId, docId]);
+  });
+});
+
+describe('a relay can serve the photos of a friends-only post', () => {
+  const photo = (n: number) => ({
+    image: new Uint8Array(64).fill(n),
+    thumb: new Uint8Array(16).fill(n),
+    width: 8,
+    height: 8,
+    mime: 'image/jpeg' as const,
+  });
+
+  it('the post’s entries list its ciphertext blobs in clear; a public post’s list none', async () => {
+    const [alice, relay] = await makePeople('alice', 'relay');
+    const post = await alice.peer.createPost({ text: 'two photos', photos: [photo(1), photo(2)] });
+    const open = await alice.peer.createPost({
+      text: 'public',
+      photos: [photo(3)],
+      audience: 'public',
+    });
+    await handOver(alice, relay, [alice.id]);
+    const listed = async (postId: string) => {
+      const entries = (await entriesOf(relay)).filter(
+        (bytes) => decodeEntry(bytes).docId === `post/${postId}`,
+      );
+      expect(entries.length).toBeGreaterThan(0);
+      return entries.map(blobIdsOf);
+    };
+    const view = (await alice.peer.post(post))!;
+    const photos = (view.summary as { photos: { blob: string; thumb: string }[] }).photos;
+    const ids = photos.flatMap((p) => [p.blob, p.thumb]).sort();
+    expect(ids).toHaveLength(4);
+    for (const list of await listed(post.postId)) expect([...list].sort()).toEqual(ids);
+    // What the relay would fetch is stored (ciphertext) under those very ids on Alice's device.
+    for (const id of ids) expect(await alice.store.getBlob(id)).toBeDefined();
+    for (const list of await listed(open.postId)) expect(list).toEqual([]);
   });
 });
