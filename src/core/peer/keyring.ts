@@ -12,6 +12,8 @@
  * With each content key the keyring keeps the post's reply tag (`crypto/reply-tag.ts`) and which
  * post it stands for, also in the settings: replies to a friends-only post name it by that tag
  * only, and this device must map the tag back after a restart without opening the post again.
+ * Keys saved by code older than reply tags get their tags mapped once, at the first tag this
+ * device does not know (every post shown here whose key is held).
  */
 import { SymmetricKey } from '../crypto/aead.ts';
 import { KeyRecordError, openEpochRecord } from '../crypto/audience.ts';
@@ -21,7 +23,7 @@ import type { X25519KeyPair } from '../crypto/seal.ts';
 import { replyTag, type ReplyTag } from '../crypto/reply-tag.ts';
 import { IdParseError, parsePostKey, postKey, type PersonId, type PostId } from '../ids.ts';
 import type { Answering } from '../kinds/kind.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { Page, PageCursor, PostView, StorageAdapter } from '../store/storage-adapter.ts';
 import { isNewerEpoch, readEpochMark, type EpochMark } from './epoch-state.ts';
 
 /** An epoch of one author: its place in the order and its key. */
@@ -34,6 +36,10 @@ export const FRIENDS_SET = 'friends';
 
 /** Most keys kept for one epoch number of one author (one per device that rotated at once). */
 const MAX_KEYS_PER_EPOCH = 4;
+/** Setting saying the tags of keys saved before reply tags existed are mapped. */
+const TAGS_FILLED = 'keys/reply-tags-filled';
+/** Post views read at once while mapping them. */
+const FILL_PAGE = 100;
 /** Where this device kept its own epoch before epochs had a total order. */
 const OLD_OWN_EPOCH = 'keys/own-epoch';
 
@@ -45,6 +51,8 @@ export class Keyring {
   private readonly epochCache = new Map<string, EpochKeyEntry[]>();
   /** Reply tags of posts whose content key is held, by post key. */
   private readonly tags = new Map<string, ReplyTag>();
+  /** The one mapping of tags of keys saved before reply tags, once begun. */
+  private filling: Promise<boolean> | null = null;
 
   constructor(
     private readonly store: StorageAdapter,
@@ -154,6 +162,37 @@ export class Keyring {
 
   /** The post a reply tag stands for, if this device holds its content key. */
   async postOfTag(tag: ReplyTag): Promise<Answering | null> {
+    const found = await this.mappedPost(tag);
+    if (found) return found;
+    this.filling ??= this.fillTags();
+    return (await this.filling) ? this.mappedPost(tag) : null;
+  }
+
+  /**
+   * Maps the tags of the posts shown here whose content key is held, once per store (keys saved
+   * before reply tags existed); whether it ran now.
+   */
+  private async fillTags(): Promise<boolean> {
+    if ((await this.store.getSetting(TAGS_FILLED)) === true) return false;
+    const authors = new Set((await this.store.listLogs()).map((log) => log.author));
+    for (const author of authors) {
+      let before: PageCursor | null = null;
+      do {
+        const page: Page<PostView> = await this.store.authorPostsPage(author, {
+          limit: FILL_PAGE,
+          ...(before ? { before } : {}),
+        });
+        for (const view of page.items) {
+          await this.replyTagOf(author, parsePostKey(view.postId).postId);
+        }
+        before = page.next;
+      } while (before);
+    }
+    await this.store.setSetting(TAGS_FILLED, true);
+    return true;
+  }
+
+  private async mappedPost(tag: ReplyTag): Promise<Answering | null> {
     const saved = await this.store.getSetting(tagName(tag));
     if (typeof saved !== 'string') return null;
     try {

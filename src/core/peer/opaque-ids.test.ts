@@ -112,6 +112,22 @@ describe('readers map reply tags to posts', () => {
     expect(await commentTexts(carol2, post)).toEqual(['after Carol’s restart']);
   });
 
+  it('a post whose key was saved before reply tags has its tag mapped at the first unknown tag', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    const post = await alice.peer.createPost({ text: 'friends only' });
+    await handOver(alice, bob, [alice.id]);
+    await handOver(alice, carol, [alice.id]);
+    // Carol's store as earlier code left it: the post's key, no tag mapped.
+    const tag = (await carol.peer.replyTag(post))!;
+    await carol.store.setSetting(`keys/reply-tag/${tag}`, null);
+    const carol2 = await restarted(carol);
+    await bob.peer.comment(post, 'tagged');
+    await handOver(bob, carol2, [bob.id]);
+    expect(await commentTexts(carol2, post)).toEqual(['tagged']);
+  });
+
   it('replies to a public post keep clear doc ids (anyone holding the post reads it)', async () => {
     const [alice, bob] = await makePeople('alice', 'bob');
     await befriend(alice, bob);
