@@ -21,11 +21,11 @@ import { expectFields, field, type DocKind, type HeldEpoch, type KeyPort } from 
 import {
   clear,
   contentWait,
-  tagWait,
   epochWait,
   firstOpening,
   openedWith,
   openEncrypted,
+  tagWait,
 } from './payload.ts';
 
 /** One post of its author. */

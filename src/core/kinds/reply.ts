@@ -15,14 +15,13 @@
  */
 import type { SymmetricKey } from '../crypto/aead.ts';
 import { replyKey as deriveReplyKey, sealReply as sealReplyPayload } from '../crypto/audience.ts';
-import { parseReplyTag, ReplyTagError, type ReplyTag } from '../crypto/reply-tag.ts';
+import { parseReplyTag, type ReplyTag } from '../crypto/reply-tag.ts';
 import { readPost } from '../docs/post-doc.ts';
 import type { Entry } from '../feed/entry-codec.ts';
 import { parsePersonId, parsePostId, postKey, type DocId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import type { JsonValue } from '../store/storage-adapter.ts';
 import {
-  DocRefError,
   expectFields,
   field,
   TAG_MARK,
@@ -57,15 +56,12 @@ export function targetFields(target: ReplyTarget): string {
   return target.tag ? `${TAG_MARK}${target.tag}` : `${target.postAuthor}/${target.postId}`;
 }
 
-/** The reply tag a doc id field holds (`~<tag>`), or `null` when it holds none. */
+/**
+ * The reply tag a doc id field holds (`~<tag>`), or `null` when it holds none; throws a
+ * `ReplyTagError` (the registry's parse turns it into a `DocRefError`) for a malformed one.
+ */
 export function tagField(text: string): ReplyTag | null {
-  if (!text.startsWith(TAG_MARK)) return null;
-  try {
-    return parseReplyTag(text.slice(TAG_MARK.length));
-  } catch (error) {
-    if (error instanceof ReplyTagError) throw new DocRefError(error.message);
-    throw error;
-  }
+  return text.startsWith(TAG_MARK) ? parseReplyTag(text.slice(TAG_MARK.length)) : null;
 }
 
 /**
