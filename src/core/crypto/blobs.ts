@@ -5,9 +5,20 @@
  * (a plaintext hash would let it). Any holder can check that bytes match their address.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesEqual, fromBase64Url, toBase64Url } from '../bytes.ts';
+import { BytesFormatError, bytesEqual, fromBase64Url, toBase64Url } from '../bytes.ts';
 import type { SymmetricKey } from './aead.ts';
 import { domain } from './kdf.ts';
+
+/** Whether text is a blob id: the base64url SHA-256 (32 bytes) of some stored bytes. */
+export function isBlobId(text: string): text is BlobId {
+  if (text.length !== 43) return false;
+  try {
+    return fromBase64Url(text).length === 32;
+  } catch (error) {
+    if (error instanceof BytesFormatError) return false;
+    throw error;
+  }
+}
 
 /** Largest blob Kith stores or accepts: a 2048 px photo fits easily. */
 export const MAX_BLOB_BYTES = 8 * 1024 * 1024;

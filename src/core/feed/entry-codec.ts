@@ -11,6 +11,8 @@
  *       | device 32 | seq varuint | prev 32 | timestamp varuint | docId varuint length + ASCII
  *       | payloadKind u8 | payloadHash 32 (SHA-256 of the payload) | covers varuint count (at
  *       most MAX_COVERS) then count x (device 32 | seq varuint), strictly ascending
+ *       | [blobs: varuint count (1 .. MAX_ENTRY_BLOBS) then count x blob id 32, strictly
+ *       ascending; present exactly when payloadKind's byte has its BLOBS_FLAG bit set]
  *       | certificate varuint length + bytes | signature 64 | [payload varuint length + bytes]
  *
  * v1 signs "kith/entry/v1" 0x00 || every byte before the signature, and its hash is SHA-256 of
@@ -20,7 +22,10 @@
  * payload an honest peer dropped (a superseded edit, a deleted post) keeps its signature and
  * its hash, and the next entry's `prev` still names it. `covers` names the entries of the same
  * author and doc whose payloads this entry's payload makes redundant (it holds the doc's whole
- * state, or a tombstone): those may be dropped (`store/covers.ts`).
+ * state, or a tombstone): those may be dropped (`store/covers.ts`). `blobs` names, in clear,
+ * the stored (ciphertext) blobs the payload references (a private post's photos), so a relay
+ * holding no key can fetch and serve them ({@link blobIdsOf}); entries without it are encoded
+ * as before the field existed.
  *
  * `prev` is the entry hash of seq - 1 of the same (author, device) log, and 32 zero bytes for
  * seq 1 (and only then). Decoding accepts exactly one encoding per entry (minimal varuints, no
@@ -29,7 +34,15 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as encoding from 'lib0/encoding';
-import { ByteReadError, ByteReader, bytesEqual, concatBytes } from '../bytes.ts';
+import {
+  ByteReadError,
+  ByteReader,
+  bytesEqual,
+  concatBytes,
+  fromBase64Url,
+  toBase64Url,
+} from '../bytes.ts';
+import type { BlobId } from '../crypto/blobs.ts';
 import {
   IdParseError,
   MAX_DOC_ID_LENGTH,
@@ -68,6 +81,14 @@ export const ENTRY_SIGNATURE_BYTES = 64;
  * hold a payload, which each earlier whole-state entry already thinned to a few.
  */
 export const MAX_COVERS = 256;
+/**
+ * Most blobs one v2 entry names: a post's photos and thumbnails (10 each, `docs/post-doc.ts`)
+ * with room to spare.
+ */
+export const MAX_ENTRY_BLOBS = 32;
+/** Bit of a v2 entry's payloadKind byte saying a blob list follows its covers. */
+export const BLOBS_FLAG = 0x80;
+const BLOB_ID_BYTES = 32;
 
 /** The domain string each version's signature is made under. */
 export function entryDomain(version: EntryVersion): string {
@@ -102,6 +123,7 @@ export type EntryField =
   | 'payloadKind'
   | 'payloadHash'
   | 'covers'
+  | 'blobs'
   | 'payload'
   | 'certificate'
   | 'signature';
@@ -117,6 +139,7 @@ export type EntryDecodeReason =
   | 'bad-doc-id'
   | 'bad-payload-kind'
   | 'bad-covers'
+  | 'bad-blobs'
   | 'payload-mismatch'
   | 'payload-absent'
   | 'bad-certificate';
@@ -163,6 +186,11 @@ export interface EntryFields {
    * encoded sorted); omitted: none.
    */
   covers?: readonly EntryPosition[];
+  /**
+   * The stored blobs (ciphertext ids) the payload references, for relays (v2 only; any order,
+   * encoded sorted); omitted or empty: none listed.
+   */
+  blobs?: readonly BlobId[];
 }
 
 /** A decoded entry holding its payload (not yet verified: see `entry-verifier.ts`). */
@@ -181,6 +209,8 @@ export interface Entry extends EntryFields {
   readonly payloadHash: Uint8Array | undefined;
   /** Entries this one supersedes, sorted (always empty in v1). */
   readonly covers: readonly EntryPosition[];
+  /** Blobs the payload references, listed in clear for relays, sorted (always empty in v1). */
+  readonly blobs: readonly BlobId[];
   /** The device certificate carried by the entry (signature not yet checked). */
   readonly certificate: DeviceCertificate;
   /** The device's signature. */
@@ -233,11 +263,22 @@ function compareCovers(a: EntryPosition, b: EntryPosition): number {
   return a.seq - b.seq;
 }
 
+/** The blob ids an entry lists (what a relay fetches and serves for it), from its bytes. */
+export function blobIdsOf(bytes: Uint8Array): readonly BlobId[] {
+  return decodeAnyEntry(bytes).blobs;
+}
+
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     if (a[i] !== b[i]) return a[i]! - b[i]!;
   }
   return a.length - b.length;
+}
+
+function blobIdBytes(id: BlobId): Uint8Array {
+  const bytes = fromBase64Url(id);
+  if (bytes.length !== BLOB_ID_BYTES) throw new RangeError('a blob id is 32 bytes');
+  return bytes;
 }
 
 function assertFields(fields: EntryFields, version: EntryVersion): void {
@@ -256,6 +297,9 @@ function assertFields(fields: EntryFields, version: EntryVersion): void {
   for (const c of covers) {
     if (!Number.isSafeInteger(c.seq) || c.seq < 1) throw new RangeError(`bad covered seq`);
   }
+  const blobs = fields.blobs ?? [];
+  if (version === 1 && blobs.length > 0) throw new RangeError('a v1 entry lists no blobs');
+  if (blobs.length > MAX_ENTRY_BLOBS) throw new RangeError(`more than ${MAX_ENTRY_BLOBS} blobs`);
   parseDocId(fields.docId);
 }
 
@@ -285,7 +329,10 @@ export function encodeEntryBody(
   );
   encoding.writeVarUint(encoder, fields.timestamp);
   encoding.writeVarString(encoder, fields.docId);
-  encoding.writeUint8(encoder, PAYLOAD_KINDS.indexOf(fields.payloadKind));
+  const blobs = [...new Set(fields.blobs ?? [])].map(blobIdBytes).sort(compareBytes);
+  if (blobs.length !== (fields.blobs ?? []).length) throw new RangeError('a blob listed twice');
+  const kindByte = PAYLOAD_KINDS.indexOf(fields.payloadKind);
+  encoding.writeUint8(encoder, blobs.length > 0 ? kindByte | BLOBS_FLAG : kindByte);
   if (version === 1) {
     encoding.writeVarUint8Array(encoder, fields.payload);
   } else {
@@ -298,6 +345,10 @@ export function encodeEntryBody(
     for (const c of covers) {
       encoding.writeUint8Array(encoder, deviceIdToKey(c.device));
       encoding.writeVarUint(encoder, c.seq);
+    }
+    if (blobs.length > 0) {
+      encoding.writeVarUint(encoder, blobs.length);
+      for (const blob of blobs) encoding.writeUint8Array(encoder, blob);
     }
   }
   encoding.writeVarUint8Array(encoder, certificate);
@@ -376,8 +427,12 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
     field = 'docId';
     const docId = parseDocId(r.varString(MAX_DOC_ID_LENGTH));
     field = 'payloadKind';
-    const payloadKind = PAYLOAD_KINDS[r.u8()];
+    const kindByte = r.u8();
+    // The blob flag exists in v2 only: in v1 such a byte names no payload kind.
+    const listsBlobs = version === 2 && (kindByte & BLOBS_FLAG) !== 0;
+    const payloadKind = PAYLOAD_KINDS[listsBlobs ? kindByte & ~BLOBS_FLAG : kindByte];
     if (!payloadKind) throw new EntryDecodeError('bad-payload-kind', field);
+    const blobs: BlobId[] = [];
     let payload: Uint8Array | undefined;
     let payloadHash: Uint8Array | undefined;
     const covers: EntryPosition[] = [];
@@ -396,6 +451,25 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
         if (last && compareCovers(last, covered) >= 0)
           throw new EntryDecodeError('bad-covers', field, 'not strictly ascending');
         covers.push(covered);
+      }
+      if (listsBlobs) {
+        field = 'blobs';
+        const count = r.varUint();
+        if (count < 1 || count > MAX_ENTRY_BLOBS) {
+          throw new EntryDecodeError(
+            'bad-blobs',
+            field,
+            `${count} blobs, not 1..${MAX_ENTRY_BLOBS}`,
+          );
+        }
+        let last: Uint8Array | undefined;
+        for (let i = 0; i < count; i++) {
+          const blob = r.bytes(BLOB_ID_BYTES);
+          if (last && compareBytes(last, blob) >= 0)
+            throw new EntryDecodeError('bad-blobs', field, 'not strictly ascending');
+          blobs.push(toBase64Url(blob) as BlobId);
+          last = blob;
+        }
       }
     }
     field = 'certificate';
@@ -429,6 +503,7 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
       docId,
       payloadKind,
       covers,
+      blobs,
       certificate,
       signature,
       body,

@@ -6,16 +6,20 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { concatBytes, fromHex, toHex } from '../bytes.ts';
+import { concatBytes, fromBase64Url, fromHex, toBase64Url, toHex } from '../bytes.ts';
+import type { BlobId } from '../crypto/blobs.ts';
 import { entryHashToBytes, parseDocId, type EntryHash } from '../ids.ts';
 import { issueDeviceCertificate } from '../identity/device-certificate.ts';
 import { deriveIdentityKeySeeds, deviceKeyFromSeed, identityFromSeed } from '../identity/keys.ts';
 import { DOMAIN_ENTRY, signingInput } from '../identity/signed-record.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import {
+  BLOBS_FLAG,
   EntryDecodeError,
   MAX_COVERS,
+  MAX_ENTRY_BLOBS,
   decodeAnyEntry,
+  blobIdsOf,
   entryDomain,
   withoutPayload,
   type EntryFields,
@@ -202,6 +206,16 @@ async function buildV2Vectors(device: Pick<DeviceSession, 'key' | 'certificate'>
       payload: fromHex('c0ffee'),
       covers: [{ device: device.key.deviceId, seq: 2 }],
     },
+    {
+      // A friends-only post's whole state listing its photo and thumbnail (ciphertext blob ids).
+      seq: 4,
+      timestamp: 1_700_000_004_000,
+      docId: parseDocId('post:0001'),
+      payloadKind: 'encrypted',
+      payload: fromHex('f00d'),
+      covers: [{ device: device.key.deviceId, seq: 3 }],
+      blobs: [BLOB_B, BLOB_A],
+    },
   ];
   let prev: EntryHash | undefined;
   const entries: V2Vector[] = [];
@@ -225,6 +239,25 @@ async function buildV2Vectors(device: Pick<DeviceSession, 'key' | 'certificate'>
   }
   const second = fromHex(entries[1]!.bytes);
   const third = fromHex(entries[2]!.bytes);
+  const fourth = fromHex(entries[3]!.bytes);
+  // The blob list of entry 4: its count byte, then two ids (A before B, ascending).
+  const blobsAt = indexOf(fourth, fromBase64Url(BLOB_A)) - 1;
+  // The payloadKind byte follows the doc id.
+  const kindAt = (b: Uint8Array) => indexOf(b, new TextEncoder().encode('post:0001')) + 9;
+  const v1 = (
+    await signEntry(
+      device,
+      {
+        seq: 1,
+        prev: undefined,
+        timestamp: 1_700_000_001_000,
+        docId: parseDocId('post:0001'),
+        payloadKind: 'encrypted',
+        payload: fromHex('f00d'),
+      },
+      1,
+    )
+  ).bytes;
   const mutate = (bytes: Uint8Array, f: (b: Uint8Array) => Uint8Array) => toHex(f(bytes.slice()));
   // Entry 3's covers: its count byte (1), then one (device 32 | seq varuint 2) cover.
   const coversAt = indexOf(third, fromHex(entries[2]!.payloadHash)) + 32;
@@ -310,9 +343,67 @@ async function buildV2Vectors(device: Pick<DeviceSession, 'key' | 'certificate'>
       error: 'EntryDecodeError',
       reason: 'bad-covers',
     },
+    {
+      description: 'entry 4 listing its blobs in descending order',
+      bytes: mutate(fourth, (b) => {
+        b.set(fromBase64Url(BLOB_B), blobsAt + 1);
+        b.set(fromBase64Url(BLOB_A), blobsAt + 33);
+        return b;
+      }),
+      error: 'EntryDecodeError',
+      reason: 'bad-blobs',
+    },
+    {
+      description: 'entry 4 listing one blob twice',
+      bytes: mutate(fourth, (b) => b.fill(0xaa, blobsAt + 33, blobsAt + 65)),
+      error: 'EntryDecodeError',
+      reason: 'bad-blobs',
+    },
+    {
+      description: 'entry 4 with the blob flag set and a count of 0',
+      bytes: mutate(fourth, (b) =>
+        concatBytes(b.subarray(0, blobsAt), Uint8Array.of(0), b.subarray(blobsAt + 65)),
+      ),
+      error: 'EntryDecodeError',
+      reason: 'bad-blobs',
+    },
+    {
+      description: `entry 4 with a blob count over the cap (${MAX_ENTRY_BLOBS + 1})`,
+      bytes: mutate(fourth, (b) => b.fill(MAX_ENTRY_BLOBS + 1, blobsAt, blobsAt + 1)),
+      error: 'EntryDecodeError',
+      reason: 'bad-blobs',
+    },
+    {
+      description: 'entry 4 whose blob count (3) runs past its list into the certificate',
+      bytes: mutate(fourth, (b) => b.fill(3, blobsAt, blobsAt + 1)),
+      error: 'EntryDecodeError',
+      reason: 'bad-blobs',
+    },
+    {
+      description: 'entry 4 with its blob list cut off after the count',
+      bytes: mutate(fourth, (b) => concatBytes(b.subarray(0, blobsAt + 1))),
+      error: 'EntryDecodeError',
+      reason: 'truncated',
+    },
+    {
+      description: 'a v1 entry whose payloadKind byte carries the blob flag',
+      bytes: mutate(v1, (b) => b.fill(b[kindAt(b)]! | BLOBS_FLAG, kindAt(b), kindAt(b) + 1)),
+      error: 'EntryDecodeError',
+      reason: 'bad-payload-kind',
+    },
+    {
+      description: 'entry 4 with its blob flag cleared (its list read as the certificate)',
+      bytes: mutate(fourth, (b) => b.fill(b[kindAt(b)]! & ~BLOBS_FLAG, kindAt(b), kindAt(b) + 1)),
+      error: 'EntryDecodeError',
+      reason: 'bad-certificate',
+    },
   ];
   return { entries, invalid };
 }
+
+/** Two blob ids (A < B bytewise). */
+const BLOB_A = toBase64Url(new Uint8Array(32).fill(0xaa)) as BlobId;
+const BLOB_B = toBase64Url(new Uint8Array(32).fill(0xbb)) as BlobId;
 
 function withoutPayloadBytes(full: Uint8Array): Uint8Array {
   return withoutPayload(decodeAnyEntry(full));
@@ -361,6 +452,8 @@ describe('entry test vectors', async () => {
       expect(bare.payload).toBeUndefined();
       expect(toHex(signingInput(entryDomain(2), bare.body))).toBe(v.signingInput);
       expect(bare.covers.map((c) => ({ deviceId: c.device, seq: c.seq }))).toEqual(v.fields.covers);
+      // A relay reads the blob list, sorted, with or without the payload.
+      expect(blobIdsOf(fromHex(v.bytesWithoutPayload))).toEqual([...(v.fields.blobs ?? [])].sort());
     }
   });
 

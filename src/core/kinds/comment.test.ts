@@ -6,9 +6,11 @@ import { writeComment } from '../docs/small-docs.ts';
 import { newDoc } from '../docs/yjs-change.ts';
 import { newPostId, parsePersonId } from '../ids.ts';
 import { commentKind, type CommentRef } from './comment.ts';
-import { contentWait } from './payload.ts';
+import { replyTag } from '../crypto/reply-tag.ts';
+import { Tagged } from './kind.ts';
+import { contentWait, tagWait } from './payload.ts';
 import { postDocId } from './post.ts';
-import { docIdOf, parseDocRef, replyOfItem } from './registry.ts';
+import { docIdOf, parseDocRef, replyOfItem, resolveRef } from './registry.ts';
 import { ReplyKeyError } from './reply.ts';
 import { entryOf, expectRefused, kindsPerson, recordingViews } from './test-kinds.ts';
 
@@ -36,6 +38,37 @@ describe('comment kind', () => {
       `comment/${alice}/${'A'.repeat(22)}`,
       `comment/${alice}/${'A'.repeat(22)}/short`,
       `comment/${alice}/${'A'.repeat(22)}/${'A'.repeat(22)}/x`,
+    ]);
+  });
+
+  it('names a friends-only post by its reply tag: round-trips once the tag is known', async () => {
+    const ada = await kindsPerson(1);
+    const postId = newPostId();
+    const key = await ada.seal().ownContentKey(postId);
+    const tag = await replyTag(ada.id, postId, key);
+    const ref: CommentRef = {
+      kind: 'comment',
+      postAuthor: ada.id,
+      postId,
+      commentId: newPostId(),
+      tag,
+    };
+    const docId = docIdOf(ref);
+    expect(docId).toBe(`comment/~${tag}/${ref.commentId}`);
+    expect(docId).not.toContain(postId);
+    expect(docId).not.toContain(ada.id);
+    const parsed = parseDocRef(docId);
+    expect(parsed).toBeInstanceOf(Tagged);
+    // Known to whoever holds the post's key; waited for by anyone else.
+    expect(await resolveRef(parsed, ada.keys)).toEqual(ref);
+    expect(await resolveRef(parsed, (await kindsPerson(2)).keys)).toEqual({ wait: tagWait(tag) });
+    expectRefused([
+      `comment/~${tag}`,
+      `comment/~${tag}/short`,
+      `comment/~${tag}/${'A'.repeat(22)}/x`,
+      `comment/~short/${'A'.repeat(22)}`,
+      `comment/~${tag}=/${'A'.repeat(22)}`,
+      `comment/${tag}/${'A'.repeat(22)}`,
     ]);
   });
 

@@ -1,19 +1,25 @@
 /**
- * `comment/<postAuthor>/<postId>/<commentId>`: one comment, in the commenter's own log, on
+ * `comment/<postAuthor>/<postId>/<commentId>` (a public post), `comment/~<tag>/<commentId>` (a
+ * friends-only post, named by its reply tag): one comment, in the commenter's own log, on
  * someone's post; sealed like the post (`reply.ts`). Its thread item is
  * `<commenter>/comment/<commentId>`.
  */
 import { readComment } from '../docs/small-docs.ts';
-import { parseDocId, parsePersonId, parsePostId, type PersonId, type PostId } from '../ids.ts';
+import { parseDocId, parsePostId, type PostId } from '../ids.ts';
 import type { JsonValue } from '../store/storage-adapter.ts';
-import { expectFields, field, type ReplyKind } from './kind.ts';
-import { admitReply, openReply, sealReply, viewReply } from './reply.ts';
+import { field, type ReplyKind, type ReplyTarget } from './kind.ts';
+import {
+  admitReply,
+  openReply,
+  parseReplyFields,
+  sealReply,
+  targetFields,
+  viewReply,
+} from './reply.ts';
 
 /** One comment of its writer on a post. */
-export interface CommentRef {
+export interface CommentRef extends ReplyTarget {
   readonly kind: 'comment';
-  readonly postAuthor: PersonId;
-  readonly postId: PostId;
   readonly commentId: PostId;
 }
 
@@ -28,16 +34,15 @@ export const commentKind: ReplyKind<CommentRef> = {
     root: 'comment',
     fields: new Set(['text', 'createdAt', 'deleted', 'mentions']),
   },
-  format: (ref) => parseDocId(`comment/${ref.postAuthor}/${ref.postId}/${ref.commentId}`),
-  parse(fields) {
-    expectFields('comment', fields, 3);
-    return {
-      kind: 'comment',
-      postAuthor: parsePersonId(field(fields, 0)),
-      postId: parsePostId(field(fields, 1)),
-      commentId: parsePostId(field(fields, 2)),
-    };
-  },
+  format: (ref) => parseDocId(`comment/${targetFields(ref)}/${ref.commentId}`),
+  parse: (fields) =>
+    parseReplyFields(
+      'comment',
+      fields,
+      1,
+      (rest) => parsePostId(field(rest, 0)),
+      (target, commentId): CommentRef => ({ kind: 'comment', ...target, commentId }),
+    ),
   itemId: (writer, ref) => `${writer}/comment/${ref.commentId}`,
   ofItem: (tail, post) => ({ kind: 'comment', ...post, commentId: parsePostId(tail) }),
   seal: (ref, _doc, update, port) => sealReply(ref, commentKind.format(ref), update, port),

@@ -14,6 +14,8 @@
  */
 import type * as Y from 'yjs';
 import type { SymmetricKey } from '../crypto/aead.ts';
+import type { BlobId } from '../crypto/blobs.ts';
+import type { ReplyTag } from '../crypto/reply-tag.ts';
 import type { DocCaps } from '../docs/doc-caps.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { Entry, PayloadKind } from '../feed/entry-codec.ts';
@@ -46,7 +48,10 @@ export interface KeyPort {
   /** The newest epoch of `author` held here (one's own, or a friend's), or `null`. */
   newestEpoch(author: PersonId): Promise<HeldEpoch | null>;
   contentKey(author: PersonId, postId: PostId): Promise<SymmetricKey | null>;
+  /** Remembers a post's content key, and that the post's reply tag stands for the post. */
   setContentKey(author: PersonId, postId: PostId, key: SymmetricKey): Promise<void>;
+  /** The post a reply tag stands for, if this device holds that post's content key. */
+  postOfTag(tag: ReplyTag): Promise<Answering | null>;
 }
 
 /** What opening a payload may use. */
@@ -76,6 +81,8 @@ export interface SealPort extends OpenPort {
 export interface Sealed {
   readonly payloadKind: PayloadKind;
   readonly payload: Uint8Array;
+  /** The stored blobs a sealed payload references, listed in clear for relays (entries v2). */
+  readonly blobs?: readonly BlobId[];
 }
 
 /** What materializing may use: the store, the peer's callbacks, and the materializer's own steps. */
@@ -114,6 +121,11 @@ export interface ViewPort {
   release(key: string): Promise<void>;
   /** Materializes stored entries (again). */
   apply(entries: readonly StoredEntry[]): Promise<void>;
+  /**
+   * The reply tag of a post whose content key is held here (and from now on, the post the tag
+   * stands for), or `null`: replies waiting for the tag open once the post's key arrives.
+   */
+  replyTagOf(post: Answering): Promise<ReplyTag | null>;
   /** Applies again the stored entries of a reply (by its item id) its post no longer hides. */
   reapplyReply(itemId: string, postAuthor: PersonId, postId: PostId): Promise<void>;
 }
@@ -135,8 +147,11 @@ interface KindBase<R extends { readonly kind: string }> {
   readonly kind: R['kind'];
   /** The doc id of `ref` (the kind's name, then its fields, separated by `/`). */
   format(ref: R): DocId;
-  /** The ref named by a doc id's fields (what follows the kind's name); throws otherwise. */
-  parse(fields: readonly string[]): R;
+  /**
+   * The ref named by a doc id's fields (what follows the kind's name), or a {@link Tagged} one
+   * when they name the post answered by its reply tag only; throws otherwise.
+   */
+  parse(fields: readonly string[]): R | Tagged<R>;
   /** Order in a batch, lowest first: keys before what they open, posts before their replies. */
   readonly rank: number;
 }
@@ -169,11 +184,41 @@ export interface Answering {
   readonly postId: PostId;
 }
 
+/** The post a reply answers, and how the reply's doc id names it. */
+export interface ReplyTarget extends Answering {
+  /**
+   * The post's reply tag (`crypto/reply-tag.ts`) when the doc id names the post by it (a reply to
+   * a friends-only post, from opaque ids on); absent when it names the post in clear.
+   */
+  readonly tag?: ReplyTag;
+}
+
+/**
+ * A doc id that names the post it answers by the post's reply tag only (`<kind>/~<tag>/...`):
+ * which doc it is becomes known once this device maps the tag to a post (it holds the post's
+ * content key); until then its entries wait for the tag.
+ */
+export class Tagged<R extends { readonly kind: string }> {
+  constructor(
+    readonly kind: R['kind'],
+    readonly tag: ReplyTag,
+    private readonly on: (post: Answering) => R,
+  ) {}
+
+  /** The ref, given the post its tag stands for. */
+  resolve(post: Answering): R {
+    return this.on(post);
+  }
+}
+
+/** Marks a doc id field that holds a reply tag (no person id, post id or number starts with it). */
+export const TAG_MARK = '~';
+
 /**
  * A doc kind that answers a post (comment, reaction): shown in the post's thread as an item,
  * whose id (`<writer>/<kind>/<tail>`) names the reply's doc given the post.
  */
-export interface ReplyKind<R extends { readonly kind: string } & Answering> extends DocKind<R> {
+export interface ReplyKind<R extends { readonly kind: string } & ReplyTarget> extends DocKind<R> {
   /** The reply's item id in its post's thread view. */
   itemId(writer: PersonId, ref: R): string;
   /** The reply named by an item id's tail, on `post`; throws a {@link DocRefError} otherwise. */

@@ -12,6 +12,7 @@ import {
   sealWithKey,
   type PrivatePayload,
 } from '../crypto/audience.ts';
+import type { ReplyTag } from '../crypto/reply-tag.ts';
 import type { Entry } from '../feed/entry-codec.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
 import type { Opened, Sealed } from './kind.ts';
@@ -24,6 +25,11 @@ export function epochWait(author: PersonId, epoch: number): string {
 /** Name of the key a payload waits for: a post's content key. */
 export function contentWait(author: PersonId, postId: PostId): string {
   return `content:${author}:${postId}`;
+}
+
+/** Name of the key a payload waits for: the post a reply tag stands for (its content key). */
+export function tagWait(tag: ReplyTag): string {
+  return `tag:${tag}`;
 }
 
 /** A payload in clear: the update itself. */

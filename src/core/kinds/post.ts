@@ -11,6 +11,7 @@ import {
   sealPostPayload,
   unwrapContentKey,
 } from '../crypto/audience.ts';
+import { isBlobId } from '../crypto/blobs.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import { readPost, type Audience, type PhotoRef } from '../docs/post-doc.ts';
 import { parseDocId, parsePostId, postKey, type PersonId, type PostId } from '../ids.ts';
@@ -24,6 +25,7 @@ import {
   firstOpening,
   openedWith,
   openEncrypted,
+  tagWait,
 } from './payload.ts';
 
 /** One post of its author. */
@@ -110,6 +112,9 @@ export const postKind: DocKind<PostDocRef> = {
     // The audience is set when the post is written and never changes afterwards.
     if (readPost(doc)?.audience === 'public') return clear(update);
     const epoch = await port.ownEpoch();
+    // Its photos are ciphertext blobs: listed in clear so a relay can fetch and serve them.
+    const ids = readPost(doc)?.photos.flatMap((p) => [p.blob, p.thumb]) ?? [];
+    const blobs = [...new Set(ids.filter(isBlobId))];
     const payload = await sealPostPayload({
       author: port.me,
       docId: postDocId(ref.postId),
@@ -119,7 +124,7 @@ export const postKind: DocKind<PostDocRef> = {
       contentKey: await port.ownContentKey(ref.postId),
       update,
     });
-    return { payloadKind: 'encrypted', payload };
+    return { payloadKind: 'encrypted', payload, blobs };
   },
   async open(entry, ref, { keys }) {
     if (entry.payloadKind === 'yjs-update') return { kind: 'update', update: entry.payload };
@@ -178,8 +183,10 @@ export const postKind: DocKind<PostDocRef> = {
         });
       }
     }
-    // Replies that waited for this post's content key can open now.
+    // Replies that waited for this post's content key, or for its reply tag, can open now.
     await views.release(contentWait(author, ref.postId));
+    const tag = await views.replyTagOf({ postAuthor: author, postId: ref.postId });
+    if (tag) await views.release(tagWait(tag));
   },
   forget: (author, ref, views) => views.store.removePostView(postKey(author, ref.postId)),
 };

@@ -5,7 +5,8 @@ import { writeReaction } from '../docs/small-docs.ts';
 import { newDoc } from '../docs/yjs-change.ts';
 import { newPostId, parsePersonId } from '../ids.ts';
 import { reactionKind, type ReactionRef } from './reaction.ts';
-import { docIdOf, parseDocRef, replyOfItem } from './registry.ts';
+import { replyTag } from '../crypto/reply-tag.ts';
+import { docIdOf, parseDocRef, replyOfItem, resolveRef } from './registry.ts';
 import { entryOf, expectRefused, kindsPerson } from './test-kinds.ts';
 
 const alice = parsePersonId('A'.repeat(43));
@@ -21,6 +22,20 @@ describe('reaction kind', () => {
       `reaction/x/${'A'.repeat(22)}`,
       `reaction/${alice}/${'A'.repeat(22)}/x`,
     ]);
+  });
+
+  it('names a friends-only post by its reply tag: round-trips once the tag is known', async () => {
+    const ada = await kindsPerson(1);
+    const postId = newPostId();
+    const tag = await replyTag(ada.id, postId, await ada.seal().ownContentKey(postId));
+    const ref: ReactionRef = { kind: 'reaction', postAuthor: ada.id, postId, tag };
+    expect(docIdOf(ref)).toBe(`reaction/~${tag}`);
+    expect(await resolveRef(parseDocRef(docIdOf(ref)), ada.keys)).toEqual(ref);
+    // Its thread item is the same as in clear: hide lists and views do not change.
+    expect(reactionKind.itemId(alice, ref)).toBe(
+      reactionKind.itemId(alice, { kind: 'reaction', postAuthor: ada.id, postId }),
+    );
+    expectRefused([`reaction/~${tag}/x`, 'reaction/~', `reaction/~${tag}A`]);
   });
 
   it('on a public post it is in clear, and opens as it is', async () => {

@@ -1,24 +1,23 @@
 /**
- * `reaction/<postAuthor>/<postId>`: the writer's one reaction to a post, in their own log; sealed
- * like the post (`reply.ts`). Its thread item is `<writer>/reaction/<postAuthor>/<postId>`.
+ * `reaction/<postAuthor>/<postId>` (a public post), `reaction/~<tag>` (a friends-only post, named
+ * by its reply tag): the writer's one reaction to a post, in their own log; sealed like the post
+ * (`reply.ts`). Its thread item is `<writer>/reaction/<postAuthor>/<postId>`.
  */
 import { readReaction } from '../docs/small-docs.ts';
+import { parseDocId, postKey } from '../ids.ts';
+import type { ReplyKind, ReplyTarget } from './kind.ts';
 import {
-  parseDocId,
-  parsePersonId,
-  parsePostId,
-  postKey,
-  type PersonId,
-  type PostId,
-} from '../ids.ts';
-import { expectFields, field, type ReplyKind } from './kind.ts';
-import { admitReply, openReply, sealReply, viewReply } from './reply.ts';
+  admitReply,
+  openReply,
+  parseReplyFields,
+  sealReply,
+  targetFields,
+  viewReply,
+} from './reply.ts';
 
 /** The writer's reaction to a post. */
-export interface ReactionRef {
+export interface ReactionRef extends ReplyTarget {
   readonly kind: 'reaction';
-  readonly postAuthor: PersonId;
-  readonly postId: PostId;
 }
 
 /** The `reaction` kind. */
@@ -32,15 +31,15 @@ export const reactionKind: ReplyKind<ReactionRef> = {
     root: 'reaction',
     fields: new Set(['value', 'at']),
   },
-  format: (ref) => parseDocId(`reaction/${ref.postAuthor}/${ref.postId}`),
-  parse(fields) {
-    expectFields('reaction', fields, 2);
-    return {
-      kind: 'reaction',
-      postAuthor: parsePersonId(field(fields, 0)),
-      postId: parsePostId(field(fields, 1)),
-    };
-  },
+  format: (ref) => parseDocId(`reaction/${targetFields(ref)}`),
+  parse: (fields) =>
+    parseReplyFields(
+      'reaction',
+      fields,
+      0,
+      () => null,
+      (target): ReactionRef => ({ kind: 'reaction', ...target }),
+    ),
   itemId: (writer, ref) => `${writer}/reaction/${postKey(ref.postAuthor, ref.postId)}`,
   // One reaction per writer and post: the tail only repeats the post.
   ofItem: (_tail, post) => ({ kind: 'reaction', ...post }),

@@ -8,12 +8,17 @@
  *   epoch/<n>                                friends-epoch key sealed to each friend and device
  *   post/<postId>                            one post (text, photos, audience, edits)
  *   thread/<postId>                          the post author's re-published replies
- *   comment/<postAuthor>/<postId>/<cid>      one comment on someone's post
- *   reaction/<postAuthor>/<postId>           the writer's one reaction to a post
+ *   thread/~<tag>                              ... of a friends-only post, named by its reply tag
+ *   comment/<postAuthor>/<postId>/<cid>      one comment on someone's (public) post
+ *   comment/~<tag>/<cid>                       ... on a friends-only post, named by its reply tag
+ *   reaction/<postAuthor>/<postId>           the writer's one reaction to a (public) post
+ *   reaction/~<tag>                            ... to a friends-only post, named by its reply tag
  *   revocations                              device revocations signed by the identity key
  *   certificate/<deviceId>                   a device's renewed certificate (identity key)
  *
- * A doc id of no kind here, or not in its kind's grammar, is refused with a {@link DocRefError}.
+ * A reply tag (`crypto/reply-tag.ts`) names a post only to its readers: a doc id holding one
+ * parses to a {@link Tagged} ref, resolved once this device knows the tag's post. A doc id of no
+ * kind here, or not in its kind's grammar, is refused with a {@link DocRefError}.
  * Adding a kind: write `kinds/<kind>.ts` (a {@link DocKind} or a {@link RecordKind}), add its ref
  * to {@link DocRef} and its module to {@link KINDS}.
  */
@@ -24,15 +29,18 @@ import { certificateKind, type CertificateRef } from './certificate.ts';
 import { commentKind, type CommentRef } from './comment.ts';
 import { epochKind, type EpochRef } from './epoch.ts';
 import { friendsKind, type FriendsRef } from './friends.ts';
+import { ReplyTagError } from '../crypto/reply-tag.ts';
 import {
   DocRefError,
+  Tagged,
   type Answering,
   type Kind,
+  type KeyPort,
   type Opened,
   type OpenPort,
   type ReplyKind,
 } from './kind.ts';
-import { unreadable } from './payload.ts';
+import { tagWait, unreadable } from './payload.ts';
 import { postKind, type PostDocRef } from './post.ts';
 import { profileKind, type ProfileRef } from './profile.ts';
 import { reactionKind, type ReactionRef } from './reaction.ts';
@@ -50,6 +58,9 @@ export type DocRef =
   | ReactionRef
   | RevocationsRef
   | CertificateRef;
+
+/** What a doc id names: a {@link DocRef}, or one whose post is named by its reply tag only. */
+export type ParsedDocRef = DocRef | Tagged<DocRef>;
 
 /** The name of a kind. */
 export type KindName = DocRef['kind'];
@@ -92,26 +103,45 @@ export function docIdOf(ref: DocRef): DocId {
 }
 
 /** Parses a doc id into what it names; throws {@link DocRefError} for anything else. */
-export function parseDocRef(docId: DocId | string): DocRef {
+export function parseDocRef(docId: DocId | string): ParsedDocRef {
   const [name = '', ...fields] = docId.split('/');
   if (!isKindName(name)) throw new DocRefError(`unknown doc kind in ${JSON.stringify(docId)}`);
   return refining(docId, () => KINDS[name].parse(fields));
 }
 
 /** The bounds of the doc `ref` names; a record kind's doc takes no update at all. */
-export function docCaps(ref: DocRef): DocCaps {
-  const kind = kindOf(ref);
+export function docCaps(ref: ParsedDocRef): DocCaps {
+  const kind = KINDS[ref.kind];
   return kind.shape === 'doc' ? kind.caps : NOT_A_DOC;
 }
 
 const NOT_A_DOC: DocCaps = { maxBytes: 0, maxEntries: 0, root: '', fields: new Set() };
 
-/** Opens the payload of a verified entry of doc `ref` into the Yjs update it carries. */
-export function openEntry(entry: Entry, ref: DocRef, port: OpenPort): Promise<Opened> {
+/**
+ * `parsed` with its post known: a {@link Tagged} ref resolved through the reply tags `keys` maps,
+ * or the name of the key to wait for (the tag's post's) when it maps no such tag yet.
+ */
+export async function resolveRef(
+  parsed: ParsedDocRef,
+  keys: KeyPort,
+): Promise<DocRef | { readonly wait: string }> {
+  if (!(parsed instanceof Tagged)) return parsed;
+  const post = await keys.postOfTag(parsed.tag);
+  return post ? parsed.resolve(post) : { wait: tagWait(parsed.tag) };
+}
+
+/** Opens the payload of a verified entry of doc `parsed` into the Yjs update it carries. */
+export async function openEntry(
+  entry: Entry,
+  parsed: ParsedDocRef,
+  port: OpenPort,
+): Promise<Opened> {
+  const ref = await resolveRef(parsed, port.keys);
+  if ('wait' in ref) return { kind: 'waiting', key: ref.wait };
   const kind = kindOf(ref);
-  if (kind.shape === 'record') return Promise.resolve(unreadable(`${ref.kind} is not a doc`));
+  if (kind.shape === 'record') return unreadable(`${ref.kind} is not a doc`);
   if (entry.payloadKind === 'key-record' || entry.payloadKind === 'embedded-entry') {
-    return Promise.resolve(unreadable(`${entry.payloadKind} is not a doc update`));
+    return unreadable(`${entry.payloadKind} is not a doc update`);
   }
   return kind.open(entry, ref, port);
 }
@@ -131,7 +161,7 @@ export function replyOfItem(
 /** Where a doc's entries go in a batch: keys first, replies after their posts, unknown last. */
 export function rankOf(docId: DocId): number {
   try {
-    return kindOf(parseDocRef(docId)).rank;
+    return KINDS[parseDocRef(docId).kind].rank;
   } catch (error) {
     if (error instanceof DocRefError) return UNKNOWN_RANK;
     throw error;
@@ -147,11 +177,11 @@ function refining<T>(text: string, parse: () => T): T {
   } catch (error) {
     if (error instanceof DocRefError)
       throw new DocRefError(`${error.message} in ${JSON.stringify(text)}`);
-    if (error instanceof IdParseError) {
+    if (error instanceof IdParseError || error instanceof ReplyTagError) {
       throw new DocRefError(`bad doc id ${JSON.stringify(text)}: ${error.message}`);
     }
     throw error;
   }
 }
 
-export { DocRefError } from './kind.ts';
+export { DocRefError, Tagged } from './kind.ts';

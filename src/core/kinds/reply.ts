@@ -7,24 +7,35 @@
  * clear is refused (it comes from someone who could not read the post). A post's author may
  * re-publish the replies it reads (`thread` kind), and hide them; on the author's own device,
  * a reply by someone no longer in the audience is not shown.
+ *
+ * How a reply's doc id names its post: in clear (`<kind>/<postAuthor>/<postId>`) for a public
+ * post, or by the post's reply tag (`<kind>/~<tag>`, `crypto/reply-tag.ts`) for a friends-only
+ * one, so a relay does not learn which post it answers. Replies written in clear to a
+ * friends-only post (before opaque ids) stay readable, and their doc keeps its clear id.
  */
 import type { SymmetricKey } from '../crypto/aead.ts';
 import { replyKey as deriveReplyKey, sealReply as sealReplyPayload } from '../crypto/audience.ts';
+import { parseReplyTag, type ReplyTag } from '../crypto/reply-tag.ts';
 import { readPost } from '../docs/post-doc.ts';
 import type { Entry } from '../feed/entry-codec.ts';
-import { postKey, type DocId, type PersonId } from '../ids.ts';
+import { parsePersonId, parsePostId, postKey, type DocId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import type { JsonValue } from '../store/storage-adapter.ts';
-import type {
-  Admission,
-  Answering,
-  DocChange,
-  HeldEpoch,
-  Opened,
-  OpenPort,
-  SealPort,
-  Sealed,
-  ViewPort,
+import {
+  expectFields,
+  field,
+  TAG_MARK,
+  Tagged,
+  type Admission,
+  type Answering,
+  type DocChange,
+  type HeldEpoch,
+  type Opened,
+  type OpenPort,
+  type ReplyTarget,
+  type SealPort,
+  type Sealed,
+  type ViewPort,
 } from './kind.ts';
 import { excerpt } from './excerpt.ts';
 import {
@@ -39,6 +50,42 @@ import {
 import { postDocId, postSummary, type PostSummary } from './post.ts';
 
 const log = createLogger('kith:views');
+
+/** The doc id fields naming the post `target` answers: `~<tag>`, or `<postAuthor>/<postId>`. */
+export function targetFields(target: ReplyTarget): string {
+  return target.tag ? `${TAG_MARK}${target.tag}` : `${target.postAuthor}/${target.postId}`;
+}
+
+/**
+ * The reply tag a doc id field holds (`~<tag>`), or `null` when it holds none; throws a
+ * `ReplyTagError` (the registry's parse turns it into a `DocRefError`) for a malformed one.
+ */
+export function tagField(text: string): ReplyTag | null {
+  return text.startsWith(TAG_MARK) ? parseReplyTag(text.slice(TAG_MARK.length)) : null;
+}
+
+/**
+ * Parses the fields of a reply's doc id: its post in clear (two fields) or by its tag (one), then
+ * `rest` more fields read by `parseRest`; `make` builds the ref from the post and what they hold.
+ */
+export function parseReplyFields<R extends { readonly kind: string }, T>(
+  kind: R['kind'],
+  fields: readonly string[],
+  rest: number,
+  parseRest: (rest: readonly string[]) => T,
+  make: (target: ReplyTarget, rest: T) => R,
+): R | Tagged<R> {
+  const tag = tagField(field(fields, 0));
+  if (tag) {
+    expectFields(kind, fields, 1 + rest);
+    const tail = parseRest(fields.slice(1));
+    return new Tagged<R>(kind, tag, (post) => make({ ...post, tag }, tail));
+  }
+  expectFields(kind, fields, 2 + rest);
+  const postAuthor = parsePersonId(field(fields, 0));
+  const postId = parsePostId(field(fields, 1));
+  return make({ postAuthor, postId }, parseRest(fields.slice(2)));
+}
 
 /**
  * The audience epoch a new reply to a private post is sealed under: the newest epoch of the

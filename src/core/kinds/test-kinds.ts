@@ -8,7 +8,16 @@ import { SymmetricKey } from '../crypto/aead.ts';
 import { signEntry, type VerifiedFullEntry } from '../feed/entry-verifier.ts';
 import { testAuthor, testFields, type TestAuthor } from '../feed/test-helpers.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
-import type { HeldEpoch, KeyPort, OpenPort, SealPort, Sealed, ViewPort } from './kind.ts';
+import { replyTag, type ReplyTag } from '../crypto/reply-tag.ts';
+import type {
+  Answering,
+  HeldEpoch,
+  KeyPort,
+  OpenPort,
+  SealPort,
+  Sealed,
+  ViewPort,
+} from './kind.ts';
 import { DocRefError, parseDocRef } from './registry.ts';
 
 /** Keys by name, as the keyring holds them (its storage is not what these tests are about). */
@@ -16,6 +25,7 @@ export class MemoryKeys implements KeyPort {
   private readonly epochs = new Map<string, SymmetricKey[]>();
   private readonly newest = new Map<PersonId, HeldEpoch>();
   readonly contents = new Map<string, SymmetricKey>();
+  private readonly tags = new Map<ReplyTag, Answering>();
 
   /** Holds `key` for `author`'s epoch `epoch` (beside any other key of it). */
   learnEpoch(author: PersonId, epoch: number, key: SymmetricKey): void {
@@ -36,6 +46,10 @@ export class MemoryKeys implements KeyPort {
   }
   async setContentKey(author: PersonId, postId: PostId, key: SymmetricKey): Promise<void> {
     this.contents.set(`${author}:${postId}`, key);
+    this.tags.set(await replyTag(author, postId, key), { postAuthor: author, postId });
+  }
+  async postOfTag(tag: ReplyTag): Promise<Answering | null> {
+    return this.tags.get(tag) ?? null;
   }
 }
 
@@ -133,6 +147,7 @@ export function recordingViews(
     wait: () => undefined,
     release: async (key) => void calls.released.push(key),
     apply: async () => undefined,
+    replyTagOf: async () => null,
     reapplyReply: async () => undefined,
     ...parts,
   };

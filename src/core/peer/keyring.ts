@@ -8,14 +8,22 @@
  * each write epoch n+1 with their own key (see `epoch-state.ts`), and posts sealed under either
  * stay readable. The newest epoch of each author, in the total order of `epoch-state.ts`, is the
  * one this device seals with (its own) or replies under (a friend's).
+ *
+ * With each content key the keyring keeps the post's reply tag (`crypto/reply-tag.ts`) and which
+ * post it stands for, also in the settings: replies to a friends-only post name it by that tag
+ * only, and this device must map the tag back after a restart without opening the post again.
+ * Keys saved by code older than reply tags get their tags mapped once, at the first tag this
+ * device does not know (every post shown here whose key is held).
  */
 import { SymmetricKey } from '../crypto/aead.ts';
 import { KeyRecordError, openEpochRecord } from '../crypto/audience.ts';
 import { KEY_SET_RECORD_VERSION, openKeySetRecord } from '../crypto/key-set.ts';
 import { PairKeys } from '../crypto/pair-keys.ts';
 import type { X25519KeyPair } from '../crypto/seal.ts';
-import type { PersonId } from '../ids.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import { replyTag, type ReplyTag } from '../crypto/reply-tag.ts';
+import { IdParseError, parsePostKey, postKey, type PersonId, type PostId } from '../ids.ts';
+import type { Answering } from '../kinds/kind.ts';
+import type { Page, PageCursor, PostView, StorageAdapter } from '../store/storage-adapter.ts';
 import { isNewerEpoch, readEpochMark, type EpochMark } from './epoch-state.ts';
 
 /** An epoch of one author: its place in the order and its key. */
@@ -28,6 +36,10 @@ export const FRIENDS_SET = 'friends';
 
 /** Most keys kept for one epoch number of one author (one per device that rotated at once). */
 const MAX_KEYS_PER_EPOCH = 4;
+/** Setting saying the tags of keys saved before reply tags existed are mapped. */
+const TAGS_FILLED = 'keys/reply-tags-filled';
+/** Post views read at once while mapping them. */
+const FILL_PAGE = 100;
 /** Where this device kept its own epoch before epochs had a total order. */
 const OLD_OWN_EPOCH = 'keys/own-epoch';
 
@@ -37,6 +49,10 @@ export class Keyring {
   readonly pairs: PairKeys;
   private readonly cache = new Map<string, SymmetricKey | null>();
   private readonly epochCache = new Map<string, EpochKeyEntry[]>();
+  /** Reply tags of posts whose content key is held, by post key. */
+  private readonly tags = new Map<string, ReplyTag>();
+  /** The one mapping of tags of keys saved before reply tags, once begun. */
+  private filling: Promise<boolean> | null = null;
 
   constructor(
     private readonly store: StorageAdapter,
@@ -129,9 +145,76 @@ export class Keyring {
     return this.get(contentName(author, postId));
   }
 
-  /** Remembers the content key of a post. */
-  setContentKey(author: PersonId, postId: string, key: SymmetricKey): Promise<void> {
-    return this.put(contentName(author, postId), key);
+  /** Remembers the content key of a post, and the post its reply tag stands for. */
+  async setContentKey(author: PersonId, postId: PostId, key: SymmetricKey): Promise<void> {
+    await this.put(contentName(author, postId), key);
+    await this.tagFor(author, postId, key);
+  }
+
+  /**
+   * The reply tag of a post whose content key is held, or `null`; remembers the post it stands
+   * for (a key saved by code older than reply tags gets its tag mapped here, on first use).
+   */
+  async replyTagOf(author: PersonId, postId: PostId): Promise<ReplyTag | null> {
+    const key = await this.contentKey(author, postId);
+    return key ? this.tagFor(author, postId, key) : null;
+  }
+
+  /** The post a reply tag stands for, if this device holds its content key. */
+  async postOfTag(tag: ReplyTag): Promise<Answering | null> {
+    const found = await this.mappedPost(tag);
+    if (found) return found;
+    this.filling ??= this.fillTags();
+    return (await this.filling) ? this.mappedPost(tag) : null;
+  }
+
+  /**
+   * Maps the tags of the posts shown here whose content key is held, once per store (keys saved
+   * before reply tags existed); whether it ran now.
+   */
+  private async fillTags(): Promise<boolean> {
+    if ((await this.store.getSetting(TAGS_FILLED)) === true) return false;
+    const authors = new Set((await this.store.listLogs()).map((log) => log.author));
+    for (const author of authors) {
+      let before: PageCursor | null = null;
+      do {
+        const page: Page<PostView> = await this.store.authorPostsPage(author, {
+          limit: FILL_PAGE,
+          ...(before ? { before } : {}),
+        });
+        for (const view of page.items) {
+          await this.replyTagOf(author, parsePostKey(view.postId).postId);
+        }
+        before = page.next;
+      } while (before);
+    }
+    await this.store.setSetting(TAGS_FILLED, true);
+    return true;
+  }
+
+  private async mappedPost(tag: ReplyTag): Promise<Answering | null> {
+    const saved = await this.store.getSetting(tagName(tag));
+    if (typeof saved !== 'string') return null;
+    try {
+      const { author, postId } = parsePostKey(saved);
+      return { postAuthor: author, postId };
+    } catch (error) {
+      if (error instanceof IdParseError) return null;
+      throw error;
+    }
+  }
+
+  private async tagFor(author: PersonId, postId: PostId, key: SymmetricKey): Promise<ReplyTag> {
+    const post = postKey(author, postId);
+    const known = this.tags.get(post);
+    if (known) return known;
+    const tag = await replyTag(author, postId, key);
+    // The tag is bound to the post (its author and id are in its derivation): one post per tag.
+    if ((await this.store.getSetting(tagName(tag))) !== post) {
+      await this.store.setSetting(tagName(tag), post);
+    }
+    this.tags.set(post, tag);
+    return tag;
   }
 
   private async entries(author: PersonId, epoch: number): Promise<EpochKeyEntry[]> {
@@ -182,6 +265,10 @@ function epochName(author: PersonId, epoch: number): string {
 
 function newestName(author: PersonId): string {
   return `keys/newest-epoch/${author}`;
+}
+
+function tagName(tag: ReplyTag): string {
+  return `keys/reply-tag/${tag}`;
 }
 
 function contentName(author: PersonId, postId: string): string {

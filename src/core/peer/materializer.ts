@@ -15,8 +15,9 @@ import {
   parseDocRef,
   rankOf,
   replyOfItem,
+  resolveRef,
   DocRefError,
-  type DocRef,
+  type ParsedDocRef,
 } from '../kinds/registry.ts';
 import { createLogger } from '../log.ts';
 import type { ForkedLog } from '../store/forks.ts';
@@ -85,6 +86,7 @@ export class Materializer {
       wait: (key, stored) => this.wait(key, stored),
       release: (key) => this.release(key),
       apply: (entries) => this.apply(entries),
+      replyTagOf: (post) => ctx.keyring.replyTagOf(post.postAuthor, post.postId),
       reapplyReply: (itemId, postAuthor, postId) => this.reapplyReply(itemId, postAuthor, postId),
     };
   }
@@ -139,8 +141,9 @@ export class Materializer {
         await this.apply(left);
         continue;
       }
-      const ref = refOf(docId);
-      if (!ref) continue;
+      const parsed = refOf(docId);
+      const ref = parsed && (await resolveRef(parsed, this.ctx.keyring));
+      if (!ref || 'wait' in ref) continue;
       const kind = kindOf(ref);
       if (kind.shape === 'doc') await kind.forget?.(fork.author, ref, this.views);
     }
@@ -156,11 +159,14 @@ export class Materializer {
   }
 
   private async one(stored: StoredEntry): Promise<void> {
-    const ref = refOf(stored.docId);
-    if (!ref) {
+    const parsed = refOf(stored.docId);
+    if (!parsed) {
       log.warn('entry for an unknown doc', { docId: stored.docId });
       return;
     }
+    // A reply naming its post by a reply tag waits until this device knows the tag's post.
+    const ref = await resolveRef(parsed, this.ctx.keyring);
+    if ('wait' in ref) return this.wait(ref.wait, stored);
     const entry = decodeEntry(stored.bytes);
     const kind = kindOf(ref);
     if (kind.shape === 'record') return kind.take(entry, ref, this.views);
@@ -208,7 +214,12 @@ export class Materializer {
       if (error instanceof DocRefError) return;
       throw error;
     }
-    await this.apply(await this.ctx.store.getDocEntries(reply.writer, docIdOf(reply.ref)));
+    // Its doc names the post in clear, or (from opaque ids on) by the post's reply tag.
+    const tag = await this.ctx.keyring.replyTagOf(postAuthor, postId);
+    const named = tag ? [reply.ref, { ...reply.ref, tag }] : [reply.ref];
+    for (const ref of named) {
+      await this.apply(await this.ctx.store.getDocEntries(reply.writer, docIdOf(ref)));
+    }
   }
 
   private wait(key: string, stored: StoredEntry): void {
@@ -234,7 +245,7 @@ export class Materializer {
 }
 
 /** What a stored doc id names, or `null` for a doc of no known kind (logged by the caller). */
-function refOf(docId: DocId): DocRef | null {
+function refOf(docId: DocId): ParsedDocRef | null {
   try {
     return parseDocRef(docId);
   } catch (error) {

@@ -4,6 +4,7 @@
  * made at once (two taps, two tabs' worth of events) never race for one seq.
  */
 import type { Clock } from '../clock.ts';
+import type { BlobId } from '../crypto/blobs.ts';
 import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { EntryPosition, PayloadKind } from '../feed/entry-codec.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
@@ -72,13 +73,15 @@ export class OwnLog {
 
   /**
    * Signs one entry for `docId` and hands it to the sink; resolves once it is stored. `covers`
-   * names the entries of this person's doc that the payload (the doc's whole state) supersedes.
+   * names the entries of this person's doc that the payload (the doc's whole state) supersedes;
+   * `blobs` the stored blobs it references, listed for relays.
    */
   append(
     docId: DocId,
     payloadKind: PayloadKind,
     payload: Uint8Array,
     covers: readonly EntryPosition[] = [],
+    blobs: readonly BlobId[] = [],
   ): Promise<VerifiedEntry> {
     const write = async () => {
       if (this.lock) await this.refresh();
@@ -90,6 +93,7 @@ export class OwnLog {
         payloadKind,
         payload,
         covers,
+        blobs,
       });
       await this.sink.addOwn(entry);
       this.lastSeq = entry.seq;

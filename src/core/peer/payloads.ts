@@ -7,7 +7,7 @@ import type { SymmetricKey } from '../crypto/aead.ts';
 import type { Entry } from '../feed/entry-codec.ts';
 import type { PersonId } from '../ids.ts';
 import type { KeyPort, Opened, OpenPort } from '../kinds/kind.ts';
-import { openEntry, type DocRef } from '../kinds/registry.ts';
+import { openEntry, type ParsedDocRef } from '../kinds/registry.ts';
 
 /** Opens payloads of entries with the keys of one device. */
 export class PayloadOpener {
@@ -17,8 +17,8 @@ export class PayloadOpener {
     this.port = { me, selfKey, keys };
   }
 
-  /** Opens the payload of a verified entry of doc `ref`. */
-  open(entry: Entry, ref: DocRef): Promise<Opened> {
+  /** Opens the payload of a verified entry of doc `ref` (a tagged one once its tag is known). */
+  open(entry: Entry, ref: ParsedDocRef): Promise<Opened> {
     return openEntry(entry, ref, this.port);
   }
 }

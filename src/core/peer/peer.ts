@@ -13,6 +13,7 @@ import type { SealPort } from '../kinds/kind.ts';
 import { postDocId, postSummary, sealedEpoch } from '../kinds/post.ts';
 import { profileViewKey } from '../kinds/profile.ts';
 import { ReplyKeyError } from '../kinds/reply.ts';
+import type { ReplyTag } from '../crypto/reply-tag.ts';
 import { docIdOf, kindOf, type DocRef, type ReplyRef } from '../kinds/registry.ts';
 import {
   mentionProblem,
@@ -244,7 +245,9 @@ export class Peer {
     );
     const ownLog = await OwnLog.open(store, me, device, pipeline, clock, options.lock);
     const isFriend = (person: PersonId) => self.peer?.friendList.has(person) ?? false;
-    const republisher = new Republisher(me, store, docs, ownLog, clock, isFriend);
+    const republisher = new Republisher(me, store, docs, ownLog, clock, isFriend, (post) =>
+      keyring.replyTagOf(post.postAuthor, post.postId),
+    );
     const materializer = new Materializer({
       me,
       store,
@@ -592,6 +595,14 @@ export class Peer {
     return this.options.store.getPostView(postKey(ref.author, ref.postId));
   }
 
+  /**
+   * The reply tag of a post whose content key is held here (a friends-only post), or `null`:
+   * what the doc ids of its replies and thread name it by (`crypto/reply-tag.ts`).
+   */
+  replyTag(ref: PostRef): Promise<ReplyTag | null> {
+    return this.keyring.replyTagOf(ref.author, ref.postId);
+  }
+
   /** A post's comments and reactions, oldest first. */
   replies(ref: PostRef): Promise<PostItemView[]> {
     return this.options.store.itemsByPost(postKey(ref.author, ref.postId));
@@ -741,7 +752,7 @@ export class Peer {
     const doc = await this.docs.get(this.me, docId);
     if (change(doc) === null) return;
     const sealed = await kind.seal(ref, doc, Y.encodeStateAsUpdate(doc), this.sealPort);
-    await this.ownLog.append(docId, sealed.payloadKind, sealed.payload, covers);
+    await this.ownLog.append(docId, sealed.payloadKind, sealed.payload, covers, sealed.blobs);
   }
 
   /** Writes a comment or reaction doc of this person, sealed like the post it answers. */
@@ -753,13 +764,26 @@ export class Peer {
       );
       const content = readPost(postDoc);
       if (!content || content.deleted) throw new PeerStateError('no such post to answer');
-      await this.writeNow(ref, change).catch((error: unknown) => {
+      const named = content.audience === 'public' ? ref : await this.byTag(ref);
+      await this.writeNow(named, change).catch((error: unknown) => {
         // A friends-only post whose content key, or its audience's epoch key, is not held here.
         if (error instanceof ReplyKeyError) throw new PeerStateError(error.message);
         throw error;
       });
     });
     await this.settled();
+  }
+
+  /**
+   * A reply to a friends-only post, named by the post's reply tag (a relay does not learn which
+   * post it answers); unless this person's doc of it exists under its clear id (written before
+   * opaque ids), which an edit or a delete must reach. Without the post's key: as it was (sealing
+   * then refuses it).
+   */
+  private async byTag(ref: ReplyRef): Promise<ReplyRef> {
+    if ((await this.options.store.getDocEntries(this.me, docIdOf(ref))).length > 0) return ref;
+    const tag = await this.keyring.replyTagOf(ref.postAuthor, ref.postId);
+    return tag ? { ...ref, tag } : ref;
   }
 
   /** Writes the epoch record of `epoch` (with `key`, or a fresh one). Runs inside the queue. */

@@ -13,6 +13,7 @@
  * A reply over the rate still shows to the author; only its re-publishing is skipped.
  */
 import type { Clock } from '../clock.ts';
+import type { ReplyTag } from '../crypto/reply-tag.ts';
 import { docIdOf } from '../kinds/registry.ts';
 import { readPost } from '../docs/post-doc.ts';
 import type { PersonId } from '../ids.ts';
@@ -42,6 +43,8 @@ export class Republisher {
     private readonly clock: Clock,
     /** Whether `person` is a friend now (a reader of friends-only posts). */
     private readonly isFriend: (person: PersonId) => boolean,
+    /** The reply tag of one of my posts (friends-only: its thread is named by it). */
+    private readonly tagOf: (post: Answering) => Promise<ReplyTag | null>,
   ) {}
 
   /** Re-publishes `entry` (a reply by someone else to one of my posts) once, if it may. */
@@ -64,11 +67,12 @@ export class Republisher {
       });
       return;
     }
-    await this.ownLog.append(
-      docIdOf({ kind: 'thread', postId: ref.postId }),
-      'embedded-entry',
-      entry.bytes,
-    );
+    // A friends-only post's thread names it by its reply tag: a relay does not learn which it is.
+    const tag = post.audience === 'public' ? null : await this.tagOf(ref);
+    const thread = tag
+      ? { kind: 'thread' as const, tag }
+      : { kind: 'thread' as const, postId: ref.postId };
+    await this.ownLog.append(docIdOf(thread), 'embedded-entry', entry.bytes);
     await this.store.setSetting(marker, true);
     await this.store.setSetting(budgetKey, [...times, now]);
   }
