@@ -67,6 +67,16 @@ function articleOf(page: Page, post: ModelPost) {
   return page.getByRole('article').filter({ hasText: new RegExp(`${post.text}(?!\\d)`) });
 }
 
+/** Whether `page` gets an answer from the server's `/health` within a few seconds. */
+function reachesServer(page: Page): Promise<boolean> {
+  return page.evaluate(() =>
+    fetch('/health', { cache: 'no-store', signal: AbortSignal.timeout(3_000) }).then(
+      (response) => response.ok,
+      () => false,
+    ),
+  );
+}
+
 requireNetns()('a chaos run', () => {
   const e2e = setupE2e({ site: 'app' });
   let net: IsolatedNet | undefined;
@@ -146,6 +156,8 @@ requireNetns()('a chaos run', () => {
         if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
         await net!.restore();
         cutSince = undefined;
+        if (serverUp)
+          await expect.poll(() => reachesServer(member(ISOLATED).page), WAIT).toBe(true);
         say(`${ISOLATED}'s network restored`);
       };
 
@@ -173,7 +185,10 @@ requireNetns()('a chaos run', () => {
         // When the server goes down and comes back, and when Frank's link is cut and restored.
         const serverDownAt = random.between(6, 20);
         const serverBackAt = serverDownAt + random.between(2, 5);
-        const cutAt = random.between(4, 22);
+        // The cut starts while the server is up, so that it can show the server unreachable.
+        const drawnCutAt = random.between(4, 22);
+        const cutAt =
+          drawnCutAt >= serverDownAt && drawnCutAt < serverBackAt ? serverBackAt : drawnCutAt;
         const restoreAt = cutAt + random.between(4, 10);
 
         for (let step = 0; step < STEPS; step++) {
@@ -188,8 +203,14 @@ requireNetns()('a chaos run', () => {
             say('the signaling server is back');
           }
           if (step === cutAt) {
+            // The cut is real: before it his page reaches the server, after it nothing beyond
+            // his namespace answers (his loopback forwarder accepts; its connection over the
+            // bridge gets no answer).
+            const frank = member(ISOLATED).page;
+            await expect.poll(() => reachesServer(frank), WAIT).toBe(true);
             await net!.cut();
             cutSince = Date.now();
+            expect(await reachesServer(frank), 'the server, with his link down').toBe(false);
             say(`${ISOLATED}'s network is cut`);
           }
           if (step === restoreAt) await restore();
