@@ -129,13 +129,18 @@ export async function waitConnected(page: Page, name: string): Promise<void> {
     .toMatch(/connected|syncing/);
 }
 
-/** Posts `text` from the Home screen, with photos if given (file paths). */
+/**
+ * Posts `text` from the Home screen, with photos if given (file paths), to `audience` if given
+ * (the composer's own choice otherwise).
+ */
 export async function post(
   page: Page,
   text: string,
   photos: readonly string[] = [],
+  audience?: 'friends' | 'public',
 ): Promise<void> {
   await openHome(page);
+  if (audience) await page.getByRole('combobox', { name: 'Audience' }).selectOption(audience);
   if (photos.length > 0) {
     await page.getByLabel('Add photos').setInputFiles([...photos]);
     await page.getByRole('img', { name: `Photo ${photos.length} to post` }).waitFor(WAIT);

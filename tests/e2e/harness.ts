@@ -384,8 +384,11 @@ export interface E2eSession {
   readonly baseUrl: string;
   /** The server's signaling socket, `ws://127.0.0.1:PORT/signaling`. */
   readonly signalingUrl: string;
-  /** Opens a new isolated browser context for `name`; it is closed after the current test. */
-  person(name: string): Promise<Person>;
+  /**
+   * Opens a new isolated browser context for `name` (in `browser` when given, a second Chromium
+   * the test launched itself); it is closed after the current test.
+   */
+  person(name: string, browser?: Browser): Promise<Person>;
   /**
    * Stops the server (every socket closed, as when it goes down) and starts a new one on the
    * same port, serving the same site: pages stay open, their signaling clients must reconnect.
@@ -481,8 +484,8 @@ export function setupE2e(options: E2eOptions): E2eSession {
     get signalingUrl() {
       return `ws://127.0.0.1:${live(server, 'the server').port}/signaling`;
     },
-    async person(name) {
-      const context = await live(browser, 'the browser').newContext();
+    async person(name, other) {
+      const context = await (other ?? live(browser, 'the browser')).newContext();
       try {
         const watch = new ContextWatch(name, context);
         await watch.attach();

@@ -1,0 +1,96 @@
+/**
+ * What a person's screen shows, read the way a person reads it (by role and label), in the
+ * model's terms (./model.ts), so the chaos run compares screen and model as plain data.
+ */
+import type { Locator, Page } from 'playwright-core';
+import { REACTIONS } from '../../../src/core/docs/small-docs.ts';
+import type { Reaction } from '../../../src/core/docs/small-docs.ts';
+import { byText, commentLine } from './model.ts';
+import type { ShownPost } from './model.ts';
+
+/**
+ * The emoji each reaction count is written with (src/ui/parts/Replies.svelte): the counts are
+ * shown as text only, so reading them means knowing the emoji.
+ */
+const EMOJI: Readonly<Record<Reaction, string>> = {
+  like: '👍',
+  love: '❤️',
+  haha: '😄',
+  wow: '😮',
+  sad: '😢',
+  care: '🤗',
+};
+
+const POST_TEXT = /Chaos post #\d+/;
+const COMMENT_TEXT = /Chaos comment #\d+/;
+
+/** The reaction counts in a post's Reactions group, e.g. `👍 2  ❤️ 1`. */
+function reactionCounts(text: string): Partial<Record<Reaction, number>> {
+  const counts: Partial<Record<Reaction, number>> = {};
+  for (const reaction of REACTIONS) {
+    // A button reads "<emoji>React like"; only a count puts a space and digits after the emoji.
+    const match = new RegExp(`${EMOJI[reaction]} (\\d+)`).exec(text);
+    if (match) counts[reaction] = Number(match[1]);
+  }
+  return counts;
+}
+
+/** Reads one post card. `names` are the run's people, to tell who wrote each comment. */
+async function readPost(article: Locator, names: readonly string[]): Promise<ShownPost> {
+  const label = (await article.getAttribute('aria-label')) ?? '';
+  const text = POST_TEXT.exec(await article.innerText())?.[0] ?? '(no post text)';
+  const lines = await article
+    .getByRole('list', { name: 'Comments' })
+    .getByRole('listitem')
+    .allInnerTexts();
+  const comments = lines
+    .map((line) =>
+      commentLine(
+        COMMENT_TEXT.exec(line)?.[0] ?? `(unreadable: ${line})`,
+        names.find((name) => line.includes(name)) ?? '(no name)',
+      ),
+    )
+    .sort();
+  const group = article.getByRole('group', { name: 'Reactions' });
+  const pressed = await group.getByRole('button', { pressed: true }).allTextContents();
+  const mine = pressed
+    .map((name) => REACTIONS.find((reaction) => name.endsWith(`React ${reaction}`)))
+    .find((reaction) => reaction !== undefined);
+  return {
+    text,
+    author: label.replace(/^Post by /, ''),
+    comments,
+    reactions: reactionCounts(await group.innerText()),
+    mine: mine ?? null,
+  };
+}
+
+/**
+ * The posts of the Home timeline (open Home first), sorted by text; throws if the timeline has
+ * older posts behind "Show older posts", which the run keeps too few posts to need.
+ */
+export async function readTimeline(page: Page, names: readonly string[]): Promise<ShownPost[]> {
+  const feed = page.getByRole('region', { name: 'Timeline' });
+  if ((await feed.count()) === 0) return [];
+  if ((await page.getByRole('button', { name: 'Show older posts' }).count()) > 0) {
+    throw new Error('the timeline pages: the run wrote more posts than one page shows');
+  }
+  const shown: ShownPost[] = [];
+  for (const article of await feed.getByRole('article').all()) {
+    shown.push(await readPost(article, names));
+  }
+  return shown.sort(byText);
+}
+
+/**
+ * The texts of the posts a profile shows (open it first), once it has finished loading: either
+ * its post list or its "nothing has reached you" note is there.
+ */
+export async function readProfilePosts(page: Page): Promise<string[]> {
+  const list = page.getByRole('region', { name: /^Posts by / });
+  const none = page.getByText('No posts from this person have reached you yet.');
+  await list.or(none).first().waitFor({ timeout: 30_000 });
+  if ((await list.count()) === 0) return [];
+  const texts = await list.getByRole('article').allInnerTexts();
+  return texts.map((text) => POST_TEXT.exec(text)?.[0] ?? '(no post text)');
+}
