@@ -526,6 +526,70 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
       });
     });
 
+    describe('view batches', () => {
+      const comment = (itemId: string, postId: string, createdAt: number): PostItemView => ({
+        itemId,
+        postId,
+        kind: 'comment',
+        author: BOB,
+        createdAt,
+        summary: { text: itemId },
+      });
+      const note = (id: string, createdAt: number) => ({
+        id,
+        kind: 'comment',
+        createdAt,
+        read: false,
+        summary: { text: id },
+      });
+
+      it('applies view changes in order, a removed post taking its items with it', async () => {
+        await store.putPostItems([comment('old', 'p1', 1)]);
+        await store.setSetting('gone', 1);
+        await store.writeViews([
+          { op: 'putPost', post: testPost('p1', ALICE, 1) },
+          { op: 'putItem', item: comment('c1', 'p1', 2) },
+          { op: 'removePost', postId: 'p1' },
+          { op: 'putPost', post: testPost('p1', ALICE, 3) },
+          { op: 'putItem', item: comment('c2', 'p1', 4) },
+          { op: 'putPost', post: testPost('p2', BOB, 2) },
+          { op: 'putItem', item: comment('c3', 'p2', 5) },
+          { op: 'removeItem', itemId: 'c3' },
+          { op: 'putNotification', notification: note('n1', 6) },
+          { op: 'setSetting', key: 'kept', value: { a: 1 } },
+          { op: 'setSetting', key: 'gone', value: undefined },
+        ]);
+        expect(await store.getPostViews(['p1', 'nope', 'p2'])).toEqual([
+          testPost('p1', ALICE, 3),
+          undefined,
+          testPost('p2', BOB, 2),
+        ]);
+        expect((await store.itemsByPost('p1')).map((i) => i.itemId)).toEqual(['c2']);
+        expect(await store.itemsByPost('p2')).toEqual([]);
+        expect((await store.notificationsPage({ limit: 5 })).items).toEqual([note('n1', 6)]);
+        expect(await store.getSetting('kept')).toEqual({ a: 1 });
+        expect(await store.getSetting('gone')).toBeUndefined();
+      });
+
+      it('refuses a whole batch with one malformed change, and takes it whole once fixed', async () => {
+        const good = [
+          { op: 'putPost', post: testPost('p1', ALICE, 1) },
+          { op: 'putItem', item: comment('c1', 'p1', 2) },
+          { op: 'putNotification', notification: note('n1', 3) },
+        ] as const;
+        await expect(
+          store.writeViews([...good, { op: 'putPost', post: testPost('p2', ALICE, Number.NaN) }]),
+        ).rejects.toBeInstanceOf(StoreInputError);
+        expect(await store.getPostViews(['p1'])).toEqual([undefined]);
+        expect(await store.itemsByPost('p1')).toEqual([]);
+        expect(await store.unreadCount()).toBe(0);
+        await store.writeViews(good);
+        expect(await store.getPostViews(['p1'])).toEqual([testPost('p1', ALICE, 1)]);
+        expect(await store.itemsByPost('p1')).toHaveLength(1);
+        expect(await store.unreadCount()).toBe(1);
+      });
+    });
+
     describe('notifications', () => {
       it('pages newest first, counts unread and marks them read', async () => {
         for (let i = 0; i < 12; i++) {

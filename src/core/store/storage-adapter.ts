@@ -125,6 +125,19 @@ export interface NotificationView {
   readonly summary: JsonValue;
 }
 
+/**
+ * One change to the views, as {@link StorageAdapter.writeViews} applies it: the same as the
+ * one-change methods of the same name (`removePost` takes the post's items with it).
+ */
+export type ViewWrite =
+  | { readonly op: 'putPost'; readonly post: PostView }
+  | { readonly op: 'removePost'; readonly postId: string }
+  | { readonly op: 'putItem'; readonly item: PostItemView }
+  | { readonly op: 'removeItem'; readonly itemId: string }
+  | { readonly op: 'putNotification'; readonly notification: NotificationView }
+  /** `value` undefined deletes the setting. */
+  | { readonly op: 'setSetting'; readonly key: string; readonly value: unknown };
+
 /** Position in a newest-first list: items strictly older than it come next. */
 export interface PageCursor {
   /** `createdAt` of the last item already shown. */
@@ -238,6 +251,8 @@ export interface StorageAdapter {
   removePostView(postId: string): Promise<void>;
   /** The post, if in the views. */
   getPostView(postId: string): Promise<PostView | undefined>;
+  /** The posts in the views, in the order asked (undefined where none), in one transaction. */
+  getPostViews(postIds: readonly string[]): Promise<(PostView | undefined)[]>;
   /** A page of the home timeline, newest first, read through an index. */
   timelinePage(request: PageRequest): Promise<Page<PostView>>;
   /** A page of one author's posts, newest first (a profile page). */
@@ -257,6 +272,13 @@ export interface StorageAdapter {
   unreadCount(): Promise<number>;
   /** Marks these notifications read (unknown ids are ignored). */
   markRead(ids: readonly string[]): Promise<void>;
+
+  /**
+   * Applies view changes in order, in one transaction: all of them or, when one is malformed
+   * (`StoreInputError`, checked before anything is written) or the write fails, none. What the
+   * materializer writes a whole batch of entries' views with.
+   */
+  writeViews(writes: readonly ViewWrite[]): Promise<void>;
 
   /**
    * A setting, or undefined. Values are structured-cloneable and may be `CryptoKey`s, which
