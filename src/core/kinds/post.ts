@@ -166,7 +166,8 @@ export const postKind: DocKind<PostDocRef> = {
         },
       ]);
       // Only this post's own replies: a hide list naming items of other posts hides nothing.
-      for (const item of await store.itemsByPost(key)) {
+      const byPost = post.hidden.length > 0 ? await store.itemsByPost(key) : [];
+      for (const item of byPost) {
         if (post.hidden.includes(item.itemId)) await store.removePostItem(item.itemId);
       }
       for (const itemId of shownAgain) await views.reapplyReply(itemId, author, ref.postId);
@@ -181,5 +182,6 @@ export const postKind: DocKind<PostDocRef> = {
     // Replies that waited for this post's content key can open now.
     await views.release(contentWait(author, ref.postId));
   },
+  viewsRead: (author, ref) => [postKey(author, ref.postId)],
   forget: (author, ref, views) => views.store.removePostView(postKey(author, ref.postId)),
 };

@@ -294,3 +294,21 @@ export interface StorageAdapter {
   /** Releases the database; later calls reject with `StoreClosedError`. */
   close(): Promise<void>;
 }
+
+/**
+ * The part of the store the kinds materialize through: the views they read and write. The
+ * materializer hands them a batch (`peer/view-batch.ts`) that keeps the writes of a whole batch of
+ * entries and writes them at its end with {@link StorageAdapter.writeViews}.
+ */
+export type ViewStore = Pick<
+  StorageAdapter,
+  | 'getPostView'
+  | 'putPostViews'
+  | 'removePostView'
+  | 'itemsByPost'
+  | 'putPostItems'
+  | 'removePostItem'
+  | 'putNotification'
+  | 'getSetting'
+  | 'setSetting'
+>;
