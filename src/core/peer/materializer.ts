@@ -180,7 +180,7 @@ export class Materializer {
 
   /**
    * Reads what the entries' views will read, for all of them at once: the stored entries of each
-   * doc not open (in parallel) and the post views their kinds name (in one read).
+   * doc not open and the post views their kinds name (one read each).
    */
   private async readAhead(batch: BatchState, ordered: readonly StoredEntry[]): Promise<void> {
     const posts: string[] = [];
@@ -197,9 +197,7 @@ export class Materializer {
       docs.set(key, { author: stored.author, docId: stored.docId });
     }
     const [held] = await Promise.all([
-      Promise.all(
-        [...docs.values()].map(({ author, docId }) => this.ctx.store.getDocEntries(author, docId)),
-      ),
+      this.ctx.store.getManyDocsEntries([...docs.values()]),
       batch.views.fetch(posts),
     ]);
     [...docs.keys()].forEach((key, i) => batch.docs.set(key, held[i] ?? []));

@@ -398,25 +398,34 @@ export class IdbStorageAdapter implements StorageAdapter {
   }
 
   async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
-    const [records, forks] = await this.run(['entries', 'forks'], 'readonly', (tx) =>
-      Promise.all([
+    const [entries] = await this.getManyDocsEntries([{ author, docId }]);
+    return entries ?? [];
+  }
+
+  async getManyDocsEntries(
+    docs: readonly { author: PersonId; docId: DocId }[],
+  ): Promise<StoredEntry[][]> {
+    if (docs.length === 0) return [];
+    const [records, forks] = await this.run(['entries', 'forks'], 'readonly', (tx) => {
+      const byDoc = tx.objectStore('entries').index('byDoc');
+      return Promise.all([
         // Index order within one key is primary-key order: device, then seq.
-        tx
-          .objectStore('entries')
-          .index('byDoc')
-          .getAll(IDBKeyRange.only([author, docId])),
-        // Forks of all the author's devices: rare, so read whole.
-        tx.objectStore('forks').getAllKeys(prefixRange(author)),
-      ]),
-    );
+        Promise.all(docs.map((d) => byDoc.getAll(IDBKeyRange.only([d.author, d.docId])))),
+        // Forks: rare, so read whole.
+        tx.objectStore('forks').getAllKeys(),
+      ]);
+    });
     const lowest = new Map<string, number>();
-    for (const [, device, seq] of forks as [string, string, number][]) {
-      lowest.set(device, Math.min(seq, lowest.get(device) ?? Infinity));
+    for (const [author, device, seq] of forks as [string, string, number][]) {
+      const log = `${author}/${device}`;
+      lowest.set(log, Math.min(seq, lowest.get(log) ?? Infinity));
     }
-    return records
-      .filter((r) => r.seq < (lowest.get(r.device) ?? Infinity))
-      .map(recordFromDisk)
-      .filter(holdsPayload);
+    return records.map((held) =>
+      held
+        .filter((r) => r.seq < (lowest.get(`${r.author}/${r.device}`) ?? Infinity))
+        .map(recordFromDisk)
+        .filter(holdsPayload),
+    );
   }
 
   async getLatestEntries(

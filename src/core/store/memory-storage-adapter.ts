@@ -173,6 +173,12 @@ export class MemoryStorageAdapter implements StorageAdapter {
     return out;
   }
 
+  async getManyDocsEntries(
+    docs: readonly { author: PersonId; docId: DocId }[],
+  ): Promise<StoredEntry[][]> {
+    return Promise.all(docs.map((d) => this.getDocEntries(d.author, d.docId)));
+  }
+
   async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
     this.ensureOpen();
     const out: StoredEntry[] = [];

@@ -203,6 +203,22 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
         expect(await store.getDocEntries(ALICE, testEntry(ALICE, PHONE, 3).docId)).toHaveLength(3);
       });
 
+      it('gathers many docs in one call, each as getDocEntries gives it, in the order asked', async () => {
+        await store.putEntries([
+          ...testEntries(ALICE, PHONE, 1, 7),
+          ...testEntries(BOB, PHONE, 1, 4),
+        ]);
+        const docs = [
+          { author: BOB, docId: testEntry(BOB, PHONE, 2).docId },
+          { author: ALICE, docId: testEntry(ALICE, PHONE, 1).docId },
+          { author: ALICE, docId: testEntry(BOB, PHONE, 99).docId },
+        ];
+        const one = await Promise.all(docs.map((d) => store.getDocEntries(d.author, d.docId)));
+        expect(one.map((entries) => entries.length)).toEqual([1, 3, 2]);
+        expect(await store.getManyDocsEntries(docs)).toEqual(one);
+        expect(await store.getManyDocsEntries([])).toEqual([]);
+      });
+
       it('prunes the old part of a log, or all of it', async () => {
         await store.putEntries([
           ...testEntries(ALICE, PHONE, 1, 10),

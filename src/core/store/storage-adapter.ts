@@ -201,6 +201,8 @@ export interface StorageAdapter {
    * past a fork of their log (`forkSeq`) are left out: they stay held as evidence, never content.
    */
   getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]>;
+  /** {@link getDocEntries} of many docs, in the order asked, in one transaction. */
+  getManyDocsEntries(docs: readonly { author: PersonId; docId: DocId }[]): Promise<StoredEntry[][]>;
   /** Up to `limit` held entries of a log, newest first (recent-first sync). */
   getLatestEntries(author: PersonId, device: DeviceId, limit: number): Promise<StoredEntry[]>;
   /** The hash of the entry at (author, device, seq), if held or a placeholder (chain checks). */
