@@ -10,7 +10,9 @@
  * 2. a photo post end to end: Bob clicks Post on a 5 MB photo, until Alice's copy of it is
  *    decoded on her timeline (real WebRTC, so the run re-executes itself inside the e2e runner's
  *    private network namespace; without one this figure is skipped, never run on the real net);
- * 3. the gzipped JS of the initial load.
+ * 3. the gzipped JS of the initial load;
+ * 4. `appSeed100kSeconds`: 100,000 posts, signed ahead in Node, ingested and materialized through
+ *    the app's own path, in seconds of the page's time.
  *
  * Figures are printed and written to `bench/results/app.json`; nothing here judges them.
  */
@@ -32,6 +34,8 @@ import {
   befriendAll,
   countTimeline,
   ingestChunk,
+  seedAhead,
+  type SeedAheadTimes,
   waitForTestHooks,
 } from './app-seed.ts';
 import { median } from './lib/measure.ts';
@@ -47,6 +51,8 @@ const BIG = Number(process.env.BENCH_APP_BIG ?? 100_000);
 /** Seeding of the big store stops after this long, whatever it holds by then. */
 const SEED_BUDGET_MS = Number(process.env.BENCH_APP_SEED_MINUTES ?? 30) * 60_000;
 const FRIENDS = 20;
+/** Posts of `appSeed100kSeconds`. */
+const SEED_AHEAD = Number(process.env.BENCH_APP_SEED_AHEAD ?? 100_000);
 const CHUNK = 2_000;
 const LOOKS = 5;
 const PHOTO_BYTES = 5_000_000;
@@ -176,6 +182,32 @@ async function firstPage(baseUrl: string, target: number, budgetMs: number): Pro
 }
 
 /**
+ * `appSeed100kSeconds`: 100,000 posts ingested and materialized through the app's own path
+ * (`Ingestor`, then the peer's materializer) in a fresh profile, signed ahead in Node; the
+ * page's own time, in seconds.
+ */
+async function seedThroughApp(baseUrl: string, posts: number): Promise<SeedAheadTimes> {
+  const profile = path.join(TMP, 'bench-app-profile-seed-ahead');
+  await rm(profile, { recursive: true, force: true });
+  const person: Person = await launchPersistent(profile, { baseUrl });
+  try {
+    await onboardPage(person.page, baseUrl, 'Alice');
+    await waitForTestHooks(person.page);
+    // Off the timeline, as in `firstPage`: the figure is the core's path, not the list's.
+    await openScreen(person.page, 'Settings');
+    const signer = await PostSigner.create(FRIENDS);
+    await befriendAll(person.page, signer.friends);
+    const times = await seedAhead(person.page, signer, posts, CHUNK);
+    const rows = await countTimeline(person.page);
+    if (rows !== posts) throw new Error(`timeline holds ${rows} of ${posts}`);
+    return times;
+  } finally {
+    await person.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+/**
  * Waits until the Friends screen of `page` shows `name` connected (or syncing). The e2e helpers'
  * `befriendExisting` polls with vitest's `expect`, which needs a running test; this bench is a
  * plain script, so it waits through Playwright alone.
@@ -282,12 +314,18 @@ async function main(): Promise<void> {
       `first page, ${big.posts} posts: ${big.medianMs.toFixed(0)} ms ` +
         `(seeded in ${(big.seedMs / 1000).toFixed(0)} s, ${big.seed.postsPerSecond.toFixed(0)} posts/s)`,
     );
+    console.log(`seeding ${SEED_AHEAD} posts signed ahead through the app ...`);
+    const seeded = await seedThroughApp(baseUrl, SEED_AHEAD);
+    console.log(
+      `  ${(seeded.pageMs / 1000).toFixed(1)} s of page time (ingest ${(seeded.ingestMs / 1000).toFixed(1)} s, ` +
+        `waiting for the views ${(seeded.settleMs / 1000).toFixed(1)} s)`,
+    );
     // Written now and again after the photo: a failed photo never costs the seeded figures.
-    await writeResults(small, big, js, null, loads);
+    await writeResults(small, big, js, null, loads, seeded);
     const photo = process.env[NETNS_ENV] === '1' ? await photoEndToEnd(baseUrl, 3) : null;
     if (photo)
       console.log(`photo end to end (${photo.photoBytes} B): ${photo.medianMs.toFixed(0)} ms`);
-    await writeResults(small, big, js, photo, loads);
+    await writeResults(small, big, js, photo, loads, seeded);
   } finally {
     clearInterval(sampler);
     await server.close();
@@ -301,8 +339,10 @@ async function writeResults(
   js: Awaited<ReturnType<typeof initialJs>>,
   photo: PhotoResult | null,
   loads: readonly number[],
+  seeded: SeedAheadTimes,
 ): Promise<void> {
   const result = {
+    appSeed100kSeconds: seeded.pageMs / 1000,
     firstPageMs1k: Math.round(small.medianMs),
     firstPageMs100k: Math.round(big.medianMs),
     photoEndToEndMs: photo ? Math.round(photo.medianMs) : null,
@@ -318,6 +358,7 @@ async function writeResults(
       firstPage: [small, big],
       firstPageMethod:
         'median of in-page performance.now() when the first post row appears, over reloads of a running browser; coldMs is goto to first row visible in a newly started browser',
+      seedAhead: seeded,
       photo,
       initialJs: js.files,
       machine: '2 cores shared with other work',

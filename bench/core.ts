@@ -14,7 +14,9 @@
  * 4. bytes a newcomer receives before a new friend's latest posts show, for histories of 1,000
  *    and 20,000 entries (Node, in-memory network, bytes counted by it);
  * 5. opening a friends-epoch record of 1,000 members (`keyRecordOpenMs`, Node; see
- *    `key-records.ts`).
+ *    `key-records.ts`);
+ * 6. stored posts materialized into timeline views per second (`materializedPerSec`: the
+ *    `Materializer` over IndexedDB, batches of 500 as the ingest hands them over).
  *
  * Every step has a hard time bound and the whole run a deadline. Figures are printed and written
  * to `bench/results/core.json`; nothing here judges them.
@@ -27,7 +29,13 @@ import { startServer, type RunningServer } from '../signaling/server.ts';
 import { MemoryNetwork } from '../src/core/net/memory-network.ts';
 import { TestPerson, TestReplica, settle, waitFor } from '../src/core/sync/test-helpers.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
-import type { FirstPageResult, IngestResult, KithBench, SeedResult } from './core-page/api.ts';
+import type {
+  FirstPageResult,
+  IngestResult,
+  KithBench,
+  MaterializeResult,
+  SeedResult,
+} from './core-page/api.ts';
 import { measureSync10k, type Sync10kResult } from './core-sync.ts';
 import { measureKeyRecordOpen, type KeyRecordOpenResult } from './key-records.ts';
 import { armDeadline, buildBenchPage, median, within } from './lib/measure.ts';
@@ -48,6 +56,9 @@ const SIZES = [10_000, 100_000] as const;
 const LOOKS = Number(process.env.BENCH_LOOKS ?? 5);
 const NEWCOMER_LATEST = 100;
 const NEWCOMER_HISTORIES = [1_000, 20_000] as const;
+const MATERIALIZE_POSTS = 10_000;
+const MATERIALIZE_FRIENDS = 50;
+const MATERIALIZE_BATCH = 500;
 
 /** Bound of one call into the page (seeding 100,000 posts is the longest). */
 const STEP_TIMEOUT_MS = 600_000;
@@ -199,6 +210,8 @@ async function main(): Promise<void> {
     const ingest = await browser.call(page, 'ingest', INGEST_ENTRIES, INGEST_AUTHORS, INGEST_BATCH);
     console.log(`  ${fmt(ingest.perSec)} entries/s`);
 
+    const materialized = await measureMaterialize(browser, page);
+
     console.log(`syncing ${fmt(SYNC_ENTRIES)} entries in the page (IndexedDB, then memory) ...`);
     const pageSyncIdb = await browser.call(page, 'sync', SYNC_ENTRIES, 'idb');
     const pageSyncMemory = await browser.call(page, 'sync', SYNC_ENTRIES, 'memory');
@@ -265,7 +278,9 @@ async function main(): Promise<void> {
       firstPage: { ms10k, ms100k, ratio: ms100k / ms10k },
       newcomerBytes: { h1k, h20k, ratio: h20k / h1k },
       keyRecordOpenMs: keyRecord.memberMs,
+      materializedPerSec: Math.round(materialized.perSec),
       extra: {
+        materialized,
         date: new Date().toISOString(),
         chromium: chromiumVersion,
         node: process.version,
@@ -293,12 +308,27 @@ async function main(): Promise<void> {
   }
 }
 
+/** `materializedPerSec`: stored public posts of friends turned into timeline rows, in the page. */
+async function measureMaterialize(browser: Browser, page: Page): Promise<MaterializeResult> {
+  console.log(`materializing ${fmt(MATERIALIZE_POSTS)} stored posts into the views ...`);
+  const result = await browser.call(
+    page,
+    'materialize',
+    MATERIALIZE_POSTS,
+    MATERIALIZE_FRIENDS,
+    MATERIALIZE_BATCH,
+  );
+  console.log(`  ${fmt(result.perSec)} posts/s`);
+  return result;
+}
+
 function printTable(r: {
   verifiedPerSec: number;
   sync10k: Sync10kResult;
   firstPage: { ms10k: number; ms100k: number; ratio: number };
   newcomerBytes: { h1k: number; h20k: number; ratio: number };
   keyRecordOpenMs: number;
+  materializedPerSec: number;
   extra: {
     chromium: string;
     keyRecord: KeyRecordOpenResult;
@@ -313,6 +343,10 @@ function printTable(r: {
       'verified + stored per second (Chromium, IndexedDB)',
       `${fmt(r.verifiedPerSec)} /s (verify alone ${fmt((e.ingest.entries / e.ingest.verifyOnlyMs) * 1000)} /s, ` +
         `store alone ${fmt((e.ingest.entries / e.ingest.storeOnlyMs) * 1000)} /s)`,
+    ],
+    [
+      'posts materialized into timeline views per second (Chromium, IDB)',
+      `${fmt(r.materializedPerSec)} /s`,
     ],
     [
       'sync 10k, Node, memory store: ms / floor / ratio',

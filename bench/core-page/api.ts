@@ -70,10 +70,31 @@ export interface FirstPageResult {
   readonly newest: number;
 }
 
+/** Stored posts of friends materialized into timeline views (`Materializer` over IndexedDB). */
+export interface MaterializeResult {
+  /** Posts materialized (each a public post of one entry; every one must show). */
+  readonly posts: number;
+  /** Friends (authors) the posts belong to. */
+  readonly friends: number;
+  /** Entries per `apply` call (what one stored batch hands the materializer). */
+  readonly batch: number;
+  /** Milliseconds from the first `apply` until the last one resolved. */
+  readonly ms: number;
+  /** `posts / ms * 1000`. */
+  readonly perSec: number;
+  /** Timeline rows read back afterwards. */
+  readonly rows: number;
+}
+
 /** The functions the page exposes. */
 export interface KithBench {
   /** Signs `count` entries of `authors` authors, then ingests them in batches of `batch`. */
   ingest(count: number, authors: number, batch: number): Promise<IngestResult>;
+  /**
+   * Stores `count` public posts of `friends` friends (signed in the page, not timed), then times
+   * materializing them into the views, `batch` entries per `apply`.
+   */
+  materialize(count: number, friends: number, batch: number): Promise<MaterializeResult>;
   /** Syncs `count` entries of one author between two replicas over the in-memory network. */
   sync(count: number, store: 'idb' | 'memory'): Promise<PageSyncResult>;
   /** Writes `posts` posts of `friends` friends (views and signed entries) into database `db`. */

@@ -4,7 +4,16 @@
  * bounds every call in time and prints the results. Counts are small enough to hold in memory,
  * except seeding, which signs and writes friend by friend in groups.
  */
+import * as Y from 'yjs';
 import { randomBytes } from '../../src/core/bytes.ts';
+import { SymmetricKey } from '../../src/core/crypto/aead.ts';
+import { writeNewPost } from '../../src/core/docs/post-doc.ts';
+import { newDoc } from '../../src/core/docs/yjs-change.ts';
+import { docIdOf } from '../../src/core/kinds/registry.ts';
+import { DocCache } from '../../src/core/peer/doc-cache.ts';
+import { Keyring } from '../../src/core/peer/keyring.ts';
+import { Materializer } from '../../src/core/peer/materializer.ts';
+import { PayloadOpener } from '../../src/core/peer/payloads.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import {
   EntryVerifier,
@@ -23,7 +32,12 @@ import { MemoryNetwork } from '../../src/core/net/memory-network.ts';
 import type { PostSummary } from '../../src/core/kinds/post.ts';
 import { IdbStorageAdapter } from '../../src/core/store/idb-storage-adapter.ts';
 import { MemoryStorageAdapter } from '../../src/core/store/memory-storage-adapter.ts';
-import type { PostView, StorageAdapter } from '../../src/core/store/storage-adapter.ts';
+import type {
+  PageCursor,
+  PostView,
+  StorageAdapter,
+  StoredEntry,
+} from '../../src/core/store/storage-adapter.ts';
 import { Ingestor } from '../../src/core/sync/ingest.ts';
 import { SyncEngine } from '../../src/core/sync/sync-engine.ts';
 import { TestPerson, settle, waitFor } from '../../src/core/sync/test-helpers.ts';
@@ -31,6 +45,7 @@ import type {
   FirstPageResult,
   IngestResult,
   KithBench,
+  MaterializeResult,
   PageSyncResult,
   SeedResult,
 } from './api.ts';
@@ -110,6 +125,85 @@ async function ingest(count: number, authors: number, batch: number): Promise<In
     verifyOnlyMs,
     storeOnlyMs,
   };
+}
+
+async function materialize(
+  count: number,
+  friends: number,
+  batch: number,
+): Promise<MaterializeResult> {
+  const clock = new ManualClock(SEED_EPOCH);
+  const me = await createIdentity({ clock });
+  const authors = await Promise.all(
+    Array.from({ length: friends }, () => createIdentity({ clock })),
+  );
+  const logs = authors.map(() => ({ seq: 0, prev: undefined as EntryHash | undefined }));
+  const entries: VerifiedEntry[] = [];
+  for (let n = 0; n < count; n++) {
+    const { device } = authors[n % friends]!;
+    const log = logs[n % friends]!;
+    const createdAt = SEED_EPOCH + n * 60_000;
+    const doc = newDoc(device.yjsClientId);
+    writeNewPost(doc, { text: postText(n), photos: [], audience: 'public', createdAt });
+    const entry = await signEntry(device, {
+      seq: ++log.seq,
+      prev: log.prev,
+      timestamp: createdAt,
+      docId: docIdOf({ kind: 'post', postId: newPostId() }),
+      payloadKind: 'yjs-update',
+      payload: Y.encodeStateAsUpdate(doc),
+    });
+    log.prev = entry.hash;
+    entries.push(entry);
+  }
+  const store = await freshIdb('bench-materialize');
+  const stored: StoredEntry[] = [];
+  for (let i = 0; i < entries.length; i += batch) {
+    stored.push(...(await store.putEntries(entries.slice(i, i + batch))));
+  }
+  const personId = me.identity.personId;
+  const keyring = new Keyring(
+    store,
+    personId,
+    {
+      publicKey: me.identity.encryptionPublicKey,
+      privateKey: me.identity.encryptionPrivateKey,
+    },
+    () => null,
+  );
+  const opener = new PayloadOpener(keyring, personId, await SymmetricKey.generate());
+  const docs = new DocCache((a, d) => store.getDocEntries(a, d), opener, me.device.yjsClientId);
+  const friendIds = new Set(authors.map((a) => a.identity.personId));
+  const materializer = new Materializer({
+    me: personId,
+    store,
+    keyring,
+    docs,
+    opener,
+    isFriend: (person) => friendIds.has(person),
+    onFriends: () => undefined,
+    republish: async () => undefined,
+    reingest: async () => undefined,
+    prefetch: async () => undefined,
+    now: () => clock.now(),
+  });
+  const start = performance.now();
+  for (let i = 0; i < stored.length; i += batch) {
+    await materializer.apply(stored.slice(i, i + batch));
+  }
+  const ms = performance.now() - start;
+  let rows = 0;
+  let before: PageCursor | undefined;
+  for (;;) {
+    const page = await store.timelinePage({ before, limit: 500 });
+    rows += page.items.length;
+    if (!page.next) break;
+    before = page.next;
+  }
+  await store.close();
+  await deleteDb('bench-materialize');
+  if (rows !== count) throw new Error(`the timeline shows ${rows} of ${count} posts`);
+  return { posts: count, friends, batch, ms, perSec: (count / ms) * 1000, rows };
 }
 
 async function sync(count: number, kind: 'idb' | 'memory'): Promise<PageSyncResult> {
@@ -253,4 +347,4 @@ async function firstPage(db: string): Promise<FirstPageResult> {
   };
 }
 
-window.kithBench = { ingest, sync, seed, firstPage, deleteDb } satisfies KithBench;
+window.kithBench = { ingest, materialize, sync, seed, firstPage, deleteDb } satisfies KithBench;

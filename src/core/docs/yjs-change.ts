@@ -50,7 +50,9 @@ const REMOTE = Symbol('kith-owner-update');
  * random client id, never reused (design section 3).
  */
 export function newDoc(clientId: number): Y.Doc {
-  const doc = new Y.Doc({ gc: true });
+  // A guid only names subdocs, which Kith docs never hold (their caps refuse them); a fixed one
+  // spares the random uuid drawn otherwise, most of what making a small doc costs.
+  const doc = new Y.Doc({ gc: true, guid: 'kith' });
   doc.clientID = clientId;
   return doc;
 }

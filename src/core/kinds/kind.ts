@@ -20,7 +20,7 @@ import type { DocCaps } from '../docs/doc-caps.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { Entry, PayloadKind } from '../feed/entry-codec.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
-import type { JsonValue, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { JsonValue, StoredEntry, ViewStore } from '../store/storage-adapter.ts';
 
 /** A doc id that is well-formed text but names no Kith doc (or not in its kind's grammar). */
 export class DocRefError extends Error {
@@ -85,10 +85,11 @@ export interface Sealed {
   readonly blobs?: readonly BlobId[];
 }
 
-/** What materializing may use: the store, the peer's callbacks, and the materializer's own steps. */
+/** What materializing may use: the views, the peer's callbacks, and the materializer's own steps. */
 export interface ViewPort {
   readonly me: PersonId;
-  readonly store: StorageAdapter;
+  /** The views, as the batch being materialized leaves them (written at the batch's end). */
+  readonly store: ViewStore;
   /** Whether `person` is a friend (their posts go on the timeline). */
   isFriend(person: PersonId): boolean;
   /** Called with the friend list whenever this person's own `friends` doc changes. */
@@ -174,6 +175,11 @@ export interface DocKind<R extends { readonly kind: string }> extends KindBase<R
   admit?(entry: Entry, ref: R, views: ViewPort): Promise<Admission>;
   /** Updates the views from the doc after one of its entries was applied. */
   view(change: DocChange<R>, views: ViewPort): Promise<void>;
+  /**
+   * The post views (their keys) `view` reads for a doc of `author`: read ahead for a whole batch
+   * of entries at once. Omitted: none, or read when needed.
+   */
+  viewsRead?(author: PersonId, ref: R): readonly string[];
   /** Takes the doc's views away (of `author`) when nothing of the doc is left to show. */
   forget?(author: PersonId, ref: R, views: ViewPort): Promise<void>;
 }

@@ -171,7 +171,8 @@ export const postKind: DocKind<PostDocRef> = {
         },
       ]);
       // Only this post's own replies: a hide list naming items of other posts hides nothing.
-      for (const item of await store.itemsByPost(key)) {
+      const byPost = post.hidden.length > 0 ? await store.itemsByPost(key) : [];
+      for (const item of byPost) {
         if (post.hidden.includes(item.itemId)) await store.removePostItem(item.itemId);
       }
       for (const itemId of shownAgain) await views.reapplyReply(itemId, author, ref.postId);
@@ -188,5 +189,6 @@ export const postKind: DocKind<PostDocRef> = {
     const tag = await views.replyTagOf({ postAuthor: author, postId: ref.postId });
     if (tag) await views.release(tagWait(tag));
   },
+  viewsRead: (author, ref) => [postKey(author, ref.postId)],
   forget: (author, ref, views) => views.store.removePostView(postKey(author, ref.postId)),
 };

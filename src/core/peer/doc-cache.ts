@@ -12,7 +12,7 @@ import { docCaps, parseDocRef } from '../kinds/registry.ts';
 import { newDoc } from '../docs/yjs-change.ts';
 import type * as Y from 'yjs';
 import { decodeEntry } from '../feed/entry-codec.ts';
-import type { DocId, PersonId } from '../ids.ts';
+import type { DocId, EntryHash, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
 import type { PayloadOpener } from './payloads.ts';
@@ -21,6 +21,14 @@ const log = createLogger('kith:docs');
 
 /** Reads the stored entries of one doc (all devices of its owner). */
 export type DocEntriesReader = (author: PersonId, docId: DocId) => Promise<StoredEntry[]>;
+
+/** What a doc that is not open may be rebuilt from, instead of reading and opening it anew. */
+export interface DocSource {
+  /** The doc's stored entries, read ahead (for a whole batch at once); omitted: read now. */
+  readonly entries?: readonly StoredEntry[];
+  /** Updates already opened, by entry hash: neither decoded nor decrypted again. */
+  readonly opened: ReadonlyMap<EntryHash, Uint8Array>;
+}
 
 /** Most docs whose last refusal is remembered (so each is logged once). */
 const MAX_REMEMBERED_REFUSALS = 1_024;
@@ -38,8 +46,8 @@ export class DocCache {
     private readonly capacity = 256,
   ) {}
 
-  /** The doc, rebuilt from its entries if it is not open. */
-  async get(author: PersonId, docId: DocId): Promise<Y.Doc> {
+  /** The doc, rebuilt from its entries (or from `source`) if it is not open. */
+  async get(author: PersonId, docId: DocId, source?: DocSource): Promise<Y.Doc> {
     const key = `${author} ${docId}`;
     const open = this.docs.get(key);
     if (open) {
@@ -49,7 +57,12 @@ export class DocCache {
     }
     const ref = parseDocRef(docId);
     const capped = new CappedDoc(newDoc(this.clientId), docCaps(ref));
-    for (const stored of await this.readEntries(author, docId)) {
+    for (const stored of source?.entries ?? (await this.readEntries(author, docId))) {
+      const known = source?.opened.get(stored.hash);
+      if (known) {
+        this.applyCapped(capped, key, known);
+        continue;
+      }
       const opened = await this.opener.open(decodeEntry(stored.bytes), ref);
       if (opened.kind === 'update') this.applyCapped(capped, key, opened.update);
     }
@@ -60,6 +73,11 @@ export class DocCache {
       this.docs.delete(oldest);
     }
     return capped.doc;
+  }
+
+  /** Whether the doc is open (a `get` then reads nothing). */
+  isOpen(author: PersonId, docId: DocId): boolean {
+    return this.docs.has(`${author} ${docId}`);
   }
 
   /** Closes the doc if it is open: the next `get` rebuilds it from what the store gives out. */

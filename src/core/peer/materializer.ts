@@ -4,11 +4,11 @@
  * path. An entry whose key has not arrived yet waits (in memory) and is retried when it does:
  * recent-first sync may deliver a post before the epoch record that opens it.
  */
-import { MAX_SEQ, decodeEntry, entryHasPayload } from '../feed/entry-codec.ts';
-import type { DocId, PersonId, PostId } from '../ids.ts';
+import { MAX_SEQ, decodeEntry, entryHasPayload, type Entry } from '../feed/entry-codec.ts';
+import type { DocId, EntryHash, PersonId, PostId } from '../ids.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { SymmetricKey } from '../crypto/aead.ts';
-import type { Answering, ViewPort } from '../kinds/kind.ts';
+import type { Answering, Opened, ViewPort } from '../kinds/kind.ts';
 import {
   docIdOf,
   kindOf,
@@ -17,19 +17,36 @@ import {
   replyOfItem,
   resolveRef,
   DocRefError,
+  Tagged,
+  type DocRef,
   type ParsedDocRef,
 } from '../kinds/registry.ts';
 import { createLogger } from '../log.ts';
 import type { ForkedLog } from '../store/forks.ts';
-import type { JsonValue, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type {
+  JsonValue,
+  StorageAdapter,
+  StoredEntry,
+  ViewStore,
+} from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Keyring } from './keyring.ts';
 import type { PayloadOpener } from './payloads.ts';
+import { ViewBatch } from './view-batch.ts';
 
 const log = createLogger('kith:views');
 
 /** Most entries kept waiting for a key; beyond it the oldest are dropped (they stay stored). */
 const MAX_WAITING = 10_000;
+
+/**
+ * Most entries whose views are written in one transaction: bounds what a batch holds in memory
+ * (its writes, the docs' entries read ahead) when a whole history is applied at once.
+ */
+export const MAX_VIEW_BATCH = 512;
+
+/** Most updates of this device's own writes remembered until their entry is materialized. */
+const MAX_WRITTEN = 64;
 
 /**
  * How far ahead of this device's clock a date written by someone else may be (clocks differ a
@@ -62,17 +79,29 @@ export interface MaterializerContext {
   now(): number;
 }
 
-/** Keeps the views in step with the stored entries. */
+/**
+ * Keeps the views in step with the stored entries, a batch at a time: the entries of one `apply`
+ * (up to {@link MAX_VIEW_BATCH}) read ahead the docs and post views they need, each payload is
+ * opened once, and every view they change is written at the end in one transaction
+ * (`view-batch.ts`).
+ */
 export class Materializer {
   private readonly waiting = new Map<string, StoredEntry[]>();
   private waitingCount = 0;
   /** What the kind modules materialize through. */
   private readonly views: ViewPort;
+  /** The batch being materialized, which nested applies (released entries) join. */
+  private batch: BatchState | null = null;
+  /** Updates this device wrote, by their entry's hash: their entries need no opening. */
+  private readonly written = new Map<EntryHash, Uint8Array>();
 
   constructor(private readonly ctx: MaterializerContext) {
+    const viewsNow = (): ViewStore => this.batch?.views ?? ctx.store;
     this.views = {
       me: ctx.me,
-      store: ctx.store,
+      get store() {
+        return viewsNow();
+      },
       isFriend: (person) => ctx.isFriend(person),
       onFriends: (friends) => ctx.onFriends(friends),
       learnEpoch: (author, device, epoch, record): Promise<SymmetricKey | null> =>
@@ -99,20 +128,84 @@ export class Materializer {
    * it holds its doc's whole state.
    */
   async apply(entries: readonly StoredEntry[]): Promise<void> {
-    const ordered = entries
-      .filter((stored) => entryHasPayload(stored.bytes))
-      .map((stored) => ({ stored, rank: rankOf(stored.docId) }))
-      .sort((a, b) => a.rank - b.rank);
-    const failures: unknown[] = [];
-    for (const { stored } of ordered) {
+    const ordered = inOrder(entries);
+    // Entries released within a batch (their key arrived in it) join it.
+    if (this.batch) return this.applyIn(this.batch, ordered);
+    let failed: { error: unknown } | undefined;
+    for (let i = 0; i < ordered.length; i += MAX_VIEW_BATCH) {
+      const batch: BatchState = {
+        views: new ViewBatch(this.ctx.store),
+        docs: new Map(),
+        opened: new Map(),
+      };
+      this.batch = batch;
       try {
-        await this.one(stored);
+        await this.applyIn(batch, ordered.slice(i, i + MAX_VIEW_BATCH));
+      } catch (error) {
+        failed ??= { error };
+      } finally {
+        this.batch = null;
+      }
+      try {
+        await batch.views.flush();
+      } catch (error) {
+        log.warn('views of a batch not written', { error: String(error) });
+        failed ??= { error };
+      }
+    }
+    if (failed) throw failed.error;
+  }
+
+  /**
+   * Notes the update of an entry this device just wrote, so materializing that entry neither
+   * opens its payload again nor reads its doc (own writes take no round trip through the store).
+   */
+  wrote(hash: EntryHash, update: Uint8Array): void {
+    this.written.set(hash, update);
+    if (this.written.size > MAX_WRITTEN) {
+      this.written.delete(this.written.keys().next().value as EntryHash);
+    }
+  }
+
+  /** Materializes entries (in rank order) into `batch`; the first failure is thrown at the end. */
+  private async applyIn(batch: BatchState, ordered: readonly StoredEntry[]): Promise<void> {
+    await this.readAhead(batch, ordered);
+    const failures: unknown[] = [];
+    for (const stored of ordered) {
+      try {
+        await this.one(stored, batch);
       } catch (error) {
         log.warn('view not updated for an entry', { docId: stored.docId, error: String(error) });
         failures.push(error);
       }
     }
     if (failures.length > 0) throw failures[0];
+  }
+
+  /**
+   * Reads what the entries' views will read, for all of them at once: the stored entries of each
+   * doc not open and the post views their kinds name (one read each).
+   */
+  private async readAhead(batch: BatchState, ordered: readonly StoredEntry[]): Promise<void> {
+    const posts: string[] = [];
+    const docs = new Map<string, { author: PersonId; docId: DocId }>();
+    for (const stored of ordered) {
+      const ref = refOf(stored.docId);
+      // A reply named by its post's reply tag is read once its tag resolves, not ahead.
+      if (!ref || ref instanceof Tagged) continue;
+      const kind = kindOf(ref);
+      if (kind.shape !== 'doc') continue;
+      posts.push(...(kind.viewsRead?.(stored.author, ref) ?? []));
+      const key = docKey(stored.author, stored.docId);
+      if (batch.docs.has(key) || this.written.has(stored.hash)) continue;
+      if (this.ctx.docs.isOpen(stored.author, stored.docId)) continue;
+      docs.set(key, { author: stored.author, docId: stored.docId });
+    }
+    const [held] = await Promise.all([
+      this.ctx.store.getManyDocsEntries([...docs.values()]),
+      batch.views.fetch(posts),
+    ]);
+    [...docs.keys()].forEach((key, i) => batch.docs.set(key, held[i] ?? []));
   }
 
   /** Re-reads every stored post doc of `author` (after they became a friend). */
@@ -158,7 +251,7 @@ export class Materializer {
     }
   }
 
-  private async one(stored: StoredEntry): Promise<void> {
+  private async one(stored: StoredEntry, batch: BatchState): Promise<void> {
     const parsed = refOf(stored.docId);
     if (!parsed) {
       log.warn('entry for an unknown doc', { docId: stored.docId });
@@ -173,15 +266,27 @@ export class Materializer {
     const admission = (await kind.admit?.(entry, ref, this.views)) ?? 'read';
     if (admission === 'refuse') return;
     if (admission !== 'read') return this.wait(admission.wait, stored);
-    const opened = await this.ctx.opener.open(entry, ref);
-    if (opened.kind === 'waiting') return this.wait(opened.key, stored);
-    if (opened.kind === 'unreadable') {
-      log.debug('entry not readable here', { docId: stored.docId, reason: opened.reason });
+    const update = await this.opened(entry, ref, stored);
+    if (update.kind === 'waiting') return this.wait(update.key, stored);
+    if (update.kind === 'unreadable') {
+      log.debug('entry not readable here', { docId: stored.docId, reason: update.reason });
       return;
     }
-    this.ctx.docs.applyIfOpen(entry.author, entry.docId, opened.update);
-    const doc = await this.ctx.docs.get(entry.author, entry.docId);
+    batch.opened.set(stored.hash, update.update);
+    this.ctx.docs.applyIfOpen(entry.author, entry.docId, update.update);
+    const doc = await this.ctx.docs.get(entry.author, entry.docId, {
+      entries: batch.docs.get(docKey(entry.author, entry.docId)),
+      opened: batch.opened,
+    });
     await kind.view({ ref, stored, entry, doc }, this.views);
+  }
+
+  /** The entry's update: as this device wrote it, or opened from its payload. */
+  private async opened(entry: Entry, ref: DocRef, stored: StoredEntry): Promise<Opened> {
+    const own = this.written.get(stored.hash);
+    if (!own) return this.ctx.opener.open(entry, ref);
+    this.written.delete(stored.hash);
+    return { kind: 'update', update: own };
   }
 
   /**
@@ -200,9 +305,10 @@ export class Materializer {
    */
   private async mentioned(n: { id: string; createdAt: number; summary: JsonValue }): Promise<void> {
     const marker = `view/notified/${n.id}`;
-    if ((await this.ctx.store.getSetting(marker)) !== undefined) return;
-    await this.ctx.store.putNotification({ ...n, kind: 'mention', read: false });
-    await this.ctx.store.setSetting(marker, true);
+    const { store } = this.views;
+    if ((await store.getSetting(marker)) !== undefined) return;
+    await store.putNotification({ ...n, kind: 'mention', read: false });
+    await store.setSetting(marker, true);
   }
 
   /** Applies again the stored entries of a reply the author no longer hides. */
@@ -242,6 +348,29 @@ export class Materializer {
     this.waitingCount -= list.length;
     await this.apply(list);
   }
+}
+
+/** One batch being materialized. */
+interface BatchState {
+  /** Its view changes, written at its end. */
+  readonly views: ViewBatch;
+  /** The stored entries of its docs that were not open, read ahead, by {@link docKey}. */
+  readonly docs: Map<string, readonly StoredEntry[]>;
+  /** The updates its entries' payloads opened to, by entry hash (each opened once). */
+  readonly opened: Map<EntryHash, Uint8Array>;
+}
+
+function docKey(author: PersonId, docId: DocId): string {
+  return `${author} ${docId}`;
+}
+
+/** The entries that change views (those with a payload), keys first, posts before replies. */
+function inOrder(entries: readonly StoredEntry[]): StoredEntry[] {
+  return entries
+    .filter((stored) => entryHasPayload(stored.bytes))
+    .map((stored) => ({ stored, rank: rankOf(stored.docId) }))
+    .sort((a, b) => a.rank - b.rank)
+    .map(({ stored }) => stored);
 }
 
 /** What a stored doc id names, or `null` for a doc of no known kind (logged by the caller). */

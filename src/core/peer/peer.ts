@@ -751,8 +751,17 @@ export class Peer {
       : [];
     const doc = await this.docs.get(this.me, docId);
     if (change(doc) === null) return;
-    const sealed = await kind.seal(ref, doc, Y.encodeStateAsUpdate(doc), this.sealPort);
-    await this.ownLog.append(docId, sealed.payloadKind, sealed.payload, covers, sealed.blobs);
+    const update = Y.encodeStateAsUpdate(doc);
+    const sealed = await kind.seal(ref, doc, update, this.sealPort);
+    const entry = await this.ownLog.append(
+      docId,
+      sealed.payloadKind,
+      sealed.payload,
+      covers,
+      sealed.blobs,
+    );
+    // Its materialization (queued after this task) uses the update as it is, unopened.
+    this.materializer.wrote(entry.hash, update);
   }
 
   /** Writes a comment or reaction doc of this person, sealed like the post it answers. */

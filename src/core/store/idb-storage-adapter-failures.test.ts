@@ -141,6 +141,38 @@ describe('IdbStorageAdapter failed writes', () => {
     await store.close();
   });
 
+  it('keeps nothing of a batch of view changes whose third post fails, and takes it again', async () => {
+    const store = await IdbStorageAdapter.open({ indexedDB: new IDBFactory() });
+    const crash = new Error('disk gone');
+    const realPut = IDBObjectStore.prototype.put;
+    let posts = 0;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (
+      this: IDBObjectStore,
+      ...args: Parameters<IDBObjectStore['put']>
+    ) {
+      const request = realPut.apply(this, args);
+      if (this.name === 'posts' && ++posts === 3) throw crash;
+      return request;
+    });
+    const batch = [
+      { op: 'putPost', post: testPost('p1', ALICE, 1) },
+      { op: 'setSetting', key: 'view/notified/x', value: true },
+      { op: 'putPost', post: testPost('p2', ALICE, 2) },
+      { op: 'putPost', post: testPost('p3', BOB, 3) },
+    ] as const;
+    await expect(store.writeViews(batch)).rejects.toBe(crash);
+    vi.restoreAllMocks();
+    expect(await store.getPostViews(['p1', 'p2', 'p3'])).toEqual([undefined, undefined, undefined]);
+    expect(await store.getSetting('view/notified/x')).toBeUndefined();
+    await store.writeViews(batch);
+    expect((await store.timelinePage({ limit: 5 })).items.map((p) => p.postId)).toEqual([
+      'p3',
+      'p2',
+      'p1',
+    ]);
+    await store.close();
+  });
+
   it('turns a QuotaExceededError thrown by put into StorageQuotaError, keeping nothing', async () => {
     const store = await IdbStorageAdapter.open({ indexedDB: new IDBFactory() });
     await store.putEntries(testEntries(ALICE, PHONE, 1, 2));

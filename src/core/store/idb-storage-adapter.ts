@@ -61,6 +61,7 @@ import type {
   StorageUsage,
   StoredEntry,
   EntryLink,
+  ViewWrite,
 } from './storage-adapter.ts';
 import {
   checkEntries,
@@ -73,6 +74,7 @@ import {
   checkPostItems,
   checkPostViews,
   checkSeq,
+  checkViewWrites,
   copyEntry,
   copyRecord,
   entryFromDisk,
@@ -132,6 +134,54 @@ function issueAll<T>(items: readonly T[], issue: (item: T) => Promise<unknown>):
 /** Every key of a compound index that starts with `prefix` (arrays sort after all else). */
 function prefixRange(...prefix: (string | number)[]): IDBKeyRange {
   return IDBKeyRange.bound(prefix, [...prefix, []]);
+}
+
+/** The stores a batch of view changes writes to. */
+type ViewStores = ['posts', 'postItems', 'notifications', 'settings'];
+
+/** Removes a post and its items inside `tx` (their cursor must not overlap other requests). */
+async function removePostIn(
+  tx: IDBPTransaction<KithDb, ['posts', 'postItems'] | ViewStores, 'readwrite'>,
+  postId: string,
+): Promise<void> {
+  await tx.objectStore('posts').delete(postId);
+  const byPost = tx.objectStore('postItems').index('byPost');
+  let cursor = await byPost.openCursor(prefixRange(postId));
+  while (cursor) {
+    await cursor.delete();
+    cursor = await cursor.continue();
+  }
+}
+
+/** Issues the one request of a view change other than a post's removal. */
+function issueViewWrite(
+  tx: IDBPTransaction<KithDb, ViewStores, 'readwrite'>,
+  write: Exclude<ViewWrite, { op: 'removePost' }>,
+): Promise<unknown> {
+  switch (write.op) {
+    case 'putPost':
+      return tx.objectStore('posts').put(postRecord(write.post));
+    case 'putItem':
+      return tx.objectStore('postItems').put(itemRecord(write.item));
+    case 'removeItem':
+      return tx.objectStore('postItems').delete(write.itemId);
+    case 'putNotification':
+      return tx.objectStore('notifications').put(notificationRecord(write.notification));
+    case 'setSetting':
+      return write.value === undefined
+        ? tx.objectStore('settings').delete(write.key)
+        : tx.objectStore('settings').put(write.value, write.key);
+  }
+}
+
+function notificationRecord(n: NotificationView): NotificationRecord {
+  return {
+    id: n.id,
+    kind: n.kind,
+    createdAt: n.createdAt,
+    unread: n.read ? 0 : 1,
+    summary: n.summary,
+  };
 }
 
 function postRecord(p: PostView): PostView {
@@ -348,25 +398,34 @@ export class IdbStorageAdapter implements StorageAdapter {
   }
 
   async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
-    const [records, forks] = await this.run(['entries', 'forks'], 'readonly', (tx) =>
-      Promise.all([
+    const [entries] = await this.getManyDocsEntries([{ author, docId }]);
+    return entries ?? [];
+  }
+
+  async getManyDocsEntries(
+    docs: readonly { author: PersonId; docId: DocId }[],
+  ): Promise<StoredEntry[][]> {
+    if (docs.length === 0) return [];
+    const [records, forks] = await this.run(['entries', 'forks'], 'readonly', (tx) => {
+      const byDoc = tx.objectStore('entries').index('byDoc');
+      return Promise.all([
         // Index order within one key is primary-key order: device, then seq.
-        tx
-          .objectStore('entries')
-          .index('byDoc')
-          .getAll(IDBKeyRange.only([author, docId])),
-        // Forks of all the author's devices: rare, so read whole.
-        tx.objectStore('forks').getAllKeys(prefixRange(author)),
-      ]),
-    );
+        Promise.all(docs.map((d) => byDoc.getAll(IDBKeyRange.only([d.author, d.docId])))),
+        // Forks: rare, so read whole.
+        tx.objectStore('forks').getAllKeys(),
+      ]);
+    });
     const lowest = new Map<string, number>();
-    for (const [, device, seq] of forks as [string, string, number][]) {
-      lowest.set(device, Math.min(seq, lowest.get(device) ?? Infinity));
+    for (const [author, device, seq] of forks as [string, string, number][]) {
+      const log = `${author}/${device}`;
+      lowest.set(log, Math.min(seq, lowest.get(log) ?? Infinity));
     }
-    return records
-      .filter((r) => r.seq < (lowest.get(r.device) ?? Infinity))
-      .map(recordFromDisk)
-      .filter(holdsPayload);
+    return records.map((held) =>
+      held
+        .filter((r) => r.seq < (lowest.get(`${r.author}/${r.device}`) ?? Infinity))
+        .map(recordFromDisk)
+        .filter(holdsPayload),
+    );
   }
 
   async getLatestEntries(
@@ -502,19 +561,19 @@ export class IdbStorageAdapter implements StorageAdapter {
   }
 
   async removePostView(postId: string): Promise<void> {
-    await this.run(['posts', 'postItems'], 'readwrite', async (tx) => {
-      await tx.objectStore('posts').delete(postId);
-      const byPost = tx.objectStore('postItems').index('byPost');
-      let cursor = await byPost.openCursor(prefixRange(postId));
-      while (cursor) {
-        await cursor.delete();
-        cursor = await cursor.continue();
-      }
-    });
+    await this.run(['posts', 'postItems'], 'readwrite', (tx) => removePostIn(tx, postId));
   }
 
   async getPostView(postId: string): Promise<PostView | undefined> {
     return this.run(['posts'], 'readonly', (tx) => tx.objectStore('posts').get(postId));
+  }
+
+  async getPostViews(postIds: readonly string[]): Promise<(PostView | undefined)[]> {
+    if (postIds.length === 0) return [];
+    return this.run(['posts'], 'readonly', (tx) => {
+      const posts = tx.objectStore('posts');
+      return Promise.all(postIds.map((id) => posts.get(id)));
+    });
   }
 
   async timelinePage(request: PageRequest): Promise<Page<PostView>> {
@@ -554,15 +613,8 @@ export class IdbStorageAdapter implements StorageAdapter {
 
   async putNotification(n: NotificationView): Promise<void> {
     checkNotification(n);
-    const record: NotificationRecord = {
-      id: n.id,
-      kind: n.kind,
-      createdAt: n.createdAt,
-      unread: n.read ? 0 : 1,
-      summary: n.summary,
-    };
     await this.run(['notifications'], 'readwrite', (tx) =>
-      tx.objectStore('notifications').put(record),
+      tx.objectStore('notifications').put(notificationRecord(n)),
     );
   }
 
@@ -596,6 +648,32 @@ export class IdbStorageAdapter implements StorageAdapter {
       const records = await Promise.all(ids.map((id) => store.get(id)));
       const unread = records.filter((r): r is NotificationRecord => r?.unread === 1);
       await issueAll(unread, (r) => store.put({ ...r, unread: 0 }));
+    });
+  }
+
+  async writeViews(writes: readonly ViewWrite[]): Promise<void> {
+    checkViewWrites(writes);
+    if (writes.length === 0) return;
+    const stores: ViewStores = ['posts', 'postItems', 'notifications', 'settings'];
+    await this.run(stores, 'readwrite', async (tx) => {
+      let pending: Promise<unknown>[] = [];
+      for (const write of writes) {
+        if (write.op === 'removePost') {
+          // Its cursor sees later requests of this transaction: everything issued before it
+          // settles first, and nothing after it is issued until it is done.
+          await issueAll(pending, (request) => request);
+          pending = [];
+          await removePostIn(tx, write.postId);
+          continue;
+        }
+        try {
+          pending.push(issueViewWrite(tx, write));
+        } catch (err) {
+          void Promise.allSettled(pending);
+          throw err;
+        }
+      }
+      await Promise.all(pending);
     });
   }
 

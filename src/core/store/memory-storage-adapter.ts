@@ -36,6 +36,7 @@ import type {
   StorageUsage,
   StoredEntry,
   EntryLink,
+  ViewWrite,
 } from './storage-adapter.ts';
 import { TimeIndex } from './time-index.ts';
 import {
@@ -49,6 +50,7 @@ import {
   checkPostItems,
   checkPostViews,
   checkSeq,
+  checkViewWrites,
   copyEntry,
   copyRecord,
 } from './validate.ts';
@@ -169,6 +171,12 @@ export class MemoryStorageAdapter implements StorageAdapter {
       }
     }
     return out;
+  }
+
+  async getManyDocsEntries(
+    docs: readonly { author: PersonId; docId: DocId }[],
+  ): Promise<StoredEntry[][]> {
+    return Promise.all(docs.map((d) => this.getDocEntries(d.author, d.docId)));
   }
 
   async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
@@ -330,6 +338,14 @@ export class MemoryStorageAdapter implements StorageAdapter {
     return post ? structuredClone(post) : undefined;
   }
 
+  async getPostViews(postIds: readonly string[]): Promise<(PostView | undefined)[]> {
+    this.ensureOpen();
+    return postIds.map((id) => {
+      const post = this.posts.get(id);
+      return post ? structuredClone(post) : undefined;
+    });
+  }
+
   async timelinePage(request: PageRequest): Promise<Page<PostView>> {
     this.ensureOpen();
     checkPage(request);
@@ -398,6 +414,34 @@ export class MemoryStorageAdapter implements StorageAdapter {
     for (const id of ids) {
       const n = this.notifications.get(id);
       if (n) this.notifications.set(id, { ...n, read: true });
+    }
+  }
+
+  async writeViews(writes: readonly ViewWrite[]): Promise<void> {
+    this.ensureOpen();
+    // Checked whole before the first change: nothing below can fail half-way.
+    checkViewWrites(writes);
+    for (const write of writes) {
+      switch (write.op) {
+        case 'putPost':
+          await this.putPostViews([write.post]);
+          break;
+        case 'removePost':
+          await this.removePostView(write.postId);
+          break;
+        case 'putItem':
+          await this.putPostItems([write.item]);
+          break;
+        case 'removeItem':
+          await this.removePostItem(write.itemId);
+          break;
+        case 'putNotification':
+          await this.putNotification(write.notification);
+          break;
+        case 'setSetting':
+          await this.setSetting(write.key, write.value);
+          break;
+      }
     }
   }
 

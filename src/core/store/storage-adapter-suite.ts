@@ -203,6 +203,22 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
         expect(await store.getDocEntries(ALICE, testEntry(ALICE, PHONE, 3).docId)).toHaveLength(3);
       });
 
+      it('gathers many docs in one call, each as getDocEntries gives it, in the order asked', async () => {
+        await store.putEntries([
+          ...testEntries(ALICE, PHONE, 1, 7),
+          ...testEntries(BOB, PHONE, 1, 4),
+        ]);
+        const docs = [
+          { author: BOB, docId: testEntry(BOB, PHONE, 2).docId },
+          { author: ALICE, docId: testEntry(ALICE, PHONE, 1).docId },
+          { author: ALICE, docId: testEntry(BOB, PHONE, 99).docId },
+        ];
+        const one = await Promise.all(docs.map((d) => store.getDocEntries(d.author, d.docId)));
+        expect(one.map((entries) => entries.length)).toEqual([1, 3, 2]);
+        expect(await store.getManyDocsEntries(docs)).toEqual(one);
+        expect(await store.getManyDocsEntries([])).toEqual([]);
+      });
+
       it('prunes the old part of a log, or all of it', async () => {
         await store.putEntries([
           ...testEntries(ALICE, PHONE, 1, 10),
@@ -523,6 +539,70 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
         expect(await store.getPostView('p1')).toBeUndefined();
         expect((await store.timelinePage({ limit: 5 })).items.map((p) => p.postId)).toEqual(['p2']);
         expect(await store.itemsByPost('p2')).toHaveLength(1);
+      });
+    });
+
+    describe('view batches', () => {
+      const comment = (itemId: string, postId: string, createdAt: number): PostItemView => ({
+        itemId,
+        postId,
+        kind: 'comment',
+        author: BOB,
+        createdAt,
+        summary: { text: itemId },
+      });
+      const note = (id: string, createdAt: number) => ({
+        id,
+        kind: 'comment',
+        createdAt,
+        read: false,
+        summary: { text: id },
+      });
+
+      it('applies view changes in order, a removed post taking its items with it', async () => {
+        await store.putPostItems([comment('old', 'p1', 1)]);
+        await store.setSetting('gone', 1);
+        await store.writeViews([
+          { op: 'putPost', post: testPost('p1', ALICE, 1) },
+          { op: 'putItem', item: comment('c1', 'p1', 2) },
+          { op: 'removePost', postId: 'p1' },
+          { op: 'putPost', post: testPost('p1', ALICE, 3) },
+          { op: 'putItem', item: comment('c2', 'p1', 4) },
+          { op: 'putPost', post: testPost('p2', BOB, 2) },
+          { op: 'putItem', item: comment('c3', 'p2', 5) },
+          { op: 'removeItem', itemId: 'c3' },
+          { op: 'putNotification', notification: note('n1', 6) },
+          { op: 'setSetting', key: 'kept', value: { a: 1 } },
+          { op: 'setSetting', key: 'gone', value: undefined },
+        ]);
+        expect(await store.getPostViews(['p1', 'nope', 'p2'])).toEqual([
+          testPost('p1', ALICE, 3),
+          undefined,
+          testPost('p2', BOB, 2),
+        ]);
+        expect((await store.itemsByPost('p1')).map((i) => i.itemId)).toEqual(['c2']);
+        expect(await store.itemsByPost('p2')).toEqual([]);
+        expect((await store.notificationsPage({ limit: 5 })).items).toEqual([note('n1', 6)]);
+        expect(await store.getSetting('kept')).toEqual({ a: 1 });
+        expect(await store.getSetting('gone')).toBeUndefined();
+      });
+
+      it('refuses a whole batch with one malformed change, and takes it whole once fixed', async () => {
+        const good = [
+          { op: 'putPost', post: testPost('p1', ALICE, 1) },
+          { op: 'putItem', item: comment('c1', 'p1', 2) },
+          { op: 'putNotification', notification: note('n1', 3) },
+        ] as const;
+        await expect(
+          store.writeViews([...good, { op: 'putPost', post: testPost('p2', ALICE, Number.NaN) }]),
+        ).rejects.toBeInstanceOf(StoreInputError);
+        expect(await store.getPostViews(['p1'])).toEqual([undefined]);
+        expect(await store.itemsByPost('p1')).toEqual([]);
+        expect(await store.unreadCount()).toBe(0);
+        await store.writeViews(good);
+        expect(await store.getPostViews(['p1'])).toEqual([testPost('p1', ALICE, 1)]);
+        expect(await store.itemsByPost('p1')).toHaveLength(1);
+        expect(await store.unreadCount()).toBe(1);
       });
     });
 

@@ -125,6 +125,19 @@ export interface NotificationView {
   readonly summary: JsonValue;
 }
 
+/**
+ * One change to the views, as {@link StorageAdapter.writeViews} applies it: the same as the
+ * one-change methods of the same name (`removePost` takes the post's items with it).
+ */
+export type ViewWrite =
+  | { readonly op: 'putPost'; readonly post: PostView }
+  | { readonly op: 'removePost'; readonly postId: string }
+  | { readonly op: 'putItem'; readonly item: PostItemView }
+  | { readonly op: 'removeItem'; readonly itemId: string }
+  | { readonly op: 'putNotification'; readonly notification: NotificationView }
+  /** `value` undefined deletes the setting. */
+  | { readonly op: 'setSetting'; readonly key: string; readonly value: unknown };
+
 /** Position in a newest-first list: items strictly older than it come next. */
 export interface PageCursor {
   /** `createdAt` of the last item already shown. */
@@ -188,6 +201,8 @@ export interface StorageAdapter {
    * past a fork of their log (`forkSeq`) are left out: they stay held as evidence, never content.
    */
   getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]>;
+  /** {@link getDocEntries} of many docs, in the order asked, in one transaction. */
+  getManyDocsEntries(docs: readonly { author: PersonId; docId: DocId }[]): Promise<StoredEntry[][]>;
   /** Up to `limit` held entries of a log, newest first (recent-first sync). */
   getLatestEntries(author: PersonId, device: DeviceId, limit: number): Promise<StoredEntry[]>;
   /** The hash of the entry at (author, device, seq), if held or a placeholder (chain checks). */
@@ -238,6 +253,8 @@ export interface StorageAdapter {
   removePostView(postId: string): Promise<void>;
   /** The post, if in the views. */
   getPostView(postId: string): Promise<PostView | undefined>;
+  /** The posts in the views, in the order asked (undefined where none), in one transaction. */
+  getPostViews(postIds: readonly string[]): Promise<(PostView | undefined)[]>;
   /** A page of the home timeline, newest first, read through an index. */
   timelinePage(request: PageRequest): Promise<Page<PostView>>;
   /** A page of one author's posts, newest first (a profile page). */
@@ -259,6 +276,13 @@ export interface StorageAdapter {
   markRead(ids: readonly string[]): Promise<void>;
 
   /**
+   * Applies view changes in order, in one transaction: all of them or, when one is malformed
+   * (`StoreInputError`, checked before anything is written) or the write fails, none. What the
+   * materializer writes a whole batch of entries' views with.
+   */
+  writeViews(writes: readonly ViewWrite[]): Promise<void>;
+
+  /**
    * A setting, or undefined. Values are structured-cloneable and may be `CryptoKey`s, which
    * IndexedDB keeps without exposing their secret; the memory store keeps the value itself.
    */
@@ -272,3 +296,21 @@ export interface StorageAdapter {
   /** Releases the database; later calls reject with `StoreClosedError`. */
   close(): Promise<void>;
 }
+
+/**
+ * The part of the store the kinds materialize through: the views they read and write. The
+ * materializer hands them a batch (`peer/view-batch.ts`) that keeps the writes of a whole batch of
+ * entries and writes them at its end with {@link StorageAdapter.writeViews}.
+ */
+export type ViewStore = Pick<
+  StorageAdapter,
+  | 'getPostView'
+  | 'putPostViews'
+  | 'removePostView'
+  | 'itemsByPost'
+  | 'putPostItems'
+  | 'removePostItem'
+  | 'putNotification'
+  | 'getSetting'
+  | 'setSetting'
+>;

@@ -13,6 +13,7 @@ import {
   type PostItemView,
   type PostView,
   type StoredEntry,
+  type ViewWrite,
 } from './storage-adapter.ts';
 
 function isHash(value: unknown): boolean {
@@ -138,6 +139,34 @@ export function checkNotification(n: NotificationView): void {
   checkId(n.kind, 'notification kind');
   checkTime(n.createdAt);
   if (typeof n.read !== 'boolean') throw new StoreInputError('notification read must be a boolean');
+}
+
+/** Throws `StoreInputError` unless every view change is well formed. */
+export function checkViewWrites(writes: readonly ViewWrite[]): void {
+  for (const write of writes) {
+    switch (write.op) {
+      case 'putPost':
+        checkPostViews([write.post]);
+        break;
+      case 'removePost':
+        checkId(write.postId, 'postId');
+        break;
+      case 'putItem':
+        checkPostItems([write.item]);
+        break;
+      case 'removeItem':
+        checkId(write.itemId, 'itemId');
+        break;
+      case 'putNotification':
+        checkNotification(write.notification);
+        break;
+      case 'setSetting':
+        checkId(write.key, 'setting key');
+        break;
+      default:
+        throw new StoreInputError(`unknown view write: ${String((write as { op: unknown }).op)}`);
+    }
+  }
 }
 
 /** A copy of an entry holding exactly its fields (a `VerifiedEntry` has more), with fresh bytes. */
