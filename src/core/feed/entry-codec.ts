@@ -336,6 +336,25 @@ export function decodeEntry(bytes: Uint8Array): Entry {
 }
 
 /**
+ * The author an entry claims, read from its header alone (no hashing, nothing verified): what
+ * ingest needs to refuse a foreign author before paying for a decode and a signature check.
+ * Throws `EntryDecodeError` on a bad version, form or a header cut short.
+ */
+export function peekEntryAuthor(bytes: Uint8Array): PersonId {
+  if (bytes.length > MAX_ENTRY_BYTES) {
+    throw new EntryDecodeError('too-large', 'entry', `${bytes.length} > ${MAX_ENTRY_BYTES} bytes`);
+  }
+  const version = bytes[0];
+  if (version !== 1 && version !== 2)
+    throw new EntryDecodeError('unknown-version', 'version', `version ${version}`);
+  if (version === 2 && bytes[1] !== FORM_HELD && bytes[1] !== FORM_DROPPED)
+    throw new EntryDecodeError('bad-form', 'form', `form ${bytes[1]}`);
+  const start = version === 1 ? 1 : 2;
+  if (bytes.length < start + 32) throw new EntryDecodeError('truncated', 'author');
+  return personIdFromKey(bytes.subarray(start, start + 32));
+}
+
+/**
  * Decodes untrusted bytes into an entry in either form (sync, ingest, chain checks), enforcing
  * every limit; checks no signature. Throws `EntryDecodeError`.
  */

@@ -13,6 +13,7 @@ import {
   StoreVersionError,
 } from './errors.ts';
 import { SCHEMA_VERSION } from './idb-schema.ts';
+import { failNthRunPut } from './idb-fault-injection.ts';
 import { IdbStorageAdapter } from './idb-storage-adapter.ts';
 import type { StorageAdapter } from './storage-adapter.ts';
 import { ALICE, BOB, PHONE, testEntries, testEntry, testPost } from './store-test-helpers.ts';
@@ -38,20 +39,6 @@ async function snapshot(store: StorageAdapter) {
     bob: await store.getEntries(BOB, PHONE, 1, 100),
     usage: await store.usage(),
   };
-}
-
-/** Makes `put` on the `runs` store misbehave right after issuing its `n`th request. */
-function failNthRunPut(n: number, fail: (store: IDBObjectStore) => void): void {
-  const realPut = IDBObjectStore.prototype.put;
-  let calls = 0;
-  vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (
-    this: IDBObjectStore,
-    ...args: Parameters<IDBObjectStore['put']>
-  ) {
-    const request = realPut.apply(this, args);
-    if (this.name === 'runs' && ++calls === n) fail(this);
-    return request;
-  });
 }
 
 describe('IdbStorageAdapter schema', () => {
