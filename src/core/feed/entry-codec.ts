@@ -335,6 +335,25 @@ export function decodeEntry(bytes: Uint8Array): Entry {
   return entry;
 }
 
+/** Certificates decoded lately, each beside a private copy of its bytes (most recent first). */
+const recentCertificates: { bytes: Uint8Array; certificate: DeviceCertificate }[] = [];
+/** How many: a batch mixes the entries of a few devices at most. */
+const RECENT_CERTIFICATES = 8;
+
+/**
+ * Decodes a device certificate, or returns the one decoded from the same bytes lately: every
+ * entry carries its device's certificate, and a run of one device's entries needs it decoded
+ * once. Only decoding is saved; its signature is still the verifier's to check.
+ */
+function decodeCertificateOnce(bytes: Uint8Array): DeviceCertificate {
+  const found = recentCertificates.find((c) => bytesEqual(c.bytes, bytes));
+  if (found) return found.certificate;
+  const { certificate } = decodeDeviceCertificate(bytes);
+  recentCertificates.unshift({ bytes: bytes.slice(), certificate });
+  if (recentCertificates.length > RECENT_CERTIFICATES) recentCertificates.pop();
+  return certificate;
+}
+
 /**
  * The author an entry claims, read from its header alone (no hashing, nothing verified): what
  * ingest needs to refuse a foreign author before paying for a decode and a signature check.
@@ -419,7 +438,7 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
     }
     field = 'certificate';
     const certificateBytes = r.varBytes(MAX_DEVICE_CERTIFICATE_BYTES);
-    const { certificate } = decodeDeviceCertificate(certificateBytes);
+    const certificate = decodeCertificateOnce(certificateBytes);
     const bodyEnd = r.position;
     field = 'signature';
     const signature = r.bytes(ENTRY_SIGNATURE_BYTES);
