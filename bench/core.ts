@@ -342,7 +342,8 @@ function printTable(r: {
     [
       'verified + stored per second (Chromium, IndexedDB)',
       `${fmt(r.verifiedPerSec)} /s (verify alone ${fmt((e.ingest.entries / e.ingest.verifyOnlyMs) * 1000)} /s, ` +
-        `store alone ${fmt((e.ingest.entries / e.ingest.storeOnlyMs) * 1000)} /s)`,
+        `store alone ${fmt((e.ingest.entries / e.ingest.storeOnlyMs) * 1000)} /s, ` +
+        `${e.ingest.inFlight} batches in flight; one at a time ${fmt(e.ingest.sequentialPerSec)} /s)`,
     ],
     [
       'posts materialized into timeline views per second (Chromium, IDB)',

@@ -22,6 +22,10 @@ export interface IngestResult {
   readonly verifyOnlyMs: number;
   /** Milliseconds `putEntries` of the same entries takes, in the same batches (no verifying). */
   readonly storeOnlyMs: number;
+  /** Batches in flight at once in the measured run (`ms`, `perSec`). */
+  readonly inFlight: number;
+  /** Entries per second with one batch at a time (each awaited before the next). */
+  readonly sequentialPerSec: number;
 }
 
 /** Sync of a log between two replicas over the in-memory network, inside the page. */

@@ -386,6 +386,44 @@ export function decodeEntry(bytes: Uint8Array): Entry {
   return entry;
 }
 
+/** Certificates decoded lately, each beside a private copy of its bytes (most recent first). */
+const recentCertificates: { bytes: Uint8Array; certificate: DeviceCertificate }[] = [];
+/** How many: a batch mixes the entries of a few devices at most. */
+const RECENT_CERTIFICATES = 8;
+
+/**
+ * Decodes a device certificate, or returns the one decoded from the same bytes lately: every
+ * entry carries its device's certificate, and a run of one device's entries needs it decoded
+ * once. Only decoding is saved; its signature is still the verifier's to check.
+ */
+function decodeCertificateOnce(bytes: Uint8Array): DeviceCertificate {
+  const found = recentCertificates.find((c) => bytesEqual(c.bytes, bytes));
+  if (found) return found.certificate;
+  const { certificate } = decodeDeviceCertificate(bytes);
+  recentCertificates.unshift({ bytes: bytes.slice(), certificate });
+  if (recentCertificates.length > RECENT_CERTIFICATES) recentCertificates.pop();
+  return certificate;
+}
+
+/**
+ * The author an entry claims, read from its header alone (no hashing, nothing verified): what
+ * ingest needs to refuse a foreign author before paying for a decode and a signature check.
+ * Throws `EntryDecodeError` on a bad version, form or a header cut short.
+ */
+export function peekEntryAuthor(bytes: Uint8Array): PersonId {
+  if (bytes.length > MAX_ENTRY_BYTES) {
+    throw new EntryDecodeError('too-large', 'entry', `${bytes.length} > ${MAX_ENTRY_BYTES} bytes`);
+  }
+  const version = bytes[0];
+  if (version !== 1 && version !== 2)
+    throw new EntryDecodeError('unknown-version', 'version', `version ${version}`);
+  if (version === 2 && bytes[1] !== FORM_HELD && bytes[1] !== FORM_DROPPED)
+    throw new EntryDecodeError('bad-form', 'form', `form ${bytes[1]}`);
+  const start = version === 1 ? 1 : 2;
+  if (bytes.length < start + 32) throw new EntryDecodeError('truncated', 'author');
+  return personIdFromKey(bytes.subarray(start, start + 32));
+}
+
 /**
  * Decodes untrusted bytes into an entry in either form (sync, ingest, chain checks), enforcing
  * every limit; checks no signature. Throws `EntryDecodeError`.
@@ -474,7 +512,7 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
     }
     field = 'certificate';
     const certificateBytes = r.varBytes(MAX_DEVICE_CERTIFICATE_BYTES);
-    const { certificate } = decodeDeviceCertificate(certificateBytes);
+    const certificate = decodeCertificateOnce(certificateBytes);
     const bodyEnd = r.position;
     field = 'signature';
     const signature = r.bytes(ENTRY_SIGNATURE_BYTES);

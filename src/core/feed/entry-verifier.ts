@@ -15,23 +15,24 @@
  * entries arriving in one batch are refused in the right order. A revocation record proves
  * itself (the identity key signed it), so learning it from a not-yet-verified carrier is safe.
  *
- * Each entry carries its certificate, so a certificate is checked once and then remembered
- * (bounded cache keyed by its bytes): a run of 10,000 entries of one device costs 10,001
- * signature checks, not 20,000.
+ * Decoding and the signature checks are an `EntryChecker`'s (`entry-checker.ts`): inline, or in
+ * Web Workers off the page's main thread; this class adds the checks that need the replica's
+ * state, so a revoked device's entries are refused the same wherever the signatures were checked.
  */
-import { toBase64Url } from '../bytes.ts';
-import { isCertificateExpiredAt, verifyDeviceCertificate } from '../identity/device-certificate.ts';
+import { isCertificateExpiredAt } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import { signEd25519 } from '../identity/keys.ts';
+import { signingInput } from '../identity/signed-record.ts';
 import { isRevokedFor, type RevocationLookup } from '../identity/revocation.ts';
-import { BoundedCache } from '../identity/bounded-cache.ts';
-import { RecordError, signingInput } from '../identity/signed-record.ts';
-import type { Ed25519Verifier } from '../identity/verifier.ts';
-import { defaultVerifier, type VerifyItem } from '../identity/verifier.ts';
+import {
+  InlineEntryChecker,
+  decodeErrorOf,
+  type EntryChecker,
+  type SignatureFailure,
+} from './entry-checker.ts';
 import {
   ENTRY_VERSION,
-  EntryDecodeError,
-  decodeAnyEntry,
+  type EntryDecodeError,
   decodeEntry,
   encodeEntryBody,
   encodeSignedEntry,
@@ -84,12 +85,10 @@ export interface LearningRevocations extends RevocationLookup {
 
 /** Options of `EntryVerifier`. */
 export interface EntryVerifierOptions {
-  /** The Ed25519 verifier; default the shared one. */
-  ed25519?: Ed25519Verifier;
+  /** Decodes and checks signatures; default an `InlineEntryChecker` on this thread. */
+  checker?: EntryChecker;
   /** Revocations to honour; default none. */
   revocations?: RevocationLookup | LearningRevocations;
-  /** Verified certificates remembered; default 1024. */
-  certificateCacheSize?: number;
 }
 
 /**
@@ -117,15 +116,13 @@ export async function signEntry(
 
 /** Verifies entries: structure, certificate, role, revocation, signature. */
 export class EntryVerifier {
-  private readonly ed25519: Ed25519Verifier;
+  private readonly checker: EntryChecker;
   private readonly revocations: RevocationLookup | LearningRevocations | undefined;
-  private readonly certificates: BoundedCache<string, true>;
 
-  /** A verifier with its own certificate cache. */
+  /** A verifier over `options.checker` (default: inline, with its own certificate cache). */
   constructor(options: EntryVerifierOptions = {}) {
-    this.ed25519 = options.ed25519 ?? defaultVerifier;
+    this.checker = options.checker ?? new InlineEntryChecker();
     this.revocations = options.revocations;
-    this.certificates = new BoundedCache(options.certificateCacheSize ?? 1024);
   }
 
   /** Verifies one entry; throws `EntryDecodeError` or `EntryVerifyError`. */
@@ -140,68 +137,24 @@ export class EntryVerifier {
    * in order, never throwing for bad input.
    */
   async verifyMany(list: readonly Uint8Array[]): Promise<EntryCheck[]> {
+    const outcomes = await this.checker.check(list);
     const results: EntryCheck[] = new Array(list.length);
-    const wellFormed: { index: number; entry: AnyEntry }[] = [];
-    list.forEach((bytes, index) => {
-      try {
-        wellFormed.push({ index, entry: decodeAnyEntry(bytes) });
-      } catch (err) {
-        if (!(err instanceof EntryDecodeError)) throw err;
-        results[index] = err;
-      }
+    const decoded: { index: number; entry: AnyEntry; failure?: SignatureFailure }[] = [];
+    outcomes.forEach((outcome, index) => {
+      if (outcome.kind === 'undecodable') results[index] = decodeErrorOf(outcome.failure);
+      else decoded.push({ index, entry: outcome.entry, failure: outcome.failure });
     });
     if (this.revocations && 'learnFrom' in this.revocations) {
-      await this.revocations.learnFrom(wellFormed.map(({ entry }) => entry));
+      await this.revocations.learnFrom(decoded.map(({ entry }) => entry));
     }
-    const decoded = wellFormed.filter(({ index, entry }) => {
+    // The checks that need this replica's state come first: a revoked device's entry is refused
+    // as revoked whatever its signatures.
+    for (const { index, entry, failure } of decoded) {
       const refusal = this.checkStatic(entry);
       if (refusal) results[index] = refusal;
-      return !refusal;
-    });
-
-    const certsToCheck = new Map<string, Uint8Array>();
-    for (const { entry } of decoded) {
-      const key = toBase64Url(entry.certificate.bytes);
-      if (!this.certificates.get(key)) certsToCheck.set(key, entry.certificate.bytes);
-    }
-    const certKeys = [...certsToCheck.keys()];
-    const items: VerifyItem[] = decoded.map(({ entry }) => ({
-      publicKey: entry.deviceKey,
-      message: signingInput(entryDomain(entry.version), entry.body),
-      signature: entry.signature,
-    }));
-    const [entryResults, certResults] = await Promise.all([
-      this.ed25519.verifyMany(items),
-      Promise.all(
-        certKeys.map((k) =>
-          verifyDeviceCertificate(certsToCheck.get(k)!, this.ed25519).then(
-            () => undefined,
-            (err: unknown) => {
-              if (err instanceof RecordError) return err;
-              throw err;
-            },
-          ),
-        ),
-      ),
-    ]);
-    const badCerts = new Map<string, RecordError>();
-    certKeys.forEach((k, i) => {
-      const err = certResults[i];
-      if (err) badCerts.set(k, err);
-      else this.certificates.set(k, true);
-    });
-
-    decoded.forEach(({ index, entry }, i) => {
-      const certError = badCerts.get(toBase64Url(entry.certificate.bytes));
-      const sig = entryResults[i]!;
-      if (certError)
-        results[index] = new EntryVerifyError(
-          'bad-certificate',
-          certError.detail ?? certError.reason,
-        );
-      else if (!sig.ok) results[index] = new EntryVerifyError('bad-signature', sig.reason);
+      else if (failure) results[index] = new EntryVerifyError(failure.reason, failure.detail);
       else results[index] = { ...entry, verified: true };
-    });
+    }
     return results;
   }
 

@@ -11,6 +11,7 @@ import {
   EntryDecodeError,
   decodeEntry,
   entryHasPayload,
+  peekEntryAuthor,
   withoutPayload,
   MAX_ENTRY_BYTES,
   MAX_PAYLOAD_BYTES,
@@ -172,6 +173,26 @@ describe('entries', () => {
       ],
     };
     await expect(signEntry(alice.device, fields)).rejects.toThrow('covered twice');
+  });
+
+  it("decodes a device's certificate once across its entries, and another device's apart", async () => {
+    const first = await signEntry(alice.device, testFields(1, undefined));
+    const second = await signEntry(alice.device, testFields(2, first.hash));
+    const theirs = await signEntry(mallory.device, testFields(1, undefined));
+    const a = decodeEntry(first.bytes).certificate;
+    expect(decodeEntry(second.bytes).certificate).toBe(a);
+    expect(decodeEntry(theirs.bytes).certificate).not.toBe(a);
+    expect(decodeEntry(theirs.bytes).certificate.person).toBe(theirs.author);
+  });
+
+  it('peeks the author from the header alone, refusing a header that is not one', async () => {
+    const v2 = await signEntry(alice.device, testFields(1, undefined));
+    const v1 = await signEntry(alice.device, testFields(1, undefined), 1);
+    expect(peekEntryAuthor(v2.bytes)).toBe(v2.author);
+    expect(peekEntryAuthor(v1.bytes)).toBe(v1.author);
+    for (const bad of [new Uint8Array([3]), new Uint8Array([2, 7]), v2.bytes.subarray(0, 20)]) {
+      expect(() => peekEntryAuthor(bad)).toThrow(EntryDecodeError);
+    }
   });
 
   it('marks seq 1 by an all-zero prev', async () => {

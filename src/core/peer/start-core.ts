@@ -5,6 +5,7 @@
  * `boot.ts` and the tests that stand for the app both start here.
  */
 import type { Clock } from '../clock.ts';
+import { browserEntryChecker } from '../feed/browser-entry-checker.ts';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
@@ -40,7 +41,8 @@ export interface Core {
 export async function startCore(options: CoreOptions): Promise<Core> {
   const { store, identity, device, clock } = options;
   const revocations = await StoredRevocations.load(store);
-  const verifier = new EntryVerifier({ revocations });
+  // Signatures are checked in workers where there are any (off the page's main thread).
+  const verifier = new EntryVerifier({ revocations, checker: browserEntryChecker() });
   const ingestor = new Ingestor(store, verifier);
   revocations.follow(ingestor);
   const peer = await Peer.open({

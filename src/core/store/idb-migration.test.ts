@@ -13,7 +13,7 @@ import { testAuthor } from '../feed/test-helpers.ts';
 import { parseDocId } from '../ids.ts';
 import { MIGRATIONS, SCHEMA_VERSION, upgradeSchema, type KithDb } from './idb-schema.ts';
 import { IdbStorageAdapter } from './idb-storage-adapter.ts';
-import { testPost } from './store-test-helpers.ts';
+import { ALICE, BOB, PHONE, testEntries, testPost } from './store-test-helpers.ts';
 
 const author = await testAuthor(0xd1, 0xd2);
 const post = parseDocId('post:old');
@@ -62,11 +62,11 @@ async function landedFixture(name = NAME): Promise<void> {
   db.close();
 }
 
-describe('IndexedDB schema 1 -> 2', () => {
+describe('IndexedDB schema 1 -> 2 -> 3', () => {
   it('opens a store written by the landed code with its data intact, and covers apply to it', async () => {
     await landedFixture();
     const store = await IdbStorageAdapter.open({ indexedDB, name: NAME });
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     expect(await store.getEntry(v1.author, v1.device, 1)).toEqual({
       author: v1.author,
       device: v1.device,
@@ -131,5 +131,72 @@ describe('IndexedDB schema 1 -> 2', () => {
     const upgraded = await openDB<KithDb>(name);
     expect(upgraded.version).toBe(SCHEMA_VERSION);
     upgraded.close();
+  });
+});
+
+/** A schema-2 database as the entries-v2 code left it: one record per position. */
+async function schema2Fixture(name: string): Promise<void> {
+  const db = await openDB<KithDb>(name, 2, {
+    upgrade: (database, _old, _new, tx) => {
+      MIGRATIONS[0]!(database, tx);
+      MIGRATIONS[1]!(database, tx);
+    },
+  });
+  const alice = testEntries(ALICE, PHONE, 1, 300);
+  const bob = testEntries(BOB, PHONE, 5, 6);
+  const [first, ...rest] = alice;
+  const placeholder = {
+    author: first!.author,
+    device: first!.device,
+    seq: first!.seq,
+    hash: first!.hash,
+    prev: first!.prev,
+    docId: first!.docId,
+    timestamp: first!.timestamp,
+    placeholder: true as const,
+  };
+  const tx = db.transaction(['entries', 'logs'], 'readwrite');
+  await Promise.all([
+    ...[placeholder, ...rest, ...bob].map((r) => tx.objectStore('entries').put(r)),
+    tx.objectStore('logs').put({
+      author: ALICE,
+      device: PHONE,
+      ranges: [{ start: 1, end: 300 }],
+      entries: 300,
+      bytes: rest.reduce((n, e) => n + e.bytes.length, 0),
+    }),
+    tx.objectStore('logs').put({
+      author: BOB,
+      device: PHONE,
+      ranges: [{ start: 5, end: 6 }],
+      entries: 2,
+      bytes: bob.reduce((n, e) => n + e.bytes.length, 0),
+    }),
+    tx.done,
+  ]);
+  db.close();
+}
+
+describe('IndexedDB schema 2 -> 3 (entry runs)', () => {
+  it('moves every per-entry record into runs, placeholders included, and drops the old store', async () => {
+    await schema2Fixture('kith-schema2');
+    const store = await IdbStorageAdapter.open({ indexedDB, name: 'kith-schema2' });
+    expect(await store.getEntries(ALICE, PHONE, 1, 300)).toEqual(testEntries(ALICE, PHONE, 2, 300));
+    expect(await store.hashAt(ALICE, PHONE, 1)).toBe(testEntries(ALICE, PHONE, 1, 1)[0]!.hash);
+    expect(await store.getLinks(ALICE, PHONE, 1, 2)).toMatchObject([
+      { seq: 1, payload: false },
+      { seq: 2, payload: true },
+    ]);
+    expect(await store.getEntries(BOB, PHONE, 1, 10)).toEqual(testEntries(BOB, PHONE, 5, 6));
+    expect(await store.getLatestEntries(ALICE, PHONE, 1)).toEqual(
+      testEntries(ALICE, PHONE, 300, 300),
+    );
+    await store.close();
+
+    const raw = await openDB<KithDb>('kith-schema2', SCHEMA_VERSION);
+    expect([...raw.objectStoreNames]).not.toContain('entries');
+    // 300 positions of one log: a full run of 256 and one of 44; Bob's two: one run.
+    expect((await raw.getAll('runs')).map((run) => run.records.length)).toEqual([256, 44, 2]);
+    raw.close();
   });
 });

@@ -6,6 +6,11 @@
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { CoveredRecord, HeldRecord } from './covers.ts';
+import { cutIntoRuns, type RunRecord } from './idb-entry-runs.ts';
+import { recordFromDisk } from './validate.ts';
+import { createLogger } from '../log.ts';
+
+const log = createLogger('store:schema');
 import type { LogSummary, PostItemView, PostView, StoredEntry } from './storage-adapter.ts';
 
 /** Name of the database unless the caller picks another. */
@@ -30,13 +35,19 @@ export interface BlobRecord {
 /** The object stores, their keys and indexes. */
 export interface KithDb extends DBSchema {
   /**
-   * Verified entries, keyed by their position in their log; from schema 2 also placeholders of
-   * v1 entries dropped whole (`covers.ts`).
+   * Schemas 1 and 2 only: verified entries, one record per position; from schema 2 also
+   * placeholders of v1 entries dropped whole (`covers.ts`). Step 3 moves them into `runs`.
    */
   entries: {
     key: [string, string, number];
     value: HeldRecord;
     indexes: { byDoc: [string, string] };
+  };
+  /** Schema 3: entries and placeholders, one record per chained run (`idb-entry-runs.ts`). */
+  runs: {
+    key: [string, string, number];
+    value: RunRecord;
+    indexes: { byDoc: string };
   };
   /** Positions covered by a stored entry, with its doc (schema 2). */
   covered: { key: [string, string, number]; value: CoveredRecord };
@@ -108,7 +119,50 @@ export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.createObjectStore('covered', { keyPath: ['author', 'device', 'seq'] });
   },
+  // v3 (issue 23, docs/storage.md "Entry runs"): one record per run of consecutive positions
+  // instead of one per entry. The step reads the old records in key order (log by log, seq
+  // ascending), writes their runs and then drops the old store, all inside the upgrade's one
+  // transaction: a crash or a failed request leaves version 2 as it was.
+  (db, tx) => {
+    const runs = db.createObjectStore('runs', { keyPath: ['author', 'device', 'seq'] });
+    runs.createIndex('byDoc', 'docs', { multiEntry: true });
+    moveEntriesIntoRuns(db, tx).catch((err: unknown) => {
+      // Aborting fails the open (AbortError); version 2 stays on disk as it was.
+      log.error('moving entries into runs failed', { error: String(err) });
+      try {
+        tx.abort();
+      } catch (abortError) {
+        // A failed request has aborted it already.
+        log.warn('upgrade already aborted', { error: String(abortError) });
+      }
+    });
+  },
 ];
+
+/** Schema step 3's data move (see there). */
+async function moveEntriesIntoRuns(
+  db: IDBPDatabase<KithDb>,
+  tx: IDBPTransaction<KithDb, StoreNames<KithDb>[], 'versionchange'>,
+): Promise<void> {
+  const runs = tx.objectStore('runs');
+  const puts: Promise<unknown>[] = [];
+  let log: HeldRecord[] = [];
+  const flush = () => {
+    for (const run of cutIntoRuns(log)) puts.push(runs.put(run));
+    log = [];
+  };
+  let cursor = await tx.objectStore('entries').openCursor();
+  while (cursor) {
+    const record = recordFromDisk(cursor.value);
+    const last = log.at(-1);
+    if (last && (last.author !== record.author || last.device !== record.device)) flush();
+    log.push(record);
+    cursor = await cursor.continue();
+  }
+  flush();
+  await Promise.all(puts);
+  db.deleteObjectStore('entries');
+}
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,6 +13,7 @@ import {
   StoreVersionError,
 } from './errors.ts';
 import { SCHEMA_VERSION } from './idb-schema.ts';
+import { failNthRunPut } from './idb-fault-injection.ts';
 import { IdbStorageAdapter } from './idb-storage-adapter.ts';
 import type { StorageAdapter } from './storage-adapter.ts';
 import { ALICE, BOB, PHONE, testEntries, testEntry, testPost } from './store-test-helpers.ts';
@@ -40,20 +41,6 @@ async function snapshot(store: StorageAdapter) {
   };
 }
 
-/** Makes `put` on the `entries` store misbehave right after issuing its `n`th request. */
-function failNthEntryPut(n: number, fail: (store: IDBObjectStore) => void): void {
-  const realPut = IDBObjectStore.prototype.put;
-  let calls = 0;
-  vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (
-    this: IDBObjectStore,
-    ...args: Parameters<IDBObjectStore['put']>
-  ) {
-    const request = realPut.apply(this, args);
-    if (this.name === 'entries' && ++calls === n) fail(this);
-    return request;
-  });
-}
-
 describe('IdbStorageAdapter schema', () => {
   it('creates every store at the current version and keeps data across reopening', async () => {
     const factory = new IDBFactory();
@@ -68,13 +55,13 @@ describe('IdbStorageAdapter schema', () => {
     expect([...raw.objectStoreNames].sort()).toEqual([
       'blobs',
       'covered',
-      'entries',
       'forks',
       'logs',
       'meta',
       'notifications',
       'postItems',
       'posts',
+      'runs',
       'settings',
     ]);
     raw.close();
@@ -122,12 +109,12 @@ describe('IdbStorageAdapter schema', () => {
 });
 
 describe('IdbStorageAdapter failed writes', () => {
-  it('keeps nothing of a batch whose put throws on its 7th entry', async () => {
+  it('keeps nothing of a batch whose put throws on its second run', async () => {
     const store = await IdbStorageAdapter.open({ indexedDB: new IDBFactory() });
     await store.putEntries(testEntries(ALICE, PHONE, 1, 4));
     const before = await snapshot(store);
     const crash = new Error('disk gone');
-    failNthEntryPut(7, () => {
+    failNthRunPut(2, () => {
       throw crash;
     });
     const batch = [...testEntries(ALICE, PHONE, 5, 12), ...testEntries(BOB, PHONE, 1, 3)];
@@ -177,10 +164,12 @@ describe('IdbStorageAdapter failed writes', () => {
     const store = await IdbStorageAdapter.open({ indexedDB: new IDBFactory() });
     await store.putEntries(testEntries(ALICE, PHONE, 1, 2));
     const before = await snapshot(store);
-    failNthEntryPut(3, () => {
+    failNthRunPut(2, () => {
       throw new DOMException('quota', 'QuotaExceededError');
     });
-    const error = await store.putEntries(testEntries(ALICE, PHONE, 3, 9)).catch((e: unknown) => e);
+    const error = await store
+      .putEntries([...testEntries(ALICE, PHONE, 3, 9), ...testEntries(BOB, PHONE, 1, 2)])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageQuotaError);
     expect((error as StorageQuotaError).cause).toBeInstanceOf(DOMException);
     vi.restoreAllMocks();
@@ -191,7 +180,7 @@ describe('IdbStorageAdapter failed writes', () => {
   it('turns a transaction aborted for quota (as browsers report it) into StorageQuotaError', async () => {
     const store = await IdbStorageAdapter.open({ indexedDB: new IDBFactory() });
     const before = await snapshot(store);
-    failNthEntryPut(4, (objectStore) => {
+    failNthRunPut(1, (objectStore) => {
       // fake-indexeddb's internal abort with an error name, a moment after the puts were
       // issued: what a browser does when the origin's quota is full.
       const tx = objectStore.transaction as unknown as { _abort(name: string): void };
@@ -207,15 +196,21 @@ describe('IdbStorageAdapter failed writes', () => {
 });
 
 describe('IdbStorageAdapter damaged records', () => {
-  it('reports an entry record of the wrong shape as StoreCorruptError', async () => {
+  it('reports a run holding an entry of the wrong shape as StoreCorruptError', async () => {
     const factory = new IDBFactory();
     const store = await IdbStorageAdapter.open({ indexedDB: factory, name: 'kith' });
     await store.putEntries([testEntry(ALICE, PHONE, 1)]);
     await store.close();
     const raw = await rawOpen(factory);
     await new Promise<void>((resolve, reject) => {
-      const tx = raw.transaction('entries', 'readwrite');
-      tx.objectStore('entries').put({ author: ALICE, device: PHONE, seq: 2, hash: 'nope' });
+      const tx = raw.transaction('runs', 'readwrite');
+      tx.objectStore('runs').put({
+        author: ALICE,
+        device: PHONE,
+        seq: 2,
+        docs: [],
+        records: [{ author: ALICE, device: PHONE, seq: 2, hash: 'nope' }],
+      });
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
     });

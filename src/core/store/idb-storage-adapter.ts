@@ -27,11 +27,18 @@ import {
   logKeyOf,
   planCovers,
   positionKey,
-  recordBytes,
   type CoveredRecord,
-  type HeldRecord,
   type Refill,
 } from './covers.ts';
+import {
+  RunEdit,
+  docKey,
+  pruneRun,
+  recordsIn,
+  runFromDisk,
+  runRange,
+  type RunRecord,
+} from './idb-entry-runs.ts';
 import {
   EntryConflictError,
   StorageQuotaError,
@@ -76,9 +83,7 @@ import {
   checkSeq,
   checkViewWrites,
   copyEntry,
-  copyRecord,
   entryFromDisk,
-  recordFromDisk,
 } from './validate.ts';
 
 /** How to open the database. */
@@ -255,8 +260,8 @@ export class IdbStorageAdapter implements StorageAdapter {
     checkEntries(entries);
     const batches = groupByLog(entries);
     if (batches.length === 0) return [];
-    return this.run(['entries', 'logs', 'covered'], 'readwrite', async (tx) => {
-      const entryStore = tx.objectStore('entries');
+    return this.run(['runs', 'logs', 'covered'], 'readwrite', async (tx) => {
+      const runs = new RunEdit(tx.objectStore('runs'));
       const logStore = tx.objectStore('logs');
       const coveredStore = tx.objectStore('covered');
       // Read everything first and check it, then write: a conflict found late must not
@@ -267,19 +272,20 @@ export class IdbStorageAdapter implements StorageAdapter {
         batches.map(async (batch) => {
           const summary = await logStore.get([batch.author, batch.device]);
           summaries.set(logKeyOf(batch.author, batch.device), summary);
-          // The summary says which seqs are held; only those need reading to compare hashes.
+          // The summary says which seqs are held; only their runs need reading.
           const held = SeqRanges.of(...(summary?.ranges ?? []));
           const candidates = batch.entries.filter((e) => held.has(e.seq));
-          const found = await Promise.all(
-            candidates.map((e) => entryStore.get([e.author, e.device, e.seq])),
-          );
-          candidates.forEach((e, i) => {
-            const h = found[i];
-            if (h && h.hash !== e.hash) throw new EntryConflictError(e);
-            const held = h && recordFromDisk(h);
-            if (held && isRefill(held, e)) refills.push({ entry: e, held });
-          });
-          const heldSeqs = new Set(candidates.filter((_, i) => found[i]).map((e) => e.seq));
+          if (candidates.length === 0) return batch.entries;
+          const seqs = candidates.map((e) => e.seq);
+          await runs.load(batch.author, batch.device, Math.min(...seqs), Math.max(...seqs));
+          const heldSeqs = new Set<number>();
+          for (const e of candidates) {
+            const h = runs.recordAt(e.author, e.device, e.seq);
+            if (!h) continue;
+            if (h.hash !== e.hash) throw new EntryConflictError(e);
+            heldSeqs.add(e.seq);
+            if (isRefill(h, e)) refills.push({ entry: e, held: h });
+          }
           return batch.entries.filter((e) => !heldSeqs.has(e.seq));
         }),
       );
@@ -302,8 +308,8 @@ export class IdbStorageAdapter implements StorageAdapter {
           span.to = Math.max(span.to, e.seq);
         }
       }
-      const [heldAtCovers, coveredInSpans] = await Promise.all([
-        Promise.all(coveredPositions.map((c) => entryStore.get([c.author, c.device, c.seq]))),
+      const [, coveredInSpans] = await Promise.all([
+        Promise.all(coveredPositions.map((c) => runs.load(c.author, c.device, c.seq, c.seq))),
         Promise.all(
           [...spans.values()].map((x) =>
             coveredStore.getAll(
@@ -312,11 +318,6 @@ export class IdbStorageAdapter implements StorageAdapter {
           ),
         ),
       ]);
-      const heldMap = new Map<string, HeldRecord>();
-      coveredPositions.forEach((c, i) => {
-        const record = heldAtCovers[i];
-        if (record) heldMap.set(positionKey(c.author, c.device, c.seq), recordFromDisk(record));
-      });
       const coveredMap = new Map<string, CoveredRecord>();
       for (const record of coveredInSpans.flat()) {
         coveredMap.set(positionKey(record.author, record.device, record.seq), record);
@@ -324,7 +325,7 @@ export class IdbStorageAdapter implements StorageAdapter {
       const plan = planCovers(
         added,
         refills,
-        (author, device, seq) => heldMap.get(positionKey(author, device, seq)),
+        (author, device, seq) => runs.recordAt(author, device, seq),
         (author, device, seq) => coveredMap.get(positionKey(author, device, seq)),
       );
       // Summaries of logs the batch does not write but whose entries it shrinks.
@@ -333,10 +334,12 @@ export class IdbStorageAdapter implements StorageAdapter {
         if (!summaries.has(id))
           summaries.set(id, await logStore.get([record.author, record.device]));
       }
-      const writes: (() => Promise<unknown>)[] = [];
-      for (const r of [...plan.records, ...plan.replaced.map((x) => x.record)]) {
-        writes.push(() => entryStore.put(copyRecord(r)));
-      }
+      for (const r of plan.records) runs.add(r);
+      for (const { record } of plan.replaced) runs.replace(record);
+      const runStore = tx.objectStore('runs');
+      const writes: (() => Promise<unknown>)[] = runs
+        .changed()
+        .map((run) => () => runStore.put(run));
       for (const [id, change] of changesByLog(plan)) {
         const { author, device } = change;
         const next = summaryWith(summaries.get(id), author, device, change.added, change.shrunk);
@@ -356,13 +359,8 @@ export class IdbStorageAdapter implements StorageAdapter {
     device: DeviceId,
     seq: number,
   ): Promise<StoredEntry | undefined> {
-    checkSeq(seq);
-    const record = await this.run(['entries'], 'readonly', (tx) =>
-      tx.objectStore('entries').get([author, device, seq]),
-    );
-    if (record === undefined) return undefined;
-    const held = recordFromDisk(record);
-    return isPlaceholder(held) ? undefined : held;
+    const [held] = await this.heldRange(author, device, seq, seq);
+    return held && !isPlaceholder(held) ? held : undefined;
   }
 
   async getEntries(
@@ -389,12 +387,10 @@ export class IdbStorageAdapter implements StorageAdapter {
     checkSeq(fromSeq);
     checkSeq(toSeq);
     if (fromSeq > toSeq) return [];
-    const records = await this.run(['entries'], 'readonly', (tx) =>
-      tx
-        .objectStore('entries')
-        .getAll(IDBKeyRange.bound([author, device, fromSeq], [author, device, toSeq])),
+    const runs = await this.run(['runs'], 'readonly', (tx) =>
+      tx.objectStore('runs').getAll(runRange(author, device, fromSeq, toSeq)),
     );
-    return records.map(recordFromDisk);
+    return recordsIn(runs, fromSeq, toSeq);
   }
 
   async getDocEntries(author: PersonId, docId: DocId): Promise<StoredEntry[]> {
@@ -406,11 +402,11 @@ export class IdbStorageAdapter implements StorageAdapter {
     docs: readonly { author: PersonId; docId: DocId }[],
   ): Promise<StoredEntry[][]> {
     if (docs.length === 0) return [];
-    const [records, forks] = await this.run(['entries', 'forks'], 'readonly', (tx) => {
-      const byDoc = tx.objectStore('entries').index('byDoc');
+    const [runsByDoc, forks] = await this.run(['runs', 'forks'], 'readonly', (tx) => {
+      const byDoc = tx.objectStore('runs').index('byDoc');
       return Promise.all([
         // Index order within one key is primary-key order: device, then seq.
-        Promise.all(docs.map((d) => byDoc.getAll(IDBKeyRange.only([d.author, d.docId])))),
+        Promise.all(docs.map((d) => byDoc.getAll(IDBKeyRange.only(docKey(d.author, d.docId))))),
         // Forks: rare, so read whole.
         tx.objectStore('forks').getAllKeys(),
       ]);
@@ -420,10 +416,15 @@ export class IdbStorageAdapter implements StorageAdapter {
       const log = `${author}/${device}`;
       lowest.set(log, Math.min(seq, lowest.get(log) ?? Infinity));
     }
-    return records.map((held) =>
-      held
-        .filter((r) => r.seq < (lowest.get(`${r.author}/${r.device}`) ?? Infinity))
-        .map(recordFromDisk)
+    // A run holds the entries of every doc its log wrote in those seqs: keep the asked doc's.
+    return runsByDoc.map((runs, i) =>
+      runs
+        .flatMap((run) => runFromDisk(run).records)
+        .filter(
+          (r) =>
+            r.docId === docs[i]!.docId &&
+            r.seq < (lowest.get(`${r.author}/${r.device}`) ?? Infinity),
+        )
         .filter(holdsPayload),
     );
   }
@@ -434,12 +435,15 @@ export class IdbStorageAdapter implements StorageAdapter {
     limit: number,
   ): Promise<StoredEntry[]> {
     checkLimit(limit);
-    return this.run(['entries'], 'readonly', async (tx) => {
+    return this.run(['runs'], 'readonly', async (tx) => {
       const out: StoredEntry[] = [];
-      let cursor = await tx.objectStore('entries').openCursor(prefixRange(author, device), 'prev');
+      let cursor = await tx.objectStore('runs').openCursor(prefixRange(author, device), 'prev');
       while (cursor && out.length < limit) {
-        const held = recordFromDisk(cursor.value);
-        if (!isPlaceholder(held)) out.push(held);
+        const records = runFromDisk(cursor.value).records;
+        for (let i = records.length - 1; i >= 0 && out.length < limit; i--) {
+          const held = records[i]!;
+          if (!isPlaceholder(held)) out.push(held);
+        }
         if (out.length < limit) cursor = await cursor.continue();
       }
       return out;
@@ -447,11 +451,8 @@ export class IdbStorageAdapter implements StorageAdapter {
   }
 
   async hashAt(author: PersonId, device: DeviceId, seq: number): Promise<EntryHash | undefined> {
-    checkSeq(seq);
-    const record = await this.run(['entries'], 'readonly', (tx) =>
-      tx.objectStore('entries').get([author, device, seq]),
-    );
-    return record === undefined ? undefined : recordFromDisk(record).hash;
+    const [held] = await this.heldRange(author, device, seq, seq);
+    return held?.hash;
   }
 
   async heldRanges(author: PersonId, device: DeviceId): Promise<SeqRange[]> {
@@ -468,24 +469,30 @@ export class IdbStorageAdapter implements StorageAdapter {
   async pruneLog(author: PersonId, device: DeviceId, keepFromSeq: number): Promise<void> {
     checkKeepFrom(keepFromSeq);
     if (keepFromSeq === 1) return;
-    await this.run(['entries', 'logs'], 'readwrite', async (tx) => {
+    await this.run(['runs', 'logs'], 'readwrite', async (tx) => {
       const logStore = tx.objectStore('logs');
       const summary = await logStore.get([author, device]);
       if (!summary) return;
       const dropped = { entries: 0, bytes: 0 };
+      // Runs starting below `keepFromSeq`: dropped whole, or (the last one) cut and re-keyed.
       const below = IDBKeyRange.bound(
         [author, device, 1],
         [author, device, keepFromSeq],
         false,
         true,
       );
-      let cursor = await tx.objectStore('entries').openCursor(below);
+      const runStore = tx.objectStore('runs');
+      let cursor = await runStore.openCursor(below);
+      const kept: RunRecord[] = [];
       while (cursor) {
-        dropped.entries++;
-        dropped.bytes += recordBytes(recordFromDisk(cursor.value));
+        const pruned = pruneRun(runFromDisk(cursor.value), keepFromSeq);
+        dropped.entries += pruned.entries;
+        dropped.bytes += pruned.bytes;
+        if (pruned.kept) kept.push(pruned.kept);
         await cursor.delete();
         cursor = await cursor.continue();
       }
+      await issueAll(kept, (run) => runStore.put(run));
       const next = summaryFrom(summary, keepFromSeq, dropped);
       if (next) await logStore.put(next);
       else await logStore.delete([author, device]);

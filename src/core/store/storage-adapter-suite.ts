@@ -240,6 +240,46 @@ export function runStorageAdapterSuite(name: string, makeAdapter: MakeAdapter): 
         await store.pruneLog(BOB, PHONE, 5);
       });
 
+      it('reads, prunes and gathers a long log exactly at any seq (layouts that group entries)', async () => {
+        // 700 entries in batches of 300, 1 and the rest: whatever groups a store keeps, a range
+        // crossing their borders, a prune cutting one, and a doc spread over them read exactly.
+        await store.putEntries(testEntries(ALICE, PHONE, 1, 300));
+        await store.putEntries(testEntries(ALICE, PHONE, 301, 301));
+        await store.putEntries(testEntries(ALICE, PHONE, 302, 700));
+        expect(await store.getEntries(ALICE, PHONE, 250, 310)).toEqual(
+          testEntries(ALICE, PHONE, 250, 310),
+        );
+        expect(await store.getLinks(ALICE, PHONE, 256, 257)).toHaveLength(2);
+        expect(await store.getEntry(ALICE, PHONE, 513)).toEqual(testEntry(ALICE, PHONE, 513));
+        expect(await store.hashAt(ALICE, PHONE, 700)).toBe(testEntry(ALICE, PHONE, 700).hash);
+        expect(await store.getLatestEntries(ALICE, PHONE, 402)).toEqual(
+          testEntries(ALICE, PHONE, 299, 700).reverse(),
+        );
+        const doc = testEntry(ALICE, PHONE, 3).docId;
+        expect((await store.getDocEntries(ALICE, doc)).map((e) => e.seq)).toEqual(
+          testEntries(ALICE, PHONE, 1, 700)
+            .filter((e) => e.docId === doc)
+            .map((e) => e.seq),
+        );
+
+        await store.pruneLog(ALICE, PHONE, 400);
+        expect(await store.heldRanges(ALICE, PHONE)).toEqual([r(400, 700)]);
+        expect(await store.getEntries(ALICE, PHONE, 1, 401)).toEqual(
+          testEntries(ALICE, PHONE, 400, 401),
+        );
+        expect((await store.getDocEntries(ALICE, doc))[0]!.seq).toBe(400 + ((3 - (400 % 3)) % 3));
+        const kept = testEntries(ALICE, PHONE, 400, 700);
+        expect((await store.listLogs())[0]).toMatchObject({
+          entries: kept.length,
+          bytes: kept.reduce((n, e) => n + e.bytes.length, 0),
+        });
+        // Positions below the prune can be stored again, next to those kept.
+        await store.putEntries(testEntries(ALICE, PHONE, 390, 399));
+        expect(await store.getEntries(ALICE, PHONE, 395, 404)).toEqual(
+          testEntries(ALICE, PHONE, 395, 404),
+        );
+      });
+
       it('keeps heldRanges equal to the ranges of every seq ever stored', async () => {
         const batches = fc.array(
           fc.uniqueArray(fc.integer({ min: 1, max: 120 }), { maxLength: 30 }),

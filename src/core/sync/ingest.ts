@@ -2,8 +2,10 @@
  * The one door through which entries enter a replica (design guide section 1, invariant 1).
  *
  * `ingest` takes untrusted entry bytes from a peer and:
- * 1. decodes and verifies them all at once (`EntryVerifier.verifyMany`: every signature in
- *    flight together), outside any lock, since that is the expensive part;
+ * 1. decodes and verifies them all at once (`EntryVerifier.verifyMany`: in Web Workers in the
+ *    browser), outside any lock, since that is the expensive part: a caller with several batches
+ *    in flight (pipelined sync) has the next one verified while this one is written; each entry
+ *    is decoded once, by the verifier (the `accept` filter reads only the header);
  * 2. inside the ingestor's lock, groups them per (author, device) log, sorts each group by seq
  *    and checks each entry with the feed layer's `checkChain` against what is held plus what this
  *    batch has accepted so far (`StoreHeldLog`), so a contiguous run chains entry by entry and a
@@ -31,7 +33,7 @@
  * entry by entry against held + staged entries applies exactly the same rules.
  */
 import { checkChain, type ChainError, type ChainErrorReason } from '../feed/log-chain.ts';
-import { EntryDecodeError, decodeAnyEntry, type EntryDecodeReason } from '../feed/entry-codec.ts';
+import { EntryDecodeError, peekEntryAuthor, type EntryDecodeReason } from '../feed/entry-codec.ts';
 import type {
   EntryVerifier,
   EntryVerifyError,
@@ -129,6 +131,19 @@ export interface IngestOptions {
 /** Receives every batch of newly stored entries and who delivered it (`undefined`: own). */
 export type StoredListener = (entries: readonly StoredEntry[], origin: unknown) => void;
 
+/**
+ * What was stored, each entry as the decoded `VerifiedEntry` it was stored from when stored in
+ * that same form (not reduced by a cover): subscribers (the docs layer) can use its decoded
+ * fields instead of decoding the bytes again (`'verified' in entry`).
+ */
+function asDecoded(stored: readonly StoredEntry[], from: readonly VerifiedEntry[]): StoredEntry[] {
+  const byHash = new Map(from.map((e) => [e.hash, e]));
+  return stored.map((s) => {
+    const decoded = byHash.get(s.hash);
+    return decoded && decoded.bytes.length === s.bytes.length ? decoded : s;
+  });
+}
+
 /** Verifies, chain-checks and stores entries; announces what is new. */
 export class Ingestor {
   private readonly listeners = new Set<StoredListener>();
@@ -188,7 +203,7 @@ export class Ingestor {
           `own entry #${entry.seq} does not fit the own log: ${outcome.kind}`,
         );
       }
-      this.emit(await this.store.putEntries([entry]), undefined);
+      this.emit(asDecoded(await this.store.putEntries([entry]), [entry]), undefined);
     });
   }
 
@@ -210,10 +225,11 @@ export class Ingestor {
     options: IngestOptions,
     rejected: IngestRejection[],
   ): boolean {
-    // A cheap decode (no signature) so that a flood of foreign entries costs no verification.
+    // The header alone (no decode, no signature): a flood of foreign entries costs nothing, and
+    // a wanted entry is decoded once, by the verifier.
     let author: PersonId;
     try {
-      author = decodeAnyEntry(item.bytes).author;
+      author = peekEntryAuthor(item.bytes);
     } catch (err) {
       if (!(err instanceof EntryDecodeError)) throw err;
       rejected.push({ index: item.index, reason: err.reason, error: err });
@@ -237,7 +253,7 @@ export class Ingestor {
       if (group) group.push(item);
       else byLog.set(key, [item]);
     }
-    const accepted: StoredEntry[] = [];
+    const accepted: VerifiedEntry[] = [];
     const forks: IngestFork[] = [];
     const forked: ForkedLog[] = [];
     const duplicates: VerifiedEntry[] = [];
@@ -247,8 +263,11 @@ export class Ingestor {
       group.sort((a, b) => a.entry.seq - b.entry.seq);
       const { author, device } = group[0]!.entry;
       const held = new StoreHeldLog(this.store, author, device);
-      await held.preload(group[0]!.entry.seq, group.at(-1)!.entry.seq);
-      const knownFork = await this.store.forkSeq(author, device);
+      // Two independent reads: one round trip instead of two.
+      const [, knownFork] = await Promise.all([
+        held.preload(group[0]!.entry.seq, group.at(-1)!.entry.seq),
+        this.store.forkSeq(author, device),
+      ]);
       let forkSeq = knownFork ?? Infinity;
       for (const { index, entry } of group) {
         if (entry.seq > forkSeq) {
@@ -293,7 +312,7 @@ export class Ingestor {
       });
       await this.store.putForkEvidence(fork.held, fork.incoming);
     }
-    if (stored.length > 0) this.emit(stored, origin);
+    if (stored.length > 0) this.emit(asDecoded(stored, toStore), origin);
     for (const fork of forked) this.emitFork(fork);
     return { accepted, duplicates, rejected, forks };
   }
