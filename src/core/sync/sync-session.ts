@@ -46,6 +46,7 @@ import type { Clock } from '../clock.ts';
 import { EntryVerifyError } from '../feed/entry-verifier.ts';
 import { BlobAssembly, BlobChunkError } from './blob-assembly.ts';
 import { UnwantedEntryError, type IngestReport, type Ingestor } from './ingest.ts';
+import { IngestQueue } from './ingest-queue.ts';
 import {
   BLOB_CHUNK_OVERHEAD_BYTES,
   ENTRIES_OVERHEAD_BYTES,
@@ -80,6 +81,8 @@ import {
   countRanges,
   intersectRanges,
   newestRanges,
+  newestSeqs,
+  oldestSeqs,
   rangesFrom,
   rangesUpTo,
   subtractRanges,
@@ -237,6 +240,8 @@ interface RemoteLog {
 interface OutgoingRequest {
   readonly id: number;
   readonly key: string;
+  /** Recent entries (first meeting, above the newest held) or older history (backfill, on demand). */
+  readonly kind: 'recent' | 'older';
   readonly author: PersonId;
   readonly device: DeviceId;
   readonly ranges: readonly SeqRange[];
@@ -250,8 +255,24 @@ interface OutgoingRequest {
   minSeq: number;
   maxSeq: number;
   accepted: number;
+  /** Set when the answer's last message arrived (it may still be being ingested). */
+  answered: boolean;
   readonly done?: (accepted: number) => void;
 }
+
+/** An `entries` message being ingested: what its outcome is counted against. */
+interface Ingesting {
+  readonly request: OutgoingRequest | undefined;
+  readonly message: EntriesMessage;
+  /** Its size in the inbox, held until it is ingested. */
+  readonly size: number;
+}
+
+/**
+ * Entry messages ingested at once per session: one being written, one being verified, one
+ * decoded; more would only hold memory while verification is the bottleneck.
+ */
+const INGESTS_IN_FLIGHT = 3;
 
 function keyOf(author: PersonId, device: DeviceId): string {
   return logKey(author, device);
@@ -267,12 +288,17 @@ export class SyncSession {
   private readonly inbox: Uint8Array[] = [];
   private inboxBytes = 0;
   private draining = false;
+  /** Entry messages being ingested, their outcomes taken in arrival order (`ingest-queue.ts`). */
+  private readonly ingesting: IngestQueue<Ingesting>;
   private readonly inflight = new Map<number, OutgoingRequest>();
   private readonly planQueue = new Set<string>();
   private readonly backfillQueue = new Set<string>();
   private pumping = false;
   private pumpAgain = false;
   private nextReqId = 1;
+  /** Bytes and count of answered entries (pins apart): the size a page of seqs is cut to. */
+  private answeredBytes = 0;
+  private answeredEntries = 0;
   private readonly answers: RequestMessage[] = [];
   private answering = false;
   private tasks = 0;
@@ -315,6 +341,16 @@ export class SyncSession {
     const { pushBurstBytes, pushBytesPerSecond } = host.config;
     this.pushAllowance = new PushAllowance(pushBurstBytes, pushBytesPerSecond, host.clock);
     this.inboxMemory = transport.memory?.account();
+    this.ingesting = new IngestQueue<Ingesting>(
+      host.ingestor,
+      INGESTS_IN_FLIGHT,
+      (report, { request, message, size }) => {
+        this.release(size);
+        if (!this.closedWith) this.ingested(report, request, message);
+        this.changed();
+      },
+      (err) => this.failed(err),
+    );
     this.unsubscribe.push(
       transport.onMessage((m) => this.receive(m)),
       transport.onClose((info) => this.transportClosed(info)),
@@ -364,6 +400,7 @@ export class SyncSession {
       (this.helloReceived &&
         this.inbox.length === 0 &&
         !this.draining &&
+        this.ingesting.size === 0 &&
         this.inflight.size === 0 &&
         this.planQueue.size === 0 &&
         (this.backfillQueue.size === 0 || !this.host.config.backfill) &&
@@ -415,7 +452,7 @@ export class SyncSession {
             return;
           }
           const budget = Math.min(budgetBytes, this.host.config.limits.maxBudgetBytes);
-          await this.sendRequest(remote, wanted, 'descending', budget, false, resolve);
+          await this.sendRequest(remote, wanted, 'descending', budget, false, 'older', resolve);
         })(),
         () => resolve(0),
       );
@@ -457,8 +494,6 @@ export class SyncSession {
     try {
       while (this.inbox.length > 0 && !this.closedWith) {
         const bytes = this.inbox.shift()!;
-        this.inboxBytes -= bytes.byteLength;
-        this.inboxMemory?.release(bytes.byteLength);
         let message;
         try {
           message = decodeSyncMessage(bytes, this.host.config.limits);
@@ -467,6 +502,8 @@ export class SyncSession {
           this.close('malformed-message', err.reason);
           return;
         }
+        // Entries stay counted until ingested; the rest is handled at once.
+        if (message.type !== 'entries') this.release(bytes.byteLength);
         switch (message.type) {
           case 'hello':
             this.onHello(message);
@@ -478,7 +515,7 @@ export class SyncSession {
             this.onRequest(message);
             break;
           case 'entries':
-            await this.onEntries(message);
+            await this.onEntries(message, bytes.byteLength);
             break;
           case 'bye':
             log.info('peer said bye', { remote: this.remote, reason: message.reason });
@@ -545,9 +582,21 @@ export class SyncSession {
     if (!this.answering) this.spawn(this.answerAll());
   }
 
-  private async onEntries(message: EntriesMessage): Promise<void> {
+  /** Inbox bytes handled: no longer held for the remote. */
+  private release(bytes: number): void {
+    if (this.closedWith) return;
+    this.inboxBytes -= bytes;
+    this.inboxMemory?.release(bytes);
+  }
+
+  /**
+   * Checks an `entries` message against what was asked and starts its ingest; waits only while
+   * `INGESTS_IN_FLIGHT` are being ingested, so the next batch is verified while the previous one
+   * is written and the inbox keeps draining. Outcomes are taken in arrival order.
+   */
+  private async onEntries(message: EntriesMessage, size: number): Promise<void> {
     const request = message.reqId === 0 ? undefined : this.inflight.get(message.reqId);
-    if (message.reqId !== 0 && !request) {
+    if (message.reqId !== 0 && (!request || request.answered)) {
       this.close('unexpected-answer', `no request ${message.reqId}`);
       return;
     }
@@ -561,20 +610,28 @@ export class SyncSession {
         this.close('answer-over-budget', over);
         return;
       }
+      if (message.last) request.answered = true;
     } else if (!this.pushAllowance.take(sizeOf(message.entries))) {
+      this.release(size);
       this.refusePush(message.entries);
       return;
     }
-    const report = await this.host.ingestor.ingest(message.entries, {
-      origin: this,
-      accept: (author) => this.host.modeOf(author) !== undefined,
-    });
+    const accept = (author: PersonId) => this.host.modeOf(author) !== undefined;
+    await this.ingesting.add(message.entries, { origin: this, accept }, { request, message, size });
+  }
+
+  /** Takes the outcome of an `entries` message: counts it, and completes its request. */
+  private ingested(
+    report: IngestReport,
+    request: OutgoingRequest | undefined,
+    message: EntriesMessage,
+  ): void {
     this.account(report, request, message);
     if (this.closedWith) return;
     this.trimWindows(report.accepted);
     if (request && message.last) {
       this.inflight.delete(request.id);
-      await this.complete(request);
+      this.spawn(this.complete(request));
     }
   }
 
@@ -590,7 +647,11 @@ export class SyncSession {
         return `${message.pins ? 'pins' : 'entries'} beyond ${request.budgetBytes} bytes`;
       }
       if (message.pins) request.pinBytes += bytes.byteLength;
-      else request.bytes += bytes.byteLength;
+      else {
+        request.bytes += bytes.byteLength;
+        this.answeredBytes += bytes.byteLength;
+        this.answeredEntries++;
+      }
     }
     return undefined;
   }
@@ -722,9 +783,37 @@ export class SyncSession {
 
   // ---- requester ----
 
+  /** Whether a request for the log `key` is in flight. */
   private busy(key: string): boolean {
     for (const r of this.inflight.values()) if (r.key === key) return true;
     return false;
+  }
+
+  /** The seqs of the log `key` asked for and not yet answered. */
+  private asked(key: string): SeqRange[] {
+    let out: SeqRange[] = [];
+    for (const r of this.inflight.values()) if (r.key === key) out = unionRanges(out, r.ranges);
+    return out;
+  }
+
+  /** Whether a request of `budgetBytes` more fits beside those in flight. */
+  private roomFor(budgetBytes: number): boolean {
+    if (this.inflight.size >= this.host.config.maxOutstandingRequests) return false;
+    // What the answers in flight may still bring is held in the inbox at worst: half of it,
+    // and half of the remote person's memory budget, leave room for pushes and blobs.
+    const memory = this.transport.memory?.limitBytes ?? Infinity;
+    const cap = Math.min(this.host.config.maxInboxBytes, memory) / 2;
+    let bytes = budgetBytes;
+    for (const r of this.inflight.values()) bytes += r.budgetBytes;
+    return this.inflight.size === 0 || bytes <= cap;
+  }
+
+  /** Seqs per page of `budgetBytes`, from the size of the entries answered so far. */
+  private pageSeqs(budgetBytes: number): number {
+    // Before any answer, a guess: a short post. Too many seqs only leave the rest of the page to
+    // the next request (the answer stops at the budget); too few only make pages smaller.
+    const average = this.answeredEntries > 0 ? this.answeredBytes / this.answeredEntries : 400;
+    return Math.max(1, Math.ceil(budgetBytes / average));
   }
 
   private async pump(): Promise<void> {
@@ -736,11 +825,7 @@ export class SyncSession {
     try {
       do {
         this.pumpAgain = false;
-        while (
-          !this.closedWith &&
-          this.inflight.size < this.host.config.maxOutstandingRequests &&
-          (await this.requestNext())
-        );
+        while (!this.closedWith && (await this.requestNext()));
       } while (this.pumpAgain && !this.closedWith);
     } finally {
       this.pumping = false;
@@ -748,26 +833,50 @@ export class SyncSession {
     }
   }
 
-  /** Sends the next request; false when there is nothing to ask now. */
+  /**
+   * Sends the next request; false when there is nothing to ask now or no room for it. Each
+   * request is one page of seqs not asked yet, so several pages of one log are in flight
+   * together and the answerer always has the next one queued (no round trip between pages).
+   */
   private async requestNext(): Promise<boolean> {
     for (const key of this.planQueue) {
-      if (this.busy(key)) continue;
       this.planQueue.delete(key);
-      if (await this.planRecent(key)) return true;
+      const sent = await this.planRecent(key);
+      if (sent === 'no-room') {
+        this.planQueue.add(key);
+        return false;
+      }
+      if (sent) {
+        // Its next page, after the other logs' (round robin).
+        this.planQueue.add(key);
+        return true;
+      }
     }
     // Older history only once nothing recent is pending or in flight: recent first.
-    if (!this.host.config.backfill || this.planQueue.size > 0 || this.inflight.size > 0) {
+    if (!this.host.config.backfill || this.planQueue.size > 0 || this.recentInFlight()) {
       return false;
     }
     for (const key of this.backfillQueue) {
-      if (this.busy(key)) continue;
       this.backfillQueue.delete(key);
-      if (await this.planOlder(key)) return true;
+      const sent = await this.planOlder(key);
+      if (sent === 'no-room') {
+        this.backfillQueue.add(key);
+        return false;
+      }
+      if (sent) {
+        this.backfillQueue.add(key);
+        return true;
+      }
     }
     return false;
   }
 
-  private async planRecent(key: string): Promise<boolean> {
+  private recentInFlight(): boolean {
+    for (const r of this.inflight.values()) if (r.kind === 'recent') return true;
+    return false;
+  }
+
+  private async planRecent(key: string): Promise<boolean | 'no-room'> {
     const remote = this.remoteLogs.get(key);
     const mode = remote && this.host.modeOf(remote.author);
     if (!remote || !mode) return false;
@@ -775,33 +884,48 @@ export class SyncSession {
     const missing = subtractRanges(remote.ranges, held);
     remote.pending = countRanges(missing);
     const { firstBudgetBytes, rangeBudgetBytes, windowQuotaBytes } = this.host.config;
-    if (missing.length === 0) return false;
-    if (held.length === 0) {
+    const asked = this.asked(key);
+    const wanted = subtractRanges(missing, asked);
+    if (wanted.length === 0) return false;
+    const known = unionRanges(held, asked);
+    if (known.length === 0) {
       // A log met for the first time: newest first within a budget, with the author's pins.
       const budget =
         mode === 'window' ? Math.min(firstBudgetBytes, windowQuotaBytes) : firstBudgetBytes;
-      await this.sendRequest(remote, missing, 'descending', budget, true);
+      if (!this.roomFor(budget)) return 'no-room';
+      // Not cut to a page: its budget alone is what "recent" means for this log.
+      await this.sendRequest(remote, wanted, 'descending', budget, true, 'recent');
       return true;
     }
-    const above = rangesFrom(missing, held.at(-1)!.end + 1);
+    const above = rangesFrom(wanted, known.at(-1)!.end + 1);
     if (above.length > 0) {
       // A window log keeps only its newest entries, so it never asks for a long run oldest first.
-      if (mode === 'window')
-        await this.sendRequest(remote, above, 'descending', windowQuotaBytes, false);
-      else await this.sendRequest(remote, above, 'ascending', rangeBudgetBytes, false);
+      if (mode === 'window') {
+        if (this.busy(key)) return false;
+        if (!this.roomFor(windowQuotaBytes)) return 'no-room';
+        await this.sendRequest(remote, above, 'descending', windowQuotaBytes, false, 'recent');
+      } else {
+        if (!this.roomFor(rangeBudgetBytes)) return 'no-room';
+        const page = oldestSeqs(above, this.pageSeqs(rangeBudgetBytes));
+        await this.sendRequest(remote, page, 'ascending', rangeBudgetBytes, false, 'recent');
+      }
       return true;
     }
     if (mode === 'full') this.backfillQueue.add(key);
     return false;
   }
 
-  private async planOlder(key: string): Promise<boolean> {
+  private async planOlder(key: string): Promise<boolean | 'no-room'> {
     const remote = this.remoteLogs.get(key);
     if (!remote || this.host.modeOf(remote.author) !== 'full') return false;
     const held = await this.host.store.heldRanges(remote.author, remote.device);
-    const wanted = olderThanNewest(remote.ranges, held);
+    const asked = this.asked(key);
+    const wanted = subtractRanges(olderThanNewest(remote.ranges, unionRanges(held, asked)), asked);
     if (wanted.length === 0) return false;
-    await this.sendRequest(remote, wanted, 'descending', this.host.config.pageBudgetBytes, false);
+    const budget = this.host.config.pageBudgetBytes;
+    if (!this.roomFor(budget)) return 'no-room';
+    const page = newestSeqs(wanted, this.pageSeqs(budget));
+    await this.sendRequest(remote, page, 'descending', budget, false, 'older');
     return true;
   }
 
@@ -811,6 +935,7 @@ export class SyncSession {
     order: RequestMessage['order'],
     budgetBytes: number,
     pins: boolean,
+    kind: OutgoingRequest['kind'],
     done?: (accepted: number) => void,
   ): Promise<void> {
     const max = this.host.config.limits.maxRangesPerLog;
@@ -818,6 +943,7 @@ export class SyncSession {
     const request: OutgoingRequest = {
       id: this.nextReqId++,
       key: keyOf(remote.author, remote.device),
+      kind,
       author: remote.author,
       device: remote.device,
       ranges,
@@ -829,6 +955,7 @@ export class SyncSession {
       minSeq: MAX_SEQ,
       maxSeq: 0,
       accepted: 0,
+      answered: false,
       ...(done ? { done } : {}),
     };
     this.inflight.set(request.id, request);
@@ -1145,17 +1272,22 @@ export class SyncSession {
     task
       .catch((err: unknown) => {
         onError?.();
-        if (this.closedWith) return;
-        if (err instanceof StoreError) this.close('store-error', `${err.name}: ${err.message}`);
-        else {
-          log.error('sync session failed', { remote: this.remote, error: String(err) });
-          this.close('internal-error', String(err));
-        }
+        this.failed(err);
       })
       .finally(() => {
         this.tasks--;
         this.changed();
       });
+  }
+
+  /** A task failed: a store error or a bug closes the session, never the app. */
+  private failed(err: unknown): void {
+    if (this.closedWith) return;
+    if (err instanceof StoreError) this.close('store-error', `${err.name}: ${err.message}`);
+    else {
+      log.error('sync session failed', { remote: this.remote, error: String(err) });
+      this.close('internal-error', String(err));
+    }
   }
 
   private transportClosed(info: CloseInfo): void {
