@@ -35,6 +35,12 @@ export class RemoteHolds {
     for (const r of ranges) set.addRange(r.start, r.end);
   }
 
+  /** The newest seq `s` such that the remote holds seqs 1 to `s` of the log `key` (0: unknown). */
+  through(key: string): number {
+    const first = this.logs.get(key)?.ranges()[0];
+    return first?.start === 1 ? first.end : 0;
+  }
+
   /** Whether the remote holds `seq` of the log `key`. */
   has(key: string, seq: number): boolean {
     return this.logs.get(key)?.has(seq) ?? false;

@@ -310,6 +310,15 @@ export class SyncSession {
     return this.requester.requestOlder(author, device, budgetBytes);
   }
 
+  /**
+   * How far the remote holds `author`'s `device` log without a gap: the newest seq `s` such that
+   * it said it holds, sent here, or was sent seqs 1 to `s` (0 when nothing is known). What the
+   * mesh tells delivery by, whatever else the session is busy with.
+   */
+  remoteHoldsThrough(author: PersonId, device: DeviceId): number {
+    return this.ctx.holds.through(logKey(author, device));
+  }
+
   /** How many more blobs this session can be asked for now (0 once closed or after a bad blob). */
   get blobCapacity(): number {
     return this.blobs.capacity;
