@@ -16,6 +16,11 @@
  *    Sync: a `SyncEngine` on each side attached to the manager's transport, until Bob's ingestor
  *    has verified and stored all 10,000. Memory store, then IndexedDB, each on a fresh pair of
  *    pages (so a fresh connection); the raw transfer is timed three times per pair (median).
+ *    After the IndexedDB round, Bob's page verifies and stores the same entries again alone into
+ *    a fresh database (`ingestFloor`): `sync10kIdb.vsFloor` is the sync against the larger of the
+ *    raw transfer and that ingest floor. A third round, IndexedDB both sides, runs with `lo`
+ *    shaped to 40 Mbit/s by `tc` inside the bench's own namespace (the pages reach each other's
+ *    veth addresses through `lo`), raw and sync alike: `sync10kShaped`.
  * 2. `connectionsCreatedPerHour`: one person with a cap and several friends whose pages close
  *    and reopen at random intervals for a bounded run; her manager's `connectionsCreated`,
  *    extrapolated to an hour.
@@ -26,7 +31,7 @@
  * Every step has a time bound and the run a deadline; figures are printed and written to
  * `bench/results/mesh.json`; nothing here judges them.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -136,9 +141,43 @@ async function befriend(a: MeshPage, aPerson: string, b: MeshPage, bPerson: stri
   ]);
 }
 
+/** Rate `lo` is shaped to for the `sync10kShaped` round. */
+const SHAPED_MBIT = 40;
+
+/**
+ * Shapes `lo` inside this run's own network namespace (the two pages reach each other's veth
+ * addresses through it), or removes the shaping. A token bucket whose burst holds a 64 KiB
+ * loopback packet; the raw transfer of the same round shows whether it took effect.
+ */
+function shapeLoopback(mbit: number | undefined): void {
+  const args =
+    mbit === undefined
+      ? ['qdisc', 'del', 'dev', 'lo', 'root']
+      : [
+          'qdisc',
+          'add',
+          'dev',
+          'lo',
+          'root',
+          'tbf',
+          'rate',
+          `${mbit}mbit`,
+          'burst',
+          '256kb',
+          'latency',
+          '200ms',
+        ];
+  const run = spawnSync('tc', args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`tc ${args.join(' ')}: ${run.stderr || run.error}`);
+}
+
 /** One sync10k round on a fresh pair of pages. */
 interface SyncRound {
   readonly store: StoreKind;
+  /** `lo` shaped to this many Mbit/s during the round (raw and sync alike), if at all. */
+  readonly shapedMbit?: number;
+  /** IndexedDB only: the same entries verified and stored alone on the receiver. */
+  readonly floorMs?: number;
   readonly entries: number;
   readonly bytes: number;
   readonly pieceSize: number;
@@ -156,6 +195,7 @@ async function syncRound(
   bobContext: BrowserContext,
   server: RunningServer,
   signalingUrl: string,
+  shapedMbit?: number,
 ): Promise<SyncRound> {
   const alice = await MeshPage.open('alice', aliceContext, server.url);
   const bob = await MeshPage.open('bob', bobContext, server.url);
@@ -171,6 +211,7 @@ async function syncRound(
       bob.call('connected', LAUNCH_TIMEOUT_MS),
     ]);
 
+    if (shapedMbit !== undefined) shapeLoopback(shapedMbit);
     const offer = await alice.call('rawOffer');
     const answer = await bob.call('rawAnswer', offer);
     await alice.call('rawAccept', answer);
@@ -198,10 +239,15 @@ async function syncRound(
     if (arrived.count !== ENTRIES) throw new Error(`sync: ${arrived.count} entries stored`);
     // Nothing can move before both have attached: time from the later attach.
     const ms = arrived.endAt - Math.max(aliceAt, bobAt);
+    if (shapedMbit !== undefined) shapeLoopback(undefined);
+    const floor = store === 'idb' ? await bob.call('ingestFloor') : undefined;
+    if (floor && floor.count !== ENTRIES) throw new Error(`floor: ${floor.count} entries stored`);
     await Promise.all([alice.call('syncClose'), bob.call('syncClose')]);
     const rawMs = median(rawLooksMs);
     return {
       store,
+      ...(shapedMbit !== undefined ? { shapedMbit } : {}),
+      ...(floor ? { floorMs: floor.ms } : {}),
       entries: ENTRIES,
       bytes: made.bytes,
       pieceSize: link.pieceSize,
@@ -213,6 +259,7 @@ async function syncRound(
       signMs: made.signMs,
     };
   } finally {
+    if (shapedMbit !== undefined) spawnSync('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
     await alice.close();
     await bob.close();
   }
@@ -339,6 +386,19 @@ async function measure(): Promise<void> {
       const r = rounds.at(-1)!;
       console.log(`  sync ${fmt(r.ms)} ms, raw ${fmt(r.rawMs)} ms, ratio ${fmt(r.ratio, 2)}`);
     }
+    console.log(`sync of ${fmt(ENTRIES)} entries, IndexedDB, lo shaped to ${SHAPED_MBIT} Mbit/s`);
+    const shaped = await syncRound(
+      'idb',
+      aliceContext,
+      bobContext,
+      server,
+      signalingUrl,
+      SHAPED_MBIT,
+    );
+    rounds.push(shaped);
+    console.log(
+      `  sync ${fmt(shaped.ms)} ms, raw ${fmt(shaped.rawMs)} ms, ratio ${fmt(shaped.ratio, 2)}`,
+    );
     await aliceContext.close();
     await bobContext.close();
     bobContext = undefined;
@@ -349,8 +409,23 @@ async function measure(): Promise<void> {
     const churned = await churn(browser, server, signalingUrl);
 
     const memory = rounds.find((r) => r.store === 'memory')!;
+    const idb = rounds.find((r) => r.store === 'idb' && r.shapedMbit === undefined)!;
+    // Unshaped, the sync is judged against the slower of its two floors: the wire and the ingest.
+    const idbFloorMs = Math.max(idb.rawMs, idb.floorMs!);
     const results = {
       sync10k: { ms: memory.ms, rawMs: memory.rawMs, ratio: memory.ratio },
+      sync10kIdb: {
+        ms: idb.ms,
+        rawMs: idb.rawMs,
+        floorMs: idb.floorMs!,
+        vsFloor: idb.ms / idbFloorMs,
+      },
+      sync10kShaped: {
+        ms: shaped.ms,
+        rawMs: shaped.rawMs,
+        ratio: shaped.ratio,
+        mbit: SHAPED_MBIT,
+      },
       connectionsCreatedPerHour: churned.perHour,
       extra: {
         date: new Date().toISOString(),
@@ -377,8 +452,9 @@ async function measure(): Promise<void> {
 
 function printTable(rounds: readonly SyncRound[], c: ChurnResult, chromiumVersion: string): void {
   const rows: [string, string][] = rounds.map((r) => [
-    `sync ${fmt(r.entries)} (${fmt(r.bytes)} B), Bob on ${r.store}: sync / raw / ratio`,
-    `${fmt(r.ms)} ms / ${fmt(r.rawMs)} ms (looks ${r.rawLooksMs.map((m) => fmt(m)).join(', ')}) / ${fmt(r.ratio, 2)}`,
+    `sync ${fmt(r.entries)} (${fmt(r.bytes)} B), Bob on ${r.store}${r.shapedMbit ? `, lo at ${r.shapedMbit} Mbit/s` : ''}: sync / raw / ratio`,
+    `${fmt(r.ms)} ms / ${fmt(r.rawMs)} ms (looks ${r.rawLooksMs.map((m) => fmt(m)).join(', ')}) / ${fmt(r.ratio, 2)}` +
+      (r.floorMs === undefined ? '' : `; ingest floor ${fmt(r.floorMs)} ms`),
   ]);
   rows.push([
     `connections created per hour (cap ${c.cap}, ${c.friends} friends, ${fmt(c.runMs / 1000)} s)`,

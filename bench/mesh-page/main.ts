@@ -25,6 +25,8 @@ import { SignalingClient } from '../../src/core/net/signaling-client.ts';
 import { IdbStorageAdapter } from '../../src/core/store/idb-storage-adapter.ts';
 import { MemoryStorageAdapter } from '../../src/core/store/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../../src/core/store/storage-adapter.ts';
+import { EntryVerifier } from '../../src/core/feed/entry-verifier.ts';
+import { Ingestor } from '../../src/core/sync/ingest.ts';
 import { SyncEngine } from '../../src/core/sync/sync-engine.ts';
 import { TestPerson } from '../../src/core/sync/test-helpers.ts';
 import type { Arrived, KithMesh, StoreKind } from './api.ts';
@@ -37,6 +39,7 @@ const RAW_PIECE = 256 * 1024;
 const RAW_HIGH_WATER = 1024 * 1024;
 const RAW_LOW_WATER = 256 * 1024;
 const IDB_NAME = 'bench-mesh-sync';
+const FLOOR_IDB_NAME = 'bench-mesh-floor';
 
 function now(): number {
   return performance.timeOrigin + performance.now();
@@ -300,6 +303,29 @@ window.kithMesh = {
         },
       };
     });
+  },
+
+  async ingestFloor() {
+    if (!store || storeKind !== 'idb') throw new Error('after an IndexedDB sync only');
+    // The entries this sync stored, read back, then verified and stored alone into a fresh
+    // database by a fresh ingestor (cold certificate cache), as one batch: the ingest floor.
+    const entries = [];
+    for (const summary of await store.listLogs()) {
+      const end = summary.ranges.at(-1)?.end ?? 0;
+      entries.push(...(await store.getEntries(summary.author, summary.device, 1, end)));
+    }
+    await deleteDb(FLOOR_IDB_NAME);
+    const floorStore = await IdbStorageAdapter.open({ indexedDB, name: FLOOR_IDB_NAME });
+    try {
+      const ingestor = new Ingestor(floorStore, new EntryVerifier());
+      const start = performance.now();
+      const report = await ingestor.ingest(entries.map((e) => e.bytes));
+      const ms = performance.now() - start;
+      return { ms, count: report.accepted.length };
+    } finally {
+      await floorStore.close();
+      await deleteDb(FLOOR_IDB_NAME);
+    }
   },
 
   async syncClose() {

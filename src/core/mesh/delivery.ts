@@ -3,9 +3,10 @@
  * pending while no friend's device has taken it (`nobody`), or while some friends have and
  * others lack it (`some`, naming those who lack it). Pure; the mesh keeps the numbers.
  *
- * A friend "has" the own log up to a seq once a sync session with one of their devices went
- * idle while the log was that long: an idle session has nothing left to send or ask, and new
- * entries are pushed live (the mesh's delivery check, every 2 s).
+ * A friend "has" the own log up to a seq once an open sync session with one of their devices
+ * knows that device holds it without a gap (said in its `have`, or sent to it: the session's
+ * `remoteHoldsThrough`), whatever else the session is busy with (the mesh's delivery check,
+ * every 2 s).
  */
 import type { DocId, PersonId } from '../ids.ts';
 

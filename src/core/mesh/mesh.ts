@@ -260,10 +260,11 @@ export class Mesh {
     engine.wantBlobs(peer.wantedBlobs());
     await this.friendsChanged();
     await this.refreshDelivery();
-    // A friend's open session with nothing left to send or ask has everything this device wrote
-    // (new entries are pushed live); checked on a slow tick rather than on every message.
+    // How far each friend's sessions know their device holds the own log (said in its `have`, or
+    // sent to it), whatever else the session is busy with; checked on a slow tick rather than on
+    // every message.
     const tick = setInterval(() => {
-      const reached = this.idleFriends();
+      const reached = this.reachedFriends();
       if (reached.size > 0) void this.markDelivered(reached);
       this.restartStalled();
     }, options.checkMs ?? DELIVERY_CHECK_MS);
@@ -342,28 +343,33 @@ export class Mesh {
     this.pending = pendingDelivery(entries, delivered, friends);
   }
 
-  /** Friends with a device whose sync session is idle now: they hold all the own log. */
-  private idleFriends(): Set<PersonId> {
+  /** Per friend with an open session, the own seq one of their devices holds up to (> 0). */
+  private reachedFriends(): Map<PersonId, number> {
     const friends = this.options.peer.friends();
-    const reached = new Set<PersonId>();
+    const { identity, device } = this.options;
+    const reached = new Map<PersonId, number>();
     for (const { session, person } of this.watched) {
-      if (session.idle && !session.closed && friends.has(person)) reached.add(person);
+      if (session.closed || !friends.has(person)) continue;
+      const seq = session.remoteHoldsThrough(identity.personId, device.key.deviceId);
+      if (seq > (reached.get(person) ?? 0)) reached.set(person, seq);
     }
     return reached;
   }
 
-  private async markDelivered(reached: ReadonlySet<PersonId>): Promise<void> {
+  private async markDelivered(reached: ReadonlyMap<PersonId, number>): Promise<void> {
     await this.refreshDelivery();
-    const behind = [...reached].filter((f) => (this.deliveredTo.get(f) ?? 0) < this.ownSeq);
-    if (behind.length === 0 && this.deliveredSeq >= this.ownSeq) return;
+    const ahead = [...reached]
+      .map(([friend, seq]) => [friend, Math.min(seq, this.ownSeq)] as const)
+      .filter(([friend, seq]) => (this.deliveredTo.get(friend) ?? 0) < seq);
+    if (ahead.length === 0) return;
     // Only current friends: someone removed has nothing more to get.
     const friends = this.options.peer.friends();
     const byFriend = new Map([...this.deliveredTo].filter(([f]) => friends.has(f)));
-    for (const friend of behind) byFriend.set(friend, this.ownSeq);
+    for (const [friend, seq] of ahead) byFriend.set(friend, seq);
     this.deliveredTo = byFriend;
-    this.deliveredSeq = this.ownSeq;
+    this.deliveredSeq = Math.max(this.deliveredSeq, ...ahead.map(([, seq]) => seq));
     await this.options.store.setSetting(DELIVERED_TO, Object.fromEntries(byFriend));
-    await this.options.store.setSetting(DELIVERED, this.ownSeq);
+    await this.options.store.setSetting(DELIVERED, this.deliveredSeq);
     await this.readPending();
     this.changed();
   }

@@ -87,3 +87,29 @@ export function unionRanges(a: readonly SeqRange[], b: readonly SeqRange[]): Seq
   }
   return out;
 }
+
+/** The newest `count` seqs of `ranges` (a page of a newest-first request). */
+export function newestSeqs(ranges: readonly SeqRange[], count: number): SeqRange[] {
+  const out: SeqRange[] = [];
+  let left = count;
+  for (let i = ranges.length - 1; i >= 0 && left > 0; i--) {
+    const r = ranges[i]!;
+    const start = Math.max(r.start, r.end - left + 1);
+    out.unshift({ start, end: r.end });
+    left -= r.end - start + 1;
+  }
+  return out;
+}
+
+/** The oldest `count` seqs of `ranges` (a page of an oldest-first request). */
+export function oldestSeqs(ranges: readonly SeqRange[], count: number): SeqRange[] {
+  const out: SeqRange[] = [];
+  let left = count;
+  for (const r of ranges) {
+    if (left <= 0) break;
+    const end = Math.min(r.end, r.start + left - 1);
+    out.push({ start: r.start, end });
+    left -= end - r.start + 1;
+  }
+  return out;
+}

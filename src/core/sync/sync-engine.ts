@@ -40,7 +40,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   maxWindowAuthors: 1000,
   backfill: true,
   maxBatchBytes: 128 * 1024,
-  maxOutstandingRequests: 2,
+  maxOutstandingRequests: 8,
   maxQueuedRequests: 64,
   maxInvalidEntries: 32,
   maxUnwantedEntries: 4096,
