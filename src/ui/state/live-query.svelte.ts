@@ -5,6 +5,7 @@
  * runs makes one more read, not one per change: a sync that stores thousands of posts never
  * queues thousands of reads, and a change elsewhere never makes this list read or render again.
  */
+import { untrack } from 'svelte';
 import type { ViewChange } from '../../core/peer/view-change.ts';
 import { createLogger } from '../../core/log.ts';
 import { describeError } from './errors.ts';
@@ -62,6 +63,20 @@ export class LiveQuery<T> {
       if (this.generation === generation) this.generation++;
       this.queued = null;
     };
+  }
+
+  /**
+   * Reads again whenever reactive values outside the views change (the muted people, a
+   * notification marked read): `deps` reads them. Call while a component initializes.
+   */
+  refreshOn(deps: () => unknown): void {
+    let first = true;
+    $effect(() => {
+      deps();
+      // The first run is the start's own read.
+      if (!first) untrack(() => void this.refresh());
+      first = false;
+    });
   }
 
   /** Reads again (after something outside the views changed: a mute, a "mark read"). */

@@ -1,6 +1,9 @@
 /**
- * The UI's view of this device's Kith: whether someone has onboarded, the running peer, and a
- * `version` that ticks whenever the views may have changed, so lists re-read their page.
+ * The UI's view of this device's Kith: whether someone has onboarded, the running peer, and
+ * what changed in the views. The timeline, a person's posts, the notifications and a post's
+ * replies read through their own `LiveQuery`, told by `peer.onChange` what a change concerns;
+ * names, pictures and the friend list here are read again only for the people a change names.
+ * `version` still ticks on every change for the screens that read everything again.
  */
 import type { PersonId } from '../../core/ids.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
@@ -16,6 +19,7 @@ import { acceptInvite, issueInvite, revokeInvite } from '../../core/mesh/invites
 import type { Delivery } from '../../core/mesh/delivery.ts';
 import type { MeshStatus } from '../../core/mesh/mesh.ts';
 import type { NewPhoto } from '../../core/peer/peer.ts';
+import type { ViewChange } from '../../core/peer/view-change.ts';
 import { SystemNotifications } from './system-notifications.ts';
 import { Preferences } from './preferences.svelte.ts';
 import { phraseFromSeed, seedFromPhrase } from '../../core/identity/recovery-phrase.ts';
@@ -37,8 +41,16 @@ export class Session {
   status = $state<Status>('loading');
   /** What went wrong, in words for a person, when `status` is `failed` (or a later failure). */
   problem = $state<string | null>(null);
-  /** Ticks on every change to the views. */
+  /** Ticks on every change to the views (for screens that have no query of their own). */
   version = $state(0);
+  /** Ticks when a blob arrives: a photo shown as "on its way" may show now. */
+  blobs = $state(0);
+  /** Ticks when this person marks notifications read (the count and the list read again). */
+  readVersion = $state(0);
+  /** Ticks when the friend list may have changed. */
+  friendsVersion = $state(0);
+  // Ticks per person when their profile changed: their pictures are read again.
+  private profileVersions = $state<Record<string, number>>({});
   /** Display names of people seen so far (from their profiles). */
   names = $state<Record<string, string>>({});
   running = $state.raw<Running | null>(null);
@@ -75,6 +87,9 @@ export class Session {
   private readonly freshPictures = new Set<string>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly blobUrls = new Map<string, string>();
+  // People whose name is being read (plain: `nameOf` runs while rendering).
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private readonly namesLoading = new Set<PersonId>();
 
   /** Opens the store and the saved person, if any. */
   async start(): Promise<void> {
@@ -159,6 +174,8 @@ export class Session {
     which: 'image' | 'thumb',
   ): string | null {
     const key = `${person}/${picture}/${which}`;
+    // Read so that a caller deriving from this re-runs when the picture may have changed.
+    void [this.profileVersions[person], this.blobs];
     const current = this.pictures[key] ?? null;
     if (this.freshPictures.has(key) || !this.running) return current;
     this.freshPictures.add(key);
@@ -274,27 +291,64 @@ export class Session {
     return page.items.filter((item) => this.preferences.notifies(item, 'app'));
   }
 
+  /** Marks notifications read. */
+  async markRead(ids: readonly string[]): Promise<void> {
+    await this.ready().store.markRead(ids);
+    this.readVersion++;
+  }
+
   /** A person's display name, loading it on first use. */
   nameOf(person: PersonId): string {
     const known = this.names[person];
     if (known !== undefined) return known;
-    void this.running?.peer.profile(person).then((profile: Profile | null) => {
-      this.names[person] = profile?.name ?? 'Someone';
-    });
+    this.loadName(person);
     return '…';
+  }
+
+  private loadName(person: PersonId): void {
+    // Twenty rows by one author ask for one name: one read.
+    if (!this.running || this.namesLoading.has(person)) return;
+    this.namesLoading.add(person);
+    void this.running.peer
+      .profile(person)
+      .then((profile: Profile | null) => {
+        const name = profile?.name ?? 'Someone';
+        if (this.names[person] !== name) this.names[person] = name;
+      })
+      .finally(() => this.namesLoading.delete(person));
+  }
+
+  /**
+   * Reads again the names a change may have replaced, forgets its pictures (they reload on next
+   * use, the old ones showing meanwhile) and ticks what depends on the friend list or on blobs.
+   */
+  private changed(change: ViewChange): void {
+    if (change.cause === 'blob') {
+      // A picture not held yet may have arrived; the ones shown are final (blobs never change).
+      for (const key of this.freshPictures) if (!this.pictures[key]) this.freshPictures.delete(key);
+      this.blobs++;
+      return;
+    }
+    // Each (author, kind) is named once in a change.
+    const people =
+      change.cause === 'fork'
+        ? [change.author]
+        : change.docs.filter((doc) => doc.kind === 'profile').map((doc) => doc.author);
+    for (const person of people) {
+      if (this.names[person] !== undefined) this.loadName(person);
+      for (const key of this.freshPictures)
+        if (key.startsWith(`${person}/`)) this.freshPictures.delete(key);
+      this.profileVersions[person] = (this.profileVersions[person] ?? 0) + 1;
+    }
+    if (change.cause === 'fork' || change.docs.some((doc) => doc.kind === 'friends'))
+      this.friendsVersion++;
   }
 
   private attach(running: Running): void {
     this.running = running;
-    running.peer.onChange(() => {
+    running.peer.onChange((change) => {
       this.version++;
-      // Names may have changed: forget them, they reload on next use.
-      this.names = {};
-    });
-    running.peer.onChange(() => {
-      // Pictures may have changed or arrived: re-read them on next use, showing the old
-      // ones meanwhile.
-      this.freshPictures.clear();
+      this.changed(change);
       void this.systemNotifications.check();
     });
     running.peer.onError((error) => {
