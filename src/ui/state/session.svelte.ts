@@ -6,29 +6,27 @@
  * `version` still ticks on every change for the screens that read everything again.
  */
 import type { PersonId } from '../../core/ids.ts';
+import type { DocRef } from '../../core/kinds/registry.ts';
+import type { Running } from '../../boot.ts';
+import type * as CoreApiModule from './core-api.ts';
+import type { InviteRecords, AcceptanceRecord } from '../../core/mesh/invite-records.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
-import { docIdOf, type DocRef } from '../../core/kinds/registry.ts';
 import type { NotificationView, StorageAdapter } from '../../core/store/storage-adapter.ts';
-import { createPerson, openKith, restorePerson, signalingUrls, type Running } from '../../boot.ts';
 import { describeError } from './errors.ts';
 import { systemClock } from '../../core/clock.ts';
-import { defaultVerifier } from '../../core/identity/verifier.ts';
 import type { IssuedInvite } from '../../core/invite/invite-book.ts';
-import { InviteRecords, type AcceptanceRecord } from '../../core/mesh/invite-records.ts';
-import { acceptInvite, issueInvite, revokeInvite } from '../../core/mesh/invites.ts';
 import type { Delivery } from '../../core/mesh/delivery.ts';
 import type { MeshStatus } from '../../core/mesh/mesh.ts';
 import type { NewPhoto } from '../../core/peer/peer.ts';
 import type { ViewChange } from '../../core/peer/view-change.ts';
 import { SystemNotifications } from './system-notifications.ts';
 import { Preferences } from './preferences.svelte.ts';
-import { phraseFromSeed, seedFromPhrase } from '../../core/identity/recovery-phrase.ts';
-import { exportBackup, importBackup } from '../../core/identity/secret-export.ts';
-import { backupOf } from '../../core/peer/backup.ts';
 import type { CertificateStatus } from '../../core/peer/device-authority.ts';
 import { noteSafety, readSafety, type AccountSafety } from './account-safety.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
+
+type CoreApi = typeof CoreApiModule;
 
 /** How often the certificate's "expiring soon" is looked at again. */
 const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;
@@ -78,6 +76,8 @@ export class Session {
   invites = $state.raw<IssuedInvite[]>([]);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
   private store: StorageAdapter | null = null;
+  // The core, loaded as the session starts (see `core-api.ts`).
+  private core: CoreApi | null = null;
   // Tabs tell each other when invite records change, so the network tab carries them.
   private readonly inviteTabs = new BroadcastChannel('kith-invites');
   // Picture keys read since the views last changed, and object URLs by blob id (a blob's bytes
@@ -94,7 +94,8 @@ export class Session {
   /** Opens the store and the saved person, if any. */
   async start(): Promise<void> {
     try {
-      const opened = await openKith();
+      this.core = await import('./core-api.ts');
+      const opened = await this.core.openKith();
       this.store = opened.store;
       if (opened.running) this.attach(opened.running);
       else this.status = 'onboarding';
@@ -107,7 +108,7 @@ export class Session {
   /** Creates the person (onboarding), with a profile photo if one was picked. */
   async onboard(name: string, photo?: NewPhoto | null): Promise<void> {
     if (!this.store) throw new Error('onboard before start');
-    const running = await createPerson(this.store, name);
+    const running = await this.api().createPerson(this.store, name);
     this.offerPhrase = true;
     this.attach(running);
     // The person exists now: a photo that fails to save must not send them back to onboarding
@@ -124,8 +125,9 @@ export class Session {
    */
   async restoreFromPhrase(text: string): Promise<void> {
     if (!this.store) throw new Error('restore before start');
-    const seed = seedFromPhrase(text);
-    const running = await restorePerson(this.store, { seed, friends: [], epoch: null });
+    const core = this.api();
+    const seed = core.seedFromPhrase(text);
+    const running = await core.restorePerson(this.store, { seed, friends: [], epoch: null });
     await noteSafety(this.store, 'phraseAt', systemClock.now());
     this.attach(running);
   }
@@ -136,22 +138,24 @@ export class Session {
    */
   async restoreFromBackup(file: Uint8Array, passphrase: string): Promise<void> {
     if (!this.store) throw new Error('restore before start');
-    const backup = await importBackup(file, passphrase);
-    const running = await restorePerson(this.store, backup);
+    const core = this.api();
+    const backup = await core.importBackup(file, passphrase);
+    const running = await core.restorePerson(this.store, backup);
     await noteSafety(this.store, 'backupAt', systemClock.now());
     this.attach(running);
   }
 
   /** The 24 words of this person's recovery phrase. */
   recoveryPhrase(): string[] {
-    return phraseFromSeed(this.ready().saved.identity.seed);
+    return this.api().phraseFromSeed(this.ready().saved.identity.seed);
   }
 
   /** An encrypted backup file of this person, as of now. */
   async makeBackup(passphrase: string): Promise<Uint8Array> {
     const running = this.ready();
-    const file = await exportBackup(
-      await backupOf(running.saved.identity, running.peer),
+    const core = this.api();
+    const file = await core.exportBackup(
+      await core.backupOf(running.saved.identity, running.peer),
       passphrase,
     );
     this.safety = await noteSafety(running.store, 'backupAt', systemClock.now());
@@ -211,13 +215,14 @@ export class Session {
   async issueInvite(multiUse = false): Promise<{ link: string; inviteId: string }> {
     const running = this.ready();
     const me = await running.peer.profile(running.peer.me);
-    const { link, inviteId } = await issueInvite({
+    const core = this.api();
+    const { link, inviteId } = await core.issueInvite({
       identity: running.saved.identity,
       inviterName: me?.name,
       records: this.records(),
       clock: systemClock,
       origin: location.origin,
-      signalingUrls: await signalingUrls(running.store),
+      signalingUrls: await core.signalingUrls(running.store),
       multiUse,
     });
     await this.invitesChanged();
@@ -226,18 +231,19 @@ export class Session {
 
   /** Withdraws an issued invite. */
   async revokeInvite(inviteId: string): Promise<void> {
-    await revokeInvite(this.records(), inviteId);
+    await this.api().revokeInvite(this.records(), inviteId);
     await this.invitesChanged();
   }
 
   /** Accepts an invite link; the friendship completes when the inviter's device answers. */
   async acceptInvite(link: string): Promise<AcceptanceRecord> {
-    const { record } = await acceptInvite({
+    const core = this.api();
+    const { record } = await core.acceptInvite({
       link,
       identity: this.ready().saved.identity,
       records: this.records(),
       clock: systemClock,
-      verifier: defaultVerifier,
+      verifier: core.defaultVerifier,
     });
     await this.invitesChanged();
     return record;
@@ -253,8 +259,13 @@ export class Session {
     return this.running;
   }
 
+  private api(): CoreApi {
+    if (!this.core) throw new Error('the core is used before the session started');
+    return this.core;
+  }
+
   private records(): InviteRecords {
-    return new InviteRecords(this.ready().store);
+    return new (this.api().InviteRecords)(this.ready().store);
   }
 
   private async invitesChanged(): Promise<void> {
@@ -276,7 +287,7 @@ export class Session {
    */
   deliveryOf(ref: DocRef): Delivery | null {
     if (!this.net || this.net.friends.size === 0) return null;
-    return this.net.pending.get(docIdOf(ref)) ?? null;
+    return this.net.pending.get(this.api().docIdOf(ref)) ?? null;
   }
 
   /**
