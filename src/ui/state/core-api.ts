@@ -5,7 +5,7 @@
  * small (the `initialJsGzipBytes` budget, `tests/unit/initial-js.test.ts`).
  */
 export { createPerson, openKith, restorePerson, signalingUrls } from '../../boot.ts';
-export { docIdOf } from '../../core/kinds/registry.ts';
+export { docIdOf, replyOfItem } from '../../core/kinds/registry.ts';
 export { defaultVerifier } from '../../core/identity/verifier.ts';
 export { InviteRecords } from '../../core/mesh/invite-records.ts';
 export { acceptInvite, issueInvite, revokeInvite } from '../../core/mesh/invites.ts';

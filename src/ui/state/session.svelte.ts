@@ -17,7 +17,7 @@ import { systemClock } from '../../core/clock.ts';
 import type { IssuedInvite } from '../../core/invite/invite-book.ts';
 import type { Delivery } from '../../core/mesh/delivery.ts';
 import type { MeshStatus } from '../../core/mesh/mesh.ts';
-import type { NewPhoto } from '../../core/peer/peer.ts';
+import type { NewPhoto, PostRef } from '../../core/peer/peer.ts';
 import type { ViewChange } from '../../core/peer/view-change.ts';
 import { SystemNotifications } from './system-notifications.ts';
 import { Preferences } from './preferences.svelte.ts';
@@ -288,6 +288,15 @@ export class Session {
   deliveryOf(ref: DocRef): Delivery | null {
     if (!this.net || this.net.friends.size === 0) return null;
     return this.net.pending.get(this.api().docIdOf(ref)) ?? null;
+  }
+
+  /** {@link deliveryOf} for a reply to `post` this device wrote, by its item id. */
+  replyDeliveryOf(itemId: string, post: PostRef): Delivery | null {
+    const { ref } = this.api().replyOfItem(itemId, {
+      postAuthor: post.author,
+      postId: post.postId,
+    });
+    return this.deliveryOf(ref);
   }
 
   /**
