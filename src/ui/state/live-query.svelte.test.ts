@@ -6,6 +6,7 @@ import { LiveQuery, type ChangeSource } from './live-query.svelte.ts';
 import {
   authorPostsConcerned,
   notificationsConcerned,
+  repliesConcerned,
   timelineConcerned,
 } from './query-concerns.ts';
 
@@ -84,6 +85,19 @@ describe('a screen query', () => {
     await settle();
     expect([timeline.reads(), bobsPosts.reads(), notifications.reads()]).toEqual([2, 1, 2]);
     for (const q of [timeline, bobsPosts, notifications]) q.stop();
+  });
+
+  it("a post's replies read again when its author hides a comment (in the post's own doc)", async () => {
+    const source = new ChangesByHand();
+    const replies = counting(source, repliesConcerned(bob), async () => []);
+    await settle();
+    source.fire(post(alice));
+    await settle();
+    expect(replies.reads()).toBe(1);
+    source.fire(post(bob));
+    await settle();
+    expect(replies.reads()).toBe(2);
+    replies.stop();
   });
 
   it('a burst of changes during a read makes one more read, not one per change', async () => {

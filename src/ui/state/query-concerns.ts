@@ -68,12 +68,21 @@ export function notificationsConcerned(change: ViewChange): boolean {
   return wrote(change, (_, kind) => NOTIFYING_KINDS.has(kind));
 }
 
-/** The replies to one post: comments and reactions by anyone, and keys that open them. */
-export function repliesConcerned(change: ViewChange): boolean {
-  return wrote(
-    change,
-    (_, kind) => kind === 'comment' || kind === 'reaction' || kind === 'thread' || kind === 'epoch',
-  );
+/**
+ * The replies to one post: comments and reactions by anyone, keys that open them, and the
+ * post's own doc (its author hides comments there).
+ */
+export function repliesConcerned(postAuthor: PersonId): (change: ViewChange) => boolean {
+  return (change) =>
+    wrote(
+      change,
+      (author, kind) =>
+        kind === 'comment' ||
+        kind === 'reaction' ||
+        kind === 'thread' ||
+        kind === 'epoch' ||
+        (kind === 'post' && author === postAuthor),
+    );
 }
 
 /**
