@@ -39,6 +39,7 @@ import {
   waitForTestHooks,
 } from './app-seed.ts';
 import { median } from './lib/measure.ts';
+import { homeLongestTask, recordLongTasks, type HomeLongestTask } from './app-longtask.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -117,9 +118,14 @@ interface FirstPage {
   readonly medianMs: number;
 }
 
+/** The browser profile seeded with up to `target` posts. */
+function profileDir(target: number): string {
+  return path.join(TMP, `bench-app-profile-${target}`);
+}
+
 /** Seeds a fresh profile with up to `target` posts, then times the first page. */
 async function firstPage(baseUrl: string, target: number, budgetMs: number): Promise<FirstPage> {
-  const profile = path.join(TMP, `bench-app-profile-${target}`);
+  const profile = profileDir(target);
   await rm(profile, { recursive: true, force: true });
   let person: Person = await launchPersistent(profile, { baseUrl });
   await person.context.addInitScript(recordFirstPost);
@@ -179,6 +185,18 @@ async function firstPage(baseUrl: string, target: number, budgetMs: number): Pro
     wallMs: looks.map((l) => l.wallMs),
     medianMs: median(looksMs),
   };
+}
+
+/** The longest task on Home with the big store (`bench/app-longtask.ts`). */
+async function homeTasks(baseUrl: string): Promise<HomeLongestTask> {
+  const person = await launchPersistent(profileDir(BIG), { baseUrl });
+  try {
+    await person.context.addInitScript(recordLongTasks);
+    await person.page.goto(`${baseUrl}/`);
+    return await homeLongestTask(person.page, LOOKS);
+  } finally {
+    await person.close();
+  }
 }
 
 /**
@@ -314,6 +332,10 @@ async function main(): Promise<void> {
       `first page, ${big.posts} posts: ${big.medianMs.toFixed(0)} ms ` +
         `(seeded in ${(big.seedMs / 1000).toFixed(0)} s, ${big.seed.postsPerSecond.toFixed(0)} posts/s)`,
     );
+    const home = await homeTasks(baseUrl);
+    console.log(
+      `longest task on Home, ${big.posts} posts: ${home.homeLongestTaskMs.toFixed(0)} ms`,
+    );
     console.log(`seeding ${SEED_AHEAD} posts signed ahead through the app ...`);
     const seeded = await seedThroughApp(baseUrl, SEED_AHEAD);
     console.log(
@@ -321,11 +343,11 @@ async function main(): Promise<void> {
         `waiting for the views ${(seeded.settleMs / 1000).toFixed(1)} s)`,
     );
     // Written now and again after the photo: a failed photo never costs the seeded figures.
-    await writeResults(small, big, js, null, loads, seeded);
+    await writeResults(small, big, js, null, loads, seeded, home);
     const photo = process.env[NETNS_ENV] === '1' ? await photoEndToEnd(baseUrl, 3) : null;
     if (photo)
       console.log(`photo end to end (${photo.photoBytes} B): ${photo.medianMs.toFixed(0)} ms`);
-    await writeResults(small, big, js, photo, loads, seeded);
+    await writeResults(small, big, js, photo, loads, seeded, home);
   } finally {
     clearInterval(sampler);
     await server.close();
@@ -340,6 +362,7 @@ async function writeResults(
   photo: PhotoResult | null,
   loads: readonly number[],
   seeded: SeedAheadTimes,
+  home: HomeLongestTask,
 ): Promise<void> {
   const result = {
     appSeed100kSeconds: seeded.pageMs / 1000,
@@ -347,6 +370,7 @@ async function writeResults(
     firstPageMs100k: Math.round(big.medianMs),
     photoEndToEndMs: photo ? Math.round(photo.medianMs) : null,
     initialJsGzipBytes: js.gzipBytes,
+    homeLongestTaskMs: Math.round(home.homeLongestTaskMs),
     extra: {
       date: new Date().toISOString(),
       bigStorePosts: big.posts,
@@ -360,6 +384,12 @@ async function writeResults(
         'median of in-page performance.now() when the first post row appears, over reloads of a running browser; coldMs is goto to first row visible in a newly started browser',
       seedAhead: seeded,
       photo,
+      homeLongestTask: {
+        posts: big.posts,
+        method:
+          'median over reloads of the longest PerformanceObserver longtask from navigation until 2 s after the 20th post row appears (0: no task of 50 ms or more)',
+        looks: home.looks,
+      },
       initialJs: js.files,
       machine: '2 cores shared with other work',
       loadAverage1m: {

@@ -88,7 +88,8 @@ const REPLY_KINDS: { readonly [K in ReplyRef['kind']]: ReplyKind<RefOf<K>> } = {
   reaction: reactionKind,
 };
 
-function isKindName(name: string): name is KindName {
+/** Whether `name` names a known kind (a doc id's first field). */
+export function isKindName(name: string): name is KindName {
   return Object.hasOwn(KINDS, name);
 }
 

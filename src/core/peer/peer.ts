@@ -62,6 +62,7 @@ import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
 import { Materializer } from './materializer.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
+import { viewChangeOf, type ViewChange } from './view-change.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
 import { PayloadOpener } from './payloads.ts';
 import { Republisher } from './republisher.ts';
@@ -149,7 +150,7 @@ export class Peer {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly unsubscribe: () => void;
   private readonly stopForks: () => void;
-  private readonly changeListeners = new Set<() => void>();
+  private readonly changeListeners = new Set<(change: ViewChange) => void>();
   private readonly errorListeners = new Set<(error: unknown) => void>();
   private readonly wanted = new Set<string>();
   private readonly wantListeners = new Set<(id: string) => void>();
@@ -187,7 +188,8 @@ export class Peer {
         await this.materializer.apply(entries);
         // Key records v2: adopt the person's newest epoch, replace one a removed friend opens.
         await this.epochs.reconcile(this.friendList);
-        for (const listener of this.changeListeners) listener();
+        const change = viewChangeOf(entries);
+        for (const listener of this.changeListeners) listener(change);
       }).catch((error: unknown) => {
         // The entries are stored; only their views lag. Say so, and let the UI show it.
         log.error('could not update views', { error: String(error) });
@@ -211,7 +213,8 @@ export class Peer {
       this.options.pipeline.onFork?.((fork) => {
         this.serial(async () => {
           await this.materializer.dropPastFork(fork);
-          for (const listener of this.changeListeners) listener();
+          const change: ViewChange = { cause: 'fork', author: fork.author };
+          for (const listener of this.changeListeners) listener(change);
         }).catch((error: unknown) => {
           log.error('could not update views after a fork', { error: String(error) });
           for (const listener of this.errorListeners) listener(error);
@@ -308,8 +311,11 @@ export class Peer {
     } while (tail !== this.queue);
   }
 
-  /** Calls `listener` whenever views may have changed (an entry was stored and applied). */
-  onChange(listener: () => void): () => void {
+  /**
+   * Calls `listener` whenever views may have changed (an entry was stored and applied, a blob
+   * arrived, a fork was cut), saying what the change concerns.
+   */
+  onChange(listener: (change: ViewChange) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
   }
@@ -662,7 +668,8 @@ export class Peer {
     checkBlob(id, bytes);
     const wasWanted = this.wanted.delete(id);
     await this.options.store.putBlob(id, bytes);
-    for (const listener of this.changeListeners) listener();
+    const change: ViewChange = { cause: 'blob' };
+    for (const listener of this.changeListeners) listener(change);
     return wasWanted;
   }
 

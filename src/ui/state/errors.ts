@@ -2,19 +2,38 @@
  * Turns errors from the core into sentences for a person. Known failures get their own words;
  * anything else still gets a sentence, never a stack trace.
  */
-import { StorageQuotaError } from '../../core/store/errors.ts';
-import { PostContentError } from '../../core/docs/post-doc.ts';
-import { DocContentError } from '../../core/docs/small-docs.ts';
-import { PeerStateError } from '../../core/peer/peer.ts';
-import { InviteError, type InviteErrorReason } from '../../core/invite/invite-codec.ts';
+// Types only: the error classes are told apart by their `name`, so this module (on the start
+// screen's path) does not pull the core that throws them into the first screen's JS.
+import type { StorageQuotaError } from '../../core/store/errors.ts';
+import type { PostContentError } from '../../core/docs/post-doc.ts';
+import type { DocContentError } from '../../core/docs/small-docs.ts';
+import type { PeerStateError } from '../../core/peer/peer.ts';
+import type { InviteError, InviteErrorReason } from '../../core/invite/invite-codec.ts';
 import type { InviteOutcome } from '../../core/invite/invite-exchange.ts';
-import { SelfInviteError } from '../../core/mesh/invites.ts';
-import { PhotoError } from '../photos.ts';
-import { RecoveryPhraseError } from '../../core/identity/recovery-phrase.ts';
-import {
+import type { SelfInviteError } from '../../core/mesh/invites.ts';
+import type { PhotoError } from '../photos.ts';
+import type { RecoveryPhraseError } from '../../core/identity/recovery-phrase.ts';
+import type {
   IdentityExportError,
-  type IdentityExportErrorReason,
+  IdentityExportErrorReason,
 } from '../../core/identity/secret-export.ts';
+
+/** The Kith errors told apart here, by the `name` each class sets. */
+interface NamedErrors {
+  StorageQuotaError: StorageQuotaError;
+  PostContentError: PostContentError;
+  DocContentError: DocContentError;
+  PeerStateError: PeerStateError;
+  InviteError: InviteError;
+  SelfInviteError: SelfInviteError;
+  PhotoError: PhotoError;
+  RecoveryPhraseError: RecoveryPhraseError;
+  IdentityExportError: IdentityExportError;
+}
+
+function is<N extends keyof NamedErrors>(error: unknown, name: N): error is NamedErrors[N] {
+  return error instanceof Error && error.name === name;
+}
 
 const INVITE_PROBLEMS: Record<InviteErrorReason, string> = {
   empty: 'This invite link is empty. Ask your friend to send it again.',
@@ -56,18 +75,18 @@ export function describeInviteOutcome(outcome: InviteOutcome): string {
 
 /** A short explanation of `error` for the person using Kith. */
 export function describeError(error: unknown): string {
-  if (error instanceof StorageQuotaError) {
+  if (is(error, 'StorageQuotaError')) {
     return 'This device is out of storage space for Kith. Free some space, then try again.';
   }
-  if (error instanceof PostContentError || error instanceof DocContentError) {
+  if (is(error, 'PostContentError') || is(error, 'DocContentError')) {
     return capitalize(error.message) + '.';
   }
-  if (error instanceof PeerStateError) return capitalize(error.message) + '.';
-  if (error instanceof InviteError) return INVITE_PROBLEMS[error.reason];
-  if (error instanceof SelfInviteError) return 'This is your own invite link: send it to a friend.';
-  if (error instanceof PhotoError) return error.message;
-  if (error instanceof RecoveryPhraseError) return error.message;
-  if (error instanceof IdentityExportError) return BACKUP_PROBLEMS[error.reason];
+  if (is(error, 'PeerStateError')) return capitalize(error.message) + '.';
+  if (is(error, 'InviteError')) return INVITE_PROBLEMS[error.reason];
+  if (is(error, 'SelfInviteError')) return 'This is your own invite link: send it to a friend.';
+  if (is(error, 'PhotoError')) return error.message;
+  if (is(error, 'RecoveryPhraseError')) return error.message;
+  if (is(error, 'IdentityExportError')) return BACKUP_PROBLEMS[error.reason];
   if (error instanceof Error && error.name === 'InvalidStateError') {
     return 'Kith could not open its storage. Private browsing windows may not allow it.';
   }

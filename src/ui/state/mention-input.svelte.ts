@@ -39,7 +39,7 @@ export class MentionInput {
   ) {
     this.friends = $derived.by(() => {
       const s = session();
-      void s.version;
+      void s.friendsVersion;
       return namedCandidates(s.running?.peer.friends().keys() ?? [], (id) => s.nameOf(id));
     });
   }

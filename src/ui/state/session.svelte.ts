@@ -1,30 +1,33 @@
 /**
- * The UI's view of this device's Kith: whether someone has onboarded, the running peer, and a
- * `version` that ticks whenever the views may have changed, so lists re-read their page.
+ * The UI's view of this device's Kith: whether someone has onboarded, the running peer, and
+ * what changed in the views. The timeline, a person's posts, the notifications and a post's
+ * replies read through their own `LiveQuery`, told by `peer.onChange` what a change concerns;
+ * names, pictures and the friend list here are read again only for the people a change names.
+ * `version` still ticks on every change for the screens that read everything again.
  */
 import type { PersonId } from '../../core/ids.ts';
+import type { DocRef } from '../../core/kinds/registry.ts';
+import type { ReplyTag } from '../../core/crypto/reply-tag.ts';
+import type { Running } from '../../boot.ts';
+import type * as CoreApiModule from './core-api.ts';
+import type { InviteRecords, AcceptanceRecord } from '../../core/mesh/invite-records.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
-import { docIdOf, type DocRef } from '../../core/kinds/registry.ts';
 import type { NotificationView, StorageAdapter } from '../../core/store/storage-adapter.ts';
-import { createPerson, openKith, restorePerson, signalingUrls, type Running } from '../../boot.ts';
 import { describeError } from './errors.ts';
 import { systemClock } from '../../core/clock.ts';
-import { defaultVerifier } from '../../core/identity/verifier.ts';
 import type { IssuedInvite } from '../../core/invite/invite-book.ts';
-import { InviteRecords, type AcceptanceRecord } from '../../core/mesh/invite-records.ts';
-import { acceptInvite, issueInvite, revokeInvite } from '../../core/mesh/invites.ts';
 import type { Delivery } from '../../core/mesh/delivery.ts';
 import type { MeshStatus } from '../../core/mesh/mesh.ts';
-import type { NewPhoto } from '../../core/peer/peer.ts';
+import type { NewPhoto, PostRef } from '../../core/peer/peer.ts';
+import type { ViewChange } from '../../core/peer/view-change.ts';
 import { SystemNotifications } from './system-notifications.ts';
 import { Preferences } from './preferences.svelte.ts';
-import { phraseFromSeed, seedFromPhrase } from '../../core/identity/recovery-phrase.ts';
-import { exportBackup, importBackup } from '../../core/identity/secret-export.ts';
-import { backupOf } from '../../core/peer/backup.ts';
 import type { CertificateStatus } from '../../core/peer/device-authority.ts';
 import { noteSafety, readSafety, type AccountSafety } from './account-safety.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
+
+type CoreApi = typeof CoreApiModule;
 
 /** How often the certificate's "expiring soon" is looked at again. */
 const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;
@@ -37,8 +40,16 @@ export class Session {
   status = $state<Status>('loading');
   /** What went wrong, in words for a person, when `status` is `failed` (or a later failure). */
   problem = $state<string | null>(null);
-  /** Ticks on every change to the views. */
+  /** Ticks on every change to the views (for screens that have no query of their own). */
   version = $state(0);
+  /** Ticks when a blob arrives: a photo shown as "on its way" may show now. */
+  blobs = $state(0);
+  /** Ticks when this person marks notifications read (the count and the list read again). */
+  readVersion = $state(0);
+  /** Ticks when the friend list may have changed. */
+  friendsVersion = $state(0);
+  // Ticks per person when their profile changed: their pictures are read again.
+  private profileVersions = $state<Record<string, number>>({});
   /** Display names of people seen so far (from their profiles). */
   names = $state<Record<string, string>>({});
   running = $state.raw<Running | null>(null);
@@ -66,6 +77,8 @@ export class Session {
   invites = $state.raw<IssuedInvite[]>([]);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
   private store: StorageAdapter | null = null;
+  // The core, loaded as the session starts (see `core-api.ts`).
+  private core: CoreApi | null = null;
   // Tabs tell each other when invite records change, so the network tab carries them.
   private readonly inviteTabs = new BroadcastChannel('kith-invites');
   // Picture keys read since the views last changed, and object URLs by blob id (a blob's bytes
@@ -75,11 +88,15 @@ export class Session {
   private readonly freshPictures = new Set<string>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly blobUrls = new Map<string, string>();
+  // People whose name is being read (plain: `nameOf` runs while rendering).
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private readonly namesLoading = new Set<PersonId>();
 
   /** Opens the store and the saved person, if any. */
   async start(): Promise<void> {
     try {
-      const opened = await openKith();
+      this.core = await import('./core-api.ts');
+      const opened = await this.core.openKith();
       this.store = opened.store;
       if (opened.running) this.attach(opened.running);
       else this.status = 'onboarding';
@@ -92,7 +109,7 @@ export class Session {
   /** Creates the person (onboarding), with a profile photo if one was picked. */
   async onboard(name: string, photo?: NewPhoto | null): Promise<void> {
     if (!this.store) throw new Error('onboard before start');
-    const running = await createPerson(this.store, name);
+    const running = await this.api().createPerson(this.store, name);
     this.offerPhrase = true;
     this.attach(running);
     // The person exists now: a photo that fails to save must not send them back to onboarding
@@ -109,8 +126,9 @@ export class Session {
    */
   async restoreFromPhrase(text: string): Promise<void> {
     if (!this.store) throw new Error('restore before start');
-    const seed = seedFromPhrase(text);
-    const running = await restorePerson(this.store, { seed, friends: [], epoch: null });
+    const core = this.api();
+    const seed = core.seedFromPhrase(text);
+    const running = await core.restorePerson(this.store, { seed, friends: [], epoch: null });
     await noteSafety(this.store, 'phraseAt', systemClock.now());
     this.attach(running);
   }
@@ -121,22 +139,24 @@ export class Session {
    */
   async restoreFromBackup(file: Uint8Array, passphrase: string): Promise<void> {
     if (!this.store) throw new Error('restore before start');
-    const backup = await importBackup(file, passphrase);
-    const running = await restorePerson(this.store, backup);
+    const core = this.api();
+    const backup = await core.importBackup(file, passphrase);
+    const running = await core.restorePerson(this.store, backup);
     await noteSafety(this.store, 'backupAt', systemClock.now());
     this.attach(running);
   }
 
   /** The 24 words of this person's recovery phrase. */
   recoveryPhrase(): string[] {
-    return phraseFromSeed(this.ready().saved.identity.seed);
+    return this.api().phraseFromSeed(this.ready().saved.identity.seed);
   }
 
   /** An encrypted backup file of this person, as of now. */
   async makeBackup(passphrase: string): Promise<Uint8Array> {
     const running = this.ready();
-    const file = await exportBackup(
-      await backupOf(running.saved.identity, running.peer),
+    const core = this.api();
+    const file = await core.exportBackup(
+      await core.backupOf(running.saved.identity, running.peer),
       passphrase,
     );
     this.safety = await noteSafety(running.store, 'backupAt', systemClock.now());
@@ -159,6 +179,8 @@ export class Session {
     which: 'image' | 'thumb',
   ): string | null {
     const key = `${person}/${picture}/${which}`;
+    // Read so that a caller deriving from this re-runs when the picture may have changed.
+    void [this.profileVersions[person], this.blobs];
     const current = this.pictures[key] ?? null;
     if (this.freshPictures.has(key) || !this.running) return current;
     this.freshPictures.add(key);
@@ -194,13 +216,14 @@ export class Session {
   async issueInvite(multiUse = false): Promise<{ link: string; inviteId: string }> {
     const running = this.ready();
     const me = await running.peer.profile(running.peer.me);
-    const { link, inviteId } = await issueInvite({
+    const core = this.api();
+    const { link, inviteId } = await core.issueInvite({
       identity: running.saved.identity,
       inviterName: me?.name,
       records: this.records(),
       clock: systemClock,
       origin: location.origin,
-      signalingUrls: await signalingUrls(running.store),
+      signalingUrls: await core.signalingUrls(running.store),
       multiUse,
     });
     await this.invitesChanged();
@@ -209,18 +232,19 @@ export class Session {
 
   /** Withdraws an issued invite. */
   async revokeInvite(inviteId: string): Promise<void> {
-    await revokeInvite(this.records(), inviteId);
+    await this.api().revokeInvite(this.records(), inviteId);
     await this.invitesChanged();
   }
 
   /** Accepts an invite link; the friendship completes when the inviter's device answers. */
   async acceptInvite(link: string): Promise<AcceptanceRecord> {
-    const { record } = await acceptInvite({
+    const core = this.api();
+    const { record } = await core.acceptInvite({
       link,
       identity: this.ready().saved.identity,
       records: this.records(),
       clock: systemClock,
-      verifier: defaultVerifier,
+      verifier: core.defaultVerifier,
     });
     await this.invitesChanged();
     return record;
@@ -236,8 +260,13 @@ export class Session {
     return this.running;
   }
 
+  private api(): CoreApi {
+    if (!this.core) throw new Error('the core is used before the session started');
+    return this.core;
+  }
+
   private records(): InviteRecords {
-    return new InviteRecords(this.ready().store);
+    return new (this.api().InviteRecords)(this.ready().store);
   }
 
   private async invitesChanged(): Promise<void> {
@@ -259,7 +288,17 @@ export class Session {
    */
   deliveryOf(ref: DocRef): Delivery | null {
     if (!this.net || this.net.friends.size === 0) return null;
-    return this.net.pending.get(docIdOf(ref)) ?? null;
+    return this.net.pending.get(this.api().docIdOf(ref)) ?? null;
+  }
+
+  /** {@link deliveryOf} for a reply to `post` this device wrote, by its item id. */
+  replyDeliveryOf(itemId: string, post: PostRef, tag: ReplyTag | null): Delivery | null {
+    const { ref } = this.api().replyOfItem(itemId, {
+      postAuthor: post.author,
+      postId: post.postId,
+    });
+    // Its doc names a friends-only post by its reply tag, unless written before opaque ids.
+    return (tag && this.deliveryOf({ ...ref, tag })) || this.deliveryOf(ref);
   }
 
   /**
@@ -274,27 +313,64 @@ export class Session {
     return page.items.filter((item) => this.preferences.notifies(item, 'app'));
   }
 
+  /** Marks notifications read. */
+  async markRead(ids: readonly string[]): Promise<void> {
+    await this.ready().store.markRead(ids);
+    this.readVersion++;
+  }
+
   /** A person's display name, loading it on first use. */
   nameOf(person: PersonId): string {
     const known = this.names[person];
     if (known !== undefined) return known;
-    void this.running?.peer.profile(person).then((profile: Profile | null) => {
-      this.names[person] = profile?.name ?? 'Someone';
-    });
+    this.loadName(person);
     return '…';
+  }
+
+  private loadName(person: PersonId): void {
+    // Twenty rows by one author ask for one name: one read.
+    if (!this.running || this.namesLoading.has(person)) return;
+    this.namesLoading.add(person);
+    void this.running.peer
+      .profile(person)
+      .then((profile: Profile | null) => {
+        const name = profile?.name ?? 'Someone';
+        if (this.names[person] !== name) this.names[person] = name;
+      })
+      .finally(() => this.namesLoading.delete(person));
+  }
+
+  /**
+   * Reads again the names a change may have replaced, forgets its pictures (they reload on next
+   * use, the old ones showing meanwhile) and ticks what depends on the friend list or on blobs.
+   */
+  private changed(change: ViewChange): void {
+    if (change.cause === 'blob') {
+      // A picture not held yet may have arrived; the ones shown are final (blobs never change).
+      for (const key of this.freshPictures) if (!this.pictures[key]) this.freshPictures.delete(key);
+      this.blobs++;
+      return;
+    }
+    // Each (author, kind) is named once in a change.
+    const people =
+      change.cause === 'fork'
+        ? [change.author]
+        : change.docs.filter((doc) => doc.kind === 'profile').map((doc) => doc.author);
+    for (const person of people) {
+      if (this.names[person] !== undefined) this.loadName(person);
+      for (const key of this.freshPictures)
+        if (key.startsWith(`${person}/`)) this.freshPictures.delete(key);
+      this.profileVersions[person] = (this.profileVersions[person] ?? 0) + 1;
+    }
+    if (change.cause === 'fork' || change.docs.some((doc) => doc.kind === 'friends'))
+      this.friendsVersion++;
   }
 
   private attach(running: Running): void {
     this.running = running;
-    running.peer.onChange(() => {
+    running.peer.onChange((change) => {
       this.version++;
-      // Names may have changed: forget them, they reload on next use.
-      this.names = {};
-    });
-    running.peer.onChange(() => {
-      // Pictures may have changed or arrived: re-read them on next use, showing the old
-      // ones meanwhile.
-      this.freshPictures.clear();
+      this.changed(change);
       void this.systemNotifications.check();
     });
     running.peer.onError((error) => {
