@@ -63,7 +63,7 @@ describe('sync messages', () => {
       { author, mode: 'full' },
       { author: other, mode: 'window' },
     ]);
-    expect(hello).toMatchObject({ type: 'hello', version: 2 });
+    expect(hello).toMatchObject({ type: 'hello', version: 3 });
 
     const ranges = [
       { start: 1, end: 10 },
@@ -117,9 +117,10 @@ describe('sync messages', () => {
   });
 
   it('matches the byte layout of docs/protocol.md', () => {
-    expect(encodeHello([{ author, mode: 'window' }])).toEqual(bytes(1, 2, 1, key1, 1));
-    // A v1 hello (same layout) still decodes, so the session can tell its peer is outdated.
+    expect(encodeHello([{ author, mode: 'window' }])).toEqual(bytes(1, 3, 1, key1, 1));
+    // v1 and v2 hellos (same layout) still decode, so the session can tell its peer is outdated.
     expect(decodeSyncMessage(bytes(1, 1, 1, key1, 1))).toMatchObject({ type: 'hello', version: 1 });
+    expect(decodeSyncMessage(bytes(1, 2, 1, key1, 1))).toMatchObject({ type: 'hello', version: 2 });
     expect(encodeHave([{ author, device, ranges: [{ start: 3, end: 5 }] }])).toEqual(
       bytes(2, 1, key1, key3, 1, 2, 2),
     );
@@ -147,7 +148,7 @@ describe('sync messages', () => {
   const malformed: [string, Uint8Array, SyncMessageErrorReason][] = [
     ['empty', new Uint8Array(0), 'empty'],
     ['unknown type', bytes(99), 'unknown-type'],
-    ['hello of a later version', bytes(1, 3, 0), 'unsupported-version'],
+    ['hello of a later version', bytes(1, 4, 0), 'unsupported-version'],
     ['hello of version 0', bytes(1, 0, 0), 'unsupported-version'],
     ['hello cut short', bytes(1, 2, 1, key1.slice(0, 10)), 'truncated'],
     ['hello with a bad mode', bytes(1, 2, 1, key1, 7), 'bad-mode'],

@@ -50,9 +50,11 @@ import {
 
 /**
  * Version of the sync protocol this code speaks, carried by `hello`. 2: entries v2 (an entry may
- * travel without its payload, `feed/entry-codec.ts`), which version 1 cannot read.
+ * travel without its payload, `feed/entry-codec.ts`), which version 1 cannot read. 3: a v2 entry
+ * may list the ciphertext blobs it references (the payload kind's blob flag), which version 2
+ * refuses as malformed.
  */
-export const SYNC_PROTOCOL_VERSION = 2;
+export const SYNC_PROTOCOL_VERSION = 3;
 /**
  * The oldest version whose `hello` is still decoded (its layout is the same): only so that the
  * session can tell its peer runs an older Kith (`peer-outdated`) rather than a broken one.

@@ -31,8 +31,8 @@ function landedReads(bytes: Uint8Array): string {
 }
 
 describe('sync protocol versions', () => {
-  it('a v1 peer refuses a v2 hello at decoding (its session then says bye and closes)', () => {
-    expect(SYNC_PROTOCOL_VERSION).toBe(2);
+  it('a v1 peer refuses a current hello at decoding (its session then says bye and closes)', () => {
+    expect(SYNC_PROTOCOL_VERSION).toBe(3);
     expect(landedReads(encodeHello([{ author: alice.id, mode: 'full' }]))).toBe(
       'refused:unsupported-version',
     );
@@ -83,5 +83,23 @@ describe('sync protocol versions', () => {
     bob.engine.attach(tb2, 'carol/old-phone');
     await updated.send(encodeHello([{ author: alice.id, mode: 'full' }]));
     await waitFor(() => bob.engine.outdatedRemotes.size === 0);
+  });
+
+  it('a peer of version 2 (whose entries cannot list their blobs) is met as outdated too', async () => {
+    // Version 2 refuses an entry carrying a blob list (`bad-payload-kind`) as forged; so v3 and v2
+    // do not sync at all, and the UI asks for an update, as with v1.
+    const bob = new TestReplica('bob', (await TestPerson.create('bob')).id, {
+      friends: [alice.id],
+    });
+    const network = new MemoryNetwork();
+    const [tb, old] = network.connect('bob', 'v2');
+    const session = bob.engine.attach(tb, 'carol/v2-phone');
+    const hello = encodeHello([{ author: alice.id, mode: 'full' }]);
+    expect(hello[1]).toBe(SYNC_PROTOCOL_VERSION);
+    hello[1] = 2;
+    await old.send(hello);
+    await waitFor(() => session.closed);
+    expect(session.progress.closed).toMatchObject({ reason: 'peer-outdated', detail: 'version 2' });
+    expect(bob.engine.outdatedRemotes).toEqual(new Set(['carol/v2-phone']));
   });
 });

@@ -451,7 +451,7 @@ export class SyncSession {
 
   private onHello(hello: HelloMessage): void {
     if (hello.version < SYNC_PROTOCOL_VERSION) {
-      // An older Kith cannot read v2 entries (and refuses this side's hello): nothing more is
+      // An older Kith cannot read this side's entries (and refuses its hello): nothing more is
       // sent to it but the `bye`, which every version reads, and the UI asks for an update.
       this.close('peer-outdated', `version ${hello.version}`);
       return;
