@@ -6,8 +6,11 @@
  * 256 (measured in Chromium: about 6,000 entries/s as one record each, 24,500/s as runs).
  *
  * A run holds consecutive seqs (entries and placeholders alike) and never more than `MAX_RUN`,
- * so the runs that hold any seq of `from..to` are exactly those whose first seq lies in
- * `from - MAX_RUN + 1 .. to`: one key range, one `getAll`. Its `docs` (each distinct
+ * and runs of one log never overlap, so the runs that hold any seq of `from..to` are those whose
+ * first seq lies in `from..to` (one `getAll`) and at most one more: the last run starting before
+ * `from` (one step of a reverse cursor), if it reaches `from`. Not every run starting in
+ * `from - MAX_RUN + 1 .. to`: a log appended one entry at a time is made of one-entry runs, and
+ * reading one seq would read up to 256 of them. Its `docs` (each distinct
  * author/doc of its records) feed a multi-entry index, so a doc's entries are found without a
  * scan. New positions form new runs (consecutive seqs of one batch, cut every `MAX_RUN`); a held
  * record that changes (a cover drops its payload, a refill gives it back) rewrites its run.
@@ -38,13 +41,40 @@ export function docKey(author: string, docId: string): string {
 }
 
 /** The key range of every run holding any seq of `from..to` of one log (module doc). */
-export function runRange(
+/** Reads runs of a log (the `runs` store of a transaction). */
+export interface RunSource {
+  getAll(range: IDBKeyRange): Promise<unknown[]>;
+  openCursor(range: IDBKeyRange, direction: 'prev'): Promise<{ readonly value: unknown } | null>;
+}
+
+/**
+ * The runs holding any seq of `from..to` of one log, ascending, and perhaps the one before them
+ * (module doc): two requests.
+ */
+export async function readRuns(
+  source: RunSource,
   author: PersonId,
   device: DeviceId,
   from: number,
   to: number,
-): IDBKeyRange {
-  return IDBKeyRange.bound([author, device, Math.max(1, from - MAX_RUN + 1)], [author, device, to]);
+): Promise<unknown[]> {
+  const [before, within] = await Promise.all([
+    from > 1
+      ? source.openCursor(
+          IDBKeyRange.bound(
+            [author, device, Math.max(1, from - MAX_RUN + 1)],
+            [author, device, from],
+            false,
+            true,
+          ),
+          'prev',
+        )
+      : null,
+    source.getAll(IDBKeyRange.bound([author, device, from], [author, device, to])),
+  ]);
+  // Whether that run reaches `from` is left to the callers, which keep only the seqs asked for
+  // (and so still see it whole when it is corrupt).
+  return before ? [before.value, ...within] : within;
 }
 
 /** A run record for `records` (consecutive positions of one log, at most `MAX_RUN`). */
@@ -126,11 +156,6 @@ export function pruneRun(run: RunRecord, keepFromSeq: number): PrunedRun {
   };
 }
 
-/** Reads runs through `getAll` on a key range (the `runs` store of a transaction). */
-export interface RunSource {
-  getAll(range: IDBKeyRange): Promise<unknown[]>;
-}
-
 /**
  * The runs one write transaction reads and changes: positions looked up after `load`, held
  * records replaced in place, new records added; `changed` gives the runs to put.
@@ -146,7 +171,7 @@ export class RunEdit {
 
   /** Reads the runs holding any seq of `from..to` of a log (once each). */
   async load(author: PersonId, device: DeviceId, from: number, to: number): Promise<void> {
-    for (const value of await this.source.getAll(runRange(author, device, from, to))) {
+    for (const value of await readRuns(this.source, author, device, from, to)) {
       const run = runFromDisk(value);
       const key = positionKey(author, device, run.seq);
       if (this.runs.has(key)) continue;

@@ -36,7 +36,7 @@ import {
   pruneRun,
   recordsIn,
   runFromDisk,
-  runRange,
+  readRuns,
   type RunRecord,
 } from './idb-entry-runs.ts';
 import {
@@ -388,7 +388,7 @@ export class IdbStorageAdapter implements StorageAdapter {
     checkSeq(toSeq);
     if (fromSeq > toSeq) return [];
     const runs = await this.run(['runs'], 'readonly', (tx) =>
-      tx.objectStore('runs').getAll(runRange(author, device, fromSeq, toSeq)),
+      readRuns(tx.objectStore('runs'), author, device, fromSeq, toSeq),
     );
     return recordsIn(runs, fromSeq, toSeq);
   }
