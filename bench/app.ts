@@ -209,6 +209,7 @@ async function seedThroughApp(baseUrl: string, posts: number): Promise<SeedAhead
   await rm(profile, { recursive: true, force: true });
   const person: Person = await launchPersistent(profile, { baseUrl });
   try {
+    await person.context.addInitScript(() => localStorage.setItem('kith:test-hooks', '1'));
     await onboardPage(person.page, baseUrl, 'Alice');
     await waitForTestHooks(person.page);
     // Off the timeline, as in `firstPage`: the figure is the core's path, not the list's.
