@@ -40,7 +40,6 @@ export function docKey(author: string, docId: string): string {
   return `${author}\u0000${docId}`;
 }
 
-/** The key range of every run holding any seq of `from..to` of one log (module doc). */
 /** Reads runs of a log (the `runs` store of a transaction). */
 export interface RunSource {
   getAll(range: IDBKeyRange): Promise<unknown[]>;
