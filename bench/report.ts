@@ -203,6 +203,7 @@ function withLevels(
   for (const same of groups.values()) {
     const sorted = same.sort((a, b) => a.msgsPerSec - b.msgsPerSec);
     const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    if (median === undefined) continue;
     (levels[median.server] ??= {})[median.clients] = median;
   }
   return { ...json, levels };
