@@ -15,10 +15,10 @@ import { restoreBackup } from './core/peer/backup.ts';
 import type { Mesh } from './core/mesh/mesh.ts';
 import type { SignalingClient } from './core/net/signaling-client.ts';
 import type { StartedNetwork } from './boot-mesh.ts';
+import { openNode, type PersonNode } from './core/node.ts';
 import type { DeviceAuthority } from './core/peer/device-authority.ts';
 import { loadDeviceState, saveDeviceState } from './core/peer/device-state.ts';
 import type { Peer } from './core/peer/peer.ts';
-import { startCore } from './core/peer/start-core.ts';
 import { IdbStorageAdapter } from './core/store/idb-storage-adapter.ts';
 import type { StorageAdapter } from './core/store/storage-adapter.ts';
 import type { Ingestor } from './core/sync/ingest.ts';
@@ -27,6 +27,8 @@ import { linkTabs } from './core/tabs/tab-link.ts';
 
 /** A running Kith on this device. */
 export interface Running {
+  /** The device's node (`core/node.ts`); the fields below are its parts. */
+  readonly node: PersonNode;
   readonly store: StorageAdapter;
   readonly ingestor: Ingestor;
   readonly peer: Peer;
@@ -119,14 +121,14 @@ function exposeTestHooks(running: Running): void {
 }
 
 async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Running> {
-  const core = await startCore({
+  const node = await openNode({
     store,
     identity: saved.identity,
     device: saved.device,
     clock: systemClock,
     lock: (task) => navigator.locks.request('kith-own-log', task),
   });
-  const { ingestor, peer, devices } = core;
+  const { ingestor, peer, devices } = node;
   devices.keepRenewed();
   linkTabs(ingestor, new BroadcastChannel('kith-entries'));
   // Safari deletes a site's storage after a week without a visit unless it is persistent.
@@ -139,7 +141,7 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
       import('./boot-mesh.ts'),
       signalingUrls(store),
     ]);
-    return startMesh(store, saved, core, urls);
+    return startMesh(node, urls);
   });
   // Closing the page says goodbye first, so friends show this device offline at once rather
   // than after the presence timeout (docs/ui.md, "Status").
@@ -147,7 +149,7 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
     network.mesh?.goodbye();
     void network.release();
   });
-  const running = { store, ingestor, peer, devices, saved, network };
+  const running = { node, store, ingestor, peer, devices, saved, network };
   exposeTestHooks(running);
   return running;
 }
