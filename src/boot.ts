@@ -82,15 +82,34 @@ export class NetworkRole {
   }
 }
 
-/** Opens the store; the saved person's Kith, or `null` when nobody has onboarded here yet. */
-export async function openKith(): Promise<{ store: StorageAdapter; running: Running | null }> {
+/**
+ * What `main.ts` hands the UI: this profile's store, the saved person's running Kith (`null`
+ * until someone onboards here), and how to onboard, restore or find the signaling servers.
+ * Screens reach the core only through it.
+ */
+export interface KithHandle {
+  readonly store: StorageAdapter;
+  readonly running: Running | null;
+  createPerson(name: string): Promise<Running>;
+  restorePerson(backup: Backup): Promise<Running>;
+  signalingUrls(): Promise<string[]>;
+}
+
+/** Opens the store and the saved person's Kith, if any (see {@link KithHandle}). */
+export async function openKith(): Promise<KithHandle> {
   const store = await IdbStorageAdapter.open({ indexedDB: globalThis.indexedDB });
   const saved = await loadDeviceState(store);
-  return { store, running: saved ? await start(store, saved) : null };
+  return {
+    store,
+    running: saved ? await start(store, saved) : null,
+    createPerson: (name) => createPerson(store, name),
+    restorePerson: (backup) => restorePerson(store, backup),
+    signalingUrls: () => signalingUrls(store),
+  };
 }
 
 /** Creates a new person on this device (onboarding) and starts their Kith. */
-export async function createPerson(store: StorageAdapter, name: string): Promise<Running> {
+async function createPerson(store: StorageAdapter, name: string): Promise<Running> {
   const created = await createIdentity({ clock: systemClock });
   await saveDeviceState(store, created);
   const running = await start(store, created);
@@ -102,7 +121,7 @@ export async function createPerson(store: StorageAdapter, name: string): Promise
  * Restores a person on this device from their recovery phrase (a seed alone) or a backup file
  * (a seed with friends and the current epoch): always a new device key, log and Yjs client id.
  */
-export async function restorePerson(store: StorageAdapter, backup: Backup): Promise<Running> {
+async function restorePerson(store: StorageAdapter, backup: Backup): Promise<Running> {
   const restored = await restoreFromSeed(backup.seed, { clock: systemClock });
   await saveDeviceState(store, restored);
   const running = await start(store, restored);
@@ -155,7 +174,7 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
 }
 
 /** The signaling servers to use: the app's own origin, plus any set in Settings. */
-export async function signalingUrls(store: StorageAdapter): Promise<string[]> {
+async function signalingUrls(store: StorageAdapter): Promise<string[]> {
   // The signaling client's module comes with the network stack, not with the first screen.
   const [extra, { defaultSignalingUrl }] = await Promise.all([
     store.getSetting('settings/signaling'),

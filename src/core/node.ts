@@ -86,8 +86,8 @@ export interface NodeNetwork {
   stop(): void;
 }
 
-/** What every opened device has. */
-interface NodeParts {
+/** The parts every opened device has, which its network runs on too. */
+interface CoreParts {
   readonly store: StorageAdapter;
   readonly device: DeviceSession;
   readonly verifier: EntryVerifier;
@@ -97,6 +97,10 @@ interface NodeParts {
   readonly devices: DeviceAuthority;
   /** The friend list's one owner. */
   readonly friends: FriendBook;
+}
+
+/** What every opened device has. */
+interface NodeParts extends CoreParts {
   /** Starts sync and the mesh (loading their code on first use). */
   startNetwork(parts: NetworkParts): Promise<NodeNetwork>;
   /** Stops following stored entries (stop the network first). */
@@ -119,17 +123,10 @@ export interface RelayNode extends NodeParts {
 /** Either kind of opened device. */
 export type KithNode = PersonNode | RelayNode;
 
-/** What the network of a device is started from (`node-network.ts`). */
-export interface NetworkPorts {
+/** What the network of a device is started from (`node-network.ts`): the mesh's ports. */
+export interface NetworkPorts extends CoreParts {
   readonly person: PersonId;
   readonly clock: Clock;
-  readonly store: StorageAdapter;
-  readonly device: DeviceSession;
-  readonly verifier: EntryVerifier;
-  readonly ingestor: Ingestor;
-  readonly revocations: RevocationLookup;
-  readonly devices: DeviceAuthority;
-  readonly friends: FriendBook;
   readonly blobs: BlobPort;
   readonly invites?: MeshInvites;
   readonly ownDevices: Uint8Array;
