@@ -18,8 +18,14 @@
  * the next epoch cannot even link the messages written afterwards. A tag is no key: it opens
  * nothing.
  */
-import { BytesFormatError, fromBase64Url, toBase64Url, utf8, type RandomBytes } from '../bytes.ts';
-import { randomBytes } from '../bytes.ts';
+import {
+  BytesFormatError,
+  fromBase64Url,
+  randomBytes,
+  toBase64Url,
+  utf8,
+  type RandomBytes,
+} from '../bytes.ts';
 import { personIdToKey, type PersonId } from '../ids.ts';
 import type { SymmetricKey } from './aead.ts';
 import { domain, hkdf } from './kdf.ts';

@@ -96,6 +96,12 @@ export const messageKind: DocKind<MessageRef> = {
       if (known) await views.store.removePostItem(itemId);
       return;
     }
+    // Someone removed keeps the old epoch's key: what they write under it once this device
+    // knows of the removal is not shown (a message of theirs held from before stays).
+    if (!known) {
+      const newest = await views.conversations.newest(target.starter, target.conversation);
+      if (newest && newest.epoch > target.epoch && !newest.members.includes(entry.author)) return;
+    }
     const createdAt = views.trustedTime(message.createdAt, known?.createdAt);
     await views.store.putPostItems([
       messageItem(key, entry.author, ref.messageId, createdAt, {

@@ -108,6 +108,12 @@ describe('direct messages', () => {
     expect((await bob.peer.messaging.conversation(key))?.members).toEqual([alice.id, bob.id]);
     expect(await texts(dan, key)).toEqual(['before']);
     expect((await heldBy(dan, key)).epoch).toBe(0);
+    // Dan still holds the old epoch's key and writes under it: nobody shows it any more.
+    testClock.advance(1_000);
+    await dan.peer.messaging.send(key, 'still here?');
+    for (const member of [alice, bob]) await handOver(dan, member, [dan.id]);
+    expect(await texts(bob, key)).toEqual(['before', 'after']);
+    expect(await texts(alice, key)).toEqual(['before', 'after']);
     await expect(bob.peer.messaging.remove(key, alice.id)).rejects.toThrow(MessageInputError);
   });
 
