@@ -262,7 +262,7 @@ requireNetns()('accessibility audit', () => {
     const at = (pattern: RegExp): number => names.findIndex((n) => pattern.test(n));
     const composer = at(/^textarea:What's on your mind\?/);
     const postButton = at(/^button:Post$/);
-    const nav = ['Home', 'Friends', 'Notifications', 'Profile', 'Settings'].map((n) =>
+    const nav = ['Home', 'Friends', 'Messages', 'Notifications', 'Profile', 'Settings'].map((n) =>
       at(new RegExp(`^a:${n}`)),
     );
     expect(composer, names.join(' → ')).toBeGreaterThanOrEqual(0);

@@ -10,6 +10,7 @@ import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requireNetns, setupE2e, type Person } from './harness.ts';
 import { WAIT, befriendExisting, joinAll, openFriends } from './app-helpers.ts';
+import { scanStore } from './store-scan.ts';
 
 /** Closes the person's page (they are away) and returns a function that brings them back. */
 async function leave(person: Person): Promise<() => Promise<Page>> {
@@ -57,58 +58,6 @@ async function shows(page: Page, text: string): Promise<void> {
     .getByRole('listitem')
     .filter({ hasText: text })
     .waitFor(WAIT);
-}
-
-/**
- * What a person's IndexedDB holds, read in their page: the distinct message doc ids in it, and
- * whether any stored bytes or text contain `plaintext`.
- */
-async function scanStore(
-  page: Page,
-  plaintext: string,
-): Promise<{ messageDocs: number; plaintext: boolean }> {
-  return page.evaluate(async (needleText) => {
-    const needle = new TextEncoder().encode(needleText);
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open('kith');
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const docs = new Set<string>();
-    let found = false;
-    const hasNeedle = (bytes: Uint8Array) => {
-      outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
-        for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-        return true;
-      }
-      return false;
-    };
-    const visit = (value: unknown, depth: number): void => {
-      if (depth > 8 || value === null || value === undefined) return;
-      if (typeof value === 'string') {
-        if (value.startsWith('message/~')) docs.add(value);
-        if (value.includes(needleText)) found = true;
-      } else if (value instanceof Uint8Array) {
-        if (hasNeedle(value)) found = true;
-      } else if (value instanceof ArrayBuffer) {
-        if (hasNeedle(new Uint8Array(value))) found = true;
-      } else if (Array.isArray(value)) {
-        for (const item of value) visit(item, depth + 1);
-      } else if (typeof value === 'object') {
-        for (const item of Object.values(value)) visit(item, depth + 1);
-      }
-    };
-    for (const name of Array.from(db.objectStoreNames)) {
-      const all = await new Promise<unknown[]>((resolve, reject) => {
-        const request = db.transaction(name, 'readonly').objectStore(name).getAll();
-        request.onsuccess = () => resolve(request.result as unknown[]);
-        request.onerror = () => reject(request.error);
-      });
-      visit(all, 0);
-    }
-    db.close();
-    return { messageDocs: docs.size, plaintext: found };
-  }, plaintext);
 }
 
 requireNetns()('direct messages', () => {
@@ -162,5 +111,45 @@ requireNetns()('direct messages', () => {
     expect((await scanStore(c, 'Hi Bob, it is Alice')).plaintext).toBe(false);
     // The scan finds plaintext where it is: Bob's own store holds the views he reads.
     expect((await scanStore(back, 'Written while Bob was away')).plaintext).toBe(true);
+  });
+
+  it('Alice starts a group with Bob and Dan, both read it; Dan removed reads nothing written after', async () => {
+    const [alice, bob, dan] = await joinAll(e2e, 'Alice', 'Bob', 'Dan');
+    const [a, b, d] = [alice.page, bob.page, dan.page];
+    await befriendExisting(a, 'Alice', b, 'Bob');
+    await befriendExisting(a, 'Alice', d, 'Dan');
+
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Messages/ })
+      .click();
+    await a.getByText('No messages yet').waitFor(WAIT);
+    await a.getByRole('button', { name: 'New group' }).click();
+    const form = a.getByRole('form', { name: 'New group' });
+    await form.getByLabel('Group name (optional)').fill('Weekend');
+    await form.getByRole('checkbox', { name: 'Bob' }).check();
+    await form.getByRole('checkbox', { name: 'Dan' }).check();
+    await form.getByRole('button', { name: 'Start group' }).click();
+    await a.getByRole('heading', { name: 'Weekend', level: 1 }).waitFor(WAIT);
+    await send(a, 'Hello group');
+    for (const page of [b, d]) {
+      await openFromMessages(page, 'Weekend');
+      await shows(page, 'Hello group');
+    }
+
+    await a.getByText('3 people').click();
+    await a.getByRole('button', { name: 'Remove Dan' }).click();
+    await expect.poll(() => a.getByText('2 people').count(), WAIT).toBe(1);
+    await send(a, 'Dan is not here any more');
+    await shows(b, 'Dan is not here any more');
+    // Dan's device holds the new message's entry (Alice is his friend) and shows nothing of it.
+    await expect.poll(async () => (await scanStore(d, 'x')).messageDocs, WAIT).toBe(2);
+    expect((await scanStore(d, 'Dan is not here any more')).plaintext).toBe(false);
+    await d.reload();
+    await openFromMessages(d, 'Weekend');
+    await shows(d, 'Hello group');
+    expect(
+      await d.getByRole('list', { name: 'Messages' }).getByRole('listitem').allTextContents(),
+    ).toHaveLength(1);
   });
 });
