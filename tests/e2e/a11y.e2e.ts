@@ -217,6 +217,23 @@ requireNetns()('accessibility audit', () => {
     await a.getByRole('button', { name: 'Mute Bob' }).click();
     await a.getByRole('button', { name: 'Unmute Bob' }).waitFor(WAIT);
     found.push(...(await audit(a, "a muted friend's profile")));
+    await a.getByRole('button', { name: 'Message Bob' }).click();
+    const composer = a.getByLabel('Message', { exact: true });
+    await composer.waitFor(WAIT);
+    found.push(...(await audit(a, 'a conversation, empty')));
+    await composer.fill('Hi Bob');
+    await a.getByRole('button', { name: 'Send' }).click();
+    await a.getByRole('list', { name: 'Messages' }).getByText('Hi Bob').waitFor(WAIT);
+    found.push(...(await audit(a, 'a conversation with a message')));
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Messages/ })
+      .click();
+    await a.getByRole('list', { name: 'Conversations' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'messages')));
+    await a.getByRole('button', { name: 'New group' }).click();
+    await a.getByRole('form', { name: 'New group' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'messages, a new group')));
     await a
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Settings' })
