@@ -62,6 +62,7 @@ import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
 import { FriendBook } from './friend-book.ts';
 import { Materializer } from './materializer.ts';
+import { Messaging } from './messaging.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { viewChangeOf, type ViewChange } from './view-change.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
@@ -160,6 +161,8 @@ export class Peer {
   private readonly wantListeners = new Set<(id: string) => void>();
   /** What the kinds seal this person's docs with. */
   private readonly sealPort: SealPort;
+  /** Direct messages: conversations among friends (`messaging.ts`). */
+  readonly messaging: Messaging;
 
   private constructor(
     private readonly options: PeerOptions,
@@ -188,6 +191,19 @@ export class Peer {
           keyring,
         ),
     };
+    this.messaging = new Messaging({
+      me: this.me,
+      store: options.store,
+      clock: options.clock,
+      keys: keyring.conversations,
+      pairKey: (theirs) => keyring.pairs.pairKey(theirs),
+      ownKey: options.identity.encryptionPublicKey,
+      friends: () => this.friendList,
+      write: (ref, change) => this.write(ref, change),
+      appendRecord: (ref, record) => this.appendRecord(ref, record),
+      serial: (task) => this.serial(task),
+      settled: () => this.settled(),
+    });
     this.unsubscribe = options.pipeline.onStored((entries) => {
       this.serial(async () => {
         await this.materializer.apply(entries);

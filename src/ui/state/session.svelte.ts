@@ -5,6 +5,7 @@
  * names, pictures and the friend list here are read again only for the people a change names.
  * `version` still ticks on every change for the screens that read everything again.
  */
+import type { ConversationKey } from '../../core/peer/messaging.ts';
 import type { PersonId } from '../../core/ids.ts';
 import type { DocRef } from '../../core/kinds/registry.ts';
 import type { ReplyTag } from '../../core/crypto/reply-tag.ts';
@@ -322,6 +323,12 @@ export class Session {
   /** Marks notifications read. */
   async markRead(ids: readonly string[]): Promise<void> {
     await this.ready().store.markRead(ids);
+    this.readVersion++;
+  }
+
+  /** Marks a conversation read (the navigation's count of unread messages follows). */
+  async markConversationRead(conversation: ConversationKey): Promise<void> {
+    await this.ready().peer.messaging.markRead(conversation);
     this.readVersion++;
   }
 
