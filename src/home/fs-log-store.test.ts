@@ -77,6 +77,16 @@ describe('FsLogStore on disk', () => {
     await again.close();
   });
 
+  it('writes only the fields of a stored entry, whatever else the object passed carries', async () => {
+    const folder = await freshFolder();
+    const store = await FsLogStore.open({ folder });
+    const plain = testEntry(ALICE, PHONE, 1);
+    await store.putEntries([{ ...plain, payload: new Uint8Array(5000) } as typeof plain]);
+    expect(await store.getEntry(ALICE, PHONE, 1)).toEqual(plain);
+    expect(await store.diskBytes()).toBeLessThan(1000);
+    await store.close();
+  });
+
   it('creates its folders 0700 and its files 0600', async () => {
     const folder = await freshFolder();
     const store = await FsLogStore.open({ folder });

@@ -42,10 +42,24 @@ export function deserializeSetting(bytes: Uint8Array): unknown {
   return deserialize(bytes) as unknown;
 }
 
-/** The fields of a held record other than its bytes (those go in `data`). */
+/**
+ * The fields of a held record other than its bytes (those go in `data`), and only those: a
+ * `VerifiedEntry` passed as a `StoredEntry` carries its decoded payload and more.
+ */
 function entryMeta(e: HeldRecord): Record<string, unknown> {
-  const meta: Record<string, unknown> = { ...e };
-  delete meta.bytes;
+  const meta: Record<string, unknown> = {
+    author: e.author,
+    device: e.device,
+    seq: e.seq,
+    hash: e.hash,
+    prev: e.prev,
+    docId: e.docId,
+    timestamp: e.timestamp,
+  };
+  if (isPlaceholder(e)) meta.placeholder = true;
+  else if (e.covers && e.covers.length > 0) {
+    meta.covers = e.covers.map((c) => ({ device: c.device, seq: c.seq }));
+  }
   return meta;
 }
 
