@@ -187,10 +187,12 @@ describe('FsLogStore on disk', () => {
 
 describe('FsLogStore folder lock', () => {
   const fixture = resolve(import.meta.dirname, 'hold-folder.fixture.ts');
-  const tsx = resolve(import.meta.dirname, '../../node_modules/.bin/tsx');
-
+  // Node itself with tsx's loader (not the `tsx` wrapper, which runs Node as a child): the pid
+  // killed is the process holding the folder.
   function holder(folder: string): ChildProcess {
-    return spawn(tsx, [fixture, folder], { stdio: ['pipe', 'pipe', 'pipe'] });
+    return spawn(process.execPath, ['--import', 'tsx', fixture, folder], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   }
   function exitOf(child: ChildProcess): Promise<number | null> {
     return new Promise((done) => child.on('exit', (code) => done(code)));
@@ -264,6 +266,11 @@ describe('FsLogStore quota', () => {
     await unlimited.putEntries(testEntries(BOB, PHONE, 1, 40));
     await unlimited.putEntries(testEntries(CAROL, PHONE, 1, 60));
     await unlimited.putEntries(testEntries(DAVE, PHONE, 1, 20));
+    const keepAlways = async (store: FsLogStore) => {
+      await store.setSetting('device/state', { seed: new Uint8Array(4) });
+      await store.putForkEvidence(testEntry(BOB, PHONE, 3), testEntry(BOB, PHONE, 3, 1));
+    };
+    await keepAlways(unlimited);
     await unlimited.putBlob('old', new Uint8Array(2000));
     await unlimited.putBlob('new', new Uint8Array(2000));
     // Blob age is the file's write time: make 'old' plainly older.
@@ -288,6 +295,7 @@ describe('FsLogStore quota', () => {
     await reference.putEntries(testEntries(ALICE, PHONE, 41, 45));
     await reference.putEntries(testEntries(BOB, PHONE, 1, 40));
     await reference.putEntries(testEntries(BOB, PHONE, 41, 42));
+    await keepAlways(reference);
     const mustStay = await reference.diskBytes();
     await reference.close();
     const tight = await open(mustStay + 3000);
@@ -299,13 +307,15 @@ describe('FsLogStore quota', () => {
     expect(await tight.heldRanges(BOB, PHONE)).toEqual([{ start: 1, end: 42 }]);
     await tight.close();
 
-    // No room left without the person's own or friends' data: refused, nothing written.
+    // No room left without the person's own or friends' data: refused, nothing written and
+    // nothing evicted (the blob would not have made room).
     const none = await open(1000);
     await expect(none.putEntries(testEntries(ALICE, PHONE, 46, 50))).rejects.toBeInstanceOf(
       StorageQuotaError,
     );
     expect(await none.heldRanges(ALICE, PHONE)).toEqual([{ start: 1, end: 45 }]);
     expect(await none.heldRanges(BOB, PHONE)).toEqual([{ start: 1, end: 42 }]);
+    expect(await none.hasBlob('new')).toBe(true);
     await none.close();
 
     // The compacted journal reopens to the same state.
@@ -313,6 +323,8 @@ describe('FsLogStore quota', () => {
     expect(await reopened.getEntries(ALICE, PHONE, 1, 45)).toEqual(
       testEntries(ALICE, PHONE, 1, 45),
     );
+    expect(await reopened.getSetting('device/state')).toEqual({ seed: new Uint8Array(4) });
+    expect(await reopened.forkSeq(BOB, PHONE)).toBe(3);
     await reopened.close();
   });
 });

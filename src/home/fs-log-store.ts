@@ -159,6 +159,8 @@ export class FsLogStore implements LogStore {
   private readonly settings = new Map<string, Uint8Array>();
   private readonly blobs = new Map<string, number>();
   private blobBytes = 0;
+  /** Journal bytes no longer live (replaced or pruned records): what compaction would free. */
+  private dead = 0;
 
   private constructor(
     private readonly options: FsLogStoreOptions,
@@ -221,7 +223,7 @@ export class FsLogStore implements LogStore {
     switch (record.kind) {
       case 'held': {
         const r = record.record;
-        this.logFor(r.author, r.device).slots.set(r.seq, slotOf(r, span));
+        this.place(r, span);
         break;
       }
       case 'covered': {
@@ -233,7 +235,11 @@ export class FsLogStore implements LogStore {
         const key = logKeyOf(record.author, record.device);
         const log = this.logs.get(key);
         if (!log) break;
-        for (const seq of log.slots.keys()) if (seq < record.keepFromSeq) log.slots.delete(seq);
+        for (const [seq, slot] of log.slots) {
+          if (seq >= record.keepFromSeq) continue;
+          this.dead += slot.span.length;
+          log.slots.delete(seq);
+        }
         if (log.slots.size === 0) this.logs.delete(key);
         break;
       }
@@ -245,6 +251,13 @@ export class FsLogStore implements LogStore {
         else this.settings.set(record.key, record.value);
         break;
     }
+  }
+
+  /** Indexes a record at its position; the one it replaces there becomes dead bytes. */
+  private place(record: HeldRecord, span: RecordSpan): void {
+    const { slots } = this.logFor(record.author, record.device);
+    this.dead += slots.get(record.seq)?.span.length ?? 0;
+    slots.set(record.seq, slotOf(record, span));
   }
 
   private logFor(author: PersonId, device: DeviceId): FsLog {
@@ -365,7 +378,7 @@ export class FsLogStore implements LogStore {
       writes.forEach((w, i) => {
         if (w.kind === 'held') {
           const r = w.record;
-          this.logFor(r.author, r.device).slots.set(r.seq, slotOf(r, spans[i]!));
+          this.place(r, spans[i]!);
         } else if (w.kind === 'covered') {
           const c = w.covered;
           this.covered.set(positionKey(c.author, c.device, c.seq), c);
@@ -569,6 +582,7 @@ export class FsLogStore implements LogStore {
       if (seq >= keepFromSeq) continue;
       dropped.entries++;
       dropped.bytes += slot.size;
+      this.dead += slot.span.length;
       log.slots.delete(seq);
     }
     const summary = summaryFrom(log.summary, keepFromSeq, dropped);
@@ -702,24 +716,30 @@ export class FsLogStore implements LogStore {
 
   /**
    * Makes room for `incoming` bytes under the quota (docs/storage.md "Quota"): drops whole logs
-   * of friends of friends, largest first, and compacts; then deletes the oldest blobs. Throws
-   * `StorageQuotaError` when the person's own and their friends' data alone leave no room.
+   * of friends of friends, largest first, and compacts (which also frees replaced and pruned
+   * records); then deletes the oldest blobs. Throws `StorageQuotaError`, having evicted nothing,
+   * when the person's own and their friends' data alone leave no room.
    */
   private async makeRoom(incoming: number): Promise<void> {
     const quota = this.options.quotaBytes;
+    const over = () => this.end - this.dead + this.blobBytes + incoming > (quota ?? Infinity);
     if (quota === undefined || this.end + this.blobBytes + incoming <= quota) return;
     const roleOf = this.options.roleOf;
     const others = [...this.logs.values()]
       .filter((l) => roleOf?.(l.summary.author) === 'other')
       .sort((a, b) => b.summary.bytes - a.summary.bytes);
-    if (others.length > 0) {
-      let freed = 0;
-      const drop: FsLog[] = [];
-      for (const log of others) {
-        if (this.end - freed + this.blobBytes + incoming <= quota) break;
-        drop.push(log);
-        for (const s of log.slots.values()) freed += s.span.length;
-      }
+    const spans = (log: FsLog) => [...log.slots.values()].reduce((n, s) => n + s.span.length, 0);
+    const evictable = others.reduce((n, l) => n + spans(l), 0);
+    // What must stay does not fit even with every evictable thing gone: evict nothing.
+    if (this.end - this.dead - evictable + incoming > quota) throw new StorageQuotaError();
+    const drop: FsLog[] = [];
+    let freed = 0;
+    for (const log of others) {
+      if (this.end - this.dead - freed + this.blobBytes + incoming <= quota) break;
+      drop.push(log);
+      freed += spans(log);
+    }
+    if (drop.length > 0) {
       const prunes = drop.map((l) => ({
         kind: 'prune' as const,
         author: l.summary.author,
@@ -728,11 +748,10 @@ export class FsLogStore implements LogStore {
       }));
       await this.append(prunes, false);
       for (const p of prunes) this.dropBelow(p.author, p.device, Infinity);
-      await this.compact();
     }
-    if (this.end + this.blobBytes + incoming > quota)
-      await this.evictBlobs(quota - this.end - incoming);
-    if (this.end + this.blobBytes + incoming > quota) throw new StorageQuotaError();
+    if (this.dead > 0) await this.compact();
+    if (over()) await this.evictBlobs(quota - this.end - incoming);
+    if (over()) throw new StorageQuotaError();
   }
 
   /** Deletes blobs, oldest first (by the time their file was written), until `room` is left. */
@@ -810,6 +829,7 @@ export class FsLogStore implements LogStore {
     await this.journal.close();
     this.journal = await open(join(this.options.folder, JOURNAL), 'a+', 0o600);
     this.end = end;
+    this.dead = 0;
     moved.forEach(({ slot, log, seq }, i) => log.slots.set(seq, { ...slot, span: spans[i]! }));
   }
 }
