@@ -8,10 +8,11 @@
  * - `blobs/`: one file per blob, written aside, fsynced, then renamed into place.
  * - `kith.lock`: one process per folder (`folder-lock.ts`).
  *
- * Files are created readable by the owner only (0600, the folders 0700). The index (per position:
- * where the record lies, its hash, prev and doc; ~300 bytes of heap) is held in memory and rebuilt by the
- * scan at open; entry bytes are read from the file when asked for. Calls run one at a time, in
- * order: a read never sees half a write, and compaction never moves a record under a read.
+ * Files are created readable by the owner only (0600, the folders 0700). The index (per
+ * position: where the record lies, its hash, prev and doc; ~300 bytes of heap) is held in memory
+ * and rebuilt by the scan at open; entry bytes are read from the file when asked for. Calls run
+ * one at a time, in order: a read never sees half a write, and compaction never moves a record
+ * under a read.
  */
 import {
   chmod,
