@@ -186,10 +186,15 @@ export class FsLogStore implements LogStore {
       // An interrupted compaction left its copy: the journal it was to replace is whole.
       await rm(join(folder, COMPACTING), { force: true });
       const journal = await open(join(folder, JOURNAL), 'a+', 0o600);
-      const store = new FsLogStore(options, lock, journal);
-      await store.load();
-      await syncFolder(folder);
-      return store;
+      try {
+        const store = new FsLogStore(options, lock, journal);
+        await store.load();
+        await syncFolder(folder);
+        return store;
+      } catch (err) {
+        await journal.close();
+        throw err;
+      }
     } catch (err) {
       await lock.release();
       throw err;
