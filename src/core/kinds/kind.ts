@@ -21,7 +21,7 @@ import type { DocCaps } from '../docs/doc-caps.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { Entry, PayloadKind } from '../feed/entry-codec.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
-import type { JsonValue, StoredEntry, ViewStore } from '../store/storage-adapter.ts';
+import type { JsonValue, StoredEntry, KindStore } from '../store/storage-adapter.ts';
 
 /** A doc id that is well-formed text but names no Kith doc (or not in its kind's grammar). */
 export class DocRefError extends Error {
@@ -92,7 +92,7 @@ export interface Sealed {
 export interface ViewPort {
   readonly me: PersonId;
   /** The views, as the batch being materialized leaves them (written at the batch's end). */
-  readonly store: ViewStore;
+  readonly store: KindStore;
   /** Whether `person` is a friend (their posts go on the timeline). */
   isFriend(person: PersonId): boolean;
   /** Called with the friend list whenever this person's own `friends` doc changes. */

@@ -27,7 +27,7 @@ import type {
   JsonValue,
   StorageAdapter,
   StoredEntry,
-  ViewStore,
+  KindStore,
 } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Keyring } from './keyring.ts';
@@ -96,7 +96,7 @@ export class Materializer {
   private readonly written = new Map<EntryHash, Uint8Array>();
 
   constructor(private readonly ctx: MaterializerContext) {
-    const viewsNow = (): ViewStore => this.batch?.views ?? ctx.store;
+    const viewsNow = (): KindStore => this.batch?.views ?? ctx.store;
     this.views = {
       me: ctx.me,
       get store() {

@@ -18,7 +18,7 @@ import type { EntryVerifier } from '../feed/entry-verifier.ts';
 import { EntryVerifier as DefaultEntryVerifier } from '../feed/entry-verifier.ts';
 import { logKey, type DeviceId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { LogStore } from '../store/storage-adapter.ts';
 import { BlobFetcher, type BlobProgress } from './blob-fetcher.ts';
 import { Ingestor } from './ingest.ts';
 import { SYNC_LIMITS, type Want, type WantMode } from './messages.ts';
@@ -66,7 +66,7 @@ function isFriendSource(friends: Iterable<PersonId> | FriendSource): friends is 
 /** What a sync engine is made of. */
 export interface SyncEngineOptions {
   /** The replica's store. */
-  readonly store: StorageAdapter;
+  readonly store: LogStore;
   /** This person. */
   readonly self: PersonId;
   /** This person's friends (replicated in full): a fixed list, or a source followed as it changes. */
@@ -100,7 +100,7 @@ export class SyncEngine {
   readonly ingestor: Ingestor;
   /** The tunables in force. */
   readonly config: SyncConfig;
-  private readonly store: StorageAdapter;
+  private readonly store: LogStore;
   private readonly self: PersonId;
   private readonly pins: PinSource;
   private full = new Set<PersonId>();
