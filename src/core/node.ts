@@ -39,13 +39,14 @@ import type { CrossTabLock } from './peer/own-log.ts';
 import { Peer } from './peer/peer.ts';
 import { StoredRevocations } from './peer/stored-revocations.ts';
 import { handoverFriends, type RelayHandover } from './relay-handover.ts';
-import type { StorageAdapter } from './store/storage-adapter.ts';
+import type { LogStore, StorageAdapter } from './store/storage-adapter.ts';
 import { Ingestor } from './sync/ingest.ts';
 import type { SyncEngine } from './sync/sync-engine.ts';
 
 /** What every device is opened with. */
 export interface NodeOptions {
-  readonly store: StorageAdapter;
+  /** A relay needs only the log and blob store; a reading device, views as well. */
+  readonly store: LogStore;
   /** This device's key and certificate. */
   readonly device: DeviceSession;
   readonly clock: Clock;
@@ -55,6 +56,7 @@ export interface NodeOptions {
 
 /** A person's device: it holds the identity, so it reads and writes. */
 export interface PersonNodeOptions extends NodeOptions {
+  readonly store: StorageAdapter;
   readonly identity: Identity;
 }
 
@@ -88,7 +90,7 @@ export interface NodeNetwork {
 
 /** The parts every opened device has, which its network runs on too. */
 interface CoreParts {
-  readonly store: StorageAdapter;
+  readonly store: LogStore;
   readonly device: DeviceSession;
   readonly verifier: EntryVerifier;
   readonly ingestor: Ingestor;
@@ -110,6 +112,7 @@ interface NodeParts extends CoreParts {
 /** An opened person's device. */
 export interface PersonNode extends NodeParts {
   readonly kind: 'person';
+  readonly store: StorageAdapter;
   readonly identity: Identity;
   readonly peer: Peer;
 }
@@ -178,10 +181,11 @@ export async function openNode(options: PersonNodeOptions | RelayNodeOptions): P
     };
   }
 
-  const { identity } = options;
+  // Past the relay: a reading device, whose store keeps views too.
+  const { identity, store: reading } = options;
   const friends = new FriendBook<FriendRecord>();
   const peer = await Peer.open({
-    store,
+    store: reading,
     identity,
     device,
     pipeline: ingestor,
@@ -200,13 +204,26 @@ export async function openNode(options: PersonNodeOptions | RelayNodeOptions): P
     onWant: (listener) => peer.onWantBlob(listener),
     receive: (id, bytes) => peer.receiveBlob(id, bytes),
   };
-  const invites: MeshInvites = { identity, addFriend: (friend) => peer.addFriend(friend) };
+  const invites: MeshInvites = {
+    identity,
+    addFriend: async (friend) => {
+      await peer.addFriend(friend);
+      await reading.putNotification({
+        id: `friend/${friend.personId}`,
+        kind: 'friend',
+        createdAt: clock.now(),
+        read: false,
+        summary: { from: friend.personId },
+      });
+    },
+  };
   const ports = { ...base, person: identity.personId, devices, friends, blobs };
   return {
     kind: 'person',
     identity,
     peer,
     ...ports,
+    store: reading,
     startNetwork: (parts) =>
       start({ ...ports, invites, ownDevices: ownDevicesSecret(identity) }, parts),
     close: () => {

@@ -11,7 +11,7 @@
  */
 import type { ConversationId } from '../crypto/conversation-tag.ts';
 import type { PersonId } from '../ids.ts';
-import type { JsonValue, PostItemView, ViewStore } from '../store/storage-adapter.ts';
+import type { JsonValue, PostItemView, KindStore } from '../store/storage-adapter.ts';
 import type { HeldConversation } from './conversation-port.ts';
 
 /** Most conversations one device keeps views of; a new one beyond it is refused. */
@@ -66,7 +66,7 @@ function settingOf(key: ConversationKey): string {
 
 /** A conversation's view, or `null`. */
 export async function readConversation(
-  store: Pick<ViewStore, 'getSetting'>,
+  store: Pick<KindStore, 'getSetting'>,
   key: ConversationKey,
 ): Promise<ConversationView | null> {
   const value = await store.getSetting(settingOf(key));
@@ -75,14 +75,14 @@ export async function readConversation(
 
 /** Every conversation held, by key. */
 export async function conversationKeys(
-  store: Pick<ViewStore, 'getSetting'>,
+  store: Pick<KindStore, 'getSetting'>,
 ): Promise<ConversationKey[]> {
   const value = await store.getSetting(INDEX);
   return Array.isArray(value) ? (value as ConversationKey[]) : [];
 }
 
 /** Writes a conversation's view. */
-export async function putConversation(store: ViewStore, view: ConversationView): Promise<void> {
+export async function putConversation(store: KindStore, view: ConversationView): Promise<void> {
   await store.setSetting(settingOf(view.key), view as unknown as JsonValue);
 }
 
@@ -92,7 +92,7 @@ export async function putConversation(store: ViewStore, view: ConversationView):
  * refused because {@link MAX_CONVERSATIONS} are held already.
  */
 export async function takeEpoch(
-  store: ViewStore,
+  store: KindStore,
   held: HeldConversation,
   startedAt: number,
 ): Promise<boolean> {

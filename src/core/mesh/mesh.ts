@@ -25,7 +25,7 @@ import {
 import type { IceServer } from '../net/ice-servers.ts';
 import type { Signaling } from '../net/signaling-client.ts';
 import { deviceSigner } from '../net/signal-auth.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { LogStore } from '../store/storage-adapter.ts';
 import type { SyncEngine } from '../sync/sync-engine.ts';
 import type { SyncProgress, SyncSession } from '../sync/sync-session.ts';
 import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
@@ -62,7 +62,7 @@ export interface MeshOptions {
   /** The person this device belongs to. */
   readonly person: PersonId;
   readonly device: DeviceSession;
-  readonly store: StorageAdapter;
+  readonly store: LogStore;
   readonly friends: MeshFriends;
   readonly blobs: Pick<BlobPort, 'wanted' | 'onWant'>;
   /** Invites both ways; only on a device holding the identity key (none on a relay). */
@@ -204,7 +204,6 @@ export class Mesh {
               encryptionKey: friend.keyRecord.encryptionKey,
               rendezvous: friend.pairwiseSecret,
             });
-            await this.notifyFriend(friend.person);
           },
           onBookChange: () => void this.saveBook(),
         }),
@@ -482,7 +481,6 @@ export class Mesh {
             encryptionKey: invite.keyRecord.encryptionKey,
             rendezvous: record.pairwiseSecret,
           });
-          await this.notifyFriend(invite.inviter);
         }
         await inviting.records.saveAcceptance({ ...record, outcome });
       } catch (error) {
@@ -514,16 +512,6 @@ export class Mesh {
         this.manager.disconnect(watched.person);
       }
     }
-  }
-
-  private async notifyFriend(person: PersonId): Promise<void> {
-    await this.options.store.putNotification({
-      id: `friend/${person}`,
-      kind: 'friend',
-      createdAt: this.options.clock.now(),
-      read: false,
-      summary: { from: person },
-    });
   }
 
   private changed(): void {

@@ -25,7 +25,8 @@ export interface BlobPort {
 
 /**
  * Invites in both directions, on a device that holds the identity key (an invite is signed by
- * it): the friendships they make are added to the friend list through `addFriend`.
+ * it): the friendships they make are added to the friend list through `addFriend`, which also
+ * tells the person (a notification), since only a reading device has notifications.
  */
 export interface MeshInvites {
   readonly identity: Identity;
