@@ -31,6 +31,7 @@ import {
   readComment,
   readFriends,
   writeComment,
+  writeCommentEdit,
   writeFriends,
   writeFriendRemoval,
   writeProfile,
@@ -581,16 +582,45 @@ export class Peer {
 
   /**
    * Comments on a post this device can read, mentioning `mentions` (people whose `@Name` the
-   * text holds); returns the comment's id.
+   * text holds), answering the comment `replyTo` (its thread item id) if given; returns the
+   * comment's id.
    */
-  async comment(post: PostRef, text: string, mentions: readonly PersonId[] = []): Promise<PostId> {
+  async comment(
+    post: PostRef,
+    text: string,
+    mentions: readonly PersonId[] = [],
+    replyTo?: string,
+  ): Promise<PostId> {
     const commentId = newPostId();
     await this.reply(
       { kind: 'comment', postAuthor: post.author, postId: post.postId, commentId },
       (doc) =>
-        writeComment(doc, { text, createdAt: this.options.clock.now(), deleted: false, mentions }),
+        writeComment(doc, {
+          text,
+          createdAt: this.options.clock.now(),
+          deleted: false,
+          mentions,
+          ...(replyTo !== undefined ? { replyTo } : {}),
+        }),
     );
     return commentId;
+  }
+
+  /**
+   * Edits one's own comment: its new whole state covers the earlier ones, so the old text
+   * leaves every honest store (docs/protocol.md "Covers"). Only the writer's own doc exists
+   * here to edit: another's comment is refused (`DocContentError`).
+   */
+  async editComment(
+    post: PostRef,
+    commentId: PostId,
+    text: string,
+    mentions: readonly PersonId[] = [],
+  ): Promise<void> {
+    await this.reply(
+      { kind: 'comment', postAuthor: post.author, postId: post.postId, commentId },
+      (doc) => writeCommentEdit(doc, { text, mentions, editedAt: this.options.clock.now() }),
+    );
   }
 
   /** Deletes one's own comment. */
