@@ -22,7 +22,7 @@ export default defineConfig({
     sourcemap: false,
     minify: true,
     rolldownOptions: {
-      output: { format: 'es', entryFileNames: 'kith-home.mjs', inlineDynamicImports: true },
+      output: { format: 'es', entryFileNames: 'kith-home.mjs', codeSplitting: false },
     },
   },
 });
