@@ -17,6 +17,10 @@
  *   event API and an async `send`), and `_pc.sctp.maxMessageSize`, the remote's limit from its
  *   SDP (what the browser's `RTCSctpTransport` reports), which the transport sizes pieces by.
  *
+ * This side says werift's own SCTP limit, 64 KiB, so a browser sends it 64 KiB pieces: werift
+ * reassembles a message by rescanning its fragments as each arrives, so 256 KiB pieces (what
+ * browsers send each other) were slower into Node here, not faster (docs/benchmarks.md).
+ *
  * No ICE server is used unless given: werift's own default is a public STUN server, and Kith
  * never contacts a third party by default (design section 5).
  */

@@ -6,8 +6,8 @@
  *   over loopback), knows its version, refuses a bad flag with status 2, and says that the FOLDER
  *   run (pairing) is not available yet with status 3.
  * - Chromium (Kith's simple-peer connection manager, in the mesh fixture page) and a Node process
- *   (the same manager over the werift adapter, tests/e2e/fixtures/home-node.ts) meet through the
- *   real signaling server, open a data channel inside the test's namespace and carry bytes both
+ *   (the same manager over the werift adapter, tests/e2e/fixtures/home-node.ts, built into one
+ *   file by the home peer's own build and run alone) meet through the real signaling server, open a data channel inside the test's namespace and carry bytes both
  *   ways, a message of several pieces included. It then times Chromium→Node once and prints the
  *   figure with the load average (docs/benchmarks.md); nothing asserts a duration.
  */
@@ -17,6 +17,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { build } from 'vite';
 import { afterEach, expect, it } from 'vitest';
 import { startServer } from '../../signaling/server.ts';
 import type {} from './fixtures/mesh-net.ts';
@@ -136,11 +137,21 @@ requireNetns()('the home peer: WebRTC in Node, in one file', () => {
   });
 
   it('Chromium and a Node process on werift meet through the server and carry bytes both ways', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(FIXTURES_SOURCE_DIR, 'home-node.ts'), e2e.signalingUrl],
-      { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    // The Node side is built as the home peer's file is (vite.home.config.ts: werift, ws and the
+    // core in one module) and runs alone in an empty folder, with nothing of the repository.
+    const folder = await mkdtemp(join(tmpdir(), 'kith-home-node-'));
+    folders.push(folder);
+    await build({
+      configFile: join(REPO_ROOT, 'vite.home.config.ts'),
+      logLevel: 'warn',
+      build: { ssr: join(FIXTURES_SOURCE_DIR, 'home-node.ts'), outDir: folder, emptyOutDir: true },
+    });
+    expect(await readdir(folder)).toEqual(['kith-home.mjs']);
+    const child = spawn(process.execPath, ['kith-home.mjs', e2e.signalingUrl], {
+      cwd: folder,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     started.push(child);
     const node = new NodeSide(child);
     const [nodeId] = await node.wait('ready');
