@@ -19,7 +19,7 @@
  *
  * This side says werift's own SCTP limit, 64 KiB, so a browser sends it 64 KiB pieces: werift
  * reassembles a message by rescanning its fragments as each arrives, so 256 KiB pieces (what
- * browsers send each other) were slower into Node here, not faster (docs/benchmarks.md).
+ * browsers send each other) were not faster into Node here (docs/benchmarks.md).
  *
  * No ICE server is used unless given: werift's own default is a public STUN server, and Kith
  * never contacts a third party by default (design section 5).
