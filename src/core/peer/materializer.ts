@@ -27,7 +27,7 @@ import type {
   JsonValue,
   StorageAdapter,
   StoredEntry,
-  ViewStore,
+  KindStore,
 } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Keyring } from './keyring.ts';
@@ -96,7 +96,7 @@ export class Materializer {
   private readonly written = new Map<EntryHash, Uint8Array>();
 
   constructor(private readonly ctx: MaterializerContext) {
-    const viewsNow = (): ViewStore => this.batch?.views ?? ctx.store;
+    const viewsNow = (): KindStore => this.batch?.views ?? ctx.store;
     this.views = {
       me: ctx.me,
       get store() {
@@ -104,6 +104,7 @@ export class Materializer {
       },
       isFriend: (person) => ctx.isFriend(person),
       onFriends: (friends) => ctx.onFriends(friends),
+      conversations: ctx.keyring.conversations,
       learnEpoch: (author, device, epoch, record): Promise<SymmetricKey | null> =>
         ctx.keyring.learnEpoch(author, device, epoch, record),
       doc: (author, docId) => ctx.docs.get(author, docId),

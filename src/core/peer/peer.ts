@@ -60,7 +60,9 @@ import { Keyring } from './keyring.ts';
 import { newerLostInMerge } from './friend-merge.ts';
 import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
+import { FriendBook } from './friend-book.ts';
 import { Materializer } from './materializer.ts';
+import { Messaging } from './messaging.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { viewChangeOf, type ViewChange } from './view-change.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
@@ -91,6 +93,8 @@ export interface PeerOptions {
   readonly clock: Clock;
   /** A lock shared by this browser profile's tabs, so they take turns on the device log. */
   readonly lock?: CrossTabLock;
+  /** Where the friend list is kept (default: a book of its own). */
+  readonly friends?: FriendBook<FriendRecord>;
 }
 
 /** A post, named across authors. */
@@ -146,7 +150,8 @@ function isBlobId(id: string): boolean {
 /** One person's Kith on one device. */
 export class Peer {
   readonly me: PersonId;
-  private friendList: ReadonlyMap<string, FriendRecord> = new Map();
+  /** The friend list's one owner, which the sync engine and the connection manager follow. */
+  readonly friendBook: FriendBook<FriendRecord>;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly unsubscribe: () => void;
   private readonly stopForks: () => void;
@@ -156,6 +161,8 @@ export class Peer {
   private readonly wantListeners = new Set<(id: string) => void>();
   /** What the kinds seal this person's docs with. */
   private readonly sealPort: SealPort;
+  /** Direct messages: conversations among friends (`messaging.ts`). */
+  readonly messaging: Messaging;
 
   private constructor(
     private readonly options: PeerOptions,
@@ -168,6 +175,7 @@ export class Peer {
     private readonly epochs: FriendsEpochs,
   ) {
     this.me = options.identity.personId;
+    this.friendBook = options.friends ?? new FriendBook();
     this.sealPort = {
       me: this.me,
       selfKey,
@@ -183,6 +191,19 @@ export class Peer {
           keyring,
         ),
     };
+    this.messaging = new Messaging({
+      me: this.me,
+      store: options.store,
+      clock: options.clock,
+      keys: keyring.conversations,
+      pairKey: (theirs) => keyring.pairs.pairKey(theirs),
+      ownKey: options.identity.encryptionPublicKey,
+      friends: () => this.friendList,
+      write: (ref, change) => this.write(ref, change),
+      appendRecord: (ref, record) => this.appendRecord(ref, record),
+      serial: (task) => this.serial(task),
+      settled: () => this.settled(),
+    });
     this.unsubscribe = options.pipeline.onStored((entries) => {
       this.serial(async () => {
         await this.materializer.apply(entries);
@@ -197,6 +218,15 @@ export class Peer {
       });
     });
     this.stopForks = this.watchForks();
+  }
+
+  /** The friend list (kept in the book; written as the friend-list doc is read). */
+  private get friendList(): ReadonlyMap<string, FriendRecord> {
+    return this.friendBook.list();
+  }
+
+  private set friendList(records: ReadonlyMap<string, FriendRecord>) {
+    this.friendBook.replace(records);
   }
 
   /**

@@ -10,6 +10,9 @@ export type Screen =
   | { readonly name: 'friends' }
   | { readonly name: 'notifications' }
   | { readonly name: 'settings' }
+  | { readonly name: 'messages' }
+  /** One conversation, by its key (`<starter>/<id>`). */
+  | { readonly name: 'conversation'; readonly conversation: string }
   | { readonly name: 'profile'; readonly person: string }
   /** One post (`author/postId`), brought into view at one of its comments (`item`), if given. */
   | { readonly name: 'post'; readonly post: string; readonly item?: string };
@@ -18,8 +21,17 @@ export type Screen =
 export function parseScreen(hash: string): Screen {
   const path = hash.replace(/^#\/?/, '');
   const [first, second] = path.split('/');
-  if (first === 'friends' || first === 'notifications' || first === 'settings')
+  if (
+    first === 'friends' ||
+    first === 'notifications' ||
+    first === 'settings' ||
+    first === 'messages'
+  )
     return { name: first };
+  if (first === 'conversation' && second) {
+    const rest = path.split('/')[2];
+    if (rest) return { name: 'conversation', conversation: `${second}/${rest}` };
+  }
   if (first === 'profile' && second) return { name: 'profile', person: decodeURIComponent(second) };
   if (first === 'post' && second) {
     const item = path.split('/')[2];
@@ -39,6 +51,11 @@ export function screenHref(screen: Screen): string {
       return `#/post/${encodeURIComponent(screen.post)}${
         screen.item ? `/${encodeURIComponent(screen.item)}` : ''
       }`;
+    case 'conversation':
+      return `#/conversation/${screen.conversation
+        .split('/')
+        .map((part) => encodeURIComponent(part))
+        .join('/')}`;
     case 'home':
       return '#/';
     default:
