@@ -31,8 +31,9 @@ export default defineConfig({
       includeAssets: ['favicon.svg', 'icons/*.png'],
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
-        // The install UI's screenshots are for the store sheet, not for running offline.
-        globIgnores: ['screenshots/**'],
+        // The install UI's screenshots are for the store sheet, not for running offline; the
+        // home peer (vite.home.config.ts) is a download for Node, never part of the app shell.
+        globIgnores: ['screenshots/**', 'kith-home.mjs'],
       },
       manifest: {
         id: '/',

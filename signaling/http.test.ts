@@ -153,6 +153,7 @@ describe('static files', () => {
     writeFileSync(path.join(dir, 'assets', 'index-AbC123.js'), 'export {};');
     writeFileSync(path.join(dir, 'assets', 'index-AbC123.css'), 'body{}');
     writeFileSync(path.join(dir, 'icons', 'icon-192.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    writeFileSync(path.join(dir, 'kith-home.mjs'), 'console.log("home");');
     writeFileSync(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     writeFileSync(path.join(dir, '.env'), 'SECRET=1');
     writeFileSync(path.join(dir, 'assets', 'big-XyZ789.js'), BIG_JS);
@@ -181,6 +182,20 @@ describe('static files', () => {
     expect(answer.headers['content-type']).toMatch(type);
     expect(answer.headers['cache-control']).toBe(cache);
     expectSecurityHeaders(answer);
+  });
+
+  it('offers the home peer as a download, and nothing else', async () => {
+    const server = await pool.start({ staticDir: dir });
+    const home = await get(server.url, '/kith-home.mjs');
+    expect(home.status).toBe(200);
+    expect(home.body).toBe('console.log("home");');
+    expect(home.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(home.headers['content-disposition']).toBe('attachment; filename="kith-home.mjs"');
+    expect(home.headers['cache-control']).toBe('no-cache');
+    expectSecurityHeaders(home);
+    for (const other of ['/sw.js', '/index.html', '/assets/index-AbC123.js']) {
+      expect((await get(server.url, other)).headers['content-disposition']).toBeUndefined();
+    }
   });
 
   it('answers a navigation to an unknown path with index.html (SPA fallback)', async () => {

@@ -30,6 +30,14 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.wasm': 'application/wasm',
 });
 
+/**
+ * Files offered for download rather than display, by URL path: the home peer, one file a person
+ * saves and runs with Node (docs/home-peer.md).
+ */
+const DOWNLOADS: Readonly<Record<string, string>> = Object.freeze({
+  '/kith-home.mjs': 'attachment; filename="kith-home.mjs"',
+});
+
 /** Files a browser must revalidate on every load: the entry page and the PWA's update path. */
 const REVALIDATED = new Set(['index.html', 'sw.js', 'registerSW.js', 'manifest.webmanifest']);
 
@@ -218,6 +226,8 @@ export function createStaticFiles(root: string, logger: Logger): StaticFiles {
     response.setHeader('ETag', etag);
     response.setHeader('Cache-Control', cacheControlFor(urlPath));
     response.setHeader('Content-Type', contentType);
+    const disposition = DOWNLOADS[urlPath];
+    if (disposition !== undefined) response.setHeader('Content-Disposition', disposition);
     if (worthIt) response.setHeader('Vary', 'Accept-Encoding');
     if (request.headers['if-none-match'] === etag) {
       response.writeHead(304);

@@ -30,8 +30,17 @@ import {
 
 declare const self: ServiceWorkerGlobalScope;
 
-/** Paths the server answers live (signaling socket, health, ICE settings); never from cache. */
-const LIVE_PATHS = [/^\/signaling/, /^\/health/, /^\/config\.json/, /^\/share-target/];
+/**
+ * Paths the server answers live (signaling socket, health, ICE settings, the home peer's file,
+ * which is a download and not precached); never from cache.
+ */
+const LIVE_PATHS = [
+  /^\/signaling/,
+  /^\/health/,
+  /^\/config\.json/,
+  /^\/share-target/,
+  /^\/kith-home\.mjs$/,
+];
 
 self.addEventListener('message', (event) => {
   const data: unknown = event.data;

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT, parseArgs, runCli, UsageError } from './cli.ts';
+
+/** Runs the CLI and keeps what it wrote. */
+async function run(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, '9.9.9');
+  return { code, out, err };
+}
+
+const base = mkdtempSync(path.join(tmpdir(), 'kith-home-cli-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+describe('parseArgs', () => {
+  it.each([
+    [['--help'], { kind: 'help' }],
+    [['-h'], { kind: 'help' }],
+    [['--version'], { kind: 'version' }],
+    [['--check'], { kind: 'check' }],
+    [['home'], { kind: 'run', folder: 'home' }],
+    [['--help', 'home'], { kind: 'help' }],
+  ])('%j', (argv, command) => {
+    expect(parseArgs(argv)).toEqual(command);
+  });
+
+  it.each([
+    [[], /give a FOLDER/],
+    [['a', 'b'], /one FOLDER/],
+    [['--pear', 'home'], /unknown option --pear/],
+    [['--check', 'home'], /--check takes no FOLDER/],
+    [['--check', '--version'], /not several/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(UsageError);
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+});
+
+describe('runCli', () => {
+  it('shows help and the version', async () => {
+    const help = await run('--help');
+    expect(help.code).toBe(EXIT.ok);
+    expect(help.out.join('\n')).toMatch(/^Usage: node kith-home\.mjs FOLDER/);
+    const version = await run('--version');
+    expect(version).toMatchObject({ code: EXIT.ok, err: [] });
+    expect(version.out).toEqual([`kith-home 9.9.9 (Node ${process.versions.node})`]);
+  });
+
+  it('answers a bad flag with one line and status 2', async () => {
+    const result = await run('--frobnicate');
+    expect(result).toEqual({
+      code: EXIT.usage,
+      out: [],
+      err: ['kith-home: unknown option --frobnicate (see --help)'],
+    });
+  });
+
+  it('answers a FOLDER it cannot use with one line and status 2', async () => {
+    const file = path.join(base, 'a-file');
+    writeFileSync(file, 'not a folder');
+    for (const folder of [file, path.join(file, 'below')]) {
+      const result = await run(folder);
+      expect(result.code).toBe(EXIT.usage);
+      expect(result.out).toEqual([]);
+      expect(result.err).toHaveLength(1);
+      expect(result.err[0]).toMatch(new RegExp(`^kith-home: cannot use ${file}.* as FOLDER: `));
+    }
+  });
+
+  it('makes a missing FOLDER for its owner only, then says pairing is not available yet (status 3)', async () => {
+    const folder = path.join(base, 'new', 'home');
+    const result = await run(folder);
+    expect(result.code).toBe(EXIT.notAvailable);
+    expect(result.err).toHaveLength(1);
+    expect(result.err[0]).toContain('pairing is not available in this version yet');
+    const info = statSync(folder);
+    expect(info.isDirectory()).toBe(true);
+    expect(info.mode & 0o777).toBe(0o700);
+  });
+
+  it('--check opens WebRTC over loopback and says OK', async () => {
+    const result = await run('--check');
+    expect(result.err).toEqual([]);
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.out).toHaveLength(1);
+    expect(result.out[0]).toMatch(/^OK: WebRTC works here: .* 1 MiB each way intact$/);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The home peer's command line: `node kith-home.mjs FOLDER` (the one built file) or
+ * `npm run home -- FOLDER` in a clone. `runCli` returns the exit status instead of exiting, so
+ * tests drive it as a function; `main.ts` is the thin shell around it.
+ *
+ * Exit statuses (docs/home-peer.md): 0 done, 1 the self-test failed, 2 bad usage or an unusable
+ * FOLDER (one line on standard error), 3 the FOLDER run, which needs pairing, is not available
+ * in this build yet.
+ */
+import { constants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
+import { selfCheck } from './self-check.ts';
+
+/** Exit statuses of the home peer. */
+export const EXIT = { ok: 0, checkFailed: 1, usage: 2, notAvailable: 3 } as const;
+
+/** What the command line asks for. */
+export type Command =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'check' }
+  | { readonly kind: 'run'; readonly folder: string };
+
+/** A command line that cannot be run as given; its message is the one line shown. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Where the CLI writes: a line at a time. */
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** The text of `--help`. */
+export const HELP = `Usage: node kith-home.mjs FOLDER
+       node kith-home.mjs --check | --help | --version
+
+Kith's home peer: keeps your posts reachable while your phone sleeps. It holds your and your
+friends' entries in FOLDER, encrypted as they travel, and never a key that opens them.
+
+  FOLDER      where the home peer keeps what it holds (made if missing)
+  --check     test WebRTC on this machine: two peers in this process, over loopback only
+  --help      show this text
+  --version   show the version
+
+Exit status: 0 done, 1 the check failed, 2 bad usage or unusable FOLDER,
+3 pairing is not available in this version yet.`;
+
+/** Parses the arguments (without `node` and the script); throws {@link UsageError}. */
+export function parseArgs(argv: readonly string[]): Command {
+  const flags = argv.filter((arg) => arg.startsWith('-') && arg !== '-');
+  const positional = argv.filter((arg) => !flags.includes(arg));
+  const unknown = flags.find((flag) => !['--help', '-h', '--version', '--check'].includes(flag));
+  if (unknown !== undefined) throw new UsageError(`unknown option ${unknown} (see --help)`);
+  if (flags.includes('--help') || flags.includes('-h')) return { kind: 'help' };
+  if (flags.length > 1) throw new UsageError(`give one of ${flags.join(', ')}, not several`);
+  if (flags[0] === '--version' || flags[0] === '--check') {
+    if (positional.length > 0) throw new UsageError(`${flags[0]} takes no FOLDER`);
+    return { kind: flags[0] === '--version' ? 'version' : 'check' };
+  }
+  if (positional.length === 0) throw new UsageError('give a FOLDER (see --help)');
+  if (positional.length > 1) throw new UsageError('give one FOLDER, not several');
+  return { kind: 'run', folder: positional[0]! };
+}
+
+/**
+ * Makes `folder` if it is missing (readable by its owner only) and checks that this process may
+ * read and write it; throws {@link UsageError} saying why not.
+ */
+export async function prepareFolder(folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    if (!(await stat(folder)).isDirectory()) throw new Error('not a directory');
+    await access(folder, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot use ${folder} as FOLDER: ${reason}`);
+  }
+}
+
+/** Runs the command line `argv`; resolves with the exit status. */
+export async function runCli(
+  argv: readonly string[],
+  output: CliOutput,
+  version: string,
+): Promise<number> {
+  let command: Command;
+  try {
+    command = parseArgs(argv);
+    if (command.kind === 'run') await prepareFolder(command.folder);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    output.err(`kith-home: ${error.message}`);
+    return EXIT.usage;
+  }
+  switch (command.kind) {
+    case 'help':
+      output.out(HELP);
+      return EXIT.ok;
+    case 'version':
+      output.out(`kith-home ${version} (Node ${process.versions.node})`);
+      return EXIT.ok;
+    case 'check': {
+      const result = await selfCheck();
+      if (result.ok) {
+        output.out(`OK: ${result.detail}`);
+        return EXIT.ok;
+      }
+      output.err(`kith-home: check failed: ${result.detail}`);
+      return EXIT.checkFailed;
+    }
+    case 'run':
+      // TODO(#25): pairing (`--pair`), the filesystem store and the relay device's replication.
+      output.err(
+        `kith-home: ${command.folder} is ready, but pairing is not available in this version ` +
+          'yet, so there is nothing to serve. `--check` tests WebRTC here.',
+      );
+      return EXIT.notAvailable;
+  }
+}
