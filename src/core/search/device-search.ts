@@ -36,11 +36,14 @@ export class DeviceSearch {
 
   /**
    * Opens the index and starts following `source`; the catch-up of views held from before runs
-   * in the background (`onProgress` hears it).
+   * in the background (`onProgress` hears it). `onIndexed` hears each batch of changes indexed.
    */
   static async start(
     source: SearchSource,
-    onProgress?: (progress: CatchUpProgress) => void,
+    listeners: {
+      readonly onProgress?: (progress: CatchUpProgress) => void;
+      readonly onIndexed?: () => void;
+    } = {},
   ): Promise<DeviceSearch> {
     const [index, state] = await Promise.all([
       SearchIndex.open(SEARCH_DB),
@@ -52,7 +55,7 @@ export class DeviceSearch {
       read: async () => (await state.get(STATE_STORE, CURSOR_KEY)) as CatchUpCursor | undefined,
       write: async (value) => void (await state.put(STATE_STORE, value, CURSOR_KEY)),
     };
-    const indexer = new SearchIndexer({ index, source, cursor, onProgress });
+    const indexer = new SearchIndexer({ index, source, cursor, ...listeners });
     const search = new DeviceSearch(index, indexer, state);
     // A catch-up cut short (a closed tab, a full disk) goes on from its cursor next time.
     indexer.catchUp().catch((error: unknown) => {

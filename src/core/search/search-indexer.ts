@@ -69,6 +69,8 @@ export interface SearchIndexerOptions {
   readonly cursor: CursorStore;
   /** Told how many posts the catch-up has indexed so far, and whether it has finished. */
   readonly onProgress?: (progress: { readonly done: number; readonly finished: boolean }) => void;
+  /** Told after each batch of changes is in the index (a search shown may answer anew). */
+  readonly onIndexed?: () => void;
   /** Posts per catch-up page (default {@link CATCH_UP_PAGE}). */
   readonly pageSize?: number;
   /** Runs `task` after `ms` (injected so tests need not wait on the wall clock). */
@@ -97,6 +99,7 @@ export class SearchIndexer {
       const from = cursor;
       cursor = await this.run(() => this.catchUpStep(from));
       await this.options.cursor.write(cursor);
+      this.options.onIndexed?.();
       this.options.onProgress?.({ done: cursor.done, finished: cursor.phase === 'finished' });
     }
   }
@@ -160,6 +163,7 @@ export class SearchIndexer {
     await this.options.index.remove(removals);
     await this.options.index.put(puts);
     await this.options.index.commit();
+    this.options.onIndexed?.();
   }
 
   private async catchUpStep(cursor: CatchUpCursor): Promise<CatchUpCursor> {

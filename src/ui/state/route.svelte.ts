@@ -11,6 +11,8 @@ export type Screen =
   | { readonly name: 'notifications' }
   | { readonly name: 'settings' }
   | { readonly name: 'profile'; readonly person: string }
+  /** Search, with what was typed (kept in the address, so Back from a result returns to it). */
+  | { readonly name: 'search'; readonly query: string }
   /** One post (`author/postId`), brought into view at one of its comments (`item`), if given. */
   | { readonly name: 'post'; readonly post: string; readonly item?: string };
 
@@ -20,6 +22,7 @@ export function parseScreen(hash: string): Screen {
   const [first, second] = path.split('/');
   if (first === 'friends' || first === 'notifications' || first === 'settings')
     return { name: first };
+  if (first === 'search') return { name: 'search', query: decodedQuery(second ?? '') };
   if (first === 'profile' && second) return { name: 'profile', person: decodeURIComponent(second) };
   if (first === 'post' && second) {
     const item = path.split('/')[2];
@@ -28,6 +31,15 @@ export function parseScreen(hash: string): Screen {
       : { name: 'post', post: decodeURIComponent(second) };
   }
   return { name: 'home' };
+}
+
+/** A query from the address; a damaged one (a lone `%`) is read as typed. */
+function decodedQuery(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The fragment of a screen. */
@@ -39,6 +51,8 @@ export function screenHref(screen: Screen): string {
       return `#/post/${encodeURIComponent(screen.post)}${
         screen.item ? `/${encodeURIComponent(screen.item)}` : ''
       }`;
+    case 'search':
+      return screen.query ? `#/search/${encodeURIComponent(screen.query)}` : '#/search';
     case 'home':
       return '#/';
     default:
