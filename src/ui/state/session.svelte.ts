@@ -400,7 +400,12 @@ export class Session {
           },
         );
       })
-      .then((search) => (this.search = search))
+      .then((search) => {
+        this.search = search;
+        // The benchmark and e2e tests time and wait for it (as `kithTest`, only when asked).
+        if (globalThis.localStorage?.getItem('kith:test-hooks') === '1')
+          (globalThis as unknown as { kithSearch?: DeviceSearch }).kithSearch = search;
+      })
       .catch((error: unknown) => {
         stopEarly();
         this.problem = `Search could not start: ${describeError(error)}`;
