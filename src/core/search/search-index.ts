@@ -123,13 +123,15 @@ export class SearchIndex {
    * left alone.
    */
   async put(docs: readonly SearchDoc[]): Promise<void> {
-    for (const doc of docs) {
-      const indexed = indexedDocOf(doc);
-      const held = await this.doc.get(indexed.id);
-      if (held?.h === indexed.h) continue;
-      if (held) this.doc.update(indexed);
-      else this.doc.add(indexed);
-    }
+    const indexed = docs.map(indexedDocOf);
+    // What is held of each is read all at once (a read each), then the changes made in order.
+    const held = await Promise.all(indexed.map((doc) => this.doc.get(doc.id)));
+    indexed.forEach((doc, i) => {
+      const before = held[i];
+      if (before?.h === doc.h) return;
+      if (before) this.doc.update(doc);
+      else this.doc.add(doc);
+    });
   }
 
   /**
