@@ -16,7 +16,9 @@
  * 5. opening a friends-epoch record of 1,000 members (`keyRecordOpenMs`, Node; see
  *    `key-records.ts`);
  * 6. stored posts materialized into timeline views per second (`materializedPerSec`: the
- *    `Materializer` over IndexedDB, batches of 500 as the ingest hands them over).
+ *    `Materializer` over IndexedDB, batches of 500 as the ingest hands them over);
+ * 7. the same ingest into the home peer's folder store (`FsLogStore`, Node, fsync per batch;
+ *    `core-fs.ts`), beside IndexedDB's.
  *
  * Every step has a hard time bound and the whole run a deadline. Figures are printed and written
  * to `bench/results/core.json`; nothing here judges them.
@@ -37,6 +39,7 @@ import type {
   SeedResult,
 } from './core-page/api.ts';
 import { measureSync10k, type Sync10kResult } from './core-sync.ts';
+import { measureFsIngest, type FsIngestResult } from './core-fs.ts';
 import { measureKeyRecordOpen, type KeyRecordOpenResult } from './key-records.ts';
 import { armDeadline, buildBenchPage, median, within } from './lib/measure.ts';
 
@@ -268,6 +271,13 @@ async function main(): Promise<void> {
     console.log('opening a key record of 1,000 members in Node ...');
     const keyRecord = await within(measureKeyRecordOpen(), STEP_TIMEOUT_MS, 'key record open');
 
+    console.log(`ingesting ${fmt(INGEST_ENTRIES)} entries into the folder store in Node ...`);
+    const fsIngest = await within(
+      measureFsIngest(INGEST_ENTRIES, INGEST_AUTHORS, INGEST_BATCH),
+      STEP_TIMEOUT_MS,
+      'folder store ingest',
+    );
+
     const ms10k = median(cold[SIZES[0]]!.map((l) => l.ms));
     const ms100k = median(cold[SIZES[1]]!.map((l) => l.ms));
     const h1k = newcomer[NEWCOMER_HISTORIES[0]]!.bytes;
@@ -294,6 +304,7 @@ async function main(): Promise<void> {
         },
         newcomer: { latestEntries: NEWCOMER_LATEST, byHistory: newcomer },
         keyRecord,
+        fsIngest,
       },
     };
     await mkdir(path.dirname(RESULTS), { recursive: true });
@@ -333,6 +344,7 @@ function printTable(r: {
     chromium: string;
     keyRecord: KeyRecordOpenResult;
     ingest: IngestResult;
+    fsIngest: FsIngestResult;
     sync10kInPage: { idb: Sync10kResult; memory: Sync10kResult };
     firstPageWarm: { ms10k: number; ms100k: number };
   };
@@ -344,6 +356,10 @@ function printTable(r: {
       `${fmt(r.verifiedPerSec)} /s (verify alone ${fmt((e.ingest.entries / e.ingest.verifyOnlyMs) * 1000)} /s, ` +
         `store alone ${fmt((e.ingest.entries / e.ingest.storeOnlyMs) * 1000)} /s, ` +
         `${e.ingest.inFlight} batches in flight; one at a time ${fmt(e.ingest.sequentialPerSec)} /s)`,
+    ],
+    [
+      'verified + stored per second (Node, folder store, fsync per batch)',
+      `${fmt(e.fsIngest.ingestPerSec)} /s (store alone ${fmt(e.fsIngest.storeOnlyPerSec)} /s)`,
     ],
     [
       'posts materialized into timeline views per second (Chromium, IDB)',

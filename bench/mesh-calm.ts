@@ -4,7 +4,8 @@
  * minutes, at a cap of 16 connections, as people's phones and laptops do on a quiet day.
  *
  * Node, in one process: each person is the whole network core (identity, store, ingest, peer,
- * sync engine, mesh, as `src/core/mesh/mesh.test.ts` builds them); only the edges are stand-ins
+ * sync engine, mesh, opened through `openNode` as the app and `src/core/mesh/mesh.test.ts` open
+ * them); only the edges are stand-ins
  * (the in-memory signaling hub and a simple-peer whose connection is an in-process channel
  * pair, which counts creations as RTCPeerConnections are counted). A friend leaving is a page
  * unloading: `mesh.goodbye()`, then everything stops; coming back is a new page life on the
@@ -17,17 +18,14 @@
  * connections made in that wait are not counted.
  */
 import { systemClock } from '../src/core/clock.ts';
-import { EntryVerifier } from '../src/core/feed/entry-verifier.ts';
 import { createIdentity, type IdentityOnDevice } from '../src/core/identity/device-setup.ts';
-import { defaultVerifier } from '../src/core/identity/verifier.ts';
 import type { PersonId } from '../src/core/ids.ts';
-import { Mesh } from '../src/core/mesh/mesh.ts';
+import type { Mesh } from '../src/core/mesh/mesh.ts';
 import type { SimplePeerConstructor } from '../src/core/net/connection-manager.ts';
 import { FakeSimplePeer, MemorySignaling } from '../src/core/net/test-helpers.ts';
-import { Peer } from '../src/core/peer/peer.ts';
+import { openNode, type PersonNode } from '../src/core/node.ts';
+import type { Peer } from '../src/core/peer/peer.ts';
 import { MemoryStorageAdapter } from '../src/core/store/memory-storage-adapter.ts';
-import { Ingestor } from '../src/core/sync/ingest.ts';
-import { SyncEngine } from '../src/core/sync/sync-engine.ts';
 import { randomBytes } from '../src/core/bytes.ts';
 
 const FRIENDS = 20;
@@ -70,7 +68,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One person's device: its store outlives its page lives. */
 class Device {
   readonly store = new MemoryStorageAdapter();
-  private life: { peer: Peer; mesh: Mesh } | undefined;
+  private life: { node: PersonNode; peer: Peer; mesh: Mesh; stop: () => void } | undefined;
 
   private constructor(readonly saved: IdentityOnDevice) {}
 
@@ -86,50 +84,21 @@ class Device {
     return this.life;
   }
 
-  /** Opens the peer (for setting up friendships before any mesh runs). */
-  async openPeer(): Promise<Peer> {
-    const ingestor = new Ingestor(this.store, new EntryVerifier());
-    return Peer.open({
-      store: this.store,
-      identity: this.saved.identity,
-      device: this.saved.device,
-      pipeline: ingestor,
-      clock: systemClock,
-    });
+  /** Opens the node without its network (for setting up friendships before any mesh runs). */
+  open(): Promise<PersonNode> {
+    return openNode({ store: this.store, ...this.saved, clock: systemClock });
   }
 
-  /** A new page life: peer, engine and mesh over the same store. */
+  /** A new page life: node, engine and mesh over the same store. */
   async arrive(hub: MemorySignaling, maxConnections?: number): Promise<Mesh> {
-    const verifier = new EntryVerifier();
-    const ingestor = new Ingestor(this.store, verifier);
-    const peer = await Peer.open({
-      store: this.store,
-      identity: this.saved.identity,
-      device: this.saved.device,
-      pipeline: ingestor,
-      clock: systemClock,
-    });
-    const engine = new SyncEngine({
-      store: this.store,
-      self: this.id,
-      ingestor,
-      verifier,
-      receiveBlob: (id, bytes) => peer.receiveBlob(id, bytes),
-    });
-    const mesh = await Mesh.start({
-      identity: this.saved.identity,
-      device: this.saved.device,
-      store: this.store,
-      peer,
-      engine,
+    const node = await this.open();
+    const { mesh, stop } = await node.startNetwork({
       signaling: hub.client(),
       SimplePeer: FakeSimplePeer as unknown as SimplePeerConstructor,
       iceServers: () => [],
-      clock: systemClock,
-      verifier: defaultVerifier,
-      ...(maxConnections === undefined ? {} : { maxConnections }),
+      maxConnections,
     });
-    this.life = { peer, mesh };
+    this.life = { node, peer: node.peer, mesh, stop };
     return mesh;
   }
 
@@ -137,8 +106,8 @@ class Device {
   leave(): void {
     if (!this.life) return;
     this.life.mesh.goodbye();
-    this.life.mesh.stop();
-    this.life.peer.close();
+    this.life.stop();
+    this.life.node.close();
     this.life = undefined;
   }
 
@@ -160,23 +129,23 @@ export async function calmChurn(runMs: number): Promise<CalmResult> {
   const alice = await Device.create();
   const friends = await Promise.all(Array.from({ length: FRIENDS }, () => Device.create()));
   // Friendships as an invite leaves them: each side holds the other and the pairwise secret.
-  const alicePeer = await alice.openPeer();
+  const aliceNode = await alice.open();
   for (const friend of friends) {
     const rendezvous = randomBytes(32);
-    const peer = await friend.openPeer();
-    await peer.addFriend({
+    const node = await friend.open();
+    await node.peer.addFriend({
       personId: alice.id,
       encryptionKey: alice.saved.identity.encryptionPublicKey,
       rendezvous,
     });
-    peer.close();
-    await alicePeer.addFriend({
+    node.close();
+    await aliceNode.peer.addFriend({
       personId: friend.id,
       encryptionKey: friend.saved.identity.encryptionPublicKey,
       rendezvous,
     });
   }
-  alicePeer.close();
+  aliceNode.close();
 
   const mesh = await alice.arrive(hub, CAP);
   const createdBefore = mesh.connectionsCreated;

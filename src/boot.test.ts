@@ -8,19 +8,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NetworkRole } from './boot.ts';
 import { systemClock } from './core/clock.ts';
-import { EntryVerifier } from './core/feed/entry-verifier.ts';
 import { createIdentity } from './core/identity/device-setup.ts';
 import { defaultVerifier } from './core/identity/verifier.ts';
 import { InviteRecords } from './core/mesh/invite-records.ts';
 import { acceptInvite, issueInvite } from './core/mesh/invites.ts';
-import { Mesh } from './core/mesh/mesh.ts';
 import type { SimplePeerConstructor } from './core/net/connection-manager.ts';
 import { FakeSimplePeer, MemorySignaling } from './core/net/test-helpers.ts';
-import { Peer } from './core/peer/peer.ts';
+import { openNode } from './core/node.ts';
 import { MemoryStorageAdapter } from './core/store/memory-storage-adapter.ts';
 import type { LockManagerLike } from './core/tabs/leader.ts';
-import { Ingestor } from './core/sync/ingest.ts';
-import { SyncEngine } from './core/sync/sync-engine.ts';
 
 /** A profile with one tab: the role is granted at once. */
 const oneTab: LockManagerLike = { request: (_name, _options, callback) => callback({}) };
@@ -30,44 +26,24 @@ afterEach(() => {
   for (const stop of stops.splice(0).reverse()) stop();
 });
 
-/** Someone's core, and how to start their mesh on `hub` (the network tab's `startMesh`). */
+/** Someone's node, and how to start their mesh on `hub` (the network tab's `startMesh`). */
 async function person(hub: MemorySignaling) {
   const store = new MemoryStorageAdapter();
   const saved = await createIdentity({ clock: systemClock });
-  const verifier = new EntryVerifier();
-  const ingestor = new Ingestor(store, verifier);
-  const peer = await Peer.open({
-    store,
-    identity: saved.identity,
-    device: saved.device,
-    pipeline: ingestor,
-    clock: systemClock,
-  });
-  stops.push(() => peer.close());
+  const node = await openNode({ store, ...saved, clock: systemClock });
+  stops.push(() => node.close());
   const startMesh = async () => {
-    const mesh = await Mesh.start({
-      identity: saved.identity,
-      device: saved.device,
-      store,
-      peer,
-      engine: new SyncEngine({
-        store,
-        self: saved.identity.personId,
-        ingestor,
-        verifier,
-        receiveBlob: (id, bytes) => peer.receiveBlob(id, bytes),
-      }),
+    const { mesh, stop } = await node.startNetwork({
       signaling: hub.client(),
       SimplePeer: FakeSimplePeer as unknown as SimplePeerConstructor,
       iceServers: () => [],
-      clock: systemClock,
       verifier: defaultVerifier,
-      acceptRetryMs: 50,
+      tuning: { acceptRetryMs: 50 },
     });
-    stops.push(() => mesh.stop());
+    stops.push(stop);
     return mesh;
   };
-  return { saved, peer, records: new InviteRecords(store), startMesh };
+  return { saved, peer: node.peer, records: new InviteRecords(store), startMesh };
 }
 
 describe('the network role', () => {

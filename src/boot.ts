@@ -15,10 +15,10 @@ import { restoreBackup } from './core/peer/backup.ts';
 import type { Mesh } from './core/mesh/mesh.ts';
 import type { SignalingClient } from './core/net/signaling-client.ts';
 import type { StartedNetwork } from './boot-mesh.ts';
+import { openNode, type PersonNode } from './core/node.ts';
 import type { DeviceAuthority } from './core/peer/device-authority.ts';
 import { loadDeviceState, saveDeviceState } from './core/peer/device-state.ts';
 import type { Peer } from './core/peer/peer.ts';
-import { startCore } from './core/peer/start-core.ts';
 import { IdbStorageAdapter } from './core/store/idb-storage-adapter.ts';
 import type { StorageAdapter } from './core/store/storage-adapter.ts';
 import type { Ingestor } from './core/sync/ingest.ts';
@@ -27,6 +27,8 @@ import { linkTabs } from './core/tabs/tab-link.ts';
 
 /** A running Kith on this device. */
 export interface Running {
+  /** The device's node (`core/node.ts`); the fields below are its parts. */
+  readonly node: PersonNode;
   readonly store: StorageAdapter;
   readonly ingestor: Ingestor;
   readonly peer: Peer;
@@ -80,15 +82,34 @@ export class NetworkRole {
   }
 }
 
-/** Opens the store; the saved person's Kith, or `null` when nobody has onboarded here yet. */
-export async function openKith(): Promise<{ store: StorageAdapter; running: Running | null }> {
+/**
+ * What `main.ts` hands the UI: this profile's store, the saved person's running Kith (`null`
+ * until someone onboards here), and how to onboard, restore or find the signaling servers.
+ * Screens reach the core only through it.
+ */
+export interface KithHandle {
+  readonly store: StorageAdapter;
+  readonly running: Running | null;
+  createPerson(name: string): Promise<Running>;
+  restorePerson(backup: Backup): Promise<Running>;
+  signalingUrls(): Promise<string[]>;
+}
+
+/** Opens the store and the saved person's Kith, if any (see {@link KithHandle}). */
+export async function openKith(): Promise<KithHandle> {
   const store = await IdbStorageAdapter.open({ indexedDB: globalThis.indexedDB });
   const saved = await loadDeviceState(store);
-  return { store, running: saved ? await start(store, saved) : null };
+  return {
+    store,
+    running: saved ? await start(store, saved) : null,
+    createPerson: (name) => createPerson(store, name),
+    restorePerson: (backup) => restorePerson(store, backup),
+    signalingUrls: () => signalingUrls(store),
+  };
 }
 
 /** Creates a new person on this device (onboarding) and starts their Kith. */
-export async function createPerson(store: StorageAdapter, name: string): Promise<Running> {
+async function createPerson(store: StorageAdapter, name: string): Promise<Running> {
   const created = await createIdentity({ clock: systemClock });
   await saveDeviceState(store, created);
   const running = await start(store, created);
@@ -100,7 +121,7 @@ export async function createPerson(store: StorageAdapter, name: string): Promise
  * Restores a person on this device from their recovery phrase (a seed alone) or a backup file
  * (a seed with friends and the current epoch): always a new device key, log and Yjs client id.
  */
-export async function restorePerson(store: StorageAdapter, backup: Backup): Promise<Running> {
+async function restorePerson(store: StorageAdapter, backup: Backup): Promise<Running> {
   const restored = await restoreFromSeed(backup.seed, { clock: systemClock });
   await saveDeviceState(store, restored);
   const running = await start(store, restored);
@@ -119,14 +140,14 @@ function exposeTestHooks(running: Running): void {
 }
 
 async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Running> {
-  const core = await startCore({
+  const node = await openNode({
     store,
     identity: saved.identity,
     device: saved.device,
     clock: systemClock,
     lock: (task) => navigator.locks.request('kith-own-log', task),
   });
-  const { ingestor, peer, devices } = core;
+  const { ingestor, peer, devices } = node;
   devices.keepRenewed();
   linkTabs(ingestor, new BroadcastChannel('kith-entries'));
   // Safari deletes a site's storage after a week without a visit unless it is persistent.
@@ -139,7 +160,7 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
       import('./boot-mesh.ts'),
       signalingUrls(store),
     ]);
-    return startMesh(store, saved, core, urls);
+    return startMesh(node, urls);
   });
   // Closing the page says goodbye first, so friends show this device offline at once rather
   // than after the presence timeout (docs/ui.md, "Status").
@@ -147,13 +168,13 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
     network.mesh?.goodbye();
     void network.release();
   });
-  const running = { store, ingestor, peer, devices, saved, network };
+  const running = { node, store, ingestor, peer, devices, saved, network };
   exposeTestHooks(running);
   return running;
 }
 
 /** The signaling servers to use: the app's own origin, plus any set in Settings. */
-export async function signalingUrls(store: StorageAdapter): Promise<string[]> {
+async function signalingUrls(store: StorageAdapter): Promise<string[]> {
   // The signaling client's module comes with the network stack, not with the first screen.
   const [extra, { defaultSignalingUrl }] = await Promise.all([
     store.getSetting('settings/signaling'),

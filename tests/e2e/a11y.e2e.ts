@@ -154,6 +154,23 @@ requireNetns()('accessibility audit', () => {
     await a.getByRole('button', { name: 'Mute Bob' }).click();
     await a.getByRole('button', { name: 'Unmute Bob' }).waitFor(WAIT);
     found.push(...(await audit(a, "a muted friend's profile")));
+    await a.getByRole('button', { name: 'Message Bob' }).click();
+    const composer = a.getByLabel('Message', { exact: true });
+    await composer.waitFor(WAIT);
+    found.push(...(await audit(a, 'a conversation, empty')));
+    await composer.fill('Hi Bob');
+    await a.getByRole('button', { name: 'Send' }).click();
+    await a.getByRole('list', { name: 'Messages' }).getByText('Hi Bob').waitFor(WAIT);
+    found.push(...(await audit(a, 'a conversation with a message')));
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Messages/ })
+      .click();
+    await a.getByRole('list', { name: 'Conversations' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'messages')));
+    await a.getByRole('button', { name: 'New group' }).click();
+    await a.getByRole('form', { name: 'New group' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'messages, a new group')));
     await a
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Settings' })
@@ -199,7 +216,7 @@ requireNetns()('accessibility audit', () => {
     const at = (pattern: RegExp): number => names.findIndex((n) => pattern.test(n));
     const composer = at(/^textarea:What's on your mind\?/);
     const postButton = at(/^button:Post$/);
-    const nav = ['Home', 'Friends', 'Notifications', 'Profile', 'Settings'].map((n) =>
+    const nav = ['Home', 'Friends', 'Messages', 'Notifications', 'Profile', 'Settings'].map((n) =>
       at(new RegExp(`^a:${n}`)),
     );
     expect(composer, names.join(' → ')).toBeGreaterThanOrEqual(0);

@@ -147,13 +147,21 @@ export async function post(
   }
   await page.getByLabel("What's on your mind?").fill(text);
   await page.getByRole('button', { name: 'Post', exact: true }).click();
-  await page.getByRole('article').filter({ hasText: text }).waitFor(WAIT);
+  await page
+    .getByRole('article')
+    .filter({ hasText: shownStart(text) })
+    .waitFor(WAIT);
+}
+
+/** The beginning of a post's text, which shows even while a long post is folded ("See more"). */
+export function shownStart(text: string): string {
+  return text.slice(0, 80);
 }
 
 /** Waits until the Home screen shows `author`'s post `text`. */
 export async function waitForPost(page: Page, author: string, text: string): Promise<void> {
   await openHome(page);
-  const article = page.getByRole('article').filter({ hasText: text });
+  const article = page.getByRole('article').filter({ hasText: shownStart(text) });
   await article.waitFor(WAIT);
   // The author's name shows once their profile is read, which may be a moment after the post
   // (with hundreds of friends, seen in app-many-friends): until then the link reads "…".

@@ -1,7 +1,7 @@
 /**
- * axe-core run on what a page shows, in the light and the dark colour scheme: the serious and
- * critical findings, printed (rule, nodes, why). Used by the accessibility audit
- * (`a11y.e2e.ts`) and by the stories of screens it does not walk (search).
+ * axe-core in a real page, in both colour schemes: what `a11y.e2e.ts` audits every main screen
+ * with, and what other stories audit their new views with. Any `serious` or `critical` finding
+ * is returned as a printed line (rule, nodes, why); an audit that checked nothing fails.
  *
  * axe's source is evaluated through the DevTools protocol (`page.evaluate` of the script text),
  * which the page's Content-Security-Policy (`script-src 'self'`) does not govern.

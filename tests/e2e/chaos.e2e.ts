@@ -264,7 +264,12 @@ requireNetns()('a chaos run', () => {
               const article = articleOf(page, target);
               await article.waitFor(WAIT);
               seen.add(seenKey(actor, target));
-              const button = article.getByRole('button', { name: `React ${reaction}` });
+              // The choices open from one button; the one chosen stays readable once closed.
+              await article.getByRole('button', { name: 'React', exact: true }).click();
+              const button = article.getByRole('button', {
+                name: `React ${reaction}`,
+                includeHidden: true,
+              });
               await button.click();
               await expect
                 .poll(() => button.getAttribute('aria-pressed'), WAIT)

@@ -113,6 +113,7 @@ requireNetns()('notifications that lead somewhere', () => {
       await post(a, 'Picnic on Sunday?');
       await waitForPost(b, 'Alice', 'Picnic on Sunday?');
       const onBob = b.getByRole('article').filter({ hasText: 'Picnic on Sunday?' });
+      await onBob.getByRole('button', { name: 'React', exact: true }).click();
       await onBob.getByRole('button', { name: 'React love' }).click();
       await onBob.getByLabel('Write a comment').fill('Count me in');
       await onBob.getByRole('button', { name: 'Comment', exact: true }).click();

@@ -188,6 +188,7 @@ requireNetns()('profiles and system notifications', () => {
       await waitForPost(a, 'Bob', 'Picnic on Sunday?');
       // Alice reacts while his page is in front: it shows in the app, not as a system one.
       const onAlice = a.getByRole('article').filter({ hasText: 'Picnic on Sunday?' });
+      await onAlice.getByRole('button', { name: 'React', exact: true }).click();
       await onAlice.getByRole('button', { name: 'React love' }).click();
       await b
         .getByRole('navigation', { name: 'Main' })

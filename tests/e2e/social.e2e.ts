@@ -50,6 +50,7 @@ requireNetns()('three people and a post', () => {
       )
       .toContain('Carol');
 
+    await onAlice.getByRole('button', { name: 'React', exact: true }).click();
     await onAlice.getByRole('button', { name: 'React love' }).click();
     await b.getByRole('link', { name: /Notifications \(\d+ unread\)/ }).click();
     await b.getByText(/Alice reacted to your post/).waitFor(WAIT);
@@ -60,6 +61,7 @@ requireNetns()('three people and a post', () => {
     // Bob hides Carol's comment on his post: it disappears for Alice too.
     await mine.getByRole('button', { name: 'Hide comment by Carol' }).click();
     await expect.poll(() => onAlice.getByText('Gorgeous colours').count(), WAIT).toBe(0);
+    await mine.getByRole('button', { name: 'Post options' }).click();
     await mine.getByRole('button', { name: 'Edit post' }).click();
     await b.getByLabel('Post text').fill('Sunset from the hill, last night');
     await b.getByRole('button', { name: 'Save' }).click();
@@ -67,11 +69,9 @@ requireNetns()('three people and a post', () => {
       await page.getByRole('article').filter({ hasText: 'last night' }).waitFor(WAIT);
     }
     b.once('dialog', (dialog) => void dialog.accept());
-    await b
-      .getByRole('article')
-      .filter({ hasText: 'last night' })
-      .getByRole('button', { name: 'Delete post' })
-      .click();
+    const edited = b.getByRole('article').filter({ hasText: 'last night' });
+    await edited.getByRole('button', { name: 'Post options' }).click();
+    await edited.getByRole('button', { name: 'Delete post' }).click();
     for (const page of [a, c]) {
       await expect
         .poll(() => page.getByRole('article').filter({ hasText: 'Sunset' }).count(), WAIT)

@@ -152,11 +152,28 @@ export interface CommentContent {
   readonly deleted: boolean;
   /** People the text mentions; empty for comments written before mentions. */
   readonly mentions: readonly PersonId[];
+  /**
+   * The thread item (`<writer>/comment/<commentId>`) of the comment this one answers; absent
+   * for a comment on the post itself. Replies go one level deep: the UI answers a reply's
+   * parent, and a reader shows a reply to a reply under that reply's own parent.
+   */
+  readonly replyTo?: string;
+  /** When the text was last edited; absent for a comment never edited. */
+  readonly editedAt?: number;
+}
+
+/** Whether untrusted input names a comment's thread item (`<writer>/comment/<commentId>`). */
+export function isCommentItemId(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length <= 160 &&
+    /^[A-Za-z0-9_-]+\/comment\/[A-Za-z0-9_-]+$/.test(value)
+  );
 }
 
 /**
- * Writes or edits a comment (mentions left out: none); `null` when nothing changed. A deleted
- * comment keeps neither its text nor its mentions.
+ * Writes or edits a comment (mentions, parent or edit time left out: none); `null` when nothing
+ * changed. A deleted comment keeps neither its text, its mentions nor its parent.
  */
 export function writeComment(
   doc: Y.Doc,
@@ -176,12 +193,38 @@ export function writeComment(
       : JSON.stringify(current) === JSON.stringify(mentions)
         ? current
         : [...mentions];
+  if (comment.replyTo !== undefined && !isCommentItemId(comment.replyTo)) {
+    throw new DocContentError('a reply answers a comment');
+  }
+  // A deleted comment keeps nothing of what it said nor whom it answered.
   return writeFields(doc, 'comment', {
     text: comment.deleted ? '' : comment.text,
     createdAt: comment.createdAt,
     deleted: comment.deleted,
     mentions: mentionsField,
+    replyTo: comment.deleted ? undefined : comment.replyTo,
+    editedAt: comment.deleted ? undefined : comment.editedAt,
   });
+}
+
+/**
+ * Edits the text (and mentions) of an existing comment, keeping when it was written and whom it
+ * answers; `null` when nothing changed. Throws `DocContentError` where there is no comment (a
+ * deleted one included) to edit.
+ */
+export function writeCommentEdit(
+  doc: Y.Doc,
+  edit: {
+    readonly text: string;
+    readonly mentions: readonly PersonId[];
+    readonly editedAt: number;
+  },
+): Uint8Array | null {
+  const current = readComment(doc);
+  if (!current || current.deleted) throw new DocContentError('no such comment to edit');
+  const sameMentions = JSON.stringify(current.mentions) === JSON.stringify(edit.mentions);
+  if (current.text === edit.text && sameMentions) return null;
+  return writeComment(doc, { ...current, ...edit });
 }
 
 /** Reads a comment; `null` when the doc is not a valid comment. */
@@ -193,9 +236,19 @@ export function readComment(doc: Y.Doc): CommentContent | null {
   if (!shortText(text, LIMITS.comment) || !isTime(createdAt) || typeof deleted !== 'boolean') {
     return null;
   }
-  // A malformed list mentions nobody, but the comment itself still shows.
+  // A malformed list mentions nobody, a malformed parent or edit time is left out: the comment
+  // itself still shows.
   const mentions = map.get('mentions');
-  return { text, createdAt, deleted, mentions: isMentionList(mentions) ? [...mentions] : [] };
+  const replyTo = map.get('replyTo');
+  const editedAt = map.get('editedAt');
+  return {
+    text,
+    createdAt,
+    deleted,
+    mentions: isMentionList(mentions) ? [...mentions] : [],
+    ...(isCommentItemId(replyTo) ? { replyTo } : {}),
+    ...(isTime(editedAt) ? { editedAt } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

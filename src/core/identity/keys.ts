@@ -28,6 +28,7 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
+  bytesEqual,
   concatBytes,
   fromBase64Url,
   fromHex,
@@ -246,6 +247,22 @@ export async function generateDeviceKey(
 export async function deviceKeyFromSeed(seed: Uint8Array, extractable = false): Promise<DeviceKey> {
   const { publicKey, keyPair } = await ed25519KeyFromSeed(seed, extractable);
   return { deviceId: deviceIdFromKey(publicKey), publicKey, keyPair };
+}
+
+/**
+ * The RFC 8032 seed of an extractable Ed25519 private key (the inverse of `deviceKeyFromSeed`):
+ * what a store that cannot hold a `CryptoKey` keeps of a device key.
+ */
+export async function ed25519SeedOf(privateKey: CryptoKey): Promise<Uint8Array> {
+  const pkcs8 = new Uint8Array(await globalThis.crypto.subtle.exportKey('pkcs8', privateKey));
+  const prefix = pkcs8.subarray(0, PKCS8_ED25519_PREFIX.length);
+  if (
+    pkcs8.length !== PKCS8_ED25519_PREFIX.length + SEED_BYTES ||
+    !bytesEqual(prefix, PKCS8_ED25519_PREFIX)
+  ) {
+    throw new KeyError('unsupported', 'not an Ed25519 private key in the expected PKCS#8 form');
+  }
+  return pkcs8.slice(PKCS8_ED25519_PREFIX.length);
 }
 
 /** Signs `message` with an Ed25519 private key. */

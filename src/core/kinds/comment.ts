@@ -28,11 +28,13 @@ export const commentKind: ReplyKind<CommentRef> = {
   kind: 'comment',
   shape: 'doc',
   rank: 3,
+  // An edited-away or deleted text leaves every honest store (whole-state entries, as posts).
+  coversEarlier: true,
   caps: {
     maxBytes: 64 * 1024,
     maxEntries: 200,
     root: 'comment',
-    fields: new Set(['text', 'createdAt', 'deleted', 'mentions']),
+    fields: new Set(['text', 'createdAt', 'deleted', 'mentions', 'replyTo', 'editedAt']),
   },
   format: (ref) => parseDocId(`comment/${targetFields(ref)}/${ref.commentId}`),
   parse: (fields) =>
@@ -52,10 +54,12 @@ export const commentKind: ReplyKind<CommentRef> = {
     viewReply(change, views, commentKind.itemId(change.entry.author, change.ref), (knownAt) => {
       const comment = readComment(change.doc);
       if (!comment || comment.deleted) return null;
-      const summary: JsonValue =
-        comment.mentions.length > 0
-          ? { text: comment.text, mentions: [...comment.mentions] }
-          : { text: comment.text };
+      const summary: JsonValue = {
+        text: comment.text,
+        ...(comment.mentions.length > 0 ? { mentions: [...comment.mentions] } : {}),
+        ...(comment.replyTo !== undefined ? { replyTo: comment.replyTo } : {}),
+        ...(comment.editedAt !== undefined ? { editedAt: comment.editedAt } : {}),
+      };
       return {
         summary,
         // A comment is dated by when it was written.

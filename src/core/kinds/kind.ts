@@ -16,11 +16,12 @@ import type * as Y from 'yjs';
 import type { SymmetricKey } from '../crypto/aead.ts';
 import type { BlobId } from '../crypto/blobs.ts';
 import type { ReplyTag } from '../crypto/reply-tag.ts';
+import type { ConversationKeyPort } from './conversation-port.ts';
 import type { DocCaps } from '../docs/doc-caps.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { Entry, PayloadKind } from '../feed/entry-codec.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
-import type { JsonValue, StoredEntry, ViewStore } from '../store/storage-adapter.ts';
+import type { JsonValue, StoredEntry, KindStore } from '../store/storage-adapter.ts';
 
 /** A doc id that is well-formed text but names no Kith doc (or not in its kind's grammar). */
 export class DocRefError extends Error {
@@ -52,6 +53,8 @@ export interface KeyPort {
   setContentKey(author: PersonId, postId: PostId, key: SymmetricKey): Promise<void>;
   /** The post a reply tag stands for, if this device holds that post's content key. */
   postOfTag(tag: ReplyTag): Promise<Answering | null>;
+  /** The keys of the conversations this person is in. */
+  readonly conversations: ConversationKeyPort;
 }
 
 /** What opening a payload may use. */
@@ -89,11 +92,13 @@ export interface Sealed {
 export interface ViewPort {
   readonly me: PersonId;
   /** The views, as the batch being materialized leaves them (written at the batch's end). */
-  readonly store: ViewStore;
+  readonly store: KindStore;
   /** Whether `person` is a friend (their posts go on the timeline). */
   isFriend(person: PersonId): boolean;
   /** Called with the friend list whenever this person's own `friends` doc changes. */
   onFriends(friends: ReadonlyMap<string, FriendRecord>): void;
+  /** The keys of the conversations this person is in. */
+  readonly conversations: ConversationKeyPort;
   /**
    * Opens an epoch record `device` of `author` wrote; the key, or `null` when it holds none for
    * this device (or is not opened here: only one's own and friends' records are).

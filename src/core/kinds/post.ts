@@ -17,6 +17,7 @@ import { readPost, type Audience, type PhotoRef } from '../docs/post-doc.ts';
 import { parseDocId, parsePostId, postKey, type PersonId, type PostId } from '../ids.ts';
 import type { PostView, StoredEntry } from '../store/storage-adapter.ts';
 import { excerpt } from './excerpt.ts';
+import { seesHiddenReply } from './hidden-reply.ts';
 import { expectFields, field, type DocKind, type HeldEpoch, type KeyPort } from './kind.ts';
 import {
   clear,
@@ -173,7 +174,9 @@ export const postKind: DocKind<PostDocRef> = {
       // Only this post's own replies: a hide list naming items of other posts hides nothing.
       const byPost = post.hidden.length > 0 ? await store.itemsByPost(key) : [];
       for (const item of byPost) {
-        if (post.hidden.includes(item.itemId)) await store.removePostItem(item.itemId);
+        if (!post.hidden.includes(item.itemId)) continue;
+        if (!seesHiddenReply(views.me, author, item.author))
+          await store.removePostItem(item.itemId);
       }
       for (const itemId of shownAgain) await views.reapplyReply(itemId, author, ref.postId);
       if (post.mentions.includes(views.me) && author !== views.me) {

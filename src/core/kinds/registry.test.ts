@@ -14,10 +14,10 @@ import { entryOf, kindsPerson } from './test-kinds.ts';
 
 describe('kind registry', () => {
   it('refuses a doc id of a kind it does not know, naming it', () => {
-    for (const text of ['message/x', 'nope', '', 'toString', '__proto__/x', 'constructor']) {
+    for (const text of ['letter/x', 'nope', '', 'toString', '__proto__/x', 'constructor']) {
       expect(() => parseDocRef(text), text).toThrow(DocRefError);
     }
-    expect(() => parseDocRef('message/x')).toThrow(/unknown doc kind in "message\/x"/);
+    expect(() => parseDocRef('letter/x')).toThrow(/unknown doc kind in "letter\/x"/);
   });
 
   it('turns a kind’s id error into a DocRefError naming the doc id', () => {

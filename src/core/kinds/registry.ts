@@ -15,6 +15,8 @@
  *   reaction/~<tag>                            ... to a friends-only post, named by its reply tag
  *   revocations                              device revocations signed by the identity key
  *   certificate/<deviceId>                   a device's renewed certificate (identity key)
+ *   conversation/<id>/<epoch>                an epoch of a conversation the author started
+ *   message/~<tag>/<messageId>               one message, named by its writer's tag only
  *
  * A reply tag (`crypto/reply-tag.ts`) names a post only to its readers: a doc id holding one
  * parses to a {@link Tagged} ref, resolved once this device knows the tag's post. A doc id of no
@@ -27,8 +29,10 @@ import type { Entry } from '../feed/entry-codec.ts';
 import { IdParseError, type DocId, type PersonId } from '../ids.ts';
 import { certificateKind, type CertificateRef } from './certificate.ts';
 import { commentKind, type CommentRef } from './comment.ts';
+import { conversationKind, type ConversationRef } from './conversation.ts';
 import { epochKind, type EpochRef } from './epoch.ts';
 import { friendsKind, type FriendsRef } from './friends.ts';
+import { messageKind, type MessageRef } from './message.ts';
 import { ReplyTagError } from '../crypto/reply-tag.ts';
 import {
   DocRefError,
@@ -57,7 +61,9 @@ export type DocRef =
   | CommentRef
   | ReactionRef
   | RevocationsRef
-  | CertificateRef;
+  | CertificateRef
+  | ConversationRef
+  | MessageRef;
 
 /** What a doc id names: a {@link DocRef}, or one whose post is named by its reply tag only. */
 export type ParsedDocRef = DocRef | Tagged<DocRef>;
@@ -81,6 +87,8 @@ const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
   reaction: reactionKind,
   revocations: revocationsKind,
   certificate: certificateKind,
+  conversation: conversationKind,
+  message: messageKind,
 };
 
 const REPLY_KINDS: { readonly [K in ReplyRef['kind']]: ReplyKind<RefOf<K>> } = {

@@ -38,6 +38,7 @@ import {
   type ViewPort,
 } from './kind.ts';
 import { excerpt } from './excerpt.ts';
+import { seesHiddenReply } from './hidden-reply.ts';
 import {
   clear,
   contentWait,
@@ -203,7 +204,8 @@ export async function viewReply<R extends Answering & { readonly kind: 'comment'
   const known = (await store.itemsByPost(post)).find((i) => i.itemId === itemId);
   let reply = shown(known?.createdAt);
   const postView = await store.getPostView(post);
-  if (postView && postSummary(postView).hidden.includes(itemId)) reply = null;
+  const hidden = postView !== undefined && postSummary(postView).hidden.includes(itemId);
+  if (hidden && !seesHiddenReply(views.me, ref.postAuthor, writer)) reply = null;
   // On one's own private post, only its audience (current friends) answers.
   if (postView && outsideAudience(views, writer, ref, postSummary(postView))) reply = null;
   if (reply === null) {
@@ -213,7 +215,7 @@ export async function viewReply<R extends Answering & { readonly kind: 'comment'
     await store.putPostItems([
       { itemId, postId: post, kind: ref.kind, author: writer, createdAt, summary },
     ]);
-    if (!known && ref.postAuthor === views.me && writer !== views.me) {
+    if (!known && !hidden && ref.postAuthor === views.me && writer !== views.me) {
       await store.putNotification({
         id: `${ref.kind}/${itemId}`,
         kind: ref.kind,

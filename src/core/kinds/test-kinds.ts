@@ -18,6 +18,7 @@ import type {
   Sealed,
   ViewPort,
 } from './kind.ts';
+import { NO_CONVERSATIONS, type ConversationKeyPort } from './conversation-port.ts';
 import { DocRefError, parseDocRef } from './registry.ts';
 
 /** Keys by name, as the keyring holds them (its storage is not what these tests are about). */
@@ -26,6 +27,7 @@ export class MemoryKeys implements KeyPort {
   private readonly newest = new Map<PersonId, HeldEpoch>();
   readonly contents = new Map<string, SymmetricKey>();
   private readonly tags = new Map<ReplyTag, Answering>();
+  readonly conversations: ConversationKeyPort = NO_CONVERSATIONS;
 
   /** Holds `key` for `author`'s epoch `epoch` (beside any other key of it). */
   learnEpoch(author: PersonId, epoch: number, key: SymmetricKey): void {
@@ -133,6 +135,7 @@ export function recordingViews(
     store: undefined as never,
     isFriend: () => true,
     onFriends: () => undefined,
+    conversations: NO_CONVERSATIONS,
     learnEpoch: async () => null,
     doc: async (author, docId) => {
       const doc = parts.docs?.get(`${author} ${docId}`);

@@ -7,7 +7,7 @@
 import type { PersonId } from '../ids.ts';
 import type { IssuedInvite } from '../invite/invite-book.ts';
 import type { InviteOutcome } from '../invite/invite-exchange.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { SettingsStore } from '../store/storage-adapter.ts';
 
 /** An invite this person accepted, and where it stands. */
 export interface AcceptanceRecord {
@@ -27,7 +27,7 @@ const ACCEPTED = 'mesh/invites-accepted';
 
 /** Reads and writes the invite records of one store. */
 export class InviteRecords {
-  constructor(private readonly store: StorageAdapter) {}
+  constructor(private readonly store: SettingsStore) {}
 
   /** The invites issued here (the inviter's book). */
   async issued(): Promise<IssuedInvite[]> {

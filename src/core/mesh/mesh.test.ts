@@ -1,46 +1,59 @@
 /**
- * The whole network core of several people in one process: real identities, stores, ingest,
- * peers, sync engines, invites and meshes; only the network's edges are stand-ins (an in-memory
- * signaling hub and a simple-peer whose connection is an in-process data channel pair).
+ * The whole network core of several people in one process, each opened through the composition
+ * root (`openNode`: real identities, stores, ingest, peers, sync engines, invites and meshes);
+ * only the network's edges are stand-ins (an in-memory signaling hub and a simple-peer whose
+ * connection is an in-process data channel pair).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../clock.ts';
-import { EntryVerifier } from '../feed/entry-verifier.ts';
-import { createIdentity, type IdentityOnDevice } from '../identity/device-setup.ts';
+import { createIdentity, startNewDevice, type IdentityOnDevice } from '../identity/device-setup.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
 import { randomBytes } from '../bytes.ts';
 import { logKey, type PersonId } from '../ids.ts';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import type { SimplePeerConstructor } from '../net/connection-manager.ts';
 import { FakeSimplePeer, MemorySignaling } from '../net/test-helpers.ts';
-import { Peer } from '../peer/peer.ts';
+import { openNode, type NodeNetwork, type PersonNode } from '../node.ts';
+import type { Peer } from '../peer/peer.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
-import { Ingestor } from '../sync/ingest.ts';
 import * as landedV1 from '../sync/landed-v1/messages.ts';
 import { encodeHello } from '../sync/messages.ts';
-import { SyncEngine } from '../sync/sync-engine.ts';
+import type { SyncEngine } from '../sync/sync-engine.ts';
 import { InviteRecords } from './invite-records.ts';
 import { acceptInvite, issueInvite } from './invites.ts';
-import { Mesh } from './mesh.ts';
+import type { Mesh } from './mesh.ts';
 import { docIdOf } from '../kinds/registry.ts';
+import { relayHandover } from '../relay-handover.ts';
 
 interface Node {
   readonly name: string;
   readonly id: PersonId;
   readonly saved: IdentityOnDevice;
-  readonly store: MemoryStorageAdapter;
+  readonly store: WatchedStore;
+  readonly kith: PersonNode;
   readonly peer: Peer;
-  readonly engine: SyncEngine;
   readonly records: InviteRecords;
+  /** The running network's engine and mesh (a restart replaces both). */
+  engine: SyncEngine;
   mesh: Mesh;
 }
 
 const running: Node[] = [];
 
+/** A memory store that remembers the name of every setting written (what a device kept). */
+class WatchedStore extends MemoryStorageAdapter {
+  readonly settingsWritten = new Set<string>();
+
+  override async setSetting(key: string, value: unknown): Promise<void> {
+    this.settingsWritten.add(key);
+    await super.setSetting(key, value);
+  }
+}
+
 afterEach(() => {
   for (const node of running.splice(0)) {
     node.mesh.stop();
-    node.peer.close();
+    node.kith.close();
   }
 });
 
@@ -70,59 +83,50 @@ interface MeshTuning {
   readonly announceMs?: number;
 }
 
-function startMesh(
-  node: Omit<Node, 'mesh'>,
+/** Starts a node's network on `hub`. */
+function startNetwork(
+  kith: PersonNode,
   hub: MemorySignaling,
   tuning: MeshTuning = {},
-): Promise<Mesh> {
-  return Mesh.start({
-    identity: node.saved.identity,
-    device: node.saved.device,
-    store: node.store,
-    peer: node.peer,
-    engine: node.engine,
+): Promise<NodeNetwork> {
+  return kith.startNetwork({
     signaling: hub.client(),
     SimplePeer: tuning.SimplePeer ?? (FakeSimplePeer as unknown as SimplePeerConstructor),
     iceServers: () => [],
-    clock: systemClock,
     verifier: defaultVerifier,
-    announceMs: tuning.announceMs ?? 100,
-    acceptRetryMs: 100,
-    checkMs: 100,
-    ...(tuning.stallMs ? { stallMs: tuning.stallMs } : {}),
+    tuning: {
+      announceMs: tuning.announceMs ?? 100,
+      acceptRetryMs: 100,
+      checkMs: 100,
+      ...(tuning.stallMs ? { stallMs: tuning.stallMs } : {}),
+    },
   });
 }
 
+/** A new page life of `node`'s network (after its mesh stopped): a new engine and mesh. */
+async function startMesh(node: Node, hub: MemorySignaling): Promise<Mesh> {
+  const network = await startNetwork(node.kith, hub);
+  node.engine = network.engine;
+  return network.mesh;
+}
+
 async function person(name: string, hub: MemorySignaling, tuning?: MeshTuning): Promise<Node> {
-  const store = new MemoryStorageAdapter();
+  const store = new WatchedStore();
   const saved = await createIdentity({ clock: systemClock });
-  const verifier = new EntryVerifier();
-  const ingestor = new Ingestor(store, verifier);
-  const peer = await Peer.open({
-    store,
-    identity: saved.identity,
-    device: saved.device,
-    pipeline: ingestor,
-    clock: systemClock,
-  });
-  await peer.setProfile({ name });
-  const engine = new SyncEngine({
-    store,
-    self: saved.identity.personId,
-    ingestor,
-    verifier,
-    receiveBlob: (id, bytes) => peer.receiveBlob(id, bytes),
-  });
-  const base = {
+  const kith = await openNode({ store, ...saved, clock: systemClock });
+  await kith.peer.setProfile({ name });
+  const { engine, mesh } = await startNetwork(kith, hub, tuning);
+  const node: Node = {
     name,
     id: saved.identity.personId,
     saved,
     store,
-    peer,
-    engine,
+    kith,
+    peer: kith.peer,
     records: new InviteRecords(store),
+    engine,
+    mesh,
   };
-  const node: Node = { ...base, mesh: await startMesh(base, hub, tuning) };
   running.push(node);
   return node;
 }
@@ -308,5 +312,80 @@ describe('Mesh', () => {
     await meet(bob, encodeHello([]));
     await until('Bob updated', () => alice.mesh.status().outdated.size === 0);
     expect(told.size).toBe(0);
+  });
+});
+
+describe('a relay device', () => {
+  it('replicates its person’s log and serves it to a friend while the person is away, reading and signing nothing', async () => {
+    const hub = new MemorySignaling();
+    const alice = await person('Alice', hub);
+    const bob = await person('Bob', hub);
+    // Bob is away from the start: whatever he gets of Alice's, he gets from her relay.
+    bob.mesh.stop();
+    const rendezvous = randomBytes(32);
+    await alice.peer.addFriend({
+      personId: bob.id,
+      encryptionKey: bob.saved.identity.encryptionPublicKey,
+      rendezvous,
+    });
+    await bob.peer.addFriend({
+      personId: alice.id,
+      encryptionKey: alice.saved.identity.encryptionPublicKey,
+      rendezvous,
+    });
+
+    // Alice's relay: its own certified device key and her handover, nothing else.
+    const relayStore = new WatchedStore();
+    const relay = await openNode({
+      store: relayStore,
+      device: await startNewDevice(alice.saved.identity, { clock: systemClock, role: 'relay' }),
+      handover: relayHandover(alice.saved.identity, alice.kith.friends),
+      clock: systemClock,
+    });
+    const relayNetwork = await relay.startNetwork({
+      signaling: hub.client(),
+      SimplePeer: FakeSimplePeer as unknown as SimplePeerConstructor,
+      iceServers: () => [],
+      tuning: { announceMs: 100, checkMs: 100 },
+    });
+    try {
+      const posts = [
+        await alice.peer.createPost({ text: 'first, for friends' }),
+        await alice.peer.createPost({ text: 'second, for friends' }),
+      ];
+      const aliceDevice = alice.saved.device.key.deviceId;
+      const head = async (store: MemoryStorageAdapter) =>
+        (await store.heldRanges(alice.id, aliceDevice)).at(-1)?.end ?? 0;
+      const aliceHead = await head(alice.store);
+      await until('the relay holds Alice’s log', async () => (await head(relayStore)) >= aliceHead);
+
+      alice.mesh.stop();
+      bob.mesh = await startMesh(bob, hub);
+      for (const post of posts) {
+        await until(
+          'Bob reads Alice’s post',
+          async () => (await bob.peer.post(post)) !== undefined,
+        );
+      }
+
+      // The relay held the posts' ciphertext, and could not have signed or opened any of it.
+      for (const post of posts) {
+        const doc = docIdOf({ kind: 'post', postId: post.postId });
+        expect((await relayStore.getDocEntries(alice.id, doc)).length).toBeGreaterThan(0);
+      }
+      const relayDevice = relay.device.key.deviceId;
+      expect((await relayStore.listLogs()).map((log) => log.device)).not.toContain(relayDevice);
+      expect((await bob.store.listLogs()).map((log) => log.device)).not.toContain(relayDevice);
+      const keysKept = (store: WatchedStore) =>
+        [...store.settingsWritten].filter((name) => name.startsWith('keys/content/'));
+      expect(keysKept(alice.store).length).toBeGreaterThan(0);
+      expect([...relayStore.settingsWritten].filter((name) => name.startsWith('keys/'))).toEqual(
+        [],
+      );
+      expect(relay.kind).toBe('relay');
+    } finally {
+      relayNetwork.stop();
+      relay.close();
+    }
   });
 });

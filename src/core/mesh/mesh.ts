@@ -3,13 +3,12 @@
  * manager (one WebRTC connection per friend's device, under a cap), replication over every
  * connection, the inviter's desk answering accepts of this person's invites, and the invitee's
  * sessions carrying this person's acceptances to their inviters. Friendships made here go into
- * the peer's friend list, and the friend list decides whom to connect to and replicate.
+ * the friend list (`ports.ts`), which decides whom to connect to and replicate. On a device
+ * without the identity key (a relay) there are no invites: it meets the friends it was handed.
  */
-import { fromBase64Url } from '../bytes.ts';
 import type { Clock } from '../clock.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
-import type { Identity } from '../identity/keys.ts';
 import type { RevocationLookup } from '../identity/revocation.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import { publishEncryptionKey } from '../identity/encryption-key-record.ts';
@@ -20,18 +19,17 @@ import { InviteeSession, InviterDesk } from '../invite/invite-session.ts';
 import { createLogger } from '../log.ts';
 import {
   ConnectionManager,
-  type FriendLink,
   type FriendNetState,
   type SimplePeerConstructor,
 } from '../net/connection-manager.ts';
 import type { IceServer } from '../net/ice-servers.ts';
 import type { Signaling } from '../net/signaling-client.ts';
 import { deviceSigner } from '../net/signal-auth.ts';
-import type { Peer } from '../peer/peer.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { LogStore } from '../store/storage-adapter.ts';
 import type { SyncEngine } from '../sync/sync-engine.ts';
 import type { SyncProgress, SyncSession } from '../sync/sync-session.ts';
 import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
+import type { BlobPort, MeshFriends, MeshInvites } from './ports.ts';
 import {
   firstUndelivered,
   OwnEntries,
@@ -61,10 +59,16 @@ const BUSY_MS = 5 * 60_000;
 
 /** What a mesh is made of; only the app's wiring (or a test) chooses these. */
 export interface MeshOptions {
-  readonly identity: Identity;
+  /** The person this device belongs to. */
+  readonly person: PersonId;
   readonly device: DeviceSession;
-  readonly store: StorageAdapter;
-  readonly peer: Peer;
+  readonly store: LogStore;
+  readonly friends: MeshFriends;
+  readonly blobs: Pick<BlobPort, 'wanted' | 'onWant'>;
+  /** Invites both ways; only on a device holding the identity key (none on a relay). */
+  readonly invites?: MeshInvites;
+  /** The secret this person's own devices meet by (`identity/own-devices.ts`); none: not met. */
+  readonly ownDevices?: Uint8Array;
   readonly engine: SyncEngine;
   readonly signaling: Signaling;
   readonly SimplePeer: SimplePeerConstructor;
@@ -114,6 +118,15 @@ export interface MeshStatus {
   readonly outdated: ReadonlySet<PersonId>;
 }
 
+/** What a device holding the identity key runs of invites. */
+interface Inviting {
+  readonly port: MeshInvites;
+  readonly records: InviteRecords;
+  /** The inviter's book the desk decides with, loaded from the records (uses included). */
+  readonly book: InviteBook;
+  readonly desk: InviterDesk;
+}
+
 /** Entries and blobs moved so far either way: what a stall watchdog calls progress. */
 function movement(progress: SyncProgress): number {
   const { received, sent, blobsReceived, blobsSent } = progress;
@@ -123,12 +136,11 @@ function movement(progress: SyncProgress): number {
 /** The running network of this device. */
 export class Mesh {
   private readonly manager: ConnectionManager;
-  private readonly desk: InviterDesk;
-  private readonly records: InviteRecords;
+  /** The invite parts, on a device holding the identity key. */
+  private readonly inviting: Inviting | undefined;
   private readonly sessions = new Map<string, InviteeSession>();
   private readonly listeners = new Set<() => void>();
   private readonly stops: (() => void)[] = [];
-  private friendKey = '';
   private readonly watched = new Set<{
     session: SyncSession;
     person: PersonId;
@@ -140,12 +152,7 @@ export class Mesh {
   private deliveredTo: ReadonlyMap<PersonId, number> = new Map();
   private pending: ReadonlyMap<DocId, Delivery> = new Map();
   private readonly ownEntries = new OwnEntries((from, to) =>
-    this.options.store.getEntries(
-      this.options.identity.personId,
-      this.options.device.key.deviceId,
-      from,
-      to,
-    ),
+    this.options.store.getEntries(this.options.person, this.options.device.key.deviceId, from, to),
   );
   private inviteWork: Promise<void> = Promise.resolve();
   /** The newest seq held of each log (`author/device`), for presence and the cap's choices. */
@@ -155,57 +162,70 @@ export class Mesh {
 
   private constructor(
     private readonly options: MeshOptions,
-    records: InviteRecords,
-    /** The inviter's book the desk decides with, loaded from the records (uses included). */
-    private readonly book: InviteBook,
+    /** The invite records and the inviter's book loaded from them (uses included). */
+    invites: { records: InviteRecords; book: InviteBook } | undefined,
   ) {
-    this.records = records;
     this.stallMs = options.stallMs ?? STALL_MS;
     this.busyMs = options.busyMs ?? BUSY_MS;
+    const { friends, ownDevices, person } = options;
+    // This person's other devices (a relay among them) are met like a friend, on their own link.
+    const own = ownDevices && { person, pairwiseSecret: ownDevices };
     this.manager = new ConnectionManager({
       self: deviceSigner(options.device, options.certificate),
       verifier: options.verifier,
       revocations: options.revocations,
       signaling: options.signaling,
+      friends: {
+        links: () => (own ? [...friends.links(), own] : friends.links()),
+        onChange: (listener) => friends.onChange(listener),
+      },
       SimplePeer: options.SimplePeer,
       iceServers: options.iceServers,
       clock: options.clock,
       maxConnections: options.maxConnections,
       announceMs: options.announceMs,
-      ownHead: () =>
-        this.heads.get(logKey(options.identity.personId, options.device.key.deviceId)) ?? 0,
+      ownHead: () => this.heads.get(logKey(person, options.device.key.deviceId)) ?? 0,
       lacks: (person, device, head) => (this.heads.get(logKey(person, device)) ?? 0) < head,
     });
-    this.desk = new InviterDesk({
-      identity: options.identity,
-      book,
-      signaling: options.signaling,
-      clock: options.clock,
-      verifier: options.verifier,
-      onFriend: async (friend) => {
-        await options.peer.addFriend({
-          personId: friend.person,
-          encryptionKey: friend.keyRecord.encryptionKey,
-          rendezvous: friend.pairwiseSecret,
-        });
-        await this.notifyFriend(friend.person);
-      },
-      onBookChange: () => void this.saveBook(),
-    });
+    const port = options.invites;
+    this.inviting = port &&
+      invites && {
+        port,
+        ...invites,
+        desk: new InviterDesk({
+          identity: port.identity,
+          book: invites.book,
+          signaling: options.signaling,
+          clock: options.clock,
+          verifier: options.verifier,
+          onFriend: async (friend) => {
+            await port.addFriend({
+              personId: friend.person,
+              encryptionKey: friend.keyRecord.encryptionKey,
+              rendezvous: friend.pairwiseSecret,
+            });
+          },
+          onBookChange: () => void this.saveBook(),
+        }),
+      };
   }
 
   /** Starts the network: connections to friends, replication, invites in both directions. */
   static async start(options: MeshOptions): Promise<Mesh> {
-    const records = new InviteRecords(options.store);
-    const mesh = new Mesh(options, records, new InviteBook(await records.issued()));
+    let invites;
+    if (options.invites) {
+      const records = new InviteRecords(options.store);
+      invites = { records, book: new InviteBook(await records.issued()) };
+    }
+    const mesh = new Mesh(options, invites);
     await mesh.begin();
     return mesh;
   }
 
   private async begin(): Promise<void> {
-    const { engine, peer, signaling } = this.options;
+    const { engine, friends, blobs, signaling } = this.options;
     const options = this.options;
-    const ownKey = logKey(options.identity.personId, options.device.key.deviceId);
+    const ownKey = logKey(options.person, options.device.key.deviceId);
     for (const summary of await options.store.listLogs()) {
       const end = summary.ranges.at(-1)?.end;
       if (end !== undefined) this.heads.set(logKey(summary.author, summary.device), end);
@@ -218,8 +238,11 @@ export class Mesh {
           this.heads.set(key, Math.max(this.heads.get(key) ?? 0, e.seq));
           own ||= key === ownKey;
         }
-        // Written here or in another tab: friends hear of the new head soon.
-        if (own) this.manager.headChanged();
+        if (!own) return;
+        // Written here or in another tab: friends hear of the new head soon, and what is
+        // pending is read again.
+        this.manager.headChanged();
+        void this.refreshDelivery().then(() => this.changed());
       }),
       this.manager.onConnection((connection) => {
         const session = engine.attach(
@@ -246,19 +269,15 @@ export class Mesh {
       this.manager.onStateChange(() => this.changed()),
       engine.onSessions(() => this.changed()),
       signaling.onOpenChange(() => this.changed()),
-      peer.onChange(() => {
-        void this.friendsChanged();
-        void this.refreshDelivery().then(() => this.changed());
-      }),
-      peer.onWantBlob((id) => engine.wantBlobs([id])),
+      friends.onChange(() => void this.refreshDelivery().then(() => this.changed())),
+      blobs.onWant((id) => engine.wantBlobs([id])),
       engine.onBlobProgress(() => {
         // A photo in transit is progress too, whichever session carries it.
         for (const watched of this.watched) watched.lastProgress = options.clock.now();
         this.changed();
       }),
     );
-    engine.wantBlobs(peer.wantedBlobs());
-    await this.friendsChanged();
+    engine.wantBlobs(blobs.wanted());
     await this.refreshDelivery();
     // How far each friend's sessions know their device holds the own log (said in its `have`, or
     // sent to it), whatever else the session is busy with; checked on a slow tick rather than on
@@ -270,6 +289,7 @@ export class Mesh {
     }, options.checkMs ?? DELIVERY_CHECK_MS);
     this.stops.push(() => clearInterval(tick));
     this.manager.start();
+    await this.manager.friendsSettled();
     await this.refreshInvites();
   }
 
@@ -278,7 +298,7 @@ export class Mesh {
     for (const stop of this.stops.splice(0)) stop();
     for (const session of this.sessions.values()) session.stop();
     this.sessions.clear();
-    this.desk.stop();
+    this.inviting?.desk.stop();
     this.manager.stop();
     this.options.engine.close();
   }
@@ -299,11 +319,9 @@ export class Mesh {
 
   /** The network as the UI shows it. */
   status(): MeshStatus {
-    const known = this.options.peer.friends();
+    const known = new Set(this.options.friends.persons());
     const friends = new Map<PersonId, FriendNetState>();
-    for (const person of known.keys()) {
-      friends.set(person as PersonId, this.manager.stateOf(person as PersonId));
-    }
+    for (const person of known) friends.set(person, this.manager.stateOf(person));
     const outdated = new Set<PersonId>();
     // The sessions' labels are log keys (`onConnection` attaches them so).
     for (const label of this.options.engine.outdatedRemotes) {
@@ -323,8 +341,8 @@ export class Mesh {
 
   /** Re-reads how far the own log goes and how far friends took it (after a write). */
   private async refreshDelivery(): Promise<void> {
-    const { store, identity, device } = this.options;
-    this.ownSeq = (await store.heldRanges(identity.personId, device.key.deviceId)).at(-1)?.end ?? 0;
+    const { store, person, device } = this.options;
+    this.ownSeq = (await store.heldRanges(person, device.key.deviceId)).at(-1)?.end ?? 0;
     const saved = await store.getSetting(DELIVERED);
     this.deliveredSeq = typeof saved === 'number' ? saved : 0;
     this.deliveredTo = parseDeliveredTo(await store.getSetting(DELIVERED_TO));
@@ -332,7 +350,7 @@ export class Mesh {
   }
 
   private async readPending(): Promise<void> {
-    const friends = [...this.options.peer.friends().keys()] as PersonId[];
+    const friends = this.options.friends.persons();
     const delivered = { any: this.deliveredSeq, byFriend: this.deliveredTo };
     const from = Math.max(firstUndelivered(delivered, friends), this.ownSeq - MAX_PENDING_READ + 1);
     if (from > this.ownSeq) {
@@ -345,12 +363,12 @@ export class Mesh {
 
   /** Per friend with an open session, the own seq one of their devices holds up to (> 0). */
   private reachedFriends(): Map<PersonId, number> {
-    const friends = this.options.peer.friends();
-    const { identity, device } = this.options;
+    const friends = new Set(this.options.friends.persons());
+    const { person: me, device } = this.options;
     const reached = new Map<PersonId, number>();
     for (const { session, person } of this.watched) {
       if (session.closed || !friends.has(person)) continue;
-      const seq = session.remoteHoldsThrough(identity.personId, device.key.deviceId);
+      const seq = session.remoteHoldsThrough(me, device.key.deviceId);
       if (seq > (reached.get(person) ?? 0)) reached.set(person, seq);
     }
     return reached;
@@ -363,7 +381,7 @@ export class Mesh {
       .filter(([friend, seq]) => (this.deliveredTo.get(friend) ?? 0) < seq);
     if (ahead.length === 0) return;
     // Only current friends: someone removed has nothing more to get.
-    const friends = this.options.peer.friends();
+    const friends = new Set(this.options.friends.persons());
     const byFriend = new Map([...this.deliveredTo].filter(([f]) => friends.has(f)));
     for (const [friend, seq] of ahead) byFriend.set(friend, seq);
     this.deliveredTo = byFriend;
@@ -405,31 +423,37 @@ export class Mesh {
   }
 
   private async syncInvites(): Promise<void> {
+    const inviting = this.inviting;
+    if (!inviting) return;
+    const { records, book, desk } = inviting;
     // Other tabs add and revoke invites; uses are recorded here, by the desk.
-    for (const invite of await this.records.issued()) {
-      if (!this.book.get(invite.inviteId)) this.book.issue({ ...invite });
-      if (invite.revoked) this.book.revoke(invite.inviteId);
+    for (const invite of await records.issued()) {
+      if (!book.get(invite.inviteId)) book.issue({ ...invite });
+      if (invite.revoked) book.revoke(invite.inviteId);
     }
-    await this.desk.refresh();
-    for (const record of await this.records.accepted()) {
+    await desk.refresh();
+    for (const record of await records.accepted()) {
       if (record.outcome || this.sessions.has(record.payload)) continue;
-      await this.carry(record);
+      await this.carry(inviting, record);
     }
   }
 
   /** Stores the book's uses without losing an invite another tab issued meanwhile. */
   private async saveBook(): Promise<void> {
-    const stored = await this.records.issued();
-    const mine = new Map(this.book.entries().map((i) => [i.inviteId, i]));
+    if (!this.inviting) return;
+    const { records, book } = this.inviting;
+    const stored = await records.issued();
+    const mine = new Map(book.entries().map((i) => [i.inviteId, i]));
     const merged = stored.map((i) => mine.get(i.inviteId) ?? i);
     for (const [id, invite] of mine)
       if (!stored.some((i) => i.inviteId === id)) merged.push(invite);
-    await this.records.saveIssued(merged);
+    await records.saveIssued(merged);
   }
 
   /** Publishes one waiting acceptance until the inviter answers, then records the answer. */
-  private async carry(record: AcceptanceRecord): Promise<void> {
-    const { identity, clock, verifier, signaling } = this.options;
+  private async carry(inviting: Inviting, record: AcceptanceRecord): Promise<void> {
+    const { clock, verifier, signaling } = this.options;
+    const { identity } = inviting.port;
     let invite;
     try {
       invite = await decodeInvite(record.payload, { now: () => record.startedAt }, verifier);
@@ -452,14 +476,13 @@ export class Mesh {
       this.sessions.delete(record.payload);
       try {
         if (outcome === 'welcome') {
-          await this.options.peer.addFriend({
+          await inviting.port.addFriend({
             personId: invite.inviter,
             encryptionKey: invite.keyRecord.encryptionKey,
             rendezvous: record.pairwiseSecret,
           });
-          await this.notifyFriend(invite.inviter);
         }
-        await this.records.saveAcceptance({ ...record, outcome });
+        await inviting.records.saveAcceptance({ ...record, outcome });
       } catch (error) {
         log.error('could not complete an accepted invite', { error: String(error) });
       }
@@ -489,34 +512,6 @@ export class Mesh {
         this.manager.disconnect(watched.person);
       }
     }
-  }
-
-  private async notifyFriend(person: PersonId): Promise<void> {
-    await this.options.store.putNotification({
-      id: `friend/${person}`,
-      kind: 'friend',
-      createdAt: this.options.clock.now(),
-      read: false,
-      summary: { from: person },
-    });
-  }
-
-  private async friendsChanged(): Promise<void> {
-    const friends = this.options.peer.friends();
-    // A friend's new rendezvous secret (re-invited after a restore) is a change too.
-    const key = [...friends]
-      .map(([person, record]) => `${person}:${record.rendezvous}`)
-      .sort()
-      .join(',');
-    if (key === this.friendKey) return;
-    this.friendKey = key;
-    const links: FriendLink[] = [...friends].map(([person, record]) => ({
-      person: person as PersonId,
-      pairwiseSecret: fromBase64Url(record.rendezvous),
-    }));
-    this.options.engine.setFriends(links.map((l) => l.person));
-    await this.manager.setFriends(links);
-    this.changed();
   }
 
   private changed(): void {

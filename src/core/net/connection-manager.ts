@@ -104,6 +104,12 @@ export interface FriendLink {
   readonly pairwiseSecret: Uint8Array;
 }
 
+/** Friends that change (the device's friend book, plus its own devices' link): followed. */
+export interface FriendLinkSource {
+  links(): readonly FriendLink[];
+  onChange(listener: () => void): () => void;
+}
+
 /** What the UI shows per friend. */
 export type FriendNetState = 'offline' | 'online' | 'connecting' | 'connected' | 'syncing';
 
@@ -143,6 +149,10 @@ export interface ConnectionManagerOptions {
   /** Devices their persons revoked: nothing they say is heeded. */
   readonly revocations?: RevocationLookup;
   readonly signaling: Signaling;
+  /**
+   * Whom to meet, followed from `start` to `stop` (default: only what `setFriends` is told).
+   */
+  readonly friends?: FriendLinkSource;
   readonly SimplePeer: SimplePeerConstructor;
   /** Current ICE servers (none by default; see `ice-servers.ts`). */
   readonly iceServers?: () => IceServer[];
@@ -271,13 +281,16 @@ export class ConnectionManager {
   private lastAnnounce = -Infinity;
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopOpenWatch: (() => void) | undefined;
+  private stopFollowing: (() => void) | undefined;
+  /** The friend source's changes, applied one after another. */
+  private following: Promise<void> = Promise.resolve();
   private headTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly cap: number;
   private readonly rotationMs: number;
   private readonly minHoldMs: number;
   private readonly announceMs: number;
 
-  /** A manager; call {@link start}, then {@link setFriends}. */
+  /** A manager; call {@link start} (and {@link setFriends} unless it follows `friends`). */
   constructor(private readonly options: ConnectionManagerOptions) {
     this.cap = options.maxConnections ?? 16;
     if (!Number.isSafeInteger(this.cap) || this.cap < 1) throw new RangeError('bad connection cap');
@@ -302,6 +315,27 @@ export class ConnectionManager {
       if (open) this.announce();
     });
     this.announce();
+    const source = this.options.friends;
+    if (source) {
+      const follow = () => {
+        this.following = this.following
+          .then(() => (this.timer ? this.setFriends(source.links()) : undefined))
+          .catch((error: unknown) =>
+            log.error('could not follow friends', { error: String(error) }),
+          );
+      };
+      this.stopFollowing = source.onChange(follow);
+      follow();
+    }
+  }
+
+  /** Resolves once the friends followed so far are met (their topics subscribed). */
+  async friendsSettled(): Promise<void> {
+    let tail: Promise<void>;
+    do {
+      tail = this.following;
+      await tail;
+    } while (tail !== this.following);
   }
 
   /** Closes every connection and leaves every topic. */
@@ -310,6 +344,7 @@ export class ConnectionManager {
     clearTimeout(this.headTimer);
     this.timer = undefined;
     this.stopOpenWatch?.();
+    this.stopFollowing?.();
     for (const connection of [...this.connections.values()])
       this.drop(connection, 'stopped', false);
     for (const friend of this.friends.values()) friend.unsubscribe();

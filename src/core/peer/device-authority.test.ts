@@ -17,22 +17,17 @@ import type { StorageAdapter } from '../store/storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
 import { DeviceAuthority, RENEW_BEFORE_MS, WARN_BEFORE_MS } from './device-authority.ts';
 import { Peer } from './peer.ts';
-import { startCore, type Core } from './start-core.ts';
+import { openNode, type PersonNode } from '../node.ts';
 import { StoredRevocations } from './stored-revocations.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 /** A person on their identity device, wired as the app wires it. */
-interface Person extends Core {
-  readonly identity: Identity;
-  readonly device: DeviceSession;
-  readonly store: StorageAdapter;
-}
+type Person = PersonNode;
 
 async function person(clock: ManualClock, store: StorageAdapter = new MemoryStorageAdapter()) {
   const { identity, device } = await createIdentity({ clock });
-  const core = await startCore({ store, identity, device, clock });
-  return { ...core, identity, device, store } satisfies Person;
+  return openNode({ store, identity, device, clock });
 }
 
 /** Every entry `from` holds of `author`. */
@@ -94,7 +89,7 @@ describe('device revocation, wired as in the app', () => {
     ]);
 
     // After a restart the revocation is read back from the store before anything is verified.
-    const restarted = await startCore({ ...bob, clock });
+    const restarted = await openNode({ ...bob, clock });
     const again = await restarted.ingestor.ingest([late.bytes]);
     expect(again.rejected.map((r) => r.reason)).toEqual(['device-revoked']);
   });
@@ -135,7 +130,7 @@ describe('device revocation, wired as in the app', () => {
       payload: forged.bytes,
     });
     expect((await bob.ingestor.ingest([carrier.bytes])).accepted).toHaveLength(1);
-    const restarted = await startCore({ ...bob, clock });
+    const restarted = await openNode({ ...bob, clock });
     const report = await restarted.ingestor.ingest(
       await logsOf(alice.store, alice.identity.personId),
     );
@@ -176,7 +171,7 @@ describe('device certificate renewal', () => {
     expect(decodeEntry(profile.at(-1)!.bytes).certificate.bytes).toEqual(renewed.bytes);
 
     // A restart with the certificate saved at onboarding picks the renewed one up again.
-    const restarted = await startCore({ ...alice, clock });
+    const restarted = await openNode({ ...alice, clock });
     expect(restarted.devices.current().bytes).toEqual(renewed.bytes);
     await restarted.peer.setProfile({ name: 'Alice, restarted' });
 
@@ -194,7 +189,7 @@ describe('device certificate renewal', () => {
     const clock = new ManualClock(start);
     const alice = await person(clock);
     clock.advance(CERTIFICATE_LIFETIME_MS - RENEW_BEFORE_MS + DAY);
-    const restarted = await startCore({ ...alice, clock });
+    const restarted = await openNode({ ...alice, clock });
     expect(certificateExpiry(restarted.devices.current())).toBe(
       clock.now() + CERTIFICATE_LIFETIME_MS,
     );
@@ -274,7 +269,7 @@ describe('device certificate renewal', () => {
     );
     await alice.peer.settled();
     expect(alice.devices.current().bytes).toEqual(alice.device.certificate.bytes);
-    const restarted = await startCore({ ...alice, clock });
+    const restarted = await openNode({ ...alice, clock });
     expect(restarted.devices.current().bytes).toEqual(alice.device.certificate.bytes);
   });
 });

@@ -31,7 +31,7 @@ import { RecordError } from '../identity/signed-record.ts';
 import { defaultVerifier, type Ed25519Verifier } from '../identity/verifier.ts';
 import { deviceIdToKey, type DeviceId } from '../ids.ts';
 import { createLogger } from '../log.ts';
-import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { LogStore, StoredEntry } from '../store/storage-adapter.ts';
 import type { StoredEntrySource, StoredRevocations } from './stored-revocations.ts';
 
 const log = createLogger('kith:devices');
@@ -64,7 +64,7 @@ export interface CertificateStatus {
 
 /** What a `DeviceAuthority` works with. */
 export interface DeviceAuthorityOptions {
-  readonly store: StorageAdapter;
+  readonly store: LogStore;
   /** This device's key and the certificate it starts with. */
   readonly device: DeviceSession;
   /** The identity key, on the device that holds it; `null` on a device that does not. */

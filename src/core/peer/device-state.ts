@@ -1,13 +1,23 @@
 /**
  * Keeping this device's identity and device key across reloads, in the store's settings:
- * the identity seed, the device's key pair (CryptoKeys, which IndexedDB keeps by structured
- * clone without exposing a non-extractable secret), its certificate and its Yjs client id.
+ * the identity seed, the device's private key, its certificate and its Yjs client id.
+ *
+ * The key is kept in the form the store can hold (`SettingsStore.keyForm`): IndexedDB keeps the
+ * non-extractable CryptoKey pair by structured clone, so its secret never reaches script; a
+ * store on disk in Node keeps the key's 32-byte Ed25519 seed (the key must then be made
+ * extractable, `DeviceStartOptions.extractable`), and it is imported non-extractable on load.
  */
 import { decodeDeviceCertificate } from '../identity/device-certificate.ts';
 import type { IdentityOnDevice } from '../identity/device-setup.ts';
-import { identityFromSeed, SEED_BYTES } from '../identity/keys.ts';
+import {
+  deviceKeyFromSeed,
+  ed25519SeedOf,
+  identityFromSeed,
+  SEED_BYTES,
+  type DeviceKey,
+} from '../identity/keys.ts';
 import { deviceIdFromKey } from '../ids.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { SettingsStore } from '../store/storage-adapter.ts';
 
 const KEY = 'device/state';
 
@@ -16,33 +26,56 @@ export class DeviceStateError extends Error {
   override readonly name = 'DeviceStateError';
 }
 
-interface SavedDevice {
+/** What is saved, whichever form the device key takes. */
+interface SavedDeviceBase {
   readonly version: 1;
   readonly seed: Uint8Array;
-  readonly keyPair: CryptoKeyPair;
   readonly publicKey: Uint8Array;
   readonly certificate: Uint8Array;
   readonly yjsClientId: number;
 }
 
-/** Saves a person's identity with this device (after onboarding or a restore). */
+/** The device key as CryptoKeys (a store whose `keyForm` is `cryptokey`). */
+interface SavedWithCryptoKeys extends SavedDeviceBase {
+  readonly keyPair: CryptoKeyPair;
+}
+
+/** The device key as its Ed25519 seed (a store whose `keyForm` is `bytes`). */
+interface SavedWithKeySeed extends SavedDeviceBase {
+  readonly keySeed: Uint8Array;
+}
+
+type SavedDevice = SavedWithCryptoKeys | SavedWithKeySeed;
+
+/**
+ * Saves a person's identity with this device (after onboarding or a restore). A store that keeps
+ * keys as bytes needs an extractable device key; a non-extractable one throws `DeviceStateError`.
+ */
 export async function saveDeviceState(
-  store: StorageAdapter,
+  store: SettingsStore,
   state: IdentityOnDevice,
 ): Promise<void> {
-  const saved: SavedDevice = {
+  const base: SavedDeviceBase = {
     version: 1,
     seed: state.identity.seed,
-    keyPair: state.device.key.keyPair,
     publicKey: state.device.key.publicKey,
     certificate: state.device.certificate.bytes,
     yjsClientId: state.device.yjsClientId,
   };
-  await store.setSetting(KEY, saved);
+  const { keyPair } = state.device.key;
+  if (store.keyForm === 'cryptokey') {
+    await store.setSetting(KEY, { ...base, keyPair } satisfies SavedWithCryptoKeys);
+    return;
+  }
+  if (!keyPair.privateKey.extractable) {
+    throw new DeviceStateError('this store keeps the device key as bytes: make it extractable');
+  }
+  const keySeed = await ed25519SeedOf(keyPair.privateKey);
+  await store.setSetting(KEY, { ...base, keySeed } satisfies SavedWithKeySeed);
 }
 
 /** Loads the identity and device of this store, or `null` before onboarding. */
-export async function loadDeviceState(store: StorageAdapter): Promise<IdentityOnDevice | null> {
+export async function loadDeviceState(store: SettingsStore): Promise<IdentityOnDevice | null> {
   const saved = await store.getSetting(KEY);
   if (saved === undefined) return null;
   if (!isSavedDevice(saved)) throw new DeviceStateError('the saved device state is malformed');
@@ -58,27 +91,43 @@ export async function loadDeviceState(store: StorageAdapter): Promise<IdentityOn
   return {
     identity,
     device: {
-      key: { deviceId, publicKey: saved.publicKey, keyPair: saved.keyPair },
+      key: await deviceKeyOf(saved, deviceId),
       certificate,
       yjsClientId: saved.yjsClientId,
     },
   };
 }
 
+/** The device key as saved; a seed is imported non-extractable and must match the public key. */
+async function deviceKeyOf(
+  saved: SavedDevice,
+  deviceId: DeviceKey['deviceId'],
+): Promise<DeviceKey> {
+  if ('keyPair' in saved) return { deviceId, publicKey: saved.publicKey, keyPair: saved.keyPair };
+  const key = await deviceKeyFromSeed(saved.keySeed);
+  if (key.deviceId !== deviceId) {
+    throw new DeviceStateError('the saved device key does not match its public key');
+  }
+  return key;
+}
+
 function isSavedDevice(value: unknown): value is SavedDevice {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  const pair = v.keyPair as Record<string, unknown> | undefined;
-  return (
+  const base =
     v.version === 1 &&
     v.seed instanceof Uint8Array &&
     v.seed.length === SEED_BYTES &&
+    v.publicKey instanceof Uint8Array &&
+    v.certificate instanceof Uint8Array &&
+    Number.isInteger(v.yjsClientId);
+  if (!base) return false;
+  if (v.keySeed instanceof Uint8Array) return v.keySeed.length === SEED_BYTES;
+  const pair = v.keyPair as Record<string, unknown> | undefined;
+  return (
     typeof pair === 'object' &&
     pair !== null &&
     pair.privateKey instanceof CryptoKey &&
-    pair.publicKey instanceof CryptoKey &&
-    v.publicKey instanceof Uint8Array &&
-    v.certificate instanceof Uint8Array &&
-    Number.isInteger(v.yjsClientId)
+    pair.publicKey instanceof CryptoKey
   );
 }

@@ -24,6 +24,7 @@ import { replyTag, type ReplyTag } from '../crypto/reply-tag.ts';
 import { IdParseError, parsePostKey, postKey, type PersonId, type PostId } from '../ids.ts';
 import type { Answering } from '../kinds/kind.ts';
 import type { Page, PageCursor, PostView, StorageAdapter } from '../store/storage-adapter.ts';
+import { ConversationKeys } from './conversation-keys.ts';
 import { isNewerEpoch, readEpochMark, type EpochMark } from './epoch-state.ts';
 
 /** An epoch of one author: its place in the order and its key. */
@@ -47,6 +48,8 @@ const OLD_OWN_EPOCH = 'keys/own-epoch';
 export class Keyring {
   /** Pair keys of this person's encryption key: the one X25519 per friend, cached. */
   readonly pairs: PairKeys;
+  /** The keys of the conversations this person is in. */
+  readonly conversations: ConversationKeys;
   private readonly cache = new Map<string, SymmetricKey | null>();
   private readonly epochCache = new Map<string, EpochKeyEntry[]>();
   /** Reply tags of posts whose content key is held, by post key. */
@@ -65,6 +68,7 @@ export class Keyring {
     private readonly senderKey: (author: PersonId) => Uint8Array | null,
   ) {
     this.pairs = new PairKeys(x25519);
+    this.conversations = new ConversationKeys(store, me, this.pairs, senderKey);
   }
 
   /** This person's current friends epoch, or `null` before the first one. */

@@ -27,7 +27,7 @@ import type {
   JsonValue,
   StorageAdapter,
   StoredEntry,
-  ViewStore,
+  KindStore,
   ViewWrite,
 } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
@@ -99,7 +99,7 @@ export class Materializer {
   private readonly written = new Map<EntryHash, Uint8Array>();
 
   constructor(private readonly ctx: MaterializerContext) {
-    const viewsNow = (): ViewStore => this.batch?.views ?? ctx.store;
+    const viewsNow = (): KindStore => this.batch?.views ?? ctx.store;
     this.views = {
       me: ctx.me,
       get store() {
@@ -107,6 +107,7 @@ export class Materializer {
       },
       isFriend: (person) => ctx.isFriend(person),
       onFriends: (friends) => ctx.onFriends(friends),
+      conversations: ctx.keyring.conversations,
       learnEpoch: (author, device, epoch, record): Promise<SymmetricKey | null> =>
         ctx.keyring.learnEpoch(author, device, epoch, record),
       doc: (author, docId) => ctx.docs.get(author, docId),

@@ -31,6 +31,7 @@ import {
   readComment,
   readFriends,
   writeComment,
+  writeCommentEdit,
   writeFriends,
   writeFriendRemoval,
   writeProfile,
@@ -61,7 +62,9 @@ import { Keyring } from './keyring.ts';
 import { newerLostInMerge } from './friend-merge.ts';
 import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
+import { FriendBook } from './friend-book.ts';
 import { Materializer } from './materializer.ts';
+import { Messaging } from './messaging.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { viewChangeOf, type ViewChange } from './view-change.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
@@ -92,6 +95,8 @@ export interface PeerOptions {
   readonly clock: Clock;
   /** A lock shared by this browser profile's tabs, so they take turns on the device log. */
   readonly lock?: CrossTabLock;
+  /** Where the friend list is kept (default: a book of its own). */
+  readonly friends?: FriendBook<FriendRecord>;
 }
 
 /** A post, named across authors. */
@@ -147,7 +152,8 @@ function isBlobId(id: string): boolean {
 /** One person's Kith on one device. */
 export class Peer {
   readonly me: PersonId;
-  private friendList: ReadonlyMap<string, FriendRecord> = new Map();
+  /** The friend list's one owner, which the sync engine and the connection manager follow. */
+  readonly friendBook: FriendBook<FriendRecord>;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly unsubscribe: () => void;
   private readonly stopForks: () => void;
@@ -158,6 +164,8 @@ export class Peer {
   private readonly wantListeners = new Set<(id: string) => void>();
   /** What the kinds seal this person's docs with. */
   private readonly sealPort: SealPort;
+  /** Direct messages: conversations among friends (`messaging.ts`). */
+  readonly messaging: Messaging;
 
   private constructor(
     private readonly options: PeerOptions,
@@ -170,6 +178,7 @@ export class Peer {
     private readonly epochs: FriendsEpochs,
   ) {
     this.me = options.identity.personId;
+    this.friendBook = options.friends ?? new FriendBook();
     this.sealPort = {
       me: this.me,
       selfKey,
@@ -185,6 +194,19 @@ export class Peer {
           keyring,
         ),
     };
+    this.messaging = new Messaging({
+      me: this.me,
+      store: options.store,
+      clock: options.clock,
+      keys: keyring.conversations,
+      pairKey: (theirs) => keyring.pairs.pairKey(theirs),
+      ownKey: options.identity.encryptionPublicKey,
+      friends: () => this.friendList,
+      write: (ref, change) => this.write(ref, change),
+      appendRecord: (ref, record) => this.appendRecord(ref, record),
+      serial: (task) => this.serial(task),
+      settled: () => this.settled(),
+    });
     this.unsubscribe = options.pipeline.onStored((entries) => {
       this.serial(async () => {
         await this.materializer.apply(entries);
@@ -199,6 +221,15 @@ export class Peer {
       });
     });
     this.stopForks = this.watchForks();
+  }
+
+  /** The friend list (kept in the book; written as the friend-list doc is read). */
+  private get friendList(): ReadonlyMap<string, FriendRecord> {
+    return this.friendBook.list();
+  }
+
+  private set friendList(records: ReadonlyMap<string, FriendRecord>) {
+    this.friendBook.replace(records);
   }
 
   /**
@@ -565,16 +596,45 @@ export class Peer {
 
   /**
    * Comments on a post this device can read, mentioning `mentions` (people whose `@Name` the
-   * text holds); returns the comment's id.
+   * text holds), answering the comment `replyTo` (its thread item id) if given; returns the
+   * comment's id.
    */
-  async comment(post: PostRef, text: string, mentions: readonly PersonId[] = []): Promise<PostId> {
+  async comment(
+    post: PostRef,
+    text: string,
+    mentions: readonly PersonId[] = [],
+    replyTo?: string,
+  ): Promise<PostId> {
     const commentId = newPostId();
     await this.reply(
       { kind: 'comment', postAuthor: post.author, postId: post.postId, commentId },
       (doc) =>
-        writeComment(doc, { text, createdAt: this.options.clock.now(), deleted: false, mentions }),
+        writeComment(doc, {
+          text,
+          createdAt: this.options.clock.now(),
+          deleted: false,
+          mentions,
+          ...(replyTo !== undefined ? { replyTo } : {}),
+        }),
     );
     return commentId;
+  }
+
+  /**
+   * Edits one's own comment: its new whole state covers the earlier ones, so the old text
+   * leaves every honest store (docs/protocol.md "Covers"). Only the writer's own doc exists
+   * here to edit: another's comment is refused (`DocContentError`).
+   */
+  async editComment(
+    post: PostRef,
+    commentId: PostId,
+    text: string,
+    mentions: readonly PersonId[] = [],
+  ): Promise<void> {
+    await this.reply(
+      { kind: 'comment', postAuthor: post.author, postId: post.postId, commentId },
+      (doc) => writeCommentEdit(doc, { text, mentions, editedAt: this.options.clock.now() }),
+    );
   }
 
   /** Deletes one's own comment. */

@@ -22,6 +22,7 @@ import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Answering } from '../kinds/kind.ts';
 import type { OwnLog } from './own-log.ts';
+import { threadCovers } from './thread-covers.ts';
 
 const log = createLogger('kith:republish');
 
@@ -72,7 +73,9 @@ export class Republisher {
     const thread = tag
       ? { kind: 'thread' as const, tag }
       : { kind: 'thread' as const, postId: ref.postId };
-    await this.ownLog.append(docIdOf(thread), 'embedded-entry', entry.bytes);
+    const threadDocId = docIdOf(thread);
+    const covers = await threadCovers(this.store, this.me, threadDocId, entry);
+    await this.ownLog.append(threadDocId, 'embedded-entry', entry.bytes, covers);
     await this.store.setSetting(marker, true);
     await this.store.setSetting(budgetKey, [...times, now]);
   }

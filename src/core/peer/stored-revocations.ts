@@ -21,7 +21,7 @@ import { RecordError } from '../identity/signed-record.ts';
 import { defaultVerifier, type Ed25519Verifier } from '../identity/verifier.ts';
 import type { DeviceId, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
-import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { LogStore, StoredEntry } from '../store/storage-adapter.ts';
 
 const log = createLogger('kith:revocations');
 
@@ -42,7 +42,7 @@ export class StoredRevocations implements LearningRevocations {
 
   /** Reads every revocation held in `store`: one doc lookup per author held. */
   static async load(
-    store: StorageAdapter,
+    store: LogStore,
     ed25519: Ed25519Verifier = defaultVerifier,
   ): Promise<StoredRevocations> {
     const revocations = new StoredRevocations(ed25519);

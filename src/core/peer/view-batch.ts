@@ -13,7 +13,7 @@ import type {
   PostItemView,
   PostView,
   StorageAdapter,
-  ViewStore,
+  KindStore,
   ViewWrite,
 } from '../store/storage-adapter.ts';
 import { checkId, checkNotification, checkPostItems, checkPostViews } from '../store/validate.ts';
@@ -22,7 +22,7 @@ import { createLogger } from '../log.ts';
 const log = createLogger('kith:views');
 
 /** View changes of one batch, kept until {@link ViewBatch.flush}. */
-export class ViewBatch implements ViewStore {
+export class ViewBatch implements KindStore {
   private writes: ViewWrite[] = [];
   /** Posts as the batch left them: `null` where it removed one. */
   private readonly posts = new Map<string, PostView | null>();

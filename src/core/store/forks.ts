@@ -5,7 +5,7 @@
  * different histories").
  */
 import type { DeviceId, PersonId } from '../ids.ts';
-import type { StorageAdapter } from './storage-adapter.ts';
+import type { LogStore } from './storage-adapter.ts';
 
 /** A forked log and the lowest seq at which its device signed twice. */
 export interface ForkedLog {
@@ -16,7 +16,7 @@ export interface ForkedLog {
 }
 
 /** Every forked log held here, once each, with its lowest forked seq. */
-export async function forkedLogs(store: StorageAdapter): Promise<ForkedLog[]> {
+export async function forkedLogs(store: LogStore): Promise<ForkedLog[]> {
   const byLog = new Map<string, ForkedLog>();
   for (const { first } of await store.listForks()) {
     const key = `${first.author}\u0000${first.device}`;

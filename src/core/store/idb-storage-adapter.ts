@@ -216,6 +216,8 @@ function notificationView(r: NotificationRecord): NotificationView {
 
 /** The IndexedDB storage adapter; make one with `IdbStorageAdapter.open`. */
 export class IdbStorageAdapter implements StorageAdapter {
+  /** Structured clone keeps a non-extractable `CryptoKey` without exposing its secret. */
+  readonly keyForm = 'cryptokey';
   private closed = false;
 
   private constructor(private readonly db: IDBPDatabase<KithDb>) {}

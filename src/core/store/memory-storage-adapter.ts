@@ -3,7 +3,8 @@
  * keeps the adapter object and loses everything else). Each write validates the whole batch
  * before changing anything and never awaits in between, which makes it as all-or-nothing as
  * an IndexedDB transaction. Bytes and view records are copied in and out, as IndexedDB's
- * structured clone would; settings are kept as given, so a `CryptoKey` stays that key.
+ * structured clone would; settings are kept as given, so a `CryptoKey` stays that key (or, made
+ * with `keyForm: 'bytes'`, refused, as a store on disk in Node refuses it).
  */
 import type { SeqRange } from '../feed/seq-ranges.ts';
 import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
@@ -32,6 +33,7 @@ import type {
   PageRequest,
   PostItemView,
   PostView,
+  KeyForm,
   StorageAdapter,
   StorageUsage,
   StoredEntry,
@@ -50,6 +52,7 @@ import {
   checkPostItems,
   checkPostViews,
   checkSeq,
+  checkSettingValue,
   checkViewWrites,
   copyEntry,
   copyRecord,
@@ -66,6 +69,7 @@ function postKey(p: PostView) {
 
 /** The in-memory storage adapter. */
 export class MemoryStorageAdapter implements StorageAdapter {
+  readonly keyForm: KeyForm;
   private closed = false;
   private readonly logs = new Map<string, MemoryLog>();
   private readonly forks = new Map<string, StoredFork>();
@@ -79,6 +83,11 @@ export class MemoryStorageAdapter implements StorageAdapter {
   private readonly notifications = new Map<string, NotificationView>();
   private readonly notificationTimes = new TimeIndex();
   private readonly settings = new Map<string, unknown>();
+
+  /** An empty store; `keyForm` defaults to `cryptokey` (as in the browser). */
+  constructor(options: { keyForm?: KeyForm } = {}) {
+    this.keyForm = options.keyForm ?? 'cryptokey';
+  }
 
   async putEntries(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     this.ensureOpen();
@@ -453,6 +462,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
   async setSetting(key: string, value: unknown): Promise<void> {
     this.ensureOpen();
     checkId(key, 'setting key');
+    checkSettingValue(value, this.keyForm);
     if (value === undefined) this.settings.delete(key);
     else this.settings.set(key, value);
   }

@@ -1,13 +1,20 @@
 /**
- * The storage interface of the core: verified log entries with a per-log summary of the seq
- * ranges held, fork evidence, content-addressed blobs, materialized views (home timeline,
- * per-author posts, comments and reactions by post, notifications) and small settings.
+ * The storage interfaces of the core, split by need (docs/storage.md "Two halves"):
+ *
+ * - {@link LogStore}: verified log entries with a per-log summary of the seq ranges held, fork
+ *   evidence, content-addressed blobs and small settings. What every device keeps, a relay
+ *   device (the home peer, which holds no content key) included.
+ * - {@link ViewStore}: materialized views (home timeline, per-author posts, comments and
+ *   reactions by post, notifications). What a device that reads content adds.
+ * - {@link StorageAdapter}: both, over one database (a view batch may write settings in the
+ *   same transaction as its views).
  *
  * The store trusts its callers: it holds only what the feed layer has verified and never
  * checks a signature or a chain. Every method is async and every write is one transaction:
  * it is kept whole or not at all. Implementations: `MemoryStorageAdapter` (tests, the in-memory
- * network) and `IdbStorageAdapter` (the browser); a filesystem one for the home peer will follow.
- * `storage-adapter-suite.ts` is the behaviour every implementation must show.
+ * network) and `IdbStorageAdapter` (the browser) are whole `StorageAdapter`s; `FsLogStore`
+ * (`src/home/`, Node only) is a `LogStore` in a folder. `log-store-suite.ts` and
+ * `view-store-suite.ts` are the behaviour every implementation must show.
  */
 import type { EntryPosition } from '../feed/entry-codec.ts';
 import type { SeqRange } from '../feed/seq-ranges.ts';
@@ -126,7 +133,7 @@ export interface NotificationView {
 }
 
 /**
- * One change to the views, as {@link StorageAdapter.writeViews} applies it: the same as the
+ * One change to the views, as {@link ViewStore.writeViews} applies it: the same as the
  * one-change methods of the same name (`removePost` takes the post's items with it).
  */
 export type ViewWrite =
@@ -173,8 +180,36 @@ export interface StorageUsage {
 /** Largest page a view read returns. */
 export const MAX_PAGE_SIZE = 500;
 
-/** The storage of one person's Kith on one device. */
-export interface StorageAdapter {
+/**
+ * How a store keeps a device's private key (`peer/device-state.ts`): IndexedDB keeps a
+ * non-extractable `CryptoKey` by structured clone, so its secret never reaches script; a store
+ * that cannot hold a `CryptoKey` (Node, a folder) keeps the key's 32-byte seed.
+ */
+export type KeyForm = 'cryptokey' | 'bytes';
+
+/**
+ * Small named values: the device's own state (its key, certificate, handover), invite records,
+ * signaling addresses. Every device needs them, a relay device included, so they sit beside the
+ * log store rather than with the views.
+ */
+export interface SettingsStore {
+  /** What a setting value may hold of a device key (see {@link KeyForm}). */
+  readonly keyForm: KeyForm;
+  /**
+   * A setting, or undefined. Values are structured-cloneable (plain data, `Uint8Array`s, maps);
+   * they may be `CryptoKey`s only when {@link keyForm} is `cryptokey`.
+   */
+  getSetting(key: string): Promise<unknown>;
+  /** Writes a setting; `undefined` deletes it. */
+  setSetting(key: string, value: unknown): Promise<void>;
+}
+
+/**
+ * The log and blob store: what a relay device needs to replicate and serve logs and photos
+ * without reading them (entries, ranges, chain links, forks, blobs, pruning, usage), and its
+ * settings.
+ */
+export interface LogStore extends SettingsStore {
   /**
    * Stores verified entries in one transaction, with each log's summary. An entry already held
    * with the same hash is skipped; one held with another hash fails the whole batch with
@@ -247,6 +282,18 @@ export interface StorageAdapter {
   /** The blob's size in bytes, if held (without reading it). */
   blobSize(hash: string): Promise<number | undefined>;
 
+  /** Disk use per author and for blobs, from summary records (no scan of entries). */
+  usage(): Promise<StorageUsage>;
+
+  /** Releases the database; later calls reject with `StoreClosedError`. */
+  close(): Promise<void>;
+}
+
+/**
+ * What a device that reads content adds to the log store: the views the materializer writes
+ * (timeline, posts by author, comments and reactions, notifications).
+ */
+export interface ViewStore {
   /** Adds or replaces (same `postId`) posts on the timeline, in one transaction. */
   putPostViews(posts: readonly PostView[]): Promise<void>;
   /** Removes a post from the views, with its comments and reactions. */
@@ -278,31 +325,21 @@ export interface StorageAdapter {
   /**
    * Applies view changes in order, in one transaction: all of them or, when one is malformed
    * (`StoreInputError`, checked before anything is written) or the write fails, none. What the
-   * materializer writes a whole batch of entries' views with.
+   * materializer writes a whole batch of entries' views with. Its `setSetting` changes go to the
+   * settings of the log store it shares a database with, in the same transaction.
    */
   writeViews(writes: readonly ViewWrite[]): Promise<void>;
-
-  /**
-   * A setting, or undefined. Values are structured-cloneable and may be `CryptoKey`s, which
-   * IndexedDB keeps without exposing their secret; the memory store keeps the value itself.
-   */
-  getSetting(key: string): Promise<unknown>;
-  /** Writes a setting; `undefined` deletes it. */
-  setSetting(key: string, value: unknown): Promise<void>;
-
-  /** Disk use per author and for blobs, from summary records (no scan of entries). */
-  usage(): Promise<StorageUsage>;
-
-  /** Releases the database; later calls reject with `StoreClosedError`. */
-  close(): Promise<void>;
 }
+
+/** The storage of one person's Kith on one device: the log store and the views, in one database. */
+export interface StorageAdapter extends LogStore, ViewStore {}
 
 /**
  * The part of the store the kinds materialize through: the views they read and write. The
  * materializer hands them a batch (`peer/view-batch.ts`) that keeps the writes of a whole batch of
- * entries and writes them at its end with {@link StorageAdapter.writeViews}.
+ * entries and writes them at its end with {@link ViewStore.writeViews}.
  */
-export type ViewStore = Pick<
+export type KindStore = Pick<
   StorageAdapter,
   | 'getPostView'
   | 'putPostViews'

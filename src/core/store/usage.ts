@@ -5,7 +5,7 @@
  * Photos are content-addressed blobs shared between posts and are counted apart (`usage()`).
  */
 import type { PersonId } from '../ids.ts';
-import type { LogSummary, StorageAdapter } from './storage-adapter.ts';
+import type { LogSummary, LogStore } from './storage-adapter.ts';
 
 /** One person's share of the store. */
 export interface PersonUsage {
@@ -35,8 +35,6 @@ export function usageByPerson(logs: readonly LogSummary[]): PersonUsage[] {
 }
 
 /** Reads every log summary of `store` and sums them per person. */
-export async function readUsageByPerson(
-  store: Pick<StorageAdapter, 'listLogs'>,
-): Promise<PersonUsage[]> {
+export async function readUsageByPerson(store: Pick<LogStore, 'listLogs'>): Promise<PersonUsage[]> {
   return usageByPerson(await store.listLogs());
 }

@@ -12,6 +12,7 @@ import {
   type PageRequest,
   type PostItemView,
   type PostView,
+  type KeyForm,
   type StoredEntry,
   type ViewWrite,
 } from './storage-adapter.ts';
@@ -79,6 +80,24 @@ export function checkKeepFrom(keepFromSeq: number): void {
 /** Throws `StoreInputError` unless `id` is a non-empty string (blob hashes, view ids, keys). */
 export function checkId(id: string, what: string): void {
   if (!isId(id)) throw new StoreInputError(`${what} must be a non-empty string`);
+}
+
+/** Whether a setting value holds a `CryptoKey` anywhere inside it. */
+function holdsCryptoKey(value: unknown): boolean {
+  if (typeof CryptoKey !== 'undefined' && value instanceof CryptoKey) return true;
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return false;
+  const parts = value instanceof Map ? [...value.keys(), ...value.values()] : Object.values(value);
+  return parts.some(holdsCryptoKey);
+}
+
+/**
+ * Throws `StoreInputError` when a store that keeps keys as bytes is handed a `CryptoKey`: it
+ * could not write it, and a key that silently came back as `{}` would be lost.
+ */
+export function checkSettingValue(value: unknown, keyForm: KeyForm): void {
+  if (keyForm === 'bytes' && holdsCryptoKey(value)) {
+    throw new StoreInputError('this store keeps keys as bytes: a CryptoKey cannot be stored');
+  }
 }
 
 /** Throws `StoreInputError` unless the page request is well formed. */

@@ -12,7 +12,7 @@
 import { fromBase64Url } from '../bytes.ts';
 import { BlobError, type BlobId } from '../crypto/blobs.ts';
 import { createLogger } from '../log.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { LogStore } from '../store/storage-adapter.ts';
 import type { BlobFailure, SyncSession } from './sync-session.ts';
 
 const log = createLogger('sync:blobs');
@@ -35,7 +35,7 @@ export interface BlobProgress {
 
 /** What the fetcher needs from its engine. */
 export interface BlobFetcherDeps {
-  readonly store: StorageAdapter;
+  readonly store: LogStore;
   /** Stores a verified blob (the app passes the peer's `receiveBlob`). */
   readonly receive: (id: BlobId, bytes: Uint8Array) => Promise<unknown>;
   /** The open sessions, in the order they are asked. */

@@ -43,7 +43,7 @@ import type {
 import type { DeviceId, PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import type { ForkedLog } from '../store/forks.ts';
-import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { LogStore, StoredEntry } from '../store/storage-adapter.ts';
 import { StoreHeldLog } from './store-held-log.ts';
 
 const log = createLogger('sync:ingest');
@@ -152,7 +152,7 @@ export class Ingestor {
 
   /** An ingestor writing to `store`, verifying with `verifier`. */
   constructor(
-    private readonly store: StorageAdapter,
+    private readonly store: LogStore,
     private readonly verifier: EntryVerifier,
   ) {}
 

@@ -6,7 +6,7 @@
  * the recent posts.
  */
 import type { DocId, PersonId } from '../ids.ts';
-import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { LogStore, StoredEntry } from '../store/storage-adapter.ts';
 
 /** Where a replica finds an author's pins; the store's own index implements it. */
 export interface PinSource {
@@ -31,7 +31,7 @@ const MAX_EPOCHS = 10_000;
  */
 export class DocIndexPinSource implements PinSource {
   /** Reads `store`. */
-  constructor(private readonly store: StorageAdapter) {}
+  constructor(private readonly store: LogStore) {}
 
   /** See `PinSource`. */
   async pins(author: PersonId): Promise<StoredEntry[]> {

@@ -1,5 +1,5 @@
 /**
- * The feed layer's `HeldLog` over a `StorageAdapter`, for the chain checks of one ingest batch.
+ * The feed layer's `HeldLog` over a `LogStore`, for the chain checks of one ingest batch.
  *
  * A batch touches a narrow span of seqs, so `preload` reads the held entries of that span (plus
  * one seq on each side, the neighbours the chain rules look at) in one store read instead of
@@ -11,7 +11,7 @@
 import type { HeldLog } from '../feed/log-chain.ts';
 import type { DeviceId, EntryHash, PersonId } from '../ids.ts';
 import { entryHasPayload } from '../feed/entry-codec.ts';
-import type { EntryLink, StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { EntryLink, LogStore, StoredEntry } from '../store/storage-adapter.ts';
 
 type Link = Omit<EntryLink, 'seq'>;
 
@@ -24,7 +24,7 @@ export class StoreHeldLog implements HeldLog {
 
   /** A view of `author`'s `device` log in `store`. */
   constructor(
-    private readonly store: StorageAdapter,
+    private readonly store: LogStore,
     readonly author: PersonId,
     readonly device: DeviceId,
   ) {}

@@ -18,7 +18,7 @@ import type { EntryVerifier } from '../feed/entry-verifier.ts';
 import { EntryVerifier as DefaultEntryVerifier } from '../feed/entry-verifier.ts';
 import { logKey, type DeviceId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { LogStore } from '../store/storage-adapter.ts';
 import { BlobFetcher, type BlobProgress } from './blob-fetcher.ts';
 import { Ingestor } from './ingest.ts';
 import { SYNC_LIMITS, type Want, type WantMode } from './messages.ts';
@@ -53,14 +53,24 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   limits: SYNC_LIMITS,
 };
 
+/** Friends that change while the engine runs (the device's friend book): followed until `close`. */
+export interface FriendSource {
+  persons(): Iterable<PersonId>;
+  onChange(listener: () => void): () => void;
+}
+
+function isFriendSource(friends: Iterable<PersonId> | FriendSource): friends is FriendSource {
+  return 'onChange' in friends;
+}
+
 /** What a sync engine is made of. */
 export interface SyncEngineOptions {
   /** The replica's store. */
-  readonly store: StorageAdapter;
+  readonly store: LogStore;
   /** This person. */
   readonly self: PersonId;
-  /** This person's friends (replicated in full); `setFriends` changes them later. */
-  readonly friends?: Iterable<PersonId>;
+  /** This person's friends (replicated in full): a fixed list, or a source followed as it changes. */
+  readonly friends?: Iterable<PersonId> | FriendSource;
   /** Default: a new `EntryVerifier`. */
   readonly verifier?: EntryVerifier;
   /** Default: an ingestor over `store` and `verifier` (pass one to share it with the docs layer). */
@@ -90,7 +100,7 @@ export class SyncEngine {
   readonly ingestor: Ingestor;
   /** The tunables in force. */
   readonly config: SyncConfig;
-  private readonly store: StorageAdapter;
+  private readonly store: LogStore;
   private readonly self: PersonId;
   private readonly pins: PinSource;
   private full = new Set<PersonId>();
@@ -104,6 +114,7 @@ export class SyncEngine {
   private readonly trimming = new Map<string, boolean>();
   private readonly host: SessionHost;
   private readonly blobs: BlobFetcher;
+  private readonly stopFollowing: () => void;
 
   /** An engine over `options.store`. */
   constructor(options: SyncEngineOptions) {
@@ -144,7 +155,14 @@ export class SyncEngine {
       blobReceived: (session, id, bytes) => this.blobs.received(session, id, bytes),
       blobFailed: (session, id, why) => this.blobs.failed(session, id, why),
     };
-    this.setFriends(options.friends ?? []);
+    const friends = options.friends ?? [];
+    if (isFriendSource(friends)) {
+      this.setFriends(friends.persons());
+      this.stopFollowing = friends.onChange(() => this.setFriends(friends.persons()));
+    } else {
+      this.setFriends(friends);
+      this.stopFollowing = () => undefined;
+    }
   }
 
   /** The open sessions. */
@@ -172,7 +190,7 @@ export class SyncEngine {
     return () => this.sessionListeners.delete(listener);
   }
 
-  /** Replaces the friends replicated in full; open sessions say the new interest. */
+  /** Replaces the friends replicated in full (an engine following a source is told by it). */
   setFriends(friends: Iterable<PersonId>): void {
     this.full = new Set([this.self, ...friends]);
     for (const author of this.full) this.window.delete(author);
@@ -247,6 +265,7 @@ export class SyncEngine {
 
   /** Closes every session. */
   close(): void {
+    this.stopFollowing();
     this.blobs.stop();
     for (const session of [...this.live]) session.close('local');
   }

@@ -24,7 +24,7 @@ import type { BlobId } from '../crypto/blobs.ts';
 import { logKey, type DeviceId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { StoreError } from '../store/errors.ts';
-import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import type { LogStore, StoredEntry } from '../store/storage-adapter.ts';
 import type { Clock } from '../clock.ts';
 import type { Ingestor } from './ingest.ts';
 import { pushLive } from './live-push.ts';
@@ -159,7 +159,7 @@ export interface SyncProgress {
 
 /** What a session needs from the replica that owns it (the sync engine). */
 export interface SessionHost {
-  readonly store: StorageAdapter;
+  readonly store: LogStore;
   readonly ingestor: Ingestor;
   readonly pins: PinSource;
   readonly config: SyncConfig;

@@ -2,9 +2,9 @@
  * What the session calls in the core, gathered in one module that the session loads with
  * `import()` as it starts: the core (Yjs, the crypto, sync) is then its own chunk, fetched and
  * parsed beside the first screen's JS rather than inside it, and the first screen's own JS stays
- * small (the `initialJsGzipBytes` budget, `tests/unit/initial-js.test.ts`).
+ * small (the `initialJsGzipBytes` budget, `tests/e2e/initial-js.e2e.ts`). The wiring itself comes
+ * from `main.ts`, as the session's `KithHandle`.
  */
-export { createPerson, openKith, restorePerson, signalingUrls } from '../../boot.ts';
 export { docIdOf, replyOfItem } from '../../core/kinds/registry.ts';
 export { defaultVerifier } from '../../core/identity/verifier.ts';
 export { InviteRecords } from '../../core/mesh/invite-records.ts';

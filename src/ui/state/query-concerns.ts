@@ -68,6 +68,18 @@ export function notificationsConcerned(change: ViewChange): boolean {
   return wrote(change, (_, kind) => NOTIFYING_KINDS.has(kind));
 }
 
+// Conversations change with their records and messages, and with the friend list (names).
+const MESSAGE_KINDS: ReadonlySet<KindName> = new Set<KindName>([
+  'conversation',
+  'message',
+  'friends',
+]);
+
+/** The list of conversations, one conversation, and the navigation's unread messages. */
+export function messagesConcerned(change: ViewChange): boolean {
+  return wrote(change, (_, kind) => MESSAGE_KINDS.has(kind));
+}
+
 /**
  * The replies to one post: comments and reactions by anyone, keys that open them, and the
  * post's own doc (its author hides comments there).

@@ -10,6 +10,9 @@ export type Screen =
   | { readonly name: 'friends' }
   | { readonly name: 'notifications' }
   | { readonly name: 'settings' }
+  | { readonly name: 'messages' }
+  /** One conversation, by its key (`<starter>/<id>`). */
+  | { readonly name: 'conversation'; readonly conversation: string }
   | { readonly name: 'profile'; readonly person: string }
   /** Search, with what was typed (kept in the address, so Back from a result returns to it). */
   | { readonly name: 'search'; readonly query: string }
@@ -20,9 +23,18 @@ export type Screen =
 export function parseScreen(hash: string): Screen {
   const path = hash.replace(/^#\/?/, '');
   const [first, second] = path.split('/');
-  if (first === 'friends' || first === 'notifications' || first === 'settings')
+  if (
+    first === 'friends' ||
+    first === 'notifications' ||
+    first === 'settings' ||
+    first === 'messages'
+  )
     return { name: first };
   if (first === 'search') return { name: 'search', query: decodedQuery(second ?? '') };
+  if (first === 'conversation' && second) {
+    const rest = path.split('/')[2];
+    if (rest) return { name: 'conversation', conversation: `${second}/${rest}` };
+  }
   if (first === 'profile' && second) return { name: 'profile', person: decodeURIComponent(second) };
   if (first === 'post' && second) {
     const item = path.split('/')[2];
@@ -53,6 +65,11 @@ export function screenHref(screen: Screen): string {
       }`;
     case 'search':
       return screen.query ? `#/search/${encodeURIComponent(screen.query)}` : '#/search';
+    case 'conversation':
+      return `#/conversation/${screen.conversation
+        .split('/')
+        .map((part) => encodeURIComponent(part))
+        .join('/')}`;
     case 'home':
       return '#/';
     default:

@@ -18,6 +18,8 @@ describe('screens in the fragment', () => {
       { name: 'profile', person: 'p' },
       { name: 'home' },
       { name: 'settings' },
+      { name: 'messages' },
+      { name: 'conversation', conversation: 'starter-key/conversation-id' },
     ] as Screen[]) {
       expect(parseScreen(screenHref(screen))).toEqual(screen);
     }

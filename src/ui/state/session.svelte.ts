@@ -5,14 +5,15 @@
  * names, pictures and the friend list here are read again only for the people a change names.
  * `version` still ticks on every change for the screens that read everything again.
  */
+import type { ConversationKey } from '../../core/peer/messaging.ts';
 import type { PersonId } from '../../core/ids.ts';
 import type { DocRef } from '../../core/kinds/registry.ts';
 import type { ReplyTag } from '../../core/crypto/reply-tag.ts';
-import type { Running } from '../../boot.ts';
+import type { KithHandle, Running } from '../../boot.ts';
 import type * as CoreApiModule from './core-api.ts';
 import type { InviteRecords, AcceptanceRecord } from '../../core/mesh/invite-records.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
-import type { NotificationView, StorageAdapter } from '../../core/store/storage-adapter.ts';
+import type { NotificationView } from '../../core/store/storage-adapter.ts';
 import { describeError } from './errors.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { IssuedInvite } from '../../core/invite/invite-book.ts';
@@ -84,7 +85,7 @@ export class Session {
   searchVersion = $state(0);
   invites = $state.raw<IssuedInvite[]>([]);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
-  private store: StorageAdapter | null = null;
+  private handle: KithHandle | null = null;
   // The core, loaded as the session starts (see `core-api.ts`).
   private core: CoreApi | null = null;
   // Tabs tell each other when invite records change, so the network tab carries them.
@@ -100,12 +101,15 @@ export class Session {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly namesLoading = new Set<PersonId>();
 
+  /** A session over the Kith that `open` opens (`main.ts` passes it: the UI imports no wiring). */
+  constructor(private readonly open: () => Promise<KithHandle>) {}
+
   /** Opens the store and the saved person, if any. */
   async start(): Promise<void> {
     try {
-      this.core = await import('./core-api.ts');
-      const opened = await this.core.openKith();
-      this.store = opened.store;
+      const [core, opened] = await Promise.all([import('./core-api.ts'), this.open()]);
+      this.core = core;
+      this.handle = opened;
       if (opened.running) this.attach(opened.running);
       else this.status = 'onboarding';
     } catch (error) {
@@ -116,8 +120,8 @@ export class Session {
 
   /** Creates the person (onboarding), with a profile photo if one was picked. */
   async onboard(name: string, photo?: NewPhoto | null): Promise<void> {
-    if (!this.store) throw new Error('onboard before start');
-    const running = await this.api().createPerson(this.store, name);
+    if (!this.handle) throw new Error('onboard before start');
+    const running = await this.handle.createPerson(name);
     this.offerPhrase = true;
     this.attach(running);
     // The person exists now: a photo that fails to save must not send them back to onboarding
@@ -133,11 +137,10 @@ export class Session {
    * A wrong word or checksum throws `RecoveryPhraseError` before anything is saved.
    */
   async restoreFromPhrase(text: string): Promise<void> {
-    if (!this.store) throw new Error('restore before start');
-    const core = this.api();
-    const seed = core.seedFromPhrase(text);
-    const running = await core.restorePerson(this.store, { seed, friends: [], epoch: null });
-    await noteSafety(this.store, 'phraseAt', systemClock.now());
+    if (!this.handle) throw new Error('restore before start');
+    const seed = this.api().seedFromPhrase(text);
+    const running = await this.handle.restorePerson({ seed, friends: [], epoch: null });
+    await noteSafety(this.handle.store, 'phraseAt', systemClock.now());
     this.attach(running);
   }
 
@@ -146,11 +149,10 @@ export class Session {
    * damaged, cut or newer file throws `IdentityExportError` before anything is saved.
    */
   async restoreFromBackup(file: Uint8Array, passphrase: string): Promise<void> {
-    if (!this.store) throw new Error('restore before start');
-    const core = this.api();
-    const backup = await core.importBackup(file, passphrase);
-    const running = await core.restorePerson(this.store, backup);
-    await noteSafety(this.store, 'backupAt', systemClock.now());
+    if (!this.handle) throw new Error('restore before start');
+    const backup = await this.api().importBackup(file, passphrase);
+    const running = await this.handle.restorePerson(backup);
+    await noteSafety(this.handle.store, 'backupAt', systemClock.now());
     this.attach(running);
   }
 
@@ -231,7 +233,7 @@ export class Session {
       records: this.records(),
       clock: systemClock,
       origin: location.origin,
-      signalingUrls: await core.signalingUrls(running.store),
+      signalingUrls: await this.opened().signalingUrls(),
       multiUse,
     });
     await this.invitesChanged();
@@ -261,6 +263,11 @@ export class Session {
   /** Removes a friend: a new friends epoch they cannot read. */
   async removeFriend(person: PersonId): Promise<void> {
     await this.ready().peer.removeFriend(person);
+  }
+
+  private opened(): KithHandle {
+    if (!this.handle) throw new Error('the session has not started');
+    return this.handle;
   }
 
   private ready(): Running {
@@ -324,6 +331,12 @@ export class Session {
   /** Marks notifications read. */
   async markRead(ids: readonly string[]): Promise<void> {
     await this.ready().store.markRead(ids);
+    this.readVersion++;
+  }
+
+  /** Marks a conversation read (the navigation's count of unread messages follows). */
+  async markConversationRead(conversation: ConversationKey): Promise<void> {
+    await this.ready().peer.messaging.markRead(conversation);
     this.readVersion++;
   }
 

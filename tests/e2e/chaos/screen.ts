@@ -9,7 +9,7 @@ import { byText, commentLine } from './model.ts';
 import type { ShownPost } from './model.ts';
 
 /**
- * The emoji each reaction count is written with (src/ui/parts/Replies.svelte): the counts are
+ * The emoji each reaction count is written with (src/ui/parts/Reactions.svelte): the counts are
  * shown as text only, so reading them means knowing the emoji.
  */
 const EMOJI: Readonly<Record<Reaction, string>> = {
@@ -28,7 +28,8 @@ const COMMENT_TEXT = /Chaos comment #\d+/;
 function reactionCounts(text: string): Partial<Record<Reaction, number>> {
   const counts: Partial<Record<Reaction, number>> = {};
   for (const reaction of REACTIONS) {
-    // A button reads "<emoji>React like"; only a count puts a space and digits after the emoji.
+    // A choice reads "<emoji>React like" (hidden while closed); only the counts put a space and
+    // digits after an emoji.
     const match = new RegExp(`${EMOJI[reaction]} (\\d+)`).exec(text);
     if (match) counts[reaction] = Number(match[1]);
   }
@@ -52,7 +53,10 @@ async function readPost(article: Locator, names: readonly string[]): Promise<Sho
     )
     .sort();
   const group = article.getByRole('group', { name: 'Reactions' });
-  const pressed = await group.getByRole('button', { pressed: true }).allTextContents();
+  // The choices are hidden while closed; what was chosen is still marked pressed there.
+  const pressed = await group
+    .getByRole('button', { pressed: true, includeHidden: true })
+    .allTextContents();
   const mine = pressed
     .map((name) => REACTIONS.find((reaction) => name.endsWith(`React ${reaction}`)))
     .find((reaction) => reaction !== undefined);

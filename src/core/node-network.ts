@@ -1,0 +1,42 @@
+/**
+ * The network half of `openNode`: the sync engine over the node's ingestor, following its friend
+ * book, and the mesh over the node's ports. Loaded by `KithNode.startNetwork` on first use, so a
+ * browser tab without the network role never fetches it.
+ */
+import { defaultVerifier } from './identity/verifier.ts';
+import { Mesh } from './mesh/mesh.ts';
+import type { NetworkParts, NetworkPorts, NodeNetwork } from './node.ts';
+import { SyncEngine } from './sync/sync-engine.ts';
+
+/** Starts sync and the mesh of a node; `stop` tears both down. */
+export async function startNetwork(ports: NetworkPorts, parts: NetworkParts): Promise<NodeNetwork> {
+  const { store, person, device, ingestor, verifier, friends, blobs, devices } = ports;
+  const engine = new SyncEngine({
+    store,
+    self: person,
+    friends,
+    ingestor,
+    verifier,
+    receiveBlob: (id, bytes) => blobs.receive(id, bytes),
+  });
+  const mesh = await Mesh.start({
+    person,
+    device,
+    store,
+    friends,
+    blobs,
+    invites: ports.invites,
+    ownDevices: ports.ownDevices,
+    engine,
+    signaling: parts.signaling,
+    SimplePeer: parts.SimplePeer,
+    iceServers: parts.iceServers,
+    clock: ports.clock,
+    verifier: parts.verifier ?? defaultVerifier,
+    revocations: ports.revocations,
+    certificate: () => devices.current(),
+    maxConnections: parts.maxConnections,
+    ...parts.tuning,
+  });
+  return { mesh, engine, stop: () => mesh.stop() };
+}

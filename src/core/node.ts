@@ -1,0 +1,234 @@
+/**
+ * The composition root: one function, `openNode`, wires one device's Kith over its store, the
+ * same way wherever it runs (the browser, the tests, the benchmarks, later the home peer):
+ *
+ *   store → revocations held (read before anything is verified) → verifier → ingestor
+ *         → peer (only on a device that may read: it holds the identity)
+ *         → device authority (renewed certificates picked up; renewals made where it can)
+ *         → friend book (the peer's friend-list doc, or a relay's handover)
+ *   startNetwork(parts) → sync engine + mesh, on demand
+ *
+ * Two kinds of device open here. A person's device holds the identity and reads: it has the
+ * `Peer`, invites, and its own devices' secret from the seed. A relay holds only its certified
+ * device key and a `RelayHandover`: it replicates and serves its person's logs (and their
+ * friends'), meets them and their friends, and can neither sign an entry nor read one.
+ *
+ * The network is started separately because the browser loads its code (sync, mesh) only in the
+ * tab that holds the network role: `startNetwork` imports it on first use. What only a browser
+ * has (IndexedDB, simple-peer's bundle, Web Locks, WebSocket, fetched ICE servers) is passed in
+ * by the edge, as `options` and `NetworkParts`.
+ */
+import type { Clock } from './clock.ts';
+import { browserEntryChecker } from './feed/browser-entry-checker.ts';
+import { EntryVerifier } from './feed/entry-verifier.ts';
+import type { DeviceSession } from './identity/device-setup.ts';
+import type { Identity } from './identity/keys.ts';
+import { ownDevicesSecret } from './identity/own-devices.ts';
+import type { RevocationLookup } from './identity/revocation.ts';
+import type { Ed25519Verifier } from './identity/verifier.ts';
+import type { PersonId } from './ids.ts';
+import type { Mesh, MeshOptions } from './mesh/mesh.ts';
+import type { BlobPort, MeshInvites } from './mesh/ports.ts';
+import type { SimplePeerConstructor } from './net/connection-manager.ts';
+import type { IceServer } from './net/ice-servers.ts';
+import type { Signaling } from './net/signaling-client.ts';
+import { DeviceAuthority, NoIdentityKeyError, type RecordWriter } from './peer/device-authority.ts';
+import type { FriendRecord } from './docs/small-docs.ts';
+import { FriendBook } from './peer/friend-book.ts';
+import type { CrossTabLock } from './peer/own-log.ts';
+import { Peer } from './peer/peer.ts';
+import { StoredRevocations } from './peer/stored-revocations.ts';
+import { handoverFriends, type RelayHandover } from './relay-handover.ts';
+import type { LogStore, StorageAdapter } from './store/storage-adapter.ts';
+import { Ingestor } from './sync/ingest.ts';
+import type { SyncEngine } from './sync/sync-engine.ts';
+
+/** What every device is opened with. */
+export interface NodeOptions {
+  /** A relay needs only the log and blob store; a reading device, views as well. */
+  readonly store: LogStore;
+  /** This device's key and certificate. */
+  readonly device: DeviceSession;
+  readonly clock: Clock;
+  /** A lock shared by this browser profile's tabs (see `Peer`); a relay writes no log. */
+  readonly lock?: CrossTabLock;
+}
+
+/** A person's device: it holds the identity, so it reads and writes. */
+export interface PersonNodeOptions extends NodeOptions {
+  readonly store: StorageAdapter;
+  readonly identity: Identity;
+}
+
+/** A relay device: its handover instead of an identity. */
+export interface RelayNodeOptions extends NodeOptions {
+  readonly handover: RelayHandover;
+}
+
+/** The edge's pieces of the network (browser: WebSocket signaling, simple-peer, fetched ICE). */
+export interface NetworkParts {
+  readonly signaling: Signaling;
+  readonly SimplePeer: SimplePeerConstructor;
+  readonly iceServers: () => IceServer[];
+  /** Checks signatures of friends' signaling messages (default: the one strict verifier). */
+  readonly verifier?: Ed25519Verifier;
+  /** Simultaneous connections (default: the mesh's). */
+  readonly maxConnections?: number;
+  /** Timings, for tests and benchmarks (default: the mesh's). */
+  readonly tuning?: Pick<
+    MeshOptions,
+    'announceMs' | 'acceptRetryMs' | 'stallMs' | 'busyMs' | 'checkMs'
+  >;
+}
+
+/** A started network: the mesh, its sync engine, and how to stop both. */
+export interface NodeNetwork {
+  readonly mesh: Mesh;
+  readonly engine: SyncEngine;
+  stop(): void;
+}
+
+/** The parts every opened device has, which its network runs on too. */
+interface CoreParts {
+  readonly store: LogStore;
+  readonly device: DeviceSession;
+  readonly verifier: EntryVerifier;
+  readonly ingestor: Ingestor;
+  /** The revocations held, for whatever else must refuse a revoked device (the mesh). */
+  readonly revocations: RevocationLookup;
+  readonly devices: DeviceAuthority;
+  /** The friend list's one owner. */
+  readonly friends: FriendBook;
+}
+
+/** What every opened device has. */
+interface NodeParts extends CoreParts {
+  /** Starts sync and the mesh (loading their code on first use). */
+  startNetwork(parts: NetworkParts): Promise<NodeNetwork>;
+  /** Stops following stored entries (stop the network first). */
+  close(): void;
+}
+
+/** An opened person's device. */
+export interface PersonNode extends NodeParts {
+  readonly kind: 'person';
+  readonly store: StorageAdapter;
+  readonly identity: Identity;
+  readonly peer: Peer;
+}
+
+/** An opened relay device. */
+export interface RelayNode extends NodeParts {
+  readonly kind: 'relay';
+  readonly handover: RelayHandover;
+}
+
+/** Either kind of opened device. */
+export type KithNode = PersonNode | RelayNode;
+
+/** What the network of a device is started from (`node-network.ts`): the mesh's ports. */
+export interface NetworkPorts extends CoreParts {
+  readonly person: PersonId;
+  readonly clock: Clock;
+  readonly blobs: BlobPort;
+  readonly invites?: MeshInvites;
+  readonly ownDevices: Uint8Array;
+}
+
+/** A relay signs no entry and no record: nothing is ever written through it. */
+const writesNothing: RecordWriter = {
+  appendRecord: () => Promise.reject(new NoIdentityKeyError('a relay writes no records')),
+  useCertificate: () => undefined,
+};
+
+/** Opens a device's Kith (module doc). */
+export async function openNode(options: PersonNodeOptions): Promise<PersonNode>;
+export async function openNode(options: RelayNodeOptions): Promise<RelayNode>;
+export async function openNode(options: PersonNodeOptions | RelayNodeOptions): Promise<KithNode> {
+  const { store, device, clock } = options;
+  const revocations = await StoredRevocations.load(store);
+  // Signatures are checked in workers where there are any (off the page's main thread).
+  const verifier = new EntryVerifier({ revocations, checker: browserEntryChecker() });
+  const ingestor = new Ingestor(store, verifier);
+  revocations.follow(ingestor);
+  const start = async (ports: NetworkPorts, parts: NetworkParts) => {
+    const { startNetwork } = await import('./node-network.ts');
+    return startNetwork(ports, parts);
+  };
+  const base = { store, device, clock, verifier, ingestor, revocations };
+
+  if ('handover' in options) {
+    const { handover } = options;
+    const friends = new FriendBook(handoverFriends(handover));
+    const devices = await DeviceAuthority.open({
+      ...base,
+      identity: null,
+      writer: writesNothing,
+      stored: ingestor,
+    });
+    const blobs: BlobPort = {
+      wanted: () => [],
+      onWant: () => () => undefined,
+      receive: (id, bytes) => store.putBlob(id, bytes),
+    };
+    const ports = { ...base, person: handover.person, devices, friends, blobs };
+    return {
+      kind: 'relay',
+      handover,
+      ...ports,
+      startNetwork: (parts) => start({ ...ports, ownDevices: handover.ownDevices }, parts),
+      close: () => devices.close(),
+    };
+  }
+
+  // Past the relay: a reading device, whose store keeps views too.
+  const { identity, store: reading } = options;
+  const friends = new FriendBook<FriendRecord>();
+  const peer = await Peer.open({
+    store: reading,
+    identity,
+    device,
+    pipeline: ingestor,
+    clock,
+    lock: options.lock,
+    friends,
+  });
+  const devices = await DeviceAuthority.open({
+    ...base,
+    identity,
+    writer: peer,
+    stored: ingestor,
+  });
+  const blobs: BlobPort = {
+    wanted: () => peer.wantedBlobs(),
+    onWant: (listener) => peer.onWantBlob(listener),
+    receive: (id, bytes) => peer.receiveBlob(id, bytes),
+  };
+  const invites: MeshInvites = {
+    identity,
+    addFriend: async (friend) => {
+      await peer.addFriend(friend);
+      await reading.putNotification({
+        id: `friend/${friend.personId}`,
+        kind: 'friend',
+        createdAt: clock.now(),
+        read: false,
+        summary: { from: friend.personId },
+      });
+    },
+  };
+  const ports = { ...base, person: identity.personId, devices, friends, blobs };
+  return {
+    kind: 'person',
+    identity,
+    peer,
+    ...ports,
+    store: reading,
+    startNetwork: (parts) =>
+      start({ ...ports, invites, ownDevices: ownDevicesSecret(identity) }, parts),
+    close: () => {
+      devices.close();
+      peer.close();
+    },
+  };
+}

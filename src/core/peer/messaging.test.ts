@@ -1,0 +1,177 @@
+/**
+ * Direct messages between real peers (issue 27): conversations among friends, delivered through
+ * the verifying ingest as sync would deliver them, carried by a friend who is not in the
+ * conversation, and the refusals a person or a hostile member meets.
+ */
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { bytesEqual, utf8 } from '../bytes.ts';
+import { writerTag } from '../crypto/conversation-tag.ts';
+import { writeMessage } from '../docs/message-doc.ts';
+import { decodeEntry } from '../feed/entry-codec.ts';
+import { newPostId, type PersonId } from '../ids.ts';
+import { conversationKeys } from '../kinds/conversation-views.ts';
+import { docIdOf } from '../kinds/registry.ts';
+import { sealedUnder } from '../kinds/payload.ts';
+import { ConversationKeys } from './conversation-keys.ts';
+import { MessageInputError, parseConversationKey, type ConversationKey } from './messaging.ts';
+import {
+  befriend,
+  entriesOf,
+  handOver,
+  makePeople,
+  makePerson,
+  signOnNewDevice,
+  testClock,
+  type TestPerson,
+} from './test-people.ts';
+
+async function texts(person: TestPerson, key: ConversationKey): Promise<string[]> {
+  return (await person.peer.messaging.messages(key)).map((m) => m.text);
+}
+
+/** Whether any entry `person` holds contains `text` in clear. */
+async function holdsPlaintext(person: TestPerson, text: string): Promise<boolean> {
+  const needle = utf8(text);
+  for (const bytes of await entriesOf(person)) {
+    for (let i = 0; i + needle.length <= bytes.length; i++) {
+      if (bytesEqual(bytes.subarray(i, i + needle.length), needle)) return true;
+    }
+  }
+  return false;
+}
+
+/** The newest epoch `person` holds of a conversation (its key, its members). */
+async function heldBy(person: TestPerson, key: ConversationKey) {
+  const { starter, id } = parseConversationKey(key);
+  const keys = new ConversationKeys(person.store, person.id, undefined as never, () => null);
+  const held = await keys.newest(starter, id);
+  if (!held) throw new Error(`${person.name} holds no epoch of it`);
+  return held;
+}
+
+describe('direct messages', () => {
+  it('Alice and Bob exchange messages; each sees the other’s as unread until read', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const key = await alice.peer.messaging.direct(bob.id);
+    expect(await alice.peer.messaging.direct(bob.id)).toBe(key);
+    testClock.advance(1_000);
+    await alice.peer.messaging.send(key, 'hi Bob');
+    await handOver(alice, bob);
+    const [seen] = await bob.peer.messaging.list();
+    expect(seen).toMatchObject({ key, members: [alice.id, bob.id], unread: 1, lastText: 'hi Bob' });
+    expect(await bob.peer.messaging.direct(alice.id)).toBe(key);
+    testClock.advance(1_000);
+    await bob.peer.messaging.send(key, 'hi Alice');
+    await bob.peer.messaging.markRead(key);
+    expect((await bob.peer.messaging.conversation(key))?.unread).toBe(0);
+    await handOver(bob, alice);
+    expect(await texts(alice, key)).toEqual(['hi Bob', 'hi Alice']);
+    expect(await texts(bob, key)).toEqual(['hi Bob', 'hi Alice']);
+    expect(await alice.peer.messaging.unreadCount()).toBe(1);
+  });
+
+  it('Carol, a friend of both and not in it, carries Alice’s message to Bob and reads none of it', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    await befriend(bob, carol);
+    const key = await alice.peer.messaging.direct(bob.id);
+    await alice.peer.messaging.send(key, 'carried by Carol');
+    await handOver(alice, carol, [alice.id]);
+    // Carol holds the ciphertext (the test carries something), shows no conversation, and no
+    // entry of hers holds the text or the conversation's id in clear... but for the record's doc id.
+    expect((await entriesOf(carol, [alice.id])).length).toBeGreaterThan(0);
+    expect(await carol.peer.messaging.list()).toEqual([]);
+    expect(await conversationKeys(carol.store)).toEqual([]);
+    expect(await holdsPlaintext(carol, 'carried by Carol')).toBe(false);
+    expect(await holdsPlaintext(carol, bob.id)).toBe(false);
+    await handOver(carol, bob, [alice.id]);
+    expect(await texts(bob, key)).toEqual(['carried by Carol']);
+  });
+
+  it('a group of Alice’s friends all read; a member removed reads nothing written after', async () => {
+    const [alice, bob, dan] = await makePeople('alice', 'bob', 'dan');
+    await befriend(alice, bob);
+    await befriend(alice, dan);
+    const key = await alice.peer.messaging.start([bob.id, dan.id], 'Trip');
+    await alice.peer.messaging.send(key, 'before');
+    for (const member of [bob, dan]) await handOver(alice, member, [alice.id]);
+    expect((await dan.peer.messaging.conversation(key))?.title).toBe('Trip');
+    expect(await texts(dan, key)).toEqual(['before']);
+    await alice.peer.messaging.remove(key, dan.id);
+    testClock.advance(1_000);
+    await alice.peer.messaging.send(key, 'after');
+    for (const member of [bob, dan]) await handOver(alice, member, [alice.id]);
+    expect(await texts(bob, key)).toEqual(['before', 'after']);
+    expect((await bob.peer.messaging.conversation(key))?.members).toEqual([alice.id, bob.id]);
+    expect(await texts(dan, key)).toEqual(['before']);
+    expect((await heldBy(dan, key)).epoch).toBe(0);
+    // Dan still holds the old epoch's key and writes under it: nobody shows it any more.
+    testClock.advance(1_000);
+    await dan.peer.messaging.send(key, 'still here?');
+    for (const member of [alice, bob]) await handOver(dan, member, [dan.id]);
+    expect(await texts(bob, key)).toEqual(['before', 'after']);
+    expect(await texts(alice, key)).toEqual(['before', 'after']);
+    await expect(bob.peer.messaging.remove(key, alice.id)).rejects.toThrow(MessageInputError);
+  });
+
+  it('refuses a message too long or empty, a non-friend, and more than 50 people, saying why', async () => {
+    const [alice, bob, stranger] = await makePeople('alice', 'bob', 'stranger');
+    await befriend(alice, bob);
+    const key = await alice.peer.messaging.direct(bob.id);
+    await expect(alice.peer.messaging.send(key, 'x'.repeat(4_001))).rejects.toThrow(
+      /at most 4000 characters/,
+    );
+    await expect(alice.peer.messaging.send(key, '  ')).rejects.toThrow(/cannot be empty/);
+    await expect(alice.peer.messaging.start([stranger.id])).rejects.toThrow(/not a friend/);
+    const crowd = await Promise.all(Array.from({ length: 50 }, () => makePerson('x')));
+    const ids: PersonId[] = crowd.map((p) => p.id);
+    await expect(alice.peer.messaging.start(ids)).rejects.toThrow(/at most 50 members, not 51/);
+    await expect(bob.peer.messaging.send('nonsense' as ConversationKey, 'hi')).rejects.toThrow(
+      MessageInputError,
+    );
+  });
+
+  it('a member cannot pass a message off as another member’s', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    const key = await alice.peer.messaging.start([bob.id, carol.id]);
+    for (const member of [bob, carol]) await handOver(alice, member, [alice.id]);
+    await carol.peer.messaging.send(key, 'real, from Carol');
+    await handOver(carol, alice, [carol.id]);
+    // Bob, a member, holds the epoch key, so he can compute Carol's tag and seal under it.
+    const held = await heldBy(bob, key);
+    const carolsTag = await writerTag(held, carol.id, held.key);
+    const ref = { kind: 'message' as const, tag: carolsTag, messageId: newPostId() };
+    const doc = new Y.Doc();
+    writeMessage(doc, 'forged, "from Carol"', testClock.now());
+    const update = Y.encodeStateAsUpdate(doc);
+    // Sealed as if Carol wrote it, then signed by Bob's device: the log names Bob.
+    const asCarol = await sealedUnder(held.key, carol.id, docIdOf(ref), update);
+    const other = { ...ref, messageId: newPostId() };
+    const asBob = await sealedUnder(held.key, bob.id, docIdOf(other), update);
+    // And Carol's own message entry, its payload copied whole into Bob's log.
+    const [carolsEntry] = await carol.store.getLatestEntries(
+      carol.id,
+      carol.device.key.deviceId,
+      1,
+    );
+    const forged = await signOnNewDevice(bob, [
+      { docId: docIdOf(ref), payloadKind: 'encrypted', payload: asCarol.payload },
+      { docId: docIdOf(other), payloadKind: 'encrypted', payload: asBob.payload },
+      {
+        docId: carolsEntry!.docId,
+        payloadKind: 'encrypted',
+        payload: decodeEntry(carolsEntry!.bytes).payload,
+      },
+    ]);
+    const report = await alice.ingestor.ingest(forged.map((e) => e.bytes));
+    expect(report.rejected).toEqual([]);
+    await alice.peer.settled();
+    const shown = await alice.peer.messaging.messages(key);
+    expect(shown.map((m) => [m.author, m.text])).toEqual([[carol.id, 'real, from Carol']]);
+  });
+});

@@ -1,0 +1,266 @@
+/**
+ * Direct messages (issue 27): conversations among friends, one-to-one or groups of up to
+ * {@link MAX_CONVERSATION_MEMBERS}, as the UI starts, writes and reads them. A conversation is an
+ * audience key set its starter owns (`kinds/conversation.ts`); a message is a doc in its
+ * writer's own log (`kinds/message.ts`), so it replicates, is relayed and is stored while a
+ * member is away exactly as a friends-only post is. This module checks what a person asks for
+ * and turns it into writes; the kinds materialize what arrives into the views read here.
+ */
+import type * as Y from 'yjs';
+import type { Clock } from '../clock.ts';
+import { SymmetricKey } from '../crypto/aead.ts';
+import {
+  MAX_CONVERSATION_MEMBERS,
+  makeConversationRecord,
+  rosterProblem,
+  type Roster,
+} from '../crypto/conversation-record.ts';
+import {
+  ConversationIdError,
+  newConversationId,
+  parseConversationId,
+  type ConversationEpoch,
+  type ConversationTag,
+} from '../crypto/conversation-tag.ts';
+import { messageTextProblem, writeMessage, writeMessageDeletion } from '../docs/message-doc.ts';
+import type { FriendRecord } from '../docs/small-docs.ts';
+import { IdParseError, newPostId, parsePersonId, type PersonId, type PostId } from '../ids.ts';
+import {
+  conversationKey,
+  conversationKeys,
+  messagesItemKey,
+  putConversation,
+  readConversation,
+  type ConversationKey,
+  type ConversationView,
+  type MessageSummary,
+} from '../kinds/conversation-views.ts';
+import type { MessageRef } from '../kinds/message.ts';
+import type { DocRef } from '../kinds/registry.ts';
+import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { ConversationKeys } from './conversation-keys.ts';
+import { friendKey } from './epoch-state.ts';
+
+export { MAX_CONVERSATION_MEMBERS };
+export type { ConversationKey, ConversationView };
+
+/** A request refused as it was asked (too long, too many members, not a friend ...). */
+export class MessageInputError extends Error {
+  override readonly name = 'MessageInputError';
+}
+
+/** One message as a conversation shows it. */
+export interface MessageView {
+  /** `<writer>/message/<messageId>`. */
+  readonly itemId: string;
+  readonly author: PersonId;
+  readonly messageId: PostId;
+  readonly createdAt: number;
+  readonly text: string;
+  /** The doc ref of the message (what its delivery is asked by). */
+  readonly ref: MessageRef | null;
+}
+
+/** What messaging needs of the peer. */
+export interface MessagingPorts {
+  readonly me: PersonId;
+  readonly store: StorageAdapter;
+  readonly clock: Clock;
+  readonly keys: ConversationKeys;
+  /** Pair keys of this person's encryption key. */
+  pairKey(theirs: Uint8Array): Promise<Uint8Array>;
+  /** This person's X25519 public key: their own devices' box. */
+  readonly ownKey: Uint8Array;
+  friends(): ReadonlyMap<string, FriendRecord>;
+  /** Writes one of this person's docs (queued after every earlier change). */
+  write(ref: DocRef, change: (doc: Y.Doc) => Uint8Array | null): Promise<void>;
+  /** Appends a record to this device's log (queued). */
+  appendRecord(ref: DocRef, record: Uint8Array): Promise<void>;
+  /** Runs `task` after every earlier change and materialization. */
+  serial<T>(task: () => Promise<T>): Promise<T>;
+  /** Resolves once every change so far is reflected in the views. */
+  settled(): Promise<void>;
+}
+
+/** Conversations and messages of one person on one device. */
+export class Messaging {
+  constructor(private readonly ports: MessagingPorts) {}
+
+  /**
+   * Starts a conversation with `members` (friends of this person, at most
+   * {@link MAX_CONVERSATION_MEMBERS} with oneself), titled `title` (a group's name, or empty).
+   */
+  async start(members: readonly PersonId[], title = ''): Promise<ConversationKey> {
+    const { me } = this.ports;
+    const roster: Roster = { title: title.trim(), members: [...new Set(members)] };
+    const problem = rosterProblem(me, roster);
+    if (problem) throw new MessageInputError(problem);
+    this.checkFriends(roster.members);
+    const conversation = newConversationId();
+    await this.seal({ starter: me, conversation, epoch: 0 }, roster);
+    return conversationKey(me, conversation);
+  }
+
+  /** The one-to-one conversation with `friend` (either of the two started it), made if none. */
+  async direct(friend: PersonId): Promise<ConversationKey> {
+    const pair = new Set([this.ports.me, friend]);
+    for (const view of await this.list()) {
+      if (view.members.length === 2 && view.members.every((m) => pair.has(m)) && !view.title) {
+        return view.key;
+      }
+    }
+    return this.start([friend]);
+  }
+
+  /** Sends `text` to a conversation; returns the message's id. */
+  async send(key: ConversationKey, text: string): Promise<PostId> {
+    const problem = messageTextProblem(text);
+    if (problem) throw new MessageInputError(problem);
+    const { starter, id } = parseConversationKey(key);
+    const tag = await this.ports.keys.ownTag(starter, id);
+    if (!tag) throw new MessageInputError('you are not in this conversation');
+    const messageId = newPostId();
+    const createdAt = this.ports.clock.now();
+    await this.ports.write({ kind: 'message', tag, messageId }, (doc) =>
+      writeMessage(doc, text, createdAt),
+    );
+    await this.ports.settled();
+    return messageId;
+  }
+
+  /** Withdraws one of this person's own messages: its text leaves every honest store. */
+  async withdraw(message: MessageView): Promise<void> {
+    if (message.author !== this.ports.me || !message.ref) {
+      throw new MessageInputError('only your own messages can be withdrawn');
+    }
+    await this.ports.write(message.ref, (doc) => writeMessageDeletion(doc));
+    await this.ports.settled();
+  }
+
+  /**
+   * Removes `person` from a conversation this person started: a new epoch, whose key and
+   * roster are sealed to everyone else. They keep what they read; they open nothing written
+   * under the new epoch.
+   */
+  async remove(key: ConversationKey, person: PersonId): Promise<void> {
+    const { starter, id } = parseConversationKey(key);
+    if (starter !== this.ports.me) {
+      throw new MessageInputError('only the one who started a conversation removes members');
+    }
+    const held = await this.ports.keys.newest(starter, id);
+    if (!held) throw new MessageInputError('no such conversation');
+    if (!held.members.includes(person) || person === starter) {
+      throw new MessageInputError('that person is not a member');
+    }
+    const members = held.members.filter((m) => m !== starter && m !== person);
+    const roster: Roster = { title: held.title, members };
+    const problem = rosterProblem(starter, roster);
+    if (problem) throw new MessageInputError(problem);
+    // Someone since unfriended stays out too: every box is sealed through a friend's key.
+    this.checkFriends(members);
+    await this.seal({ starter, conversation: id, epoch: held.epoch + 1 }, roster);
+  }
+
+  /** Every conversation held here, the one with the newest message first. */
+  async list(): Promise<ConversationView[]> {
+    const { store } = this.ports;
+    const views: ConversationView[] = [];
+    for (const key of await conversationKeys(store)) {
+      const view = await readConversation(store, key);
+      if (view) views.push(view);
+    }
+    return views.sort((a, b) => b.lastAt - a.lastAt || (a.key < b.key ? -1 : 1));
+  }
+
+  /** One conversation's view, or `null`. */
+  conversation(key: ConversationKey): Promise<ConversationView | null> {
+    return readConversation(this.ports.store, key);
+  }
+
+  /** A conversation's messages, oldest first. */
+  async messages(key: ConversationKey): Promise<MessageView[]> {
+    const items = await this.ports.store.itemsByPost(messagesItemKey(key));
+    return items.map((item) => {
+      const messageId = item.itemId.slice(item.itemId.lastIndexOf('/') + 1) as PostId;
+      const summary = item.summary as Partial<Record<keyof MessageSummary, unknown>>;
+      let ref: MessageRef | null = null;
+      if (typeof summary.tag === 'string') {
+        ref = { kind: 'message', tag: summary.tag as ConversationTag, messageId };
+      }
+      return {
+        itemId: item.itemId,
+        author: item.author,
+        messageId,
+        createdAt: item.createdAt,
+        text: typeof summary.text === 'string' ? summary.text : '',
+        ref,
+      };
+    });
+  }
+
+  /** Marks a conversation read up to now. */
+  async markRead(key: ConversationKey): Promise<void> {
+    await this.ports.serial(async () => {
+      const view = await readConversation(this.ports.store, key);
+      if (!view || (view.unread === 0 && view.readAt >= view.lastAt)) return;
+      await putConversation(this.ports.store, {
+        ...view,
+        unread: 0,
+        readAt: Math.max(view.lastAt, this.ports.clock.now()),
+      });
+    });
+  }
+
+  /** How many messages of others are unread, over every conversation. */
+  async unreadCount(): Promise<number> {
+    return (await this.list()).reduce((sum, view) => sum + view.unread, 0);
+  }
+
+  /** Throws a {@link MessageInputError} unless everyone in `people` is a friend. */
+  private checkFriends(people: readonly PersonId[]): void {
+    const friends = this.ports.friends();
+    for (const person of people) {
+      if (!friends.has(person)) {
+        throw new MessageInputError(
+          `only friends can be in a conversation you start: ${person.slice(0, 8)}… is not a friend`,
+        );
+      }
+    }
+  }
+
+  /** Writes the record of `at`, sealed to this person's devices and to each member. */
+  private async seal(at: ConversationEpoch, roster: Roster): Promise<void> {
+    const friends = this.ports.friends();
+    const keys = [this.ports.ownKey];
+    for (const member of roster.members) {
+      const theirs = friendKey(friends.get(member)!);
+      if (!theirs) throw new MessageInputError('a member’s encryption key is unreadable');
+      keys.push(theirs);
+    }
+    const pairKeys = await Promise.all(keys.map((k) => this.ports.pairKey(k)));
+    const key = await SymmetricKey.generate();
+    const record = await makeConversationRecord(at, key, roster, pairKeys);
+    await this.ports.appendRecord(
+      { kind: 'conversation', conversation: at.conversation, epoch: at.epoch },
+      record,
+    );
+    await this.ports.settled();
+  }
+}
+
+/** The starter and id a conversation key names; throws {@link MessageInputError}. */
+export function parseConversationKey(key: string): {
+  readonly starter: PersonId;
+  readonly id: ReturnType<typeof parseConversationId>;
+} {
+  const [starter = '', id = '', ...rest] = key.split('/');
+  try {
+    if (rest.length > 0) throw new MessageInputError('not a conversation');
+    return { starter: parsePersonId(starter), id: parseConversationId(id) };
+  } catch (error) {
+    if (error instanceof IdParseError || error instanceof ConversationIdError) {
+      throw new MessageInputError('not a conversation');
+    }
+    throw error;
+  }
+}

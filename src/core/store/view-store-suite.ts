@@ -1,0 +1,244 @@
+/**
+ * The behaviour every `ViewStore` must show (timeline, posts by author, comments and reactions,
+ * view batches, notifications). Each whole `StorageAdapter`'s test file calls `runViewStoreSuite`
+ * beside `runLogStoreSuite` (a view batch writes settings too).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreClosedError, StoreInputError } from './errors.ts';
+import type { PostItemView, PostView, StorageAdapter } from './storage-adapter.ts';
+import { ALICE, BOB, newestFirst, testPost } from './store-test-helpers.ts';
+
+/** Makes a fresh, empty adapter. */
+export type MakeAdapter = () => Promise<StorageAdapter>;
+
+async function readAllPages(
+  read: (before: { createdAt: number; id: string } | undefined) => Promise<{
+    items: readonly PostView[];
+    next: { createdAt: number; id: string } | null;
+  }>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let before: { createdAt: number; id: string } | undefined;
+  for (;;) {
+    const page = await read(before);
+    ids.push(...page.items.map((p) => p.postId));
+    if (!page.next) return ids;
+    before = page.next;
+  }
+}
+
+/** Registers the shared view-store tests under `describe(name)`. */
+export function runViewStoreSuite(name: string, makeAdapter: MakeAdapter): void {
+  describe(`ViewStore: ${name}`, () => {
+    let store: StorageAdapter;
+    beforeEach(async () => {
+      store = await makeAdapter();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('timeline views', () => {
+      it('pages newest first with equal times, none duplicated or skipped', async () => {
+        const posts: PostView[] = [];
+        // Five posts share each timestamp, and ids are inserted out of order.
+        for (let i = 0; i < 53; i++) {
+          posts.push(testPost(`p${(i * 37) % 53}`, i % 2 ? ALICE : BOB, 1000 + Math.floor(i / 5)));
+        }
+        await store.putPostViews(posts);
+        const expected = posts
+          .map((p) => ({ createdAt: p.createdAt, id: p.postId }))
+          .sort(newestFirst)
+          .map((k) => k.id);
+        const ids = await readAllPages((before) =>
+          store.timelinePage(before ? { before, limit: 7 } : { limit: 7 }),
+        );
+        expect(ids).toEqual(expected);
+        const first = await store.timelinePage({ limit: 53 });
+        expect(first.items).toHaveLength(53);
+        expect(first.next).toBeNull();
+        expect(first.items[0]).toEqual(posts.find((p) => p.postId === expected[0]));
+      });
+
+      it('moves an edited post instead of duplicating it, and lists posts by author', async () => {
+        await store.putPostViews([
+          testPost('a1', ALICE, 10),
+          testPost('b1', BOB, 20),
+          testPost('a2', ALICE, 30),
+        ]);
+        await store.putPostViews([testPost('a1', ALICE, 40)]);
+        const page = await store.timelinePage({ limit: 10 });
+        expect(page.items.map((p) => p.postId)).toEqual(['a1', 'a2', 'b1']);
+        const alice = await readAllPages((before) =>
+          store.authorPostsPage(ALICE, before ? { before, limit: 1 } : { limit: 1 }),
+        );
+        expect(alice).toEqual(['a1', 'a2']);
+        expect((await store.authorPostsPage(BOB, { limit: 5 })).items.map((p) => p.postId)).toEqual(
+          ['b1'],
+        );
+        expect(await store.getPostView('a1')).toEqual(testPost('a1', ALICE, 40));
+      });
+
+      it('refuses bad page requests', async () => {
+        await expect(store.timelinePage({ limit: 0 })).rejects.toBeInstanceOf(StoreInputError);
+        await expect(store.timelinePage({ limit: 100_000 })).rejects.toBeInstanceOf(
+          StoreInputError,
+        );
+        await expect(
+          store.timelinePage({ limit: 5, before: { createdAt: Number.NaN, id: 'x' } }),
+        ).rejects.toBeInstanceOf(StoreInputError);
+      });
+
+      it('lists comments and reactions by post, oldest first, and removes them with the post', async () => {
+        const item = (
+          itemId: string,
+          postId: string,
+          createdAt: number,
+          kind: PostItemView['kind'],
+        ): PostItemView => ({
+          itemId,
+          postId,
+          kind,
+          author: BOB,
+          createdAt,
+          summary: kind === 'comment' ? { text: itemId } : { emoji: '+1' },
+        });
+        await store.putPostViews([testPost('p1', ALICE, 1), testPost('p2', ALICE, 2)]);
+        await store.putPostItems([
+          item('c3', 'p1', 5, 'comment'),
+          item('c1', 'p1', 5, 'comment'),
+          item('r1', 'p1', 3, 'reaction'),
+          item('c9', 'p2', 1, 'comment'),
+        ]);
+        expect((await store.itemsByPost('p1')).map((i) => i.itemId)).toEqual(['r1', 'c1', 'c3']);
+        expect(await store.itemsByPost('p2')).toEqual([item('c9', 'p2', 1, 'comment')]);
+        await store.removePostItem('c1');
+        expect((await store.itemsByPost('p1')).map((i) => i.itemId)).toEqual(['r1', 'c3']);
+        await store.removePostView('p1');
+        expect(await store.itemsByPost('p1')).toEqual([]);
+        expect(await store.getPostView('p1')).toBeUndefined();
+        expect((await store.timelinePage({ limit: 5 })).items.map((p) => p.postId)).toEqual(['p2']);
+        expect(await store.itemsByPost('p2')).toHaveLength(1);
+      });
+    });
+
+    describe('view batches', () => {
+      const comment = (itemId: string, postId: string, createdAt: number): PostItemView => ({
+        itemId,
+        postId,
+        kind: 'comment',
+        author: BOB,
+        createdAt,
+        summary: { text: itemId },
+      });
+      const note = (id: string, createdAt: number) => ({
+        id,
+        kind: 'comment',
+        createdAt,
+        read: false,
+        summary: { text: id },
+      });
+
+      it('applies view changes in order, a removed post taking its items with it', async () => {
+        await store.putPostItems([comment('old', 'p1', 1)]);
+        await store.setSetting('gone', 1);
+        await store.writeViews([
+          { op: 'putPost', post: testPost('p1', ALICE, 1) },
+          { op: 'putItem', item: comment('c1', 'p1', 2) },
+          { op: 'removePost', postId: 'p1' },
+          { op: 'putPost', post: testPost('p1', ALICE, 3) },
+          { op: 'putItem', item: comment('c2', 'p1', 4) },
+          { op: 'putPost', post: testPost('p2', BOB, 2) },
+          { op: 'putItem', item: comment('c3', 'p2', 5) },
+          { op: 'removeItem', itemId: 'c3' },
+          { op: 'putNotification', notification: note('n1', 6) },
+          { op: 'setSetting', key: 'kept', value: { a: 1 } },
+          { op: 'setSetting', key: 'gone', value: undefined },
+        ]);
+        expect(await store.getPostViews(['p1', 'nope', 'p2'])).toEqual([
+          testPost('p1', ALICE, 3),
+          undefined,
+          testPost('p2', BOB, 2),
+        ]);
+        expect((await store.itemsByPost('p1')).map((i) => i.itemId)).toEqual(['c2']);
+        expect(await store.itemsByPost('p2')).toEqual([]);
+        expect((await store.notificationsPage({ limit: 5 })).items).toEqual([note('n1', 6)]);
+        expect(await store.getSetting('kept')).toEqual({ a: 1 });
+        expect(await store.getSetting('gone')).toBeUndefined();
+      });
+
+      it('refuses a whole batch with one malformed change, and takes it whole once fixed', async () => {
+        const good = [
+          { op: 'putPost', post: testPost('p1', ALICE, 1) },
+          { op: 'putItem', item: comment('c1', 'p1', 2) },
+          { op: 'putNotification', notification: note('n1', 3) },
+        ] as const;
+        await expect(
+          store.writeViews([...good, { op: 'putPost', post: testPost('p2', ALICE, Number.NaN) }]),
+        ).rejects.toBeInstanceOf(StoreInputError);
+        expect(await store.getPostViews(['p1'])).toEqual([undefined]);
+        expect(await store.itemsByPost('p1')).toEqual([]);
+        expect(await store.unreadCount()).toBe(0);
+        await store.writeViews(good);
+        expect(await store.getPostViews(['p1'])).toEqual([testPost('p1', ALICE, 1)]);
+        expect(await store.itemsByPost('p1')).toHaveLength(1);
+        expect(await store.unreadCount()).toBe(1);
+      });
+    });
+
+    describe('notifications', () => {
+      it('pages newest first, counts unread and marks them read', async () => {
+        for (let i = 0; i < 12; i++) {
+          await store.putNotification({
+            id: `n${String(i).padStart(2, '0')}`, // padded: ids tie-break as strings
+            kind: 'comment',
+            createdAt: 100 + Math.floor(i / 3),
+            read: i < 2,
+            summary: { from: 'bob' },
+          });
+        }
+        expect(await store.unreadCount()).toBe(10);
+        const first = await store.notificationsPage({ limit: 5 });
+        expect(first.items.map((n) => n.id)).toEqual(['n11', 'n10', 'n09', 'n08', 'n07']);
+        const second = await store.notificationsPage({ limit: 10, before: first.next! });
+        expect(second.items.map((n) => n.id)).toEqual([
+          'n06',
+          'n05',
+          'n04',
+          'n03',
+          'n02',
+          'n01',
+          'n00',
+        ]);
+        expect(second.next).toBeNull();
+        expect(second.items.at(-1)).toEqual({
+          id: 'n00',
+          kind: 'comment',
+          createdAt: 100,
+          read: true,
+          summary: { from: 'bob' },
+        });
+        await store.markRead(['n11', 'n10', 'n00', 'unknown']);
+        expect(await store.unreadCount()).toBe(8);
+        expect((await store.notificationsPage({ limit: 1 })).items[0]?.read).toBe(true);
+        await store.putNotification({
+          id: 'n11',
+          kind: 'comment',
+          createdAt: 1,
+          read: false,
+          summary: null,
+        });
+        expect(await store.unreadCount()).toBe(9);
+        expect((await store.notificationsPage({ limit: 1 })).items[0]?.id).toBe('n10');
+      });
+    });
+
+    it('rejects every call after close with StoreClosedError', async () => {
+      await store.close();
+      await expect(store.timelinePage({ limit: 1 })).rejects.toBeInstanceOf(StoreClosedError);
+      await expect(store.writeViews([{ op: 'removePost', postId: 'p' }])).rejects.toBeInstanceOf(
+        StoreClosedError,
+      );
+    });
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * How a post or a comment says when it was written: relative while recent ("Just now", "3 min",
+ * "5 h", "Yesterday", "3 d"), a date afterwards ("12 Mar", "12 Mar 2025"), as social apps do.
+ * The exact time goes beside it (`exactTime`: a `<time>`'s title, shown on hover or long press).
+ * Pure: the present and the locale are passed in.
+ */
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** The calendar day of `time` in the local time zone, as a comparable number. */
+function dayNumber(time: number): number {
+  const d = new Date(time);
+  return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) / (24 * HOUR);
+}
+
+/** When `then` was, said relative to `now`, in short words. */
+export function relativeTime(then: number, now: number, locale?: string): string {
+  const ago = now - then;
+  // A time a little ahead (another device's clock) reads as now.
+  if (ago < MINUTE) return 'Just now';
+  if (ago < HOUR) return `${Math.floor(ago / MINUTE)} min`;
+  const days = dayNumber(now) - dayNumber(then);
+  if (days === 0) return `${Math.floor(ago / HOUR)} h`;
+  if (days === 1) return 'Yesterday';
+  if (days < 7) return `${days} d`;
+  const sameYear = new Date(then).getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(locale, {
+    day: 'numeric',
+    month: 'short',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  }).format(then);
+}
+
+/** The exact date and time of `then`, in full. */
+export function exactTime(then: number, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(then);
+}

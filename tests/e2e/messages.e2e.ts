@@ -1,0 +1,155 @@
+/**
+ * Direct messages (issue 27). Alice and Bob, friends, exchange messages from Bob's profile's
+ * "Message" button and the Messages tab. Then Bob's pages close; Alice writes; Carol, a friend of
+ * both and not in the conversation, is online and takes Alice's log; Alice's pages close; Bob
+ * returns and reads the message, carried by Carol. Carol's store holds the message's entry (its
+ * doc id, naming the writer's tag only) and no plaintext of it.
+ * Closing a person's pages keeps their browser context, so their IndexedDB stays.
+ */
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { requireNetns, setupE2e, type Person } from './harness.ts';
+import { WAIT, befriendExisting, joinAll, openFriends } from './app-helpers.ts';
+import { scanStore } from './store-scan.ts';
+
+/** Closes the person's page (they are away) and returns a function that brings them back. */
+async function leave(person: Person): Promise<() => Promise<Page>> {
+  await person.page.close();
+  return async () => {
+    const page = await person.context.newPage();
+    await page.goto(`${new URL(person.page.url()).origin}/`);
+    await page.getByRole('link', { name: 'Home' }).waitFor(WAIT);
+    return page;
+  };
+}
+
+/** Opens the conversation with `name` from their profile's "Message" button. */
+async function messageFromProfile(page: Page, name: string): Promise<void> {
+  await openFriends(page);
+  await page.getByRole('list', { name: 'Your friends' }).getByRole('link', { name }).click();
+  await page.getByRole('button', { name: `Message ${name}` }).click();
+  await page.getByRole('heading', { name, level: 1 }).waitFor(WAIT);
+}
+
+/** Opens the conversation with `name` from the Messages tab. */
+async function openFromMessages(page: Page, name: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: /^Messages/ })
+    .click();
+  await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
+  const conversation = page
+    .getByRole('list', { name: 'Conversations' })
+    .getByRole('link', { name: new RegExp(name) });
+  await conversation.waitFor(WAIT);
+  await conversation.click();
+  await page.getByRole('heading', { name, level: 1 }).waitFor(WAIT);
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await shows(page, text);
+}
+
+async function shows(page: Page, text: string): Promise<void> {
+  await page
+    .getByRole('list', { name: 'Messages' })
+    .getByRole('listitem')
+    .filter({ hasText: text })
+    .waitFor(WAIT);
+}
+
+requireNetns()('direct messages', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it('Alice and Bob exchange messages; Carol carries one to Bob while each is away, and cannot read it', async () => {
+    const [alice, bob, carol] = await joinAll(e2e, 'Alice', 'Bob', 'Carol');
+    const [a, b, c] = [alice.page, bob.page, carol.page];
+    await befriendExisting(a, 'Alice', b, 'Bob');
+    await befriendExisting(a, 'Alice', c, 'Carol');
+    await befriendExisting(b, 'Bob', c, 'Carol');
+
+    await messageFromProfile(a, 'Bob');
+    await a.getByText('No messages yet').waitFor(WAIT);
+    await expect.poll(() => a.getByText('4000 characters left').count(), WAIT).toBe(1);
+    await send(a, 'Hi Bob, it is Alice');
+    // Bob's device takes it: Alice's message says so.
+    await a
+      .getByRole('list', { name: 'Messages' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Hi Bob, it is Alice' })
+      .getByText('Delivered')
+      .waitFor(WAIT);
+    await expect
+      .poll(
+        () =>
+          b
+            .getByRole('navigation', { name: 'Main' })
+            .getByRole('link', { name: 'Messages (1 unread)' })
+            .count(),
+        WAIT,
+      )
+      .toBe(1);
+    await openFromMessages(b, 'Alice');
+    await shows(b, 'Hi Bob, it is Alice');
+    await send(b, 'Hi Alice, Bob here');
+    await shows(a, 'Hi Alice, Bob here');
+    // Carol, a friend of both, holds both messages' entries by now.
+    await expect.poll(async () => (await scanStore(c, 'Hi Bob')).messageDocs, WAIT).toBe(2);
+
+    const bobReturns = await leave(bob.person);
+    await send(a, 'Written while Bob was away');
+    await expect.poll(async () => (await scanStore(c, 'x')).messageDocs, WAIT).toBe(3);
+    await leave(alice.person);
+    const back = await bobReturns();
+    await openFromMessages(back, 'Alice');
+    await shows(back, 'Written while Bob was away');
+
+    const carols = await scanStore(c, 'Written while Bob was away');
+    expect(carols).toEqual({ messageDocs: 3, plaintext: false });
+    expect((await scanStore(c, 'Hi Bob, it is Alice')).plaintext).toBe(false);
+    // The scan finds plaintext where it is: Bob's own store holds the views he reads.
+    expect((await scanStore(back, 'Written while Bob was away')).plaintext).toBe(true);
+  });
+
+  it('Alice starts a group with Bob and Dan, both read it; Dan removed reads nothing written after', async () => {
+    const [alice, bob, dan] = await joinAll(e2e, 'Alice', 'Bob', 'Dan');
+    const [a, b, d] = [alice.page, bob.page, dan.page];
+    await befriendExisting(a, 'Alice', b, 'Bob');
+    await befriendExisting(a, 'Alice', d, 'Dan');
+
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Messages/ })
+      .click();
+    await a.getByText('No messages yet').waitFor(WAIT);
+    await a.getByRole('button', { name: 'New group' }).click();
+    const form = a.getByRole('form', { name: 'New group' });
+    await form.getByLabel('Group name (optional)').fill('Weekend');
+    await form.getByRole('checkbox', { name: 'Bob' }).check();
+    await form.getByRole('checkbox', { name: 'Dan' }).check();
+    await form.getByRole('button', { name: 'Start group' }).click();
+    await a.getByRole('heading', { name: 'Weekend', level: 1 }).waitFor(WAIT);
+    await send(a, 'Hello group');
+    for (const page of [b, d]) {
+      await openFromMessages(page, 'Weekend');
+      await shows(page, 'Hello group');
+    }
+
+    await a.getByText('3 people').click();
+    await a.getByRole('button', { name: 'Remove Dan' }).click();
+    await expect.poll(() => a.getByText('2 people').count(), WAIT).toBe(1);
+    await send(a, 'Dan is not here any more');
+    await shows(b, 'Dan is not here any more');
+    // Dan's device holds the new message's entry (Alice is his friend) and shows nothing of it.
+    await expect.poll(async () => (await scanStore(d, 'x')).messageDocs, WAIT).toBe(2);
+    expect((await scanStore(d, 'Dan is not here any more')).plaintext).toBe(false);
+    await d.reload();
+    await openFromMessages(d, 'Weekend');
+    await shows(d, 'Hello group');
+    expect(
+      await d.getByRole('list', { name: 'Messages' }).getByRole('listitem').allTextContents(),
+    ).toHaveLength(1);
+  });
+});
