@@ -11,7 +11,8 @@
  *    decoded on her timeline (real WebRTC, so the run re-executes itself inside the e2e runner's
  *    private network namespace; without one this figure is skipped, never run on the real net);
  * 3. the gzipped JS of the initial load;
- * 4. `appSeed100kSeconds`: 100,000 posts, signed ahead in Node, ingested and materialized through
+ * 4. `searchMs`: a query of the device's search index with the big store (`bench/app-search.ts`);
+ * 5. `appSeed100kSeconds`: 100,000 posts, signed ahead in Node, ingested and materialized through
  *    the app's own path, in seconds of the page's time.
  *
  * Figures are printed and written to `bench/results/app.json`; nothing here judges them.
@@ -40,6 +41,7 @@ import {
 } from './app-seed.ts';
 import { median } from './lib/measure.ts';
 import { homeLongestTask, recordLongTasks, type HomeLongestTask } from './app-longtask.ts';
+import { searchLatency, settleSearch, type SearchLatency } from './app-search.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -161,6 +163,8 @@ async function firstPage(baseUrl: string, target: number, budgetMs: number): Pro
   await next;
   const posts = await countTimeline(person.page);
   if (posts !== seeded) throw new Error(`timeline holds ${posts} of ${seeded}`);
+  // The search index follows the seeding; its last batch is taken in before the browser closes.
+  await settleSearch(person.page);
   await openScreen(person.page, 'Home');
   await person.close();
 
@@ -185,6 +189,18 @@ async function firstPage(baseUrl: string, target: number, budgetMs: number): Pro
     wallMs: looks.map((l) => l.wallMs),
     medianMs: median(looksMs),
   };
+}
+
+/** `searchMs` with the big store, in a newly started browser. */
+async function searchTimes(baseUrl: string, posts: number): Promise<SearchLatency> {
+  const person = await launchPersistent(profileDir(BIG), { baseUrl });
+  try {
+    await person.context.addInitScript(recordFirstPost);
+    await person.page.goto(`${baseUrl}/`);
+    return await searchLatency(person.page, posts);
+  } finally {
+    await person.close();
+  }
 }
 
 /** The longest task on Home with the big store (`bench/app-longtask.ts`). */
@@ -337,6 +353,8 @@ async function main(): Promise<void> {
     console.log(
       `longest task on Home, ${big.posts} posts: ${home.homeLongestTaskMs.toFixed(0)} ms`,
     );
+    const search = await searchTimes(baseUrl, big.posts);
+    console.log(`search, ${big.posts} posts: ${search.medianMs.toFixed(0)} ms (median of 20)`);
     console.log(`seeding ${SEED_AHEAD} posts signed ahead through the app ...`);
     const seeded = await seedThroughApp(baseUrl, SEED_AHEAD);
     console.log(
@@ -344,11 +362,11 @@ async function main(): Promise<void> {
         `waiting for the views ${(seeded.settleMs / 1000).toFixed(1)} s)`,
     );
     // Written now and again after the photo: a failed photo never costs the seeded figures.
-    await writeResults(small, big, js, null, loads, seeded, home);
+    await writeResults(small, big, js, null, loads, seeded, home, search);
     const photo = process.env[NETNS_ENV] === '1' ? await photoEndToEnd(baseUrl, 3) : null;
     if (photo)
       console.log(`photo end to end (${photo.photoBytes} B): ${photo.medianMs.toFixed(0)} ms`);
-    await writeResults(small, big, js, photo, loads, seeded, home);
+    await writeResults(small, big, js, photo, loads, seeded, home, search);
   } finally {
     clearInterval(sampler);
     await server.close();
@@ -364,6 +382,7 @@ async function writeResults(
   loads: readonly number[],
   seeded: SeedAheadTimes,
   home: HomeLongestTask,
+  search: SearchLatency,
 ): Promise<void> {
   const result = {
     appSeed100kSeconds: seeded.pageMs / 1000,
@@ -372,6 +391,7 @@ async function writeResults(
     photoEndToEndMs: photo ? Math.round(photo.medianMs) : null,
     initialJsGzipBytes: js.gzipBytes,
     homeLongestTaskMs: Math.round(home.homeLongestTaskMs),
+    searchMs: Math.round(search.medianMs),
     extra: {
       date: new Date().toISOString(),
       bigStorePosts: big.posts,
@@ -384,6 +404,12 @@ async function writeResults(
       firstPageMethod:
         'median of in-page performance.now() when the first post row appears, over reloads of a running browser; coldMs is goto to first row visible in a newly started browser',
       seedAhead: seeded,
+      search: {
+        posts: big.posts,
+        method:
+          'median of 20 in-page DeviceSearch.search calls (limits 5/10/10) after the index settled, in a newly started browser',
+        ...search,
+      },
       photo,
       homeLongestTask: {
         posts: big.posts,

@@ -28,6 +28,7 @@ import type {
   StorageAdapter,
   StoredEntry,
   KindStore,
+  ViewWrite,
 } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Keyring } from './keyring.ts';
@@ -77,6 +78,8 @@ export interface MaterializerContext {
   prefetch(ids: readonly string[]): Promise<void>;
   /** This device's time (dates written by others are clamped to it plus {@link MAX_CLOCK_SKEW}). */
   now(): number;
+  /** Told of the view changes of a batch once they are written (the search index follows them). */
+  viewsWritten?(writes: readonly ViewWrite[]): void;
 }
 
 /**
@@ -135,7 +138,7 @@ export class Materializer {
     let failed: { error: unknown } | undefined;
     for (let i = 0; i < ordered.length; i += MAX_VIEW_BATCH) {
       const batch: BatchState = {
-        views: new ViewBatch(this.ctx.store),
+        views: new ViewBatch(this.ctx.store, (writes) => this.ctx.viewsWritten?.(writes)),
         docs: new Map(),
         opened: new Map(),
       };
@@ -248,7 +251,10 @@ export class Materializer {
     for (;;) {
       const page = await this.ctx.store.authorPostsPage(author, { limit: 100 });
       if (page.items.length === 0) return;
-      for (const post of page.items) await this.ctx.store.removePostView(post.postId);
+      for (const post of page.items) {
+        await this.ctx.store.removePostView(post.postId);
+        this.ctx.viewsWritten?.([{ op: 'removePost', postId: post.postId }]);
+      }
     }
   }
 

@@ -55,6 +55,7 @@ import type {
   PostView,
   StorageAdapter,
   StoredEntry,
+  ViewWrite,
 } from '../store/storage-adapter.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
@@ -158,6 +159,7 @@ export class Peer {
   private readonly stopForks: () => void;
   private readonly changeListeners = new Set<(change: ViewChange) => void>();
   private readonly errorListeners = new Set<(error: unknown) => void>();
+  private readonly viewWriteListeners = new Set<(writes: readonly ViewWrite[]) => void>();
   private readonly wanted = new Set<string>();
   private readonly wantListeners = new Set<(id: string) => void>();
   /** What the kinds seal this person's docs with. */
@@ -311,6 +313,9 @@ export class Peer {
         for (const id of ids) if (!(await store.hasBlob(id))) self.peer?.want(id);
       },
       now: () => clock.now(),
+      viewsWritten: (writes) => {
+        for (const listener of self.peer?.viewWriteListeners ?? []) listener(writes);
+      },
     });
     const friends = readFriends(await docs.get(me, docIdOf({ kind: 'friends' })));
     const epochs = new FriendsEpochs({
@@ -349,6 +354,15 @@ export class Peer {
   onChange(listener: (change: ViewChange) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with the view changes (posts, comments, profiles ...) each time the store
+   * has written them: what an index of the views (search) follows, row by row.
+   */
+  onViewWrites(listener: (writes: readonly ViewWrite[]) => void): () => void {
+    this.viewWriteListeners.add(listener);
+    return () => this.viewWriteListeners.delete(listener);
   }
 
   /** Calls `listener` with a failure to update views (a full disk, most likely). */

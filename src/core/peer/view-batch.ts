@@ -35,7 +35,11 @@ export class ViewBatch implements KindStore {
   /** Settings the batch wrote (`undefined`: deleted). */
   private readonly settings = new Map<string, unknown>();
 
-  constructor(private readonly store: StorageAdapter) {}
+  /** `written` hears each change once the store holds it (the search index follows them). */
+  constructor(
+    private readonly store: StorageAdapter,
+    private readonly written?: (writes: readonly ViewWrite[]) => void,
+  ) {}
 
   /** Reads ahead, in one store read, the posts not yet known to the batch. */
   async fetch(postIds: readonly string[]): Promise<void> {
@@ -58,6 +62,7 @@ export class ViewBatch implements KindStore {
     if (writes.length === 0) return;
     try {
       await this.store.writeViews(writes);
+      this.written?.(writes);
       return;
     } catch (error) {
       log.warn('a batch of views was refused whole; writing it change by change', {
@@ -69,6 +74,7 @@ export class ViewBatch implements KindStore {
     for (const write of writes) {
       try {
         await this.store.writeViews([write]);
+        this.written?.([write]);
       } catch (error) {
         refused ??= { error };
       }

@@ -14,6 +14,8 @@ export type Screen =
   /** One conversation, by its key (`<starter>/<id>`). */
   | { readonly name: 'conversation'; readonly conversation: string }
   | { readonly name: 'profile'; readonly person: string }
+  /** Search, with what was typed (kept in the address, so Back from a result returns to it). */
+  | { readonly name: 'search'; readonly query: string }
   /** One post (`author/postId`), brought into view at one of its comments (`item`), if given. */
   | { readonly name: 'post'; readonly post: string; readonly item?: string };
 
@@ -28,6 +30,7 @@ export function parseScreen(hash: string): Screen {
     first === 'messages'
   )
     return { name: first };
+  if (first === 'search') return { name: 'search', query: decodedQuery(second ?? '') };
   if (first === 'conversation' && second) {
     const rest = path.split('/')[2];
     if (rest) return { name: 'conversation', conversation: `${second}/${rest}` };
@@ -42,6 +45,15 @@ export function parseScreen(hash: string): Screen {
   return { name: 'home' };
 }
 
+/** A query from the address; a damaged one (a lone `%`) is read as typed. */
+function decodedQuery(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** The fragment of a screen. */
 export function screenHref(screen: Screen): string {
   switch (screen.name) {
@@ -51,6 +63,8 @@ export function screenHref(screen: Screen): string {
       return `#/post/${encodeURIComponent(screen.post)}${
         screen.item ? `/${encodeURIComponent(screen.item)}` : ''
       }`;
+    case 'search':
+      return screen.query ? `#/search/${encodeURIComponent(screen.query)}` : '#/search';
     case 'conversation':
       return `#/conversation/${screen.conversation
         .split('/')

@@ -25,4 +25,12 @@ describe('screens in the fragment', () => {
     }
     expect(parseScreen('#/nowhere')).toEqual({ name: 'home' });
   });
+
+  it('a search keeps what was typed, slashes, accents and all', () => {
+    for (const query of ['', 'café au lait', '東京 / 50%', 'a#b?c']) {
+      const screen: Screen = { name: 'search', query };
+      expect(parseScreen(screenHref(screen))).toEqual(screen);
+    }
+    expect(parseScreen('#/search/100%')).toEqual({ name: 'search', query: '100%' });
+  });
 });

@@ -21,6 +21,8 @@ import type { Delivery } from '../../core/mesh/delivery.ts';
 import type { MeshStatus } from '../../core/mesh/mesh.ts';
 import type { NewPhoto, PostRef } from '../../core/peer/peer.ts';
 import type { ViewChange } from '../../core/peer/view-change.ts';
+import type { ViewWrite } from '../../core/store/storage-adapter.ts';
+import type { CatchUpProgress, DeviceSearch } from '../../core/search/device-search.ts';
 import { SystemNotifications } from './system-notifications.ts';
 import { Preferences } from './preferences.svelte.ts';
 import type { CertificateStatus } from '../../core/peer/device-authority.ts';
@@ -75,6 +77,12 @@ export class Session {
   offerPhrase = $state(false);
   /** This device's certificate, read again whenever it changes. */
   certificate = $state.raw<CertificateStatus | null>(null);
+  /** Search on this device, once its index is open (`null` before). */
+  search = $state.raw<DeviceSearch | null>(null);
+  /** How far indexing the posts held from before search existed has gone. */
+  searchProgress = $state.raw<CatchUpProgress | null>(null);
+  /** Ticks when the search index has taken in changes (a search shown answers again). */
+  searchVersion = $state(0);
   invites = $state.raw<IssuedInvite[]>([]);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
   private handle: KithHandle | null = null;
@@ -379,8 +387,47 @@ export class Session {
       this.friendsVersion++;
   }
 
+  /**
+   * Opens search and lets its indexer follow the views. The index's code loads on demand; view
+   * changes written meanwhile are kept and handed over first, so none is missed.
+   */
+  private startSearch(running: Running): void {
+    const early: ViewWrite[] = [];
+    const stopEarly = running.peer.onViewWrites((writes) => early.push(...writes));
+    void import('./search-api.ts')
+      .then(({ DeviceSearch, searchSourceOf }) => {
+        const source = searchSourceOf(running.peer, running.store);
+        return DeviceSearch.start(
+          {
+            ...source,
+            onViewWrites: (listener) => {
+              stopEarly();
+              const stop = source.onViewWrites(listener);
+              listener(early.splice(0));
+              return stop;
+            },
+          },
+          {
+            onProgress: (progress) => (this.searchProgress = progress),
+            onIndexed: () => this.searchVersion++,
+          },
+        );
+      })
+      .then((search) => {
+        this.search = search;
+        // The benchmark and e2e tests time and wait for it (as `kithTest`, only when asked).
+        if (globalThis.localStorage?.getItem('kith:test-hooks') === '1')
+          (globalThis as unknown as { kithSearch?: DeviceSearch }).kithSearch = search;
+      })
+      .catch((error: unknown) => {
+        stopEarly();
+        this.problem = `Search could not start: ${describeError(error)}`;
+      });
+  }
+
   private attach(running: Running): void {
     this.running = running;
+    this.startSearch(running);
     running.peer.onChange((change) => {
       this.version++;
       this.changed(change);
