@@ -35,6 +35,7 @@ import {
   type ConversationView,
   type MessageSummary,
 } from '../kinds/conversation-views.ts';
+import type { HeldConversation } from '../kinds/conversation-port.ts';
 import type { MessageRef } from '../kinds/message.ts';
 import type { DocRef } from '../kinds/registry.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
@@ -209,6 +210,34 @@ export class Messaging {
         readAt: Math.max(view.lastAt, this.ports.clock.now()),
       });
     });
+  }
+
+  /**
+   * Everyone this person shares a conversation with, each with the newest epoch held of the
+   * first such conversation by key (the same on every member's device once all hold the same
+   * epochs): whom the device meets and replicates though they may not be friends
+   * (`conversation-peers.ts`).
+   */
+  async fellows(): Promise<Map<PersonId, HeldConversation>> {
+    const { me, keys, store } = this.ports;
+    const fellows = new Map<PersonId, HeldConversation>();
+    for (const key of (await conversationKeys(store)).sort()) {
+      const { starter, id } = parseConversationKey(key);
+      const held = await keys.newest(starter, id);
+      if (!held?.members.includes(me)) continue;
+      for (const member of held.members) {
+        if (member !== me && !fellows.has(member)) fellows.set(member, held);
+      }
+    }
+    return fellows;
+  }
+
+  /**
+   * Calls `listener` after a conversation's newest epoch changed and its view was written;
+   * returns the unsubscribe.
+   */
+  onEpoch(listener: () => void): () => void {
+    return this.ports.keys.onNewest(() => void this.ports.settled().then(listener));
   }
 
   /** How many messages of others are unread, over every conversation. */
