@@ -6,15 +6,17 @@
 import { defaultVerifier } from './identity/verifier.ts';
 import { Mesh } from './mesh/mesh.ts';
 import type { NetworkParts, NetworkPorts, NodeNetwork } from './node.ts';
-import { SyncEngine } from './sync/sync-engine.ts';
+import type { MeshFriends } from './mesh/ports.ts';
+import { SyncEngine, type FriendSource } from './sync/sync-engine.ts';
 
 /** Starts sync and the mesh of a node; `stop` tears both down. */
 export async function startNetwork(ports: NetworkPorts, parts: NetworkParts): Promise<NodeNetwork> {
-  const { store, person, device, ingestor, verifier, friends, blobs, devices } = ports;
+  const { store, person, device, ingestor, verifier, friends, members, blobs, devices } = ports;
   const engine = new SyncEngine({
     store,
     self: person,
-    friends,
+    // Fellow conversation members are replicated in full, as friends are.
+    friends: members ? both(friends, members) : friends,
     ingestor,
     verifier,
     receiveBlob: (id, bytes) => blobs.receive(id, bytes),
@@ -24,6 +26,7 @@ export async function startNetwork(ports: NetworkPorts, parts: NetworkParts): Pr
     device,
     store,
     friends,
+    members,
     blobs,
     invites: ports.invites,
     ownDevices: ports.ownDevices,
@@ -39,4 +42,15 @@ export async function startNetwork(ports: NetworkPorts, parts: NetworkParts): Pr
     ...parts.tuning,
   });
   return { mesh, engine, stop: () => mesh.stop() };
+}
+
+/** The persons of two sources, followed together. */
+function both(a: MeshFriends, b: MeshFriends): FriendSource {
+  return {
+    persons: () => [...a.persons(), ...b.persons()],
+    onChange: (listener) => {
+      const stops = [a.onChange(listener), b.onChange(listener)];
+      return () => stops.forEach((stop) => stop());
+    },
+  };
 }

@@ -6,6 +6,7 @@
  *         → peer (only on a device that may read: it holds the identity)
  *         → device authority (renewed certificates picked up; renewals made where it can)
  *         → friend book (the peer's friend-list doc, or a relay's handover)
+ *         → conversation peers (person only: fellow members met and replicated like friends)
  *   startNetwork(parts) → sync engine + mesh, on demand
  *
  * Two kinds of device open here. A person's device holds the identity and reads: it has the
@@ -28,13 +29,14 @@ import type { RevocationLookup } from './identity/revocation.ts';
 import type { Ed25519Verifier } from './identity/verifier.ts';
 import type { PersonId } from './ids.ts';
 import type { Mesh, MeshOptions } from './mesh/mesh.ts';
-import type { BlobPort, MeshInvites } from './mesh/ports.ts';
+import type { BlobPort, MeshFriends, MeshInvites } from './mesh/ports.ts';
 import type { SimplePeerConstructor } from './net/connection-manager.ts';
 import type { IceServer } from './net/ice-servers.ts';
 import type { Signaling } from './net/signaling-client.ts';
 import { DeviceAuthority, NoIdentityKeyError, type RecordWriter } from './peer/device-authority.ts';
 import type { FriendRecord } from './docs/small-docs.ts';
 import { FriendBook } from './peer/friend-book.ts';
+import { ConversationPeers } from './peer/conversation-peers.ts';
 import type { CrossTabLock } from './peer/own-log.ts';
 import { Peer } from './peer/peer.ts';
 import { StoredRevocations } from './peer/stored-revocations.ts';
@@ -115,6 +117,8 @@ export interface PersonNode extends NodeParts {
   readonly store: StorageAdapter;
   readonly identity: Identity;
   readonly peer: Peer;
+  /** Fellow conversation members who are not friends, met and replicated like friends. */
+  readonly members: ConversationPeers;
 }
 
 /** An opened relay device. */
@@ -133,6 +137,8 @@ export interface NetworkPorts extends CoreParts {
   readonly blobs: BlobPort;
   readonly invites?: MeshInvites;
   readonly ownDevices: Uint8Array;
+  /** Fellow conversation members met and replicated like friends (a person's device only). */
+  readonly members?: MeshFriends;
 }
 
 /** A relay signs no entry and no record: nothing is ever written through it. */
@@ -217,16 +223,20 @@ export async function openNode(options: PersonNodeOptions | RelayNodeOptions): P
       });
     },
   };
+  const members = new ConversationPeers(identity.personId, peer.messaging, friends);
+  await members.start();
   const ports = { ...base, person: identity.personId, devices, friends, blobs };
   return {
     kind: 'person',
     identity,
     peer,
+    members,
     ...ports,
     store: reading,
     startNetwork: (parts) =>
-      start({ ...ports, invites, ownDevices: ownDevicesSecret(identity) }, parts),
+      start({ ...ports, invites, members, ownDevices: ownDevicesSecret(identity) }, parts),
     close: () => {
+      members.stop();
       devices.close();
       peer.close();
     },

@@ -113,9 +113,10 @@ requireNetns()('direct messages', () => {
     expect((await scanStore(back, 'Written while Bob was away')).plaintext).toBe(true);
   });
 
-  it('Alice starts a group with Bob and Dan, both read it; Dan removed reads nothing written after', async () => {
+  it('Alice starts a group with Bob and Dan, who are not friends: all three read every message; Dan removed reads nothing written after', async () => {
     const [alice, bob, dan] = await joinAll(e2e, 'Alice', 'Bob', 'Dan');
     const [a, b, d] = [alice.page, bob.page, dan.page];
+    // Dan is Alice's friend, not Bob's.
     await befriendExisting(a, 'Alice', b, 'Bob');
     await befriendExisting(a, 'Alice', d, 'Dan');
 
@@ -136,20 +137,31 @@ requireNetns()('direct messages', () => {
       await openFromMessages(page, 'Weekend');
       await shows(page, 'Hello group');
     }
+    await send(b, 'Bob here');
+    await send(d, 'Dan here');
+    for (const page of [a, b, d]) {
+      for (const text of ['Hello group', 'Bob here', 'Dan here']) await shows(page, text);
+    }
 
     await a.getByText('3 people').click();
     await a.getByRole('button', { name: 'Remove Dan' }).click();
     await expect.poll(() => a.getByText('2 people').count(), WAIT).toBe(1);
+    await expect.poll(() => b.getByText('2 people').count(), WAIT).toBe(1);
     await send(a, 'Dan is not here any more');
+    await send(b, 'Bob after Dan left');
     await shows(b, 'Dan is not here any more');
-    // Dan's device holds the new message's entry (Alice is his friend) and shows nothing of it.
-    await expect.poll(async () => (await scanStore(d, 'x')).messageDocs, WAIT).toBe(2);
-    expect((await scanStore(d, 'Dan is not here any more')).plaintext).toBe(false);
+    await shows(a, 'Bob after Dan left');
+    // Dan's device holds both new messages' entries (his interest still takes Alice's and Bob's
+    // logs) and shows nothing of them.
+    await expect.poll(async () => (await scanStore(d, 'x')).messageDocs, WAIT).toBe(5);
+    for (const text of ['Dan is not here any more', 'Bob after Dan left']) {
+      expect((await scanStore(d, text)).plaintext).toBe(false);
+    }
     await d.reload();
     await openFromMessages(d, 'Weekend');
-    await shows(d, 'Hello group');
+    await shows(d, 'Dan here');
     expect(
       await d.getByRole('list', { name: 'Messages' }).getByRole('listitem').allTextContents(),
-    ).toHaveLength(1);
+    ).toHaveLength(3);
   });
 });

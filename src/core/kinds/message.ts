@@ -13,15 +13,17 @@ import {
   type ConversationTag,
 } from '../crypto/conversation-tag.ts';
 import { readMessage } from '../docs/message-doc.ts';
-import { parseDocId, parsePostId, type PostId } from '../ids.ts';
+import { parseDocId, parsePostId, type PersonId, type PostId } from '../ids.ts';
 import { conversationWait } from './conversation.ts';
 import {
   conversationKey,
+  type ConversationKey,
   messageItem,
   messagesItemKey,
   putConversation,
   readConversation,
 } from './conversation-views.ts';
+import { excerpt } from './excerpt.ts';
 import { DocRefError, expectFields, field, TAG_MARK, type DocKind } from './kind.ts';
 import { openedWith, openEncrypted, sealedUnder, unreadable } from './payload.ts';
 
@@ -115,6 +117,15 @@ export const messageKind: DocKind<MessageRef> = {
     const newer = createdAt >= conversation.lastAt;
     const unseen = entry.author !== views.me && createdAt > conversation.readAt;
     if (!newer && !unseen) return;
+    if (unseen) {
+      await views.store.putNotification({
+        id: messageNotificationId(key, entry.author, ref.messageId),
+        kind: 'message',
+        createdAt,
+        read: false,
+        summary: { from: entry.author, conversation: key, text: excerpt(message.text) },
+      });
+    }
     await putConversation(views.store, {
       ...conversation,
       ...(newer
@@ -124,3 +135,15 @@ export const messageKind: DocKind<MessageRef> = {
     });
   },
 };
+
+/** The notification of one message: `message/<conversation key>/<writer>/<message id>`. */
+export function messageNotificationId(
+  key: ConversationKey,
+  writer: PersonId,
+  messageId: PostId,
+): string {
+  return `${MESSAGE_NOTIFICATION}${key}/${writer}/${messageId}`;
+}
+
+/** What every message notification's id starts with. */
+export const MESSAGE_NOTIFICATION = 'message/';

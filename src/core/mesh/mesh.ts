@@ -64,6 +64,11 @@ export interface MeshOptions {
   readonly device: DeviceSession;
   readonly store: LogStore;
   readonly friends: MeshFriends;
+  /**
+   * People met and replicated like friends though they are not (fellow members of a
+   * conversation, `peer/conversation-peers.ts`); none on a relay.
+   */
+  readonly members?: MeshFriends;
   readonly blobs: Pick<BlobPort, 'wanted' | 'onWant'>;
   /** Invites both ways; only on a device holding the identity key (none on a relay). */
   readonly invites?: MeshInvites;
@@ -167,17 +172,22 @@ export class Mesh {
   ) {
     this.stallMs = options.stallMs ?? STALL_MS;
     this.busyMs = options.busyMs ?? BUSY_MS;
-    const { friends, ownDevices, person } = options;
+    const { friends, members, ownDevices, person } = options;
     // This person's other devices (a relay among them) are met like a friend, on their own link.
     const own = ownDevices && { person, pairwiseSecret: ownDevices };
+    // Members first: a friend's own link wins should someone be both for a moment.
+    const links = () => [...(members?.links() ?? []), ...friends.links(), ...(own ? [own] : [])];
     this.manager = new ConnectionManager({
       self: deviceSigner(options.device, options.certificate),
       verifier: options.verifier,
       revocations: options.revocations,
       signaling: options.signaling,
       friends: {
-        links: () => (own ? [...friends.links(), own] : friends.links()),
-        onChange: (listener) => friends.onChange(listener),
+        links,
+        onChange: (listener) => {
+          const stops = [friends.onChange(listener), members?.onChange(listener)];
+          return () => stops.forEach((stop) => stop?.());
+        },
       },
       SimplePeer: options.SimplePeer,
       iceServers: options.iceServers,
@@ -245,9 +255,14 @@ export class Mesh {
         void this.refreshDelivery().then(() => this.changed());
       }),
       this.manager.onConnection((connection) => {
+        // A fellow member who is no friend: their friends are not learnt as window authors.
+        const near =
+          connection.person === options.person ||
+          options.friends.persons().includes(connection.person);
         const session = engine.attach(
           connection.transport,
           logKey(connection.person, connection.device),
+          { learnWants: near },
         );
         const now = options.clock.now();
         const watched = { session, person: connection.person, lastProgress: now, busySince: now };

@@ -49,6 +49,7 @@ interface SavedTag {
 /** The conversation keys of one device. */
 export class ConversationKeys implements ConversationKeyPort {
   private readonly tags = new Map<ConversationTag, TagTarget>();
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly store: StorageAdapter,
@@ -100,8 +101,15 @@ export class ConversationKeys implements ConversationKeyPort {
         title: roster.title,
         members: held.members,
       } satisfies SavedEpoch);
+      for (const listener of [...this.listeners]) listener();
     }
     return { held, tags };
+  }
+
+  /** Calls `listener` after a conversation's newest epoch changed here; returns the unsubscribe. */
+  onNewest(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async ofTag(tag: ConversationTag): Promise<TagTarget | null> {

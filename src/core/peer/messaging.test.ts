@@ -72,6 +72,31 @@ describe('direct messages', () => {
     expect(await alice.peer.messaging.unreadCount()).toBe(1);
   });
 
+  it('a new message from someone else is a notification, read when its conversation is read', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const key = await alice.peer.messaging.direct(bob.id);
+    testClock.advance(1_000);
+    await alice.peer.messaging.send(key, 'are you there?');
+    await handOver(alice, bob);
+    const notes = async (person: TestPerson) =>
+      (await person.store.notificationsPage({ limit: 50 })).items.filter(
+        (n) => n.kind === 'message',
+      );
+    const [note] = await notes(bob);
+    expect(note).toMatchObject({
+      read: false,
+      summary: { from: alice.id, conversation: key, text: 'are you there?' },
+    });
+    // One's own messages notify nobody on one's own devices.
+    expect(await notes(alice)).toEqual([]);
+    await bob.peer.messaging.markRead(key);
+    expect((await notes(bob)).map((n) => n.read)).toEqual([true]);
+    // Taken again (a re-sync), a message read stays read and makes no second notification.
+    await handOver(alice, bob);
+    expect((await notes(bob)).map((n) => n.read)).toEqual([true]);
+  });
+
   it('Carol, a friend of both and not in it, carries Alice’s message to Bob and reads none of it', async () => {
     const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
     await befriend(alice, bob);

@@ -35,13 +35,17 @@ import {
   type ConversationView,
   type MessageSummary,
 } from '../kinds/conversation-views.ts';
-import type { MessageRef } from '../kinds/message.ts';
+import type { HeldConversation } from '../kinds/conversation-port.ts';
+import { MESSAGE_NOTIFICATION, type MessageRef } from '../kinds/message.ts';
 import type { DocRef } from '../kinds/registry.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import type { ConversationKeys } from './conversation-keys.ts';
 import { friendKey } from './epoch-state.ts';
 
 export { MAX_CONVERSATION_MEMBERS };
+
+/** Notifications read when a conversation is read (the screen's newest 50, with room). */
+const NOTIFICATIONS_READ = 100;
 export type { ConversationKey, ConversationView };
 
 /** A request refused as it was asked (too long, too many members, not a friend ...). */
@@ -198,17 +202,54 @@ export class Messaging {
     });
   }
 
-  /** Marks a conversation read up to now. */
+  /** Marks a conversation read up to now, and the notifications of its messages with it. */
   async markRead(key: ConversationKey): Promise<void> {
     await this.ports.serial(async () => {
-      const view = await readConversation(this.ports.store, key);
+      const { store } = this.ports;
+      const view = await readConversation(store, key);
       if (!view || (view.unread === 0 && view.readAt >= view.lastAt)) return;
-      await putConversation(this.ports.store, {
+      await putConversation(store, {
         ...view,
         unread: 0,
         readAt: Math.max(view.lastAt, this.ports.clock.now()),
       });
+      // Only the newest page: what the Notifications screen shows and counts.
+      const prefix = `${MESSAGE_NOTIFICATION}${key}/`;
+      const { items } = await store.notificationsPage({ limit: NOTIFICATIONS_READ });
+      for (const item of items) {
+        if (!item.read && item.id.startsWith(prefix)) {
+          await store.putNotification({ ...item, read: true });
+        }
+      }
     });
+  }
+
+  /**
+   * Everyone this person shares a conversation with, each with the newest epoch held of the
+   * first such conversation by key (the same on every member's device once all hold the same
+   * epochs): whom the device meets and replicates though they may not be friends
+   * (`conversation-peers.ts`).
+   */
+  async fellows(): Promise<Map<PersonId, HeldConversation>> {
+    const { me, keys, store } = this.ports;
+    const fellows = new Map<PersonId, HeldConversation>();
+    for (const key of (await conversationKeys(store)).sort()) {
+      const { starter, id } = parseConversationKey(key);
+      const held = await keys.newest(starter, id);
+      if (!held?.members.includes(me)) continue;
+      for (const member of held.members) {
+        if (member !== me && !fellows.has(member)) fellows.set(member, held);
+      }
+    }
+    return fellows;
+  }
+
+  /**
+   * Calls `listener` after a conversation's newest epoch changed and its view was written;
+   * returns the unsubscribe.
+   */
+  onEpoch(listener: () => void): () => void {
+    return this.ports.keys.onNewest(() => void this.ports.settled().then(listener));
   }
 
   /** How many messages of others are unread, over every conversation. */

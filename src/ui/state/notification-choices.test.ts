@@ -11,7 +11,7 @@ const nobody: ReadonlySet<PersonId> = new Set();
 
 describe('notification choices', () => {
   it('everything reaches a person who never chose', () => {
-    for (const kind of ['comment', 'reaction', 'mention', 'friend']) {
+    for (const kind of ['message', 'comment', 'reaction', 'mention', 'friend']) {
       expect(notifies(n(kind), 'app', ALL_ON, nobody)).toBe(true);
       expect(notifies(n(kind), 'system', ALL_ON, nobody)).toBe(true);
     }
@@ -29,7 +29,7 @@ describe('notification choices', () => {
 
   it('nothing from a muted person, of any kind, anywhere', () => {
     const muted = new Set(['bob' as PersonId]);
-    for (const kind of ['comment', 'reaction', 'mention', 'friend']) {
+    for (const kind of ['message', 'comment', 'reaction', 'mention', 'friend']) {
       expect(notifies(n(kind), 'app', ALL_ON, muted)).toBe(false);
       expect(notifies(n(kind), 'system', ALL_ON, muted)).toBe(false);
       expect(notifies(n(kind, 'carol'), 'app', ALL_ON, muted)).toBe(true);

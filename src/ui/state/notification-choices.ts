@@ -11,11 +11,12 @@ import { notificationFrom } from './notification-target.ts';
 import { parseStoredJson } from './stored-json.ts';
 
 /** The kinds of notification Kith makes (docs/notifications.md), in the order Settings lists them. */
-export const NOTIFICATION_KINDS = ['comment', 'reaction', 'mention', 'friend'] as const;
+export const NOTIFICATION_KINDS = ['message', 'comment', 'reaction', 'mention', 'friend'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** What each kind is, in Settings' words. */
 export const KIND_TEXT: Record<NotificationKind, string> = {
+  message: 'New messages',
   comment: 'Comments on your posts',
   reaction: 'Reactions to your posts',
   mention: 'Mentions of you',

@@ -40,6 +40,20 @@ describe('where a notification leads', () => {
     expect(notificationHref(n('friend/bob', 'friend', { from: 'bob' }))).toBe('#/profile/bob');
   });
 
+  it('a message opens its conversation', () => {
+    const href = notificationHref(
+      n('message/alice/c1/bob/m1', 'message', {
+        from: 'bob',
+        conversation: 'alice/c1',
+        text: 'hi',
+      }),
+    );
+    expect(parseScreen(href)).toEqual({ name: 'conversation', conversation: 'alice/c1' });
+    expect(notificationHref(n('message/x', 'message', { conversation: 7 }))).toBe(
+      NOTIFICATIONS_HREF,
+    );
+  });
+
   it('anything it cannot place opens the Notifications screen', () => {
     expect(notificationHref(n('comment/x', 'comment', { from: 'bob' }))).toBe(NOTIFICATIONS_HREF);
     expect(notificationHref(n('comment/x', 'comment', { post: 42 }))).toBe(NOTIFICATIONS_HREF);

@@ -2,7 +2,7 @@
  * What a notification points at: the person it is from, and where it leads, the same from the
  * in-app list and from a system notification's click (which carries the place in its `data`,
  * `notification-data.ts`): the post, brought into view at the comment it is about; a new
- * friend's profile; anything else, the Notifications screen.
+ * friend's profile; a message, its conversation; anything else, the Notifications screen.
  */
 import type { PersonId } from '../../core/ids.ts';
 import type { NotificationView } from '../../core/store/storage-adapter.ts';
@@ -25,6 +25,12 @@ export function notificationHref(n: NotificationView): string {
   if (n.kind === 'friend') {
     const from = notificationFrom(n);
     return from ? screenHref({ name: 'profile', person: from }) : NOTIFICATIONS_HREF;
+  }
+  if (n.kind === 'message') {
+    const conversation = (n.summary as { conversation?: unknown } | null)?.conversation;
+    return typeof conversation === 'string' && conversation.includes('/')
+      ? screenHref({ name: 'conversation', conversation })
+      : NOTIFICATIONS_HREF;
   }
   const summary = n.summary as { post?: unknown; in?: unknown } | null;
   const post = summary?.post;

@@ -87,6 +87,9 @@ describe('which notifications to announce', () => {
     expect(describeNotification(item('c', { kind: 'friend', summary: {} }), 'Bob')).toBe(
       'Bob is now your friend',
     );
+    expect(
+      describeNotification(item('m', { kind: 'message', summary: { text: 'on my way' } }), 'Bob'),
+    ).toBe('Bob sent you a message: “on my way”');
     expect(describeNotification(item('d', { summary: { text: { evil: 1 } } }), 'Bob')).toBe(
       'Bob commented on your post: “”',
     );

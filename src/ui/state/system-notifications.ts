@@ -92,6 +92,7 @@ export function describeNotification(n: NotificationView, who: string): string {
   if (n.kind === 'comment') return `${who} commented on your post: “${text}”`;
   if (n.kind === 'reaction') return `${who} reacted to your post (${value})`;
   if (n.kind === 'friend') return `${who} is now your friend`;
+  if (n.kind === 'message') return `${who} sent you a message: “${text}”`;
   if (n.kind === 'mention') {
     const where = (n.summary as { in?: unknown }).in === 'comment' ? 'a comment' : 'a post';
     return `${who} mentioned you in ${where}: “${text}”`;
