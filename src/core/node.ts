@@ -3,7 +3,7 @@
  * same way wherever it runs (the browser, the tests, the benchmarks, later the home peer):
  *
  *   store → revocations held (read before anything is verified) → verifier → ingestor
- *         → peer (only on a device that may read: it holds the identity)
+ *         → peer (only on a device that may read: it holds the identity, or linked keys)
  *         → device authority (renewed certificates picked up; renewals made where it can)
  *         → friend book (the peer's friend-list doc, or a relay's handover)
  *   startNetwork(parts) → sync engine + mesh, on demand
