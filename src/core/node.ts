@@ -3,14 +3,16 @@
  * same way wherever it runs (the browser, the tests, the benchmarks, later the home peer):
  *
  *   store → revocations held (read before anything is verified) → verifier → ingestor
- *         → peer (only on a device that may read: it holds the identity)
+ *         → peer (only on a device that may read: it holds the identity, or linked keys)
  *         → device authority (renewed certificates picked up; renewals made where it can)
  *         → friend book (the peer's friend-list doc, or a relay's handover)
  *         → conversation peers (person only: fellow members met and replicated like friends)
  *   startNetwork(parts) → sync engine + mesh, on demand
  *
- * Two kinds of device open here. A person's device holds the identity and reads: it has the
- * `Peer`, invites, and its own devices' secret from the seed. A relay holds only its certified
+ * Three kinds of device open here. A person's device holds the identity and reads: it has the
+ * `Peer`, invites, and its own devices' secret from the seed. A linked device reads and writes
+ * too, with the keys handed to it at the link (`core/link/*`), but holds no identity seed: it
+ * has no invites and certifies nobody. A relay holds only its certified
  * device key and a `RelayHandover`: it replicates and serves its person's logs (and their
  * friends'), meets them and their friends, and can neither sign an entry nor read one.
  *
@@ -24,6 +26,7 @@ import { browserEntryChecker } from './feed/browser-entry-checker.ts';
 import { EntryVerifier } from './feed/entry-verifier.ts';
 import type { DeviceSession } from './identity/device-setup.ts';
 import type { Identity } from './identity/keys.ts';
+import type { LinkedKeys } from './identity/person-keys.ts';
 import { ownDevicesSecret } from './identity/own-devices.ts';
 import type { RevocationLookup } from './identity/revocation.ts';
 import type { Ed25519Verifier } from './identity/verifier.ts';
@@ -60,6 +63,18 @@ export interface NodeOptions {
 export interface PersonNodeOptions extends NodeOptions {
   readonly store: StorageAdapter;
   readonly identity: Identity;
+}
+
+/**
+ * A person's linked device (`core/link/*`): the person's current encryption and self keys and
+ * their own devices' secret, handed over at the link, instead of the identity. It reads and
+ * writes with its certified device key, and certifies, renews, revokes or invites nobody.
+ */
+export interface LinkedNodeOptions extends NodeOptions {
+  readonly store: StorageAdapter;
+  readonly linked: LinkedKeys;
+  /** The secret the person's own devices meet by (`identity/own-devices.ts`). */
+  readonly ownDevices: Uint8Array;
 }
 
 /** A relay device: its handover instead of an identity. */
@@ -121,6 +136,16 @@ export interface PersonNode extends NodeParts {
   readonly members: ConversationPeers;
 }
 
+/** An opened linked device: it reads and writes as its person, without the identity key. */
+export interface LinkedNode extends NodeParts {
+  readonly kind: 'linked';
+  readonly store: StorageAdapter;
+  readonly keys: LinkedKeys;
+  readonly peer: Peer;
+  /** Fellow conversation members who are not friends, met and replicated like friends. */
+  readonly members: ConversationPeers;
+}
+
 /** An opened relay device. */
 export interface RelayNode extends NodeParts {
   readonly kind: 'relay';
@@ -128,7 +153,7 @@ export interface RelayNode extends NodeParts {
 }
 
 /** Either kind of opened device. */
-export type KithNode = PersonNode | RelayNode;
+export type KithNode = PersonNode | LinkedNode | RelayNode;
 
 /** What the network of a device is started from (`node-network.ts`): the mesh's ports. */
 export interface NetworkPorts extends CoreParts {
@@ -149,8 +174,11 @@ const writesNothing: RecordWriter = {
 
 /** Opens a device's Kith (module doc). */
 export async function openNode(options: PersonNodeOptions): Promise<PersonNode>;
+export async function openNode(options: LinkedNodeOptions): Promise<LinkedNode>;
 export async function openNode(options: RelayNodeOptions): Promise<RelayNode>;
-export async function openNode(options: PersonNodeOptions | RelayNodeOptions): Promise<KithNode> {
+export async function openNode(
+  options: PersonNodeOptions | LinkedNodeOptions | RelayNodeOptions,
+): Promise<KithNode> {
   const { store, device, clock } = options;
   const revocations = await StoredRevocations.load(store);
   // Signatures are checked in workers where there are any (off the page's main thread).
@@ -187,12 +215,13 @@ export async function openNode(options: PersonNodeOptions | RelayNodeOptions): P
     };
   }
 
-  // Past the relay: a reading device, whose store keeps views too.
-  const { identity, store: reading } = options;
+  // Past the relay: a reading device (the person's own, or linked), whose store keeps views too.
+  const { store: reading } = options;
+  const keys = 'linked' in options ? options.linked : options.identity;
   const friends = new FriendBook<FriendRecord>();
   const peer = await Peer.open({
     store: reading,
-    identity,
+    identity: keys,
     device,
     pipeline: ingestor,
     clock,
@@ -201,7 +230,7 @@ export async function openNode(options: PersonNodeOptions | RelayNodeOptions): P
   });
   const devices = await DeviceAuthority.open({
     ...base,
-    identity,
+    identity: 'identity' in options ? options.identity : null,
     writer: peer,
     stored: ingestor,
   });
@@ -210,6 +239,28 @@ export async function openNode(options: PersonNodeOptions | RelayNodeOptions): P
     onWant: (listener) => peer.onWantBlob(listener),
     receive: (id, bytes) => peer.receiveBlob(id, bytes),
   };
+  const members = new ConversationPeers(keys.personId, peer.messaging, friends);
+  await members.start();
+  const ports = { ...base, store: reading, person: keys.personId, devices, friends, blobs };
+  const close = () => {
+    members.stop();
+    devices.close();
+    peer.close();
+  };
+  if ('linked' in options) {
+    // Invites are signed by the identity key: a linked device has none to make or answer.
+    const { ownDevices } = options;
+    return {
+      kind: 'linked',
+      keys: options.linked,
+      peer,
+      members,
+      ...ports,
+      startNetwork: (parts) => start({ ...ports, members, ownDevices }, parts),
+      close,
+    };
+  }
+  const { identity } = options;
   const invites: MeshInvites = {
     identity,
     addFriend: async (friend) => {
@@ -223,22 +274,14 @@ export async function openNode(options: PersonNodeOptions | RelayNodeOptions): P
       });
     },
   };
-  const members = new ConversationPeers(identity.personId, peer.messaging, friends);
-  await members.start();
-  const ports = { ...base, person: identity.personId, devices, friends, blobs };
   return {
     kind: 'person',
     identity,
     peer,
     members,
     ...ports,
-    store: reading,
     startNetwork: (parts) =>
       start({ ...ports, invites, members, ownDevices: ownDevicesSecret(identity) }, parts),
-    close: () => {
-      members.stop();
-      devices.close();
-      peer.close();
-    },
+    close,
   };
 }

@@ -150,6 +150,14 @@ export async function encryptionKeyOfGeneration(
   return { publicKey: key.publicKey, privateKey: key.privateKey };
 }
 
+/** The X25519 key pair whose private key is `seed` (a linked device is handed the seed). */
+export async function x25519KeyFromSeed(
+  seed: Uint8Array,
+): Promise<{ publicKey: Uint8Array; privateKey: CryptoKey }> {
+  const key = await importFromSeed('X25519', seed, false);
+  return { publicKey: key.publicKey, privateKey: key.privateKey };
+}
+
 /** The raw 32-byte self key of `generation` (it encrypts what only own devices read). */
 export function selfKeyOfGeneration(seed: Uint8Array, generation: number): Uint8Array {
   checkSeed(seed);

@@ -44,7 +44,7 @@ import { coversForWholeState } from './whole-state.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
-import { selfKeyOfGeneration, type Identity } from '../identity/keys.ts';
+import { selfKeyOf, type ReadingKeys } from '../identity/person-keys.ts';
 import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
 import { newPostId, postKey, type PersonId, type PostId } from '../ids.ts';
 import type {
@@ -89,7 +89,8 @@ export interface EntryPipeline {
 /** What a peer is made of. */
 export interface PeerOptions {
   readonly store: StorageAdapter;
-  readonly identity: Identity;
+  /** The person's keys: the identity, or what a linked device was handed. */
+  readonly identity: ReadingKeys;
   readonly device: DeviceSession;
   readonly pipeline: EntryPipeline;
   readonly clock: Clock;
@@ -260,7 +261,7 @@ export class Peer {
   static async open(options: PeerOptions): Promise<Peer> {
     const { store, identity, device, pipeline, clock } = options;
     const me = identity.personId;
-    const selfKey = await SymmetricKey.fromRaw(selfKeyOfGeneration(identity.seed, 0));
+    const selfKey = await SymmetricKey.fromRaw(selfKeyOf(identity));
     // The materializer's callbacks reach the peer, which is made after it.
     const self: { peer?: Peer } = {};
     const keyring = new Keyring(

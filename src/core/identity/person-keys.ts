@@ -1,0 +1,28 @@
+/**
+ * The keys a device reads and writes as its person with. The device that holds the identity has
+ * them all from the seed (`Identity`); a linked device (`core/link/*`) holds no seed, only what
+ * it was handed: the person's current X25519 encryption key and self key. It signs with its own
+ * certified device key, as every device does, and can certify, renew or revoke nothing.
+ */
+import type { PersonId } from '../ids.ts';
+import { selfKeyOfGeneration, type Identity } from './keys.ts';
+
+/** A linked device's keys (module doc). */
+export interface LinkedKeys {
+  readonly personId: PersonId;
+  /** The person's 32-byte identity public key (certificates are checked against it). */
+  readonly publicKey: Uint8Array;
+  /** The person's current X25519 encryption key. */
+  readonly encryptionPublicKey: Uint8Array;
+  readonly encryptionPrivateKey: CryptoKey;
+  /** The raw current self key (what only the person's own devices read). */
+  readonly selfKey: Uint8Array;
+}
+
+/** What a reading device reads with: the whole identity, or a linked device's keys. */
+export type ReadingKeys = Identity | LinkedKeys;
+
+/** The raw current self key of `keys`. */
+export function selfKeyOf(keys: ReadingKeys): Uint8Array {
+  return 'seed' in keys ? selfKeyOfGeneration(keys.seed, 0) : keys.selfKey;
+}

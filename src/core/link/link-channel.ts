@@ -1,0 +1,181 @@
+/**
+ * The link's two messages over signaling: both devices meet on a topic derived from the link's
+ * secret (purpose `link`), every message sealed with the signaling cipher of that secret, so the
+ * server sees neither the request nor the bundle (the bundle is sealed again to the exchange,
+ * `link-session.ts`). The new device publishes its request until an answer comes (the first
+ * device may open the topic later); the first device answers one request, and sends the bundle
+ * again to that same request repeated, so a lost publish costs nothing.
+ *
+ * A bundle must fit one signaling message (`MAX_SIGNAL_BOX_CHARS`): about 350 friends.
+ */
+import { fromBase64Url, toBase64Url, utf8 } from '../bytes.ts';
+import type { Clock } from '../clock.ts';
+import { bytesEqual } from '../bytes.ts';
+import { createLogger } from '../log.ts';
+import {
+  SignalingCipher,
+  SignalingCryptoError,
+  type SignalDirection,
+} from '../net/signaling-crypto.ts';
+import type { Signaling } from '../net/signaling-client.ts';
+import { deriveTopic } from '../net/topics.ts';
+import { LinkError, decodeLinkPayload } from './link-codec.ts';
+import type { LinkJoin, LinkOffer, LinkedDevice } from './link-session.ts';
+
+const log = createLogger('kith:link');
+
+const NEW_TO_FIRST: SignalDirection = { from: utf8('kith/link/new'), to: utf8('kith/link/first') };
+const FIRST_TO_NEW: SignalDirection = { from: NEW_TO_FIRST.to, to: NEW_TO_FIRST.from };
+/** Longest base64url field accepted in a message (a bundle fills one signaling message). */
+const MAX_FIELD_CHARS = 48 * 1024;
+
+type LinkWire =
+  | { readonly type: 'request'; readonly request: string }
+  | { readonly type: 'bundle'; readonly bundle: string }
+  | { readonly type: 'refused' };
+
+function isLinkWire(value: unknown): value is LinkWire {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  if (v.type === 'refused') return true;
+  const field = v.type === 'request' ? v.request : v.type === 'bundle' ? v.bundle : undefined;
+  return typeof field === 'string' && field.length <= MAX_FIELD_CHARS;
+}
+
+interface Channel {
+  readonly topic: string;
+  readonly cipher: SignalingCipher;
+}
+
+async function linkChannel(payload: Uint8Array): Promise<Channel> {
+  const { secret } = decodeLinkPayload(payload);
+  return {
+    topic: await deriveTopic(secret, 'link'),
+    cipher: await SignalingCipher.fromSecret(secret, 'link'),
+  };
+}
+
+/** The message in `data`, or `null` for what is not one to us (our own echo, a stranger's). */
+async function receiveOn(
+  channel: Channel,
+  direction: SignalDirection,
+  data: unknown,
+  clock: Clock,
+): Promise<LinkWire | null> {
+  try {
+    const message = await channel.cipher.open(channel.topic, direction, data, clock.now());
+    return isLinkWire(message) ? message : null;
+  } catch (error) {
+    if (error instanceof SignalingCryptoError) return null;
+    throw error;
+  }
+}
+
+/** Publishes `message` on the channel (a publish that fails is retried by the new device). */
+function send(
+  signaling: Signaling,
+  channel: Channel,
+  direction: SignalDirection,
+  message: LinkWire,
+  clock: Clock,
+): void {
+  channel.cipher
+    .seal(channel.topic, direction, message, clock.now())
+    .then((sealed) => signaling.publish(channel.topic, sealed))
+    .catch((error: unknown) =>
+      log.warn('could not publish a link message', { error: String(error) }),
+    );
+}
+
+/** The first device's side over signaling: `onCode` shows the code; the person decides. */
+export interface LinkListener {
+  /** The codes match: certifies the new device and sends its bundle. */
+  confirm(): Promise<void>;
+  /** The codes differ: tells the new device, sends nothing. */
+  refuse(): void;
+  stop(): void;
+}
+
+/** Listens for the answer to `offer` on its topic. */
+export async function listenForLink(options: {
+  offer: LinkOffer;
+  signaling: Signaling;
+  clock: Clock;
+  onCode: (code: string) => void;
+}): Promise<LinkListener> {
+  const { offer, signaling, clock } = options;
+  const channel = await linkChannel(offer.bytes);
+  let answered: Uint8Array | undefined;
+  let reply: LinkWire | undefined;
+  let inbox: Promise<void> = Promise.resolve();
+  const receive = async (data: unknown) => {
+    const message = await receiveOn(channel, NEW_TO_FIRST, data, clock);
+    if (message?.type !== 'request') return;
+    const request = fromBase64Url(message.request);
+    if (answered) {
+      // The same request again: its answer was lost. Any other is refused by the offer.
+      if (reply && bytesEqual(request, answered))
+        send(signaling, channel, FIRST_TO_NEW, reply, clock);
+      return;
+    }
+    const code = await offer.answer(request);
+    answered = request;
+    options.onCode(code);
+  };
+  const unsubscribe = signaling.subscribe(channel.topic, (data) => {
+    inbox = inbox
+      .then(() => receive(data))
+      .catch((error: unknown) => log.info('a link message dropped', { error: String(error) }));
+  });
+  const answer = (message: LinkWire) => {
+    reply = message;
+    send(signaling, channel, FIRST_TO_NEW, message, clock);
+  };
+  return {
+    confirm: async () => answer({ type: 'bundle', bundle: toBase64Url(await offer.confirm()) }),
+    refuse: () => {
+      offer.refuse();
+      answer({ type: 'refused' });
+    },
+    stop: unsubscribe,
+  };
+}
+
+/**
+ * The new device's side over signaling: publishes the request every `retryMs` until the first
+ * device sends the bundle (resolves) or says the codes differed (`LinkError('refused')`).
+ */
+export async function joinOverSignaling(options: {
+  join: LinkJoin;
+  payload: Uint8Array;
+  signaling: Signaling;
+  clock: Clock;
+  retryMs?: number;
+}): Promise<LinkedDevice> {
+  const { join, signaling, clock } = options;
+  const channel = await linkChannel(options.payload);
+  const request: LinkWire = { type: 'request', request: toBase64Url(join.request) };
+  let unsubscribe = () => undefined as unknown;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  try {
+    return await new Promise<LinkedDevice>((resolve, reject) => {
+      let inbox: Promise<void> = Promise.resolve();
+      const receive = async (data: unknown) => {
+        const message = await receiveOn(channel, FIRST_TO_NEW, data, clock);
+        if (message?.type === 'refused') reject(new LinkError('refused'));
+        if (message?.type === 'bundle') resolve(await join.finish(fromBase64Url(message.bundle)));
+      };
+      unsubscribe = signaling.subscribe(channel.topic, (data) => {
+        inbox = inbox.then(() => receive(data)).catch(reject);
+      });
+      send(signaling, channel, NEW_TO_FIRST, request, clock);
+      timer = setInterval(
+        () => send(signaling, channel, NEW_TO_FIRST, request, clock),
+        options.retryMs ?? 2_000,
+      );
+    });
+  } finally {
+    clearInterval(timer);
+    unsubscribe();
+  }
+}
