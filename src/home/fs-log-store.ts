@@ -50,6 +50,7 @@ import {
   StoreError,
   StoreInputError,
 } from '../core/store/errors.ts';
+import { lowestForkSeq } from '../core/store/forks.ts';
 import { groupByLog, summaryFrom, summaryWith } from '../core/store/log-summary.ts';
 import type {
   EntryLink,
@@ -620,12 +621,7 @@ export class FsLogStore implements LogStore {
   }
 
   private lowestFork(author: PersonId, device: DeviceId): number | undefined {
-    let lowest: number | undefined;
-    for (const { first } of this.forks.values()) {
-      if (first.author !== author || first.device !== device) continue;
-      if (lowest === undefined || first.seq < lowest) lowest = first.seq;
-    }
-    return lowest;
+    return lowestForkSeq(this.forks.values(), author, device);
   }
 
   async putBlob(hash: string, bytes: Uint8Array): Promise<void> {

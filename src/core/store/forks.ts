@@ -5,7 +5,7 @@
  * different histories").
  */
 import type { DeviceId, PersonId } from '../ids.ts';
-import type { LogStore } from './storage-adapter.ts';
+import type { LogStore, StoredFork } from './storage-adapter.ts';
 
 /** A forked log and the lowest seq at which its device signed twice. */
 export interface ForkedLog {
@@ -26,4 +26,21 @@ export async function forkedLogs(store: LogStore): Promise<ForkedLog[]> {
     }
   }
   return [...byLog.values()];
+}
+
+/**
+ * The lowest seq at which a log's device signed twice, among fork evidence kept in memory (the
+ * memory and folder stores keep theirs so), or `undefined` if it never did.
+ */
+export function lowestForkSeq(
+  forks: Iterable<StoredFork>,
+  author: PersonId,
+  device: DeviceId,
+): number | undefined {
+  let lowest: number | undefined;
+  for (const { first } of forks) {
+    if (first.author !== author || first.device !== device) continue;
+    if (lowest === undefined || first.seq < lowest) lowest = first.seq;
+  }
+  return lowest;
 }

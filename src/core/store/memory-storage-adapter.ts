@@ -23,6 +23,7 @@ import {
   type Refill,
 } from './covers.ts';
 import { EntryConflictError, StoreClosedError } from './errors.ts';
+import { lowestForkSeq } from './forks.ts';
 import { groupByLog, summaryFrom, summaryWith } from './log-summary.ts';
 import { pageOf } from './page.ts';
 import type {
@@ -286,12 +287,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
   }
 
   private lowestFork(author: PersonId, device: DeviceId): number | undefined {
-    let lowest: number | undefined;
-    for (const { first } of this.forks.values()) {
-      if (first.author !== author || first.device !== device) continue;
-      if (lowest === undefined || first.seq < lowest) lowest = first.seq;
-    }
-    return lowest;
+    return lowestForkSeq(this.forks.values(), author, device);
   }
 
   async putBlob(hash: string, bytes: Uint8Array): Promise<void> {
