@@ -21,7 +21,8 @@ describe('parseArgs', () => {
     [['-h'], { kind: 'help' }],
     [['--version'], { kind: 'version' }],
     [['--check'], { kind: 'check' }],
-    [['home'], { kind: 'run', folder: 'home' }],
+    [['home'], { kind: 'run', folder: 'home', json: false }],
+    [['home', '--json'], { kind: 'run', folder: 'home', json: true }],
     [['--help', 'home'], { kind: 'help' }],
   ])('%j', (argv, command) => {
     expect(parseArgs(argv)).toEqual(command);
@@ -33,6 +34,7 @@ describe('parseArgs', () => {
     [['--pear', 'home'], /unknown option --pear/],
     [['--check', 'home'], /--check takes no FOLDER/],
     [['--check', '--version'], /not several/],
+    [['--check', '--json'], /--json goes with FOLDER/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
@@ -70,7 +72,7 @@ describe('runCli', () => {
     }
   });
 
-  it('makes a missing FOLDER for its owner only, then says pairing is not available yet (status 3)', async () => {
+  it('makes a missing FOLDER for its owner only, then says it is not paired and pairing is not available yet (status 3)', async () => {
     const folder = path.join(base, 'new', 'home');
     const result = await run(folder);
     expect(result.code).toBe(EXIT.notAvailable);
