@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT, parseArgs, runCli, UsageError } from './cli.ts';
+import { RELAY_STATE_FILE } from './relay-state.ts';
 
 /** Runs the CLI and keeps what it wrote. */
 async function run(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -70,6 +71,16 @@ describe('runCli', () => {
       expect(result.err).toHaveLength(1);
       expect(result.err[0]).toMatch(new RegExp(`^kith-home: cannot use ${file}.* as FOLDER: `));
     }
+  });
+
+  it('answers a saved relay state it cannot read with one line and status 2', async () => {
+    const folder = path.join(base, 'spoiled');
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, RELAY_STATE_FILE), JSON.stringify({ version: 7 }));
+    const result = await run(folder);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.out).toEqual([]);
+    expect(result.err).toEqual(['kith-home: the saved relay state is version 7, not 1']);
   });
 
   it('makes a missing FOLDER for its owner only, then says it is not paired and pairing is not available yet (status 3)', async () => {
