@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT, parseArgs, runCli, UsageError } from './cli.ts';
+import { RELAY_STATE_FILE } from './relay-state.ts';
 
 /** Runs the CLI and keeps what it wrote. */
 async function run(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -21,7 +22,8 @@ describe('parseArgs', () => {
     [['-h'], { kind: 'help' }],
     [['--version'], { kind: 'version' }],
     [['--check'], { kind: 'check' }],
-    [['home'], { kind: 'run', folder: 'home' }],
+    [['home'], { kind: 'run', folder: 'home', json: false }],
+    [['home', '--json'], { kind: 'run', folder: 'home', json: true }],
     [['--help', 'home'], { kind: 'help' }],
   ])('%j', (argv, command) => {
     expect(parseArgs(argv)).toEqual(command);
@@ -33,6 +35,7 @@ describe('parseArgs', () => {
     [['--pear', 'home'], /unknown option --pear/],
     [['--check', 'home'], /--check takes no FOLDER/],
     [['--check', '--version'], /not several/],
+    [['--check', '--json'], /--json goes with FOLDER/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
@@ -70,7 +73,17 @@ describe('runCli', () => {
     }
   });
 
-  it('makes a missing FOLDER for its owner only, then says pairing is not available yet (status 3)', async () => {
+  it('answers a saved relay state it cannot read with one line and status 2', async () => {
+    const folder = path.join(base, 'spoiled');
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, RELAY_STATE_FILE), JSON.stringify({ version: 7 }));
+    const result = await run(folder);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.out).toEqual([]);
+    expect(result.err).toEqual(['kith-home: the saved relay state is version 7, not 1']);
+  });
+
+  it('makes a missing FOLDER for its owner only, then says it is not paired and pairing is not available yet (status 3)', async () => {
     const folder = path.join(base, 'new', 'home');
     const result = await run(folder);
     expect(result.code).toBe(EXIT.notAvailable);

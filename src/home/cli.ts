@@ -4,11 +4,14 @@
  * tests drive it as a function; `main.ts` is the thin shell around it.
  *
  * Exit statuses (docs/home-peer.md): 0 done, 1 the self-test failed, 2 bad usage or an unusable
- * FOLDER (one line on standard error), 3 the FOLDER run, which needs pairing, is not available
- * in this build yet.
+ * FOLDER or saved state (one line on standard error), 3 FOLDER holds no paired relay and
+ * pairing is not available in this build yet.
  */
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
+import { FolderLockedError } from './folder-lock.ts';
+import { RelayStateError } from './relay-state.ts';
+import { runRelay } from './relay-run.ts';
 import { selfCheck } from './self-check.ts';
 
 /** Exit statuses of the home peer. */
@@ -19,7 +22,7 @@ export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'check' }
-  | { readonly kind: 'run'; readonly folder: string };
+  | { readonly kind: 'run'; readonly folder: string; readonly json: boolean };
 
 /** A command line that cannot be run as given; its message is the one line shown. */
 export class UsageError extends Error {
@@ -33,35 +36,39 @@ export interface CliOutput {
 }
 
 /** The text of `--help`. */
-export const HELP = `Usage: node kith-home.mjs FOLDER
+export const HELP = `Usage: node kith-home.mjs FOLDER [--json]
        node kith-home.mjs --check | --help | --version
 
 Kith's home peer: keeps your posts reachable while your phone sleeps. It holds your and your
 friends' entries in FOLDER, encrypted as they travel, and never a key that opens them.
 
-  FOLDER      where the home peer keeps what it holds (made if missing)
+  FOLDER      where the home peer keeps what it holds (made if missing); runs until
+              SIGTERM or Ctrl-C, showing a status line as it works
+  --json      status lines as JSON objects, one per line, for scripts
   --check     test WebRTC on this machine: two peers in this process, over loopback only
   --help      show this text
   --version   show the version
 
 Exit status: 0 done, 1 the check failed, 2 bad usage or unusable FOLDER,
-3 pairing is not available in this version yet.`;
+3 FOLDER is not paired and pairing is not available in this version yet.`;
 
 /** Parses the arguments (without `node` and the script); throws {@link UsageError}. */
 export function parseArgs(argv: readonly string[]): Command {
-  const flags = argv.filter((arg) => arg.startsWith('-') && arg !== '-');
-  const positional = argv.filter((arg) => !flags.includes(arg));
+  const json = argv.includes('--json');
+  const flags = argv.filter((arg) => arg.startsWith('-') && arg !== '-' && arg !== '--json');
+  const positional = argv.filter((arg) => !flags.includes(arg) && arg !== '--json');
   const unknown = flags.find((flag) => !['--help', '-h', '--version', '--check'].includes(flag));
   if (unknown !== undefined) throw new UsageError(`unknown option ${unknown} (see --help)`);
   if (flags.includes('--help') || flags.includes('-h')) return { kind: 'help' };
   if (flags.length > 1) throw new UsageError(`give one of ${flags.join(', ')}, not several`);
   if (flags[0] === '--version' || flags[0] === '--check') {
     if (positional.length > 0) throw new UsageError(`${flags[0]} takes no FOLDER`);
+    if (json) throw new UsageError(`--json goes with FOLDER, not ${flags[0]}`);
     return { kind: flags[0] === '--version' ? 'version' : 'check' };
   }
   if (positional.length === 0) throw new UsageError('give a FOLDER (see --help)');
   if (positional.length > 1) throw new UsageError('give one FOLDER, not several');
-  return { kind: 'run', folder: positional[0]! };
+  return { kind: 'run', folder: positional[0]!, json };
 }
 
 /**
@@ -79,11 +86,12 @@ export async function prepareFolder(folder: string): Promise<void> {
   }
 }
 
-/** Runs the command line `argv`; resolves with the exit status. */
+/** Runs the command line `argv`; resolves with the exit status. A FOLDER run ends on `stopped`. */
 export async function runCli(
   argv: readonly string[],
   output: CliOutput,
   version: string,
+  stopped: Promise<void> = new Promise(() => undefined),
 ): Promise<number> {
   let command: Command;
   try {
@@ -111,11 +119,28 @@ export async function runCli(
       return EXIT.checkFailed;
     }
     case 'run':
-      // TODO(#25): pairing (`--pair`), the filesystem store and the relay device's replication.
-      output.err(
-        `kith-home: ${command.folder} is ready, but pairing is not available in this version ` +
-          'yet, so there is nothing to serve. `--check` tests WebRTC here.',
-      );
-      return EXIT.notAvailable;
+      return run(command, output, stopped);
   }
+}
+
+/** The FOLDER run (`relay-run.ts`), its failures to start told in one line. */
+async function run(
+  command: Extract<Command, { kind: 'run' }>,
+  output: CliOutput,
+  stopped: Promise<void>,
+): Promise<number> {
+  try {
+    const result = await runRelay(command.folder, output, { json: command.json, stopped });
+    if (result === 'stopped') return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof FolderLockedError || error instanceof RelayStateError)) throw error;
+    output.err(`kith-home: ${error.message}`);
+    return EXIT.usage;
+  }
+  // TODO(#25): pairing (`--pair`) writes the saved state this run resumes from.
+  output.err(
+    `kith-home: ${command.folder} is ready but not paired yet, and pairing is not available ` +
+      'in this version yet, so there is nothing to serve. `--check` tests WebRTC here.',
+  );
+  return EXIT.notAvailable;
 }

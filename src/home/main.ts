@@ -6,6 +6,12 @@
 import { version } from '../../package.json';
 import { runCli } from './cli.ts';
 
+/** A FOLDER run ends cleanly (network stopped, store closed, lock released) on either signal. */
+const stopped = new Promise<void>((resolve) => {
+  process.once('SIGTERM', () => resolve());
+  process.once('SIGINT', () => resolve());
+});
+
 process.exitCode = await runCli(
   process.argv.slice(2),
   {
@@ -13,4 +19,7 @@ process.exitCode = await runCli(
     err: (line) => process.stderr.write(`${line}\n`),
   },
   version,
+  stopped,
 );
+// Nothing else is to run: the signal handlers and any socket left closing must not hold the exit.
+process.exit();

@@ -1,0 +1,163 @@
+/**
+ * The home peer's relay over its real folder store, on the in-memory network (the mesh test's
+ * stand-ins for signaling and WebRTC): what Alice posts reaches her relay's FOLDER, and Bob gets
+ * it from the relay alone after Alice leaves, the relay having restarted from FOLDER meanwhile.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from '../core/bytes.ts';
+import { systemClock } from '../core/clock.ts';
+import { createIdentity, startNewDevice } from '../core/identity/device-setup.ts';
+import type { SimplePeerConstructor } from '../core/net/connection-manager.ts';
+import { FakeSimplePeer, MemorySignaling } from '../core/net/test-helpers.ts';
+import { openNode, type KithNode, type NodeNetwork } from '../core/node.ts';
+import { relayHandover } from '../core/relay-handover.ts';
+import { MemoryStorageAdapter } from '../core/store/memory-storage-adapter.ts';
+import { FolderLockedError } from './folder-lock.ts';
+import { openRelay, relayRoleOf, relayStatus, statusLine, type OpenedRelay } from './relay-run.ts';
+import { loadRelayState, saveRelayState } from './relay-state.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function join_(node: KithNode, hub: MemorySignaling): Promise<NodeNetwork> {
+  return node.startNetwork({
+    signaling: hub.client(),
+    SimplePeer: FakeSimplePeer as unknown as SimplePeerConstructor,
+    iceServers: () => [],
+    tuning: { announceMs: 100, acceptRetryMs: 100, checkMs: 100 },
+  });
+}
+
+async function person(hub: MemorySignaling) {
+  const saved = await createIdentity({ clock: systemClock });
+  const store = new MemoryStorageAdapter();
+  const node = await openNode({ store, ...saved, clock: systemClock });
+  cleanups.push(() => node.close());
+  return { saved, store, node, id: saved.identity.personId, hub };
+}
+
+/** Every file in `folder`, read whole. */
+async function folderBytes(folder: string): Promise<Buffer> {
+  const files = await readdir(folder, { recursive: true, withFileTypes: true });
+  const parts = await Promise.all(
+    files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name))),
+  );
+  return Buffer.concat(parts);
+}
+
+describe('the home peer’s relay over its folder', () => {
+  it('holds Alice’s posts in FOLDER without their words, restarts from FOLDER alone, and serves them to Bob while Alice is away', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kith-relay-'));
+    cleanups.push(() => rm(folder, { recursive: true, force: true }));
+    const hub = new MemorySignaling();
+    const alice = await person(hub);
+    const bob = await person(hub);
+    const rendezvous = randomBytes(32);
+    await alice.node.peer.addFriend({
+      personId: bob.id,
+      encryptionKey: bob.saved.identity.encryptionPublicKey,
+      rendezvous,
+    });
+    await bob.node.peer.addFriend({
+      personId: alice.id,
+      encryptionKey: alice.saved.identity.encryptionPublicKey,
+      rendezvous,
+    });
+    // What pairing will leave in FOLDER: the relay's key, certificate and Alice's handover.
+    await saveRelayState(folder, {
+      device: await startNewDevice(alice.saved.identity, {
+        clock: systemClock,
+        role: 'relay',
+        extractable: true,
+      }),
+      handover: relayHandover(alice.saved.identity, alice.node.friends),
+      signalingUrl: 'ws://127.0.0.1:1/signaling',
+      iceServers: [],
+    });
+    const start = async () => {
+      const state = await loadRelayState(folder);
+      if (state === null) throw new Error('no saved state');
+      const relay = await openRelay(folder, state);
+      const network = await join_(relay.node, hub);
+      const stop = async () => {
+        network.stop();
+        await relay.close();
+      };
+      return { relay, network, stop };
+    };
+
+    let relay = await start();
+    cleanups.push(() => relay.stop());
+    await expect(openRelay(folder, (await loadRelayState(folder))!)).rejects.toThrow(
+      FolderLockedError,
+    );
+    const aliceNetwork = await join_(alice.node, hub);
+    const words = ['quokka-saffron-first', 'quokka-saffron-second'];
+    const posts = [];
+    for (const text of words) posts.push(await alice.node.peer.createPost({ text }));
+    const aliceDevice = alice.saved.device.key.deviceId;
+    const head = async (store: { heldRanges: OpenedRelay['store']['heldRanges'] }) =>
+      (await store.heldRanges(alice.id, aliceDevice)).at(-1)?.end ?? 0;
+    const aliceHead = await head(alice.store);
+    await until(
+      'the relay holds Alice’s log',
+      async () => (await head(relay.relay.store)) >= aliceHead,
+    );
+    const status = await relayStatus(relay.relay.store, relay.network);
+    expect(status.entries).toBeGreaterThanOrEqual(aliceHead);
+    expect(status.diskBytes).toBeGreaterThan(0);
+    expect(JSON.parse(statusLine(status, true))).toMatchObject({ status: 'running', friends: 1 });
+    aliceNetwork.stop();
+
+    // A new process: nothing but FOLDER, no pairing.
+    await relay.stop();
+    relay = await start();
+    expect(await head(relay.relay.store)).toBeGreaterThanOrEqual(aliceHead);
+
+    const bobNetwork = await join_(bob.node, hub);
+    cleanups.push(() => bobNetwork.stop());
+    for (const post of posts) {
+      await until(
+        'Bob reads Alice’s post',
+        async () => (await bob.node.peer.post(post)) !== undefined,
+      );
+    }
+    expect(JSON.stringify((await bob.node.peer.post(posts[0]!))?.summary)).toContain(words[0]);
+
+    const held = await folderBytes(folder);
+    for (const word of words) {
+      expect(held.includes(word)).toBe(false);
+      expect(held.includes(Buffer.from(word).toString('base64'))).toBe(false);
+    }
+    const logs = await relay.relay.store.listLogs();
+    expect(logs.map((log) => log.device)).toContain(aliceDevice);
+    expect(logs.map((log) => log.device)).not.toContain(relay.relay.node.device.key.deviceId);
+  });
+
+  it('tells its person’s log, friends’ logs and others’ apart for the quota', async () => {
+    const alice = await createIdentity({ clock: systemClock });
+    const bob = await createIdentity({ clock: systemClock });
+    const carol = await createIdentity({ clock: systemClock });
+    const roleOf = relayRoleOf({
+      person: alice.identity.personId,
+      ownDevices: randomBytes(32),
+      friends: [{ person: bob.identity.personId, pairwiseSecret: randomBytes(32) }],
+    });
+    expect(roleOf(alice.identity.personId)).toBe('own');
+    expect(roleOf(bob.identity.personId)).toBe('friend');
+    expect(roleOf(carol.identity.personId)).toBe('other');
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from '../core/bytes.ts';
+import { systemClock } from '../core/clock.ts';
+import { createIdentity, startNewDevice } from '../core/identity/device-setup.ts';
+import {
+  encodeRelayState,
+  parseRelayState,
+  RelayStateError,
+  type RelayState,
+} from './relay-state.ts';
+
+async function relayState(role: 'relay' | 'device' = 'relay'): Promise<RelayState> {
+  const alice = await createIdentity({ clock: systemClock });
+  const bob = await createIdentity({ clock: systemClock });
+  return {
+    device: await startNewDevice(alice.identity, { clock: systemClock, role, extractable: true }),
+    handover: {
+      person: alice.identity.personId,
+      ownDevices: randomBytes(32),
+      friends: [{ person: bob.identity.personId, pairwiseSecret: randomBytes(32) }],
+    },
+    signalingUrl: 'wss://kith.example/signaling',
+    iceServers: [{ urls: ['turn:kith.example:3478'], username: 'u', credential: 'c' }],
+  };
+}
+
+/** The saved text of a fresh state, as an object to spoil. */
+async function savedObject(): Promise<Record<string, unknown>> {
+  return JSON.parse(await encodeRelayState(await relayState())) as Record<string, unknown>;
+}
+
+describe('relay state', () => {
+  it('reads back what it saved, the device key imported non-extractable', async () => {
+    const state = await relayState();
+    const back = await parseRelayState(await encodeRelayState(state));
+    expect(back.device.key.deviceId).toBe(state.device.key.deviceId);
+    expect(back.device.key.keyPair.privateKey.extractable).toBe(false);
+    expect(back.device.certificate.bytes).toEqual(state.device.certificate.bytes);
+    expect(back.device.yjsClientId).toBe(state.device.yjsClientId);
+    expect(back.handover).toEqual(state.handover);
+    expect(back.signalingUrl).toBe(state.signalingUrl);
+    expect(back.iceServers).toEqual(state.iceServers);
+  });
+
+  it('refuses text that is not JSON', async () => {
+    await expect(parseRelayState('{"version":')).rejects.toThrow(/not JSON/);
+    await expect(parseRelayState('[]')).rejects.toThrow(RelayStateError);
+  });
+
+  it('refuses another version', async () => {
+    const saved = { ...(await savedObject()), version: 2 };
+    await expect(parseRelayState(JSON.stringify(saved))).rejects.toThrow(/version 2, not 1/);
+  });
+
+  it.each([
+    ['keySeed', /keySeed/],
+    ['certificate', /certificate/],
+    ['yjsClientId', /yjsClientId/],
+    ['handover', /handover/],
+    ['signalingUrl', /signalingUrl/],
+    ['iceServers', /iceServers/],
+  ])('refuses a state without %s', async (field, message) => {
+    const saved = await savedObject();
+    delete saved[field];
+    await expect(parseRelayState(JSON.stringify(saved))).rejects.toThrow(message);
+  });
+
+  it('refuses malformed fields', async () => {
+    const spoil = async (change: (saved: Record<string, unknown>) => void) => {
+      const saved = await savedObject();
+      change(saved);
+      return parseRelayState(JSON.stringify(saved));
+    };
+    await expect(spoil((s) => (s.keySeed = 'AAAA'))).rejects.toThrow(/keySeed/);
+    await expect(spoil((s) => (s.certificate = 'AAAA'))).rejects.toThrow(/certificate/);
+    await expect(spoil((s) => (s.signalingUrl = 'http://kith.example'))).rejects.toThrow(
+      /signalingUrl/,
+    );
+    await expect(spoil((s) => (s.iceServers = [{ urls: 'http://x' }]))).rejects.toThrow(
+      /iceServers/,
+    );
+    await expect(
+      spoil((s) => ((s.handover as Record<string, unknown>).friends = [{ person: 'x' }])),
+    ).rejects.toThrow(/handover.friends\[0\].person/);
+  });
+
+  it('refuses a certificate of another key, of a reading device, or of another person', async () => {
+    const one = await savedObject();
+    const other = await savedObject();
+    await expect(
+      parseRelayState(JSON.stringify({ ...one, keySeed: other.keySeed })),
+    ).rejects.toThrow(/another device key/);
+    await expect(
+      parseRelayState(JSON.stringify({ ...one, handover: other.handover })),
+    ).rejects.toThrow(/another person/);
+    const device = await encodeRelayState(await relayState('device'));
+    await expect(parseRelayState(device)).rejects.toThrow(/not a relay/);
+  });
+});
