@@ -40,16 +40,23 @@ results=.tmp/results
 rm -rf "$results"
 mkdir -p "$results"
 
+# Each phase says how long it took: the whole suite must stay well under 20 minutes (docs/testing.md).
+phase_start=$SECONDS
+took() { echo "== $1 took $((SECONDS - phase_start)) s"; phase_start=$SECONDS; }
+
 echo "== checks: types, lint, format"
 npm run --silent check
+took checks
 
 echo "== unit tests"
 unit_status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json" || unit_status=$?
+took "unit tests"
 
 echo "== end-to-end tests (real Chromium)"
 e2e_status=0
 KITH_E2E_JSON="$results/e2e.json" npm run --silent test:e2e || e2e_status=$?
+took "end-to-end tests (with the build)"
 
 node scripts/summarize-results.mjs "$results/unit.json" "$results/e2e.json"
 [[ $unit_status == 0 && $e2e_status == 0 ]]
