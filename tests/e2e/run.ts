@@ -6,12 +6,16 @@
  * namespace (./netns.ts) so that the signaling server, Chromium and the tests all run there: WebRTC
  * finds a host candidate and no test packet leaves the machine. Where no namespace can be made it
  * runs anyway, says why, and the WebRTC files skip themselves (under CI=true they fail instead).
- * Then it runs vitest with vitest.e2e.config.ts: files one at a time, one worker.
- * Its exit status is vitest's. `KITH_E2E_JSON=FILE` adds a JSON report written to FILE.
+ * Then it runs vitest with vitest.e2e.config.ts. Given files, one vitest runs them one at a time.
+ * Given none, two run side by side, each one file at a time: the files that open WebRTC
+ * connections ("net") and those of one person without WebRTC ("solo"), whose output is held back
+ * and printed when the net group is done, so neither interleaves. Its exit status is vitest's (the
+ * first failing one's). `KITH_E2E_JSON=FILE` adds a JSON report written to FILE, or with two groups
+ * to FILE's name with `.net` and `.solo` before its extension.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,17 +24,23 @@ import { REPO_ROOT } from './paths.ts';
 
 const args = process.argv.slice(2);
 
-/** Runs a child with no stdin (CI has none) and our stdout/stderr; resolves with its exit code. */
+/**
+ * Runs a child with no stdin (CI has none) and our stdout/stderr, or both into `logFile`; resolves
+ * with its exit code.
+ */
 function run(
   command: string,
   commandArgs: readonly string[],
   env: NodeJS.ProcessEnv,
+  logFile?: string,
 ): Promise<number> {
+  const log = logFile === undefined ? 'inherit' : openSync(logFile, 'w');
   const child: ChildProcess = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', log, log],
   });
+  if (typeof log === 'number') closeSync(log);
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
@@ -49,16 +59,49 @@ function run(
   });
 }
 
+/** The groups of vitest.e2e.config.ts that run side by side when no file is named. */
+type Group = 'net' | 'solo';
+
+/** The JSON report's path for `group`, or the one report's when the files run as one group. */
+function reportPath(group: Group | undefined): string | undefined {
+  const report = process.env.KITH_E2E_JSON;
+  if (report === undefined) return undefined;
+  return resolve(group === undefined ? report : report.replace(/(\.json)?$/, `.${group}.json`));
+}
+
 /** Vitest's arguments: our config, our reporters, and the caller's files made repo-relative. */
-function vitestArgs(): string[] {
+function vitestArgs(group: Group | undefined): string[] {
   const passed = args.map((arg) =>
     !arg.startsWith('-') && existsSync(arg) ? relative(REPO_ROOT, resolve(arg)) : arg,
   );
-  const report = process.env.KITH_E2E_JSON;
+  const report = reportPath(group);
   const reporters = report
-    ? ['--reporter=default', '--reporter=json', `--outputFile.json=${resolve(report)}`]
+    ? ['--reporter=default', '--reporter=json', `--outputFile.json=${report}`]
     : [];
   return ['run', '--config', 'vitest.e2e.config.ts', ...reporters, ...passed];
+}
+
+/**
+ * Runs the two groups side by side: the net files leave much of the second core idle while they
+ * wait on the network, and the solo files (one page, no ICE) fit in it, so the run is shorter by
+ * about the solo group's length.
+ */
+async function runGroups(vitest: string): Promise<number> {
+  mkdirSync(join(REPO_ROOT, '.tmp'), { recursive: true });
+  const soloLog = join(REPO_ROOT, '.tmp', 'e2e-solo.log');
+  const [net, solo] = await Promise.all(
+    (['net', 'solo'] as const).map((group) =>
+      run(
+        process.execPath,
+        [vitest, ...vitestArgs(group)],
+        { ...process.env, KITH_E2E_GROUP: group },
+        group === 'solo' ? soloLog : undefined,
+      ),
+    ),
+  );
+  console.log(`\ne2e: the solo group (files without WebRTC), run beside the net group:\n`);
+  console.log(readFileSync(soloLog, 'utf8'));
+  return net !== 0 ? net : solo;
 }
 
 async function main(): Promise<number> {
@@ -85,7 +128,10 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   const vitest = join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
-  const code = await run(process.execPath, [vitest, ...vitestArgs()], process.env);
+  const namesFiles = args.some((arg) => !arg.startsWith('-'));
+  const code = namesFiles
+    ? await run(process.execPath, [vitest, ...vitestArgs(undefined)], process.env)
+    : await runGroups(vitest);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`e2e: vitest finished in ${seconds} s with exit status ${code}`);
   return code;
