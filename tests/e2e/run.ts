@@ -89,16 +89,14 @@ function vitestArgs(group: Group | undefined): string[] {
 async function runGroups(vitest: string): Promise<number> {
   mkdirSync(join(REPO_ROOT, '.tmp'), { recursive: true });
   const soloLog = join(REPO_ROOT, '.tmp', 'e2e-solo.log');
-  const [net, solo] = await Promise.all(
-    (['net', 'solo'] as const).map((group) =>
-      run(
-        process.execPath,
-        [vitest, ...vitestArgs(group)],
-        { ...process.env, KITH_E2E_GROUP: group },
-        group === 'solo' ? soloLog : undefined,
-      ),
-    ),
-  );
+  const runGroup = (group: Group, logFile?: string): Promise<number> =>
+    run(
+      process.execPath,
+      [vitest, ...vitestArgs(group)],
+      { ...process.env, KITH_E2E_GROUP: group },
+      logFile,
+    );
+  const [net, solo] = await Promise.all([runGroup('net'), runGroup('solo', soloLog)]);
   console.log(`\ne2e: the solo group (files without WebRTC), run beside the net group:\n`);
   console.log(readFileSync(soloLog, 'utf8'));
   return net !== 0 ? net : solo;
