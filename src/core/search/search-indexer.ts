@@ -134,9 +134,15 @@ export class SearchIndexer {
   private take(writes: readonly ViewWrite[]): void {
     const changes = latestChanges(writes);
     if (changes.length === 0) return;
-    this.queued = this.queued
-      .then(() => this.options.index.enqueue(changes))
-      .catch((error: unknown) => log.error('search changes not queued', { error: String(error) }));
+    // Records of at most a batch each: the writes held before search loaded come at once.
+    for (let i = 0; i < changes.length; i += BATCH) {
+      const part = changes.slice(i, i + BATCH);
+      this.queued = this.queued
+        .then(() => this.options.index.enqueue(part))
+        .catch((error: unknown) =>
+          log.error('search changes not queued', { error: String(error) }),
+        );
+    }
     void this.queued.then(() => this.schedule(LIVE_DELAY_MS));
   }
 
