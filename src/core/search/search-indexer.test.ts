@@ -124,7 +124,7 @@ describe('SearchIndexer', () => {
         source: flaky,
         cursor,
         pageSize: 2,
-        later: () => undefined,
+        later: (task) => task(),
         onProgress: (p) => progress.push(p.done),
       });
     const first = indexerOf();

@@ -106,6 +106,8 @@ export class SearchIndexer {
   async catchUp(): Promise<void> {
     let cursor = (await this.options.cursor.read()) ?? { phase: 'posts', before: null, done: 0 };
     while (cursor.phase !== 'finished' && !this.closed) {
+      // A page at a time, each when the page is idle: the screens come first.
+      await new Promise<void>((resolve) => (this.options.later ?? whenIdle)(resolve, 0));
       const from = cursor;
       cursor = await this.run(() => this.catchUpStep(from));
       await this.options.cursor.write(cursor);
