@@ -189,6 +189,8 @@ export const postKind: DocKind<PostDocRef> = {
     }
     // Replies that waited for this post's content key, or for its reply tag, can open now.
     await views.release(contentWait(author, ref.postId));
+    // A public post has no content key, so no reply tag (its replies name it in clear): no read.
+    if (post.audience === 'public') return;
     const tag = await views.replyTagOf({ postAuthor: author, postId: ref.postId });
     if (tag) await views.release(tagWait(tag));
   },

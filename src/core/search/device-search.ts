@@ -3,7 +3,6 @@
  * follows the views, and the one-time catch-up started in the background. Queries are answered
  * from the index alone; nothing here touches the network.
  */
-import { openDB, type IDBPDatabase } from 'idb';
 import { createLogger } from '../log.ts';
 import { SEARCH_DB, SearchIndex, type SearchHits, type SearchLimits } from './search-index.ts';
 import {
@@ -15,9 +14,7 @@ import {
 
 const log = createLogger('kith:search');
 
-/** The small database beside the index holding the catch-up cursor. */
-const STATE_DB = `${SEARCH_DB}-state`;
-const STATE_STORE = 'state';
+/** Where the catch-up cursor is kept in the index's database. */
 const CURSOR_KEY = 'catch-up';
 
 /** How far the one-time catch-up has gone (posts indexed so far). */
@@ -31,7 +28,6 @@ export class DeviceSearch {
   private constructor(
     private readonly index: SearchIndex,
     readonly indexer: SearchIndexer,
-    private readonly state: IDBPDatabase,
   ) {}
 
   /**
@@ -45,18 +41,13 @@ export class DeviceSearch {
       readonly onIndexed?: () => void;
     } = {},
   ): Promise<DeviceSearch> {
-    const [index, state] = await Promise.all([
-      SearchIndex.open(SEARCH_DB),
-      openDB(STATE_DB, 1, {
-        upgrade: (db) => void db.createObjectStore(STATE_STORE),
-      }),
-    ]);
+    const index = await SearchIndex.open(SEARCH_DB);
     const cursor: CursorStore = {
-      read: async () => (await state.get(STATE_STORE, CURSOR_KEY)) as CatchUpCursor | undefined,
-      write: async (value) => void (await state.put(STATE_STORE, value, CURSOR_KEY)),
+      read: async () => (await index.readState(CURSOR_KEY)) as CatchUpCursor | undefined,
+      write: (value) => index.writeState(CURSOR_KEY, value),
     };
     const indexer = new SearchIndexer({ index, source, cursor, ...listeners });
-    const search = new DeviceSearch(index, indexer, state);
+    const search = new DeviceSearch(index, indexer);
     // A catch-up cut short (a closed tab, a full disk) goes on from its cursor next time.
     indexer.catchUp().catch((error: unknown) => {
       log.warn('search catch-up stopped', { error: String(error) });
@@ -69,10 +60,9 @@ export class DeviceSearch {
     return this.index.search(query, limits);
   }
 
-  /** Stops following the views and closes the databases. */
+  /** Stops following the views and closes the database (changes queued stay queued). */
   async close(): Promise<void> {
     await this.indexer.close();
     this.index.close();
-    this.state.close();
   }
 }

@@ -1,14 +1,11 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { befriend, handOver, makePeople, type TestPerson } from '../peer/test-people.ts';
-import type { SearchIndex as Index } from './search-index.ts';
 import type { CatchUpCursor, CursorStore, SearchSource } from './search-indexer.ts';
 import { SearchIndexer } from './search-indexer.ts';
 import { searchSourceOf } from './search-source.ts';
-import { useFakeBrowserGlobals } from './search-test-globals.ts';
 
-useFakeBrowserGlobals();
-const { SearchIndex } = await import('./search-index.ts');
+import { SearchIndex } from './search-index.ts';
 
 const LIMITS = { people: 5, posts: 10, comments: 10 };
 let dbCount = 0;
@@ -26,7 +23,7 @@ async function searchOf(
   person: TestPerson,
   cursor: CursorStore = memoryCursor(),
   source: SearchSource = searchSourceOf(person.peer, person.store),
-): Promise<{ index: Index; indexer: SearchIndexer }> {
+): Promise<{ index: SearchIndex; indexer: SearchIndexer }> {
   const index = await SearchIndex.open(`indexer-test-${++dbCount}`);
   const indexer = new SearchIndexer({ index, source, cursor, later: () => undefined });
   return { index, indexer };
@@ -67,6 +64,39 @@ describe('SearchIndexer', () => {
     await indexer.close();
   });
 
+  it('only queues what the views wrote; the queue is indexed when idle, and after a restart', async () => {
+    const [ada, ben] = await makePeople('Ada', 'Ben');
+    await befriend(ada, ben);
+    const name = `indexer-test-${++dbCount}`;
+    const index = await SearchIndex.open(name);
+    const idle: (() => void)[] = [];
+    const indexerOf = (on: SearchIndex) =>
+      new SearchIndexer({
+        index: on,
+        source: searchSourceOf(ada.peer, ada.store),
+        cursor: memoryCursor(),
+        later: (task) => idle.push(task),
+      });
+    const first = indexerOf(index);
+    await ben.peer.createPost({ text: 'Lanterns at the river tonight' });
+    await handOver(ben, ada);
+    await ben.peer.createPost({ text: 'Lanterns sold out' });
+    await handOver(ben, ada);
+    // The views are written; the index has only queued the changes.
+    await first.close();
+    expect((await index.pending(100)).changes).toHaveLength(2);
+    expect((await index.search('lanterns', LIMITS)).posts).toEqual([]);
+    index.close();
+    // The next start indexes the queue once the page is idle.
+    const reopened = await SearchIndex.open(name);
+    const second = indexerOf(reopened);
+    idle.splice(0).forEach((task) => task());
+    await second.settled();
+    expect((await reopened.search('lanterns', LIMITS)).posts).toHaveLength(2);
+    expect((await reopened.pending(100)).records).toEqual([]);
+    await second.close();
+  });
+
   it('indexes the views held before it existed once, page by page, and resumes from its cursor', async () => {
     const [ada, ben] = await makePeople('Ada', 'Ben');
     await befriend(ada, ben);
@@ -94,7 +124,7 @@ describe('SearchIndexer', () => {
         source: flaky,
         cursor,
         pageSize: 2,
-        later: () => undefined,
+        later: (task) => task(),
         onProgress: (p) => progress.push(p.done),
       });
     const first = indexerOf();

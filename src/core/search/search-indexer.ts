@@ -1,16 +1,19 @@
 /**
  * Keeps the search index (`search-index.ts`) in step with the views, so it is never rebuilt at
- * start (design invariant 6):
+ * start (design invariant 6), and off the path that writes the views:
  *
- * - live: every view change the store has written (`Peer.onViewWrites`) that touches a post, a
- *   comment or a profile is queued; the queue is applied in one batch a moment later (a sync that
- *   writes 500 posts makes one index commit, not 500);
- * - once per device: the views held before search existed (an upgraded device) are indexed in
+ * - live: every batch of view changes the store has written (`Peer.onViewWrites`) that touches a
+ *   post, a comment or a profile is turned into index changes and queued on disk, one record per
+ *   batch (`SearchIndex.enqueue`): that is all the write path pays. The queue is indexed later,
+ *   when the page is idle, in bounded batches ({@link BATCH} changes, one transaction each, which
+ *   also takes them off the queue), so a long sync never waits for the index and a closed tab
+ *   resumes the queue where it stopped;
+ * - once per device: the views held before the index existed (an upgraded device) are indexed in
  *   the background, a page of the timeline at a time, newest first, with a cursor stored after
  *   each page, so a reload resumes where it stopped and a finished catch-up never runs again.
  *
  * Only views are read: what this device could open and show (friends-only posts decrypted, like
- * the views themselves). Live batches and catch-up pages run one after another, never at once.
+ * the views themselves). Queue batches and catch-up pages run one after another, never at once.
  */
 import type { PersonId } from '../ids.ts';
 import { profileViewKey } from '../kinds/profile.ts';
@@ -23,7 +26,7 @@ import type {
   PostView,
   ViewWrite,
 } from '../store/storage-adapter.ts';
-import type { SearchDoc, SearchIndex, SearchKey } from './search-index.ts';
+import type { SearchChange, SearchDoc, SearchIndex } from './search-index.ts';
 
 const log = createLogger('kith:search');
 
@@ -55,12 +58,13 @@ export interface CursorStore {
 
 /** Posts read per catch-up page. */
 export const CATCH_UP_PAGE = 200;
-
-/** How long live changes gather before they are applied in one batch (ms). */
+/** How long live changes gather before the queue is indexed (ms). */
 export const LIVE_DELAY_MS = 250;
-
-/** Most live changes gathered before a batch is applied without waiting. */
-const MAX_QUEUED = 2_000;
+/**
+ * Changes indexed per transaction: bounds the main thread's work of one batch (words cut, a
+ * few requests each) so the page stays responsive while a long sync is indexed.
+ */
+export const BATCH = 250;
 
 /** What {@link SearchIndexer} is made of. */
 export interface SearchIndexerOptions {
@@ -73,20 +77,26 @@ export interface SearchIndexerOptions {
   readonly onIndexed?: () => void;
   /** Posts per catch-up page (default {@link CATCH_UP_PAGE}). */
   readonly pageSize?: number;
-  /** Runs `task` after `ms` (injected so tests need not wait on the wall clock). */
+  /**
+   * Runs `task` after `ms`, once the page is idle (injected so tests need not wait on the wall
+   * clock; default: a timer, then `requestIdleCallback` where there is one).
+   */
   readonly later?: (task: () => void, ms: number) => void;
 }
 
 /** The indexer (module doc). */
 export class SearchIndexer {
-  private queue: ViewWrite[] = [];
   private scheduled = false;
+  /** The queue's writes, in order: `settled` waits for them. */
+  private queued: Promise<void> = Promise.resolve();
   private tail: Promise<void> = Promise.resolve();
   private readonly stop: () => void;
   private closed = false;
 
   constructor(private readonly options: SearchIndexerOptions) {
     this.stop = options.source.onViewWrites((writes) => this.take(writes));
+    // What an earlier visit queued and did not index yet.
+    this.schedule(LIVE_DELAY_MS);
   }
 
   /**
@@ -96,6 +106,8 @@ export class SearchIndexer {
   async catchUp(): Promise<void> {
     let cursor = (await this.options.cursor.read()) ?? { phase: 'posts', before: null, done: 0 };
     while (cursor.phase !== 'finished' && !this.closed) {
+      // A page at a time, each when the page is idle: the screens come first.
+      await new Promise<void>((resolve) => (this.options.later ?? whenIdle)(resolve, 0));
       const from = cursor;
       cursor = await this.run(() => this.catchUpStep(from));
       await this.options.cursor.write(cursor);
@@ -104,34 +116,50 @@ export class SearchIndexer {
     }
   }
 
-  /** Resolves once every change heard so far is in the index (committed). */
+  /** Resolves once every change heard so far is in the index. */
   async settled(): Promise<void> {
-    if (this.queue.length > 0) await this.run(() => this.applyQueued());
+    await this.queued;
+    while (await this.run(() => this.indexQueued())) {
+      // Batch after batch until the queue is empty.
+    }
     await this.tail;
   }
 
-  /** Stops following the views (changes still queued are applied first). */
+  /** Stops following the views; what is queued stays queued for the next start. */
   async close(): Promise<void> {
     this.stop();
-    await this.settled();
     this.closed = true;
+    await this.queued;
+    await this.tail;
   }
 
   private take(writes: readonly ViewWrite[]): void {
-    const wanted = writes.filter(concernsSearch);
-    if (wanted.length === 0) return;
-    this.queue.push(...wanted);
-    if (this.queue.length >= MAX_QUEUED) {
-      void this.run(() => this.applyQueued());
-      return;
+    const changes = latestChanges(writes);
+    if (changes.length === 0) return;
+    // Records of at most a batch each: the writes held before search loaded come at once.
+    for (let i = 0; i < changes.length; i += BATCH) {
+      const part = changes.slice(i, i + BATCH);
+      this.queued = this.queued
+        .then(() => this.options.index.enqueue(part))
+        .catch((error: unknown) =>
+          log.error('search changes not queued', { error: String(error) }),
+        );
     }
-    if (this.scheduled) return;
+    void this.queued.then(() => this.schedule(LIVE_DELAY_MS));
+  }
+
+  /** Indexes the queue a batch at a time, each batch in a task of its own when idle. */
+  private schedule(ms: number): void {
+    if (this.scheduled || this.closed) return;
     this.scheduled = true;
-    const later = this.options.later ?? ((task, ms) => void setTimeout(task, ms));
+    const later = this.options.later ?? whenIdle;
     later(() => {
       this.scheduled = false;
-      void this.run(() => this.applyQueued());
-    }, LIVE_DELAY_MS);
+      if (this.closed) return;
+      void this.run(() => this.indexQueued()).then((more) => {
+        if (more) this.schedule(0);
+      });
+    }, ms);
   }
 
   /** Runs `task` after every task before it; a failure is logged and the next task still runs. */
@@ -144,26 +172,21 @@ export class SearchIndexer {
     return result;
   }
 
-  private async applyQueued(): Promise<void> {
-    const writes = this.queue;
-    this.queue = [];
-    if (writes.length === 0) return;
-    // The last change of each document wins; removals first, so a put after them stays.
-    const latest = new Map<string, { put: SearchDoc } | { remove: SearchKey }>();
-    for (const write of writes) {
-      const change = changeOf(write);
-      if (change) latest.set(change.id, change.change);
+  /** Indexes one batch of the queue; whether there was one. */
+  private async indexQueued(): Promise<boolean> {
+    const { index } = this.options;
+    const { changes, records } = await index.pending(BATCH);
+    if (records.length === 0) return false;
+    // The last change of each document wins.
+    const latest = new Map<string, SearchChange>();
+    for (const change of changes) {
+      const id = changeId(change);
+      latest.delete(id);
+      latest.set(id, change);
     }
-    const removals: SearchKey[] = [];
-    const puts: SearchDoc[] = [];
-    for (const change of latest.values()) {
-      if ('remove' in change) removals.push(change.remove);
-      else puts.push(change.put);
-    }
-    await this.options.index.remove(removals);
-    await this.options.index.put(puts);
-    await this.options.index.commit();
+    await index.apply([...latest.values()], records);
     this.options.onIndexed?.();
+    return true;
   }
 
   private async catchUpStep(cursor: CatchUpCursor): Promise<CatchUpCursor> {
@@ -175,15 +198,14 @@ export class SearchIndexer {
       });
       const docs: SearchDoc[] = [];
       for (const post of page.items) {
-        const text = postText(post);
-        if (text) docs.push({ kind: 'post', post: post.postId, text });
+        const doc = postDoc(post);
+        if (doc) docs.push(doc);
         for (const item of await source.itemsByPost(post.postId)) {
           const comment = commentDoc(item);
           if (comment) docs.push(comment);
         }
       }
-      await index.put(docs);
-      await index.commit();
+      await index.apply(docs.map((put) => ({ put })));
       const done = cursor.done + page.items.length;
       return page.next ? { phase: 'posts', before: page.next, done } : { phase: 'people', done };
     }
@@ -192,68 +214,87 @@ export class SearchIndexer {
       const name = await source.name(person);
       if (name) docs.push({ kind: 'person', person, name });
     }
-    await index.put(docs);
-    await index.commit();
+    await index.apply(docs.map((put) => ({ put })));
     return { phase: 'finished', done: cursor.done };
+  }
+}
+
+/** A timer, then the next idle moment of the page (at most a second later). */
+function whenIdle(task: () => void, ms: number): void {
+  const idle = (globalThis as { requestIdleCallback?: (task: () => void, o: object) => void })
+    .requestIdleCallback;
+  setTimeout(() => (idle ? idle(task, { timeout: 1_000 }) : task()), ms);
+}
+
+/** The index changes of a batch of view writes, the last of each document only. */
+function latestChanges(writes: readonly ViewWrite[]): SearchChange[] {
+  const latest = new Map<string, SearchChange>();
+  for (const write of writes) {
+    const change = changeOf(write);
+    if (!change) continue;
+    const id = changeId(change);
+    latest.delete(id);
+    latest.set(id, change);
+  }
+  return [...latest.values()];
+}
+
+/** The id of the document a change concerns. */
+function changeId(change: SearchChange): string {
+  const doc = 'put' in change ? change.put : change.remove;
+  switch (doc.kind) {
+    case 'person':
+      return `u ${doc.person}`;
+    case 'post':
+      return `p ${doc.post}`;
+    case 'comment':
+      return `c ${doc.item}`;
   }
 }
 
 const PROFILE_PREFIX = profileViewKey('');
 
-/** Whether a view change touches what search finds. */
-function concernsSearch(write: ViewWrite): boolean {
-  if (write.op === 'setSetting') return write.key.startsWith(PROFILE_PREFIX);
-  return write.op !== 'putNotification';
-}
-
-/** The change a view write makes to the index, by the document's id; `null` for none. */
-function changeOf(
-  write: ViewWrite,
-): { id: string; change: { put: SearchDoc } | { remove: SearchKey } } | null {
+/** The change a view write makes to the index; `null` for none. */
+function changeOf(write: ViewWrite): SearchChange | null {
   switch (write.op) {
     case 'putPost': {
-      const text = postText(write.post);
-      const id = `p ${write.post.postId}`;
+      const doc = postDoc(write.post);
       // A post without words (photos only) has nothing to find; words it had go.
-      if (!text) return { id, change: { remove: { kind: 'post', post: write.post.postId } } };
-      return { id, change: { put: { kind: 'post', post: write.post.postId, text } } };
+      return doc ? { put: doc } : { remove: { kind: 'post', post: write.post.postId } };
     }
     case 'removePost':
-      return { id: `p ${write.postId}`, change: { remove: { kind: 'post', post: write.postId } } };
+      return { remove: { kind: 'post', post: write.postId } };
     case 'putItem': {
       if (write.item.kind !== 'comment') return null;
       const doc = commentDoc(write.item);
-      const id = `c ${write.item.itemId}`;
-      return doc
-        ? { id, change: { put: doc } }
-        : { id, change: { remove: { kind: 'comment', item: write.item.itemId } } };
+      return doc ? { put: doc } : { remove: { kind: 'comment', item: write.item.itemId } };
     }
     case 'removeItem':
-      return {
-        id: `c ${write.itemId}`,
-        change: { remove: { kind: 'comment', item: write.itemId } },
-      };
+      return { remove: { kind: 'comment', item: write.itemId } };
     case 'setSetting': {
+      if (!write.key.startsWith(PROFILE_PREFIX)) return null;
       const person = write.key.slice(PROFILE_PREFIX.length) as PersonId;
       const name = nameOf(write.value);
-      const id = `u ${person}`;
       return name
-        ? { id, change: { put: { kind: 'person', person, name } } }
-        : { id, change: { remove: { kind: 'person', person } } };
+        ? { put: { kind: 'person', person, name } }
+        : { remove: { kind: 'person', person } };
     }
     case 'putNotification':
       return null;
   }
 }
 
-function postText(post: PostView): string | null {
-  return textOf(post.summary);
+function postDoc(post: PostView): SearchDoc | null {
+  const text = textOf(post.summary);
+  return text ? { kind: 'post', post: post.postId, at: post.createdAt, text } : null;
 }
 
 function commentDoc(item: PostItemView): SearchDoc | null {
   if (item.kind !== 'comment') return null;
   const text = textOf(item.summary);
-  return text ? { kind: 'comment', item: item.itemId, post: item.postId, text } : null;
+  return text
+    ? { kind: 'comment', item: item.itemId, post: item.postId, at: item.createdAt, text }
+    : null;
 }
 
 /** The `text` of a view's summary, if it has words. */

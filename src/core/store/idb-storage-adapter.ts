@@ -404,24 +404,37 @@ export class IdbStorageAdapter implements StorageAdapter {
     docs: readonly { author: PersonId; docId: DocId }[],
   ): Promise<StoredEntry[][]> {
     if (docs.length === 0) return [];
-    const [runsByDoc, forks] = await this.run(['runs', 'forks'], 'readonly', (tx) => {
-      const byDoc = tx.objectStore('runs').index('byDoc');
-      return Promise.all([
-        // Index order within one key is primary-key order: device, then seq.
-        Promise.all(docs.map((d) => byDoc.getAll(IDBKeyRange.only(docKey(d.author, d.docId))))),
-        // Forks: rare, so read whole.
-        tx.objectStore('forks').getAllKeys(),
-      ]);
-    });
+    const [runKeysByDoc, runs, forks] = await this.run(
+      ['runs', 'forks'],
+      'readonly',
+      async (tx) => {
+        const store = tx.objectStore('runs');
+        const byDoc = store.index('byDoc');
+        const [keysByDoc, forkKeys] = await Promise.all([
+          // Index order within one key is primary-key order: device, then seq.
+          Promise.all(
+            docs.map((d) => byDoc.getAllKeys(IDBKeyRange.only(docKey(d.author, d.docId)))),
+          ),
+          // Forks: rare, so read whole.
+          tx.objectStore('forks').getAllKeys(),
+        ]);
+        // A run holds the entries of every doc its log wrote in those seqs: the docs of one batch
+        // mostly share their runs, and each run is read (and checked) once.
+        const unique = new Map(keysByDoc.flat().map((key) => [key.join('\u0000'), key]));
+        const values = await Promise.all([...unique.values()].map((key) => store.get(key)));
+        const read = new Map([...unique.keys()].map((id, i) => [id, runFromDisk(values[i])]));
+        return [keysByDoc, read, forkKeys] as const;
+      },
+    );
     const lowest = new Map<string, number>();
     for (const [author, device, seq] of forks as [string, string, number][]) {
       const log = `${author}/${device}`;
       lowest.set(log, Math.min(seq, lowest.get(log) ?? Infinity));
     }
-    // A run holds the entries of every doc its log wrote in those seqs: keep the asked doc's.
-    return runsByDoc.map((runs, i) =>
-      runs
-        .flatMap((run) => runFromDisk(run).records)
+    // Keep the asked doc's records of its runs.
+    return runKeysByDoc.map((keys, i) =>
+      keys
+        .flatMap((key) => runs.get(key.join('\u0000'))!.records)
         .filter(
           (r) =>
             r.docId === docs[i]!.docId &&
