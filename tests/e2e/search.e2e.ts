@@ -72,6 +72,11 @@ requireNetns()('search', () => {
     await a.goBack();
 
     await typeQuery(a, 'thermos');
+    // What a shorter prefix found may show until the whole word is answered.
+    await a
+      .getByRole('status')
+      .filter({ hasText: /results? for thermos/ })
+      .waitFor({ ...WAIT, state: 'attached' });
     await group(a, 'Comments').filter({ hasText: 'Bringing a thermos!' }).waitFor(WAIT);
     expect(await group(a, 'Posts').count()).toBe(0);
 
