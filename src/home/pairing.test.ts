@@ -8,6 +8,7 @@
  * Then she unpairs it. Refusals: a second pairing of the FOLDER, a bad link, an expired one.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ import { openNode, type KithNode, type NodeNetwork } from '../core/node.ts';
 import { RelayDesk } from '../core/pairing/relay-desk.ts';
 import { MemoryStorageAdapter } from '../core/store/memory-storage-adapter.ts';
 import { runCli, EXIT } from './cli.ts';
-import { pairFolder, PairingError, type PairingOptions } from './pairing.ts';
+import { pairFolder, PairingError, readStdinLine, type PairingOptions } from './pairing.ts';
 import { followPerson } from './relay-follow.ts';
 import { openRelay } from './relay-run.ts';
 import { loadRelayState, RELAY_STATE_FILE } from './relay-state.ts';
@@ -236,5 +237,17 @@ describe('pairing a home peer', () => {
       'kith-home: the pairing link has expired: make a new one in Settings → Home peer',
     ]);
     expect(await loadRelayState(folder)).toBeNull();
+  });
+
+  it('reads the link as standard input’s first line, piped or typed; none is one line', async () => {
+    expect(await readStdinLine(Readable.from(['https://kith.test/#pair=abc\nmore\n']))).toBe(
+      'https://kith.test/#pair=abc',
+    );
+    expect(await readStdinLine(Readable.from(['https://kith', '.test/#pair=abc']))).toBe(
+      'https://kith.test/#pair=abc',
+    );
+    await expect(readStdinLine(Readable.from([]))).rejects.toThrow(
+      new PairingError('no pairing link on standard input'),
+    );
   });
 });

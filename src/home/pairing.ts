@@ -7,7 +7,6 @@
  * channel's secret, and the server's signaling URL and ICE servers. The FOLDER run then resumes
  * from that file, this time and every later one.
  */
-import { createInterface } from 'node:readline';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { LinkError } from '../core/link/link-codec.ts';
 import { joinOverSignaling } from '../core/link/link-channel.ts';
@@ -124,14 +123,19 @@ async function refusingAsync<T>(step: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Longest first line read from standard input (a pairing link is far shorter). */
+const MAX_LINE_CHARS = 4096;
+
 /** Standard input's first line (where the pairing link is pasted, or piped). */
-export function readStdinLine(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: process.stdin });
-    lines.once('line', (line) => {
-      lines.close();
-      resolve(line);
-    });
-    lines.once('close', () => reject(new PairingError('no pairing link on standard input')));
-  });
+export async function readStdinLine(input: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  let text = '';
+  for await (const chunk of input) {
+    text += String(chunk);
+    const end = text.indexOf('\n');
+    // Leaving the loop closes standard input: nothing else reads it.
+    if (end !== -1) return text.slice(0, end);
+    if (text.length > MAX_LINE_CHARS) return text;
+  }
+  if (text.trim() === '') throw new PairingError('no pairing link on standard input');
+  return text;
 }
