@@ -13,10 +13,14 @@ import { loadIceServers, type IceServer } from './core/net/ice-servers.ts';
 import { SignalingClient } from './core/net/signaling-client.ts';
 import { SignalingPool } from './core/net/signaling-pool.ts';
 import type { PersonNode } from './core/node.ts';
+import { RelayDesk } from './core/pairing/relay-desk.ts';
+import { systemClock } from './core/clock.ts';
 
 /** What starting the network gives: the mesh, its signaling clients, and how to stop both. */
 export interface StartedNetwork {
   readonly mesh: Mesh;
+  /** This person's home peers: pairing, their reports, the handover kept current (tests: none). */
+  readonly relays: RelayDesk | null;
   readonly signaling: readonly SignalingClient[];
   stop(): void;
 }
@@ -36,17 +40,27 @@ export async function startMesh(
     override: () => (Array.isArray(override) ? (override as IceServer[]) : undefined),
   });
   const cap = await store.getSetting('settings/max-connections');
+  const pool = new SignalingPool(clients);
   const network = await node.startNetwork({
-    signaling: new SignalingPool(clients),
+    signaling: pool,
     SimplePeer: SimplePeer as unknown as SimplePeerConstructor,
     iceServers: () => iceServers,
     verifier: defaultVerifier,
     maxConnections: typeof cap === 'number' && cap >= 1 ? cap : undefined,
   });
+  const relays = await RelayDesk.open({
+    node,
+    signaling: pool,
+    clock: systemClock,
+    origin: location.origin,
+    iceServers: () => iceServers,
+  });
   return {
     mesh: network.mesh,
+    relays,
     signaling: clients,
     stop: () => {
+      relays.stop();
       network.stop();
       for (const client of clients) client.stop();
     },

@@ -65,7 +65,7 @@ describe('the network role', () => {
         signalingUrls: ['ws://127.0.0.1/signaling'],
       }));
       await role.mesh?.refreshInvites();
-      return { mesh, signaling: [], stop: () => mesh.stop() };
+      return { mesh, relays: null, signaling: [], stop: () => mesh.stop() };
     }, oneTab);
     await vi.waitFor(() => expect(role.mesh).not.toBeNull());
 

@@ -13,6 +13,7 @@ import {
 import type { Backup } from './core/identity/secret-export.ts';
 import { restoreBackup } from './core/peer/backup.ts';
 import type { Mesh } from './core/mesh/mesh.ts';
+import type { RelayDesk } from './core/pairing/relay-desk.ts';
 import type { SignalingClient } from './core/net/signaling-client.ts';
 import type { StartedNetwork } from './boot-mesh.ts';
 import { openNode, type PersonNode } from './core/node.ts';
@@ -42,6 +43,8 @@ export interface Running {
 /** This tab's part in the network: it leads (and has the mesh) or follows another tab. */
 export class NetworkRole {
   mesh: Mesh | null = null;
+  /** This person's home peers (`core/pairing/relay-desk.ts`), run beside the mesh. */
+  relays: RelayDesk | null = null;
   /** The signaling clients under the mesh (their refusals and policy closes, for status and tests). */
   signaling: readonly SignalingClient[] = [];
   private readonly listeners = new Set<() => void>();
@@ -58,6 +61,7 @@ export class NetworkRole {
     this.leadership = holdLeadership(locks, 'kith-network', async () => {
       const started = await start();
       this.mesh = started.mesh;
+      this.relays = started.relays;
       this.signaling = started.signaling;
       // Invites issued or accepted after the mesh's first reading of the records, while it
       // started, were told to no mesh (`mesh` was null): it reads them again now that it is here.
@@ -66,6 +70,7 @@ export class NetworkRole {
       return async () => {
         started.stop();
         this.mesh = null;
+        this.relays = null;
         this.signaling = [];
         this.changed();
       };

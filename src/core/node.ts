@@ -43,6 +43,7 @@ import { ConversationPeers } from './peer/conversation-peers.ts';
 import type { CrossTabLock } from './peer/own-log.ts';
 import { Peer } from './peer/peer.ts';
 import { StoredRevocations } from './peer/stored-revocations.ts';
+import { RelayBlobs } from './relay-blobs.ts';
 import { handoverFriends, type RelayHandover } from './relay-handover.ts';
 import type { LogStore, StorageAdapter } from './store/storage-adapter.ts';
 import { Ingestor } from './sync/ingest.ts';
@@ -149,7 +150,10 @@ export interface LinkedNode extends NodeParts {
 /** An opened relay device. */
 export interface RelayNode extends NodeParts {
   readonly kind: 'relay';
+  /** The handover it was opened with (a newer one replaces `friends`' list). */
   readonly handover: RelayHandover;
+  /** The photos its entries list, and how many it waits for. */
+  readonly blobs: RelayBlobs;
 }
 
 /** Either kind of opened device. */
@@ -200,11 +204,8 @@ export async function openNode(
       writer: writesNothing,
       stored: ingestor,
     });
-    const blobs: BlobPort = {
-      wanted: () => [],
-      onWant: () => () => undefined,
-      receive: (id, bytes) => store.putBlob(id, bytes),
-    };
+    // The photos its entries list, fetched so it serves them too.
+    const blobs = await RelayBlobs.open(store, ingestor);
     const ports = { ...base, person: handover.person, devices, friends, blobs };
     return {
       kind: 'relay',

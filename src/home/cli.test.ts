@@ -22,8 +22,9 @@ describe('parseArgs', () => {
     [['-h'], { kind: 'help' }],
     [['--version'], { kind: 'version' }],
     [['--check'], { kind: 'check' }],
-    [['home'], { kind: 'run', folder: 'home', json: false }],
-    [['home', '--json'], { kind: 'run', folder: 'home', json: true }],
+    [['home'], { kind: 'run', folder: 'home', json: false, pair: false }],
+    [['home', '--json'], { kind: 'run', folder: 'home', json: true, pair: false }],
+    [['home', '--pair'], { kind: 'run', folder: 'home', json: false, pair: true }],
     [['--help', 'home'], { kind: 'help' }],
   ])('%j', (argv, command) => {
     expect(parseArgs(argv)).toEqual(command);
@@ -36,6 +37,7 @@ describe('parseArgs', () => {
     [['--check', 'home'], /--check takes no FOLDER/],
     [['--check', '--version'], /not several/],
     [['--check', '--json'], /--json goes with FOLDER/],
+    [['--version', '--pair'], /--pair goes with FOLDER/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
@@ -83,12 +85,12 @@ describe('runCli', () => {
     expect(result.err).toEqual(['kith-home: the saved relay state is version 7, not 1']);
   });
 
-  it('makes a missing FOLDER for its owner only, then says it is not paired and pairing is not available yet (status 3)', async () => {
+  it('makes a missing FOLDER for its owner only, then says it is not paired and how to pair it (status 3)', async () => {
     const folder = path.join(base, 'new', 'home');
     const result = await run(folder);
-    expect(result.code).toBe(EXIT.notAvailable);
+    expect(result.code).toBe(EXIT.notPaired);
     expect(result.err).toHaveLength(1);
-    expect(result.err[0]).toContain('pairing is not available in this version yet');
+    expect(result.err[0]).toContain('pair it with --pair');
     const info = statSync(folder);
     expect(info.isDirectory()).toBe(true);
     expect(info.mode & 0o777).toBe(0o700);

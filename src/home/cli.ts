@@ -4,25 +4,34 @@
  * tests drive it as a function; `main.ts` is the thin shell around it.
  *
  * Exit statuses (docs/home-peer.md): 0 done, 1 the self-test failed, 2 bad usage or an unusable
- * FOLDER or saved state (one line on standard error), 3 FOLDER holds no paired relay and
- * pairing is not available in this build yet.
+ * FOLDER or saved state, or a pairing that failed (one line on standard error), 3 FOLDER holds
+ * no paired relay (`--pair` pairs it).
  */
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
+import { WebSocket } from 'ws';
+import type { WebSocketConstructor } from '../core/net/signaling-client.ts';
 import { FolderLockedError } from './folder-lock.ts';
+import { PairingError, pairFolder, readStdinLine } from './pairing.ts';
 import { RelayStateError } from './relay-state.ts';
 import { runRelay } from './relay-run.ts';
 import { selfCheck } from './self-check.ts';
 
 /** Exit statuses of the home peer. */
-export const EXIT = { ok: 0, checkFailed: 1, usage: 2, notAvailable: 3 } as const;
+export const EXIT = { ok: 0, checkFailed: 1, usage: 2, notPaired: 3 } as const;
 
 /** What the command line asks for. */
 export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'check' }
-  | { readonly kind: 'run'; readonly folder: string; readonly json: boolean };
+  | {
+      readonly kind: 'run';
+      readonly folder: string;
+      readonly json: boolean;
+      /** Pair FOLDER first (`pairing.ts`), the link read from standard input. */
+      readonly pair: boolean;
+    };
 
 /** A command line that cannot be run as given; its message is the one line shown. */
 export class UsageError extends Error {
@@ -36,7 +45,7 @@ export interface CliOutput {
 }
 
 /** The text of `--help`. */
-export const HELP = `Usage: node kith-home.mjs FOLDER [--json]
+export const HELP = `Usage: node kith-home.mjs FOLDER [--pair] [--json]
        node kith-home.mjs --check | --help | --version
 
 Kith's home peer: keeps your posts reachable while your phone sleeps. It holds your and your
@@ -44,31 +53,39 @@ friends' entries in FOLDER, encrypted as they travel, and never a key that opens
 
   FOLDER      where the home peer keeps what it holds (made if missing); runs until
               SIGTERM or Ctrl-C, showing a status line as it works
+  --pair      pair FOLDER with you first: paste the pairing link from Settings → Home peer
+              (read from standard input), then confirm the code it shows in Settings
   --json      status lines as JSON objects, one per line, for scripts
   --check     test WebRTC on this machine: two peers in this process, over loopback only
   --help      show this text
   --version   show the version
 
 Exit status: 0 done, 1 the check failed, 2 bad usage or unusable FOLDER,
-3 FOLDER is not paired and pairing is not available in this version yet.`;
+3 FOLDER is not paired (pair it with --pair).`;
 
 /** Parses the arguments (without `node` and the script); throws {@link UsageError}. */
 export function parseArgs(argv: readonly string[]): Command {
   const json = argv.includes('--json');
-  const flags = argv.filter((arg) => arg.startsWith('-') && arg !== '-' && arg !== '--json');
-  const positional = argv.filter((arg) => !flags.includes(arg) && arg !== '--json');
+  const pair = argv.includes('--pair');
+  const modifiers = ['--json', '--pair'];
+  const flags = argv.filter(
+    (arg) => arg.startsWith('-') && arg !== '-' && !modifiers.includes(arg),
+  );
+  const positional = argv.filter((arg) => !flags.includes(arg) && !modifiers.includes(arg));
   const unknown = flags.find((flag) => !['--help', '-h', '--version', '--check'].includes(flag));
   if (unknown !== undefined) throw new UsageError(`unknown option ${unknown} (see --help)`);
   if (flags.includes('--help') || flags.includes('-h')) return { kind: 'help' };
   if (flags.length > 1) throw new UsageError(`give one of ${flags.join(', ')}, not several`);
   if (flags[0] === '--version' || flags[0] === '--check') {
     if (positional.length > 0) throw new UsageError(`${flags[0]} takes no FOLDER`);
-    if (json) throw new UsageError(`--json goes with FOLDER, not ${flags[0]}`);
+    if (json || pair) {
+      throw new UsageError(`${json ? '--json' : '--pair'} goes with FOLDER, not ${flags[0]}`);
+    }
     return { kind: flags[0] === '--version' ? 'version' : 'check' };
   }
   if (positional.length === 0) throw new UsageError('give a FOLDER (see --help)');
   if (positional.length > 1) throw new UsageError('give one FOLDER, not several');
-  return { kind: 'run', folder: positional[0]!, json };
+  return { kind: 'run', folder: positional[0]!, json, pair };
 }
 
 /**
@@ -92,6 +109,7 @@ export async function runCli(
   output: CliOutput,
   version: string,
   stopped: Promise<void> = new Promise(() => undefined),
+  readLink: () => Promise<string> = readStdinLine,
 ): Promise<number> {
   let command: Command;
   try {
@@ -119,7 +137,7 @@ export async function runCli(
       return EXIT.checkFailed;
     }
     case 'run':
-      return run(command, output, stopped);
+      return run(command, output, stopped, readLink);
   }
 }
 
@@ -128,19 +146,30 @@ async function run(
   command: Extract<Command, { kind: 'run' }>,
   output: CliOutput,
   stopped: Promise<void>,
+  readLink: () => Promise<string>,
 ): Promise<number> {
   try {
+    if (command.pair) {
+      await pairFolder(command.folder, {
+        readLink,
+        out: (line) => output.out(line),
+        WebSocket: WebSocket as unknown as WebSocketConstructor,
+      });
+    }
     const result = await runRelay(command.folder, output, { json: command.json, stopped });
     if (result === 'stopped') return EXIT.ok;
   } catch (error) {
-    if (!(error instanceof FolderLockedError || error instanceof RelayStateError)) throw error;
+    const oneLine =
+      error instanceof FolderLockedError ||
+      error instanceof RelayStateError ||
+      error instanceof PairingError;
+    if (!oneLine) throw error;
     output.err(`kith-home: ${error.message}`);
     return EXIT.usage;
   }
-  // TODO(#25): pairing (`--pair`) writes the saved state this run resumes from.
   output.err(
-    `kith-home: ${command.folder} is ready but not paired yet, and pairing is not available ` +
-      'in this version yet, so there is nothing to serve. `--check` tests WebRTC here.',
+    `kith-home: ${command.folder} is not paired yet, so there is nothing to serve: pair it ` +
+      'with --pair and the link from Settings → Home peer. `--check` tests WebRTC here.',
   );
-  return EXIT.notAvailable;
+  return EXIT.notPaired;
 }

@@ -13,6 +13,7 @@ import { SignalingClient } from '../core/net/signaling-client.ts';
 import { openNode, type NodeNetwork, type RelayNode } from '../core/node.ts';
 import type { RelayHandover } from '../core/relay-handover.ts';
 import { FsLogStore, type LogRole } from './fs-log-store.ts';
+import { followPerson } from './relay-follow.ts';
 import { loadRelayState, type RelayState } from './relay-state.ts';
 import { weriftPeers } from './werift-peer.ts';
 
@@ -40,9 +41,17 @@ export async function openRelay(
   state: RelayState,
   clock: Clock = systemClock,
 ): Promise<OpenedRelay> {
-  const store = await FsLogStore.open({ folder, roleOf: relayRoleOf(state.handover) });
+  let roleOf = relayRoleOf(state.handover);
+  const store = await FsLogStore.open({ folder, roleOf: (author) => roleOf(author) });
   try {
     const node = await openNode({ store, device: state.device, handover: state.handover, clock });
+    // A newer handover replaces the friend list (`relay-follow.ts`): the roles follow it.
+    roleOf = (author) =>
+      author === state.handover.person
+        ? 'own'
+        : node.friends.persons().includes(author)
+          ? 'friend'
+          : 'other';
     return {
       store,
       node,
@@ -117,6 +126,7 @@ export async function runRelay(
   });
   let network: NodeNetwork | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let unfollow: (() => void) | undefined;
   try {
     signaling.start();
     const started = await relay.node.startNetwork({
@@ -125,6 +135,16 @@ export async function runRelay(
       iceServers: () => [...state.iceServers],
     });
     network = started;
+    // Newer handovers from its person's device, and reports back (pairing gives the channel).
+    const { channel } = state;
+    if (channel) {
+      unfollow = await followPerson({
+        folder,
+        state: { ...state, channel },
+        relay,
+        signaling,
+      });
+    }
     const report = async () =>
       output.out(statusLine(await relayStatus(relay.store, started), options.json));
     await report();
@@ -132,6 +152,7 @@ export async function runRelay(
     await options.stopped;
   } finally {
     clearInterval(timer);
+    unfollow?.();
     network?.stop();
     signaling.stop();
     await relay.close();

@@ -5,7 +5,7 @@
  * of the app it paired with. JSON with base64url bytes, so a person can read what their home
  * peer keeps; `parseRelayState` refuses anything else with a message saying what is wrong.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
 import { decodeDeviceCertificate } from '../core/identity/device-certificate.ts';
@@ -26,6 +26,11 @@ export interface RelayState {
   /** `ws:`/`wss:` URL of the signaling server it paired through. */
   readonly signalingUrl: string;
   readonly iceServers: readonly IceServer[];
+  /**
+   * The relay channel's secret (`core/pairing/relay-channel.ts`): newer handovers come, and
+   * reports go, on it. Pairing always writes one; a state without it follows no newer handover.
+   */
+  readonly channel?: Uint8Array;
 }
 
 /** The saved state is there but unusable; the message is the one line shown. */
@@ -41,16 +46,10 @@ export async function encodeRelayState(state: RelayState): Promise<string> {
     keySeed: toBase64Url(await ed25519SeedOf(device.key.keyPair.privateKey)),
     certificate: toBase64Url(device.certificate.bytes),
     yjsClientId: device.yjsClientId,
-    handover: {
-      person: handover.person,
-      ownDevices: toBase64Url(handover.ownDevices),
-      friends: handover.friends.map((f) => ({
-        person: f.person,
-        pairwiseSecret: toBase64Url(f.pairwiseSecret),
-      })),
-    },
+    handover: handoverJson(handover),
     signalingUrl: state.signalingUrl,
     iceServers: state.iceServers,
+    ...(state.channel ? { channel: toBase64Url(state.channel) } : {}),
   });
 }
 
@@ -87,6 +86,7 @@ export async function parseRelayState(text: string): Promise<RelayState> {
   if (typeof v.signalingUrl !== 'string' || !/^wss?:\/\/\S+$/.test(v.signalingUrl)) {
     throw new RelayStateError('the saved relay state has no ws: or wss: signalingUrl');
   }
+  const channel = v.channel === undefined ? undefined : bytes(v.channel, 'channel', 32);
   const iceServers = parseIceServers(v.iceServers);
   if (iceServers === undefined) throw new RelayStateError('the saved iceServers are malformed');
 
@@ -110,6 +110,7 @@ export async function parseRelayState(text: string): Promise<RelayState> {
     handover,
     signalingUrl: v.signalingUrl,
     iceServers,
+    ...(channel ? { channel } : {}),
   };
 }
 
@@ -127,7 +128,48 @@ export async function loadRelayState(folder: string): Promise<RelayState | null>
 
 /** Saves `state` in `folder`, readable by its owner only (pairing's last step). */
 export async function saveRelayState(folder: string, state: RelayState): Promise<void> {
-  await writeFile(join(folder, RELAY_STATE_FILE), await encodeRelayState(state), { mode: 0o600 });
+  await replaceFile(join(folder, RELAY_STATE_FILE), await encodeRelayState(state));
+}
+
+/**
+ * Saves a newer handover in the state saved in `folder` (the relay channel's, while running: the
+ * loaded key is not extractable, so the rest of the file is kept as it is).
+ */
+export async function saveRelayHandover(folder: string, handover: RelayHandover): Promise<void> {
+  const path = join(folder, RELAY_STATE_FILE);
+  const text = await readFile(path, 'utf8');
+  const saved = await parseRelayState(text);
+  if (saved.handover.person !== handover.person)
+    throw new RangeError('a handover of another person');
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  await replaceFile(path, JSON.stringify({ ...raw, handover: handoverJson(handover) }));
+}
+
+function handoverJson(handover: RelayHandover) {
+  return {
+    person: handover.person,
+    ownDevices: toBase64Url(handover.ownDevices),
+    friends: handover.friends.map((f) => ({
+      person: f.person,
+      pairwiseSecret: toBase64Url(f.pairwiseSecret),
+    })),
+  };
+}
+
+/**
+ * Writes `text` beside `path`, flushes it, then renames it over `path` (readable by its owner
+ * only): a crash leaves the old file or the new one, never half of either.
+ */
+async function replaceFile(path: string, text: string): Promise<void> {
+  const beside = `${path}.new`;
+  const file = await open(beside, 'w', 0o600);
+  try {
+    await file.writeFile(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(beside, path);
 }
 
 function missing(field: string): RelayStateError {

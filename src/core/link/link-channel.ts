@@ -20,7 +20,7 @@ import {
 import type { Signaling } from '../net/signaling-client.ts';
 import { deriveTopic } from '../net/topics.ts';
 import { LinkError, decodeLinkPayload } from './link-codec.ts';
-import type { LinkJoin, LinkOffer, LinkedDevice } from './link-session.ts';
+import type { LinkOffer, LinkedDevice } from './link-session.ts';
 
 const log = createLogger('kith:link');
 
@@ -96,9 +96,18 @@ export interface LinkListener {
   stop(): void;
 }
 
+/** What the channel needs of the first device's side: a device's link, or a home peer's pairing. */
+export type OfferSide = Pick<LinkOffer, 'bytes' | 'answer' | 'refuse' | 'confirm'>;
+
+/** What the channel needs of the new device's side, finishing with a `T`. */
+export interface JoinSide<T> {
+  readonly request: Uint8Array;
+  finish(sealed: Uint8Array): Promise<T>;
+}
+
 /** Listens for the answer to `offer` on its topic. */
 export async function listenForLink(options: {
-  offer: LinkOffer;
+  offer: OfferSide;
   signaling: Signaling;
   clock: Clock;
   onCode: (code: string) => void;
@@ -145,20 +154,20 @@ export async function listenForLink(options: {
  * The new device's side over signaling: publishes the request every `retryMs` until the first
  * device sends the bundle (resolves) or says the codes differed (`LinkError('refused')`).
  */
-export async function joinOverSignaling(options: {
-  join: LinkJoin;
+export async function joinOverSignaling<T = LinkedDevice>(options: {
+  join: JoinSide<T>;
   payload: Uint8Array;
   signaling: Signaling;
   clock: Clock;
   retryMs?: number;
-}): Promise<LinkedDevice> {
+}): Promise<T> {
   const { join, signaling, clock } = options;
   const channel = await linkChannel(options.payload);
   const request: LinkWire = { type: 'request', request: toBase64Url(join.request) };
   let unsubscribe = () => undefined as unknown;
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
-    return await new Promise<LinkedDevice>((resolve, reject) => {
+    return await new Promise<T>((resolve, reject) => {
       let inbox: Promise<void> = Promise.resolve();
       const receive = async (data: unknown) => {
         const message = await receiveOn(channel, FIRST_TO_NEW, data, clock);

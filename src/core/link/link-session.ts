@@ -39,7 +39,7 @@ import { ownDevicesSecret } from '../identity/own-devices.ts';
 import type { LinkedKeys } from '../identity/person-keys.ts';
 import { RecordError } from '../identity/signed-record.ts';
 import { defaultVerifier, type Ed25519Verifier } from '../identity/verifier.ts';
-import { personIdToKey } from '../ids.ts';
+import { personIdToKey, type PersonId } from '../ids.ts';
 import { openNode, type LinkedNode, type LinkedNodeOptions, type PersonNode } from '../node.ts';
 import { friendsAndEpochOf, restoreBackup, type FriendsAndEpoch } from '../peer/backup.ts';
 import {
@@ -181,20 +181,33 @@ export class LinkOffer {
    * the sealed bundle for it. The link is spent.
    */
   async confirm(): Promise<Uint8Array> {
+    return this.confirmWith(async (deviceKey) => {
+      const identity: Identity = this.node.identity;
+      const certificate = await this.node.devices.certifyDevice(deviceKey, 'device');
+      return encodeLinkBundle({
+        certificate: certificate.bytes,
+        encryptionSeed: deriveEncryptionKeySeed(identity.seed, 0),
+        selfKey: selfKeyOfGeneration(identity.seed, 0),
+        ownDevices: ownDevicesSecret(identity),
+        ...(await friendsAndEpochOf(this.node.peer)),
+      });
+    });
+  }
+
+  /**
+   * As {@link confirm}, with another bundle: `bundleFor` gets the answering device's key and
+   * makes the bytes sealed to the exchange (pairing a home peer, `core/pairing/`, hands a relay
+   * its certificate and handover through the same exchange). The link is spent.
+   */
+  async confirmWith(
+    bundleFor: (deviceKey: Uint8Array) => Promise<Uint8Array>,
+  ): Promise<Uint8Array> {
     const state = this.state;
     if (state.step === 'open') throw new LinkError('malformed', 'no answer to confirm');
     if (state.step === 'closed') throw new LinkError('used');
     this.state = { step: 'closed' };
     checkNotExpired(this.payload.expiresAt, this.clock);
-    const identity: Identity = this.node.identity;
-    const certificate = await this.node.devices.certifyDevice(state.deviceKey, 'device');
-    const bundle = encodeLinkBundle({
-      certificate: certificate.bytes,
-      encryptionSeed: deriveEncryptionKeySeed(identity.seed, 0),
-      selfKey: selfKeyOfGeneration(identity.seed, 0),
-      ownDevices: ownDevicesSecret(identity),
-      ...(await friendsAndEpochOf(this.node.peer)),
-    });
+    const bundle = await bundleFor(state.deviceKey);
     return state.session.key.encrypt(bundle, bundleAad(state.session.transcript));
   }
 }
@@ -219,6 +232,34 @@ export class LinkJoin {
   /** The short code to show; the person compares it with the first device's. */
   get code(): string {
     return this.session.code;
+  }
+
+  /** When the link stops being answerable, ms since epoch. */
+  get expiresAt(): number {
+    return this.payload.expiresAt;
+  }
+
+  /** The person the link is from. */
+  get person(): PersonId {
+    return this.payload.person;
+  }
+
+  /** This device's own key, which the first device certifies. */
+  get deviceKey(): DeviceKey {
+    return this.device;
+  }
+
+  /**
+   * Opens the first device's sealed bundle to its bytes, refusing one not sealed to this
+   * exchange (`finish` decodes a device's; pairing, `core/pairing/`, a relay's).
+   */
+  async openSealed(sealed: Uint8Array): Promise<Uint8Array> {
+    try {
+      return await this.session.key.decrypt(sealed, bundleAad(this.session.transcript));
+    } catch (error) {
+      if (error instanceof DecryptError) throw new LinkError('tampered', 'bundle');
+      throw error;
+    }
   }
 
   /**
@@ -246,14 +287,7 @@ export class LinkJoin {
 
   /** Opens the first device's sealed bundle; refuses one not made for this exchange. */
   async finish(sealed: Uint8Array): Promise<LinkedDevice> {
-    let opened: Uint8Array;
-    try {
-      opened = await this.session.key.decrypt(sealed, bundleAad(this.session.transcript));
-    } catch (error) {
-      if (error instanceof DecryptError) throw new LinkError('tampered', 'bundle');
-      throw error;
-    }
-    const bundle = decodeLinkBundle(opened);
+    const bundle = decodeLinkBundle(await this.openSealed(sealed));
     const certificate = await verifyDeviceCertificate(bundle.certificate, this.ed25519).catch(
       (error: unknown) => {
         if (error instanceof RecordError) throw new LinkError('bad-certificate', error.message);

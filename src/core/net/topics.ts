@@ -17,7 +17,7 @@ import { toBase64Url, utf8 } from '../bytes.ts';
 import { domain, hkdf } from '../crypto/kdf.ts';
 
 /** What a topic is for; each purpose gives an unrelated topic from the same secret. */
-export type TopicPurpose = 'pairwise' | 'invite' | 'link';
+export type TopicPurpose = 'pairwise' | 'invite' | 'link' | 'relay';
 
 /** Length of every shared secret a topic is derived from. */
 export const TOPIC_SECRET_BYTES = 32;

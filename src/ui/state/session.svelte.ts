@@ -6,7 +6,8 @@
  * `version` still ticks on every change for the screens that read everything again.
  */
 import type { ConversationKey } from '../../core/peer/messaging.ts';
-import type { PersonId } from '../../core/ids.ts';
+import type { DeviceId, PersonId } from '../../core/ids.ts';
+import type { Pairing, RelayView } from '../../core/pairing/relay-desk.ts';
 import type { DocRef } from '../../core/kinds/registry.ts';
 import type { ReplyTag } from '../../core/crypto/reply-tag.ts';
 import type { KithHandle, Running } from '../../boot.ts';
@@ -34,6 +35,9 @@ type CoreApi = typeof CoreApiModule;
 
 /** How often the certificate's "expiring soon" is looked at again. */
 const CERTIFICATE_CHECK_MS = 60 * 60 * 1000;
+
+/** How often the home peers' "online" is read again. */
+const HOME_PEER_CHECK_MS = 15_000;
 
 /** How many of the newest notifications the Notifications screen lists. */
 export const NOTIFICATION_PAGE = 50;
@@ -84,6 +88,8 @@ export class Session {
   /** Ticks when the search index has taken in changes (a search shown answers again). */
   searchVersion = $state(0);
   invites = $state.raw<IssuedInvite[]>([]);
+  /** This person's home peers, as the tab running the network sees them (`null` elsewhere). */
+  homePeers = $state.raw<RelayView[] | null>(null);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
   private handle: KithHandle | null = null;
   // The core, loaded as the session starts (see `core-api.ts`).
@@ -258,6 +264,21 @@ export class Session {
     });
     await this.invitesChanged();
     return record;
+  }
+
+  /**
+   * Starts pairing a home peer: the link to give it, and `onCode` called with the code it
+   * shows. Only in the tab that runs the network (`homePeers` is not null there).
+   */
+  async pairHomePeer(onCode: (code: string) => void): Promise<Pairing> {
+    const relays = this.ready().network.relays;
+    if (!relays) throw new Error('pairing works in the tab that runs the network');
+    return relays.pair(onCode);
+  }
+
+  /** Unpairs a home peer: its certificate is revoked. */
+  async unpairHomePeer(device: DeviceId): Promise<void> {
+    await this.ready().network.relays?.unpair(device);
   }
 
   /** Removes a friend: a new friends epoch they cannot read. */
@@ -439,6 +460,9 @@ export class Session {
     const watchMesh = () => {
       const mesh = running.network.mesh;
       this.net = mesh?.status() ?? null;
+      const relays = running.network.relays;
+      this.homePeers = relays?.relays() ?? null;
+      relays?.onChange(() => (this.homePeers = relays.relays()));
       mesh?.onChange(() => {
         this.net = mesh.status();
         // A friend's acceptance is noted by the mesh, not through the views.
@@ -448,6 +472,11 @@ export class Session {
     };
     running.network.onChange(watchMesh);
     watchMesh();
+    // A home peer that stops reporting goes offline without a word: read again now and then.
+    setInterval(() => {
+      const relays = running.network.relays;
+      if (relays) this.homePeers = relays.relays();
+    }, HOME_PEER_CHECK_MS);
     // "Expiring soon" depends on the date as well as on renewals: read again every hour too.
     const readCertificate = () => (this.certificate = running.devices.status());
     running.devices.onChange(readCertificate);

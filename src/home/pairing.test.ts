@@ -1,0 +1,253 @@
+/**
+ * Pairing a home peer, and what follows, on the in-memory network (the mesh test's stand-ins for
+ * signaling and WebRTC) with the relay over its real folder store: Alice's device makes a
+ * pairing link, `pairFolder` reads it, both show the same code, Alice confirms, and FOLDER's
+ * `relay.json` holds a relay certificate and her handover, no key that reads. Bob becomes her
+ * friend later: her device sends the relay the new handover. She posts friends-only with a
+ * photo, sees her home peer hold it all, leaves; Bob gets post and photo from the relay alone.
+ * Then she unpairs it. Refusals: a second pairing of the FOLDER, a bad link, an expired one.
+ */
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes, toBase64Url } from '../core/bytes.ts';
+import { systemClock } from '../core/clock.ts';
+import { createIdentity } from '../core/identity/device-setup.ts';
+import { deriveEncryptionKeySeed } from '../core/identity/keys.ts';
+import { postSummary } from '../core/kinds/post.ts';
+import type { SimplePeerConstructor } from '../core/net/connection-manager.ts';
+import { FakeSimplePeer, MemorySignaling } from '../core/net/test-helpers.ts';
+import { openNode, type KithNode, type NodeNetwork } from '../core/node.ts';
+import { RelayDesk } from '../core/pairing/relay-desk.ts';
+import { MemoryStorageAdapter } from '../core/store/memory-storage-adapter.ts';
+import { runCli, EXIT } from './cli.ts';
+import { pairFolder, PairingError, readStdinLine, type PairingOptions } from './pairing.ts';
+import { followPerson } from './relay-follow.ts';
+import { openRelay } from './relay-run.ts';
+import { loadRelayState, RELAY_STATE_FILE } from './relay-state.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function join_(node: KithNode, hub: MemorySignaling): Promise<NodeNetwork> {
+  return node.startNetwork({
+    signaling: hub.client(),
+    SimplePeer: FakeSimplePeer as unknown as SimplePeerConstructor,
+    iceServers: () => [],
+    tuning: { announceMs: 100, acceptRetryMs: 100, checkMs: 100 },
+  });
+}
+
+async function person() {
+  const saved = await createIdentity({ clock: systemClock });
+  const node = await openNode({ store: new MemoryStorageAdapter(), ...saved, clock: systemClock });
+  cleanups.push(() => node.close());
+  return { saved, node, id: saved.identity.personId };
+}
+
+async function emptyFolder(): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'kith-pair-'));
+  cleanups.push(() => rm(folder, { recursive: true, force: true }));
+  return folder;
+}
+
+const ICE = [{ urls: ['turn:turn.kith.test:3478'], username: 'u', credential: 'c' }];
+
+/** Pairing options over the in-memory hub; the URLs asked for are kept. */
+function overHub(
+  hub: MemorySignaling,
+  link: () => Promise<string>,
+  lines: string[],
+  urls: string[],
+) {
+  return {
+    readLink: link,
+    out: (line: string) => lines.push(line),
+    WebSocket: undefined as unknown as PairingOptions['WebSocket'],
+    openSignaling: (url: string) => {
+      urls.push(url);
+      return { signaling: hub.client(), close: () => undefined };
+    },
+  } satisfies PairingOptions;
+}
+
+async function deskOf(
+  node: Awaited<ReturnType<typeof person>>['node'],
+  hub: MemorySignaling,
+  lifetime?: number,
+) {
+  const desk = await RelayDesk.open({
+    node,
+    signaling: hub.client(),
+    clock: systemClock,
+    origin: 'https://kith.test',
+    iceServers: () => ICE,
+    pairLifetimeMs: lifetime,
+  });
+  cleanups.push(() => desk.stop());
+  return desk;
+}
+
+describe('pairing a home peer', () => {
+  it('pairs on a confirmed code, follows the friend list, carries a photo to Bob, and unpairs', async () => {
+    const hub = new MemorySignaling();
+    const folder = await emptyFolder();
+    const alice = await person();
+    const bob = await person();
+    const desk = await deskOf(alice.node, hub);
+
+    let shown: string | undefined;
+    const pairing = await desk.pair((code) => (shown = code));
+    expect(pairing.text).toMatch(/^https:\/\/kith\.test\/#pair=[\w-]+$/);
+    const lines: string[] = [];
+    const urls: string[] = [];
+    const paired = pairFolder(
+      folder,
+      overHub(hub, async () => pairing.text, lines, urls),
+    );
+    await until('Alice’s device shows a code', () => shown !== undefined);
+    await until('the home peer shows its code', () => lines.some((l) => l.includes('code')));
+    expect(lines.join('\n')).toContain(`Pairing code: ${shown}.`);
+    await pairing.confirm();
+    const state = await paired;
+    pairing.stop();
+
+    expect(urls).toEqual(['wss://kith.test/signaling']);
+    expect(state.device.certificate.role).toBe('relay');
+    expect(state.device.certificate.person).toBe(alice.id);
+    expect(state.iceServers).toEqual(ICE);
+    const saved = await readFile(join(folder, RELAY_STATE_FILE), 'utf8');
+    expect((await stat(join(folder, RELAY_STATE_FILE))).mode & 0o777).toBe(0o600);
+    // No key that reads or signs as Alice: neither her identity seed nor her encryption key.
+    const identity = alice.saved.identity;
+    expect(saved).not.toContain(toBase64Url(identity.seed));
+    expect(saved).not.toContain(toBase64Url(deriveEncryptionKeySeed(identity.seed, 0)));
+    expect(desk.relays().map((r) => r.device)).toEqual([state.device.key.deviceId]);
+    await expect(
+      pairFolder(
+        folder,
+        overHub(hub, async () => pairing.text, [], []),
+      ),
+    ).rejects.toThrow(/paired already/);
+
+    // The FOLDER run, as `runRelay` starts it (its network and channel on the hub).
+    const loaded = (await loadRelayState(folder))!;
+    const relay = await openRelay(folder, loaded);
+    const relayNetwork = await join_(relay.node, hub);
+    const unfollow = await followPerson({
+      folder,
+      state: { ...loaded, channel: loaded.channel! },
+      relay,
+      signaling: hub.client(),
+    });
+    cleanups.push(async () => {
+      unfollow();
+      relayNetwork.stop();
+      await relay.close();
+    });
+    const aliceNetwork = await join_(alice.node, hub);
+
+    // A friend made after pairing: Alice's device hands the relay the new list.
+    const rendezvous = randomBytes(32);
+    await alice.node.peer.addFriend({
+      personId: bob.id,
+      encryptionKey: bob.saved.identity.encryptionPublicKey,
+      rendezvous,
+    });
+    await bob.node.peer.addFriend({
+      personId: alice.id,
+      encryptionKey: identity.encryptionPublicKey,
+      rendezvous,
+    });
+    await until('the relay meets Bob', () => relay.node.friends.persons().includes(bob.id));
+    expect((await loadRelayState(folder))!.handover.friends.map((f) => f.person)).toEqual([bob.id]);
+
+    const image = new Uint8Array(300).fill(7);
+    const words = 'quokka-pairing-photo';
+    const post = await alice.node.peer.createPost({
+      text: words,
+      photos: [
+        { image, thumb: new Uint8Array(20).fill(8), width: 8, height: 8, mime: 'image/jpeg' },
+      ],
+    });
+    await until('Alice’s device sees her home peer hold everything', () => {
+      const [view] = desk.relays();
+      return view?.online === true && view.holdsAll === true;
+    });
+    expect(desk.relays()[0]!.entries).toBeGreaterThan(0);
+    expect(desk.relays()[0]!.diskBytes).toBeGreaterThan(0);
+    aliceNetwork.stop();
+
+    const bobNetwork = await join_(bob.node, hub);
+    cleanups.push(() => bobNetwork.stop());
+    await until('Bob reads the post', async () => (await bob.node.peer.post(post)) !== undefined);
+    const view = (await bob.node.peer.post(post))!;
+    const photo = postSummary(view).photos[0]!;
+    await until(
+      'Bob’s device gets the photo',
+      async () => (await bob.node.peer.photo(post, photo, 'image')) !== null,
+    );
+    expect(await bob.node.peer.photo(post, photo, 'image')).toEqual(image);
+
+    await desk.unpair(state.device.key.deviceId);
+    expect(desk.relays()).toEqual([]);
+    expect(alice.node.revocations.revocationOf(alice.id, state.device.key.deviceId)).toBeDefined();
+  }, 60_000);
+
+  it('refuses a bad link and an expired one in one line each, and pairs nothing', async () => {
+    const hub = new MemorySignaling();
+    const folder = await emptyFolder();
+    await expect(
+      pairFolder(
+        folder,
+        overHub(hub, async () => 'https://kith.test/#link=abc', [], []),
+      ),
+    ).rejects.toThrow(
+      new PairingError('that is not a pairing link: copy it whole from Settings → Home peer'),
+    );
+
+    const alice = await person();
+    const desk = await deskOf(alice.node, hub, 1);
+    const pairing = await desk.pair(() => undefined);
+    cleanups.push(() => pairing.stop());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(
+      [folder, '--pair'],
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+      'test',
+      undefined,
+      async () => pairing.text,
+    );
+    expect(code).toBe(EXIT.usage);
+    expect(err).toEqual([
+      'kith-home: the pairing link has expired: make a new one in Settings → Home peer',
+    ]);
+    expect(await loadRelayState(folder)).toBeNull();
+  });
+
+  it('reads the link as standard input’s first line, piped or typed; none is one line', async () => {
+    expect(await readStdinLine(Readable.from(['https://kith.test/#pair=abc\nmore\n']))).toBe(
+      'https://kith.test/#pair=abc',
+    );
+    expect(await readStdinLine(Readable.from(['https://kith', '.test/#pair=abc']))).toBe(
+      'https://kith.test/#pair=abc',
+    );
+    await expect(readStdinLine(Readable.from([]))).rejects.toThrow(
+      new PairingError('no pairing link on standard input'),
+    );
+  });
+});
