@@ -200,8 +200,17 @@ export class ByteReader {
 
   /** Reads exactly `length` bytes (a copy). */
   bytes(length: number): Uint8Array {
+    return this.view(length).slice();
+  }
+
+  /**
+   * Reads exactly `length` bytes as a view into the input, not a copy: for a reader over bytes
+   * nobody changes afterwards (a private copy), where each copy's allocation is what decoding
+   * costs most.
+   */
+  view(length: number): Uint8Array {
     this.need(length);
-    return decoding.readUint8Array(this.decoder, length).slice();
+    return decoding.readUint8Array(this.decoder, length);
   }
 
   /** Reads a minimal lib0 varuint no larger than `max`. */
@@ -227,13 +236,18 @@ export class ByteReader {
 
   /** Reads a varuint length followed by that many bytes, refusing lengths above `maxLength`. */
   varBytes(maxLength: number): Uint8Array {
+    return this.varView(maxLength).slice();
+  }
+
+  /** `varBytes` as a view into the input (see `view`). */
+  varView(maxLength: number): Uint8Array {
     const length = this.varUintLength(maxLength);
-    return this.bytes(length);
+    return this.view(length);
   }
 
   /** Reads a varuint length followed by that many bytes of strict UTF-8. */
   varString(maxBytes: number): string {
-    const raw = this.varBytes(maxBytes);
+    const raw = this.varView(maxBytes);
     try {
       return strictUtf8.decode(raw);
     } catch {

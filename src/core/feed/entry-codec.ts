@@ -424,6 +424,14 @@ export function peekEntryAuthor(bytes: Uint8Array): PersonId {
   return personIdFromKey(bytes.subarray(start, start + 32));
 }
 
+/** A v2 entry's signed body: the version byte, then its bytes after the form byte. */
+function v2Body(bytes: Uint8Array, bodyStart: number, bodyEnd: number): Uint8Array {
+  const body = new Uint8Array(1 + bodyEnd - bodyStart);
+  body[0] = 2;
+  body.set(bytes.subarray(bodyStart, bodyEnd), 1);
+  return body;
+}
+
 /**
  * Decodes untrusted bytes into an entry in either form (sync, ingest, chain checks), enforcing
  * every limit; checks no signature. Throws `EntryDecodeError`.
@@ -432,7 +440,10 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
   if (bytes.length > MAX_ENTRY_BYTES) {
     throw new EntryDecodeError('too-large', 'entry', `${bytes.length} > ${MAX_ENTRY_BYTES} bytes`);
   }
-  const r = new ByteReader(bytes);
+  // One private copy; every field is a view into it (each copy's allocation cost more than
+  // reading the fields).
+  const own = bytes.slice();
+  const r = new ByteReader(own);
   let field: EntryField = 'version';
   try {
     const versionByte = r.u8();
@@ -448,14 +459,14 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
     }
     const bodyStart = r.position;
     field = 'author';
-    const authorKey = r.bytes(32);
+    const authorKey = r.view(32);
     field = 'device';
-    const deviceKey = r.bytes(32);
+    const deviceKey = r.view(32);
     field = 'seq';
     const seq = r.varUint(MAX_SEQ);
     if (seq < 1) throw new EntryDecodeError('bad-seq', field, 'seq starts at 1');
     field = 'prev';
-    const prevBytes = r.bytes(32);
+    const prevBytes = r.view(32);
     const prevIsZero = bytesEqual(prevBytes, ZERO_HASH);
     if ((seq === 1) !== prevIsZero) {
       throw new EntryDecodeError('bad-prev', field, 'prev is zero exactly when seq is 1');
@@ -476,14 +487,14 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
     const covers: EntryPosition[] = [];
     if (version === 1) {
       field = 'payload';
-      payload = r.varBytes(MAX_PAYLOAD_BYTES);
+      payload = r.varView(MAX_PAYLOAD_BYTES);
     } else {
       field = 'payloadHash';
-      payloadHash = r.bytes(32);
+      payloadHash = r.view(32);
       field = 'covers';
       const count = r.varUint(MAX_COVERS);
       for (let i = 0; i < count; i++) {
-        const covered = { device: deviceIdFromKey(r.bytes(32)), seq: r.varUint(MAX_SEQ) };
+        const covered = { device: deviceIdFromKey(r.view(32)), seq: r.varUint(MAX_SEQ) };
         if (covered.seq < 1) throw new EntryDecodeError('bad-covers', field, 'seq starts at 1');
         const last = covers.at(-1);
         if (last && compareCovers(last, covered) >= 0)
@@ -502,7 +513,7 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
         }
         let last: Uint8Array | undefined;
         for (let i = 0; i < count; i++) {
-          const blob = r.bytes(BLOB_ID_BYTES);
+          const blob = r.view(BLOB_ID_BYTES);
           if (last && compareBytes(last, blob) >= 0)
             throw new EntryDecodeError('bad-blobs', field, 'not strictly ascending');
           blobs.push(toBase64Url(blob) as BlobId);
@@ -511,25 +522,21 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
       }
     }
     field = 'certificate';
-    const certificateBytes = r.varBytes(MAX_DEVICE_CERTIFICATE_BYTES);
+    const certificateBytes = r.varView(MAX_DEVICE_CERTIFICATE_BYTES);
     const certificate = decodeCertificateOnce(certificateBytes);
     const bodyEnd = r.position;
     field = 'signature';
-    const signature = r.bytes(ENTRY_SIGNATURE_BYTES);
-    const signedEnd = r.position;
+    const signature = r.view(ENTRY_SIGNATURE_BYTES);
     if (version === 2 && form === FORM_HELD) {
       field = 'payload';
-      payload = r.varBytes(MAX_PAYLOAD_BYTES);
+      payload = r.varView(MAX_PAYLOAD_BYTES);
       if (!bytesEqual(sha256(payload), payloadHash!)) {
         throw new EntryDecodeError('payload-mismatch', field, 'SHA-256 differs from payloadHash');
       }
     }
     field = 'entry';
     r.end();
-    const body =
-      version === 1
-        ? bytes.slice(0, bodyEnd)
-        : concatBytes(Uint8Array.of(2), bytes.subarray(bodyStart, bodyEnd));
+    const body = version === 1 ? own.subarray(0, bodyEnd) : v2Body(own, bodyStart, bodyEnd);
     const common = {
       author: personIdFromKey(authorKey),
       authorKey,
@@ -545,11 +552,11 @@ export function decodeAnyEntry(bytes: Uint8Array): AnyEntry {
       certificate,
       signature,
       body,
-      bytes: bytes.slice(),
+      bytes: own,
       hash:
         version === 1
-          ? hashEntryBytes(bytes)
-          : hashEntryBytes(concatBytes(body, bytes.subarray(bodyEnd, signedEnd))),
+          ? hashEntryBytes(own)
+          : entryHashFromBytes(sha256.create().update(body).update(signature).digest()),
     };
     if (payload !== undefined) return { ...common, version, payloadHash, payload };
     return { ...common, version: 2, payloadHash: payloadHash!, payload: undefined };

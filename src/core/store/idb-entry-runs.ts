@@ -12,16 +12,29 @@
  * `from - MAX_RUN + 1 .. to`: a log appended one entry at a time is made of one-entry runs, and
  * reading one seq would read up to 256 of them. Its `docs` (each distinct
  * author/doc of its records) feed a multi-entry index, so a doc's entries are found without a
- * scan. New positions form new runs (consecutive seqs of one batch, cut every `MAX_RUN`); a held
- * record that changes (a cover drops its payload, a refill gives it back) rewrites its run.
+ * scan. New positions form new runs (consecutive seqs of one batch, cut every `MAX_RUN` positions
+ * or `MAX_RUN_BYTES`); a held record that changes (a cover drops its payload, a refill gives it
+ * back) rewrites its run.
  */
 import type { DeviceId, PersonId } from '../ids.ts';
-import { positionKey, recordBytes, type HeldRecord } from './covers.ts';
+import { isPlaceholder, positionKey, recordBytes, type HeldRecord } from './covers.ts';
 import { StoreCorruptError } from './errors.ts';
-import { copyRecord, recordFromDisk } from './validate.ts';
+import { copyRecord, entryWithBytes, recordFromDisk } from './validate.ts';
 
-/** Most positions one run record holds. */
+/** Most positions one run record holds (what `readRuns` looks back over: never lowered). */
 export const MAX_RUN = 256;
+
+/**
+ * Most bytes of entries (plus `RECORD_OVERHEAD` each) a new run is cut at. Chromium keeps a value
+ * of more than 64 KiB serialized as a separate blob (`IDBValueWrapper`'s wrap threshold), which
+ * costs far more to write and to read back: a run of 256 entries of 540 bytes was one, and cutting
+ * runs below it took about 40 % of the page's CPU out of storing them (issue 23). One entry
+ * larger than this is a run of its own.
+ */
+export const MAX_RUN_BYTES = 60 * 1024;
+
+/** What one record adds to a run beside its entry bytes: its ids, hash, prev, doc id, keys. */
+const RECORD_OVERHEAD = 320;
 
 /** One run of consecutive positions of one log, as stored. */
 export interface RunRecord {
@@ -84,8 +97,20 @@ export function runOf(records: readonly HeldRecord[]): RunRecord {
     device: first.device,
     seq: first.seq,
     docs: [...new Set(records.map((r) => docKey(r.author, r.docId)))],
-    records: records.map(copyRecord),
+    records: records.map(forPut),
   };
+}
+
+/**
+ * A record holding exactly its fields (a `VerifiedEntry` has more), for a put. Its bytes are not
+ * copied, since the put copies them, unless they are a view into a larger buffer (a message's),
+ * which the put would write whole.
+ */
+function forPut(record: HeldRecord): HeldRecord {
+  if (isPlaceholder(record)) return copyRecord(record);
+  const { bytes } = record;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return entryWithBytes(record, whole ? bytes : bytes.slice());
 }
 
 /** Returns the value if it is a well-formed run, else throws `StoreCorruptError`. */
@@ -118,17 +143,27 @@ export function recordsIn(runs: readonly unknown[], from: number, to: number): H
   return out;
 }
 
-/** Cuts records of one log, ascending by seq, into runs of consecutive positions. */
+/**
+ * Cuts records of one log, ascending by seq, into runs of consecutive positions, each at most
+ * `MAX_RUN` positions and, unless one record alone exceeds it, `MAX_RUN_BYTES`.
+ */
 export function cutIntoRuns(records: readonly HeldRecord[]): RunRecord[] {
   const runs: RunRecord[] = [];
   let current: HeldRecord[] = [];
+  let size = 0;
   for (const r of records) {
     const last = current.at(-1);
-    if (last && (r.seq !== last.seq + 1 || current.length === MAX_RUN)) {
+    const cost = recordBytes(r) + RECORD_OVERHEAD;
+    if (
+      last &&
+      (r.seq !== last.seq + 1 || current.length === MAX_RUN || size + cost > MAX_RUN_BYTES)
+    ) {
       runs.push(runOf(current));
       current = [];
+      size = 0;
     }
     current.push(r);
+    size += cost;
   }
   if (current.length > 0) runs.push(runOf(current));
   return runs;

@@ -190,6 +190,11 @@ export function checkViewWrites(writes: readonly ViewWrite[]): void {
 
 /** A copy of an entry holding exactly its fields (a `VerifiedEntry` has more), with fresh bytes. */
 export function copyEntry(e: StoredEntry): StoredEntry {
+  return entryWithBytes(e, e.bytes.slice());
+}
+
+/** An entry holding exactly its fields (a `VerifiedEntry` has more), with `bytes` as its bytes. */
+export function entryWithBytes(e: StoredEntry, bytes: Uint8Array): StoredEntry {
   return {
     author: e.author,
     device: e.device,
@@ -198,7 +203,7 @@ export function copyEntry(e: StoredEntry): StoredEntry {
     prev: e.prev,
     docId: e.docId,
     timestamp: e.timestamp,
-    bytes: e.bytes.slice(),
+    bytes,
     // Only when present: records written before v2 have no such field, and equal records
     // read back must compare equal.
     ...(e.covers && e.covers.length > 0
