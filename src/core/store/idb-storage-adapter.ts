@@ -546,11 +546,12 @@ export class IdbStorageAdapter implements StorageAdapter {
   }
 
   async deleteBlobs(hashes: readonly string[]): Promise<void> {
-    if (hashes.length === 0) return;
+    const unique = [...new Set(hashes)];
+    if (unique.length === 0) return;
     await this.run(['blobs', 'meta'], 'readwrite', async (tx) => {
       const blobs = tx.objectStore('blobs');
-      const sizes = await Promise.all(hashes.map(async (hash) => (await blobs.get(hash))?.size));
-      const held = hashes.filter((_, i) => sizes[i] !== undefined);
+      const sizes = await Promise.all(unique.map(async (hash) => (await blobs.get(hash))?.size));
+      const held = unique.filter((_, i) => sizes[i] !== undefined);
       if (held.length === 0) return;
       const freed = sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
       const meta = tx.objectStore('meta');
