@@ -260,6 +260,19 @@ export class Session {
     return record;
   }
 
+  /**
+   * Deletes everything Kith keeps in this browser, keys included (`forget-device.ts`), then
+   * opens the start screen.
+   */
+  async forgetThisDevice(): Promise<void> {
+    const forget = await import('./forget-device.ts');
+    await forget.forgetThisDevice(
+      forget.holdersOf(this.ready(), () => this.search),
+      forget.browserPorts(),
+    );
+    forget.openStartScreen();
+  }
+
   /** Removes a friend: a new friends epoch they cannot read. */
   async removeFriend(person: PersonId): Promise<void> {
     await this.ready().peer.removeFriend(person);
@@ -459,6 +472,14 @@ export class Session {
       void this.loadInvites();
     };
     void this.loadInvites();
+    // Another tab deleting this device's data: let go of the databases, then start afresh.
+    void import('./forget-device.ts').then((forget) =>
+      forget.followForgetting(
+        forget.browserPorts().channel,
+        forget.holdersOf(running, () => this.search),
+        forget.openStartScreen,
+      ),
+    );
     // What arrived while the app was closed is remembered as seen (or, on a page opened in
     // the background, announced once).
     void this.systemNotifications.check();
