@@ -170,5 +170,5 @@ requireNetns()('a delete that deletes, a removal, and this device’s data', () 
     );
     expect(names.filter((name) => name.startsWith('flexsearch'))).toEqual([]);
     for (const text of [BEFORE, AFTER, 'Dave']) expect(await holds(d, text)).toBe(false);
-  });
+  }, 300_000);
 });

@@ -113,6 +113,12 @@ export function holdersOf(running: Running, search: () => DeviceSearch | null): 
       await running.network.release();
     },
     closeDatabases: async () => {
+      // The page's last reads (a list refreshed as the network stops) now meet a closed store:
+      // expected, not a failure to show; the page is about to load again.
+      addEventListener('unhandledrejection', (event) => {
+        if ((event.reason as Error | undefined)?.name === 'StoreClosedError')
+          event.preventDefault();
+      });
       running.node.close();
       await search()?.close();
       await running.store.close();
