@@ -9,8 +9,9 @@
  * - Alice removes Bob; Carol (a friend of both) comments on an old post of Alice's: Bob's store
  *   holds Carol's comment entry (it travelled to him) and not its words; nor does it hold the
  *   post Alice wrote after the removal.
- * - Dave deletes his device's data from Settings: the confirmation says what is lost, and the app
- *   opens its start screen with nothing of his left.
+ * - Dave's Settings show what each person's posts take on his device; he deletes his device's
+ *   data: the confirmation says what is lost, and the app opens its start screen with nothing of
+ *   his left.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -159,6 +160,8 @@ requireNetns()('a delete that deletes, a removal, and this device’s data', () 
 
     // Dave deletes his device's data: told what is lost, then back at the start screen.
     await openScreen(d, 'Settings');
+    // Settings says what each person's posts take on this device.
+    await d.getByRole('list', { name: 'Storage by person' }).getByText('Alice').waitFor(WAIT);
     await d.getByRole('button', { name: "Delete this device's data…" }).click();
     const lost = d.getByRole('group', { name: 'What is lost' });
     await lost.getByText(/Your keys on this device/).waitFor(WAIT);
