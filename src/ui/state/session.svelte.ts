@@ -86,6 +86,9 @@ export class Session {
   invites = $state.raw<IssuedInvite[]>([]);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
   private handle: KithHandle | null = null;
+  // Stops following another tab's deletion of this device's data; a tab deleting it stops first,
+  // or it would hear its own announcement (every other channel object hears it, its own too).
+  private unfollowForgetting: (() => void) | null = null;
   // The core, loaded as the session starts (see `core-api.ts`).
   private core: CoreApi | null = null;
   // Tabs tell each other when invite records change, so the network tab carries them.
@@ -266,6 +269,7 @@ export class Session {
    */
   async forgetThisDevice(): Promise<void> {
     const forget = await import('./forget-device.ts');
+    this.unfollowForgetting?.();
     await forget.forgetThisDevice(
       forget.holdersOf(this.ready(), () => this.search),
       forget.browserPorts(),
@@ -473,12 +477,13 @@ export class Session {
     };
     void this.loadInvites();
     // Another tab deleting this device's data: let go of the databases, then start afresh.
-    void import('./forget-device.ts').then((forget) =>
-      forget.followForgetting(
-        forget.browserPorts().channel,
-        forget.holdersOf(running, () => this.search),
-        forget.openStartScreen,
-      ),
+    void import('./forget-device.ts').then(
+      (forget) =>
+        (this.unfollowForgetting = forget.followForgetting(
+          forget.browserPorts().channel,
+          forget.holdersOf(running, () => this.search),
+          forget.openStartScreen,
+        )),
     );
     // What arrived while the app was closed is remembered as seen (or, on a page opened in
     // the background, announced once).
