@@ -180,6 +180,7 @@ async function materialize(
     republish: async () => undefined,
     reingest: async () => undefined,
     prefetch: async () => undefined,
+    dropPhotos: async () => undefined,
     now: () => clock.now(),
   });
   const start = performance.now();

@@ -651,6 +651,20 @@ export class FsLogStore implements LogStore {
     });
   }
 
+  async deleteBlobs(hashes: readonly string[]): Promise<void> {
+    return this.run(async () => {
+      const held = hashes.filter((hash) => this.blobs.has(hash));
+      if (held.length === 0) return;
+      const dir = join(this.options.folder, BLOBS);
+      for (const hash of held) {
+        await rm(join(dir, blobFile(hash)), { force: true });
+        this.blobBytes -= this.blobs.get(hash)!;
+        this.blobs.delete(hash);
+      }
+      await syncFolder(dir);
+    });
+  }
+
   async getBlob(hash: string): Promise<Uint8Array | undefined> {
     return this.run(async () => {
       if (!this.blobs.has(hash)) return undefined;

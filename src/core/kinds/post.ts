@@ -13,7 +13,7 @@ import {
 } from '../crypto/audience.ts';
 import { isBlobId } from '../crypto/blobs.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
-import { readPost, type Audience, type PhotoRef } from '../docs/post-doc.ts';
+import { readPost, type Audience, type PhotoRef, type PostContent } from '../docs/post-doc.ts';
 import { parseDocId, parsePostId, postKey, type PersonId, type PostId } from '../ids.ts';
 import type { PostView, StoredEntry } from '../store/storage-adapter.ts';
 import { excerpt } from './excerpt.ts';
@@ -80,6 +80,19 @@ export async function sealedEpoch(
     if (key) return { epoch, key };
   }
   return null;
+}
+
+/**
+ * The photos a post's view showed that its new state no longer shows (all of them, once it is
+ * deleted), to delete from the store: a deleted post's photos are never served again. Only a
+ * friends-only post's: they are ciphertext under its own content key, so no other doc names
+ * them; a public photo is addressed by its bytes, and a profile or another post may show the
+ * same one.
+ */
+function photosGone(before: PostSummary, now: PostContent): string[] {
+  if (before.audience === 'public') return [];
+  const kept = new Set(now.deleted ? [] : now.photos.flatMap((p) => [p.blob, p.thumb]));
+  return before.photos.flatMap((p) => [p.blob, p.thumb]).filter((id) => !kept.has(id));
 }
 
 /** The `post` kind. */
@@ -149,10 +162,11 @@ export const postKind: DocKind<PostDocRef> = {
     const key = postKey(author, ref.postId);
     const post = readPost(doc);
     if (!post) return;
+    const before = await store.getPostView(key);
+    if (before) await views.dropPhotos(photosGone(postSummary(before), post));
     if (post.deleted) {
       await store.removePostView(key);
     } else if (author === views.me || views.isFriend(author)) {
-      const before = await store.getPostView(key);
       const shownAgain = before
         ? postSummary(before).hidden.filter((id) => !post.hidden.includes(id))
         : [];

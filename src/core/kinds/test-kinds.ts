@@ -145,6 +145,7 @@ export function recordingViews(
     republish: async () => undefined,
     reingest: async (bytes) => void calls.reingested.push(bytes),
     prefetch: async () => undefined,
+    dropPhotos: async () => undefined,
     trustedTime: (written) => written,
     mentioned: async () => undefined,
     wait: () => undefined,

@@ -313,6 +313,7 @@ export class Peer {
       prefetch: async (ids) => {
         for (const id of ids) if (!(await store.hasBlob(id))) self.peer?.want(id);
       },
+      dropPhotos: (ids) => store.deleteBlobs(ids),
       now: () => clock.now(),
       viewsWritten: (writes) => {
         for (const listener of self.peer?.viewWriteListeners ?? []) listener(writes);

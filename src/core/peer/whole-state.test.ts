@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { docIdOf } from '../kinds/registry.ts';
 import { decodeAnyEntry, entryHasPayload } from '../feed/entry-codec.ts';
+import { postSummary } from '../kinds/post.ts';
 import { befriend, entriesOf, handOver, makePeople, testClock } from './test-people.ts';
 
 const secret = '12 Elm St';
@@ -90,5 +91,39 @@ describe('whole-state entries of posts', () => {
     expect(await carol.store.getDocEntries(alice.id, docId)).toHaveLength(1);
     expect((await carol.peer.post(post))?.summary).toMatchObject({ text: 'third' });
     expect((await alice.peer.post(post))?.summary).toMatchObject({ text: 'third' });
+  });
+
+  it('a deleted friends-only post’s photos leave its author’s and its friends’ stores; an edit drops the photo it removed', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const photo = (seed: number) => ({
+      image: new Uint8Array(5_000).map((_, i) => (i * seed) & 0xff),
+      thumb: new Uint8Array(300).map((_, i) => (i * seed + 1) & 0xff),
+      width: 800,
+      height: 600,
+      mime: 'image/jpeg' as const,
+    });
+    const post = await alice.peer.createPost({ text: 'two photos', photos: [photo(3), photo(7)] });
+    await handOver(alice, bob, [alice.id]);
+    const [first, second] = postSummary((await bob.peer.post(post))!).photos;
+    const ids = [first!.blob, first!.thumb, second!.blob, second!.thumb];
+    for (const id of ids) {
+      await bob.peer.receiveBlob(id, (await alice.store.getBlob(id))!);
+      expect(await bob.store.hasBlob(id)).toBe(true);
+    }
+
+    // An edit keeping only the first photo drops the second, at the author and the friend.
+    await alice.peer.editPost(post.postId, { text: 'one photo', photos: [first!] });
+    await handOver(alice, bob, [alice.id]);
+    for (const person of [alice, bob]) {
+      expect(await person.store.hasBlob(first!.blob)).toBe(true);
+      expect(await person.store.hasBlob(second!.blob)).toBe(false);
+      expect(await person.store.hasBlob(second!.thumb)).toBe(false);
+    }
+    await alice.peer.deletePost(post.postId);
+    await handOver(alice, bob, [alice.id]);
+    for (const person of [alice, bob])
+      for (const id of ids) expect(await person.store.hasBlob(id)).toBe(false);
+    expect((await bob.store.usage()).blobBytes).toBe(0);
   });
 });

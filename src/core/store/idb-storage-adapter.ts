@@ -558,6 +558,27 @@ export class IdbStorageAdapter implements StorageAdapter {
     });
   }
 
+  async deleteBlobs(hashes: readonly string[]): Promise<void> {
+    const unique = [...new Set(hashes)];
+    if (unique.length === 0) return;
+    await this.run(['blobs', 'meta'], 'readwrite', async (tx) => {
+      const blobs = tx.objectStore('blobs');
+      const sizes = await Promise.all(unique.map(async (hash) => (await blobs.get(hash))?.size));
+      const held = unique.filter((_, i) => sizes[i] !== undefined);
+      if (held.length === 0) return;
+      const freed = sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
+      const meta = tx.objectStore('meta');
+      const total = (await meta.get(BLOB_BYTES)) ?? 0;
+      await issueAll(
+        [
+          ...held.map((hash) => () => blobs.delete(hash)),
+          () => meta.put(total - freed, BLOB_BYTES),
+        ],
+        (write) => write(),
+      );
+    });
+  }
+
   async getBlob(hash: string): Promise<Uint8Array | undefined> {
     const record = await this.run(['blobs'], 'readonly', (tx) => tx.objectStore('blobs').get(hash));
     return record?.bytes;

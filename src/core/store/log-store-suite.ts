@@ -479,6 +479,18 @@ export function runLogStoreSuite(name: string, makeStore: MakeLogStore): void {
         expect((await store.usage()).blobBytes).toBe(3010);
         await expect(store.putBlob('', bytes)).rejects.toBeInstanceOf(StoreInputError);
       });
+
+      it('deletes blobs, and their bytes leave the usage', async () => {
+        await store.putBlob('h1', new Uint8Array(3000));
+        await store.putBlob('h2', new Uint8Array(10));
+        await store.deleteBlobs(['h1', 'nope']);
+        expect(await store.hasBlob('h1')).toBe(false);
+        expect(await store.getBlob('h1')).toBeUndefined();
+        expect(await store.hasBlob('h2')).toBe(true);
+        expect((await store.usage()).blobBytes).toBe(10);
+        await store.deleteBlobs([]);
+        expect((await store.usage()).blobBytes).toBe(10);
+      });
     });
 
     describe('settings', () => {

@@ -298,6 +298,16 @@ export class MemoryStorageAdapter implements StorageAdapter {
     this.blobBytes += bytes.length;
   }
 
+  async deleteBlobs(hashes: readonly string[]): Promise<void> {
+    this.ensureOpen();
+    for (const hash of hashes) {
+      const bytes = this.blobs.get(hash);
+      if (!bytes) continue;
+      this.blobs.delete(hash);
+      this.blobBytes -= bytes.length;
+    }
+  }
+
   async getBlob(hash: string): Promise<Uint8Array | undefined> {
     this.ensureOpen();
     return this.blobs.get(hash)?.slice();

@@ -281,6 +281,11 @@ export interface LogStore extends SettingsStore {
   hasBlob(hash: string): Promise<boolean>;
   /** The blob's size in bytes, if held (without reading it). */
   blobSize(hash: string): Promise<number | undefined>;
+  /**
+   * Deletes the blobs held under these hashes (the photos of a deleted post: never served
+   * again); hashes not held are skipped.
+   */
+  deleteBlobs(hashes: readonly string[]): Promise<void>;
 
   /** Disk use per author and for blobs, from summary records (no scan of entries). */
   usage(): Promise<StorageUsage>;

@@ -92,6 +92,9 @@ export class Session {
   homePeers = $state.raw<RelayView[] | null>(null);
   acceptances = $state.raw<AcceptanceRecord[]>([]);
   private handle: KithHandle | null = null;
+  // Stops following another tab's deletion of this device's data; a tab deleting it stops first,
+  // or it would hear its own announcement (every other channel object hears it, its own too).
+  private unfollowForgetting: (() => void) | null = null;
   // The core, loaded as the session starts (see `core-api.ts`).
   private core: CoreApi | null = null;
   // Tabs tell each other when invite records change, so the network tab carries them.
@@ -279,6 +282,20 @@ export class Session {
   /** Unpairs a home peer: its certificate is revoked. */
   async unpairHomePeer(device: DeviceId): Promise<void> {
     await this.ready().network.relays?.unpair(device);
+  }
+
+  /**
+   * Deletes everything Kith keeps in this browser, keys included (`forget-device.ts`), then
+   * opens the start screen.
+   */
+  async forgetThisDevice(): Promise<void> {
+    const forget = await import('./forget-device.ts');
+    this.unfollowForgetting?.();
+    await forget.forgetThisDevice(
+      forget.holdersOf(this.ready(), () => this.search),
+      forget.browserPorts(),
+    );
+    forget.openStartScreen();
   }
 
   /** Removes a friend: a new friends epoch they cannot read. */
@@ -488,6 +505,15 @@ export class Session {
       void this.loadInvites();
     };
     void this.loadInvites();
+    // Another tab deleting this device's data: let go of the databases, then start afresh.
+    void import('./forget-device.ts').then(
+      (forget) =>
+        (this.unfollowForgetting = forget.followForgetting(
+          forget.browserPorts().channel,
+          forget.holdersOf(running, () => this.search),
+          forget.openStartScreen,
+        )),
+    );
     // What arrived while the app was closed is remembered as seen (or, on a page opened in
     // the background, announced once).
     void this.systemNotifications.check();
