@@ -59,6 +59,7 @@ import type {
 } from '../store/storage-adapter.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
+import { AudienceLists } from './audiences.ts';
 import { newerLostInMerge } from './friend-merge.ts';
 import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
@@ -167,6 +168,8 @@ export class Peer {
   private readonly sealPort: SealPort;
   /** Direct messages: conversations among friends (`messaging.ts`). */
   readonly messaging: Messaging;
+  /** The named lists of friends this person keeps, each an audience (`audiences.ts`). */
+  readonly lists: AudienceLists;
 
   private constructor(
     private readonly options: PeerOptions,
@@ -180,6 +183,17 @@ export class Peer {
   ) {
     this.me = options.identity.personId;
     this.friendBook = options.friends ?? new FriendBook();
+    this.lists = new AudienceLists({
+      me: this.me,
+      store: options.store,
+      pairs: keyring.pairs,
+      ownKey: options.identity.encryptionPublicKey,
+      friendKey: (person) => {
+        const friend = this.friendList.get(person);
+        return friend ? friendKey(friend) : null;
+      },
+      append: (list, epoch, record) => this.appendRecord({ kind: 'list', list, epoch }, record),
+    });
     this.sealPort = {
       me: this.me,
       selfKey,
@@ -194,6 +208,7 @@ export class Peer {
           await options.store.getDocEntries(post.postAuthor, postDocId(post.postId)),
           keyring,
         ),
+      listKeyFor: (list, postId) => this.lists.keyFor(list, postId),
     };
     this.messaging = new Messaging({
       me: this.me,
@@ -516,6 +531,8 @@ export class Peer {
     }
     // Their posts leave the home timeline (they stay stored, as relayed ciphertext).
     await this.serial(() => this.materializer.dropAuthorPosts(person));
+    // And they leave every list: later list posts are sealed to a new epoch without them.
+    await this.lists.friendGone(person);
     await this.options.store.setSetting(PENDING_REMOVAL, undefined);
   }
 
@@ -538,7 +555,7 @@ export class Peer {
     if (problem) throw new PostContentError(problem);
     const postId = newPostId();
     const audience = post.audience ?? 'friends';
-    const contentKey = audience === 'friends' ? await this.ownContentKey(postId) : null;
+    const contentKey = audience === 'public' ? null : await this.ownContentKey(postId);
     const photos: PhotoRef[] = [];
     for (const photo of post.photos ?? []) {
       const image = await sealBlob(photo.image, contentKey);
