@@ -240,7 +240,7 @@ export async function openNode(
     onWant: (listener) => peer.onWantBlob(listener),
     receive: (id, bytes) => peer.receiveBlob(id, bytes),
   };
-  const members = new ConversationPeers(keys.personId, peer.messaging, friends);
+  const members = new ConversationPeers(keys.personId, peer.messaging, friends, peer.blocking);
   await members.start();
   const ports = { ...base, store: reading, person: keys.personId, devices, friends, blobs };
   const close = () => {

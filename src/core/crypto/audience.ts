@@ -31,8 +31,12 @@ import { openSealed, sealTo, type X25519KeyPair } from './seal.ts';
 export const MAX_EPOCH_RECIPIENTS = 5_000;
 const SEALED_KEY_BYTES = 32 + 1 + 12 + KEY_BYTES + 16;
 const RECORD_VERSION = 1;
-/** Private payload versions: 1 sealed with a content or self key, 2 a reply under a reply key. */
-type PrivatePayloadVersion = 1 | 2;
+/**
+ * Private payload versions: 1 sealed with a content or self key, 2 a reply under a reply key, 3
+ * a post for one of its author's lists (`list-payload.ts`: the content key wrapped under a list's
+ * key, no epoch named).
+ */
+type PrivatePayloadVersion = 1 | 2 | 3;
 
 /** Bytes that are not a valid epoch record or private payload. */
 export class KeyRecordError extends Error {
@@ -127,11 +131,15 @@ export interface PrivatePayload {
   readonly box: Uint8Array;
 }
 
+/** Bytes of a content key wrapped under an epoch or list key. */
+export const WRAPPED_KEY_BYTES = 1 + 12 + KEY_BYTES + 16;
+
 function wrapContext(author: string, postId: string): Uint8Array {
   return domain('kith/content-key/v1', utf8(author), utf8(postId));
 }
 
-function payloadContext(author: string, docId: string): Uint8Array {
+/** The AAD binding a private payload's box to its author and doc id. */
+export function payloadContext(author: string, docId: string): Uint8Array {
   return domain('kith/payload/v1', utf8(author), utf8(docId));
 }
 
@@ -259,11 +267,14 @@ export function decodePrivatePayload(bytes: Uint8Array): PrivatePayload {
   try {
     const d = decoding.createDecoder(bytes);
     const version = decoding.readUint8(d);
-    if (version !== 1 && version !== 2) throw new KeyRecordError('unknown private payload version');
+    if (version !== 1 && version !== 2 && version !== 3)
+      throw new KeyRecordError('unknown private payload version');
     const epoch = decoding.readVarUint(d);
+    // A list post names no epoch: which list it is for is no relay's business.
+    if (version === 3 && epoch !== 0) throw new KeyRecordError('a list post names no epoch');
     const wrappedKey = decoding.readVarUint8Array(d);
     const box = decoding.readVarUint8Array(d);
-    const wrapped = version === 1 ? [0, 1 + 12 + KEY_BYTES + 16] : [0];
+    const wrapped = [[], [0, WRAPPED_KEY_BYTES], [0], [WRAPPED_KEY_BYTES]][version]!;
     if (!wrapped.includes(wrappedKey.length)) throw new KeyRecordError('bad wrapped key length');
     if (decoding.hasContent(d)) throw new KeyRecordError('trailing bytes after private payload');
     return { version, epoch, wrappedKey, box };

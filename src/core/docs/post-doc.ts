@@ -9,10 +9,11 @@
  */
 import * as Y from 'yjs';
 import { IdParseError, parsePersonId, type PersonId } from '../ids.ts';
+import { isAudience, type Audience } from './audience.ts';
 import { captureChange, replaceText } from './yjs-change.ts';
 
-/** Who may read a post: friends (encrypted, the default) or anyone (public, signed only). */
-export type Audience = 'friends' | 'public';
+/** Who may read a post (`audience.ts`). */
+export type { Audience } from './audience.ts';
 
 /** A photo of a post: content-addressed blobs for the full image and its thumbnail. */
 export interface PhotoRef {
@@ -218,7 +219,7 @@ export function readPost(doc: Y.Doc): PostContent | null {
   const editedAt = map.get('editedAt');
   const deleted = map.get('deleted');
   if (!(text instanceof Y.Text)) return null;
-  if (audience !== 'friends' && audience !== 'public') return null;
+  if (!isAudience(audience)) return null;
   if (!isTime(createdAt) || (editedAt !== undefined && !isTime(editedAt))) return null;
   if (typeof deleted !== 'boolean') return null;
   if (!Array.isArray(photos) || photos.length > MAX_PHOTOS || !photos.every(isPhotoRef))

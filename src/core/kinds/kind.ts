@@ -17,6 +17,8 @@ import type { SymmetricKey } from '../crypto/aead.ts';
 import type { BlobId } from '../crypto/blobs.ts';
 import type { ReplyTag } from '../crypto/reply-tag.ts';
 import type { ConversationKeyPort } from './conversation-port.ts';
+import type { ListKeyPort } from './list-port.ts';
+import type { Audience, ListId } from '../docs/audience.ts';
 import type { DocCaps } from '../docs/doc-caps.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { Entry, PayloadKind } from '../feed/entry-codec.ts';
@@ -55,6 +57,8 @@ export interface KeyPort {
   postOfTag(tag: ReplyTag): Promise<Answering | null>;
   /** The keys of the conversations this person is in. */
   readonly conversations: ConversationKeyPort;
+  /** The keys of the lists of friends this person is in. */
+  readonly lists: ListKeyPort;
 }
 
 /** What opening a payload may use. */
@@ -72,7 +76,13 @@ export interface SealPort extends OpenPort {
   /** The content key of one of this person's posts, made on first use. */
   ownContentKey(postId: PostId): Promise<SymmetricKey>;
   /** The audience of a post readable here, or `null` when none is held. */
-  audienceOf(author: PersonId, postId: PostId): Promise<'friends' | 'public' | null>;
+  audienceOf(author: PersonId, postId: PostId): Promise<Audience | null>;
+  /**
+   * The key of this person's list `list` that post `postId` is sealed under: the list's current
+   * epoch for a new post, the one it was first sealed under for an edit (a list's later members
+   * never read an older post). Throws `ListError` for a list this device does not keep.
+   */
+  listKeyFor(list: ListId, postId: PostId): Promise<SymmetricKey>;
   /**
    * The epoch a post held here was sealed in, with a key of it held, or `null`: what a reply is
    * sealed under where no newest epoch of the post's author was tracked (keys saved by older code).
@@ -99,6 +109,8 @@ export interface ViewPort {
   onFriends(friends: ReadonlyMap<string, FriendRecord>): void;
   /** The keys of the conversations this person is in. */
   readonly conversations: ConversationKeyPort;
+  /** The keys of the lists of friends this person is in. */
+  readonly lists: ListKeyPort;
   /**
    * Opens an epoch record `device` of `author` wrote; the key, or `null` when it holds none for
    * this device (or is not opened here: only one's own and friends' records are).

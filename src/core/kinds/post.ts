@@ -3,7 +3,9 @@
  * public post is in clear; a friends-only one is sealed under its own content key, which each
  * entry carries wrapped with the author's friends-epoch key of the time, so a reader who holds
  * that epoch's key learns the post's key from any one of its entries (an epoch may have a key per
- * own device that rotated at once: each is tried).
+ * own device that rotated at once: each is tried). A post for one of the author's lists wraps its
+ * content key under that list's key instead (`crypto/list-payload.ts`), naming no list: a reader
+ * tries the author's list keys it holds, and a friend outside the list holds none that opens it.
  */
 import {
   decodePrivatePayload,
@@ -11,11 +13,15 @@ import {
   sealPostPayload,
   unwrapContentKey,
 } from '../crypto/audience.ts';
+import { DecryptError } from '../crypto/aead.ts';
 import { isBlobId } from '../crypto/blobs.ts';
+import { sealListPostPayload, unwrapListContentKey } from '../crypto/list-payload.ts';
+import { listOf } from '../docs/audience.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import { readPost, type Audience, type PhotoRef, type PostContent } from '../docs/post-doc.ts';
 import { parseDocId, parsePostId, postKey, type PersonId, type PostId } from '../ids.ts';
 import type { PostView, StoredEntry } from '../store/storage-adapter.ts';
+import { listWait } from './audience-list.ts';
 import { excerpt } from './excerpt.ts';
 import { seesHiddenReply } from './hidden-reply.ts';
 import { expectFields, field, type DocKind, type HeldEpoch, type KeyPort } from './kind.ts';
@@ -124,11 +130,24 @@ export const postKind: DocKind<PostDocRef> = {
   },
   async seal(ref, doc, update, port) {
     // The audience is set when the post is written and never changes afterwards.
-    if (readPost(doc)?.audience === 'public') return clear(update);
-    const epoch = await port.ownEpoch();
+    const audience = readPost(doc)?.audience;
+    if (audience === 'public') return clear(update);
     // Its photos are ciphertext blobs: listed in clear so a relay can fetch and serve them.
     const ids = readPost(doc)?.photos.flatMap((p) => [p.blob, p.thumb]) ?? [];
     const blobs = [...new Set(ids.filter(isBlobId))];
+    const list = audience ? listOf(audience) : null;
+    if (list) {
+      const payload = await sealListPostPayload({
+        author: port.me,
+        docId: postDocId(ref.postId),
+        postId: ref.postId,
+        listKey: await port.listKeyFor(list, ref.postId),
+        contentKey: await port.ownContentKey(ref.postId),
+        update,
+      });
+      return { payloadKind: 'encrypted', payload, blobs };
+    }
+    const epoch = await port.ownEpoch();
     const payload = await sealPostPayload({
       author: port.me,
       docId: postDocId(ref.postId),
@@ -144,6 +163,22 @@ export const postKind: DocKind<PostDocRef> = {
     if (entry.payloadKind === 'yjs-update') return { kind: 'update', update: entry.payload };
     return openEncrypted(entry, async (payload) => {
       let key = await keys.contentKey(entry.author, ref.postId);
+      if (!key && payload.version === 3) {
+        // A list post: one of the author's list keys held here wraps it, or it waits for one.
+        const listKeys = await keys.lists.keysOf(entry.author);
+        const opened =
+          listKeys.length === 0
+            ? null
+            : await firstOpening(listKeys, (listKey) =>
+                unwrapListContentKey(payload, listKey, entry.author, ref.postId),
+              ).catch((error: unknown) => {
+                if (error instanceof DecryptError) return null;
+                throw error;
+              });
+        if (!opened) return { kind: 'waiting', key: listWait(entry.author) };
+        key = opened;
+        await keys.setContentKey(entry.author, ref.postId, key);
+      }
       if (!key) {
         const epochKeys = await keys.epochKeys(entry.author, payload.epoch);
         if (epochKeys.length === 0)

@@ -17,6 +17,7 @@
  *   certificate/<deviceId>                   a device's renewed certificate (identity key)
  *   conversation/<id>/<epoch>                an epoch of a conversation the author started
  *   message/~<tag>/<messageId>               one message, named by its writer's tag only
+ *   list/<listId>/<epoch>                    an epoch of a named list of friends the author keeps
  *
  * A reply tag (`crypto/reply-tag.ts`) names a post only to its readers: a doc id holding one
  * parses to a {@link Tagged} ref, resolved once this device knows the tag's post. A doc id of no
@@ -27,6 +28,7 @@
 import type { DocCaps } from '../docs/doc-caps.ts';
 import type { Entry } from '../feed/entry-codec.ts';
 import { IdParseError, type DocId, type PersonId } from '../ids.ts';
+import { listKind, type ListRef } from './audience-list.ts';
 import { certificateKind, type CertificateRef } from './certificate.ts';
 import { commentKind, type CommentRef } from './comment.ts';
 import { conversationKind, type ConversationRef } from './conversation.ts';
@@ -63,7 +65,8 @@ export type DocRef =
   | RevocationsRef
   | CertificateRef
   | ConversationRef
-  | MessageRef;
+  | MessageRef
+  | ListRef;
 
 /** What a doc id names: a {@link DocRef}, or one whose post is named by its reply tag only. */
 export type ParsedDocRef = DocRef | Tagged<DocRef>;
@@ -89,6 +92,7 @@ const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
   certificate: certificateKind,
   conversation: conversationKind,
   message: messageKind,
+  list: listKind,
 };
 
 const REPLY_KINDS: { readonly [K in ReplyRef['kind']]: ReplyKind<RefOf<K>> } = {

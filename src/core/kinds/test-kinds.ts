@@ -19,6 +19,7 @@ import type {
   ViewPort,
 } from './kind.ts';
 import { NO_CONVERSATIONS, type ConversationKeyPort } from './conversation-port.ts';
+import { NO_LISTS, type ListKeyPort } from './list-port.ts';
 import { DocRefError, parseDocRef } from './registry.ts';
 
 /** Keys by name, as the keyring holds them (its storage is not what these tests are about). */
@@ -28,6 +29,7 @@ export class MemoryKeys implements KeyPort {
   readonly contents = new Map<string, SymmetricKey>();
   private readonly tags = new Map<ReplyTag, Answering>();
   readonly conversations: ConversationKeyPort = NO_CONVERSATIONS;
+  lists: ListKeyPort = NO_LISTS;
 
   /** Holds `key` for `author`'s epoch `epoch` (beside any other key of it). */
   learnEpoch(author: PersonId, epoch: number, key: SymmetricKey): void {
@@ -95,6 +97,7 @@ export async function kindsPerson(n: number): Promise<KindsPerson> {
       },
       audienceOf: async (postAuthor, postId) => audiences.get(`${postAuthor}/${postId}`) ?? null,
       postEpoch: async () => null,
+      listKeyFor: () => Promise.reject(new Error('no list in this test')),
     }),
   };
 }
@@ -136,6 +139,7 @@ export function recordingViews(
     isFriend: () => true,
     onFriends: () => undefined,
     conversations: NO_CONVERSATIONS,
+    lists: NO_LISTS,
     learnEpoch: async () => null,
     doc: async (author, docId) => {
       const doc = parts.docs?.get(`${author} ${docId}`);

@@ -18,6 +18,7 @@ import { createLogger } from '../log.ts';
 import type { HeldConversation } from '../kinds/conversation-port.ts';
 import type { MeshFriends } from '../mesh/ports.ts';
 import type { FriendLink } from '../net/connection-manager.ts';
+import type { Blocking } from './blocking.ts';
 import type { FriendBook } from './friend-book.ts';
 import type { Messaging } from './messaging.ts';
 
@@ -45,12 +46,18 @@ export class ConversationPeers implements MeshFriends {
     private readonly me: PersonId,
     private readonly messaging: Pick<Messaging, 'fellows' | 'onEpoch'>,
     private readonly friends: Pick<FriendBook, 'list' | 'onChange'>,
+    /** People blocked here: never met, whatever conversation they are in (`blocking.ts`). */
+    private readonly blocked: Pick<Blocking, 'has' | 'onChange'> = NOBODY_BLOCKED,
   ) {}
 
   /** Reads the conversations held and follows their changes until `stop`. */
   async start(): Promise<void> {
     const refresh = () => void this.refresh();
-    this.stops.push(this.messaging.onEpoch(refresh), this.friends.onChange(refresh));
+    this.stops.push(
+      this.messaging.onEpoch(refresh),
+      this.friends.onChange(refresh),
+      this.blocked.onChange(refresh),
+    );
     await this.refresh();
   }
 
@@ -86,7 +93,7 @@ export class ConversationPeers implements MeshFriends {
       const friends = this.friends.list();
       const next: FriendLink[] = [];
       for (const [person, held] of await this.messaging.fellows()) {
-        if (friends.has(person)) continue;
+        if (friends.has(person) || this.blocked.has(person)) continue;
         next.push({ person, pairwiseSecret: meetingSecret(held, this.me, person) });
       }
       if (sameLinks(this.current, next)) return;
@@ -95,6 +102,11 @@ export class ConversationPeers implements MeshFriends {
     }
   }
 }
+
+const NOBODY_BLOCKED: Pick<Blocking, 'has' | 'onChange'> = {
+  has: () => false,
+  onChange: () => () => undefined,
+};
 
 function sameLinks(a: readonly FriendLink[], b: readonly FriendLink[]): boolean {
   return (

@@ -25,6 +25,7 @@ import { IdParseError, parsePostKey, postKey, type PersonId, type PostId } from 
 import type { Answering } from '../kinds/kind.ts';
 import type { Page, PageCursor, PostView, StorageAdapter } from '../store/storage-adapter.ts';
 import { ConversationKeys } from './conversation-keys.ts';
+import { ListKeys } from './list-keys.ts';
 import { isNewerEpoch, readEpochMark, type EpochMark } from './epoch-state.ts';
 
 /** An epoch of one author: its place in the order and its key. */
@@ -50,6 +51,8 @@ export class Keyring {
   readonly pairs: PairKeys;
   /** The keys of the conversations this person is in. */
   readonly conversations: ConversationKeys;
+  /** The keys of the lists of friends this person is in (`list-keys.ts`). */
+  readonly lists: ListKeys;
   private readonly cache = new Map<string, SymmetricKey | null>();
   private readonly epochCache = new Map<string, EpochKeyEntry[]>();
   /** Reply tags of posts whose content key is held, by post key. */
@@ -69,6 +72,7 @@ export class Keyring {
   ) {
     this.pairs = new PairKeys(x25519);
     this.conversations = new ConversationKeys(store, me, this.pairs, senderKey);
+    this.lists = new ListKeys(store, this.pairs, senderKey);
   }
 
   /** This person's current friends epoch, or `null` before the first one. */

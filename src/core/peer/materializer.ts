@@ -110,6 +110,7 @@ export class Materializer {
       isFriend: (person) => ctx.isFriend(person),
       onFriends: (friends) => ctx.onFriends(friends),
       conversations: ctx.keyring.conversations,
+      lists: ctx.keyring.lists,
       learnEpoch: (author, device, epoch, record): Promise<SymmetricKey | null> =>
         ctx.keyring.learnEpoch(author, device, epoch, record),
       doc: (author, docId) => ctx.docs.get(author, docId),

@@ -59,6 +59,8 @@ import type {
 } from '../store/storage-adapter.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
+import { AudienceLists } from './audiences.ts';
+import { BlockedPersonError, BlockList, Blocking } from './blocking.ts';
 import { newerLostInMerge } from './friend-merge.ts';
 import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
@@ -84,6 +86,8 @@ export interface EntryPipeline {
   onStored(listener: (entries: readonly StoredEntry[]) => void): () => void;
   /** Logs found forked (the ingestor's `onFork`): their views are rebuilt without the fork. */
   onFork?(listener: (fork: ForkedLog) => void): () => void;
+  /** Refuses every entry of the authors `refused` names, from now on (people blocked). */
+  refuseAuthors?(refused: (author: PersonId) => boolean): void;
 }
 
 /** What a peer is made of. */
@@ -167,6 +171,10 @@ export class Peer {
   private readonly sealPort: SealPort;
   /** Direct messages: conversations among friends (`messaging.ts`). */
   readonly messaging: Messaging;
+  /** The named lists of friends this person keeps, each an audience (`audiences.ts`). */
+  readonly lists: AudienceLists;
+  /** The people blocked on this device (`blocking.ts`). */
+  readonly blocking: Blocking;
 
   private constructor(
     private readonly options: PeerOptions,
@@ -177,9 +185,38 @@ export class Peer {
     /** Key of what only this person's own devices read (the friend list). */
     selfKey: SymmetricKey,
     private readonly epochs: FriendsEpochs,
+    private readonly blocks: BlockList,
   ) {
     this.me = options.identity.personId;
     this.friendBook = options.friends ?? new FriendBook();
+    this.blocking = new Blocking({
+      me: this.me,
+      list: blocks,
+      isFriend: (person) => this.friendList.has(person),
+      removeFriend: (person) => this.removeFriend(person),
+      listLogs: () => options.store.listLogs(),
+      dropLog: (author, device) => options.store.pruneLog(author, device, Infinity),
+      changed: (person) => {
+        // What screens re-read when someone's replies come or go.
+        const kinds = ['comment', 'reaction', 'thread'] as const;
+        const change: ViewChange = {
+          cause: 'entries',
+          docs: kinds.map((kind) => ({ author: person, kind })),
+        };
+        for (const listener of this.changeListeners) listener(change);
+      },
+    });
+    this.lists = new AudienceLists({
+      me: this.me,
+      store: options.store,
+      pairs: keyring.pairs,
+      ownKey: options.identity.encryptionPublicKey,
+      friendKey: (person) => {
+        const friend = this.friendList.get(person);
+        return friend ? friendKey(friend) : null;
+      },
+      append: (list, epoch, record) => this.appendRecord({ kind: 'list', list, epoch }, record),
+    });
     this.sealPort = {
       me: this.me,
       selfKey,
@@ -194,6 +231,7 @@ export class Peer {
           await options.store.getDocEntries(post.postAuthor, postDocId(post.postId)),
           keyring,
         ),
+      listKeyFor: (list, postId) => this.lists.keyFor(list, postId),
     };
     this.messaging = new Messaging({
       me: this.me,
@@ -331,7 +369,9 @@ export class Peer {
         await ownLog.append(docIdOf({ kind: 'epoch', epoch }), 'key-record', record);
       },
     });
-    const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey, epochs);
+    const blocks = await BlockList.load(store);
+    pipeline.refuseAuthors?.((author) => blocks.has(author));
+    const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey, epochs, blocks);
     self.peer = peer;
     peer.friendList = friends;
     const pending = await store.getSetting(PENDING_REMOVAL);
@@ -433,6 +473,9 @@ export class Peer {
   async addFriends(friends: readonly NewFriend[]): Promise<void> {
     if (friends.some((friend) => friend.personId === this.me))
       throw new PeerStateError('one cannot befriend oneself');
+    // An invite either way with someone blocked is refused here, and they are not answered.
+    if (friends.some((friend) => this.blocks.has(friend.personId)))
+      throw new BlockedPersonError('this person is blocked on this device');
     const since = this.options.clock.now();
     await this.write({ kind: 'friends' }, (doc) =>
       writeFriends(
@@ -517,6 +560,8 @@ export class Peer {
     }
     // Their posts leave the home timeline (they stay stored, as relayed ciphertext).
     await this.serial(() => this.materializer.dropAuthorPosts(person));
+    // And they leave every list: later list posts are sealed to a new epoch without them.
+    await this.lists.friendGone(person);
     await this.options.store.setSetting(PENDING_REMOVAL, undefined);
   }
 
@@ -539,7 +584,7 @@ export class Peer {
     if (problem) throw new PostContentError(problem);
     const postId = newPostId();
     const audience = post.audience ?? 'friends';
-    const contentKey = audience === 'friends' ? await this.ownContentKey(postId) : null;
+    const contentKey = audience === 'public' ? null : await this.ownContentKey(postId);
     const photos: PhotoRef[] = [];
     for (const photo of post.photos ?? []) {
       const image = await sealBlob(photo.image, contentKey);
@@ -685,9 +730,10 @@ export class Peer {
     return this.keyring.replyTagOf(ref.author, ref.postId);
   }
 
-  /** A post's comments and reactions, oldest first. */
-  replies(ref: PostRef): Promise<PostItemView[]> {
-    return this.options.store.itemsByPost(postKey(ref.author, ref.postId));
+  /** A post's comments and reactions, oldest first; none by someone blocked here. */
+  async replies(ref: PostRef): Promise<PostItemView[]> {
+    const items = await this.options.store.itemsByPost(postKey(ref.author, ref.postId));
+    return items.filter((item) => !this.blocks.has(item.author));
   }
 
   /**
@@ -754,9 +800,12 @@ export class Peer {
     return normalizeProfile(await this.options.store.getSetting(profileViewKey(person)));
   }
 
-  /** A page of notifications, newest first. */
-  notificationsPage(request: PageRequest): Promise<Page<NotificationView>> {
-    return this.options.store.notificationsPage(request);
+  /** A page of notifications, newest first; none from someone blocked here. */
+  async notificationsPage(request: PageRequest): Promise<Page<NotificationView>> {
+    const page = await this.options.store.notificationsPage(request);
+    const from = (n: NotificationView) => (n.summary as { from?: unknown } | null)?.from;
+    const shown = page.items.filter((n) => !this.blocks.has(from(n) as PersonId));
+    return shown.length === page.items.length ? page : { ...page, items: shown };
   }
 
   /** How many notifications are unread. */

@@ -56,7 +56,7 @@ export class Republisher {
       await this.docs.get(this.me, docIdOf({ kind: 'post', postId: ref.postId })),
     );
     if (!post || post.deleted) return;
-    if (post.audience === 'friends' && !this.isFriend(entry.author)) return;
+    if (post.audience !== 'public' && !this.isFriend(entry.author)) return;
     const now = this.clock.now();
     const budgetKey = `republish-times/${ref.postId}/${entry.author}`;
     const times = recentTimes(await this.store.getSetting(budgetKey), now);

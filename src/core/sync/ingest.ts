@@ -149,6 +149,8 @@ export class Ingestor {
   private readonly listeners = new Set<StoredListener>();
   private readonly forkListeners = new Set<(fork: ForkedLog) => void>();
   private tail: Promise<unknown> = Promise.resolve();
+  /** Authors whose entries are never stored here, whoever delivers them (people blocked). */
+  private refused: ((author: PersonId) => boolean) | null = null;
 
   /** An ingestor writing to `store`, verifying with `verifier`. */
   constructor(
@@ -172,6 +174,19 @@ export class Ingestor {
     return () => this.forkListeners.delete(listener);
   }
 
+  /**
+   * Refuses, from now on, every entry whose author `refused` names (`UnwantedEntryError`), in
+   * any batch: synced, or embedded in someone's thread (`peer/blocking.ts`).
+   */
+  refuseAuthors(refused: (author: PersonId) => boolean): void {
+    this.refused = refused;
+  }
+
+  /** Whether entries of `author` are refused here (`refuseAuthors`). */
+  refuses(author: PersonId): boolean {
+    return this.refused?.(author) ?? false;
+  }
+
   /** Verifies and stores untrusted entry bytes (module doc). Never throws for bad input. */
   async ingest(list: readonly Uint8Array[], options: IngestOptions = {}): Promise<IngestReport> {
     const rejected: IngestRejection[] = [];
@@ -179,7 +194,8 @@ export class Ingestor {
       index,
       bytes,
     }));
-    if (options.accept) toVerify = toVerify.filter((item) => this.wanted(item, options, rejected));
+    if (options.accept || this.refused)
+      toVerify = toVerify.filter((item) => this.wanted(item, options, rejected));
     const checks = await this.verifier.verifyMany(toVerify.map((item) => item.bytes));
     const verified: { index: number; entry: VerifiedEntry }[] = [];
     checks.forEach((check, i) => {
@@ -235,7 +251,7 @@ export class Ingestor {
       rejected.push({ index: item.index, reason: err.reason, error: err });
       return false;
     }
-    if (options.accept!(author)) return true;
+    if (!this.refused?.(author) && (options.accept?.(author) ?? true)) return true;
     const error = new UnwantedEntryError(author);
     rejected.push({ index: item.index, reason: error.reason, error });
     return false;

@@ -200,14 +200,17 @@ export class SyncEngine {
   /** The authors replicated, as said in `hello`. */
   wants(): Want[] {
     const out: Want[] = [...this.full].map((author) => ({ author, mode: 'full' as const }));
-    for (const author of this.window.keys()) out.push({ author, mode: 'window' });
+    for (const author of this.window.keys()) {
+      // Someone blocked since they were learnt: not asked for (their entries are refused).
+      if (!this.ingestor.refuses(author)) out.push({ author, mode: 'window' });
+    }
     return out;
   }
 
   /** How `author` is replicated here, if at all. */
   modeOf(author: PersonId): WantMode | undefined {
     if (this.full.has(author)) return 'full';
-    return this.window.has(author) ? 'window' : undefined;
+    return this.window.has(author) && !this.ingestor.refuses(author) ? 'window' : undefined;
   }
 
   /** Starts a session over `transport`. */
@@ -274,7 +277,7 @@ export class SyncEngine {
     if (!this.learners.has(session)) return;
     let changed = false;
     for (const w of wants) {
-      if (w.mode !== 'full' || this.full.has(w.author)) continue;
+      if (w.mode !== 'full' || this.full.has(w.author) || this.ingestor.refuses(w.author)) continue;
       if (!this.window.has(w.author)) changed = true;
       this.window.delete(w.author);
       this.window.set(w.author, true);

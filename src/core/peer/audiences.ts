@@ -1,0 +1,175 @@
+/**
+ * The named lists of friends this person keeps ("Close friends", issue 28), on one device: each
+ * a key set with epochs, like the friends audience, whose records (`kinds/audience-list.ts`) hand
+ * the list's key to its members and to the person's own devices. A post for a list wraps its
+ * content key under the list's key of the time (`crypto/list-payload.ts`).
+ *
+ * Every change of a list's members starts a new epoch with a fresh key, so a change affects
+ * later posts only: a member added cannot open the list's earlier posts, a member removed opens
+ * none written afterwards. A post keeps the key it was first sealed under, so editing an old post
+ * does not hand it to the list's later members. Members are friends (a record is sealed through
+ * the pair key of author and member); a friend who leaves the friend list (removed or blocked)
+ * leaves every list, with a new epoch.
+ *
+ * The lists themselves (names, members, keys) are kept in this device's settings; the person's
+ * other devices learn the keys from the records (and so read the list posts) but not the names.
+ */
+import { SymmetricKey } from '../crypto/aead.ts';
+import { makeKeySetRecord } from '../crypto/key-set.ts';
+import type { PairKeys } from '../crypto/pair-keys.ts';
+import { newListId, type ListId } from '../docs/audience.ts';
+import type { PersonId, PostId } from '../ids.ts';
+import type { StorageAdapter } from '../store/storage-adapter.ts';
+import { listSetName } from './list-keys.ts';
+
+/** Most lists one person keeps. */
+export const MAX_LISTS = 50;
+/** Longest list name, in UTF-16 units. */
+export const MAX_LIST_NAME = 60;
+
+/** A list as the screens show it. */
+export interface FriendList {
+  readonly id: ListId;
+  readonly name: string;
+  readonly members: readonly PersonId[];
+}
+
+/** A list change refused (not a friend, a bad name, too many lists, no such list). */
+export class ListError extends Error {
+  override readonly name = 'ListError';
+}
+
+/** A list as its setting keeps it: with its current epoch and key. */
+interface SavedList extends FriendList {
+  readonly epoch: number;
+  readonly key: Uint8Array;
+}
+
+/** What the lists of one device need. */
+export interface AudienceListsOptions {
+  readonly me: PersonId;
+  readonly store: StorageAdapter;
+  readonly pairs: PairKeys;
+  /** This person's X25519 public key: their own devices' box. */
+  readonly ownKey: Uint8Array;
+  /** A friend's X25519 key, or `null` for someone who is not a friend. */
+  friendKey(person: PersonId): Uint8Array | null;
+  /** Appends a list record to this device's log (the caller queues it with other writes). */
+  append(list: ListId, epoch: number, record: Uint8Array): Promise<void>;
+}
+
+const LISTS = 'lists/own';
+
+/** The lists this person keeps, on one device. */
+export class AudienceLists {
+  private loaded: SavedList[] | undefined;
+
+  constructor(private readonly options: AudienceListsOptions) {}
+
+  /** Every list, in the order made. */
+  async all(): Promise<FriendList[]> {
+    return (await this.saved()).map(({ id, name, members }) => ({ id, name, members }));
+  }
+
+  /** Makes a list of `members` (friends) named `name`; its first epoch is sealed to them. */
+  async create(name: string, members: readonly PersonId[]): Promise<ListId> {
+    const lists = await this.saved();
+    if (lists.length >= MAX_LISTS) throw new ListError(`at most ${MAX_LISTS} lists`);
+    const list: SavedList = await this.sealed(newListId(), checkName(name), members, 0);
+    await this.save([...lists, list]);
+    return list.id;
+  }
+
+  /**
+   * Renames a list and sets its members. A change of members starts a new epoch: only posts
+   * written afterwards are for the new members.
+   */
+  async update(
+    id: ListId,
+    change: { name?: string; members?: readonly PersonId[] },
+  ): Promise<void> {
+    const lists = await this.saved();
+    const list = lists.find((l) => l.id === id);
+    if (!list) throw new ListError('no such list');
+    const name = change.name === undefined ? list.name : checkName(change.name);
+    const members = change.members ?? list.members;
+    const same =
+      members.length === list.members.length && members.every((m) => list.members.includes(m));
+    const next = same ? { ...list, name } : await this.sealed(id, name, members, list.epoch + 1);
+    await this.save(lists.map((l) => (l.id === id ? next : l)));
+  }
+
+  /** Forgets a list (posts already written for it stay readable to whom they were for). */
+  async remove(id: ListId): Promise<void> {
+    await this.save((await this.saved()).filter((l) => l.id !== id));
+  }
+
+  /** Takes someone who is no longer a friend out of every list they are in. */
+  async friendGone(person: PersonId): Promise<void> {
+    for (const list of await this.saved()) {
+      if (!list.members.includes(person)) continue;
+      await this.update(list.id, { members: list.members.filter((m) => m !== person) });
+    }
+  }
+
+  /** The key a post for `list` is sealed under (`SealPort.listKeyFor`). */
+  async keyFor(id: ListId, postId: PostId): Promise<SymmetricKey> {
+    const first = await this.options.store.getSetting(postKeyName(postId));
+    if (first instanceof Uint8Array) return SymmetricKey.fromRaw(first);
+    const list = (await this.saved()).find((l) => l.id === id);
+    if (!list) throw new ListError('no such list on this device');
+    await this.options.store.setSetting(postKeyName(postId), list.key);
+    return SymmetricKey.fromRaw(list.key);
+  }
+
+  /** Writes the record of epoch `epoch` of a list, sealed to `members` and own devices. */
+  private async sealed(
+    id: ListId,
+    name: string,
+    members: readonly PersonId[],
+    epoch: number,
+  ): Promise<SavedList> {
+    const { pairs, ownKey, me } = this.options;
+    const unique = [...new Set(members)];
+    const keys = [ownKey];
+    for (const member of unique) {
+      const key = member === me ? null : this.options.friendKey(member);
+      if (!key) throw new ListError('a list holds friends only');
+      keys.push(key);
+    }
+    const key = await SymmetricKey.generate();
+    const pairKeys = await Promise.all(keys.map((k) => pairs.pairKey(k)));
+    const record = await makeKeySetRecord(
+      { author: me, set: listSetName(id), epoch },
+      key,
+      pairKeys,
+    );
+    await this.options.append(id, epoch, record);
+    return { id, name, members: unique, epoch, key: key.raw };
+  }
+
+  private async saved(): Promise<SavedList[]> {
+    if (!this.loaded) {
+      const value = await this.options.store.getSetting(LISTS);
+      this.loaded = Array.isArray(value) ? (value as SavedList[]) : [];
+    }
+    return this.loaded;
+  }
+
+  private async save(lists: SavedList[]): Promise<void> {
+    this.loaded = lists;
+    await this.options.store.setSetting(LISTS, lists);
+  }
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_LIST_NAME) {
+    throw new ListError(`a list name is 1 to ${MAX_LIST_NAME} characters`);
+  }
+  return trimmed;
+}
+
+function postKeyName(postId: PostId): string {
+  return `lists/post-key/${postId}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * Blocking someone, privately (issue 28): it removes them as a friend if they were one, refuses
+ * every entry of theirs from then on (synced, relayed or embedded in a friend's thread: the
+ * ingestor's `refuseAuthors`), drops their logs held here so this device neither replicates nor
+ * relays them, hides their comments and reactions in every view read here, and refuses their
+ * invites and connections (a friendship is never added with them; a conversation does not meet
+ * them). Nothing is written to any log and nothing is sent: the blocked person is not told, and
+ * their device holds nothing that says so. A removal is a new friends epoch (as any removal),
+ * which they can notice only as posts they no longer receive.
+ *
+ * The list is this device's own (a setting): another device of the same person does not learn it.
+ */
+import type { DeviceId, PersonId } from '../ids.ts';
+import type { LogSummary } from '../store/storage-adapter.ts';
+
+/** Refused: the person is blocked on this device. */
+export class BlockedPersonError extends Error {
+  override readonly name = 'BlockedPersonError';
+}
+
+const BLOCKED = 'blocked';
+
+/** Where the list is kept. */
+interface SettingsPort {
+  getSetting(key: string): Promise<unknown>;
+  setSetting(key: string, value: unknown): Promise<void>;
+}
+
+/** The people blocked on this device: read at once (`has` is asked for every entry received). */
+export class BlockList {
+  private readonly listeners = new Set<() => void>();
+
+  private constructor(
+    private readonly store: SettingsPort,
+    private readonly people: Set<PersonId>,
+  ) {}
+
+  /** The list as the store keeps it. */
+  static async load(store: SettingsPort): Promise<BlockList> {
+    const saved = await store.getSetting(BLOCKED);
+    const people = Array.isArray(saved)
+      ? (saved as unknown[]).filter((p): p is PersonId => typeof p === 'string')
+      : [];
+    return new BlockList(store, new Set(people));
+  }
+
+  /** Whether `person` is blocked here. */
+  has(person: PersonId): boolean {
+    return this.people.has(person);
+  }
+
+  /** Everyone blocked here. */
+  all(): PersonId[] {
+    return [...this.people];
+  }
+
+  /** Adds or (`blocked` false) removes someone; listeners hear of a change. */
+  async set(person: PersonId, blocked: boolean): Promise<void> {
+    if (this.people.has(person) === blocked) return;
+    if (blocked) this.people.add(person);
+    else this.people.delete(person);
+    await this.store.setSetting(BLOCKED, [...this.people]);
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Calls `listener` after each change; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** What blocking acts on. */
+export interface BlockingPorts {
+  readonly me: PersonId;
+  readonly list: BlockList;
+  /** Whether `person` is a friend now. */
+  isFriend(person: PersonId): boolean;
+  /** Removes a friend (a new friends epoch; they leave every list). */
+  removeFriend(person: PersonId): Promise<void>;
+  /** The logs held here. */
+  listLogs(): Promise<LogSummary[]>;
+  /** Drops a whole log held here (its entries and summary). */
+  dropLog(author: PersonId, device: DeviceId): Promise<void>;
+  /** Views of `person`'s replies changed (they leave, or come back to, what is shown). */
+  changed(person: PersonId): void;
+}
+
+/** Blocks and unblocks people on this device (module doc). */
+export class Blocking {
+  constructor(private readonly ports: BlockingPorts) {}
+
+  /** Whether `person` is blocked here. */
+  has(person: PersonId): boolean {
+    return this.ports.list.has(person);
+  }
+
+  /** Everyone blocked here. */
+  all(): PersonId[] {
+    return this.ports.list.all();
+  }
+
+  /** Calls `listener` after each block or unblock; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    return this.ports.list.onChange(listener);
+  }
+
+  /** Blocks `person` (module doc); they are not told. */
+  async block(person: PersonId): Promise<void> {
+    const { ports } = this;
+    if (person === ports.me) throw new BlockedPersonError('one cannot block oneself');
+    // First: from here on nothing of theirs is stored, whatever arrives meanwhile.
+    await ports.list.set(person, true);
+    if (ports.isFriend(person)) await ports.removeFriend(person);
+    for (const log of await ports.listLogs()) {
+      if (log.author === person) await ports.dropLog(log.author, log.device);
+    }
+    ports.changed(person);
+  }
+
+  /** Unblocks `person`: what they write is taken again (they are not made a friend again). */
+  async unblock(person: PersonId): Promise<void> {
+    await this.ports.list.set(person, false);
+    this.ports.changed(person);
+  }
+}
