@@ -12,7 +12,7 @@ import type { SimplePeerConstructor } from './core/net/connection-manager.ts';
 import { loadIceServers, type IceServer } from './core/net/ice-servers.ts';
 import { SignalingClient } from './core/net/signaling-client.ts';
 import { SignalingPool } from './core/net/signaling-pool.ts';
-import type { PersonNode } from './core/node.ts';
+import type { LinkedNode, PersonNode } from './core/node.ts';
 
 /** What starting the network gives: the mesh, its signaling clients, and how to stop both. */
 export interface StartedNetwork {
@@ -23,7 +23,7 @@ export interface StartedNetwork {
 
 /** Starts this device's mesh on the given signaling servers; `stop` tears it all down. */
 export async function startMesh(
-  node: PersonNode,
+  node: PersonNode | LinkedNode,
   signalingUrls: readonly string[],
 ): Promise<StartedNetwork> {
   const { store } = node;
