@@ -12,7 +12,7 @@ import type { SimplePeerConstructor } from './core/net/connection-manager.ts';
 import { loadIceServers, type IceServer } from './core/net/ice-servers.ts';
 import { SignalingClient } from './core/net/signaling-client.ts';
 import { SignalingPool } from './core/net/signaling-pool.ts';
-import type { PersonNode } from './core/node.ts';
+import type { LinkedNode, PersonNode } from './core/node.ts';
 import { RelayDesk } from './core/pairing/relay-desk.ts';
 import { systemClock } from './core/clock.ts';
 
@@ -27,7 +27,7 @@ export interface StartedNetwork {
 
 /** Starts this device's mesh on the given signaling servers; `stop` tears it all down. */
 export async function startMesh(
-  node: PersonNode,
+  node: PersonNode | LinkedNode,
   signalingUrls: readonly string[],
 ): Promise<StartedNetwork> {
   const { store } = node;
@@ -48,19 +48,23 @@ export async function startMesh(
     verifier: defaultVerifier,
     maxConnections: typeof cap === 'number' && cap >= 1 ? cap : undefined,
   });
-  const relays = await RelayDesk.open({
-    node,
-    signaling: pool,
-    clock: systemClock,
-    origin: location.origin,
-    iceServers: () => iceServers,
-  });
+  // Only the device holding the identity key can certify a home peer (docs/devices.md).
+  const relays =
+    node.kind === 'person'
+      ? await RelayDesk.open({
+          node,
+          signaling: pool,
+          clock: systemClock,
+          origin: location.origin,
+          iceServers: () => iceServers,
+        })
+      : null;
   return {
     mesh: network.mesh,
     relays,
     signaling: clients,
     stop: () => {
-      relays.stop();
+      relays?.stop();
       network.stop();
       for (const client of clients) client.stop();
     },

@@ -16,7 +16,11 @@ import type { Mesh } from './core/mesh/mesh.ts';
 import type { RelayDesk } from './core/pairing/relay-desk.ts';
 import type { SignalingClient } from './core/net/signaling-client.ts';
 import type { StartedNetwork } from './boot-mesh.ts';
-import { openNode, type PersonNode } from './core/node.ts';
+import type { LinkOffering } from './boot-link.ts';
+import type { LinkedDeviceKeys } from './core/link/link-session.ts';
+import { loadLinkedState, saveLinkedState } from './core/link/linked-state.ts';
+import { openNode, type LinkedNode, type PersonNode } from './core/node.ts';
+import type { CrossTabLock } from './core/peer/own-log.ts';
 import type { DeviceAuthority } from './core/peer/device-authority.ts';
 import { loadDeviceState, saveDeviceState } from './core/peer/device-state.ts';
 import type { Peer } from './core/peer/peer.ts';
@@ -26,19 +30,33 @@ import type { Ingestor } from './core/sync/ingest.ts';
 import { holdLeadership, type Leadership, type LockManagerLike } from './core/tabs/leader.ts';
 import { linkTabs } from './core/tabs/tab-link.ts';
 
-/** A running Kith on this device. */
-export interface Running {
-  /** The device's node (`core/node.ts`); the fields below are its parts. */
-  readonly node: PersonNode;
+/** What a running Kith has on either kind of device. */
+interface RunningParts {
   readonly store: StorageAdapter;
   readonly ingestor: Ingestor;
   readonly peer: Peer;
   /** This device's certificate (renewals, `status()` for a near expiry) and revocations. */
   readonly devices: DeviceAuthority;
-  readonly saved: IdentityOnDevice;
   /** The network, once this tab holds the network role. */
   readonly network: NetworkRole;
 }
+
+/** A running Kith on the device that holds the person's identity. */
+export interface PersonRunning extends RunningParts {
+  readonly kind: 'person';
+  /** The device's node (`core/node.ts`); the fields above are its parts. */
+  readonly node: PersonNode;
+  readonly saved: IdentityOnDevice;
+}
+
+/** A running Kith on a linked device (no identity key: no invites, phrase or backup). */
+export interface LinkedRunning extends RunningParts {
+  readonly kind: 'linked';
+  readonly node: LinkedNode;
+}
+
+/** A running Kith on this device. */
+export type Running = PersonRunning | LinkedRunning;
 
 /** This tab's part in the network: it leads (and has the mesh) or follows another tab. */
 export class NetworkRole {
@@ -97,6 +115,10 @@ export interface KithHandle {
   readonly running: Running | null;
   createPerson(name: string): Promise<Running>;
   restorePerson(backup: Backup): Promise<Running>;
+  /** Links this browser as another device of someone (`boot-link.ts`), showing the code. */
+  joinDevice(link: string, onCode: (code: string) => void): Promise<Running>;
+  /** On the identity device: makes a link for a new device (`boot-link.ts`). */
+  offerLink(node: PersonNode, onCode: (code: string) => void): Promise<LinkOffering>;
   signalingUrls(): Promise<string[]>;
 }
 
@@ -104,13 +126,43 @@ export interface KithHandle {
 export async function openKith(): Promise<KithHandle> {
   const store = await IdbStorageAdapter.open({ indexedDB: globalThis.indexedDB });
   const saved = await loadDeviceState(store);
+  const linked = saved ? null : await loadLinkedState(store);
   return {
     store,
-    running: saved ? await start(store, saved) : null,
+    running: saved ? await start(store, saved) : linked ? await startLinked(store, linked) : null,
     createPerson: (name) => createPerson(store, name),
     restorePerson: (backup) => restorePerson(store, backup),
+    joinDevice: (link, onCode) => joinDevice(store, link, onCode),
+    offerLink: async (node, onCode) => {
+      const [{ offerLink }, urls] = await Promise.all([
+        import('./boot-link.ts'),
+        signalingUrls(store),
+      ]);
+      return offerLink(node, urls, onCode);
+    },
     signalingUrls: () => signalingUrls(store),
   };
+}
+
+/**
+ * Links this browser as a new device of someone whose identity device shows the link: once the
+ * person confirmed there, keeps the keys it was handed and starts, with the friends and epoch
+ * it was handed put in (then it replicates everything from the person's devices and friends).
+ */
+async function joinDevice(
+  store: StorageAdapter,
+  link: string,
+  onCode: (code: string) => void,
+): Promise<Running> {
+  const [{ joinLink }, urls] = await Promise.all([import('./boot-link.ts'), signalingUrls(store)]);
+  const linked = await joinLink(link, urls, {
+    extractable: store.keyForm === 'bytes',
+    onCode,
+  });
+  await saveLinkedState(store, linked);
+  const running = await startLinked(store, linked);
+  await restoreBackup(running.peer, linked.shared);
+  return running;
 }
 
 /** Creates a new person on this device (onboarding) and starts their Kith. */
@@ -144,14 +196,37 @@ function exposeTestHooks(running: Running): void {
   (globalThis as unknown as { kithTest: Running }).kithTest = running;
 }
 
+const ownLogLock: CrossTabLock = (task) => navigator.locks.request('kith-own-log', task);
+
 async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Running> {
   const node = await openNode({
     store,
     identity: saved.identity,
     device: saved.device,
     clock: systemClock,
-    lock: (task) => navigator.locks.request('kith-own-log', task),
+    lock: ownLogLock,
   });
+  return run(store, { kind: 'person', node, saved });
+}
+
+async function startLinked(store: StorageAdapter, linked: LinkedDeviceKeys): Promise<Running> {
+  const node = await openNode({
+    store,
+    ...linked.options,
+    clock: systemClock,
+    lock: ownLogLock,
+  });
+  return run(store, { kind: 'linked', node });
+}
+
+/** Starts an opened node on this page: renewals, the tabs' link, the network role. */
+function run(
+  store: StorageAdapter,
+  opened:
+    | { kind: 'person'; node: PersonNode; saved: IdentityOnDevice }
+    | { kind: 'linked'; node: LinkedNode },
+): Running {
+  const { node } = opened;
   const { ingestor, peer, devices } = node;
   devices.keepRenewed();
   linkTabs(ingestor, new BroadcastChannel('kith-entries'));
@@ -173,7 +248,7 @@ async function start(store: StorageAdapter, saved: IdentityOnDevice): Promise<Ru
     network.mesh?.goodbye();
     void network.release();
   });
-  const running = { node, store, ingestor, peer, devices, saved, network };
+  const running: Running = { ...opened, store, ingestor, peer, devices, network };
   exposeTestHooks(running);
   return running;
 }

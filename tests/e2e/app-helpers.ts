@@ -9,7 +9,7 @@
  */
 import { expect } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { Running } from '../../src/boot.ts';
+import type { PersonRunning } from '../../src/boot.ts';
 import type { E2eSession, Person } from './harness.ts';
 
 /** The bound on each wait for something the network has to carry. */
@@ -17,8 +17,11 @@ export const WAIT = { timeout: 60_000 };
 
 declare global {
   interface Window {
-    /** Present when `localStorage['kith:test-hooks']` was `'1'` as the app loaded. */
-    kithTest?: Running;
+    /**
+     * Present when `localStorage['kith:test-hooks']` was `'1'` as the app loaded. Typed as the
+     * identity device's, which most stories use; a linked device's is a `LinkedRunning`.
+     */
+    kithTest?: PersonRunning;
   }
 }
 

@@ -4,8 +4,8 @@
  * it was handed: the person's current X25519 encryption key and self key. It signs with its own
  * certified device key, as every device does, and can certify, renew or revoke nothing.
  */
-import type { PersonId } from '../ids.ts';
-import { selfKeyOfGeneration, type Identity } from './keys.ts';
+import { personIdToKey, type PersonId } from '../ids.ts';
+import { selfKeyOfGeneration, x25519KeyFromSeed, type Identity } from './keys.ts';
 
 /** A linked device's keys (module doc). */
 export interface LinkedKeys {
@@ -25,4 +25,20 @@ export type ReadingKeys = Identity | LinkedKeys;
 /** The raw current self key of `keys`. */
 export function selfKeyOf(keys: ReadingKeys): Uint8Array {
   return 'seed' in keys ? selfKeyOfGeneration(keys.seed, 0) : keys.selfKey;
+}
+
+/** A linked device's keys from what it was handed: its X25519 key's seed and the self key. */
+export async function linkedKeys(
+  person: PersonId,
+  encryptionSeed: Uint8Array,
+  selfKey: Uint8Array,
+): Promise<LinkedKeys> {
+  const encryption = await x25519KeyFromSeed(encryptionSeed);
+  return {
+    personId: person,
+    publicKey: personIdToKey(person),
+    encryptionPublicKey: encryption.publicKey,
+    encryptionPrivateKey: encryption.privateKey,
+    selfKey,
+  };
 }

@@ -6,7 +6,8 @@
  * device may open the topic later); the first device answers one request, and sends the bundle
  * again to that same request repeated, so a lost publish costs nothing.
  *
- * A bundle must fit one signaling message (`MAX_SIGNAL_BOX_CHARS`): about 350 friends.
+ * A bundle travels in parts of `PART_CHARS` (each message must fit `MAX_SIGNAL_BOX_CHARS`, which
+ * one bundle outgrows at about 350 friends); the new device opens it once it holds every part.
  */
 import { fromBase64Url, toBase64Url, utf8 } from '../bytes.ts';
 import type { Clock } from '../clock.ts';
@@ -26,20 +27,50 @@ const log = createLogger('kith:link');
 
 const NEW_TO_FIRST: SignalDirection = { from: utf8('kith/link/new'), to: utf8('kith/link/first') };
 const FIRST_TO_NEW: SignalDirection = { from: NEW_TO_FIRST.to, to: NEW_TO_FIRST.from };
-/** Longest base64url field accepted in a message (a bundle fills one signaling message). */
-const MAX_FIELD_CHARS = 48 * 1024;
+/** Base64url characters of a bundle per message: with its sealing, well inside one message. */
+export const PART_CHARS = 24 * 1024;
+/** Most parts of one bundle: a bundle of `MAX_LINK_FRIENDS` friends needs 28. */
+const MAX_PARTS = 32;
 
 type LinkWire =
   | { readonly type: 'request'; readonly request: string }
-  | { readonly type: 'bundle'; readonly bundle: string }
+  | {
+      readonly type: 'bundle';
+      readonly part: string;
+      readonly index: number;
+      readonly count: number;
+    }
   | { readonly type: 'refused' };
 
 function isLinkWire(value: unknown): value is LinkWire {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   if (v.type === 'refused') return true;
-  const field = v.type === 'request' ? v.request : v.type === 'bundle' ? v.bundle : undefined;
-  return typeof field === 'string' && field.length <= MAX_FIELD_CHARS;
+  if (v.type === 'request') return typeof v.request === 'string' && v.request.length <= PART_CHARS;
+  return (
+    v.type === 'bundle' &&
+    typeof v.part === 'string' &&
+    v.part.length <= PART_CHARS &&
+    Number.isInteger(v.count) &&
+    (v.count as number) >= 1 &&
+    (v.count as number) <= MAX_PARTS &&
+    Number.isInteger(v.index) &&
+    (v.index as number) >= 0 &&
+    (v.index as number) < (v.count as number)
+  );
+}
+
+/** A sealed bundle as the messages that carry it. */
+function bundleParts(sealed: Uint8Array): LinkWire[] {
+  const text = toBase64Url(sealed);
+  const count = Math.ceil(text.length / PART_CHARS);
+  if (count > MAX_PARTS) throw new RangeError('a link bundle too large to send');
+  return Array.from({ length: count }, (_, index) => ({
+    type: 'bundle',
+    part: text.slice(index * PART_CHARS, (index + 1) * PART_CHARS),
+    index,
+    count,
+  }));
 }
 
 interface Channel {
@@ -115,7 +146,7 @@ export async function listenForLink(options: {
   const { offer, signaling, clock } = options;
   const channel = await linkChannel(offer.bytes);
   let answered: Uint8Array | undefined;
-  let reply: LinkWire | undefined;
+  let reply: readonly LinkWire[] = [];
   let inbox: Promise<void> = Promise.resolve();
   const receive = async (data: unknown) => {
     const message = await receiveOn(channel, NEW_TO_FIRST, data, clock);
@@ -123,8 +154,9 @@ export async function listenForLink(options: {
     const request = fromBase64Url(message.request);
     if (answered) {
       // The same request again: its answer was lost. Any other is refused by the offer.
-      if (reply && bytesEqual(request, answered))
-        send(signaling, channel, FIRST_TO_NEW, reply, clock);
+      if (bytesEqual(request, answered)) {
+        for (const message of reply) send(signaling, channel, FIRST_TO_NEW, message, clock);
+      }
       return;
     }
     const code = await offer.answer(request);
@@ -136,15 +168,15 @@ export async function listenForLink(options: {
       .then(() => receive(data))
       .catch((error: unknown) => log.info('a link message dropped', { error: String(error) }));
   });
-  const answer = (message: LinkWire) => {
-    reply = message;
-    send(signaling, channel, FIRST_TO_NEW, message, clock);
+  const answer = (messages: readonly LinkWire[]) => {
+    reply = messages;
+    for (const message of messages) send(signaling, channel, FIRST_TO_NEW, message, clock);
   };
   return {
-    confirm: async () => answer({ type: 'bundle', bundle: toBase64Url(await offer.confirm()) }),
+    confirm: async () => answer(bundleParts(await offer.confirm())),
     refuse: () => {
       offer.refuse();
-      answer({ type: 'refused' });
+      answer([{ type: 'refused' }]);
     },
     stop: unsubscribe,
   };
@@ -169,10 +201,16 @@ export async function joinOverSignaling<T = LinkedDevice>(options: {
   try {
     return await new Promise<T>((resolve, reject) => {
       let inbox: Promise<void> = Promise.resolve();
+      let parts: (string | undefined)[] = [];
       const receive = async (data: unknown) => {
         const message = await receiveOn(channel, FIRST_TO_NEW, data, clock);
         if (message?.type === 'refused') reject(new LinkError('refused'));
-        if (message?.type === 'bundle') resolve(await join.finish(fromBase64Url(message.bundle)));
+        if (message?.type !== 'bundle') return;
+        // Parts of one bundle all name the same count (a resent bundle is the same bundle).
+        if (parts.length !== message.count) parts = new Array<undefined>(message.count);
+        parts[message.index] = message.part;
+        if (parts.includes(undefined)) return;
+        resolve(await join.finish(fromBase64Url(parts.join(''))));
       };
       unsubscribe = signaling.subscribe(channel.topic, (data) => {
         inbox = inbox.then(() => receive(data)).catch(reject);

@@ -31,12 +31,11 @@ import {
   generateDeviceKey,
   newYjsClientId,
   selfKeyOfGeneration,
-  x25519KeyFromSeed,
   type DeviceKey,
   type Identity,
 } from '../identity/keys.ts';
 import { ownDevicesSecret } from '../identity/own-devices.ts';
-import type { LinkedKeys } from '../identity/person-keys.ts';
+import { linkedKeys } from '../identity/person-keys.ts';
 import { RecordError } from '../identity/signed-record.ts';
 import { defaultVerifier, type Ed25519Verifier } from '../identity/verifier.ts';
 import { personIdToKey, type PersonId } from '../ids.ts';
@@ -212,9 +211,15 @@ export class LinkOffer {
   }
 }
 
-/** What a linked device opens with (`openNode`), and the friends and epoch to restore. */
-export interface LinkedDevice {
+/** What a linked device opens with (`openNode`) and keeps across reloads (`linked-state.ts`). */
+export interface LinkedDeviceKeys {
   readonly options: Pick<LinkedNodeOptions, 'linked' | 'device' | 'ownDevices'>;
+  /** The seed of `options.linked`'s X25519 key (what a store keeps of it). */
+  readonly encryptionSeed: Uint8Array;
+}
+
+/** A finished link: the device's keys, and the friends and epoch to restore once. */
+export interface LinkedDevice extends LinkedDeviceKeys {
   readonly shared: FriendsAndEpoch;
 }
 
@@ -301,17 +306,11 @@ export class LinkJoin {
     ) {
       throw new LinkError('bad-certificate', 'not this device’s or not this person’s');
     }
-    const encryption = await x25519KeyFromSeed(bundle.encryptionSeed);
-    const linked: LinkedKeys = {
-      personId: this.payload.person,
-      publicKey: personIdToKey(this.payload.person),
-      encryptionPublicKey: encryption.publicKey,
-      encryptionPrivateKey: encryption.privateKey,
-      selfKey: bundle.selfKey,
-    };
+    const linked = await linkedKeys(this.payload.person, bundle.encryptionSeed, bundle.selfKey);
     const device: DeviceSession = { key: this.device, certificate, yjsClientId: newYjsClientId() };
     return {
       options: { linked, device, ownDevices: bundle.ownDevices },
+      encryptionSeed: bundle.encryptionSeed,
       shared: { friends: bundle.friends, epoch: bundle.epoch },
     };
   }

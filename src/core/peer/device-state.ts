@@ -8,7 +8,7 @@
  * extractable, `DeviceStartOptions.extractable`), and it is imported non-extractable on load.
  */
 import { decodeDeviceCertificate } from '../identity/device-certificate.ts';
-import type { IdentityOnDevice } from '../identity/device-setup.ts';
+import type { DeviceSession, IdentityOnDevice } from '../identity/device-setup.ts';
 import {
   deviceKeyFromSeed,
   ed25519SeedOf,
@@ -16,7 +16,7 @@ import {
   SEED_BYTES,
   type DeviceKey,
 } from '../identity/keys.ts';
-import { deviceIdFromKey } from '../ids.ts';
+import { deviceIdFromKey, type PersonId } from '../ids.ts';
 import type { SettingsStore } from '../store/storage-adapter.ts';
 
 const KEY = 'device/state';
@@ -26,10 +26,8 @@ export class DeviceStateError extends Error {
   override readonly name = 'DeviceStateError';
 }
 
-/** What is saved, whichever form the device key takes. */
+/** What is saved of a device, whichever form its key takes (a linked device's state too). */
 interface SavedDeviceBase {
-  readonly version: 1;
-  readonly seed: Uint8Array;
   readonly publicKey: Uint8Array;
   readonly certificate: Uint8Array;
   readonly yjsClientId: number;
@@ -45,7 +43,51 @@ interface SavedWithKeySeed extends SavedDeviceBase {
   readonly keySeed: Uint8Array;
 }
 
-type SavedDevice = SavedWithCryptoKeys | SavedWithKeySeed;
+/** A device as saved (`savedDevice`), read back by `deviceFromSaved`. */
+export type SavedDevice = SavedWithCryptoKeys | SavedWithKeySeed;
+
+/** What is saved on the device that holds the identity. */
+type SavedIdentityDevice = SavedDevice & { readonly version: 1; readonly seed: Uint8Array };
+
+/**
+ * A device in the form `store` keeps (module doc). A store that keeps keys as bytes needs an
+ * extractable device key; a non-extractable one throws `DeviceStateError`.
+ */
+export async function savedDevice(
+  store: SettingsStore,
+  device: DeviceSession,
+): Promise<SavedDevice> {
+  const base: SavedDeviceBase = {
+    publicKey: device.key.publicKey,
+    certificate: device.certificate.bytes,
+    yjsClientId: device.yjsClientId,
+  };
+  const { keyPair } = device.key;
+  if (store.keyForm === 'cryptokey') return { ...base, keyPair } satisfies SavedWithCryptoKeys;
+  if (!keyPair.privateKey.extractable) {
+    throw new DeviceStateError('this store keeps the device key as bytes: make it extractable');
+  }
+  return { ...base, keySeed: await ed25519SeedOf(keyPair.privateKey) } satisfies SavedWithKeySeed;
+}
+
+/**
+ * The device `savedDevice` saved, checked to be `person`'s (`isSavedDevice` first); throws
+ * `DeviceStateError` when its certificate or key does not match.
+ */
+export async function deviceFromSaved(
+  saved: SavedDevice,
+  person: PersonId,
+): Promise<DeviceSession> {
+  const { certificate } = decodeDeviceCertificate(saved.certificate);
+  if (certificate.person !== person) {
+    throw new DeviceStateError('the saved device certificate is for another person');
+  }
+  const deviceId = deviceIdFromKey(saved.publicKey);
+  if (certificate.device !== deviceId) {
+    throw new DeviceStateError('the saved device certificate is for another device');
+  }
+  return { key: await deviceKeyOf(saved, deviceId), certificate, yjsClientId: saved.yjsClientId };
+}
 
 /**
  * Saves a person's identity with this device (after onboarding or a restore). A store that keeps
@@ -55,47 +97,23 @@ export async function saveDeviceState(
   store: SettingsStore,
   state: IdentityOnDevice,
 ): Promise<void> {
-  const base: SavedDeviceBase = {
+  const saved: SavedIdentityDevice = {
     version: 1,
     seed: state.identity.seed,
-    publicKey: state.device.key.publicKey,
-    certificate: state.device.certificate.bytes,
-    yjsClientId: state.device.yjsClientId,
+    ...(await savedDevice(store, state.device)),
   };
-  const { keyPair } = state.device.key;
-  if (store.keyForm === 'cryptokey') {
-    await store.setSetting(KEY, { ...base, keyPair } satisfies SavedWithCryptoKeys);
-    return;
-  }
-  if (!keyPair.privateKey.extractable) {
-    throw new DeviceStateError('this store keeps the device key as bytes: make it extractable');
-  }
-  const keySeed = await ed25519SeedOf(keyPair.privateKey);
-  await store.setSetting(KEY, { ...base, keySeed } satisfies SavedWithKeySeed);
+  await store.setSetting(KEY, saved);
 }
 
 /** Loads the identity and device of this store, or `null` before onboarding. */
 export async function loadDeviceState(store: SettingsStore): Promise<IdentityOnDevice | null> {
   const saved = await store.getSetting(KEY);
   if (saved === undefined) return null;
-  if (!isSavedDevice(saved)) throw new DeviceStateError('the saved device state is malformed');
+  if (!isSavedIdentityDevice(saved)) {
+    throw new DeviceStateError('the saved device state is malformed');
+  }
   const identity = await identityFromSeed(saved.seed);
-  const { certificate } = decodeDeviceCertificate(saved.certificate);
-  if (certificate.person !== identity.personId) {
-    throw new DeviceStateError('the saved device certificate is for another person');
-  }
-  const deviceId = deviceIdFromKey(saved.publicKey);
-  if (certificate.device !== deviceId) {
-    throw new DeviceStateError('the saved device certificate is for another device');
-  }
-  return {
-    identity,
-    device: {
-      key: await deviceKeyOf(saved, deviceId),
-      certificate,
-      yjsClientId: saved.yjsClientId,
-    },
-  };
+  return { identity, device: await deviceFromSaved(saved, identity.personId) };
 }
 
 /** The device key as saved; a seed is imported non-extractable and must match the public key. */
@@ -111,13 +129,11 @@ async function deviceKeyOf(
   return key;
 }
 
-function isSavedDevice(value: unknown): value is SavedDevice {
+/** Whether `value` is a device as `savedDevice` saves it. */
+export function isSavedDevice(value: unknown): value is SavedDevice {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   const base =
-    v.version === 1 &&
-    v.seed instanceof Uint8Array &&
-    v.seed.length === SEED_BYTES &&
     v.publicKey instanceof Uint8Array &&
     v.certificate instanceof Uint8Array &&
     Number.isInteger(v.yjsClientId);
@@ -130,4 +146,10 @@ function isSavedDevice(value: unknown): value is SavedDevice {
     pair.privateKey instanceof CryptoKey &&
     pair.publicKey instanceof CryptoKey
   );
+}
+
+function isSavedIdentityDevice(value: unknown): value is SavedIdentityDevice {
+  if (!isSavedDevice(value)) return false;
+  const v = value as unknown as Record<string, unknown>;
+  return v.version === 1 && v.seed instanceof Uint8Array && v.seed.length === SEED_BYTES;
 }

@@ -11,7 +11,7 @@ import { PayloadOpener } from './payloads.ts';
 import { befriend, makePeople, signOnNewDevice, type TestPerson } from './test-people.ts';
 
 /** A cache of `person`'s docs made afresh from their store, as after a reload. */
-async function freshCache(person: TestPerson): Promise<DocCache> {
+async function freshCache(person: TestPerson, clientId = 1): Promise<DocCache> {
   const keyring = new Keyring(
     person.store,
     person.id,
@@ -22,7 +22,7 @@ async function freshCache(person: TestPerson): Promise<DocCache> {
     () => null,
   );
   const opener = new PayloadOpener(keyring, person.id, await SymmetricKey.generate());
-  return new DocCache((a, d) => person.store.getDocEntries(a, d), opener, 1);
+  return new DocCache((a, d) => person.store.getDocEntries(a, d), opener, clientId);
 }
 
 describe('doc cache', () => {
@@ -56,5 +56,22 @@ describe('doc cache', () => {
       docCaps({ kind: 'post', postId }).maxBytes,
     );
     expect(cache.refusal(mallory.id, docId)).toBe('state-too-large');
+  });
+
+  it('a doc rebuilt from this device’s own entries keeps the device’s Yjs client id', async () => {
+    const [alice] = await makePeople('alice');
+    const post = await alice.peer.createPost({ text: 'mine' });
+    const { yjsClientId } = alice.device;
+    // As after a reload: the doc is rebuilt from the entries this same device wrote. Applying
+    // them must not read as "another client uses this id" (Yjs would then draw a new one).
+    const cache = await freshCache(alice, yjsClientId);
+    const doc = await cache.get(alice.id, docIdOf({ kind: 'post', postId: post.postId }));
+    expect(doc.clientID).toBe(yjsClientId);
+    // An edit continues the device's own clock for that id, after what it wrote before.
+    const before = Y.encodeStateVector(doc);
+    (doc.getMap('post').get('text') as Y.Text).insert(0, 'all ');
+    const update = Y.decodeUpdate(Y.encodeStateAsUpdate(doc, before));
+    expect(update.structs.map((s) => s.id.client)).toEqual([yjsClientId]);
+    expect(update.structs[0]?.id.clock).toBeGreaterThan(0);
   });
 });

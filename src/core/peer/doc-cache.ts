@@ -30,6 +30,12 @@ export interface DocSource {
   readonly opened: ReadonlyMap<EntryHash, Uint8Array>;
 }
 
+/**
+ * The client id a doc is rebuilt under. Nothing is written while it is set, and it is replaced
+ * once the rebuild is done, so a device that happens to write as 0 changes nothing.
+ */
+const REBUILD_CLIENT_ID = 0;
+
 /** Most docs whose last refusal is remembered (so each is logged once). */
 const MAX_REMEMBERED_REFUSALS = 1_024;
 
@@ -56,7 +62,11 @@ export class DocCache {
       return open.doc;
     }
     const ref = parseDocRef(docId);
-    const capped = new CappedDoc(newDoc(this.clientId), docCaps(ref));
+    // Rebuilt under a throwaway id, then given this device's: applying this device's own
+    // earlier updates under its own id reads to Yjs as another client using that id, and Yjs
+    // would draw a new random one for the doc. Once the doc holds them, a local edit continues
+    // the device's own clock after them.
+    const capped = new CappedDoc(newDoc(REBUILD_CLIENT_ID), docCaps(ref));
     for (const stored of source?.entries ?? (await this.readEntries(author, docId))) {
       const known = source?.opened.get(stored.hash);
       if (known) {
@@ -66,6 +76,7 @@ export class DocCache {
       const opened = await this.opener.open(decodeEntry(stored.bytes), ref);
       if (opened.kind === 'update') this.applyCapped(capped, key, opened.update);
     }
+    capped.doc.clientID = this.clientId;
     this.docs.set(key, capped);
     while (this.docs.size > this.capacity) {
       const oldest = this.docs.keys().next().value as string;

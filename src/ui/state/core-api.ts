@@ -12,3 +12,4 @@ export { acceptInvite, issueInvite, revokeInvite } from '../../core/mesh/invites
 export { phraseFromSeed, seedFromPhrase } from '../../core/identity/recovery-phrase.ts';
 export { exportBackup, importBackup } from '../../core/identity/secret-export.ts';
 export { backupOf } from '../../core/peer/backup.ts';
+export { listOwnDevices } from '../../core/peer/own-device-list.ts';

@@ -17,6 +17,7 @@ import type {
   IdentityExportError,
   IdentityExportErrorReason,
 } from '../../core/identity/secret-export.ts';
+import type { LinkError, LinkErrorReason } from '../../core/link/link-codec.ts';
 
 /** The Kith errors told apart here, by the `name` each class sets. */
 interface NamedErrors {
@@ -29,11 +30,22 @@ interface NamedErrors {
   PhotoError: PhotoError;
   RecoveryPhraseError: RecoveryPhraseError;
   IdentityExportError: IdentityExportError;
+  LinkError: LinkError;
 }
 
 function is<N extends keyof NamedErrors>(error: unknown, name: N): error is NamedErrors[N] {
   return error instanceof Error && error.name === name;
 }
+
+const LINK_PROBLEMS: Record<LinkErrorReason, string> = {
+  malformed: 'This is not a Kith device link, or it is incomplete. Copy it again.',
+  'unknown-version': 'This device link was made by a newer Kith. Update Kith here, then try again.',
+  expired: 'This device link has expired. Make a new one on your other device.',
+  used: 'This device link was already used. Make a new one on your other device.',
+  refused: 'The codes did not match on your other device, so nothing was sent. Make a new link.',
+  tampered: 'This device link was answered by something else. Make a new one.',
+  'bad-certificate': 'Your other device sent a key Kith cannot use. Make a new link.',
+};
 
 const INVITE_PROBLEMS: Record<InviteErrorReason, string> = {
   empty: 'This invite link is empty. Ask your friend to send it again.',
@@ -87,6 +99,7 @@ export function describeError(error: unknown): string {
   if (is(error, 'PhotoError')) return error.message;
   if (is(error, 'RecoveryPhraseError')) return error.message;
   if (is(error, 'IdentityExportError')) return BACKUP_PROBLEMS[error.reason];
+  if (is(error, 'LinkError')) return LINK_PROBLEMS[error.reason];
   if (error instanceof Error && error.name === 'InvalidStateError') {
     return 'Kith could not open its storage. Private browsing windows may not allow it.';
   }

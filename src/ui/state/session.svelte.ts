@@ -11,6 +11,9 @@ import type { Pairing, RelayView } from '../../core/pairing/relay-desk.ts';
 import type { DocRef } from '../../core/kinds/registry.ts';
 import type { ReplyTag } from '../../core/crypto/reply-tag.ts';
 import type { KithHandle, Running } from '../../boot.ts';
+import type { LinkOffering } from '../../boot-link.ts';
+import type { Identity } from '../../core/identity/keys.ts';
+import type { OwnDevice } from '../../core/peer/own-device-list.ts';
 import type * as CoreApiModule from './core-api.ts';
 import type { InviteRecords, AcceptanceRecord } from '../../core/mesh/invite-records.ts';
 import type { Profile } from '../../core/docs/small-docs.ts';
@@ -30,6 +33,13 @@ import type { CertificateStatus } from '../../core/peer/device-authority.ts';
 import { noteSafety, readSafety, type AccountSafety } from './account-safety.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
+
+/** Where this browser keeps the names it gave the person's devices. */
+const DEVICE_NAMES = 'devices/names';
+
+/** Said when a linked device is asked what only the identity device does. */
+const NOT_IDENTITY_DEVICE =
+  'Only the device that holds your identity key can do this: open Kith there.';
 
 type CoreApi = typeof CoreApiModule;
 
@@ -167,7 +177,7 @@ export class Session {
 
   /** The 24 words of this person's recovery phrase. */
   recoveryPhrase(): string[] {
-    return this.api().phraseFromSeed(this.ready().saved.identity.seed);
+    return this.api().phraseFromSeed(this.identity().seed);
   }
 
   /** An encrypted backup file of this person, as of now. */
@@ -175,7 +185,7 @@ export class Session {
     const running = this.ready();
     const core = this.api();
     const file = await core.exportBackup(
-      await core.backupOf(running.saved.identity, running.peer),
+      await core.backupOf(this.identity(), running.peer),
       passphrase,
     );
     this.safety = await noteSafety(running.store, 'backupAt', systemClock.now());
@@ -237,7 +247,7 @@ export class Session {
     const me = await running.peer.profile(running.peer.me);
     const core = this.api();
     const { link, inviteId } = await core.issueInvite({
-      identity: running.saved.identity,
+      identity: this.identity(),
       inviterName: me?.name,
       records: this.records(),
       clock: systemClock,
@@ -260,7 +270,7 @@ export class Session {
     const core = this.api();
     const { record } = await core.acceptInvite({
       link,
-      identity: this.ready().saved.identity,
+      identity: this.identity(),
       records: this.records(),
       clock: systemClock,
       verifier: core.defaultVerifier,
@@ -301,6 +311,84 @@ export class Session {
   /** Removes a friend: a new friends epoch they cannot read. */
   async removeFriend(person: PersonId): Promise<void> {
     await this.ready().peer.removeFriend(person);
+  }
+
+  /**
+   * Whether this device holds the person's identity key; a linked device (`false`) makes no
+   * invites, phrase or backup, and links or removes no device.
+   */
+  get holdsIdentity(): boolean {
+    return this.running?.kind === 'person';
+  }
+
+  /**
+   * Makes a link for a new device (this device holds the identity); `onCode` shows the short
+   * code once the new device answered.
+   */
+  offerLink(onCode: (code: string) => void): Promise<LinkOffering> {
+    const running = this.ready();
+    if (running.kind !== 'person') throw new Error(NOT_IDENTITY_DEVICE);
+    return this.opened().offerLink(running.node, onCode);
+  }
+
+  /**
+   * Links this fresh browser as another device of the person whose link this is; `onCode`
+   * shows the short code at once. Resolves once the person confirmed on their first device.
+   */
+  async joinDevice(link: string, onCode: (code: string) => void): Promise<void> {
+    const running = await this.opened().joinDevice(link, onCode);
+    // The person's account lives on their first device too: no "you could lose it" here.
+    await noteSafety(this.opened().store, 'dismissedAt', systemClock.now());
+    this.attach(running);
+  }
+
+  /** The person's devices as this one knows them (`own-device-list.ts`), this one first. */
+  async ownDevices(): Promise<OwnDevice[]> {
+    const running = this.ready();
+    return this.api().listOwnDevices({
+      store: running.store,
+      me: running.peer.me,
+      thisDevice: running.node.device.key.deviceId,
+      holdsIdentity: running.kind === 'person',
+      revocations: running.node.revocations,
+    });
+  }
+
+  /** The names this browser gave the person's devices (its own labels, not replicated). */
+  async deviceNames(): Promise<Record<string, string>> {
+    const saved = await this.ready().store.getSetting(DEVICE_NAMES);
+    if (typeof saved !== 'object' || saved === null) return {};
+    return Object.fromEntries(
+      Object.entries(saved).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+  }
+
+  /** Names one of the person's devices on this browser (an empty name forgets it). */
+  async renameDevice(device: DeviceId, name: string): Promise<void> {
+    const names = await this.deviceNames();
+    const trimmed = name.trim().slice(0, 60);
+    if (trimmed) names[device] = trimmed;
+    else delete names[device];
+    await this.ready().store.setSetting(DEVICE_NAMES, names);
+  }
+
+  /**
+   * Removes another device of this person (on the identity device): it is revoked, so friends
+   * refuse what it writes from now on, and a new friends epoch starts, its key sealed to the
+   * person's own key and friends as before (docs/devices.md says what this leaves open).
+   */
+  async removeDevice(device: DeviceId): Promise<void> {
+    const running = this.ready();
+    if (running.kind !== 'person') throw new Error(NOT_IDENTITY_DEVICE);
+    await running.devices.revokeDevice(device);
+    await running.peer.rotateFriendsEpoch();
+    this.friendsVersion++;
+  }
+
+  private identity(): Identity {
+    const running = this.ready();
+    if (running.kind !== 'person') throw new Error(NOT_IDENTITY_DEVICE);
+    return running.saved.identity;
   }
 
   private opened(): KithHandle {

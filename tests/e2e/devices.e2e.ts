@@ -1,0 +1,113 @@
+/**
+ * Alice uses Kith on two devices (issue 26): she links a second browser context from Settings
+ * (the link pasted on its start screen; both show the same short code, she confirms on the
+ * first), each device's post shows on the other and at Bob's, and the second device keeps being
+ * her after a reload. Then she removes it after Bob has taken one of its posts: the removal
+ * reaches Bob, what it posts afterwards never shows there, and her next friends-only post does
+ * not show on it.
+ */
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { Running } from '../../src/boot.ts';
+import { requireNetns, setupE2e, type Person } from './harness.ts';
+import {
+  WAIT,
+  befriend,
+  enableTestHooks,
+  join,
+  openHome,
+  openScreen,
+  post,
+  shownStart,
+  waitForPost,
+} from './app-helpers.ts';
+
+/** Whether Home on `page` shows a post with `text` now (Home open). */
+async function shows(page: Page, text: string): Promise<boolean> {
+  return (
+    (await page
+      .getByRole('article')
+      .filter({ hasText: shownStart(text) })
+      .count()) > 0
+  );
+}
+
+requireNetns()('two devices of one person', () => {
+  const e2e = setupE2e({ site: 'app' });
+
+  it('links, posts from both, survives a reload, and a removed device is refused and reads nothing new', async () => {
+    const people = await Promise.all(['alice', 'bob', 'alice-phone'].map((n) => e2e.person(n)));
+    for (const person of people) await enableTestHooks(person.context);
+    const [laptop, bobs, phone] = people as [Person, Person, Person];
+    const a = await join(laptop, 'Alice');
+    // Bob joins through Alice's invite (he onboards on its screen).
+    const b = bobs.page;
+    await befriend(a, 'Alice', b, 'Bob');
+
+    // The link: made in Settings on the first device, opened on the second's start screen.
+    await openScreen(a, 'Settings');
+    await a.getByRole('button', { name: 'Link a device' }).click();
+    const link = await a.getByRole('textbox', { name: 'Device link' }).inputValue();
+    expect(link).toMatch(/#link=[A-Za-z0-9_-]+$/);
+    await phone.goto('/');
+    const p = phone.page;
+    await p.getByRole('button', { name: 'I already use Kith on another device' }).click();
+    await p.getByRole('textbox', { name: 'Device link' }).fill(link);
+    await p.getByRole('button', { name: 'Link this device' }).click();
+    const codeThere = await p
+      .getByRole('status', { name: 'Code on this device' })
+      .textContent(WAIT);
+    const codeHere = await a.getByRole('status', { name: 'Code on this device' }).textContent(WAIT);
+    expect(codeThere).toMatch(/^\d{3} \d{3}$/);
+    expect(codeHere).toBe(codeThere);
+    await a.getByRole('button', { name: 'The codes match' }).click();
+    await p.getByRole('link', { name: 'Home' }).waitFor(WAIT);
+
+    // A post from each device shows on the other and at Bob's.
+    await post(a, 'Written on the laptop', [], 'public');
+    await post(p, 'Written on the phone', [], 'public');
+    await waitForPost(p, 'Alice', 'Written on the laptop');
+    await waitForPost(a, 'Alice', 'Written on the phone');
+    await waitForPost(b, 'Alice', 'Written on the laptop');
+    await waitForPost(b, 'Alice', 'Written on the phone');
+
+    // A reload keeps the second device as Alice's, with what it held.
+    await p.reload();
+    await waitForPost(p, 'Alice', 'Written on the phone');
+    const phoneDevice = await p.evaluate(
+      () => (window.kithTest as unknown as Running).node.device.key.deviceId,
+    );
+    const alice = await a.evaluate(() => window.kithTest!.peer.me);
+
+    // Alice removes the phone; the revocation reaches Bob.
+    await openScreen(a, 'Settings');
+    a.once('dialog', (dialog) => void dialog.accept());
+    await a
+      .getByRole('region', { name: 'Your devices' })
+      .getByRole('listitem')
+      .filter({ hasNotText: 'This device' })
+      .getByRole('button', { name: 'Remove' })
+      .click();
+    await expect
+      .poll(
+        () =>
+          b.evaluate(
+            ([person, device]) =>
+              window.kithTest!.node.revocations.revocationOf(person as never, device as never) !==
+              undefined,
+            [alice, phoneDevice],
+          ),
+        WAIT,
+      )
+      .toBe(true);
+
+    // What the phone writes now never shows at Bob's; Alice's next friends-only post shows at
+    // Bob's and not on the phone. (Each "not" is read once Bob shows what came after it.)
+    await post(p, 'Written on the removed phone', [], 'public');
+    await post(a, 'Friends only, after the removal', [], 'friends');
+    await waitForPost(b, 'Alice', 'Friends only, after the removal');
+    expect(await shows(b, 'Written on the removed phone')).toBe(false);
+    await openHome(p);
+    expect(await shows(p, 'Friends only, after the removal')).toBe(false);
+  });
+});
