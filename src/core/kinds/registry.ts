@@ -17,6 +17,7 @@
  *   certificate/<deviceId>                   a device's renewed certificate (identity key)
  *   conversation/<id>/<epoch>                an epoch of a conversation the author started
  *   message/~<tag>/<messageId>               one message, named by its writer's tag only
+ *   member/~<tag>                            a member's read receipts and leaving, by that tag
  *
  * A reply tag (`crypto/reply-tag.ts`) names a post only to its readers: a doc id holding one
  * parses to a {@link Tagged} ref, resolved once this device knows the tag's post. A doc id of no
@@ -32,6 +33,7 @@ import { commentKind, type CommentRef } from './comment.ts';
 import { conversationKind, type ConversationRef } from './conversation.ts';
 import { epochKind, type EpochRef } from './epoch.ts';
 import { friendsKind, type FriendsRef } from './friends.ts';
+import { memberKind, type MemberRef } from './member.ts';
 import { messageKind, type MessageRef } from './message.ts';
 import { ReplyTagError } from '../crypto/reply-tag.ts';
 import {
@@ -63,7 +65,8 @@ export type DocRef =
   | RevocationsRef
   | CertificateRef
   | ConversationRef
-  | MessageRef;
+  | MessageRef
+  | MemberRef;
 
 /** What a doc id names: a {@link DocRef}, or one whose post is named by its reply tag only. */
 export type ParsedDocRef = DocRef | Tagged<DocRef>;
@@ -89,6 +92,7 @@ const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
   certificate: certificateKind,
   conversation: conversationKind,
   message: messageKind,
+  member: memberKind,
 };
 
 const REPLY_KINDS: { readonly [K in ReplyRef['kind']]: ReplyKind<RefOf<K>> } = {
