@@ -30,6 +30,7 @@ import type { SyncEngine } from '../sync/sync-engine.ts';
 import type { SyncProgress, SyncSession } from '../sync/sync-session.ts';
 import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
 import type { BlobPort, MeshFriends, MeshInvites } from './ports.ts';
+import { EphemeralLanes } from './ephemeral-lane.ts';
 import {
   firstUndelivered,
   OwnEntries,
@@ -165,6 +166,8 @@ export class Mesh {
   private readonly heads = new Map<LogKey, number>();
   private readonly stallMs: number;
   private readonly busyMs: number;
+  /** What is said only while connected and never stored (typing), over every connection. */
+  readonly lanes: EphemeralLanes;
 
   private constructor(
     private readonly options: MeshOptions,
@@ -173,6 +176,7 @@ export class Mesh {
   ) {
     this.stallMs = options.stallMs ?? STALL_MS;
     this.busyMs = options.busyMs ?? BUSY_MS;
+    this.lanes = new EphemeralLanes(() => options.clock.now());
     const { friends, members, ownDevices, person } = options;
     // This person's other devices (a relay among them) are met like a friend, on their own link.
     const own = ownDevices && { person, pairwiseSecret: ownDevices };
@@ -261,7 +265,7 @@ export class Mesh {
           connection.person === options.person ||
           options.friends.persons().includes(connection.person);
         const session = engine.attach(
-          connection.transport,
+          this.lanes.attach(connection.person, connection.transport),
           logKey(connection.person, connection.device),
           { learnWants: near },
         );

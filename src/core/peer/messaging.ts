@@ -418,6 +418,27 @@ export class Messaging {
     await this.ports.settled();
   }
 
+  /** This person's writer tag in a conversation's newest epoch, unless they are not in it. */
+  async ownTag(key: ConversationKey): Promise<ConversationTag | null> {
+    const { starter, id } = parseConversationKey(key);
+    if ((await this.conversation(key))?.left.includes(this.ports.me)) return null;
+    return this.ports.keys.ownTag(starter, id);
+  }
+
+  /**
+   * The conversation and writer a tag names, while that writer is in it (its newest epoch held
+   * here, not left) and so is this person; else `null`.
+   */
+  async writerOf(tag: ConversationTag): Promise<{ key: ConversationKey; writer: PersonId } | null> {
+    const target = await this.ports.keys.ofTag(tag);
+    if (!target) return null;
+    const key = conversationKey(target.starter, target.conversation);
+    const view = await this.conversation(key);
+    const inIt = (person: PersonId) =>
+      view?.members.includes(person) && !view.left.includes(person);
+    return inIt(target.writer) && inIt(this.ports.me) ? { key, writer: target.writer } : null;
+  }
+
   /** Throws a {@link MessageInputError} unless everyone in `people` is a friend. */
   private checkFriends(people: readonly PersonId[]): void {
     const friends = this.ports.friends();
