@@ -52,6 +52,14 @@ async function send(page: Page, text: string): Promise<void> {
   await shows(page, text);
 }
 
+/** One's own message holding `text`. */
+function mine(page: Page, text: string) {
+  return page
+    .getByRole('list', { name: 'Messages' })
+    .getByRole('listitem')
+    .filter({ hasText: text });
+}
+
 async function shows(page: Page, text: string): Promise<void> {
   await page
     .getByRole('list', { name: 'Messages' })
@@ -75,12 +83,7 @@ requireNetns()('direct messages', () => {
     await expect.poll(() => a.getByText('4000 characters left').count(), WAIT).toBe(1);
     await send(a, 'Hi Bob, it is Alice');
     // Bob's device takes it: Alice's message says so.
-    await a
-      .getByRole('list', { name: 'Messages' })
-      .getByRole('listitem')
-      .filter({ hasText: 'Hi Bob, it is Alice' })
-      .getByText('Delivered')
-      .waitFor(WAIT);
+    await mine(a, 'Hi Bob, it is Alice').getByText('Delivered').waitFor(WAIT);
     await expect
       .poll(
         () =>
@@ -93,21 +96,33 @@ requireNetns()('direct messages', () => {
       .toBe(1);
     await openFromMessages(b, 'Alice');
     await shows(b, 'Hi Bob, it is Alice');
-    await send(b, 'Hi Alice, Bob here');
+    // Bob read it: his receipt reaches Alice.
+    await mine(a, 'Hi Bob, it is Alice').getByText('Read').waitFor(WAIT);
+    // While both are connected, Alice sees Bob typing (never stored: nothing in any log).
+    await b.getByLabel('Message', { exact: true }).fill('Hi Alice, Bob here');
+    await a.getByRole('status').filter({ hasText: 'Bob is typing…' }).waitFor(WAIT);
+    await b.getByRole('button', { name: 'Send' }).click();
     await shows(a, 'Hi Alice, Bob here');
-    // Carol, a friend of both, holds both messages' entries by now.
-    await expect.poll(async () => (await scanStore(c, 'Hi Bob')).messageDocs, WAIT).toBe(2);
+    await expect.poll(() => a.getByText('Bob is typing…').count(), WAIT).toBe(0);
+    // A photo, sealed under the conversation's key, fetched by Bob's device from Alice's.
+    await a.getByLabel('Add photos').setInputFiles('public/icons/icon-512.png');
+    await a.getByText('One photo to send').waitFor(WAIT);
+    await a.getByRole('button', { name: 'Send' }).click();
+    await a.getByRole('img', { name: 'Photo 1 of 1 from you' }).waitFor(WAIT);
+    await b.getByRole('img', { name: 'Photo 1 of 1 from Alice' }).waitFor(WAIT);
+    // Carol, a friend of both, holds the three messages' entries by now.
+    await expect.poll(async () => (await scanStore(c, 'Hi Bob')).messageDocs, WAIT).toBe(3);
 
     const bobReturns = await leave(bob.person);
     await send(a, 'Written while Bob was away');
-    await expect.poll(async () => (await scanStore(c, 'x')).messageDocs, WAIT).toBe(3);
+    await expect.poll(async () => (await scanStore(c, 'x')).messageDocs, WAIT).toBe(4);
     await leave(alice.person);
     const back = await bobReturns();
     await openFromMessages(back, 'Alice');
     await shows(back, 'Written while Bob was away');
 
     const carols = await scanStore(c, 'Written while Bob was away');
-    expect(carols).toEqual({ messageDocs: 3, plaintext: false });
+    expect(carols).toEqual({ messageDocs: 4, plaintext: false });
     expect((await scanStore(c, 'Hi Bob, it is Alice')).plaintext).toBe(false);
     // The scan finds plaintext where it is: Bob's own store holds the views he reads.
     expect((await scanStore(back, 'Written while Bob was away')).plaintext).toBe(true);

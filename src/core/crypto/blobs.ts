@@ -23,6 +23,9 @@ export function isBlobId(text: string): text is BlobId {
 /** Largest blob Kith stores or accepts: a 2048 px photo fits easily. */
 export const MAX_BLOB_BYTES = 8 * 1024 * 1024;
 
+/** Largest plaintext {@link sealBlob} takes: room for the AES-GCM box around it. */
+export const MAX_SEALED_PLAINTEXT = MAX_BLOB_BYTES - 64;
+
 /** A blob's address: base64url of the SHA-256 of its stored bytes (43 characters). */
 export type BlobId = string & { readonly __blob: true };
 
@@ -64,7 +67,7 @@ export async function sealBlob(
   plaintext: Uint8Array,
   contentKey: SymmetricKey | null,
 ): Promise<{ id: BlobId; stored: Uint8Array }> {
-  if (plaintext.length > MAX_BLOB_BYTES - 64) throw new BlobError('too-large');
+  if (plaintext.length > MAX_SEALED_PLAINTEXT) throw new BlobError('too-large');
   const stored = contentKey ? await contentKey.encrypt(plaintext, BLOB_AAD) : plaintext;
   return { id: blobIdOf(stored), stored };
 }

@@ -10,6 +10,7 @@
  * no thread ever shows them.
  */
 import type { ConversationId } from '../crypto/conversation-tag.ts';
+import type { PhotoRef } from '../docs/post-doc.ts';
 import type { PersonId } from '../ids.ts';
 import type { JsonValue, PostItemView, KindStore } from '../store/storage-adapter.ts';
 import type { HeldConversation } from './conversation-port.ts';
@@ -49,11 +50,20 @@ export interface ConversationView {
   readonly unread: number;
   /** Messages of others written up to this time count as read. */
   readonly readAt: number;
+  /**
+   * Per member, how far they said they read (their read receipts, `kinds/member.ts`): messages
+   * written up to that time (`createdAt`).
+   */
+  readonly readBy: Readonly<Record<string, number>>;
+  /** Members of the newest epoch who left it (the starter's device then rotates it). */
+  readonly left: readonly PersonId[];
 }
 
 /** A message as the conversation view shows it. */
 export interface MessageSummary {
   readonly text: string;
+  /** Its photos (`PhotoRef`s), sealed under the epoch key. */
+  readonly photos: readonly PhotoRef[];
   /** The epoch it was sealed in. */
   readonly epoch: number;
   /** Its writer's tag: what its doc id names (a writer's own message is changed by it). */
@@ -70,7 +80,10 @@ export async function readConversation(
   key: ConversationKey,
 ): Promise<ConversationView | null> {
   const value = await store.getSetting(settingOf(key));
-  return typeof value === 'object' && value !== null ? (value as ConversationView) : null;
+  if (typeof value !== 'object' || value === null) return null;
+  // Views written before read receipts and leaving lack their fields.
+  const view = value as Partial<ConversationView> & Omit<ConversationView, 'readBy' | 'left'>;
+  return { ...view, readBy: view.readBy ?? {}, left: view.left ?? [] };
 }
 
 /** Every conversation held, by key. */
@@ -116,6 +129,9 @@ export async function takeEpoch(
     lastAuthor: known?.lastAuthor ?? null,
     unread: known?.unread ?? 0,
     readAt: known?.readAt ?? 0,
+    readBy: known?.readBy ?? {},
+    // Who left and is still in this epoch (the starter has not rotated yet) stays gone.
+    left: (known?.left ?? []).filter((person) => held.members.includes(person)),
   });
   return true;
 }
@@ -134,6 +150,11 @@ export function messageItem(
     kind: 'comment',
     author: writer,
     createdAt,
-    summary: { text: summary.text, epoch: summary.epoch, tag: summary.tag },
+    summary: {
+      text: summary.text,
+      photos: summary.photos as unknown as JsonValue,
+      epoch: summary.epoch,
+      tag: summary.tag,
+    },
   };
 }

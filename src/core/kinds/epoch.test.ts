@@ -28,7 +28,7 @@ describe('epoch kind', () => {
         return key;
       },
     });
-    await epochKind.take(record, ref, opening.views);
+    await epochKind.take(record, ref, opening.views, record);
     expect(opening.calls.released).toEqual([epochWait(ada.id, 4)]);
     // The key is learnt as the writing device's record of the epoch (devices may rotate at once).
     expect(writers).toEqual([record.device]);
@@ -38,7 +38,7 @@ describe('epoch kind', () => {
         throw new Error('malformed record');
       },
     });
-    await epochKind.take(record, ref, broken.views);
+    await epochKind.take(record, ref, broken.views, record);
     expect(broken.calls.released).toEqual([]);
 
     // Only key records are records of an epoch: a doc update under its id is not read at all.
@@ -46,7 +46,7 @@ describe('epoch kind', () => {
       payloadKind: 'yjs-update',
       payload: new Uint8Array([1]),
     });
-    await epochKind.take(update, ref, opening.views);
+    await epochKind.take(update, ref, opening.views, update);
     expect(opening.calls.released).toHaveLength(1);
   });
 });

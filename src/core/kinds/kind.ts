@@ -253,8 +253,11 @@ export interface ReplyKind<R extends { readonly kind: string } & ReplyTarget> ex
 /** A kind whose entries each carry one signed record, never applied to a doc. */
 export interface RecordKind<R extends { readonly kind: string }> extends KindBase<R> {
   readonly shape: 'record';
-  /** What a newly stored record does to the views (often nothing: its owner reads the store). */
-  take(entry: Entry, ref: R, views: ViewPort): Promise<void>;
+  /**
+   * What a newly stored record does to the views (often nothing: its owner reads the store);
+   * `stored` is the entry as held, for a record that waits for a key.
+   */
+  take(entry: Entry, ref: R, views: ViewPort, stored: StoredEntry): Promise<void>;
 }
 
 /** A kind of either shape. */

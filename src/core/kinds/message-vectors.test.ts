@@ -103,6 +103,16 @@ function messageUpdate(fields: Record<string, unknown>, root = 'message'): strin
   return toHex(Y.encodeStateAsUpdate(doc));
 }
 
+/** A well-formed photo reference (its blob ids stand for any ciphertext's address). */
+const photo = {
+  blob: 'A'.repeat(43),
+  thumb: 'B'.repeat(43),
+  width: 4,
+  height: 3,
+  mime: 'image/jpeg',
+  bytes: 100,
+};
+
 async function buildVectors() {
   const seed = (from: number) => Uint8Array.from({ length: 32 }, (_, i) => from + i);
   const starter = await identityFromSeed(seed(0));
@@ -206,12 +216,37 @@ async function buildVectors() {
         update: messageUpdate({ text: ' ', createdAt: 1, deleted: false }),
       },
       { description: 'another root', update: messageUpdate({ text: 'hi' }, 'post') },
+      {
+        description: 'five photos',
+        update: messageUpdate({
+          text: '',
+          photos: Array(5).fill(photo),
+          createdAt: 1,
+          deleted: false,
+        }),
+      },
+      {
+        description: 'a photo reference without its thumbnail',
+        update: messageUpdate({
+          text: 'hi',
+          photos: [{ ...photo, thumb: '' }],
+          createdAt: 1,
+          deleted: false,
+        }),
+      },
+      {
+        description: 'photos that are not a list',
+        update: messageUpdate({ text: 'hi', photos: photo, createdAt: 1, deleted: false }),
+      },
     ],
     invalidDocIds: [
       `message/${await writerTag(at, bob.personId, key)}/${'A'.repeat(22)}`,
       `message/~${'A'.repeat(21)}/${'A'.repeat(22)}`,
       `message/~${await writerTag(at, bob.personId, key)}`,
       `message/~${await writerTag(at, bob.personId, key)}/${'A'.repeat(22)}/x`,
+      `member/${await writerTag(at, bob.personId, key)}`,
+      `member/~${'A'.repeat(21)}`,
+      `member/~${await writerTag(at, bob.personId, key)}/x`,
       `conversation/${conversation}`,
       `conversation/${conversation}/01`,
       `conversation/short/0`,

@@ -12,7 +12,7 @@ import {
   parseConversationTag,
   type ConversationTag,
 } from '../crypto/conversation-tag.ts';
-import { readMessage } from '../docs/message-doc.ts';
+import { readMessage, type MessageContent } from '../docs/message-doc.ts';
 import { parseDocId, parsePostId, type PersonId, type PostId } from '../ids.ts';
 import { conversationWait } from './conversation.ts';
 import {
@@ -50,7 +50,7 @@ export const messageKind: DocKind<MessageRef> = {
     maxBytes: 32 * 1024,
     maxEntries: 20,
     root: 'message',
-    fields: new Set(['text', 'createdAt', 'deleted']),
+    fields: new Set(['text', 'photos', 'createdAt', 'deleted']),
   },
   format: (ref) => parseDocId(`message/${TAG_MARK}${ref.tag}/${ref.messageId}`),
   parse(fields) {
@@ -108,6 +108,7 @@ export const messageKind: DocKind<MessageRef> = {
     await views.store.putPostItems([
       messageItem(key, entry.author, ref.messageId, createdAt, {
         text: message.text,
+        photos: message.photos,
         epoch: target.epoch,
         tag: ref.tag,
       }),
@@ -123,18 +124,28 @@ export const messageKind: DocKind<MessageRef> = {
         kind: 'message',
         createdAt,
         read: false,
-        summary: { from: entry.author, conversation: key, text: excerpt(message.text) },
+        summary: { from: entry.author, conversation: key, text: excerpt(shownText(message)) },
       });
     }
     await putConversation(views.store, {
       ...conversation,
       ...(newer
-        ? { lastAt: createdAt, lastText: message.text.slice(0, 140), lastAuthor: entry.author }
+        ? {
+            lastAt: createdAt,
+            lastText: shownText(message).slice(0, 140),
+            lastAuthor: entry.author,
+          }
         : {}),
       unread: conversation.unread + (unseen ? 1 : 0),
     });
   },
 };
+
+/** What a list shows of a message: its text, or what it holds when it has photos only. */
+function shownText(message: MessageContent): string {
+  if (message.text.trim() || message.photos.length === 0) return message.text;
+  return message.photos.length === 1 ? 'A photo' : `${message.photos.length} photos`;
+}
 
 /** The notification of one message: `message/<conversation key>/<writer>/<message id>`. */
 export function messageNotificationId(

@@ -18,6 +18,7 @@
  *   conversation/<id>/<epoch>                an epoch of a conversation the author started
  *   message/~<tag>/<messageId>               one message, named by its writer's tag only
  *   list/<listId>/<epoch>                    an epoch of a named list of friends the author keeps
+ *   member/~<tag>                            a member's read receipts and leaving, by that tag
  *
  * A reply tag (`crypto/reply-tag.ts`) names a post only to its readers: a doc id holding one
  * parses to a {@link Tagged} ref, resolved once this device knows the tag's post. A doc id of no
@@ -34,6 +35,7 @@ import { commentKind, type CommentRef } from './comment.ts';
 import { conversationKind, type ConversationRef } from './conversation.ts';
 import { epochKind, type EpochRef } from './epoch.ts';
 import { friendsKind, type FriendsRef } from './friends.ts';
+import { memberKind, type MemberRef } from './member.ts';
 import { messageKind, type MessageRef } from './message.ts';
 import { ReplyTagError } from '../crypto/reply-tag.ts';
 import {
@@ -66,7 +68,8 @@ export type DocRef =
   | CertificateRef
   | ConversationRef
   | MessageRef
-  | ListRef;
+  | ListRef
+  | MemberRef;
 
 /** What a doc id names: a {@link DocRef}, or one whose post is named by its reply tag only. */
 export type ParsedDocRef = DocRef | Tagged<DocRef>;
@@ -93,6 +96,7 @@ const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
   conversation: conversationKind,
   message: messageKind,
   list: listKind,
+  member: memberKind,
 };
 
 const REPLY_KINDS: { readonly [K in ReplyRef['kind']]: ReplyKind<RefOf<K>> } = {

@@ -31,7 +31,7 @@ describe('thread kind', () => {
     const { views, calls } = recordingViews(ada.id);
     for (const payloadKind of ['embedded-entry', 'yjs-update', 'key-record'] as const) {
       const entry = await entryOf(ada, threadKind.format(ref), { payloadKind, payload: embedded });
-      await threadKind.take(entry, ref, views);
+      await threadKind.take(entry, ref, views, entry);
     }
     expect(calls.reingested).toEqual([embedded]);
   });

@@ -13,6 +13,7 @@ import type { PersonId } from '../ids.ts';
 import type { SimplePeerConstructor } from '../net/connection-manager.ts';
 import { FakeSimplePeer, MemorySignaling } from '../net/test-helpers.ts';
 import { openNode, type NodeNetwork, type PersonNode } from '../node.ts';
+import { docIdOf } from '../kinds/registry.ts';
 import type { ConversationKey } from '../peer/messaging.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 
@@ -129,6 +130,30 @@ describe('a group whose members are not all friends', () => {
     for (const reader of [alice, bob, dan]) {
       for (const text of Object.values(said)) await reads(reader, key, text);
     }
+
+    // Delivered means every member's device: with Dan away, Bob's message that Alice holds is
+    // still pending, lacking Dan, until Dan is back.
+    dan.network.stop();
+    await bob.kith.peer.messaging.send(key, 'Dan is away');
+    await reads(alice, key, 'Dan is away');
+    const sent = (await bob.kith.peer.messaging.messages(key)).find(
+      (m) => m.text === 'Dan is away',
+    );
+    const docId = docIdOf(sent!.ref!);
+    await until('Bob’s device knows Alice holds it', () => {
+      const pending = bob.network.mesh.status().pending.get(docId);
+      return pending?.reached === 'some' && !pending.lacking.includes(alice.id);
+    });
+    expect(bob.network.mesh.status().pending.get(docId)).toEqual({
+      reached: 'some',
+      lacking: [dan.id],
+    });
+    dan.network = await startNetwork(dan.kith, hub);
+    await reads(dan, key, 'Dan is away');
+    await until(
+      'Bob’s device knows Dan holds it',
+      () => !bob.network.mesh.status().pending.has(docId),
+    );
 
     // With Alice (the only friend they share) away, Bob's message still reaches Dan.
     alice.network.stop();

@@ -30,6 +30,7 @@ import type { SyncEngine } from '../sync/sync-engine.ts';
 import type { SyncProgress, SyncSession } from '../sync/sync-session.ts';
 import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
 import type { BlobPort, MeshFriends, MeshInvites } from './ports.ts';
+import { EphemeralLanes } from './ephemeral-lane.ts';
 import {
   firstUndelivered,
   OwnEntries,
@@ -103,9 +104,10 @@ export interface MeshStatus {
   /** Changes written on this device that no friend's device has taken yet (as far as known). */
   readonly undelivered: number;
   /**
-   * The docs this device wrote (posts, comments, reactions ...) that no friend has yet, or
-   * that some friends lack (named), so the UI can say so; from the newest `MAX_PENDING_READ`
-   * own changes. Empty for someone with no friends.
+   * The docs this device wrote (posts, comments, reactions, messages ...) that no friend or
+   * fellow conversation member has yet, or that some lack (named: a post's readers are the
+   * friends among them), so the UI can say so; from the newest `MAX_PENDING_READ` own changes.
+   * Empty for someone with no friends.
    */
   readonly pending: ReadonlyMap<DocId, Delivery>;
   /** Whether a signaling server is reachable. */
@@ -164,6 +166,8 @@ export class Mesh {
   private readonly heads = new Map<LogKey, number>();
   private readonly stallMs: number;
   private readonly busyMs: number;
+  /** What is said only while connected and never stored (typing), over every connection. */
+  readonly lanes: EphemeralLanes;
 
   private constructor(
     private readonly options: MeshOptions,
@@ -172,6 +176,7 @@ export class Mesh {
   ) {
     this.stallMs = options.stallMs ?? STALL_MS;
     this.busyMs = options.busyMs ?? BUSY_MS;
+    this.lanes = new EphemeralLanes(() => options.clock.now());
     const { friends, members, ownDevices, person } = options;
     // This person's other devices (a relay among them) are met like a friend, on their own link.
     const own = ownDevices && { person, pairwiseSecret: ownDevices };
@@ -260,7 +265,7 @@ export class Mesh {
           connection.person === options.person ||
           options.friends.persons().includes(connection.person);
         const session = engine.attach(
-          connection.transport,
+          this.lanes.attach(connection.person, connection.transport),
           logKey(connection.person, connection.device),
           { learnWants: near },
         );
@@ -285,6 +290,8 @@ export class Mesh {
       engine.onSessions(() => this.changed()),
       signaling.onOpenChange(() => this.changed()),
       friends.onChange(() => void this.refreshDelivery().then(() => this.changed())),
+      options.members?.onChange(() => void this.refreshDelivery().then(() => this.changed())) ??
+        (() => undefined),
       blobs.onWant((id) => engine.wantBlobs([id])),
       engine.onBlobProgress(() => {
         // A photo in transit is progress too, whichever session carries it.
@@ -364,8 +371,17 @@ export class Mesh {
     await this.readPending();
   }
 
+  /**
+   * Whom the own log is delivered to: friends, and fellow conversation members who are not
+   * friends (a message is delivered once every member's device holds it).
+   */
+  private recipients(): PersonId[] {
+    const { friends, members } = this.options;
+    return [...new Set([...friends.persons(), ...(members?.persons() ?? [])])];
+  }
+
   private async readPending(): Promise<void> {
-    const friends = this.options.friends.persons();
+    const friends = this.recipients();
     const delivered = { any: this.deliveredSeq, byFriend: this.deliveredTo };
     const from = Math.max(firstUndelivered(delivered, friends), this.ownSeq - MAX_PENDING_READ + 1);
     if (from > this.ownSeq) {
@@ -378,7 +394,7 @@ export class Mesh {
 
   /** Per friend with an open session, the own seq one of their devices holds up to (> 0). */
   private reachedFriends(): Map<PersonId, number> {
-    const friends = new Set(this.options.friends.persons());
+    const friends = new Set(this.recipients());
     const { person: me, device } = this.options;
     const reached = new Map<PersonId, number>();
     for (const { session, person } of this.watched) {
@@ -395,8 +411,8 @@ export class Mesh {
       .map(([friend, seq]) => [friend, Math.min(seq, this.ownSeq)] as const)
       .filter(([friend, seq]) => (this.deliveredTo.get(friend) ?? 0) < seq);
     if (ahead.length === 0) return;
-    // Only current friends: someone removed has nothing more to get.
-    const friends = new Set(this.options.friends.persons());
+    // Only current friends and members: someone removed has nothing more to get.
+    const friends = new Set(this.recipients());
     const byFriend = new Map([...this.deliveredTo].filter(([f]) => friends.has(f)));
     for (const [friend, seq] of ahead) byFriend.set(friend, seq);
     this.deliveredTo = byFriend;

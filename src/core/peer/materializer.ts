@@ -273,7 +273,7 @@ export class Materializer {
     if ('wait' in ref) return this.wait(ref.wait, stored);
     const entry = decodeEntry(stored.bytes);
     const kind = kindOf(ref);
-    if (kind.shape === 'record') return kind.take(entry, ref, this.views);
+    if (kind.shape === 'record') return kind.take(entry, ref, this.views, stored);
     const admission = (await kind.admit?.(entry, ref, this.views)) ?? 'read';
     if (admission === 'refuse') return;
     if (admission !== 'read') return this.wait(admission.wait, stored);

@@ -12,6 +12,7 @@ import { decodeEntry } from '../feed/entry-codec.ts';
 import { newPostId, type PersonId } from '../ids.ts';
 import { conversationKeys } from '../kinds/conversation-views.ts';
 import { docIdOf } from '../kinds/registry.ts';
+import { encodeMemberState } from '../kinds/member.ts';
 import { sealedUnder } from '../kinds/payload.ts';
 import { ConversationKeys } from './conversation-keys.ts';
 import { MessageInputError, parseConversationKey, type ConversationKey } from './messaging.ts';
@@ -198,5 +199,114 @@ describe('direct messages', () => {
     await alice.peer.settled();
     const shown = await alice.peer.messaging.messages(key);
     expect(shown.map((m) => [m.author, m.text])).toEqual([[carol.id, 'real, from Carol']]);
+  });
+
+  it('Alice sends Bob a photo: sealed under the conversation’s key, opened on Bob’s device once its blob arrives', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const key = await alice.peer.messaging.direct(bob.id);
+    const photo = {
+      image: utf8('the image bytes, in clear'),
+      thumb: utf8('the thumbnail bytes'),
+      width: 4,
+      height: 3,
+      mime: 'image/jpeg' as const,
+    };
+    await alice.peer.messaging.send(key, '', [photo]);
+    await handOver(alice, bob);
+    const [message] = await bob.peer.messaging.messages(key);
+    expect(message?.photos).toHaveLength(1);
+    expect((await bob.peer.messaging.list())[0]?.lastText).toBe('A photo');
+    const ref = message!.photos[0]!;
+    // Not here yet: wanted, as a post's photo is.
+    expect(await bob.peer.messaging.photo(message!, ref, 'thumb')).toBeNull();
+    expect(bob.peer.wantedBlobs()).toContain(ref.thumb);
+    const stored = await alice.store.getBlob(ref.thumb);
+    expect(bytesEqual(stored!, photo.thumb)).toBe(false);
+    await bob.peer.receiveBlob(ref.thumb, stored!);
+    expect(await bob.peer.messaging.photo(message!, ref, 'thumb')).toEqual(photo.thumb);
+    await expect(
+      alice.peer.messaging.send(key, 'big', [{ ...photo, image: new Uint8Array(9 * 2 ** 20) }]),
+    ).rejects.toThrow(/photo 1 is too big to send: 9\.0 MB, at most 8\.0 MB/);
+    const five = Array.from({ length: 5 }, () => photo);
+    await expect(alice.peer.messaging.send(key, 'many', five)).rejects.toThrow(
+      /at most 4 photos, not 5/,
+    );
+  });
+
+  it('Bob’s read receipt tells Alice how far he read; none while he turned them off', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const key = await alice.peer.messaging.direct(bob.id);
+    testClock.advance(1_000);
+    await alice.peer.messaging.send(key, 'first');
+    const [first] = await alice.peer.messaging.messages(key);
+    await handOver(alice, bob);
+    expect(await bob.peer.messaging.readReceipts()).toBe(true);
+    await bob.peer.messaging.markRead(key);
+    await handOver(bob, alice);
+    const read = (await alice.peer.messaging.conversation(key))!.readBy[bob.id];
+    expect(read).toBe(first!.createdAt);
+
+    await bob.peer.messaging.setReadReceipts(false);
+    testClock.advance(1_000);
+    await alice.peer.messaging.send(key, 'second');
+    await handOver(alice, bob);
+    await bob.peer.messaging.markRead(key);
+    expect((await bob.peer.messaging.conversation(key))?.unread).toBe(0);
+    await handOver(bob, alice);
+    expect((await alice.peer.messaging.conversation(key))!.readBy[bob.id]).toBe(read);
+  });
+
+  it('Dan leaves the group: Alice’s device seals a new epoch without him; he reads nothing after', async () => {
+    const [alice, bob, dan] = await makePeople('alice', 'bob', 'dan');
+    await befriend(alice, bob);
+    await befriend(alice, dan);
+    const key = await alice.peer.messaging.start([bob.id, dan.id], 'Trip');
+    for (const member of [bob, dan]) await handOver(alice, member, [alice.id]);
+    await dan.peer.messaging.leave(key);
+    await expect(dan.peer.messaging.send(key, 'hi')).rejects.toThrow(/you left/);
+    expect((await dan.peer.messaging.conversation(key))?.left).toEqual([dan.id]);
+    expect((await dan.peer.messaging.fellows()).size).toBe(0);
+    await handOver(dan, alice, [dan.id]);
+    await alice.peer.messaging.rotateForLeavers();
+    expect((await heldBy(alice, key)).members).toEqual([alice.id, bob.id]);
+    // Once is enough: Dan's record read again rotates nothing more.
+    await alice.peer.messaging.rotateForLeavers();
+    expect((await heldBy(alice, key)).epoch).toBe(1);
+    await alice.peer.messaging.rename(key, 'Trip, without Dan');
+    testClock.advance(1_000);
+    await alice.peer.messaging.send(key, 'after Dan left');
+    for (const member of [bob, dan]) await handOver(alice, member, [alice.id]);
+    expect(await texts(bob, key)).toEqual(['after Dan left']);
+    expect((await bob.peer.messaging.conversation(key))?.title).toBe('Trip, without Dan');
+    expect(await texts(dan, key)).toEqual([]);
+    await expect(bob.peer.messaging.rename(key, 'mine now')).rejects.toThrow(
+      /only the one who started/,
+    );
+  });
+
+  it('a member cannot make another leave, nor read for them', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    const key = await alice.peer.messaging.start([bob.id, carol.id]);
+    for (const member of [bob, carol]) await handOver(alice, member, [alice.id]);
+    const held = await heldBy(bob, key);
+    const ref = { kind: 'member' as const, tag: await writerTag(held, carol.id, held.key) };
+    const asCarol = await sealedUnder(
+      held.key,
+      carol.id,
+      docIdOf(ref),
+      encodeMemberState({ readThrough: testClock.now(), left: true }),
+    );
+    const forged = await signOnNewDevice(bob, [{ docId: docIdOf(ref), ...asCarol }]);
+    expect((await alice.ingestor.ingest(forged.map((e) => e.bytes))).rejected).toEqual([]);
+    await alice.peer.settled();
+    await alice.peer.messaging.rotateForLeavers();
+    const view = await alice.peer.messaging.conversation(key);
+    expect(view?.left).toEqual([]);
+    expect(view?.readBy).toEqual({});
+    expect((await heldBy(alice, key)).epoch).toBe(0);
   });
 });

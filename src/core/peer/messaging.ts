@@ -22,7 +22,9 @@ import {
   type ConversationEpoch,
   type ConversationTag,
 } from '../crypto/conversation-tag.ts';
+import { MAX_SEALED_PLAINTEXT, openBlob, sealBlob } from '../crypto/blobs.ts';
 import { messageTextProblem, writeMessage, writeMessageDeletion } from '../docs/message-doc.ts';
+import { isPhotoRef, type PhotoRef } from '../docs/post-doc.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import { IdParseError, newPostId, parsePersonId, type PersonId, type PostId } from '../ids.ts';
 import {
@@ -37,13 +39,19 @@ import {
 } from '../kinds/conversation-views.ts';
 import type { HeldConversation } from '../kinds/conversation-port.ts';
 import { MESSAGE_NOTIFICATION, type MessageRef } from '../kinds/message.ts';
-import type { DocRef } from '../kinds/registry.ts';
+import { docIdOf, type DocRef } from '../kinds/registry.ts';
+import type { Sealed } from '../kinds/kind.ts';
+import { encodeMemberState, type MemberRef, type MemberState } from '../kinds/member.ts';
+import { sealedUnder } from '../kinds/payload.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import type { ConversationKeys } from './conversation-keys.ts';
+import type { NewPhoto } from './peer.ts';
 import { friendKey } from './epoch-state.ts';
 
 export { MAX_CONVERSATION_MEMBERS };
 
+/** Setting: whether this device sends read receipts (absent: yes). */
+const READ_RECEIPTS = 'messages/read-receipts';
 /** Notifications read when a conversation is read (the screen's newest 50, with room). */
 const NOTIFICATIONS_READ = 100;
 export type { ConversationKey, ConversationView };
@@ -61,6 +69,8 @@ export interface MessageView {
   readonly messageId: PostId;
   readonly createdAt: number;
   readonly text: string;
+  /** Its photos, opened with {@link Messaging.photo}. */
+  readonly photos: readonly PhotoRef[];
   /** The doc ref of the message (what its delivery is asked by). */
   readonly ref: MessageRef | null;
 }
@@ -80,6 +90,12 @@ export interface MessagingPorts {
   write(ref: DocRef, change: (doc: Y.Doc) => Uint8Array | null): Promise<void>;
   /** Appends a record to this device's log (queued). */
   appendRecord(ref: DocRef, record: Uint8Array): Promise<void>;
+  /** Appends a sealed record to this device's log (queued). */
+  appendSealed(ref: DocRef, sealed: Sealed): Promise<void>;
+  /** A blob's stored bytes, checked against their id; else `null`, and the blob is wanted. */
+  blob(id: string): Promise<Uint8Array | null>;
+  /** Stores a blob this device made. */
+  putBlob(id: string, bytes: Uint8Array): Promise<void>;
   /** Runs `task` after every earlier change and materialization. */
   serial<T>(task: () => Promise<T>): Promise<T>;
   /** Resolves once every change so far is reflected in the views. */
@@ -88,6 +104,8 @@ export interface MessagingPorts {
 
 /** Conversations and messages of one person on one device. */
 export class Messaging {
+  private rotating: Promise<void> = Promise.resolve();
+
   constructor(private readonly ports: MessagingPorts) {}
 
   /**
@@ -116,20 +134,61 @@ export class Messaging {
     return this.start([friend]);
   }
 
-  /** Sends `text` to a conversation; returns the message's id. */
-  async send(key: ConversationKey, text: string): Promise<PostId> {
-    const problem = messageTextProblem(text);
+  /**
+   * Sends `text` and `photos` (resized by the caller, as a post's) to a conversation; returns
+   * the message's id. Photos are sealed under the conversation's epoch key.
+   */
+  async send(
+    key: ConversationKey,
+    text: string,
+    photos: readonly NewPhoto[] = [],
+  ): Promise<PostId> {
+    const problem = messageTextProblem(text, photos.length) ?? photoProblem(photos);
     if (problem) throw new MessageInputError(problem);
     const { starter, id } = parseConversationKey(key);
+    if ((await this.conversation(key))?.left.includes(this.ports.me)) {
+      throw new MessageInputError('you left this conversation');
+    }
     const tag = await this.ports.keys.ownTag(starter, id);
-    if (!tag) throw new MessageInputError('you are not in this conversation');
+    const target = tag && (await this.ports.keys.ofTag(tag));
+    if (!tag || !target) throw new MessageInputError('you are not in this conversation');
+    const refs: PhotoRef[] = [];
+    for (const photo of photos) {
+      const image = await sealBlob(photo.image, target.key);
+      const thumb = await sealBlob(photo.thumb, target.key);
+      await this.ports.putBlob(image.id, image.stored);
+      await this.ports.putBlob(thumb.id, thumb.stored);
+      refs.push({
+        blob: image.id,
+        thumb: thumb.id,
+        width: photo.width,
+        height: photo.height,
+        mime: photo.mime,
+        bytes: image.stored.length,
+      });
+    }
     const messageId = newPostId();
     const createdAt = this.ports.clock.now();
     await this.ports.write({ kind: 'message', tag, messageId }, (doc) =>
-      writeMessage(doc, text, createdAt),
+      writeMessage(doc, text, createdAt, refs),
     );
     await this.ports.settled();
     return messageId;
+  }
+
+  /**
+   * A photo of a message, opened, or `null` while its blob has not reached this device (it is
+   * then wanted, and sync fetches it from a member's device that holds it).
+   */
+  async photo(
+    message: MessageView,
+    photo: PhotoRef,
+    which: 'image' | 'thumb',
+  ): Promise<Uint8Array | null> {
+    const target = message.ref && (await this.ports.keys.ofTag(message.ref.tag));
+    if (!target) throw new MessageInputError('this message’s key is not on this device');
+    const stored = await this.ports.blob(which === 'image' ? photo.blob : photo.thumb);
+    return stored && openBlob(stored, target.key);
   }
 
   /** Withdraws one of this person's own messages: its text leaves every honest store. */
@@ -197,17 +256,21 @@ export class Messaging {
         messageId,
         createdAt: item.createdAt,
         text: typeof summary.text === 'string' ? summary.text : '',
+        photos: Array.isArray(summary.photos) ? summary.photos.filter(isPhotoRef) : [],
         ref,
       };
     });
   }
 
-  /** Marks a conversation read up to now, and the notifications of its messages with it. */
+  /**
+   * Marks a conversation read up to now, and the notifications of its messages with it; where
+   * this device allows read receipts, tells the other members how far (a `member` record).
+   */
   async markRead(key: ConversationKey): Promise<void> {
-    await this.ports.serial(async () => {
+    const view = await this.ports.serial(async () => {
       const { store } = this.ports;
       const view = await readConversation(store, key);
-      if (!view || (view.unread === 0 && view.readAt >= view.lastAt)) return;
+      if (!view || (view.unread === 0 && view.readAt >= view.lastAt)) return view;
       await putConversation(store, {
         ...view,
         unread: 0,
@@ -221,7 +284,80 @@ export class Messaging {
           await store.putNotification({ ...item, read: true });
         }
       }
+      return view;
     });
+    if (!view || view.left.includes(this.ports.me) || !(await this.readReceipts())) return;
+    const readThrough = await this.newestOfOthers(key);
+    if (readThrough > (view.readBy[this.ports.me] ?? 0)) {
+      await this.state(key, { readThrough, left: false });
+    }
+  }
+
+  /** Whether this device sends read receipts (a setting of the device; on unless turned off). */
+  async readReceipts(): Promise<boolean> {
+    return (await this.ports.store.getSetting(READ_RECEIPTS)) !== false;
+  }
+
+  /** Turns this device's read receipts on or off (from now on; what was said stays said). */
+  async setReadReceipts(on: boolean): Promise<void> {
+    await this.ports.store.setSetting(READ_RECEIPTS, on);
+  }
+
+  /**
+   * Leaves a conversation: the other members are told (a `member` record under this person's
+   * tag), this device stops showing new messages of it and meeting its members, and the
+   * starter's device, once it hears, seals a new epoch without this person. The starter may
+   * leave too: the others then keep its last epoch, and nobody can remove anyone any more.
+   */
+  async leave(key: ConversationKey): Promise<void> {
+    const view = await this.conversation(key);
+    if (!view || !view.members.includes(this.ports.me)) {
+      throw new MessageInputError('you are not in this conversation');
+    }
+    if (view.left.includes(this.ports.me)) return;
+    await this.state(key, { readThrough: view.readBy[this.ports.me] ?? 0, left: true });
+  }
+
+  /** Renames a conversation this person started: a new epoch, the same people, a new title. */
+  async rename(key: ConversationKey, title: string): Promise<void> {
+    const { starter, id } = parseConversationKey(key);
+    if (starter !== this.ports.me) {
+      throw new MessageInputError('only the one who started a conversation renames it');
+    }
+    const held = await this.ports.keys.newest(starter, id);
+    if (!held) throw new MessageInputError('no such conversation');
+    const members = held.members.filter((m) => m !== starter);
+    const roster: Roster = { title: title.trim(), members };
+    const problem = rosterProblem(starter, roster);
+    if (problem) throw new MessageInputError(problem);
+    this.checkFriends(members);
+    await this.seal({ starter, conversation: id, epoch: held.epoch + 1 }, roster);
+  }
+
+  /**
+   * On the starter's device: seals a new epoch without the members who left (each conversation
+   * this person started and is still in). Runs after the views take a `member` record, and
+   * again is harmless: a conversation nobody left is not touched.
+   */
+  rotateForLeavers(): Promise<void> {
+    const run = this.rotating.then(async () => {
+      const { me } = this.ports;
+      for (const view of await this.list()) {
+        if (view.starter !== me || view.left.length === 0 || view.left.includes(me)) continue;
+        // Someone since unfriended is left out too: every box is sealed through a friend's key.
+        const friends = this.ports.friends();
+        const staying = view.members.filter(
+          (m) => m !== me && !view.left.includes(m) && friends.has(m),
+        );
+        if (staying.length === 0) continue;
+        const held = await this.ports.keys.newest(me, view.id);
+        if (!held || held.epoch !== view.epoch) continue;
+        const roster: Roster = { title: held.title, members: staying };
+        await this.seal({ starter: me, conversation: view.id, epoch: held.epoch + 1 }, roster);
+      }
+    });
+    this.rotating = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -237,6 +373,7 @@ export class Messaging {
       const { starter, id } = parseConversationKey(key);
       const held = await keys.newest(starter, id);
       if (!held?.members.includes(me)) continue;
+      if ((await readConversation(store, key))?.left.includes(me)) continue;
       for (const member of held.members) {
         if (member !== me && !fellows.has(member)) fellows.set(member, held);
       }
@@ -255,6 +392,51 @@ export class Messaging {
   /** How many messages of others are unread, over every conversation. */
   async unreadCount(): Promise<number> {
     return (await this.list()).reduce((sum, view) => sum + view.unread, 0);
+  }
+
+  /** The newest `createdAt` of the messages of others in a conversation (0: none). */
+  private async newestOfOthers(key: ConversationKey): Promise<number> {
+    const items = await this.ports.store.itemsByPost(messagesItemKey(key));
+    return items.reduce(
+      (newest, item) => (item.author === this.ports.me ? newest : Math.max(newest, item.createdAt)),
+      0,
+    );
+  }
+
+  /** Writes this person's statement in a conversation's newest epoch (`kinds/member.ts`). */
+  private async state(key: ConversationKey, state: MemberState): Promise<void> {
+    const { starter, id } = parseConversationKey(key);
+    const tag = await this.ports.keys.ownTag(starter, id);
+    const target = tag && (await this.ports.keys.ofTag(tag));
+    if (!tag || !target) throw new MessageInputError('you are not in this conversation');
+    const ref: MemberRef = { kind: 'member', tag };
+    const me = this.ports.me;
+    await this.ports.appendSealed(
+      ref,
+      await sealedUnder(target.key, me, docIdOf(ref), encodeMemberState(state)),
+    );
+    await this.ports.settled();
+  }
+
+  /** This person's writer tag in a conversation's newest epoch, unless they are not in it. */
+  async ownTag(key: ConversationKey): Promise<ConversationTag | null> {
+    const { starter, id } = parseConversationKey(key);
+    if ((await this.conversation(key))?.left.includes(this.ports.me)) return null;
+    return this.ports.keys.ownTag(starter, id);
+  }
+
+  /**
+   * The conversation and writer a tag names, while that writer is in it (its newest epoch held
+   * here, not left) and so is this person; else `null`.
+   */
+  async writerOf(tag: ConversationTag): Promise<{ key: ConversationKey; writer: PersonId } | null> {
+    const target = await this.ports.keys.ofTag(tag);
+    if (!target) return null;
+    const key = conversationKey(target.starter, target.conversation);
+    const view = await this.conversation(key);
+    const inIt = (person: PersonId) =>
+      view?.members.includes(person) && !view.left.includes(person);
+    return inIt(target.writer) && inIt(this.ports.me) ? { key, writer: target.writer } : null;
   }
 
   /** Throws a {@link MessageInputError} unless everyone in `people` is a friend. */
@@ -287,6 +469,19 @@ export class Messaging {
     );
     await this.ports.settled();
   }
+}
+
+/** Why `photos` cannot be sent (one too big to carry), or `null`. */
+function photoProblem(photos: readonly NewPhoto[]): string | null {
+  const limit = MAX_SEALED_PLAINTEXT;
+  for (const [i, photo] of photos.entries()) {
+    const size = Math.max(photo.image.length, photo.thumb.length);
+    if (size > limit) {
+      const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
+      return `photo ${i + 1} is too big to send: ${mb(size)} MB, at most ${mb(limit)} MB`;
+    }
+  }
+  return null;
 }
 
 /** The starter and id a conversation key names; throws {@link MessageInputError}. */

@@ -243,6 +243,12 @@ export class Peer {
       friends: () => this.friendList,
       write: (ref, change) => this.write(ref, change),
       appendRecord: (ref, record) => this.appendRecord(ref, record),
+      appendSealed: (ref, sealed) =>
+        this.serial(async () => {
+          await this.ownLog.append(docIdOf(ref), sealed.payloadKind, sealed.payload);
+        }),
+      blob: (id) => this.heldOrWanted(id),
+      putBlob: (id, bytes) => options.store.putBlob(id, bytes),
       serial: (task) => this.serial(task),
       settled: () => this.settled(),
     });
@@ -252,6 +258,12 @@ export class Peer {
         // Key records v2: adopt the person's newest epoch, replace one a removed friend opens.
         await this.epochs.reconcile(this.friendList);
         const change = viewChangeOf(entries);
+        // A member left a conversation this person started: it goes on without them.
+        if (entries.some((e) => e.docId.startsWith('member/'))) {
+          this.messaging.rotateForLeavers().catch((error: unknown) => {
+            log.error('could not rotate a conversation someone left', { error: String(error) });
+          });
+        }
         for (const listener of this.changeListeners) listener(change);
       }).catch((error: unknown) => {
         // The entries are stored; only their views lag. Say so, and let the UI show it.

@@ -8,6 +8,7 @@ import type { StorageQuotaError } from '../../core/store/errors.ts';
 import type { PostContentError } from '../../core/docs/post-doc.ts';
 import type { DocContentError } from '../../core/docs/small-docs.ts';
 import type { PeerStateError } from '../../core/peer/peer.ts';
+import type { MessageInputError } from '../../core/peer/messaging.ts';
 import type { InviteError, InviteErrorReason } from '../../core/invite/invite-codec.ts';
 import type { InviteOutcome } from '../../core/invite/invite-exchange.ts';
 import type { SelfInviteError } from '../../core/mesh/invites.ts';
@@ -25,6 +26,7 @@ interface NamedErrors {
   PostContentError: PostContentError;
   DocContentError: DocContentError;
   PeerStateError: PeerStateError;
+  MessageInputError: MessageInputError;
   InviteError: InviteError;
   SelfInviteError: SelfInviteError;
   PhotoError: PhotoError;
@@ -93,7 +95,9 @@ export function describeError(error: unknown): string {
   if (is(error, 'PostContentError') || is(error, 'DocContentError')) {
     return capitalize(error.message) + '.';
   }
-  if (is(error, 'PeerStateError')) return capitalize(error.message) + '.';
+  if (is(error, 'PeerStateError') || is(error, 'MessageInputError')) {
+    return capitalize(error.message) + '.';
+  }
   if (is(error, 'InviteError')) return INVITE_PROBLEMS[error.reason];
   if (is(error, 'SelfInviteError')) return 'This is your own invite link: send it to a friend.';
   if (is(error, 'PhotoError')) return error.message;

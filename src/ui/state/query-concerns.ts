@@ -68,10 +68,12 @@ export function notificationsConcerned(change: ViewChange): boolean {
   return wrote(change, (_, kind) => NOTIFYING_KINDS.has(kind));
 }
 
-// Conversations change with their records and messages, and with the friend list (names).
+// Conversations change with their records, messages and member statements (receipts, leaving),
+// and with the friend list (names).
 const MESSAGE_KINDS: ReadonlySet<KindName> = new Set<KindName>([
   'conversation',
   'message',
+  'member',
   'friends',
 ]);
 

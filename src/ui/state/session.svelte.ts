@@ -428,8 +428,14 @@ export class Session {
    * nothing is marked). Someone with no friends has nobody to deliver to: nothing is pending.
    */
   deliveryOf(ref: DocRef): Delivery | null {
-    if (!this.net || this.net.friends.size === 0) return null;
-    return this.net.pending.get(this.api().docIdOf(ref)) ?? null;
+    const net = this.net;
+    if (!net || net.friends.size === 0) return null;
+    const delivery = net.pending.get(this.api().docIdOf(ref)) ?? null;
+    // A message is for its members; anything else for friends (a fellow member who is not a
+    // friend holds one's log as ciphertext only).
+    if (ref.kind === 'message' || delivery?.reached !== 'some') return delivery;
+    const lacking = delivery.lacking.filter((person) => net.friends.has(person));
+    return lacking.length > 0 ? { reached: 'some', lacking } : null;
   }
 
   /** {@link deliveryOf} for a reply to `post` this device wrote, by its item id. */
