@@ -9,6 +9,7 @@
  */
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
+import { CapFlagError, takeCaps, type RelayCaps } from './caps.ts';
 import { FolderLockedError } from './folder-lock.ts';
 import { RelayStateError } from './relay-state.ts';
 import { runRelay } from './relay-run.ts';
@@ -22,7 +23,12 @@ export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'check' }
-  | { readonly kind: 'run'; readonly folder: string; readonly json: boolean };
+  | {
+      readonly kind: 'run';
+      readonly folder: string;
+      readonly json: boolean;
+      readonly caps: RelayCaps;
+    };
 
 /** A command line that cannot be run as given; its message is the one line shown. */
 export class UsageError extends Error {
@@ -36,7 +42,7 @@ export interface CliOutput {
 }
 
 /** The text of `--help`. */
-export const HELP = `Usage: node kith-home.mjs FOLDER [--json]
+export const HELP = `Usage: node kith-home.mjs FOLDER [--json] [--quota SIZE] [--max-connections N]
        node kith-home.mjs --check | --help | --version
 
 Kith's home peer: keeps your posts reachable while your phone sleeps. It holds your and your
@@ -45,6 +51,12 @@ friends' entries in FOLDER, encrypted as they travel, and never a key that opens
   FOLDER      where the home peer keeps what it holds (made if missing); runs until
               SIGTERM or Ctrl-C, showing a status line as it works
   --json      status lines as JSON objects, one per line, for scripts
+  --quota SIZE
+              most disk FOLDER may take, e.g. 20GB (at least 1MB); when it is reached,
+              friends-of-friends windows go first, then the oldest photos; your own and
+              your friends' posts are never dropped (default: no quota)
+  --max-connections N
+              most devices connected at once, 1 to 256 (default 16)
   --check     test WebRTC on this machine: two peers in this process, over loopback only
   --help      show this text
   --version   show the version
@@ -52,8 +64,13 @@ friends' entries in FOLDER, encrypted as they travel, and never a key that opens
 Exit status: 0 done, 1 the check failed, 2 bad usage or unusable FOLDER,
 3 FOLDER is not paired and pairing is not available in this version yet.`;
 
-/** Parses the arguments (without `node` and the script); throws {@link UsageError}. */
-export function parseArgs(argv: readonly string[]): Command {
+/**
+ * Parses the arguments (without `node` and the script); throws {@link UsageError}, or
+ * {@link CapFlagError} for a cap flag's value.
+ */
+export function parseArgs(args: readonly string[]): Command {
+  const { caps, rest: argv } = takeCaps(args);
+  const capsGiven = argv.length < args.length;
   const json = argv.includes('--json');
   const flags = argv.filter((arg) => arg.startsWith('-') && arg !== '-' && arg !== '--json');
   const positional = argv.filter((arg) => !flags.includes(arg) && arg !== '--json');
@@ -64,11 +81,12 @@ export function parseArgs(argv: readonly string[]): Command {
   if (flags[0] === '--version' || flags[0] === '--check') {
     if (positional.length > 0) throw new UsageError(`${flags[0]} takes no FOLDER`);
     if (json) throw new UsageError(`--json goes with FOLDER, not ${flags[0]}`);
+    if (capsGiven) throw new UsageError(`caps go with FOLDER, not ${flags[0]}`);
     return { kind: flags[0] === '--version' ? 'version' : 'check' };
   }
   if (positional.length === 0) throw new UsageError('give a FOLDER (see --help)');
   if (positional.length > 1) throw new UsageError('give one FOLDER, not several');
-  return { kind: 'run', folder: positional[0]!, json };
+  return { kind: 'run', folder: positional[0]!, json, caps };
 }
 
 /**
@@ -98,7 +116,7 @@ export async function runCli(
     command = parseArgs(argv);
     if (command.kind === 'run') await prepareFolder(command.folder);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError || error instanceof CapFlagError)) throw error;
     output.err(`kith-home: ${error.message}`);
     return EXIT.usage;
   }
@@ -130,7 +148,11 @@ async function run(
   stopped: Promise<void>,
 ): Promise<number> {
   try {
-    const result = await runRelay(command.folder, output, { json: command.json, stopped });
+    const result = await runRelay(command.folder, output, {
+      json: command.json,
+      stopped,
+      caps: command.caps,
+    });
     if (result === 'stopped') return EXIT.ok;
   } catch (error) {
     if (!(error instanceof FolderLockedError || error instanceof RelayStateError)) throw error;

@@ -16,8 +16,9 @@ import { openNode, type KithNode, type NodeNetwork } from '../core/node.ts';
 import { relayHandover } from '../core/relay-handover.ts';
 import { MemoryStorageAdapter } from '../core/store/memory-storage-adapter.ts';
 import { FolderLockedError } from './folder-lock.ts';
-import { openRelay, relayRoleOf, relayStatus, statusLine, type OpenedRelay } from './relay-run.ts';
+import { openRelay, relayRoleOf, type OpenedRelay } from './relay-run.ts';
 import { loadRelayState, saveRelayState } from './relay-state.ts';
+import { relayStatus, statusLine } from './status-line.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
