@@ -111,6 +111,17 @@ describe('runCli', () => {
     expect(result.err).toEqual(['kith-home: the saved relay state is version 7, not 1']);
   });
 
+  it('answers a FOLDER whose files it cannot read with one line and status 2', async () => {
+    const folder = path.join(base, 'odd');
+    mkdirSync(path.join(folder, RELAY_STATE_FILE), { recursive: true });
+    const result = await run(folder);
+    expect(result).toEqual({
+      code: EXIT.usage,
+      out: [],
+      err: [`kith-home: cannot use ${folder} as FOLDER: EISDIR`],
+    });
+  });
+
   it('makes a missing FOLDER for its owner only, then says it is not paired and pairing is not available yet (status 3)', async () => {
     const folder = path.join(base, 'new', 'home');
     const result = await run(folder);

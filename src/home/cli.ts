@@ -155,6 +155,11 @@ async function run(
     });
     if (result === 'stopped') return EXIT.ok;
   } catch (error) {
+    if (isSystemError(error)) {
+      const where = error.path === undefined ? '' : ` (${error.path})`;
+      output.err(`kith-home: cannot use ${command.folder} as FOLDER: ${error.code}${where}`);
+      return EXIT.usage;
+    }
     if (!(error instanceof FolderLockedError || error instanceof RelayStateError)) throw error;
     output.err(`kith-home: ${error.message}`);
     return EXIT.usage;
@@ -165,4 +170,10 @@ async function run(
       'in this version yet, so there is nothing to serve. `--check` tests WebRTC here.',
   );
   return EXIT.notAvailable;
+}
+
+/** A system call on FOLDER's files failed (another owner, a full disk, a directory for a file). */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const e = error as NodeJS.ErrnoException | undefined;
+  return typeof e?.code === 'string' && typeof e.syscall === 'string';
 }
