@@ -9,7 +9,8 @@
  * and every connection is a werift data channel over loopback. Two nodes live in this process:
  *
  * - Alice's `source`, another relay device of hers holding her 10,000 entries, which the home
- *   peer replicates (they meet as devices of one person);
+ *   peer replicates (they meet as devices of one person); it serves the first 5,000, then holds
+ *   the rest back until the crash, so the kill comes mid-sync however fast each side is;
  * - Bob's relay device, Bob being Alice's friend in the home peer's handover only: Alice's
  *   source does not know Bob, so whatever Bob holds of Alice's he got from the home peer. The
  *   home peer sends an entry on (its live push, or an answer to Bob's request) only once its
@@ -42,7 +43,9 @@ import { saveRelayState } from './relay-state.ts';
 import { weriftPeers } from './werift-peer.ts';
 
 const ENTRIES = 10_000;
-/** Bob must have been served this much before the kill: the crash comes mid-sync. */
+/** Alice's source serves this many, then waits for the crash: it comes mid-sync whatever the speeds. */
+const SERVED_BEFORE_CRASH = 5_000;
+/** Bob must have been served this much by the home peer before the kill. */
 const KILL_AFTER = 1_000;
 const JOURNAL = 'journal';
 
@@ -69,6 +72,27 @@ function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
+}
+
+/** A store that answers reads of entries until it gave `limit`, then waits until `open()`. */
+class GatedStore extends MemoryStorageAdapter {
+  private served = 0;
+  private opened: Promise<void>;
+  open: () => void = () => undefined;
+
+  constructor(private readonly limit: number) {
+    super();
+    this.opened = new Promise((resolve) => (this.open = resolve));
+  }
+
+  override async getEntries(
+    ...args: Parameters<MemoryStorageAdapter['getEntries']>
+  ): ReturnType<MemoryStorageAdapter['getEntries']> {
+    if (this.served >= this.limit) await this.opened;
+    const entries = await super.getEntries(...args);
+    this.served += entries.length;
+    return entries;
+  }
 }
 
 /** The home peer as a process over `folder`; its JSON status lines as they come. */
@@ -199,7 +223,7 @@ describe('the home peer killed mid-sync', () => {
     // Alice's entries are signed while the home peer starts and meets Bob.
     await alice.append(ENTRIES);
     await until('Bob meets the home peer', () => online(bobNetwork));
-    const sourceStore = new MemoryStorageAdapter();
+    const sourceStore = new GatedStore(SERVED_BEFORE_CRASH);
     for (let i = 0; i < ENTRIES; i += 500)
       await sourceStore.putEntries(alice.log.slice(i, i + 500));
     await relayHere(alice, { person: alice.id, ownDevices, friends: [] }, sourceStore);
@@ -212,6 +236,7 @@ describe('the home peer killed mid-sync', () => {
     await home.exited;
     const acknowledged = await bobHeld();
     bobNetwork.stop();
+    sourceStore.open();
 
     // What the killed process left: every entry it acknowledged is in a whole frame.
     const before = await journalFrames(folder);
