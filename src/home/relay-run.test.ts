@@ -16,7 +16,9 @@ import { FakeSimplePeer, MemorySignaling } from '../core/net/test-helpers.ts';
 import { openNode, type KithNode, type NodeNetwork } from '../core/node.ts';
 import { NoIdentityKeyError } from '../core/peer/device-authority.ts';
 import { relayHandover } from '../core/relay-handover.ts';
+import { StorageQuotaError } from '../core/store/errors.ts';
 import { MemoryStorageAdapter } from '../core/store/memory-storage-adapter.ts';
+import { TestPerson } from '../core/sync/test-helpers.ts';
 import { FolderLockedError } from './folder-lock.ts';
 import { openRelay, relayRoleOf, type OpenedRelay } from './relay-run.ts';
 import { loadRelayState, saveRelayState } from './relay-state.ts';
@@ -176,6 +178,35 @@ describe('the home peer’s relay over its folder', () => {
       NoIdentityKeyError,
     );
     expect(await relay.relay.node.devices.renewDue()).toBe(0);
+  });
+
+  it('keeps FOLDER within its quota, refusing its person’s entries rather than passing it', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kith-relay-quota-'));
+    cleanups.push(() => rm(folder, { recursive: true, force: true }));
+    const alice = await TestPerson.create('alice');
+    const state = {
+      device: await startNewDevice(alice.identity, { clock: systemClock, role: 'relay' }),
+      handover: { person: alice.id, ownDevices: randomBytes(32), friends: [] },
+      signalingUrl: 'ws://127.0.0.1:1/signaling',
+      iceServers: [],
+    };
+    const quotaBytes = 1_000_000;
+    const relay = await openRelay(folder, state, { quotaBytes });
+    cleanups.push(() => relay.close());
+    const entries = await alice.append(20, { payloadBytes: 100_000 });
+    let stored = 0;
+    for (const entry of entries) {
+      try {
+        await relay.store.putEntries([entry]);
+        stored++;
+      } catch (error) {
+        expect(error).toBeInstanceOf(StorageQuotaError);
+      }
+    }
+    // Some fit, not all: the quota reached the store.
+    expect(stored).toBeGreaterThan(5);
+    expect(stored).toBeLessThan(entries.length);
+    expect(await relay.store.diskBytes()).toBeLessThanOrEqual(quotaBytes);
   });
 
   it('tells its person’s log, friends’ logs and others’ apart for the quota', async () => {
