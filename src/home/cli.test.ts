@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,9 +22,19 @@ describe('parseArgs', () => {
     [['-h'], { kind: 'help' }],
     [['--version'], { kind: 'version' }],
     [['--check'], { kind: 'check' }],
-    [['home'], { kind: 'run', folder: 'home', json: false, pair: false }],
-    [['home', '--json'], { kind: 'run', folder: 'home', json: true, pair: false }],
-    [['home', '--pair'], { kind: 'run', folder: 'home', json: false, pair: true }],
+    [['home'], { kind: 'run', folder: 'home', json: false, pair: false, caps: {} }],
+    [['home', '--json'], { kind: 'run', folder: 'home', json: true, pair: false, caps: {} }],
+    [['home', '--pair'], { kind: 'run', folder: 'home', json: false, pair: true, caps: {} }],
+    [
+      ['--quota', '20GB', 'home', '--max-connections=4'],
+      {
+        kind: 'run',
+        folder: 'home',
+        json: false,
+        pair: false,
+        caps: { quotaBytes: 20e9, maxConnections: 4 },
+      },
+    ],
     [['--help', 'home'], { kind: 'help' }],
   ])('%j', (argv, command) => {
     expect(parseArgs(argv)).toEqual(command);
@@ -38,6 +48,7 @@ describe('parseArgs', () => {
     [['--check', '--version'], /not several/],
     [['--check', '--json'], /--json goes with FOLDER/],
     [['--version', '--pair'], /--pair goes with FOLDER/],
+    [['--version', '--quota', '5GB'], /caps go with FOLDER, not --version/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
@@ -63,6 +74,29 @@ describe('runCli', () => {
     });
   });
 
+  it.each([
+    [['home', '--quota'], 'kith-home: --quota needs a value'],
+    [
+      ['home', '--quota', 'lots'],
+      'kith-home: --quota takes a size such as 500MB or 20GB, not lots',
+    ],
+    [['home', '--quota=10kB'], 'kith-home: --quota must be at least 1MB'],
+    [['home', '--quota', '1GB', '--quota', '2GB'], 'kith-home: give --quota once'],
+    [
+      ['home', '--max-connections', '0'],
+      'kith-home: --max-connections takes a whole number from 1 to 256, not 0',
+    ],
+    [
+      ['home', '--max-connections=2.5'],
+      'kith-home: --max-connections takes a whole number from 1 to 256, not 2.5',
+    ],
+  ])('answers the bad cap %j with one line and status 2, FOLDER untouched', async (argv, line) => {
+    const folder = path.join(base, 'caps');
+    const result = await run(...argv.map((arg) => (arg === 'home' ? folder : arg)));
+    expect(result).toEqual({ code: EXIT.usage, out: [], err: [line] });
+    expect(existsSync(folder)).toBe(false);
+  });
+
   it('answers a FOLDER it cannot use with one line and status 2', async () => {
     const file = path.join(base, 'a-file');
     writeFileSync(file, 'not a folder');
@@ -83,6 +117,17 @@ describe('runCli', () => {
     expect(result.code).toBe(EXIT.usage);
     expect(result.out).toEqual([]);
     expect(result.err).toEqual(['kith-home: the saved relay state is version 7, not 1']);
+  });
+
+  it('answers a FOLDER whose files it cannot read with one line and status 2', async () => {
+    const folder = path.join(base, 'odd');
+    mkdirSync(path.join(folder, RELAY_STATE_FILE), { recursive: true });
+    const result = await run(folder);
+    expect(result).toEqual({
+      code: EXIT.usage,
+      out: [],
+      err: [`kith-home: cannot use ${folder} as FOLDER: EISDIR`],
+    });
   });
 
   it('makes a missing FOLDER for its owner only, then says it is not paired and how to pair it (status 3)', async () => {

@@ -11,6 +11,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { WebSocket } from 'ws';
 import type { WebSocketConstructor } from '../core/net/signaling-client.ts';
+import { CapFlagError, takeCaps, type RelayCaps } from './caps.ts';
 import { FolderLockedError } from './folder-lock.ts';
 import { PairingError, pairFolder, readStdinLine } from './pairing.ts';
 import { RelayStateError } from './relay-state.ts';
@@ -31,6 +32,7 @@ export type Command =
       readonly json: boolean;
       /** Pair FOLDER first (`pairing.ts`), the link read from standard input. */
       readonly pair: boolean;
+      readonly caps: RelayCaps;
     };
 
 /** A command line that cannot be run as given; its message is the one line shown. */
@@ -45,7 +47,7 @@ export interface CliOutput {
 }
 
 /** The text of `--help`. */
-export const HELP = `Usage: node kith-home.mjs FOLDER [--pair] [--json]
+export const HELP = `Usage: node kith-home.mjs FOLDER [--pair] [--json] [--quota SIZE] [--max-connections N]
        node kith-home.mjs --check | --help | --version
 
 Kith's home peer: keeps your posts reachable while your phone sleeps. It holds your and your
@@ -56,6 +58,12 @@ friends' entries in FOLDER, encrypted as they travel, and never a key that opens
   --pair      pair FOLDER with you first: paste the pairing link from Settings → Home peer
               (read from standard input), then confirm the code it shows in Settings
   --json      status lines as JSON objects, one per line, for scripts
+  --quota SIZE
+              most disk FOLDER may take, e.g. 20GB (at least 1MB); when it is reached,
+              friends-of-friends windows go first, then the oldest photos; your own and
+              your friends' posts are never dropped (default: no quota)
+  --max-connections N
+              most devices connected at once, 1 to 256 (default 16)
   --check     test WebRTC on this machine: two peers in this process, over loopback only
   --help      show this text
   --version   show the version
@@ -63,8 +71,13 @@ friends' entries in FOLDER, encrypted as they travel, and never a key that opens
 Exit status: 0 done, 1 the check failed, 2 bad usage or unusable FOLDER,
 3 FOLDER is not paired (pair it with --pair).`;
 
-/** Parses the arguments (without `node` and the script); throws {@link UsageError}. */
-export function parseArgs(argv: readonly string[]): Command {
+/**
+ * Parses the arguments (without `node` and the script); throws {@link UsageError}, or
+ * {@link CapFlagError} for a cap flag's value.
+ */
+export function parseArgs(args: readonly string[]): Command {
+  const { caps, rest: argv } = takeCaps(args);
+  const capsGiven = argv.length < args.length;
   const json = argv.includes('--json');
   const pair = argv.includes('--pair');
   const modifiers = ['--json', '--pair'];
@@ -81,11 +94,12 @@ export function parseArgs(argv: readonly string[]): Command {
     if (json || pair) {
       throw new UsageError(`${json ? '--json' : '--pair'} goes with FOLDER, not ${flags[0]}`);
     }
+    if (capsGiven) throw new UsageError(`caps go with FOLDER, not ${flags[0]}`);
     return { kind: flags[0] === '--version' ? 'version' : 'check' };
   }
   if (positional.length === 0) throw new UsageError('give a FOLDER (see --help)');
   if (positional.length > 1) throw new UsageError('give one FOLDER, not several');
-  return { kind: 'run', folder: positional[0]!, json, pair };
+  return { kind: 'run', folder: positional[0]!, json, pair, caps };
 }
 
 /**
@@ -116,7 +130,7 @@ export async function runCli(
     command = parseArgs(argv);
     if (command.kind === 'run') await prepareFolder(command.folder);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError || error instanceof CapFlagError)) throw error;
     output.err(`kith-home: ${error.message}`);
     return EXIT.usage;
   }
@@ -156,9 +170,18 @@ async function run(
         WebSocket: WebSocket as unknown as WebSocketConstructor,
       });
     }
-    const result = await runRelay(command.folder, output, { json: command.json, stopped });
+    const result = await runRelay(command.folder, output, {
+      json: command.json,
+      stopped,
+      caps: command.caps,
+    });
     if (result === 'stopped') return EXIT.ok;
   } catch (error) {
+    if (isSystemError(error)) {
+      const where = error.path === undefined ? '' : ` (${error.path})`;
+      output.err(`kith-home: cannot use ${command.folder} as FOLDER: ${error.code}${where}`);
+      return EXIT.usage;
+    }
     const oneLine =
       error instanceof FolderLockedError ||
       error instanceof RelayStateError ||
@@ -172,4 +195,10 @@ async function run(
       'with --pair and the link from Settings → Home peer. `--check` tests WebRTC here.',
   );
   return EXIT.notPaired;
+}
+
+/** A system call on FOLDER's files failed (another owner, a full disk, a directory for a file). */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const e = error as NodeJS.ErrnoException | undefined;
+  return typeof e?.code === 'string' && typeof e.syscall === 'string';
 }

@@ -2,6 +2,7 @@
  * The home peer's relay over its real folder store, on the in-memory network (the mesh test's
  * stand-ins for signaling and WebRTC): what Alice posts reaches her relay's FOLDER, and Bob gets
  * it from the relay alone after Alice leaves, the relay having restarted from FOLDER meanwhile.
+ * The relay role: FOLDER holds no key that opens her posts, and the relay cannot sign as her.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,11 +14,15 @@ import { createIdentity, startNewDevice } from '../core/identity/device-setup.ts
 import type { SimplePeerConstructor } from '../core/net/connection-manager.ts';
 import { FakeSimplePeer, MemorySignaling } from '../core/net/test-helpers.ts';
 import { openNode, type KithNode, type NodeNetwork } from '../core/node.ts';
+import { NoIdentityKeyError } from '../core/peer/device-authority.ts';
 import { relayHandover } from '../core/relay-handover.ts';
+import { StorageQuotaError } from '../core/store/errors.ts';
 import { MemoryStorageAdapter } from '../core/store/memory-storage-adapter.ts';
+import { TestPerson } from '../core/sync/test-helpers.ts';
 import { FolderLockedError } from './folder-lock.ts';
-import { openRelay, relayRoleOf, relayStatus, statusLine, type OpenedRelay } from './relay-run.ts';
+import { openRelay, relayRoleOf, type OpenedRelay } from './relay-run.ts';
 import { loadRelayState, saveRelayState } from './relay-state.ts';
+import { relayStatus, statusLine } from './status-line.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -41,9 +46,19 @@ function join_(node: KithNode, hub: MemorySignaling): Promise<NodeNetwork> {
   });
 }
 
+/** A person's store that keeps a copy of every key it is given (settings under `keys/`). */
+class KeyKeepingStore extends MemoryStorageAdapter {
+  readonly keys: Uint8Array[] = [];
+
+  override async setSetting(key: string, value: unknown): Promise<void> {
+    if (key.startsWith('keys/') && value instanceof Uint8Array) this.keys.push(value.slice());
+    await super.setSetting(key, value);
+  }
+}
+
 async function person(hub: MemorySignaling) {
   const saved = await createIdentity({ clock: systemClock });
-  const store = new MemoryStorageAdapter();
+  const store = new KeyKeepingStore();
   const node = await openNode({ store, ...saved, clock: systemClock });
   cleanups.push(() => node.close());
   return { saved, store, node, id: saved.identity.personId, hub };
@@ -145,6 +160,53 @@ describe('the home peer’s relay over its folder', () => {
     const logs = await relay.relay.store.listLogs();
     expect(logs.map((log) => log.device)).toContain(aliceDevice);
     expect(logs.map((log) => log.device)).not.toContain(relay.relay.node.device.key.deviceId);
+
+    // The relay role: FOLDER holds no content or epoch key of Alice's (she has some: the posts
+    // are for friends), no key setting, and not her identity seed, in any spelling.
+    expect(alice.store.keys.length).toBeGreaterThan(0);
+    for (const secret of [...alice.store.keys, alice.saved.identity.seed]) {
+      const raw = Buffer.from(secret);
+      expect(held.includes(raw)).toBe(false);
+      for (const spelling of ['base64', 'base64url', 'hex'] as const) {
+        expect(held.includes(raw.toString(spelling))).toBe(false);
+      }
+    }
+    expect(held.includes('keys/')).toBe(false);
+    // It has no way to sign as Alice: no peer to write with, and nothing to certify with.
+    expect('peer' in relay.relay.node).toBe(false);
+    await expect(relay.relay.node.devices.certifyDevice(randomBytes(32), 'device')).rejects.toThrow(
+      NoIdentityKeyError,
+    );
+    expect(await relay.relay.node.devices.renewDue()).toBe(0);
+  });
+
+  it('keeps FOLDER within its quota, refusing its person’s entries rather than passing it', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kith-relay-quota-'));
+    cleanups.push(() => rm(folder, { recursive: true, force: true }));
+    const alice = await TestPerson.create('alice');
+    const state = {
+      device: await startNewDevice(alice.identity, { clock: systemClock, role: 'relay' }),
+      handover: { person: alice.id, ownDevices: randomBytes(32), friends: [] },
+      signalingUrl: 'ws://127.0.0.1:1/signaling',
+      iceServers: [],
+    };
+    const quotaBytes = 1_000_000;
+    const relay = await openRelay(folder, state, { quotaBytes });
+    cleanups.push(() => relay.close());
+    const entries = await alice.append(20, { payloadBytes: 100_000 });
+    let stored = 0;
+    for (const entry of entries) {
+      try {
+        await relay.store.putEntries([entry]);
+        stored++;
+      } catch (error) {
+        expect(error).toBeInstanceOf(StorageQuotaError);
+      }
+    }
+    // Some fit, not all: the quota reached the store.
+    expect(stored).toBeGreaterThan(5);
+    expect(stored).toBeLessThan(entries.length);
+    expect(await relay.store.diskBytes()).toBeLessThanOrEqual(quotaBytes);
   });
 
   it('tells its person’s log, friends’ logs and others’ apart for the quota', async () => {

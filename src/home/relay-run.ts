@@ -12,13 +12,12 @@ import type { WebSocketConstructor } from '../core/net/signaling-client.ts';
 import { SignalingClient } from '../core/net/signaling-client.ts';
 import { openNode, type NodeNetwork, type RelayNode } from '../core/node.ts';
 import type { RelayHandover } from '../core/relay-handover.ts';
+import type { RelayCaps } from './caps.ts';
 import { FsLogStore, type LogRole } from './fs-log-store.ts';
 import { followPerson } from './relay-follow.ts';
 import { loadRelayState, type RelayState } from './relay-state.ts';
-import { weriftPeers } from './werift-peer.ts';
-
-/** How often a status line is shown while running. */
-const STATUS_EVERY_MS = 60_000;
+import { relayStatus, StatusReporter, stoppedLine } from './status-line.ts';
+import { weriftPeers, type WeriftNetwork } from './werift-peer.ts';
 
 /** Whose log it is for a relay: its person's own, their friends', or friends of friends'. */
 export function relayRoleOf(handover: RelayHandover): (author: PersonId) => LogRole {
@@ -35,14 +34,18 @@ export interface OpenedRelay {
   close(): Promise<void>;
 }
 
-/** Opens the relay of `state` over the store in `folder` (`FolderLockedError` when in use). */
+/**
+ * Opens the relay of `state` over the store in `folder` (`FolderLockedError` when in use), its
+ * data within `quotaBytes` if given.
+ */
 export async function openRelay(
   folder: string,
   state: RelayState,
-  clock: Clock = systemClock,
+  options: { readonly clock?: Clock; readonly quotaBytes?: number } = {},
 ): Promise<OpenedRelay> {
+  const { clock = systemClock, quotaBytes } = options;
   let roleOf = relayRoleOf(state.handover);
-  const store = await FsLogStore.open({ folder, roleOf: (author) => roleOf(author) });
+  const store = await FsLogStore.open({ folder, roleOf: (author) => roleOf(author), quotaBytes });
   try {
     const node = await openNode({ store, device: state.device, handover: state.handover, clock });
     // A newer handover replaces the friend list (`relay-follow.ts`): the roles follow it.
@@ -66,40 +69,6 @@ export async function openRelay(
   }
 }
 
-/** What a status line says. */
-export interface RelayStatus {
-  readonly signaling: boolean;
-  readonly friendsOnline: number;
-  readonly friends: number;
-  readonly entries: number;
-  readonly diskBytes: number;
-}
-
-/** The relay's status now. */
-export async function relayStatus(store: FsLogStore, network: NodeNetwork): Promise<RelayStatus> {
-  const status = network.mesh.status();
-  const states = [...status.friends.values()];
-  const logs = await store.listLogs();
-  return {
-    signaling: status.signaling,
-    friendsOnline: states.filter((s) => s !== 'offline').length,
-    friends: states.length,
-    entries: logs.reduce((sum, log) => sum + log.entries, 0),
-    diskBytes: await store.diskBytes(),
-  };
-}
-
-/** One status line: for people, or a JSON object per line for scripts (`--json`). */
-export function statusLine(status: RelayStatus, json: boolean): string {
-  if (json) return JSON.stringify({ status: 'running', ...status });
-  const mb = (status.diskBytes / 1_000_000).toFixed(1);
-  return (
-    `paired, signaling ${status.signaling ? 'connected' : 'unreachable'}, ` +
-    `friends online ${status.friendsOnline}/${status.friends}, ` +
-    `entries held ${status.entries}, disk used ${mb} MB`
-  );
-}
-
 /** What `runRelay` reports: status lines, and the one line of why it could not start. */
 export interface RelayRunOutput {
   out(line: string): void;
@@ -108,31 +77,45 @@ export interface RelayRunOutput {
 /** The outcome of a run that could start: it ran until `stopped`, or it was never paired. */
 export type RelayRunResult = 'stopped' | 'not-paired';
 
+/** How to run the relay. */
+export interface RelayRunOptions {
+  /** Status lines as JSON objects. */
+  readonly json: boolean;
+  /** Settles when the run is to stop (SIGTERM, SIGINT). */
+  readonly stopped: Promise<void>;
+  readonly caps?: RelayCaps;
+  /** Where ICE looks for addresses (tests: loopback only). */
+  readonly ice?: WeriftNetwork;
+}
+
 /**
- * Runs the relay in `folder` until `stopped` settles, then stops the network, closes the store
- * and releases the folder. Throws `FolderLockedError` or `RelayStateError` before starting.
+ * Runs the relay in `folder` until `stopped` settles, then stops the network (its connections
+ * closed), closes the store and releases the folder. Throws `FolderLockedError` or
+ * `RelayStateError` before starting.
  */
 export async function runRelay(
   folder: string,
   output: RelayRunOutput,
-  options: { readonly json: boolean; readonly stopped: Promise<void> },
+  options: RelayRunOptions,
 ): Promise<RelayRunResult> {
+  const { quotaBytes, maxConnections } = options.caps ?? {};
   const state = await loadRelayState(folder);
   if (state === null) return 'not-paired';
-  const relay = await openRelay(folder, state);
+  const relay = await openRelay(folder, state, { quotaBytes });
   const signaling = new SignalingClient({
     url: state.signalingUrl,
     WebSocket: WebSocket as unknown as WebSocketConstructor,
   });
   let network: NodeNetwork | undefined;
-  let timer: ReturnType<typeof setInterval> | undefined;
+  let reporter: StatusReporter | undefined;
   let unfollow: (() => void) | undefined;
   try {
     signaling.start();
     const started = await relay.node.startNetwork({
       signaling,
-      SimplePeer: weriftPeers(),
+      SimplePeer: weriftPeers(options.ice),
       iceServers: () => [...state.iceServers],
+      maxConnections,
     });
     network = started;
     // Newer handovers from its person's device, and reports back (pairing gives the channel).
@@ -145,18 +128,20 @@ export async function runRelay(
         signaling,
       });
     }
-    const report = async () =>
-      output.out(statusLine(await relayStatus(relay.store, started), options.json));
-    await report();
-    timer = setInterval(() => void report(), STATUS_EVERY_MS);
+    reporter = new StatusReporter(
+      () => relayStatus(relay.store, started, quotaBytes),
+      (line) => output.out(line),
+      options.json,
+    );
+    await reporter.start();
     await options.stopped;
   } finally {
-    clearInterval(timer);
     unfollow?.();
+    await reporter?.stop();
     network?.stop();
     signaling.stop();
     await relay.close();
   }
-  output.out(options.json ? JSON.stringify({ status: 'stopped' }) : 'stopped');
+  output.out(stoppedLine(options.json));
   return 'stopped';
 }
