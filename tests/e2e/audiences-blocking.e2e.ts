@@ -117,6 +117,7 @@ requireNetns()('audiences and blocking', () => {
         await waitForPost(a, 'Bob', 'Bob asks a question');
         await commentOn(a, 'Bob asks a question', 'Carol answers').waitFor(WAIT);
         await sendMessage(c, 'Alice', 'Carol says hi');
+        await openFriends(a);
         await friendItem(a, 'Carol').getByRole('link', { name: 'Carol', exact: true }).click();
         a.once('dialog', (dialog) => void dialog.accept());
         await a.getByRole('button', { name: 'Block Carol' }).click();
