@@ -38,7 +38,7 @@ import { ownDevicesSecret } from '../identity/own-devices.ts';
 import { linkedKeys } from '../identity/person-keys.ts';
 import { RecordError } from '../identity/signed-record.ts';
 import { defaultVerifier, type Ed25519Verifier } from '../identity/verifier.ts';
-import { personIdToKey, type PersonId } from '../ids.ts';
+import type { PersonId } from '../ids.ts';
 import { openNode, type LinkedNode, type LinkedNodeOptions, type PersonNode } from '../node.ts';
 import { friendsAndEpochOf, restoreBackup, type FriendsAndEpoch } from '../peer/backup.ts';
 import {
