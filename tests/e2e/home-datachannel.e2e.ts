@@ -132,7 +132,8 @@ requireNetns()('the home peer: WebRTC in Node, in one file', () => {
 
     const run = home('data');
     expect(run.status).toBe(3);
-    expect(run.stderr).toContain('pairing is not available in this version yet');
+    expect(run.stderr).toContain('is not paired yet');
+    expect(run.stderr).toContain('--pair');
     expect((await readdir(folder)).sort()).toEqual(['data', 'kith-home.mjs']);
   });
 
