@@ -11,7 +11,9 @@ const E2E_DIR = 'tests/e2e';
  * file is included.
  */
 function filesOf(group: string | undefined): string[] {
-  const files = readdirSync(E2E_DIR).filter((name) => name.endsWith('.e2e.ts'));
+  const files = readdirSync(E2E_DIR, { recursive: true, encoding: 'utf8' }).filter((name) =>
+    name.endsWith('.e2e.ts'),
+  );
   const chosen =
     group === undefined
       ? files
