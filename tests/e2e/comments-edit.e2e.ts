@@ -22,6 +22,8 @@ const PHOTOS = [
 
 /** Drags a pointer across `target` sideways by `dx` CSS px (a swipe). */
 async function swipe(page: Page, target: Locator, dx: number): Promise<void> {
+  // Between two photos the stage may be laid out anew for a moment: wait until it has a box.
+  await expect.poll(() => target.boundingBox(), WAIT).not.toBeNull();
   const box = await target.boundingBox();
   if (!box) throw new Error('nothing to swipe on');
   const x = box.x + box.width / 2;
