@@ -14,12 +14,13 @@ import type { Clock } from '../clock.ts';
 import { bytesEqual } from '../bytes.ts';
 import { createLogger } from '../log.ts';
 import {
-  SignalingCipher,
-  SignalingCryptoError,
-  type SignalDirection,
-} from '../net/signaling-crypto.ts';
+  openSealed,
+  openSealedChannel,
+  publishSealed,
+  type SealedChannel,
+} from '../net/sealed-channel.ts';
+import type { SignalDirection } from '../net/signaling-crypto.ts';
 import type { Signaling } from '../net/signaling-client.ts';
-import { deriveTopic } from '../net/topics.ts';
 import { LinkError, decodeLinkPayload } from './link-codec.ts';
 import type { LinkOffer, LinkedDevice } from './link-session.ts';
 
@@ -73,49 +74,30 @@ function bundleParts(sealed: Uint8Array): LinkWire[] {
   }));
 }
 
-interface Channel {
-  readonly topic: string;
-  readonly cipher: SignalingCipher;
-}
-
-async function linkChannel(payload: Uint8Array): Promise<Channel> {
-  const { secret } = decodeLinkPayload(payload);
-  return {
-    topic: await deriveTopic(secret, 'link'),
-    cipher: await SignalingCipher.fromSecret(secret, 'link'),
-  };
+function linkChannel(payload: Uint8Array): Promise<SealedChannel> {
+  return openSealedChannel(decodeLinkPayload(payload).secret, 'link');
 }
 
 /** The message in `data`, or `null` for what is not one to us (our own echo, a stranger's). */
 async function receiveOn(
-  channel: Channel,
+  channel: SealedChannel,
   direction: SignalDirection,
   data: unknown,
   clock: Clock,
 ): Promise<LinkWire | null> {
-  try {
-    const message = await channel.cipher.open(channel.topic, direction, data, clock.now());
-    return isLinkWire(message) ? message : null;
-  } catch (error) {
-    if (error instanceof SignalingCryptoError) return null;
-    throw error;
-  }
+  const message = await openSealed(channel, direction, data, clock);
+  return isLinkWire(message) ? message : null;
 }
 
 /** Publishes `message` on the channel (a publish that fails is retried by the new device). */
 function send(
   signaling: Signaling,
-  channel: Channel,
+  channel: SealedChannel,
   direction: SignalDirection,
   message: LinkWire,
   clock: Clock,
 ): void {
-  channel.cipher
-    .seal(channel.topic, direction, message, clock.now())
-    .then((sealed) => signaling.publish(channel.topic, sealed))
-    .catch((error: unknown) =>
-      log.warn('could not publish a link message', { error: String(error) }),
-    );
+  publishSealed(signaling, channel, direction, message, clock, 'a link message');
 }
 
 /** The first device's side over signaling: `onCode` shows the code; the person decides. */

@@ -24,11 +24,12 @@ import { createLogger } from '../log.ts';
 import type { FriendLink } from '../net/connection-manager.ts';
 import type { Signaling } from '../net/signaling-client.ts';
 import {
-  SignalingCipher,
-  SignalingCryptoError,
-  type SignalDirection,
-} from '../net/signaling-crypto.ts';
-import { deriveTopic } from '../net/topics.ts';
+  openSealed,
+  openSealedChannel,
+  publishSealed,
+  type SealedChannel,
+} from '../net/sealed-channel.ts';
+import type { SignalDirection } from '../net/signaling-crypto.ts';
 import type { RelayHandover } from '../relay-handover.ts';
 import { MAX_PAIR_FRIENDS } from './pair-codec.ts';
 
@@ -107,22 +108,10 @@ export function handoverDigest(handover: RelayHandover): string {
   return toBase64Url(sha256(utf8(text)).slice(0, 16));
 }
 
-interface Channel {
-  readonly topic: string;
-  readonly cipher: SignalingCipher;
-}
-
-async function openChannel(secret: Uint8Array): Promise<Channel> {
-  return {
-    topic: await deriveTopic(secret, 'relay'),
-    cipher: await SignalingCipher.fromSecret(secret, 'relay'),
-  };
-}
-
 /** Subscribes to the channel's messages in `direction`, each handled after the one before. */
 function listen(
   signaling: Signaling,
-  channel: Channel,
+  channel: SealedChannel,
   direction: SignalDirection,
   clock: Clock,
   handle: (message: Wire) => Promise<void> | void,
@@ -131,14 +120,9 @@ function listen(
   return signaling.subscribe(channel.topic, (data) => {
     inbox = inbox
       .then(async () => {
-        let message: unknown;
-        try {
-          message = await channel.cipher.open(channel.topic, direction, data, clock.now());
-        } catch (error) {
-          // Our own echo, or something not sealed for this channel.
-          if (error instanceof SignalingCryptoError) return;
-          throw error;
-        }
+        const message = await openSealed(channel, direction, data, clock);
+        // `null`: our own echo, or something not sealed for this channel.
+        if (message === null) return;
         if (isWire(message)) await handle(message);
         else log.info('a relay channel message dropped', { reason: 'malformed' });
       })
@@ -150,17 +134,12 @@ function listen(
 
 function publish(
   signaling: Signaling,
-  channel: Channel,
+  channel: SealedChannel,
   direction: SignalDirection,
   message: Wire,
   clock: Clock,
 ): void {
-  channel.cipher
-    .seal(channel.topic, direction, message, clock.now())
-    .then((sealed) => signaling.publish(channel.topic, sealed))
-    .catch((error: unknown) =>
-      log.warn('could not publish on the relay channel', { error: String(error) }),
-    );
+  publishSealed(signaling, channel, direction, message, clock, 'on the relay channel');
 }
 
 /** The person's device's end of one relay's channel. */
@@ -179,7 +158,7 @@ export async function openPersonEnd(options: {
   readonly onReport: (report: RelayReport) => void;
 }): Promise<PersonEnd> {
   const { signaling, clock } = options;
-  const channel = await openChannel(options.secret);
+  const channel = await openSealedChannel(options.secret, 'relay');
   const send = () => {
     const { ownDevices, friends } = options.handover();
     publish(
@@ -233,7 +212,7 @@ export async function openRelayEnd(options: {
   readonly everyMs?: number;
 }): Promise<RelayEnd> {
   const { signaling, clock } = options;
-  const channel = await openChannel(options.secret);
+  const channel = await openSealedChannel(options.secret, 'relay');
   const send = async () => {
     const report = await options.report();
     publish(
