@@ -147,15 +147,16 @@ export class Materializer {
         opened: new Map(),
       };
       this.batch = batch;
+      const slice = ordered.slice(i, i + MAX_VIEW_BATCH);
       try {
-        await this.applyIn(batch, ordered.slice(i, i + MAX_VIEW_BATCH));
+        await this.applyIn(batch, slice);
       } catch (error) {
         failed ??= { error };
       } finally {
         this.batch = null;
       }
       try {
-        await batch.views.flush();
+        await batch.views.flush(slice);
       } catch (error) {
         log.warn('views of a batch not written', { error: String(error) });
         failed ??= { error };

@@ -65,7 +65,7 @@ import { newerLostInMerge } from './friend-merge.ts';
 import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
 import { FriendBook } from './friend-book.ts';
-import { Materializer } from './materializer.ts';
+import { Materializer, MAX_VIEW_BATCH } from './materializer.ts';
 import { Messaging } from './messaging.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { viewChangeOf, type ViewChange } from './view-change.ts';
@@ -253,25 +253,46 @@ export class Peer {
       settled: () => this.settled(),
     });
     this.unsubscribe = options.pipeline.onStored((entries) => {
-      this.serial(async () => {
-        await this.materializer.apply(entries);
-        // Key records v2: adopt the person's newest epoch, replace one a removed friend opens.
-        await this.epochs.reconcile(this.friendList);
-        const change = viewChangeOf(entries);
-        // A member left a conversation this person started: it goes on without them.
-        if (entries.some((e) => e.docId.startsWith('member/'))) {
-          this.messaging.rotateForLeavers().catch((error: unknown) => {
-            log.error('could not rotate a conversation someone left', { error: String(error) });
-          });
-        }
-        for (const listener of this.changeListeners) listener(change);
-      }).catch((error: unknown) => {
-        // The entries are stored; only their views lag. Say so, and let the UI show it.
-        log.error('could not update views', { error: String(error) });
-        for (const listener of this.errorListeners) listener(error);
-      });
+      this.serial(() => this.stored(entries)).catch((error: unknown) => this.viewsLag(error));
     });
     this.stopForks = this.watchForks();
+  }
+
+  /** Brings the views and what follows them up to newly stored entries. */
+  private async stored(entries: readonly StoredEntry[]): Promise<void> {
+    await this.materializer.apply(entries);
+    // Key records v2: adopt the person's newest epoch, replace one a removed friend opens.
+    await this.epochs.reconcile(this.friendList);
+    const change = viewChangeOf(entries);
+    // A member left a conversation this person started: it goes on without them.
+    if (entries.some((e) => e.docId.startsWith('member/'))) {
+      this.messaging.rotateForLeavers().catch((error: unknown) => {
+        log.error('could not rotate a conversation someone left', { error: String(error) });
+      });
+    }
+    for (const listener of this.changeListeners) listener(change);
+  }
+
+  /**
+   * Entries stored before this peer opened whose views were never written (the page closed
+   * between the two transactions): their views now, a batch at a time.
+   */
+  private async catchUpViews(): Promise<void> {
+    let last: StoredEntry | undefined;
+    for (;;) {
+      const owed = await this.options.store.owedEntries(MAX_VIEW_BATCH);
+      if (owed.length === 0) return;
+      if (last && owed[0]!.hash === last.hash) throw new Error('owed views were not settled');
+      last = owed[0];
+      log.info('writing the views owed since the last close', { entries: owed.length });
+      await this.stored(owed);
+    }
+  }
+
+  /** The entries are stored; only their views lag. Says so, and lets the UI show it. */
+  private viewsLag(error: unknown): void {
+    log.error('could not update views', { error: String(error) });
+    for (const listener of this.errorListeners) listener(error);
   }
 
   /** The friend list (kept in the book; written as the friend-list doc is read). */
@@ -389,6 +410,7 @@ export class Peer {
     const pending = await store.getSetting(PENDING_REMOVAL);
     if (isPendingRemoval(pending)) await peer.finishRemoval(pending);
     await peer.serial(() => epochs.reconcile(peer.friendList));
+    peer.serial(() => peer.catchUpViews()).catch((error: unknown) => peer.viewsLag(error));
     return peer;
   }
 

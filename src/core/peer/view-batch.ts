@@ -14,6 +14,7 @@ import type {
   PostView,
   StorageAdapter,
   KindStore,
+  LogPosition,
   ViewWrite,
 } from '../store/storage-adapter.ts';
 import { checkId, checkNotification, checkPostItems, checkPostViews } from '../store/validate.ts';
@@ -54,14 +55,16 @@ export class ViewBatch implements KindStore {
   /**
    * Writes every change kept, in one transaction. If the store refuses it, it is written again
    * change by change, so one change the store refuses (a row over an engine's limit) keeps out
-   * only itself; the first refusal is thrown once the others are written.
+   * only itself; the first refusal is thrown once the others are written. `settled` are the
+   * positions of the entries the batch materialized: their owed views are forgotten with the
+   * writes, in the same transaction.
    */
-  async flush(): Promise<void> {
+  async flush(settled: readonly LogPosition[] = []): Promise<void> {
     const writes = this.writes;
     this.writes = [];
-    if (writes.length === 0) return;
+    if (writes.length === 0 && settled.length === 0) return;
     try {
-      await this.store.writeViews(writes);
+      await this.store.writeViews(writes, settled);
       this.written?.(writes);
       return;
     } catch (error) {
@@ -79,6 +82,8 @@ export class ViewBatch implements KindStore {
         refused ??= { error };
       }
     }
+    // The entries are settled even so: a change the store refuses would be refused again.
+    await this.store.writeViews([], settled);
     if (refused) throw refused.error;
   }
 

@@ -63,11 +63,11 @@ async function landedFixture(name = NAME): Promise<void> {
   db.close();
 }
 
-describe('IndexedDB schema 1 -> 2 -> 3', () => {
+describe('IndexedDB schema 1 -> 2 -> 3 -> 4', () => {
   it('opens a store written by the landed code with its data intact, and covers apply to it', async () => {
     await landedFixture();
     const store = await IdbStorageAdapter.open({ indexedDB, name: NAME });
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     expect(await store.getEntry(v1.author, v1.device, 1)).toEqual({
       author: v1.author,
       device: v1.device,
@@ -178,7 +178,7 @@ async function schema2Fixture(name: string): Promise<void> {
   db.close();
 }
 
-describe('IndexedDB schema 2 -> 3 (entry runs)', () => {
+describe('IndexedDB schema 2 -> 3 (entry runs) -> 4 (views owed)', () => {
   it('moves every per-entry record into runs, placeholders included, and drops the old store', async () => {
     await schema2Fixture('kith-schema2');
     const store = await IdbStorageAdapter.open({ indexedDB, name: 'kith-schema2' });
@@ -192,6 +192,10 @@ describe('IndexedDB schema 2 -> 3 (entry runs)', () => {
     expect(await store.getLatestEntries(ALICE, PHONE, 1)).toEqual(
       testEntries(ALICE, PHONE, 300, 300),
     );
+    // Schema 4: what the old version stored, it materialized; only new entries are owed.
+    expect(await store.owedEntries(10)).toEqual([]);
+    await store.putEntries(testEntries(BOB, PHONE, 7, 7));
+    expect(await store.owedEntries(10)).toEqual(testEntries(BOB, PHONE, 7, 7));
     await store.close();
 
     const raw = await openDB<KithDb>('kith-schema2', SCHEMA_VERSION);

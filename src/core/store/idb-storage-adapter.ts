@@ -66,6 +66,7 @@ import type {
   PostView,
   StorageAdapter,
   StorageUsage,
+  LogPosition,
   StoredEntry,
   EntryLink,
   ViewWrite,
@@ -76,6 +77,7 @@ import {
   checkId,
   checkKeepFrom,
   checkLimit,
+  checkPositions,
   checkNotification,
   checkPage,
   checkPostItems,
@@ -142,7 +144,7 @@ function prefixRange(...prefix: (string | number)[]): IDBKeyRange {
 }
 
 /** The stores a batch of view changes writes to. */
-type ViewStores = ['posts', 'postItems', 'notifications', 'settings'];
+type ViewStores = ['posts', 'postItems', 'notifications', 'settings', 'owed'];
 
 /** Removes a post and its items inside `tx` (their cursor must not overlap other requests). */
 async function removePostIn(
@@ -262,7 +264,7 @@ export class IdbStorageAdapter implements StorageAdapter {
     checkEntries(entries);
     const batches = groupByLog(entries);
     if (batches.length === 0) return [];
-    return this.run(['runs', 'logs', 'covered'], 'readwrite', async (tx) => {
+    return this.run(['runs', 'logs', 'covered', 'owed'], 'readwrite', async (tx) => {
       const runs = new RunEdit(tx.objectStore('runs'));
       const logStore = tx.objectStore('logs');
       const coveredStore = tx.objectStore('covered');
@@ -348,11 +350,16 @@ export class IdbStorageAdapter implements StorageAdapter {
         writes.push(() => logStore.put(next));
       }
       for (const c of plan.covered) writes.push(() => coveredStore.put({ ...c }));
-      await issueAll(writes, (write) => write());
-      return [
+      const stored = [
         ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
         ...plan.refilled,
-      ].map(copyEntry);
+      ];
+      const owedStore = tx.objectStore('owed');
+      for (const { author, device, seq } of stored) {
+        writes.push(() => owedStore.put({ author, device, seq }));
+      }
+      await issueAll(writes, (write) => write());
+      return stored.map(copyEntry);
     });
   }
 
@@ -694,12 +701,19 @@ export class IdbStorageAdapter implements StorageAdapter {
     });
   }
 
-  async writeViews(writes: readonly ViewWrite[]): Promise<void> {
+  async writeViews(
+    writes: readonly ViewWrite[],
+    settled: readonly LogPosition[] = [],
+  ): Promise<void> {
     checkViewWrites(writes);
-    if (writes.length === 0) return;
-    const stores: ViewStores = ['posts', 'postItems', 'notifications', 'settings'];
+    checkPositions(settled);
+    if (writes.length === 0 && settled.length === 0) return;
+    const stores: ViewStores = ['posts', 'postItems', 'notifications', 'settings', 'owed'];
     await this.run(stores, 'readwrite', async (tx) => {
-      let pending: Promise<unknown>[] = [];
+      const owed = tx.objectStore('owed');
+      let pending: Promise<unknown>[] = settled.map((p) =>
+        owed.delete([p.author, p.device, p.seq]),
+      );
       for (const write of writes) {
         if (write.op === 'removePost') {
           // Its cursor sees later requests of this transaction: everything issued before it
@@ -718,6 +732,21 @@ export class IdbStorageAdapter implements StorageAdapter {
       }
       await Promise.all(pending);
     });
+  }
+
+  async owedEntries(limit: number): Promise<StoredEntry[]> {
+    checkLimit(limit);
+    const positions = await this.run(['owed'], 'readonly', (tx) =>
+      tx.objectStore('owed').getAll(undefined, limit),
+    );
+    const held = await Promise.all(positions.map((p) => this.getEntry(p.author, p.device, p.seq)));
+    const gone = positions.filter((_, i) => !held[i]);
+    if (gone.length > 0) {
+      await this.run(['owed'], 'readwrite', (tx) =>
+        issueAll(gone, (p) => tx.objectStore('owed').delete([p.author, p.device, p.seq])),
+      );
+    }
+    return held.filter((e): e is StoredEntry => e !== undefined);
   }
 
   async getSetting(key: string): Promise<unknown> {

@@ -35,6 +35,7 @@ import type {
   PostItemView,
   PostView,
   KeyForm,
+  LogPosition,
   StorageAdapter,
   StorageUsage,
   StoredEntry,
@@ -48,6 +49,7 @@ import {
   checkId,
   checkKeepFrom,
   checkLimit,
+  checkPositions,
   checkNotification,
   checkPage,
   checkPostItems,
@@ -64,6 +66,13 @@ interface MemoryLog {
   readonly entries: Map<number, HeldRecord>;
 }
 
+/** Log order: by author, then device, then seq. */
+function byPosition(a: LogPosition, b: LogPosition): number {
+  if (a.author !== b.author) return a.author < b.author ? -1 : 1;
+  if (a.device !== b.device) return a.device < b.device ? -1 : 1;
+  return a.seq - b.seq;
+}
+
 function postKey(p: PostView) {
   return { createdAt: p.createdAt, id: p.postId };
 }
@@ -75,6 +84,8 @@ export class MemoryStorageAdapter implements StorageAdapter {
   private readonly logs = new Map<string, MemoryLog>();
   private readonly forks = new Map<string, StoredFork>();
   private readonly covered = new Map<string, CoveredRecord>();
+  /** Positions of stored entries whose views are owed (`owedEntries`). */
+  private readonly owed = new Map<string, LogPosition>();
   private readonly blobs = new Map<string, Uint8Array>();
   private blobBytes = 0;
   private readonly posts = new Map<string, PostView>();
@@ -126,10 +137,14 @@ export class MemoryStorageAdapter implements StorageAdapter {
         .entries.set(record.seq, copyRecord(record));
     }
     for (const c of plan.covered) this.covered.set(positionKey(c.author, c.device, c.seq), c);
-    return [
+    const stored = [
       ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
       ...plan.refilled,
-    ].map(copyEntry);
+    ];
+    for (const { author, device, seq } of stored) {
+      this.owed.set(positionKey(author, device, seq), { author, device, seq });
+    }
+    return stored.map(copyEntry);
   }
 
   async getEntry(
@@ -432,10 +447,15 @@ export class MemoryStorageAdapter implements StorageAdapter {
     }
   }
 
-  async writeViews(writes: readonly ViewWrite[]): Promise<void> {
+  async writeViews(
+    writes: readonly ViewWrite[],
+    settled: readonly LogPosition[] = [],
+  ): Promise<void> {
     this.ensureOpen();
     // Checked whole before the first change: nothing below can fail half-way.
     checkViewWrites(writes);
+    checkPositions(settled);
+    for (const p of settled) this.owed.delete(positionKey(p.author, p.device, p.seq));
     for (const write of writes) {
       switch (write.op) {
         case 'putPost':
@@ -458,6 +478,19 @@ export class MemoryStorageAdapter implements StorageAdapter {
           break;
       }
     }
+  }
+
+  async owedEntries(limit: number): Promise<StoredEntry[]> {
+    this.ensureOpen();
+    checkLimit(limit);
+    const out: StoredEntry[] = [];
+    for (const [key, p] of [...this.owed].sort(([, a], [, b]) => byPosition(a, b))) {
+      if (out.length === limit) break;
+      const held = this.logs.get(logKeyOf(p.author, p.device))?.entries.get(p.seq);
+      if (held && !isPlaceholder(held)) out.push(copyEntry(held));
+      else this.owed.delete(key);
+    }
+    return out;
   }
 
   async getSetting(key: string): Promise<unknown> {

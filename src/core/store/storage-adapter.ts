@@ -52,6 +52,13 @@ export interface StoredEntry {
   readonly covers?: readonly EntryPosition[];
 }
 
+/** A position in one (author, device) log: what the views owe an entry stored there is keyed by. */
+export interface LogPosition {
+  readonly author: PersonId;
+  readonly device: DeviceId;
+  readonly seq: number;
+}
+
 /** What the chain check needs of a held position: entries and placeholders alike. */
 export interface EntryLink {
   /** The position in the log. */
@@ -217,7 +224,8 @@ export interface LogStore extends SettingsStore {
    * the same transaction (`covers.ts`): covered entries lose their payload (v2) or become
    * placeholders (v1), held ones and new ones alike. Resolves to the new entries as stored (a
    * covered v2 entry without payload; a covered v1 entry not at all, only its placeholder):
-   * what may be announced and relayed.
+   * what may be announced and relayed. A whole `StorageAdapter` also notes, in the same
+   * transaction, that their views are owed (`ViewStore.owedEntries`).
    */
   putEntries(entries: readonly StoredEntry[]): Promise<StoredEntry[]>;
   /** The entry at (author, device, seq), if held (a placeholder is not an entry). */
@@ -331,9 +339,18 @@ export interface ViewStore {
    * Applies view changes in order, in one transaction: all of them or, when one is malformed
    * (`StoreInputError`, checked before anything is written) or the write fails, none. What the
    * materializer writes a whole batch of entries' views with. Its `setSetting` changes go to the
-   * settings of the log store it shares a database with, in the same transaction.
+   * settings of the log store it shares a database with, in the same transaction, and so does
+   * forgetting the `settled` positions' owed views (the entries the batch materialized).
    */
-  writeViews(writes: readonly ViewWrite[]): Promise<void>;
+  writeViews(writes: readonly ViewWrite[], settled?: readonly LogPosition[]): Promise<void>;
+
+  /**
+   * Entries stored whose views no `writeViews` has settled yet, up to `limit`, in log order: a
+   * page closed or crashed between storing entries and writing their views (two transactions).
+   * The peer materializes them when it opens, so a stored entry always reaches the screens.
+   * Positions whose entry is no longer held (pruned, dropped whole by a cover) are forgotten.
+   */
+  owedEntries(limit: number): Promise<StoredEntry[]>;
 }
 
 /** The storage of one person's Kith on one device: the log store and the views, in one database. */

@@ -13,6 +13,7 @@ import {
   type PostItemView,
   type PostView,
   type KeyForm,
+  type LogPosition,
   type StoredEntry,
   type ViewWrite,
 } from './storage-adapter.ts';
@@ -185,6 +186,15 @@ export function checkViewWrites(writes: readonly ViewWrite[]): void {
       default:
         throw new StoreInputError(`unknown view write: ${String((write as { op: unknown }).op)}`);
     }
+  }
+}
+
+/** Throws `StoreInputError` unless every position names a log (author, device) and a seq. */
+export function checkPositions(positions: readonly LogPosition[]): void {
+  for (const p of positions) {
+    checkId(p.author, 'position author');
+    checkId(p.device, 'position device');
+    checkSeq(p.seq);
   }
 }
 

@@ -5,8 +5,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreClosedError, StoreInputError } from './errors.ts';
-import type { PostItemView, PostView, StorageAdapter } from './storage-adapter.ts';
-import { ALICE, BOB, newestFirst, testPost } from './store-test-helpers.ts';
+import type { PostItemView, PostView, StorageAdapter, StoredEntry } from './storage-adapter.ts';
+import {
+  ALICE,
+  BOB,
+  LAPTOP,
+  PHONE,
+  newestFirst,
+  testEntries,
+  testEntry,
+  testPost,
+} from './store-test-helpers.ts';
 
 /** Makes a fresh, empty adapter. */
 export type MakeAdapter = () => Promise<StorageAdapter>;
@@ -183,6 +192,64 @@ export function runViewStoreSuite(name: string, makeAdapter: MakeAdapter): void 
         expect(await store.getPostViews(['p1'])).toEqual([testPost('p1', ALICE, 1)]);
         expect(await store.itemsByPost('p1')).toHaveLength(1);
         expect(await store.unreadCount()).toBe(1);
+      });
+    });
+
+    describe('views owed to stored entries', () => {
+      const positions = (entries: readonly StoredEntry[]) =>
+        entries.map(({ author, device, seq }) => `${author}/${device}/${seq}`);
+
+      it('owes the views of every new entry until a view write settles it', async () => {
+        await store.putEntries([
+          ...testEntries(BOB, PHONE, 1, 2),
+          ...testEntries(ALICE, LAPTOP, 1, 3),
+        ]);
+        const owed = await store.owedEntries(10);
+        expect(positions(owed)).toEqual([
+          `${ALICE}/${LAPTOP}/1`,
+          `${ALICE}/${LAPTOP}/2`,
+          `${ALICE}/${LAPTOP}/3`,
+          `${BOB}/${PHONE}/1`,
+          `${BOB}/${PHONE}/2`,
+        ]);
+        expect(owed[0]).toEqual(testEntry(ALICE, LAPTOP, 1));
+        expect(positions(await store.owedEntries(2))).toHaveLength(2);
+        // Held again, an entry is not owed again.
+        await store.writeViews(
+          [{ op: 'putPost', post: testPost('p1', ALICE, 1) }],
+          owed.slice(0, 4),
+        );
+        await store.putEntries(testEntries(ALICE, LAPTOP, 1, 3));
+        expect(positions(await store.owedEntries(10))).toEqual([`${BOB}/${PHONE}/2`]);
+        await store.writeViews([], [testEntry(BOB, PHONE, 2)]);
+        expect(await store.owedEntries(10)).toEqual([]);
+        expect(await store.getPostViews(['p1'])).toEqual([testPost('p1', ALICE, 1)]);
+      });
+
+      it('keeps owing them when the view write is refused', async () => {
+        await store.putEntries(testEntries(BOB, PHONE, 1, 1));
+        await expect(
+          store.writeViews(
+            [{ op: 'putPost', post: testPost('p2', ALICE, Number.NaN) }],
+            testEntries(BOB, PHONE, 1, 1),
+          ),
+        ).rejects.toBeInstanceOf(StoreInputError);
+        await expect(
+          store.writeViews([], [{ author: BOB, device: PHONE, seq: 0 }]),
+        ).rejects.toBeInstanceOf(StoreInputError);
+        expect(positions(await store.owedEntries(10))).toEqual([`${BOB}/${PHONE}/1`]);
+      });
+
+      it('forgets positions whose entry is no longer held', async () => {
+        await store.putEntries(testEntries(BOB, PHONE, 1, 4));
+        await store.pruneLog(BOB, PHONE, 3);
+        expect(positions(await store.owedEntries(10))).toEqual([
+          `${BOB}/${PHONE}/3`,
+          `${BOB}/${PHONE}/4`,
+        ]);
+        await store.pruneLog(BOB, PHONE, Number.POSITIVE_INFINITY);
+        expect(await store.owedEntries(10)).toEqual([]);
+        await expect(store.owedEntries(0)).rejects.toBeInstanceOf(StoreInputError);
       });
     });
 
