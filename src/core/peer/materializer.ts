@@ -145,18 +145,19 @@ export class Materializer {
         views: new ViewBatch(this.ctx.store, (writes) => this.ctx.viewsWritten?.(writes)),
         docs: new Map(),
         opened: new Map(),
+        settled: [],
+        waited: new Set(),
       };
       this.batch = batch;
-      const slice = ordered.slice(i, i + MAX_VIEW_BATCH);
       try {
-        await this.applyIn(batch, slice);
+        await this.applyIn(batch, ordered.slice(i, i + MAX_VIEW_BATCH));
       } catch (error) {
         failed ??= { error };
       } finally {
         this.batch = null;
       }
       try {
-        await batch.views.flush(slice);
+        await batch.views.flush(batch.settled);
       } catch (error) {
         log.warn('views of a batch not written', { error: String(error) });
         failed ??= { error };
@@ -181,9 +182,14 @@ export class Materializer {
     await this.readAhead(batch, ordered);
     const failures: unknown[] = [];
     for (const stored of ordered) {
+      batch.waited.delete(stored.hash);
       try {
         await this.one(stored, batch);
+        if (!batch.waited.has(stored.hash) || !this.ownOrFriends(stored.author)) {
+          batch.settled.push(stored);
+        }
       } catch (error) {
+        batch.settled.push(stored);
         log.warn('view not updated for an entry', { docId: stored.docId, error: String(error) });
         failures.push(error);
       }
@@ -340,7 +346,17 @@ export class Materializer {
     }
   }
 
+  /**
+   * Whether an entry of `author` left waiting stays owed across a reload. Someone else's waits
+   * in memory only: becoming a friend re-reads all they wrote (`refreshAuthor`), and their
+   * friends-only posts, never opened here, would otherwise be tried again at every start.
+   */
+  private ownOrFriends(author: PersonId): boolean {
+    return author === this.ctx.me || this.ctx.isFriend(author);
+  }
+
   private wait(key: string, stored: StoredEntry): void {
+    this.batch?.waited.add(stored.hash);
     const list = this.waiting.get(key) ?? [];
     list.push(stored);
     this.waiting.set(key, list);
@@ -370,6 +386,14 @@ interface BatchState {
   readonly docs: Map<string, readonly StoredEntry[]>;
   /** The updates its entries' payloads opened to, by entry hash (each opened once). */
   readonly opened: Map<EntryHash, Uint8Array>;
+  /**
+   * Its entries whose views are done, settled when the batch is written: not those of the person
+   * or a friend left waiting for a key, which stay owed so that a reload before the key comes
+   * does not lose them.
+   */
+  readonly settled: StoredEntry[];
+  /** Its entries that went to wait for a key (one released later in the batch is settled). */
+  readonly waited: Set<EntryHash>;
 }
 
 function docKey(author: PersonId, docId: DocId): string {

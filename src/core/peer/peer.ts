@@ -275,15 +275,16 @@ export class Peer {
 
   /**
    * Entries stored before this peer opened whose views were never written (the page closed
-   * between the two transactions): their views now, a batch at a time.
+   * between the two transactions) or that were waiting for a key: their views now, a batch at a
+   * time (those still without a key wait for it in memory again).
    */
   private async catchUpViews(): Promise<void> {
-    let last: StoredEntry | undefined;
+    // Entries waiting for a key stay owed: the cursor moves past them.
+    let after: StoredEntry | undefined;
     for (;;) {
-      const owed = await this.options.store.owedEntries(MAX_VIEW_BATCH);
+      const owed = await this.options.store.owedEntries(MAX_VIEW_BATCH, after);
       if (owed.length === 0) return;
-      if (last && owed[0]!.hash === last.hash) throw new Error('owed views were not settled');
-      last = owed[0];
+      after = owed.at(-1);
       log.info('writing the views owed since the last close', { entries: owed.length });
       await this.stored(owed);
     }

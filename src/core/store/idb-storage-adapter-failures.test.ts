@@ -59,6 +59,7 @@ describe('IdbStorageAdapter schema', () => {
       'logs',
       'meta',
       'notifications',
+      'owed',
       'postItems',
       'posts',
       'runs',

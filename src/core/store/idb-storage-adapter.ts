@@ -734,10 +734,14 @@ export class IdbStorageAdapter implements StorageAdapter {
     });
   }
 
-  async owedEntries(limit: number): Promise<StoredEntry[]> {
+  async owedEntries(limit: number, after?: LogPosition): Promise<StoredEntry[]> {
     checkLimit(limit);
+    if (after) checkPositions([after]);
+    const range = after
+      ? IDBKeyRange.lowerBound([after.author, after.device, after.seq], true)
+      : undefined;
     const positions = await this.run(['owed'], 'readonly', (tx) =>
-      tx.objectStore('owed').getAll(undefined, limit),
+      tx.objectStore('owed').getAll(range, limit),
     );
     const held = await Promise.all(positions.map((p) => this.getEntry(p.author, p.device, p.seq)));
     const gone = positions.filter((_, i) => !held[i]);

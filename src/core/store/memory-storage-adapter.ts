@@ -480,12 +480,14 @@ export class MemoryStorageAdapter implements StorageAdapter {
     }
   }
 
-  async owedEntries(limit: number): Promise<StoredEntry[]> {
+  async owedEntries(limit: number, after?: LogPosition): Promise<StoredEntry[]> {
     this.ensureOpen();
     checkLimit(limit);
+    if (after) checkPositions([after]);
     const out: StoredEntry[] = [];
     for (const [key, p] of [...this.owed].sort(([, a], [, b]) => byPosition(a, b))) {
       if (out.length === limit) break;
+      if (after && byPosition(p, after) <= 0) continue;
       const held = this.logs.get(logKeyOf(p.author, p.device))?.entries.get(p.seq);
       if (held && !isPlaceholder(held)) out.push(copyEntry(held));
       else this.owed.delete(key);

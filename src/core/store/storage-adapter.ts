@@ -345,12 +345,13 @@ export interface ViewStore {
   writeViews(writes: readonly ViewWrite[], settled?: readonly LogPosition[]): Promise<void>;
 
   /**
-   * Entries stored whose views no `writeViews` has settled yet, up to `limit`, in log order: a
-   * page closed or crashed between storing entries and writing their views (two transactions).
-   * The peer materializes them when it opens, so a stored entry always reaches the screens.
+   * Entries stored whose views no `writeViews` has settled yet, up to `limit`, in log order
+   * from just past `after` (from the start without it): a page closed or crashed between storing
+   * entries and writing their views (two transactions), or entries still waiting for a key. The
+   * peer materializes them when it opens, so a stored entry always reaches the screens.
    * Positions whose entry is no longer held (pruned, dropped whole by a cover) are forgotten.
    */
-  owedEntries(limit: number): Promise<StoredEntry[]>;
+  owedEntries(limit: number, after?: LogPosition): Promise<StoredEntry[]>;
 }
 
 /** The storage of one person's Kith on one device: the log store and the views, in one database. */

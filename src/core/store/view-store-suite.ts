@@ -214,6 +214,11 @@ export function runViewStoreSuite(name: string, makeAdapter: MakeAdapter): void 
         ]);
         expect(owed[0]).toEqual(testEntry(ALICE, LAPTOP, 1));
         expect(positions(await store.owedEntries(2))).toHaveLength(2);
+        // A cursor: from just past a position, in log order (seq as a number: 3 after 2).
+        expect(positions(await store.owedEntries(2, owed[1]))).toEqual([
+          `${ALICE}/${LAPTOP}/3`,
+          `${BOB}/${PHONE}/1`,
+        ]);
         // Held again, an entry is not owed again.
         await store.writeViews(
           [{ op: 'putPost', post: testPost('p1', ALICE, 1) }],
