@@ -56,6 +56,30 @@ describe('SeqRanges', () => {
     );
   });
 
+  it('takes seqs out as a set does, keeping ranges disjoint and non-adjacent', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 10 }))),
+        fc.array(fc.integer({ min: 1, max: 115 })),
+        (adds, deletes) => {
+          const set = new SeqRanges();
+          const model = new Set<number>();
+          for (const [start, len] of adds) {
+            set.addRange(start, start + len);
+            for (let s = start; s <= start + len; s++) model.add(s);
+          }
+          for (const seq of deletes) {
+            set.delete(seq);
+            model.delete(seq);
+          }
+          for (let s = 1; s <= 115; s++) expect(set.has(s)).toBe(model.has(s));
+          expect(set.count).toBe(model.size);
+          expect(SeqRanges.of(...set.ranges()).ranges()).toEqual(set.ranges());
+        },
+      ),
+    );
+  });
+
   it.each([
     ['truncated', new Uint8Array([2, 0, 3]), 'truncated'],
     ['trailing bytes', new Uint8Array([0, 0]), 'trailing-bytes'],

@@ -98,6 +98,17 @@ export class SeqRanges {
     this.list = next;
   }
 
+  /** Takes one seq out (splitting its range); a seq not held is ignored. */
+  delete(seq: number): void {
+    const at = this.list.findIndex((r) => r.start <= seq && seq <= r.end);
+    if (at < 0) return;
+    const r = this.list[at]!;
+    const parts: SeqRange[] = [];
+    if (r.start < seq) parts.push({ start: r.start, end: seq - 1 });
+    if (seq < r.end) parts.push({ start: seq + 1, end: r.end });
+    this.list.splice(at, 1, ...parts);
+  }
+
   /** True when `seq` is held. */
   has(seq: number): boolean {
     let lo = 0;

@@ -11,13 +11,8 @@ import { recordFromDisk } from './validate.ts';
 import { createLogger } from '../log.ts';
 
 const log = createLogger('store:schema');
-import type {
-  LogPosition,
-  LogSummary,
-  PostItemView,
-  PostView,
-  StoredEntry,
-} from './storage-adapter.ts';
+import type { OwedRecord } from './owed.ts';
+import type { LogSummary, PostItemView, PostView, StoredEntry } from './storage-adapter.ts';
 
 /** Name of the database unless the caller picks another. */
 export const DEFAULT_DB_NAME = 'kith';
@@ -58,10 +53,10 @@ export interface KithDb extends DBSchema {
   /** Positions covered by a stored entry, with its doc (schema 2). */
   covered: { key: [string, string, number]; value: CoveredRecord };
   /**
-   * Schema 4: positions of stored entries whose views are not written yet, put with the
-   * entries and deleted with their views (`ViewStore.owedEntries`).
+   * Schema 4: per log, the seqs of stored entries whose views are not written yet, added with
+   * the entries and taken out with their views (`owed.ts`, `ViewStore.owedEntries`).
    */
-  owed: { key: [string, string, number]; value: LogPosition };
+  owed: { key: [string, string]; value: OwedRecord };
   /** One summary per log, written in the same transaction as its entries. */
   logs: { key: [string, string]; value: LogSummary };
   /** Fork evidence, one per position. */
@@ -151,7 +146,7 @@ export const MIGRATIONS: readonly Migration[] = [
   // v4: the views owed to stored entries (docs/storage.md "Views owed"). A new, empty store:
   // entries stored before it were materialized by the version that stored them.
   (db) => {
-    db.createObjectStore('owed', { keyPath: ['author', 'device', 'seq'] });
+    db.createObjectStore('owed', { keyPath: ['author', 'device'] });
   },
 ];
 

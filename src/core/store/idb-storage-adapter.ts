@@ -14,7 +14,13 @@
  * should then ask the person to reload. If this tab's own upgrade waits on an older tab that
  * does not close, `onBlocked` tells the app.
  */
-import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import {
+  wrap,
+  type IDBPDatabase,
+  type IDBPObjectStore,
+  type IDBPTransaction,
+  type StoreNames,
+} from 'idb';
 import { SeqRanges, type SeqRange } from '../feed/seq-ranges.ts';
 import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
 import {
@@ -55,6 +61,7 @@ import {
 } from './idb-schema.ts';
 import { groupByLog, summaryFrom, summaryWith } from './log-summary.ts';
 import { pageOf } from './page.ts';
+import { owedAdding, owedRemoving, readOwed, seqsByLog } from './owed.ts';
 import type {
   StoredFork,
   JsonValue,
@@ -136,6 +143,19 @@ function issueAll<T>(items: readonly T[], issue: (item: T) => Promise<unknown>):
     throw err;
   }
   return Promise.all(pending);
+}
+
+/** Issues the updates that take `positions` out of the views owed. */
+function forgetOwed(
+  owed: IDBPObjectStore<KithDb, ['owed'] | ViewStores, 'owed', 'readwrite'>,
+  positions: readonly LogPosition[],
+): Promise<unknown>[] {
+  return seqsByLog(positions).map(async ({ author, device, seqs }) => {
+    const record = await owed.get([author, device]);
+    if (!record) return;
+    const next = owedRemoving(record, seqs);
+    await (next ? owed.put(next) : owed.delete([author, device]));
+  });
 }
 
 /** Every key of a compound index that starts with `prefix` (arrays sort after all else). */
@@ -355,8 +375,10 @@ export class IdbStorageAdapter implements StorageAdapter {
         ...plan.refilled,
       ];
       const owedStore = tx.objectStore('owed');
-      for (const { author, device, seq } of stored) {
-        writes.push(() => owedStore.put({ author, device, seq }));
+      for (const { author, device, seqs } of seqsByLog(stored)) {
+        writes.push(async () =>
+          owedStore.put(owedAdding(await owedStore.get([author, device]), author, device, seqs)),
+        );
       }
       await issueAll(writes, (write) => write());
       return stored.map(copyEntry);
@@ -710,10 +732,7 @@ export class IdbStorageAdapter implements StorageAdapter {
     if (writes.length === 0 && settled.length === 0) return;
     const stores: ViewStores = ['posts', 'postItems', 'notifications', 'settings', 'owed'];
     await this.run(stores, 'readwrite', async (tx) => {
-      const owed = tx.objectStore('owed');
-      let pending: Promise<unknown>[] = settled.map((p) =>
-        owed.delete([p.author, p.device, p.seq]),
-      );
+      let pending: Promise<unknown>[] = forgetOwed(tx.objectStore('owed'), settled);
       for (const write of writes) {
         if (write.op === 'removePost') {
           // Its cursor sees later requests of this transaction: everything issued before it
@@ -737,20 +756,19 @@ export class IdbStorageAdapter implements StorageAdapter {
   async owedEntries(limit: number, after?: LogPosition): Promise<StoredEntry[]> {
     checkLimit(limit);
     if (after) checkPositions([after]);
-    const range = after
-      ? IDBKeyRange.lowerBound([after.author, after.device, after.seq], true)
-      : undefined;
-    const positions = await this.run(['owed'], 'readonly', (tx) =>
-      tx.objectStore('owed').getAll(range, limit),
+    const range = after ? IDBKeyRange.lowerBound([after.author, after.device]) : undefined;
+    const records = await this.run(['owed'], 'readonly', (tx) =>
+      tx.objectStore('owed').getAll(range),
     );
-    const held = await Promise.all(positions.map((p) => this.getEntry(p.author, p.device, p.seq)));
-    const gone = positions.filter((_, i) => !held[i]);
+    const { entries, gone } = await readOwed(records, limit, after, (author, device, from, to) =>
+      this.getEntries(author, device, from, to),
+    );
     if (gone.length > 0) {
       await this.run(['owed'], 'readwrite', (tx) =>
-        issueAll(gone, (p) => tx.objectStore('owed').delete([p.author, p.device, p.seq])),
+        Promise.all(forgetOwed(tx.objectStore('owed'), gone)),
       );
     }
-    return held.filter((e): e is StoredEntry => e !== undefined);
+    return entries;
   }
 
   async getSetting(key: string): Promise<unknown> {

@@ -42,6 +42,14 @@ import type {
   EntryLink,
   ViewWrite,
 } from './storage-adapter.ts';
+import {
+  compareLogs,
+  owedAdding,
+  owedRemoving,
+  readOwed,
+  seqsByLog,
+  type OwedRecord,
+} from './owed.ts';
 import { TimeIndex } from './time-index.ts';
 import {
   checkEntries,
@@ -66,13 +74,6 @@ interface MemoryLog {
   readonly entries: Map<number, HeldRecord>;
 }
 
-/** Log order: by author, then device, then seq. */
-function byPosition(a: LogPosition, b: LogPosition): number {
-  if (a.author !== b.author) return a.author < b.author ? -1 : 1;
-  if (a.device !== b.device) return a.device < b.device ? -1 : 1;
-  return a.seq - b.seq;
-}
-
 function postKey(p: PostView) {
   return { createdAt: p.createdAt, id: p.postId };
 }
@@ -84,8 +85,8 @@ export class MemoryStorageAdapter implements StorageAdapter {
   private readonly logs = new Map<string, MemoryLog>();
   private readonly forks = new Map<string, StoredFork>();
   private readonly covered = new Map<string, CoveredRecord>();
-  /** Positions of stored entries whose views are owed (`owedEntries`). */
-  private readonly owed = new Map<string, LogPosition>();
+  /** The seqs of each log whose views are owed (`owedEntries`), by `logKeyOf`. */
+  private readonly owed = new Map<string, OwedRecord>();
   private readonly blobs = new Map<string, Uint8Array>();
   private blobBytes = 0;
   private readonly posts = new Map<string, PostView>();
@@ -141,8 +142,9 @@ export class MemoryStorageAdapter implements StorageAdapter {
       ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
       ...plan.refilled,
     ];
-    for (const { author, device, seq } of stored) {
-      this.owed.set(positionKey(author, device, seq), { author, device, seq });
+    for (const { author, device, seqs } of seqsByLog(stored)) {
+      const key = logKeyOf(author, device);
+      this.owed.set(key, owedAdding(this.owed.get(key), author, device, seqs));
     }
     return stored.map(copyEntry);
   }
@@ -455,7 +457,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
     // Checked whole before the first change: nothing below can fail half-way.
     checkViewWrites(writes);
     checkPositions(settled);
-    for (const p of settled) this.owed.delete(positionKey(p.author, p.device, p.seq));
+    this.forgetOwed(settled);
     for (const write of writes) {
       switch (write.op) {
         case 'putPost':
@@ -484,15 +486,23 @@ export class MemoryStorageAdapter implements StorageAdapter {
     this.ensureOpen();
     checkLimit(limit);
     if (after) checkPositions([after]);
-    const out: StoredEntry[] = [];
-    for (const [key, p] of [...this.owed].sort(([, a], [, b]) => byPosition(a, b))) {
-      if (out.length === limit) break;
-      if (after && byPosition(p, after) <= 0) continue;
-      const held = this.logs.get(logKeyOf(p.author, p.device))?.entries.get(p.seq);
-      if (held && !isPlaceholder(held)) out.push(copyEntry(held));
+    const records = [...this.owed.values()].sort(compareLogs);
+    const { entries, gone } = await readOwed(records, limit, after, (author, device, from, to) =>
+      this.getEntries(author, device, from, to),
+    );
+    this.forgetOwed(gone);
+    return entries;
+  }
+
+  private forgetOwed(positions: readonly LogPosition[]): void {
+    for (const { author, device, seqs } of seqsByLog(positions)) {
+      const key = logKeyOf(author, device);
+      const record = this.owed.get(key);
+      if (!record) continue;
+      const next = owedRemoving(record, seqs);
+      if (next) this.owed.set(key, next);
       else this.owed.delete(key);
     }
-    return out;
   }
 
   async getSetting(key: string): Promise<unknown> {
