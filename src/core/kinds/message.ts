@@ -25,7 +25,7 @@ import {
 } from './conversation-views.ts';
 import { excerpt } from './excerpt.ts';
 import { DocRefError, expectFields, field, TAG_MARK, type DocKind } from './kind.ts';
-import { openedWith, openEncrypted, sealedUnder, unreadable } from './payload.ts';
+import { openedWith, openEncrypted, photoBlobs, sealedUnder, unreadable } from './payload.ts';
 
 /** One message of its writer. */
 export interface MessageRef {
@@ -38,6 +38,9 @@ export interface MessageRef {
 export class MessageKeyError extends Error {
   override readonly name = 'MessageKeyError';
 }
+
+/** What every message doc id starts with. */
+export const MESSAGE_DOC_PREFIX = 'message/';
 
 /** The `message` kind. */
 export const messageKind: DocKind<MessageRef> = {
@@ -52,7 +55,7 @@ export const messageKind: DocKind<MessageRef> = {
     root: 'message',
     fields: new Set(['text', 'photos', 'createdAt', 'deleted']),
   },
-  format: (ref) => parseDocId(`message/${TAG_MARK}${ref.tag}/${ref.messageId}`),
+  format: (ref) => parseDocId(`${MESSAGE_DOC_PREFIX}${TAG_MARK}${ref.tag}/${ref.messageId}`),
   parse(fields) {
     expectFields('message', fields, 2);
     const tagText = field(fields, 0);
@@ -68,12 +71,13 @@ export const messageKind: DocKind<MessageRef> = {
       throw error;
     }
   },
-  async seal(ref, _doc, update, port) {
+  async seal(ref, doc, update, port) {
     const target = await port.keys.conversations.ofTag(ref.tag);
     if (!target || target.writer !== port.me) {
       throw new MessageKeyError('this device holds no key to write in that conversation');
     }
-    return sealedUnder(target.key, port.me, messageKind.format(ref), update);
+    const sealed = await sealedUnder(target.key, port.me, messageKind.format(ref), update);
+    return { ...sealed, blobs: photoBlobs(readMessage(doc)?.photos) };
   },
   async open(entry, ref, { keys }) {
     if (entry.payloadKind !== 'encrypted') return unreadable('a message is always sealed');

@@ -12,10 +12,21 @@ import {
   sealWithKey,
   type PrivatePayload,
 } from '../crypto/audience.ts';
+import { isBlobId, type BlobId } from '../crypto/blobs.ts';
 import type { ReplyTag } from '../crypto/reply-tag.ts';
+import type { PhotoRef } from '../docs/post-doc.ts';
 import type { Entry } from '../feed/entry-codec.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
 import type { Opened, Sealed } from './kind.ts';
+
+/**
+ * The ciphertext blobs of sealed photos, listed in clear beside the payload (entries v2) so that
+ * a relay or a carrying friend can fetch and serve them without reading anything.
+ */
+export function photoBlobs(photos: readonly PhotoRef[] | undefined): BlobId[] {
+  const ids = (photos ?? []).flatMap((p) => [p.blob, p.thumb]);
+  return [...new Set(ids.filter(isBlobId))];
+}
 
 /** Name of the key a payload waits for: an author's epoch. */
 export function epochWait(author: PersonId, epoch: number): string {

@@ -14,7 +14,6 @@ import {
   unwrapContentKey,
 } from '../crypto/audience.ts';
 import { DecryptError } from '../crypto/aead.ts';
-import { isBlobId } from '../crypto/blobs.ts';
 import { sealListPostPayload, unwrapListContentKey } from '../crypto/list-payload.ts';
 import { listOf } from '../docs/audience.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
@@ -32,6 +31,7 @@ import {
   firstOpening,
   openedWith,
   openEncrypted,
+  photoBlobs,
   tagWait,
 } from './payload.ts';
 
@@ -132,9 +132,7 @@ export const postKind: DocKind<PostDocRef> = {
     // The audience is set when the post is written and never changes afterwards.
     const audience = readPost(doc)?.audience;
     if (audience === 'public') return clear(update);
-    // Its photos are ciphertext blobs: listed in clear so a relay can fetch and serve them.
-    const ids = readPost(doc)?.photos.flatMap((p) => [p.blob, p.thumb]) ?? [];
-    const blobs = [...new Set(ids.filter(isBlobId))];
+    const blobs = photoBlobs(readPost(doc)?.photos);
     const list = audience ? listOf(audience) : null;
     if (list) {
       const payload = await sealListPostPayload({

@@ -117,6 +117,40 @@ describe('direct messages', () => {
     expect(await texts(bob, key)).toEqual(['carried by Carol']);
   });
 
+  it('Carol carries the photos of Alice’s message too: its entry lists their ciphertext, which she fetches and serves', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    await befriend(bob, carol);
+    const key = await alice.peer.messaging.direct(bob.id);
+    const photo = {
+      image: utf8('a photo for Bob alone'),
+      thumb: utf8('its thumbnail'),
+      width: 4,
+      height: 3,
+      mime: 'image/jpeg' as const,
+    };
+    await alice.peer.messaging.send(key, 'look', [photo]);
+    await handOver(alice, carol, [alice.id]);
+    const [message] = await alice.peer.messaging.messages(key);
+    const ids = [message!.photos[0]!.blob, message!.photos[0]!.thumb];
+    // Carol reads no message, yet wants the photos the entry lists, to carry them.
+    expect(await carol.peer.messaging.list()).toEqual([]);
+    expect(carol.peer.wantedBlobs().sort()).toEqual([...ids].sort());
+    for (const id of ids) await carol.peer.receiveBlob(id, (await alice.store.getBlob(id))!);
+    for (const id of ids) {
+      const held = new TextDecoder().decode(await carol.store.getBlob(id));
+      expect(held).not.toContain('a photo for Bob alone');
+    }
+    // Alice away: Bob gets the message and its photo from Carol alone.
+    await handOver(carol, bob, [alice.id]);
+    const [got] = await bob.peer.messaging.messages(key);
+    const ref = got!.photos[0]!;
+    expect(await bob.peer.messaging.photo(got!, ref, 'image')).toBeNull();
+    await bob.peer.receiveBlob(ref.blob, (await carol.store.getBlob(ref.blob))!);
+    expect(await bob.peer.messaging.photo(got!, ref, 'image')).toEqual(photo.image);
+  });
+
   it('a group of Alice’s friends all read; a member removed reads nothing written after', async () => {
     const [alice, bob, dan] = await makePeople('alice', 'bob', 'dan');
     await befriend(alice, bob);

@@ -65,6 +65,8 @@ import { newerLostInMerge } from './friend-merge.ts';
 import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
 import { FriendBook } from './friend-book.ts';
+import { blobIdsOf } from '../feed/entry-codec.ts';
+import { MESSAGE_DOC_PREFIX } from '../kinds/message.ts';
 import { Materializer, MAX_VIEW_BATCH } from './materializer.ts';
 import { Messaging } from './messaging.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
@@ -261,6 +263,7 @@ export class Peer {
   /** Brings the views and what follows them up to newly stored entries. */
   private async stored(entries: readonly StoredEntry[]): Promise<void> {
     await this.materializer.apply(entries);
+    await this.carryMessagePhotos(entries);
     // Key records v2: adopt the person's newest epoch, replace one a removed friend opens.
     await this.epochs.reconcile(this.friendList);
     const change = viewChangeOf(entries);
@@ -271,6 +274,20 @@ export class Peer {
       });
     }
     for (const listener of this.changeListeners) listener(change);
+  }
+
+  /**
+   * The photos of the messages stored here, whoever's conversation they are in: wanted, so that
+   * a friend who is not a member carries them as ciphertext with the entries (their entries list
+   * them in clear, as a relay reads them: `relay-blobs.ts`).
+   */
+  private async carryMessagePhotos(entries: readonly StoredEntry[]): Promise<void> {
+    for (const entry of entries) {
+      if (!entry.docId.startsWith(MESSAGE_DOC_PREFIX)) continue;
+      for (const id of blobIdsOf(entry.bytes)) {
+        if (!(await this.options.store.hasBlob(id))) this.want(id);
+      }
+    }
   }
 
   /**
