@@ -68,6 +68,24 @@ export class BlockList {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+
+  /**
+   * Reads the list again from the store (another tab of this profile changed it); listeners hear
+   * of it only if it differs, so two tabs telling each other settle at once. Resolves to the
+   * people blocked or unblocked since.
+   */
+  async reload(): Promise<PersonId[]> {
+    const saved = (await BlockList.load(this.store)).people;
+    const changed = [
+      ...[...saved].filter((p) => !this.people.has(p)),
+      ...[...this.people].filter((p) => !saved.has(p)),
+    ];
+    if (changed.length === 0) return changed;
+    this.people.clear();
+    for (const person of saved) this.people.add(person);
+    for (const listener of [...this.listeners]) listener();
+    return changed;
+  }
 }
 
 /** What blocking acts on. */
@@ -103,6 +121,11 @@ export class Blocking {
   /** Calls `listener` after each block or unblock; returns the unsubscribe. */
   onChange(listener: () => void): () => void {
     return this.ports.list.onChange(listener);
+  }
+
+  /** Follows a change another tab made to the list: the views of who changed are re-read. */
+  async reload(): Promise<void> {
+    for (const person of await this.ports.list.reload()) this.ports.changed(person);
   }
 
   /** Blocks `person` (module doc); they are not told. */

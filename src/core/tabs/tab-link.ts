@@ -2,7 +2,8 @@
  * Tabs of one browser profile share one IndexedDB. Each tab stores what it writes or receives
  * there, then tells the other tabs over a BroadcastChannel, so their views refresh and the tab
  * holding the network pushes the entries to peers. Same-origin tabs are one trust domain: a
- * message names entries already stored and verified by a tab of this profile.
+ * message names entries already stored and verified by a tab of this profile. The device's block
+ * list, which every tab keeps in memory, is followed the same way (`linkBlockLists`).
  */
 import { decodeAnyEntry } from '../feed/entry-codec.ts';
 import { createLogger } from '../log.ts';
@@ -59,6 +60,36 @@ export function linkTabs(ingestor: Ingestor, channel: ChannelLike): () => void {
       }
     }
     ingestor.announce(entries, FROM_ANOTHER_TAB);
+  };
+  return () => {
+    unsubscribe();
+    channel.onmessage = null;
+    channel.close();
+  };
+}
+
+/** A list kept in memory by each tab and in the store for all (`peer/blocking.ts`). */
+export interface FollowedList {
+  onChange(listener: () => void): () => void;
+  /** Reads the list again from the store; tells its listeners if it changed. */
+  reload(): Promise<unknown>;
+}
+
+/**
+ * Keeps this tab's block list in step with the other tabs': a change here is announced, and an
+ * announcement makes the list read the store again, so the tab holding the network refuses a
+ * person blocked in another tab at once, not after a reload. Returns the function that unlinks.
+ */
+export function linkBlockLists(list: FollowedList, channel: ChannelLike): () => void {
+  const unsubscribe = list.onChange(() => channel.postMessage({ kind: 'blocks' }));
+  channel.onmessage = (event) => {
+    if ((event.data as { kind?: unknown } | null)?.kind !== 'blocks') {
+      log.warn('ignored a malformed tab message');
+      return;
+    }
+    list.reload().catch((error: unknown) => {
+      log.error('could not read the block list again', { error: String(error) });
+    });
   };
   return () => {
     unsubscribe();

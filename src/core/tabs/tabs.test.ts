@@ -1,11 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
-import { makePerson } from '../peer/test-people.ts';
+import { BlockList } from '../peer/blocking.ts';
+import { entriesOf, makePeople, makePerson } from '../peer/test-people.ts';
 import { holdLeadership, type LockManagerLike } from './leader.ts';
-import { FROM_ANOTHER_TAB, linkTabs } from './tab-link.ts';
+import { FROM_ANOTHER_TAB, linkBlockLists, linkTabs } from './tab-link.ts';
 
 /**
  * Web Locks' exclusive mode, as the browser implements it for one profile: requests are granted
@@ -122,5 +123,32 @@ describe('tab links', () => {
     expect(announced).toBe(0);
     other.close();
     unlink();
+  });
+});
+
+describe('block lists across tabs', () => {
+  it('a block made in one tab is refused at once by the tab holding the network, and an unblock too', async () => {
+    const [carol] = await makePeople('carol');
+    const store = new MemoryStorageAdapter();
+    const listA = await BlockList.load(store);
+    const listB = await BlockList.load(store);
+    const network = new Ingestor(store, new EntryVerifier());
+    network.refuseAuthors((author) => listB.has(author));
+    const unlinkA = linkBlockLists(listA, new BroadcastChannel('kith-test-blocks'));
+    const unlinkB = linkBlockLists(listB, new BroadcastChannel('kith-test-blocks'));
+
+    await listA.set(carol.id, true);
+    await vi.waitFor(() => expect(listB.has(carol.id)).toBe(true), { timeout: 5_000 });
+    await carol.peer.createPost({ text: 'from a blocked person', audience: 'public' });
+    const report = await network.ingest(await entriesOf(carol));
+    expect(report.accepted).toEqual([]);
+    expect(report.rejected.length).toBeGreaterThan(0);
+
+    await listA.set(carol.id, false);
+    await vi.waitFor(() => expect(listB.has(carol.id)).toBe(false), { timeout: 5_000 });
+    expect((await network.ingest(await entriesOf(carol))).accepted.length).toBeGreaterThan(0);
+    expect(listA.all()).toEqual(listB.all());
+    unlinkA();
+    unlinkB();
   });
 });
