@@ -58,5 +58,5 @@ e2e_status=0
 KITH_E2E_JSON="$results/e2e.json" npm run --silent test:e2e || e2e_status=$?
 took "end-to-end tests (with the build)"
 
-node scripts/summarize-results.mjs "$results/unit.json" "$results/e2e.net.json" "$results/e2e.solo.json"
+node scripts/summarize-results.mjs "$results/unit.json" "$results/e2e.net.json" "$results/e2e.side.json"
 [[ $unit_status == 0 && $e2e_status == 0 ]]

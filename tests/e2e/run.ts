@@ -7,11 +7,12 @@
  * finds a host candidate and no test packet leaves the machine. Where no namespace can be made it
  * runs anyway, says why, and the WebRTC files skip themselves (under CI=true they fail instead).
  * Then it runs vitest with vitest.e2e.config.ts. Given files, one vitest runs them one at a time.
- * Given none, two run side by side, each one file at a time: the files that open WebRTC
- * connections ("net") and those of one person without WebRTC ("solo"), whose output is held back
- * and printed when the net group is done, so neither interleaves. Its exit status is vitest's (the
- * first failing one's). `KITH_E2E_JSON=FILE` adds a JSON report written to FILE, or with two groups
- * to FILE's name with `.net` and `.solo` before its extension.
+ * Given none, two run side by side, each one file at a time: the "net" lane (files that open WebRTC
+ * connections) and the "side" lane (files of one person without WebRTC, then a few WebRTC files
+ * of two or three people: vitest.e2e.config.ts), whose output is held back and printed when the
+ * net lane is done, so neither interleaves. Its exit status is vitest's (the first failing one's).
+ * `KITH_E2E_JSON=FILE` adds a JSON report written to FILE, or with two lanes to FILE's name with
+ * `.net` and `.side` before its extension.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -59,8 +60,8 @@ function run(
   });
 }
 
-/** The groups of vitest.e2e.config.ts that run side by side when no file is named. */
-type Group = 'net' | 'solo';
+/** The lanes of vitest.e2e.config.ts that run side by side when no file is named. */
+type Group = 'net' | 'side';
 
 /** The JSON report's path for `group`, or the one report's when the files run as one group. */
 function reportPath(group: Group | undefined): string | undefined {
@@ -82,13 +83,13 @@ function vitestArgs(group: Group | undefined): string[] {
 }
 
 /**
- * Runs the two groups side by side: the net files leave much of the second core idle while they
- * wait on the network, and the solo files (one page, no ICE) fit in it, so the run is shorter by
- * about the solo group's length.
+ * Runs the two lanes side by side: the WebRTC files leave much of the second core idle while they
+ * wait on the network, and the side lane's files fit in it, so the run is shorter by about the
+ * side lane's length.
  */
 async function runGroups(vitest: string): Promise<number> {
   mkdirSync(join(REPO_ROOT, '.tmp'), { recursive: true });
-  const soloLog = join(REPO_ROOT, '.tmp', 'e2e-solo.log');
+  const sideLog = join(REPO_ROOT, '.tmp', 'e2e-side.log');
   const runGroup = (group: Group, logFile?: string): Promise<number> =>
     run(
       process.execPath,
@@ -96,10 +97,10 @@ async function runGroups(vitest: string): Promise<number> {
       { ...process.env, KITH_E2E_GROUP: group },
       logFile,
     );
-  const [net, solo] = await Promise.all([runGroup('net'), runGroup('solo', soloLog)]);
-  console.log(`\ne2e: the solo group (files without WebRTC), run beside the net group:\n`);
-  console.log(readFileSync(soloLog, 'utf8'));
-  return net !== 0 ? net : solo;
+  const [net, side] = await Promise.all([runGroup('net'), runGroup('side', sideLog)]);
+  console.log(`\ne2e: the side lane, run beside the net lane:\n`);
+  console.log(readFileSync(sideLog, 'utf8'));
+  return net !== 0 ? net : side;
 }
 
 async function main(): Promise<number> {
