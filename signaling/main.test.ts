@@ -29,7 +29,8 @@ function runMain(env: Record<string, string>): Run {
   return run;
 }
 
-describe('signaling/main.ts', () => {
+// Each test starts a process through tsx: seconds on a loaded machine, beyond the 20 s default.
+describe('signaling/main.ts', { timeout: 90_000 }, () => {
   it('prints the URL, serves the app and signaling, and exits 0 on SIGTERM', async () => {
     writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>main</title>');
     const run = runMain({ PORT: '0', KITH_STATIC_DIR: staticDir });

@@ -63,7 +63,8 @@ function start(args: readonly string[], options: { uid?: number; gid?: number } 
   return { child, exited, lines, firstLine, err: () => err };
 }
 
-describe('kith-home FOLDER', () => {
+// Each test starts a process through tsx: seconds on a loaded machine, beyond the 20 s default.
+describe('kith-home FOLDER', { timeout: 90_000 }, () => {
   it.each([['SIGTERM' as const], ['SIGINT' as const]])(
     'runs a paired FOLDER with its caps, shows a JSON status line, and stops on %s with status 0',
     async (signal) => {
