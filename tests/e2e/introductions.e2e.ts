@@ -3,7 +3,8 @@
  * comments on Ben's post; Cal sees her comment, opens her profile from it and asks Ben to
  * introduce them. Ben agrees and Ada declines: Cal alone learns it was declined (Ben's screen
  * says only that he passed it on). Cal asks again; Ben and Ada agree; Cal becomes Ada's friend
- * with one tap, through Ada's single-use invite. axe audits the new views in both schemes.
+ * with one tap, through Ada's single-use invite. axe audits the new views in both schemes: the
+ * ask on a profile, a request passed on, an introduction offered.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -76,17 +77,12 @@ requireNetns()('introductions', () => {
 
     // Second ask: both agree; Cal taps once and they are friends.
     await askBen.click();
-    await introductions(b)
-      .getByRole('listitem')
-      .getByRole('button', { name: 'Introduce Cal to Ada' })
-      .click();
+    await introductions(b).getByRole('button', { name: 'Introduce Cal to Ada' }).click();
     await introductions(a).getByRole('button', { name: 'Agree to meet Cal' }).click();
     await introductions(a)
       .getByText(/You agreed/)
       .waitFor(WAIT);
     const befriend = c.getByRole('button', { name: /^Become friends with / });
-    await befriend.waitFor(WAIT);
-    found.push(...(await audit(c, 'an introduction both agreed to')));
     await befriend.click();
     await waitConnected(c, 'Ada');
     await waitConnected(a, 'Cal');
