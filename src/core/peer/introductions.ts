@@ -72,8 +72,6 @@ export interface IntroductionPorts {
   readonly store: StorageAdapter;
   readonly clock: Clock;
   readonly verifier: Ed25519Verifier;
-  /** This person's X25519 public key. */
-  readonly ownKey: Uint8Array;
   /** Pair key of this person's encryption key with `theirs`. */
   pairKey(theirs: Uint8Array): Promise<Uint8Array>;
   friends(): ReadonlyMap<string, FriendRecord>;

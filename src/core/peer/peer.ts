@@ -261,7 +261,6 @@ export class Peer {
       store: options.store,
       clock: options.clock,
       verifier: defaultVerifier,
-      ownKey: options.identity.encryptionPublicKey,
       pairKey: (theirs) => keyring.pairs.pairKey(theirs),
       friends: () => this.friendList,
       direct: (friend) => this.messaging.direct(friend),
