@@ -19,6 +19,7 @@
  *   message/~<tag>/<messageId>               one message, named by its writer's tag only
  *   list/<listId>/<epoch>                    an epoch of a named list of friends the author keeps
  *   member/~<tag>                            a member's read receipts and leaving, by that tag
+ *   intro/~<tag>/<recordId>                  one record of an introduction, to the tag's pair
  *
  * A reply tag (`crypto/reply-tag.ts`) names a post only to its readers: a doc id holding one
  * parses to a {@link Tagged} ref, resolved once this device knows the tag's post. A doc id of no
@@ -35,6 +36,7 @@ import { commentKind, type CommentRef } from './comment.ts';
 import { conversationKind, type ConversationRef } from './conversation.ts';
 import { epochKind, type EpochRef } from './epoch.ts';
 import { friendsKind, type FriendsRef } from './friends.ts';
+import { introKind, type IntroRef } from './intro.ts';
 import { memberKind, type MemberRef } from './member.ts';
 import { messageKind, type MessageRef } from './message.ts';
 import { ReplyTagError } from '../crypto/reply-tag.ts';
@@ -69,7 +71,8 @@ export type DocRef =
   | ConversationRef
   | MessageRef
   | ListRef
-  | MemberRef;
+  | MemberRef
+  | IntroRef;
 
 /** What a doc id names: a {@link DocRef}, or one whose post is named by its reply tag only. */
 export type ParsedDocRef = DocRef | Tagged<DocRef>;
@@ -97,6 +100,7 @@ const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
   message: messageKind,
   list: listKind,
   member: memberKind,
+  intro: introKind,
 };
 
 const REPLY_KINDS: { readonly [K in ReplyRef['kind']]: ReplyKind<RefOf<K>> } = {

@@ -69,6 +69,8 @@ import { blobIdsOf } from '../feed/entry-codec.ts';
 import { MESSAGE_DOC_PREFIX } from '../kinds/message.ts';
 import { Materializer, MAX_VIEW_BATCH } from './materializer.ts';
 import { Messaging } from './messaging.ts';
+import { Introductions } from './introductions.ts';
+import { defaultVerifier } from '../identity/verifier.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { viewChangeOf, type ViewChange } from './view-change.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
@@ -173,6 +175,8 @@ export class Peer {
   private readonly sealPort: SealPort;
   /** Direct messages: conversations among friends (`messaging.ts`). */
   readonly messaging: Messaging;
+  /** Introductions to friends of friends (`introductions.ts`). */
+  readonly introductions: Introductions;
   /** The named lists of friends this person keeps, each an audience (`audiences.ts`). */
   readonly lists: AudienceLists;
   /** The people blocked on this device (`blocking.ts`). */
@@ -254,6 +258,26 @@ export class Peer {
       serial: (task) => this.serial(task),
       settled: () => this.settled(),
     });
+    this.introductions = new Introductions({
+      me: this.me,
+      store: options.store,
+      clock: options.clock,
+      verifier: defaultVerifier,
+      pairKey: (theirs) => keyring.pairs.pairKey(theirs),
+      friends: () => this.friendList,
+      direct: (friend) => this.messaging.direct(friend),
+      writerOf: async (conversation) => {
+        const tag = await this.messaging.ownTag(conversation);
+        const target = tag && (await keyring.conversations.ofTag(tag));
+        return tag && target ? { tag, key: target.key } : null;
+      },
+      nameOf: async (person) => (await this.profile(person))?.name ?? '',
+      appendSealed: (ref, sealed) =>
+        this.serial(async () => {
+          await this.ownLog.append(docIdOf(ref), sealed.payloadKind, sealed.payload);
+        }),
+      settled: () => this.settled(),
+    });
     this.unsubscribe = options.pipeline.onStored((entries) => {
       this.serial(() => this.stored(entries)).catch((error: unknown) => this.viewsLag(error));
     });
@@ -271,6 +295,12 @@ export class Peer {
     if (entries.some((e) => e.docId.startsWith('member/'))) {
       this.messaging.rotateForLeavers().catch((error: unknown) => {
         log.error('could not rotate a conversation someone left', { error: String(error) });
+      });
+    }
+    // The other person answered an introduction this person made: pass it on to the asker.
+    if (entries.some((e) => e.docId.startsWith('intro/'))) {
+      this.introductions.relayReplies().catch((error: unknown) => {
+        log.error('could not pass an introduction’s answer on', { error: String(error) });
       });
     }
     for (const listener of this.changeListeners) listener(change);

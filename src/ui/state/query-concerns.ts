@@ -119,3 +119,11 @@ export function keepRows<R>(
   });
   return same ? previous : kept;
 }
+
+/** Introductions: their records, and the conversation records they wait for. */
+export function introductionsConcerned(change: ViewChange): boolean {
+  return wrote(
+    change,
+    (_, kind) => kind === 'intro' || kind === 'conversation' || kind === 'friends',
+  );
+}
