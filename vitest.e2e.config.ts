@@ -20,6 +20,7 @@ const SIDE_NET_FILES = new Set([
   'a11y.e2e.ts',
   'audiences-blocking.e2e.ts',
   'devices.e2e.ts',
+  'introductions.e2e.ts',
 ]);
 
 /**
