@@ -8,7 +8,7 @@
  */
 import { fromBase64Url, toBase64Url } from '../bytes.ts';
 import type { PersonId } from '../ids.ts';
-import type { KindStore } from '../store/storage-adapter.ts';
+import type { KindStore, NotificationView } from '../store/storage-adapter.ts';
 import type { IntroId, IntroRecord } from './intro-record.ts';
 
 /** Most introductions one device keeps; a new one beyond it is refused. */
@@ -222,4 +222,31 @@ function isIntroView(value: unknown): value is IntroView {
     typeof v.state === 'string' &&
     typeof v.at === 'number'
   );
+}
+
+/** What a notification of an introduction says happened (docs/introductions.md). */
+export type IntroStep = 'ask' | 'offer' | 'declined' | 'answered';
+
+/**
+ * The notification an introduction's new state makes, when it asks something of this person or
+ * tells them how their ask went (`from`: who the record came from; `about`: the third person).
+ * An introducer's relaying, done by the device itself, makes none.
+ */
+export function introNotification(view: IntroView, at: number): NotificationView | null {
+  const note = (step: IntroStep, from: PersonId, about: PersonId): NotificationView => ({
+    id: `intro/${view.intro}/${view.state}`,
+    kind: 'introduction',
+    createdAt: at,
+    read: false,
+    summary: { from, about, step },
+  });
+  switch (view.role) {
+    case 'introducer':
+      return view.state === 'asked' ? note('ask', view.asker, view.other) : null;
+    case 'other':
+      return view.state === 'asked' ? note('offer', view.introducer, view.asker) : null;
+    case 'asker':
+      if (view.state === 'declined') return note('declined', view.introducer, view.other);
+      return view.state === 'answered' ? note('answered', view.introducer, view.other) : null;
+  }
 }

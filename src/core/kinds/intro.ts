@@ -20,7 +20,7 @@ import { parseDocId, parsePostId, type PostId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { conversationWait } from './conversation.ts';
 import { decodeIntroRecord, IntroRecordError } from './intro-record.ts';
-import { applyIntroRecord } from './intro-views.ts';
+import { applyIntroRecord, introNotification, readIntro } from './intro-views.ts';
 import { DocRefError, expectFields, field, TAG_MARK, type RecordKind } from './kind.ts';
 import { openedWith, openEncrypted } from './payload.ts';
 
@@ -75,14 +75,19 @@ export const introKind: RecordKind<IntroRef> = {
       if (error instanceof IntroRecordError) return refuse(error.reason);
       throw error;
     }
+    const at = views.trustedTime(entry.timestamp, undefined);
     const refused = await applyIntroRecord(views.store, {
       record,
       me: views.me,
       counterpart,
       mine,
-      at: views.trustedTime(entry.timestamp, undefined),
+      at,
       isFriend: (person) => views.isFriend(person),
     });
-    if (refused) refuse(refused);
+    if (refused) return refuse(refused);
+    // What the other side did: the person hears of it where it asks something of them.
+    const view = mine ? null : await readIntro(views.store, record.intro);
+    const note = view && introNotification(view, at);
+    if (note) await views.store.putNotification(note);
   },
 };

@@ -75,6 +75,15 @@ async function status(person: TestPerson, intro: IntroId) {
   return (await person.peer.introductions.list()).find((i) => i.intro === intro)?.status;
 }
 
+/** The introduction notifications `person` holds, oldest first, as their summaries. */
+async function introNotes(person: TestPerson): Promise<unknown[]> {
+  const page = await person.peer.notificationsPage({ limit: 50 });
+  return page.items
+    .filter((n) => n.kind === 'introduction')
+    .reverse()
+    .map((n) => n.summary);
+}
+
 describe('introductions', () => {
   it('Ben and Ada agree: Cal holds Ada’s single-use invite, Ben carries it without reading it', async () => {
     const { cal, ben, ada } = await threePeople();
@@ -110,6 +119,10 @@ describe('introductions', () => {
       verifier: defaultVerifier,
     });
     expect(record.inviter).toBe(ada.id);
+    // Each heard of what asked something of them, or of how their ask went, and nothing more.
+    expect(await introNotes(ben)).toEqual([{ from: cal.id, about: ada.id, step: 'ask' }]);
+    expect(await introNotes(ada)).toEqual([{ from: ben.id, about: cal.id, step: 'offer' }]);
+    expect(await introNotes(cal)).toEqual([{ from: ben.id, about: ada.id, step: 'answered' }]);
   });
 
   it('Ben declines: Cal learns it, Ada learns nothing', async () => {
@@ -122,6 +135,8 @@ describe('introductions', () => {
     expect(await status(cal, intro)).toBe('declined');
     expect(await status(ben, intro)).toBe('declined');
     expect(await ada.peer.introductions.list()).toEqual([]);
+    expect(await introNotes(ada)).toEqual([]);
+    expect(await introNotes(cal)).toEqual([{ from: ben.id, about: ada.id, step: 'declined' }]);
     await expect(ben.peer.introductions.pass(intro, true)).rejects.toThrow(IntroductionError);
   });
 

@@ -11,7 +11,14 @@ import { notificationFrom } from './notification-target.ts';
 import { parseStoredJson } from './stored-json.ts';
 
 /** The kinds of notification Kith makes (docs/notifications.md), in the order Settings lists them. */
-export const NOTIFICATION_KINDS = ['message', 'comment', 'reaction', 'mention', 'friend'] as const;
+export const NOTIFICATION_KINDS = [
+  'message',
+  'comment',
+  'reaction',
+  'mention',
+  'friend',
+  'introduction',
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** What each kind is, in Settings' words. */
@@ -21,6 +28,7 @@ export const KIND_TEXT: Record<NotificationKind, string> = {
   reaction: 'Reactions to your posts',
   mention: 'Mentions of you',
   friend: 'New friends',
+  introduction: 'Introductions',
 };
 
 /** Where a notification can reach a person. */

@@ -2,7 +2,8 @@
  * What a notification points at: the person it is from, and where it leads, the same from the
  * in-app list and from a system notification's click (which carries the place in its `data`,
  * `notification-data.ts`): the post, brought into view at the comment it is about; a new
- * friend's profile; a message, its conversation; anything else, the Notifications screen.
+ * friend's profile; a message, its conversation; an introduction, the Friends screen where it
+ * is answered; anything else, the Notifications screen.
  */
 import type { PersonId } from '../../core/ids.ts';
 import type { NotificationView } from '../../core/store/storage-adapter.ts';
@@ -13,6 +14,12 @@ import { screenHref } from './route.svelte.ts';
 export function notificationFrom(n: NotificationView): PersonId | null {
   const from = (n.summary as { from?: unknown } | null)?.from;
   return typeof from === 'string' ? (from as PersonId) : null;
+}
+
+/** The third person a notification concerns (an introduction's), if it says. */
+export function notificationAbout(n: NotificationView): PersonId | null {
+  const about = (n.summary as { about?: unknown } | null)?.about;
+  return typeof about === 'string' ? (about as PersonId) : null;
 }
 
 /**
@@ -26,6 +33,8 @@ export function notificationHref(n: NotificationView): string {
     const from = notificationFrom(n);
     return from ? screenHref({ name: 'profile', person: from }) : NOTIFICATIONS_HREF;
   }
+  // Introductions are answered on the Friends screen.
+  if (n.kind === 'introduction') return screenHref({ name: 'friends' });
   if (n.kind === 'message') {
     const conversation = (n.summary as { conversation?: unknown } | null)?.conversation;
     return typeof conversation === 'string' && conversation.includes('/')

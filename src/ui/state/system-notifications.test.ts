@@ -80,6 +80,25 @@ describe('which notifications to announce', () => {
   });
 
   it('says each kind in words, with the text of the peer treated as text', () => {
+    const intro = (step: string) => ({
+      id: `intro/i/${step}`,
+      kind: 'introduction',
+      createdAt: 1,
+      read: false,
+      summary: { from: 'ben', about: 'ada', step },
+    });
+    expect(describeNotification(intro('ask'), 'Ben', 'Ada')).toBe(
+      'Ben asks you to introduce them to Ada',
+    );
+    expect(describeNotification(intro('offer'), 'Ben', 'Cal')).toBe(
+      'Ben wants to introduce you to Cal',
+    );
+    expect(describeNotification(intro('declined'), 'Ben', 'Ada')).toBe(
+      'Ben did not introduce you to Ada',
+    );
+    expect(describeNotification(intro('answered'), 'Ben', 'Ada')).toBe(
+      'Ada answered your introduction, through Ben',
+    );
     expect(describeNotification(item('a'), 'Bob')).toBe('Bob commented on your post: “text of a”');
     expect(
       describeNotification(item('b', { kind: 'reaction', summary: { value: 'love' } }), 'Bob'),

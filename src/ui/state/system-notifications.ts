@@ -14,7 +14,7 @@ import type { PersonId } from '../../core/ids.ts';
 import type { NotificationView } from '../../core/store/storage-adapter.ts';
 import { createLogger } from '../../core/log.ts';
 import { NOTIFICATIONS_HREF, type NotificationData } from './notification-data.ts';
-import { notificationFrom, notificationHref } from './notification-target.ts';
+import { notificationAbout, notificationFrom, notificationHref } from './notification-target.ts';
 import { ALL_ON, notifies } from './notification-choices.ts';
 
 const log = createLogger('kith:system-notifications');
@@ -84,8 +84,11 @@ export function parseMemory(raw: string | null): SeenMemory | null {
   };
 }
 
-/** One notification in words, with `who` as the name of the person it is from. */
-export function describeNotification(n: NotificationView, who: string): string {
+/**
+ * One notification in words, with `who` as the name of the person it is from and `about` as the
+ * name of the third person an introduction concerns.
+ */
+export function describeNotification(n: NotificationView, who: string, about = 'someone'): string {
   const s = n.summary as { text?: unknown; value?: unknown };
   const text = typeof s.text === 'string' ? s.text : '';
   const value = typeof s.value === 'string' ? s.value : '';
@@ -93,6 +96,18 @@ export function describeNotification(n: NotificationView, who: string): string {
   if (n.kind === 'reaction') return `${who} reacted to your post (${value})`;
   if (n.kind === 'friend') return `${who} is now your friend`;
   if (n.kind === 'message') return `${who} sent you a message: “${text}”`;
+  if (n.kind === 'introduction') {
+    switch ((n.summary as { step?: unknown }).step) {
+      case 'ask':
+        return `${who} asks you to introduce them to ${about}`;
+      case 'offer':
+        return `${who} wants to introduce you to ${about}`;
+      case 'declined':
+        return `${who} did not introduce you to ${about}`;
+      case 'answered':
+        return `${about} answered your introduction, through ${who}`;
+    }
+  }
   if (n.kind === 'mention') {
     const where = (n.summary as { in?: unknown }).in === 'comment' ? 'a comment' : 'a post';
     return `${who} mentioned you in ${where}: “${text}”`;
@@ -236,7 +251,9 @@ export class SystemNotifications {
     for (const item of [...announce].reverse()) {
       const from = notificationFrom(item);
       const who = (from && (await this.deps.name(from))) || 'Someone';
-      await this.show(item.id, describeNotification(item, who), notificationHref(item));
+      const aboutId = notificationAbout(item);
+      const about = (aboutId && (await this.deps.name(aboutId))) || undefined;
+      await this.show(item.id, describeNotification(item, who, about), notificationHref(item));
     }
   }
 
