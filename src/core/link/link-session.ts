@@ -26,11 +26,10 @@ import { hkdf, domain } from '../crypto/kdf.ts';
 import { agree, generateX25519, type X25519KeyPair } from '../crypto/seal.ts';
 import { verifyDeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
+import { deviceSecret, keysOfGeneration } from '../crypto/key-generation-record.ts';
 import {
-  deriveEncryptionKeySeed,
   generateDeviceKey,
   newYjsClientId,
-  selfKeyOfGeneration,
   type DeviceKey,
   type Identity,
 } from '../identity/keys.ts';
@@ -183,10 +182,13 @@ export class LinkOffer {
     return this.confirmWith(async (deviceKey) => {
       const identity: Identity = this.node.identity;
       const certificate = await this.node.devices.certifyDevice(deviceKey, 'device');
+      // The person's keys of now: a device removed before has the ones before, never these.
+      const generation = this.node.peer.keyGeneration;
       return encodeLinkBundle({
         certificate: certificate.bytes,
-        encryptionSeed: deriveEncryptionKeySeed(identity.seed, 0),
-        selfKey: selfKeyOfGeneration(identity.seed, 0),
+        ...keysOfGeneration(identity, generation),
+        generation,
+        deviceSecret: deviceSecret(identity.seed, certificate.device),
         ownDevices: ownDevicesSecret(identity),
         ...(await friendsAndEpochOf(this.node.peer)),
       });
@@ -306,7 +308,7 @@ export class LinkJoin {
     ) {
       throw new LinkError('bad-certificate', 'not this device’s or not this person’s');
     }
-    const linked = await linkedKeys(this.payload.person, bundle.encryptionSeed, bundle.selfKey);
+    const linked = await linkedKeys(this.payload.person, bundle);
     const device: DeviceSession = { key: this.device, certificate, yjsClientId: newYjsClientId() };
     return {
       options: { linked, device, ownDevices: bundle.ownDevices },

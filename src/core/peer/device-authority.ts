@@ -244,6 +244,18 @@ export class DeviceAuthority {
     return revocation;
   }
 
+  /**
+   * The person's other devices that read (role `device`, not revoked here): those a move to the
+   * next key generation hands the new keys to. Identity device only.
+   */
+  async linkedDevices(): Promise<DeviceId[]> {
+    this.requireIdentity();
+    const issued = await this.issued();
+    return issued
+      .filter((c) => c.role === 'device' && c.device !== this.certificate.device)
+      .map((c) => c.device);
+  }
+
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
     const next = this.issuing.then(task);
     this.issuing = next.catch(() => undefined);

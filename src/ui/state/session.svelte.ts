@@ -374,14 +374,14 @@ export class Session {
 
   /**
    * Removes another device of this person (on the identity device): it is revoked, so friends
-   * refuse what it writes from now on, and a new friends epoch starts, its key sealed to the
-   * person's own key and friends as before (docs/devices.md says what this leaves open).
+   * refuse what it writes from now on, and the person's keys move to their next generation,
+   * handed to the devices that stay, with a new friends epoch (docs/devices.md).
    */
   async removeDevice(device: DeviceId): Promise<void> {
     const running = this.ready();
     if (running.kind !== 'person') throw new Error(NOT_IDENTITY_DEVICE);
     await running.devices.revokeDevice(device);
-    await running.peer.rotateFriendsEpoch();
+    await running.peer.nextKeyGeneration(await running.devices.linkedDevices());
     this.friendsVersion++;
   }
 
