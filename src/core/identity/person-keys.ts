@@ -24,6 +24,8 @@ export interface LinkedKeys {
    * (`crypto/key-generation-record.ts`); `null` on a device linked before there were any.
    */
   readonly deviceSecret: Uint8Array | null;
+  /** Seeds of the person's X25519 keys of earlier generations (opening what was sealed to them). */
+  readonly earlier: readonly Uint8Array[];
 }
 
 /** What a reading device reads with: the whole identity, or a linked device's keys. */
@@ -36,12 +38,13 @@ export interface HandedGeneration {
   readonly selfKey: Uint8Array;
   readonly generation: number;
   readonly deviceSecret: Uint8Array | null;
+  readonly earlier: readonly Uint8Array[];
 }
 
 /** A linked device's keys from what it was handed. */
 export async function linkedKeys(
   person: PersonId,
-  { encryptionSeed, selfKey, generation, deviceSecret }: HandedGeneration,
+  { encryptionSeed, selfKey, generation, deviceSecret, earlier }: HandedGeneration,
 ): Promise<LinkedKeys> {
   const encryption = await x25519KeyFromSeed(encryptionSeed);
   return {
@@ -52,5 +55,6 @@ export async function linkedKeys(
     selfKey,
     generation,
     deviceSecret,
+    earlier,
   };
 }

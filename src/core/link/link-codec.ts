@@ -11,10 +11,11 @@
  *   bundle (first device → new device, sealed with the session key, `link-session.ts`):
  *     version u8 (= 2) | certificate varbytes (<= 147) | X25519 private seed 32 | self key 32
  *     | key generation varuint | device secret 32
+ *     | earlier count varuint (<= 64) | each: X25519 seed 32 of an earlier generation, oldest first
  *     | own-devices secret 32 | epoch flag u8 [+ epoch varuint | epoch key 32]
  *     | friend count varuint (<= 5000) | each: person key 32 | X25519 key 32 | rendezvous 32
  *       | since varuint ms
- *     (version 1, still read: without the key generation, 0, and the device secret.)
+ *     (version 1, still read: without the key generation, 0, the device secret and earlier seeds.)
  */
 import * as encoding from 'lib0/encoding';
 import { ByteReadError, ByteReader, fromBase64Url, toBase64Url } from '../bytes.ts';
@@ -27,6 +28,8 @@ const VERSION = 1;
 /** The bundle's version: 2 carries the key generation and the device secret. */
 const BUNDLE_VERSION = 2;
 const KEY_BYTES = 32;
+/** Most earlier key generations a bundle carries (the most recent ones). */
+export const MAX_EARLIER_GENERATIONS = 64;
 /** Most friends a bundle carries (as many as an epoch record seals to). */
 export const MAX_LINK_FRIENDS = 5_000;
 /** The URL fragment parameter that carries a link. */
@@ -94,6 +97,8 @@ export interface LinkBundle extends FriendsAndEpoch {
   readonly generation: number;
   /** The secret later generations are handed to the device with (`null`: a version 1 bundle). */
   readonly deviceSecret: Uint8Array | null;
+  /** X25519 seeds of the generations before (what was sealed to them still opens). */
+  readonly earlier: readonly Uint8Array[];
   /** The secret the person's own devices meet by. */
   readonly ownDevices: Uint8Array;
 }
@@ -187,6 +192,9 @@ export function encodeLinkBundle(bundle: LinkBundle): Uint8Array {
   encoding.writeUint8Array(encoder, bundle.selfKey);
   encoding.writeVarUint(encoder, bundle.generation);
   encoding.writeUint8Array(encoder, bundle.deviceSecret);
+  if (bundle.earlier.length > MAX_EARLIER_GENERATIONS) throw new RangeError('too many generations');
+  encoding.writeVarUint(encoder, bundle.earlier.length);
+  for (const seed of bundle.earlier) encoding.writeUint8Array(encoder, seed);
   encoding.writeUint8Array(encoder, bundle.ownDevices);
   encoding.writeUint8(encoder, bundle.epoch ? 1 : 0);
   if (bundle.epoch) {
@@ -213,6 +221,8 @@ export function decodeLinkBundle(bytes: Uint8Array): LinkBundle {
       const selfKey = r.bytes(KEY_BYTES);
       const generation = version === 1 ? 0 : r.varUint(MAX_KEY_GENERATION);
       const deviceSecret = version === 1 ? null : r.bytes(KEY_BYTES);
+      const generations = version === 1 ? 0 : r.varUint(MAX_EARLIER_GENERATIONS);
+      const earlier = Array.from({ length: generations }, () => r.bytes(KEY_BYTES));
       const ownDevices = r.bytes(KEY_BYTES);
       const flag = r.u8();
       if (flag > 1) throw new LinkError('malformed', 'epoch flag');
@@ -230,6 +240,7 @@ export function decodeLinkBundle(bytes: Uint8Array): LinkBundle {
         selfKey,
         generation,
         deviceSecret,
+        earlier,
         ownDevices,
         epoch,
         friends,

@@ -28,6 +28,7 @@ import { verifyDeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import { deviceSecret, keysOfGeneration } from '../crypto/key-generation-record.ts';
 import {
+  deriveEncryptionKeySeed,
   generateDeviceKey,
   newYjsClientId,
   type DeviceKey,
@@ -42,6 +43,7 @@ import { openNode, type LinkedNode, type LinkedNodeOptions, type PersonNode } fr
 import { friendsAndEpochOf, restoreBackup, type FriendsAndEpoch } from '../peer/backup.ts';
 import {
   LinkError,
+  MAX_EARLIER_GENERATIONS,
   decodeLinkBundle,
   decodeLinkPayload,
   decodeLinkRequest,
@@ -189,6 +191,7 @@ export class LinkOffer {
         ...keysOfGeneration(identity, generation),
         generation,
         deviceSecret: deviceSecret(identity.seed, certificate.device),
+        earlier: earlierSeeds(identity, generation),
         ownDevices: ownDevicesSecret(identity),
         ...(await friendsAndEpochOf(this.node.peer)),
       });
@@ -211,6 +214,14 @@ export class LinkOffer {
     const bundle = await bundleFor(state.deviceKey);
     return state.session.key.encrypt(bundle, bundleAad(state.session.transcript));
   }
+}
+
+/** The X25519 seeds of the (most recent) generations before `generation`, oldest first. */
+function earlierSeeds(identity: Identity, generation: number): Uint8Array[] {
+  const from = Math.max(0, generation - MAX_EARLIER_GENERATIONS);
+  return Array.from({ length: generation - from }, (_, i) =>
+    deriveEncryptionKeySeed(identity.seed, from + i),
+  );
 }
 
 /** What a linked device opens with (`openNode`) and keeps across reloads (`linked-state.ts`). */

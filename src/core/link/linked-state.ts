@@ -32,6 +32,8 @@ type SavedLinked = SavedDevice & {
   readonly generation?: number;
   /** Absent on a device linked before device secrets. */
   readonly deviceSecret?: Uint8Array;
+  /** Seeds of earlier generations handed at the link (absent: none). */
+  readonly earlier?: readonly Uint8Array[];
 };
 
 /** Saves a linked device (right after its link, before it opens). */
@@ -47,6 +49,7 @@ export async function saveLinkedState(
     selfKey: linked.selfKey,
     generation: linked.generation,
     ...(linked.deviceSecret ? { deviceSecret: linked.deviceSecret } : {}),
+    earlier: linked.earlier,
     ownDevices,
     ...(await savedDevice(store, device.options.device)),
   };
@@ -66,6 +69,7 @@ export async function loadLinkedState(store: SettingsStore): Promise<LinkedDevic
         selfKey: saved.selfKey,
         generation: saved.generation ?? 0,
         deviceSecret: saved.deviceSecret ?? null,
+        earlier: saved.earlier ?? [],
       }),
       device: await deviceFromSaved(saved, person),
       ownDevices: saved.ownDevices,
@@ -85,6 +89,9 @@ function isSavedLinked(value: unknown): value is SavedLinked {
     key('selfKey') &&
     key('ownDevices') &&
     (v.generation === undefined || Number.isSafeInteger(v.generation)) &&
-    (v.deviceSecret === undefined || key('deviceSecret'))
+    (v.deviceSecret === undefined || key('deviceSecret')) &&
+    (v.earlier === undefined ||
+      (Array.isArray(v.earlier) &&
+        v.earlier.every((seed) => seed instanceof Uint8Array && seed.length === SEED_BYTES)))
   );
 }

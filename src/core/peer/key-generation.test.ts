@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { deviceSecret, keysOfGeneration } from '../crypto/key-generation-record.ts';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
 import { startNewDevice, type DeviceSession } from '../identity/device-setup.ts';
+import { deriveEncryptionKeySeed } from '../identity/keys.ts';
 import { linkedKeys, type LinkedKeys } from '../identity/person-keys.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
@@ -17,14 +18,20 @@ import { befriend, handOver, makePeople, testClock, type TestPerson } from './te
 /** The keys each linked device of a test was opened with, by device. */
 const linkedKeysOf = new Map<DeviceSession, LinkedKeys>();
 
-/** A device linked to `person` (`core/link/`): their current keys, never their seed. */
-async function linkedDevice(person: TestPerson, name: string): Promise<TestPerson> {
+/**
+ * A device linked to `person` (`core/link/`) at key generation `generation`: its keys and the
+ * earlier generations' X25519 seeds, as the link bundle hands them; never the seed.
+ */
+async function linkedDevice(person: TestPerson, name: string, generation = 0): Promise<TestPerson> {
   const store = new MemoryStorageAdapter();
   const device = await startNewDevice(person.identity, { clock: testClock });
   const keys = await linkedKeys(person.id, {
-    ...keysOfGeneration(person.identity, 0),
-    generation: 0,
+    ...keysOfGeneration(person.identity, generation),
+    generation,
     deviceSecret: deviceSecret(person.identity.seed, device.key.deviceId),
+    earlier: Array.from({ length: generation }, (_, g) =>
+      deriveEncryptionKeySeed(person.identity.seed, g),
+    ),
   });
   linkedKeysOf.set(device, keys);
   const ingestor = new Ingestor(store, new EntryVerifier());
@@ -123,5 +130,19 @@ describe('removing a device', () => {
     expect(await readable(bob, alice)).toContain('tablet, after');
     expect(await readable(phone, alice)).not.toContain('tablet, after');
     expect(await readable(phone, alice)).not.toContain('laptop, after');
+  });
+
+  it('a device linked after a removal opens what was sealed to the keys before: the person’s and a friend’s older posts', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    await alice.peer.createPost({ text: 'Alice, before' });
+    await bob.peer.createPost({ text: 'Bob, before' });
+    await alice.peer.nextKeyGeneration();
+    const laptop = await linkedDevice(alice, 'alice-new-laptop', 1);
+    await handOver(alice, laptop, [alice.id]);
+    await handOver(bob, laptop, [bob.id]);
+    expect(laptop.peer.friends().has(bob.id)).toBe(true);
+    expect(await readable(laptop, alice)).toContain('Alice, before');
+    expect(await readable(laptop, bob)).toContain('Bob, before');
   });
 });

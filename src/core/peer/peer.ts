@@ -363,11 +363,17 @@ export class Peer {
     const keys = await CurrentKeys.open(store, identity);
     // The materializer's callbacks reach the peer, which is made after it.
     const self: { peer?: Peer } = {};
-    const keyring = new Keyring(store, me, keys.x25519, (author) => {
-      if (author === me) return keys.encryptionPublicKey;
-      const friend = self.peer?.friendList.get(author);
-      return friend ? friendKey(friend) : null;
-    });
+    const keyring = new Keyring(
+      store,
+      me,
+      keys.x25519,
+      (author) => {
+        if (author === me) return keys.encryptionPublicKey;
+        const friend = self.peer?.friendList.get(author);
+        return friend ? friendKey(friend) : null;
+      },
+      () => keys.earlier(),
+    );
     const opener = new PayloadOpener(keyring, me, () => keys.selfKey);
     const docs = new DocCache(
       (author, docId) => store.getDocEntries(author, docId),
