@@ -223,10 +223,12 @@ export class DeviceAuthority {
   /**
    * Revokes another device of this person: its entries after the last one this replica holds
    * are refused everywhere the revocation reaches (by seq: a thief cannot backdate a seq), and
-   * its certificate is no longer renewed.
+   * its certificate is no longer renewed. A device without the identity key passes the identity
+   * its person's recovery phrase gave (`identityFromPhraseOf`).
    */
-  async revokeDevice(device: DeviceId): Promise<DeviceRevocation> {
-    const identity = this.requireIdentity();
+  async revokeDevice(device: DeviceId, identity?: Identity): Promise<DeviceRevocation> {
+    identity ??= this.requireIdentity();
+    if (identity.personId !== this.certificate.person) throw new RangeError('not this person');
     if (device === this.certificate.device) throw new RangeError('a device cannot revoke itself');
     return this.exclusive(() => this.revoke(identity, device));
   }

@@ -10,6 +10,7 @@ import { EntryVerifier } from '../feed/entry-verifier.ts';
 import { startNewDevice, type DeviceSession } from '../identity/device-setup.ts';
 import { deriveEncryptionKeySeed } from '../identity/keys.ts';
 import { linkedKeys, type LinkedKeys } from '../identity/person-keys.ts';
+import { identityFromPhraseOf, phraseFromSeed } from '../identity/recovery-phrase.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
 import { Peer } from './peer.ts';
@@ -144,5 +145,23 @@ describe('removing a device', () => {
     expect(laptop.peer.friends().has(bob.id)).toBe(true);
     expect(await readable(laptop, alice)).toContain('Alice, before');
     expect(await readable(laptop, bob)).toContain('Bob, before');
+  });
+
+  it('a linked device removes another with the person’s recovery phrase: the keys move on, the identity device follows, the removed one reads nothing after', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    const phone = await linkedDevice(alice, 'alice-phone');
+    const tablet = await linkedDevice(alice, 'alice-tablet');
+    await befriend(alice, bob);
+    for (const to of [phone, tablet]) await handOver(alice, to, [alice.id]);
+    const phrase = phraseFromSeed(alice.identity.seed).join(' ');
+
+    await tablet.peer.nextKeyGeneration([], await identityFromPhraseOf(phrase, alice.id));
+    testClock.advance(1000);
+    await tablet.peer.createPost({ text: 'tablet, after' });
+    for (const to of [alice, bob, phone]) await handOver(tablet, to, [alice.id]);
+    expect(alice.peer.keyGeneration).toBe(1);
+    expect(await readable(alice, alice)).toContain('tablet, after');
+    expect(await readable(bob, alice)).toContain('tablet, after');
+    expect(await readable(phone, alice)).not.toContain('tablet, after');
   });
 });

@@ -44,6 +44,7 @@ import { coversForWholeState } from './whole-state.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
+import type { Identity } from '../identity/keys.ts';
 import type { ReadingKeys } from '../identity/person-keys.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
 import { keysOfGeneration, makeKeyGenerationRecord } from '../crypto/key-generation-record.ts';
@@ -443,7 +444,8 @@ export class Peer {
     // A move to the next key generation the device stopped in, or one held and not taken yet.
     await peer.serial(async () => {
       await peer.generations.catchUp(me);
-      await peer.sealForGeneration();
+      // A linked device opens at the generation it was handed: sealed for already.
+      if ('seed' in identity) await peer.sealForGeneration();
     });
     await peer.serial(() => epochs.reconcile(peer.friendList));
     peer.serial(() => peer.catchUpViews()).catch((error: unknown) => peer.viewsLag(error));
@@ -631,11 +633,16 @@ export class Peer {
    * its keys to `devices` (the person's devices that stay), the friend list is written again
    * under the new self key, and a new friends epoch starts, sealed to the new key and to friends.
    * Friends move their later epochs to the new key when the record reaches them. Whoever holds
-   * only the keys before reads nothing written afterwards.
+   * only the keys before reads nothing written afterwards. A device without the identity key
+   * passes the identity its person's recovery phrase gave.
    */
-  async nextKeyGeneration(devices: readonly DeviceId[] = []): Promise<void> {
-    const identity = this.keys.identity;
-    if (!identity) throw new PeerStateError('only the device holding the identity key can do this');
+  async nextKeyGeneration(
+    devices: readonly DeviceId[] = [],
+    identity: Identity | null = this.keys.identity,
+  ): Promise<void> {
+    if (identity?.personId !== this.me) {
+      throw new PeerStateError('only the identity key of this person can do this');
+    }
     await this.serial(async () => {
       const generation = this.keys.generation + 1;
       const now = this.options.clock.now();
@@ -653,11 +660,10 @@ export class Peer {
   }
 
   /**
-   * On the device holding the identity key, once its keys moved: the friend list under the new
-   * self key and a new epoch, unless done for this generation already (inside the queue).
+   * Once this device moved the keys on: the friend list under the new self key and a new epoch,
+   * unless done for this generation already (inside the queue; again at open, if it stopped).
    */
   private async sealForGeneration(): Promise<void> {
-    if (!this.keys.identity) return;
     const done = await this.options.store.getSetting(SEALED_GENERATION);
     if ((typeof done === 'number' ? done : 0) >= this.keys.generation) return;
     // Its whole state once more: each entry of the friend list carries all of it.
@@ -673,6 +679,8 @@ export class Peer {
    */
   private async keysMoved(): Promise<void> {
     this.keyring.pairs.use(this.keys.x25519);
+    // The device that moved them sealed the friend list and an epoch to them.
+    await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
     await this.materializer.apply(
       await this.options.store.getDocEntries(this.me, docIdOf({ kind: 'friends' })),
     );
