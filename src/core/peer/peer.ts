@@ -614,8 +614,9 @@ export class Peer {
   }
 
   /**
-   * Starts a new friends epoch (fresh key, sealed to the current friends), as a removed device
-   * will need: what is written afterwards is readable only to those sealed to now.
+   * Starts a new friends epoch (fresh key, sealed to the current friends): what is written
+   * afterwards is readable only to those sealed to now. (A removed device holds the person's own
+   * key, which every epoch is sealed to: removing one is {@link nextKeyGeneration}.)
    */
   async rotateFriendsEpoch(): Promise<void> {
     await this.serial(() => this.epochs.rotate(this.friendList));
