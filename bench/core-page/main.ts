@@ -166,7 +166,8 @@ async function materialize(
     },
     () => null,
   );
-  const opener = new PayloadOpener(keyring, personId, await SymmetricKey.generate());
+  const selfKey = await SymmetricKey.generate();
+  const opener = new PayloadOpener(keyring, personId, () => selfKey);
   const docs = new DocCache((a, d) => store.getDocEntries(a, d), opener, me.device.yjsClientId);
   const friendIds = new Set(authors.map((a) => a.identity.personId));
   const materializer = new Materializer({

@@ -3,8 +3,9 @@
  * (the link pasted on its start screen; both show the same short code, she confirms on the
  * first), each device's post shows on the other and at Bob's, and the second device keeps being
  * her after a reload. Then she removes it after Bob has taken one of its posts: the removal
- * reaches Bob, and what it posts afterwards never shows there. (That it cannot open her next
- * friends-only post needs the key generations of docs/devices.md: not done yet.)
+ * reaches Bob, and what it posts afterwards never shows there; and her keys moved to their next
+ * generation, so her next friends-only post, handed to the phone as any relay could, stays shut
+ * to it while Bob reads it.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -101,11 +102,37 @@ requireNetns()('two devices of one person', () => {
       .toBe(true);
 
     // What the phone writes now never shows at Bob's (read once Bob shows what came after it).
-    // That the phone cannot open Alice's next friends-only post is not checked: it still holds
-    // her self key, which opens the new epoch's key record (docs/devices.md).
     await post(p, 'Written on the removed phone', [], 'public');
-    await post(a, 'Friends only, after the removal', [], 'friends');
-    await waitForPost(b, 'Alice', 'Friends only, after the removal');
+    const after = 'Friends only, after the removal';
+    await post(a, after, [], 'friends');
+    await waitForPost(b, 'Alice', after);
     expect(await shows(b, 'Written on the removed phone')).toBe(false);
+
+    // Everything of Alice's Bob holds, handed to the phone: it stores it and opens none of it.
+    const held = await b.evaluate(async (person) => {
+      const { store } = window.kithTest!;
+      const out: number[][] = [];
+      for (const log of await store.listLogs()) {
+        if (log.author !== person) continue;
+        for (const r of log.ranges) {
+          for (const e of await store.getEntries(log.author, log.device, r.start, r.end)) {
+            out.push([...e.bytes]);
+          }
+        }
+      }
+      return out;
+    }, alice);
+    const onPhone = await p.evaluate(
+      async ([entries, text]) => {
+        const kith = window.kithTest!;
+        await kith.ingestor.ingest(entries.map((bytes) => Uint8Array.from(bytes)));
+        await kith.peer.settled();
+        const page = await kith.peer.authorPostsPage(kith.peer.me, { limit: 100 });
+        const texts = page.items.map((item) => (item.summary as { text?: string }).text);
+        return { laptop: texts.includes('Written on the laptop'), after: texts.includes(text) };
+      },
+      [held, after] as const,
+    );
+    expect(onPhone).toEqual({ laptop: true, after: false });
   });
 });

@@ -22,9 +22,20 @@ const CAPACITY = 8_192;
 
 /** The pair keys of one X25519 key pair (this person's encryption key). */
 export class PairKeys {
-  private readonly cache = new BoundedCache<string, Promise<Uint8Array>>(CAPACITY);
+  private cache = new BoundedCache<string, Promise<Uint8Array>>(CAPACITY);
 
-  constructor(readonly me: X25519KeyPair) {}
+  constructor(private mine: X25519KeyPair) {}
+
+  /** This person's key pair the pair keys are made with. */
+  get me(): X25519KeyPair {
+    return this.mine;
+  }
+
+  /** Makes pair keys with `next` from now on (the person's key moved to its next generation). */
+  use(next: X25519KeyPair): void {
+    this.mine = next;
+    this.cache = new BoundedCache<string, Promise<Uint8Array>>(CAPACITY);
+  }
 
   /**
    * The pair key shared with the holder of `theirs`. Throws `InvalidPublicKeyError` for a key
@@ -34,10 +45,11 @@ export class PairKeys {
     const name = toHex(theirs);
     const cached = this.cache.get(name);
     if (cached) return cached;
-    const derived = derivePairKey(this.me, theirs);
-    this.cache.set(name, derived);
+    const derived = derivePairKey(this.mine, theirs);
+    const cache = this.cache;
+    cache.set(name, derived);
     // A refused key is not remembered: the same bytes fail again, quickly, without X25519.
-    derived.catch(() => this.cache.delete(name));
+    derived.catch(() => cache.delete(name));
     return derived;
   }
 }

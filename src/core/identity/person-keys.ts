@@ -5,7 +5,7 @@
  * certified device key, as every device does, and can certify, renew or revoke nothing.
  */
 import { personIdToKey, type PersonId } from '../ids.ts';
-import { selfKeyOfGeneration, x25519KeyFromSeed, type Identity } from './keys.ts';
+import { x25519KeyFromSeed, type Identity } from './keys.ts';
 
 /** A linked device's keys (module doc). */
 export interface LinkedKeys {
@@ -17,21 +17,34 @@ export interface LinkedKeys {
   readonly encryptionPrivateKey: CryptoKey;
   /** The raw current self key (what only the person's own devices read). */
   readonly selfKey: Uint8Array;
+  /** Which generation of the person's keys these are (0: the original). */
+  readonly generation: number;
+  /**
+   * The secret later generations are handed to this device with
+   * (`crypto/key-generation-record.ts`); `null` on a device linked before there were any.
+   */
+  readonly deviceSecret: Uint8Array | null;
+  /** Seeds of the person's X25519 keys of earlier generations (opening what was sealed to them). */
+  readonly earlier: readonly Uint8Array[];
 }
 
 /** What a reading device reads with: the whole identity, or a linked device's keys. */
 export type ReadingKeys = Identity | LinkedKeys;
 
-/** The raw current self key of `keys`. */
-export function selfKeyOf(keys: ReadingKeys): Uint8Array {
-  return 'seed' in keys ? selfKeyOfGeneration(keys.seed, 0) : keys.selfKey;
+/** What a linked device was handed: the person's keys of one generation, and its secret. */
+export interface HandedGeneration {
+  /** The seed of the person's X25519 key of that generation. */
+  readonly encryptionSeed: Uint8Array;
+  readonly selfKey: Uint8Array;
+  readonly generation: number;
+  readonly deviceSecret: Uint8Array | null;
+  readonly earlier: readonly Uint8Array[];
 }
 
-/** A linked device's keys from what it was handed: its X25519 key's seed and the self key. */
+/** A linked device's keys from what it was handed. */
 export async function linkedKeys(
   person: PersonId,
-  encryptionSeed: Uint8Array,
-  selfKey: Uint8Array,
+  { encryptionSeed, selfKey, generation, deviceSecret, earlier }: HandedGeneration,
 ): Promise<LinkedKeys> {
   const encryption = await x25519KeyFromSeed(encryptionSeed);
   return {
@@ -40,5 +53,8 @@ export async function linkedKeys(
     encryptionPublicKey: encryption.publicKey,
     encryptionPrivateKey: encryption.privateKey,
     selfKey,
+    generation,
+    deviceSecret,
+    earlier,
   };
 }

@@ -5,6 +5,7 @@ import { restoreFromSeed, createIdentity } from './device-setup.ts';
 import {
   PHRASE_WORDS,
   RecoveryPhraseError,
+  identityFromPhraseOf,
   phraseFromSeed,
   seedFromPhrase,
   type PhraseProblem,
@@ -21,6 +22,20 @@ function problemOf(text: string): PhraseProblem | null {
 }
 
 describe('recovery phrase', () => {
+  it('asked on a device without the identity key, gives the identity only for the person’s own phrase', async () => {
+    const alice = await identityFromSeed(generateIdentitySeed());
+    const bob = await identityFromSeed(generateIdentitySeed());
+    const phrase = phraseFromSeed(alice.seed).join(' ');
+    expect((await identityFromPhraseOf(phrase, alice.personId)).publicKey).toEqual(alice.publicKey);
+    const refusal = (text: string) =>
+      identityFromPhraseOf(text, alice.personId).then(
+        () => null,
+        (error: unknown) => (error as RecoveryPhraseError).problem.reason,
+      );
+    expect(await refusal(phraseFromSeed(bob.seed).join(' '))).toBe('another-person');
+    expect(await refusal(phrase.split(' ').slice(1).join(' '))).toBe('wrong-length');
+  });
+
   it('round-trips a seed through 24 words', () => {
     const seed = generateIdentitySeed();
     const words = phraseFromSeed(seed);

@@ -11,7 +11,8 @@
  */
 import { entropyToMnemonic, mnemonicToEntropy } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { SEED_BYTES } from './keys.ts';
+import type { PersonId } from '../ids.ts';
+import { SEED_BYTES, identityFromSeed, type Identity } from './keys.ts';
 
 /** Words in a recovery phrase. */
 export const PHRASE_WORDS = 24;
@@ -20,7 +21,9 @@ export const PHRASE_WORDS = 24;
 export type PhraseProblem =
   | { readonly reason: 'wrong-length'; readonly words: number }
   | { readonly reason: 'unknown-word'; readonly word: string; readonly position: number }
-  | { readonly reason: 'bad-checksum' };
+  | { readonly reason: 'bad-checksum' }
+  /** A sound phrase, of another account than the one it was asked for. */
+  | { readonly reason: 'another-person' };
 
 /** Thrown by {@link seedFromPhrase}; `message` is written for the person. */
 export class RecoveryPhraseError extends Error {
@@ -39,6 +42,8 @@ function describe(problem: PhraseProblem): string {
       return `Word ${problem.position} ("${problem.word}") is not a word of the recovery list. Check its spelling.`;
     case 'bad-checksum':
       return 'These words are all on the list, but they do not fit together: one of them is wrong or two are swapped. Check each word and its place.';
+    case 'another-person':
+      return 'This is a recovery phrase, but of another account than this one.';
   }
 }
 
@@ -79,4 +84,14 @@ export function seedFromPhrase(text: string): Uint8Array {
     // Every word is known and the count is right: only the checksum can have failed.
     throw new RecoveryPhraseError({ reason: 'bad-checksum' });
   }
+}
+
+/**
+ * The identity a typed phrase holds, if it is `person`'s: what a device without the identity key
+ * asks for before it removes a device. Throws {@link RecoveryPhraseError}.
+ */
+export async function identityFromPhraseOf(text: string, person: PersonId): Promise<Identity> {
+  const identity = await identityFromSeed(seedFromPhrase(text));
+  if (identity.personId !== person) throw new RecoveryPhraseError({ reason: 'another-person' });
+  return identity;
 }

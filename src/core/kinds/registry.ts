@@ -15,6 +15,7 @@
  *   reaction/~<tag>                            ... to a friends-only post, named by its reply tag
  *   revocations                              device revocations signed by the identity key
  *   certificate/<deviceId>                   a device's renewed certificate (identity key)
+ *   key-generation/<g>                       the person's next encryption and self keys
  *   conversation/<id>/<epoch>                an epoch of a conversation the author started
  *   message/~<tag>/<messageId>               one message, named by its writer's tag only
  *   list/<listId>/<epoch>                    an epoch of a named list of friends the author keeps
@@ -37,6 +38,7 @@ import { conversationKind, type ConversationRef } from './conversation.ts';
 import { epochKind, type EpochRef } from './epoch.ts';
 import { friendsKind, type FriendsRef } from './friends.ts';
 import { introKind, type IntroRef } from './intro.ts';
+import { keyGenerationKind, type KeyGenerationRef } from './key-generation.ts';
 import { memberKind, type MemberRef } from './member.ts';
 import { messageKind, type MessageRef } from './message.ts';
 import { ReplyTagError } from '../crypto/reply-tag.ts';
@@ -68,6 +70,7 @@ export type DocRef =
   | ReactionRef
   | RevocationsRef
   | CertificateRef
+  | KeyGenerationRef
   | ConversationRef
   | MessageRef
   | ListRef
@@ -96,6 +99,7 @@ const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
   reaction: reactionKind,
   revocations: revocationsKind,
   certificate: certificateKind,
+  'key-generation': keyGenerationKind,
   conversation: conversationKind,
   message: messageKind,
   list: listKind,

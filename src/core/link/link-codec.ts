@@ -9,19 +9,27 @@
  *   request (new device → first device):
  *     version u8 (= 1) | answer X25519 key 32 | new device's Ed25519 key 32 | tag 32
  *   bundle (first device → new device, sealed with the session key, `link-session.ts`):
- *     version u8 (= 1) | certificate varbytes (<= 147) | X25519 private seed 32 | self key 32
+ *     version u8 (= 2) | certificate varbytes (<= 147) | X25519 private seed 32 | self key 32
+ *     | key generation varuint | device secret 32
+ *     | earlier count varuint (<= 64) | each: X25519 seed 32 of an earlier generation, oldest first
  *     | own-devices secret 32 | epoch flag u8 [+ epoch varuint | epoch key 32]
  *     | friend count varuint (<= 5000) | each: person key 32 | X25519 key 32 | rendezvous 32
  *       | since varuint ms
+ *     (version 1, still read: without the key generation, 0, the device secret and earlier seeds.)
  */
 import * as encoding from 'lib0/encoding';
 import { ByteReadError, ByteReader, fromBase64Url, toBase64Url } from '../bytes.ts';
 import { MAX_DEVICE_CERTIFICATE_BYTES } from '../identity/device-certificate.ts';
+import { MAX_KEY_GENERATION } from '../identity/keys.ts';
 import { personIdFromKey, personIdToKey, type PersonId } from '../ids.ts';
 import type { FriendsAndEpoch } from '../peer/backup.ts';
 
 const VERSION = 1;
+/** The bundle's version: 2 carries the key generation and the device secret. */
+const BUNDLE_VERSION = 2;
 const KEY_BYTES = 32;
+/** Most earlier key generations a bundle carries (the most recent ones). */
+export const MAX_EARLIER_GENERATIONS = 64;
 /** Most friends a bundle carries (as many as an epoch record seals to). */
 export const MAX_LINK_FRIENDS = 5_000;
 /** The URL fragment parameter that carries a link. */
@@ -85,16 +93,27 @@ export interface LinkBundle extends FriendsAndEpoch {
   readonly encryptionSeed: Uint8Array;
   /** The person's current raw self key. */
   readonly selfKey: Uint8Array;
+  /** Which generation the two keys are. */
+  readonly generation: number;
+  /** The secret later generations are handed to the device with (`null`: a version 1 bundle). */
+  readonly deviceSecret: Uint8Array | null;
+  /** X25519 seeds of the generations before (what was sealed to them still opens). */
+  readonly earlier: readonly Uint8Array[];
   /** The secret the person's own devices meet by. */
   readonly ownDevices: Uint8Array;
 }
 
 /** Runs a decoder, turning every malformation into `LinkError('malformed')`. */
-function decode<T>(bytes: Uint8Array, read: (reader: ByteReader) => T): T {
+function decode<T>(
+  bytes: Uint8Array,
+  read: (reader: ByteReader, version: number) => T,
+  newest = VERSION,
+): T {
   const reader = new ByteReader(bytes);
   try {
-    if (reader.u8() !== VERSION) throw new LinkError('unknown-version');
-    const value = read(reader);
+    const version = reader.u8();
+    if (version < 1 || version > newest) throw new LinkError('unknown-version');
+    const value = read(reader, version);
     reader.end();
     return value;
   } catch (error) {
@@ -165,11 +184,17 @@ export function decodeLinkRequest(bytes: Uint8Array): LinkRequest {
 /** Encodes a bundle (before it is sealed). */
 export function encodeLinkBundle(bundle: LinkBundle): Uint8Array {
   if (bundle.friends.length > MAX_LINK_FRIENDS) throw new RangeError('too many friends to link');
+  if (!bundle.deviceSecret) throw new RangeError('a bundle carries a device secret');
   const encoder = encoding.createEncoder();
-  encoding.writeUint8(encoder, VERSION);
+  encoding.writeUint8(encoder, BUNDLE_VERSION);
   encoding.writeVarUint8Array(encoder, bundle.certificate);
   encoding.writeUint8Array(encoder, bundle.encryptionSeed);
   encoding.writeUint8Array(encoder, bundle.selfKey);
+  encoding.writeVarUint(encoder, bundle.generation);
+  encoding.writeUint8Array(encoder, bundle.deviceSecret);
+  if (bundle.earlier.length > MAX_EARLIER_GENERATIONS) throw new RangeError('too many generations');
+  encoding.writeVarUint(encoder, bundle.earlier.length);
+  for (const seed of bundle.earlier) encoding.writeUint8Array(encoder, seed);
   encoding.writeUint8Array(encoder, bundle.ownDevices);
   encoding.writeUint8(encoder, bundle.epoch ? 1 : 0);
   if (bundle.epoch) {
@@ -188,21 +213,39 @@ export function encodeLinkBundle(bundle: LinkBundle): Uint8Array {
 
 /** Decodes an opened bundle. */
 export function decodeLinkBundle(bytes: Uint8Array): LinkBundle {
-  return decode(bytes, (r) => {
-    const certificate = r.varBytes(MAX_DEVICE_CERTIFICATE_BYTES);
-    const encryptionSeed = r.bytes(KEY_BYTES);
-    const selfKey = r.bytes(KEY_BYTES);
-    const ownDevices = r.bytes(KEY_BYTES);
-    const flag = r.u8();
-    if (flag > 1) throw new LinkError('malformed', 'epoch flag');
-    const epoch = flag === 1 ? { epoch: r.varUint(), key: r.bytes(KEY_BYTES) } : null;
-    const count = r.varUint(MAX_LINK_FRIENDS);
-    const friends = Array.from({ length: count }, () => ({
-      person: personIdFromKey(r.bytes(KEY_BYTES)),
-      encryptionKey: r.bytes(KEY_BYTES),
-      rendezvous: r.bytes(KEY_BYTES),
-      since: r.varUint(),
-    }));
-    return { certificate, encryptionSeed, selfKey, ownDevices, epoch, friends };
-  });
+  return decode(
+    bytes,
+    (r, version) => {
+      const certificate = r.varBytes(MAX_DEVICE_CERTIFICATE_BYTES);
+      const encryptionSeed = r.bytes(KEY_BYTES);
+      const selfKey = r.bytes(KEY_BYTES);
+      const generation = version === 1 ? 0 : r.varUint(MAX_KEY_GENERATION);
+      const deviceSecret = version === 1 ? null : r.bytes(KEY_BYTES);
+      const generations = version === 1 ? 0 : r.varUint(MAX_EARLIER_GENERATIONS);
+      const earlier = Array.from({ length: generations }, () => r.bytes(KEY_BYTES));
+      const ownDevices = r.bytes(KEY_BYTES);
+      const flag = r.u8();
+      if (flag > 1) throw new LinkError('malformed', 'epoch flag');
+      const epoch = flag === 1 ? { epoch: r.varUint(), key: r.bytes(KEY_BYTES) } : null;
+      const count = r.varUint(MAX_LINK_FRIENDS);
+      const friends = Array.from({ length: count }, () => ({
+        person: personIdFromKey(r.bytes(KEY_BYTES)),
+        encryptionKey: r.bytes(KEY_BYTES),
+        rendezvous: r.bytes(KEY_BYTES),
+        since: r.varUint(),
+      }));
+      return {
+        certificate,
+        encryptionSeed,
+        selfKey,
+        generation,
+        deviceSecret,
+        earlier,
+        ownDevices,
+        epoch,
+        friends,
+      };
+    },
+    BUNDLE_VERSION,
+  );
 }

@@ -5,7 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import { createIdentity } from '../identity/device-setup.ts';
-import { deriveIdentityKeySeeds } from '../identity/keys.ts';
+import { deviceSecret } from '../crypto/key-generation-record.ts';
+import {
+  deriveIdentityKeySeeds,
+  encryptionKeyOfGeneration,
+  selfKeyOfGeneration,
+} from '../identity/keys.ts';
 import { openNode, type PersonNode } from '../node.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import { LinkError, decodeLinkPayload, linkPayloadFromText, linkUrl } from './link-codec.ts';
@@ -66,6 +71,23 @@ describe('linking a device', () => {
       expect(holds(linked.options.ownDevices, secret)).toBe(false);
       expect(holds(keys.selfKey, secret)).toBe(false);
     }
+    alice.close();
+  });
+
+  it('after a device was removed, hands the keys of the person’s current generation, and the new device’s own secret', async () => {
+    const clock = new ManualClock(Date.now());
+    const alice = await firstDevice(clock);
+    await alice.peer.nextKeyGeneration();
+    const offer = await LinkOffer.create(alice, clock);
+    const join = await LinkJoin.open(offer.bytes, { clock });
+    await offer.answer(join.request);
+    const { linked: keys, device } = (await join.finish(await offer.confirm())).options;
+    expect(keys.generation).toBe(1);
+    expect(keys.encryptionPublicKey).toEqual(
+      (await encryptionKeyOfGeneration(alice.identity.seed, 1)).publicKey,
+    );
+    expect(keys.selfKey).toEqual(selfKeyOfGeneration(alice.identity.seed, 1));
+    expect(keys.deviceSecret).toEqual(deviceSecret(alice.identity.seed, device.key.deviceId));
     alice.close();
   });
 

@@ -26,11 +26,11 @@ import { hkdf, domain } from '../crypto/kdf.ts';
 import { agree, generateX25519, type X25519KeyPair } from '../crypto/seal.ts';
 import { verifyDeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
+import { deviceSecret, keysOfGeneration } from '../crypto/key-generation-record.ts';
 import {
   deriveEncryptionKeySeed,
   generateDeviceKey,
   newYjsClientId,
-  selfKeyOfGeneration,
   type DeviceKey,
   type Identity,
 } from '../identity/keys.ts';
@@ -43,6 +43,7 @@ import { openNode, type LinkedNode, type LinkedNodeOptions, type PersonNode } fr
 import { friendsAndEpochOf, restoreBackup, type FriendsAndEpoch } from '../peer/backup.ts';
 import {
   LinkError,
+  MAX_EARLIER_GENERATIONS,
   decodeLinkBundle,
   decodeLinkPayload,
   decodeLinkRequest,
@@ -183,10 +184,14 @@ export class LinkOffer {
     return this.confirmWith(async (deviceKey) => {
       const identity: Identity = this.node.identity;
       const certificate = await this.node.devices.certifyDevice(deviceKey, 'device');
+      // The person's keys of now: a device removed before has the ones before, never these.
+      const generation = this.node.peer.keyGeneration;
       return encodeLinkBundle({
         certificate: certificate.bytes,
-        encryptionSeed: deriveEncryptionKeySeed(identity.seed, 0),
-        selfKey: selfKeyOfGeneration(identity.seed, 0),
+        ...keysOfGeneration(identity, generation),
+        generation,
+        deviceSecret: deviceSecret(identity.seed, certificate.device),
+        earlier: earlierSeeds(identity, generation),
         ownDevices: ownDevicesSecret(identity),
         ...(await friendsAndEpochOf(this.node.peer)),
       });
@@ -209,6 +214,14 @@ export class LinkOffer {
     const bundle = await bundleFor(state.deviceKey);
     return state.session.key.encrypt(bundle, bundleAad(state.session.transcript));
   }
+}
+
+/** The X25519 seeds of the (most recent) generations before `generation`, oldest first. */
+function earlierSeeds(identity: Identity, generation: number): Uint8Array[] {
+  const from = Math.max(0, generation - MAX_EARLIER_GENERATIONS);
+  return Array.from({ length: generation - from }, (_, i) =>
+    deriveEncryptionKeySeed(identity.seed, from + i),
+  );
 }
 
 /** What a linked device opens with (`openNode`) and keeps across reloads (`linked-state.ts`). */
@@ -306,7 +319,7 @@ export class LinkJoin {
     ) {
       throw new LinkError('bad-certificate', 'not this device’s or not this person’s');
     }
-    const linked = await linkedKeys(this.payload.person, bundle.encryptionSeed, bundle.selfKey);
+    const linked = await linkedKeys(this.payload.person, bundle);
     const device: DeviceSession = { key: this.device, certificate, yjsClientId: newYjsClientId() };
     return {
       options: { linked, device, ownDevices: bundle.ownDevices },

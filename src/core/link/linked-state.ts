@@ -28,6 +28,12 @@ type SavedLinked = SavedDevice & {
   readonly encryptionSeed: Uint8Array;
   readonly selfKey: Uint8Array;
   readonly ownDevices: Uint8Array;
+  /** The generation of the two keys as linked (absent: 0); later ones the peer keeps. */
+  readonly generation?: number;
+  /** Absent on a device linked before device secrets. */
+  readonly deviceSecret?: Uint8Array;
+  /** Seeds of earlier generations handed at the link (absent: none). */
+  readonly earlier?: readonly Uint8Array[];
 };
 
 /** Saves a linked device (right after its link, before it opens). */
@@ -41,6 +47,9 @@ export async function saveLinkedState(
     personKey: personIdToKey(linked.personId),
     encryptionSeed: device.encryptionSeed,
     selfKey: linked.selfKey,
+    generation: linked.generation,
+    ...(linked.deviceSecret ? { deviceSecret: linked.deviceSecret } : {}),
+    earlier: linked.earlier,
     ownDevices,
     ...(await savedDevice(store, device.options.device)),
   };
@@ -55,7 +64,13 @@ export async function loadLinkedState(store: SettingsStore): Promise<LinkedDevic
   const person = personIdFromKey(saved.personKey);
   return {
     options: {
-      linked: await linkedKeys(person, saved.encryptionSeed, saved.selfKey),
+      linked: await linkedKeys(person, {
+        encryptionSeed: saved.encryptionSeed,
+        selfKey: saved.selfKey,
+        generation: saved.generation ?? 0,
+        deviceSecret: saved.deviceSecret ?? null,
+        earlier: saved.earlier ?? [],
+      }),
       device: await deviceFromSaved(saved, person),
       ownDevices: saved.ownDevices,
     },
@@ -72,6 +87,11 @@ function isSavedLinked(value: unknown): value is SavedLinked {
     key('personKey') &&
     key('encryptionSeed') &&
     key('selfKey') &&
-    key('ownDevices')
+    key('ownDevices') &&
+    (v.generation === undefined || Number.isSafeInteger(v.generation)) &&
+    (v.deviceSecret === undefined || key('deviceSecret')) &&
+    (v.earlier === undefined ||
+      (Array.isArray(v.earlier) &&
+        v.earlier.every((seed) => seed instanceof Uint8Array && seed.length === SEED_BYTES)))
   );
 }

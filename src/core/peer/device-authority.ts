@@ -223,10 +223,12 @@ export class DeviceAuthority {
   /**
    * Revokes another device of this person: its entries after the last one this replica holds
    * are refused everywhere the revocation reaches (by seq: a thief cannot backdate a seq), and
-   * its certificate is no longer renewed.
+   * its certificate is no longer renewed. A device without the identity key passes the identity
+   * its person's recovery phrase gave (`identityFromPhraseOf`).
    */
-  async revokeDevice(device: DeviceId): Promise<DeviceRevocation> {
-    const identity = this.requireIdentity();
+  async revokeDevice(device: DeviceId, identity?: Identity): Promise<DeviceRevocation> {
+    identity ??= this.requireIdentity();
+    if (identity.personId !== this.certificate.person) throw new RangeError('not this person');
     if (device === this.certificate.device) throw new RangeError('a device cannot revoke itself');
     return this.exclusive(() => this.revoke(identity, device));
   }
@@ -242,6 +244,18 @@ export class DeviceAuthority {
     await this.saveIssued((await this.issued()).filter((c) => c.device !== device));
     await this.options.writer.appendRecord({ kind: 'revocations' }, revocation.bytes);
     return revocation;
+  }
+
+  /**
+   * The person's other devices that read (role `device`, not revoked here): those a move to the
+   * next key generation hands the new keys to. Identity device only.
+   */
+  async linkedDevices(): Promise<DeviceId[]> {
+    this.requireIdentity();
+    const issued = await this.issued();
+    return issued
+      .filter((c) => c.role === 'device' && c.device !== this.certificate.device)
+      .map((c) => c.device);
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {

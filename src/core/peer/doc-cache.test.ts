@@ -21,7 +21,8 @@ async function freshCache(person: TestPerson, clientId = 1): Promise<DocCache> {
     },
     () => null,
   );
-  const opener = new PayloadOpener(keyring, person.id, await SymmetricKey.generate());
+  const selfKey = await SymmetricKey.generate();
+  const opener = new PayloadOpener(keyring, person.id, () => selfKey);
   return new DocCache((a, d) => person.store.getDocEntries(a, d), opener, clientId);
 }
 

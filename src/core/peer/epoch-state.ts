@@ -6,9 +6,9 @@
  * loser seals its next posts with the winner's key (what it already sealed stays readable: its
  * own record of n+1 is in its log).
  *
- * And the friends this device has seen leave the friend list (with their encryption keys), so
- * that a current epoch another device wrote before it saw a removal can be recognised as still
- * open to the removed friend, and replaced.
+ * And the keys this device has seen leave the friend list (a removed friend's, or a friend's
+ * replaced by their next generation), so that a current epoch another device wrote before it saw
+ * a removal can be recognised as still open to that key, and replaced.
  */
 import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
@@ -37,7 +37,10 @@ export function readEpochMark(value: unknown): EpochMark | null {
   return { epoch: v.epoch as number, device: typeof v.device === 'string' ? v.device : '' };
 }
 
-const REMOVED = 'keys/removed-friends';
+/** Where the retired keys are kept, by key. */
+const RETIRED = 'keys/retired';
+/** Where they were kept, by person, before a friend's key could be replaced. */
+const OLD_REMOVED = 'keys/removed-friends';
 
 /** A friend's X25519 key, or `null` when their record holds none readable. */
 export function friendKey(record: FriendRecord): Uint8Array | null {
@@ -50,46 +53,65 @@ export function friendKey(record: FriendRecord): Uint8Array | null {
 }
 
 /**
- * The people this device saw leave the friend list and not come back, with the X25519 key
- * each had: enough to recognise their hint in a record. Kept in the store's settings.
+ * The X25519 keys this device saw leave the friend list and not come back: a removed friend's,
+ * and a friend's replaced by their next key generation (a device of theirs was removed). Each is
+ * enough to recognise its hint in a record. Kept in the store's settings, by key.
  */
-export class RemovedFriends {
-  private loaded: Map<PersonId, Uint8Array> | undefined;
+export class RetiredKeys {
+  private loaded: Map<string, PersonId> | undefined;
 
   constructor(private readonly store: StorageAdapter) {}
 
-  /** Each removed person and their encryption key. */
-  async all(): Promise<ReadonlyMap<PersonId, Uint8Array>> {
-    if (!this.loaded) {
-      const saved = await this.store.getSetting(REMOVED);
-      this.loaded = new Map();
-      if (typeof saved === 'object' && saved !== null && !(saved instanceof Uint8Array)) {
-        for (const [person, key] of Object.entries(saved as Record<string, unknown>)) {
-          if (typeof key === 'string') this.loaded.set(person as PersonId, fromBase64Url(key));
-        }
-      }
+  /** Each retired key (by its base64url text). */
+  async all(): Promise<ReadonlyMap<string, Uint8Array>> {
+    const loaded = await this.load();
+    return new Map([...loaded.keys()].map((key) => [key, fromBase64Url(key)]));
+  }
+
+  private async load(): Promise<Map<string, PersonId>> {
+    if (this.loaded) return this.loaded;
+    this.loaded = new Map();
+    const saved = await this.store.getSetting(RETIRED);
+    if (isTextMap(saved)) {
+      for (const [key, person] of Object.entries(saved)) this.loaded.set(key, person as PersonId);
+      return this.loaded;
+    }
+    // Kept by person before: taken over as it is.
+    const old = await this.store.getSetting(OLD_REMOVED);
+    if (isTextMap(old)) {
+      for (const [person, key] of Object.entries(old)) this.loaded.set(key, person as PersonId);
     }
     return this.loaded;
   }
 
-  /** Notes a change of the friend list: who left, and who is (again) a friend. */
+  /** Notes a change of the friend list: keys that left it, and keys a friend holds (again). */
   async friendsChanged(
     before: ReadonlyMap<string, FriendRecord>,
     after: ReadonlyMap<string, FriendRecord>,
   ): Promise<void> {
-    const removed = new Map(await this.all());
+    const retired = new Map(await this.load());
     let changed = false;
     for (const [person, record] of before) {
       const key = friendKey(record);
-      if (after.has(person) || !key) continue;
-      removed.set(person as PersonId, key);
+      if (!key || after.get(person)?.encryptionKey === record.encryptionKey) continue;
+      retired.set(toBase64Url(key), person as PersonId);
       changed = true;
     }
-    for (const person of after.keys()) changed = removed.delete(person as PersonId) || changed;
+    for (const record of after.values()) {
+      const key = friendKey(record);
+      if (key) changed = retired.delete(toBase64Url(key)) || changed;
+    }
     if (!changed) return;
-    this.loaded = removed;
-    const saved: Record<string, string> = {};
-    for (const [person, key] of removed) saved[person] = toBase64Url(key);
-    await this.store.setSetting(REMOVED, saved);
+    this.loaded = retired;
+    await this.store.setSetting(RETIRED, Object.fromEntries(retired));
   }
+}
+
+function isTextMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Uint8Array) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
 }

@@ -27,7 +27,7 @@ import type { FriendRecord } from '../docs/small-docs.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import type { DeviceId, PersonId } from '../ids.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
-import { RemovedFriends, friendKey } from './epoch-state.ts';
+import { RetiredKeys, friendKey } from './epoch-state.ts';
 import { FRIENDS_SET, type EpochKey, type Keyring } from './keyring.ts';
 
 /** What the friends epochs of one device need. */
@@ -46,13 +46,13 @@ export interface FriendsEpochsOptions {
 
 /** The friends key set of one person, on one of their devices. */
 export class FriendsEpochs {
-  private readonly removed: RemovedFriends;
+  private readonly removed: RetiredKeys;
   private friendsSeen: ReadonlyMap<string, FriendRecord>;
   /** The (epoch, removed set) last found clean, so an unchanged state is not checked again. */
   private checked = '';
 
   constructor(private readonly options: FriendsEpochsOptions) {
-    this.removed = new RemovedFriends(options.store);
+    this.removed = new RetiredKeys(options.store);
     this.friendsSeen = options.friendsAtOpen;
   }
 
@@ -144,12 +144,12 @@ export class FriendsEpochs {
   }
 
   /**
-   * Whether any own record of `epoch` has a box for one of `people`. A version 1 record cannot
-   * be checked without their private key: it counts as open to them.
+   * Whether any own record of `epoch` has a box for one of `keys`. A version 1 record cannot be
+   * checked without the private key: it counts as open to them.
    */
   private async openToAnyOf(
     epoch: number,
-    people: ReadonlyMap<PersonId, Uint8Array>,
+    keys: ReadonlyMap<string, Uint8Array>,
   ): Promise<boolean> {
     const { store, me, keyring } = this.options;
     const at = { author: me, set: FRIENDS_SET, epoch };
@@ -158,7 +158,7 @@ export class FriendsEpochs {
       if (entry.payloadKind !== 'key-record') continue;
       if (entry.payload[0] !== KEY_SET_RECORD_VERSION) return true;
       const record = decodeKeySetRecord(entry.payload);
-      for (const key of people.values()) {
+      for (const key of keys.values()) {
         try {
           if (await hasHintFor(at, record, await keyring.pairs.pairKey(key))) return true;
         } catch (error) {

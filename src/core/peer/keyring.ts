@@ -69,6 +69,11 @@ export class Keyring {
      * a friend's; `null` for anyone else (their records are never opened here).
      */
     private readonly senderKey: (author: PersonId) => Uint8Array | null,
+    /**
+     * Pair keys of this person's earlier key generations: a record sealed before their key moved
+     * on opens with them (`current-keys.ts`).
+     */
+    private readonly earlier: () => readonly PairKeys[] = () => [],
   ) {
     this.pairs = new PairKeys(x25519);
     this.conversations = new ConversationKeys(store, me, this.pairs, senderKey);
@@ -119,6 +124,12 @@ export class Keyring {
     if (record[0] === KEY_SET_RECORD_VERSION) {
       const at = { author, set: FRIENDS_SET, epoch };
       key = await openKeySetRecord(at, record, await this.pairs.pairKey(sender));
+      for (const pairs of this.earlier()) {
+        if (key) break;
+        // One's own box of then was sealed to one's own key of then.
+        const theirs = author === this.me ? pairs.me.publicKey : sender;
+        key = await openKeySetRecord(at, record, await pairs.pairKey(theirs));
+      }
     } else if (record[0] === 1) {
       key = await openEpochRecord(author, epoch, record, this.pairs.me);
     } else {

@@ -13,8 +13,15 @@ import { openEntry, type ParsedDocRef } from '../kinds/registry.ts';
 export class PayloadOpener {
   private readonly port: OpenPort;
 
-  constructor(keys: KeyPort, me: PersonId, selfKey: SymmetricKey) {
-    this.port = { me, selfKey, keys };
+  /** `selfKey` gives the current generation's self key (it moves when a device is removed). */
+  constructor(keys: KeyPort, me: PersonId, selfKey: () => SymmetricKey) {
+    this.port = {
+      me,
+      keys,
+      get selfKey() {
+        return selfKey();
+      },
+    };
   }
 
   /** Opens the payload of a verified entry of doc `ref` (a tagged one once its tag is known). */

@@ -44,9 +44,12 @@ import { coversForWholeState } from './whole-state.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
-import { selfKeyOf, type ReadingKeys } from '../identity/person-keys.ts';
+import type { Identity } from '../identity/keys.ts';
+import type { ReadingKeys } from '../identity/person-keys.ts';
+import { defaultVerifier } from '../identity/verifier.ts';
+import { keysOfGeneration, makeKeyGenerationRecord } from '../crypto/key-generation-record.ts';
 import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
-import { newPostId, postKey, type PersonId, type PostId } from '../ids.ts';
+import { newPostId, postKey, type DeviceId, type PersonId, type PostId } from '../ids.ts';
 import type {
   NotificationView,
   Page,
@@ -57,6 +60,7 @@ import type {
   StoredEntry,
   ViewWrite,
 } from '../store/storage-adapter.ts';
+import { CurrentKeys } from './current-keys.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
 import { AudienceLists } from './audiences.ts';
@@ -67,10 +71,10 @@ import { FriendsEpochs } from './friends-epochs.ts';
 import { FriendBook } from './friend-book.ts';
 import { blobIdsOf } from '../feed/entry-codec.ts';
 import { MESSAGE_DOC_PREFIX } from '../kinds/message.ts';
+import { KeyGenerations } from './key-generations.ts';
 import { Materializer, MAX_VIEW_BATCH } from './materializer.ts';
 import { Messaging } from './messaging.ts';
 import { Introductions } from './introductions.ts';
-import { defaultVerifier } from '../identity/verifier.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
 import { viewChangeOf, type ViewChange } from './view-change.ts';
 import { OwnLog, type CrossTabLock } from './own-log.ts';
@@ -181,6 +185,8 @@ export class Peer {
   readonly lists: AudienceLists;
   /** The people blocked on this device (`blocking.ts`). */
   readonly blocking: Blocking;
+  /** Key generation records, this person's and friends' (`key-generations.ts`). */
+  private readonly generations: KeyGenerations;
 
   private constructor(
     private readonly options: PeerOptions,
@@ -188,8 +194,8 @@ export class Peer {
     private readonly keyring: Keyring,
     private readonly docs: DocCache,
     private readonly materializer: Materializer,
-    /** Key of what only this person's own devices read (the friend list). */
-    selfKey: SymmetricKey,
+    /** The person's encryption and self keys of the current generation. */
+    private readonly keys: CurrentKeys,
     private readonly epochs: FriendsEpochs,
     private readonly blocks: BlockList,
   ) {
@@ -216,7 +222,9 @@ export class Peer {
       me: this.me,
       store: options.store,
       pairs: keyring.pairs,
-      ownKey: options.identity.encryptionPublicKey,
+      get ownKey() {
+        return keys.encryptionPublicKey;
+      },
       friendKey: (person) => {
         const friend = this.friendList.get(person);
         return friend ? friendKey(friend) : null;
@@ -225,7 +233,9 @@ export class Peer {
     });
     this.sealPort = {
       me: this.me,
-      selfKey,
+      get selfKey() {
+        return keys.selfKey;
+      },
       keys: keyring,
       ownEpoch: async () => (await epochs.current()) ?? (await this.sealEpoch(0, undefined)),
       ownContentKey: (postId) => this.ownContentKey(postId),
@@ -245,7 +255,9 @@ export class Peer {
       clock: options.clock,
       keys: keyring.conversations,
       pairKey: (theirs) => keyring.pairs.pairKey(theirs),
-      ownKey: options.identity.encryptionPublicKey,
+      get ownKey() {
+        return keys.encryptionPublicKey;
+      },
       friends: () => this.friendList,
       write: (ref, change) => this.write(ref, change),
       appendRecord: (ref, record) => this.appendRecord(ref, record),
@@ -278,6 +290,20 @@ export class Peer {
         }),
       settled: () => this.settled(),
     });
+    this.generations = new KeyGenerations({
+      me: this.me,
+      device: options.device.key.deviceId,
+      deviceSecret: 'seed' in options.identity ? null : options.identity.deviceSecret,
+      store: options.store,
+      keys,
+      verifier: defaultVerifier,
+      friendKey: (person) => {
+        const friend = this.friendList.get(person);
+        return friend ? friendKey(friend) : null;
+      },
+      moved: () => this.keysMoved(),
+      friendMoved: (person, key) => this.friendKeyMoved(person, key),
+    });
     this.unsubscribe = options.pipeline.onStored((entries) => {
       this.serial(() => this.stored(entries)).catch((error: unknown) => this.viewsLag(error));
     });
@@ -286,6 +312,8 @@ export class Peer {
 
   /** Brings the views and what follows them up to newly stored entries. */
   private async stored(entries: readonly StoredEntry[]): Promise<void> {
+    // New keys first: the batch's epoch records may be sealed to them.
+    await this.generations.take(entries);
     await this.materializer.apply(entries);
     await this.carryMessagePhotos(entries);
     // Key records v2: adopt the person's newest epoch, replace one a removed friend opens.
@@ -380,20 +408,21 @@ export class Peer {
   static async open(options: PeerOptions): Promise<Peer> {
     const { store, identity, device, pipeline, clock } = options;
     const me = identity.personId;
-    const selfKey = await SymmetricKey.fromRaw(selfKeyOf(identity));
+    const keys = await CurrentKeys.open(store, identity);
     // The materializer's callbacks reach the peer, which is made after it.
     const self: { peer?: Peer } = {};
     const keyring = new Keyring(
       store,
       me,
-      { publicKey: identity.encryptionPublicKey, privateKey: identity.encryptionPrivateKey },
+      keys.x25519,
       (author) => {
-        if (author === me) return identity.encryptionPublicKey;
+        if (author === me) return keys.encryptionPublicKey;
         const friend = self.peer?.friendList.get(author);
         return friend ? friendKey(friend) : null;
       },
+      () => keys.earlier(),
     );
-    const opener = new PayloadOpener(keyring, me, selfKey);
+    const opener = new PayloadOpener(keyring, me, () => keys.selfKey);
     const docs = new DocCache(
       (author, docId) => store.getDocEntries(author, docId),
       opener,
@@ -442,7 +471,9 @@ export class Peer {
     const epochs = new FriendsEpochs({
       me,
       device: device.key.deviceId,
-      ownKey: identity.encryptionPublicKey,
+      get ownKey() {
+        return keys.encryptionPublicKey;
+      },
       store,
       keyring,
       friendsAtOpen: friends,
@@ -452,11 +483,17 @@ export class Peer {
     });
     const blocks = await BlockList.load(store);
     pipeline.refuseAuthors?.((author) => blocks.has(author));
-    const peer = new Peer(options, ownLog, keyring, docs, materializer, selfKey, epochs, blocks);
+    const peer = new Peer(options, ownLog, keyring, docs, materializer, keys, epochs, blocks);
     self.peer = peer;
     peer.friendList = friends;
     const pending = await store.getSetting(PENDING_REMOVAL);
     if (isPendingRemoval(pending)) await peer.finishRemoval(pending);
+    // A move to the next key generation the device stopped in, or one held and not taken yet.
+    await peer.serial(async () => {
+      await peer.generations.catchUp(me);
+      // A linked device opens at the generation it was handed: sealed for already.
+      if ('seed' in identity) await peer.sealForGeneration();
+    });
     await peer.serial(() => epochs.reconcile(peer.friendList));
     peer.serial(() => peer.catchUpViews()).catch((error: unknown) => peer.viewsLag(error));
     return peer;
@@ -575,6 +612,10 @@ export class Peer {
       ),
     );
     await this.settled();
+    // A new friend whose log was held before: their newest key, before the epoch is sealed to it.
+    for (const friend of friends) {
+      await this.serial(() => this.generations.catchUp(friend.personId));
+    }
     await this.serial(() => this.epochs.admit(this.friendList));
     await this.settled();
     // Their posts already held (relayed before the friendship) join the timeline.
@@ -620,12 +661,100 @@ export class Peer {
   }
 
   /**
-   * Starts a new friends epoch (fresh key, sealed to the current friends), as a removed device
-   * will need: what is written afterwards is readable only to those sealed to now.
+   * Starts a new friends epoch (fresh key, sealed to the current friends): what is written
+   * afterwards is readable only to those sealed to now. (A removed device holds the person's own
+   * key, which every epoch is sealed to: removing one is {@link nextKeyGeneration}.)
    */
   async rotateFriendsEpoch(): Promise<void> {
     await this.serial(() => this.epochs.rotate(this.friendList));
     await this.settled();
+  }
+
+  /** Which generation of the person's encryption and self keys this device holds. */
+  get keyGeneration(): number {
+    return this.keys.generation;
+  }
+
+  /**
+   * Moves the person's encryption key and self key to their next generation (a device was
+   * removed, on the device that holds the identity key): the record of the new generation hands
+   * its keys to `devices` (the person's devices that stay), the friend list is written again
+   * under the new self key, and a new friends epoch starts, sealed to the new key and to friends.
+   * Friends move their later epochs to the new key when the record reaches them. Whoever holds
+   * only the keys before reads nothing written afterwards. A device without the identity key
+   * passes the identity its person's recovery phrase gave.
+   */
+  async nextKeyGeneration(
+    devices: readonly DeviceId[] = [],
+    identity: Identity | null = this.keys.identity,
+  ): Promise<void> {
+    if (identity?.personId !== this.me) {
+      throw new PeerStateError('only the identity key of this person can do this');
+    }
+    await this.serial(async () => {
+      const generation = this.keys.generation + 1;
+      const now = this.options.clock.now();
+      const record = await makeKeyGenerationRecord(identity, generation, now, devices);
+      await this.ownLog.append(
+        docIdOf({ kind: 'key-generation', generation }),
+        'key-record',
+        record,
+      );
+      await this.keys.move(generation, keysOfGeneration(identity, generation));
+      this.keyring.pairs.use(this.keys.x25519);
+      await this.sealForGeneration();
+    });
+    await this.settled();
+  }
+
+  /**
+   * Once this device moved the keys on: the friend list under the new self key and a new epoch,
+   * unless done for this generation already (inside the queue; again at open, if it stopped).
+   */
+  private async sealForGeneration(): Promise<void> {
+    const done = await this.options.store.getSetting(SEALED_GENERATION);
+    if ((typeof done === 'number' ? done : 0) >= this.keys.generation) return;
+    // Its whole state once more: each entry of the friend list carries all of it.
+    await this.writeNow({ kind: 'friends' }, (doc) => Y.encodeStateAsUpdate(doc));
+    await this.epochs.rotate(this.friendList);
+    await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
+  }
+
+  /**
+   * This device took the person's next keys from a record (inside the queue): what was sealed to
+   * them and could not be opened until now is read again, the friend list and the epoch records
+   * of this person and friends.
+   */
+  private async keysMoved(): Promise<void> {
+    this.keyring.pairs.use(this.keys.x25519);
+    // The device that moved them sealed the friend list and an epoch to them.
+    await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
+    await this.materializer.apply(
+      await this.options.store.getDocEntries(this.me, docIdOf({ kind: 'friends' })),
+    );
+    for (const author of this.fullInterest()) {
+      const from = (await this.keyring.newestEpoch(author))?.epoch ?? 0;
+      for (let epoch = from; ; epoch++) {
+        const held = await this.options.store.getDocEntries(
+          author,
+          docIdOf({ kind: 'epoch', epoch }),
+        );
+        if (held.length === 0 && epoch > from) break;
+        await this.materializer.apply(held);
+      }
+    }
+  }
+
+  /**
+   * A friend's encryption key moved to its next generation (inside the queue): their record
+   * holds the new key at once (epoch records sealed to it open), and in the friend list doc.
+   */
+  private async friendKeyMoved(person: PersonId, key: Uint8Array): Promise<void> {
+    const record = this.friendList.get(person);
+    if (!record) return;
+    const moved: FriendRecord = { ...record, encryptionKey: toBase64Url(key) };
+    this.friendList = new Map([...this.friendList, [person, moved]]);
+    await this.writeNow({ kind: 'friends' }, (doc) => writeFriends(doc, { [person]: moved }));
   }
 
   /** Does what is left of a removal: each step is skipped once done. */
@@ -1029,6 +1158,9 @@ export class Peer {
     if (!readPost(doc)) throw new PeerStateError('no such post');
   }
 }
+
+/** Setting: the key generation the friend list and an epoch were last sealed for. */
+const SEALED_GENERATION = 'keys/sealed-generation';
 
 /** Setting naming a friend removal begun and not known to be finished. */
 const PENDING_REMOVAL = 'pending/remove-friend';

@@ -9,7 +9,11 @@ export { docIdOf, replyOfItem } from '../../core/kinds/registry.ts';
 export { defaultVerifier } from '../../core/identity/verifier.ts';
 export { InviteRecords } from '../../core/mesh/invite-records.ts';
 export { acceptInvite, issueInvite, revokeInvite } from '../../core/mesh/invites.ts';
-export { phraseFromSeed, seedFromPhrase } from '../../core/identity/recovery-phrase.ts';
+export {
+  identityFromPhraseOf,
+  phraseFromSeed,
+  seedFromPhrase,
+} from '../../core/identity/recovery-phrase.ts';
 export { exportBackup, importBackup } from '../../core/identity/secret-export.ts';
 export { backupOf } from '../../core/peer/backup.ts';
 export { listOwnDevices } from '../../core/peer/own-device-list.ts';

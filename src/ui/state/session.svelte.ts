@@ -373,15 +373,26 @@ export class Session {
   }
 
   /**
-   * Removes another device of this person (on the identity device): it is revoked, so friends
-   * refuse what it writes from now on, and a new friends epoch starts, its key sealed to the
-   * person's own key and friends as before (docs/devices.md says what this leaves open).
+   * Removes another device of this person: it is revoked, so friends refuse what it writes from
+   * now on, and the person's keys move to their next generation, handed to the devices that stay,
+   * with a new friends epoch (docs/devices.md). A device without the identity key takes it from
+   * the person's recovery phrase (`phrase`; refused when it is not this person's).
    */
-  async removeDevice(device: DeviceId): Promise<void> {
+  async removeDevice(device: DeviceId, phrase?: string): Promise<void> {
     const running = this.ready();
-    if (running.kind !== 'person') throw new Error(NOT_IDENTITY_DEVICE);
-    await running.devices.revokeDevice(device);
-    await running.peer.rotateFriendsEpoch();
+    if (running.kind === 'person') {
+      await running.devices.revokeDevice(device);
+      await running.peer.nextKeyGeneration(await running.devices.linkedDevices());
+    } else {
+      if (phrase === undefined) throw new Error(NOT_IDENTITY_DEVICE);
+      const identity = await this.api().identityFromPhraseOf(phrase, running.peer.me);
+      // The identity device derives the new keys from the seed: the others are handed them.
+      const stays = (await this.ownDevices())
+        .filter((d) => !d.thisOne && !d.holdsIdentity && d.device !== device)
+        .map((d) => d.device);
+      await running.devices.revokeDevice(device, identity);
+      await running.peer.nextKeyGeneration(stays, identity);
+    }
     this.friendsVersion++;
   }
 
