@@ -89,8 +89,11 @@ export interface LinkBundle extends FriendsAndEpoch {
   readonly ownDevices: Uint8Array;
 }
 
-/** Runs a decoder, turning every malformation into `LinkError('malformed')`. */
-function decode<T>(bytes: Uint8Array, read: (reader: ByteReader) => T): T {
+/**
+ * Runs a decoder over the whole of `bytes` after its version byte, turning every malformation
+ * into `LinkError('malformed')` (pairing's messages, `core/pairing/pair-codec.ts`, too).
+ */
+export function decodeVersioned<T>(bytes: Uint8Array, read: (reader: ByteReader) => T): T {
   const reader = new ByteReader(bytes);
   try {
     if (reader.u8() !== VERSION) throw new LinkError('unknown-version');
@@ -116,7 +119,7 @@ export function encodeLinkPayload(payload: LinkPayload): Uint8Array {
 
 /** Decodes a link's payload (its expiry is the session's to check). */
 export function decodeLinkPayload(bytes: Uint8Array): LinkPayload {
-  return decode(bytes, (r) => ({
+  return decodeVersioned(bytes, (r) => ({
     person: personIdFromKey(r.bytes(KEY_BYTES)),
     secret: r.bytes(KEY_BYTES),
     offerKey: r.bytes(KEY_BYTES),
@@ -155,7 +158,7 @@ export function encodeLinkRequest(request: LinkRequest): Uint8Array {
 
 /** Decodes a request (its tag is the session's to check). */
 export function decodeLinkRequest(bytes: Uint8Array): LinkRequest {
-  return decode(bytes, (r) => ({
+  return decodeVersioned(bytes, (r) => ({
     answerKey: r.bytes(KEY_BYTES),
     deviceKey: r.bytes(KEY_BYTES),
     tag: r.bytes(KEY_BYTES),
@@ -188,7 +191,7 @@ export function encodeLinkBundle(bundle: LinkBundle): Uint8Array {
 
 /** Decodes an opened bundle. */
 export function decodeLinkBundle(bytes: Uint8Array): LinkBundle {
-  return decode(bytes, (r) => {
+  return decodeVersioned(bytes, (r) => {
     const certificate = r.varBytes(MAX_DEVICE_CERTIFICATE_BYTES);
     const encryptionSeed = r.bytes(KEY_BYTES);
     const selfKey = r.bytes(KEY_BYTES);
