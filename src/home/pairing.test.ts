@@ -260,14 +260,15 @@ describe('pairing a home peer', () => {
     }
 
     const desk = await deskOf(alice.node, hub);
-    const pairing = await desk.pair(() => undefined);
+    let shown = false;
+    const pairing = await desk.pair(() => (shown = true));
     cleanups.push(() => pairing.stop());
     const lines: string[] = [];
     const paired = pairFolder(
       folder,
       overHub(hub, async () => pairing.text, lines, []),
     );
-    await until('the home peer shows its code', () => lines.some((l) => l.includes('code')));
+    await until('both show the code', () => shown && lines.some((l) => l.includes('code')));
     await pairing.confirm();
     const again = await paired;
     expect(again.unpaired).toBeUndefined();
