@@ -37,8 +37,9 @@ const MAX_PAIR_TEXT_CHARS = 2048;
 /** Longest ICE server list carried, as JSON bytes. */
 const MAX_ICE_JSON_BYTES = 4096;
 /**
- * Most friends a bundle or handover carries: as many as a device link hands a new device (and an
- * epoch record seals to), the bound of a person's friends. Refused past it on both sides.
+ * Most friends a bundle or handover carries: as many as a device link hands a new device, Kith's
+ * declared bound of a person's friends (`MAX_EPOCH_RECIPIENTS` too). Refused past it on both
+ * sides.
  */
 export const MAX_PAIR_FRIENDS = MAX_LINK_FRIENDS;
 

@@ -28,9 +28,9 @@ import { PairJoin, PairOffer } from './pair-session.ts';
 
 /**
  * Alice with `count` friends (one encryption key for all: only their ids and secrets travel).
- * Up to a thousand are befriended as a restored backup does; past that, her device cannot write
- * the friends epoch of them today (an epoch record of about 1,400 passes an entry's payload
- * bound), so her friend book, all that pairing reads, is filled with them directly.
+ * Up to a thousand are befriended as a restored backup does; past about 1,400 her device
+ * cannot befriend more today (an entry it writes passes the payload bound), so her friend book,
+ * all that pairing reads, is filled with them directly.
  */
 async function aliceWithFriends(count: number) {
   const saved = await createIdentity({ clock: systemClock });
