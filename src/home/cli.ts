@@ -5,7 +5,8 @@
  *
  * Exit statuses (docs/home-peer.md): 0 done, 1 the self-test failed, 2 bad usage or an unusable
  * FOLDER or saved state, or a pairing that failed (one line on standard error), 3 FOLDER holds
- * no paired relay (`--pair` pairs it).
+ * no paired relay (`--pair` pairs it), 4 its person unpaired it (FOLDER can be deleted, or
+ * paired again with `--pair`).
  */
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { runRelay } from './relay-run.ts';
 import { selfCheck } from './self-check.ts';
 
 /** Exit statuses of the home peer. */
-export const EXIT = { ok: 0, checkFailed: 1, usage: 2, notPaired: 3 } as const;
+export const EXIT = { ok: 0, checkFailed: 1, usage: 2, notPaired: 3, unpaired: 4 } as const;
 
 /** What the command line asks for. */
 export type Command =
@@ -69,7 +70,8 @@ friends' entries in FOLDER, encrypted as they travel, and never a key that opens
   --version   show the version
 
 Exit status: 0 done, 1 the check failed, 2 bad usage or unusable FOLDER,
-3 FOLDER is not paired (pair it with --pair).`;
+3 FOLDER is not paired (pair it with --pair), 4 you unpaired it (delete FOLDER,
+or pair it again with --pair).`;
 
 /**
  * Parses the arguments (without `node` and the script); throws {@link UsageError}, or
@@ -176,6 +178,7 @@ async function run(
       caps: command.caps,
     });
     if (result === 'stopped') return EXIT.ok;
+    if (result === 'unpaired') return EXIT.unpaired;
   } catch (error) {
     if (isSystemError(error)) {
       const where = error.path === undefined ? '' : ` (${error.path})`;

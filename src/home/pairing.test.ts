@@ -5,7 +5,9 @@
  * `relay.json` holds a relay certificate and her handover, no key that reads. Bob becomes her
  * friend later: her device sends the relay the new handover. She posts friends-only with a
  * photo, sees her home peer hold it all, leaves; Bob gets post and photo from the relay alone.
- * Then she unpairs it. Refusals: a second pairing of the FOLDER, a bad link, an expired one.
+ * Then she unpairs it: the relay is told, and told again when it comes back. An unpaired FOLDER
+ * says so and exits 4, and pairs again. Refusals: a second pairing of the FOLDER, a bad link, an
+ * expired one.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -14,19 +16,22 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes, toBase64Url } from '../core/bytes.ts';
 import { systemClock } from '../core/clock.ts';
-import { createIdentity } from '../core/identity/device-setup.ts';
+import { createIdentity, startNewDevice } from '../core/identity/device-setup.ts';
+import { issueDeviceRevocation, type DeviceRevocation } from '../core/identity/revocation.ts';
+import { deviceIdToKey } from '../core/ids.ts';
 import { deriveEncryptionKeySeed } from '../core/identity/keys.ts';
 import { postSummary } from '../core/kinds/post.ts';
 import type { SimplePeerConstructor } from '../core/net/connection-manager.ts';
 import { FakeSimplePeer, MemorySignaling } from '../core/net/test-helpers.ts';
 import { openNode, type KithNode, type NodeNetwork } from '../core/node.ts';
 import { RelayDesk } from '../core/pairing/relay-desk.ts';
+import { relayHandover } from '../core/relay-handover.ts';
 import { MemoryStorageAdapter } from '../core/store/memory-storage-adapter.ts';
 import { runCli, EXIT } from './cli.ts';
 import { pairFolder, PairingError, readStdinLine, type PairingOptions } from './pairing.ts';
 import { followPerson } from './relay-follow.ts';
 import { openRelay } from './relay-run.ts';
-import { loadRelayState, RELAY_STATE_FILE } from './relay-state.ts';
+import { loadRelayState, RELAY_STATE_FILE, saveRelayState } from './relay-state.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -146,12 +151,16 @@ describe('pairing a home peer', () => {
     const loaded = (await loadRelayState(folder))!;
     const relay = await openRelay(folder, loaded);
     const relayNetwork = await join_(relay.node, hub);
-    const unfollow = await followPerson({
-      folder,
-      state: { ...loaded, channel: loaded.channel! },
-      relay,
-      signaling: hub.client(),
-    });
+    const told: DeviceRevocation[] = [];
+    const follow = () =>
+      followPerson({
+        folder,
+        state: { ...loaded, channel: loaded.channel! },
+        relay,
+        signaling: hub.client(),
+        onUnpaired: (revocation) => told.push(revocation),
+      });
+    let unfollow = await follow();
     cleanups.push(async () => {
       unfollow();
       relayNetwork.stop();
@@ -201,10 +210,71 @@ describe('pairing a home peer', () => {
     );
     expect(await bob.node.peer.photo(post, photo, 'image')).toEqual(image);
 
-    await desk.unpair(state.device.key.deviceId);
+    const relayDevice = state.device.key.deviceId;
+    await desk.unpair(relayDevice);
     expect(desk.relays()).toEqual([]);
-    expect(alice.node.revocations.revocationOf(alice.id, state.device.key.deviceId)).toBeDefined();
+    expect(alice.node.revocations.revocationOf(alice.id, relayDevice)).toBeDefined();
+    await until('the home peer hears it was unpaired', () => told.length > 0);
+    expect(told.map((r) => [r.person, r.device])).toEqual([[alice.id, relayDevice]]);
+
+    // Away then, it is told when it comes back, by a desk opened anew (the list is kept).
+    unfollow();
+    desk.stop();
+    told.length = 0;
+    await deskOf(alice.node, hub);
+    unfollow = await follow();
+    await until('the home peer hears it on its return', () => told.length > 0);
+    expect(told[0]!.device).toBe(relayDevice);
   }, 60_000);
+
+  it('says an unpaired FOLDER can be deleted or paired again, exits 4, and pairs it again', async () => {
+    const hub = new MemorySignaling();
+    const folder = await emptyFolder();
+    const alice = await person();
+    const device = await startNewDevice(alice.saved.identity, {
+      clock: systemClock,
+      role: 'relay',
+      extractable: true,
+    });
+    const revocation = await issueDeviceRevocation(alice.saved.identity, {
+      deviceKey: deviceIdToKey(device.key.deviceId),
+      revokedAt: systemClock.now(),
+    });
+    await saveRelayState(folder, {
+      device,
+      handover: relayHandover(alice.saved.identity, alice.node.friends),
+      signalingUrl: 'ws://127.0.0.1:1/signaling',
+      iceServers: [],
+      unpaired: revocation,
+    });
+    for (const json of [false, true]) {
+      const out: string[] = [];
+      const args = json ? [folder, '--json'] : [folder];
+      const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) }, 't');
+      expect(code).toBe(EXIT.unpaired);
+      expect(out).toEqual([
+        json
+          ? JSON.stringify({ status: 'unpaired', person: alice.id })
+          : `unpaired by ${alice.id}: this folder can be deleted or paired again`,
+      ]);
+    }
+
+    const desk = await deskOf(alice.node, hub);
+    let shown = false;
+    const pairing = await desk.pair(() => (shown = true));
+    cleanups.push(() => pairing.stop());
+    const lines: string[] = [];
+    const paired = pairFolder(
+      folder,
+      overHub(hub, async () => pairing.text, lines, []),
+    );
+    await until('both show the code', () => shown && lines.some((l) => l.includes('code')));
+    await pairing.confirm();
+    const again = await paired;
+    expect(again.unpaired).toBeUndefined();
+    expect(again.device.key.deviceId).not.toBe(device.key.deviceId);
+    expect((await loadRelayState(folder))!.unpaired).toBeUndefined();
+  });
 
   it('refuses a bad link and an expired one in one line each, and pairs nothing', async () => {
     const hub = new MemorySignaling();

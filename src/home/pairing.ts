@@ -40,7 +40,9 @@ export interface PairingOptions {
 /** Pairs FOLDER (module doc); resolves with the state saved, throws {@link PairingError}. */
 export async function pairFolder(folder: string, options: PairingOptions): Promise<RelayState> {
   const clock = options.clock ?? systemClock;
-  if ((await loadRelayState(folder)) !== null) {
+  const saved = await loadRelayState(folder);
+  // An unpaired FOLDER may be paired again (what it holds stays, as any relay's would).
+  if (saved !== null && saved.unpaired === undefined) {
     throw new PairingError(
       `${folder} is paired already: run it without --pair (a new pairing needs an empty FOLDER)`,
     );

@@ -2,9 +2,11 @@
  * The home peer's end of the relay channel (`core/pairing/relay-channel.ts`): a newer handover
  * from its person's device replaces the friend list it meets and serves (a friend made after
  * pairing is met, one removed is no longer served) and is saved in `relay.json`, so a restart
- * keeps it; and it reports what it holds, which Settings → Home peer shows.
+ * keeps it; it reports what it holds, which Settings → Home peer shows; and it hears that its
+ * person unpaired it (`unpaired.ts`).
  */
 import { systemClock, type Clock } from '../core/clock.ts';
+import type { DeviceRevocation } from '../core/identity/revocation.ts';
 import { openRelayEnd, type RelayReport } from '../core/pairing/relay-channel.ts';
 import type { Signaling } from '../core/net/signaling-client.ts';
 import { handoverFriends, type RelayHandover } from '../core/relay-handover.ts';
@@ -17,6 +19,8 @@ export async function followPerson(options: {
   readonly state: RelayState & { readonly channel: Uint8Array };
   readonly relay: OpenedRelay;
   readonly signaling: Signaling;
+  /** Its person unpaired it: their revocation of its device, verified. */
+  readonly onUnpaired: (revocation: DeviceRevocation) => void;
   readonly clock?: Clock;
 }): Promise<() => void> {
   const { folder, relay } = options;
@@ -25,12 +29,14 @@ export async function followPerson(options: {
     secret: options.state.channel,
     signaling: options.signaling,
     clock: options.clock ?? systemClock,
+    device: relay.node.device.key.deviceId,
     current: () => current,
     onHandover: async (handover: RelayHandover) => {
       await saveRelayHandover(folder, handover);
       current = handover;
       relay.node.friends.replace(handoverFriends(handover));
     },
+    onUnpaired: options.onUnpaired,
     report: () => report(relay, current),
   });
   const stops = [

@@ -14,6 +14,7 @@ import { createIdentity, startNewDevice } from '../core/identity/device-setup.ts
 import type { SimplePeerConstructor } from '../core/net/connection-manager.ts';
 import { FakeSimplePeer, MemorySignaling } from '../core/net/test-helpers.ts';
 import { openNode, type KithNode, type NodeNetwork } from '../core/node.ts';
+import type { DeviceRevocation } from '../core/identity/revocation.ts';
 import { NoIdentityKeyError } from '../core/peer/device-authority.ts';
 import { relayHandover } from '../core/relay-handover.ts';
 import { StorageQuotaError } from '../core/store/errors.ts';
@@ -23,6 +24,7 @@ import { FolderLockedError } from './folder-lock.ts';
 import { openRelay, relayRoleOf, type OpenedRelay } from './relay-run.ts';
 import { loadRelayState, saveRelayState } from './relay-state.ts';
 import { relayStatus, statusLine } from './status-line.ts';
+import { watchRevocation } from './unpaired.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -208,6 +210,103 @@ describe('the home peer’s relay over its folder', () => {
     expect(stored).toBeLessThan(entries.length);
     expect(await relay.store.diskBytes()).toBeLessThanOrEqual(quotaBytes);
   });
+
+  it('learns from its person’s log, as it replicates it, that it was unpaired', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kith-relay-revoked-'));
+    cleanups.push(() => rm(folder, { recursive: true, force: true }));
+    const alice = await person(new MemorySignaling());
+    const device = await startNewDevice(alice.saved.identity, {
+      clock: systemClock,
+      role: 'relay',
+    });
+    const relay = await openRelay(folder, {
+      device,
+      handover: relayHandover(alice.saved.identity, alice.node.friends),
+      signalingUrl: 'ws://127.0.0.1:1/signaling',
+      iceServers: [],
+    });
+    cleanups.push(() => relay.close());
+    const heard: DeviceRevocation[] = [];
+    const stop = watchRevocation(relay.node, alice.id, (revocation) => heard.push(revocation));
+    cleanups.push(stop);
+    await alice.node.peer.createPost({ text: 'before' });
+    const aliceDevice = alice.saved.device.key.deviceId;
+    const logOf = async () =>
+      (await alice.store.getEntries(alice.id, aliceDevice, 1, Number.MAX_SAFE_INTEGER)).map(
+        (e) => e.bytes,
+      );
+    await relay.node.ingestor.ingest(await logOf());
+    expect(heard).toEqual([]);
+
+    await alice.node.devices.revokeDevice(device.key.deviceId);
+    await relay.node.ingestor.ingest(await logOf());
+    await until('the relay finds its revocation', () => heard.length > 0);
+    expect(heard[0]!.device).toBe(device.key.deviceId);
+    expect(heard[0]!.person).toBe(alice.id);
+  });
+
+  it('holds no more connections than its cap (`--max-connections`), a friend past it left waiting', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kith-relay-cap-'));
+    cleanups.push(() => rm(folder, { recursive: true, force: true }));
+    const hub = new MemorySignaling();
+    const alice = await person(hub);
+    const friends = [await person(hub), await person(hub), await person(hub)];
+    for (const friend of friends) {
+      const rendezvous = randomBytes(32);
+      await alice.node.peer.addFriend({
+        personId: friend.id,
+        encryptionKey: friend.saved.identity.encryptionPublicKey,
+        rendezvous,
+      });
+      await friend.node.peer.addFriend({
+        personId: alice.id,
+        encryptionKey: alice.saved.identity.encryptionPublicKey,
+        rendezvous,
+      });
+    }
+    const relay = await openRelay(folder, {
+      device: await startNewDevice(alice.saved.identity, { clock: systemClock, role: 'relay' }),
+      handover: relayHandover(alice.saved.identity, alice.node.friends),
+      signalingUrl: 'ws://127.0.0.1:1/signaling',
+      iceServers: [],
+    });
+    cleanups.push(() => relay.close());
+    const cap = 2;
+    const network = await relay.node.startNetwork({
+      signaling: hub.client(),
+      SimplePeer: FakeSimplePeer as unknown as SimplePeerConstructor,
+      iceServers: () => [],
+      maxConnections: cap,
+      tuning: { announceMs: 100, acceptRetryMs: 100, checkMs: 100 },
+    });
+    cleanups.push(() => network.stop());
+    const networks = new Map<string, NodeNetwork>();
+    for (const friend of friends) networks.set(friend.id, await join_(friend.node, hub));
+    cleanups.push(() => networks.forEach((n) => n.stop()));
+
+    let most = 0;
+    const states = () => {
+      const status = network.mesh.status();
+      most = Math.max(most, status.connections);
+      return friends.map((f) => status.friends.get(f.id));
+    };
+    const connected = (state: string | undefined) => state === 'connected' || state === 'syncing';
+    await until('the relay is at its cap, every friend seen online', () => {
+      const now = states();
+      return now.filter(connected).length === cap && now.every((s) => s !== 'offline');
+    });
+    const waiting = friends.filter((_, i) => !connected(states()[i]));
+    // Ten rounds of everyone's announcements later (messages counted, not time), still so.
+    const relayed = hub.relayed.length;
+    await until('ten rounds of announcements', () => {
+      states();
+      return hub.relayed.length >= relayed + 10 * (friends.length + 1);
+    });
+    expect(waiting).toHaveLength(friends.length - cap);
+    expect(states().filter(connected)).toHaveLength(cap);
+
+    expect(most).toBeLessThanOrEqual(cap);
+  }, 60_000);
 
   it('tells its person’s log, friends’ logs and others’ apart for the quota', async () => {
     const alice = await createIdentity({ clock: systemClock });

@@ -3,10 +3,12 @@
  * lock: one process per FOLDER), the relay's saved state (`relay-state.ts`), the node
  * (`openNode`, relay kind) and its network: signaling over `ws` (Node 20 has no global
  * WebSocket), WebRTC over werift, ICE from the settings it paired with. It reports a status line
- * as it works and stops cleanly when `stopped` settles.
+ * as it works and stops cleanly when `stopped` settles, or when its person unpaired it
+ * (`unpaired.ts`: saved, so a later run in FOLDER says so and serves nothing).
  */
 import { WebSocket } from 'ws';
 import { systemClock, type Clock } from '../core/clock.ts';
+import type { DeviceRevocation } from '../core/identity/revocation.ts';
 import type { PersonId } from '../core/ids.ts';
 import type { WebSocketConstructor } from '../core/net/signaling-client.ts';
 import { SignalingClient } from '../core/net/signaling-client.ts';
@@ -15,8 +17,9 @@ import type { RelayHandover } from '../core/relay-handover.ts';
 import type { RelayCaps } from './caps.ts';
 import { FsLogStore, type LogRole } from './fs-log-store.ts';
 import { followPerson } from './relay-follow.ts';
-import { loadRelayState, type RelayState } from './relay-state.ts';
+import { loadRelayState, saveRelayUnpaired, type RelayState } from './relay-state.ts';
 import { relayStatus, StatusReporter, stoppedLine } from './status-line.ts';
+import { unpairedLine, watchRevocation } from './unpaired.ts';
 import { weriftPeers, type WeriftNetwork } from './werift-peer.ts';
 
 /** Whose log it is for a relay: its person's own, their friends', or friends of friends'. */
@@ -74,8 +77,11 @@ export interface RelayRunOutput {
   out(line: string): void;
 }
 
-/** The outcome of a run that could start: it ran until `stopped`, or it was never paired. */
-export type RelayRunResult = 'stopped' | 'not-paired';
+/**
+ * The outcome of a run that could start: it ran until `stopped`, it was never paired, or its
+ * person unpaired it (before this run, or during it).
+ */
+export type RelayRunResult = 'stopped' | 'not-paired' | 'unpaired';
 
 /** How to run the relay. */
 export interface RelayRunOptions {
@@ -101,7 +107,15 @@ export async function runRelay(
   const { quotaBytes, maxConnections } = options.caps ?? {};
   const state = await loadRelayState(folder);
   if (state === null) return 'not-paired';
+  const person = state.handover.person;
+  if (state.unpaired) {
+    output.out(unpairedLine(person, options.json));
+    return 'unpaired';
+  }
   const relay = await openRelay(folder, state, { quotaBytes });
+  let onUnpaired: (revocation: DeviceRevocation) => void = () => undefined;
+  const unpaired = new Promise<DeviceRevocation>((resolve) => (onUnpaired = resolve));
+  const unwatch = watchRevocation(relay.node, person, onUnpaired);
   const signaling = new SignalingClient({
     url: state.signalingUrl,
     WebSocket: WebSocket as unknown as WebSocketConstructor,
@@ -109,6 +123,7 @@ export async function runRelay(
   let network: NodeNetwork | undefined;
   let reporter: StatusReporter | undefined;
   let unfollow: (() => void) | undefined;
+  let revocation: DeviceRevocation | undefined;
   try {
     signaling.start();
     const started = await relay.node.startNetwork({
@@ -126,6 +141,7 @@ export async function runRelay(
         state: { ...state, channel },
         relay,
         signaling,
+        onUnpaired,
       });
     }
     reporter = new StatusReporter(
@@ -134,13 +150,20 @@ export async function runRelay(
       options.json,
     );
     await reporter.start();
-    await options.stopped;
+    revocation = await Promise.race([options.stopped.then(() => undefined), unpaired]);
+    // Saved before the network stops: a run killed while stopping still never serves again.
+    if (revocation) await saveRelayUnpaired(folder, revocation);
   } finally {
+    unwatch();
     unfollow?.();
     await reporter?.stop();
     network?.stop();
     signaling.stop();
     await relay.close();
+  }
+  if (revocation) {
+    output.out(unpairedLine(person, options.json));
+    return 'unpaired';
   }
   output.out(stoppedLine(options.json));
   return 'stopped';

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from '../core/bytes.ts';
+import { randomBytes, toBase64Url } from '../core/bytes.ts';
 import { systemClock } from '../core/clock.ts';
 import { createIdentity, startNewDevice } from '../core/identity/device-setup.ts';
+import type { Identity } from '../core/identity/keys.ts';
+import { issueDeviceRevocation } from '../core/identity/revocation.ts';
+import { deviceIdToKey, type DeviceId } from '../core/ids.ts';
 import {
   encodeRelayState,
   parseRelayState,
@@ -95,5 +98,39 @@ describe('relay state', () => {
     ).rejects.toThrow(/another person/);
     const device = await encodeRelayState(await relayState('device'));
     await expect(parseRelayState(device)).rejects.toThrow(/not a relay/);
+  });
+
+  it('keeps its person’s revocation of it; refuses another device’s, another person’s, a forged one', async () => {
+    const alice = await createIdentity({ clock: systemClock });
+    const mallory = await createIdentity({ clock: systemClock });
+    const relay = () =>
+      startNewDevice(alice.identity, { clock: systemClock, role: 'relay', extractable: true });
+    const device = await relay();
+    const state: RelayState = {
+      device,
+      handover: { person: alice.identity.personId, ownDevices: randomBytes(32), friends: [] },
+      signalingUrl: 'wss://kith.example/signaling',
+      iceServers: [],
+    };
+    const revoke = (identity: Identity, of: DeviceId) =>
+      issueDeviceRevocation(identity, { deviceKey: deviceIdToKey(of), revokedAt: 1 });
+    const unpaired = await revoke(alice.identity, device.key.deviceId);
+    const back = await parseRelayState(await encodeRelayState({ ...state, unpaired }));
+    expect(back.unpaired?.bytes).toEqual(unpaired.bytes);
+
+    for (const wrong of [
+      await revoke(alice.identity, (await relay()).key.deviceId),
+      await revoke(mallory.identity, device.key.deviceId),
+    ]) {
+      await expect(
+        parseRelayState(await encodeRelayState({ ...state, unpaired: wrong })),
+      ).rejects.toThrow(/not of this relay by its person/);
+    }
+    const forged = unpaired.bytes.slice();
+    forged[forged.length - 1]! ^= 1;
+    const saved = JSON.parse(await encodeRelayState(state)) as Record<string, unknown>;
+    await expect(
+      parseRelayState(JSON.stringify({ ...saved, unpaired: toBase64Url(forged) })),
+    ).rejects.toThrow(/not signed by its person/);
   });
 });

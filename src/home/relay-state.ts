@@ -2,8 +2,9 @@
  * The relay's saved state in FOLDER (`relay.json`, mode 0600): what pairing leaves behind and a
  * later run resumes from. Its device key as the 32-byte Ed25519 seed (a file cannot hold a
  * CryptoKey), its certificate, its person's handover, and the signaling server and ICE servers
- * of the app it paired with. JSON with base64url bytes, so a person can read what their home
- * peer keeps; `parseRelayState` refuses anything else with a message saying what is wrong.
+ * of the app it paired with; once its person unpaired it, their revocation of its device. JSON
+ * with base64url bytes, so a person can read what their home peer keeps; `parseRelayState`
+ * refuses anything else with a message saying what is wrong.
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
 import { decodeDeviceCertificate } from '../core/identity/device-certificate.ts';
 import type { DeviceSession } from '../core/identity/device-setup.ts';
 import { deviceKeyFromSeed, ed25519SeedOf, SEED_BYTES } from '../core/identity/keys.ts';
+import { verifyDeviceRevocation, type DeviceRevocation } from '../core/identity/revocation.ts';
+import { defaultVerifier } from '../core/identity/verifier.ts';
 import { parsePersonId } from '../core/ids.ts';
 import { parseIceServers, type IceServer } from '../core/net/ice-servers.ts';
 import type { RelayHandover } from '../core/relay-handover.ts';
@@ -31,6 +34,8 @@ export interface RelayState {
    * reports go, on it. Pairing always writes one; a state without it follows no newer handover.
    */
   readonly channel?: Uint8Array;
+  /** Its person unpaired it (`unpaired.ts`): their revocation of its device. */
+  readonly unpaired?: DeviceRevocation;
 }
 
 /** The saved state is there but unusable; the message is the one line shown. */
@@ -50,6 +55,7 @@ export async function encodeRelayState(state: RelayState): Promise<string> {
     signalingUrl: state.signalingUrl,
     iceServers: state.iceServers,
     ...(state.channel ? { channel: toBase64Url(state.channel) } : {}),
+    ...(state.unpaired ? { unpaired: toBase64Url(state.unpaired.bytes) } : {}),
   });
 }
 
@@ -105,13 +111,27 @@ export async function parseRelayState(text: string): Promise<RelayState> {
   if (certificate.person !== handover.person) {
     throw new RelayStateError('the saved certificate is for another person than the handover');
   }
+  const unpaired =
+    v.unpaired === undefined ? undefined : await revocationOf(bytes(v.unpaired, 'unpaired'));
+  if (unpaired && (unpaired.person !== handover.person || unpaired.device !== key.deviceId)) {
+    throw new RelayStateError('the saved revocation is not of this relay by its person');
+  }
   return {
     device: { key, certificate, yjsClientId: v.yjsClientId as number },
     handover,
     signalingUrl: v.signalingUrl,
     iceServers,
     ...(channel ? { channel } : {}),
+    ...(unpaired ? { unpaired } : {}),
   };
+}
+
+async function revocationOf(bytes: Uint8Array): Promise<DeviceRevocation> {
+  try {
+    return await verifyDeviceRevocation(bytes, defaultVerifier);
+  } catch {
+    throw new RelayStateError('the saved revocation is malformed or not signed by its person');
+  }
 }
 
 /** The state saved in `folder`, or null when it was never paired. */
@@ -136,13 +156,36 @@ export async function saveRelayState(folder: string, state: RelayState): Promise
  * loaded key is not extractable, so the rest of the file is kept as it is).
  */
 export async function saveRelayHandover(folder: string, handover: RelayHandover): Promise<void> {
+  await patchRelayState(folder, (saved) => {
+    if (saved.handover.person !== handover.person)
+      throw new RangeError('a handover of another person');
+    return { handover: handoverJson(handover) };
+  });
+}
+
+/** Saves in `folder`'s state that its person unpaired it (the revocation is checked as read). */
+export async function saveRelayUnpaired(
+  folder: string,
+  revocation: DeviceRevocation,
+): Promise<void> {
+  await patchRelayState(folder, () => ({ unpaired: toBase64Url(revocation.bytes) }));
+}
+
+/**
+ * Replaces fields of the state saved in `folder` with those `patch` returns for it, the rest of
+ * the file kept as it is (while running, the loaded key is not extractable), then reads the
+ * result back: a patch that spoils the state throws and is not kept.
+ */
+async function patchRelayState(
+  folder: string,
+  patch: (saved: RelayState) => Record<string, unknown>,
+): Promise<void> {
   const path = join(folder, RELAY_STATE_FILE);
   const text = await readFile(path, 'utf8');
-  const saved = await parseRelayState(text);
-  if (saved.handover.person !== handover.person)
-    throw new RangeError('a handover of another person');
   const raw = JSON.parse(text) as Record<string, unknown>;
-  await replaceFile(path, JSON.stringify({ ...raw, handover: handoverJson(handover) }));
+  const patched = JSON.stringify({ ...raw, ...patch(await parseRelayState(text)) });
+  await parseRelayState(patched);
+  await replaceFile(path, patched);
 }
 
 function handoverJson(handover: RelayHandover) {

@@ -5,7 +5,8 @@
  * Alice and Bob become friends (her device hands the home peer the new friend list); Bob's page
  * closes; Alice posts friends-only with a photo, sees in Settings that her home peer holds
  * everything, and closes her page. Bob opens a page again and sees her post and photo, which only
- * the home peer can serve. Then FOLDER is searched for the post's words and the photo's
+ * the home peer can serve. Alice opens a page again and unpairs it in Settings: the home peer
+ * is told, says so and exits with 4. Then FOLDER is searched for the post's words and the photo's
  * plaintext (raw, base64, and inside anything gzip-compressed): none; it holds Alice's new
  * entries and the photo's ciphertext.
  */
@@ -63,7 +64,7 @@ function startHomePeer(dir: string, folder: string) {
       .toBeDefined();
     return lines.find((l) => pattern.test(l))!;
   };
-  return { child, line, exited, stderr: () => err };
+  return { child, line, lines, exited, stderr: () => err };
 }
 
 /** What Alice's store holds of her post: its photo's plaintext and ciphertext, her log's head. */
@@ -154,8 +155,17 @@ requireNetns()('the home peer, paired from Settings', () => {
       .toBeGreaterThan(0);
     await again.close();
 
-    home.child.kill('SIGTERM');
-    expect(await home.exited).toBe(0);
+    // Alice unpairs it: her device tells it on the relay channel, and it stops for good.
+    const back = await alice.context.newPage();
+    await back.goto(`${e2e.baseUrl}/`);
+    await openScreen(back, 'Settings');
+    back.once('dialog', (dialog) => void dialog.accept());
+    await back.getByRole('button', { name: 'Unpair this home peer' }).click(WAIT);
+    expect(await home.exited).toBe(4);
+    expect(home.lines.at(-1)).toMatch(
+      /^unpaired by [\w-]+: this folder can be deleted or paired again$/,
+    );
+    await back.close();
 
     const contents = await folderContents(folder);
     const plain = Buffer.from(held.plain);

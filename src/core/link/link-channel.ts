@@ -6,8 +6,9 @@
  * device may open the topic later); the first device answers one request, and sends the bundle
  * again to that same request repeated, so a lost publish costs nothing.
  *
- * A bundle travels in parts of `PART_CHARS` (each message must fit `MAX_SIGNAL_BOX_CHARS`, which
- * one bundle outgrows at about 350 friends); the new device opens it once it holds every part.
+ * A bundle travels in parts (`net/parts.ts`: each message must fit `MAX_SIGNAL_BOX_CHARS`, which
+ * one bundle outgrows at about 350 friends); the new device opens it once it holds every part,
+ * and refuses the link (`malformed`) on a part that cannot belong.
  */
 import { fromBase64Url, toBase64Url, utf8 } from '../bytes.ts';
 import type { Clock } from '../clock.ts';
@@ -21,6 +22,14 @@ import {
 } from '../net/sealed-channel.ts';
 import type { SignalDirection } from '../net/signaling-crypto.ts';
 import type { Signaling } from '../net/signaling-client.ts';
+import {
+  hasPartFields,
+  PART_CHARS,
+  PartCollector,
+  PartError,
+  toParts,
+  type Part,
+} from '../net/parts.ts';
 import { LinkError, decodeLinkPayload } from './link-codec.ts';
 import type { LinkOffer, LinkedDevice } from './link-session.ts';
 
@@ -28,19 +37,12 @@ const log = createLogger('kith:link');
 
 const NEW_TO_FIRST: SignalDirection = { from: utf8('kith/link/new'), to: utf8('kith/link/first') };
 const FIRST_TO_NEW: SignalDirection = { from: NEW_TO_FIRST.to, to: NEW_TO_FIRST.from };
-/** Base64url characters of a bundle per message: with its sealing, well inside one message. */
-export const PART_CHARS = 24 * 1024;
 /** Most parts of one bundle: a bundle of `MAX_LINK_FRIENDS` friends needs 28. */
 const MAX_PARTS = 32;
 
 type LinkWire =
   | { readonly type: 'request'; readonly request: string }
-  | {
-      readonly type: 'bundle';
-      readonly part: string;
-      readonly index: number;
-      readonly count: number;
-    }
+  | ({ readonly type: 'bundle' } & Part)
   | { readonly type: 'refused' };
 
 function isLinkWire(value: unknown): value is LinkWire {
@@ -48,30 +50,12 @@ function isLinkWire(value: unknown): value is LinkWire {
   const v = value as Record<string, unknown>;
   if (v.type === 'refused') return true;
   if (v.type === 'request') return typeof v.request === 'string' && v.request.length <= PART_CHARS;
-  return (
-    v.type === 'bundle' &&
-    typeof v.part === 'string' &&
-    v.part.length <= PART_CHARS &&
-    Number.isInteger(v.count) &&
-    (v.count as number) >= 1 &&
-    (v.count as number) <= MAX_PARTS &&
-    Number.isInteger(v.index) &&
-    (v.index as number) >= 0 &&
-    (v.index as number) < (v.count as number)
-  );
+  return v.type === 'bundle' && hasPartFields(v);
 }
 
 /** A sealed bundle as the messages that carry it. */
 function bundleParts(sealed: Uint8Array): LinkWire[] {
-  const text = toBase64Url(sealed);
-  const count = Math.ceil(text.length / PART_CHARS);
-  if (count > MAX_PARTS) throw new RangeError('a link bundle too large to send');
-  return Array.from({ length: count }, (_, index) => ({
-    type: 'bundle',
-    part: text.slice(index * PART_CHARS, (index + 1) * PART_CHARS),
-    index,
-    count,
-  }));
+  return toParts(sealed, MAX_PARTS).map((part) => ({ type: 'bundle', ...part }));
 }
 
 function linkChannel(payload: Uint8Array): Promise<SealedChannel> {
@@ -183,16 +167,14 @@ export async function joinOverSignaling<T = LinkedDevice>(options: {
   try {
     return await new Promise<T>((resolve, reject) => {
       let inbox: Promise<void> = Promise.resolve();
-      let parts: (string | undefined)[] = [];
+      // One bundle per exchange (a resent bundle is the same bundle, so the same parts).
+      const parts = new PartCollector({ maxParts: MAX_PARTS });
       const receive = async (data: unknown) => {
         const message = await receiveOn(channel, FIRST_TO_NEW, data, clock);
         if (message?.type === 'refused') reject(new LinkError('refused'));
         if (message?.type !== 'bundle') return;
-        // Parts of one bundle all name the same count (a resent bundle is the same bundle).
-        if (parts.length !== message.count) parts = new Array<undefined>(message.count);
-        parts[message.index] = message.part;
-        if (parts.includes(undefined)) return;
-        resolve(await join.finish(fromBase64Url(parts.join(''))));
+        const sealed = refusingParts(() => parts.add('', message));
+        if (sealed) resolve(await join.finish(sealed));
       };
       unsubscribe = signaling.subscribe(channel.topic, (data) => {
         inbox = inbox.then(() => receive(data)).catch(reject);
@@ -206,5 +188,15 @@ export async function joinOverSignaling<T = LinkedDevice>(options: {
   } finally {
     clearInterval(timer);
     unsubscribe();
+  }
+}
+
+/** A part that cannot belong refuses the link: `LinkError('malformed')` saying why. */
+function refusingParts<T>(take: () => T): T {
+  try {
+    return take();
+  } catch (error) {
+    if (error instanceof PartError) throw new LinkError('malformed', error.message);
+    throw error;
   }
 }

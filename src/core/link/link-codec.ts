@@ -103,8 +103,12 @@ export interface LinkBundle extends FriendsAndEpoch {
   readonly ownDevices: Uint8Array;
 }
 
-/** Runs a decoder, turning every malformation into `LinkError('malformed')`. */
-function decode<T>(
+/**
+ * Runs a decoder over the whole of `bytes` after its version byte (1 to `newest`), turning every
+ * malformation into `LinkError('malformed')` (pairing's messages, `core/pairing/pair-codec.ts`,
+ * too).
+ */
+export function decodeVersioned<T>(
   bytes: Uint8Array,
   read: (reader: ByteReader, version: number) => T,
   newest = VERSION,
@@ -135,7 +139,7 @@ export function encodeLinkPayload(payload: LinkPayload): Uint8Array {
 
 /** Decodes a link's payload (its expiry is the session's to check). */
 export function decodeLinkPayload(bytes: Uint8Array): LinkPayload {
-  return decode(bytes, (r) => ({
+  return decodeVersioned(bytes, (r) => ({
     person: personIdFromKey(r.bytes(KEY_BYTES)),
     secret: r.bytes(KEY_BYTES),
     offerKey: r.bytes(KEY_BYTES),
@@ -174,7 +178,7 @@ export function encodeLinkRequest(request: LinkRequest): Uint8Array {
 
 /** Decodes a request (its tag is the session's to check). */
 export function decodeLinkRequest(bytes: Uint8Array): LinkRequest {
-  return decode(bytes, (r) => ({
+  return decodeVersioned(bytes, (r) => ({
     answerKey: r.bytes(KEY_BYTES),
     deviceKey: r.bytes(KEY_BYTES),
     tag: r.bytes(KEY_BYTES),
@@ -213,7 +217,7 @@ export function encodeLinkBundle(bundle: LinkBundle): Uint8Array {
 
 /** Decodes an opened bundle. */
 export function decodeLinkBundle(bytes: Uint8Array): LinkBundle {
-  return decode(
+  return decodeVersioned(
     bytes,
     (r, version) => {
       const certificate = r.varBytes(MAX_DEVICE_CERTIFICATE_BYTES);

@@ -9,18 +9,24 @@
  *     browser opening it never takes it for a device's link.
  *   bundle (person's device → relay, sealed with the session key):
  *     version u8 (= 1) | certificate varbytes (<= 147) | own-devices secret 32 | channel secret 32
- *     | ICE servers varstring (JSON, <= 4 KiB) | friend count varuint (<= MAX_PAIR_FRIENDS)
- *     | each: person key 32 | pairwise secret 32
+ *     | ICE servers varstring (JSON, <= 4 KiB) | friends
+ *   handover (person's device → relay, on the relay channel, `relay-channel.ts`):
+ *     version u8 (= 1) | own-devices secret 32 | friends
+ *   friends: count varuint (<= MAX_PAIR_FRIENDS) | each: person key 32 | pairwise secret 32
+ *
+ * Both travel in parts (`net/parts.ts`), so neither is bounded by one signaling message: a
+ * relay follows as many friends as a person's device links (`MAX_LINK_FRIENDS`).
  *
  * No identity seed, no encryption key, no self key: a relay reads nothing it holds.
  */
 import * as encoding from 'lib0/encoding';
-import { ByteReadError, ByteReader, fromBase64Url, toBase64Url } from '../bytes.ts';
+import { fromBase64Url, toBase64Url, type ByteReader } from '../bytes.ts';
 import { MAX_DEVICE_CERTIFICATE_BYTES } from '../identity/device-certificate.ts';
-import { personIdFromKey, personIdToKey } from '../ids.ts';
-import { LinkError } from '../link/link-codec.ts';
+import { personIdFromKey, personIdToKey, type PersonId } from '../ids.ts';
+import { decodeVersioned, LinkError, MAX_LINK_FRIENDS } from '../link/link-codec.ts';
 import type { FriendLink } from '../net/connection-manager.ts';
 import { parseIceServers, type IceServer } from '../net/ice-servers.ts';
+import type { RelayHandover } from '../relay-handover.ts';
 
 const VERSION = 1;
 const KEY_BYTES = 32;
@@ -31,10 +37,11 @@ const MAX_PAIR_TEXT_CHARS = 2048;
 /** Longest ICE server list carried, as JSON bytes. */
 const MAX_ICE_JSON_BYTES = 4096;
 /**
- * Most friends a bundle carries: a sealed bundle must fit one signaling message
- * (`MAX_SIGNAL_BOX_CHARS`), as the relay channel's handover does (`relay-channel.ts`).
+ * Most friends a bundle or handover carries: as many as a device link hands a new device, Kith's
+ * declared bound of a person's friends (`MAX_EPOCH_RECIPIENTS` too). Refused past it on both
+ * sides.
  */
-export const MAX_PAIR_FRIENDS = 300;
+export const MAX_PAIR_FRIENDS = MAX_LINK_FRIENDS;
 
 /** A pairing link as the home peer reads it. */
 export interface PairingText {
@@ -87,41 +94,67 @@ export function parsePairingText(text: string): PairingText {
 
 /** Encodes a bundle (before it is sealed). */
 export function encodePairBundle(bundle: PairBundle): Uint8Array {
-  if (bundle.friends.length > MAX_PAIR_FRIENDS) throw new RangeError('too many friends to pair');
+  checkFriendCount(bundle.friends);
   const encoder = encoding.createEncoder();
   encoding.writeUint8(encoder, VERSION);
   encoding.writeVarUint8Array(encoder, bundle.certificate);
   encoding.writeUint8Array(encoder, bundle.ownDevices);
   encoding.writeUint8Array(encoder, bundle.channel);
   encoding.writeVarString(encoder, JSON.stringify(bundle.iceServers));
-  encoding.writeVarUint(encoder, bundle.friends.length);
-  for (const friend of bundle.friends) {
-    encoding.writeUint8Array(encoder, personIdToKey(friend.person));
-    encoding.writeUint8Array(encoder, friend.pairwiseSecret);
-  }
+  writeFriends(encoder, bundle.friends);
   return encoding.toUint8Array(encoder);
 }
 
 /** Decodes an opened bundle; throws `LinkError` (`malformed`, `unknown-version`). */
 export function decodePairBundle(bytes: Uint8Array): PairBundle {
-  const reader = new ByteReader(bytes);
-  try {
-    if (reader.u8() !== VERSION) throw new LinkError('unknown-version');
-    const certificate = reader.varBytes(MAX_DEVICE_CERTIFICATE_BYTES);
-    const ownDevices = reader.bytes(KEY_BYTES);
-    const channel = reader.bytes(KEY_BYTES);
-    const iceServers = iceFrom(reader.varString(MAX_ICE_JSON_BYTES));
-    const count = reader.varUint(MAX_PAIR_FRIENDS);
-    const friends = Array.from({ length: count }, () => ({
-      person: personIdFromKey(reader.bytes(KEY_BYTES)),
-      pairwiseSecret: reader.bytes(KEY_BYTES),
-    }));
-    reader.end();
-    return { certificate, ownDevices, channel, iceServers, friends };
-  } catch (error) {
-    if (error instanceof ByteReadError) throw new LinkError('malformed', error.reason);
-    throw error;
+  return decodeVersioned(bytes, (reader) => ({
+    certificate: reader.varBytes(MAX_DEVICE_CERTIFICATE_BYTES),
+    ownDevices: reader.bytes(KEY_BYTES),
+    channel: reader.bytes(KEY_BYTES),
+    iceServers: iceFrom(reader.varString(MAX_ICE_JSON_BYTES)),
+    friends: readFriends(reader),
+  }));
+}
+
+/** Encodes a handover for the relay channel (its person is the channel's, so not sent). */
+export function encodeHandover(handover: Omit<RelayHandover, 'person'>): Uint8Array {
+  checkFriendCount(handover.friends);
+  const encoder = encoding.createEncoder();
+  encoding.writeUint8(encoder, VERSION);
+  encoding.writeUint8Array(encoder, handover.ownDevices);
+  writeFriends(encoder, handover.friends);
+  return encoding.toUint8Array(encoder);
+}
+
+/** Decodes a handover of `person`'s; throws `LinkError` (`malformed`, `unknown-version`). */
+export function decodeHandover(bytes: Uint8Array, person: PersonId): RelayHandover {
+  return decodeVersioned(bytes, (reader) => ({
+    person,
+    ownDevices: reader.bytes(KEY_BYTES),
+    friends: readFriends(reader),
+  }));
+}
+
+function checkFriendCount(friends: readonly FriendLink[]): void {
+  if (friends.length > MAX_PAIR_FRIENDS) {
+    throw new RangeError(`${friends.length} friends, past the ${MAX_PAIR_FRIENDS} a relay follows`);
   }
+}
+
+function writeFriends(encoder: encoding.Encoder, friends: readonly FriendLink[]): void {
+  encoding.writeVarUint(encoder, friends.length);
+  for (const friend of friends) {
+    encoding.writeUint8Array(encoder, personIdToKey(friend.person));
+    encoding.writeUint8Array(encoder, friend.pairwiseSecret);
+  }
+}
+
+function readFriends(reader: ByteReader): FriendLink[] {
+  const count = reader.varUint(MAX_PAIR_FRIENDS);
+  return Array.from({ length: count }, () => ({
+    person: personIdFromKey(reader.bytes(KEY_BYTES)),
+    pairwiseSecret: reader.bytes(KEY_BYTES),
+  }));
 }
 
 function iceFrom(text: string): IceServer[] {

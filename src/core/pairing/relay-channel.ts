@@ -1,11 +1,15 @@
 /**
  * The relay channel: after pairing, a person's device and its home peer keep in touch over
  * signaling, on a topic of the channel secret handed at pairing (purpose `relay`), every message
- * sealed with that secret's signaling cipher (the server sees neither). Two messages:
+ * sealed with that secret's signaling cipher (the server sees neither). Three messages:
  *
- *   person → relay  handover {ownDevices, friends: [[person, pairwise secret]]}
- *     the handover as the friend list stands now: a friend made after pairing is met, one
- *     removed is no longer served
+ *   person → relay  handover {digest, index, count, part}
+ *     the handover as the friend list stands now (`pair-codec.ts`, in parts, `net/parts.ts`,
+ *     up to `MAX_PAIR_FRIENDS` friends): a friend made after pairing is met, one removed is no
+ *     longer served. The relay uses it once it holds every part and the whole has that digest
+ *   person → relay  unpaired {revocation}
+ *     the person unpaired it: their identity key's signed revocation of the relay's device, so
+ *     the relay believes it of its person alone, and stops
  *   relay → person  status {handover: digest, entries, diskBytes, own: [[device, seq]], blobsWaiting}
  *     what the relay holds: all entries, the disk it uses, how far it holds each of its person's
  *     own logs, photos listed by entries it has not fetched yet; and the digest of the handover
@@ -14,14 +18,27 @@
  * The relay reports when it starts, when what it holds changed (at most once a second) and every
  * `REPORT_EVERY_MS`; a report is also how the person's device knows it is online. Signaling
  * keeps nothing: a handover sent while the relay is away is sent again when its report shows an
- * older digest.
+ * older digest, and a relay unpaired while away is told when it next reports.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../bytes.ts';
 import type { Clock } from '../clock.ts';
-import { parseDeviceId, parsePersonId, type DeviceId, type PersonId } from '../ids.ts';
+import {
+  MAX_DEVICE_REVOCATION_BYTES,
+  verifyDeviceRevocation,
+  type DeviceRevocation,
+} from '../identity/revocation.ts';
+import { defaultVerifier } from '../identity/verifier.ts';
+import { parseDeviceId, type DeviceId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
-import type { FriendLink } from '../net/connection-manager.ts';
+import {
+  hasPartFields,
+  PART_CHARS,
+  PartCollector,
+  PartError,
+  toParts,
+  type Part,
+} from '../net/parts.ts';
 import type { Signaling } from '../net/signaling-client.ts';
 import {
   openSealed,
@@ -30,12 +47,14 @@ import {
   type SealedChannel,
 } from '../net/sealed-channel.ts';
 import type { SignalDirection } from '../net/signaling-crypto.ts';
+import { LinkError } from '../link/link-codec.ts';
 import type { RelayHandover } from '../relay-handover.ts';
-import { MAX_PAIR_FRIENDS } from './pair-codec.ts';
+import { decodeHandover, encodeHandover, MAX_PAIR_FRIENDS } from './pair-codec.ts';
 
 const log = createLogger('kith:relay-channel');
 
-const PERSON_TO_RELAY: SignalDirection = {
+/** The direction of the person's device's messages (the relay's is the reverse). */
+export const PERSON_TO_RELAY: SignalDirection = {
   from: utf8('kith/relay/person'),
   to: utf8('kith/relay/relay'),
 };
@@ -46,6 +65,10 @@ export const REPORT_EVERY_MS = 30_000;
 const REPORT_DEBOUNCE_MS = 1_000;
 /** Most of a person's own logs a report lists. */
 const MAX_OWN_LOGS = 64;
+/** Most parts of one handover: as many as one of `MAX_PAIR_FRIENDS` friends needs (18). */
+const MAX_HANDOVER_PARTS = Math.ceil(((36 + 64 * MAX_PAIR_FRIENDS) * 4) / 3 / PART_CHARS);
+/** Longest handover digest ({@link handoverDigest} makes 22 characters). */
+const MAX_DIGEST_CHARS = 64;
 
 /** What a relay says of itself. */
 export interface RelayReport {
@@ -62,11 +85,8 @@ export interface RelayReport {
 }
 
 type Wire =
-  | {
-      readonly type: 'handover';
-      readonly ownDevices: string;
-      readonly friends: readonly (readonly [string, string])[];
-    }
+  | ({ readonly type: 'handover'; readonly digest: string } & Part)
+  | { readonly type: 'unpaired'; readonly revocation: string }
   | ({ readonly type: 'status' } & Omit<RelayReport, 'own'> & {
         readonly own: readonly (readonly [string, number])[];
       });
@@ -79,11 +99,13 @@ function isWire(value: unknown): value is Wire {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   if (v.type === 'handover') {
+    return typeof v.digest === 'string' && v.digest.length <= MAX_DIGEST_CHARS && hasPartFields(v);
+  }
+  if (v.type === 'unpaired') {
+    // Base64url of a revocation: 4 characters for each 3 bytes.
     return (
-      typeof v.ownDevices === 'string' &&
-      Array.isArray(v.friends) &&
-      v.friends.length <= MAX_PAIR_FRIENDS &&
-      v.friends.every((f) => isPair(f, (s) => typeof s === 'string'))
+      typeof v.revocation === 'string' &&
+      v.revocation.length <= Math.ceil((MAX_DEVICE_REVOCATION_BYTES * 4) / 3)
     );
   }
   return (
@@ -160,18 +182,9 @@ export async function openPersonEnd(options: {
   const { signaling, clock } = options;
   const channel = await openSealedChannel(options.secret, 'relay');
   const send = () => {
-    const { ownDevices, friends } = options.handover();
-    publish(
-      signaling,
-      channel,
-      PERSON_TO_RELAY,
-      {
-        type: 'handover',
-        ownDevices: toBase64Url(ownDevices),
-        friends: friends.map((f) => [f.person, toBase64Url(f.pairwiseSecret)] as const),
-      },
-      clock,
-    );
+    for (const message of handoverParts(options.handover())) {
+      publish(signaling, channel, PERSON_TO_RELAY, message, clock);
+    }
   };
   const stop = listen(signaling, channel, RELAY_TO_PERSON, clock, (message) => {
     if (message.type !== 'status') return;
@@ -191,6 +204,41 @@ export async function openPersonEnd(options: {
   return { handoverChanged: send, stop };
 }
 
+/** A handover as the messages that carry it (none, logged, past the bound of friends). */
+function handoverParts(handover: RelayHandover): Wire[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeHandover(handover);
+  } catch (error) {
+    log.error('could not send the relay its handover', { error: String(error) });
+    return [];
+  }
+  const digest = handoverDigest(handover);
+  return toParts(bytes, MAX_HANDOVER_PARTS).map((part) => ({ type: 'handover', digest, ...part }));
+}
+
+/**
+ * Opens the person's end of a relay they unpaired: tells it now, with their identity key's
+ * `revocation` of its device, and again in answer to every report it still sends (it was away).
+ * Returns the stop.
+ */
+export async function openUnpairedEnd(options: {
+  readonly secret: Uint8Array;
+  readonly signaling: Signaling;
+  readonly clock: Clock;
+  readonly revocation: Uint8Array;
+}): Promise<() => void> {
+  const { signaling, clock } = options;
+  const channel = await openSealedChannel(options.secret, 'relay');
+  const message: Wire = { type: 'unpaired', revocation: toBase64Url(options.revocation) };
+  const send = () => publish(signaling, channel, PERSON_TO_RELAY, message, clock);
+  const stop = listen(signaling, channel, RELAY_TO_PERSON, clock, (m) => {
+    if (m.type === 'status') send();
+  });
+  send();
+  return stop;
+}
+
 /** The relay's end of its channel. */
 export interface RelayEnd {
   /** What it holds changed: a report goes out soon (once for a burst). */
@@ -200,14 +248,18 @@ export interface RelayEnd {
 
 /**
  * Opens the relay's end: reports now, every `everyMs` and soon after each change; hands every
- * handover that differs from `current()` to `onHandover` (which makes it current).
+ * whole handover that differs from `current()` to `onHandover` (which makes it current), and
+ * its person's revocation of `device` to `onUnpaired`.
  */
 export async function openRelayEnd(options: {
   readonly secret: Uint8Array;
   readonly signaling: Signaling;
   readonly clock: Clock;
+  /** The relay's own device. */
+  readonly device: DeviceId;
   readonly current: () => RelayHandover;
   readonly onHandover: (handover: RelayHandover) => Promise<void>;
+  readonly onUnpaired: (revocation: DeviceRevocation) => void;
   readonly report: () => Promise<Omit<RelayReport, 'handover'>>;
   readonly everyMs?: number;
 }): Promise<RelayEnd> {
@@ -227,10 +279,26 @@ export async function openRelayEnd(options: {
     void send().catch((error: unknown) =>
       log.warn('could not make a relay report', { error: String(error) }),
     );
+  // Two at once: a newer handover may begin while parts of the one before are still coming.
+  const parts = new PartCollector({
+    maxParts: MAX_HANDOVER_PARTS,
+    maxWholes: 2,
+    onIncomplete: (digest, missing) =>
+      log.warn('a handover refused: parts never came', { digest, missing: missing.join(',') }),
+  });
   const unsubscribe = listen(signaling, channel, PERSON_TO_RELAY, clock, async (message) => {
+    if (message.type === 'unpaired') {
+      const revocation = await revocationOf(message.revocation, options.current().person);
+      if (revocation?.device === options.device) options.onUnpaired(revocation);
+      else log.warn('an unpaired message refused: not its person’s revocation of this relay');
+      return;
+    }
     if (message.type !== 'handover') return;
-    const handover = handoverOf(options.current().person, message);
-    if (!handover || handoverDigest(handover) === handoverDigest(options.current())) return;
+    const current = options.current();
+    // Parts of the handover it follows (sent again): nothing to collect.
+    if (message.digest === handoverDigest(current)) return;
+    const handover = wholeHandover(parts, message, current.person);
+    if (!handover) return;
     await options.onHandover(handover);
     await send();
   });
@@ -252,20 +320,38 @@ export async function openRelayEnd(options: {
   };
 }
 
-/** The handover a message carries, or undefined when a secret or id is malformed. */
-function handoverOf(
-  person: PersonId,
+/**
+ * The handover `message` completes, once every part came and the whole is `person`'s handover
+ * with the digest its parts name; undefined (a refusal logged) or not yet.
+ */
+function wholeHandover(
+  parts: PartCollector,
   message: Extract<Wire, { type: 'handover' }>,
+  person: PersonId,
 ): RelayHandover | undefined {
   try {
-    const friends: FriendLink[] = message.friends.map(([friend, secret]) => ({
-      person: parsePersonId(friend),
-      pairwiseSecret: fromBase64Url(secret),
-    }));
-    const ownDevices = fromBase64Url(message.ownDevices);
-    if (ownDevices.length !== 32 || friends.some((f) => f.pairwiseSecret.length !== 32)) return;
-    return { person, ownDevices, friends };
+    const bytes = parts.add(message.digest, message);
+    if (!bytes) return undefined;
+    const handover = decodeHandover(bytes, person);
+    if (handoverDigest(handover) !== message.digest) {
+      log.warn('a handover refused: the whole does not have its parts’ digest');
+      return undefined;
+    }
+    return handover;
+  } catch (error) {
+    if (!(error instanceof PartError || error instanceof LinkError)) throw error;
+    log.warn('a handover refused', { error: error.message });
+    return undefined;
+  }
+}
+
+/** The revocation in `text` if `person`'s identity key signed it, else undefined. */
+async function revocationOf(text: string, person: PersonId): Promise<DeviceRevocation | undefined> {
+  try {
+    const revocation = await verifyDeviceRevocation(fromBase64Url(text), defaultVerifier);
+    return revocation.person === person ? revocation : undefined;
   } catch {
+    // Not base64url, not a revocation, or not signed by the key it names: not to be believed.
     return undefined;
   }
 }

@@ -4,7 +4,8 @@
  * its relay channel (`relay-channel.ts`): the handover sent again whenever the friend list
  * changes, the relay's reports kept (online, last seen, entries and bytes held, whether it holds
  * all this device wrote), and unpairing (the relay's certificate revoked: friends' devices
- * refuse it once the revocation reaches them).
+ * refuse it once the revocation reaches them; the relay is told on its channel, now or when it
+ * next reports, and stops).
  *
  * It runs beside the mesh, in the tab that holds the network role.
  */
@@ -20,6 +21,7 @@ import { relayHandover } from '../relay-handover.ts';
 import { PairOffer, type PairedRelay } from './pair-session.ts';
 import {
   openPersonEnd,
+  openUnpairedEnd,
   REPORT_EVERY_MS,
   type PersonEnd,
   type RelayReport,
@@ -29,6 +31,10 @@ const log = createLogger('kith:relay-desk');
 
 /** Setting: the home peers paired from this device, with their last reports. */
 const RELAYS = 'home-peer/relays';
+/** Setting: the home peers unpaired from this device, still told so when they report. */
+const UNPAIRED = 'home-peer/unpaired';
+/** Most unpaired home peers kept to tell (the latest). */
+const MAX_UNPAIRED = 16;
 /** A relay silent for this long is shown offline (two missed reports). */
 export const ONLINE_FOR_MS = 2 * REPORT_EVERY_MS + 5_000;
 
@@ -37,6 +43,12 @@ interface RelayRecord extends PairedRelay {
   /** When its last report came, ms since epoch (null: none yet). */
   readonly lastSeen: number | null;
   readonly report: RelayReport | null;
+}
+
+/** A home peer unpaired from this device: its channel, and its revocation to tell it. */
+interface UnpairedRecord {
+  readonly channel: Uint8Array;
+  readonly revocation: Uint8Array;
 }
 
 /** A paired home peer, as Settings shows it. */
@@ -79,13 +91,19 @@ export class RelayDesk {
   private constructor(
     private readonly options: RelayDeskOptions,
     records: RelayRecord[],
+    private unpaired: UnpairedRecord[],
   ) {
     this.records = records;
   }
 
-  /** Opens the desk: every paired relay followed on its channel. */
+  /** Opens the desk: every paired relay followed on its channel, every unpaired one told. */
   static async open(options: RelayDeskOptions): Promise<RelayDesk> {
-    const desk = new RelayDesk(options, parseRecords(await options.node.store.getSetting(RELAYS)));
+    const { store } = options.node;
+    const desk = new RelayDesk(
+      options,
+      parseRecords(await store.getSetting(RELAYS)),
+      parseUnpaired(await store.getSetting(UNPAIRED)),
+    );
     await desk.begin();
     return desk;
   }
@@ -107,6 +125,7 @@ export class RelayDesk {
       }),
     );
     for (const record of this.records) await this.follow(record);
+    for (const record of this.unpaired) await this.tell(record);
   }
 
   /** The paired relays now. */
@@ -153,12 +172,21 @@ export class RelayDesk {
     };
   }
 
-  /** Unpairs a relay: its certificate revoked, its channel closed, forgotten here. */
+  /**
+   * Unpairs a relay: its certificate revoked, its handovers ended, forgotten here but for its
+   * channel, on which it is told (now, and whenever it reports again).
+   */
   async unpair(device: DeviceId): Promise<void> {
-    await this.options.node.devices.revokeDevice(device);
+    const revocation = await this.options.node.devices.revokeDevice(device);
     this.ends.get(device)?.stop();
     this.ends.delete(device);
+    const record = this.records.find((r) => r.device === device);
     this.records = this.records.filter((r) => r.device !== device);
+    if (record) {
+      const told = { channel: record.channel, revocation: revocation.bytes };
+      this.unpaired = [...this.unpaired, told].slice(-MAX_UNPAIRED);
+      await this.tell(told);
+    }
     await this.save();
     this.changed();
   }
@@ -200,10 +228,24 @@ export class RelayDesk {
     this.ends.set(record.device, end);
   }
 
+  private async tell(record: UnpairedRecord): Promise<void> {
+    const { signaling, clock } = this.options;
+    const { channel: secret, revocation } = record;
+    this.stops.push(await openUnpairedEnd({ secret, revocation, signaling, clock }));
+  }
+
   private save(): Promise<void> {
+    const { store } = this.options.node;
     const records = this.records.map((r) => ({ ...r, channel: toBase64Url(r.channel) }));
+    const unpaired = this.unpaired.map((r) => ({
+      channel: toBase64Url(r.channel),
+      revocation: toBase64Url(r.revocation),
+    }));
     this.saving = this.saving
-      .then(() => this.options.node.store.setSetting(RELAYS, records))
+      .then(async () => {
+        await store.setSetting(RELAYS, records);
+        await store.setSetting(UNPAIRED, unpaired);
+      })
       .catch((error: unknown) => log.error('could not save the relays', { error: String(error) }));
     return this.saving;
   }
@@ -244,6 +286,21 @@ function parseRecords(value: unknown): RelayRecord[] {
           report,
         },
       ];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The unpaired relays as saved; any malformed one is dropped (it was written by this code). */
+function parseUnpaired(value: unknown): UnpairedRecord[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item: unknown) => {
+    try {
+      const r = item as Record<string, unknown>;
+      const channel = fromBase64Url(r.channel as string);
+      const revocation = fromBase64Url(r.revocation as string);
+      return channel.length === 32 ? [{ channel, revocation }] : [];
     } catch {
       return [];
     }

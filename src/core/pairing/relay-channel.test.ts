@@ -1,0 +1,185 @@
+/**
+ * The relay channel over signaling (an in-memory hub): a handover of as many friends as a relay
+ * follows reaches it in parts, each within one message; a whole that does not have its parts'
+ * digest is never used; an unpaired relay is told, now or when it next reports, and believes
+ * only its own person's revocation of its own device.
+ */
+import { describe, expect, it } from 'vitest';
+import { randomBytes, toBase64Url } from '../bytes.ts';
+import { systemClock } from '../clock.ts';
+import { createIdentity } from '../identity/device-setup.ts';
+import { issueDeviceRevocation, type DeviceRevocation } from '../identity/revocation.ts';
+import {
+  deviceIdFromKey,
+  deviceIdToKey,
+  personIdFromKey,
+  type DeviceId,
+  type PersonId,
+} from '../ids.ts';
+import { toParts } from '../net/parts.ts';
+import { openSealedChannel } from '../net/sealed-channel.ts';
+import { MAX_SIGNAL_BOX_CHARS } from '../net/signaling-crypto.ts';
+import { MemorySignaling } from '../net/test-helpers.ts';
+import type { RelayHandover } from '../relay-handover.ts';
+import { encodeHandover, MAX_PAIR_FRIENDS } from './pair-codec.ts';
+import {
+  handoverDigest,
+  openPersonEnd,
+  openRelayEnd,
+  openUnpairedEnd,
+  PERSON_TO_RELAY,
+} from './relay-channel.ts';
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function handoverOf(person: PersonId, friends: number): RelayHandover {
+  return {
+    person,
+    ownDevices: randomBytes(32),
+    friends: Array.from({ length: friends }, () => ({
+      person: personIdFromKey(randomBytes(32)),
+      pairwiseSecret: randomBytes(32),
+    })),
+  };
+}
+
+/** A relay's end on `hub`, keeping what it is handed and told. */
+async function relayEnd(
+  hub: MemorySignaling,
+  secret: Uint8Array,
+  first: RelayHandover,
+  device: DeviceId = deviceIdFromKey(randomBytes(32)),
+) {
+  const got = { handovers: [] as RelayHandover[], unpaired: [] as DeviceRevocation[] };
+  let current = first;
+  const end = await openRelayEnd({
+    secret,
+    signaling: hub.client(),
+    clock: systemClock,
+    device,
+    current: () => current,
+    onHandover: async (handover) => {
+      got.handovers.push(handover);
+      current = handover;
+    },
+    onUnpaired: (revocation) => got.unpaired.push(revocation),
+    report: async () => ({ entries: 0, diskBytes: 0, own: [], blobsWaiting: 0 }),
+  });
+  return { device, got, end };
+}
+
+/** Sends as the person's device would, each message sealed and published before the next. */
+async function sender(hub: MemorySignaling, secret: Uint8Array) {
+  const channel = await openSealedChannel(secret, 'relay');
+  const signaling = hub.client();
+  return async (message: object) =>
+    signaling.publish(
+      channel.topic,
+      await channel.cipher.seal(channel.topic, PERSON_TO_RELAY, message, systemClock.now()),
+    );
+}
+
+describe('the relay channel', () => {
+  it(`hands the relay a handover of ${MAX_PAIR_FRIENDS} friends in parts, each within one message`, async () => {
+    const hub = new MemorySignaling();
+    const secret = randomBytes(32);
+    const person = personIdFromKey(randomBytes(32));
+    const relay = await relayEnd(hub, secret, handoverOf(person, 0));
+    const handover = handoverOf(person, MAX_PAIR_FRIENDS);
+    let reports = 0;
+    const end = await openPersonEnd({
+      secret,
+      signaling: hub.client(),
+      clock: systemClock,
+      handover: () => handover,
+      onReport: () => reports++,
+    });
+    await until('the relay follows the handover', () => relay.got.handovers.length > 0);
+    expect(handoverDigest(relay.got.handovers[0]!)).toBe(handoverDigest(handover));
+    expect(relay.got.handovers[0]!.friends).toHaveLength(MAX_PAIR_FRIENDS);
+    const boxes = hub.relayed.map((r) => (r.data as { box?: string }).box ?? '');
+    expect(boxes.filter((box) => box.length > 0).length).toBeGreaterThan(10);
+    expect(Math.max(...boxes.map((box) => box.length))).toBeLessThanOrEqual(MAX_SIGNAL_BOX_CHARS);
+    end.stop();
+    relay.end.stop();
+  }, 30_000);
+
+  it('uses no whole that lacks its parts’ digest, nor one with a part refused', async () => {
+    const hub = new MemorySignaling();
+    const secret = randomBytes(32);
+    const person = personIdFromKey(randomBytes(32));
+    const relay = await relayEnd(hub, secret, handoverOf(person, 0));
+    const send = await sender(hub, secret);
+    const partsOf = (handover: RelayHandover, digest = handoverDigest(handover)) =>
+      toParts(encodeHandover(handover), 32).map((part) => ({ type: 'handover', digest, ...part }));
+
+    // Whole, but named by another handover's digest.
+    const lying = handoverOf(person, 400);
+    for (const part of partsOf(lying, handoverDigest(handoverOf(person, 1)))) await send(part);
+    // One part with other text at an index already held, then the rest.
+    const spoiled = partsOf(handoverOf(person, 400));
+    await send(spoiled[0]!);
+    await send({ ...spoiled[0]!, part: spoiled[1]!.part });
+    for (const part of spoiled.slice(1)) await send(part);
+    // An extra part past the count, then a true handover whole.
+    const good = handoverOf(person, 400);
+    const goodParts = partsOf(good);
+    await send({ ...goodParts[0]!, index: goodParts.length });
+    for (const part of goodParts) await send(part);
+
+    await until('the relay follows a handover', () => relay.got.handovers.length > 0);
+    expect(relay.got.handovers.map(handoverDigest)).toEqual([handoverDigest(good)]);
+    relay.end.stop();
+  });
+
+  it('tells an unpaired relay, now or when it next reports, believing only its person’s revocation of it', async () => {
+    const hub = new MemorySignaling();
+    const secret = randomBytes(32);
+    const alice = (await createIdentity({ clock: systemClock })).identity;
+    const mallory = (await createIdentity({ clock: systemClock })).identity;
+    const revoke = (identity: typeof alice, device: DeviceId) =>
+      issueDeviceRevocation(identity, {
+        deviceKey: deviceIdToKey(device),
+        revokedAt: systemClock.now(),
+      });
+    const handover = handoverOf(alice.personId, 0);
+
+    // While it runs: another device's revocation, and Mallory's of it, are not believed.
+    const relay = await relayEnd(hub, secret, handover);
+    const send = await sender(hub, secret);
+    const other = deviceIdFromKey(randomBytes(32));
+    for (const revocation of [
+      await revoke(alice, other),
+      await revoke(mallory, relay.device),
+      await revoke(alice, relay.device),
+    ]) {
+      await send({ type: 'unpaired', revocation: toBase64Url(revocation.bytes) });
+    }
+    await until('the relay hears it was unpaired', () => relay.got.unpaired.length > 0);
+    expect(relay.got.unpaired.map((r) => [r.person, r.device])).toEqual([
+      [alice.personId, relay.device],
+    ]);
+    relay.end.stop();
+
+    // Away when it was unpaired: told in answer to its first report.
+    const later = randomBytes(32);
+    const device = deviceIdFromKey(randomBytes(32));
+    const stop = await openUnpairedEnd({
+      secret: later,
+      signaling: hub.client(),
+      clock: systemClock,
+      revocation: (await revoke(alice, device)).bytes,
+    });
+    const away = await relayEnd(hub, later, handover, device);
+    await until('the relay hears it on its return', () => away.got.unpaired.length > 0);
+    expect(away.got.unpaired[0]!.device).toBe(device);
+    away.end.stop();
+    stop();
+  });
+});
