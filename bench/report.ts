@@ -120,6 +120,12 @@ const FIGURES: readonly Figure[] = [
     label: 'key record of 1,000: open as member',
     unit: 'ms',
   },
+  {
+    file: 'core',
+    field: 'extra.fsIngest.ingestPerSec',
+    label: 'home peer: entries verified and stored in its folder (Node)',
+    unit: '/s',
+  },
   { file: 'mesh', field: 'sync10k.ratio', label: 'sync 10k over a data channel / raw', unit: 'x' },
   {
     file: 'mesh',
@@ -134,6 +140,12 @@ const FIGURES: readonly Figure[] = [
     label: 'sync 10k at 40 Mbit/s / raw',
     unit: 'x',
     goal: atMost(1.5),
+  },
+  {
+    file: 'mesh',
+    field: 'connectionsCreatedPerHour',
+    label: 'connections created per hour (churn: cap 3, 5 friends, 150 s)',
+    unit: '',
   },
   {
     file: 'mesh',
