@@ -4,7 +4,6 @@
  * the refusals, and what a hostile introducer can and cannot do.
  */
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, utf8 } from '../bytes.ts';
 import { PairKeys } from '../crypto/pair-keys.ts';
 import { docIdOf } from '../kinds/registry.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
@@ -26,8 +25,8 @@ import { ConversationKeys } from './conversation-keys.ts';
 import { IntroductionError } from './introductions.ts';
 import {
   befriend,
-  entriesOf,
   handOver,
+  holdsPlaintext,
   makePeople,
   signOnNewDevice,
   testClock,
@@ -52,17 +51,6 @@ async function issued(person: TestPerson): Promise<string> {
     signalingUrls: ['ws://127.0.0.1:8787/signaling'],
   });
   return link;
-}
-
-/** Whether any entry `person` holds contains `text` in clear. */
-async function holdsPlaintext(person: TestPerson, text: string): Promise<boolean> {
-  const needle = utf8(text);
-  for (const bytes of await entriesOf(person)) {
-    for (let i = 0; i + needle.length <= bytes.length; i++) {
-      if (bytesEqual(bytes.subarray(i, i + needle.length), needle)) return true;
-    }
-  }
-  return false;
 }
 
 /** Ben's device passes an answer on by itself once it holds it; waits for that. */

@@ -20,6 +20,7 @@ import {
   befriend,
   entriesOf,
   handOver,
+  holdsPlaintext,
   makePeople,
   makePerson,
   signOnNewDevice,
@@ -29,17 +30,6 @@ import {
 
 async function texts(person: TestPerson, key: ConversationKey): Promise<string[]> {
   return (await person.peer.messaging.messages(key)).map((m) => m.text);
-}
-
-/** Whether any entry `person` holds contains `text` in clear. */
-async function holdsPlaintext(person: TestPerson, text: string): Promise<boolean> {
-  const needle = utf8(text);
-  for (const bytes of await entriesOf(person)) {
-    for (let i = 0; i + needle.length <= bytes.length; i++) {
-      if (bytesEqual(bytes.subarray(i, i + needle.length), needle)) return true;
-    }
-  }
-  return false;
 }
 
 /** The newest epoch `person` holds of a conversation (its key, its members). */

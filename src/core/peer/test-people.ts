@@ -12,7 +12,7 @@ import type { DocId, PersonId } from '../ids.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
-import { randomBytes } from '../bytes.ts';
+import { bytesEqual, randomBytes, utf8 } from '../bytes.ts';
 import { Peer } from './peer.ts';
 
 /** A person with one device, in memory. */
@@ -90,6 +90,17 @@ export async function entriesOf(
     }
   }
   return out;
+}
+
+/** Whether any entry `person` holds contains `text` in clear. */
+export async function holdsPlaintext(person: TestPerson, text: string): Promise<boolean> {
+  const needle = utf8(text);
+  for (const bytes of await entriesOf(person)) {
+    for (let i = 0; i + needle.length <= bytes.length; i++) {
+      if (bytesEqual(bytes.subarray(i, i + needle.length), needle)) return true;
+    }
+  }
+  return false;
 }
 
 /**
