@@ -3,7 +3,7 @@
  * Yjs map of plain values; writers set fields, readers validate every field (the writer may be
  * buggy or hostile) and get `null` for a doc that is not what it claims to be.
  */
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import type { PersonId } from '../ids.ts';
 import { isMentionList, isPhotoRef, isTime, mentionProblem, type PhotoRef } from './post-doc.ts';
 import { captureChange } from './yjs-change.ts';
@@ -284,6 +284,30 @@ export function readReaction(doc: Y.Doc): { value: Reaction; at: number } | null
 // ---------------------------------------------------------------------------------------------
 // Friend list (readable by the owner's devices only)
 
+/**
+ * The most friends a person keeps. Each friends epoch is one key-set record sealed to every
+ * friend and to the person's own key (`crypto/key-set.ts`: at most 2,048 boxes), so a person
+ * past this could not start an epoch; the rest leaves room to spare.
+ */
+export const MAX_FRIENDS = 2_000;
+
+/**
+ * The most friend records one write of the friend list carries. A record is about 180 bytes, so
+ * a whole list in one entry would pass the payload bound (255 KiB) at about 1,400 friends; a
+ * restore or a rewrite under a new key writes the list in parts of this many (about 90 KB).
+ */
+export const FRIEND_RECORDS_PER_WRITE = 500;
+
+/** `records` in parts of at most {@link FRIEND_RECORDS_PER_WRITE}, each one write's worth. */
+export function friendRecordParts<R>(records: Readonly<Record<string, R>>): Record<string, R>[] {
+  const entries = Object.entries(records);
+  const parts: Record<string, R>[] = [];
+  for (let i = 0; i < entries.length; i += FRIEND_RECORDS_PER_WRITE) {
+    parts.push(Object.fromEntries(entries.slice(i, i + FRIEND_RECORDS_PER_WRITE)));
+  }
+  return parts;
+}
+
 /** What a person keeps about one friend. */
 export interface FriendRecord {
   /** The friend's X25519 public key (base64url), as published and verified at the invite. */
@@ -303,6 +327,16 @@ function isFriendRecord(value: unknown): value is FriendRecord {
 /** Adds or replaces a friend. */
 export function writeFriend(doc: Y.Doc, personId: string, record: FriendRecord): Uint8Array | null {
   return writeFriends(doc, { [personId]: record });
+}
+
+/**
+ * The friend list `records` written anew in a fresh doc, in parts of at most
+ * {@link FRIEND_RECORDS_PER_WRITE}: together they hold the whole list and depend on no earlier
+ * write (a reader holding only a new self key reads all of it), and each fits in one entry.
+ */
+export function friendListAnew(records: Readonly<Record<string, FriendRecord>>): Uint8Array[] {
+  const fresh = new Y.Doc();
+  return friendRecordParts(records).flatMap((part) => writeFriends(fresh, part) ?? []);
 }
 
 /** Adds or replaces several friends in one change (a restore from a backup). */

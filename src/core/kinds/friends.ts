@@ -20,6 +20,9 @@ export const friendsKind: DocKind<FriendsRef> = {
   rank: 1,
   // Keyed by person id, so any key: the cap on bytes and entries bounds it.
   caps: { maxBytes: 4096 * 1024, maxEntries: 100_000, root: 'friends', fields: 'any' },
+  // Read only by the person's own devices, which replicate the whole log; the whole list of a
+  // person with 2,000 friends would not fit in one entry.
+  writes: 'change',
   format: () => parseDocId('friends'),
   parse(fields) {
     expectFields('friends', fields, 0);

@@ -186,7 +186,14 @@ export interface DocKind<R extends { readonly kind: string }> extends KindBase<R
    * docs/protocol.md "Covers"): their payloads then leave every honest store.
    */
   readonly coversEarlier?: true;
-  /** Seals a new whole state (`update`) of this person's doc `doc` for its log. */
+  /**
+   * What each write carries: by default the doc's whole state, so an entry read alone (by a
+   * replica keeping a recent window, or after a covering write) shows the whole doc; `change`:
+   * only the write's own change, for a doc read only by replicas of its whole log whose whole
+   * state could pass the payload bound (the friend list of a person with many friends).
+   */
+  readonly writes?: 'change';
+  /** Seals a write (`update`: the whole state, or the change, as `writes` says) of `doc`. */
   seal(ref: R, doc: Y.Doc, update: Uint8Array, port: SealPort): Promise<Sealed>;
   /** Opens a verified entry's payload (of a `yjs-update` or `encrypted` kind) into its update. */
   open(entry: Entry, ref: R, port: OpenPort): Promise<Opened>;

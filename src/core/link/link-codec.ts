@@ -19,6 +19,7 @@
  */
 import * as encoding from 'lib0/encoding';
 import { ByteReadError, ByteReader, fromBase64Url, toBase64Url } from '../bytes.ts';
+import { MAX_FRIENDS } from '../docs/small-docs.ts';
 import { MAX_DEVICE_CERTIFICATE_BYTES } from '../identity/device-certificate.ts';
 import { MAX_KEY_GENERATION } from '../identity/keys.ts';
 import { personIdFromKey, personIdToKey, type PersonId } from '../ids.ts';
@@ -30,8 +31,8 @@ const BUNDLE_VERSION = 2;
 const KEY_BYTES = 32;
 /** Most earlier key generations a bundle carries (the most recent ones). */
 export const MAX_EARLIER_GENERATIONS = 64;
-/** Most friends a bundle carries (as many as an epoch record seals to). */
-export const MAX_LINK_FRIENDS = 5_000;
+/** Most friends a bundle carries: as many as a person keeps. */
+export const MAX_LINK_FRIENDS = MAX_FRIENDS;
 /** The URL fragment parameter that carries a link. */
 export const LINK_FRAGMENT_KEY = 'link';
 /** Longest link text accepted, in characters (bounds work before any parsing). */

@@ -5,7 +5,7 @@
  */
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
-import { randomBytes, toBase64Url } from '../bytes.ts';
+import { randomBytes } from '../bytes.ts';
 import { systemClock } from '../clock.ts';
 import { generateX25519 } from '../crypto/seal.ts';
 import { createIdentity } from '../identity/device-setup.ts';
@@ -27,10 +27,8 @@ import {
 import { PairJoin, PairOffer } from './pair-session.ts';
 
 /**
- * Alice with `count` friends (one encryption key for all: only their ids and secrets travel).
- * Up to a thousand are befriended as a restored backup does; past about 1,400 her device
- * cannot befriend more today (an entry it writes passes the payload bound), so her friend book,
- * all that pairing reads, is filled with them directly.
+ * Alice with `count` friends (one encryption key for all: only their ids and secrets travel),
+ * befriended as a restored backup does.
  */
 async function aliceWithFriends(count: number) {
   const saved = await createIdentity({ clock: systemClock });
@@ -42,11 +40,7 @@ async function aliceWithFriends(count: number) {
     rendezvous: randomBytes(32),
     since: 1,
   }));
-  if (count <= 1000) await restoreBackup(node.peer, { friends, epoch: null });
-  else
-    node.friends.replace(
-      new Map(friends.map((f) => [f.person, { rendezvous: toBase64Url(f.rendezvous) }])),
-    );
+  await restoreBackup(node.peer, { friends, epoch: null });
   expect(node.friends.links()).toHaveLength(count);
   return node;
 }

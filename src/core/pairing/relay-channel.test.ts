@@ -104,7 +104,8 @@ describe('the relay channel', () => {
     expect(handoverDigest(relay.got.handovers[0]!)).toBe(handoverDigest(handover));
     expect(relay.got.handovers[0]!.friends).toHaveLength(MAX_PAIR_FRIENDS);
     const boxes = hub.relayed.map((r) => (r.data as { box?: string }).box ?? '');
-    expect(boxes.filter((box) => box.length > 0).length).toBeGreaterThan(10);
+    // 2,000 friends are about 170 KB in base64: several messages.
+    expect(boxes.filter((box) => box.length > 0).length).toBeGreaterThan(5);
     expect(Math.max(...boxes.map((box) => box.length))).toBeLessThanOrEqual(MAX_SIGNAL_BOX_CHARS);
     end.stop();
     relay.end.stop();

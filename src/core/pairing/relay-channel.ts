@@ -65,7 +65,7 @@ export const REPORT_EVERY_MS = 30_000;
 const REPORT_DEBOUNCE_MS = 1_000;
 /** Most of a person's own logs a report lists. */
 const MAX_OWN_LOGS = 64;
-/** Most parts of one handover: as many as one of `MAX_PAIR_FRIENDS` friends needs (18). */
+/** Most parts of one handover: as many as one of `MAX_PAIR_FRIENDS` friends needs. */
 const MAX_HANDOVER_PARTS = Math.ceil(((36 + 64 * MAX_PAIR_FRIENDS) * 4) / 3 / PART_CHARS);
 /** Longest handover digest ({@link handoverDigest} makes 22 characters). */
 const MAX_DIGEST_CHARS = 64;

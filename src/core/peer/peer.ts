@@ -27,6 +27,9 @@ import {
   type PhotoRef,
 } from '../docs/post-doc.ts';
 import {
+  friendListAnew,
+  friendRecordParts,
+  MAX_FRIENDS,
   normalizeProfile,
   readComment,
   readFriends,
@@ -446,13 +449,10 @@ export class Peer {
         const lost = newerLostInMerge(peer.friendList, friends);
         peer.friendList = lost.size === 0 ? friends : new Map([...friends, ...lost]);
         if (lost.size === 0) return;
-        const records = Object.fromEntries(lost);
-        void peer
-          .write({ kind: 'friends' }, (doc) => writeFriends(doc, records))
-          .catch((error: unknown) => {
-            log.error('could not write a friend record again', { error: String(error) });
-            for (const listener of peer.errorListeners) listener(error);
-          });
+        void peer.writeFriendRecords(Object.fromEntries(lost)).catch((error: unknown) => {
+          log.error('could not write a friend record again', { error: String(error) });
+          for (const listener of peer.errorListeners) listener(error);
+        });
       },
       republish: (entry, ref) => republisher.offer(entry, ref),
       reingest: async (bytes) => {
@@ -586,8 +586,20 @@ export class Peer {
   }
 
   /**
-   * Adds friends in one friend-list write and one epoch record (a restore from a backup puts
-   * back a whole list: one record per friend would seal the epoch key once for each).
+   * Throws a {@link PeerStateError} that says why when `newcomers` more friends would pass
+   * {@link MAX_FRIENDS}: before an invite is made or accepted, and at every befriending.
+   */
+  assertRoomForFriends(newcomers = 1): void {
+    if (this.friendList.size + newcomers <= MAX_FRIENDS) return;
+    throw new PeerStateError(
+      `Kith keeps at most ${MAX_FRIENDS.toLocaleString('en')} friends, and you have ` +
+        `${this.friendList.size.toLocaleString('en')}: remove someone before adding another.`,
+    );
+  }
+
+  /**
+   * Adds friends in as few friend-list writes as fit (a restore from a backup puts back a whole
+   * list) and one epoch record: one record per friend would seal the epoch key once for each.
    */
   async addFriends(friends: readonly NewFriend[]): Promise<void> {
     if (friends.some((friend) => friend.personId === this.me))
@@ -595,20 +607,20 @@ export class Peer {
     // An invite either way with someone blocked is refused here, and they are not answered.
     if (friends.some((friend) => this.blocks.has(friend.personId)))
       throw new BlockedPersonError('this person is blocked on this device');
+    this.assertRoomForFriends(
+      new Set(friends.map((f) => f.personId).filter((p) => !this.friendList.has(p))).size,
+    );
     const since = this.options.clock.now();
-    await this.write({ kind: 'friends' }, (doc) =>
-      writeFriends(
-        doc,
-        Object.fromEntries(
-          friends.map((friend) => [
-            friend.personId,
-            {
-              encryptionKey: toBase64Url(friend.encryptionKey),
-              rendezvous: toBase64Url(friend.rendezvous),
-              since,
-            },
-          ]),
-        ),
+    await this.writeFriendRecords(
+      Object.fromEntries(
+        friends.map((friend) => [
+          friend.personId,
+          {
+            encryptionKey: toBase64Url(friend.encryptionKey),
+            rendezvous: toBase64Url(friend.rendezvous),
+            since,
+          },
+        ]),
       ),
     );
     await this.settled();
@@ -714,8 +726,14 @@ export class Peer {
   private async sealForGeneration(): Promise<void> {
     const done = await this.options.store.getSetting(SEALED_GENERATION);
     if ((typeof done === 'number' ? done : 0) >= this.keys.generation) return;
-    // Its whole state once more: each entry of the friend list carries all of it.
-    await this.writeNow({ kind: 'friends' }, (doc) => Y.encodeStateAsUpdate(doc));
+    // The whole list again under the new self key, written anew so that it depends on no entry
+    // sealed to the keys before, in parts (2,000 friends pass the payload bound in one entry).
+    for (const update of friendListAnew(Object.fromEntries(this.friendList))) {
+      await this.writeNow({ kind: 'friends' }, (doc) => {
+        Y.applyUpdate(doc, update);
+        return update;
+      });
+    }
     await this.epochs.rotate(this.friendList);
     await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
   }
@@ -1068,6 +1086,13 @@ export class Peer {
     };
   }
 
+  /** Writes friend records in parts that each fit one entry (`FRIEND_RECORDS_PER_WRITE`). */
+  private async writeFriendRecords(records: Readonly<Record<string, FriendRecord>>): Promise<void> {
+    for (const part of friendRecordParts(records)) {
+      await this.write({ kind: 'friends' }, (doc) => writeFriends(doc, part));
+    }
+  }
+
   /** Runs `task` after every earlier change and materialization. */
   private serial<T>(task: () => Promise<T>): Promise<T> {
     const next = this.queue.then(task);
@@ -1076,8 +1101,8 @@ export class Peer {
   }
 
   /**
-   * Applies a change to one of this person's docs and signs its whole new state, sealed as its
-   * kind says (in clear, under the self key, under a post's content key ...), covering the doc's
+   * Applies a change to one of this person's docs and signs its whole new state (or the change
+   * alone, where the kind `writes` so), sealed as its kind says (in clear, under the self key, under a post's content key ...), covering the doc's
    * earlier entries where the kind says so (`coversEarlier`).
    */
   private write(ref: DocRef, change: (doc: Y.Doc) => Uint8Array | null): Promise<void> {
@@ -1093,8 +1118,9 @@ export class Peer {
       ? await coversForWholeState(this.options.store, this.docs, this.me, docId)
       : [];
     const doc = await this.docs.get(this.me, docId);
-    if (change(doc) === null) return;
-    const update = Y.encodeStateAsUpdate(doc);
+    const changed = change(doc);
+    if (changed === null) return;
+    const update = kind.writes === 'change' ? changed : Y.encodeStateAsUpdate(doc);
     const sealed = await kind.seal(ref, doc, update, this.sealPort);
     const entry = await this.ownLog.append(
       docId,

@@ -244,6 +244,7 @@ export class Session {
    */
   async issueInvite(multiUse = false): Promise<{ link: string; inviteId: string }> {
     const running = this.ready();
+    running.peer.assertRoomForFriends();
     const me = await running.peer.profile(running.peer.me);
     const core = this.api();
     const { link, inviteId } = await core.issueInvite({
@@ -267,6 +268,7 @@ export class Session {
 
   /** Accepts an invite link; the friendship completes when the inviter's device answers. */
   async acceptInvite(link: string): Promise<AcceptanceRecord> {
+    this.running?.peer.assertRoomForFriends();
     const core = this.api();
     const { record } = await core.acceptInvite({
       link,
