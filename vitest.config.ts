@@ -1,16 +1,44 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+const UNIT_DIRS = ['src', 'signaling', 'tests/unit'];
+
+/**
+ * The unit files that use fake-indexeddb: its one global factory, and the internals some of them
+ * instrument, would carry from one file into the next, so they run isolated.
+ */
+const IDB_FILES = UNIT_DIRS.flatMap((dir) =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.test.ts') && !name.endsWith('.svelte.test.ts'))
+    .map((name) => join(dir, name))
+    .filter((file) => readFileSync(file, 'utf8').includes('fake-indexeddb')),
+);
+
+const UNIT_INCLUDE = UNIT_DIRS.map((dir) => `${dir}/**/*.test.ts`);
 
 export default defineConfig({
   test: {
     testTimeout: 20_000,
     projects: [
       {
+        // Each worker keeps one module graph across its files (`isolate: false`): importing the
+        // core anew for every file took about a third of the unit run's CPU (docs/testing.md).
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'signaling/**/*.test.ts', 'tests/unit/**/*.test.ts'],
-          exclude: ['**/*.svelte.test.ts'],
+          include: UNIT_INCLUDE,
+          exclude: ['**/*.svelte.test.ts', ...IDB_FILES],
+          environment: 'node',
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'unit-idb',
+          include: IDB_FILES,
           environment: 'node',
         },
       },
