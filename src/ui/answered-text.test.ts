@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { PersonId } from '../core/ids.ts';
 import { answeredLine } from './answered-text.ts';
 
-const [me, alice, dave, erin, finn] = ['me', 'alice', 'dave', 'erin', 'finn'] as PersonId[];
+const [me, alice, dave, erin, finn] = ['me', 'alice', 'dave', 'erin', 'finn'] as [
+  PersonId,
+  PersonId,
+  PersonId,
+  PersonId,
+  PersonId,
+];
 const names: Record<string, string> = { alice: 'Alice', dave: 'Dave', erin: 'Erin', finn: 'Finn' };
 const nameOf = (person: PersonId) => names[person] ?? '…';
 
