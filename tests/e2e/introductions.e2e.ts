@@ -5,6 +5,11 @@
  * says only that he passed it on). Cal asks again; Ben and Ada agree; Cal becomes Ada's friend
  * with one tap, through Ada's single-use invite. axe audits the new views in both schemes: the
  * ask on a profile, a request passed on, an introduction offered.
+ *
+ * Public means public (issue 28): Ada's public post reaches Cal (her log is a window on his
+ * device, as a friend of a friend's). It shows on her profile, which says they are not friends,
+ * and stays off his timeline until Ben comments on it; then it is there, saying "Ben commented".
+ * Once Cal and Ada are friends it is an ordinary friend's post.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -14,6 +19,7 @@ import {
   befriendExisting,
   joinAll,
   openFriends,
+  openHome,
   post,
   waitConnected,
   waitForPost,
@@ -34,6 +40,8 @@ requireNetns()('introductions', () => {
     await befriendExisting(b, 'Ben', c, 'Cal');
     await befriendExisting(b, 'Ben', a, 'Ada');
     const found: string[] = [];
+    const open = 'Ada in public: the trail map is up';
+    await post(a, open, [], 'public');
 
     // Ada comments on Ben's post; Cal, Ben's friend, sees her comment and opens her profile.
     const text = 'Who is up for a hike on Sunday?';
@@ -53,7 +61,27 @@ requireNetns()('introductions', () => {
     await adasComment.getByRole('link', { name: /’s profile$/ }).click();
     const askBen = c.getByRole('button', { name: 'Ask Ben to introduce you' });
     await askBen.waitFor(WAIT);
+    await c.getByText(/You are not friends with Ada/).waitFor(WAIT);
+    await c
+      .getByRole('article')
+      .filter({ hasText: open })
+      .getByText('Not your friend')
+      .waitFor(WAIT);
     found.push(...(await audit(c, 'a profile known through a friend')));
+
+    // Ada's public post is held at Cal's, but not on his timeline until Ben answers it.
+    await openHome(c);
+    await c.getByRole('article').filter({ hasText: text }).waitFor(WAIT);
+    expect(await c.getByRole('article').filter({ hasText: open }).count()).toBe(0);
+    await waitForPost(b, 'Ada', open);
+    const onBen = b.getByRole('article').filter({ hasText: open });
+    await onBen.getByLabel('Write a comment').fill('Great map, Ada');
+    await onBen.getByRole('button', { name: 'Comment', exact: true }).click();
+    const onCal = c.getByRole('article').filter({ hasText: open });
+    await onCal.getByText('Ben commented').waitFor(WAIT);
+    await onCal.getByText('Great map, Ada').waitFor(WAIT);
+    // Her name on the post leads back to her profile.
+    await onCal.getByRole('link', { name: 'Ada', exact: true }).click();
 
     // First ask: Ben passes it on, Ada declines. Cal learns "declined"; Ben only that he passed it.
     await askBen.click();
@@ -86,6 +114,10 @@ requireNetns()('introductions', () => {
     await befriend.click();
     await waitConnected(c, 'Ada');
     await waitConnected(a, 'Cal');
+    // Friends now: her post is an ordinary friend's, no longer marked as a stranger's.
+    await openHome(c);
+    await expect.poll(() => onCal.getByText('Not your friend').count(), WAIT).toBe(0);
+    await onCal.getByText('Great map, Ada').waitFor(WAIT);
     expect(found).toEqual([]);
   });
 });

@@ -6,6 +6,8 @@
  * own device that rotated at once: each is tried). A post for one of the author's lists wraps its
  * content key under that list's key instead (`crypto/list-payload.ts`), naming no list: a reader
  * tries the author's list keys it holds, and a friend outside the list holds none that opens it.
+ * A public post of someone who is not a friend (held from a friend of a friend's window log) gets
+ * a view too, for its author's profile (`reach.ts`).
  */
 import {
   decodePrivatePayload,
@@ -23,6 +25,7 @@ import type { PostView, StoredEntry } from '../store/storage-adapter.ts';
 import { listWait } from './audience-list.ts';
 import { excerpt } from './excerpt.ts';
 import { seesHiddenReply } from './hidden-reply.ts';
+import { answerersOf, isOwnOrFriends } from './reach.ts';
 import { expectFields, field, type DocKind, type HeldEpoch, type KeyPort } from './kind.ts';
 import {
   clear,
@@ -199,10 +202,14 @@ export const postKind: DocKind<PostDocRef> = {
     if (before) await views.dropPhotos(photosGone(postSummary(before), post));
     if (post.deleted) {
       await store.removePostView(key);
-    } else if (author === views.me || views.isFriend(author)) {
+    } else if (isOwnOrFriends(views, author) || post.audience === 'public') {
       const shownAgain = before
         ? postSummary(before).hidden.filter((id) => !post.hidden.includes(id))
         : [];
+      // A friend of a friend's public post: on their profile, on the timeline once answered here.
+      const via = isOwnOrFriends(views, author)
+        ? undefined
+        : await answerersOf(store, key, (p) => isOwnOrFriends(views, p));
       await store.putPostViews([
         {
           postId: key,
@@ -216,6 +223,7 @@ export const postKind: DocKind<PostDocRef> = {
             hidden: [...post.hidden],
             mentions: [...post.mentions],
           } satisfies PostSummary,
+          ...(via ? { via } : {}),
         },
       ]);
       // Only this post's own replies: a hide list naming items of other posts hides nothing.
@@ -226,7 +234,8 @@ export const postKind: DocKind<PostDocRef> = {
           await store.removePostItem(item.itemId);
       }
       for (const itemId of shownAgain) await views.reapplyReply(itemId, author, ref.postId);
-      if (post.mentions.includes(views.me) && author !== views.me) {
+      // Only a friend's mention notifies: a friend of a friend's is seen on the post.
+      if (post.mentions.includes(views.me) && author !== views.me && !via) {
         await views.mentioned({
           id: `mention/${key}`,
           createdAt: views.trustedTime(post.editedAt ?? post.createdAt, undefined),

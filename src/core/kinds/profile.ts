@@ -56,6 +56,8 @@ export const profileKind: DocKind<ProfileRef> = {
       await views.prefetch(ids.filter((id): id is string => id !== undefined));
     }
   },
+  // A friend of a friend's profile leaves with their window log (trimmed, or they are blocked).
+  forget: (author, _ref, views) => views.store.setSetting(profileViewKey(author), undefined),
 };
 
 function toJson(profile: Profile): JsonValue {

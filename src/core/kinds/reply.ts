@@ -49,6 +49,7 @@ import {
   unreadable,
 } from './payload.ts';
 import { postDocId, postSummary, type PostSummary } from './post.ts';
+import { followAnswerers } from './reach.ts';
 
 const log = createLogger('kith:views');
 
@@ -234,6 +235,8 @@ export async function viewReply<R extends Answering & { readonly kind: 'comment'
       });
     }
   }
+  // A friend of a friend's post joins (or leaves) the timeline as someone here answers it.
+  if (postView) await followAnswerers(views, postView);
   if (ref.postAuthor === views.me && writer !== views.me) await views.republish(stored, ref);
 }
 

@@ -5,10 +5,12 @@
  * recent-first sync may deliver a post before the epoch record that opens it.
  */
 import { MAX_SEQ, decodeEntry, entryHasPayload, type Entry } from '../feed/entry-codec.ts';
-import type { DocId, EntryHash, PersonId, PostId } from '../ids.ts';
+import { parsePostKey, type DocId, type EntryHash, type PersonId, type PostId } from '../ids.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { SymmetricKey } from '../crypto/aead.ts';
 import type { Answering, Opened, ViewPort } from '../kinds/kind.ts';
+import { postSummary } from '../kinds/post.ts';
+import { answerersOf } from '../kinds/reach.ts';
 import {
   docIdOf,
   kindOf,
@@ -23,12 +25,15 @@ import {
 } from '../kinds/registry.ts';
 import { createLogger } from '../log.ts';
 import type { ForkedLog } from '../store/forks.ts';
-import type {
-  JsonValue,
-  StorageAdapter,
-  StoredEntry,
-  KindStore,
-  ViewWrite,
+import {
+  MAX_PAGE_SIZE,
+  type JsonValue,
+  type PageCursor,
+  type PostView,
+  type StorageAdapter,
+  type StoredEntry,
+  type KindStore,
+  type ViewWrite,
 } from '../store/storage-adapter.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Keyring } from './keyring.ts';
@@ -141,13 +146,7 @@ export class Materializer {
     if (this.batch) return this.applyIn(this.batch, ordered);
     let failed: { error: unknown } | undefined;
     for (let i = 0; i < ordered.length; i += MAX_VIEW_BATCH) {
-      const batch: BatchState = {
-        views: new ViewBatch(this.ctx.store, (writes) => this.ctx.viewsWritten?.(writes)),
-        docs: new Map(),
-        opened: new Map(),
-        settled: [],
-        waited: new Set(),
-      };
+      const batch = this.newBatch();
       this.batch = batch;
       try {
         await this.applyIn(batch, ordered.slice(i, i + MAX_VIEW_BATCH));
@@ -257,16 +256,80 @@ export class Materializer {
     }
   }
 
-  /** Takes an author's posts off the timeline (after they stopped being a friend). */
+  /**
+   * Takes an author's posts off the timeline (after they stopped being a friend). Their public
+   * posts stay on their profile as a friend of a friend's (`kinds/reach.ts`), with the answers
+   * held: on the timeline only while someone here answered them.
+   */
   async dropAuthorPosts(author: PersonId): Promise<void> {
-    for (;;) {
-      const page = await this.ctx.store.authorPostsPage(author, { limit: 100 });
-      if (page.items.length === 0) return;
-      for (const post of page.items) {
-        await this.ctx.store.removePostView(post.postId);
-        this.ctx.viewsWritten?.([{ op: 'removePost', postId: post.postId }]);
-      }
+    const { store } = this.ctx;
+    const counts = (person: PersonId) => person === this.ctx.me || this.ctx.isFriend(person);
+    for (const post of await this.postViewsOf(author)) {
+      if (post.via) continue;
+      const write: ViewWrite =
+        postSummary(post).audience === 'public'
+          ? { op: 'putPost', post: { ...post, via: await answerersOf(store, post.postId, counts) } }
+          : { op: 'removePost', postId: post.postId };
+      await store.writeViews([write]);
+      this.ctx.viewsWritten?.([write]);
     }
+  }
+
+  /**
+   * Takes away the views of `author`'s posts and profile of which no entry is held any more: a
+   * friend of a friend's window log was trimmed (`sync/sync-engine.ts`), or dropped when they
+   * were blocked (`blocking.ts`). A doc some entry of which is still held keeps its view.
+   */
+  async dropUnheld(author: PersonId): Promise<void> {
+    const docIds = [
+      docIdOf({ kind: 'profile' }),
+      ...(await this.postViewsOf(author)).map((post) =>
+        docIdOf({ kind: 'post', postId: parsePostKey(post.postId).postId }),
+      ),
+    ];
+    const held = await this.ctx.store.getManyDocsEntries(
+      docIds.map((docId) => ({ author, docId })),
+    );
+    const batch = this.newBatch();
+    this.batch = batch;
+    try {
+      for (const [i, docId] of docIds.entries()) {
+        if ((held[i]?.length ?? 0) > 0) continue;
+        this.ctx.docs.forget(author, docId);
+        const parsed = refOf(docId);
+        if (!parsed || parsed instanceof Tagged) continue;
+        const kind = kindOf(parsed);
+        if (kind.shape === 'doc') await kind.forget?.(author, parsed, this.views);
+      }
+    } finally {
+      this.batch = null;
+    }
+    await batch.views.flush();
+  }
+
+  /** Every post view of `author`, newest first. */
+  private async postViewsOf(author: PersonId): Promise<PostView[]> {
+    const posts: PostView[] = [];
+    for (let before: PageCursor | null | undefined; before !== null;) {
+      const page = await this.ctx.store.authorPostsPage(author, {
+        limit: MAX_PAGE_SIZE,
+        ...(before ? { before } : {}),
+      });
+      posts.push(...page.items);
+      before = page.next;
+    }
+    return posts;
+  }
+
+  /** A batch to write views in (`apply`'s, or the views a drop takes away). */
+  private newBatch(): BatchState {
+    return {
+      views: new ViewBatch(this.ctx.store, (writes) => this.ctx.viewsWritten?.(writes)),
+      docs: new Map(),
+      opened: new Map(),
+      settled: [],
+      waited: new Set(),
+    };
   }
 
   private async one(stored: StoredEntry, batch: BatchState): Promise<void> {

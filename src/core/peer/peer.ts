@@ -97,6 +97,8 @@ export interface EntryPipeline {
   onStored(listener: (entries: readonly StoredEntry[]) => void): () => void;
   /** Logs found forked (the ingestor's `onFork`): their views are rebuilt without the fork. */
   onFork?(listener: (fork: ForkedLog) => void): () => void;
+  /** Logs pruned (a window log trimmed): the views of what is no longer held go. */
+  onPruned?(listener: (author: PersonId) => void): () => void;
   /** Refuses every entry of the authors `refused` names, from now on (people blocked). */
   refuseAuthors?(refused: (author: PersonId) => boolean): void;
 }
@@ -173,6 +175,7 @@ export class Peer {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly unsubscribe: () => void;
   private readonly stopForks: () => void;
+  private readonly stopPrunes: () => void;
   private readonly changeListeners = new Set<(change: ViewChange) => void>();
   private readonly errorListeners = new Set<(error: unknown) => void>();
   private readonly viewWriteListeners = new Set<(writes: readonly ViewWrite[]) => void>();
@@ -210,7 +213,10 @@ export class Peer {
       isFriend: (person) => this.friendList.has(person),
       removeFriend: (person) => this.removeFriend(person),
       listLogs: () => options.store.listLogs(),
-      dropLog: (author, device) => options.store.pruneLog(author, device, Infinity),
+      dropLog: async (author, device) => {
+        await options.store.pruneLog(author, device, Infinity);
+        await this.unheld(author);
+      },
       changed: (person) => {
         // What screens re-read when someone's replies come or go.
         const kinds = ['comment', 'reaction', 'thread'] as const;
@@ -311,6 +317,17 @@ export class Peer {
       this.serial(() => this.stored(entries)).catch((error: unknown) => this.viewsLag(error));
     });
     this.stopForks = this.watchForks();
+    this.stopPrunes =
+      options.pipeline.onPruned?.((author) => {
+        this.unheld(author).catch((error: unknown) => this.viewsLag(error));
+      }) ?? (() => undefined);
+  }
+
+  /** Takes away the views of `author`'s docs no longer held (a window trimmed, a block). */
+  private async unheld(author: PersonId): Promise<void> {
+    await this.serial(() => this.materializer.dropUnheld(author));
+    const docs = (['post', 'profile'] as const).map((kind) => ({ author, kind }));
+    for (const listener of this.changeListeners) listener({ cause: 'entries', docs });
   }
 
   /** Brings the views and what follows them up to newly stored entries. */
@@ -532,10 +549,11 @@ export class Peer {
     return () => this.errorListeners.delete(listener);
   }
 
-  /** Stops listening for stored entries and forks. */
+  /** Stops listening for stored entries, forks and prunes. */
   close(): void {
     this.unsubscribe();
     this.stopForks();
+    this.stopPrunes();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -787,7 +805,8 @@ export class Peer {
       await this.serial(() => this.sealEpoch(removal.epoch, key));
       await this.settled();
     }
-    // Their posts leave the home timeline (they stay stored, as relayed ciphertext).
+    // Their posts leave the home timeline (they stay stored, as relayed ciphertext); their
+    // public ones stay on their profile, as a friend of a friend's.
     await this.serial(() => this.materializer.dropAuthorPosts(person));
     // And they leave every list: later list posts are sealed to a new epoch without them.
     await this.lists.friendGone(person);
@@ -936,7 +955,10 @@ export class Peer {
   // -------------------------------------------------------------------------------------------
   // Reads (from views: no doc is opened)
 
-  /** A page of the home timeline (own and friends' posts), newest first. */
+  /**
+   * A page of the home timeline, newest first: own and friends' posts, and a friend of a friend's
+   * public post while this person or a friend answered it (`kinds/reach.ts`).
+   */
   timelinePage(request: PageRequest): Promise<Page<PostView>> {
     return this.options.store.timelinePage(request);
   }

@@ -42,6 +42,7 @@ import type {
   EntryLink,
   ViewWrite,
 } from './storage-adapter.ts';
+import { onTimeline } from './storage-adapter.ts';
 import {
   compareLogs,
   owedAdding,
@@ -347,7 +348,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
     for (const post of copies) {
       this.unindexPost(post.postId);
       this.posts.set(post.postId, post);
-      this.timeline.insert(postKey(post));
+      if (onTimeline(post)) this.timeline.insert(postKey(post));
       let index = this.byAuthor.get(post.author);
       if (!index) {
         index = new TimeIndex();

@@ -107,6 +107,25 @@ export interface PostView {
   readonly createdAt: number;
   /** Whatever a timeline row shows (excerpt, photo count, comment count ...), kept small. */
   readonly summary: JsonValue;
+  /**
+   * Present only on the public post of someone who is not a friend (a friend of a friend's,
+   * held from their window log): who here answered it, one per person, first answer first. Such
+   * a post is on its author's profile; it is on the home timeline only while `via` names
+   * someone ({@link onTimeline}), so the timeline stays one's own and friends' (`kinds/reach.ts`).
+   */
+  readonly via?: readonly Answerer[];
+}
+
+/** Someone here (this person or a friend) who answered a friend of a friend's public post. */
+export interface Answerer {
+  readonly person: PersonId;
+  /** `comment` if any of their answers is a comment, else `reaction`. */
+  readonly kind: 'comment' | 'reaction';
+}
+
+/** Whether a post view is on the home timeline (see {@link PostView.via}). */
+export function onTimeline(post: PostView): boolean {
+  return post.via === undefined || post.via.length > 0;
 }
 
 /** A comment on or a reaction to a post. */
@@ -315,9 +334,12 @@ export interface ViewStore {
   getPostView(postId: string): Promise<PostView | undefined>;
   /** The posts in the views, in the order asked (undefined where none), in one transaction. */
   getPostViews(postIds: readonly string[]): Promise<(PostView | undefined)[]>;
-  /** A page of the home timeline, newest first, read through an index. */
+  /**
+   * A page of the home timeline, newest first, read through an index: the posts
+   * {@link onTimeline} keeps (a friend of a friend's post no one here answered is skipped).
+   */
   timelinePage(request: PageRequest): Promise<Page<PostView>>;
-  /** A page of one author's posts, newest first (a profile page). */
+  /** A page of one author's posts, newest first (a profile page), on the timeline or not. */
   authorPostsPage(author: PersonId, request: PageRequest): Promise<Page<PostView>>;
   /** Adds or replaces (same `itemId`) comments and reactions, in one transaction. */
   putPostItems(items: readonly PostItemView[]): Promise<void>;

@@ -137,6 +137,11 @@ export function checkPostViews(posts: readonly PostView[]): void {
     checkId(p.postId, 'postId');
     checkId(p.author, 'author');
     checkTime(p.createdAt);
+    for (const answerer of p.via ?? []) {
+      checkId(answerer.person, 'via person');
+      if (answerer.kind !== 'comment' && answerer.kind !== 'reaction')
+        throw new StoreInputError('via kind must be comment or reaction');
+    }
   }
 }
 

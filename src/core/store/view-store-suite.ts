@@ -231,6 +231,40 @@ export function runViewStoreSuite(name: string, makeAdapter: MakeAdapter): void 
         expect(await store.getPostViews(['p1'])).toEqual([testPost('p1', ALICE, 1)]);
       });
 
+      it("keeps a friend of a friend's post off the timeline until someone here answers it", async () => {
+        // BOB stands for the stranger: `via` marks the views of someone who is not a friend.
+        const unanswered = { ...testPost('b1', BOB, 30), via: [] };
+        await store.putPostViews([
+          testPost('a1', ALICE, 10),
+          unanswered,
+          testPost('a2', ALICE, 50),
+        ]);
+        await store.writeViews([{ op: 'putPost', post: { ...testPost('b2', BOB, 40), via: [] } }]);
+        const timeline = () =>
+          readAllPages((before) =>
+            store.timelinePage(before ? { before, limit: 1 } : { limit: 1 }),
+          );
+        expect(await timeline()).toEqual(['a2', 'a1']);
+        expect((await store.authorPostsPage(BOB, { limit: 10 })).items).toEqual([
+          { ...testPost('b2', BOB, 40), via: [] },
+          unanswered,
+        ]);
+        const answered = { ...unanswered, via: [{ person: ALICE, kind: 'comment' as const }] };
+        await store.putPostViews([answered]);
+        expect(await timeline()).toEqual(['a2', 'b1', 'a1']);
+        expect(await store.getPostView('b1')).toEqual(answered);
+        // Answered no more (the answer deleted): off the timeline again, still on the profile.
+        await store.writeViews([{ op: 'putPost', post: unanswered }]);
+        expect(await timeline()).toEqual(['a2', 'a1']);
+        expect((await store.authorPostsPage(BOB, { limit: 10 })).items).toHaveLength(2);
+        // A friend now: a post view without `via` is an ordinary timeline row.
+        await store.putPostViews([testPost('b1', BOB, 30)]);
+        expect(await timeline()).toEqual(['a2', 'b1', 'a1']);
+        await expect(
+          store.putPostViews([{ ...unanswered, via: [{ person: ALICE, kind: 'like' as never }] }]),
+        ).rejects.toBeInstanceOf(StoreInputError);
+      });
+
       it('keeps owing them when the view write is refused', async () => {
         await store.putEntries(testEntries(BOB, PHONE, 1, 1));
         await expect(

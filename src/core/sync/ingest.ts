@@ -148,6 +148,7 @@ function asDecoded(stored: readonly StoredEntry[], from: readonly VerifiedEntry[
 export class Ingestor {
   private readonly listeners = new Set<StoredListener>();
   private readonly forkListeners = new Set<(fork: ForkedLog) => void>();
+  private readonly pruneListeners = new Set<(author: PersonId) => void>();
   private tail: Promise<unknown> = Promise.resolve();
   /** Authors whose entries are never stored here, whoever delivers them (people blocked). */
   private refused: ((author: PersonId) => boolean) | null = null;
@@ -172,6 +173,15 @@ export class Ingestor {
   onFork(listener: (fork: ForkedLog) => void): () => void {
     this.forkListeners.add(listener);
     return () => this.forkListeners.delete(listener);
+  }
+
+  /**
+   * Subscribes to logs pruned (a window log trimmed to its quota); returns the unsubscribe
+   * function. The views of docs of `author` no entry of which is held any more must go.
+   */
+  onPruned(listener: (author: PersonId) => void): () => void {
+    this.pruneListeners.add(listener);
+    return () => this.pruneListeners.delete(listener);
   }
 
   /**
@@ -234,6 +244,7 @@ export class Ingestor {
   /** Drops a log's entries below `keepFromSeq` (window quota), never during a batch's check. */
   async pruneLog(author: PersonId, device: DeviceId, keepFromSeq: number): Promise<void> {
     await this.exclusive(() => this.store.pruneLog(author, device, keepFromSeq));
+    for (const listener of [...this.pruneListeners]) listener(author);
   }
 
   private wanted(
