@@ -39,7 +39,9 @@ export interface ConversationView {
   readonly starter: PersonId;
   readonly id: ConversationId;
   readonly title: string;
-  /** Everyone in its newest epoch held here, the starter first. */
+  /** Who holds its keys (`conversation-holder.ts`): the starter, unless they left. */
+  readonly holder: PersonId;
+  /** Everyone in its newest epoch held here, the holder first. */
   readonly members: readonly PersonId[];
   readonly epoch: number;
   /** When its last message was written (or it was started), ms since the epoch. */
@@ -55,7 +57,7 @@ export interface ConversationView {
    * written up to that time (`createdAt`).
    */
   readonly readBy: Readonly<Record<string, number>>;
-  /** Members of the newest epoch who left it (the starter's device then rotates it). */
+  /** Members of the newest epoch who left it (the holder's device then rotates it). */
   readonly left: readonly PersonId[];
 }
 
@@ -81,9 +83,15 @@ export async function readConversation(
 ): Promise<ConversationView | null> {
   const value = await store.getSetting(settingOf(key));
   if (typeof value !== 'object' || value === null) return null;
-  // Views written before read receipts and leaving lack their fields.
-  const view = value as Partial<ConversationView> & Omit<ConversationView, 'readBy' | 'left'>;
-  return { ...view, readBy: view.readBy ?? {}, left: view.left ?? [] };
+  // Views written before read receipts, leaving and hand-overs lack their fields.
+  const view = value as Partial<ConversationView> &
+    Omit<ConversationView, 'readBy' | 'left' | 'holder'>;
+  return {
+    ...view,
+    holder: view.holder ?? view.starter,
+    readBy: view.readBy ?? {},
+    left: view.left ?? [],
+  };
 }
 
 /** Every conversation held, by key. */
@@ -122,6 +130,7 @@ export async function takeEpoch(
     starter: held.starter,
     id: held.conversation,
     title: held.title,
+    holder: held.holder,
     members: [...held.members],
     epoch: held.epoch,
     lastAt: known?.lastAt ?? startedAt,
@@ -130,7 +139,7 @@ export async function takeEpoch(
     unread: known?.unread ?? 0,
     readAt: known?.readAt ?? 0,
     readBy: known?.readBy ?? {},
-    // Who left and is still in this epoch (the starter has not rotated yet) stays gone.
+    // Who left and is still in this epoch (the holder has not rotated yet) stays gone.
     left: (known?.left ?? []).filter((person) => held.members.includes(person)),
   });
   return true;

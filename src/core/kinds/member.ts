@@ -20,6 +20,7 @@ import {
 import { parseDocId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { conversationWait } from './conversation.ts';
+import { holderWait } from './conversation-holder.ts';
 import { conversationKey, putConversation, readConversation } from './conversation-views.ts';
 import { DocRefError, expectFields, field, TAG_MARK, type RecordKind } from './kind.ts';
 import { openedWith, openEncrypted } from './payload.ts';
@@ -112,5 +113,7 @@ export const memberKind: RecordKind<MemberRef> = {
       readBy: { ...view.readBy, [entry.author]: Math.max(before, readThrough) },
       left: leaves && !view.left.includes(entry.author) ? [...view.left, entry.author] : view.left,
     });
+    // A hand-over record may have waited for this leave (`conversation-holder.ts`).
+    if (leaves) await views.release(holderWait(key));
   },
 };

@@ -14,12 +14,12 @@ import { conversationKeys } from '../kinds/conversation-views.ts';
 import { docIdOf } from '../kinds/registry.ts';
 import { encodeMemberState } from '../kinds/member.ts';
 import { sealedUnder } from '../kinds/payload.ts';
-import { ConversationKeys } from './conversation-keys.ts';
-import { MessageInputError, parseConversationKey, type ConversationKey } from './messaging.ts';
+import { MessageInputError, type ConversationKey } from './messaging.ts';
 import {
   befriend,
   entriesOf,
   handOver,
+  heldBy,
   holdsPlaintext,
   makePeople,
   makePerson,
@@ -30,15 +30,6 @@ import {
 
 async function texts(person: TestPerson, key: ConversationKey): Promise<string[]> {
   return (await person.peer.messaging.messages(key)).map((m) => m.text);
-}
-
-/** The newest epoch `person` holds of a conversation (its key, its members). */
-async function heldBy(person: TestPerson, key: ConversationKey) {
-  const { starter, id } = parseConversationKey(key);
-  const keys = new ConversationKeys(person.store, person.id, undefined as never, () => null);
-  const held = await keys.newest(starter, id);
-  if (!held) throw new Error(`${person.name} holds no epoch of it`);
-  return held;
 }
 
 describe('direct messages', () => {
@@ -306,7 +297,7 @@ describe('direct messages', () => {
     expect((await bob.peer.messaging.conversation(key))?.title).toBe('Trip, without Dan');
     expect(await texts(dan, key)).toEqual([]);
     await expect(bob.peer.messaging.rename(key, 'mine now')).rejects.toThrow(
-      /only the one who started/,
+      /only the one who holds/,
     );
   });
 

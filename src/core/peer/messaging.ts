@@ -19,6 +19,7 @@ import {
   ConversationIdError,
   newConversationId,
   parseConversationId,
+  writerTag,
   type ConversationEpoch,
   type ConversationTag,
 } from '../crypto/conversation-tag.ts';
@@ -37,6 +38,8 @@ import {
   type ConversationView,
   type MessageSummary,
 } from '../kinds/conversation-views.ts';
+import type { ConversationRef } from '../kinds/conversation.ts';
+import { nextHolder } from '../kinds/conversation-holder.ts';
 import type { HeldConversation } from '../kinds/conversation-port.ts';
 import { MESSAGE_NOTIFICATION, type MessageRef } from '../kinds/message.ts';
 import { docIdOf, type DocRef } from '../kinds/registry.ts';
@@ -201,27 +204,34 @@ export class Messaging {
   }
 
   /**
-   * Removes `person` from a conversation this person started: a new epoch, whose key and
-   * roster are sealed to everyone else. They keep what they read; they open nothing written
-   * under the new epoch.
+   * Removes `person` from a conversation whose keys this person holds (they started it, or it
+   * was handed over to them): a new epoch, whose key and roster are sealed to everyone else.
+   * They keep what they read; they open nothing written under the new epoch.
    */
   async remove(key: ConversationKey, person: PersonId): Promise<void> {
-    const { starter, id } = parseConversationKey(key);
-    if (starter !== this.ports.me) {
-      throw new MessageInputError('only the one who started a conversation removes members');
-    }
-    const held = await this.ports.keys.newest(starter, id);
-    if (!held) throw new MessageInputError('no such conversation');
-    if (!held.members.includes(person) || person === starter) {
+    const held = await this.holding(key, 'removes members');
+    if (!held.members.includes(person) || person === held.holder) {
       throw new MessageInputError('that person is not a member');
     }
-    const members = held.members.filter((m) => m !== starter && m !== person);
+    const members = held.members.filter((m) => m !== held.holder && m !== person);
     const roster: Roster = { title: held.title, members };
-    const problem = rosterProblem(starter, roster);
+    const problem = rosterProblem(held.holder, roster);
     if (problem) throw new MessageInputError(problem);
     // Someone since unfriended stays out too: every box is sealed through a friend's key.
     this.checkFriends(members);
-    await this.seal({ starter, conversation: id, epoch: held.epoch + 1 }, roster);
+    await this.seal(held, roster);
+  }
+
+  /** The newest epoch of a conversation whose keys this person holds, or a refusal of `what`. */
+  private async holding(key: ConversationKey, what: string): Promise<HeldConversation> {
+    const { starter, id } = parseConversationKey(key);
+    const held = await this.ports.keys.newest(starter, id);
+    if (!held) throw new MessageInputError('no such conversation');
+    const view = await this.conversation(key);
+    if (held.holder !== this.ports.me || view?.left.includes(this.ports.me)) {
+      throw new MessageInputError(`only the one who holds a conversation’s keys ${what}`);
+    }
+    return held;
   }
 
   /** Every conversation held here, the one with the newest message first. */
@@ -306,8 +316,9 @@ export class Messaging {
   /**
    * Leaves a conversation: the other members are told (a `member` record under this person's
    * tag), this device stops showing new messages of it and meeting its members, and the
-   * starter's device, once it hears, seals a new epoch without this person. The starter may
-   * leave too: the others then keep its last epoch, and nobody can remove anyone any more.
+   * holder's device, once it hears, seals a new epoch without this person. The holder may leave
+   * too: the role then passes to the next member (`kinds/conversation-holder.ts`), whose device
+   * seals that epoch.
    */
   async leave(key: ConversationKey): Promise<void> {
     const view = await this.conversation(key);
@@ -318,42 +329,37 @@ export class Messaging {
     await this.state(key, { readThrough: view.readBy[this.ports.me] ?? 0, left: true });
   }
 
-  /** Renames a conversation this person started: a new epoch, the same people, a new title. */
+  /** Renames a conversation whose keys this person holds: a new epoch, the same people. */
   async rename(key: ConversationKey, title: string): Promise<void> {
-    const { starter, id } = parseConversationKey(key);
-    if (starter !== this.ports.me) {
-      throw new MessageInputError('only the one who started a conversation renames it');
-    }
-    const held = await this.ports.keys.newest(starter, id);
-    if (!held) throw new MessageInputError('no such conversation');
-    const members = held.members.filter((m) => m !== starter);
+    const held = await this.holding(key, 'renames it');
+    const members = held.members.filter((m) => m !== held.holder);
     const roster: Roster = { title: title.trim(), members };
-    const problem = rosterProblem(starter, roster);
+    const problem = rosterProblem(held.holder, roster);
     if (problem) throw new MessageInputError(problem);
     this.checkFriends(members);
-    await this.seal({ starter, conversation: id, epoch: held.epoch + 1 }, roster);
+    await this.seal(held, roster);
   }
 
   /**
-   * On the starter's device: seals a new epoch without the members who left (each conversation
-   * this person started and is still in). Runs after the views take a `member` record, and
-   * again is harmless: a conversation nobody left is not touched.
+   * Seals a new epoch of each conversation whose keys this device's person holds or was just
+   * handed (`kinds/conversation-holder.ts`), without the members who left: runs after the views
+   * take a `member` record, and again is harmless: a conversation nobody left is not touched.
    */
   rotateForLeavers(): Promise<void> {
     const run = this.rotating.then(async () => {
       const { me } = this.ports;
       for (const view of await this.list()) {
-        if (view.starter !== me || view.left.length === 0 || view.left.includes(me)) continue;
+        const held = await this.ports.keys.newest(view.starter, view.id);
+        if (!held || held.epoch !== view.epoch) continue;
+        if (nextHolder(held, view.left) !== me) continue;
+        if (held.holder === me && !held.members.some((m) => view.left.includes(m))) continue;
         // Someone since unfriended is left out too: every box is sealed through a friend's key.
         const friends = this.ports.friends();
-        const staying = view.members.filter(
+        const staying = held.members.filter(
           (m) => m !== me && !view.left.includes(m) && friends.has(m),
         );
         if (staying.length === 0) continue;
-        const held = await this.ports.keys.newest(me, view.id);
-        if (!held || held.epoch !== view.epoch) continue;
-        const roster: Roster = { title: held.title, members: staying };
-        await this.seal({ starter: me, conversation: view.id, epoch: held.epoch + 1 }, roster);
+        await this.seal(held, { title: held.title, members: staying });
       }
     });
     this.rotating = run.catch(() => undefined);
@@ -451,8 +457,18 @@ export class Messaging {
     }
   }
 
-  /** Writes the record of `at`, sealed to this person's devices and to each member. */
-  private async seal(at: ConversationEpoch, roster: Roster): Promise<void> {
+  /**
+   * Writes the record of the epoch after `previous` (or the first of a new conversation, `at`),
+   * sealed by this person as its holder to their own devices and to each member. A holder who
+   * is not the starter names it by their writer tag in `previous` (`kinds/conversation.ts`).
+   */
+  private async seal(
+    previous: HeldConversation | ConversationEpoch,
+    roster: Roster,
+  ): Promise<void> {
+    const { me } = this.ports;
+    const next = 'key' in previous;
+    const at = { ...previous, epoch: next ? previous.epoch + 1 : previous.epoch };
     const friends = this.ports.friends();
     const keys = [this.ports.ownKey];
     for (const member of roster.members) {
@@ -462,11 +478,17 @@ export class Messaging {
     }
     const pairKeys = await Promise.all(keys.map((k) => this.ports.pairKey(k)));
     const key = await SymmetricKey.generate();
-    const record = await makeConversationRecord(at, key, roster, pairKeys);
-    await this.ports.appendRecord(
-      { kind: 'conversation', conversation: at.conversation, epoch: at.epoch },
-      record,
-    );
+    const record = await makeConversationRecord(at, key, roster, pairKeys, undefined, me);
+    let ref: ConversationRef = {
+      kind: 'conversation',
+      conversation: at.conversation,
+      epoch: at.epoch,
+    };
+    if (me !== at.starter) {
+      if (!next) throw new Error('only a starter seals the first epoch');
+      ref = { kind: 'conversation', tag: await writerTag(previous, me, previous.key) };
+    }
+    await this.ports.appendRecord(ref, record);
     await this.ports.settled();
   }
 }

@@ -13,6 +13,9 @@ import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
 import { bytesEqual, randomBytes, utf8 } from '../bytes.ts';
+import type { HeldConversation } from '../kinds/conversation-port.ts';
+import { ConversationKeys } from './conversation-keys.ts';
+import { parseConversationKey, type ConversationKey } from './messaging.ts';
 import { Peer } from './peer.ts';
 
 /** A person with one device, in memory. */
@@ -151,4 +154,13 @@ export async function signOnNewDevice(
     );
   }
   return out;
+}
+
+/** The newest epoch `person` holds of a conversation (its key, holder and members). */
+export async function heldBy(person: TestPerson, key: ConversationKey): Promise<HeldConversation> {
+  const { starter, id } = parseConversationKey(key);
+  const keys = new ConversationKeys(person.store, person.id, undefined as never, () => null);
+  const held = await keys.newest(starter, id);
+  if (!held) throw new Error(`${person.name} holds no epoch of it`);
+  return held;
 }
