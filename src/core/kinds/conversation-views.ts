@@ -39,6 +39,12 @@ export interface ConversationView {
   readonly starter: PersonId;
   readonly id: ConversationId;
   readonly title: string;
+  /**
+   * When a member last renamed it (`member.ts`), and who: 0 and `null` while it bears the name
+   * its starter gave. Once renamed, an epoch's roster no longer changes the name.
+   */
+  readonly titledAt: number;
+  readonly titledBy: PersonId | null;
   /** Who holds its keys (`conversation-holder.ts`): the starter, unless they left. */
   readonly holder: PersonId;
   /** Everyone in its newest epoch held here, the holder first. */
@@ -85,10 +91,12 @@ export async function readConversation(
   if (typeof value !== 'object' || value === null) return null;
   // Views written before read receipts, leaving and hand-overs lack their fields.
   const view = value as Partial<ConversationView> &
-    Omit<ConversationView, 'readBy' | 'left' | 'holder'>;
+    Omit<ConversationView, 'readBy' | 'left' | 'holder' | 'titledAt' | 'titledBy'>;
   return {
     ...view,
     holder: view.holder ?? view.starter,
+    titledAt: view.titledAt ?? 0,
+    titledBy: view.titledBy ?? null,
     readBy: view.readBy ?? {},
     left: view.left ?? [],
   };
@@ -129,7 +137,10 @@ export async function takeEpoch(
     key,
     starter: held.starter,
     id: held.conversation,
-    title: held.title,
+    // Renamed by a member: the name stays theirs (the holder seals the same one).
+    title: known && known.titledAt > 0 ? known.title : held.title,
+    titledAt: known?.titledAt ?? 0,
+    titledBy: known?.titledBy ?? null,
     holder: held.holder,
     members: [...held.members],
     epoch: held.epoch,

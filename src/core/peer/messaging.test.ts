@@ -296,9 +296,35 @@ describe('direct messages', () => {
     expect(await texts(bob, key)).toEqual(['after Dan left']);
     expect((await bob.peer.messaging.conversation(key))?.title).toBe('Trip, without Dan');
     expect(await texts(dan, key)).toEqual([]);
-    await expect(bob.peer.messaging.rename(key, 'mine now')).rejects.toThrow(
-      /only the one who holds/,
-    );
+    await expect(dan.peer.messaging.rename(key, 'mine now')).rejects.toThrow(/not in this/);
+  });
+
+  it('any member renames the group: the newest name shows on every device; one removed renames nothing', async () => {
+    const [alice, bob, carol, dan] = await makePeople('alice', 'bob', 'carol', 'dan');
+    for (const other of [bob, carol, dan]) await befriend(alice, other);
+    const key = await alice.peer.messaging.start([bob.id, carol.id, dan.id], 'Trip');
+    for (const member of [bob, carol, dan]) await handOver(alice, member, [alice.id]);
+    testClock.advance(1_000);
+    await bob.peer.messaging.rename(key, 'Ski trip');
+    testClock.advance(1_000);
+    await carol.peer.messaging.rename(key, 'Ski trip 2027');
+    // Carol's name reaches Alice before Bob's older one: the newer stays.
+    await handOver(carol, alice, [carol.id]);
+    await handOver(bob, alice, [bob.id]);
+    const seen = await alice.peer.messaging.conversation(key);
+    expect(seen).toMatchObject({ title: 'Ski trip 2027', titledBy: carol.id });
+    // Alice removes Dan; his rename afterwards changes nothing for the others, and the new
+    // epoch keeps the members' name.
+    await alice.peer.messaging.remove(key, dan.id);
+    testClock.advance(1_000);
+    await dan.peer.messaging.rename(key, 'Dan’s party');
+    await handOver(dan, alice, [dan.id]);
+    for (const member of [bob, carol]) await handOver(alice, member, [alice.id, bob.id, carol.id]);
+    for (const person of [alice, bob, carol]) {
+      expect((await person.peer.messaging.conversation(key))?.title).toBe('Ski trip 2027');
+    }
+    expect((await heldBy(bob, key)).title).toBe('Ski trip 2027');
+    await expect(bob.peer.messaging.rename(key, 'x'.repeat(81))).rejects.toThrow(/at most 80/);
   });
 
   it('a member cannot make another leave, nor read for them', async () => {

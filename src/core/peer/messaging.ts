@@ -11,6 +11,7 @@ import type { Clock } from '../clock.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
 import {
   MAX_CONVERSATION_MEMBERS,
+  MAX_TITLE_LENGTH,
   makeConversationRecord,
   rosterProblem,
   type Roster,
@@ -214,7 +215,8 @@ export class Messaging {
       throw new MessageInputError('that person is not a member');
     }
     const members = held.members.filter((m) => m !== held.holder && m !== person);
-    const roster: Roster = { title: held.title, members };
+    const title = (await this.conversation(key))?.title ?? held.title;
+    const roster: Roster = { title, members };
     const problem = rosterProblem(held.holder, roster);
     if (problem) throw new MessageInputError(problem);
     // Someone since unfriended stays out too: every box is sealed through a friend's key.
@@ -329,15 +331,26 @@ export class Messaging {
     await this.state(key, { readThrough: view.readBy[this.ports.me] ?? 0, left: true });
   }
 
-  /** Renames a conversation whose keys this person holds: a new epoch, the same people. */
+  /**
+   * Renames a conversation this person is in (any member may, as in any group chat): a `member`
+   * statement naming it, which every member's device shows unless a newer name arrives.
+   */
   async rename(key: ConversationKey, title: string): Promise<void> {
-    const held = await this.holding(key, 'renames it');
-    const members = held.members.filter((m) => m !== held.holder);
-    const roster: Roster = { title: title.trim(), members };
-    const problem = rosterProblem(held.holder, roster);
-    if (problem) throw new MessageInputError(problem);
-    this.checkFriends(members);
-    await this.seal(held, roster);
+    const text = title.trim();
+    if (text.length > MAX_TITLE_LENGTH) {
+      throw new MessageInputError(
+        `a conversation title has at most ${MAX_TITLE_LENGTH} characters`,
+      );
+    }
+    const view = await this.conversation(key);
+    if (!view || !view.members.includes(this.ports.me) || view.left.includes(this.ports.me)) {
+      throw new MessageInputError('you are not in this conversation');
+    }
+    await this.state(key, {
+      readThrough: view.readBy[this.ports.me] ?? 0,
+      left: false,
+      title: { text, at: Math.max(this.ports.clock.now(), view.titledAt + 1) },
+    });
   }
 
   /**
@@ -359,7 +372,7 @@ export class Messaging {
           (m) => m !== me && !view.left.includes(m) && friends.has(m),
         );
         if (staying.length === 0) continue;
-        await this.seal(held, { title: held.title, members: staying });
+        await this.seal(held, { title: view.title, members: staying });
       }
     });
     this.rotating = run.catch(() => undefined);
