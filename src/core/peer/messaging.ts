@@ -8,6 +8,7 @@
  */
 import type * as Y from 'yjs';
 import type { Clock } from '../clock.ts';
+import { toBase64Url } from '../bytes.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
 import {
   MAX_CONVERSATION_MEMBERS,
@@ -47,7 +48,7 @@ import { docIdOf, type DocRef } from '../kinds/registry.ts';
 import type { Sealed } from '../kinds/kind.ts';
 import { encodeMemberState, type MemberRef, type MemberState } from '../kinds/member.ts';
 import { sealedUnder } from '../kinds/payload.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { JsonValue, StorageAdapter } from '../store/storage-adapter.ts';
 import type { ConversationKeys } from './conversation-keys.ts';
 import type { NewPhoto } from './peer.ts';
 import { friendKey } from './epoch-state.ts';
@@ -359,13 +360,47 @@ export class Messaging {
    * take a `member` record, and again is harmless: a conversation nobody left is not touched.
    */
   rotateForLeavers(): Promise<void> {
+    return this.rotate(() => false);
+  }
+
+  /**
+   * Seals a new epoch of each conversation whose keys this person holds where a member's
+   * encryption key (this person's own among them) is no longer the one its epoch was sealed to:
+   * it moved to its next generation (a device was removed, `key-generations.ts`), and the
+   * removed device, which holds the key before, must open nothing written afterwards. Only the
+   * device that sealed an epoch knows what it sealed to; again, it is harmless.
+   */
+  rekeyMoved(): Promise<void> {
+    return this.rotate(async (held) => {
+      const sealed = await this.ports.store.getSetting(sealedToName(held));
+      if (!isSealedTo(sealed) || sealed.epoch !== held.epoch) return false;
+      return held.members.some((m) => {
+        const now = this.keyOf(m);
+        return now !== null && sealed.keys[m] !== toBase64Url(now);
+      });
+    });
+  }
+
+  /** This person's own encryption key, or a friend's, or `null`. */
+  private keyOf(person: PersonId): Uint8Array | null {
+    if (person === this.ports.me) return this.ports.ownKey;
+    const friend = this.ports.friends().get(person);
+    return friend ? friendKey(friend) : null;
+  }
+
+  /**
+   * Seals the epoch after each one whose keys this person holds (or was just handed) when
+   * someone left it or `due` says so.
+   */
+  private rotate(due: (held: HeldConversation) => Promise<boolean> | boolean): Promise<void> {
     const run = this.rotating.then(async () => {
       const { me } = this.ports;
       for (const view of await this.list()) {
         const held = await this.ports.keys.newest(view.starter, view.id);
         if (!held || held.epoch !== view.epoch) continue;
         if (nextHolder(held, view.left) !== me) continue;
-        if (held.holder === me && !held.members.some((m) => view.left.includes(m))) continue;
+        const leavers = held.members.some((m) => view.left.includes(m));
+        if (held.holder === me && !leavers && !(await due(held))) continue;
         // Someone since unfriended is left out too: every box is sealed through a friend's key.
         const friends = this.ports.friends();
         const staying = held.members.filter(
@@ -482,10 +517,9 @@ export class Messaging {
     const { me } = this.ports;
     const next = 'key' in previous;
     const at = { ...previous, epoch: next ? previous.epoch + 1 : previous.epoch };
-    const friends = this.ports.friends();
     const keys = [this.ports.ownKey];
     for (const member of roster.members) {
-      const theirs = friendKey(friends.get(member)!);
+      const theirs = this.keyOf(member);
       if (!theirs) throw new MessageInputError('a member’s encryption key is unreadable');
       keys.push(theirs);
     }
@@ -502,8 +536,28 @@ export class Messaging {
       ref = { kind: 'conversation', tag: await writerTag(previous, me, previous.key) };
     }
     await this.ports.appendRecord(ref, record);
+    const sealedTo: SealedTo = {
+      epoch: at.epoch,
+      keys: Object.fromEntries([me, ...roster.members].map((m, i) => [m, toBase64Url(keys[i]!)])),
+    };
+    await this.ports.store.setSetting(sealedToName(at), sealedTo as unknown as JsonValue);
     await this.ports.settled();
   }
+}
+
+/** Which key of each member an epoch this device sealed was sealed to (base64url). */
+interface SealedTo {
+  readonly epoch: number;
+  readonly keys: Readonly<Record<string, string>>;
+}
+
+function isSealedTo(value: unknown): value is SealedTo {
+  const v = value as Partial<SealedTo> | undefined;
+  return typeof v?.epoch === 'number' && typeof v.keys === 'object' && v.keys !== null;
+}
+
+function sealedToName(at: { readonly starter: PersonId; readonly conversation: string }): string {
+  return `messages/sealed-to/${at.starter}/${at.conversation}`;
 }
 
 /** Why `photos` cannot be sent (one too big to carry), or `null`. */
