@@ -54,6 +54,25 @@ describe('direct messages', () => {
     expect(await alice.peer.messaging.unreadCount()).toBe(1);
   });
 
+  it('Alice and Bob press “Message” at once: two conversations, and once each holds both, both pick the same one, ever after', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const hers = await alice.peer.messaging.direct(bob.id);
+    const his = await bob.peer.messaging.direct(alice.id);
+    expect(hers).not.toBe(his);
+    await handOver(alice, bob);
+    await handOver(bob, alice);
+    const picked = await alice.peer.messaging.direct(bob.id);
+    expect(await bob.peer.messaging.direct(alice.id)).toBe(picked);
+    expect([hers, his]).toContain(picked);
+    // A message in the other one, newer, does not move them: the pick is the same ever after.
+    testClock.advance(1_000);
+    await bob.peer.messaging.send(picked === hers ? his : hers, 'here?');
+    await handOver(bob, alice);
+    expect(await alice.peer.messaging.direct(bob.id)).toBe(picked);
+    expect(await bob.peer.messaging.direct(alice.id)).toBe(picked);
+  });
+
   it('a new message from someone else is a notification, read when its conversation is read', async () => {
     const [alice, bob] = await makePeople('alice', 'bob');
     await befriend(alice, bob);

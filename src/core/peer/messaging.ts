@@ -128,15 +128,18 @@ export class Messaging {
     return conversationKey(me, conversation);
   }
 
-  /** The one-to-one conversation with `friend` (either of the two started it), made if none. */
+  /**
+   * The one-to-one conversation with `friend` (either of the two started it), made if none.
+   * When both started one at once, both devices pick the same of the two once each holds both
+   * (the lower key), so "Message Bob" leads both people to one conversation.
+   */
   async direct(friend: PersonId): Promise<ConversationKey> {
     const pair = new Set([this.ports.me, friend]);
-    for (const view of await this.list()) {
-      if (view.members.length === 2 && view.members.every((m) => pair.has(m)) && !view.title) {
-        return view.key;
-      }
-    }
-    return this.start([friend]);
+    const found = (await this.list())
+      .filter((v) => v.members.length === 2 && v.members.every((m) => pair.has(m)) && !v.title)
+      .map((v) => v.key)
+      .sort();
+    return found[0] ?? this.start([friend]);
   }
 
   /**
