@@ -519,7 +519,11 @@ export class Messaging {
   ): Promise<void> {
     const { me } = this.ports;
     const next = 'key' in previous;
-    const at = { ...previous, epoch: next ? previous.epoch + 1 : previous.epoch };
+    const at: ConversationEpoch = {
+      starter: previous.starter,
+      conversation: previous.conversation,
+      epoch: next ? previous.epoch + 1 : previous.epoch,
+    };
     const keys = [this.ports.ownKey];
     for (const member of roster.members) {
       const theirs = this.keyOf(member);
