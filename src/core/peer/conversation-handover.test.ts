@@ -157,6 +157,21 @@ describe('a conversation whose starter leaves', () => {
     expect((await dan.peer.messaging.conversation(key))?.title).toBe('mine now');
   });
 
+  it('a member who is not the new holder’s friend drops out at the hand-over: no box can be sealed to them', async () => {
+    const [alice, bob, carol, dan] = await makePeople('alice', 'bob', 'carol', 'dan');
+    for (const other of [bob, carol, dan]) await befriend(alice, other);
+    await befriend(bob, carol);
+    const key = await alice.peer.messaging.start([bob.id, carol.id, dan.id]);
+    for (const member of [bob, carol, dan]) await handOver(alice, member, [alice.id]);
+    await alice.peer.messaging.leave(key);
+    await handOver(alice, bob, [alice.id]);
+    await bob.peer.messaging.rotateForLeavers();
+    expect((await heldBy(bob, key)).members).toEqual([bob.id, carol.id]);
+    await handOver(alice, dan, [alice.id]);
+    await handOver(bob, dan, [bob.id]);
+    expect((await heldBy(dan, key)).epoch).toBe(0);
+  });
+
   it('Bob leaves too, before sealing: Carol, next after him, takes the keys over', async () => {
     const { alice, bob, carol, dan, key } = await aliceGroup();
     await befriend(carol, dan);
