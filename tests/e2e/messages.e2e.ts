@@ -128,7 +128,7 @@ requireNetns()('direct messages', () => {
     expect((await scanStore(back, 'Written while Bob was away')).plaintext).toBe(true);
   });
 
-  it('Alice starts a group with Bob and Dan, who are not friends: all three read every message; Dan removed reads nothing written after', async () => {
+  it('Alice starts a group with Bob and Dan, who are not friends: all three read every message; Bob renames it; Dan removed reads nothing written after; Alice leaves', async () => {
     const [alice, bob, dan] = await joinAll(e2e, 'Alice', 'Bob', 'Dan');
     const [a, b, d] = [alice.page, bob.page, dan.page];
     // Dan is Alice's friend, not Bob's.
@@ -157,6 +157,14 @@ requireNetns()('direct messages', () => {
     for (const page of [a, b, d]) {
       for (const text of ['Hello group', 'Bob here', 'Dan here']) await shows(page, text);
     }
+    // Any member renames the group: Bob, who did not start it; everyone sees the new name.
+    await b.getByText('3 people').click();
+    await b.getByRole('button', { name: 'Rename the group' }).click();
+    await b.getByLabel('Group name').fill('Long weekend');
+    await b.getByRole('button', { name: 'Save name' }).click();
+    for (const page of [a, b, d]) {
+      await page.getByRole('heading', { name: 'Long weekend', level: 1 }).waitFor(WAIT);
+    }
 
     await a.getByText('3 people').click();
     await a.getByRole('button', { name: 'Remove Dan' }).click();
@@ -173,10 +181,14 @@ requireNetns()('direct messages', () => {
       expect((await scanStore(d, text)).plaintext).toBe(false);
     }
     await d.reload();
-    await openFromMessages(d, 'Weekend');
+    await openFromMessages(d, 'Long weekend');
     await shows(d, 'Dan here');
     expect(
       await d.getByRole('list', { name: 'Messages' }).getByRole('listitem').allTextContents(),
     ).toHaveLength(3);
+    // Alice, who started it, leaves: Bob holds its keys now, and sees her gone.
+    await a.getByRole('button', { name: 'Leave the group' }).click();
+    await a.getByText('You left this conversation.').waitFor(WAIT);
+    await b.getByText('(left)').waitFor(WAIT);
   });
 });

@@ -10,6 +10,16 @@
  *   roster     = u8 version (1) | varstring title | varuint count | count × 32-byte person key,
  *                zero-padded to ROSTER_BYTES
  *
+ * A hand-over record (`conversation/~<tag>`, written by the holder who took the key-holding role
+ * over from the starter, `kinds/conversation-holder.ts`) has the same layout; its key set is the
+ * holder's (boxes sealed through the holder's pair keys), its roster lists everyone but the
+ * holder, and its box is bound to starter and holder both:
+ *
+ *   roster box = AES-256-GCM(epoch key, roster, aad = domain("kith/conversation-handover/v1",
+ *                starter key 32, holder key 32, conversation id, epoch decimal))
+ *
+ * so neither kind of record opens as the other.
+ *
  * What a relay learns from it: that the starter began (or re-keyed) some conversation, and the
  * key-set's size class (8 boxes up to 8 members, 16, 32, 64). Not who is in it (hints are keyed,
  * the roster is sealed and padded to one length), nor its title.
@@ -39,10 +49,10 @@ const PERSON_KEY_BYTES = 32;
 /** A malformed conversation record or roster (a `KeyRecordError`, as key records are). */
 export class ConversationRecordError extends KeyRecordError {}
 
-/** Who is in one epoch of a conversation, besides its starter. */
+/** Who is in one epoch of a conversation, besides its holder (the record's writer). */
 export interface Roster {
   readonly title: string;
-  /** Members other than the starter, 1 to {@link MAX_CONVERSATION_MEMBERS} − 1, no repeats. */
+  /** Members other than the holder, 1 to {@link MAX_CONVERSATION_MEMBERS} − 1, no repeats. */
   readonly members: readonly PersonId[];
 }
 
@@ -61,7 +71,16 @@ export function rosterProblem(starter: PersonId, roster: Roster): string | null 
   return null;
 }
 
-function rosterAad(at: ConversationEpoch): Uint8Array {
+function rosterAad(at: ConversationEpoch, holder: PersonId): Uint8Array {
+  if (holder !== at.starter) {
+    return domain(
+      'kith/conversation-handover/v1',
+      personIdToKey(at.starter),
+      personIdToKey(holder),
+      utf8(at.conversation),
+      utf8(String(at.epoch)),
+    );
+  }
   return domain(
     'kith/conversation-roster/v1',
     personIdToKey(at.starter),
@@ -118,9 +137,10 @@ export function decodeRoster(starter: PersonId, bytes: Uint8Array): Roster {
 }
 
 /**
- * Encodes the record of `at`: `key` handed to each member through the pair key the starter
- * shares with them (the starter's own key among them, for their other devices), and the roster
- * sealed under it. `random` is replaced only by test vectors.
+ * Encodes the record of `at`: `key` handed to each member through the pair key the holder (the
+ * starter, unless the role was handed over) shares with them (the holder's own key among them,
+ * for their other devices), and the roster (everyone but the holder) sealed under it. `random`
+ * is replaced only by test vectors.
  */
 export async function makeConversationRecord(
   at: ConversationEpoch,
@@ -128,14 +148,15 @@ export async function makeConversationRecord(
   roster: Roster,
   memberPairKeys: readonly Uint8Array[],
   random: RandomBytes = randomBytes,
+  holder: PersonId = at.starter,
 ): Promise<Uint8Array> {
   const keySet = await makeKeySetRecord(
-    { author: at.starter, set: at.conversation, epoch: at.epoch },
+    { author: holder, set: at.conversation, epoch: at.epoch },
     key,
     memberPairKeys,
     random,
   );
-  const box = await key.encrypt(encodeRoster(at.starter, roster), rosterAad(at), random);
+  const box = await key.encrypt(encodeRoster(holder, roster), rosterAad(at, holder), random);
   const e = encoding.createEncoder();
   encoding.writeUint8(e, CONVERSATION_RECORD_VERSION);
   encoding.writeVarUint8Array(e, keySet);
@@ -166,31 +187,33 @@ export function decodeConversationRecord(bytes: Uint8Array): {
 }
 
 /**
- * Opens the record of `at` with the pair key shared with its starter: the epoch key and the
- * roster, or `null` when the record holds no box for this person (not a member in that epoch).
- * Throws {@link KeyRecordError} (or its {@link ConversationRecordError}) for a malformed record,
- * one of another conversation or epoch, or a roster that does not open under the key.
+ * Opens the record of `at` written by `holder` (its starter unless handed over) with the pair
+ * key shared with them: the epoch key and the roster, or `null` when the record holds no box for
+ * this person (not a member in that epoch). Throws {@link KeyRecordError} (or its
+ * {@link ConversationRecordError}) for a malformed record, one of another conversation, epoch or
+ * holder, or a roster that does not open under the key.
  */
 export async function openConversationRecord(
   at: ConversationEpoch,
   bytes: Uint8Array,
   pairKey: Uint8Array,
+  holder: PersonId = at.starter,
 ): Promise<{ readonly key: SymmetricKey; readonly roster: Roster } | null> {
   const { keySet, box } = decodeConversationRecord(bytes);
   const key = await openKeySetRecord(
-    { author: at.starter, set: at.conversation, epoch: at.epoch },
+    { author: holder, set: at.conversation, epoch: at.epoch },
     keySet,
     pairKey,
   );
   if (!key) return null;
   let plain: Uint8Array;
   try {
-    plain = await key.decrypt(box, rosterAad(at));
+    plain = await key.decrypt(box, rosterAad(at, holder));
   } catch (error) {
     if (error instanceof DecryptError) {
       throw new ConversationRecordError('the roster does not open under the epoch key');
     }
     throw error;
   }
-  return { key, roster: decodeRoster(at.starter, plain) };
+  return { key, roster: decodeRoster(holder, plain) };
 }

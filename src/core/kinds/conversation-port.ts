@@ -15,8 +15,16 @@ import type { PersonId } from '../ids.ts';
 export interface HeldConversation extends ConversationEpoch {
   readonly key: SymmetricKey;
   readonly title: string;
-  /** Everyone in it, the starter first. */
+  /** Who sealed it and seals the next (the starter, unless handed over: `conversation-holder.ts`). */
+  readonly holder: PersonId;
+  /** Everyone in it, the holder first. */
   readonly members: readonly PersonId[];
+}
+
+/** An epoch just learnt, with the writer tags of its members (all now mapped here). */
+export interface LearntEpoch {
+  readonly held: HeldConversation;
+  readonly tags: readonly ConversationTag[];
 }
 
 /** What a writer tag stands for, with the key its messages open with. */
@@ -39,7 +47,21 @@ export interface ConversationKeyPort {
     conversation: ConversationId,
     epoch: number,
     record: Uint8Array,
-  ): Promise<{ readonly held: HeldConversation; readonly tags: readonly ConversationTag[] } | null>;
+  ): Promise<LearntEpoch | null>;
+  /**
+   * Opens the hand-over record `holder`'s `device` wrote for epoch `at` (the one after
+   * `previous`, whose members are known here and of whom `left` left): the epoch, or `null` when
+   * it holds no box for this person. Throws `KeyRecordError` for a malformed record, or one
+   * `holder` may not write (`conversation-holder.ts`).
+   */
+  learnHandOver(
+    holder: PersonId,
+    device: string,
+    at: ConversationEpoch,
+    previous: HeldConversation,
+    left: readonly PersonId[],
+    record: Uint8Array,
+  ): Promise<LearntEpoch | null>;
   /** What a writer tag stands for, if this device holds its epoch. */
   ofTag(tag: ConversationTag): Promise<TagTarget | null>;
   /** The newest epoch of a conversation held here, or `null`. */
@@ -49,6 +71,7 @@ export interface ConversationKeyPort {
 /** A device that holds no conversation keys (tests of other kinds). */
 export const NO_CONVERSATIONS: ConversationKeyPort = {
   learn: async () => null,
+  learnHandOver: async () => null,
   ofTag: async () => null,
   newest: async () => null,
 };

@@ -39,7 +39,15 @@ export interface ConversationView {
   readonly starter: PersonId;
   readonly id: ConversationId;
   readonly title: string;
-  /** Everyone in its newest epoch held here, the starter first. */
+  /**
+   * When a member last renamed it (`member.ts`), and who: 0 and `null` while it bears the name
+   * its starter gave. Once renamed, an epoch's roster no longer changes the name.
+   */
+  readonly titledAt: number;
+  readonly titledBy: PersonId | null;
+  /** Who holds its keys (`conversation-holder.ts`): the starter, unless they left. */
+  readonly holder: PersonId;
+  /** Everyone in its newest epoch held here, the holder first. */
   readonly members: readonly PersonId[];
   readonly epoch: number;
   /** When its last message was written (or it was started), ms since the epoch. */
@@ -55,7 +63,7 @@ export interface ConversationView {
    * written up to that time (`createdAt`).
    */
   readonly readBy: Readonly<Record<string, number>>;
-  /** Members of the newest epoch who left it (the starter's device then rotates it). */
+  /** Members of the newest epoch who left it (the holder's device then rotates it). */
   readonly left: readonly PersonId[];
 }
 
@@ -81,9 +89,17 @@ export async function readConversation(
 ): Promise<ConversationView | null> {
   const value = await store.getSetting(settingOf(key));
   if (typeof value !== 'object' || value === null) return null;
-  // Views written before read receipts and leaving lack their fields.
-  const view = value as Partial<ConversationView> & Omit<ConversationView, 'readBy' | 'left'>;
-  return { ...view, readBy: view.readBy ?? {}, left: view.left ?? [] };
+  // Views written before read receipts, leaving and hand-overs lack their fields.
+  const view = value as Partial<ConversationView> &
+    Omit<ConversationView, 'readBy' | 'left' | 'holder' | 'titledAt' | 'titledBy'>;
+  return {
+    ...view,
+    holder: view.holder ?? view.starter,
+    titledAt: view.titledAt ?? 0,
+    titledBy: view.titledBy ?? null,
+    readBy: view.readBy ?? {},
+    left: view.left ?? [],
+  };
 }
 
 /** Every conversation held, by key. */
@@ -121,7 +137,11 @@ export async function takeEpoch(
     key,
     starter: held.starter,
     id: held.conversation,
-    title: held.title,
+    // Renamed by a member: the name stays theirs (the holder seals the same one).
+    title: known && known.titledAt > 0 ? known.title : held.title,
+    titledAt: known?.titledAt ?? 0,
+    titledBy: known?.titledBy ?? null,
+    holder: held.holder,
     members: [...held.members],
     epoch: held.epoch,
     lastAt: known?.lastAt ?? startedAt,
@@ -130,7 +150,7 @@ export async function takeEpoch(
     unread: known?.unread ?? 0,
     readAt: known?.readAt ?? 0,
     readBy: known?.readBy ?? {},
-    // Who left and is still in this epoch (the starter has not rotated yet) stays gone.
+    // Who left and is still in this epoch (the holder has not rotated yet) stays gone.
     left: (known?.left ?? []).filter((person) => held.members.includes(person)),
   });
   return true;

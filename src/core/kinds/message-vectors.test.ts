@@ -95,6 +95,37 @@ async function recordWith(
   return toHex(encoding.toUint8Array(e));
 }
 
+/**
+ * A hand-over record (`docs/protocol.md`, "Conversation records") around `roster`, written by
+ * `holder` for `at`, its roster box bound under `label` (the hand-over's, unless a test swaps it).
+ */
+async function handOverWith(
+  at: { starter: PersonId; conversation: ConversationId; epoch: number },
+  holder: PersonId,
+  key: SymmetricKey,
+  pairKeys: readonly Uint8Array[],
+  roster: Uint8Array,
+  random: (n: number) => Uint8Array,
+  label = 'kith/conversation-handover/v1',
+): Promise<string> {
+  const keySet = await makeKeySetRecord(
+    { author: holder, set: at.conversation, epoch: at.epoch },
+    key,
+    pairKeys,
+    random,
+  );
+  const bound =
+    label === 'kith/conversation-handover/v1'
+      ? [personIdToKey(at.starter), personIdToKey(holder)]
+      : [personIdToKey(at.starter)];
+  const aad = domain(label, ...bound, utf8(at.conversation), utf8(String(at.epoch)));
+  const e = encoding.createEncoder();
+  encoding.writeUint8(e, 1);
+  encoding.writeVarUint8Array(e, keySet);
+  encoding.writeVarUint8Array(e, await key.encrypt(roster, aad, random));
+  return toHex(encoding.toUint8Array(e));
+}
+
 /** A message doc's update written by hand. */
 function messageUpdate(fields: Record<string, unknown>, root = 'message'): string {
   const doc = newDoc(7);
@@ -153,7 +184,7 @@ async function buildVectors() {
     error,
   });
   const good = rawRoster('Trip', [bob.personId]);
-  return {
+  const vectors = {
     description:
       'Direct messages (docs/protocol.md, "Conversation records" and "Messages"). Hex unless named otherwise. The starter is the identity of seeds 0..31, Bob 64..95 (a member), Dan 96..127 (no member).',
     starter: starter.personId,
@@ -250,7 +281,73 @@ async function buildVectors() {
       `conversation/${conversation}`,
       `conversation/${conversation}/01`,
       `conversation/short/0`,
+      `conversation/~${'A'.repeat(21)}`,
+      `conversation/~${await writerTag(at, bob.personId, key)}/1`,
     ],
+  };
+  // The starter left: Bob, next in the roster, seals epoch 1 to himself and Dan (vectors end
+  // here, so the stream above is unchanged by them).
+  const handedAt = { ...at, epoch: 1 };
+  const handedKey = await SymmetricKey.fromRaw(random(32));
+  const bobPairs = pairsOf(bob);
+  const handedPairKeys = await Promise.all(
+    [bob, dan].map((m) => bobPairs.pairKey(m.encryptionPublicKey)),
+  );
+  const handedRoster = { title: 'Trip', members: [dan.personId] };
+  const handedGood = rawRoster('Trip', [dan.personId]);
+  const refuseHanded = async (
+    description: string,
+    roster: Uint8Array,
+    error: string,
+    label?: string,
+  ) => ({
+    description,
+    record: await handOverWith(
+      handedAt,
+      bob.personId,
+      handedKey,
+      handedPairKeys,
+      roster,
+      random,
+      label,
+    ),
+    error,
+  });
+  return {
+    ...vectors,
+    handOver: {
+      description:
+        'Epoch 1 sealed by Bob after the starter left (written at conversation/~<tag>, where tag is Bob’s writer tag of epoch 0). Dan opens it with his pair key with Bob.',
+      holder: bob.personId,
+      epoch: 1,
+      epochKey: toHex(handedKey.raw),
+      roster: handedRoster,
+      danPairKey: toHex(handedPairKeys[1]!),
+      docId: `conversation/~${await writerTag(at, bob.personId, key)}`,
+      record: toHex(
+        await makeConversationRecord(
+          handedAt,
+          handedKey,
+          handedRoster,
+          handedPairKeys,
+          random,
+          bob.personId,
+        ),
+      ),
+      invalidRecords: [
+        await refuseHanded(
+          'its roster box bound as a starter’s record',
+          handedGood,
+          'does not open under the epoch key',
+          'kith/conversation-roster/v1',
+        ),
+        await refuseHanded(
+          'the holder in the roster',
+          rawRoster('Trip', [bob.personId]),
+          'a member already',
+        ),
+      ],
+    },
   };
 }
 
@@ -281,6 +378,29 @@ describe('direct message test vectors', async () => {
       await expect(opening, v.description).rejects.toThrow(KeyRecordError);
       await expect(
         openConversationRecord(at, fromHex(v.record), fromHex(file.bobPairKey)),
+        v.description,
+      ).rejects.toThrow(v.error);
+    }
+  });
+
+  it('a hand-over record: Dan opens it as Bob’s; as the starter’s, or under another holder, it opens to nothing or is refused', async () => {
+    const h = file.handOver;
+    const handed = { ...at, epoch: h.epoch };
+    const opened = await openConversationRecord(
+      handed,
+      fromHex(h.record),
+      fromHex(h.danPairKey),
+      h.holder,
+    );
+    expect(toHex(opened!.key.raw)).toBe(h.epochKey);
+    expect(opened!.roster).toEqual(h.roster);
+    // Read as a record of the starter's, it holds no box for Dan.
+    expect(
+      await openConversationRecord(handed, fromHex(h.record), fromHex(h.danPairKey)),
+    ).toBeNull();
+    for (const v of h.invalidRecords) {
+      await expect(
+        openConversationRecord(handed, fromHex(v.record), fromHex(h.danPairKey), h.holder),
         v.description,
       ).rejects.toThrow(v.error);
     }

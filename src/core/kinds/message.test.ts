@@ -24,6 +24,9 @@ describe('message and conversation kinds', () => {
     expect(parseDocRef(docIdOf(message))).toEqual(message);
     expect(parseDocRef(docIdOf(record))).toEqual(record);
     expect(rankOf(docIdOf(record))).toBeLessThan(rankOf(docIdOf(message)));
+    const handedOver: ConversationRef = { kind: 'conversation', tag };
+    expect(docIdOf(handedOver)).toBe(`conversation/~${tag}`);
+    expect(parseDocRef(docIdOf(handedOver))).toEqual(handedOver);
   });
 
   it('a message in clear is never opened, and one whose tag is unknown waits for it', async () => {

@@ -7,22 +7,27 @@
  * A record is opened only when its starter is this person or a friend (the pair key needs their
  * encryption key, and every member of a conversation is a friend of its starter). The roster
  * must name this person (or this person started it): a box alone does not make a member.
- * Two devices of a starter that re-key at once each write the epoch: each record's tags map to
+ * After a hand-over (`kinds/conversation-holder.ts`) the holder's records are opened likewise,
+ * through the holder's key, and the starter's own records no longer move the conversation on.
+ * Two devices of a holder that re-key at once each write the epoch: each record's tags map to
  * its own key, so messages sealed under either open; the newest is the one with the higher
  * device id (as friends epochs, `epoch-state.ts`).
  */
 import { SymmetricKey } from '../crypto/aead.ts';
-import { openConversationRecord } from '../crypto/conversation-record.ts';
+import { ConversationRecordError, openConversationRecord } from '../crypto/conversation-record.ts';
 import {
   writerTag,
+  type ConversationEpoch,
   type ConversationId,
   type ConversationTag,
 } from '../crypto/conversation-tag.ts';
 import type { PairKeys } from '../crypto/pair-keys.ts';
 import type { PersonId } from '../ids.ts';
+import { holderRecordProblem } from '../kinds/conversation-holder.ts';
 import type {
   ConversationKeyPort,
   HeldConversation,
+  LearntEpoch,
   TagTarget,
 } from '../kinds/conversation-port.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
@@ -34,6 +39,8 @@ interface SavedEpoch {
   readonly epoch: number;
   readonly key: Uint8Array;
   readonly title: string;
+  /** Absent in epochs saved before hand-overs: the starter. */
+  readonly holder?: string;
   readonly members: readonly string[];
 }
 
@@ -65,19 +72,56 @@ export class ConversationKeys implements ConversationKeyPort {
     conversation: ConversationId,
     epoch: number,
     record: Uint8Array,
-  ): Promise<{ held: HeldConversation; tags: ConversationTag[] } | null> {
+  ): Promise<LearntEpoch | null> {
+    const newest = await this.newest(starter, conversation);
+    // Handed over: the starter's records no longer move the conversation on.
+    if (newest && newest.holder !== starter && epoch >= newest.epoch) return null;
     const sender = this.senderKey(starter);
     if (!sender) return null;
     const at = { starter, conversation, epoch };
     const opened = await openConversationRecord(at, record, await this.pairs.pairKey(sender));
     if (!opened) return null;
-    const { key, roster } = opened;
-    if (starter !== this.me && !roster.members.includes(this.me)) return null;
+    return this.remember(at, starter, device, opened.key, opened.roster);
+  }
+
+  async learnHandOver(
+    holder: PersonId,
+    device: string,
+    at: ConversationEpoch,
+    previous: HeldConversation,
+    left: readonly PersonId[],
+    record: Uint8Array,
+  ): Promise<LearntEpoch | null> {
+    const sender = this.senderKey(holder);
+    if (!sender) return null;
+    const opened = await openConversationRecord(
+      at,
+      record,
+      await this.pairs.pairKey(sender),
+      holder,
+    );
+    if (!opened) return null;
+    const problem = holderRecordProblem(previous, left, holder, opened.roster.members);
+    if (problem) throw new ConversationRecordError(problem);
+    return this.remember(at, holder, device, opened.key, opened.roster);
+  }
+
+  /** Maps the tags of an epoch just opened, and makes it the newest when it is. */
+  private async remember(
+    at: ConversationEpoch,
+    holder: PersonId,
+    device: string,
+    key: SymmetricKey,
+    roster: { readonly title: string; readonly members: readonly PersonId[] },
+  ): Promise<LearntEpoch | null> {
+    const { starter, conversation, epoch } = at;
+    if (holder !== this.me && !roster.members.includes(this.me)) return null;
     const held: HeldConversation = {
       ...at,
       key,
       title: roster.title,
-      members: [starter, ...roster.members],
+      holder,
+      members: [holder, ...roster.members],
     };
     const tags: ConversationTag[] = [];
     for (const writer of held.members) {
@@ -99,6 +143,7 @@ export class ConversationKeys implements ConversationKeyPort {
         epoch,
         key: key.raw,
         title: roster.title,
+        holder,
         members: held.members,
       } satisfies SavedEpoch);
       for (const listener of [...this.listeners]) listener();
@@ -138,6 +183,7 @@ export class ConversationKeys implements ConversationKeyPort {
       epoch: saved.epoch,
       key: await SymmetricKey.fromRaw(saved.key),
       title: saved.title,
+      holder: (saved.holder ?? starter) as PersonId,
       members: saved.members as PersonId[],
     };
   }

@@ -14,12 +14,12 @@ import { conversationKeys } from '../kinds/conversation-views.ts';
 import { docIdOf } from '../kinds/registry.ts';
 import { encodeMemberState } from '../kinds/member.ts';
 import { sealedUnder } from '../kinds/payload.ts';
-import { ConversationKeys } from './conversation-keys.ts';
-import { MessageInputError, parseConversationKey, type ConversationKey } from './messaging.ts';
+import { MessageInputError, type ConversationKey } from './messaging.ts';
 import {
   befriend,
   entriesOf,
   handOver,
+  heldBy,
   holdsPlaintext,
   makePeople,
   makePerson,
@@ -30,15 +30,6 @@ import {
 
 async function texts(person: TestPerson, key: ConversationKey): Promise<string[]> {
   return (await person.peer.messaging.messages(key)).map((m) => m.text);
-}
-
-/** The newest epoch `person` holds of a conversation (its key, its members). */
-async function heldBy(person: TestPerson, key: ConversationKey) {
-  const { starter, id } = parseConversationKey(key);
-  const keys = new ConversationKeys(person.store, person.id, undefined as never, () => null);
-  const held = await keys.newest(starter, id);
-  if (!held) throw new Error(`${person.name} holds no epoch of it`);
-  return held;
 }
 
 describe('direct messages', () => {
@@ -61,6 +52,25 @@ describe('direct messages', () => {
     expect(await texts(alice, key)).toEqual(['hi Bob', 'hi Alice']);
     expect(await texts(bob, key)).toEqual(['hi Bob', 'hi Alice']);
     expect(await alice.peer.messaging.unreadCount()).toBe(1);
+  });
+
+  it('Alice and Bob press “Message” at once: two conversations, and once each holds both, both pick the same one, ever after', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const hers = await alice.peer.messaging.direct(bob.id);
+    const his = await bob.peer.messaging.direct(alice.id);
+    expect(hers).not.toBe(his);
+    await handOver(alice, bob);
+    await handOver(bob, alice);
+    const picked = await alice.peer.messaging.direct(bob.id);
+    expect(await bob.peer.messaging.direct(alice.id)).toBe(picked);
+    expect([hers, his]).toContain(picked);
+    // A message in the other one, newer, does not move them: the pick is the same ever after.
+    testClock.advance(1_000);
+    await bob.peer.messaging.send(picked === hers ? his : hers, 'here?');
+    await handOver(bob, alice);
+    expect(await alice.peer.messaging.direct(bob.id)).toBe(picked);
+    expect(await bob.peer.messaging.direct(alice.id)).toBe(picked);
   });
 
   it('a new message from someone else is a notification, read when its conversation is read', async () => {
@@ -305,9 +315,35 @@ describe('direct messages', () => {
     expect(await texts(bob, key)).toEqual(['after Dan left']);
     expect((await bob.peer.messaging.conversation(key))?.title).toBe('Trip, without Dan');
     expect(await texts(dan, key)).toEqual([]);
-    await expect(bob.peer.messaging.rename(key, 'mine now')).rejects.toThrow(
-      /only the one who started/,
-    );
+    await expect(dan.peer.messaging.rename(key, 'mine now')).rejects.toThrow(/not in this/);
+  });
+
+  it('any member renames the group: the newest name shows on every device; one removed renames nothing', async () => {
+    const [alice, bob, carol, dan] = await makePeople('alice', 'bob', 'carol', 'dan');
+    for (const other of [bob, carol, dan]) await befriend(alice, other);
+    const key = await alice.peer.messaging.start([bob.id, carol.id, dan.id], 'Trip');
+    for (const member of [bob, carol, dan]) await handOver(alice, member, [alice.id]);
+    testClock.advance(1_000);
+    await bob.peer.messaging.rename(key, 'Ski trip');
+    testClock.advance(1_000);
+    await carol.peer.messaging.rename(key, 'Ski trip 2027');
+    // Carol's name reaches Alice before Bob's older one: the newer stays.
+    await handOver(carol, alice, [carol.id]);
+    await handOver(bob, alice, [bob.id]);
+    const seen = await alice.peer.messaging.conversation(key);
+    expect(seen).toMatchObject({ title: 'Ski trip 2027', titledBy: carol.id });
+    // Alice removes Dan; his rename afterwards changes nothing for the others, and the new
+    // epoch keeps the members' name.
+    await alice.peer.messaging.remove(key, dan.id);
+    testClock.advance(1_000);
+    await dan.peer.messaging.rename(key, 'Dan’s party');
+    await handOver(dan, alice, [dan.id]);
+    for (const member of [bob, carol]) await handOver(alice, member, [alice.id, bob.id, carol.id]);
+    for (const person of [alice, bob, carol]) {
+      expect((await person.peer.messaging.conversation(key))?.title).toBe('Ski trip 2027');
+    }
+    expect((await heldBy(bob, key)).title).toBe('Ski trip 2027');
+    await expect(bob.peer.messaging.rename(key, 'x'.repeat(81))).rejects.toThrow(/at most 80/);
   });
 
   it('a member cannot make another leave, nor read for them', async () => {

@@ -8,9 +8,11 @@
  */
 import type * as Y from 'yjs';
 import type { Clock } from '../clock.ts';
+import { toBase64Url } from '../bytes.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
 import {
   MAX_CONVERSATION_MEMBERS,
+  MAX_TITLE_LENGTH,
   makeConversationRecord,
   rosterProblem,
   type Roster,
@@ -19,6 +21,7 @@ import {
   ConversationIdError,
   newConversationId,
   parseConversationId,
+  writerTag,
   type ConversationEpoch,
   type ConversationTag,
 } from '../crypto/conversation-tag.ts';
@@ -37,13 +40,15 @@ import {
   type ConversationView,
   type MessageSummary,
 } from '../kinds/conversation-views.ts';
+import type { ConversationRef } from '../kinds/conversation.ts';
+import { nextHolder } from '../kinds/conversation-holder.ts';
 import type { HeldConversation } from '../kinds/conversation-port.ts';
 import { MESSAGE_NOTIFICATION, type MessageRef } from '../kinds/message.ts';
 import { docIdOf, type DocRef } from '../kinds/registry.ts';
 import type { Sealed } from '../kinds/kind.ts';
 import { encodeMemberState, type MemberRef, type MemberState } from '../kinds/member.ts';
 import { sealedUnder } from '../kinds/payload.ts';
-import type { StorageAdapter } from '../store/storage-adapter.ts';
+import type { JsonValue, StorageAdapter } from '../store/storage-adapter.ts';
 import type { ConversationKeys } from './conversation-keys.ts';
 import type { NewPhoto } from './peer.ts';
 import { friendKey } from './epoch-state.ts';
@@ -123,15 +128,18 @@ export class Messaging {
     return conversationKey(me, conversation);
   }
 
-  /** The one-to-one conversation with `friend` (either of the two started it), made if none. */
+  /**
+   * The one-to-one conversation with `friend` (either of the two started it), made if none.
+   * When both started one at once, both devices pick the same of the two once each holds both
+   * (the lower key), so "Message Bob" leads both people to one conversation.
+   */
   async direct(friend: PersonId): Promise<ConversationKey> {
     const pair = new Set([this.ports.me, friend]);
-    for (const view of await this.list()) {
-      if (view.members.length === 2 && view.members.every((m) => pair.has(m)) && !view.title) {
-        return view.key;
-      }
-    }
-    return this.start([friend]);
+    const found = (await this.list())
+      .filter((v) => v.members.length === 2 && v.members.every((m) => pair.has(m)) && !v.title)
+      .map((v) => v.key)
+      .sort();
+    return found[0] ?? this.start([friend]);
   }
 
   /**
@@ -201,27 +209,35 @@ export class Messaging {
   }
 
   /**
-   * Removes `person` from a conversation this person started: a new epoch, whose key and
-   * roster are sealed to everyone else. They keep what they read; they open nothing written
-   * under the new epoch.
+   * Removes `person` from a conversation whose keys this person holds (they started it, or it
+   * was handed over to them): a new epoch, whose key and roster are sealed to everyone else.
+   * They keep what they read; they open nothing written under the new epoch.
    */
   async remove(key: ConversationKey, person: PersonId): Promise<void> {
-    const { starter, id } = parseConversationKey(key);
-    if (starter !== this.ports.me) {
-      throw new MessageInputError('only the one who started a conversation removes members');
-    }
-    const held = await this.ports.keys.newest(starter, id);
-    if (!held) throw new MessageInputError('no such conversation');
-    if (!held.members.includes(person) || person === starter) {
+    const held = await this.holding(key, 'removes members');
+    if (!held.members.includes(person) || person === held.holder) {
       throw new MessageInputError('that person is not a member');
     }
-    const members = held.members.filter((m) => m !== starter && m !== person);
-    const roster: Roster = { title: held.title, members };
-    const problem = rosterProblem(starter, roster);
+    const members = held.members.filter((m) => m !== held.holder && m !== person);
+    const title = (await this.conversation(key))?.title ?? held.title;
+    const roster: Roster = { title, members };
+    const problem = rosterProblem(held.holder, roster);
     if (problem) throw new MessageInputError(problem);
     // Someone since unfriended stays out too: every box is sealed through a friend's key.
     this.checkFriends(members);
-    await this.seal({ starter, conversation: id, epoch: held.epoch + 1 }, roster);
+    await this.seal(held, roster);
+  }
+
+  /** The newest epoch of a conversation whose keys this person holds, or a refusal of `what`. */
+  private async holding(key: ConversationKey, what: string): Promise<HeldConversation> {
+    const { starter, id } = parseConversationKey(key);
+    const held = await this.ports.keys.newest(starter, id);
+    if (!held) throw new MessageInputError('no such conversation');
+    const view = await this.conversation(key);
+    if (held.holder !== this.ports.me || view?.left.includes(this.ports.me)) {
+      throw new MessageInputError(`only the one who holds a conversation’s keys ${what}`);
+    }
+    return held;
   }
 
   /** Every conversation held here, the one with the newest message first. */
@@ -306,8 +322,9 @@ export class Messaging {
   /**
    * Leaves a conversation: the other members are told (a `member` record under this person's
    * tag), this device stops showing new messages of it and meeting its members, and the
-   * starter's device, once it hears, seals a new epoch without this person. The starter may
-   * leave too: the others then keep its last epoch, and nobody can remove anyone any more.
+   * holder's device, once it hears, seals a new epoch without this person. The holder may leave
+   * too: the role then passes to the next member (`kinds/conversation-holder.ts`), whose device
+   * seals that epoch.
    */
   async leave(key: ConversationKey): Promise<void> {
     const view = await this.conversation(key);
@@ -318,42 +335,82 @@ export class Messaging {
     await this.state(key, { readThrough: view.readBy[this.ports.me] ?? 0, left: true });
   }
 
-  /** Renames a conversation this person started: a new epoch, the same people, a new title. */
+  /**
+   * Renames a conversation this person is in (any member may, as in any group chat): a `member`
+   * statement naming it, which every member's device shows unless a newer name arrives.
+   */
   async rename(key: ConversationKey, title: string): Promise<void> {
-    const { starter, id } = parseConversationKey(key);
-    if (starter !== this.ports.me) {
-      throw new MessageInputError('only the one who started a conversation renames it');
+    const text = title.trim();
+    if (text.length > MAX_TITLE_LENGTH) {
+      throw new MessageInputError(
+        `a conversation title has at most ${MAX_TITLE_LENGTH} characters`,
+      );
     }
-    const held = await this.ports.keys.newest(starter, id);
-    if (!held) throw new MessageInputError('no such conversation');
-    const members = held.members.filter((m) => m !== starter);
-    const roster: Roster = { title: title.trim(), members };
-    const problem = rosterProblem(starter, roster);
-    if (problem) throw new MessageInputError(problem);
-    this.checkFriends(members);
-    await this.seal({ starter, conversation: id, epoch: held.epoch + 1 }, roster);
+    const view = await this.conversation(key);
+    if (!view || !view.members.includes(this.ports.me) || view.left.includes(this.ports.me)) {
+      throw new MessageInputError('you are not in this conversation');
+    }
+    await this.state(key, {
+      readThrough: view.readBy[this.ports.me] ?? 0,
+      left: false,
+      title: { text, at: Math.max(this.ports.clock.now(), view.titledAt + 1) },
+    });
   }
 
   /**
-   * On the starter's device: seals a new epoch without the members who left (each conversation
-   * this person started and is still in). Runs after the views take a `member` record, and
-   * again is harmless: a conversation nobody left is not touched.
+   * Seals a new epoch of each conversation whose keys this device's person holds or was just
+   * handed (`kinds/conversation-holder.ts`), without the members who left: runs after the views
+   * take a `member` record, and again is harmless: a conversation nobody left is not touched.
    */
   rotateForLeavers(): Promise<void> {
+    return this.rotate(() => false);
+  }
+
+  /**
+   * Seals a new epoch of each conversation whose keys this person holds where a member's
+   * encryption key (this person's own among them) is no longer the one its epoch was sealed to:
+   * it moved to its next generation (a device was removed, `key-generations.ts`), and the
+   * removed device, which holds the key before, must open nothing written afterwards. Only the
+   * device that sealed an epoch knows what it sealed to; again, it is harmless.
+   */
+  rekeyMoved(): Promise<void> {
+    return this.rotate(async (held) => {
+      const sealed = await this.ports.store.getSetting(sealedToName(held));
+      if (!isSealedTo(sealed) || sealed.epoch !== held.epoch) return false;
+      return held.members.some((m) => {
+        const now = this.keyOf(m);
+        return now !== null && sealed.keys[m] !== toBase64Url(now);
+      });
+    });
+  }
+
+  /** This person's own encryption key, or a friend's, or `null`. */
+  private keyOf(person: PersonId): Uint8Array | null {
+    if (person === this.ports.me) return this.ports.ownKey;
+    const friend = this.ports.friends().get(person);
+    return friend ? friendKey(friend) : null;
+  }
+
+  /**
+   * Seals the epoch after each one whose keys this person holds (or was just handed) when
+   * someone left it or `due` says so.
+   */
+  private rotate(due: (held: HeldConversation) => Promise<boolean> | boolean): Promise<void> {
     const run = this.rotating.then(async () => {
       const { me } = this.ports;
       for (const view of await this.list()) {
-        if (view.starter !== me || view.left.length === 0 || view.left.includes(me)) continue;
+        const held = await this.ports.keys.newest(view.starter, view.id);
+        if (!held || held.epoch !== view.epoch) continue;
+        if (nextHolder(held, view.left) !== me) continue;
+        const leavers = held.members.some((m) => view.left.includes(m));
+        if (held.holder === me && !leavers && !(await due(held))) continue;
         // Someone since unfriended is left out too: every box is sealed through a friend's key.
         const friends = this.ports.friends();
-        const staying = view.members.filter(
+        const staying = held.members.filter(
           (m) => m !== me && !view.left.includes(m) && friends.has(m),
         );
         if (staying.length === 0) continue;
-        const held = await this.ports.keys.newest(me, view.id);
-        if (!held || held.epoch !== view.epoch) continue;
-        const roster: Roster = { title: held.title, members: staying };
-        await this.seal({ starter: me, conversation: view.id, epoch: held.epoch + 1 }, roster);
+        await this.seal(held, { title: view.title, members: staying });
       }
     });
     this.rotating = run.catch(() => undefined);
@@ -451,24 +508,63 @@ export class Messaging {
     }
   }
 
-  /** Writes the record of `at`, sealed to this person's devices and to each member. */
-  private async seal(at: ConversationEpoch, roster: Roster): Promise<void> {
-    const friends = this.ports.friends();
+  /**
+   * Writes the record of the epoch after `previous` (or the first of a new conversation, `at`),
+   * sealed by this person as its holder to their own devices and to each member. A holder who
+   * is not the starter names it by their writer tag in `previous` (`kinds/conversation.ts`).
+   */
+  private async seal(
+    previous: HeldConversation | ConversationEpoch,
+    roster: Roster,
+  ): Promise<void> {
+    const { me } = this.ports;
+    const next = 'key' in previous;
+    const at: ConversationEpoch = {
+      starter: previous.starter,
+      conversation: previous.conversation,
+      epoch: next ? previous.epoch + 1 : previous.epoch,
+    };
     const keys = [this.ports.ownKey];
     for (const member of roster.members) {
-      const theirs = friendKey(friends.get(member)!);
+      const theirs = this.keyOf(member);
       if (!theirs) throw new MessageInputError('a member’s encryption key is unreadable');
       keys.push(theirs);
     }
     const pairKeys = await Promise.all(keys.map((k) => this.ports.pairKey(k)));
     const key = await SymmetricKey.generate();
-    const record = await makeConversationRecord(at, key, roster, pairKeys);
-    await this.ports.appendRecord(
-      { kind: 'conversation', conversation: at.conversation, epoch: at.epoch },
-      record,
-    );
+    const record = await makeConversationRecord(at, key, roster, pairKeys, undefined, me);
+    let ref: ConversationRef = {
+      kind: 'conversation',
+      conversation: at.conversation,
+      epoch: at.epoch,
+    };
+    if (me !== at.starter) {
+      if (!next) throw new Error('only a starter seals the first epoch');
+      ref = { kind: 'conversation', tag: await writerTag(previous, me, previous.key) };
+    }
+    await this.ports.appendRecord(ref, record);
+    const sealedTo: SealedTo = {
+      epoch: at.epoch,
+      keys: Object.fromEntries([me, ...roster.members].map((m, i) => [m, toBase64Url(keys[i]!)])),
+    };
+    await this.ports.store.setSetting(sealedToName(at), sealedTo as unknown as JsonValue);
     await this.ports.settled();
   }
+}
+
+/** Which key of each member an epoch this device sealed was sealed to (base64url). */
+interface SealedTo {
+  readonly epoch: number;
+  readonly keys: Readonly<Record<string, string>>;
+}
+
+function isSealedTo(value: unknown): value is SealedTo {
+  const v = value as Partial<SealedTo> | undefined;
+  return typeof v?.epoch === 'number' && typeof v.keys === 'object' && v.keys !== null;
+}
+
+function sealedToName(at: { readonly starter: PersonId; readonly conversation: string }): string {
+  return `messages/sealed-to/${at.starter}/${at.conversation}`;
 }
 
 /** Why `photos` cannot be sent (one too big to carry), or `null`. */

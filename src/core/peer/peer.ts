@@ -754,6 +754,7 @@ export class Peer {
     }
     await this.epochs.rotate(this.friendList);
     await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
+    this.rekeyConversations();
   }
 
   /**
@@ -765,6 +766,7 @@ export class Peer {
     this.keyring.pairs.use(this.keys.x25519);
     // The device that moved them sealed the friend list and an epoch to them.
     await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
+    this.rekeyConversations();
     await this.materializer.apply(
       await this.options.store.getDocEntries(this.me, docIdOf({ kind: 'friends' })),
     );
@@ -791,6 +793,17 @@ export class Peer {
     const moved: FriendRecord = { ...record, encryptionKey: toBase64Url(key) };
     this.friendList = new Map([...this.friendList, [person, moved]]);
     await this.writeNow({ kind: 'friends' }, (doc) => writeFriends(doc, { [person]: moved }));
+    this.rekeyConversations();
+  }
+
+  /**
+   * Conversations whose keys this person holds get a new epoch where a member's key moved on
+   * (after the queue: the sealing queues its own writes).
+   */
+  private rekeyConversations(): void {
+    this.messaging.rekeyMoved().catch((error: unknown) => {
+      log.error('could not re-key a conversation to a moved key', { error: String(error) });
+    });
   }
 
   /** Does what is left of a removal: each step is skipped once done. */

@@ -13,6 +13,11 @@ import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
 import { bytesEqual, randomBytes, utf8 } from '../bytes.ts';
+import { deviceSecret, keysOfGeneration } from '../crypto/key-generation-record.ts';
+import { linkedKeys } from '../identity/person-keys.ts';
+import type { HeldConversation } from '../kinds/conversation-port.ts';
+import { ConversationKeys } from './conversation-keys.ts';
+import { parseConversationKey, type ConversationKey } from './messaging.ts';
 import { Peer } from './peer.ts';
 
 /** A person with one device, in memory. */
@@ -50,6 +55,24 @@ export async function secondDevice(person: TestPerson, name: string): Promise<Te
     pipeline: ingestor,
     clock: testClock,
   });
+  return { ...person, name, device, store, ingestor, peer };
+}
+
+/**
+ * A device linked to `person` at key generation 0, as the link bundle hands it its keys (never
+ * the seed): removing a device moves the person's keys on without it.
+ */
+export async function linkedDevice(person: TestPerson, name: string): Promise<TestPerson> {
+  const store = new MemoryStorageAdapter();
+  const device = await startNewDevice(person.identity, { clock: testClock });
+  const identity = await linkedKeys(person.id, {
+    ...keysOfGeneration(person.identity, 0),
+    generation: 0,
+    deviceSecret: deviceSecret(person.identity.seed, device.key.deviceId),
+    earlier: [],
+  });
+  const ingestor = new Ingestor(store, new EntryVerifier());
+  const peer = await Peer.open({ store, identity, device, pipeline: ingestor, clock: testClock });
   return { ...person, name, device, store, ingestor, peer };
 }
 
@@ -151,4 +174,13 @@ export async function signOnNewDevice(
     );
   }
   return out;
+}
+
+/** The newest epoch `person` holds of a conversation (its key, holder and members). */
+export async function heldBy(person: TestPerson, key: ConversationKey): Promise<HeldConversation> {
+  const { starter, id } = parseConversationKey(key);
+  const keys = new ConversationKeys(person.store, person.id, undefined as never, () => null);
+  const held = await keys.newest(starter, id);
+  if (!held) throw new Error(`${person.name} holds no epoch of it`);
+  return held;
 }
