@@ -110,6 +110,16 @@ export class KeyGenerations {
     if (entries.length > 0) await this.take(entries);
   }
 
+  /**
+   * A friend's key is known to be of `generation` at least (their invite's record said so):
+   * records of generations up to it are not taken later.
+   */
+  async knownAt(person: PersonId, generation: number): Promise<void> {
+    const known = await this.friendGenerations();
+    if (generation <= (known[person] ?? 0)) return;
+    await this.options.store.setSetting(FRIEND_GENERATIONS, { ...known, [person]: generation });
+  }
+
   private async takeOwn(record: KeyGenerationRecord): Promise<boolean> {
     const { keys, device, deviceSecret } = this.options;
     const { generation } = record.key;

@@ -46,6 +46,7 @@ import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
 import type { ReadingKeys } from '../identity/person-keys.ts';
+import type { InviteKeys } from '../invite/invite-keys.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
 import { keysOfGeneration, makeKeyGenerationRecord } from '../crypto/key-generation-record.ts';
 import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
@@ -123,6 +124,11 @@ export interface NewFriend {
   readonly personId: PersonId;
   /** Their X25519 public key, from their signed encryption-key record. */
   readonly encryptionKey: Uint8Array;
+  /**
+   * Which generation of theirs that key is (their record says; 0 when not known): a record of an
+   * earlier generation met later never moves the key back to it.
+   */
+  readonly generation?: number;
   /** The pairwise rendezvous secret both sides hold since the invite. */
   readonly rendezvous: Uint8Array;
 }
@@ -614,7 +620,10 @@ export class Peer {
     await this.settled();
     // A new friend whose log was held before: their newest key, before the epoch is sealed to it.
     for (const friend of friends) {
-      await this.serial(() => this.generations.catchUp(friend.personId));
+      await this.serial(async () => {
+        await this.generations.knownAt(friend.personId, friend.generation ?? 0);
+        await this.generations.catchUp(friend.personId);
+      });
     }
     await this.serial(() => this.epochs.admit(this.friendList));
     await this.settled();
@@ -668,6 +677,11 @@ export class Peer {
   async rotateFriendsEpoch(): Promise<void> {
     await this.serial(() => this.epochs.rotate(this.friendList));
     await this.settled();
+  }
+
+  /** The person's encryption key as invites hand it out: the current generation's. */
+  get inviteKeys(): InviteKeys {
+    return this.keys;
   }
 
   /** Which generation of the person's encryption and self keys this device holds. */

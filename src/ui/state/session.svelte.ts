@@ -248,6 +248,7 @@ export class Session {
     const core = this.api();
     const { link, inviteId } = await core.issueInvite({
       identity: this.identity(),
+      keys: running.peer.inviteKeys,
       inviterName: me?.name,
       records: this.records(),
       clock: systemClock,
@@ -271,6 +272,7 @@ export class Session {
     const { record } = await core.acceptInvite({
       link,
       identity: this.identity(),
+      keys: this.ready().peer.inviteKeys,
       records: this.records(),
       clock: systemClock,
       verifier: core.defaultVerifier,
