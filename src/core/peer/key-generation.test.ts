@@ -13,6 +13,8 @@ import { linkedKeys, type LinkedKeys } from '../identity/person-keys.ts';
 import { identityFromPhraseOf, phraseFromSeed } from '../identity/recovery-phrase.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
+import { listAudience } from '../docs/audience.ts';
+import type { PostId } from '../ids.ts';
 import { Peer } from './peer.ts';
 import { befriend, handOver, makePeople, testClock, type TestPerson } from './test-people.ts';
 
@@ -163,5 +165,44 @@ describe('removing a device', () => {
     expect(await readable(alice, alice)).toContain('tablet, after');
     expect(await readable(bob, alice)).toContain('tablet, after');
     expect(await readable(phone, alice)).not.toContain('tablet, after');
+  });
+
+  it('a list moves to a new epoch when a member’s keys or the person’s move on: neither removed device opens its later posts, the members do', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    const alicePhone = await linkedDevice(alice, 'alice-phone');
+    const bobPhone = await linkedDevice(bob, 'bob-phone');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    const close = await alice.peer.lists.create('Close friends', [bob.id, carol.id]);
+    const before = await alice.peer.createPost({
+      text: 'list, before',
+      audience: listAudience(close),
+    });
+    for (const [from, to] of [
+      [alice, alicePhone],
+      [bob, bobPhone],
+      [alice, bobPhone],
+    ] as const)
+      await handOver(from, to, [alice.id, bob.id]);
+    const opens = async (reader: TestPerson, postId: PostId) =>
+      (await reader.peer.post({ author: alice.id, postId })) !== undefined;
+    expect(await opens(bobPhone, before.postId)).toBe(true);
+    expect(await opens(alicePhone, before.postId)).toBe(true);
+
+    // Bob removes his phone, Alice hers: the list holds both, so it is sealed again each time.
+    await bob.peer.nextKeyGeneration();
+    await handOver(bob, alice, [bob.id]);
+    await alice.peer.nextKeyGeneration();
+    testClock.advance(1000);
+    const after = await alice.peer.createPost({
+      text: 'list, after',
+      audience: listAudience(close),
+    });
+    for (const to of [bob, carol, bobPhone, alicePhone]) await handOver(alice, to, [alice.id]);
+    await handOver(bob, bobPhone, [bob.id]);
+    expect(await opens(bob, after.postId)).toBe(true);
+    expect(await opens(carol, after.postId)).toBe(true);
+    expect(await opens(bobPhone, after.postId)).toBe(false);
+    expect(await opens(alicePhone, after.postId)).toBe(false);
   });
 });

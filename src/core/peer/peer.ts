@@ -236,6 +236,9 @@ export class Peer {
         return friend ? friendKey(friend) : null;
       },
       append: (list, epoch, record) => this.appendRecord({ kind: 'list', list, epoch }, record),
+      appendNow: async (list, epoch, record) => {
+        await this.ownLog.append(docIdOf({ kind: 'list', list, epoch }), 'key-record', record);
+      },
     });
     this.sealPort = {
       me: this.me,
@@ -731,6 +734,7 @@ export class Peer {
     // Its whole state once more: each entry of the friend list carries all of it.
     await this.writeNow({ kind: 'friends' }, (doc) => Y.encodeStateAsUpdate(doc));
     await this.epochs.rotate(this.friendList);
+    await this.lists.keyMoved(this.me);
     await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
   }
 
@@ -741,7 +745,9 @@ export class Peer {
    */
   private async keysMoved(): Promise<void> {
     this.keyring.pairs.use(this.keys.x25519);
-    // The device that moved them sealed the friend list and an epoch to them.
+    // The device that moved them sealed the friend list and an epoch to them; the lists are
+    // each device's own, so each seals its own again.
+    await this.lists.keyMoved(this.me);
     await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
     await this.materializer.apply(
       await this.options.store.getDocEntries(this.me, docIdOf({ kind: 'friends' })),
@@ -769,6 +775,7 @@ export class Peer {
     const moved: FriendRecord = { ...record, encryptionKey: toBase64Url(key) };
     this.friendList = new Map([...this.friendList, [person, moved]]);
     await this.writeNow({ kind: 'friends' }, (doc) => writeFriends(doc, { [person]: moved }));
+    await this.lists.keyMoved(person);
   }
 
   /** Does what is left of a removal: each step is skipped once done. */
