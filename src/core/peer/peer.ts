@@ -62,6 +62,7 @@ import type {
   ViewWrite,
 } from '../store/storage-adapter.ts';
 import { CurrentKeys } from './current-keys.ts';
+import { DEVICE_NAMES_ROOT, readDeviceNames, writeDeviceName } from '../docs/device-names.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
 import { AudienceLists } from './audiences.ts';
@@ -564,6 +565,20 @@ export class Peer {
   // Profile and friends
 
   /**
+   * The names this person gave their devices, by device id: written on any of their devices,
+   * read on all of them (`kinds/devices.ts`).
+   */
+  async deviceNames(): Promise<Record<string, string>> {
+    return readDeviceNames(await this.docs.get(this.me, docIdOf({ kind: 'devices' })));
+  }
+
+  /** Names one of this person's devices on all of them (an empty name forgets it). */
+  async renameDevice(device: DeviceId, name: string): Promise<void> {
+    await this.write({ kind: 'devices' }, (doc) => writeDeviceName(doc, device, name));
+    await this.settled();
+  }
+
+  /**
    * Changes this person's public profile. The profile doc is public (in clear, readable by
    * anyone who holds the log), so its pictures are stored as clear blobs too: encrypting them
    * would protect nothing the doc does not already show.
@@ -733,6 +748,9 @@ export class Peer {
     if ((typeof done === 'number' ? done : 0) >= this.keys.generation) return;
     // Its whole state once more: each entry of the friend list carries all of it.
     await this.writeNow({ kind: 'friends' }, (doc) => Y.encodeStateAsUpdate(doc));
+    await this.writeNow({ kind: 'devices' }, (doc) =>
+      doc.getMap(DEVICE_NAMES_ROOT).size > 0 ? Y.encodeStateAsUpdate(doc) : null,
+    );
     await this.epochs.rotate(this.friendList);
     await this.lists.keyMoved(this.me);
     await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
