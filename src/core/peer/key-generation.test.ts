@@ -25,13 +25,19 @@ const linkedKeysOf = new Map<DeviceSession, LinkedKeys>();
  * A device linked to `person` (`core/link/`) at key generation `generation`: its keys and the
  * earlier generations' X25519 seeds, as the link bundle hands them; never the seed.
  */
-async function linkedDevice(person: TestPerson, name: string, generation = 0): Promise<TestPerson> {
+async function linkedDevice(
+  person: TestPerson,
+  name: string,
+  generation = 0,
+  /** Linked before device secrets (link bundle v1): it has none. */
+  withoutSecret = false,
+): Promise<TestPerson> {
   const store = new MemoryStorageAdapter();
   const device = await startNewDevice(person.identity, { clock: testClock });
   const keys = await linkedKeys(person.id, {
     ...keysOfGeneration(person.identity, generation),
     generation,
-    deviceSecret: deviceSecret(person.identity.seed, device.key.deviceId),
+    deviceSecret: withoutSecret ? null : deviceSecret(person.identity.seed, device.key.deviceId),
     earlier: Array.from({ length: generation }, (_, g) =>
       deriveEncryptionKeySeed(person.identity.seed, g),
     ),
@@ -204,5 +210,19 @@ describe('removing a device', () => {
     expect(await opens(carol, after.postId)).toBe(true);
     expect(await opens(bobPhone, after.postId)).toBe(false);
     expect(await opens(alicePhone, after.postId)).toBe(false);
+  });
+
+  it('a device linked before device secrets is told the keys moved on without it, also after a reload; one that moved is not', async () => {
+    const [alice] = await makePeople('alice');
+    const old = await linkedDevice(alice, 'alice-old-tablet', 0, true);
+    const phone = await linkedDevice(alice, 'alice-phone');
+    expect(old.peer.keysLeftBehind).toBeNull();
+    await alice.peer.nextKeyGeneration([old.device.key.deviceId, phone.device.key.deviceId]);
+    for (const to of [old, phone]) await handOver(alice, to, [alice.id]);
+    expect(old.peer.keyGeneration).toBe(0);
+    expect(old.peer.keysLeftBehind).toBe(1);
+    expect((await reopen(old)).peer.keysLeftBehind).toBe(1);
+    expect(phone.peer.keysLeftBehind).toBeNull();
+    expect(alice.peer.keysLeftBehind).toBeNull();
   });
 });

@@ -55,6 +55,12 @@ export interface KeyGenerationsOptions {
 
 /** Reads key generation records for one device (module doc). */
 export class KeyGenerations {
+  /**
+   * The newest generation of this person's keys this device met a record of and was handed
+   * nothing by (removed, or linked before device secrets); `null` while it is on the newest.
+   */
+  leftBehind: number | null = null;
+
   constructor(private readonly options: KeyGenerationsOptions) {}
 
   /** Takes the key generation records among `entries` (inside the peer's queue). */
@@ -129,6 +135,7 @@ export class KeyGenerations {
     else if (deviceSecret) handed = await openGenerationBox(record, device, deviceSecret);
     if (!handed) {
       log.warn('the person’s keys moved on without this device', { generation });
+      this.leftBehind = Math.max(this.leftBehind ?? 0, generation);
       return false;
     }
     await keys.move(generation, handed);

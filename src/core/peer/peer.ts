@@ -697,6 +697,14 @@ export class Peer {
     await this.settled();
   }
 
+  /**
+   * The generation of the person's keys that moved on without this device (it was removed, or
+   * linked by a Kith before device secrets: link it again), or `null` while it reads on.
+   */
+  get keysLeftBehind(): number | null {
+    return this.generations.leftBehind;
+  }
+
   /** The person's encryption key as invites hand it out: the current generation's. */
   get inviteKeys(): InviteKeys {
     return this.keys;

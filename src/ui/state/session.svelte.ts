@@ -353,6 +353,14 @@ export class Session {
     });
   }
 
+  /**
+   * Whether the person's keys moved on without this device (it was removed, or linked before
+   * device secrets): it reads nothing new until linked again (docs/devices.md).
+   */
+  keysLeftBehind(): boolean {
+    return this.ready().peer.keysLeftBehind !== null;
+  }
+
   /** The names the person gave their devices, on any of them (`kinds/devices.ts`). */
   deviceNames(): Promise<Record<string, string>> {
     return this.ready().peer.deviceNames();
