@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { deviceSecret, keysOfGeneration } from '../crypto/key-generation-record.ts';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
 import { startNewDevice, type DeviceSession } from '../identity/device-setup.ts';
-import { deriveEncryptionKeySeed } from '../identity/keys.ts';
+import { deriveEncryptionKeySeed, encryptionKeyOfGeneration } from '../identity/keys.ts';
+import { randomBytes, toBase64Url } from '../bytes.ts';
+import { decodeEntry } from '../feed/entry-codec.ts';
 import { linkedKeys, type LinkedKeys } from '../identity/person-keys.ts';
 import { identityFromPhraseOf, phraseFromSeed } from '../identity/recovery-phrase.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
@@ -16,7 +18,14 @@ import { Ingestor } from '../sync/ingest.ts';
 import { listAudience } from '../docs/audience.ts';
 import type { PostId } from '../ids.ts';
 import { Peer } from './peer.ts';
-import { befriend, handOver, makePeople, testClock, type TestPerson } from './test-people.ts';
+import {
+  befriend,
+  entriesOf,
+  handOver,
+  makePeople,
+  testClock,
+  type TestPerson,
+} from './test-people.ts';
 
 /** The keys each linked device of a test was opened with, by device. */
 const linkedKeysOf = new Map<DeviceSession, LinkedKeys>();
@@ -224,5 +233,24 @@ describe('removing a device', () => {
     expect((await reopen(old)).peer.keysLeftBehind).toBe(1);
     expect(phone.peer.keysLeftBehind).toBeNull();
     expect(alice.peer.keysLeftBehind).toBeNull();
+  });
+
+  it('a friend made by an invite of a later generation keeps that key when an older record of theirs is met afterwards', async () => {
+    const [alice, dave] = await makePeople('alice', 'dave');
+    await alice.peer.nextKeyGeneration();
+    await alice.peer.nextKeyGeneration();
+    // Dave holds Alice's log up to her generation 1 record only (a relay gave him part of it).
+    const entries = await entriesOf(alice, [alice.id]);
+    const upTo = entries.findIndex((bytes) => decodeEntry(bytes).docId === 'key-generation/1');
+    await dave.ingestor.ingest(entries.slice(0, upTo + 1));
+    await dave.peer.settled();
+    const second = await encryptionKeyOfGeneration(alice.identity.seed, 2);
+    await dave.peer.addFriend({
+      personId: alice.id,
+      encryptionKey: second.publicKey,
+      generation: 2,
+      rendezvous: randomBytes(32),
+    });
+    expect(dave.peer.friends().get(alice.id)?.encryptionKey).toBe(toBase64Url(second.publicKey));
   });
 });
