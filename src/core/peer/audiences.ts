@@ -9,8 +9,8 @@
  * none written afterwards. A post keeps the key it was first sealed under, so editing an old post
  * does not hand it to the list's later members. Members are friends (a record is sealed through
  * the pair key of author and member); a friend who leaves the friend list (removed or blocked)
- * leaves every list, with a new epoch. When a member's keys, or the person's own, move to their next
- * generation (a device was removed), every list sealed to the key before starts a new epoch
+ * leaves every list, with a new epoch. When a member's keys, or the person's own, move to their
+ * next generation (a device was removed), every list sealed to the key before starts a new epoch
  * sealed to the new one, so the removed device opens none of its later posts.
  *
  * The lists themselves (names, members, keys) are kept in this device's settings; the person's
@@ -116,7 +116,10 @@ export class AudienceLists {
     for (const list of lists) {
       if (person !== this.options.me && !list.members.includes(person)) moved.push(list);
       else {
-        const { id, name, members, epoch } = list;
+        // Sealed to friends only: one no longer a friend leaves the list here, as on removal.
+        const { me, friendKey } = this.options;
+        const members = list.members.filter((m) => m === me || friendKey(m) !== null);
+        const { id, name, epoch } = list;
         moved.push(await this.sealed(id, name, members, epoch + 1, this.options.appendNow));
       }
     }
