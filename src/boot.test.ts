@@ -59,6 +59,7 @@ describe('the network role', () => {
       // yet, so the session finds no mesh to tell (as `Session.invitesChanged` does).
       ({ link } = await issueInvite({
         identity: alice.saved.identity,
+        keys: alice.peer.inviteKeys,
         records: alice.records,
         clock: systemClock,
         origin: 'http://127.0.0.1',
@@ -74,6 +75,7 @@ describe('the network role', () => {
     await acceptInvite({
       link,
       identity: bob.saved.identity,
+      keys: bob.peer.inviteKeys,
       records: bob.records,
       clock: systemClock,
       verifier: defaultVerifier,

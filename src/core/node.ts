@@ -264,6 +264,7 @@ export async function openNode(
   const { identity } = options;
   const invites: MeshInvites = {
     identity,
+    keys: peer.inviteKeys,
     addFriend: async (friend) => {
       await peer.addFriend(friend);
       await reading.putNotification({

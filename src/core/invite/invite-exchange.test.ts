@@ -25,6 +25,7 @@ import {
   type InviteOutcome,
   type PendingAcceptance,
 } from './invite-exchange.ts';
+import { originalInviteKeys } from './test-invite-keys.ts';
 
 const verifier = new Ed25519Verifier();
 const NOW = 1_700_000_000_000;
@@ -93,7 +94,7 @@ async function answer(book: InviteBook, channel: InviteChannel, wire: unknown, n
   const acceptance = await openAccept({
     accept: wireBytes(message.accept),
     channel,
-    identity: alice.identity,
+    opening: originalInviteKeys(alice.identity).opening(),
     verifier,
   });
   const outcome = book.decide(channel.inviteId, acceptance.invitee, now, acceptance.sentAt);
@@ -191,7 +192,7 @@ describe('accepting an invite', () => {
     const asCarol = openAccept({
       accept: byBob.pending.accept,
       channel: byBob.channel,
-      identity: carol.identity,
+      opening: originalInviteKeys(carol.identity).opening(),
       verifier,
     });
     await expect(asCarol).rejects.toMatchObject({ reason: 'not-sealed-to-inviter' });
@@ -199,7 +200,7 @@ describe('accepting an invite', () => {
     const acceptance = await openAccept({
       accept: byBob.pending.accept,
       channel: byBob.channel,
-      identity: alice.identity,
+      opening: originalInviteKeys(alice.identity).opening(),
       verifier,
     });
     const forged = await createAnswer({
@@ -232,7 +233,12 @@ describe('accepting an invite', () => {
     const other = await issue(book);
     const { channel, pending, wire } = await accept(invite, bob);
     const open = (bytes: Uint8Array, on: InviteChannel = channel) =>
-      openAccept({ accept: bytes, channel: on, identity: alice.identity, verifier });
+      openAccept({
+        accept: bytes,
+        channel: on,
+        opening: originalInviteKeys(alice.identity).opening(),
+        verifier,
+      });
     const reason = async (p: Promise<unknown>) => {
       const error = await p.then(
         () => undefined,

@@ -41,7 +41,7 @@ import {
 } from '../bytes.ts';
 import { DecryptError } from '../crypto/aead.ts';
 import { domain, hkdf } from '../crypto/kdf.ts';
-import { openSealed, sealTo } from '../crypto/seal.ts';
+import { openSealed, sealTo, type X25519KeyPair } from '../crypto/seal.ts';
 import { personIdFromKey, type PersonId } from '../ids.ts';
 import { ED25519_SIGNATURE_BYTES } from '../identity/ed25519-checks.ts';
 import {
@@ -246,7 +246,8 @@ async function checkSignature(
 export async function openAccept(options: {
   readonly accept: Uint8Array;
   readonly channel: InviteChannel;
-  readonly identity: Identity;
+  /** The inviter's key pairs the accept may be sealed to (`InviteKeys.opening`). */
+  readonly opening: readonly X25519KeyPair[];
   readonly verifier: Ed25519Verifier;
 }): Promise<Acceptance> {
   const { value, body, signature } = read(options.accept, (r) => ({
@@ -268,20 +269,7 @@ export async function openAccept(options: {
     if (error instanceof RecordError) throw new InviteExchangeError('bad-key-record', error.reason);
     throw error;
   }
-  let pairwiseSecret: Uint8Array;
-  try {
-    pairwiseSecret = await openSealed(
-      {
-        publicKey: options.identity.encryptionPublicKey,
-        privateKey: options.identity.encryptionPrivateKey,
-      },
-      value.sealed,
-      SEAL_CONTEXT,
-    );
-  } catch (error) {
-    if (error instanceof DecryptError) throw new InviteExchangeError('not-sealed-to-inviter');
-    throw error;
-  }
+  const pairwiseSecret = await openWithAny(options.opening, value.sealed);
   if (pairwiseSecret.length !== PAIRWISE_SECRET_BYTES) {
     throw new InviteExchangeError('malformed', 'pairwise secret length');
   }
@@ -293,6 +281,21 @@ export async function openAccept(options: {
     sentAt: value.sentAt,
     digest: sha256(options.accept),
   };
+}
+
+/** Opens `sealed` with the first of `pairs` it was sealed to (the current generation's first). */
+async function openWithAny(
+  pairs: readonly X25519KeyPair[],
+  sealed: Uint8Array,
+): Promise<Uint8Array> {
+  for (const pair of pairs) {
+    try {
+      return await openSealed(pair, sealed, SEAL_CONTEXT);
+    } catch (error) {
+      if (!(error instanceof DecryptError)) throw error;
+    }
+  }
+  throw new InviteExchangeError('not-sealed-to-inviter');
 }
 
 /** The inviter's signed answer to `acceptance`. */

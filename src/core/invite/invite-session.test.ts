@@ -20,6 +20,7 @@ import {
   type InviteeOptions,
   type NewFriend,
 } from './invite-session.ts';
+import { originalInviteKeys } from './test-invite-keys.ts';
 
 const verifier = new Ed25519Verifier();
 const HOUR = 3_600_000;
@@ -62,6 +63,7 @@ async function issue(book: InviteBook, multiUse = false): Promise<Invite> {
 function desk(signaling: Signaling, book: InviteBook, friends: NewFriend[]): InviterDesk {
   const d = new InviterDesk({
     identity: alice.identity,
+    keys: originalInviteKeys(alice.identity),
     book,
     signaling,
     clock: systemClock,
@@ -196,6 +198,7 @@ describe('the invite flow over signaling', () => {
     const friends: NewFriend[] = [];
     const d = new InviterDesk({
       identity: alice.identity,
+      keys: originalInviteKeys(alice.identity),
       book,
       signaling: hub.client(),
       // Alice's clock says the invites expired an hour ago: accepts still get their answer.
@@ -241,6 +244,7 @@ describe('the invite flow over signaling', () => {
     cleanups.push(() => setLogSink(consoleSink));
     const d = new InviterDesk({
       identity: alice.identity,
+      keys: originalInviteKeys(alice.identity),
       book,
       signaling: hub.client(),
       clock: systemClock,

@@ -21,6 +21,7 @@ import { createLogger } from '../log.ts';
 import type { Signaling } from '../net/signaling-client.ts';
 import { SignalingCryptoError } from '../net/signaling-crypto.ts';
 import type { InviteBook } from './invite-book.ts';
+import type { InviteKeys } from './invite-keys.ts';
 import type { Invite } from './invite-codec.ts';
 import {
   INVITEE_TO_INVITER,
@@ -198,6 +199,8 @@ export interface NewFriend {
 /** Options of {@link InviterDesk}. */
 export interface InviterOptions {
   readonly identity: Identity;
+  /** The person's current keys, which accepts are sealed to. */
+  readonly keys: InviteKeys;
   readonly book: InviteBook;
   readonly signaling: Signaling;
   readonly clock: Clock;
@@ -274,7 +277,7 @@ export class InviterDesk {
     const acceptance = await openAccept({
       accept: wireBytes(message.accept),
       channel,
-      identity: this.options.identity,
+      opening: this.options.keys.opening(),
       verifier: this.options.verifier,
     });
     const book = this.options.book;

@@ -5,6 +5,7 @@
  *
  *   profile                                  public profile (name, bio, photo, cover)
  *   friends                                  friend list, readable by the owner's devices only
+ *   devices                                  names of the owner's devices, readable by them only
  *   epoch/<n>                                friends-epoch key sealed to each friend and device
  *   post/<postId>                            one post (text, photos, audience, edits)
  *   thread/<postId>                          the post author's re-published replies
@@ -34,6 +35,7 @@ import { IdParseError, type DocId, type PersonId } from '../ids.ts';
 import { listKind, type ListRef } from './audience-list.ts';
 import { certificateKind, type CertificateRef } from './certificate.ts';
 import { commentKind, type CommentRef } from './comment.ts';
+import { devicesKind, type DevicesRef } from './devices.ts';
 import { conversationKind, type ConversationRef } from './conversation.ts';
 import { epochKind, type EpochRef } from './epoch.ts';
 import { friendsKind, type FriendsRef } from './friends.ts';
@@ -63,6 +65,7 @@ import { threadKind, type ThreadRef } from './thread.ts';
 export type DocRef =
   | ProfileRef
   | FriendsRef
+  | DevicesRef
   | EpochRef
   | PostDocRef
   | ThreadRef
@@ -92,6 +95,7 @@ export type ReplyRef = CommentRef | ReactionRef;
 const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
   profile: profileKind,
   friends: friendsKind,
+  devices: devicesKind,
   epoch: epochKind,
   post: postKind,
   thread: threadKind,

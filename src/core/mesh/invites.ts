@@ -4,7 +4,6 @@
  * the acceptances to the inviter, reading the same records.
  */
 import type { Clock } from '../clock.ts';
-import { publishEncryptionKey } from '../identity/encryption-key-record.ts';
 import type { Identity } from '../identity/keys.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import { InviteBook } from '../invite/invite-book.ts';
@@ -16,6 +15,7 @@ import {
   type Invite,
 } from '../invite/invite-codec.ts';
 import { createAccept, inviteChannel } from '../invite/invite-exchange.ts';
+import type { InviteKeys } from '../invite/invite-keys.ts';
 import type { AcceptanceRecord, InviteRecords } from './invite-records.ts';
 
 /** How long a new invite stays valid unless said otherwise: a week. */
@@ -24,6 +24,8 @@ export const DEFAULT_INVITE_LIFETIME_MS = 7 * 24 * 3_600_000;
 /** Issues an invite and records it; returns the link to share. */
 export async function issueInvite(options: {
   identity: Identity;
+  /** The person's current keys: the invite hands out their current generation. */
+  keys: InviteKeys;
   records: InviteRecords;
   clock: Clock;
   origin: string;
@@ -37,7 +39,7 @@ export async function issueInvite(options: {
   const invite = await createInvite({
     identity: options.identity,
     inviterName: options.inviterName,
-    keyRecord: await publishEncryptionKey(options.identity, now),
+    keyRecord: await options.keys.record(now),
     expiresAt: now + (options.expiresInMs ?? DEFAULT_INVITE_LIFETIME_MS),
     multiUse: options.multiUse ?? false,
     signalingUrls: [...options.signalingUrls],
@@ -68,6 +70,8 @@ export async function revokeInvite(records: InviteRecords, inviteId: string): Pr
 export async function acceptInvite(options: {
   link: string;
   identity: Identity;
+  /** The person's current keys: the accept hands out their current generation. */
+  keys: InviteKeys;
   records: InviteRecords;
   clock: Clock;
   verifier: Ed25519Verifier;
@@ -84,7 +88,7 @@ export async function acceptInvite(options: {
     invite,
     channel: await inviteChannel(invite.secret),
     identity: options.identity,
-    keyRecord: await publishEncryptionKey(options.identity, now),
+    keyRecord: await options.keys.record(now),
     now,
   });
   const record: AcceptanceRecord = {

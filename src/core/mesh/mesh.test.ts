@@ -8,7 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../clock.ts';
 import { createIdentity, startNewDevice, type IdentityOnDevice } from '../identity/device-setup.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
-import { randomBytes } from '../bytes.ts';
+import { randomBytes, toBase64Url } from '../bytes.ts';
+import { encryptionKeyOfGeneration } from '../identity/keys.ts';
+import { decodeInvite } from '../invite/invite-codec.ts';
+import { inviteChannel, openAccept } from '../invite/invite-exchange.ts';
 import { logKey, type PersonId } from '../ids.ts';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import type { SimplePeerConstructor } from '../net/connection-manager.ts';
@@ -138,6 +141,7 @@ async function person(name: string, hub: MemorySignaling, tuning?: MeshTuning): 
 async function befriendByInvite(inviter: Node, invitee: Node): Promise<void> {
   const { link } = await issueInvite({
     identity: inviter.saved.identity,
+    keys: inviter.peer.inviteKeys,
     records: inviter.records,
     clock: systemClock,
     origin: 'http://127.0.0.1',
@@ -147,6 +151,7 @@ async function befriendByInvite(inviter: Node, invitee: Node): Promise<void> {
   await acceptInvite({
     link,
     identity: invitee.saved.identity,
+    keys: invitee.peer.inviteKeys,
     records: invitee.records,
     clock: systemClock,
     verifier: defaultVerifier,
@@ -183,6 +188,56 @@ describe('Mesh', () => {
     await befriendByInvite(alice, bob);
     await until('both settle', () => settled(alice) && settled(bob));
     expect(alice.mesh.status().friends.get(bob.id)).toMatch(/^(connected|syncing)$/);
+  });
+
+  it('an invite and its accept made after a device removal hand out the current key generation', async () => {
+    const hub = new MemorySignaling();
+    const alice = await person('Alice', hub);
+    const bob = await person('Bob', hub);
+    // Each removed a device once: their keys are of generation 1.
+    await alice.peer.nextKeyGeneration();
+    await bob.peer.nextKeyGeneration();
+    const current = async (node: Node) =>
+      (await encryptionKeyOfGeneration(node.saved.identity.seed, 1)).publicKey;
+
+    const { link } = await issueInvite({
+      identity: alice.saved.identity,
+      keys: alice.peer.inviteKeys,
+      records: alice.records,
+      clock: systemClock,
+      origin: 'http://127.0.0.1',
+      signalingUrls: ['ws://127.0.0.1/signaling'],
+    });
+    const invite = await decodeInvite(link, systemClock, defaultVerifier);
+    expect(invite.keyRecord.generation).toBe(1);
+    expect(invite.keyRecord.encryptionKey).toEqual(await current(alice));
+    const { record } = await acceptInvite({
+      link,
+      identity: bob.saved.identity,
+      keys: bob.peer.inviteKeys,
+      records: bob.records,
+      clock: systemClock,
+      verifier: defaultVerifier,
+    });
+    const acceptance = await openAccept({
+      accept: record.accept,
+      channel: await inviteChannel(invite.secret),
+      opening: alice.peer.inviteKeys.opening(),
+      verifier: defaultVerifier,
+    });
+    expect(acceptance.keyRecord.generation).toBe(1);
+    expect(acceptance.keyRecord.encryptionKey).toEqual(await current(bob));
+
+    // The meshes carry it: Alice's desk opens an accept sealed to her key of now.
+    await alice.mesh.refreshInvites();
+    await bob.mesh.refreshInvites();
+    await until('both are friends', () => alice.peer.friends().has(bob.id));
+    await until(
+      'Bob hears welcome',
+      async () => (await bob.records.accepted())[0]?.outcome === 'welcome',
+    );
+    expect(alice.peer.friends().get(bob.id)?.encryptionKey).toBe(toBase64Url(await current(bob)));
+    expect(bob.peer.friends().get(alice.id)?.encryptionKey).toBe(toBase64Url(await current(alice)));
   });
 
   it('shows a friend offline as soon as their page says goodbye', async () => {

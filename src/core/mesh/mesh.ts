@@ -11,7 +11,6 @@ import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { RevocationLookup } from '../identity/revocation.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
-import { publishEncryptionKey } from '../identity/encryption-key-record.ts';
 import { authorOfLogKey, logKey, type DocId, type LogKey, type PersonId } from '../ids.ts';
 import { InviteBook } from '../invite/invite-book.ts';
 import { decodeInvite } from '../invite/invite-codec.ts';
@@ -209,6 +208,7 @@ export class Mesh {
         ...invites,
         desk: new InviterDesk({
           identity: port.identity,
+          keys: port.keys,
           book: invites.book,
           signaling: options.signaling,
           clock: options.clock,
@@ -217,6 +217,7 @@ export class Mesh {
             await port.addFriend({
               personId: friend.person,
               encryptionKey: friend.keyRecord.encryptionKey,
+              generation: friend.keyRecord.generation,
               rendezvous: friend.pairwiseSecret,
             });
           },
@@ -495,7 +496,7 @@ export class Mesh {
     const session = await InviteeSession.start({
       invite,
       identity,
-      keyRecord: await publishEncryptionKey(identity, clock.now()),
+      keyRecord: await inviting.port.keys.record(clock.now()),
       signaling,
       clock,
       verifier,
@@ -510,6 +511,7 @@ export class Mesh {
           await inviting.port.addFriend({
             personId: invite.inviter,
             encryptionKey: invite.keyRecord.encryptionKey,
+            generation: invite.keyRecord.generation,
             rendezvous: record.pairwiseSecret,
           });
         }

@@ -4,6 +4,7 @@
  * `core/node.ts` fills them from the peer on a reading device, from the relay handover on a relay.
  */
 import type { Identity } from '../identity/keys.ts';
+import type { InviteKeys } from '../invite/invite-keys.ts';
 import type { PersonId } from '../ids.ts';
 import type { FriendLinkSource } from '../net/connection-manager.ts';
 import type { NewFriend } from '../peer/peer.ts';
@@ -30,5 +31,7 @@ export interface BlobPort {
  */
 export interface MeshInvites {
   readonly identity: Identity;
+  /** The person's current keys: invites and accepts hand out their current generation. */
+  readonly keys: InviteKeys;
   addFriend(friend: NewFriend): Promise<void>;
 }

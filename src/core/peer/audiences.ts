@@ -9,7 +9,9 @@
  * none written afterwards. A post keeps the key it was first sealed under, so editing an old post
  * does not hand it to the list's later members. Members are friends (a record is sealed through
  * the pair key of author and member); a friend who leaves the friend list (removed or blocked)
- * leaves every list, with a new epoch.
+ * leaves every list, with a new epoch. When a member's keys, or the person's own, move to their
+ * next generation (a device was removed), every list sealed to the key before starts a new epoch
+ * sealed to the new one, so the removed device opens none of its later posts.
  *
  * The lists themselves (names, members, keys) are kept in this device's settings; the person's
  * other devices learn the keys from the records (and so read the list posts) but not the names.
@@ -56,6 +58,8 @@ export interface AudienceListsOptions {
   friendKey(person: PersonId): Uint8Array | null;
   /** Appends a list record to this device's log (the caller queues it with other writes). */
   append(list: ListId, epoch: number, record: Uint8Array): Promise<void>;
+  /** {@link append}, from inside the caller's queue. */
+  appendNow(list: ListId, epoch: number, record: Uint8Array): Promise<void>;
 }
 
 const LISTS = 'lists/own';
@@ -75,7 +79,7 @@ export class AudienceLists {
   async create(name: string, members: readonly PersonId[]): Promise<ListId> {
     const lists = await this.saved();
     if (lists.length >= MAX_LISTS) throw new ListError(`at most ${MAX_LISTS} lists`);
-    const list: SavedList = await this.sealed(newListId(), checkName(name), members, 0);
+    const list = await this.sealed(newListId(), checkName(name), members, 0, this.options.append);
     await this.save([...lists, list]);
     return list.id;
   }
@@ -95,8 +99,31 @@ export class AudienceLists {
     const members = change.members ?? list.members;
     const same =
       members.length === list.members.length && members.every((m) => list.members.includes(m));
-    const next = same ? { ...list, name } : await this.sealed(id, name, members, list.epoch + 1);
+    const next = same
+      ? { ...list, name }
+      : await this.sealed(id, name, members, list.epoch + 1, this.options.append);
     await this.save(lists.map((l) => (l.id === id ? next : l)));
+  }
+
+  /**
+   * `person`'s keys moved to their next generation (a friend's, or this person's: then every
+   * list): each list sealed to their key before starts a new epoch, same members, sealed to the
+   * new one (inside the caller's queue).
+   */
+  async keyMoved(person: PersonId): Promise<void> {
+    const lists = await this.saved();
+    const moved: SavedList[] = [];
+    for (const list of lists) {
+      if (person !== this.options.me && !list.members.includes(person)) moved.push(list);
+      else {
+        // Sealed to friends only: one no longer a friend leaves the list here, as on removal.
+        const { me, friendKey } = this.options;
+        const members = list.members.filter((m) => m === me || friendKey(m) !== null);
+        const { id, name, epoch } = list;
+        moved.push(await this.sealed(id, name, members, epoch + 1, this.options.appendNow));
+      }
+    }
+    await this.save(moved);
   }
 
   /** Forgets a list (posts already written for it stay readable to whom they were for). */
@@ -128,6 +155,7 @@ export class AudienceLists {
     name: string,
     members: readonly PersonId[],
     epoch: number,
+    append: AudienceListsOptions['append'],
   ): Promise<SavedList> {
     const { pairs, ownKey, me } = this.options;
     const unique = [...new Set(members)];
@@ -144,7 +172,7 @@ export class AudienceLists {
       key,
       pairKeys,
     );
-    await this.options.append(id, epoch, record);
+    await append(id, epoch, record);
     return { id, name, members: unique, epoch, key: key.raw };
   }
 

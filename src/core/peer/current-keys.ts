@@ -15,6 +15,11 @@
  */
 import { SymmetricKey } from '../crypto/aead.ts';
 import { keysOfGeneration, type HandedKeys } from '../crypto/key-generation-record.ts';
+import {
+  publishEncryptionKey,
+  type EncryptionKeyRecord,
+} from '../identity/encryption-key-record.ts';
+import type { InviteKeys } from '../invite/invite-keys.ts';
 import { PairKeys } from '../crypto/pair-keys.ts';
 import type { X25519KeyPair } from '../crypto/seal.ts';
 import { encryptionKeyOfGeneration, x25519KeyFromSeed, type Identity } from '../identity/keys.ts';
@@ -61,7 +66,7 @@ function readSaved(value: unknown): SavedHanded | null {
 }
 
 /** The current generation's keys of the person, on this device (module doc). */
-export class CurrentKeys {
+export class CurrentKeys implements InviteKeys {
   private earlierPairs: PairKeys[] | null = null;
 
   private constructor(
@@ -124,6 +129,17 @@ export class CurrentKeys {
   earlier(): readonly PairKeys[] {
     this.earlierPairs ??= this.before.map((pair) => new PairKeys(pair));
     return this.earlierPairs;
+  }
+
+  /** The signed record of the current generation's key; only where the identity is held. */
+  record(now: number): Promise<EncryptionKeyRecord> {
+    if (!this.identity) throw new Error('only the identity key signs an encryption key record');
+    return publishEncryptionKey(this.identity, now, this.now.generation);
+  }
+
+  /** The current generation's X25519 key pair, then the earlier ones, newest first. */
+  opening(): readonly X25519KeyPair[] {
+    return [this.now.x25519, ...this.before.toReversed()];
   }
 
   /** Moves to `generation`, with its keys (derived from the seed, or handed to this device). */

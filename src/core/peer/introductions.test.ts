@@ -45,6 +45,7 @@ async function threePeople() {
 async function issued(person: TestPerson): Promise<string> {
   const { link } = await issueInvite({
     identity: person.identity,
+    keys: person.peer.inviteKeys,
     records: new InviteRecords(person.store),
     clock: testClock,
     origin: 'http://127.0.0.1:8787',
@@ -102,6 +103,7 @@ describe('introductions', () => {
     const { record } = await acceptInvite({
       link: invite,
       identity: cal.identity,
+      keys: cal.peer.inviteKeys,
       records: new InviteRecords(cal.store),
       clock: testClock,
       verifier: defaultVerifier,

@@ -8,13 +8,24 @@ import { describe, expect, it } from 'vitest';
 import { deviceSecret, keysOfGeneration } from '../crypto/key-generation-record.ts';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
 import { startNewDevice, type DeviceSession } from '../identity/device-setup.ts';
-import { deriveEncryptionKeySeed } from '../identity/keys.ts';
+import { deriveEncryptionKeySeed, encryptionKeyOfGeneration } from '../identity/keys.ts';
+import { randomBytes, toBase64Url } from '../bytes.ts';
+import { decodeEntry } from '../feed/entry-codec.ts';
 import { linkedKeys, type LinkedKeys } from '../identity/person-keys.ts';
 import { identityFromPhraseOf, phraseFromSeed } from '../identity/recovery-phrase.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
+import { listAudience } from '../docs/audience.ts';
+import type { PostId } from '../ids.ts';
 import { Peer } from './peer.ts';
-import { befriend, handOver, makePeople, testClock, type TestPerson } from './test-people.ts';
+import {
+  befriend,
+  entriesOf,
+  handOver,
+  makePeople,
+  testClock,
+  type TestPerson,
+} from './test-people.ts';
 
 /** The keys each linked device of a test was opened with, by device. */
 const linkedKeysOf = new Map<DeviceSession, LinkedKeys>();
@@ -23,13 +34,19 @@ const linkedKeysOf = new Map<DeviceSession, LinkedKeys>();
  * A device linked to `person` (`core/link/`) at key generation `generation`: its keys and the
  * earlier generations' X25519 seeds, as the link bundle hands them; never the seed.
  */
-async function linkedDevice(person: TestPerson, name: string, generation = 0): Promise<TestPerson> {
+async function linkedDevice(
+  person: TestPerson,
+  name: string,
+  generation = 0,
+  /** Linked before device secrets (link bundle v1): it has none. */
+  withoutSecret = false,
+): Promise<TestPerson> {
   const store = new MemoryStorageAdapter();
   const device = await startNewDevice(person.identity, { clock: testClock });
   const keys = await linkedKeys(person.id, {
     ...keysOfGeneration(person.identity, generation),
     generation,
-    deviceSecret: deviceSecret(person.identity.seed, device.key.deviceId),
+    deviceSecret: withoutSecret ? null : deviceSecret(person.identity.seed, device.key.deviceId),
     earlier: Array.from({ length: generation }, (_, g) =>
       deriveEncryptionKeySeed(person.identity.seed, g),
     ),
@@ -163,5 +180,77 @@ describe('removing a device', () => {
     expect(await readable(alice, alice)).toContain('tablet, after');
     expect(await readable(bob, alice)).toContain('tablet, after');
     expect(await readable(phone, alice)).not.toContain('tablet, after');
+  });
+
+  it('a list moves to a new epoch when a member’s keys or the person’s move on: neither removed device opens its later posts, the members do', async () => {
+    const [alice, bob, carol] = await makePeople('alice', 'bob', 'carol');
+    const alicePhone = await linkedDevice(alice, 'alice-phone');
+    const bobPhone = await linkedDevice(bob, 'bob-phone');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    const close = await alice.peer.lists.create('Close friends', [bob.id, carol.id]);
+    const before = await alice.peer.createPost({
+      text: 'list, before',
+      audience: listAudience(close),
+    });
+    for (const [from, to] of [
+      [alice, alicePhone],
+      [bob, bobPhone],
+      [alice, bobPhone],
+    ] as const)
+      await handOver(from, to, [alice.id, bob.id]);
+    const opens = async (reader: TestPerson, postId: PostId) =>
+      (await reader.peer.post({ author: alice.id, postId })) !== undefined;
+    expect(await opens(bobPhone, before.postId)).toBe(true);
+    expect(await opens(alicePhone, before.postId)).toBe(true);
+
+    // Bob removes his phone, Alice hers: the list holds both, so it is sealed again each time.
+    await bob.peer.nextKeyGeneration();
+    await handOver(bob, alice, [bob.id]);
+    await alice.peer.nextKeyGeneration();
+    testClock.advance(1000);
+    const after = await alice.peer.createPost({
+      text: 'list, after',
+      audience: listAudience(close),
+    });
+    for (const to of [bob, carol, bobPhone, alicePhone]) await handOver(alice, to, [alice.id]);
+    await handOver(bob, bobPhone, [bob.id]);
+    expect(await opens(bob, after.postId)).toBe(true);
+    expect(await opens(carol, after.postId)).toBe(true);
+    expect(await opens(bobPhone, after.postId)).toBe(false);
+    expect(await opens(alicePhone, after.postId)).toBe(false);
+  });
+
+  it('a device linked before device secrets is told the keys moved on without it, also after a reload; one that moved is not', async () => {
+    const [alice] = await makePeople('alice');
+    const old = await linkedDevice(alice, 'alice-old-tablet', 0, true);
+    const phone = await linkedDevice(alice, 'alice-phone');
+    expect(old.peer.keysLeftBehind).toBeNull();
+    await alice.peer.nextKeyGeneration([old.device.key.deviceId, phone.device.key.deviceId]);
+    for (const to of [old, phone]) await handOver(alice, to, [alice.id]);
+    expect(old.peer.keyGeneration).toBe(0);
+    expect(old.peer.keysLeftBehind).toBe(1);
+    expect((await reopen(old)).peer.keysLeftBehind).toBe(1);
+    expect(phone.peer.keysLeftBehind).toBeNull();
+    expect(alice.peer.keysLeftBehind).toBeNull();
+  });
+
+  it('a friend made by an invite of a later generation keeps that key when an older record of theirs is met afterwards', async () => {
+    const [alice, dave] = await makePeople('alice', 'dave');
+    await alice.peer.nextKeyGeneration();
+    await alice.peer.nextKeyGeneration();
+    // Dave holds Alice's log up to her generation 1 record only (a relay gave him part of it).
+    const entries = await entriesOf(alice, [alice.id]);
+    const upTo = entries.findIndex((bytes) => decodeEntry(bytes).docId === 'key-generation/1');
+    await dave.ingestor.ingest(entries.slice(0, upTo + 1));
+    await dave.peer.settled();
+    const second = await encryptionKeyOfGeneration(alice.identity.seed, 2);
+    await dave.peer.addFriend({
+      personId: alice.id,
+      encryptionKey: second.publicKey,
+      generation: 2,
+      rendezvous: randomBytes(32),
+    });
+    expect(dave.peer.friends().get(alice.id)?.encryptionKey).toBe(toBase64Url(second.publicKey));
   });
 });

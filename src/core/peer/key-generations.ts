@@ -55,6 +55,12 @@ export interface KeyGenerationsOptions {
 
 /** Reads key generation records for one device (module doc). */
 export class KeyGenerations {
+  /**
+   * The newest generation of this person's keys this device met a record of and was handed
+   * nothing by (removed, or linked before device secrets); `null` while it is on the newest.
+   */
+  leftBehind: number | null = null;
+
   constructor(private readonly options: KeyGenerationsOptions) {}
 
   /** Takes the key generation records among `entries` (inside the peer's queue). */
@@ -110,6 +116,16 @@ export class KeyGenerations {
     if (entries.length > 0) await this.take(entries);
   }
 
+  /**
+   * A friend's key is known to be of `generation` at least (their invite's record said so):
+   * records of generations up to it are not taken later.
+   */
+  async knownAt(person: PersonId, generation: number): Promise<void> {
+    const known = await this.friendGenerations();
+    if (generation <= (known[person] ?? 0)) return;
+    await this.options.store.setSetting(FRIEND_GENERATIONS, { ...known, [person]: generation });
+  }
+
   private async takeOwn(record: KeyGenerationRecord): Promise<boolean> {
     const { keys, device, deviceSecret } = this.options;
     const { generation } = record.key;
@@ -119,6 +135,7 @@ export class KeyGenerations {
     else if (deviceSecret) handed = await openGenerationBox(record, device, deviceSecret);
     if (!handed) {
       log.warn('the person’s keys moved on without this device', { generation });
+      this.leftBehind = Math.max(this.leftBehind ?? 0, generation);
       return false;
     }
     await keys.move(generation, handed);

@@ -18,6 +18,7 @@ async function carry(from: PersonNode | LinkedNode, to: PersonNode | LinkedNode)
     const entries = await from.store.getLatestEntries(log.author, log.device, 1_000);
     await to.ingestor.ingest(entries.reverse().map((e) => e.bytes));
   }
+  await to.peer.settled();
 }
 
 function listOn(node: PersonNode | LinkedNode) {
@@ -71,4 +72,53 @@ describe('the list of own devices', () => {
     laptop.close();
     phone.close();
   });
+
+  it('a name given on one device shows on the other, names given on both apart merge, and a friend holding the log reads none', async () => {
+    const { laptop, phone } = await laptopAndPhone();
+    const bob = await openNode({
+      store: new MemoryStorageAdapter(),
+      ...(await createIdentity({ clock: systemClock })),
+      clock: systemClock,
+    });
+    const laptopId = laptop.device.key.deviceId;
+    const phoneId = phone.device.key.deviceId;
+    // Each names a device before it holds anything of the other: the names merge.
+    await laptop.peer.renameDevice(phoneId, 'Pocket phone');
+    await phone.peer.renameDevice(laptopId, 'Work laptop');
+    await carry(laptop, phone);
+    await carry(phone, laptop);
+    const both = { [phoneId]: 'Pocket phone', [laptopId]: 'Work laptop' };
+    expect(await laptop.peer.deviceNames()).toEqual(both);
+    expect(await phone.peer.deviceNames()).toEqual(both);
+    // A rename, and forgetting a name, replicate too.
+    await phone.peer.renameDevice(phoneId, '  Old phone  ');
+    await laptop.peer.renameDevice(laptopId, '');
+    await carry(phone, laptop);
+    await carry(laptop, phone);
+    for (const node of [laptop, phone]) {
+      expect(await node.peer.deviceNames()).toEqual({ [phoneId]: 'Old phone' });
+    }
+    // Bob holds Alice's logs (a friend relays them) and reads no name: sealed to her self key.
+    await carry(laptop, bob);
+    expect(await bob.peer.deviceNames()).toEqual({});
+    for (const node of [laptop, phone, bob]) node.close();
+  });
 });
+
+/** Alice's identity device and a phone linked to it. */
+async function laptopAndPhone(): Promise<{ laptop: PersonNode; phone: LinkedNode }> {
+  const laptop = await openNode({
+    store: new MemoryStorageAdapter(),
+    ...(await createIdentity({ clock: systemClock })),
+    clock: systemClock,
+  });
+  const offer = await LinkOffer.create(laptop, systemClock);
+  const join = await LinkJoin.open(offer.bytes, { clock: systemClock });
+  await offer.answer(join.request);
+  const linked = await join.finish(await offer.confirm());
+  const phone = await openLinkedNode(linked, {
+    store: new MemoryStorageAdapter(),
+    clock: systemClock,
+  });
+  return { laptop, phone };
+}

@@ -5,8 +5,8 @@
  * the identity key (it wrote a certificate: only the identity key's device certifies).
  *
  * Read from what replicates (the person's logs and their certificate records), so every device
- * of the person lists the same devices once it has synced; names are this device's own labels
- * (`device-names.ts`).
+ * of the person lists the same devices once it has synced; their names replicate the same way
+ * (`kinds/devices.ts`).
  */
 import {
   certificateExpiry,

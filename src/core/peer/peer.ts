@@ -49,6 +49,7 @@ import type { DeviceCertificate } from '../identity/device-certificate.ts';
 import type { DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
 import type { ReadingKeys } from '../identity/person-keys.ts';
+import type { InviteKeys } from '../invite/invite-keys.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
 import { keysOfGeneration, makeKeyGenerationRecord } from '../crypto/key-generation-record.ts';
 import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
@@ -64,6 +65,7 @@ import type {
   ViewWrite,
 } from '../store/storage-adapter.ts';
 import { CurrentKeys } from './current-keys.ts';
+import { DEVICE_NAMES_ROOT, readDeviceNames, writeDeviceName } from '../docs/device-names.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
 import { AudienceLists } from './audiences.ts';
@@ -128,6 +130,11 @@ export interface NewFriend {
   readonly personId: PersonId;
   /** Their X25519 public key, from their signed encryption-key record. */
   readonly encryptionKey: Uint8Array;
+  /**
+   * Which generation of theirs that key is (their record says; 0 when not known): a record of an
+   * earlier generation met later never moves the key back to it.
+   */
+  readonly generation?: number;
   /** The pairwise rendezvous secret both sides hold since the invite. */
   readonly rendezvous: Uint8Array;
 }
@@ -239,6 +246,9 @@ export class Peer {
         return friend ? friendKey(friend) : null;
       },
       append: (list, epoch, record) => this.appendRecord({ kind: 'list', list, epoch }, record),
+      appendNow: async (list, epoch, record) => {
+        await this.ownLog.append(docIdOf({ kind: 'list', list, epoch }), 'key-record', record);
+      },
     });
     this.sealPort = {
       me: this.me,
@@ -573,6 +583,20 @@ export class Peer {
   // Profile and friends
 
   /**
+   * The names this person gave their devices, by device id: written on any of their devices,
+   * read on all of them (`kinds/devices.ts`).
+   */
+  async deviceNames(): Promise<Record<string, string>> {
+    return readDeviceNames(await this.docs.get(this.me, docIdOf({ kind: 'devices' })));
+  }
+
+  /** Names one of this person's devices on all of them (an empty name forgets it). */
+  async renameDevice(device: DeviceId, name: string): Promise<void> {
+    await this.write({ kind: 'devices' }, (doc) => writeDeviceName(doc, device, name));
+    await this.settled();
+  }
+
+  /**
    * Changes this person's public profile. The profile doc is public (in clear, readable by
    * anyone who holds the log), so its pictures are stored as clear blobs too: encrypting them
    * would protect nothing the doc does not already show.
@@ -644,7 +668,10 @@ export class Peer {
     await this.settled();
     // A new friend whose log was held before: their newest key, before the epoch is sealed to it.
     for (const friend of friends) {
-      await this.serial(() => this.generations.catchUp(friend.personId));
+      await this.serial(async () => {
+        await this.generations.knownAt(friend.personId, friend.generation ?? 0);
+        await this.generations.catchUp(friend.personId);
+      });
     }
     await this.serial(() => this.epochs.admit(this.friendList));
     await this.settled();
@@ -700,6 +727,19 @@ export class Peer {
     await this.settled();
   }
 
+  /**
+   * The generation of the person's keys that moved on without this device (it was removed, or
+   * linked by a Kith before device secrets: link it again), or `null` while it reads on.
+   */
+  get keysLeftBehind(): number | null {
+    return this.generations.leftBehind;
+  }
+
+  /** The person's encryption key as invites hand it out: the current generation's. */
+  get inviteKeys(): InviteKeys {
+    return this.keys;
+  }
+
   /** Which generation of the person's encryption and self keys this device holds. */
   get keyGeneration(): number {
     return this.keys.generation;
@@ -752,7 +792,11 @@ export class Peer {
         return update;
       });
     }
+    await this.writeNow({ kind: 'devices' }, (doc) =>
+      doc.getMap(DEVICE_NAMES_ROOT).size > 0 ? Y.encodeStateAsUpdate(doc) : null,
+    );
     await this.epochs.rotate(this.friendList);
+    await this.lists.keyMoved(this.me);
     await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
     this.rekeyConversations();
   }
@@ -764,7 +808,9 @@ export class Peer {
    */
   private async keysMoved(): Promise<void> {
     this.keyring.pairs.use(this.keys.x25519);
-    // The device that moved them sealed the friend list and an epoch to them.
+    // The device that moved them sealed the friend list and an epoch to them; the lists are
+    // each device's own, so each seals its own again.
+    await this.lists.keyMoved(this.me);
     await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
     this.rekeyConversations();
     await this.materializer.apply(
@@ -793,6 +839,7 @@ export class Peer {
     const moved: FriendRecord = { ...record, encryptionKey: toBase64Url(key) };
     this.friendList = new Map([...this.friendList, [person, moved]]);
     await this.writeNow({ kind: 'friends' }, (doc) => writeFriends(doc, { [person]: moved }));
+    await this.lists.keyMoved(person);
     this.rekeyConversations();
   }
 

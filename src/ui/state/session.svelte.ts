@@ -34,9 +34,6 @@ import { noteSafety, readSafety, type AccountSafety } from './account-safety.ts'
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
 
-/** Where this browser keeps the names it gave the person's devices. */
-const DEVICE_NAMES = 'devices/names';
-
 /** Said when a linked device is asked what only the identity device does. */
 const NOT_IDENTITY_DEVICE =
   'Only the device that holds your identity key can do this: open Kith there.';
@@ -249,6 +246,7 @@ export class Session {
     const core = this.api();
     const { link, inviteId } = await core.issueInvite({
       identity: this.identity(),
+      keys: running.peer.inviteKeys,
       inviterName: me?.name,
       records: this.records(),
       clock: systemClock,
@@ -273,6 +271,7 @@ export class Session {
     const { record } = await core.acceptInvite({
       link,
       identity: this.identity(),
+      keys: this.ready().peer.inviteKeys,
       records: this.records(),
       clock: systemClock,
       verifier: core.defaultVerifier,
@@ -356,22 +355,22 @@ export class Session {
     });
   }
 
-  /** The names this browser gave the person's devices (its own labels, not replicated). */
-  async deviceNames(): Promise<Record<string, string>> {
-    const saved = await this.ready().store.getSetting(DEVICE_NAMES);
-    if (typeof saved !== 'object' || saved === null) return {};
-    return Object.fromEntries(
-      Object.entries(saved).filter((e): e is [string, string] => typeof e[1] === 'string'),
-    );
+  /**
+   * Whether the person's keys moved on without this device (it was removed, or linked before
+   * device secrets): it reads nothing new until linked again (docs/devices.md).
+   */
+  keysLeftBehind(): boolean {
+    return this.ready().peer.keysLeftBehind !== null;
   }
 
-  /** Names one of the person's devices on this browser (an empty name forgets it). */
+  /** The names the person gave their devices, on any of them (`kinds/devices.ts`). */
+  deviceNames(): Promise<Record<string, string>> {
+    return this.ready().peer.deviceNames();
+  }
+
+  /** Names one of the person's devices, on all of them (an empty name forgets it). */
   async renameDevice(device: DeviceId, name: string): Promise<void> {
-    const names = await this.deviceNames();
-    const trimmed = name.trim().slice(0, 60);
-    if (trimmed) names[device] = trimmed;
-    else delete names[device];
-    await this.ready().store.setSetting(DEVICE_NAMES, names);
+    await this.ready().peer.renameDevice(device, name);
   }
 
   /**
