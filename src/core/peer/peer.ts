@@ -69,7 +69,7 @@ import { newerLostInMerge } from './friend-merge.ts';
 import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
 import { FriendBook } from './friend-book.ts';
-import { blobIdsOf } from '../feed/entry-codec.ts';
+import { blobIdsOf, entryHasPayload } from '../feed/entry-codec.ts';
 import { MESSAGE_DOC_PREFIX } from '../kinds/message.ts';
 import { KeyGenerations } from './key-generations.ts';
 import { Materializer, MAX_VIEW_BATCH } from './materializer.ts';
@@ -341,7 +341,8 @@ export class Peer {
    */
   private async carryMessagePhotos(entries: readonly StoredEntry[]): Promise<void> {
     for (const entry of entries) {
-      if (!entry.docId.startsWith(MESSAGE_DOC_PREFIX)) continue;
+      // A withdrawn message's photos went with its payload (`store/covers.ts`).
+      if (!entry.docId.startsWith(MESSAGE_DOC_PREFIX) || !entryHasPayload(entry.bytes)) continue;
       for (const id of blobIdsOf(entry.bytes)) {
         if (!(await this.options.store.hasBlob(id))) this.want(id);
       }
