@@ -70,6 +70,7 @@ import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
 import { FriendBook } from './friend-book.ts';
 import { blobIdsOf, entryHasPayload } from '../feed/entry-codec.ts';
+import { unshownPhotos } from './photo-references.ts';
 import { MESSAGE_DOC_PREFIX } from '../kinds/message.ts';
 import { KeyGenerations } from './key-generations.ts';
 import { Materializer, MAX_VIEW_BATCH } from './materializer.ts';
@@ -462,7 +463,7 @@ export class Peer {
       prefetch: async (ids) => {
         for (const id of ids) if (!(await store.hasBlob(id))) self.peer?.want(id);
       },
-      dropPhotos: (ids) => store.deleteBlobs(ids),
+      dropPhotos: async (ids, letGo) => store.deleteBlobs(await unshownPhotos(store, ids, letGo)),
       now: () => clock.now(),
       viewsWritten: (writes) => {
         for (const listener of self.peer?.viewWriteListeners ?? []) listener(writes);
