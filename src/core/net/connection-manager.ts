@@ -3,10 +3,11 @@
  *
  * Each friend has a pairwise topic (from the pairwise secret made at the invite), rotating daily
  * (`topic-rotation.ts`: spoken on for the current window, listened on for the next one too near
- * a boundary, resubscribed as the clock passes it); everything the manager publishes there is sealed with the pairwise `SignalingCipher`, with the two person keys
- * as direction tags, so the server sees only boxes on a meaningless topic. Inside each box is a
- * body signed by the sending device's certified key (`signal-auth.ts`), so a friend's device id
- * is proven, not claimed. Every body has `d` (sending device), `b` (its boot id: one per page
+ * a boundary, resubscribed as the clock passes it); everything the manager publishes there is
+ * sealed with the pairwise `SignalingCipher` (bound to the topic it goes on), with the two person
+ * keys as direction tags, so the server sees only boxes on a meaningless topic. Inside each box
+ * is a body signed by the sending device's certified key (`signal-auth.ts`), so a friend's device
+ * id is proven, not claimed. Every body has `d` (sending device), `b` (its boot id: one per page
  * life) and `n` (its stamp: strictly increasing across the device's messages and lives,
  * microseconds of its clock); the kinds:
  *
