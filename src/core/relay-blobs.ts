@@ -5,9 +5,14 @@
  * whichever device holds them (the writer's first of all), so that the relay serves photos to
  * friends as it serves entries. What it still waits for is kept in the store's settings, so a
  * restart asks again.
+ *
+ * A photo goes with the payload of the entries that list it (`store/covers.ts`: the store deletes
+ * it when a covering entry arrives): an entry held without its payload makes nothing wanted, the
+ * photos a covering entry releases are wanted no more, and one arriving after it was released
+ * (asked before) is not stored.
  */
 import type { BlobId } from './crypto/blobs.ts';
-import { blobIdsOf } from './feed/entry-codec.ts';
+import { blobIdsOf, entryHasPayload } from './feed/entry-codec.ts';
 import { createLogger } from './log.ts';
 import type { BlobPort } from './mesh/ports.ts';
 import type { LogStore, StoredEntry } from './store/storage-adapter.ts';
@@ -61,21 +66,28 @@ export class RelayBlobs implements BlobPort {
   }
 
   async receive(id: string, bytes: Uint8Array): Promise<void> {
+    if (!this.waiting.has(id)) return;
     await this.store.putBlob(id, bytes);
     if (this.waiting.delete(id)) this.changed();
   }
 
   private async listed(entries: readonly StoredEntry[]): Promise<void> {
     try {
+      const released = await this.releasedBy(entries);
+      for (const id of released) this.waiting.delete(id);
       const fresh: string[] = [];
       for (const entry of entries) {
+        if (!entryHasPayload(entry.bytes)) continue;
         for (const id of listedBlobs(entry)) {
           if (this.waiting.has(id) || fresh.includes(id) || (await this.store.hasBlob(id)))
             continue;
           fresh.push(id);
         }
       }
-      if (fresh.length === 0) return;
+      if (fresh.length === 0) {
+        if (released.length > 0) this.changed();
+        return;
+      }
       for (const id of fresh) this.waiting.add(id);
       for (const oldest of [...this.waiting].slice(0, Math.max(0, this.waiting.size - MAX_WAITING)))
         this.waiting.delete(oldest);
@@ -84,6 +96,24 @@ export class RelayBlobs implements BlobPort {
     } catch (error) {
       log.error('could not note the photos of stored entries', { error: String(error) });
     }
+  }
+
+  /**
+   * The photos listed by entries `entries` cover and not by the covering entry itself: the store
+   * deleted those it held; those not fetched yet are not to be.
+   */
+  private async releasedBy(entries: readonly StoredEntry[]): Promise<string[]> {
+    const released: string[] = [];
+    for (const entry of entries) {
+      const kept = new Set(entryHasPayload(entry.bytes) ? listedBlobs(entry) : []);
+      for (const c of entry.covers ?? []) {
+        const covered = await this.store.getEntry(entry.author, c.device, c.seq);
+        // A cover naming another doc drops nothing (`store/covers.ts`).
+        if (covered?.docId !== entry.docId) continue;
+        for (const id of blobIdsOf(covered.bytes)) if (!kept.has(id)) released.push(id);
+      }
+    }
+    return released.filter((id) => this.waiting.has(id));
   }
 
   private changed(): void {

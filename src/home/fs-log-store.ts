@@ -391,6 +391,8 @@ export class FsLogStore implements LogStore {
           this.covered.set(positionKey(c.author, c.device, c.seq), c);
         }
       });
+      // The photos of payloads a cover dropped (`covers.ts`), now that the journal says so.
+      await this.removeBlobs(plan.released);
       return [
         ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
         ...plan.refilled,
@@ -652,17 +654,20 @@ export class FsLogStore implements LogStore {
   }
 
   async deleteBlobs(hashes: readonly string[]): Promise<void> {
-    return this.run(async () => {
-      const held = hashes.filter((hash) => this.blobs.has(hash));
-      if (held.length === 0) return;
-      const dir = join(this.options.folder, BLOBS);
-      for (const hash of held) {
-        await rm(join(dir, blobFile(hash)), { force: true });
-        this.blobBytes -= this.blobs.get(hash)!;
-        this.blobs.delete(hash);
-      }
-      await syncFolder(dir);
-    });
+    return this.run(() => this.removeBlobs(hashes));
+  }
+
+  /** Deletes the blobs held under these hashes (inside `run`). */
+  private async removeBlobs(hashes: readonly string[]): Promise<void> {
+    const held = hashes.filter((hash) => this.blobs.has(hash));
+    if (held.length === 0) return;
+    const dir = join(this.options.folder, BLOBS);
+    for (const hash of held) {
+      await rm(join(dir, blobFile(hash)), { force: true });
+      this.blobBytes -= this.blobs.get(hash)!;
+      this.blobs.delete(hash);
+    }
+    await syncFolder(dir);
   }
 
   async getBlob(hash: string): Promise<Uint8Array | undefined> {

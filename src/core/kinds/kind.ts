@@ -129,8 +129,11 @@ export interface ViewPort {
   reingest(bytes: Uint8Array): Promise<void>;
   /** Blobs to fetch now rather than when first shown (a friend's profile pictures). */
   prefetch(ids: readonly string[]): Promise<void>;
-  /** Photos no doc shows any more (a deleted post's): deleted here, never served again. */
-  dropPhotos(ids: readonly string[]): Promise<void>;
+  /**
+   * Photos post `letGo` no longer shows (it was deleted or edited): deleted here, never served
+   * again, unless another post or a profile still shows them (`peer/photo-references.ts`).
+   */
+  dropPhotos(ids: readonly string[], letGo: string): Promise<void>;
   /** A date written by someone else, clamped to this device's clock (and to `shown`). */
   trustedTime(written: number, shown: number | undefined): number;
   /** Stores a mention notification once. */

@@ -99,7 +99,6 @@ export async function sealedEpoch(
  * same one.
  */
 function photosGone(before: PostSummary, now: PostContent): string[] {
-  if (before.audience === 'public') return [];
   const kept = new Set(now.deleted ? [] : now.photos.flatMap((p) => [p.blob, p.thumb]));
   return before.photos.flatMap((p) => [p.blob, p.thumb]).filter((id) => !kept.has(id));
 }
@@ -199,7 +198,7 @@ export const postKind: DocKind<PostDocRef> = {
     const post = readPost(doc);
     if (!post) return;
     const before = await store.getPostView(key);
-    if (before) await views.dropPhotos(photosGone(postSummary(before), post));
+    if (before) await views.dropPhotos(photosGone(postSummary(before), post), key);
     if (post.deleted) {
       await store.removePostView(key);
     } else if (isOwnOrFriends(views, author) || post.audience === 'public') {

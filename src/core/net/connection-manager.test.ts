@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes, toBase64Url, toHex } from '../bytes.ts';
-import { systemClock } from '../clock.ts';
+import { ManualClock, systemClock } from '../clock.ts';
 import { personIdFromKey, type DeviceId, type PersonId } from '../ids.ts';
 import { startServer } from '../../../signaling/server.ts';
 import { WebSocket } from 'ws';
@@ -14,7 +14,8 @@ import {
 import { SignalingClient, type Signaling } from './signaling-client.ts';
 import { deviceSigner, signSignal, type DeviceSigner, type SignedSignal } from './signal-auth.ts';
 import { SignalingCipher } from './signaling-crypto.ts';
-import { deriveTopic } from './topics.ts';
+import { deriveTopic, topicWindow } from './topics.ts';
+import { DEFAULT_TOPIC_ROTATION } from './topic-rotation.ts';
 import { createIdentity, startNewDevice, type IdentityOnDevice } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
 import { issueDeviceRevocation } from '../identity/revocation.ts';
@@ -302,6 +303,78 @@ describe('connection manager', () => {
   });
 });
 
+/** `signaling` with the topics it holds subscribed counted (what the server would hold). */
+function counted(signaling: Signaling): { signaling: Signaling; held: Map<string, number> } {
+  const held = new Map<string, number>();
+  return {
+    held,
+    signaling: {
+      get isOpen() {
+        return signaling.isOpen;
+      },
+      onOpenChange: (listener) => signaling.onOpenChange(listener),
+      publish: (topic, data, lane) => signaling.publish(topic, data, lane),
+      subscribe: (topic, listener) => {
+        held.set(topic, (held.get(topic) ?? 0) + 1);
+        const unsubscribe = signaling.subscribe(topic, listener);
+        return () => {
+          unsubscribe();
+          held.set(topic, held.get(topic)! - 1);
+          if (held.get(topic) === 0) held.delete(topic);
+        };
+      },
+    },
+  };
+}
+
+describe('rotating pairwise topics in the connection manager', () => {
+  it('meets a friend whose clock is 8 minutes behind across a day boundary, keeps the connection through it, and leaves the old topic', async () => {
+    const day = DEFAULT_TOPIC_ROTATION.windowMs;
+    const today = Math.floor(Date.now() / day) + 1;
+    const boundary = today * day;
+    // Alice's clock has passed midnight; Bob's, 8 minutes behind, has not.
+    const aliceClock = new ManualClock(boundary + 3 * 60_000);
+    const bobClock = new ManualClock(boundary - 5 * 60_000);
+    const hub = new MemorySignaling();
+    const aliceSignaling = counted(hub.client());
+    const bobSignaling = counted(hub.client());
+    const alice = await node(aliceSignaling.signaling, { clock: aliceClock });
+    const bob = await node(bobSignaling.signaling, { clock: bobClock });
+    await befriend(alice, bob);
+    const secret = friendsOf.get(alice)!.at(-1)!.pairwiseSecret;
+    const [yesterdays, todays] = await Promise.all([
+      deriveTopic(secret, 'pairwise', today - 1),
+      deriveTopic(secret, 'pairwise', today),
+    ]);
+    await until('connected', () => alice.connections.length > 0 && bob.connections.length > 0);
+    // Each speaks on its own day's topic and hears the other's.
+    expect(new Set(hub.relayed.map((r) => r.topic))).toEqual(new Set([yesterdays, todays]));
+    expect([...aliceSignaling.held.keys()].sort()).toEqual([yesterdays, todays].sort());
+    expect([...bobSignaling.held.keys()].sort()).toEqual([yesterdays, todays].sort());
+
+    // Both clocks pass the boundary by more than skew and spread: each leaves yesterday's topic.
+    const { skewMs, spreadMs } = DEFAULT_TOPIC_ROTATION;
+    aliceClock.advance(skewMs + spreadMs + 10 * 60_000);
+    bobClock.advance(skewMs + spreadMs + 10 * 60_000);
+    await until('both on today’s topic only', () =>
+      [aliceSignaling, bobSignaling].every((s) => s.held.size === 1 && s.held.has(todays)),
+    );
+    const relayedBefore = hub.relayed.length;
+    // The connection made before the boundary is the one still in use: nothing to redo.
+    await alice.connections[0]!.transport.send(new TextEncoder().encode('after midnight'));
+    await until('the message', () => bob.received.includes('after midnight'));
+    expect(alice.manager.connectionsCreated + bob.manager.connectionsCreated).toBe(2);
+    expect(alice.manager.connectionCount).toBe(1);
+    // The clocks stand still unless moved; presence follows them.
+    await until(
+      'hellos after the move',
+      () => hub.relayed.length > relayedBefore + 2,
+      () => [aliceClock, bobClock].forEach((clock) => clock.advance(50)),
+    );
+    expect(hub.relayed.slice(relayedBefore).every((r) => r.topic === todays)).toBe(true);
+  });
+});
+
 describe('connection manager over the real signaling server', () => {
   it('connects two friends through it, and what the server relayed is only boxes', async () => {
     const relayed: { topic: string; data: unknown }[] = [];
@@ -338,7 +411,12 @@ describe('connection manager over the real signaling server', () => {
 async function puppet(hub: MemorySignaling, victim: Node, signer: DeviceSigner) {
   const secret = randomBytes(32);
   await victim.manager.setFriends([{ person: signer.certificate.person, pairwiseSecret: secret }]);
-  const topic = await deriveTopic(secret, 'pairwise');
+  // The topic of today's window, on which the victim speaks and listens (its clock is the system's).
+  const topic = await deriveTopic(
+    secret,
+    'pairwise',
+    topicWindow(Date.now(), DEFAULT_TOPIC_ROTATION.windowMs),
+  );
   const cipher = await SignalingCipher.fromSecret(secret, 'pairwise');
   const me = signer.certificate.personKey;
   const heard: Record<string, unknown>[] = [];

@@ -1,11 +1,13 @@
 /**
  * One RTCPeerConnection per remote device, through simple-peer, under a cap (design section 5).
  *
- * Each friend has a pairwise topic (from the pairwise secret made at the invite); everything the
- * manager publishes there is sealed with the pairwise `SignalingCipher`, with the two person keys
- * as direction tags, so the server sees only boxes on a meaningless topic. Inside each box is a
- * body signed by the sending device's certified key (`signal-auth.ts`), so a friend's device id
- * is proven, not claimed. Every body has `d` (sending device), `b` (its boot id: one per page
+ * Each friend has a pairwise topic (from the pairwise secret made at the invite), rotating daily
+ * (`topic-rotation.ts`: spoken on for the current window, listened on for the next one too near
+ * a boundary, resubscribed as the clock passes it); everything the manager publishes there is
+ * sealed with the pairwise `SignalingCipher` (bound to the topic it goes on), with the two person
+ * keys as direction tags, so the server sees only boxes on a meaningless topic. Inside each box
+ * is a body signed by the sending device's certified key (`signal-auth.ts`), so a friend's device
+ * id is proven, not claimed. Every body has `d` (sending device), `b` (its boot id: one per page
  * life) and `n` (its stamp: strictly increasing across the device's messages and lives,
  * microseconds of its clock); the kinds:
  *
@@ -69,7 +71,7 @@ import { PeerDataTap } from './peer-data-tap.ts';
 import { FriendMemoryBudgets } from '../sync/memory-budget.ts';
 import { SignalAuthenticator, signSignal, type DeviceSigner } from './signal-auth.ts';
 import { TokenBucket, type BucketSpec } from './token-bucket.ts';
-import { deriveTopic } from './topics.ts';
+import { DEFAULT_TOPIC_ROTATION, RotatingTopic, type TopicRotation } from './topic-rotation.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import type { RevocationLookup } from '../identity/revocation.ts';
 
@@ -185,6 +187,8 @@ export interface ConnectionManagerOptions {
   readonly transport?: DataChannelTransportOptions;
   /** What each friend's connections may hold together (default 32 MiB per friend). */
   readonly memory?: FriendMemoryBudgets;
+  /** How pairwise topics rotate (default {@link DEFAULT_TOPIC_ROTATION}: daily). */
+  readonly topicRotation?: TopicRotation;
 }
 
 /** Where a message's stamp is compared: each lane's stamps only grow within a life. */
@@ -215,12 +219,11 @@ interface RemoteDevice {
 
 interface Friend {
   readonly link: FriendLink;
-  readonly topic: string;
+  readonly topics: RotatingTopic;
   readonly cipher: SignalingCipher;
   readonly outgoing: SignalDirection;
   readonly incoming: SignalDirection;
   readonly devices: Map<DeviceId, RemoteDevice>;
-  unsubscribe: () => void;
   inbox: Promise<void>;
   outbox: Promise<void>;
   lastReplyAt: number;
@@ -228,7 +231,7 @@ interface Friend {
   readonly connectionBudget: TokenBucket;
   readonly helloBudget: TokenBucket;
   /** A sealed bye, ready to publish synchronously when the page goes (see `sayGoodbye`). */
-  bye: SignalEnvelope | undefined;
+  bye: { readonly topic: string; readonly sealed: SignalEnvelope } | undefined;
 }
 
 interface Connection {
@@ -347,7 +350,7 @@ export class ConnectionManager {
     this.stopFollowing?.();
     for (const connection of [...this.connections.values()])
       this.drop(connection, 'stopped', false);
-    for (const friend of this.friends.values()) friend.unsubscribe();
+    for (const friend of this.friends.values()) friend.topics.close();
     this.friends.clear();
   }
 
@@ -359,7 +362,8 @@ export class ConnectionManager {
    */
   sayGoodbye(): void {
     for (const friend of this.friends.values()) {
-      if (friend.bye) this.options.signaling.publish(friend.topic, friend.bye, 'presence');
+      if (friend.bye)
+        this.options.signaling.publish(friend.bye.topic, friend.bye.sealed, 'presence');
       friend.bye = undefined;
     }
     this.boot = newBoot();
@@ -375,7 +379,7 @@ export class ConnectionManager {
     for (const [person, friend] of this.friends) {
       const link = wanted.get(person);
       if (link && bytesEqual(link.pairwiseSecret, friend.link.pairwiseSecret)) continue;
-      friend.unsubscribe();
+      friend.topics.close();
       this.friends.delete(person);
       for (const c of [...this.connections.values()]) {
         if (c.friend === friend)
@@ -388,13 +392,7 @@ export class ConnectionManager {
       const friend = await this.makeFriend(link);
       if (this.friends.has(link.person)) continue;
       this.friends.set(link.person, friend);
-      friend.unsubscribe = this.options.signaling.subscribe(friend.topic, (data) => {
-        friend.inbox = friend.inbox
-          .then(() => this.receive(friend, data))
-          .catch((error: unknown) =>
-            log.error('handling a signal failed', { error: String(error) }),
-          );
-      });
+      await friend.topics.follow(this.options.clock.now());
       this.say(friend, this.hello());
       this.prepareBye(friend);
     }
@@ -478,14 +476,25 @@ export class ConnectionManager {
     const me = this.personKey;
     const them = personIdToKey(link.person);
     const now = this.options.clock.now();
-    return {
+    const friend: Friend = {
       link,
-      topic: await deriveTopic(link.pairwiseSecret, 'pairwise'),
+      topics: new RotatingTopic(
+        link.pairwiseSecret,
+        'pairwise',
+        this.options.topicRotation ?? DEFAULT_TOPIC_ROTATION,
+        this.options.signaling,
+        (topic, data) => {
+          friend.inbox = friend.inbox
+            .then(() => this.receive(friend, topic, data))
+            .catch((error: unknown) =>
+              log.error('handling a signal failed', { error: String(error) }),
+            );
+        },
+      ),
       cipher: await SignalingCipher.fromSecret(link.pairwiseSecret, 'pairwise'),
       outgoing: { from: me, to: them },
       incoming: { from: them, to: me },
       devices: new Map(),
-      unsubscribe: () => undefined,
       inbox: Promise.resolve(),
       outbox: Promise.resolve(),
       lastReplyAt: -Infinity,
@@ -494,6 +503,7 @@ export class ConnectionManager {
       helloBudget: new TokenBucket(this.budget.hellosPerFriend, now),
       bye: undefined,
     };
+    return friend;
   }
 
   private hello(want?: DeviceId): Record<string, unknown> {
@@ -515,30 +525,34 @@ export class ConnectionManager {
    */
   private say(friend: Friend, payload: Record<string, unknown>): void {
     const lane: PublishLane = payload.k === 'hello' ? 'presence' : 'signal';
-    this.seal(friend, payload, (sealed) =>
-      this.options.signaling.publish(friend.topic, sealed, lane),
+    this.seal(friend, payload, (topic, sealed) =>
+      this.options.signaling.publish(topic, sealed, lane),
     );
   }
 
   /** Seals a bye for `friend` now, to publish when the page goes (boxes go stale in 10 min). */
   private prepareBye(friend: Friend): void {
-    this.seal(friend, { k: 'bye' }, (sealed) => {
-      if (this.friends.get(friend.link.person) === friend) friend.bye = sealed;
+    this.seal(friend, { k: 'bye' }, (topic, sealed) => {
+      if (this.friends.get(friend.link.person) === friend) friend.bye = { topic, sealed };
     });
   }
 
-  /** Stamps `payload` now (so stamps follow the order of calls), then signs and seals it. */
+  /**
+   * Stamps `payload` now (so stamps follow the order of calls), then signs and seals it for the
+   * topic of the current window.
+   */
   private seal(
     friend: Friend,
     payload: Record<string, unknown>,
-    then: (sealed: SignalEnvelope) => void,
+    then: (topic: string, sealed: SignalEnvelope) => void,
   ): void {
     const body = { ...payload, d: this.device, b: this.boot, n: this.stamp() };
     friend.outbox = friend.outbox
       .then(async () => {
         const signed = await signSignal(this.options.self, personIdToKey(friend.link.person), body);
         const now = this.options.clock.now();
-        then(await friend.cipher.seal(friend.topic, friend.outgoing, signed, now));
+        const topic = await friend.topics.speaking(now);
+        then(topic, await friend.cipher.seal(topic, friend.outgoing, signed, now));
       })
       .catch((error: unknown) => log.warn('could not publish a signal', { error: String(error) }));
   }
@@ -557,12 +571,12 @@ export class ConnectionManager {
     }
   }
 
-  private async receive(friend: Friend, data: unknown): Promise<void> {
+  private async receive(friend: Friend, topic: string, data: unknown): Promise<void> {
     if (!this.friends.has(friend.link.person)) return;
     const now = this.options.clock.now();
     let payload: unknown;
     try {
-      payload = await friend.cipher.open(friend.topic, friend.incoming, data, now);
+      payload = await friend.cipher.open(topic, friend.incoming, data, now);
     } catch (error) {
       // Our own publishes come back to us (the server echoes) and fail the direction check:
       // expected, hence debug. Anything else from the topic is noise or an attack, dropped.
@@ -944,8 +958,22 @@ export class ConnectionManager {
 
   private tick(): void {
     const now = this.options.clock.now();
+    this.rotateTopics(now);
     if (now - this.lastAnnounce >= this.announceInterval()) this.announce();
     this.plan();
+  }
+
+  /**
+   * Moves each friend whose listening windows changed to its new topics (each friend's changes
+   * come at a time of its own near a boundary: see `topic-rotation.ts`). Connections stay.
+   */
+  private rotateTopics(now: number): void {
+    for (const friend of this.friends.values()) {
+      if (!friend.topics.due(now)) continue;
+      friend.topics
+        .follow(now)
+        .catch((error: unknown) => log.error('could not rotate a topic', { error: String(error) }));
+    }
   }
 
   private emitStates(): void {

@@ -81,8 +81,8 @@ export interface MaterializerContext {
   reingest(bytes: Uint8Array): Promise<void>;
   /** Blobs to fetch now rather than when first shown (a friend's profile pictures). */
   prefetch(ids: readonly string[]): Promise<void>;
-  /** Photos no doc shows any more (a deleted post's): deleted from the store. */
-  dropPhotos(ids: readonly string[]): Promise<void>;
+  /** Photos post `letGo` no longer shows: deleted from the store unless shown elsewhere. */
+  dropPhotos(ids: readonly string[], letGo: string): Promise<void>;
   /** This device's time (dates written by others are clamped to it plus {@link MAX_CLOCK_SKEW}). */
   now(): number;
   /** Told of the view changes of a batch once they are written (the search index follows them). */
@@ -122,7 +122,7 @@ export class Materializer {
       republish: (entry, answered) => ctx.republish(entry, answered),
       reingest: (bytes) => ctx.reingest(bytes),
       prefetch: (ids) => ctx.prefetch(ids),
-      dropPhotos: (ids) => ctx.dropPhotos(ids),
+      dropPhotos: (ids, letGo) => ctx.dropPhotos(ids, letGo),
       trustedTime: (written, shown) => this.trustedTime(written, shown),
       mentioned: (n) => this.mentioned(n),
       wait: (key, stored) => this.wait(key, stored),

@@ -74,7 +74,8 @@ import { newerLostInMerge } from './friend-merge.ts';
 import { friendKey } from './epoch-state.ts';
 import { FriendsEpochs } from './friends-epochs.ts';
 import { FriendBook } from './friend-book.ts';
-import { blobIdsOf } from '../feed/entry-codec.ts';
+import { blobIdsOf, entryHasPayload } from '../feed/entry-codec.ts';
+import { unshownPhotos } from './photo-references.ts';
 import { MESSAGE_DOC_PREFIX } from '../kinds/message.ts';
 import { KeyGenerations } from './key-generations.ts';
 import { Materializer, MAX_VIEW_BATCH } from './materializer.ts';
@@ -371,7 +372,8 @@ export class Peer {
    */
   private async carryMessagePhotos(entries: readonly StoredEntry[]): Promise<void> {
     for (const entry of entries) {
-      if (!entry.docId.startsWith(MESSAGE_DOC_PREFIX)) continue;
+      // A withdrawn message's photos went with its payload (`store/covers.ts`).
+      if (!entry.docId.startsWith(MESSAGE_DOC_PREFIX) || !entryHasPayload(entry.bytes)) continue;
       for (const id of blobIdsOf(entry.bytes)) {
         if (!(await this.options.store.hasBlob(id))) this.want(id);
       }
@@ -488,7 +490,7 @@ export class Peer {
       prefetch: async (ids) => {
         for (const id of ids) if (!(await store.hasBlob(id))) self.peer?.want(id);
       },
-      dropPhotos: (ids) => store.deleteBlobs(ids),
+      dropPhotos: async (ids, letGo) => store.deleteBlobs(await unshownPhotos(store, ids, letGo)),
       now: () => clock.now(),
       viewsWritten: (writes) => {
         for (const listener of self.peer?.viewWriteListeners ?? []) listener(writes);

@@ -126,4 +126,52 @@ describe('whole-state entries of posts', () => {
       for (const id of ids) expect(await person.store.hasBlob(id)).toBe(false);
     expect((await bob.store.usage()).blobBytes).toBe(0);
   });
+
+  it('a deleted public post’s photos leave its author’s and its friends’ stores, but not one another post or the profile still shows', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const photo = (seed: number) => ({
+      image: new Uint8Array(4_000).map((_, i) => (i * seed) & 0xff),
+      thumb: new Uint8Array(200).map((_, i) => (i * seed + 1) & 0xff),
+      width: 800,
+      height: 600,
+      mime: 'image/jpeg' as const,
+    });
+    // A clear photo is addressed by its bytes: the same picture in two posts and the profile
+    // is one blob.
+    await alice.peer.setProfile({ name: 'Alice', photo: photo(11) });
+    const three = await alice.peer.createPost({
+      text: 'three photos',
+      audience: 'public',
+      photos: [photo(3), photo(7), photo(11)],
+    });
+    const again = await alice.peer.createPost({
+      text: 'the second again',
+      audience: 'public',
+      photos: [photo(7)],
+    });
+    await handOver(alice, bob, [alice.id]);
+    const [only, shared, avatar] = postSummary((await bob.peer.post(three))!).photos;
+    expect(postSummary((await bob.peer.post(again))!).photos[0]!.blob).toBe(shared!.blob);
+    const ids = (p: typeof only) => [p!.blob, p!.thumb];
+    for (const id of [...ids(only), ...ids(shared), ...ids(avatar)]) {
+      if (!(await bob.store.hasBlob(id)))
+        await bob.peer.receiveBlob(id, (await alice.store.getBlob(id))!);
+    }
+
+    await alice.peer.deletePost(three.postId);
+    await handOver(alice, bob, [alice.id]);
+    for (const person of [alice, bob]) {
+      for (const id of ids(only)) expect(await person.store.hasBlob(id)).toBe(false);
+      for (const id of [...ids(shared), ...ids(avatar)])
+        expect(await person.store.hasBlob(id)).toBe(true);
+    }
+    // The last post showing the shared photo goes: so does the photo; the avatar stays.
+    await alice.peer.deletePost(again.postId);
+    await handOver(alice, bob, [alice.id]);
+    for (const person of [alice, bob]) {
+      for (const id of ids(shared)) expect(await person.store.hasBlob(id)).toBe(false);
+      for (const id of ids(avatar)) expect(await person.store.hasBlob(id)).toBe(true);
+    }
+  });
 });

@@ -14,8 +14,15 @@
  *
  * An entry named with another doc id keeps its payload: an author can only drop what belongs to
  * the doc it rewrites.
+ *
+ * The photos go with the payloads: the ciphertext blobs an entry losing its payload lists
+ * (entries v2, `blobs`) are released unless an entry of the batch that keeps its payload lists
+ * them too (an edit keeping a photo lists it again), and the adapter deletes them with the
+ * batch. No other entry can hold them: a private photo is sealed with its post's own content
+ * key under a random nonce (`crypto/blobs.ts`), so its ciphertext belongs to that doc alone,
+ * whose payload-holding entries the covering one covers.
  */
-import { decodeAnyEntry, entryHasPayload, withoutPayload } from '../feed/entry-codec.ts';
+import { blobIdsOf, decodeAnyEntry, entryHasPayload, withoutPayload } from '../feed/entry-codec.ts';
 import type { DeviceId, DocId, EntryHash, PersonId } from '../ids.ts';
 import type { EntryLink, StoredEntry } from './storage-adapter.ts';
 
@@ -128,6 +135,8 @@ export interface CoverPlan {
   readonly refilled: StoredEntry[];
   /** Positions newly covered, to remember. */
   readonly covered: CoveredRecord[];
+  /** Blobs listed by entries whose payload goes, and by no entry keeping one: to delete. */
+  readonly released: string[];
 }
 
 /** Looks up a position as held before the batch. */
@@ -155,6 +164,8 @@ export function planCovers(
       (c) => c.docId === e.docId,
     );
   const records = added.map((e) => (isCovered(e) ? withPayloadDropped(e) : e));
+  // Entries whose payload goes in this batch, as they were (their blob lists).
+  const emptied = added.filter((e, i) => holdsPayload(e) && !holdsPayload(records[i]!));
   const replaced: CoverPlan['replaced'] = [];
   const seen = new Set<string>();
   for (const c of fresh) {
@@ -164,6 +175,7 @@ export function planCovers(
     seen.add(key);
     const reduced = withPayloadDropped(record);
     replaced.push({ record: reduced, shrunk: record.bytes.length - recordBytes(reduced) });
+    emptied.push(record);
   }
   const refilled = refills.map((r) => r.entry).filter((e) => !isCovered(e));
   for (const e of refilled) {
@@ -173,7 +185,23 @@ export function planCovers(
   const remembered = [...freshByPosition.values()]
     .map((list) => list[0]!)
     .filter((c) => !covered(c.author, c.device, c.seq));
-  return { records, replaced, refilled, covered: remembered };
+  return {
+    records,
+    replaced,
+    refilled,
+    covered: remembered,
+    released: releasedBlobs(emptied, [...records, ...refilled]),
+  };
+}
+
+/** Blobs `emptied` entries list that no entry of `kept` holding its payload lists. */
+function releasedBlobs(emptied: readonly StoredEntry[], kept: readonly HeldRecord[]): string[] {
+  const listed = new Set(emptied.flatMap((e) => blobIdsOf(e.bytes)));
+  if (listed.size === 0) return [];
+  for (const record of kept) {
+    if (holdsPayload(record)) for (const id of blobIdsOf(record.bytes)) listed.delete(id);
+  }
+  return [...listed];
 }
 
 /** What a plan changes in one log: positions added, and bytes its held records shrank by. */

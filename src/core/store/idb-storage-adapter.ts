@@ -286,7 +286,10 @@ export class IdbStorageAdapter implements StorageAdapter {
     checkEntries(entries);
     const batches = groupByLog(entries);
     if (batches.length === 0) return [];
-    return this.run(['runs', 'logs', 'covered', 'owed'], 'readwrite', async (tx) => {
+    // The photos of payloads a cover drops (`covers.ts`): deleted once the entries say so. A page
+    // closed between the two transactions leaves them until the store is emptied.
+    const released: string[] = [];
+    const written = await this.run(['runs', 'logs', 'covered', 'owed'], 'readwrite', async (tx) => {
       const runs = new RunEdit(tx.objectStore('runs'));
       const logStore = tx.objectStore('logs');
       const coveredStore = tx.objectStore('covered');
@@ -383,8 +386,11 @@ export class IdbStorageAdapter implements StorageAdapter {
         );
       }
       await issueAll(writes, (write) => write());
+      released.push(...plan.released);
       return stored.map(copyEntry);
     });
+    await this.deleteBlobs(released);
+    return written;
   }
 
   async getEntry(

@@ -18,6 +18,7 @@ import {
   testEntries,
   testEntry,
   coveredLogs,
+  photoLogs,
 } from './store-test-helpers.ts';
 
 /** An inclusive seq range, as the store reports them. */
@@ -396,6 +397,44 @@ export function runLogStoreSuite(name: string, makeStore: MakeLogStore): void {
         );
         const [summary] = await store.listLogs();
         expect(summary!.bytes).toBe(await heldBytes(v2!.author, v2!.device));
+      });
+
+      it('deletes the photo ciphertext a covered entry listed once no entry keeping its payload lists it (a relay after an edit and a delete)', async () => {
+        const { entries, blobs } = await photoLogs();
+        const [posted, edited, deleted, message] = entries;
+        for (const blob of blobs) await store.putBlob(blob.id, blob.bytes);
+        const held = async () =>
+          (await Promise.all(blobs.map(async (b) => ((await store.hasBlob(b.id)) ? b.id : []))))
+            .flat()
+            .map((id) => blobs.findIndex((b) => b.id === id) + 1);
+        await store.putEntries([posted!, message!]);
+        expect(await held()).toEqual([1, 2, 3, 4]);
+        // The edit drops photo 1 and lists 2 and 3 again: only 1 goes.
+        await store.putEntries([edited!]);
+        expect(await held()).toEqual([2, 3, 4]);
+        expect(await store.getBlob(blobs[0]!.id)).toBeUndefined();
+        // The deletion lists nothing: the post's photos go; the message's (another doc) stays.
+        await store.putEntries([deleted!]);
+        expect(await held()).toEqual([4]);
+        expect((await store.usage()).blobBytes).toBe(blobs[3]!.bytes.length);
+      });
+
+      it('keeps photos an entry of the same batch still lists, and drops those of an entry arriving covered', async () => {
+        const { entries, blobs } = await photoLogs();
+        const [posted, edited, deleted] = entries;
+        for (const blob of blobs) await store.putBlob(blob.id, blob.bytes);
+        // The post and its edit together: photo 1 goes, 2 and 3 stay (the edit lists them).
+        await store.putEntries([posted!, edited!]);
+        expect(await store.hasBlob(blobs[0]!.id)).toBe(false);
+        expect(await store.hasBlob(blobs[1]!.id)).toBe(true);
+        // The deletion first, then the edit it covers, arriving with its payload: 2 and 3 go.
+        const other = await makeStore();
+        for (const blob of blobs) await other.putBlob(blob.id, blob.bytes);
+        await other.putEntries([posted!, deleted!]);
+        await other.putEntries([edited!]);
+        for (const n of [1, 2, 3]) expect(await other.hasBlob(blobs[n - 1]!.id)).toBe(false);
+        expect(await other.hasBlob(blobs[3]!.id)).toBe(true);
+        await other.close();
       });
 
       it('keeps working across a prune of the covered positions', async () => {

@@ -147,6 +147,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
       const key = logKeyOf(author, device);
       this.owed.set(key, owedAdding(this.owed.get(key), author, device, seqs));
     }
+    await this.deleteBlobs(plan.released);
     return stored.map(copyEntry);
   }
 

@@ -4,7 +4,15 @@
  * verifies, the feed layer does.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { entryHashFromBytes, parseDocId, type DeviceId, type PersonId } from '../ids.ts';
+import { toBase64Url } from '../bytes.ts';
+import type { BlobId } from '../crypto/blobs.ts';
+import {
+  entryHashFromBytes,
+  parseDocId,
+  type DeviceId,
+  type DocId,
+  type PersonId,
+} from '../ids.ts';
 import { signEntry, type VerifiedFullEntry } from '../feed/entry-verifier.ts';
 import { testAuthor } from '../feed/test-helpers.ts';
 import type { PostView, StoredEntry } from './storage-adapter.ts';
@@ -138,4 +146,46 @@ export async function coveredLogs(): Promise<{
     ],
   });
   return { phone: [p1, p2, p3, p4], laptop: [l1] };
+}
+
+/** A photo's stored bytes and its id (the base64url SHA-256 of the bytes, as `crypto/blobs.ts`). */
+export function testBlob(n: number): { id: BlobId; bytes: Uint8Array } {
+  const bytes = new TextEncoder().encode(`ciphertext of photo ${n}`.padEnd(100 + n, '.'));
+  return { id: toBase64Url(sha256(bytes)) as BlobId, bytes };
+}
+
+/**
+ * Real signed entries of a friends-only post with photos, as a relay holds them: the post
+ * listing photos 1, 2, 3 (seq 1); an edit dropping photo 1, covering it (seq 2); the deletion,
+ * listing nothing, covering the edit (seq 3); and a message listing photo 4 (seq 4, another doc).
+ */
+export async function photoLogs(): Promise<{
+  entries: VerifiedFullEntry[];
+  blobs: { id: BlobId; bytes: Uint8Array }[];
+}> {
+  const phone = await testAuthor(0xd1, 0xd2);
+  const device = phone.device.key.deviceId;
+  const blobs = [1, 2, 3, 4].map(testBlob);
+  const post = parseDocId('post:photos');
+  const at = (seq: number) => 1_700_000_000_000 + seq * 1000;
+  const write = async (
+    seq: number,
+    prev: VerifiedFullEntry | undefined,
+    fields: { docId?: DocId; listed: number[]; covers?: number[] },
+  ) =>
+    signEntry(phone.device, {
+      seq,
+      prev: prev?.hash,
+      timestamp: at(seq),
+      docId: fields.docId ?? post,
+      payloadKind: 'yjs-update',
+      payload: new TextEncoder().encode(`state ${seq}`),
+      blobs: fields.listed.map((n) => blobs[n - 1]!.id),
+      covers: (fields.covers ?? []).map((s) => ({ device, seq: s })),
+    });
+  const posted = await write(1, undefined, { listed: [1, 2, 3] });
+  const edited = await write(2, posted, { listed: [2, 3], covers: [1] });
+  const deleted = await write(3, edited, { listed: [], covers: [2] });
+  const message = await write(4, deleted, { docId: parseDocId('message/m1'), listed: [4] });
+  return { entries: [posted, edited, deleted, message], blobs };
 }
