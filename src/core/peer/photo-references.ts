@@ -14,7 +14,7 @@ import {
 } from '../store/storage-adapter.ts';
 
 /** What the check reads: post views, profile views, and whose logs are held (whose profiles). */
-export type PhotoViews = Pick<ViewStore, 'timelinePage'> &
+export type PhotoViews = Pick<ViewStore, 'timelinePage' | 'getPostView'> &
   Pick<LogStore, 'getSetting' | 'listLogs'>;
 
 /**
@@ -28,6 +28,9 @@ export async function unshownPhotos(
 ): Promise<string[]> {
   const left = new Set(ids);
   if (left.size === 0) return [];
+  // A private photo's ciphertext is its post's alone: no scan of every view for it.
+  const post = await views.getPostView(letGo);
+  if (post && postSummary(post).audience !== 'public') return [...left];
   const people = new Set((await views.listLogs()).map((log) => log.author));
   for (const person of people) {
     for (const id of profilePictures(await views.getSetting(profileViewKey(person))))
