@@ -7,7 +7,7 @@
 import { DEVICE_NAMES_ROOT } from '../docs/device-names.ts';
 import { parseDocId } from '../ids.ts';
 import { expectFields, type DocKind } from './kind.ts';
-import { openedWith, openEncrypted, sealedUnder, unreadable } from './payload.ts';
+import { ownDevicesOnly } from './payload.ts';
 
 /** The device-names doc (one per person). */
 export interface DevicesRef {
@@ -26,15 +26,7 @@ export const devicesKind: DocKind<DevicesRef> = {
     expectFields('devices', fields, 0);
     return { kind: 'devices' };
   },
-  seal: (ref, _doc, update, port) =>
-    sealedUnder(port.selfKey, port.me, devicesKind.format(ref), update),
-  async open(entry, _ref, port) {
-    if (entry.payloadKind !== 'encrypted') return unreadable('plain device names');
-    return openEncrypted(entry, async (payload) => {
-      if (entry.author !== port.me) return unreadable('another person’s device names');
-      return openedWith(payload, port.selfKey, entry);
-    });
-  },
+  ...ownDevicesOnly((ref: DevicesRef) => devicesKind.format(ref), 'device names'),
   // Read when Settings asks (`Peer.deviceNames`): no view.
   async view() {},
 };

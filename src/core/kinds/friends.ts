@@ -6,7 +6,7 @@
 import { readFriends } from '../docs/small-docs.ts';
 import { parseDocId } from '../ids.ts';
 import { expectFields, type DocKind } from './kind.ts';
-import { openedWith, openEncrypted, sealedUnder, unreadable } from './payload.ts';
+import { ownDevicesOnly } from './payload.ts';
 
 /** The friend-list doc (one per person). */
 export interface FriendsRef {
@@ -28,15 +28,7 @@ export const friendsKind: DocKind<FriendsRef> = {
     expectFields('friends', fields, 0);
     return { kind: 'friends' };
   },
-  seal: (ref, _doc, update, port) =>
-    sealedUnder(port.selfKey, port.me, friendsKind.format(ref), update),
-  async open(entry, _ref, port) {
-    if (entry.payloadKind !== 'encrypted') return unreadable('plain friend list');
-    return openEncrypted(entry, async (payload) => {
-      if (entry.author !== port.me) return unreadable('another person’s friend list');
-      return openedWith(payload, port.selfKey, entry);
-    });
-  },
+  ...ownDevicesOnly((ref: FriendsRef) => friendsKind.format(ref), 'friend list'),
   async view({ entry, doc }, views) {
     if (entry.author === views.me) views.onFriends(readFriends(doc));
   },

@@ -6,6 +6,7 @@
  *   profile                                  public profile (name, bio, photo, cover)
  *   friends                                  friend list, readable by the owner's devices only
  *   devices                                  names of the owner's devices, readable by them only
+ *   lists                                    the owner's lists of friends, readable by their devices only
  *   epoch/<n>                                friends-epoch key sealed to each friend and device
  *   post/<postId>                            one post (text, photos, audience, edits)
  *   thread/<postId>                          the post author's re-published replies
@@ -36,6 +37,7 @@ import { listKind, type ListRef } from './audience-list.ts';
 import { certificateKind, type CertificateRef } from './certificate.ts';
 import { commentKind, type CommentRef } from './comment.ts';
 import { devicesKind, type DevicesRef } from './devices.ts';
+import { listsKind, type ListsRef } from './lists.ts';
 import { conversationKind, type ConversationRef } from './conversation.ts';
 import { epochKind, type EpochRef } from './epoch.ts';
 import { friendsKind, type FriendsRef } from './friends.ts';
@@ -66,6 +68,7 @@ export type DocRef =
   | ProfileRef
   | FriendsRef
   | DevicesRef
+  | ListsRef
   | EpochRef
   | PostDocRef
   | ThreadRef
@@ -96,6 +99,7 @@ const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
   profile: profileKind,
   friends: friendsKind,
   devices: devicesKind,
+  lists: listsKind,
   epoch: epochKind,
   post: postKind,
   thread: threadKind,

@@ -9,7 +9,16 @@ import { listAudience } from '../docs/audience.ts';
 import { docIdOf } from '../kinds/registry.ts';
 import type { PostId } from '../ids.ts';
 import { ListError } from './audiences.ts';
-import { befriend, entriesOf, handOver, makePeople, signOnNewDevice } from './test-people.ts';
+import { randomBytes } from '../bytes.ts';
+import { newListId } from '../docs/audience.ts';
+import {
+  befriend,
+  entriesOf,
+  handOver,
+  makePeople,
+  secondDevice,
+  signOnNewDevice,
+} from './test-people.ts';
 
 async function threeFriends() {
   const [alice, bob, carol] = await makePeople('Alice', 'Bob', 'Carol');
@@ -158,5 +167,47 @@ describe('a post for a list', () => {
       text: 'the real one',
     });
     expect(await bob.peer.post({ author: alice.id, postId: otherPost })).toBeUndefined();
+  });
+});
+
+describe('lists on every device of the person', () => {
+  it('a list made on Alice’s laptop is on her phone, which changes it and posts to it; the members read, a friend holding her log reads no list', async () => {
+    const { alice, bob, carol } = await threeFriends();
+    const phone = await secondDevice(alice, 'Alice’s phone');
+    const close = await alice.peer.lists.create('Close friends', [bob.id]);
+    await handOver(alice, phone, [alice.id]);
+    expect(await phone.peer.lists.all()).toEqual([
+      { id: close, name: 'Close friends', members: [bob.id] },
+    ]);
+
+    await phone.peer.lists.update(close, { name: 'Closest', members: [bob.id, carol.id] });
+    const { postId } = await phone.peer.createPost({
+      text: 'from the phone, for the closest',
+      audience: listAudience(close),
+    });
+    await handOver(phone, alice, [alice.id]);
+    expect(await alice.peer.lists.all()).toEqual([
+      { id: close, name: 'Closest', members: [bob.id, carol.id] },
+    ]);
+    for (const member of [bob, carol]) {
+      await handOver(phone, member, [alice.id]);
+      expect((await member.peer.post({ author: alice.id, postId }))?.summary).toMatchObject({
+        text: 'from the phone, for the closest',
+      });
+      expect(await holdsText(member, 'Closest')).toBe(false);
+    }
+  });
+
+  it('lists kept in one device’s settings before the list book move into it, and reach the other devices', async () => {
+    const { alice, bob } = await threeFriends();
+    const id = newListId();
+    const old = { id, name: 'Old list', members: [bob.id], epoch: 0, key: randomBytes(32) };
+    await alice.store.setSetting('lists/own', [old]);
+    expect(await alice.peer.lists.all()).toEqual([{ id, name: 'Old list', members: [bob.id] }]);
+    expect(await alice.store.getSetting('lists/own')).toBeNull();
+    await alice.peer.settled();
+    const phone = await secondDevice(alice, 'Alice’s phone');
+    await handOver(alice, phone, [alice.id]);
+    expect(await phone.peer.lists.all()).toEqual([{ id, name: 'Old list', members: [bob.id] }]);
   });
 });

@@ -13,13 +13,16 @@
  * next generation (a device was removed), every list sealed to the key before starts a new epoch
  * sealed to the new one, so the removed device opens none of its later posts.
  *
- * The lists themselves (names, members, keys) are kept in this device's settings; the person's
- * other devices learn the keys from the records (and so read the list posts) but not the names.
+ * The lists themselves (names, members, current keys) are kept in the person's list book
+ * (`docs/list-book.ts`), which only their own devices read: every one of them posts to a list
+ * and changes it. Two devices changing one list at once each start an epoch; the book keeps one
+ * (the later write), and posts sealed under the other stay readable to its members.
  */
 import { SymmetricKey } from '../crypto/aead.ts';
 import { makeKeySetRecord } from '../crypto/key-set.ts';
 import type { PairKeys } from '../crypto/pair-keys.ts';
 import { newListId, type ListId } from '../docs/audience.ts';
+import type { KeptList } from '../docs/list-book.ts';
 import type { PersonId, PostId } from '../ids.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
 import { listSetName } from './list-keys.ts';
@@ -41,12 +44,6 @@ export class ListError extends Error {
   override readonly name = 'ListError';
 }
 
-/** A list as its setting keeps it: with its current epoch and key. */
-interface SavedList extends FriendList {
-  readonly epoch: number;
-  readonly key: Uint8Array;
-}
-
 /** What the lists of one device need. */
 export interface AudienceListsOptions {
   readonly me: PersonId;
@@ -60,14 +57,20 @@ export interface AudienceListsOptions {
   append(list: ListId, epoch: number, record: Uint8Array): Promise<void>;
   /** {@link append}, from inside the caller's queue. */
   appendNow(list: ListId, epoch: number, record: Uint8Array): Promise<void>;
+  /** The list book as the person's devices wrote it. */
+  readBook(): Promise<KeptList[]>;
+  /** Writes the list book (the caller queues it with other writes). */
+  writeBook(lists: readonly KeptList[]): Promise<void>;
+  /** {@link writeBook}, from inside the caller's queue. */
+  writeBookNow(lists: readonly KeptList[]): Promise<void>;
+  now(): number;
 }
 
-const LISTS = 'lists/own';
+/** The setting lists were kept in on one device before the list book. */
+const DEVICE_LISTS = 'lists/own';
 
-/** The lists this person keeps, on one device. */
+/** The lists this person keeps (module doc). */
 export class AudienceLists {
-  private loaded: SavedList[] | undefined;
-
   constructor(private readonly options: AudienceListsOptions) {}
 
   /** Every list, in the order made. */
@@ -79,8 +82,9 @@ export class AudienceLists {
   async create(name: string, members: readonly PersonId[]): Promise<ListId> {
     const lists = await this.saved();
     if (lists.length >= MAX_LISTS) throw new ListError(`at most ${MAX_LISTS} lists`);
-    const list = await this.sealed(newListId(), checkName(name), members, 0, this.options.append);
-    await this.save([...lists, list]);
+    const id = newListId();
+    const list = await this.sealed(id, checkName(name), members, 0, this.options.now(), 'queued');
+    await this.save([...lists, list], 'queued');
     return list.id;
   }
 
@@ -101,8 +105,11 @@ export class AudienceLists {
       members.length === list.members.length && members.every((m) => list.members.includes(m));
     const next = same
       ? { ...list, name }
-      : await this.sealed(id, name, members, list.epoch + 1, this.options.append);
-    await this.save(lists.map((l) => (l.id === id ? next : l)));
+      : await this.sealed(id, name, members, list.epoch + 1, list.made, 'queued');
+    await this.save(
+      lists.map((l) => (l.id === id ? next : l)),
+      'queued',
+    );
   }
 
   /**
@@ -112,23 +119,26 @@ export class AudienceLists {
    */
   async keyMoved(person: PersonId): Promise<void> {
     const lists = await this.saved();
-    const moved: SavedList[] = [];
+    const moved: KeptList[] = [];
     for (const list of lists) {
       if (person !== this.options.me && !list.members.includes(person)) moved.push(list);
       else {
         // Sealed to friends only: one no longer a friend leaves the list here, as on removal.
         const { me, friendKey } = this.options;
         const members = list.members.filter((m) => m === me || friendKey(m) !== null);
-        const { id, name, epoch } = list;
-        moved.push(await this.sealed(id, name, members, epoch + 1, this.options.appendNow));
+        const { id, name, epoch, made } = list;
+        moved.push(await this.sealed(id, name, members, epoch + 1, made, 'in-queue'));
       }
     }
-    await this.save(moved);
+    await this.save(moved, 'in-queue');
   }
 
   /** Forgets a list (posts already written for it stay readable to whom they were for). */
   async remove(id: ListId): Promise<void> {
-    await this.save((await this.saved()).filter((l) => l.id !== id));
+    await this.save(
+      (await this.saved()).filter((l) => l.id !== id),
+      'queued',
+    );
   }
 
   /** Takes someone who is no longer a friend out of every list they are in. */
@@ -155,8 +165,9 @@ export class AudienceLists {
     name: string,
     members: readonly PersonId[],
     epoch: number,
-    append: AudienceListsOptions['append'],
-  ): Promise<SavedList> {
+    made: number,
+    when: Queueing,
+  ): Promise<KeptList> {
     const { pairs, ownKey, me } = this.options;
     const unique = [...new Set(members)];
     const keys = [ownKey];
@@ -172,23 +183,40 @@ export class AudienceLists {
       key,
       pairKeys,
     );
-    await append(id, epoch, record);
-    return { id, name, members: unique, epoch, key: key.raw };
+    await (when === 'queued' ? this.options.append : this.options.appendNow)(id, epoch, record);
+    return { id, name, members: unique, epoch, key: key.raw, made };
   }
 
-  private async saved(): Promise<SavedList[]> {
-    if (!this.loaded) {
-      const value = await this.options.store.getSetting(LISTS);
-      this.loaded = Array.isArray(value) ? (value as SavedList[]) : [];
+  /**
+   * The lists in the book; lists kept in this device's settings before the book are moved into
+   * it on first use.
+   */
+  private async saved(): Promise<KeptList[]> {
+    const book = await this.options.readBook();
+    const before = await this.options.store.getSetting(DEVICE_LISTS);
+    if (!Array.isArray(before)) return book;
+    const made = this.options.now();
+    const moved = (before as Omit<KeptList, 'made'>[])
+      .filter((old) => !book.some((l) => l.id === old.id))
+      .map((old, i) => ({ ...old, made: made + i }));
+    const lists = [...book, ...moved];
+    if (moved.length > 0) await this.save(lists, 'queued');
+    await this.options.store.setSetting(DEVICE_LISTS, null);
+    return lists;
+  }
+
+  private async save(lists: readonly KeptList[], when: Queueing): Promise<void> {
+    try {
+      await (when === 'queued' ? this.options.writeBook : this.options.writeBookNow)(lists);
+    } catch (error) {
+      if (error instanceof RangeError) throw new ListError('the lists are too large to keep');
+      throw error;
     }
-    return this.loaded;
-  }
-
-  private async save(lists: SavedList[]): Promise<void> {
-    this.loaded = lists;
-    await this.options.store.setSetting(LISTS, lists);
   }
 }
+
+/** Whether a write is queued after the caller's other writes or made inside their queue. */
+type Queueing = 'queued' | 'in-queue';
 
 function checkName(name: string): string {
   const trimmed = name.trim();

@@ -66,6 +66,7 @@ import type {
 } from '../store/storage-adapter.ts';
 import { CurrentKeys } from './current-keys.ts';
 import { DEVICE_NAMES_ROOT, readDeviceNames, writeDeviceName } from '../docs/device-names.ts';
+import { readListBook, writeListBook } from '../docs/list-book.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
 import { AudienceLists } from './audiences.ts';
@@ -250,6 +251,10 @@ export class Peer {
       appendNow: async (list, epoch, record) => {
         await this.ownLog.append(docIdOf({ kind: 'list', list, epoch }), 'key-record', record);
       },
+      readBook: async () => readListBook(await this.docs.get(this.me, docIdOf({ kind: 'lists' }))),
+      writeBook: (lists) => this.write({ kind: 'lists' }, (doc) => writeListBook(doc, lists)),
+      writeBookNow: (lists) => this.writeNow({ kind: 'lists' }, (doc) => writeListBook(doc, lists)),
+      now: () => options.clock.now(),
     });
     this.sealPort = {
       me: this.me,
@@ -810,9 +815,7 @@ export class Peer {
    */
   private async keysMoved(): Promise<void> {
     this.keyring.pairs.use(this.keys.x25519);
-    // The device that moved them sealed the friend list and an epoch to them; the lists are
-    // each device's own, so each seals its own again.
-    await this.lists.keyMoved(this.me);
+    // The device that moved them sealed the friend list, the list book and an epoch to them.
     await this.options.store.setSetting(SEALED_GENERATION, this.keys.generation);
     this.rekeyConversations();
     await this.materializer.apply(
