@@ -4,7 +4,7 @@
  * buggy or hostile) and get `null` for a doc that is not what it claims to be.
  */
 import * as Y from 'yjs';
-import type { PersonId } from '../ids.ts';
+import { parsePersonId, type PersonId } from '../ids.ts';
 import { isMentionList, isPhotoRef, isTime, mentionProblem, type PhotoRef } from './post-doc.ts';
 import { captureChange } from './yjs-change.ts';
 
@@ -330,13 +330,53 @@ export function writeFriend(doc: Y.Doc, personId: string, record: FriendRecord):
 }
 
 /**
- * The friend list `records` written anew in a fresh doc, in parts of at most
+ * The friend-list doc written anew in a fresh doc (friends and block marks), in parts of at most
  * {@link FRIEND_RECORDS_PER_WRITE}: together they hold the whole list and depend on no earlier
  * write (a reader holding only a new self key reads all of it), and each fits in one entry.
  */
-export function friendListAnew(records: Readonly<Record<string, FriendRecord>>): Uint8Array[] {
+export function friendListAnew(doc: Y.Doc): Uint8Array[] {
   const fresh = new Y.Doc();
-  return friendRecordParts(records).flatMap((part) => writeFriends(fresh, part) ?? []);
+  const records = Object.fromEntries(doc.getMap('friends').entries());
+  return friendRecordParts(records).flatMap(
+    (part) => writeFields(fresh, 'friends', part as Record<string, unknown>) ?? [],
+  );
+}
+
+/**
+ * Block marks share the friend-list doc, under keys `blocked/<person>`, so that every device of
+ * the person blocks whom one of them blocked (`peer/blocking.ts`) and a write of them looks like
+ * any change of the friend list to whoever holds its ciphertext.
+ */
+const BLOCK_MARK = 'blocked/';
+
+/** Marks `person` blocked (at `at`) or not; returns the update, or `null` for no change. */
+export function writeBlockMark(
+  doc: Y.Doc,
+  person: PersonId,
+  blocked: boolean,
+  at: number,
+): Uint8Array | null {
+  const key = BLOCK_MARK + person;
+  if (!blocked)
+    return doc.getMap('friends').has(key)
+      ? writeFields(doc, 'friends', { [key]: undefined })
+      : null;
+  return doc.getMap('friends').has(key) ? null : writeFields(doc, 'friends', { [key]: { at } });
+}
+
+/** The people the doc marks blocked. */
+export function readBlockMarks(doc: Y.Doc): Set<PersonId> {
+  const out = new Set<PersonId>();
+  doc.getMap('friends').forEach((value, key) => {
+    if (!key.startsWith(BLOCK_MARK) || typeof value !== 'object' || value === null) return;
+    if (!isTime((value as { at?: unknown }).at)) return;
+    try {
+      out.add(parsePersonId(key.slice(BLOCK_MARK.length)));
+    } catch {
+      // Not a person id: not a mark this code wrote.
+    }
+  });
+  return out;
 }
 
 /** Adds or replaces several friends in one change (a restore from a backup). */

@@ -4,7 +4,7 @@
  * is no friend of Alice's any more, her logs are gone from Alice's store and are refused when
  * offered again, her invite is refused; and what Alice writes says no more than a removal.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeEntry } from '../feed/entry-codec.ts';
 import { parseDocRef } from '../kinds/registry.ts';
 import { randomBytes } from '../bytes.ts';
@@ -16,6 +16,7 @@ import {
   entriesOf,
   handOver,
   makePeople,
+  secondDevice,
   signOnNewDevice,
   type TestPerson,
 } from './test-people.ts';
@@ -127,5 +128,27 @@ describe('Alice blocks Carol', () => {
     const report = await alice.ingestor.ingest(await entriesOf(carol, [carol.id]));
     expect(report.rejected).toEqual([]);
     expect(alice.peer.friends().has(carol.id)).toBe(false);
+  });
+
+  it('on one device of Alice’s holds on her others: her phone refuses Carol too; an unblock on the phone reaches the laptop', async () => {
+    const { alice, carol } = await carolCommentsOnBob();
+    const phone = await secondDevice(alice, 'Alice’s phone');
+    await handOver(alice, phone);
+    expect(phone.peer.friends().has(carol.id)).toBe(true);
+
+    await alice.peer.blocking.block(carol.id);
+    await handOver(alice, phone, [alice.id]);
+    await vi.waitFor(() => expect(phone.peer.blocking.has(carol.id)).toBe(true));
+    await phone.peer.settled();
+    expect(phone.peer.friends().has(carol.id)).toBe(false);
+    expect((await phone.store.listLogs()).some((log) => log.author === carol.id)).toBe(false);
+    const refused = await phone.ingestor.ingest(await entriesOf(carol, [carol.id]));
+    expect(refused.accepted).toEqual([]);
+
+    await phone.peer.blocking.unblock(carol.id);
+    await handOver(phone, alice, [alice.id]);
+    await vi.waitFor(() => expect(alice.peer.blocking.has(carol.id)).toBe(false));
+    const taken = await alice.ingestor.ingest(await entriesOf(carol, [carol.id]));
+    expect(taken.rejected).toEqual([]);
   });
 });

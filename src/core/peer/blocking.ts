@@ -4,11 +4,14 @@
  * ingestor's `refuseAuthors`), drops their logs held here so this device neither replicates nor
  * relays them, hides their comments and reactions in every view read here, and refuses their
  * invites and connections (a friendship is never added with them; a conversation does not meet
- * them). Nothing is written to any log and nothing is sent: the blocked person is not told, and
- * their device holds nothing that says so. A removal is a new friends epoch (as any removal),
- * which they can notice only as posts they no longer receive.
+ * them). Nothing is sent: the blocked person is not told. A removal is a new friends epoch (as any
+ * removal), which they can notice only as posts they no longer receive.
  *
- * The list is this device's own (a setting): another device of the same person does not learn it.
+ * Every device of the person blocks whom one of them blocked: a block is marked in the friend-list
+ * doc (`docs/small-docs.ts`, sealed to the self key), so to whoever holds its ciphertext it is one
+ * more change of the friend list, and the blocked person holds nothing that says so. Each device
+ * keeps its list in a setting too, read at once at start (`has` is asked for every entry), and
+ * follows the marks as the doc changes ({@link Blocking.follow}).
  */
 import type { DeviceId, PersonId } from '../ids.ts';
 import type { LogSummary } from '../store/storage-adapter.ts';
@@ -102,11 +105,40 @@ export interface BlockingPorts {
   dropLog(author: PersonId, device: DeviceId): Promise<void>;
   /** Views of `person`'s replies changed (they leave, or come back to, what is shown). */
   changed(person: PersonId): void;
+  /** Marks `person` blocked or not in the friend-list doc, for the person's other devices. */
+  mark(person: PersonId, blocked: boolean): Promise<void>;
 }
 
-/** Blocks and unblocks people on this device (module doc). */
+/** Blocks and unblocks people (module doc). */
 export class Blocking {
+  /** The marks as last read from the doc: one gone since was unblocked on another device. */
+  private marks: ReadonlySet<PersonId> = new Set();
+
   constructor(private readonly ports: BlockingPorts) {}
+
+  /**
+   * Follows the block marks of the friend-list doc (read at start, and whenever it changed): a
+   * person marked on another device is blocked here too, and one whose mark went away since the
+   * last read is unblocked. Someone blocked here whose mark is not written yet stays blocked.
+   */
+  async follow(marks: ReadonlySet<PersonId>): Promise<void> {
+    const { list } = this.ports;
+    const gone = [...this.marks].filter((person) => !marks.has(person) && list.has(person));
+    this.marks = marks;
+    for (const person of marks) if (!list.has(person)) await this.blockHere(person);
+    for (const person of gone) {
+      await list.set(person, false);
+      this.ports.changed(person);
+    }
+  }
+
+  /** Marks those blocked here before blocks were marked (once, at start, before any follow). */
+  async markUnmarked(marks: ReadonlySet<PersonId>): Promise<void> {
+    this.marks = marks;
+    for (const person of this.ports.list.all()) {
+      if (!marks.has(person)) await this.ports.mark(person, true);
+    }
+  }
 
   /** Whether `person` is blocked here. */
   has(person: PersonId): boolean {
@@ -132,6 +164,21 @@ export class Blocking {
   async block(person: PersonId): Promise<void> {
     const { ports } = this;
     if (person === ports.me) throw new BlockedPersonError('one cannot block oneself');
+    await this.blockHere(person);
+    await ports.mark(person, true);
+  }
+
+  /** Unblocks `person`: what they write is taken again (they are not made a friend again). */
+  async unblock(person: PersonId): Promise<void> {
+    // The mark first: a follow in between then agrees with the unblock.
+    await this.ports.mark(person, false);
+    await this.ports.list.set(person, false);
+    this.ports.changed(person);
+  }
+
+  /** Blocks `person` on this device: refused, not a friend, their logs dropped, views re-read. */
+  private async blockHere(person: PersonId): Promise<void> {
+    const { ports } = this;
     // First: from here on nothing of theirs is stored, whatever arrives meanwhile.
     await ports.list.set(person, true);
     if (ports.isFriend(person)) await ports.removeFriend(person);
@@ -139,11 +186,5 @@ export class Blocking {
       if (log.author === person) await ports.dropLog(log.author, log.device);
     }
     ports.changed(person);
-  }
-
-  /** Unblocks `person`: what they write is taken again (they are not made a friend again). */
-  async unblock(person: PersonId): Promise<void> {
-    await this.ports.list.set(person, false);
-    this.ports.changed(person);
   }
 }

@@ -28,6 +28,8 @@ import {
 } from '../docs/post-doc.ts';
 import {
   friendListAnew,
+  readBlockMarks,
+  writeBlockMark,
   friendRecordParts,
   MAX_FRIENDS,
   normalizeProfile,
@@ -235,6 +237,10 @@ export class Peer {
         };
         for (const listener of this.changeListeners) listener(change);
       },
+      mark: (person, blocked) =>
+        this.write({ kind: 'friends' }, (doc) =>
+          writeBlockMark(doc, person, blocked, options.clock.now()),
+        ),
     });
     this.lists = new AudienceLists({
       me: this.me,
@@ -482,6 +488,7 @@ export class Peer {
         if (!peer) return;
         const lost = newerLostInMerge(peer.friendList, friends);
         peer.friendList = lost.size === 0 ? friends : new Map([...friends, ...lost]);
+        void peer.followBlocks();
         if (lost.size === 0) return;
         void peer.writeFriendRecords(Object.fromEntries(lost)).catch((error: unknown) => {
           log.error('could not write a friend record again', { error: String(error) });
@@ -520,6 +527,8 @@ export class Peer {
     const peer = new Peer(options, ownLog, keyring, docs, materializer, keys, epochs, blocks);
     self.peer = peer;
     peer.friendList = friends;
+    const marks = readBlockMarks(await docs.get(me, docIdOf({ kind: 'friends' })));
+    void peer.blocking.markUnmarked(marks).catch((error: unknown) => peer.viewsLag(error));
     const pending = await store.getSetting(PENDING_REMOVAL);
     if (isPendingRemoval(pending)) await peer.finishRemoval(pending);
     // A move to the next key generation the device stopped in, or one held and not taken yet.
@@ -793,7 +802,8 @@ export class Peer {
     if ((typeof done === 'number' ? done : 0) >= this.keys.generation) return;
     // The whole list again under the new self key, written anew so that it depends on no entry
     // sealed to the keys before, in parts (2,000 friends pass the payload bound in one entry).
-    for (const update of friendListAnew(Object.fromEntries(this.friendList))) {
+    const list = await this.docs.get(this.me, docIdOf({ kind: 'friends' }));
+    for (const update of friendListAnew(list)) {
       await this.writeNow({ kind: 'friends' }, (doc) => {
         Y.applyUpdate(doc, update);
         return update;
@@ -1171,6 +1181,16 @@ export class Peer {
       mime: photo.mime,
       bytes: image.stored.length,
     };
+  }
+
+  /** Follows the block marks of the friend-list doc as it now reads (`blocking.ts`). */
+  private async followBlocks(): Promise<void> {
+    try {
+      const doc = await this.docs.get(this.me, docIdOf({ kind: 'friends' }));
+      await this.blocking.follow(readBlockMarks(doc));
+    } catch (error) {
+      log.error('could not follow a block made on another device', { error: String(error) });
+    }
   }
 
   /** Writes friend records in parts that each fit one entry (`FRIEND_RECORDS_PER_WRITE`). */
