@@ -18,7 +18,9 @@ import {
   makePeople,
   secondDevice,
   signOnNewDevice,
+  testClock,
 } from './test-people.ts';
+import { Peer } from './peer.ts';
 
 async function threeFriends() {
   const [alice, bob, carol] = await makePeople('Alice', 'Bob', 'Carol');
@@ -199,10 +201,21 @@ describe('lists on every device of the person', () => {
   });
 
   it('lists kept in one device’s settings before the list book move into it, and reach the other devices', async () => {
-    const { alice, bob } = await threeFriends();
+    const { alice: before, bob } = await threeFriends();
     const id = newListId();
     const old = { id, name: 'Old list', members: [bob.id], epoch: 0, key: randomBytes(32) };
-    await alice.store.setSetting('lists/own', [old]);
+    await before.store.setSetting('lists/own', [old]);
+    before.peer.close();
+    const alice = {
+      ...before,
+      peer: await Peer.open({
+        store: before.store,
+        identity: before.identity,
+        device: before.device,
+        pipeline: before.ingestor,
+        clock: testClock,
+      }),
+    };
     expect(await alice.peer.lists.all()).toEqual([{ id, name: 'Old list', members: [bob.id] }]);
     expect(await alice.store.getSetting('lists/own')).toBeNull();
     await alice.peer.settled();

@@ -188,21 +188,23 @@ export class AudienceLists {
   }
 
   /**
-   * The lists in the book; lists kept in this device's settings before the book are moved into
-   * it on first use.
+   * Moves the lists this device kept in its settings before the list book into it (once, at
+   * open, outside the caller's queue: it queues its write).
    */
-  private async saved(): Promise<KeptList[]> {
-    const book = await this.options.readBook();
+  async moveDeviceLists(): Promise<void> {
     const before = await this.options.store.getSetting(DEVICE_LISTS);
-    if (!Array.isArray(before)) return book;
+    if (!Array.isArray(before)) return;
+    const book = await this.saved();
     const made = this.options.now();
     const moved = (before as Omit<KeptList, 'made'>[])
       .filter((old) => !book.some((l) => l.id === old.id))
       .map((old, i) => ({ ...old, made: made + i }));
-    const lists = [...book, ...moved];
-    if (moved.length > 0) await this.save(lists, 'queued');
+    if (moved.length > 0) await this.save([...book, ...moved], 'queued');
     await this.options.store.setSetting(DEVICE_LISTS, null);
-    return lists;
+  }
+
+  private saved(): Promise<KeptList[]> {
+    return this.options.readBook();
   }
 
   private async save(lists: readonly KeptList[], when: Queueing): Promise<void> {

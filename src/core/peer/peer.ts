@@ -529,6 +529,7 @@ export class Peer {
     peer.friendList = friends;
     const marks = readBlockMarks(await docs.get(me, docIdOf({ kind: 'friends' })));
     void peer.blocking.markUnmarked(marks).catch((error: unknown) => peer.viewsLag(error));
+    await peer.lists.moveDeviceLists();
     const pending = await store.getSetting(PENDING_REMOVAL);
     if (isPendingRemoval(pending)) await peer.finishRemoval(pending);
     // A move to the next key generation the device stopped in, or one held and not taken yet.
