@@ -13,7 +13,9 @@
  * pair's `lead` is its own (random, drawn per page life), a person with hundreds of friends does
  * not subscribe and unsubscribe them all at one instant: each friend costs one subscription
  * before the boundary and one unsubscription after it, spread over `spreadMs`, and holds at most
- * two topics at a time (the signaling server's per-connection cap allows two per friend).
+ * two topics at a time (the signaling server's per-connection cap of 2,048 allows two for each of
+ * about 1,000 friends; past that, some new topics are refused until old ones leave, and the
+ * signaling client asks for them again as places free).
  *
  * Connections do not depend on the topic (the manager keys them by device): one open across a
  * boundary stays open, and set-up signals in flight are heard on either topic.
