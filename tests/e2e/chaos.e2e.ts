@@ -4,8 +4,9 @@
  * goes down and comes back, and Frank's network is cut for real: he runs in a second Chromium in
  * a namespace of his own on a bridge (./chaos/isolated-net.ts), and his link goes down for a
  * while. Then everyone comes back online and, within a bounded wait, every Home shows exactly what
- * the model (./chaos/model.ts) says: one's own and friends' posts and no one else's, each with all
- * its comments and reactions, nothing lost and nothing doubled; and no one reads a friends-only
+ * the model (./chaos/model.ts) says: one's own and friends' posts, and a friend of a friend's
+ * public post a friend answered, and nothing else, each with all its comments and reactions,
+ * nothing lost and nothing doubled; and no one reads a friends-only
  * post of someone who is not their friend on that person's profile.
  *
  * Every choice comes from one seeded generator: the seed is printed at the start and in any

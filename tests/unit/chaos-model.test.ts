@@ -24,6 +24,22 @@ describe('the chaos run model', () => {
     expect(model.unreadableBy('Alice')).toEqual([]);
   });
 
+  it("shows a friend of a friend's public post while a friend answered it, never a friends-only one", () => {
+    const model = threeFriends();
+    const carols = model.addPost('Carol', 'public');
+    const carolsFriendsOnly = model.addPost('Carol', 'friends');
+    const texts = (name: string) => model.expectedHome(name).map((p) => p.text);
+    expect(texts('Alice')).toEqual([]);
+    expect(model.react('Bob', carols, 'like')).toBe('like');
+    model.addComment('Bob', carolsFriendsOnly);
+    expect(texts('Alice')).toEqual([carols.text]);
+    expect(model.expectedHome('Alice')[0]).toMatchObject({ reactions: { like: 1 }, mine: null });
+    expect(model.react('Bob', carols, 'like')).toBeNull();
+    expect(texts('Alice')).toEqual([]);
+    model.addComment('Bob', carols);
+    expect(model.expectedHome('Alice')[0]?.comments).toEqual(['Chaos comment #2 by Bob']);
+  });
+
   it('gives every reader of a post all its comments, a non-friend commenter included', () => {
     const model = threeFriends();
     const bobs = model.addPost('Bob', 'friends');

@@ -4,9 +4,11 @@
  * and the network has settled. Pure and deterministic, so a seed replays the same expectations.
  *
  * The rules it encodes (design section 3, docs/data-model.md): Home shows one's own posts and
- * friends' posts, whatever their audience, and nobody else's; everyone who sees a post sees all
- * its comments and reactions (the author re-publishes them), each exactly once; a person holds
- * at most one reaction per post, and choosing the same one again takes it back.
+ * friends' posts, whatever their audience, and a friend of a friend's public post while the
+ * viewer or one of their friends answered it (a comment, or a reaction still held), and nothing
+ * else; everyone who sees a post sees all its comments and reactions (the author re-publishes
+ * them), each exactly once; a person holds at most one reaction per post, and choosing the same
+ * one again takes it back. Only the author and their friends reply to a post.
  */
 import type { Reaction } from '../../../src/core/docs/small-docs.ts';
 
@@ -94,14 +96,30 @@ export class ChaosModel {
     return [...this.#circle(person)];
   }
 
-  /** Whether `viewer`'s Home shows `post`. */
+  /** Whether `viewer` sees `post` as their own or a friend's (and so may reply to it). */
   canSee(viewer: string, post: ModelPost): boolean {
     return post.author === viewer || this.areFriends(viewer, post.author);
   }
 
+  /**
+   * Whether `viewer`'s Home shows `post`: their own or a friend's, or a friend of a friend's
+   * public post that the viewer or a friend of theirs answered (docs/data-model.md, "Public means
+   * public").
+   */
+  onHome(viewer: string, post: ModelPost): boolean {
+    if (this.canSee(viewer, post)) return true;
+    if (post.audience !== 'public') return false;
+    const circle = new Set([viewer, ...this.#circle(viewer)]);
+    const reacted = [...(this.#reactions.get(post.id)?.keys() ?? [])];
+    return (
+      this.#comments.some((c) => c.postId === post.id && circle.has(c.author)) ||
+      reacted.some((person) => circle.has(person))
+    );
+  }
+
   /** The posts `viewer`'s Home shows, oldest first. */
   visiblePosts(viewer: string): readonly ModelPost[] {
-    return this.#posts.filter((post) => this.canSee(viewer, post));
+    return this.#posts.filter((post) => this.onHome(viewer, post));
   }
 
   addPost(author: string, audience: Audience): ModelPost {
