@@ -17,7 +17,7 @@ import type { ReplyTag } from '../crypto/reply-tag.ts';
 import type { PhotoRef } from '../docs/post-doc.ts';
 import type { Entry } from '../feed/entry-codec.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
-import type { OpenPort, Opened, Sealed, SealPort } from './kind.ts';
+import type { Opened, Sealed } from './kind.ts';
 
 /**
  * The ciphertext blobs of sealed photos, listed in clear beside the payload (entries v2) so that
@@ -111,29 +111,4 @@ export async function firstOpening<T>(
     }
   }
   throw failure;
-}
-
-/**
- * Sealing and opening of a doc only the person's own devices read (the friend list, device
- * names, lists of friends): sealed under the self key in their own logs, so only entries signed
- * by one of their certified, unrevoked devices are taken. A plain one is refused rather than
- * shown, and another person's is never opened. `what` names the doc in the refusals.
- */
-export function ownDevicesOnly<R>(
-  format: (ref: R) => DocId,
-  what: string,
-): {
-  seal(ref: R, doc: unknown, update: Uint8Array, port: SealPort): Promise<Sealed>;
-  open(entry: Entry, ref: R, port: OpenPort): Promise<Opened>;
-} {
-  return {
-    seal: (ref, _doc, update, port) => sealedUnder(port.selfKey, port.me, format(ref), update),
-    async open(entry, _ref, port) {
-      if (entry.payloadKind !== 'encrypted') return unreadable(`plain ${what}`);
-      return openEncrypted(entry, async (payload) => {
-        if (entry.author !== port.me) return unreadable(`another person’s ${what}`);
-        return openedWith(payload, port.selfKey, entry);
-      });
-    },
-  };
 }
