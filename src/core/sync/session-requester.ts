@@ -505,21 +505,24 @@ export class SessionRequester {
       await this.sendRequest(remote, wanted, 'descending', budget, true, 'recent');
       return true;
     }
-    const above = rangesFrom(wanted, known.at(-1)!.end + 1);
-    if (above.length > 0) {
-      // A window log keeps only its newest entries, so it never asks for a long run oldest first.
-      if (mode === 'window') {
-        if (this.busy(key)) return false;
-        if (!this.roomFor(windowQuotaBytes)) return 'no-room';
-        await this.sendRequest(remote, above, 'descending', windowQuotaBytes, false, 'recent');
-      } else {
-        if (!this.roomFor(rangeBudgetBytes)) return 'no-room';
-        const page = oldestSeqs(above, this.pageSeqs(rangeBudgetBytes));
-        await this.sendRequest(remote, page, 'ascending', rangeBudgetBytes, false, 'recent');
-      }
+    if (mode === 'window') {
+      // A window log keeps only its newest entries, so it never asks for a long run oldest
+      // first: newest first, what it lacks from the oldest it holds up, a gap among them too
+      // (entries written while this device was cut off, with newer ones pushed since).
+      const within = rangesFrom(wanted, (held[0] ?? known[0]!).start);
+      if (within.length === 0 || this.busy(key)) return false;
+      if (!this.roomFor(windowQuotaBytes)) return 'no-room';
+      await this.sendRequest(remote, within, 'descending', windowQuotaBytes, false, 'recent');
       return true;
     }
-    if (mode === 'full') this.backfillQueue.add(key);
+    const above = rangesFrom(wanted, known.at(-1)!.end + 1);
+    if (above.length > 0) {
+      if (!this.roomFor(rangeBudgetBytes)) return 'no-room';
+      const page = oldestSeqs(above, this.pageSeqs(rangeBudgetBytes));
+      await this.sendRequest(remote, page, 'ascending', rangeBudgetBytes, false, 'recent');
+      return true;
+    }
+    this.backfillQueue.add(key);
     return false;
   }
 

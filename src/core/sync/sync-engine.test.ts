@@ -202,6 +202,19 @@ describe('friends of friends', () => {
     expect(bytes).toBeLessThanOrEqual(quota);
     expect(held.map((e) => e.seq)).toEqual(seqs(301 - held.length, 300));
   });
+  it('fills a gap within a friend-of-friend window (entries written while it was cut off, newer ones pushed)', async () => {
+    const network = new MemoryNetwork();
+    const b = new TestReplica('bob', bob.id, { friends: [carol.id] });
+    const c = new TestReplica('carol', carol.id, { friends: [alice.id, bob.id] });
+    await c.store.putEntries(alice.log.slice(0, 15));
+    // Bob held Alice's first ten, missed 11 and 12 while cut off, and was pushed 13 to 15.
+    await b.store.putEntries([...alice.log.slice(0, 10), ...alice.log.slice(12, 15)]);
+    link(network, b, c);
+    await settle([b.engine, c.engine], network);
+    expect(b.engine.modeOf(alice.id)).toBe('window');
+    await waitFor(() => b.engine.idle);
+    expect((await b.entriesOf(alice)).map((e) => e.seq)).toEqual(seqs(1, 15));
+  });
 });
 
 describe('limits', () => {
