@@ -327,6 +327,51 @@ function counted(signaling: Signaling): { signaling: Signaling; held: Map<string
   };
 }
 
+describe('connection manager after failed attempts', () => {
+  afterEach(() => {
+    FakeSimplePeer.reachable = true;
+  });
+
+  it('tries a friend again as soon as its own signaling is back, not after the backoff its failures grew', async () => {
+    // Mid-day, so that the minutes below cross no topic boundary.
+    const day = DEFAULT_TOPIC_ROTATION.windowMs;
+    const clock = new ManualClock((Math.floor(Date.now() / day) + 0.25) * day);
+    const hub = new MemorySignaling();
+    const reopened = new Set<(open: boolean) => void>();
+    const aliceSignaling: Signaling = {
+      ...hub.client(),
+      onOpenChange: (listener) => {
+        reopened.add(listener);
+        return () => reopened.delete(listener);
+      },
+    };
+    // Presence is said once and believed for the whole test: only failures keep them apart.
+    const options = { clock, connectTimeoutMs: 20, announceMs: 3_600_000 };
+    const alice = await node(aliceSignaling, options);
+    const bob = await node(hub.client(), options);
+
+    // Signaling crosses, connections never open: ten minutes of attempts failing on both sides.
+    FakeSimplePeer.reachable = false;
+    await befriend(alice, bob);
+    for (let waited = 0; waited < 10 * 60_000; waited += 5_000) {
+      clock.advance(5_000);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const tried = alice.manager.connectionsCreated + bob.manager.connectionsCreated;
+    expect(tried).toBeGreaterThan(3);
+    // Ten minutes of doubling leave both sides minutes from their next attempt.
+    FakeSimplePeer.reachable = true;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alice.connections.length + bob.connections.length).toBe(0);
+
+    // Alice's signaling comes back (the server restarted, her network returned): the clock
+    // stands still, so only her forgetting those failures can connect them.
+    for (const listener of reopened) listener(false);
+    for (const listener of reopened) listener(true);
+    await until('connected', () => alice.connections.length === 1 && bob.connections.length === 1);
+  });
+});
+
 describe('rotating pairwise topics in the connection manager', () => {
   it('meets a friend whose clock is 8 minutes behind across a day boundary, keeps the connection through it, and leaves the old topic', async () => {
     const day = DEFAULT_TOPIC_ROTATION.windowMs;

@@ -208,7 +208,10 @@ interface RemoteDevice {
   readonly helloBudget: TokenBucket;
   lastSeen: number;
   lastConnectedAt: number | undefined;
+  /** Attempts that failed in a row, and the time before which none is made after them. */
   failures: number;
+  backoffUntil: number;
+  /** Not dialed before (the remote said it is at its cap, or was let go for rotation). */
   retryAt: number;
   lastRequestAt: number;
   /** The device's own announcement interval, as it said. */
@@ -259,6 +262,8 @@ const MAX_EARLY_BYTES = 16 * 1024 * 1024;
 type TappablePeer = { on(event: 'data' | 'close', listener: (data: Uint8Array) => void): unknown };
 /** How long a request for an offer holds its slot. */
 const REQUEST_TTL_MS = 10_000;
+/** The longest wait after failed attempts (2 s doubling per failure up to this). */
+const MAX_BACKOFF_MS = 300_000;
 /** Devices remembered per friend (a friend can certify any number). */
 const MAX_DEVICES_PER_FRIEND = 32;
 const BOOT_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
@@ -314,8 +319,15 @@ export class ConnectionManager {
     if (this.timer) return;
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
     this.stopOpenWatch = this.options.signaling.onOpenChange((open) => {
-      // After a reconnect the server has forgotten us: say hello again at once.
-      if (open) this.announce();
+      // After a reconnect the server has forgotten us: say hello again at once. Attempts that
+      // failed while this device could not signal (its network or the server was away) say
+      // nothing of its friends: each is tried again as soon as it is heard, not after a backoff
+      // of minutes grown while nothing could have worked.
+      if (!open) return;
+      for (const friend of this.friends.values()) {
+        for (const device of friend.devices.values()) forgetFailures(device);
+      }
+      this.announce();
     });
     this.announce();
     const source = this.options.friends;
@@ -622,7 +634,10 @@ export class ConnectionManager {
       device.interval = message.i;
       if (message.h !== undefined) device.head = message.h;
       // Asked for an offer: the remote has reserved a slot for us, whatever it said before.
-      if (message.want === this.device) device.retryAt = 0;
+      if (message.want === this.device) {
+        device.retryAt = 0;
+        device.backoffUntil = 0;
+      }
       // A device newly seen hears from us at once rather than at our next announcement.
       if (fresh && now - friend.lastReplyAt > 1000) {
         friend.lastReplyAt = now;
@@ -669,6 +684,7 @@ export class ConnectionManager {
       lastSeen: -Infinity,
       lastConnectedAt: undefined,
       failures: 0,
+      backoffUntil: 0,
       retryAt: 0,
       lastRequestAt: -Infinity,
       interval: this.announceMs,
@@ -699,8 +715,9 @@ export class ConnectionManager {
       if (stale && device.boot !== '') this.drop(stale, 'remote restarted', false);
       device.boot = message.b;
       device.retryAt = 0;
-      device.failures = 0;
     }
+    // Attempts that failed while it was away or in its previous life say nothing of now.
+    if (fresh) forgetFailures(device);
     device.lifeStamp = Math.max(device.lifeStamp, message.n);
     device.stamps[laneOf(message.k)] = message.n;
     device.lastSeen = now;
@@ -788,6 +805,7 @@ export class ConnectionManager {
           this.connections.has(key) ||
           !this.isOnline(device, now) ||
           device.retryAt > now ||
+          device.backoffUntil > now ||
           now - device.lastRequestAt < REQUEST_TTL_MS ||
           !this.affords(friend, device, now)
         ) {
@@ -919,7 +937,7 @@ export class ConnectionManager {
     const device = c.friend.devices.get(c.device);
     if (device) {
       device.lastConnectedAt = this.options.clock.now();
-      device.failures = 0;
+      forgetFailures(device);
     }
     transport.onClose((info) =>
       this.drop(c, `transport closed: ${info.reason}`, info.by === 'error'),
@@ -945,10 +963,7 @@ export class ConnectionManager {
       const now = this.options.clock.now();
       if (failed) {
         device.failures++;
-        device.retryAt = Math.max(
-          device.retryAt,
-          now + Math.min(300_000, 2000 * 2 ** device.failures),
-        );
+        device.backoffUntil = now + Math.min(MAX_BACKOFF_MS, 2000 * 2 ** device.failures);
       } else {
         device.retryAt = Math.max(device.retryAt, now + 1000);
       }
@@ -984,6 +999,12 @@ export class ConnectionManager {
       for (const listener of [...this.stateListeners]) listener(person, state);
     }
   }
+}
+
+/** Starts a device's failure backoff anew (a rotation or "busy" hold stays). */
+function forgetFailures(device: RemoteDevice): void {
+  device.failures = 0;
+  device.backoffUntil = 0;
 }
 
 function keyOf(friend: Friend, device: DeviceId): LogKey {

@@ -98,6 +98,8 @@ export class FakeSimplePeer implements SimplePeerLike {
   static created = 0;
   /** How much later than the offerer the answering side says `connect`. */
   static answerConnectDelayMs = 0;
+  /** Whether connections can open: false is a network that signaling crosses and ICE does not. */
+  static reachable = true;
   private static readonly offers = new Map<string, FakeSimplePeer>();
   private readonly listeners = new Map<string, Listener[]>();
   private readonly id = `fake-${++FakeSimplePeer.created}`;
@@ -119,7 +121,7 @@ export class FakeSimplePeer implements SimplePeerLike {
 
   signal(data: string | SignalLike): void {
     if (this.destroyed) throw new Error('cannot signal after peer is destroyed');
-    if (typeof data === 'string' || data.type !== 'offer') return;
+    if (typeof data === 'string' || data.type !== 'offer' || !FakeSimplePeer.reachable) return;
     const offerer = FakeSimplePeer.offers.get(String(data.sdp));
     FakeSimplePeer.offers.delete(String(data.sdp));
     setTimeout(() => {
