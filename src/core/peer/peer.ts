@@ -79,6 +79,7 @@ import { FriendsEpochs } from './friends-epochs.ts';
 import { FriendBook } from './friend-book.ts';
 import { blobIdsOf, entryHasPayload } from '../feed/entry-codec.ts';
 import { unshownPhotos } from './photo-references.ts';
+import { viewHeldPublicPostsOnce } from './held-public-posts.ts';
 import { MESSAGE_DOC_PREFIX } from '../kinds/message.ts';
 import { KeyGenerations } from './key-generations.ts';
 import { Materializer, MAX_VIEW_BATCH } from './materializer.ts';
@@ -540,6 +541,15 @@ export class Peer {
     });
     await peer.serial(() => epochs.reconcile(peer.friendList));
     peer.serial(() => peer.catchUpViews()).catch((error: unknown) => peer.viewsLag(error));
+    peer
+      .serial(() =>
+        viewHeldPublicPostsOnce(
+          store,
+          (entries) => peer.stored(entries),
+          (author) => author === me || peer.friendList.has(author),
+        ),
+      )
+      .catch((error: unknown) => peer.viewsLag(error));
     return peer;
   }
 

@@ -9,7 +9,16 @@ import { describe, expect, it } from 'vitest';
 import type { PersonId } from '../ids.ts';
 import type { PostView } from '../store/storage-adapter.ts';
 import type { PostRef } from './peer.ts';
-import { befriend, handOver, makePeople, testClock, type TestPerson } from './test-people.ts';
+import { Peer } from './peer.ts';
+import { HELD_PUBLIC_POSTS_VIEWED } from './held-public-posts.ts';
+import {
+  befriend,
+  entriesOf,
+  handOver,
+  makePeople,
+  testClock,
+  type TestPerson,
+} from './test-people.ts';
 
 /** Carol's public and friends-only posts, held by Bob as Alice's friend's window. */
 async function carolSeenByBob() {
@@ -123,5 +132,40 @@ describe('a friend of a friend’s public post', () => {
     expect(texts(hers)).toEqual(['Carol to everyone']);
     expect(hers[0]?.via).toEqual([]);
     expect(await bob.peer.post(open)).toEqual(hers[0]);
+  });
+
+  it('held by a device before it showed such posts is shown once it opens again', async () => {
+    const [alice, bob, carol] = await makePeople('Alice', 'Bob', 'Carol');
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    testClock.advance(1000);
+    await carol.peer.createPost({ text: 'Carol to everyone', audience: 'public' });
+    await carol.peer.createPost({ text: 'Carol to friends', audience: 'friends' });
+    await handOver(carol, alice);
+    // The version before stored Carol's window and wrote no view of it: settled, not owed.
+    bob.peer.close();
+    expect((await bob.ingestor.ingest(await entriesOf(alice, [carol.id]))).rejected).toEqual([]);
+    await bob.store.writeViews([], await bob.store.owedEntries(1000));
+    const reopen = () =>
+      Peer.open({
+        store: bob.store,
+        identity: bob.identity,
+        device: bob.device,
+        pipeline: bob.ingestor,
+        clock: testClock,
+      });
+    const seen = async (peer: Peer) =>
+      texts([...(await peer.authorPostsPage(carol.id, { limit: 100 })).items]);
+
+    const passed = await reopen();
+    await passed.settled();
+    expect(await seen(passed)).toEqual([]);
+    passed.close();
+
+    await bob.store.setSetting(HELD_PUBLIC_POSTS_VIEWED, undefined);
+    const updated = await reopen();
+    await updated.settled();
+    expect(await seen(updated)).toEqual(['Carol to everyone']);
+    expect(await bob.store.getSetting(HELD_PUBLIC_POSTS_VIEWED)).toBe(true);
   });
 });
