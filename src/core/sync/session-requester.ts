@@ -99,6 +99,8 @@ export class SessionRequester {
   private readonly inflight = new Map<number, OutgoingRequest>();
   private readonly planQueue = new Set<string>();
   private readonly backfillQueue = new Set<string>();
+  /** Authors whose pins this session asked for, or found held here already. */
+  private readonly pinsKnown = new Set<PersonId>();
   private pumping = false;
   private pumpAgain = false;
   private nextReqId = 1;
@@ -494,8 +496,11 @@ export class SessionRequester {
     const { firstBudgetBytes, rangeBudgetBytes, windowQuotaBytes } = this.ctx.host.config;
     const asked = this.asked(key);
     const wanted = subtractRanges(missing, asked);
-    if (wanted.length === 0) return false;
     const known = unionRanges(held, asked);
+    // A log whose newest entries came pushed before it was ever asked for lacks the pins that
+    // come with a first answer (a friend of a friend's name and keys): asked for once.
+    const pins = held.length > 0 && (await this.lacksPins(remote.author));
+    if (wanted.length === 0) return pins && this.askPins(remote, held);
     if (known.length === 0) {
       // A log met for the first time: newest first within a budget, with the author's pins.
       const budget =
@@ -507,23 +512,56 @@ export class SessionRequester {
     }
     if (mode === 'window') {
       // A window log keeps only its newest entries, so it never asks for a long run oldest
-      // first: newest first, what it lacks from the oldest it holds up, a gap among them too
-      // (entries written while this device was cut off, with newer ones pushed since).
-      const within = rangesFrom(wanted, (held[0] ?? known[0]!).start);
-      if (within.length === 0 || this.busy(key)) return false;
+      // first: newest first, what it lacks among about a quota's worth of seqs below the newest
+      // it knows, a gap among them too (entries written while this device was cut off, with
+      // newer ones pushed since), but not below its oldest held entry (history it never held)
+      // nor down to pins far below (what it fetched there the trim would take again).
+      const floor = Math.max(
+        (held[0] ?? known[0]!).start,
+        known.at(-1)!.end - this.pageSeqs(windowQuotaBytes) + 1,
+      );
+      const within = rangesFrom(wanted, floor);
+      if (within.length === 0) return pins && this.askPins(remote, held);
+      if (this.busy(key)) return false;
       if (!this.roomFor(windowQuotaBytes)) return 'no-room';
-      await this.sendRequest(remote, within, 'descending', windowQuotaBytes, false, 'recent');
+      await this.sendRequest(remote, within, 'descending', windowQuotaBytes, pins, 'recent');
       return true;
     }
     const above = rangesFrom(wanted, known.at(-1)!.end + 1);
     if (above.length > 0) {
       if (!this.roomFor(rangeBudgetBytes)) return 'no-room';
       const page = oldestSeqs(above, this.pageSeqs(rangeBudgetBytes));
-      await this.sendRequest(remote, page, 'ascending', rangeBudgetBytes, false, 'recent');
+      await this.sendRequest(remote, page, 'ascending', rangeBudgetBytes, pins, 'recent');
       return true;
     }
     this.backfillQueue.add(key);
-    return false;
+    return pins && this.askPins(remote, held);
+  }
+
+  /** Asks for an author's pins alone, with the newest entry held (a duplicate: a range). */
+  private async askPins(
+    remote: RemoteLog,
+    held: readonly SeqRange[],
+  ): Promise<boolean | 'no-room'> {
+    const budget = this.ctx.host.config.firstBudgetBytes;
+    if (!this.roomFor(budget)) return 'no-room';
+    const top = held.at(-1)!.end;
+    await this.sendRequest(
+      remote,
+      [{ start: top, end: top }],
+      'descending',
+      budget,
+      true,
+      'recent',
+    );
+    return true;
+  }
+
+  /** Whether `author`'s pins are neither held here nor asked for in this session yet. */
+  private async lacksPins(author: PersonId): Promise<boolean> {
+    if (this.pinsKnown.has(author)) return false;
+    this.pinsKnown.add(author);
+    return (await this.ctx.host.pins.pins(author)).length === 0;
   }
 
   private async planOlder(key: string): Promise<boolean | 'no-room'> {
@@ -570,6 +608,7 @@ export class SessionRequester {
       ...(done ? { done } : {}),
     };
     this.inflight.set(request.id, request);
+    if (pins) this.pinsKnown.add(remote.author);
     await this.ctx.outbox.send(encodeRequest({ ...request, reqId: request.id }));
   }
 }

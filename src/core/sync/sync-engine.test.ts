@@ -217,6 +217,27 @@ describe('friends of friends', () => {
   });
 });
 
+describe('a friend of a friend met through a push', () => {
+  it('asks for their pins (profile, keys) it lacks, not only entries', async () => {
+    const erin = await TestPerson.create('erin');
+    await erin.append(1, { docId: 'profile', payloadKind: 'yjs-update' });
+    await erin.append(1, { docId: 'epoch/0' });
+    await erin.append(30);
+    const network = new MemoryNetwork();
+    const b = new TestReplica('bob', bob.id, { friends: [carol.id] });
+    const c = new TestReplica('carol', carol.id, { friends: [erin.id, bob.id] });
+    await c.store.putEntries(erin.log);
+    // Erin's newest entries reached Bob pushed by Carol, before he ever asked for her log.
+    await b.store.putEntries(erin.log.slice(28));
+    link(network, b, c);
+    await settle([b.engine, c.engine], network);
+    expect(b.engine.modeOf(erin.id)).toBe('window');
+    await waitFor(() => b.engine.idle);
+    const held = new Set((await b.entriesOf(erin)).map((e) => e.seq));
+    expect([1, 2].filter((seq) => held.has(seq))).toEqual([1, 2]);
+  });
+});
+
 describe('limits', () => {
   it('disconnects a peer that sends a malformed message, with the reason', async () => {
     const network = new MemoryNetwork();
