@@ -242,7 +242,7 @@ describe('pairing a home peer', () => {
     });
     await saveRelayState(folder, {
       device,
-      handover: relayHandover(alice.saved.identity, alice.node.friends),
+      handover: relayHandover(alice.node),
       signalingUrl: 'ws://127.0.0.1:1/signaling',
       iceServers: [],
       unpaired: revocation,

@@ -18,7 +18,8 @@
  * The relay reports when it starts, when what it holds changed (at most once a second) and every
  * `REPORT_EVERY_MS`; a report is also how the person's device knows it is online. Signaling
  * keeps nothing: a handover sent while the relay is away is sent again when its report shows an
- * older digest, and a relay unpaired while away is told when it next reports.
+ * older digest, and a relay unpaired while away is told when it next reports. Every device of the
+ * person follows the channel (`relay-desk.ts`), so a relay hears from whichever is awake.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../bytes.ts';
@@ -171,7 +172,10 @@ export interface PersonEnd {
   stop(): void;
 }
 
-/** Opens the person's end: sends `handover()` now, and again whenever a report shows another. */
+/**
+ * Opens the person's end: sends `handover()` now, and again when a report shows another (at most
+ * once each `REPORT_EVERY_MS`).
+ */
 export async function openPersonEnd(options: {
   readonly secret: Uint8Array;
   readonly signaling: Signaling;
@@ -181,6 +185,8 @@ export async function openPersonEnd(options: {
 }): Promise<PersonEnd> {
   const { signaling, clock } = options;
   const channel = await openSealedChannel(options.secret, 'relay');
+  /** When a report last had the handover sent again. */
+  let lastAnswer = -Infinity;
   const send = () => {
     for (const message of handoverParts(options.handover())) {
       publish(signaling, channel, PERSON_TO_RELAY, message, clock);
@@ -198,7 +204,14 @@ export async function openPersonEnd(options: {
     }
     const { handover, entries, diskBytes, blobsWaiting } = message;
     options.onReport({ handover, entries, diskBytes, blobsWaiting, own });
-    if (handover !== handoverDigest(options.handover())) send();
+    if (handover === handoverDigest(options.handover())) return;
+    // Another device of the person may follow the same relay with a friend list not yet synced
+    // with this one: each answering the other's at once would never end. Once a report's while
+    // is enough for the lists to meet (each change is still sent at once, `handoverChanged`).
+    const now = clock.now();
+    if (now - lastAnswer < REPORT_EVERY_MS) return;
+    lastAnswer = now;
+    send();
   });
   send();
   return { handoverChanged: send, stop };
