@@ -1,12 +1,13 @@
 /**
  * The relay channel over signaling (an in-memory hub): a handover of as many friends as a relay
  * follows reaches it in parts, each within one message; a whole that does not have its parts'
- * digest is never used; an unpaired relay is told, now or when it next reports, and believes
- * only its own person's revocation of its own device.
+ * digest is never used; two devices of the person whose friend lists differ for a while do not
+ * answer each other's handovers without end; an unpaired relay is told, now or when it next
+ * reports, and believes only its own person's revocation of its own device.
  */
 import { describe, expect, it } from 'vitest';
 import { randomBytes, toBase64Url } from '../bytes.ts';
-import { systemClock } from '../clock.ts';
+import { ManualClock, systemClock } from '../clock.ts';
 import { createIdentity } from '../identity/device-setup.ts';
 import { issueDeviceRevocation, type DeviceRevocation } from '../identity/revocation.ts';
 import {
@@ -55,8 +56,9 @@ async function relayEnd(
   secret: Uint8Array,
   first: RelayHandover,
   device: DeviceId = deviceIdFromKey(randomBytes(32)),
+  everyMs?: number,
 ) {
-  const got = { handovers: [] as RelayHandover[], unpaired: [] as DeviceRevocation[] };
+  const got = { handovers: [] as RelayHandover[], unpaired: [] as DeviceRevocation[], reports: 0 };
   let current = first;
   const end = await openRelayEnd({
     secret,
@@ -69,7 +71,11 @@ async function relayEnd(
       current = handover;
     },
     onUnpaired: (revocation) => got.unpaired.push(revocation),
-    report: async () => ({ entries: 0, diskBytes: 0, own: [], blobsWaiting: 0 }),
+    report: async () => {
+      got.reports++;
+      return { entries: 0, diskBytes: 0, own: [], blobsWaiting: 0 };
+    },
+    everyMs,
   });
   return { device, got, end };
 }
@@ -136,6 +142,32 @@ describe('the relay channel', () => {
 
     await until('the relay follows a handover', () => relay.got.handovers.length > 0);
     expect(relay.got.handovers.map(handoverDigest)).toEqual([handoverDigest(good)]);
+    relay.end.stop();
+  });
+
+  it('lets two devices whose friend lists differ answer its reports once a report’s while each, not each other without end', async () => {
+    const hub = new MemorySignaling();
+    const secret = randomBytes(32);
+    const person = personIdFromKey(randomBytes(32));
+    // Reports every 20 ms; the devices' clock stands still, so each answers one report at most.
+    const relay = await relayEnd(hub, secret, handoverOf(person, 0), undefined, 20);
+    const clock = new ManualClock(Date.now());
+    const ends = await Promise.all(
+      [handoverOf(person, 1), handoverOf(person, 2)].map((handover) =>
+        openPersonEnd({
+          secret,
+          signaling: hub.client(),
+          clock,
+          handover: () => handover,
+          onReport: () => undefined,
+        }),
+      ),
+    );
+    await until('the relay reported 40 times', () => relay.got.reports >= 40);
+    // Each device's first send, and one answer each.
+    expect(relay.got.handovers.length).toBeGreaterThanOrEqual(2);
+    expect(relay.got.handovers.length).toBeLessThanOrEqual(4);
+    for (const end of ends) end.stop();
     relay.end.stop();
   });
 
