@@ -23,6 +23,7 @@ import { docIdOf } from '../kinds/registry.ts';
 import { listenForLink, type LinkListener } from '../link/link-channel.ts';
 import { createLogger } from '../log.ts';
 import type { IceServer } from '../net/ice-servers.ts';
+import { deviceSigner } from '../net/signal-auth.ts';
 import type { Signaling } from '../net/signaling-client.ts';
 import type { LinkedNode, PersonNode } from '../node.ts';
 import { NoIdentityKeyError } from '../peer/device-authority.ts';
@@ -260,6 +261,8 @@ export class RelayDesk {
       secret: relay.channel,
       signaling,
       clock,
+      signer: deviceSigner(node.device, () => node.devices.current()),
+      relay: relay.device,
       handover: () => relayHandover(node),
       onReport: (report) => {
         this.heard.set(relay.device, { lastSeen: clock.now(), report });
