@@ -48,17 +48,14 @@ export async function startMesh(
     verifier: defaultVerifier,
     maxConnections: typeof cap === 'number' && cap >= 1 ? cap : undefined,
   });
-  // Only the device holding the identity key can certify a home peer (docs/devices.md).
-  const relays =
-    node.kind === 'person'
-      ? await RelayDesk.open({
-          node,
-          signaling: pool,
-          clock: systemClock,
-          origin: location.origin,
-          iceServers: () => iceServers,
-        })
-      : null;
+  // Every device of the person follows their home peers; only the identity device pairs one.
+  const relays = await RelayDesk.open({
+    node,
+    signaling: pool,
+    clock: systemClock,
+    origin: location.origin,
+    iceServers: () => iceServers,
+  });
   return {
     mesh: network.mesh,
     relays,

@@ -132,6 +132,8 @@ export interface PersonNode extends NodeParts {
   readonly kind: 'person';
   readonly store: StorageAdapter;
   readonly identity: Identity;
+  /** The secret the person's own devices meet by (`identity/own-devices.ts`). */
+  readonly ownDevices: Uint8Array;
   readonly peer: Peer;
   /** Fellow conversation members who are not friends, met and replicated like friends. */
   readonly members: ConversationPeers;
@@ -142,6 +144,8 @@ export interface LinkedNode extends NodeParts {
   readonly kind: 'linked';
   readonly store: StorageAdapter;
   readonly keys: LinkedKeys;
+  /** The secret the person's own devices meet by, handed at the link. */
+  readonly ownDevices: Uint8Array;
   readonly peer: Peer;
   /** Fellow conversation members who are not friends, met and replicated like friends. */
   readonly members: ConversationPeers;
@@ -254,6 +258,7 @@ export async function openNode(
     return {
       kind: 'linked',
       keys: options.linked,
+      ownDevices,
       peer,
       members,
       ...ports,
@@ -262,6 +267,7 @@ export async function openNode(
     };
   }
   const { identity } = options;
+  const ownDevices = ownDevicesSecret(identity);
   const invites: MeshInvites = {
     identity,
     keys: peer.inviteKeys,
@@ -279,11 +285,11 @@ export async function openNode(
   return {
     kind: 'person',
     identity,
+    ownDevices,
     peer,
     members,
     ...ports,
-    startNetwork: (parts) =>
-      start({ ...ports, invites, members, ownDevices: ownDevicesSecret(identity) }, parts),
+    startNetwork: (parts) => start({ ...ports, invites, members, ownDevices }, parts),
     close,
   };
 }

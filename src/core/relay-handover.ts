@@ -1,13 +1,11 @@
 /**
- * What a relay device is handed by its person's identity device: the one thing a relay knows
+ * What a relay device is handed by its person's devices: the one thing a relay knows
  * besides its own certified device key. It names whose logs to replicate and serve, the secret
  * the person's own devices meet by, and the person's friends with the pairwise secrets their
  * devices meet on. No identity secret and no content key: a relay reads nothing it holds.
  * (How it is sealed to the relay and delivered is the pairing's work, issue 25.)
  */
 import { toBase64Url } from './bytes.ts';
-import { ownDevicesSecret } from './identity/own-devices.ts';
-import type { Identity } from './identity/keys.ts';
 import type { PersonId } from './ids.ts';
 import type { FriendLink } from './net/connection-manager.ts';
 import type { FriendBook, FriendEntry } from './peer/friend-book.ts';
@@ -22,13 +20,17 @@ export interface RelayHandover {
   readonly friends: readonly FriendLink[];
 }
 
-/** The handover of `identity`'s relay, with the friends of `book` as they are now. */
-export function relayHandover(identity: Identity, book: FriendBook): RelayHandover {
-  return {
-    person: identity.personId,
-    ownDevices: ownDevicesSecret(identity),
-    friends: book.links(),
-  };
+/** What a reading device of the person (theirs, or linked) makes a handover from. */
+export interface HandoverSource {
+  readonly peer: { readonly me: PersonId };
+  /** A linked device holds the own-devices secret too, handed at the link. */
+  readonly ownDevices: Uint8Array;
+  readonly friends: FriendBook;
+}
+
+/** The handover of `node`'s person's relay, with their friends as they are now. */
+export function relayHandover(node: HandoverSource): RelayHandover {
+  return { person: node.peer.me, ownDevices: node.ownDevices, friends: node.friends.links() };
 }
 
 /** The friend list a relay keeps: the handover's friends, by their rendezvous secrets. */

@@ -6,8 +6,9 @@
  * friend later: her device sends the relay the new handover. She posts friends-only with a
  * photo, sees her home peer hold it all, leaves; Bob gets post and photo from the relay alone.
  * Then she unpairs it: the relay is told, and told again when it comes back. An unpaired FOLDER
- * says so and exits 4, and pairs again. Refusals: a second pairing of the FOLDER, a bad link, an
- * expired one.
+ * says so and exits 4, and pairs again. The home peer is the person's, not the phone's: a laptop
+ * linked later lists it, hands it its friend list and unpairs it while the phone is away.
+ * Refusals: a second pairing of the FOLDER, a bad link, an expired one.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -23,7 +24,15 @@ import { deriveEncryptionKeySeed } from '../core/identity/keys.ts';
 import { postSummary } from '../core/kinds/post.ts';
 import type { SimplePeerConstructor } from '../core/net/connection-manager.ts';
 import { FakeSimplePeer, MemorySignaling } from '../core/net/test-helpers.ts';
-import { openNode, type KithNode, type NodeNetwork } from '../core/node.ts';
+import {
+  openNode,
+  type KithNode,
+  type LinkedNode,
+  type NodeNetwork,
+  type PersonNode,
+} from '../core/node.ts';
+import { LinkJoin, LinkOffer, openLinkedNode } from '../core/link/link-session.ts';
+import { NoIdentityKeyError } from '../core/peer/device-authority.ts';
 import { RelayDesk } from '../core/pairing/relay-desk.ts';
 import { relayHandover } from '../core/relay-handover.ts';
 import { MemoryStorageAdapter } from '../core/store/memory-storage-adapter.ts';
@@ -88,11 +97,7 @@ function overHub(
   } satisfies PairingOptions;
 }
 
-async function deskOf(
-  node: Awaited<ReturnType<typeof person>>['node'],
-  hub: MemorySignaling,
-  lifetime?: number,
-) {
+async function deskOf(node: PersonNode | LinkedNode, hub: MemorySignaling, lifetime?: number) {
   const desk = await RelayDesk.open({
     node,
     signaling: hub.client(),
@@ -227,6 +232,106 @@ describe('pairing a home peer', () => {
     expect(told[0]!.device).toBe(relayDevice);
   }, 60_000);
 
+  it('is followed by every device of Alice: her laptop, linked later, lists it, hands it her friend list, has its posts held and unpairs it while her phone is away', async () => {
+    const hub = new MemorySignaling();
+    const folder = await emptyFolder();
+    const alice = await person();
+    const bob = await person();
+    const rendezvous = randomBytes(32);
+    await alice.node.peer.addFriend({
+      personId: bob.id,
+      encryptionKey: bob.saved.identity.encryptionPublicKey,
+      rendezvous,
+    });
+    await bob.node.peer.addFriend({
+      personId: alice.id,
+      encryptionKey: alice.saved.identity.encryptionPublicKey,
+      rendezvous,
+    });
+
+    // Paired from the phone, the device that holds her identity key.
+    const phoneDesk = await deskOf(alice.node, hub);
+    let shown = false;
+    const pairing = await phoneDesk.pair(() => (shown = true));
+    cleanups.push(() => pairing.stop());
+    const lines: string[] = [];
+    const paired = pairFolder(
+      folder,
+      overHub(hub, async () => pairing.text, lines, []),
+    );
+    await until('both show the code', () => shown && lines.some((l) => l.includes('code')));
+    await pairing.confirm();
+    const relayDevice = (await paired).device.key.deviceId;
+    const loaded = (await loadRelayState(folder))!;
+    const relay = await openRelay(folder, loaded);
+    const relayNetwork = await join_(relay.node, hub);
+    const told: DeviceRevocation[] = [];
+    const unfollow = await followPerson({
+      folder,
+      state: { ...loaded, channel: loaded.channel! },
+      relay,
+      signaling: hub.client(),
+      onUnpaired: (revocation) => told.push(revocation),
+    });
+    cleanups.push(async () => {
+      unfollow();
+      relayNetwork.stop();
+      await relay.close();
+    });
+    const phoneNetwork = await join_(alice.node, hub);
+
+    // The laptop, linked afterwards: it learns the home peer from the phone, in the doc.
+    const offer = await LinkOffer.create(alice.node, systemClock);
+    const join = await LinkJoin.open(offer.bytes, { clock: systemClock });
+    await offer.answer(join.request);
+    const linked = await join.finish(await offer.confirm());
+    const laptop = await openLinkedNode(linked, {
+      store: new MemoryStorageAdapter(),
+      clock: systemClock,
+    });
+    cleanups.push(() => laptop.close());
+    const laptopNetwork = await join_(laptop, hub);
+    cleanups.push(() => laptopNetwork.stop());
+    const laptopDesk = await deskOf(laptop, hub);
+    await until('the laptop lists the home peer', () =>
+      laptopDesk.relays().some((r) => r.device === relayDevice),
+    );
+    expect(laptopDesk.canPair).toBe(false);
+    await expect(laptopDesk.pair(() => undefined)).rejects.toBeInstanceOf(NoIdentityKeyError);
+
+    // The phone sleeps: the laptop's post is held, and the laptop hears it from the home peer.
+    phoneNetwork.stop();
+    phoneDesk.stop();
+    await laptop.peer.createPost({ text: 'written on the laptop' });
+    await until('the laptop sees its home peer hold everything it wrote', () => {
+      const view = laptopDesk.relays().find((r) => r.device === relayDevice);
+      return view?.online === true && view.holdsAll === true;
+    });
+    // A friend removed on the laptop: the laptop hands the home peer the new list.
+    expect(relay.node.friends.persons()).toContain(bob.id);
+    await laptop.peer.removeFriend(bob.id);
+    await until(
+      'the home peer no longer serves Bob',
+      () => !relay.node.friends.persons().includes(bob.id),
+    );
+
+    // Unpaired on the laptop, with the identity its recovery phrase gives.
+    await laptopDesk.unpair(relayDevice, alice.saved.identity);
+    expect(laptopDesk.relays()).toEqual([]);
+    await until('the home peer hears it was unpaired', () => told.length > 0);
+    expect(told.map((r) => [r.person, r.device])).toEqual([[alice.id, relayDevice]]);
+
+    // The phone, awake again, no longer lists it once it syncs with the laptop.
+    const phoneAgain = await join_(alice.node, hub);
+    cleanups.push(() => phoneAgain.stop());
+    const phoneDeskAgain = await deskOf(alice.node, hub);
+    expect(phoneDeskAgain.relays().map((r) => r.device)).toEqual([relayDevice]);
+    await until(
+      'the phone learns the home peer was unpaired',
+      () => phoneDeskAgain.relays().length === 0,
+    );
+  }, 60_000);
+
   it('says an unpaired FOLDER can be deleted or paired again, exits 4, and pairs it again', async () => {
     const hub = new MemorySignaling();
     const folder = await emptyFolder();
@@ -242,7 +347,7 @@ describe('pairing a home peer', () => {
     });
     await saveRelayState(folder, {
       device,
-      handover: relayHandover(alice.saved.identity, alice.node.friends),
+      handover: relayHandover(alice.node),
       signalingUrl: 'ws://127.0.0.1:1/signaling',
       iceServers: [],
       unpaired: revocation,

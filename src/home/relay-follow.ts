@@ -30,6 +30,7 @@ export async function followPerson(options: {
     signaling: options.signaling,
     clock: options.clock ?? systemClock,
     device: relay.node.device.key.deviceId,
+    revocations: relay.node.revocations,
     current: () => current,
     onHandover: async (handover: RelayHandover) => {
       await saveRelayHandover(folder, handover);

@@ -100,7 +100,7 @@ describe('the home peer’s relay over its folder', () => {
         role: 'relay',
         extractable: true,
       }),
-      handover: relayHandover(alice.saved.identity, alice.node.friends),
+      handover: relayHandover(alice.node),
       signalingUrl: 'ws://127.0.0.1:1/signaling',
       iceServers: [],
     });
@@ -221,7 +221,7 @@ describe('the home peer’s relay over its folder', () => {
     });
     const relay = await openRelay(folder, {
       device,
-      handover: relayHandover(alice.saved.identity, alice.node.friends),
+      handover: relayHandover(alice.node),
       signalingUrl: 'ws://127.0.0.1:1/signaling',
       iceServers: [],
     });
@@ -266,7 +266,7 @@ describe('the home peer’s relay over its folder', () => {
     }
     const relay = await openRelay(folder, {
       device: await startNewDevice(alice.saved.identity, { clock: systemClock, role: 'relay' }),
-      handover: relayHandover(alice.saved.identity, alice.node.friends),
+      handover: relayHandover(alice.node),
       signalingUrl: 'ws://127.0.0.1:1/signaling',
       iceServers: [],
     });

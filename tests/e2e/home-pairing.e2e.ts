@@ -2,10 +2,12 @@
  * The home peer keeps Alice's posts reachable (issue 25): the one built file, copied alone into
  * an empty directory and run with Node in the test's namespace, is paired from Alice's Settings
  * (the pairing link on its standard input, the short code it prints confirmed in Settings).
- * Alice and Bob become friends (her device hands the home peer the new friend list); Bob's page
- * closes; Alice posts friends-only with a photo, sees in Settings that her home peer holds
- * everything, and closes her page. Bob opens a page again and sees her post and photo, which only
- * the home peer can serve. Alice opens a page again and unpairs it in Settings: the home peer
+ * Alice and Bob become friends (her device hands the home peer the new friend list); Alice links
+ * a laptop, whose Settings list the home peer too (issue 26: it is hers, not the phone's); Bob's
+ * page closes; Alice posts friends-only with a photo, sees in Settings that her home peer holds
+ * everything, and closes her page; her laptop posts friends-only, sees the same in its Settings,
+ * and closes. Bob opens a page again and sees both posts and the photo, which only the home peer
+ * can serve. Alice opens a page again and unpairs it in Settings: the home peer
  * is told, says so and exits with 4. Then FOLDER is searched for the post's words and the photo's
  * plaintext (raw, base64, and inside anything gzip-compressed): none; it holds Alice's new
  * entries and the photo's ciphertext.
@@ -33,6 +35,7 @@ import { requireNetns, setupE2e } from './harness.ts';
 import { APP_DIST_DIR } from './paths.ts';
 
 const WORDS = 'Quokka picnic by the harbour';
+const LAPTOP_WORDS = 'Wombat tea on the laptop';
 const PHOTO = 'public/icons/icon-512.png';
 
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -105,7 +108,7 @@ async function folderContents(folder: string): Promise<Buffer[]> {
 requireNetns()('the home peer, paired from Settings', () => {
   const e2e = setupE2e({ site: 'app' });
 
-  it('serves Alice’s friends-only post and photo to Bob while Alice is away, holding neither in clear', async () => {
+  it('serves Alice’s friends-only posts from both her devices and a photo to Bob while she is away, holding none in clear', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kith-home-alone-'));
     const folder = await mkdtemp(join(tmpdir(), 'kith-home-folder-'));
     dirs.push(dir, folder);
@@ -114,6 +117,7 @@ requireNetns()('the home peer, paired from Settings', () => {
 
     const alice = await e2e.person('alice');
     const bob = await e2e.person('bob');
+    const laptop = await e2e.person('alice-laptop');
     await enableTestHooks(alice.context);
     const a = await joinApp(alice, 'Alice');
     const b = await joinApp(bob, 'Bob');
@@ -133,6 +137,22 @@ requireNetns()('the home peer, paired from Settings', () => {
 
     // Friends after pairing: Alice's device hands her home peer the new list.
     await befriendExisting(a, 'Alice', b, 'Bob');
+
+    // Her laptop, linked afterwards, knows her home peer: it lists it and follows it.
+    await openScreen(a, 'Settings');
+    await a.getByRole('button', { name: 'Link a device' }).click();
+    const deviceLink = await a.getByRole('textbox', { name: 'Device link' }).inputValue(WAIT);
+    await laptop.goto('/');
+    const l = laptop.page;
+    await l.getByRole('button', { name: 'I already use Kith on another device' }).click();
+    await l.getByRole('textbox', { name: 'Device link' }).fill(deviceLink);
+    await l.getByRole('button', { name: 'Link this device' }).click();
+    await a.getByRole('status', { name: 'Code on this device' }).waitFor(WAIT);
+    await a.getByRole('button', { name: 'The codes match' }).click();
+    await l.getByRole('link', { name: 'Home' }).waitFor(WAIT);
+    await openScreen(l, 'Settings');
+    const laptopPeers = l.getByRole('list', { name: 'Your home peers' });
+    await expect.poll(() => laptopPeers.textContent(), WAIT).toMatch(/Online/);
     await b.close();
 
     await post(a, WORDS, [PHOTO], 'friends');
@@ -143,7 +163,13 @@ requireNetns()('the home peer, paired from Settings', () => {
     const held = await alicesPost(a);
     await a.close();
 
-    // Bob comes back: Alice's devices are gone, her home peer serves post and photo.
+    // The laptop posts while the phone is away: its home peer holds that too, and says so there.
+    await post(l, LAPTOP_WORDS, [], 'friends');
+    await openScreen(l, 'Settings');
+    await laptopPeers.getByText('Holds everything you wrote here, photos included').waitFor(WAIT);
+    await l.close();
+
+    // Bob comes back: Alice's devices are gone, her home peer serves both posts and the photo.
     const again = await bob.context.newPage();
     await again.goto(`${e2e.baseUrl}/`);
     await openHome(again);
@@ -153,6 +179,7 @@ requireNetns()('the home peer, paired from Settings', () => {
     await expect
       .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), WAIT)
       .toBeGreaterThan(0);
+    await again.getByRole('article').filter({ hasText: LAPTOP_WORDS }).waitFor(WAIT);
     await again.close();
 
     // Alice unpairs it: her device tells it on the relay channel, and it stops for good.

@@ -41,6 +41,7 @@ import { listsKind, type ListsRef } from './lists.ts';
 import { conversationKind, type ConversationRef } from './conversation.ts';
 import { epochKind, type EpochRef } from './epoch.ts';
 import { friendsKind, type FriendsRef } from './friends.ts';
+import { homePeersKind, type HomePeersRef } from './home-peers.ts';
 import { introKind, type IntroRef } from './intro.ts';
 import { keyGenerationKind, type KeyGenerationRef } from './key-generation.ts';
 import { memberKind, type MemberRef } from './member.ts';
@@ -68,6 +69,7 @@ export type DocRef =
   | ProfileRef
   | FriendsRef
   | DevicesRef
+  | HomePeersRef
   | ListsRef
   | EpochRef
   | PostDocRef
@@ -99,6 +101,7 @@ const KINDS: { readonly [K in KindName]: Kind<RefOf<K>> } = {
   profile: profileKind,
   friends: friendsKind,
   devices: devicesKind,
+  'home-peers': homePeersKind,
   lists: listsKind,
   epoch: epochKind,
   post: postKind,

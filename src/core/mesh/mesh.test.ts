@@ -394,7 +394,7 @@ describe('a relay device', () => {
     const relay = await openNode({
       store: relayStore,
       device: await startNewDevice(alice.saved.identity, { clock: systemClock, role: 'relay' }),
-      handover: relayHandover(alice.saved.identity, alice.kith.friends),
+      handover: relayHandover(alice.kith),
       clock: systemClock,
     });
     const relayNetwork = await relay.startNetwork({

@@ -82,7 +82,7 @@ export class PairOffer implements OfferSide {
   confirm(): Promise<Uint8Array> {
     return this.link.confirmWith(async (deviceKey) => {
       const certificate = await this.node.devices.certifyDevice(deviceKey, 'relay');
-      const handover = relayHandover(this.node.identity, this.node.friends);
+      const handover = relayHandover(this.node);
       const channel = randomBytes(32);
       await this.options.onPaired({
         device: certificate.device,

@@ -1,14 +1,20 @@
 /**
  * The relay channel over signaling (an in-memory hub): a handover of as many friends as a relay
  * follows reaches it in parts, each within one message; a whole that does not have its parts'
- * digest is never used; an unpaired relay is told, now or when it next reports, and believes
- * only its own person's revocation of its own device.
+ * digest is never used; two devices of the person whose friend lists differ for a while do not
+ * answer each other's handovers without end; an unpaired relay is told, now or when it next
+ * reports, and believes only its own person's revocation of its own device.
  */
 import { describe, expect, it } from 'vitest';
 import { randomBytes, toBase64Url } from '../bytes.ts';
-import { systemClock } from '../clock.ts';
-import { createIdentity } from '../identity/device-setup.ts';
-import { issueDeviceRevocation, type DeviceRevocation } from '../identity/revocation.ts';
+import { ManualClock, systemClock } from '../clock.ts';
+import { createIdentity, startNewDevice } from '../identity/device-setup.ts';
+import type { Identity } from '../identity/keys.ts';
+import {
+  issueDeviceRevocation,
+  MemoryRevocations,
+  type DeviceRevocation,
+} from '../identity/revocation.ts';
 import {
   deviceIdFromKey,
   deviceIdToKey,
@@ -19,6 +25,7 @@ import {
 import { toParts } from '../net/parts.ts';
 import { openSealedChannel } from '../net/sealed-channel.ts';
 import { MAX_SIGNAL_BOX_CHARS } from '../net/signaling-crypto.ts';
+import { deviceSigner, signSignal, type DeviceSigner } from '../net/signal-auth.ts';
 import { MemorySignaling } from '../net/test-helpers.ts';
 import type { RelayHandover } from '../relay-handover.ts';
 import { encodeHandover, MAX_PAIR_FRIENDS } from './pair-codec.ts';
@@ -49,29 +56,52 @@ function handoverOf(person: PersonId, friends: number): RelayHandover {
   };
 }
 
+/** A device of `identity`'s person (of `role`), as its signer. */
+async function signerOf(identity: Identity, role: 'device' | 'relay' = 'device') {
+  return deviceSigner(await startNewDevice(identity, { clock: systemClock, role }));
+}
+
 /** A relay's end on `hub`, keeping what it is handed and told. */
 async function relayEnd(
   hub: MemorySignaling,
   secret: Uint8Array,
   first: RelayHandover,
   device: DeviceId = deviceIdFromKey(randomBytes(32)),
+  everyMs?: number,
+  revocations = new MemoryRevocations(),
 ) {
-  const got = { handovers: [] as RelayHandover[], unpaired: [] as DeviceRevocation[] };
+  const got = { handovers: [] as RelayHandover[], unpaired: [] as DeviceRevocation[], reports: 0 };
   let current = first;
   const end = await openRelayEnd({
     secret,
     signaling: hub.client(),
     clock: systemClock,
     device,
+    revocations,
     current: () => current,
     onHandover: async (handover) => {
       got.handovers.push(handover);
       current = handover;
     },
     onUnpaired: (revocation) => got.unpaired.push(revocation),
-    report: async () => ({ entries: 0, diskBytes: 0, own: [], blobsWaiting: 0 }),
+    report: async () => {
+      got.reports++;
+      return { entries: 0, diskBytes: 0, own: [], blobsWaiting: 0 };
+    },
+    everyMs,
   });
   return { device, got, end };
+}
+
+/** The `signer` message by which `signer` vouches for `digest` to `relay`, made at `at`. */
+async function signerMessage(
+  signer: DeviceSigner,
+  relay: DeviceId,
+  digest: string,
+  at = systemClock.now(),
+) {
+  const body = { d: signer.certificate.device, digest, at };
+  return { type: 'signer', ...(await signSignal(signer, deviceIdToKey(relay), body)) };
 }
 
 /** Sends as the person's device would, each message sealed and published before the next. */
@@ -89,14 +119,16 @@ describe('the relay channel', () => {
   it(`hands the relay a handover of ${MAX_PAIR_FRIENDS} friends in parts, each within one message`, async () => {
     const hub = new MemorySignaling();
     const secret = randomBytes(32);
-    const person = personIdFromKey(randomBytes(32));
-    const relay = await relayEnd(hub, secret, handoverOf(person, 0));
-    const handover = handoverOf(person, MAX_PAIR_FRIENDS);
+    const alice = (await createIdentity({ clock: systemClock })).identity;
+    const relay = await relayEnd(hub, secret, handoverOf(alice.personId, 0));
+    const handover = handoverOf(alice.personId, MAX_PAIR_FRIENDS);
     let reports = 0;
     const end = await openPersonEnd({
       secret,
       signaling: hub.client(),
       clock: systemClock,
+      signer: await signerOf(alice),
+      relay: relay.device,
       handover: () => handover,
       onReport: () => reports++,
     });
@@ -114,26 +146,103 @@ describe('the relay channel', () => {
   it('uses no whole that lacks its parts’ digest, nor one with a part refused', async () => {
     const hub = new MemorySignaling();
     const secret = randomBytes(32);
-    const person = personIdFromKey(randomBytes(32));
+    const alice = (await createIdentity({ clock: systemClock })).identity;
+    const person = alice.personId;
     const relay = await relayEnd(hub, secret, handoverOf(person, 0));
     const send = await sender(hub, secret);
-    const partsOf = (handover: RelayHandover, digest = handoverDigest(handover)) =>
-      toParts(encodeHandover(handover), 32).map((part) => ({ type: 'handover', digest, ...part }));
+    const signer = await signerOf(alice);
+    // Each signed, so that what refuses them is their parts alone.
+    const partsOf = async (handover: RelayHandover, digest = handoverDigest(handover)) => [
+      await signerMessage(signer, relay.device, digest),
+      ...toParts(encodeHandover(handover), 32).map((part) => ({
+        type: 'handover',
+        digest,
+        ...part,
+      })),
+    ];
 
     // Whole, but named by another handover's digest.
     const lying = handoverOf(person, 400);
-    for (const part of partsOf(lying, handoverDigest(handoverOf(person, 1)))) await send(part);
+    for (const part of await partsOf(lying, handoverDigest(handoverOf(person, 1))))
+      await send(part);
     // One part with other text at an index already held, then the rest.
-    const spoiled = partsOf(handoverOf(person, 400));
+    const [signed, ...spoiled] = await partsOf(handoverOf(person, 400));
+    await send(signed!);
     await send(spoiled[0]!);
-    await send({ ...spoiled[0]!, part: spoiled[1]!.part });
+    await send({ ...spoiled[0]!, part: (spoiled[1] as { part: string }).part });
     for (const part of spoiled.slice(1)) await send(part);
     // An extra part past the count, then a true handover whole.
     const good = handoverOf(person, 400);
-    const goodParts = partsOf(good);
-    await send({ ...goodParts[0]!, index: goodParts.length });
-    for (const part of goodParts) await send(part);
+    const goodParts = await partsOf(good);
+    await send(goodParts[0]!);
+    await send({ ...goodParts[1]!, index: goodParts.length - 1 });
+    for (const part of goodParts.slice(1)) await send(part);
 
+    await until('the relay follows a handover', () => relay.got.handovers.length > 0);
+    expect(relay.got.handovers.map(handoverDigest)).toEqual([handoverDigest(good)]);
+    relay.end.stop();
+  });
+
+  it('lets two devices whose friend lists differ answer its reports once a report’s while each, not each other without end', async () => {
+    const hub = new MemorySignaling();
+    const secret = randomBytes(32);
+    const alice = (await createIdentity({ clock: systemClock })).identity;
+    const person = alice.personId;
+    // Reports every 20 ms; the devices' clock stands still, so each answers one report at most.
+    const relay = await relayEnd(hub, secret, handoverOf(person, 0), undefined, 20);
+    const clock = new ManualClock(Date.now());
+    const ends = await Promise.all(
+      [handoverOf(person, 1), handoverOf(person, 2)].map(async (handover) =>
+        openPersonEnd({
+          secret,
+          signaling: hub.client(),
+          clock,
+          signer: await signerOf(alice),
+          relay: relay.device,
+          handover: () => handover,
+          onReport: () => undefined,
+        }),
+      ),
+    );
+    await until('the relay reported 40 times', () => relay.got.reports >= 40);
+    // Each device's first send, and one answer each.
+    expect(relay.got.handovers.length).toBeGreaterThanOrEqual(2);
+    expect(relay.got.handovers.length).toBeLessThanOrEqual(4);
+    for (const end of ends) end.stop();
+    relay.end.stop();
+  });
+
+  it('follows a handover only when an unrevoked device of its person signed it lately, not a removed device, a relay or another person', async () => {
+    const hub = new MemorySignaling();
+    const secret = randomBytes(32);
+    const alice = (await createIdentity({ clock: systemClock })).identity;
+    const mallory = (await createIdentity({ clock: systemClock })).identity;
+    const revocations = new MemoryRevocations();
+    const first = handoverOf(alice.personId, 0);
+    const relay = await relayEnd(hub, secret, first, undefined, undefined, revocations);
+    const send = await sender(hub, secret);
+    const removed = await signerOf(alice);
+    revocations.add(
+      await issueDeviceRevocation(alice, {
+        deviceKey: removed.certificate.deviceKey,
+        revokedAt: systemClock.now(),
+      }),
+    );
+    const laptop = await signerOf(alice);
+    const sendAs = async (signer: DeviceSigner | null, handover: RelayHandover, at?: number) => {
+      const digest = handoverDigest(handover);
+      if (signer) await send(await signerMessage(signer, relay.device, digest, at));
+      const parts = toParts(encodeHandover(handover), 64);
+      for (const part of parts) await send({ type: 'handover', digest, ...part });
+    };
+    await sendAs(null, handoverOf(alice.personId, 1));
+    await sendAs(removed, handoverOf(alice.personId, 2));
+    await sendAs(await signerOf(alice, 'relay'), handoverOf(alice.personId, 3));
+    await sendAs(await signerOf(mallory), handoverOf(alice.personId, 4));
+    // A handover the laptop signed eleven minutes ago, replayed.
+    await sendAs(laptop, handoverOf(alice.personId, 5), systemClock.now() - 11 * 60 * 1000);
+    const good = handoverOf(alice.personId, 6);
+    await sendAs(laptop, good);
     await until('the relay follows a handover', () => relay.got.handovers.length > 0);
     expect(relay.got.handovers.map(handoverDigest)).toEqual([handoverDigest(good)]);
     relay.end.stop();

@@ -3,10 +3,17 @@
  * signaling, on a topic of the channel secret handed at pairing (purpose `relay`), every message
  * sealed with that secret's signaling cipher (the server sees neither). Three messages:
  *
+ *   person → relay  signer {a, c, g}
+ *     who sends the handover that follows: `{d: device, digest, at}` signed by the sending
+ *     device's key for the relay's key, with its certificate (`net/signal-auth.ts`). The relay
+ *     believes it only from a certified device of its person (not a relay) that is not revoked,
+ *     and only within `SIGNAL_FRESHNESS_MS` of its own clock: every device of the person holds
+ *     the channel's secret, so the secret alone does not say the sender is still one of them
  *   person → relay  handover {digest, index, count, part}
  *     the handover as the friend list stands now (`pair-codec.ts`, in parts, `net/parts.ts`,
  *     up to `MAX_PAIR_FRIENDS` friends): a friend made after pairing is met, one removed is no
- *     longer served. The relay uses it once it holds every part and the whole has that digest
+ *     longer served. The relay uses it once it holds every part, the whole has that digest, and
+ *     a signer it believes named that digest
  *   person → relay  unpaired {revocation}
  *     the person unpaired it: their identity key's signed revocation of the relay's device, so
  *     the relay believes it of its person alone, and stops
@@ -18,7 +25,8 @@
  * The relay reports when it starts, when what it holds changed (at most once a second) and every
  * `REPORT_EVERY_MS`; a report is also how the person's device knows it is online. Signaling
  * keeps nothing: a handover sent while the relay is away is sent again when its report shows an
- * older digest, and a relay unpaired while away is told when it next reports.
+ * older digest, and a relay unpaired while away is told when it next reports. Every device of the
+ * person follows the channel (`relay-desk.ts`), so a relay hears from whichever is awake.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../bytes.ts';
@@ -28,8 +36,9 @@ import {
   verifyDeviceRevocation,
   type DeviceRevocation,
 } from '../identity/revocation.ts';
-import { defaultVerifier } from '../identity/verifier.ts';
-import { parseDeviceId, type DeviceId, type PersonId } from '../ids.ts';
+import type { RevocationLookup } from '../identity/revocation.ts';
+import { defaultVerifier, type Ed25519Verifier } from '../identity/verifier.ts';
+import { deviceIdToKey, parseDeviceId, type DeviceId, type PersonId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import {
   hasPartFields,
@@ -46,7 +55,13 @@ import {
   publishSealed,
   type SealedChannel,
 } from '../net/sealed-channel.ts';
-import type { SignalDirection } from '../net/signaling-crypto.ts';
+import {
+  SignalAuthenticator,
+  signSignal,
+  type DeviceSigner,
+  type SignedSignal,
+} from '../net/signal-auth.ts';
+import { SIGNAL_FRESHNESS_MS, type SignalDirection } from '../net/signaling-crypto.ts';
 import { LinkError } from '../link/link-codec.ts';
 import type { RelayHandover } from '../relay-handover.ts';
 import { decodeHandover, encodeHandover, MAX_PAIR_FRIENDS } from './pair-codec.ts';
@@ -69,6 +84,8 @@ const MAX_OWN_LOGS = 64;
 const MAX_HANDOVER_PARTS = Math.ceil(((36 + 64 * MAX_PAIR_FRIENDS) * 4) / 3 / PART_CHARS);
 /** Longest handover digest ({@link handoverDigest} makes 22 characters). */
 const MAX_DIGEST_CHARS = 64;
+/** Signed digests a relay keeps waiting for their parts (a newer handover may begin). */
+const MAX_SIGNED = 4;
 
 /** What a relay says of itself. */
 export interface RelayReport {
@@ -85,6 +102,7 @@ export interface RelayReport {
 }
 
 type Wire =
+  | ({ readonly type: 'signer' } & SignedSignal)
   | ({ readonly type: 'handover'; readonly digest: string } & Part)
   | { readonly type: 'unpaired'; readonly revocation: string }
   | ({ readonly type: 'status' } & Omit<RelayReport, 'own'> & {
@@ -98,6 +116,10 @@ const isPair = (v: unknown, second: (x: unknown) => boolean): boolean =>
 function isWire(value: unknown): value is Wire {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
+  if (v.type === 'signer') {
+    // Bounds and the rest are the authenticator's (`net/signal-auth.ts`).
+    return typeof v.a === 'string' && typeof v.c === 'string' && typeof v.g === 'string';
+  }
   if (v.type === 'handover') {
     return typeof v.digest === 'string' && v.digest.length <= MAX_DIGEST_CHARS && hasPartFields(v);
   }
@@ -171,21 +193,40 @@ export interface PersonEnd {
   stop(): void;
 }
 
-/** Opens the person's end: sends `handover()` now, and again whenever a report shows another. */
+/**
+ * Opens the person's end: sends `handover()` now, and again when a report shows another (at most
+ * once each `REPORT_EVERY_MS`).
+ */
 export async function openPersonEnd(options: {
   readonly secret: Uint8Array;
   readonly signaling: Signaling;
   readonly clock: Clock;
+  /** This device's certified key: it signs each handover it sends. */
+  readonly signer: DeviceSigner;
+  /** The relay's device: the signature is bound to its key. */
+  readonly relay: DeviceId;
   readonly handover: () => RelayHandover;
   readonly onReport: (report: RelayReport) => void;
 }): Promise<PersonEnd> {
-  const { signaling, clock } = options;
+  const { signaling, clock, signer } = options;
   const channel = await openSealedChannel(options.secret, 'relay');
-  const send = () => {
-    for (const message of handoverParts(options.handover())) {
+  /** When a report last had the handover sent again. */
+  let lastAnswer = -Infinity;
+  const sendNow = async () => {
+    const handover = options.handover();
+    const parts = handoverParts(handover);
+    if (parts.length === 0) return;
+    const digest = handoverDigest(handover);
+    const body = { d: signer.certificate.device, digest, at: clock.now() };
+    const signed = await signSignal(signer, deviceIdToKey(options.relay), body);
+    for (const message of [{ type: 'signer', ...signed } as const, ...parts]) {
       publish(signaling, channel, PERSON_TO_RELAY, message, clock);
     }
   };
+  const send = () =>
+    void sendNow().catch((error: unknown) =>
+      log.error('could not send the relay its handover', { error: String(error) }),
+    );
   const stop = listen(signaling, channel, RELAY_TO_PERSON, clock, (message) => {
     if (message.type !== 'status') return;
     const own: [DeviceId, number][] = [];
@@ -198,7 +239,14 @@ export async function openPersonEnd(options: {
     }
     const { handover, entries, diskBytes, blobsWaiting } = message;
     options.onReport({ handover, entries, diskBytes, blobsWaiting, own });
-    if (handover !== handoverDigest(options.handover())) send();
+    if (handover === handoverDigest(options.handover())) return;
+    // Another device of the person may follow the same relay with a friend list not yet synced
+    // with this one: each answering the other's at once would never end. Once a report's while
+    // is enough for the lists to meet (each change is still sent at once, `handoverChanged`).
+    const now = clock.now();
+    if (now - lastAnswer < REPORT_EVERY_MS) return;
+    lastAnswer = now;
+    send();
   });
   send();
   return { handoverChanged: send, stop };
@@ -257,6 +305,9 @@ export async function openRelayEnd(options: {
   readonly clock: Clock;
   /** The relay's own device. */
   readonly device: DeviceId;
+  /** Its person's revoked devices, as far as it knows: their handovers are refused. */
+  readonly revocations: RevocationLookup;
+  readonly ed25519?: Ed25519Verifier;
   readonly current: () => RelayHandover;
   readonly onHandover: (handover: RelayHandover) => Promise<void>;
   readonly onUnpaired: (revocation: DeviceRevocation) => void;
@@ -286,7 +337,18 @@ export async function openRelayEnd(options: {
     onIncomplete: (digest, missing) =>
       log.warn('a handover refused: parts never came', { digest, missing: missing.join(',') }),
   });
+  const authenticator = new SignalAuthenticator(
+    options.ed25519 ?? defaultVerifier,
+    options.revocations,
+  );
+  /** Digests of handovers a device of its person signed, waiting for their parts. */
+  const signed: string[] = [];
   const unsubscribe = listen(signaling, channel, PERSON_TO_RELAY, clock, async (message) => {
+    if (message.type === 'signer') {
+      const digest = await signedDigest(authenticator, message, options, clock.now());
+      if (digest !== undefined) signed.splice(0, signed.length - MAX_SIGNED + 1, digest);
+      return;
+    }
     if (message.type === 'unpaired') {
       const revocation = await revocationOf(message.revocation, options.current().person);
       if (revocation?.device === options.device) options.onUnpaired(revocation);
@@ -299,6 +361,10 @@ export async function openRelayEnd(options: {
     if (message.digest === handoverDigest(current)) return;
     const handover = wholeHandover(parts, message, current.person);
     if (!handover) return;
+    if (!signed.includes(message.digest)) {
+      log.warn('a handover refused: no device of its person signed it');
+      return;
+    }
     await options.onHandover(handover);
     await send();
   });
@@ -318,6 +384,40 @@ export async function openRelayEnd(options: {
       unsubscribe();
     },
   };
+}
+
+/**
+ * The digest a `signer` message vouches for: signed for this relay by a certified, unrevoked,
+ * unexpired device of its person that is not a relay, within `SIGNAL_FRESHNESS_MS` of `now` (so a
+ * handover a removed device kept cannot be replayed later); undefined (logged) otherwise.
+ */
+async function signedDigest(
+  authenticator: SignalAuthenticator,
+  message: Extract<Wire, { type: 'signer' }>,
+  options: { readonly device: DeviceId; readonly current: () => RelayHandover },
+  now: number,
+): Promise<string | undefined> {
+  const { a, c, g } = message;
+  const person = options.current().person;
+  const opened = await authenticator.open({ a, c, g }, person, deviceIdToKey(options.device), now);
+  if (!opened.ok) {
+    log.warn('a handover’s signer refused', { reason: opened.reason });
+    return undefined;
+  }
+  const { digest, at } = opened.body;
+  if (opened.certificate.role === 'relay') {
+    log.warn('a handover’s signer refused', { reason: 'a relay' });
+    return undefined;
+  }
+  if (typeof digest !== 'string' || digest.length > MAX_DIGEST_CHARS || typeof at !== 'number') {
+    log.warn('a handover’s signer refused', { reason: 'malformed' });
+    return undefined;
+  }
+  if (Math.abs(now - at) > SIGNAL_FRESHNESS_MS) {
+    log.warn('a handover’s signer refused', { reason: 'stale' });
+    return undefined;
+  }
+  return digest;
 }
 
 /**

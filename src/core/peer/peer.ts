@@ -68,6 +68,12 @@ import type {
 } from '../store/storage-adapter.ts';
 import { CurrentKeys } from './current-keys.ts';
 import { DEVICE_NAMES_ROOT, readDeviceNames, writeDeviceName } from '../docs/device-names.ts';
+import {
+  HOME_PEERS_ROOT,
+  readHomePeers,
+  writeHomePeer,
+  type HomePeer,
+} from '../docs/home-peers.ts';
 import { readListBook, writeListBook } from '../docs/list-book.ts';
 import { DocCache } from './doc-cache.ts';
 import { Keyring } from './keyring.ts';
@@ -624,6 +630,20 @@ export class Peer {
   }
 
   /**
+   * The home peers this person paired, unpaired ones with their revocation: written on any of
+   * their devices, read on all of them (`kinds/home-peers.ts`).
+   */
+  async homePeers(): Promise<HomePeer[]> {
+    return readHomePeers(await this.docs.get(this.me, docIdOf({ kind: 'home-peers' })));
+  }
+
+  /** Records a home peer paired, or unpaired, on all of this person's devices. */
+  async writeHomePeer(peer: HomePeer): Promise<void> {
+    await this.write({ kind: 'home-peers' }, (doc) => writeHomePeer(doc, peer));
+    await this.settled();
+  }
+
+  /**
    * Changes this person's public profile. The profile doc is public (in clear, readable by
    * anyone who holds the log), so its pictures are stored as clear blobs too: encrypting them
    * would protect nothing the doc does not already show.
@@ -822,6 +842,9 @@ export class Peer {
     }
     await this.writeNow({ kind: 'devices' }, (doc) =>
       doc.getMap(DEVICE_NAMES_ROOT).size > 0 ? Y.encodeStateAsUpdate(doc) : null,
+    );
+    await this.writeNow({ kind: 'home-peers' }, (doc) =>
+      doc.getMap(HOME_PEERS_ROOT).size > 0 ? Y.encodeStateAsUpdate(doc) : null,
     );
     await this.epochs.rotate(this.friendList);
     await this.lists.keyMoved(this.me);

@@ -282,17 +282,27 @@ export class Session {
 
   /**
    * Starts pairing a home peer: the link to give it, and `onCode` called with the code it
-   * shows. Only in the tab that runs the network (`homePeers` is not null there).
+   * shows. Only in the tab that runs the network (`homePeers` is not null there), on the device
+   * that holds the identity key.
    */
   async pairHomePeer(onCode: (code: string) => void): Promise<Pairing> {
     const relays = this.ready().network.relays;
     if (!relays) throw new Error('pairing works in the tab that runs the network');
+    if (!relays.canPair) throw new Error(NOT_IDENTITY_DEVICE);
     return relays.pair(onCode);
   }
 
-  /** Unpairs a home peer: its certificate is revoked. */
-  async unpairHomePeer(device: DeviceId): Promise<void> {
-    await this.ready().network.relays?.unpair(device);
+  /**
+   * Unpairs a home peer, on every device of the person: its certificate is revoked. A device
+   * without the identity key takes it from the person's recovery phrase (`phrase`), as a removal.
+   */
+  async unpairHomePeer(device: DeviceId, phrase?: string): Promise<void> {
+    const running = this.ready();
+    const relays = running.network.relays;
+    if (!relays) throw new Error('unpairing works in the tab that runs the network');
+    if (running.kind === 'person') return relays.unpair(device);
+    if (phrase === undefined) throw new Error(NOT_IDENTITY_DEVICE);
+    await relays.unpair(device, await this.api().identityFromPhraseOf(phrase, running.peer.me));
   }
 
   /**
