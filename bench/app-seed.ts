@@ -7,10 +7,10 @@
  *
  * Signing runs in Node (`PostSigner`, in chunks, so 100,000 posts never sit in memory at once);
  * `ingestChunk` carries each chunk into the page in one round trip (the entries concatenated
- * into one byte array), ingests it in batches, and waits once, at the chunk's end, until the peer
- * has settled, so the materializer's queue stays bounded by a chunk. The page must have loaded
- * the app with `localStorage['kith:test-hooks'] = '1'` and a person onboarded (`window.kithTest`
- * present).
+ * into one byte array), ingests it in batches (two calls in flight), and waits once, at the
+ * chunk's end, until the peer has settled, so the materializer's queue stays bounded by a
+ * chunk. The page must have loaded the app with `localStorage['kith:test-hooks'] = '1'` and a
+ * person onboarded (`window.kithTest` present).
  *
  * Used by the timeline paging e2e (`tests/e2e/timeline-paging.e2e.ts`) and by `bench/app.ts`.
  */
@@ -191,6 +191,8 @@ export async function befriendAll(page: Page, friends: readonly SeededFriend[]):
 
 /** Entries per `ingest` call. */
 const INGEST_BATCH = 500;
+/** `ingest` calls in flight at once. */
+const INGEST_IN_FLIGHT = 2;
 
 /** Where the page spent a chunk's time (ms, measured in the page). */
 export interface ChunkTimes {
@@ -218,7 +220,7 @@ export async function ingestChunk(page: Page, chunk: SignedChunk): Promise<Chunk
     at += entry.length;
   }
   const result = await page.evaluate(
-    async ({ packed, lengths, batch }) => {
+    async ({ packed, lengths, batch, inFlight }) => {
       const kith = (window as unknown as TestWindow).kithTest!;
       let start = performance.now();
       const entries: Uint8Array[] = [];
@@ -232,16 +234,26 @@ export async function ingestChunk(page: Page, chunk: SignedChunk): Promise<Chunk
       const unpackMs = performance.now() - start;
       start = performance.now();
       const refused: string[] = [];
+      // Two calls in flight, as pipelined sync delivers them: the workers verify the next
+      // batch while the ingestor writes this one.
+      const running = new Set<Promise<void>>();
       for (let i = 0; i < entries.length; i += batch) {
-        const report = await kith.ingestor.ingest(entries.slice(i, i + batch));
-        for (const r of report.rejected) refused.push(String(r.reason));
+        const call: Promise<void> = kith.ingestor
+          .ingest(entries.slice(i, i + batch))
+          .then((report) => {
+            running.delete(call);
+            for (const r of report.rejected) refused.push(String(r.reason));
+          });
+        running.add(call);
+        if (running.size >= inFlight) await Promise.race(running);
       }
+      await Promise.all(running);
       const ingestMs = performance.now() - start;
       start = performance.now();
       await kith.peer.settled();
       return { refused, times: { unpackMs, ingestMs, settleMs: performance.now() - start } };
     },
-    { packed, lengths, batch: INGEST_BATCH },
+    { packed, lengths, batch: INGEST_BATCH, inFlight: INGEST_IN_FLIGHT },
   );
   if (result.refused.length > 0) {
     throw new Error(

@@ -4,6 +4,7 @@ import {
   ByteReadError,
   ByteReader,
   BytesFormatError,
+  asBufferSource,
   fromBase64Url,
   fromHex,
   toBase64Url,
@@ -73,5 +74,18 @@ describe('ByteReader', () => {
       'invalid-utf8',
     );
     expect(reason(() => new ByteReader(new Uint8Array([1])).end())).toBe('trailing-bytes');
+  });
+});
+
+describe('asBufferSource', () => {
+  it('hands a view over a plain ArrayBuffer as is, and copies one over shared memory', () => {
+    const whole = new Uint8Array([1, 2, 3, 4, 5]);
+    const view = whole.subarray(1, 4);
+    expect(asBufferSource(view)).toBe(view);
+    const shared = new Uint8Array(new SharedArrayBuffer(3));
+    shared.set([7, 8, 9]);
+    const copy = asBufferSource(shared);
+    expect(copy.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(copy).toEqual(new Uint8Array([7, 8, 9]));
   });
 });

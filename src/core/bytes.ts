@@ -143,6 +143,17 @@ export function toArrayBufferBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/**
+ * `bytes` as WebCrypto's `BufferSource`, copied only when they are not backed by a plain
+ * ArrayBuffer: WebCrypto copies its inputs when called, so a view is safe to hand over as is
+ * (the verifier's inputs are views into a decoded entry: a copy of each cost the workers time).
+ */
+export function asBufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer
+    ? (bytes as Uint8Array<ArrayBuffer>)
+    : toArrayBufferBytes(bytes);
+}
+
 /** Why a `ByteReader` refused its input. */
 export type ByteReadReason =
   | 'truncated'

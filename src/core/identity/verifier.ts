@@ -4,7 +4,7 @@
  * `ed25519-checks.ts`, identical everywhere, then WebCrypto's `verify`, with many calls in
  * flight because engines verify much faster concurrently (design guide section 3).
  */
-import { toArrayBufferBytes, toBase64Url } from '../bytes.ts';
+import { asBufferSource, toBase64Url } from '../bytes.ts';
 import { BoundedCache } from './bounded-cache.ts';
 import { precheckSignature, type Ed25519RejectReason } from './ed25519-checks.ts';
 
@@ -54,8 +54,8 @@ export class Ed25519Verifier {
       valid = await globalThis.crypto.subtle.verify(
         ED25519,
         key,
-        toArrayBufferBytes(item.signature),
-        toArrayBufferBytes(item.message),
+        asBufferSource(item.signature),
+        asBufferSource(item.message),
       );
     } catch {
       // Engines throw rather than return false for some undecodable R values.
@@ -87,7 +87,7 @@ export class Ed25519Verifier {
     let pending = this.keys.get(cacheKey);
     if (!pending) {
       pending = globalThis.crypto.subtle
-        .importKey('raw', toArrayBufferBytes(publicKey), ED25519, false, ['verify'])
+        .importKey('raw', asBufferSource(publicKey), ED25519, false, ['verify'])
         .then(
           (key): CryptoKey | undefined => key,
           // A 32-byte string that is no curve point: the key is unusable, not our bug.

@@ -5,6 +5,7 @@
  * recent-first sync may deliver a post before the epoch record that opens it.
  */
 import { MAX_SEQ, decodeEntry, entryHasPayload, type Entry } from '../feed/entry-codec.ts';
+import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import { parsePostKey, type DocId, type EntryHash, type PersonId, type PostId } from '../ids.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { SymmetricKey } from '../crypto/aead.ts';
@@ -41,6 +42,18 @@ import type { PayloadOpener } from './payloads.ts';
 import { ViewBatch } from './view-batch.ts';
 
 const log = createLogger('kith:views');
+
+/**
+ * The entry `stored` holds, decoded: ingest hands over the entries it verified as decoded
+ * (`sync/ingest.ts` `asDecoded`, marked `verified`), which are not decoded a second time.
+ */
+function decodedOf(stored: StoredEntry): Entry {
+  return isDecoded(stored) && stored.payload !== undefined ? stored : decodeEntry(stored.bytes);
+}
+
+function isDecoded(stored: StoredEntry): stored is StoredEntry & VerifiedEntry {
+  return 'verified' in stored;
+}
 
 /** Most entries kept waiting for a key; beyond it the oldest are dropped (they stay stored). */
 const MAX_WAITING = 10_000;
@@ -341,7 +354,7 @@ export class Materializer {
     // A reply naming its post by a reply tag waits until this device knows the tag's post.
     const ref = await resolveRef(parsed, this.ctx.keyring);
     if ('wait' in ref) return this.wait(ref.wait, stored);
-    const entry = decodeEntry(stored.bytes);
+    const entry = decodedOf(stored);
     const kind = kindOf(ref);
     if (kind.shape === 'record') return kind.take(entry, ref, this.views, stored);
     const admission = (await kind.admit?.(entry, ref, this.views)) ?? 'read';
