@@ -37,7 +37,7 @@ class CountingStore extends MemoryStorageAdapter {
   }
 }
 
-/** A memory store that notes the docs and post views read from it. */
+/** A memory store that notes the docs and post views read from it, and settings written alone. */
 class ReadNotingStore extends MemoryStorageAdapter {
   readonly docsRead: DocId[] = [];
   readonly postsRead: string[] = [];
@@ -52,6 +52,21 @@ class ReadNotingStore extends MemoryStorageAdapter {
   override async getPostView(postId: string) {
     this.postsRead.push(postId);
     return super.getPostView(postId);
+  }
+  /** Settings written alone, each in a transaction of its own (not with a batch of views). */
+  readonly settingsAlone: string[] = [];
+  private inViews = false;
+  override async writeViews(...args: Parameters<MemoryStorageAdapter['writeViews']>) {
+    this.inViews = true;
+    try {
+      return await super.writeViews(...args);
+    } finally {
+      this.inViews = false;
+    }
+  }
+  override async setSetting(key: string, value: unknown) {
+    if (!this.inViews) this.settingsAlone.push(key);
+    return super.setSetting(key, value);
   }
 }
 
@@ -225,5 +240,36 @@ describe("a doc's first write", () => {
     // The edit shows, and the post keeps its place (its `createdAt` as first shown).
     const summary = { ...postSummary(before!), text: 'after', editedAt: testClock.now() };
     expect(rows).toEqual([{ ...before, summary }]);
+  });
+
+  it('keeps the content keys its friends-only posts open with in the views transaction', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const posts = [];
+    for (let i = 0; i < 3; i++) posts.push(await bob.peer.createPost({ text: `secret ${i}` }));
+    const reader = await readerOf(alice, bob);
+    const stored = await reader.take(await entriesOf(bob, [bob.id]));
+    reader.store.settingsAlone.length = 0;
+    await reader.materializer.apply(stored, 'stored');
+    expect(reader.store.settingsAlone.filter((key) => key.startsWith('keys/content/'))).toEqual([]);
+    expect(reader.store.settingsAlone.filter((key) => key.startsWith('keys/reply-tag/'))).toEqual(
+      [],
+    );
+    // Written all the same: a keyring opened anew over the store holds each key and its tag.
+    const later = new Keyring(
+      reader.store,
+      alice.id,
+      {
+        publicKey: alice.identity.encryptionPublicKey,
+        privateKey: alice.identity.encryptionPrivateKey,
+      },
+      () => null,
+    );
+    for (const post of posts) {
+      expect(await later.contentKey(bob.id, post.postId)).not.toBeNull();
+      const tag = await later.replyTagOf(bob.id, post.postId);
+      expect(await later.postOfTag(tag!)).toEqual({ postAuthor: bob.id, postId: post.postId });
+    }
+    expect((await reader.store.timelinePage({ limit: 5 })).items).toHaveLength(3);
   });
 });

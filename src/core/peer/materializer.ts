@@ -14,7 +14,7 @@ import {
 import { parsePostKey, type DocId, type EntryHash, type PersonId, type PostId } from '../ids.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { SymmetricKey } from '../crypto/aead.ts';
-import type { Answering, DocKind, Opened, ViewPort } from '../kinds/kind.ts';
+import type { Answering, DocKind, KeyPort, Opened, ViewPort } from '../kinds/kind.ts';
 import { postSummary } from '../kinds/post.ts';
 import { answerersOf } from '../kinds/reach.ts';
 import {
@@ -352,8 +352,20 @@ export class Materializer {
 
   /** A batch to write views in (`apply`'s, or the views a drop takes away). */
   private newBatch(): BatchState {
+    const views = new ViewBatch(this.ctx.store, (writes) => this.ctx.viewsWritten?.(writes));
+    const { keyring } = this.ctx;
     return {
-      views: new ViewBatch(this.ctx.store, (writes) => this.ctx.viewsWritten?.(writes)),
+      views,
+      // The content keys its posts open with are kept with its views, in their transaction.
+      keys: {
+        epochKeys: (author, epoch) => keyring.epochKeys(author, epoch),
+        newestEpoch: (author) => keyring.newestEpoch(author),
+        contentKey: (author, postId) => keyring.contentKey(author, postId),
+        setContentKey: (author, postId, key) => keyring.setContentKey(author, postId, key, views),
+        postOfTag: (tag) => keyring.postOfTag(tag),
+        conversations: keyring.conversations,
+        lists: keyring.lists,
+      },
       docs: new Map(),
       decoded: new Map(),
       opened: new Map(),
@@ -377,7 +389,7 @@ export class Materializer {
     const admission = (await kind.admit?.(entry, ref, this.views)) ?? 'read';
     if (admission === 'refuse') return;
     if (admission !== 'read') return this.wait(admission.wait, stored);
-    const update = await this.opened(entry, ref, stored);
+    const update = await this.opened(entry, ref, stored, batch);
     if (update.kind === 'waiting') return this.wait(update.key, stored);
     if (update.kind === 'unreadable') {
       log.debug('entry not readable here', { docId: stored.docId, reason: update.reason });
@@ -416,9 +428,14 @@ export class Materializer {
   }
 
   /** The entry's update: as this device wrote it, or opened from its payload. */
-  private async opened(entry: Entry, ref: DocRef, stored: StoredEntry): Promise<Opened> {
+  private async opened(
+    entry: Entry,
+    ref: DocRef,
+    stored: StoredEntry,
+    batch: BatchState,
+  ): Promise<Opened> {
     const own = this.written.get(stored.hash);
-    if (!own) return this.ctx.opener.open(entry, ref);
+    if (!own) return this.ctx.opener.open(entry, ref, batch.keys);
     this.written.delete(stored.hash);
     return { kind: 'update', update: own };
   }
@@ -498,6 +515,8 @@ export class Materializer {
 interface BatchState {
   /** Its view changes, written at its end. */
   readonly views: ViewBatch;
+  /** The keyring as its entries open with it: the keys they learn are written with the views. */
+  readonly keys: KeyPort;
   /**
    * The stored entries of its docs that were not open, by {@link docKey}: read ahead, or a doc's
    * first write alone.
