@@ -186,7 +186,7 @@ async function materialize(
   });
   const start = performance.now();
   for (let i = 0; i < stored.length; i += batch) {
-    await materializer.apply(stored.slice(i, i + batch));
+    await materializer.apply(stored.slice(i, i + batch), 'stored');
   }
   const ms = performance.now() - start;
   let rows = 0;

@@ -68,7 +68,9 @@ export class CappedDoc {
     let added: Uint8Array;
     try {
       structs = Y.decodeUpdate(update).structs;
-      added = Y.diffUpdate(update, Y.encodeStateVector(doc));
+      // Into an empty doc (a new post's, rebuilt) all of it is new: its own length bounds it.
+      added =
+        doc.store.clients.size === 0 ? update : Y.diffUpdate(update, Y.encodeStateVector(doc));
     } catch {
       // Yjs throws plain errors on bytes it cannot decode: the update is malformed.
       return refused('malformed-update');

@@ -23,7 +23,13 @@ import type { X25519KeyPair } from '../crypto/seal.ts';
 import { replyTag, type ReplyTag } from '../crypto/reply-tag.ts';
 import { IdParseError, parsePostKey, postKey, type PersonId, type PostId } from '../ids.ts';
 import type { Answering } from '../kinds/kind.ts';
-import type { Page, PageCursor, PostView, StorageAdapter } from '../store/storage-adapter.ts';
+import type {
+  Page,
+  PageCursor,
+  PostView,
+  SettingsStore,
+  StorageAdapter,
+} from '../store/storage-adapter.ts';
 import { ConversationKeys } from './conversation-keys.ts';
 import { ListKeys } from './list-keys.ts';
 import { isNewerEpoch, readEpochMark, type EpochMark } from './epoch-state.ts';
@@ -57,6 +63,11 @@ export class Keyring {
   private readonly epochCache = new Map<string, EpochKeyEntry[]>();
   /** Reply tags of posts whose content key is held, by post key. */
   private readonly tags = new Map<string, ReplyTag>();
+  /**
+   * The same, by tag: a reply finds its post here though the tag's setting is not written yet
+   * (a batch of views writes it with the post's view).
+   */
+  private readonly posts = new Map<ReplyTag, string>();
   /** The one mapping of tags of keys saved before reply tags, once begun. */
   private filling: Promise<boolean> | null = null;
 
@@ -164,10 +175,27 @@ export class Keyring {
     return this.get(contentName(author, postId));
   }
 
-  /** Remembers the content key of a post, and the post its reply tag stands for. */
-  async setContentKey(author: PersonId, postId: PostId, key: SymmetricKey): Promise<void> {
-    await this.put(contentName(author, postId), key);
-    await this.tagFor(author, postId, key);
+  /**
+   * Remembers the content key of a post, and the post its reply tag stands for. `into` takes the
+   * two settings in place of the store: a batch of views, which writes them in its own
+   * transaction (a batch of friends-only posts costs no keyring transaction of its own).
+   */
+  async setContentKey(
+    author: PersonId,
+    postId: PostId,
+    key: SymmetricKey,
+    into: Pick<SettingsStore, 'setSetting'> = this.store,
+  ): Promise<void> {
+    const name = contentName(author, postId);
+    this.cache.set(name, key);
+    await into.setSetting(name, key.raw);
+    const post = postKey(author, postId);
+    if (this.tags.has(post)) return;
+    // A new key's tag is written without reading it first: the same post gives the same tag.
+    const tag = await replyTag(author, postId, key);
+    await into.setSetting(tagName(tag), post);
+    this.tags.set(post, tag);
+    this.posts.set(tag, post);
   }
 
   /**
@@ -212,7 +240,7 @@ export class Keyring {
   }
 
   private async mappedPost(tag: ReplyTag): Promise<Answering | null> {
-    const saved = await this.store.getSetting(tagName(tag));
+    const saved = this.posts.get(tag) ?? (await this.store.getSetting(tagName(tag)));
     if (typeof saved !== 'string') return null;
     try {
       const { author, postId } = parsePostKey(saved);
@@ -233,6 +261,7 @@ export class Keyring {
       await this.store.setSetting(tagName(tag), post);
     }
     this.tags.set(post, tag);
+    this.posts.set(tag, post);
     return tag;
   }
 
@@ -265,11 +294,6 @@ export class Keyring {
     const key = await SymmetricKey.fromRaw(raw);
     this.cache.set(name, key);
     return key;
-  }
-
-  private async put(name: string, key: SymmetricKey): Promise<void> {
-    this.cache.set(name, key);
-    await this.store.setSetting(name, key.raw);
   }
 }
 

@@ -4,12 +4,18 @@
  * path. An entry whose key has not arrived yet waits (in memory) and is retried when it does:
  * recent-first sync may deliver a post before the epoch record that opens it.
  */
-import { MAX_SEQ, decodeEntry, entryHasPayload, type Entry } from '../feed/entry-codec.ts';
+import {
+  MAX_SEQ,
+  EntryDecodeError,
+  decodeEntry,
+  entryHasPayload,
+  type Entry,
+} from '../feed/entry-codec.ts';
 import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import { parsePostKey, type DocId, type EntryHash, type PersonId, type PostId } from '../ids.ts';
 import type { FriendRecord } from '../docs/small-docs.ts';
 import type { SymmetricKey } from '../crypto/aead.ts';
-import type { Answering, Opened, ViewPort } from '../kinds/kind.ts';
+import type { Answering, DocKind, KeyPort, Opened, ViewPort } from '../kinds/kind.ts';
 import { postSummary } from '../kinds/post.ts';
 import { answerersOf } from '../kinds/reach.ts';
 import {
@@ -73,6 +79,14 @@ const MAX_WRITTEN = 64;
  * does not stay on top of the timeline.
  */
 export const MAX_CLOCK_SKEW = 5 * 60 * 1000;
+
+/**
+ * How entries come to {@link Materializer.apply}: `stored`, just stored or owed since the last
+ * close (no view of them was ever written, so a doc's first write finds neither a view nor an
+ * earlier entry of its doc); `again`, applied once more (a new friend's history, a fork, an entry
+ * released by its key or shown again), where a view may already be held.
+ */
+export type ApplyOrigin = 'stored' | 'again';
 
 /** What the materializer needs from the rest of the peer. */
 export interface MaterializerContext {
@@ -153,16 +167,16 @@ export class Materializer {
    * An entry without its payload (covered, entries v2) changes no view: the entry that covered
    * it holds its doc's whole state.
    */
-  async apply(entries: readonly StoredEntry[]): Promise<void> {
+  async apply(entries: readonly StoredEntry[], origin: ApplyOrigin = 'again'): Promise<void> {
     const ordered = inOrder(entries);
     // Entries released within a batch (their key arrived in it) join it.
-    if (this.batch) return this.applyIn(this.batch, ordered);
+    if (this.batch) return this.applyIn(this.batch, ordered, origin);
     let failed: { error: unknown } | undefined;
     for (let i = 0; i < ordered.length; i += MAX_VIEW_BATCH) {
       const batch = this.newBatch();
       this.batch = batch;
       try {
-        await this.applyIn(batch, ordered.slice(i, i + MAX_VIEW_BATCH));
+        await this.applyIn(batch, ordered.slice(i, i + MAX_VIEW_BATCH), origin);
       } catch (error) {
         failed ??= { error };
       } finally {
@@ -190,8 +204,12 @@ export class Materializer {
   }
 
   /** Materializes entries (in rank order) into `batch`; the first failure is thrown at the end. */
-  private async applyIn(batch: BatchState, ordered: readonly StoredEntry[]): Promise<void> {
-    await this.readAhead(batch, ordered);
+  private async applyIn(
+    batch: BatchState,
+    ordered: readonly StoredEntry[],
+    origin: ApplyOrigin,
+  ): Promise<void> {
+    await this.readAhead(batch, ordered, origin);
     const failures: unknown[] = [];
     for (const stored of ordered) {
       batch.waited.delete(stored.hash);
@@ -211,9 +229,14 @@ export class Materializer {
 
   /**
    * Reads what the entries' views will read, for all of them at once: the stored entries of each
-   * doc not open and the post views their kinds name (one read each).
+   * doc not open and the post views their kinds name (one read each). A doc's first write just
+   * stored reads neither: its doc is its own update, and no view of it is held yet.
    */
-  private async readAhead(batch: BatchState, ordered: readonly StoredEntry[]): Promise<void> {
+  private async readAhead(
+    batch: BatchState,
+    ordered: readonly StoredEntry[],
+    origin: ApplyOrigin,
+  ): Promise<void> {
     const posts: string[] = [];
     const docs = new Map<string, { author: PersonId; docId: DocId }>();
     for (const stored of ordered) {
@@ -222,8 +245,14 @@ export class Materializer {
       if (!ref || ref instanceof Tagged) continue;
       const kind = kindOf(ref);
       if (kind.shape !== 'doc') continue;
-      posts.push(...(kind.viewsRead?.(stored.author, ref) ?? []));
       const key = docKey(stored.author, stored.docId);
+      const reads = kind.viewsRead?.(stored.author, ref) ?? [];
+      if (origin === 'stored' && !batch.docs.has(key) && this.isFirstWrite(kind, stored, batch)) {
+        batch.docs.set(key, [stored]);
+        batch.views.absent(reads);
+        continue;
+      }
+      posts.push(...reads);
       if (batch.docs.has(key) || this.written.has(stored.hash)) continue;
       if (this.ctx.docs.isOpen(stored.author, stored.docId)) continue;
       docs.set(key, { author: stored.author, docId: stored.docId });
@@ -336,9 +365,22 @@ export class Materializer {
 
   /** A batch to write views in (`apply`'s, or the views a drop takes away). */
   private newBatch(): BatchState {
+    const views = new ViewBatch(this.ctx.store, (writes) => this.ctx.viewsWritten?.(writes));
+    const { keyring } = this.ctx;
     return {
-      views: new ViewBatch(this.ctx.store, (writes) => this.ctx.viewsWritten?.(writes)),
+      views,
+      // The content keys its posts open with are kept with its views, in their transaction.
+      keys: {
+        epochKeys: (author, epoch) => keyring.epochKeys(author, epoch),
+        newestEpoch: (author) => keyring.newestEpoch(author),
+        contentKey: (author, postId) => keyring.contentKey(author, postId),
+        setContentKey: (author, postId, key) => keyring.setContentKey(author, postId, key, views),
+        postOfTag: (tag) => keyring.postOfTag(tag),
+        conversations: keyring.conversations,
+        lists: keyring.lists,
+      },
       docs: new Map(),
+      decoded: new Map(),
       opened: new Map(),
       settled: [],
       waited: new Set(),
@@ -354,13 +396,13 @@ export class Materializer {
     // A reply naming its post by a reply tag waits until this device knows the tag's post.
     const ref = await resolveRef(parsed, this.ctx.keyring);
     if ('wait' in ref) return this.wait(ref.wait, stored);
-    const entry = decodedOf(stored);
+    const entry = batch.decoded.get(stored.hash) ?? decodedOf(stored);
     const kind = kindOf(ref);
     if (kind.shape === 'record') return kind.take(entry, ref, this.views, stored);
     const admission = (await kind.admit?.(entry, ref, this.views)) ?? 'read';
     if (admission === 'refuse') return;
     if (admission !== 'read') return this.wait(admission.wait, stored);
-    const update = await this.opened(entry, ref, stored);
+    const update = await this.opened(entry, ref, stored, batch);
     if (update.kind === 'waiting') return this.wait(update.key, stored);
     if (update.kind === 'unreadable') {
       log.debug('entry not readable here', { docId: stored.docId, reason: update.reason });
@@ -375,10 +417,38 @@ export class Materializer {
     await kind.view({ ref, stored, entry, doc }, this.views);
   }
 
+  /**
+   * Whether `stored` is its doc's first write, told by its kind: each write of a kind that
+   * `coversEarlier` covers the doc's earlier entries, so one covering nothing is the first (a v1
+   * entry covers nothing whatever it follows). The entry is decoded here once for the batch; one
+   * that does not decode takes the usual path, which reports it.
+   */
+  private isFirstWrite(
+    kind: DocKind<{ readonly kind: string }>,
+    stored: StoredEntry,
+    batch: BatchState,
+  ): boolean {
+    if (!kind.coversEarlier) return false;
+    let entry: Entry;
+    try {
+      entry = decodedOf(stored);
+    } catch (error) {
+      if (error instanceof EntryDecodeError) return false;
+      throw error;
+    }
+    batch.decoded.set(stored.hash, entry);
+    return entry.version === 2 && entry.covers.length === 0;
+  }
+
   /** The entry's update: as this device wrote it, or opened from its payload. */
-  private async opened(entry: Entry, ref: DocRef, stored: StoredEntry): Promise<Opened> {
+  private async opened(
+    entry: Entry,
+    ref: DocRef,
+    stored: StoredEntry,
+    batch: BatchState,
+  ): Promise<Opened> {
     const own = this.written.get(stored.hash);
-    if (!own) return this.ctx.opener.open(entry, ref);
+    if (!own) return this.ctx.opener.open(entry, ref, batch.keys);
     this.written.delete(stored.hash);
     return { kind: 'update', update: own };
   }
@@ -458,8 +528,15 @@ export class Materializer {
 interface BatchState {
   /** Its view changes, written at its end. */
   readonly views: ViewBatch;
-  /** The stored entries of its docs that were not open, read ahead, by {@link docKey}. */
+  /** The keyring as its entries open with it: the keys they learn are written with the views. */
+  readonly keys: KeyPort;
+  /**
+   * The stored entries of its docs that were not open, by {@link docKey}: read ahead, or a doc's
+   * first write alone.
+   */
   readonly docs: Map<string, readonly StoredEntry[]>;
+  /** Entries decoded ahead (to tell a doc's first write), by hash: not decoded again. */
+  readonly decoded: Map<EntryHash, Entry>;
   /** The updates its entries' payloads opened to, by entry hash (each opened once). */
   readonly opened: Map<EntryHash, Uint8Array>;
   /**

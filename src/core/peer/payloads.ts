@@ -24,8 +24,19 @@ export class PayloadOpener {
     };
   }
 
-  /** Opens the payload of a verified entry of doc `ref` (a tagged one once its tag is known). */
-  open(entry: Entry, ref: ParsedDocRef): Promise<Opened> {
-    return openEntry(entry, ref, this.port);
+  /**
+   * Opens the payload of a verified entry of doc `ref` (a tagged one once its tag is known);
+   * `keys` in place of the device's own (a batch's, which keeps the keys it learns with its views).
+   */
+  open(entry: Entry, ref: ParsedDocRef, keys?: KeyPort): Promise<Opened> {
+    if (!keys) return openEntry(entry, ref, this.port);
+    const port = this.port;
+    return openEntry(entry, ref, {
+      me: port.me,
+      keys,
+      get selfKey() {
+        return port.selfKey;
+      },
+    });
   }
 }

@@ -363,7 +363,7 @@ export class Peer {
   private async stored(entries: readonly StoredEntry[]): Promise<void> {
     // New keys first: the batch's epoch records may be sealed to them.
     await this.generations.take(entries);
-    await this.materializer.apply(entries);
+    await this.materializer.apply(entries, 'stored');
     await this.carryMessagePhotos(entries);
     // Key records v2: adopt the person's newest epoch, replace one a removed friend opens.
     await this.epochs.reconcile(this.friendList);

@@ -6,7 +6,8 @@
  * were before the batch (its entries stay stored).
  *
  * Reads see the batch's own writes over what the store holds. Posts the batch will read can be
- * fetched ahead, all in one read (`fetch`), so a new post costs no read of its own.
+ * fetched ahead, all in one read (`fetch`), and a post whose doc's first write the batch
+ * materializes is known absent (`absent`), so a new post costs no read at all.
  */
 import type {
   NotificationView,
@@ -50,6 +51,16 @@ export class ViewBatch implements KindStore {
     if (wanted.length === 0) return;
     const got = await this.store.getPostViews(wanted);
     wanted.forEach((id, i) => this.fetched.set(id, got[i]));
+  }
+
+  /**
+   * Notes posts the store cannot hold yet (their doc's first write is being materialized), so
+   * reading them costs no store read. Posts the batch already knows are left as they are.
+   */
+  absent(postIds: readonly string[]): void {
+    for (const id of postIds) {
+      if (!this.posts.has(id) && !this.fetched.has(id)) this.fetched.set(id, undefined);
+    }
   }
 
   /**
