@@ -217,6 +217,22 @@ describe('friends of friends', () => {
   });
 });
 
+describe('a friend of a friend after a reload', () => {
+  it('brings a window held before the page closed up to date from a friend who holds more', async () => {
+    const network = new MemoryNetwork();
+    const c = new TestReplica('carol', carol.id, { friends: [alice.id, bob.id] });
+    await c.store.putEntries(alice.log.slice(0, 40));
+    // Bob held Alice's first 20 as a window before his page closed; a fresh engine over that store.
+    const b = new TestReplica('bob', bob.id, { friends: [carol.id] });
+    await b.store.putEntries(alice.log.slice(0, 20));
+    link(network, b, c);
+    await settle([b.engine, c.engine], network);
+    expect(b.engine.modeOf(alice.id)).toBe('window');
+    await waitFor(() => b.engine.idle);
+    expect((await b.entriesOf(alice)).map((e) => e.seq)).toEqual(seqs(1, 40));
+  });
+});
+
 describe('a friend of a friend met through a push', () => {
   it('asks for their pins (profile, keys) it lacks, not only entries', async () => {
     const erin = await TestPerson.create('erin');
