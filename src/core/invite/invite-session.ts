@@ -154,7 +154,10 @@ export class InviteeSession {
     const message = { type: 'accept', accept: toBase64Url(this.pending.accept) };
     cipher
       .seal(topic, INVITEE_TO_INVITER, message, this.options.clock.now())
-      .then((sealed) => this.options.signaling.publish(topic, sealed))
+      // A session stopped (or answered) while the box was sealed publishes nothing more.
+      .then(
+        (sealed) => this.stopped || this.answered || this.options.signaling.publish(topic, sealed),
+      )
       .catch((error: unknown) => log.warn('could not publish an accept', { error: String(error) }));
   }
 
