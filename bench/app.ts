@@ -16,16 +16,21 @@
  *    the app's own path, in seconds of the page's time.
  *
  * Figures are printed and written to `bench/results/app.json`; nothing here judges them.
+ *
+ * `BENCH_APP_REUSE=1` skips the seeding: the Home figures (first page, longest task) are taken
+ * again on the big profile a full run left in `.tmp/`, served from the port it was seeded on
+ * (IndexedDB belongs to an origin), with its service worker dropped so the new build is the one
+ * measured. Printed only; `app.json` keeps the full run's figures.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { startServer } from '../signaling/server.ts';
-import { launchBrowser, launchPersistent, type Person } from '../tests/e2e/harness.ts';
+import { launchBrowser, launchPersistent } from '../tests/e2e/harness.ts';
 import { friendItem, openFriends, openScreen } from '../tests/e2e/app-helpers.ts';
 import { NETNS_ENV, netnsCommand, whyNoNetns } from '../tests/e2e/netns.ts';
 import { initialJs, writeLargePng } from './app-assets.ts';
@@ -124,6 +129,11 @@ function profileDir(target: number): string {
   return path.join(TMP, `bench-app-profile-${target}`);
 }
 
+/** Where a seeded profile notes the server's port: its stores belong to that origin. */
+function portFile(target: number): string {
+  return path.join(profileDir(target), 'kith-bench-port');
+}
+
 /**
  * How a profile is seeded: chunk by chunk with Node signing the next chunk meanwhile (stopped at
  * the budget), or every post signed first (`seedAhead`), so the page's time is the app's own path
@@ -141,7 +151,8 @@ async function firstPage(
 ): Promise<FirstPage & { readonly ahead?: SeedAheadTimes }> {
   const profile = profileDir(target);
   await rm(profile, { recursive: true, force: true });
-  let person: Person = await launchPersistent(profile, { baseUrl });
+  const person = await launchPersistent(profile, { baseUrl });
+  await writeFile(portFile(target), new URL(baseUrl).port);
   await person.context.addInitScript(recordFirstPost);
   await onboardPage(person.page, baseUrl, 'Alice');
   await waitForTestHooks(person.page);
@@ -192,9 +203,24 @@ async function firstPage(
   await openScreen(person.page, 'Home');
   await person.close();
 
+  return {
+    target,
+    posts,
+    seedMs,
+    seed: { ...times, postsPerSecond: posts / (seedMs / 1000) },
+    ...(await firstPageLooks(baseUrl, target)),
+    ...(ahead ? { ahead } : {}),
+  };
+}
+
+/** The first page of a seeded profile: one cold look, then {@link LOOKS} reloads. */
+async function firstPageLooks(
+  baseUrl: string,
+  target: number,
+): Promise<Pick<FirstPage, 'coldMs' | 'looksMs' | 'wallMs' | 'medianMs'>> {
   // Cold: a browser process started for this look.
   const coldStart = performance.now();
-  person = await launchPersistent(profile, { baseUrl });
+  const person = await launchPersistent(profileDir(target), { baseUrl });
   await person.context.addInitScript(recordFirstPost);
   await person.page.goto(`${baseUrl}/`);
   await person.page.locator('article[aria-label^="Post by"]').first().waitFor(WAIT);
@@ -203,17 +229,42 @@ async function firstPage(
   for (let i = 0; i < LOOKS; i++) looks.push(await look(person.page));
   await person.close();
   const looksMs = looks.map((l) => l.inPageMs);
-  return {
-    target,
-    posts,
-    seedMs,
-    seed: { ...times, postsPerSecond: posts / (seedMs / 1000) },
-    coldMs,
-    looksMs,
-    wallMs: looks.map((l) => l.wallMs),
-    medianMs: median(looksMs),
-    ...(ahead ? { ahead } : {}),
-  };
+  return { coldMs, looksMs, wallMs: looks.map((l) => l.wallMs), medianMs: median(looksMs) };
+}
+
+/** `BENCH_APP_REUSE=1`: the Home figures again on the big profile of an earlier full run. */
+async function homeAgain(): Promise<void> {
+  const port = Number(await readFile(portFile(BIG), 'utf8').catch(() => ''));
+  if (!port)
+    throw new Error(`no seeded profile with its port in ${profileDir(BIG)}: run bench:app`);
+  // The service worker would answer with the build it cached when the profile was seeded.
+  await rm(path.join(profileDir(BIG), 'Default', 'Service Worker'), {
+    recursive: true,
+    force: true,
+  });
+  const server = await startServer({ port, host: '127.0.0.1', staticDir: DIST });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    console.log(
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / ')}`,
+    );
+    const home = await homeTasks(baseUrl);
+    console.log(`longest task on Home: ${home.homeLongestTaskMs.toFixed(0)} ms`);
+    for (const look of home.looks) console.log(`  ${JSON.stringify(look)}`);
+    const first = await firstPageLooks(baseUrl, BIG);
+    console.log(
+      `first page: ${first.medianMs.toFixed(0)} ms (looks ${first.looksMs.map((ms) => ms.toFixed(0)).join(', ')}; cold ${first.coldMs.toFixed(0)} ms)`,
+    );
+    console.log(
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / ')}`,
+    );
+  } finally {
+    await server.close();
+  }
 }
 
 /** `searchMs` with the big store, in a newly started browser. */
@@ -333,6 +384,7 @@ async function main(): Promise<void> {
   await build({ root: ROOT, logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true } });
   const js = await initialJs(DIST);
   console.log(`initial JS: ${js.files.length} file(s), ${js.gzipBytes} bytes gzipped`);
+  if (process.env.BENCH_APP_REUSE === '1') return homeAgain();
 
   const server = await startServer({ port: 0, host: '127.0.0.1', staticDir: DIST });
   const baseUrl = `http://127.0.0.1:${server.port}`;
@@ -426,6 +478,7 @@ async function writeResults(
   console.log(`written to ${path.relative(ROOT, RESULTS)}`);
 }
 
-const code = reexecInNetns();
+// The reused profile's figures need no network namespace (no photo).
+const code = process.env.BENCH_APP_REUSE === '1' ? undefined : reexecInNetns();
 if (code !== undefined) process.exitCode = code;
 else await main();

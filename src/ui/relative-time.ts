@@ -25,14 +25,30 @@ export function relativeTime(then: number, now: number, locale?: string): string
   if (days === 1) return 'Yesterday';
   if (days < 7) return `${days} d`;
   const sameYear = new Date(then).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(locale, {
-    day: 'numeric',
-    month: 'short',
-    ...(sameYear ? {} : { year: 'numeric' }),
-  }).format(then);
+  return formatter(locale, sameYear ? 'date' : 'dateAndYear').format(then);
 }
 
 /** The exact date and time of `then`, in full. */
 export function exactTime(then: number, locale?: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(then);
+  return formatter(locale, 'exact').format(then);
+}
+
+const STYLES = {
+  date: { day: 'numeric', month: 'short' },
+  dateAndYear: { day: 'numeric', month: 'short', year: 'numeric' },
+  exact: { dateStyle: 'full', timeStyle: 'short' },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+
+// Made once per locale and style: making a formatter costs far more than formatting, and a
+// page of posts formats two times each (the timeline's first render, issue 23 item 5).
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(locale: string | undefined, style: keyof typeof STYLES): Intl.DateTimeFormat {
+  const key = `${locale ?? ''}/${style}`;
+  let made = formatters.get(key);
+  if (!made) {
+    made = new Intl.DateTimeFormat(locale, STYLES[style]);
+    formatters.set(key, made);
+  }
+  return made;
 }

@@ -71,6 +71,7 @@ import { PeerDataTap } from './peer-data-tap.ts';
 import { FriendMemoryBudgets } from '../sync/memory-budget.ts';
 import { SignalAuthenticator, signSignal, type DeviceSigner } from './signal-auth.ts';
 import { TokenBucket, type BucketSpec } from './token-bucket.ts';
+import { TaskTurns } from '../task-turns.ts';
 import { DEFAULT_TOPIC_ROTATION, RotatingTopic, type TopicRotation } from './topic-rotation.ts';
 import type { Ed25519Verifier } from '../identity/verifier.ts';
 import type { RevocationLookup } from '../identity/revocation.ts';
@@ -292,6 +293,8 @@ export class ConnectionManager {
   private stopFollowing: (() => void) | undefined;
   /** The friend source's changes, applied one after another. */
   private following: Promise<void> = Promise.resolve();
+  // Meeting a friend and sealing a signal each take a turn: many friends never fill one task.
+  private readonly turns = new TaskTurns();
   private headTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly cap: number;
   private readonly rotationMs: number;
@@ -401,6 +404,7 @@ export class ConnectionManager {
     }
     for (const link of links) {
       if (this.friends.has(link.person)) continue;
+      await this.turns.take();
       const friend = await this.makeFriend(link);
       if (this.friends.has(link.person)) continue;
       this.friends.set(link.person, friend);
@@ -561,6 +565,7 @@ export class ConnectionManager {
     const body = { ...payload, d: this.device, b: this.boot, n: this.stamp() };
     friend.outbox = friend.outbox
       .then(async () => {
+        await this.turns.take();
         const signed = await signSignal(this.options.self, personIdToKey(friend.link.person), body);
         const now = this.options.clock.now();
         const topic = await friend.topics.speaking(now);
