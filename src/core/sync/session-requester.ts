@@ -557,11 +557,14 @@ export class SessionRequester {
     return true;
   }
 
-  /** Whether `author`'s pins are neither held here nor asked for in this session yet. */
+  /**
+   * Whether `author`'s pins were not asked for in this session yet and their profile is not held
+   * here (a pushed entry of another pinned doc, a friend list or key record, is no profile).
+   */
   private async lacksPins(author: PersonId): Promise<boolean> {
     if (this.pinsKnown.has(author)) return false;
     this.pinsKnown.add(author);
-    return (await this.ctx.host.pins.pins(author)).length === 0;
+    return !(await this.ctx.host.pins.pins(author)).some((pin) => pin.docId === 'profile');
   }
 
   private async planOlder(key: string): Promise<boolean | 'no-room'> {

@@ -243,8 +243,9 @@ describe('a friend of a friend met through a push', () => {
     const b = new TestReplica('bob', bob.id, { friends: [carol.id] });
     const c = new TestReplica('carol', carol.id, { friends: [erin.id, bob.id] });
     await c.store.putEntries(erin.log);
-    // Erin's newest entries reached Bob pushed by Carol, before he ever asked for her log.
-    await b.store.putEntries(erin.log.slice(28));
+    // Erin's key record and newest entries reached Bob pushed by Carol, before he ever asked
+    // for her log: a pin, but not her profile.
+    await b.store.putEntries([erin.log[1]!, ...erin.log.slice(28)]);
     link(network, b, c);
     await settle([b.engine, c.engine], network);
     expect(b.engine.modeOf(erin.id)).toBe('window');

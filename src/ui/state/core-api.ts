@@ -17,3 +17,4 @@ export {
 export { exportBackup, importBackup } from '../../core/identity/secret-export.ts';
 export { backupOf } from '../../core/peer/backup.ts';
 export { listOwnDevices } from '../../core/peer/own-device-list.ts';
+export { pairHomePeer, unpairHomePeer } from './home-peer-actions.ts';

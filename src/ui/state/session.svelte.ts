@@ -286,10 +286,7 @@ export class Session {
    * that holds the identity key.
    */
   async pairHomePeer(onCode: (code: string) => void): Promise<Pairing> {
-    const relays = this.ready().network.relays;
-    if (!relays) throw new Error('pairing works in the tab that runs the network');
-    if (!relays.canPair) throw new Error(NOT_IDENTITY_DEVICE);
-    return relays.pair(onCode);
+    return this.api().pairHomePeer(this.ready(), onCode, NOT_IDENTITY_DEVICE);
   }
 
   /**
@@ -297,12 +294,7 @@ export class Session {
    * without the identity key takes it from the person's recovery phrase (`phrase`), as a removal.
    */
   async unpairHomePeer(device: DeviceId, phrase?: string): Promise<void> {
-    const running = this.ready();
-    const relays = running.network.relays;
-    if (!relays) throw new Error('unpairing works in the tab that runs the network');
-    if (running.kind === 'person') return relays.unpair(device);
-    if (phrase === undefined) throw new Error(NOT_IDENTITY_DEVICE);
-    await relays.unpair(device, await this.api().identityFromPhraseOf(phrase, running.peer.me));
+    await this.api().unpairHomePeer(this.ready(), device, phrase, NOT_IDENTITY_DEVICE);
   }
 
   /**
