@@ -99,7 +99,7 @@ export class SessionRequester {
   private readonly inflight = new Map<number, OutgoingRequest>();
   private readonly planQueue = new Set<string>();
   private readonly backfillQueue = new Set<string>();
-  /** Authors whose pins this session asked for, or found held here already. */
+  /** Authors whose pins this session asked for, or whose profile it found held here. */
   private readonly pinsKnown = new Set<PersonId>();
   private pumping = false;
   private pumpAgain = false;
@@ -559,12 +559,14 @@ export class SessionRequester {
 
   /**
    * Whether `author`'s pins were not asked for in this session yet and their profile is not held
-   * here (a pushed entry of another pinned doc, a friend list or key record, is no profile).
+   * here (a pushed entry of another pinned doc, a friend list or key record, is no profile). An
+   * author stays "lacking" until a request with pins is sent (one without room comes again).
    */
   private async lacksPins(author: PersonId): Promise<boolean> {
     if (this.pinsKnown.has(author)) return false;
-    this.pinsKnown.add(author);
-    return !(await this.ctx.host.pins.pins(author)).some((pin) => pin.docId === 'profile');
+    const held = (await this.ctx.host.pins.pins(author)).some((pin) => pin.docId === 'profile');
+    if (held) this.pinsKnown.add(author);
+    return !held;
   }
 
   private async planOlder(key: string): Promise<boolean | 'no-room'> {
