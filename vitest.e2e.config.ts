@@ -21,6 +21,7 @@ const SIDE_NET_FILES = new Set([
   'audiences-blocking.e2e.ts',
   'devices.e2e.ts',
   'introductions.e2e.ts',
+  'app-connection-cap.e2e.ts',
 ]);
 
 /**
