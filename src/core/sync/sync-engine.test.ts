@@ -3,6 +3,7 @@ import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import { encodeEntries, encodeHello, encodeRequest } from './messages.ts';
 import type { SyncSession } from './sync-session.ts';
+import type { Transport } from './transport.ts';
 import { TestPerson, TestReplica, settle, waitFor } from './test-helpers.ts';
 
 async function publish(replica: TestReplica, entries: readonly VerifiedEntry[]): Promise<void> {
@@ -214,6 +215,46 @@ describe('friends of friends', () => {
     expect(b.engine.modeOf(alice.id)).toBe('window');
     await waitFor(() => b.engine.idle);
     expect((await b.entriesOf(alice)).map((e) => e.seq)).toEqual(seqs(1, 15));
+  });
+});
+
+/** `transport` as a data channel is: what arrives before the first handler is handed to it at once. */
+function earlyBuffered(transport: Transport): Transport {
+  const early: Uint8Array[] = [];
+  let handler: ((message: Uint8Array) => void) | undefined;
+  transport.onMessage((message) => (handler ? handler(message) : early.push(message)));
+  return {
+    maxMessageSize: transport.maxMessageSize,
+    get open() {
+      return transport.open;
+    },
+    send: (message) => transport.send(message),
+    onMessage: (h) => {
+      handler = h;
+      for (const message of early.splice(0)) h(message);
+      return () => (handler = undefined);
+    },
+    onClose: (h) => transport.onClose(h),
+    close: (reason) => transport.close(reason),
+  };
+}
+
+describe('a friend whose hello came before the session was attached', () => {
+  it('is learnt from all the same: their friends become window authors', async () => {
+    const network = new MemoryNetwork();
+    const b = new TestReplica('bob', bob.id, { friends: [carol.id] });
+    const c = new TestReplica('carol', carol.id, { friends: [alice.id, bob.id] });
+    await c.store.putEntries(alice.log.slice(0, 10));
+    const [tb, tc] = network.connect('bob', 'carol');
+    const early = earlyBuffered(tb);
+    c.engine.attach(tc, 'bob');
+    // Carol's hello (she wants Alice) reaches Bob's connection before his session starts.
+    await new Promise((r) => setTimeout(r, 50));
+    b.engine.attach(early, 'carol');
+    await settle([b.engine, c.engine], network);
+    expect(b.engine.modeOf(alice.id)).toBe('window');
+    await waitFor(() => b.engine.idle);
+    expect((await b.entriesOf(alice)).map((e) => e.seq)).toEqual(seqs(1, 10));
   });
 });
 

@@ -216,11 +216,21 @@ export class SyncEngine {
   /** Starts a session over `transport`. */
   attach(transport: Transport, remoteLabel: string, options: AttachOptions = {}): SyncSession {
     const session = new SyncSession(transport, this.host, remoteLabel);
-    if (options.learnWants ?? true) this.learners.add(session);
+    const learns = options.learnWants ?? true;
+    if (learns) this.learners.add(session);
     if (!session.closed) {
       this.live.add(session);
       this.sessionsChanged();
       this.blobs.schedule();
+    }
+    // A hello that came with the connection's first bytes was read as the session started,
+    // before it was known as one to learn from: its friends become window authors now (and
+    // every live session, this one too, hears the new interest).
+    if (learns) {
+      this.learn(
+        session,
+        [...session.remoteWants].map(([author, mode]) => ({ author, mode })),
+      );
     }
     return session;
   }
