@@ -145,6 +145,16 @@ export function parseDocRef(docId: DocId | string): ParsedDocRef {
   return refining(docId, () => KINDS[name].parse(fields));
 }
 
+/** What a stored doc id names, or `null` for a doc of no known kind (logged by the caller). */
+export function refOf(docId: DocId | string): ParsedDocRef | null {
+  try {
+    return parseDocRef(docId);
+  } catch (error) {
+    if (error instanceof DocRefError) return null;
+    throw error;
+  }
+}
+
 /** The bounds of the doc `ref` names; a record kind's doc takes no update at all. */
 export function docCaps(ref: ParsedDocRef): DocCaps {
   const kind = KINDS[ref.kind];

@@ -6,7 +6,7 @@
  * at open; a store made since gets it at once, over nothing.
  */
 import type { PersonId } from '../ids.ts';
-import { parseDocRef } from '../kinds/registry.ts';
+import { refOf } from '../kinds/registry.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
 
 /** Setting: the pass ran on this store. */
@@ -23,18 +23,9 @@ export async function viewHeldPublicPostsOnce(
     if (shown(log.author)) continue;
     for (const range of log.ranges) {
       const entries = await store.getEntries(log.author, log.device, range.start, range.end);
-      const posts = entries.filter((e) => isPostDoc(e.docId));
+      const posts = entries.filter((e) => refOf(e.docId)?.kind === 'post');
       if (posts.length > 0) await apply(posts);
     }
   }
   await store.setSetting(HELD_PUBLIC_POSTS_VIEWED, true);
-}
-
-function isPostDoc(docId: StoredEntry['docId']): boolean {
-  try {
-    return parseDocRef(docId).kind === 'post';
-  } catch {
-    // Not a doc id this version reads: no post either.
-    return false;
-  }
 }

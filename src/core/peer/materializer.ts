@@ -21,14 +21,13 @@ import { answerersOf } from '../kinds/reach.ts';
 import {
   docIdOf,
   kindOf,
-  parseDocRef,
   rankOf,
+  refOf,
   replyOfItem,
   resolveRef,
   DocRefError,
   Tagged,
   type DocRef,
-  type ParsedDocRef,
 } from '../kinds/registry.ts';
 import { createLogger } from '../log.ts';
 import type { ForkedLog } from '../store/forks.ts';
@@ -560,14 +559,4 @@ function inOrder(entries: readonly StoredEntry[]): StoredEntry[] {
     .map((stored) => ({ stored, rank: rankOf(stored.docId) }))
     .sort((a, b) => a.rank - b.rank)
     .map(({ stored }) => stored);
-}
-
-/** What a stored doc id names, or `null` for a doc of no known kind (logged by the caller). */
-function refOf(docId: DocId): ParsedDocRef | null {
-  try {
-    return parseDocRef(docId);
-  } catch (error) {
-    if (error instanceof DocRefError) return null;
-    throw error;
-  }
 }
