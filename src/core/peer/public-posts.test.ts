@@ -9,13 +9,14 @@ import { describe, expect, it } from 'vitest';
 import type { PersonId } from '../ids.ts';
 import type { PostView } from '../store/storage-adapter.ts';
 import type { PostRef } from './peer.ts';
-import { Peer } from './peer.ts';
+import type { Peer } from './peer.ts';
 import { HELD_PUBLIC_POSTS_VIEWED } from './held-public-posts.ts';
 import {
   befriend,
   entriesOf,
   handOver,
   makePeople,
+  reopen,
   testClock,
   type TestPerson,
 } from './test-people.ts';
@@ -146,24 +147,16 @@ describe('a friend of a friend’s public post', () => {
     bob.peer.close();
     expect((await bob.ingestor.ingest(await entriesOf(alice, [carol.id]))).rejected).toEqual([]);
     await bob.store.writeViews([], await bob.store.owedEntries(1000));
-    const reopen = () =>
-      Peer.open({
-        store: bob.store,
-        identity: bob.identity,
-        device: bob.device,
-        pipeline: bob.ingestor,
-        clock: testClock,
-      });
     const seen = async (peer: Peer) =>
       texts([...(await peer.authorPostsPage(carol.id, { limit: 100 })).items]);
 
-    const passed = await reopen();
+    const passed = await reopen(bob);
     await passed.settled();
     expect(await seen(passed)).toEqual([]);
     passed.close();
 
     await bob.store.setSetting(HELD_PUBLIC_POSTS_VIEWED, undefined);
-    const updated = await reopen();
+    const updated = await reopen(bob);
     await updated.settled();
     expect(await seen(updated)).toEqual(['Carol to everyone']);
     expect(await bob.store.getSetting(HELD_PUBLIC_POSTS_VIEWED)).toBe(true);

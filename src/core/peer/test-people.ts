@@ -184,3 +184,14 @@ export async function heldBy(person: TestPerson, key: ConversationKey): Promise<
   if (!held) throw new Error(`${person.name} holds no epoch of it`);
   return held;
 }
+
+/** `person`'s device opened again over the same store, as a reloaded page does. */
+export function reopen(person: TestPerson): Promise<Peer> {
+  return Peer.open({
+    store: person.store,
+    identity: person.identity,
+    device: person.device,
+    pipeline: person.ingestor,
+    clock: testClock,
+  });
+}

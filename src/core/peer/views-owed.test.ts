@@ -7,12 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEntry } from '../store/storage-adapter.ts';
 import type { ViewChange } from './view-change.ts';
-import { Peer } from './peer.ts';
+import type { Peer } from './peer.ts';
 import {
   befriend,
   entriesOf,
   handOver,
   makePeople,
+  reopen,
   testClock,
   type TestPerson,
 } from './test-people.ts';
@@ -31,17 +32,6 @@ async function storedOf(person: TestPerson): Promise<StoredEntry[]> {
     }
   }
   return out;
-}
-
-/** `person`'s device opened again over the same store, as a reloaded page does. */
-function reopen(person: TestPerson): Promise<Peer> {
-  return Peer.open({
-    store: person.store,
-    identity: person.identity,
-    device: person.device,
-    pipeline: person.ingestor,
-    clock: testClock,
-  });
 }
 
 describe('views owed to stored entries', () => {
