@@ -1,5 +1,7 @@
 // Adds up vitest JSON reports into the one plain closing line CI reads: "N passed, N failed, N skipped".
 // A report that is missing counts as a failure: a suite that did not run must not look green.
+// Each failed test is named above that line with its message's first line (the chaos run's starts
+// with its seed), since CI may show only the output's last lines.
 import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0;
@@ -21,6 +23,15 @@ for (const file of process.argv.slice(2)) {
       !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
   ).length;
   failed += report.numFailedTests + brokenFiles;
+  for (const result of report.testResults ?? []) {
+    for (const test of result.assertionResults ?? []) {
+      if (test.status !== 'failed') continue;
+      const first = String(test.failureMessages?.[0] ?? '')
+        .split('\n')[0]
+        .slice(0, 200);
+      console.log(`failed: ${test.fullName}: ${first}`);
+    }
+  }
   skipped += report.numPendingTests + report.numTodoTests;
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
