@@ -11,14 +11,20 @@
  *   reset them: a flood of replies cannot grow the author's log without bound.
  *
  * A reply over the rate still shows to the author; only its re-publishing is skipped.
+ *
+ * A reply to a public post also carries its writer's profile: the post is read by friends of
+ * the author's friends, who do not replicate a writer two hops further, and would not know the
+ * writer's name. (A friends-only post's readers are the author's friends, who replicate every
+ * other friend's log as a window: they hold the writer's profile already.)
  */
 import type { Clock } from '../clock.ts';
 import type { ReplyTag } from '../crypto/reply-tag.ts';
 import { docIdOf } from '../kinds/registry.ts';
 import { readPost } from '../docs/post-doc.ts';
-import type { PersonId } from '../ids.ts';
+import type { DocId, PersonId, PostId } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import type { StorageAdapter, StoredEntry } from '../store/storage-adapter.ts';
+import { newestOfEachDevice } from '../sync/pins.ts';
 import type { DocCache } from './doc-cache.ts';
 import type { Answering } from '../kinds/kind.ts';
 import type { OwnLog } from './own-log.ts';
@@ -74,10 +80,29 @@ export class Republisher {
       ? { kind: 'thread' as const, tag }
       : { kind: 'thread' as const, postId: ref.postId };
     const threadDocId = docIdOf(thread);
+    if (!tag) await this.republishProfile(threadDocId, ref.postId, entry.author);
     const covers = await threadCovers(this.store, this.me, threadDocId, entry);
     await this.ownLog.append(threadDocId, 'embedded-entry', entry.bytes, covers);
     await this.store.setSetting(marker, true);
     await this.store.setSetting(budgetKey, [...times, now]);
+  }
+
+  /**
+   * Re-publishes the newest profile entry of each of `writer`'s devices into the thread, each
+   * version once per thread: a new name rides with the writer's next reply.
+   */
+  private async republishProfile(
+    threadDocId: DocId,
+    postId: PostId,
+    writer: PersonId,
+  ): Promise<void> {
+    const held = await this.store.getDocEntries(writer, docIdOf({ kind: 'profile' }));
+    for (const profile of newestOfEachDevice(held)) {
+      const marker = `republished/${postId}/${profile.hash}`;
+      if (await this.store.getSetting(marker)) continue;
+      await this.ownLog.append(threadDocId, 'embedded-entry', profile.bytes);
+      await this.store.setSetting(marker, true);
+    }
   }
 }
 

@@ -170,3 +170,45 @@ describe('only readers answer a post', () => {
     expect(await republished(alice)).toBe(0);
   });
 });
+
+describe('a reply re-published to someone who does not replicate its writer', () => {
+  it('carries its writer’s profile on a public post: a friend of a friend of the post’s author names Dave', async () => {
+    // Alice – Erin – Carol – Dave: Alice replicates Carol's log as a window (through Erin) but
+    // not Dave's, two hops further; Dave's comment reaches her only as Carol's re-published copy.
+    const [alice, carol, dave] = await makePeople('alice', 'carol', 'dave');
+    await befriend(carol, dave);
+    await dave.peer.setProfile({ name: 'Dave', bio: '' });
+    const post = await carol.peer.createPost({ text: 'for everyone', audience: 'public' });
+    await handOver(carol, dave, [carol.id]);
+    await handOver(dave, carol, [dave.id]);
+    await dave.peer.comment(post, 'hello from Dave');
+    await handOver(dave, carol, [dave.id]);
+    await handOver(carol, alice, [carol.id]);
+    expect((await alice.peer.replies(post)).map((r) => r.summary)).toEqual([
+      { text: 'hello from Dave' },
+    ]);
+    expect((await alice.peer.profile(dave.id))?.name).toBe('Dave');
+
+    // A new name rides with Dave's next reply; his profile is re-published once per version.
+    await dave.peer.setProfile({ name: 'Dave D.', bio: '' });
+    await handOver(dave, carol, [dave.id]);
+    await dave.peer.comment(post, 'and again');
+    await dave.peer.comment(post, 'and once more');
+    await handOver(dave, carol, [dave.id]);
+    await handOver(carol, alice, [carol.id]);
+    expect((await alice.peer.profile(dave.id))?.name).toBe('Dave D.');
+    expect(await republished(carol)).toBe(3 + 2);
+  });
+
+  it('carries no profile on a friends-only post (its readers replicate the writer: friends of a friend)', async () => {
+    const [carol, dave] = await makePeople('carol', 'dave');
+    await befriend(carol, dave);
+    await dave.peer.setProfile({ name: 'Dave', bio: '' });
+    const post = await carol.peer.createPost({ text: 'friends only' });
+    await handOver(carol, dave, [carol.id]);
+    await handOver(dave, carol, [dave.id]);
+    await dave.peer.comment(post, 'hello');
+    await handOver(dave, carol, [dave.id]);
+    expect(await republished(carol)).toBe(1);
+  });
+});

@@ -22,6 +22,16 @@ export function isPinnedDoc(docId: DocId | string): boolean {
   return PINNED_DOC.test(docId);
 }
 
+/** The newest of `entries` (of one doc) of each device that wrote them. */
+export function newestOfEachDevice(entries: readonly StoredEntry[]): StoredEntry[] {
+  const latest = new Map<string, StoredEntry>();
+  for (const e of entries) {
+    const seen = latest.get(e.device);
+    if (!seen || e.seq > seen.seq) latest.set(e.device, e);
+  }
+  return [...latest.values()];
+}
+
 /** Most key-record epochs looked up for one author (epochs are numbered 0, 1, 2 ... in order). */
 const MAX_EPOCHS = 10_000;
 
@@ -38,12 +48,7 @@ export class DocIndexPinSource implements PinSource {
     const out: StoredEntry[] = [];
     const take = async (docId: string): Promise<boolean> => {
       const entries = await this.store.getDocEntries(author, docId as DocId);
-      const latest = new Map<string, StoredEntry>();
-      for (const e of entries) {
-        const seen = latest.get(e.device);
-        if (!seen || e.seq > seen.seq) latest.set(e.device, e);
-      }
-      out.push(...latest.values());
+      out.push(...newestOfEachDevice(entries));
       return entries.length > 0;
     };
     await take('profile');
