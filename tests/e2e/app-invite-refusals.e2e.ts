@@ -63,13 +63,15 @@ requireNetns()('invite links that cannot be used', () => {
     await acceptAsNewcomer(carol.page, link, 'Carol');
     await waitConnected(carol.page, 'Alice');
 
-    await acceptAsNewcomer(bob.page, link, 'Bob');
-    await waitRefusal(
-      bob.page,
-      'This invite was already used by someone else. Ask your friend for a new link.',
-    );
-    await openFriends(bob.page);
-    await bob.page.getByText('No friends yet.').waitFor(WAIT);
+    await explained({ alice: alice.page, carol: carol.page, bob: bob.page }, async () => {
+      await acceptAsNewcomer(bob.page, link, 'Bob');
+      await waitRefusal(
+        bob.page,
+        'This invite was already used by someone else. Ask your friend for a new link.',
+      );
+      await openFriends(bob.page);
+      await bob.page.getByText('No friends yet.').waitFor(WAIT);
+    });
   });
 
   it('a link opened eight days later says it expired', async () => {
