@@ -7,7 +7,7 @@
  * post's or comment's `mentions`. The text is the truth for what survives an edit: a recorded
  * mention whose `@Name` was deleted is not sent.
  */
-import { MAX_MENTIONS } from '../core/docs/post-doc.ts';
+import { MAX_MENTIONS } from '../core/docs/content-limits.ts';
 import type { PersonId } from '../core/ids.ts';
 
 /** Someone who can be mentioned (or was): their id and the name the text shows. */

@@ -4,7 +4,7 @@
  * as location, since only pixels are drawn).
  */
 import type { NewPhoto } from '../core/peer/peer.ts';
-import { AVATAR_SIDE, COVER_WIDTH } from '../core/docs/small-docs.ts';
+import { AVATAR_SIDE, COVER_WIDTH } from '../core/docs/content-limits.ts';
 
 /** Long side of a posted image. */
 export const IMAGE_SIDE = 2048;

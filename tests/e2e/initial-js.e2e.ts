@@ -12,9 +12,10 @@ import { siteDir } from './harness.ts';
  * Issue 23: the JS of `index.html`'s static module graph, gzipped. A screen or library added to
  * that path must fit in it or load on demand. Not the whole of what loads before the first
  * screen: the session imports the core (`ui/state/core-api.ts`, about 50 kB gzipped) as it
- * starts, which this budget does not count (docs/ui.md, "Initial JS").
+ * starts, which this budget does not count (docs/ui.md, "Initial JS"). It was 80,000 B until
+ * Yjs left the start graph (54,685 B then).
  */
-const INITIAL_JS_GZIP_BUDGET = 80_000;
+const INITIAL_JS_GZIP_BUDGET = 60_000;
 
 describe('the built app (dist/)', () => {
   it(`has at most ${INITIAL_JS_GZIP_BUDGET} B of gzipped JS in its static start graph`, async () => {

@@ -11,6 +11,9 @@ import * as Y from 'yjs';
 import { IdParseError, parsePersonId, type PersonId } from '../ids.ts';
 import { isAudience, type Audience } from './audience.ts';
 import { captureChange, replaceText } from './yjs-change.ts';
+import { MAX_MENTIONS, MAX_PHOTOS, MAX_POST_TEXT } from './content-limits.ts';
+
+export { MAX_MENTIONS, MAX_PHOTOS, MAX_POST_TEXT };
 
 /** Who may read a post (`audience.ts`). */
 export type { Audience } from './audience.ts';
@@ -42,12 +45,6 @@ export interface PostContent {
   readonly mentions: readonly PersonId[];
 }
 
-/** Longest post text, in UTF-16 code units. */
-export const MAX_POST_TEXT = 10_000;
-/** Most photos on one post. */
-export const MAX_PHOTOS = 10;
-/** Most people one post or comment can mention. */
-export const MAX_MENTIONS = 20;
 const MAX_BLOB_ID = 64;
 const MAX_DIMENSION = 16_384;
 

@@ -7,6 +7,9 @@ import * as Y from 'yjs';
 import { parsePersonId, type PersonId } from '../ids.ts';
 import { isMentionList, isPhotoRef, isTime, mentionProblem, type PhotoRef } from './post-doc.ts';
 import { captureChange } from './yjs-change.ts';
+import { AVATAR_SIDE, COVER_WIDTH, LIMITS, REACTIONS, type Reaction } from './content-limits.ts';
+
+export { AVATAR_SIDE, COVER_WIDTH, LIMITS, REACTIONS, type Reaction };
 
 /** Sets the given fields of map `name` (undefined means delete); returns the update or `null`. */
 function writeFields(doc: Y.Doc, name: string, fields: Record<string, unknown>): Uint8Array | null {
@@ -22,9 +25,6 @@ function writeFields(doc: Y.Doc, name: string, fields: Record<string, unknown>):
 function shortText(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length <= max;
 }
-
-/** Field limits of the small docs, in UTF-16 code units. */
-export const LIMITS = { name: 80, bio: 500, comment: 2_000 } as const;
 
 /** A small doc write that breaks a limit. */
 export class DocContentError extends Error {
@@ -46,11 +46,6 @@ export interface Profile {
   readonly avatar: PhotoRef | null;
   readonly cover: PhotoRef | null;
 }
-
-/** Longest side of a profile photo (avatar), in pixels. */
-export const AVATAR_SIDE = 512;
-/** Widest cover picture, in pixels. */
-export const COVER_WIDTH = 1600;
 
 /** A change to a profile: fields left out stay; `null` removes a picture. */
 export interface ProfileFields {
@@ -253,11 +248,6 @@ export function readComment(doc: Y.Doc): CommentContent | null {
 
 // ---------------------------------------------------------------------------------------------
 // Reaction (one per person per post, changeable)
-
-/** The reactions Kith offers. */
-export const REACTIONS = ['like', 'love', 'haha', 'wow', 'sad', 'care'] as const;
-/** One of {@link REACTIONS}. */
-export type Reaction = (typeof REACTIONS)[number];
 
 /** Whether untrusted input is one of the offered reactions. */
 export function isReaction(value: unknown): value is Reaction {

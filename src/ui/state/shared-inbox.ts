@@ -13,7 +13,7 @@
  * most `MAX_SHARED_FILE_BYTES` each, text cut to the post limit, and what was left out is said in
  * `notes`.
  */
-import { MAX_PHOTOS, MAX_POST_TEXT } from '../../core/docs/post-doc.ts';
+import { MAX_PHOTOS, MAX_POST_TEXT } from '../../core/docs/content-limits.ts';
 
 /** The path the manifest's `share_target.action` names; only the service worker answers it. */
 export const SHARE_TARGET_PATH = '/share-target';
