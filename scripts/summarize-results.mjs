@@ -1,7 +1,7 @@
 // Adds up vitest JSON reports into the one plain closing line CI reads: "N passed, N failed, N skipped".
 // A report that is missing counts as a failure: a suite that did not run must not look green.
-// Each failed test is named above that line with its message's first line (the chaos run's starts
-// with its seed), since CI may show only the output's last lines.
+// Each failed test is named above that line with its message's first line (and the chaos run's
+// seed, to replay it), since CI may show only the output's last lines.
 import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0;
@@ -26,10 +26,10 @@ for (const file of process.argv.slice(2)) {
   for (const result of report.testResults ?? []) {
     for (const test of result.assertionResults ?? []) {
       if (test.status !== 'failed') continue;
-      const first = String(test.failureMessages?.[0] ?? '')
-        .split('\n')[0]
-        .slice(0, 200);
-      console.log(`failed: ${test.fullName}: ${first}`);
+      const message = String(test.failureMessages?.[0] ?? '');
+      const first = message.split('\n')[0].slice(0, 200);
+      const replay = /KITH_CHAOS_SEED=\d+/.exec(message)?.[0];
+      console.log(`failed: ${test.fullName}: ${first}${replay ? ` (replay: ${replay})` : ''}`);
     }
   }
   skipped += report.numPendingTests + report.numTodoTests;

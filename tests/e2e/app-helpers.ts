@@ -216,6 +216,7 @@ export async function describeNet(page: Page): Promise<string> {
       return JSON.stringify({
         ...status,
         friends: Object.fromEntries(status.friends),
+        pending: Object.fromEntries(status.pending),
         connectionsCreated: mesh.connectionsCreated,
       });
     })

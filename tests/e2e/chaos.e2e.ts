@@ -345,6 +345,9 @@ requireNetns()('a chaos run', () => {
       } catch (error) {
         if (error instanceof Error) {
           error.message = `${replay}\n${error.message}\n\nthe run so far:\n  ${log.join('\n  ')}`;
+          // The JSON report keeps the stack, made before the message was: `npm test`'s closing
+          // lines read the seed from there.
+          error.stack = `${replay}\n${error.stack ?? ''}`;
         }
         throw error;
       }

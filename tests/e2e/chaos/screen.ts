@@ -40,18 +40,23 @@ function reactionCounts(text: string): Partial<Record<Reaction, number>> {
 async function readPost(article: Locator, names: readonly string[]): Promise<ShownPost> {
   const label = (await article.getAttribute('aria-label')) ?? '';
   const text = POST_TEXT.exec(await article.innerText())?.[0] ?? '(no post text)';
-  const lines = await article
+  const comments: string[] = [];
+  for (const item of await article
     .getByRole('list', { name: 'Comments' })
     .getByRole('listitem')
-    .allInnerTexts();
-  const comments = lines
-    .map((line) =>
+    .all()) {
+    const line = await item.innerText();
+    // The writer's name leads the comment; other names in it (a mention, "Not yet with Alice"
+    // on one's own pending comment) are not who wrote it.
+    const writer = (await item.locator('strong').first().innerText()).trim();
+    comments.push(
       commentLine(
         COMMENT_TEXT.exec(line)?.[0] ?? `(unreadable: ${line})`,
-        names.find((name) => line.includes(name)) ?? '(no name)',
+        names.includes(writer) ? writer : '(no name)',
       ),
-    )
-    .sort();
+    );
+  }
+  comments.sort();
   const group = article.getByRole('group', { name: 'Reactions' });
   // The choices are hidden while closed; what was chosen is still marked pressed there.
   const pressed = await group
