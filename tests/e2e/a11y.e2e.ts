@@ -188,7 +188,9 @@ requireNetns()('accessibility audit', () => {
     found.push(...(await audit(b, 'garbled invite link')));
 
     expect(found, `axe found serious or critical violations:\n${found.join('\n')}`).toEqual([]);
-  });
+    // Eighteen screens, each audited light and dark: 14 s alone, over the lanes' 90 s once when
+    // it ran beside the chaos run's start (seven browsers) on two cores.
+  }, 240_000);
 
   it('Tab on Home reaches the composer, its Post button and the navigation, each visibly focused; Enter opens a screen at its heading', async () => {
     const alice = await e2e.person('alice');
