@@ -188,7 +188,7 @@ requireNetns()('accessibility audit', () => {
     found.push(...(await audit(b, 'garbled invite link')));
 
     expect(found, `axe found serious or critical violations:\n${found.join('\n')}`).toEqual([]);
-    // Eighteen screens, each audited light and dark: 14 s alone, over the lanes' 90 s once when
+    // Twenty-three screens, each audited light and dark: 14 s alone, over the lanes' 90 s once when
     // it ran beside the chaos run's start (seven browsers) on two cores.
   }, 240_000);
 
