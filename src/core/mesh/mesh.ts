@@ -274,7 +274,7 @@ export class Mesh {
         const watched = { session, person: connection.person, lastProgress: now, busySince: now };
         this.watched.add(watched);
         let moved = movement(session.progress);
-        this.manager.markSyncing(connection.person, !session.idle);
+        this.markSyncing(connection.person);
         session.onProgress((progress) => {
           // Only entries or blobs moving count as progress, not a task starting or ending.
           const next = movement(progress);
@@ -282,7 +282,7 @@ export class Mesh {
             moved = next;
             watched.lastProgress = options.clock.now();
           }
-          this.manager.markSyncing(connection.person, !session.idle);
+          this.markSyncing(connection.person);
           this.changed();
         });
         this.changed();
@@ -309,6 +309,11 @@ export class Mesh {
       const reached = this.reachedFriends();
       if (reached.size > 0) void this.markDelivered(reached);
       this.restartStalled();
+      // A session can fall idle with no progress event after its last one (an answer's tail, a
+      // task ending): without this a friend stayed "syncing…" for good.
+      for (const person of new Set([...this.watched].map((w) => w.person))) {
+        this.markSyncing(person);
+      }
     }, options.checkMs ?? DELIVERY_CHECK_MS);
     this.stops.push(() => clearInterval(tick));
     this.manager.start();
@@ -521,6 +526,13 @@ export class Mesh {
       }
       this.changed();
     });
+  }
+
+  /** Marks `person` syncing while one of their devices' sessions is busy. */
+  private markSyncing(person: PersonId): void {
+    let busy = false;
+    for (const w of this.watched) if (w.person === person && !w.session.idle) busy = true;
+    this.manager.markSyncing(person, busy);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { randomBytes, toBase64Url, toHex } from '../bytes.ts';
 import { ManualClock, systemClock } from '../clock.ts';
 import { personIdFromKey, type DeviceId, type PersonId } from '../ids.ts';
@@ -22,7 +22,10 @@ import { issueDeviceRevocation } from '../identity/revocation.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
 import { FakeSimplePeer, MemorySignaling } from './test-helpers.ts';
 
-const WAIT_MS = 10_000;
+// Bounds on waits, never on speed: these take milliseconds alone, and went past 10 s at load 5-7
+// (a whole e2e run beside them).
+const WAIT_MS = 40_000;
+vi.setConfig({ testTimeout: 60_000 });
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

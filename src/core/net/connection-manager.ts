@@ -454,7 +454,7 @@ export class ConnectionManager {
   /** Lets the sync layer say whether it is exchanging data with a friend (shown as `syncing`). */
   markSyncing(person: PersonId, syncing: boolean): void {
     const friend = this.friends.get(person);
-    if (!friend) return;
+    if (!friend || friend.syncing === syncing) return;
     friend.syncing = syncing;
     this.emitStates();
   }
