@@ -42,6 +42,18 @@ async function replyTexts(person: TestPerson, post: PostRef) {
 }
 
 describe('Alice blocks Carol', () => {
+  it('keeps Carol’s name: her profile and the list of blocked people still say whom', async () => {
+    const { alice, carol } = await carolCommentsOnBob();
+    await carol.peer.setProfile({ name: 'Carol' });
+    await handOver(carol, alice, [carol.id]);
+    expect((await alice.peer.profile(carol.id))?.name).toBe('Carol');
+
+    await alice.peer.blocking.block(carol.id);
+    await alice.peer.settled();
+    expect((await alice.store.listLogs()).some((log) => log.author === carol.id)).toBe(false);
+    expect((await alice.peer.profile(carol.id))?.name).toBe('Carol');
+  });
+
   it('hides Carol’s comments on Bob’s posts, now and when they come again by any route', async () => {
     const { alice, bob, carol, post } = await carolCommentsOnBob();
     expect(await replyTexts(alice, post)).toContain('Carol answers');

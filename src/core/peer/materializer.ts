@@ -319,11 +319,12 @@ export class Materializer {
   /**
    * Takes away the views of `author`'s posts and profile of which no entry is held any more: a
    * friend of a friend's window log was trimmed (`sync/sync-engine.ts`), or dropped when they
-   * were blocked (`blocking.ts`). A doc some entry of which is still held keeps its view.
+   * were blocked (`blocking.ts`). A doc some entry of which is still held keeps its view, and
+   * the profile's with `keepProfile`.
    */
-  async dropUnheld(author: PersonId): Promise<void> {
+  async dropUnheld(author: PersonId, keepProfile = false): Promise<void> {
     const docIds = [
-      docIdOf({ kind: 'profile' }),
+      ...(keepProfile ? [] : [docIdOf({ kind: 'profile' })]),
       ...(await this.postViewsOf(author)).map((post) =>
         docIdOf({ kind: 'post', postId: parsePostKey(post.postId).postId }),
       ),

@@ -352,9 +352,13 @@ export class Peer {
       }) ?? (() => undefined);
   }
 
-  /** Takes away the views of `author`'s docs no longer held (a window trimmed, a block). */
+  /**
+   * Takes away the views of `author`'s docs no longer held (a window trimmed, a block). A blocked
+   * person's profile stays: their name is how the blocked list and their profile say whom.
+   */
   private async unheld(author: PersonId): Promise<void> {
-    await this.serial(() => this.materializer.dropUnheld(author));
+    const keepProfile = this.blocks.has(author);
+    await this.serial(() => this.materializer.dropUnheld(author, keepProfile));
     const docs = (['post', 'profile'] as const).map((kind) => ({ author, kind }));
     for (const listener of this.changeListeners) listener({ cause: 'entries', docs });
   }

@@ -111,11 +111,13 @@ describe('a friend of a friend’s public post', () => {
     await alice.peer.comment(open, 'Alice agrees');
     await handOver(alice, bob, [alice.id]);
     expect((await timeline(bob)).some((p) => p.author === carol.id)).toBe(true);
+    const profile = await bob.peer.profile(carol.id);
     await bob.peer.blocking.block(carol.id);
     await bob.peer.settled();
     expect(await postsOf(bob, carol.id)).toEqual([]);
     expect((await timeline(bob)).some((p) => p.author === carol.id)).toBe(false);
-    expect(await bob.peer.profile(carol.id)).toBeNull();
+    // Her name stays: it is how the list of blocked people says whom Bob blocked.
+    expect(await bob.peer.profile(carol.id)).toEqual(profile);
   });
 
   it('is an ordinary friend post while Carol is Bob’s friend, and only on her profile after', async () => {
