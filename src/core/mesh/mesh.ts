@@ -268,7 +268,7 @@ export class Mesh {
         const session = engine.attach(
           this.lanes.attach(connection.person, connection.transport),
           logKey(connection.person, connection.device),
-          { learnWants: near },
+          { learnWants: near, remotePerson: connection.person },
         );
         const now = options.clock.now();
         const watched = { session, person: connection.person, lastProgress: now, busySince: now };

@@ -4,6 +4,7 @@
  * lane, forwarding the stored original bytes (blind relay: never re-encoded). Pipelined requests
  * wait here queued, so the next answer starts as soon as the previous one is sent.
  */
+import type { DeviceId, PersonId } from '../ids.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
 import { encodeHave, type LogHave, type RequestMessage, type Want } from './messages.ts';
 import { EntryBatcher } from './entry-batcher.ts';
@@ -27,8 +28,31 @@ export class SessionAnswerer {
 
   /** Tells the remote what this replica holds of the authors it wants. */
   async sendHave(wants: readonly Want[]): Promise<void> {
-    const { host, outbox } = this.ctx;
     const wanted = new Set(wants.map((w) => w.author));
+    const logs = await this.ctx.host.store.listLogs();
+    await this.sendLogs(logs.filter((summary) => wanted.has(summary.author)));
+  }
+
+  /**
+   * Tells the remote, again, what this replica holds of `logs` (theirs: entries of theirs that
+   * came by another peer), so that they know those entries delivered here (`mesh/delivery.ts`):
+   * nothing of theirs is sent to them, which is how they would learn it otherwise.
+   */
+  async tellHeld(logs: readonly { author: PersonId; device: DeviceId }[]): Promise<void> {
+    const summaries = [];
+    for (const { author, device } of logs) {
+      summaries.push({
+        author,
+        device,
+        ranges: await this.ctx.host.store.heldRanges(author, device),
+      });
+    }
+    await this.sendLogs(summaries);
+  }
+
+  /** Sends `have` messages of `summaries`, within the message limits. */
+  private async sendLogs(summaries: readonly LogHave[]): Promise<void> {
+    const { host, outbox } = this.ctx;
     const { maxLogsPerMessage, maxRangesPerLog, maxRangesPerMessage } = host.config.limits;
     const logs: LogHave[] = [];
     let ranges = 0;
@@ -36,8 +60,8 @@ export class SessionAnswerer {
       if (logs.length > 0) await outbox.send(encodeHave(logs.splice(0)));
       ranges = 0;
     };
-    for (const summary of await host.store.listLogs()) {
-      if (!wanted.has(summary.author) || summary.ranges.length === 0) continue;
+    for (const summary of summaries) {
+      if (summary.ranges.length === 0) continue;
       const capped = newestRanges(summary.ranges, Math.min(maxRangesPerLog, 64));
       if (
         logs.length >= Math.min(maxLogsPerMessage, 256) ||

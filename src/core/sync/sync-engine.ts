@@ -92,6 +92,11 @@ export interface SyncEngineOptions {
 export interface AttachOptions {
   /** Learn window authors from this peer's `full` wants (default true: a friend or own device). */
   readonly learnWants?: boolean;
+  /**
+   * The person whose device the remote is: entries of theirs that came by another peer are
+   * acknowledged to them (a `have`), so their device knows them delivered here.
+   */
+  readonly remotePerson?: PersonId;
 }
 
 /** Replication of one replica over any number of transports. */
@@ -215,7 +220,7 @@ export class SyncEngine {
 
   /** Starts a session over `transport`. */
   attach(transport: Transport, remoteLabel: string, options: AttachOptions = {}): SyncSession {
-    const session = new SyncSession(transport, this.host, remoteLabel);
+    const session = new SyncSession(transport, this.host, remoteLabel, options.remotePerson);
     const learns = options.learnWants ?? true;
     if (learns) this.learners.add(session);
     if (!session.closed) {

@@ -221,6 +221,8 @@ export class SyncSession {
     private readonly transport: Transport,
     private readonly host: SessionHost,
     readonly remote: string,
+    /** The person whose device the remote is, when known (a friend's, or one's own). */
+    private readonly remotePerson?: PersonId,
   ) {
     this.inboxMemory = transport.memory?.account();
     this.outbox = new Outbox(transport);
@@ -234,7 +236,17 @@ export class SyncSession {
       transport.onClose((info) => this.transportClosed(info)),
       host.ingestor.onStored((entries, origin) => {
         if (this.closedWith || origin === this || !this.helloReceived) return;
+        // Entries of the remote's own person that came by another peer: the remote holds them
+        // (nothing is pushed), but would never learn they reached this device.
+        const theirs = entries.filter(
+          (e) =>
+            e.author === this.remotePerson && this.ctx.holds.has(logKey(e.author, e.device), e.seq),
+        );
         pushLive(this.ctx, (author) => this.remoteWanted.has(author), entries);
+        if (theirs.length > 0) {
+          const logs = new Map(theirs.map((e) => [logKey(e.author, e.device), e]));
+          this.spawn(this.answerer.tellHeld([...logs.values()]));
+        }
       }),
     );
     if (!transport.open) {
