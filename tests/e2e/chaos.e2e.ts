@@ -35,6 +35,9 @@ import type { ModelPost } from './chaos/model.ts';
 import { chaosSeed, SEED_ENV, SeededRandom } from './chaos/random.ts';
 import { readProfilePosts, readTimeline } from './chaos/screen.ts';
 
+/** A mark on one's own post or comment that some friend lacks it (`ui/state/net-status.ts`). */
+const PENDING_MARK = /^(Not yet with |Not delivered yet)/;
+
 /** Everyone in the run; the last one is in the isolated namespace. */
 const NAMES = ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank'] as const;
 const ISOLATED = 'Frank';
@@ -311,6 +314,16 @@ requireNetns()('a chaos run', () => {
             .toEqual(model.expectedHome(name));
           say(`${name}'s Home is as the model says`);
         }
+        // Everyone is online and has it all: nothing one wrote is still marked as waiting for a
+        // friend ("Not yet with Alice").
+        for (const name of NAMES) {
+          await expect
+            .poll(() => member(name).page.getByText(PENDING_MARK).allInnerTexts(), {
+              timeout: Math.max(10_000, deadline - Date.now()),
+            })
+            .toEqual([]);
+        }
+        say('no mark of "not yet delivered" is left on any Home');
 
         const ids = new Map<string, string>();
         for (const name of NAMES) {
