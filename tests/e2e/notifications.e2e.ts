@@ -37,6 +37,11 @@ async function unread(page: Page): Promise<number> {
 async function listed(page: Page): Promise<string[]> {
   await openScreen(page, /Notifications/);
   await page.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor(WAIT);
+  // Read once the list is there (or says it is empty), not while "Loading notifications…".
+  await page
+    .getByRole('button', { name: 'Mark all as read' })
+    .or(page.getByText(/^Nothing yet\./))
+    .waitFor(WAIT);
   return page.getByRole('listitem').allTextContents();
 }
 
