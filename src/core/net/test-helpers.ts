@@ -98,7 +98,10 @@ export class FakeSimplePeer implements SimplePeerLike {
   static created = 0;
   /** How much later than the offerer the answering side says `connect`. */
   static answerConnectDelayMs = 0;
-  /** Whether connections can open: false is a network that signaling crosses and ICE does not. */
+  /**
+   * Whether connections can open: false is a network that signaling crosses and ICE does not
+   * (both ends' peers then fail with an error).
+   */
   static reachable = true;
   private static readonly offers = new Map<string, FakeSimplePeer>();
   private readonly listeners = new Map<string, Listener[]>();
@@ -121,9 +124,19 @@ export class FakeSimplePeer implements SimplePeerLike {
 
   signal(data: string | SignalLike): void {
     if (this.destroyed) throw new Error('cannot signal after peer is destroyed');
-    if (typeof data === 'string' || data.type !== 'offer' || !FakeSimplePeer.reachable) return;
+    if (typeof data === 'string' || data.type !== 'offer') return;
     const offerer = FakeSimplePeer.offers.get(String(data.sdp));
     FakeSimplePeer.offers.delete(String(data.sdp));
+    if (!FakeSimplePeer.reachable) {
+      // Signaling crossed, ICE did not: both ends fail, as ICE's checks do (here at once, so a
+      // test needs no connect timeout short enough to fire on a loaded machine's honest attempt).
+      setTimeout(() => {
+        for (const peer of [offerer, this]) {
+          if (peer && !peer.destroyed) peer.emit('error', new Error('ICE failed: unreachable'));
+        }
+      }, 0);
+      return;
+    }
     setTimeout(() => {
       this.emit('signal', { type: 'answer', sdp: this.id });
       if (!offerer || offerer.destroyed || this.destroyed) return;
