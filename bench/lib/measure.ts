@@ -37,13 +37,21 @@ export function armDeadline(name: string, ms: number): NodeJS.Timeout {
   return deadline;
 }
 
-/** Builds a benchmark page (an `index.html` and its module) from `root` into `outDir`. */
+/**
+ * Builds a benchmark page (an `index.html` and its module) from `root` into `outDir`;
+ * `BENCH_MINIFY=0` keeps function names, for reading a CPU profile of it.
+ */
 export async function buildBenchPage(root: string, outDir: string): Promise<void> {
   await build({
     configFile: false,
     root,
     base: '/',
     logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, target: 'es2022' },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: process.env.BENCH_MINIFY !== '0',
+    },
   });
 }

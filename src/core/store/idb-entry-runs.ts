@@ -16,10 +16,12 @@
  * or `MAX_RUN_BYTES`); a held record that changes (a cover drops its payload, a refill gives it
  * back) rewrites its run.
  */
-import type { DeviceId, PersonId } from '../ids.ts';
-import { isPlaceholder, positionKey, recordBytes, type HeldRecord } from './covers.ts';
+import type { SeqRange } from '../feed/seq-ranges.ts';
+import type { DeviceId, EntryHash, PersonId } from '../ids.ts';
+import { isPlaceholder, linkOf, positionKey, recordBytes, type HeldRecord } from './covers.ts';
 import { StoreCorruptError } from './errors.ts';
-import { copyRecord, entryWithBytes, recordFromDisk } from './validate.ts';
+import type { EntryLink } from './storage-adapter.ts';
+import { copyRecord, entryWithBytes, isHash, recordFromDisk } from './validate.ts';
 
 /** Most positions one run record holds (what `readRuns` looks back over: never lowered). */
 export const MAX_RUN = 256;
@@ -46,6 +48,117 @@ export interface RunRecord {
   readonly docs: readonly string[];
   /** Its records, ascending by seq, consecutive. */
   readonly records: readonly HeldRecord[];
+  /**
+   * Its first and last position with their links (one when they are one): the multi-entry
+   * `byEnd` index (schema 5). Absent from runs written before it.
+   */
+  readonly ends?: readonly RunEnd[];
+}
+
+/**
+ * A run's first or last position with its link, as a key of the `byEnd` index: `prev` is '' at
+ * seq 1, `payload` 1 when the record holds its payload. A batch's chain check needs the links of
+ * the held positions next to it, which are the ends of their runs (runs hold consecutive seqs):
+ * the index gives them without reading, decoding and checking the runs (a run of up to 60 KiB
+ * to learn one hash cost about a quarter of an ingest, issue 23).
+ */
+export type RunEnd = [
+  author: string,
+  device: string,
+  seq: number,
+  hash: string,
+  prev: string,
+  payload: 0 | 1,
+];
+
+function endOf(record: HeldRecord): RunEnd {
+  const link = linkOf(record);
+  return [
+    record.author,
+    record.device,
+    record.seq,
+    link.hash,
+    link.prev ?? '',
+    link.payload ? 1 : 0,
+  ];
+}
+
+/** The link a `byEnd` key names, or `StoreCorruptError` when the key is malformed. */
+function linkFromEnd(key: unknown): EntryLink {
+  const end = key as unknown[];
+  const [, , seq, hash, prev, payload] = Array.isArray(end) ? end : [];
+  if (
+    !Array.isArray(end) ||
+    end.length !== 6 ||
+    !Number.isSafeInteger(seq) ||
+    (seq as number) < 1 ||
+    !isHash(hash) ||
+    (seq === 1 ? prev !== '' : !isHash(prev)) ||
+    (payload !== 0 && payload !== 1)
+  ) {
+    throw new StoreCorruptError('a run end read back is malformed');
+  }
+  return {
+    seq: seq as number,
+    hash: hash as EntryHash,
+    prev: seq === 1 ? undefined : (prev as EntryHash),
+    payload: payload === 1,
+  };
+}
+
+/** Reads the keys of the `byEnd` index (the idb wrapper's key cursor). */
+export interface EndSource {
+  openKeyCursor(range: IDBKeyRange): Promise<EndCursor | null>;
+}
+
+/** A key cursor of `EndSource`. */
+export interface EndCursor {
+  readonly key: unknown;
+  continue(): Promise<EndCursor | null>;
+}
+
+/**
+ * Most held positions `linksAtEnds` answers: a batch next to held entries meets one or two (the
+ * last position of a held span below it, the first of one above); more mean held positions
+ * inside the batch's span (a batch already held), which only the runs answer.
+ */
+const MAX_ENDS = 8;
+
+/**
+ * The links of the held positions of `from..to` of one log when every one of them is the first
+ * or last position of its run, from the `byEnd` index alone (one request per end read); undefined
+ * when some is not (a position inside a run, a run written before schema 5, more ends than
+ * `MAX_ENDS`): then the runs must be read. `held` is the log summary's ranges, written in the
+ * same transactions as the runs.
+ */
+export async function linksAtEnds(
+  index: EndSource,
+  held: readonly SeqRange[],
+  author: PersonId,
+  device: DeviceId,
+  from: number,
+  to: number,
+): Promise<EntryLink[] | undefined> {
+  const wanted: number[] = [];
+  for (const range of held) {
+    for (let seq = Math.max(from, range.start); seq <= Math.min(to, range.end); seq++) {
+      if (wanted.length === MAX_ENDS) return undefined;
+      wanted.push(seq);
+    }
+  }
+  if (wanted.length === 0) return [];
+  const ends = new Map<number, EntryLink>();
+  let cursor = await index.openKeyCursor(
+    IDBKeyRange.bound([author, device, wanted[0]!], [author, device, wanted.at(-1)!, []]),
+  );
+  // One key per held position in the range at most (a position is in one run): `wanted.length`.
+  while (cursor) {
+    const link = linkFromEnd(cursor.key);
+    ends.set(link.seq, link);
+    cursor = await cursor.continue();
+  }
+  const links = wanted.map((seq) => ends.get(seq));
+  return links.every((l) => l !== undefined) ? links : undefined;
 }
 
 /** The `byDoc` index key of an author's doc (ids are base64url, so NUL separates them). */
@@ -98,6 +211,7 @@ export function runOf(records: readonly HeldRecord[]): RunRecord {
     seq: first.seq,
     docs: [...new Set(records.map((r) => docKey(r.author, r.docId)))],
     records: records.map(forPut),
+    ends: records.length === 1 ? [endOf(first)] : [endOf(first), endOf(records.at(-1)!)],
   };
 }
 

@@ -63,11 +63,11 @@ async function landedFixture(name = NAME): Promise<void> {
   db.close();
 }
 
-describe('IndexedDB schema 1 -> 2 -> 3 -> 4', () => {
+describe('IndexedDB schema 1 -> 2 -> 3 -> 4 -> 5', () => {
   it('opens a store written by the landed code with its data intact, and covers apply to it', async () => {
     await landedFixture();
     const store = await IdbStorageAdapter.open({ indexedDB, name: NAME });
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     expect(await store.getEntry(v1.author, v1.device, 1)).toEqual({
       author: v1.author,
       device: v1.device,

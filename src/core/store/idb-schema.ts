@@ -6,7 +6,7 @@
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { CoveredRecord, HeldRecord } from './covers.ts';
-import { cutIntoRuns, type RunRecord } from './idb-entry-runs.ts';
+import { cutIntoRuns, type RunEnd, type RunRecord } from './idb-entry-runs.ts';
 import { recordFromDisk } from './validate.ts';
 import { createLogger } from '../log.ts';
 
@@ -44,11 +44,14 @@ export interface KithDb extends DBSchema {
     value: HeldRecord;
     indexes: { byDoc: [string, string] };
   };
-  /** Schema 3: entries and placeholders, one record per chained run (`idb-entry-runs.ts`). */
+  /**
+   * Schema 3: entries and placeholders, one record per chained run (`idb-entry-runs.ts`); from
+   * schema 5 also indexed by their first and last positions' links (`byEnd`).
+   */
   runs: {
     key: [string, string, number];
     value: RunRecord;
-    indexes: { byDoc: string };
+    indexes: { byDoc: string; byEnd: RunEnd };
   };
   /** Positions covered by a stored entry, with its doc (schema 2). */
   covered: { key: [string, string, number]; value: CoveredRecord };
@@ -147,6 +150,13 @@ export const MIGRATIONS: readonly Migration[] = [
   // entries stored before it were materialized by the version that stored them.
   (db) => {
     db.createObjectStore('owed', { keyPath: ['author', 'device'] });
+  },
+  // v5 (issue 23, docs/storage.md "Entry runs"): runs indexed by the links of their ends, so a
+  // chain check reads no run. Runs written before have no `ends` and stay out of the index until
+  // rewritten; a question they would answer goes to the runs themselves, as before. So nothing
+  // is rewritten here: a store of 100,000 entries upgrades at once.
+  (_db, tx) => {
+    tx.objectStore('runs').createIndex('byEnd', 'ends', { multiEntry: true });
   },
 ];
 

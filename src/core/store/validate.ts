@@ -18,7 +18,8 @@ import {
   type ViewWrite,
 } from './storage-adapter.ts';
 
-function isHash(value: unknown): boolean {
+/** Whether a value read back is a well-formed entry hash. */
+export function isHash(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   try {
     parseEntryHash(value);
