@@ -32,13 +32,15 @@ export class DeviceSearch {
 
   /**
    * Opens the index and starts following `source`; the catch-up of views held from before runs
-   * in the background (`onProgress` hears it). `onIndexed` hears each batch of changes indexed.
+   * in the background (`onProgress` hears it). `onIndexed` hears each batch of changes indexed,
+   * `onBehind` when new changes wait for a long sync to pause (`SearchIndexer`).
    */
   static async start(
     source: SearchSource,
     listeners: {
       readonly onProgress?: (progress: CatchUpProgress) => void;
       readonly onIndexed?: () => void;
+      readonly onBehind?: (behind: boolean) => void;
     } = {},
   ): Promise<DeviceSearch> {
     const index = await SearchIndex.open(SEARCH_DB);

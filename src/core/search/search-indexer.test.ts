@@ -1,8 +1,10 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { befriend, handOver, makePeople, type TestPerson } from '../peer/test-people.ts';
+import type { PersonId } from '../ids.ts';
+import type { ViewWrite } from '../store/storage-adapter.ts';
 import type { CatchUpCursor, CursorStore, SearchSource } from './search-indexer.ts';
-import { SearchIndexer } from './search-indexer.ts';
+import { MAX_WAIT_MS, QUIET_MS, SearchIndexer } from './search-indexer.ts';
 import { searchSourceOf } from './search-source.ts';
 
 import { SearchIndex } from './search-index.ts';
@@ -148,5 +150,79 @@ describe('SearchIndexer', () => {
     await indexerOf().catchUp();
     expect(reads.length).toBe(count);
     await second.close();
+  });
+
+  it('holds the queue back while views are written without pause, and never longer than MAX_WAIT_MS', async () => {
+    let writeViews: (writes: readonly ViewWrite[]) => void = () => undefined;
+    const source: SearchSource = {
+      onViewWrites: (listener) => {
+        writeViews = listener;
+        return () => undefined;
+      },
+      timelinePage: async () => ({ items: [], next: null }),
+      itemsByPost: async () => [],
+      people: async () => [],
+      name: async () => null,
+    };
+    const post = (postId: string, text: string): ViewWrite => ({
+      op: 'putPost',
+      post: { postId, author: 'ben' as PersonId, createdAt: 1, summary: { text, photos: 0 } },
+    });
+    let clock = 0;
+    const tasks: (() => void)[] = [];
+    const behind: boolean[] = [];
+    const index = await SearchIndex.open(`indexer-test-${++dbCount}`);
+    const indexer = new SearchIndexer({
+      index,
+      source,
+      cursor: memoryCursor(),
+      later: (task) => tasks.push(task),
+      now: () => clock,
+      onBehind: (b) => behind.push(b),
+    });
+    const found = async (word: string) => (await index.search(word, LIMITS)).posts;
+    /** Runs the task due and waits for the one it leaves (none once the queue is indexed). */
+    const runDue = async (leavesOne = true) => {
+      tasks.shift()!();
+      if (leavesOne) await vi.waitFor(() => expect(tasks).toHaveLength(1));
+    };
+    await runDue(false); // The start's look at an earlier visit's queue: empty.
+    await indexer.settled();
+
+    // A sync writes views every half second: the queue waits for a pause.
+    writeViews([post('p1', 'Lanterns at the river')]);
+    await vi.waitFor(() => expect(tasks).toHaveLength(1));
+    clock = 500;
+    writeViews([post('p2', 'Lanterns sold out')]);
+    clock = 600;
+    await runDue();
+    // Held back for one pause, as a lone post is: not yet "behind".
+    expect(behind).toEqual([]);
+    clock = QUIET_MS;
+    writeViews([post('p2', 'Lanterns sold out, sorry')]);
+    await runDue();
+    expect(behind).toEqual([true]);
+    expect(await found('lanterns')).toEqual([]);
+    // The pause: indexed, and no longer behind.
+    clock = 2 * QUIET_MS;
+    await runDue();
+    await runDue(false);
+    await vi.waitFor(() => expect(behind).toEqual([true, false]));
+    expect([...(await found('lanterns'))].sort()).toEqual(['p1', 'p2']);
+
+    // Writes that never pause hold a change back MAX_WAIT_MS at most.
+    const start = clock;
+    writeViews([post('p3', 'Otters in the harbour')]);
+    await vi.waitFor(() => expect(tasks).toHaveLength(1));
+    clock = start + MAX_WAIT_MS - 100;
+    writeViews([post('p4', 'More otters')]);
+    await runDue();
+    expect(await found('otters')).toEqual([]);
+    clock = start + MAX_WAIT_MS;
+    writeViews([post('p5', 'Otters again')]);
+    await runDue();
+    await runDue(false);
+    await vi.waitFor(async () => expect(await found('otters')).toHaveLength(3));
+    await indexer.close();
   });
 });

@@ -92,6 +92,8 @@ export class Session {
   search = $state.raw<DeviceSearch | null>(null);
   /** How far indexing the posts held from before search existed has gone. */
   searchProgress = $state.raw<CatchUpProgress | null>(null);
+  /** Whether new posts wait to be added to search until a long sync pauses. */
+  searchBehind = $state(false);
   /** Ticks when the search index has taken in changes (a search shown answers again). */
   searchVersion = $state(0);
   invites = $state.raw<IssuedInvite[]>([]);
@@ -556,6 +558,7 @@ export class Session {
           {
             onProgress: (progress) => (this.searchProgress = progress),
             onIndexed: () => this.searchVersion++,
+            onBehind: (behind) => (this.searchBehind = behind),
           },
         );
       })
