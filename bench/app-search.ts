@@ -26,14 +26,21 @@ interface SearchWindow {
   kithSearch?: DeviceSearch;
 }
 
-/** Waits until the page's search index is open and has taken in every change heard so far. */
-export async function settleSearch(page: Page, timeout = 600_000): Promise<void> {
+/**
+ * Waits until the page's search index is open and has taken in every change heard so far;
+ * returns how long the index took to catch up (ms, in the page).
+ */
+export async function settleSearch(page: Page, timeout = 600_000): Promise<number> {
   await page.waitForFunction(
     () => (window as unknown as SearchWindow).kithSearch !== undefined,
     undefined,
     { timeout },
   );
-  await page.evaluate(() => (window as unknown as SearchWindow).kithSearch!.indexer.settled());
+  return page.evaluate(async () => {
+    const start = performance.now();
+    await (window as unknown as SearchWindow).kithSearch!.indexer.settled();
+    return performance.now() - start;
+  });
 }
 
 /** Times {@link QUERIES} queries over a store of `posts` seeded posts. */

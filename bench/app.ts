@@ -118,6 +118,8 @@ interface FirstPage {
   readonly posts: number;
   readonly seedMs: number;
   readonly seed: SeedTimes;
+  /** The search index catching up after the seeding (ms, in the page). */
+  readonly searchSettleMs: number;
   readonly coldMs: number;
   readonly looksMs: readonly number[];
   readonly wallMs: readonly number[];
@@ -198,8 +200,9 @@ async function firstPage(
   await next;
   const posts = await countTimeline(person.page);
   if (posts !== seeded) throw new Error(`timeline holds ${posts} of ${seeded}`);
-  // The search index follows the seeding; its last batch is taken in before the browser closes.
-  await settleSearch(person.page);
+  // The search index follows the seeding (it waits for the views to stop, `search-indexer.ts`):
+  // its catch-up is timed apart, before the browser closes.
+  const searchSettleMs = await settleSearch(person.page);
   await openScreen(person.page, 'Home');
   await person.close();
 
@@ -208,6 +211,7 @@ async function firstPage(
     posts,
     seedMs,
     seed: { ...times, postsPerSecond: posts / (seedMs / 1000) },
+    searchSettleMs,
     ...(await firstPageLooks(baseUrl, target)),
     ...(ahead ? { ahead } : {}),
   };
@@ -401,6 +405,7 @@ async function main(): Promise<void> {
       `  ${(seeded.pageMs / 1000).toFixed(1)} s of page time (ingest ${(seeded.ingestMs / 1000).toFixed(1)} s, ` +
         `waiting for the views ${(seeded.settleMs / 1000).toFixed(1)} s; signing first ${(seeded.signMs / 1000).toFixed(1)} s)`,
     );
+    console.log(`  then the search index caught up in ${(big.searchSettleMs / 1000).toFixed(1)} s`);
     console.log(`first page, ${big.posts} posts: ${big.medianMs.toFixed(0)} ms`);
     const home = await homeTasks(baseUrl);
     console.log(
