@@ -22,9 +22,9 @@ const CHECK_TIMEOUT_MS = 30_000;
 
 /**
  * Connects `peers` (an initiator and an answerer, signals passed in memory) and gives each a
- * transport as the connection manager does.
+ * transport as the connection manager does (also the sync suite's link over werift).
  */
-async function connectPair(
+export async function connectPair(
   peers: readonly [WeriftPeer, WeriftPeer],
 ): Promise<[DataChannelTransport, DataChannelTransport]> {
   const [a, b] = peers;

@@ -39,11 +39,11 @@ import {
 import {
   RunEdit,
   docKey,
+  linksAtEnds,
   pruneRun,
+  readRuns,
   recordsIn,
   runFromDisk,
-  linksAtEnds,
-  readRuns,
   type RunRecord,
 } from './idb-entry-runs.ts';
 import {
