@@ -54,14 +54,18 @@ describe('a timeline of 5,000 posts pages without duplicates or gaps', () => {
     const signer = await PostSigner.create(FRIENDS);
     await befriendAll(page, signer.friends);
     const seeded: SeededPost[] = [];
-    const saidWaiting = waiting.waitFor({ timeout: 120_000 });
+    // Settled at once (never an unheard rejection while the seeding goes on), asked after it.
+    const saidWaiting = waiting.waitFor({ timeout: 120_000 }).then(
+      () => true,
+      () => false,
+    );
     while (signer.signed < POSTS) {
       const chunk = await signer.sign(Math.min(CHUNK, POSTS - signer.signed));
       await ingestChunk(page, chunk);
       seeded.push(...chunk.posts);
     }
     expect(await countTimeline(page)).toBe(POSTS);
-    await saidWaiting;
+    expect(await saidWaiting, 'search said it waits while posts arrived').toBe(true);
     await waiting.waitFor({ state: 'hidden', timeout: 60_000 });
     const newest = newestFirst(seeded)[0]!.text;
     await page.getByRole('searchbox', { name: 'Search people, posts and comments' }).fill(newest);
