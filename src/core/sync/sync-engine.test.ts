@@ -1,39 +1,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { VerifiedEntry } from '../feed/entry-verifier.ts';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import { encodeEntries, encodeHello, encodeRequest } from './messages.ts';
 import type { SyncSession } from './sync-session.ts';
 import type { Transport } from './transport.ts';
-import { memorySuiteNetwork, syncSuite } from './sync-suite.ts';
+import { memorySuiteNetwork, publish, seqs, syncPeople, syncSuite } from './sync-suite.ts';
 import { TestPerson, TestReplica, settle, waitFor } from './test-helpers.ts';
-
-async function publish(replica: TestReplica, entries: readonly VerifiedEntry[]): Promise<void> {
-  for (const e of entries) await replica.engine.ingestor.addOwn(e);
-}
 
 function link(network: MemoryNetwork, a: TestReplica, b: TestReplica): [SyncSession, SyncSession] {
   const [ta, tb] = network.connect(a.name, b.name);
   return [a.engine.attach(ta, b.name), b.engine.attach(tb, a.name)];
 }
 
-function seqs(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
-
 let alice: TestPerson;
 let bob: TestPerson;
 let carol: TestPerson;
-let dave: TestPerson;
 
 beforeAll(async () => {
-  const people = await Promise.all(
-    ['alice', 'bob', 'carol', 'dave'].map((n) => TestPerson.create(n)),
-  );
-  [alice, bob, carol, dave] = people as [TestPerson, TestPerson, TestPerson, TestPerson];
-  await alice.append(300);
-  await bob.append(20);
-  await carol.append(5);
-  await dave.append(5);
+  ({ alice, bob, carol } = await syncPeople());
 });
 
 syncSuite('the in-memory network', memorySuiteNetwork);

@@ -31,7 +31,11 @@ export function memorySuiteNetwork(): SuiteNetwork {
   };
 }
 
-async function publish(replica: TestReplica, entries: readonly VerifiedEntry[]): Promise<void> {
+/** Stores `entries` as `replica`'s own, one by one, as its device writes them. */
+export async function publish(
+  replica: TestReplica,
+  entries: readonly VerifiedEntry[],
+): Promise<void> {
   for (const e of entries) await replica.engine.ingestor.addOwn(e);
 }
 
@@ -44,8 +48,29 @@ async function link(
   return [a.engine.attach(ta, b.name), b.engine.attach(tb, a.name)];
 }
 
-function seqs(from: number, to: number): number[] {
+/** The seqs `from..to`. */
+export function seqs(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** The people the sync tests use, each with a log: Alice 300 entries, Bob 20, Carol and Dave 5. */
+export interface SyncPeople {
+  readonly alice: TestPerson;
+  readonly bob: TestPerson;
+  readonly carol: TestPerson;
+  readonly dave: TestPerson;
+}
+
+/** Makes {@link SyncPeople}. */
+export async function syncPeople(): Promise<SyncPeople> {
+  const [alice, bob, carol, dave] = await Promise.all(
+    ['alice', 'bob', 'carol', 'dave'].map((n) => TestPerson.create(n)),
+  );
+  await alice!.append(300);
+  await bob!.append(20);
+  await carol!.append(5);
+  await dave!.append(5);
+  return { alice: alice!, bob: bob!, carol: carol!, dave: dave! };
 }
 
 /**
@@ -60,12 +85,7 @@ export function syncSuite(over: string, makeNetwork: () => SuiteNetwork, timeout
   let dave: TestPerson;
 
   beforeAll(async () => {
-    const people = await Promise.all(
-      ['alice', 'bob', 'carol', 'dave'].map((n) => TestPerson.create(n)),
-    );
-    [alice, bob, carol, dave] = people as [TestPerson, TestPerson, TestPerson, TestPerson];
-    await alice.append(300);
-    await bob.append(20);
+    ({ alice, bob, carol, dave } = await syncPeople());
   });
 
   describe(`SyncEngine between honest peers, over ${over}`, options, () => {
