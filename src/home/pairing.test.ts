@@ -167,7 +167,7 @@ describe('pairing a home peer', () => {
       });
     let unfollow = await follow();
     cleanups.push(async () => {
-      unfollow();
+      await unfollow();
       relayNetwork.stop();
       await relay.close();
     });
@@ -223,7 +223,7 @@ describe('pairing a home peer', () => {
     expect(told.map((r) => [r.person, r.device])).toEqual([[alice.id, relayDevice]]);
 
     // Away then, it is told when it comes back, by a desk opened anew (the list is kept).
-    unfollow();
+    await unfollow();
     desk.stop();
     told.length = 0;
     await deskOf(alice.node, hub);
@@ -274,7 +274,7 @@ describe('pairing a home peer', () => {
       onUnpaired: (revocation) => told.push(revocation),
     });
     cleanups.push(async () => {
-      unfollow();
+      await unfollow();
       relayNetwork.stop();
       await relay.close();
     });

@@ -13,7 +13,10 @@ import { handoverFriends, type RelayHandover } from '../core/relay-handover.ts';
 import type { OpenedRelay } from './relay-run.ts';
 import { saveRelayHandover, type RelayState } from './relay-state.ts';
 
-/** Follows the person's device while the relay runs; returns the stop. */
+/**
+ * Follows the person's device while the relay runs; returns the stop, which settles once a
+ * handover being saved in `relay.json` is saved (so the folder can be closed or removed).
+ */
 export async function followPerson(options: {
   readonly folder: string;
   readonly state: RelayState & { readonly channel: Uint8Array };
@@ -22,7 +25,7 @@ export async function followPerson(options: {
   /** Its person unpaired it: their revocation of its device, verified. */
   readonly onUnpaired: (revocation: DeviceRevocation) => void;
   readonly clock?: Clock;
-}): Promise<() => void> {
+}): Promise<() => Promise<void>> {
   const { folder, relay } = options;
   let current = options.state.handover;
   const end = await openRelayEnd({
@@ -46,7 +49,7 @@ export async function followPerson(options: {
   ];
   return () => {
     for (const stop of stops) stop();
-    end.stop();
+    return end.stop();
   };
 }
 

@@ -122,7 +122,7 @@ export async function runRelay(
   });
   let network: NodeNetwork | undefined;
   let reporter: StatusReporter | undefined;
-  let unfollow: (() => void) | undefined;
+  let unfollow: (() => Promise<void>) | undefined;
   let revocation: DeviceRevocation | undefined;
   try {
     signaling.start();
@@ -155,7 +155,7 @@ export async function runRelay(
     if (revocation) await saveRelayUnpaired(folder, revocation);
   } finally {
     unwatch();
-    unfollow?.();
+    await unfollow?.();
     await reporter?.stop();
     network?.stop();
     signaling.stop();

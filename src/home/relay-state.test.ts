@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { randomBytes, toBase64Url } from '../core/bytes.ts';
 import { systemClock } from '../core/clock.ts';
@@ -7,13 +10,20 @@ import { issueDeviceRevocation } from '../core/identity/revocation.ts';
 import { deviceIdToKey, type DeviceId } from '../core/ids.ts';
 import {
   encodeRelayState,
+  loadRelayState,
   parseRelayState,
   RelayStateError,
+  saveRelayHandover,
+  saveRelayState,
+  saveRelayUnpaired,
   type RelayState,
 } from './relay-state.ts';
 
-async function relayState(role: 'relay' | 'device' = 'relay'): Promise<RelayState> {
-  const alice = await createIdentity({ clock: systemClock });
+async function relayState(
+  role: 'relay' | 'device' = 'relay',
+  alice?: Awaited<ReturnType<typeof createIdentity>>,
+): Promise<RelayState> {
+  alice ??= await createIdentity({ clock: systemClock });
   const bob = await createIdentity({ clock: systemClock });
   return {
     device: await startNewDevice(alice.identity, { clock: systemClock, role, extractable: true }),
@@ -132,5 +142,27 @@ describe('relay state', () => {
     await expect(
       parseRelayState(JSON.stringify({ ...saved, unpaired: toBase64Url(forged) })),
     ).rejects.toThrow(/not signed by its person/);
+  });
+
+  it('keeps both of two changes saved at once: a newer handover and being unpaired', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kith-relay-state-'));
+    try {
+      const alice = await createIdentity({ clock: systemClock });
+      const state = await relayState('relay', alice);
+      await saveRelayState(folder, state);
+      const newer = { ...state.handover, ownDevices: randomBytes(32), friends: [] };
+      const unpaired = await issueDeviceRevocation(alice.identity, {
+        deviceKey: deviceIdToKey(state.device.key.deviceId),
+        revokedAt: 1,
+      });
+      await Promise.all([saveRelayHandover(folder, newer), saveRelayUnpaired(folder, unpaired)]);
+      const back = (await loadRelayState(folder))!;
+      expect(back.handover.person).toBe(alice.identity.personId);
+      expect(back.handover.ownDevices).toEqual(newer.ownDevices);
+      expect(back.unpaired?.bytes).toEqual(unpaired.bytes);
+      expect(await readdir(folder)).toEqual(['relay.json']);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

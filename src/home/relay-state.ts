@@ -181,6 +181,26 @@ async function patchRelayState(
   patch: (saved: RelayState) => Record<string, unknown>,
 ): Promise<void> {
   const path = join(folder, RELAY_STATE_FILE);
+  // One after another: two at once would each read the file before the other wrote it, and
+  // the second to land would drop the first's change (being unpaired, say).
+  const done = (patching.get(path) ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(() => patchNow(path, patch));
+  patching.set(path, done);
+  try {
+    await done;
+  } finally {
+    if (patching.get(path) === done) patching.delete(path);
+  }
+}
+
+/** The last patch asked for of each state file (the folder lock keeps it to this process). */
+const patching = new Map<string, Promise<void>>();
+
+async function patchNow(
+  path: string,
+  patch: (saved: RelayState) => Record<string, unknown>,
+): Promise<void> {
   const text = await readFile(path, 'utf8');
   const raw = JSON.parse(text) as Record<string, unknown>;
   const patched = JSON.stringify({ ...raw, ...patch(await parseRelayState(text)) });

@@ -140,7 +140,7 @@ describe('the relay channel', () => {
     expect(boxes.filter((box) => box.length > 0).length).toBeGreaterThan(5);
     expect(Math.max(...boxes.map((box) => box.length))).toBeLessThanOrEqual(MAX_SIGNAL_BOX_CHARS);
     end.stop();
-    relay.end.stop();
+    await relay.end.stop();
   }, 30_000);
 
   it('uses no whole that lacks its parts’ digest, nor one with a part refused', async () => {
@@ -180,7 +180,7 @@ describe('the relay channel', () => {
 
     await until('the relay follows a handover', () => relay.got.handovers.length > 0);
     expect(relay.got.handovers.map(handoverDigest)).toEqual([handoverDigest(good)]);
-    relay.end.stop();
+    await relay.end.stop();
   });
 
   it('lets two devices whose friend lists differ answer its reports once a report’s while each, not each other without end', async () => {
@@ -209,7 +209,7 @@ describe('the relay channel', () => {
     expect(relay.got.handovers.length).toBeGreaterThanOrEqual(2);
     expect(relay.got.handovers.length).toBeLessThanOrEqual(4);
     for (const end of ends) end.stop();
-    relay.end.stop();
+    await relay.end.stop();
   });
 
   it('follows a handover only when an unrevoked device of its person signed it lately, not a removed device, a relay or another person', async () => {
@@ -245,7 +245,7 @@ describe('the relay channel', () => {
     await sendAs(laptop, good);
     await until('the relay follows a handover', () => relay.got.handovers.length > 0);
     expect(relay.got.handovers.map(handoverDigest)).toEqual([handoverDigest(good)]);
-    relay.end.stop();
+    await relay.end.stop();
   });
 
   it('tells an unpaired relay, now or when it next reports, believing only its person’s revocation of it', async () => {
@@ -275,7 +275,7 @@ describe('the relay channel', () => {
     expect(relay.got.unpaired.map((r) => [r.person, r.device])).toEqual([
       [alice.personId, relay.device],
     ]);
-    relay.end.stop();
+    await relay.end.stop();
 
     // Away when it was unpaired: told in answer to its first report.
     const later = randomBytes(32);
@@ -289,7 +289,53 @@ describe('the relay channel', () => {
     const away = await relayEnd(hub, later, handover, device);
     await until('the relay hears it on its return', () => away.got.unpaired.length > 0);
     expect(away.got.unpaired[0]!.device).toBe(device);
-    away.end.stop();
+    await away.end.stop();
     stop();
+  });
+
+  it('stops only once a handover being saved is saved, and hands on none after', async () => {
+    const hub = new MemorySignaling();
+    const secret = randomBytes(32);
+    const alice = (await createIdentity({ clock: systemClock })).identity;
+    const device = deviceIdFromKey(randomBytes(32));
+    let current = handoverOf(alice.personId, 0);
+    const started: RelayHandover[] = [];
+    let save = () => undefined as void;
+    const end = await openRelayEnd({
+      secret,
+      signaling: hub.client(),
+      clock: systemClock,
+      device,
+      revocations: new MemoryRevocations(),
+      current: () => current,
+      // A save that takes until the test lets it finish.
+      onHandover: async (handover) => {
+        started.push(handover);
+        await new Promise<void>((resolve) => (save = resolve));
+        current = handover;
+      },
+      onUnpaired: () => undefined,
+      report: async () => ({ entries: 0, diskBytes: 0, own: [], blobsWaiting: 0 }),
+    });
+    const send = await sender(hub, secret);
+    const signer = await signerOf(alice);
+    const sendWhole = async (handover: RelayHandover) => {
+      const digest = handoverDigest(handover);
+      await send(await signerMessage(signer, device, digest));
+      for (const part of toParts(encodeHandover(handover), 64))
+        await send({ type: 'handover', digest, ...part });
+    };
+    await sendWhole(handoverOf(alice.personId, 1));
+    await until('the relay saves a handover', () => started.length === 1);
+
+    let stopped = false;
+    const stopping = end.stop().then(() => (stopped = true));
+    await sendWhole(handoverOf(alice.personId, 2));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stopped).toBe(false);
+    save();
+    await stopping;
+    expect(started).toHaveLength(1);
+    expect(current).toBe(started[0]);
   });
 });

@@ -152,21 +152,27 @@ export function handoverDigest(handover: RelayHandover): string {
   return toBase64Url(sha256(utf8(text)).slice(0, 16));
 }
 
-/** Subscribes to the channel's messages in `direction`, each handled after the one before. */
+/**
+ * Hands each message sealed for `direction` on `channel` to `handle`, one after another; returns
+ * the stop, which settles once the message in hand (a handover being saved, say) is handled, and
+ * hands on none after.
+ */
 function listen(
   signaling: Signaling,
   channel: SealedChannel,
   direction: SignalDirection,
   clock: Clock,
   handle: (message: Wire) => Promise<void> | void,
-): () => void {
+): () => Promise<void> {
   let inbox: Promise<void> = Promise.resolve();
-  return signaling.subscribe(channel.topic, (data) => {
+  let stopped = false;
+  const unsubscribe = signaling.subscribe(channel.topic, (data) => {
     inbox = inbox
       .then(async () => {
+        if (stopped) return;
         const message = await openSealed(channel, direction, data, clock);
         // `null`: our own echo, or something not sealed for this channel.
-        if (message === null) return;
+        if (message === null || stopped) return;
         if (isWire(message)) await handle(message);
         else log.info('a relay channel message dropped', { reason: 'malformed' });
       })
@@ -174,6 +180,11 @@ function listen(
         log.warn('a relay channel message failed', { error: String(error) }),
       );
   });
+  return () => {
+    stopped = true;
+    unsubscribe();
+    return inbox;
+  };
 }
 
 function publish(
@@ -249,7 +260,7 @@ export async function openPersonEnd(options: {
     send();
   });
   send();
-  return { handoverChanged: send, stop };
+  return { handoverChanged: send, stop: () => void stop() };
 }
 
 /** A handover as the messages that carry it (none, logged, past the bound of friends). */
@@ -284,14 +295,15 @@ export async function openUnpairedEnd(options: {
     if (m.type === 'status') send();
   });
   send();
-  return stop;
+  return () => void stop();
 }
 
 /** The relay's end of its channel. */
 export interface RelayEnd {
   /** What it holds changed: a report goes out soon (once for a burst). */
   changed(): void;
-  stop(): void;
+  /** Settles once a handover being saved is saved; none is handed on after. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -381,7 +393,7 @@ export async function openRelayEnd(options: {
     stop: () => {
       clearInterval(timer);
       clearTimeout(soon);
-      unsubscribe();
+      return unsubscribe();
     },
   };
 }
