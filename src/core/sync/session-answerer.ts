@@ -100,6 +100,9 @@ export class SessionAnswerer {
       this.answering = false;
       this.ctx.changed();
     }
+    // A request that came after the loop's last look, while the lane was being left, found
+    // `answering` set and started nothing: it is answered now, not left queued for good.
+    if (this.queue.length > 0 && !this.ctx.closed) this.ctx.spawn(this.answerAll());
   }
 
   private async answer(request: RequestMessage): Promise<void> {

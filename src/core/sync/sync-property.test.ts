@@ -256,7 +256,8 @@ describe('replication under random partitions, restarts and an adversary', () =>
         (honest, ops) => run(honest, ops),
       ),
       // A run that hangs fails on its own, at once, with the seed and path to replay it
-      // (`fc.assert`'s `seed` and `path`): some seeds never converge (see the session 10 note).
+      // (`fc.assert`'s `seed` and `path`): how a request left unanswered was found
+      // (`session-answerer.test.ts`).
       { numRuns: 40, timeout: 20_000, endOnFailure: true },
     );
   }, 120_000);
