@@ -28,7 +28,7 @@ import { IdbStorageAdapter } from './core/store/idb-storage-adapter.ts';
 import type { StorageAdapter } from './core/store/storage-adapter.ts';
 import type { Ingestor } from './core/sync/ingest.ts';
 import { holdLeadership, type Leadership, type LockManagerLike } from './core/tabs/leader.ts';
-import { linkBlockLists, linkTabs } from './core/tabs/tab-link.ts';
+import { linkBlockLists, linkTabs, linkWantedBlobs } from './core/tabs/tab-link.ts';
 
 /** What a running Kith has on either kind of device. */
 interface RunningParts {
@@ -231,6 +231,7 @@ function run(
   devices.keepRenewed();
   linkTabs(ingestor, new BroadcastChannel('kith-entries'));
   linkBlockLists(peer.blocking, new BroadcastChannel('kith-blocks'));
+  linkWantedBlobs(peer, new BroadcastChannel('kith-blobs'));
   // Safari deletes a site's storage after a week without a visit unless it is persistent.
   void navigator.storage?.persist?.().catch(() => false);
   const network = new NetworkRole();

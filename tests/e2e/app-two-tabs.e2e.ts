@@ -1,7 +1,8 @@
 /**
  * Alice has Kith open in two tabs of one browser. Bob's post appears in both, while only one tab
- * holds the network (its mesh and connections); the other follows it. Alice closes that leading
- * tab: the other takes the network over, and Bob's next post appears there.
+ * holds the network (its mesh and connections); the other follows it. A photo shown only in the
+ * following tab (the leading one is on Settings) is fetched by the leading tab and shows. Alice
+ * closes that leading tab: the other takes the network over, and Bob's next post appears there.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -10,6 +11,7 @@ import {
   enableTestHooks,
   explained,
   onboard,
+  openScreen,
   post,
   waitForPost,
   WAIT,
@@ -45,6 +47,18 @@ requireNetns()('two tabs of one profile', () => {
       const [leader, follower] = holders[0] ? [first, second] : [second, first];
       const held = await leader.evaluate(() => window.kithTest!.network.mesh!.status().connections);
       expect(held).toBeGreaterThan(0);
+
+      // A photo only the following tab shows: the leading one fetches it for it.
+      await openScreen(leader, 'Settings');
+      await post(b, 'A photo for the other tab', ['public/icons/icon-192.png']);
+      await waitForPost(follower, 'Bob', 'A photo for the other tab');
+      const img = follower
+        .getByRole('article')
+        .filter({ hasText: 'A photo for the other tab' })
+        .getByRole('img', { name: 'Photo 1 of 1 by Bob' });
+      await expect
+        .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), WAIT)
+        .toBeGreaterThan(0);
 
       await leader.close();
       await expect.poll(() => holdsNetwork(follower), WAIT).toBe(true);

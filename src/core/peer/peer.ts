@@ -199,6 +199,7 @@ export class Peer {
   private readonly viewWriteListeners = new Set<(writes: readonly ViewWrite[]) => void>();
   private readonly wanted = new Set<string>();
   private readonly wantListeners = new Set<(id: string) => void>();
+  private readonly receivedListeners = new Set<(id: string) => void>();
   /** What the kinds seal this person's docs with. */
   private readonly sealPort: SealPort;
   /** Direct messages: conversations among friends (`messaging.ts`). */
@@ -1154,9 +1155,28 @@ export class Peer {
     checkBlob(id, bytes);
     const wasWanted = this.wanted.delete(id);
     await this.options.store.putBlob(id, bytes);
+    this.blobArrived();
+    for (const listener of this.receivedListeners) listener(id);
+    return wasWanted;
+  }
+
+  /** Calls `listener` with each blob {@link receiveBlob} stored; returns the unsubscribe. */
+  onBlobReceived(listener: (id: string) => void): () => void {
+    this.receivedListeners.add(listener);
+    return () => this.receivedListeners.delete(listener);
+  }
+
+  /**
+   * Another tab of this profile stored `id` in the store they share: it is no longer wanted
+   * here, and what waits for it here reads it again.
+   */
+  blobStoredByAnotherTab(id: string): void {
+    if (this.wanted.delete(id)) this.blobArrived();
+  }
+
+  private blobArrived(): void {
     const change: ViewChange = { cause: 'blob' };
     for (const listener of this.changeListeners) listener(change);
-    return wasWanted;
   }
 
   /** A person's profile as last received, or `null`. */

@@ -3,7 +3,8 @@
  * there, then tells the other tabs over a BroadcastChannel, so their views refresh and the tab
  * holding the network pushes the entries to peers. Same-origin tabs are one trust domain: a
  * message names entries already stored and verified by a tab of this profile. The device's block
- * list, which every tab keeps in memory, is followed the same way (`linkBlockLists`).
+ * list, which every tab keeps in memory, is followed the same way (`linkBlockLists`), and so are
+ * the photos each tab waits for (`linkWantedBlobs`): only the tab holding the network fetches.
  */
 import { decodeAnyEntry } from '../feed/entry-codec.ts';
 import { createLogger } from '../log.ts';
@@ -93,6 +94,83 @@ export function linkBlockLists(list: FollowedList, channel: ChannelLike): () => 
   };
   return () => {
     unsubscribe();
+    channel.onmessage = null;
+    channel.close();
+  };
+}
+
+/** Blob ids in one tab message at most (more is not from a tab of ours). */
+export const MAX_TAB_BLOB_IDS = 512;
+
+/** A tab's wanted blobs, as its peer keeps them (`peer/peer.ts`). */
+export interface TabBlobs {
+  wantedBlobs(): string[];
+  onWantBlob(listener: (id: string) => void): () => void;
+  /** Wants `id` (an id that names no blob is dropped, logged). */
+  want(id: string): void;
+  onBlobReceived(listener: (id: string) => void): () => void;
+  blobStoredByAnotherTab(id: string): void;
+}
+
+type BlobMessage =
+  { readonly kind: 'want' | 'held'; readonly ids: readonly string[] } | { readonly kind: 'ask' };
+
+function isBlobMessage(value: unknown): value is BlobMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  if (m.kind === 'ask') return true;
+  return (
+    (m.kind === 'want' || m.kind === 'held') &&
+    Array.isArray(m.ids) &&
+    m.ids.length <= MAX_TAB_BLOB_IDS &&
+    m.ids.every((id) => typeof id === 'string')
+  );
+}
+
+/**
+ * Shares the photos each tab waits for with every tab: a tab that follows shows a photo it does
+ * not hold, the tab holding the network fetches it (its peer wants it too), and once stored
+ * there every tab shows it. Each tab keeps all tabs' wants, and a tab that opens asks the others
+ * for theirs, so the next tab to hold the network fetches what the last one had not yet.
+ * Returns the function that unlinks.
+ */
+export function linkWantedBlobs(blobs: TabBlobs, channel: ChannelLike): () => void {
+  /** Set while applying another tab's message: what it causes here is not sent back. */
+  let applying = false;
+  const post = (kind: 'want' | 'held', ids: readonly string[]) => {
+    for (let i = 0; i < ids.length; i += MAX_TAB_BLOB_IDS) {
+      channel.postMessage({ kind, ids: ids.slice(i, i + MAX_TAB_BLOB_IDS) } satisfies BlobMessage);
+    }
+  };
+  const stops = [
+    blobs.onWantBlob((id) => {
+      if (!applying) post('want', [id]);
+    }),
+    blobs.onBlobReceived((id) => post('held', [id])),
+  ];
+  channel.onmessage = (event) => {
+    const message: unknown = event.data;
+    if (!isBlobMessage(message)) {
+      log.warn('ignored a malformed tab message');
+      return;
+    }
+    if (message.kind === 'ask') {
+      post('want', blobs.wantedBlobs());
+      return;
+    }
+    applying = true;
+    try {
+      for (const id of message.ids) {
+        if (message.kind === 'want') blobs.want(id);
+        else blobs.blobStoredByAnotherTab(id);
+      }
+    } finally {
+      applying = false;
+    }
+  };
+  channel.postMessage({ kind: 'ask' } satisfies BlobMessage);
+  return () => {
+    for (const stop of stops) stop();
     channel.onmessage = null;
     channel.close();
   };

@@ -1,12 +1,27 @@
 import { describe, expect, it, vi } from 'vitest';
+import { randomBytes, toBase64Url } from '../bytes.ts';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
 import { Ingestor } from '../sync/ingest.ts';
 import { BlockList } from '../peer/blocking.ts';
-import { entriesOf, makePeople, makePerson } from '../peer/test-people.ts';
+import { postSummary } from '../kinds/post.ts';
+import {
+  befriend,
+  entriesOf,
+  handOver,
+  makePeople,
+  makePerson,
+  reopen,
+} from '../peer/test-people.ts';
 import { holdLeadership, type LockManagerLike } from './leader.ts';
-import { FROM_ANOTHER_TAB, linkBlockLists, linkTabs } from './tab-link.ts';
+import {
+  FROM_ANOTHER_TAB,
+  linkBlockLists,
+  linkTabs,
+  linkWantedBlobs,
+  MAX_TAB_BLOB_IDS,
+} from './tab-link.ts';
 
 /**
  * Web Locks' exclusive mode, as the browser implements it for one profile: requests are granted
@@ -150,5 +165,79 @@ describe('block lists across tabs', () => {
     expect(listA.all()).toEqual(listB.all());
     unlinkA();
     unlinkB();
+  });
+});
+
+describe('photos wanted across tabs', () => {
+  it('a photo shown only in a tab that follows is fetched by the tab holding the network, and shows once stored', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const post = await bob.peer.createPost({
+      text: 'a photo',
+      photos: [
+        {
+          image: new Uint8Array(2_000).fill(3),
+          thumb: new Uint8Array(200).fill(4),
+          width: 4,
+          height: 3,
+          mime: 'image/jpeg',
+        },
+      ],
+    });
+    await handOver(bob, alice, [bob.id]);
+    const [photo] = postSummary((await alice.peer.post(post))!).photos;
+    const thumb = photo!.thumb;
+
+    // Alice's first tab holds the network (`alice.peer`); her second only shows.
+    const leader = alice.peer;
+    const follower = await reopen(alice);
+    const asked: string[] = [];
+    leader.onWantBlob((id) => asked.push(id));
+    const links = [leader, follower].map((tab) =>
+      linkWantedBlobs(tab, new BroadcastChannel('kith-test-blobs')),
+    );
+    const followerChanges: string[] = [];
+    follower.onChange((change) => followerChanges.push(change.cause));
+
+    expect(await follower.photo(post, photo!, 'thumb')).toBeNull();
+    await vi.waitFor(() => expect(asked).toEqual([thumb]), { timeout: 5_000 });
+    expect(leader.wantedBlobs()).toEqual([thumb]);
+
+    // The network brings it to the leading tab; the following tab shows it.
+    await leader.receiveBlob(thumb, (await bob.store.getBlob(thumb))!);
+    await vi.waitFor(() => expect(followerChanges).toContain('blob'), { timeout: 5_000 });
+    expect(follower.wantedBlobs()).toEqual([]);
+    expect(await follower.photo(post, photo!, 'thumb')).toEqual(new Uint8Array(200).fill(4));
+
+    // A tab opened later hears what the others still want (it may hold the network next).
+    expect(await follower.photo(post, photo!, 'image')).toBeNull();
+    const later = await reopen(alice);
+    const laterAsked: string[] = [];
+    later.onWantBlob((id) => laterAsked.push(id));
+    links.push(linkWantedBlobs(later, new BroadcastChannel('kith-test-blobs')));
+    await vi.waitFor(() => expect(laterAsked).toEqual([photo!.blob]), { timeout: 5_000 });
+    for (const unlink of links) unlink();
+  });
+
+  it('ignores malformed messages and ids that name no blob', async () => {
+    const alice = await makePerson('alice');
+    const asked: string[] = [];
+    alice.peer.onWantBlob((id) => asked.push(id));
+    const unlink = linkWantedBlobs(alice.peer, new BroadcastChannel('kith-test-blobs-bad'));
+    const other = new BroadcastChannel('kith-test-blobs-bad');
+    const blobLike = toBase64Url(randomBytes(32));
+    other.postMessage({ kind: 'want', ids: ['not a blob id', 7] });
+    other.postMessage({
+      kind: 'want',
+      ids: Array.from({ length: MAX_TAB_BLOB_IDS + 1 }, () => blobLike),
+    });
+    other.postMessage({ kind: 'want', ids: 'nonsense' });
+    other.postMessage({ kind: 'held', ids: [{}] });
+    other.postMessage('nonsense');
+    await tick();
+    expect(asked).toEqual([]);
+    expect(alice.peer.wantedBlobs()).toEqual([]);
+    other.close();
+    unlink();
   });
 });
