@@ -12,6 +12,7 @@ import { SyncEngine, type FriendSource } from './sync/sync-engine.ts';
 /** Starts sync and the mesh of a node; `stop` tears both down. */
 export async function startNetwork(ports: NetworkPorts, parts: NetworkParts): Promise<NodeNetwork> {
   const { store, person, device, ingestor, verifier, friends, members, blobs, devices } = ports;
+  const { stallMs, busyMs, ...meshTuning } = parts.tuning ?? {};
   const engine = new SyncEngine({
     store,
     self: person,
@@ -20,6 +21,10 @@ export async function startNetwork(ports: NetworkPorts, parts: NetworkParts): Pr
     ingestor,
     verifier,
     receiveBlob: (id, bytes) => blobs.receive(id, bytes),
+    config: {
+      ...(stallMs === undefined ? {} : { stallMs }),
+      ...(busyMs === undefined ? {} : { busyMs }),
+    },
   });
   const mesh = await Mesh.start({
     person,
@@ -39,7 +44,7 @@ export async function startNetwork(ports: NetworkPorts, parts: NetworkParts): Pr
     revocations: ports.revocations,
     certificate: () => devices.current(),
     maxConnections: parts.maxConnections,
-    ...parts.tuning,
+    ...meshTuning,
   });
   return { mesh, engine, stop: () => mesh.stop() };
 }

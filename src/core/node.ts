@@ -48,6 +48,7 @@ import { handoverFriends, type RelayHandover } from './relay-handover.ts';
 import type { LogStore, StorageAdapter } from './store/storage-adapter.ts';
 import { Ingestor } from './sync/ingest.ts';
 import type { SyncEngine } from './sync/sync-engine.ts';
+import type { SyncConfig } from './sync/sync-session.ts';
 
 /** What every device is opened with. */
 export interface NodeOptions {
@@ -92,11 +93,9 @@ export interface NetworkParts {
   readonly verifier?: Ed25519Verifier;
   /** Simultaneous connections (default: the mesh's). */
   readonly maxConnections?: number;
-  /** Timings, for tests and benchmarks (default: the mesh's). */
-  readonly tuning?: Pick<
-    MeshOptions,
-    'announceMs' | 'acceptRetryMs' | 'stallMs' | 'busyMs' | 'checkMs'
-  >;
+  /** Timings, for tests and benchmarks (default: the mesh's and the sync sessions'). */
+  readonly tuning?: Pick<MeshOptions, 'announceMs' | 'acceptRetryMs' | 'checkMs'> &
+    Partial<Pick<SyncConfig, 'stallMs' | 'busyMs'>>;
 }
 
 /** A started network: the mesh, its sync engine, and how to stop both. */

@@ -26,7 +26,7 @@ import type { Signaling } from '../net/signaling-client.ts';
 import { deviceSigner } from '../net/signal-auth.ts';
 import type { LogStore } from '../store/storage-adapter.ts';
 import type { SyncEngine } from '../sync/sync-engine.ts';
-import type { SyncProgress, SyncSession } from '../sync/sync-session.ts';
+import type { SyncSession } from '../sync/sync-session.ts';
 import { InviteRecords, type AcceptanceRecord } from './invite-records.ts';
 import type { BlobPort, MeshFriends, MeshInvites } from './ports.ts';
 import { EphemeralLanes } from './ephemeral-lane.ts';
@@ -47,15 +47,6 @@ const DELIVERED_TO = 'mesh/delivered-to';
 const DELIVERY_CHECK_MS = 2_000;
 /** Own changes read to tell which docs are pending and with whom (the newest ones). */
 const MAX_PENDING_READ = 1_000;
-/** A session with work in flight and no progress for this long is restarted. */
-const STALL_MS = 15_000;
-/**
- * A session never idle for this long is restarted too (progress that never completes); a long
- * sync pays one reconnect per period and continues where it stopped. Long, because every
- * restart is a new RTCPeerConnection (Chromium refuses a page's 500th): a stall without progress
- * is `STALL_MS`'s to catch.
- */
-const BUSY_MS = 5 * 60_000;
 
 /** What a mesh is made of; only the app's wiring (or a test) chooses these. */
 export interface MeshOptions {
@@ -90,11 +81,7 @@ export interface MeshOptions {
   readonly announceMs?: number;
   /** Republishing interval of waiting acceptances (default 10 s). */
   readonly acceptRetryMs?: number;
-  /** A busy session with no entry or blob moving for this long is restarted (default 15 s). */
-  readonly stallMs?: number;
-  /** A session busy this long without once going idle is restarted (default 5 min). */
-  readonly busyMs?: number;
-  /** How often delivery and stalls are checked (default 2 s). */
+  /** How often delivery and the friends' syncing marks are checked (default 2 s). */
   readonly checkMs?: number;
 }
 
@@ -133,12 +120,6 @@ interface Inviting {
   readonly desk: InviterDesk;
 }
 
-/** Entries and blobs moved so far either way: what a stall watchdog calls progress. */
-function movement(progress: SyncProgress): number {
-  const { received, sent, blobsReceived, blobsSent } = progress;
-  return received + sent + blobsReceived + blobsSent;
-}
-
 /** The running network of this device. */
 export class Mesh {
   private readonly manager: ConnectionManager;
@@ -147,12 +128,8 @@ export class Mesh {
   private readonly sessions = new Map<string, InviteeSession>();
   private readonly listeners = new Set<() => void>();
   private readonly stops: (() => void)[] = [];
-  private readonly watched = new Set<{
-    session: SyncSession;
-    person: PersonId;
-    lastProgress: number;
-    busySince: number;
-  }>();
+  /** The sessions attached, with whose device each is (closed ones leave on the next check). */
+  private readonly attached = new Set<{ session: SyncSession; person: PersonId }>();
   private ownSeq = 0;
   private deliveredSeq = 0;
   private deliveredTo: ReadonlyMap<PersonId, number> = new Map();
@@ -163,8 +140,6 @@ export class Mesh {
   private inviteWork: Promise<void> = Promise.resolve();
   /** The newest seq held of each log (`author/device`), for presence and the cap's choices. */
   private readonly heads = new Map<LogKey, number>();
-  private readonly stallMs: number;
-  private readonly busyMs: number;
   /** What is said only while connected and never stored (typing), over every connection. */
   readonly lanes: EphemeralLanes;
 
@@ -173,8 +148,6 @@ export class Mesh {
     /** The invite records and the inviter's book loaded from them (uses included). */
     invites: { records: InviteRecords; book: InviteBook } | undefined,
   ) {
-    this.stallMs = options.stallMs ?? STALL_MS;
-    this.busyMs = options.busyMs ?? BUSY_MS;
     this.lanes = new EphemeralLanes(() => options.clock.now());
     const { friends, members, ownDevices, person } = options;
     // This person's other devices (a relay among them) are met like a friend, on their own link.
@@ -270,18 +243,11 @@ export class Mesh {
           logKey(connection.person, connection.device),
           { learnWants: near, remotePerson: connection.person },
         );
-        const now = options.clock.now();
-        const watched = { session, person: connection.person, lastProgress: now, busySince: now };
-        this.watched.add(watched);
-        let moved = movement(session.progress);
+        // A stalled session closes itself (`sync/stall-watch.ts`), and with it the connection,
+        // which the connection manager then makes again.
+        this.attached.add({ session, person: connection.person });
         this.markSyncing(connection.person);
-        session.onProgress((progress) => {
-          // Only entries or blobs moving count as progress, not a task starting or ending.
-          const next = movement(progress);
-          if (next !== moved) {
-            moved = next;
-            watched.lastProgress = options.clock.now();
-          }
+        session.onProgress(() => {
           this.markSyncing(connection.person);
           this.changed();
         });
@@ -294,11 +260,7 @@ export class Mesh {
       options.members?.onChange(() => void this.refreshDelivery().then(() => this.changed())) ??
         (() => undefined),
       blobs.onWant((id) => engine.wantBlobs([id])),
-      engine.onBlobProgress(() => {
-        // A photo in transit is progress too, whichever session carries it.
-        for (const watched of this.watched) watched.lastProgress = options.clock.now();
-        this.changed();
-      }),
+      engine.onBlobProgress(() => this.changed()),
     );
     engine.wantBlobs(blobs.wanted());
     await this.refreshDelivery();
@@ -308,10 +270,10 @@ export class Mesh {
     const tick = setInterval(() => {
       const reached = this.reachedFriends();
       if (reached.size > 0) void this.markDelivered(reached);
-      this.restartStalled();
       // A session can fall idle with no progress event after its last one (an answer's tail, a
       // task ending): without this a friend stayed "syncing…" for good.
-      for (const person of new Set([...this.watched].map((w) => w.person))) {
+      for (const a of this.attached) if (a.session.closed) this.attached.delete(a);
+      for (const person of new Set([...this.attached].map((a) => a.person))) {
         this.markSyncing(person);
       }
     }, options.checkMs ?? DELIVERY_CHECK_MS);
@@ -403,7 +365,7 @@ export class Mesh {
     const friends = new Set(this.recipients());
     const { person: me, device } = this.options;
     const reached = new Map<PersonId, number>();
-    for (const { session, person } of this.watched) {
+    for (const { session, person } of this.attached) {
       if (session.closed || !friends.has(person)) continue;
       const seq = session.remoteHoldsThrough(me, device.key.deviceId);
       if (seq > (reached.get(person) ?? 0)) reached.set(person, seq);
@@ -531,32 +493,8 @@ export class Mesh {
   /** Marks `person` syncing while one of their devices' sessions is busy. */
   private markSyncing(person: PersonId): void {
     let busy = false;
-    for (const w of this.watched) if (w.person === person && !w.session.idle) busy = true;
+    for (const a of this.attached) if (a.person === person && !a.session.idle) busy = true;
     this.manager.markSyncing(person, busy);
-  }
-
-  /**
-   * Sync is resumable, so a session that has work in flight but has made no progress for a
-   * while is closed; the connection manager connects again and a fresh session continues where
-   * the old one stopped. (A lost answer would otherwise leave a friend "syncing" forever.)
-   */
-  private restartStalled(): void {
-    const now = this.options.clock.now();
-    for (const watched of this.watched) {
-      if (!this.options.engine.sessions.includes(watched.session)) {
-        this.watched.delete(watched);
-      } else if (watched.session.idle) {
-        watched.busySince = now;
-        watched.lastProgress = now;
-      } else if (
-        now - watched.lastProgress > this.stallMs ||
-        now - watched.busySince > this.busyMs
-      ) {
-        log.warn('restarting a stalled sync session', { person: watched.person });
-        this.watched.delete(watched);
-        this.manager.disconnect(watched.person);
-      }
-    }
   }
 
   private changed(): void {

@@ -71,6 +71,7 @@ export class SessionBlobs {
       ctx.close('bad-blob-chunk', err.message);
       return;
     }
+    ctx.counts.blobChunks++;
     ctx.host.blobProgress(ctx.session, chunk.id, assembly.received, chunk.total);
     if (!whole) return;
     this.incoming.delete(chunk.id);
@@ -149,6 +150,7 @@ export class SessionBlobs {
       await ctx.outbox.sendBlobChunk(
         encodeBlobChunk({ id, offset, total: bytes.length, bytes: piece }),
       );
+      ctx.counts.blobChunks++;
     }
     if (!ctx.closed) ctx.counts.blobsSent++;
   }

@@ -18,6 +18,8 @@ export interface SessionCounts {
   skippedTooLarge: number;
   blobsReceived: number;
   blobsSent: number;
+  /** Blob chunks received or sent: a photo in transit is progress before it is whole. */
+  blobChunks: number;
 }
 
 /** The seqs of each log the remote is known to hold (sent either way, or said in `have`). */

@@ -17,7 +17,8 @@ import { signingInput } from '../identity/signed-record.ts';
 import { entryHashFromBytes, parseDocId, type EntryHash } from '../ids.ts';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import type { StorageAdapter } from '../store/storage-adapter.ts';
-import { encodeEntries, encodeHello } from './messages.ts';
+import { encodeEntries, encodeHave, encodeHello } from './messages.ts';
+import type { SyncConfig } from './sync-session.ts';
 import { TestPerson, TestReplica, waitFor } from './test-helpers.ts';
 
 let alice: TestPerson;
@@ -89,10 +90,11 @@ async function entriesSnapshot(store: StorageAdapter) {
 }
 
 /** Bob holds Alice's seqs 1..10 and 12..15 and accepts a connection from Mallory. */
-async function honestBob() {
+async function honestBob(config?: Partial<SyncConfig>) {
   const network = new MemoryNetwork();
   const bob = new TestReplica('bob', (await TestPerson.create('bob')).id, {
     friends: [alice.id],
+    config,
   });
   const held = [...alice.log.slice(0, 10), ...alice.log.slice(11, 15)];
   await bob.engine.ingestor.ingest(held.map((e) => e.bytes));
@@ -192,6 +194,19 @@ describe('an adversary peer', () => {
     await waitFor(() => session.idle);
     expect(session.progress.rejections).toEqual({ 'unwanted-author': 1 });
     expect(await entriesSnapshot(bob.store)).toEqual(before);
+  });
+
+  it('says it holds what Bob lacks and never answers: Bob closes the stalled session, so the connection is made again', async () => {
+    const { session, tm } = await honestBob({ stallMs: 200 });
+    let closedBy: string | undefined;
+    tm.onClose((info) => (closedBy = info.by));
+    const device = alice.log[0]!.device;
+    await tm.send(encodeHave([{ author: alice.id, device, ranges: [{ start: 1, end: 15 }] }]));
+    await waitFor(() => !session.idle);
+    await waitFor(() => session.closed, 10_000);
+    expect(session.progress.closed).toMatchObject({ reason: 'stalled' });
+    expect(session.progress.closed!.detail).toMatch(/^nothing moved for \d+ ms$/);
+    expect(closedBy).toBeDefined();
   });
 
   it('cannot send an answer nobody asked for', async () => {

@@ -50,6 +50,10 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   blobChunkBytes: 64 * 1024,
   maxBlobRequests: 2,
   maxQueuedBlobWants: 64,
+  stallMs: 15_000,
+  // Long, because every restart is a new RTCPeerConnection (Chromium refuses a page's 500th):
+  // a stall without progress is `stallMs`'s to catch.
+  busyMs: 5 * 60_000,
   limits: SYNC_LIMITS,
 };
 

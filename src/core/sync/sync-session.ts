@@ -46,6 +46,7 @@ import { Outbox } from './outbox.ts';
 import { PeerScore } from './peer-score.ts';
 import type { PinSource } from './pins.ts';
 import { SessionAnswerer } from './session-answerer.ts';
+import { StallWatch, stallCheckMs } from './stall-watch.ts';
 import { SessionBlobs } from './session-blobs.ts';
 import { RemoteHolds, type SessionContext, type SessionCounts } from './session-context.ts';
 import { SessionRequester } from './session-requester.ts';
@@ -89,6 +90,13 @@ export interface SyncConfig {
   readonly maxBlobRequests: number;
   /** Blobs the remote may have asked for and not yet received before it is disconnected. */
   readonly maxQueuedBlobWants: number;
+  /**
+   * A session with work in flight and nothing moving for this long is closed (`stalled`): the
+   * connection is made again and a fresh session continues where it stopped (`stall-watch.ts`).
+   */
+  readonly stallMs: number;
+  /** A session never idle for this long is closed too (progress that never completes). */
+  readonly busyMs: number;
   /** Decoder limits. */
   readonly limits: SyncLimits;
 }
@@ -109,7 +117,9 @@ export type SessionCloseReason =
   | 'local'
   | 'transport-closed'
   /** The remote's `hello` has an older protocol version: it runs an older Kith. */
-  | 'peer-outdated';
+  | 'peer-outdated'
+  /** Work in flight and nothing moving, or never idle, for too long (`stall-watch.ts`). */
+  | 'stalled';
 
 /** Why a session closed, with detail (the malformed message's reason, the store's error ...). */
 export class SyncSessionError extends Error {
@@ -204,7 +214,10 @@ export class SyncSession {
     skippedTooLarge: 0,
     blobsReceived: 0,
     blobsSent: 0,
+    blobChunks: 0,
   };
+  private readonly stallWatch: StallWatch;
+  private readonly stallTimer: ReturnType<typeof setInterval>;
   private closedWith: SyncSessionError | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   /** The inbox's share of the remote person's budget (all their connections together). */
@@ -231,6 +244,8 @@ export class SyncSession {
     this.requester = new SessionRequester(this.ctx, transport.memory?.limitBytes ?? Infinity);
     this.answerer = new SessionAnswerer(this.ctx);
     this.blobs = new SessionBlobs(this.ctx);
+    this.stallWatch = new StallWatch(host.config, host.clock.now());
+    this.stallTimer = setInterval(() => this.checkStall(), stallCheckMs(host.config));
     this.unsubscribe.push(
       transport.onMessage((m) => this.receive(m)),
       transport.onClose((info) => this.transportClosed(info)),
@@ -518,7 +533,16 @@ export class SyncSession {
     this.finish();
   }
 
+  /** Closes the session if it stalled (`stall-watch.ts`). */
+  private checkStall(): void {
+    const { received, sent, blobsReceived, blobsSent, blobChunks } = this.counts;
+    const moved = received + sent + blobsReceived + blobsSent + blobChunks;
+    const stalled = this.stallWatch.check(this.host.clock.now(), this.idle, moved);
+    if (stalled) this.close('stalled', stalled);
+  }
+
   private finish(): void {
+    clearInterval(this.stallTimer);
     for (const off of this.unsubscribe.splice(0)) off();
     this.outbox.close();
     this.requester.finish();
