@@ -94,21 +94,20 @@ export async function openedWith(
 }
 
 /**
- * The first result of `open` over `keys` (an epoch may hold a key per own device that rotated at
- * once; `keys` is not empty); the last `DecryptError` when none opens.
+ * The first result of `open` over `keys`, or `null` when none opens it (or there is none): the
+ * key it was sealed under may still come. An epoch may hold a key per own device that rotated at
+ * once, and a reader holding one of them waits for the record of the other.
  */
 export async function firstOpening<T>(
   keys: readonly SymmetricKey[],
   open: (key: SymmetricKey) => Promise<T>,
-): Promise<T> {
-  let failure: unknown;
+): Promise<T | null> {
   for (const key of keys) {
     try {
       return await open(key);
     } catch (error) {
       if (!(error instanceof DecryptError)) throw error;
-      failure = error;
     }
   }
-  throw failure;
+  return null;
 }

@@ -15,7 +15,6 @@ import {
   sealPostPayload,
   unwrapContentKey,
 } from '../crypto/audience.ts';
-import { DecryptError } from '../crypto/aead.ts';
 import { sealListPostPayload, unwrapListContentKey } from '../crypto/list-payload.ts';
 import { listOf } from '../docs/audience.ts';
 import { decodeEntry } from '../feed/entry-codec.ts';
@@ -171,21 +170,18 @@ export const postKind: DocKind<PostDocRef> = {
             ? null
             : await firstOpening(listKeys, (listKey) =>
                 unwrapListContentKey(payload, listKey, entry.author, ref.postId),
-              ).catch((error: unknown) => {
-                if (error instanceof DecryptError) return null;
-                throw error;
-              });
+              );
         if (!opened) return { kind: 'waiting', key: listWait(entry.author) };
         key = opened;
         await keys.setContentKey(entry.author, ref.postId, key);
       }
       if (!key) {
-        const epochKeys = await keys.epochKeys(entry.author, payload.epoch);
-        if (epochKeys.length === 0)
-          return { kind: 'waiting', key: epochWait(entry.author, payload.epoch) };
-        key = await firstOpening(epochKeys, (epochKey) =>
-          unwrapContentKey(payload, epochKey, entry.author, ref.postId),
+        const opened = await firstOpening(
+          await keys.epochKeys(entry.author, payload.epoch),
+          (epochKey) => unwrapContentKey(payload, epochKey, entry.author, ref.postId),
         );
+        if (!opened) return { kind: 'waiting', key: epochWait(entry.author, payload.epoch) };
+        key = opened;
         await keys.setContentKey(entry.author, ref.postId, key);
       }
       return openedWith(payload, key, entry);

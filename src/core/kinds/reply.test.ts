@@ -58,7 +58,7 @@ describe('replies under key records v2', () => {
     });
   });
 
-  it('open with any key of their epoch (two devices rotated at once), and not with a wrong one', async () => {
+  it('open with any key of their epoch (two devices rotated at once), and wait while only another is held', async () => {
     const [ada, bob, carol] = [await kindsPerson(1), await kindsPerson(2), await kindsPerson(3)];
     const { ref, contentKey, audiences } = await friendsOnlyPost(ada, [bob, carol]);
     bob.keys.learnEpoch(ada.id, 3, ada.epoch.key);
@@ -78,9 +78,18 @@ describe('replies under key records v2', () => {
       kind: 'update',
       update: state,
     });
-    // Carol holds epoch 3 under another key only: the reply is unreadable to her.
+    // Carol holds epoch 3 under another key only: the reply waits for the record it was sealed
+    // under, and opens once it comes.
     carol.keys.learnEpoch(ada.id, 3, other);
-    expect((await commentKind.open(entry, ref, carol.open)).kind).toBe('unreadable');
+    expect(await commentKind.open(entry, ref, carol.open)).toEqual({
+      kind: 'waiting',
+      key: epochWait(ada.id, 3),
+    });
+    carol.keys.learnEpoch(ada.id, 3, ada.epoch.key);
+    expect(await commentKind.open(entry, ref, carol.open)).toEqual({
+      kind: 'update',
+      update: state,
+    });
   });
 
   it('written before key records v2 (under the post’s content key) still open', async () => {

@@ -155,13 +155,12 @@ export async function openReply(entry: Entry, ref: Answering, port: OpenPort): P
     const contentKey = await keys.contentKey(ref.postAuthor, ref.postId);
     if (!contentKey) return { kind: 'waiting', key: contentWait(ref.postAuthor, ref.postId) };
     if (payload.version === 1) return openedWith(payload, contentKey, entry);
-    const epochKeys = await keys.epochKeys(ref.postAuthor, payload.epoch);
-    if (epochKeys.length === 0) {
-      return { kind: 'waiting', key: epochWait(ref.postAuthor, payload.epoch) };
-    }
-    return firstOpening(epochKeys, async (epochKey) =>
-      openedWith(payload, await replyKeyOf(ref, contentKey, payload.epoch, epochKey), entry),
+    const opened = await firstOpening(
+      await keys.epochKeys(ref.postAuthor, payload.epoch),
+      async (epochKey) =>
+        openedWith(payload, await replyKeyOf(ref, contentKey, payload.epoch, epochKey), entry),
     );
+    return opened ?? { kind: 'waiting', key: epochWait(ref.postAuthor, payload.epoch) };
   });
 }
 

@@ -170,4 +170,34 @@ describe('one friends epoch per person', () => {
     expect(bobReads).not.toContain('laptop, after both');
     expect(bobReads).not.toContain('phone, after both');
   });
+
+  it('two devices rotating at once: a friend holding the phone’s key of that epoch reads a post sealed under the laptop’s once its record comes', async () => {
+    const [alice, carol] = await makePeople('alice', 'carol');
+    await befriend(alice, carol);
+    const phone = await secondDevice(alice, 'alice-phone');
+    await handOver(alice, phone, [alice.id]);
+    // Each rotates before seeing the other's: two records of one epoch number, each its own key.
+    await alice.peer.rotateFriendsEpoch();
+    await phone.peer.rotateFriendsEpoch();
+    const epoch = (await alice.peer.currentEpoch())!.epoch;
+    expect((await phone.peer.currentEpoch())!.epoch).toBe(epoch);
+    testClock.advance(1000);
+    await alice.peer.createPost({ text: 'under the laptop’s key' });
+
+    // Carol gets the phone's record first, then the laptop's post, then the laptop's record.
+    await handOver(phone, carol, [alice.id]);
+    const record = docIdOf({ kind: 'epoch', epoch });
+    const laptopLog = await alice.store.getEntries(alice.id, alice.device.key.deviceId, 1, 1000);
+    const [ofRecord, rest] = [
+      laptopLog.filter((e) => e.docId === record),
+      laptopLog.filter((e) => e.docId !== record),
+    ];
+    expect(ofRecord).toHaveLength(1);
+    await carol.ingestor.ingest(rest.map((e) => e.bytes));
+    await carol.peer.settled();
+    expect(await readableTexts(carol, alice)).not.toContain('under the laptop’s key');
+    await carol.ingestor.ingest(ofRecord.map((e) => e.bytes));
+    await carol.peer.settled();
+    expect(await readableTexts(carol, alice)).toContain('under the laptop’s key');
+  });
 });
