@@ -17,7 +17,10 @@ import type { ReplyTag } from '../crypto/reply-tag.ts';
 import type { PhotoRef } from '../docs/post-doc.ts';
 import type { Entry } from '../feed/entry-codec.ts';
 import type { DocId, PersonId, PostId } from '../ids.ts';
+import { createLogger } from '../log.ts';
 import type { Opened, Sealed } from './kind.ts';
+
+const log = createLogger('kith:views');
 
 /**
  * The ciphertext blobs of sealed photos, listed in clear beside the payload (entries v2) so that
@@ -67,8 +70,10 @@ export function unreadable(reason: string): Opened {
 }
 
 /**
- * Decodes an encrypted payload and opens it with `open`; a malformed payload or one that does not
- * decrypt is unreadable (it came from someone else), any other error is a bug and is thrown.
+ * Decodes an encrypted payload and opens it with `open`; a malformed payload, or one that does
+ * not decrypt with the key `open` chose, is unreadable (it came from someone else); any other
+ * error is a bug and is thrown. (Where several keys may open it, `open` tries them with
+ * {@link firstOpening} and waits when none does.)
  */
 export async function openEncrypted(
   entry: Entry,
@@ -109,5 +114,11 @@ export async function firstOpening<T>(
       if (!(error instanceof DecryptError)) throw error;
     }
   }
+  // Not silent: a payload no key will ever open (its author's doing) waits too, within the
+  // materializer's bound of waiting entries.
+  if (keys.length > 0)
+    log.info('a payload opens with no key held: it waits for another', {
+      keys: keys.length,
+    });
   return null;
 }

@@ -327,10 +327,12 @@ describe('the relay channel', () => {
     };
     await sendWhole(handoverOf(alice.personId, 1));
     await until('the relay saves a handover', () => started.length === 1);
+    // A second one arrives while the first is saved: it waits its turn, and the stop comes first.
+    await sendWhole(handoverOf(alice.personId, 2));
+    await new Promise((resolve) => setTimeout(resolve, 50));
 
     let stopped = false;
     const stopping = end.stop().then(() => (stopped = true));
-    await sendWhole(handoverOf(alice.personId, 2));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(stopped).toBe(false);
     save();

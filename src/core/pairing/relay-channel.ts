@@ -302,7 +302,7 @@ export async function openUnpairedEnd(options: {
 export interface RelayEnd {
   /** What it holds changed: a report goes out soon (once for a burst). */
   changed(): void;
-  /** Settles once a handover being saved is saved; none is handed on after. */
+  /** Settles once a handover being saved is saved and a report being made is made; none after. */
   stop(): Promise<void>;
 }
 
@@ -338,10 +338,13 @@ export async function openRelayEnd(options: {
       clock,
     );
   };
-  const sendNow = () =>
-    void send().catch((error: unknown) =>
+  /** The report being made (it reads the store): a stop waits for it. */
+  let reporting: Promise<void> = Promise.resolve();
+  const sendNow = () => {
+    reporting = send().catch((error: unknown) =>
       log.warn('could not make a relay report', { error: String(error) }),
     );
+  };
   // Two at once: a newer handover may begin while parts of the one before are still coming.
   const parts = new PartCollector({
     maxParts: MAX_HANDOVER_PARTS,
@@ -390,10 +393,11 @@ export async function openRelayEnd(options: {
         sendNow();
       }, REPORT_DEBOUNCE_MS);
     },
-    stop: () => {
+    stop: async () => {
       clearInterval(timer);
       clearTimeout(soon);
-      return unsubscribe();
+      await unsubscribe();
+      await reporting;
     },
   };
 }

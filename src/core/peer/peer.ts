@@ -1160,6 +1160,11 @@ export class Peer {
     return wasWanted;
   }
 
+  /** Whether the blob `id` is stored on this device (shared by its tabs). */
+  holdsBlob(id: string): Promise<boolean> {
+    return this.options.store.hasBlob(id);
+  }
+
   /** Calls `listener` with each blob {@link receiveBlob} stored; returns the unsubscribe. */
   onBlobReceived(listener: (id: string) => void): () => void {
     this.receivedListeners.add(listener);

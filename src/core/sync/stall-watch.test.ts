@@ -9,6 +9,9 @@ describe('the stall watch', () => {
     expect(watch.check(10_000, false, 0)).toBeUndefined();
     expect(watch.check(15_000, false, 0)).toBeUndefined();
     expect(watch.check(15_001, false, 0)).toBe('nothing moved for 15001 ms');
+    // Begun when 7 had moved: 7 is no movement.
+    const later = new StallWatch(limits, 100_000, 7);
+    expect(later.check(115_001, false, 7)).toBe('nothing moved for 15001 ms');
   });
 
   it('counts anything moving as progress, and an idle session never stalls', () => {

@@ -3,7 +3,9 @@
  * either way) for `stallMs`, or never idle for `busyMs` (progress that never completes). Sync is
  * resumable, so a stalled session is closed and the connection made again: a lost answer or a
  * half-dead channel then costs one reconnect, never a friend "syncing…" for good. Pure: the
- * session asks it on a timer with the time, whether it is idle and how much has moved.
+ * session asks it on a timer with the time, whether it is idle and how much has moved; the
+ * session watches only while busy (a new watch each time it gets busy), so an idle one runs no
+ * timer.
  */
 
 /** The two limits (`SyncConfig`'s). */
@@ -21,11 +23,12 @@ export function stallCheckMs(limits: StallLimits): number {
 export class StallWatch {
   private lastMoved: number;
   private busySince: number;
-  private moved = 0;
 
+  /** A watch from `now`, when `moved` had moved. */
   constructor(
     private readonly limits: StallLimits,
     now: number,
+    private moved = 0,
   ) {
     this.lastMoved = now;
     this.busySince = now;

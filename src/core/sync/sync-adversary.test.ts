@@ -209,6 +209,19 @@ describe('an adversary peer', () => {
     expect(closedBy).toBeDefined();
   });
 
+  it('watches a session for a stall only while it is busy: an idle one runs no timer', async () => {
+    const { bob, session, push } = await honestBob({ stallMs: 200 });
+    const watching = () => (session as unknown as { stallWatch?: unknown }).stallWatch;
+    expect(watching()).toBeDefined();
+    await waitFor(() => session.idle && watching() === undefined);
+    await push([alice.log[10]!.bytes]);
+    await waitFor(() => session.idle && watching() === undefined);
+    expect(session.closed).toBe(false);
+    expect(await bob.store.heldRanges(alice.id, alice.log[0]!.device)).toEqual([
+      { start: 1, end: 15 },
+    ]);
+  });
+
   it('cannot send an answer nobody asked for', async () => {
     const { session, tm } = await honestBob();
     await tm.send(encodeEntries({ reqId: 5, last: true, pins: false, entries: [] }));

@@ -216,8 +216,8 @@ export class SyncSession {
     blobsSent: 0,
     blobChunks: 0,
   };
-  private readonly stallWatch: StallWatch;
-  private readonly stallTimer: ReturnType<typeof setInterval>;
+  /** Watches the session while it is busy (`stall-watch.ts`); no timer runs while it is idle. */
+  private stallWatch: { watch: StallWatch; timer: ReturnType<typeof setInterval> } | undefined;
   private closedWith: SyncSessionError | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   /** The inbox's share of the remote person's budget (all their connections together). */
@@ -244,8 +244,6 @@ export class SyncSession {
     this.requester = new SessionRequester(this.ctx, transport.memory?.limitBytes ?? Infinity);
     this.answerer = new SessionAnswerer(this.ctx);
     this.blobs = new SessionBlobs(this.ctx);
-    this.stallWatch = new StallWatch(host.config, host.clock.now());
-    this.stallTimer = setInterval(() => this.checkStall(), stallCheckMs(host.config));
     this.unsubscribe.push(
       transport.onMessage((m) => this.receive(m)),
       transport.onClose((info) => this.transportClosed(info)),
@@ -269,6 +267,7 @@ export class SyncSession {
       return;
     }
     this.sendHello();
+    this.watchWhileBusy();
   }
 
   /** Current progress. */
@@ -407,6 +406,7 @@ export class SyncSession {
 
   private receive(message: Uint8Array): void {
     if (this.closedWith) return;
+    this.watchWhileBusy();
     this.inbox.push(message);
     this.inboxBytes += message.byteLength;
     if (this.inboxBytes > this.host.config.maxInboxBytes) {
@@ -533,16 +533,36 @@ export class SyncSession {
     this.finish();
   }
 
-  /** Closes the session if it stalled (`stall-watch.ts`). */
-  private checkStall(): void {
+  /** Entries and blob chunks moved so far either way: what the stall watch calls progress. */
+  private get moved(): number {
     const { received, sent, blobsReceived, blobsSent, blobChunks } = this.counts;
-    const moved = received + sent + blobsReceived + blobsSent + blobChunks;
-    const stalled = this.stallWatch.check(this.host.clock.now(), this.idle, moved);
-    if (stalled) this.close('stalled', stalled);
+    return received + sent + blobsReceived + blobsSent + blobChunks;
+  }
+
+  /** Starts watching for a stall when the session is busy and not yet watched. */
+  private watchWhileBusy(): void {
+    if (this.stallWatch || this.closedWith || this.idle) return;
+    const watch = new StallWatch(this.host.config, this.host.clock.now(), this.moved);
+    const timer = setInterval(() => this.checkStall(), stallCheckMs(this.host.config));
+    this.stallWatch = { watch, timer };
+  }
+
+  /** Closes the session if it stalled; stops watching once it is idle. */
+  private checkStall(): void {
+    if (!this.stallWatch) return;
+    const idle = this.idle;
+    const stalled = this.stallWatch.watch.check(this.host.clock.now(), idle, this.moved);
+    if (idle) this.stopWatching();
+    else if (stalled) this.close('stalled', stalled);
+  }
+
+  private stopWatching(): void {
+    clearInterval(this.stallWatch?.timer);
+    this.stallWatch = undefined;
   }
 
   private finish(): void {
-    clearInterval(this.stallTimer);
+    this.stopWatching();
     for (const off of this.unsubscribe.splice(0)) off();
     this.outbox.close();
     this.requester.finish();
@@ -558,6 +578,7 @@ export class SyncSession {
   }
 
   private changed(): void {
+    this.watchWhileBusy();
     if (this.progressListeners.size === 0) return;
     const progress = this.progress;
     for (const listener of this.progressListeners) listener(progress);

@@ -6,6 +6,7 @@
  * list, which every tab keeps in memory, is followed the same way (`linkBlockLists`), and so are
  * the photos each tab waits for (`linkWantedBlobs`): only the tab holding the network fetches.
  */
+import { isBlobId } from '../crypto/blobs.ts';
 import { decodeAnyEntry } from '../feed/entry-codec.ts';
 import { createLogger } from '../log.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
@@ -108,6 +109,7 @@ export interface TabBlobs {
   onWantBlob(listener: (id: string) => void): () => void;
   /** Wants `id` (an id that names no blob is dropped, logged). */
   want(id: string): void;
+  holdsBlob(id: string): Promise<boolean>;
   onBlobReceived(listener: (id: string) => void): () => void;
   blobStoredByAnotherTab(id: string): void;
 }
@@ -131,8 +133,10 @@ function isBlobMessage(value: unknown): value is BlobMessage {
  * Shares the photos each tab waits for with every tab: a tab that follows shows a photo it does
  * not hold, the tab holding the network fetches it (its peer wants it too), and once stored
  * there every tab shows it. Each tab keeps all tabs' wants, and a tab that opens asks the others
- * for theirs, so the next tab to hold the network fetches what the last one had not yet.
- * Returns the function that unlinks.
+ * for theirs, so the next tab to hold the network fetches what the last one had not yet. A tab
+ * asked for a blob already stored (it came between the asking tab's look and its want) says so
+ * at once: a want is never left for a blob no fetch will ever announce. Returns the function
+ * that unlinks.
  */
 export function linkWantedBlobs(blobs: TabBlobs, channel: ChannelLike): () => void {
   /** Set while applying another tab's message: what it causes here is not sent back. */
@@ -154,16 +158,23 @@ export function linkWantedBlobs(blobs: TabBlobs, channel: ChannelLike): () => vo
       log.warn('ignored a malformed tab message');
       return;
     }
-    if (message.kind === 'ask') {
-      post('want', blobs.wantedBlobs());
-      return;
+    if (message.kind === 'ask') post('want', blobs.wantedBlobs());
+    else if (message.kind === 'held') {
+      for (const id of message.ids) blobs.blobStoredByAnotherTab(id);
+    } else {
+      wantUnlessHeld(message.ids).catch((error: unknown) =>
+        log.error('could not take another tab’s wanted photos', { error: String(error) }),
+      );
     }
+  };
+  const wantUnlessHeld = async (ids: readonly string[]) => {
+    const held: string[] = [];
+    const wanted: string[] = [];
+    for (const id of ids) (isBlobId(id) && (await blobs.holdsBlob(id)) ? held : wanted).push(id);
+    if (held.length > 0) post('held', held);
     applying = true;
     try {
-      for (const id of message.ids) {
-        if (message.kind === 'want') blobs.want(id);
-        else blobs.blobStoredByAnotherTab(id);
-      }
+      for (const id of wanted) blobs.want(id);
     } finally {
       applying = false;
     }

@@ -219,6 +219,41 @@ describe('photos wanted across tabs', () => {
     for (const unlink of links) unlink();
   });
 
+  it('a tab that wants a photo stored meanwhile (between its look and its want) hears so at once', async () => {
+    const [alice, bob] = await makePeople('alice', 'bob');
+    await befriend(alice, bob);
+    const post = await bob.peer.createPost({
+      text: 'a photo',
+      photos: [
+        {
+          image: new Uint8Array(2_000).fill(5),
+          thumb: new Uint8Array(200).fill(6),
+          width: 4,
+          height: 3,
+          mime: 'image/jpeg',
+        },
+      ],
+    });
+    await handOver(bob, alice, [bob.id]);
+    const [photo] = postSummary((await alice.peer.post(post))!).photos;
+    const leader = alice.peer;
+    const follower = await reopen(alice);
+    const fetches: string[] = [];
+    leader.onWantBlob((id) => fetches.push(id));
+    const links = [leader, follower].map((tab) =>
+      linkWantedBlobs(tab, new BroadcastChannel('kith-test-blobs-race')),
+    );
+    const changes: string[] = [];
+    follower.onChange((change) => changes.push(change.cause));
+    // The leading tab stores it just after the following one looked and found nothing.
+    await alice.store.putBlob(photo!.thumb, (await bob.store.getBlob(photo!.thumb))!);
+    follower.want(photo!.thumb);
+    await vi.waitFor(() => expect(changes).toContain('blob'), { timeout: 5_000 });
+    expect(follower.wantedBlobs()).toEqual([]);
+    expect(fetches).toEqual([]);
+    for (const unlink of links) unlink();
+  });
+
   it('ignores malformed messages and ids that name no blob', async () => {
     const alice = await makePerson('alice');
     const asked: string[] = [];
