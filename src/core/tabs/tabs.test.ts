@@ -168,25 +168,31 @@ describe('block lists across tabs', () => {
   });
 });
 
+/** Bob's friends-only post with one photo, held by his friend Alice (not its photo). */
+async function bobsPhotoPost() {
+  const [alice, bob] = await makePeople('alice', 'bob');
+  await befriend(alice, bob);
+  const post = await bob.peer.createPost({
+    text: 'a photo',
+    photos: [
+      {
+        image: new Uint8Array(2_000).fill(3),
+        thumb: new Uint8Array(200).fill(4),
+        width: 4,
+        height: 3,
+        mime: 'image/jpeg',
+      },
+    ],
+  });
+  await handOver(bob, alice, [bob.id]);
+  const [photo] = postSummary((await alice.peer.post(post))!).photos;
+  return { alice, bob, post, photo: photo! };
+}
+
 describe('photos wanted across tabs', () => {
   it('a photo shown only in a tab that follows is fetched by the tab holding the network, and shows once stored', async () => {
-    const [alice, bob] = await makePeople('alice', 'bob');
-    await befriend(alice, bob);
-    const post = await bob.peer.createPost({
-      text: 'a photo',
-      photos: [
-        {
-          image: new Uint8Array(2_000).fill(3),
-          thumb: new Uint8Array(200).fill(4),
-          width: 4,
-          height: 3,
-          mime: 'image/jpeg',
-        },
-      ],
-    });
-    await handOver(bob, alice, [bob.id]);
-    const [photo] = postSummary((await alice.peer.post(post))!).photos;
-    const thumb = photo!.thumb;
+    const { alice, bob, post, photo } = await bobsPhotoPost();
+    const thumb = photo.thumb;
 
     // Alice's first tab holds the network (`alice.peer`); her second only shows.
     const leader = alice.peer;
@@ -199,7 +205,7 @@ describe('photos wanted across tabs', () => {
     const followerChanges: string[] = [];
     follower.onChange((change) => followerChanges.push(change.cause));
 
-    expect(await follower.photo(post, photo!, 'thumb')).toBeNull();
+    expect(await follower.photo(post, photo, 'thumb')).toBeNull();
     await vi.waitFor(() => expect(asked).toEqual([thumb]), { timeout: 5_000 });
     expect(leader.wantedBlobs()).toEqual([thumb]);
 
@@ -207,35 +213,20 @@ describe('photos wanted across tabs', () => {
     await leader.receiveBlob(thumb, (await bob.store.getBlob(thumb))!);
     await vi.waitFor(() => expect(followerChanges).toContain('blob'), { timeout: 5_000 });
     expect(follower.wantedBlobs()).toEqual([]);
-    expect(await follower.photo(post, photo!, 'thumb')).toEqual(new Uint8Array(200).fill(4));
+    expect(await follower.photo(post, photo, 'thumb')).toEqual(new Uint8Array(200).fill(4));
 
     // A tab opened later hears what the others still want (it may hold the network next).
-    expect(await follower.photo(post, photo!, 'image')).toBeNull();
+    expect(await follower.photo(post, photo, 'image')).toBeNull();
     const later = await reopen(alice);
     const laterAsked: string[] = [];
     later.onWantBlob((id) => laterAsked.push(id));
     links.push(linkWantedBlobs(later, new BroadcastChannel('kith-test-blobs')));
-    await vi.waitFor(() => expect(laterAsked).toEqual([photo!.blob]), { timeout: 5_000 });
+    await vi.waitFor(() => expect(laterAsked).toEqual([photo.blob]), { timeout: 5_000 });
     for (const unlink of links) unlink();
   });
 
   it('a tab that wants a photo stored meanwhile (between its look and its want) hears so at once', async () => {
-    const [alice, bob] = await makePeople('alice', 'bob');
-    await befriend(alice, bob);
-    const post = await bob.peer.createPost({
-      text: 'a photo',
-      photos: [
-        {
-          image: new Uint8Array(2_000).fill(5),
-          thumb: new Uint8Array(200).fill(6),
-          width: 4,
-          height: 3,
-          mime: 'image/jpeg',
-        },
-      ],
-    });
-    await handOver(bob, alice, [bob.id]);
-    const [photo] = postSummary((await alice.peer.post(post))!).photos;
+    const { alice, bob, photo } = await bobsPhotoPost();
     const leader = alice.peer;
     const follower = await reopen(alice);
     const fetches: string[] = [];
@@ -246,8 +237,8 @@ describe('photos wanted across tabs', () => {
     const changes: string[] = [];
     follower.onChange((change) => changes.push(change.cause));
     // The leading tab stores it just after the following one looked and found nothing.
-    await alice.store.putBlob(photo!.thumb, (await bob.store.getBlob(photo!.thumb))!);
-    follower.want(photo!.thumb);
+    await alice.store.putBlob(photo.thumb, (await bob.store.getBlob(photo.thumb))!);
+    follower.want(photo.thumb);
     await vi.waitFor(() => expect(changes).toContain('blob'), { timeout: 5_000 });
     expect(follower.wantedBlobs()).toEqual([]);
     expect(fetches).toEqual([]);
