@@ -267,7 +267,6 @@ export class SyncSession {
       return;
     }
     this.sendHello();
-    this.watchWhileBusy();
   }
 
   /** Current progress. */
@@ -406,7 +405,6 @@ export class SyncSession {
 
   private receive(message: Uint8Array): void {
     if (this.closedWith) return;
-    this.watchWhileBusy();
     this.inbox.push(message);
     this.inboxBytes += message.byteLength;
     if (this.inboxBytes > this.host.config.maxInboxBytes) {
@@ -506,6 +504,8 @@ export class SyncSession {
   /** Runs a task of this session; its failure closes the session, never the app. */
   private spawn(task: Promise<void>, onError?: () => void): void {
     this.tasks++;
+    // Every piece of work starts as a task: the session is busy from here.
+    this.watchWhileBusy();
     task
       .catch((err: unknown) => {
         onError?.();
