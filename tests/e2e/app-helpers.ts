@@ -10,7 +10,7 @@
 import { expect } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PersonRunning } from '../../src/boot.ts';
-import type { E2eSession, Person } from './harness.ts';
+import { recentConsole, type E2eSession, type Person } from './harness.ts';
 
 /** The bound on each wait for something the network has to carry. */
 export const WAIT = { timeout: 60_000 };
@@ -224,8 +224,9 @@ export async function describeNet(page: Page): Promise<string> {
 }
 
 /**
- * Runs `story`; when it fails, adds what each page's network looked like at that moment and what
- * its screen showed to the error, so a failure on a loaded machine says where it stood.
+ * Runs `story`; when it fails, adds what each page's network looked like at that moment, what
+ * its screen showed and the warnings it logged last to the error, so a failure on a loaded
+ * machine says where it stood.
  */
 export async function explained(
   pages: Record<string, Page>,
@@ -242,7 +243,9 @@ export async function explained(
             .locator('body')
             .ariaSnapshot({ timeout: 2_000 })
             .catch(() => '(no snapshot)');
-      states.push(`${name}: ${await describeNet(page)}\n${screen}`);
+      const logged = recentConsole(page);
+      const warnings = logged.length > 0 ? `\nits last warnings:\n${logged.join('\n')}` : '';
+      states.push(`${name}: ${await describeNet(page)}\n${screen}${warnings}`);
     }
     if (error instanceof Error) error.message += `\n\nwhere each stood:\n${states.join('\n')}`;
     throw error;

@@ -173,6 +173,22 @@ function recordCspViolations(keys: { record: string; report: string }): void {
   );
 }
 
+/** Warnings and errors each page logged last, for a failure's story (`explained`). */
+const recentByPage = new WeakMap<Page, string[]>();
+const RECENT_LINES = 30;
+
+function keepRecent(page: Page, line: string): void {
+  const lines = recentByPage.get(page) ?? [];
+  lines.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
+  if (lines.length > RECENT_LINES) lines.shift();
+  recentByPage.set(page, lines);
+}
+
+/** The last warnings and errors `page` logged (at most 30), oldest first. */
+export function recentConsole(page: Page): readonly string[] {
+  return recentByPage.get(page) ?? [];
+}
+
 /** Watches one context's pages for problems. */
 class ContextWatch {
   readonly problems: PageProblem[] = [];
@@ -231,6 +247,9 @@ class ContextWatch {
     page.on('console', (message) => {
       if (message.type() === 'error') {
         this.consoleErrors.push(`${this.person}: ${message.text()} (${page.url()})`);
+      }
+      if (message.type() === 'error' || message.type() === 'warning') {
+        keepRecent(page, `${message.type()}: ${message.text()}`);
       }
     });
   }
