@@ -183,19 +183,13 @@ async function patchRelayState(
   const path = join(folder, RELAY_STATE_FILE);
   // One after another: two at once would each read the file before the other wrote it, and
   // the second to land would drop the first's change (being unpaired, say).
-  const done = (patching.get(path) ?? Promise.resolve())
-    .catch(() => undefined)
-    .then(() => patchNow(path, patch));
-  patching.set(path, done);
-  try {
-    await done;
-  } finally {
-    if (patching.get(path) === done) patching.delete(path);
-  }
+  const done = patching.catch(() => undefined).then(() => patchNow(path, patch));
+  patching = done;
+  await done;
 }
 
-/** The last patch asked for of each state file (the folder lock keeps it to this process). */
-const patching = new Map<string, Promise<void>>();
+/** The last patch asked for in this process (the folder lock keeps a folder to one process). */
+let patching: Promise<void> = Promise.resolve();
 
 async function patchNow(
   path: string,

@@ -189,21 +189,29 @@ async function bobsPhotoPost() {
   return { alice, bob, post, photo: photo! };
 }
 
+/**
+ * Two tabs of Alice linked on `channel`, holding Bob's photo post: the first holds the network
+ * (what it is asked to fetch is kept), the second only shows (its view changes are kept).
+ */
+async function twoTabs(channel: string) {
+  const held = await bobsPhotoPost();
+  const leader = held.alice.peer;
+  const follower = await reopen(held.alice);
+  const asked: string[] = [];
+  leader.onWantBlob((id) => asked.push(id));
+  const links = [leader, follower].map((tab) =>
+    linkWantedBlobs(tab, new BroadcastChannel(channel)),
+  );
+  const followerChanges: string[] = [];
+  follower.onChange((change) => followerChanges.push(change.cause));
+  return { ...held, leader, follower, asked, followerChanges, links };
+}
+
 describe('photos wanted across tabs', () => {
   it('a photo shown only in a tab that follows is fetched by the tab holding the network, and shows once stored', async () => {
-    const { alice, bob, post, photo } = await bobsPhotoPost();
+    const { alice, bob, post, photo, leader, follower, asked, followerChanges, links } =
+      await twoTabs('kith-test-blobs');
     const thumb = photo.thumb;
-
-    // Alice's first tab holds the network (`alice.peer`); her second only shows.
-    const leader = alice.peer;
-    const follower = await reopen(alice);
-    const asked: string[] = [];
-    leader.onWantBlob((id) => asked.push(id));
-    const links = [leader, follower].map((tab) =>
-      linkWantedBlobs(tab, new BroadcastChannel('kith-test-blobs')),
-    );
-    const followerChanges: string[] = [];
-    follower.onChange((change) => followerChanges.push(change.cause));
 
     expect(await follower.photo(post, photo, 'thumb')).toBeNull();
     await vi.waitFor(() => expect(asked).toEqual([thumb]), { timeout: 5_000 });
@@ -226,22 +234,14 @@ describe('photos wanted across tabs', () => {
   });
 
   it('a tab that wants a photo stored meanwhile (between its look and its want) hears so at once', async () => {
-    const { alice, bob, photo } = await bobsPhotoPost();
-    const leader = alice.peer;
-    const follower = await reopen(alice);
-    const fetches: string[] = [];
-    leader.onWantBlob((id) => fetches.push(id));
-    const links = [leader, follower].map((tab) =>
-      linkWantedBlobs(tab, new BroadcastChannel('kith-test-blobs-race')),
-    );
-    const changes: string[] = [];
-    follower.onChange((change) => changes.push(change.cause));
+    const { alice, bob, photo, follower, asked, followerChanges, links } =
+      await twoTabs('kith-test-blobs-race');
     // The leading tab stores it just after the following one looked and found nothing.
     await alice.store.putBlob(photo.thumb, (await bob.store.getBlob(photo.thumb))!);
     follower.want(photo.thumb);
-    await vi.waitFor(() => expect(changes).toContain('blob'), { timeout: 5_000 });
+    await vi.waitFor(() => expect(followerChanges).toContain('blob'), { timeout: 5_000 });
     expect(follower.wantedBlobs()).toEqual([]);
-    expect(fetches).toEqual([]);
+    expect(asked).toEqual([]);
     for (const unlink of links) unlink();
   });
 
