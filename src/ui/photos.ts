@@ -117,6 +117,10 @@ async function encode(
   const canvas = new OffscreenCanvas(width, height);
   const context = canvas.getContext('2d');
   if (!context) throw new PhotoError('This browser cannot resize pictures.');
+  // JPEG has no transparency: what was transparent (a logo's corners, a sticker) would turn
+  // black. White, as on paper.
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, width, height);
   context.drawImage(bitmap, crop.x, crop.y, crop.width, crop.height, 0, 0, width, height);
   const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality });
   return { bytes: new Uint8Array(await blob.arrayBuffer()), width, height };

@@ -1,10 +1,11 @@
 /**
- * Nothing someone writes widens the page. Alice picks an 80-character name with no space in it
- * and posts 10,000 characters (one unbroken word, a long link and ordinary text); Bob, her
+ * Nothing someone writes widens the page. Alice picks an 80-character name with no space in it,
+ * Bob an ordinary long one, and Alice posts 10,000 characters (one unbroken word, a long link and ordinary text); Bob, her
  * friend, comments with another unbroken word. On each of Bob's screens (Home, Friends, Alice's
  * profile, Notifications, Settings) and on Alice's own, at 320x568, 390x844 and 1280x800, the
- * document is exactly as wide as the viewport, and every item of the main navigation is on
- * screen and is what a tap at its centre hits.
+ * document is exactly as wide as the viewport, every item of the main navigation is on screen and
+ * is what a tap at its centre hits, no word is squeezed into a column a letter wide, and the menu
+ * of Alice's post stays beside her name.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -18,6 +19,8 @@ const VIEWPORTS = [
 ] as const;
 
 const LONG_NAME = 'A'.repeat(40) + 'lice'.repeat(10);
+/** A name as long as many are: at 390 px its row on Friends has just room for its button. */
+const BOB = 'Bobby Liddell';
 const WORD = 'x'.repeat(3_000);
 const LINK = `https://example.org/${'very-long-path-'.repeat(60)}`;
 const LONG_POST = `${WORD} ${LINK} ${'words that wrap. '.repeat(600)}`.slice(0, 10_000);
@@ -39,6 +42,31 @@ async function layoutProblems(page: Page, where: string): Promise<string[]> {
       }
       const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
       if (!hit || !link.contains(hit)) problems.push(`a tap on "${name}" does not reach it`);
+    }
+    // Words squeezed into a column a letter or two wide ("c / o / n / n / e / c / t / e / d").
+    for (const element of document.querySelectorAll<HTMLElement>('main *')) {
+      const own = [...element.childNodes]
+        .filter((node) => node.nodeType === Node.TEXT_NODE)
+        .map((node) => node.textContent ?? '')
+        .join('')
+        .trim();
+      if (own.length < 4) continue;
+      const box = element.getBoundingClientRect();
+      const em = parseFloat(getComputedStyle(element).fontSize);
+      if (box.width > 0 && box.width < 2 * em && box.height > 3 * em) {
+        problems.push(
+          `"${own.slice(0, 30)}" is squeezed into a ${Math.round(box.width)} px column`,
+        );
+      }
+    }
+    // A post's menu button stays beside its author's name, not on a line of its own.
+    for (const header of document.querySelectorAll<HTMLElement>('article.post > header')) {
+      const menu = header.querySelector('button[aria-controls$="-menu"]');
+      const author = header.querySelector('a.author');
+      if (!menu || !author) continue;
+      if (menu.getBoundingClientRect().top >= author.getBoundingClientRect().bottom) {
+        problems.push("a post's menu button sits on a line below its author's name");
+      }
     }
     return problems;
   });
@@ -83,6 +111,14 @@ async function checkScreens(page: Page, who: string, profileOf: string): Promise
     await showLongPost(page);
     problems.push(...(await layoutProblems(page, `${size}, profile of ${profileOf}`)));
   }
+  // A row of the friends list is crowded at some width between a phone's and a tablet's, the
+  // one where its button just fits beside the name: every width of that range, a step at a time.
+  await openScreen(page, 'Friends');
+  await page.getByRole('heading', { name: 'Friends', level: 1 }).waitFor(WAIT);
+  for (let width = 320; width <= 560; width += 8) {
+    await page.setViewportSize({ width, height: 800 });
+    problems.push(...(await layoutProblems(page, `${who} at ${width}x800, Friends`)));
+  }
   return problems;
 }
 
@@ -93,7 +129,7 @@ requireNetns()('long names and posts', () => {
     const a = await join(await e2e.person('alice'), LONG_NAME);
     const b = (await e2e.person('bob')).page;
     await explained({ alice: a, bob: b }, async () => {
-      await befriend(a, LONG_NAME, b, 'Bob');
+      await befriend(a, LONG_NAME, b, BOB);
       // Posted whole (10,000 characters, the limit), shown folded.
       await openHome(a);
       await a.getByLabel("What's on your mind?").fill(LONG_POST);

@@ -1,7 +1,7 @@
 /**
  * Alice, alone on her phone, starts Kith: she picks a name, posts, edits, reacts and comments,
  * and everything is still there after a reload (real IndexedDB). Markup she types is shown as
- * text, and links become links, never HTML.
+ * text, and links become links, never HTML. A picture's transparent parts show white.
  */
 import { describe, expect, it } from 'vitest';
 import { setupE2e } from './harness.ts';
@@ -79,6 +79,17 @@ describe('a person on their own', () => {
     await expect
       .poll(() => large.evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT)
       .toBe(512);
+    // The icon's corners are transparent; a JPEG has no transparency, so they show white (as on
+    // paper), not black.
+    const corner = await large.evaluate((img: HTMLImageElement) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const context = canvas.getContext('2d')!;
+      context.drawImage(img, 0, 0);
+      return [...context.getImageData(1, 1, 1, 1).data.slice(0, 3)];
+    });
+    expect(Math.min(...corner), `corner pixel ${corner.join(',')}`).toBeGreaterThan(230);
     await page.getByRole('button', { name: 'Close photo' }).click();
 
     page.once('dialog', (dialog) => void dialog.accept());
