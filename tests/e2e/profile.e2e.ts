@@ -170,12 +170,16 @@ requireNetns()('profiles and system notifications', () => {
       await a.getByRole('button', { name: 'Save profile' }).click();
       await a.getByRole('status').filter({ hasText: 'Profile saved.' }).waitFor(WAIT);
       await seesAlicesProfile(a);
+      const profileTab = (page: Page) =>
+        page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' });
+      expect(await profileTab(a).getAttribute('aria-current')).toBe('page');
 
-      // Bob becomes her friend and opens her profile.
+      // Bob becomes her friend and opens her profile: his own Profile tab is not the current one.
       await befriend(a, 'Alice', b, 'Bob');
       await openFriends(b);
       await friendItem(b, 'Alice').getByRole('link', { name: 'Alice', exact: true }).click();
       await seesAlicesProfile(b);
+      expect(await profileTab(b).getAttribute('aria-current')).toBeNull();
 
       // System notifications: Bob turns them on, then his page goes to the background.
       await b
