@@ -31,6 +31,7 @@ import { SystemNotifications } from './system-notifications.ts';
 import { Preferences } from './preferences.svelte.ts';
 import type { CertificateStatus } from '../../core/peer/device-authority.ts';
 import { noteSafety, readSafety, type AccountSafety } from './account-safety.ts';
+import { followMesh } from './follow-mesh.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
 
@@ -585,21 +586,20 @@ export class Session {
     running.peer.onError((error) => {
       this.problem = describeError(error);
     });
-    const watchMesh = () => {
-      const mesh = running.network.mesh;
-      this.net = mesh?.status() ?? null;
+    const watchRelays = () => {
       const relays = running.network.relays;
       this.homePeers = relays?.relays() ?? null;
       relays?.onChange(() => (this.homePeers = relays.relays()));
-      mesh?.onChange(() => {
-        this.net = mesh.status();
-        // A friend's acceptance is noted by the mesh, not through the views.
-        void this.systemNotifications.check();
-        void this.loadInvites();
-      });
     };
-    running.network.onChange(watchMesh);
-    watchMesh();
+    running.network.onChange(watchRelays);
+    watchRelays();
+    followMesh(running.network, (mesh) => {
+      this.net = mesh?.status() ?? null;
+      if (!mesh) return;
+      // A friend's acceptance, or an invite's answer, is noted by the mesh, not the views.
+      void this.systemNotifications.check();
+      void this.loadInvites();
+    });
     // A home peer that stops reporting goes offline without a word: read again now and then.
     setInterval(() => {
       const relays = running.network.relays;
