@@ -65,6 +65,8 @@ export class NetworkRole {
   relays: RelayDesk | null = null;
   /** The signaling clients under the mesh (their refusals and policy closes, for status and tests). */
   signaling: readonly SignalingClient[] = [];
+  /** Whether another tab holds the network (known, not merely this tab's still starting it). */
+  following = false;
   private readonly listeners = new Set<() => void>();
   private leadership: Leadership | null = null;
 
@@ -76,23 +78,36 @@ export class NetworkRole {
 
   /** Competes for the network role (among this profile's tabs); starts `start` when granted. */
   claim(start: () => Promise<StartedNetwork>, locks: LockManagerLike = navigator.locks): void {
-    this.leadership = holdLeadership(locks, 'kith-network', async () => {
-      const started = await start();
-      this.mesh = started.mesh;
-      this.relays = started.relays;
-      this.signaling = started.signaling;
-      // Invites issued or accepted after the mesh's first reading of the records, while it
-      // started, were told to no mesh (`mesh` was null): it reads them again now that it is here.
-      void started.mesh.refreshInvites();
+    const follow = (following: boolean) => {
+      this.following = following;
       this.changed();
-      return async () => {
-        started.stop();
-        this.mesh = null;
-        this.relays = null;
-        this.signaling = [];
-        this.changed();
-      };
-    });
+    };
+    this.leadership = holdLeadership(
+      locks,
+      'kith-network',
+      async () => {
+        if (this.following) follow(false);
+        return this.lead(await start());
+      },
+      () => follow(true),
+    );
+  }
+
+  private lead(started: StartedNetwork): () => Promise<void> {
+    this.mesh = started.mesh;
+    this.relays = started.relays;
+    this.signaling = started.signaling;
+    // Invites issued or accepted after the mesh's first reading of the records, while it
+    // started, were told to no mesh (`mesh` was null): it reads them again now that it is here.
+    void started.mesh.refreshInvites();
+    this.changed();
+    return async () => {
+      started.stop();
+      this.mesh = null;
+      this.relays = null;
+      this.signaling = [];
+      this.changed();
+    };
   }
 
   /** Gives the role up (page hide). */

@@ -47,6 +47,11 @@ requireNetns()('two tabs of one profile', () => {
       const [leader, follower] = holders[0] ? [first, second] : [second, first];
       const held = await leader.evaluate(() => window.kithTest!.network.mesh!.status().connections);
       expect(held).toBeGreaterThan(0);
+      // The following tab says where its network is, not "connecting" for good.
+      const status = (page: Page) => page.getByRole('status', { name: 'Sync status' });
+      expect(await status(follower).textContent()).toContain(
+        'Kith is connected through another open tab',
+      );
 
       // A photo only the following tab shows: the leading one fetches it for it.
       await openScreen(leader, 'Settings');
@@ -62,6 +67,7 @@ requireNetns()('two tabs of one profile', () => {
 
       await leader.close();
       await expect.poll(() => holdsNetwork(follower), WAIT).toBe(true);
+      await expect.poll(() => status(follower).textContent(), WAIT).toMatch(/friend connected/);
       await post(b, 'Still here after the tab closed');
       await waitForPost(follower, 'Bob', 'Still here after the tab closed');
     });

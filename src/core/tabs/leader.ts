@@ -5,11 +5,18 @@
  * waiting, which starts the network.
  */
 
+/** The options of a lock request used here. */
+export interface LockOptions {
+  readonly signal?: AbortSignal;
+  /** Grant the lock only if it is free now; otherwise call back at once with `null`. */
+  readonly ifAvailable?: boolean;
+}
+
 /** The part of `navigator.locks` used here. */
 export interface LockManagerLike {
   request(
     name: string,
-    options: { signal: AbortSignal },
+    options: LockOptions,
     callback: (lock: unknown) => Promise<unknown>,
   ): Promise<unknown>;
 }
@@ -22,11 +29,16 @@ export interface Leadership {
   stop(): Promise<void>;
 }
 
-/** Waits for the network role, then runs `start`, whose result stops the network again. */
+/**
+ * Waits for the network role, then runs `start`, whose result stops the network again.
+ * `onFollowing` is called at once if another tab holds the role (so the screen can say so
+ * rather than "connecting"), before waiting for it.
+ */
 export function holdLeadership(
   locks: LockManagerLike,
   name: string,
   start: () => Promise<() => Promise<void>>,
+  onFollowing: () => void = () => undefined,
 ): Leadership {
   const abort = new AbortController();
   let release!: () => void;
@@ -34,11 +46,17 @@ export function holdLeadership(
   let granted!: () => void;
   const leading = new Promise<void>((resolve) => (granted = resolve));
   let stopNetwork: (() => Promise<void>) | null = null;
+  const lead = async () => {
+    stopNetwork = await start();
+    granted();
+    await released;
+  };
   const held = locks
-    .request(name, { signal: abort.signal }, async () => {
-      stopNetwork = await start();
-      granted();
-      await released;
+    .request(name, { ifAvailable: true }, async (lock) => {
+      if (abort.signal.aborted) return;
+      if (lock) return lead();
+      onFollowing();
+      return locks.request(name, { signal: abort.signal }, lead);
     })
     .catch((error: unknown) => {
       // Stopping while still waiting aborts the request; that is the only expected failure.

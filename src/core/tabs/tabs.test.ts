@@ -14,7 +14,7 @@ import {
   makePerson,
   reopen,
 } from '../peer/test-people.ts';
-import { holdLeadership, type LockManagerLike } from './leader.ts';
+import { holdLeadership, type LockManagerLike, type LockOptions } from './leader.ts';
 import {
   FROM_ANOTHER_TAB,
   linkBlockLists,
@@ -29,27 +29,33 @@ import {
  */
 class ProfileLocks implements LockManagerLike {
   private tail = new Map<string, Promise<unknown>>();
+  /** Requests of each name held or waiting. */
+  private busy = new Map<string, number>();
   request(
     name: string,
-    options: { signal: AbortSignal },
+    options: LockOptions,
     callback: (lock: unknown) => Promise<unknown>,
   ): Promise<unknown> {
+    // `ifAvailable`: granted at once if nobody holds or waits for it, else called with null.
+    if (options.ifAvailable && (this.busy.get(name) ?? 0) > 0) return callback(null);
+    this.busy.set(name, (this.busy.get(name) ?? 0) + 1);
     const before = this.tail.get(name) ?? Promise.resolve();
     return new Promise((resolve, reject) => {
       let granted = false;
       // A request still waiting is dropped at once when aborted; a held lock is not.
-      options.signal.addEventListener('abort', () => {
+      options.signal?.addEventListener('abort', () => {
         if (!granted) reject(new DOMException('aborted', 'AbortError'));
       });
       const run = before.then(async () => {
-        if (options.signal.aborted) return undefined;
+        if (options.signal?.aborted) return undefined;
         granted = true;
         return callback({ name });
       });
       run.then(resolve, reject);
+      const done = run.catch(() => undefined);
       this.tail.set(
         name,
-        run.catch(() => undefined),
+        done.then(() => void this.busy.set(name, this.busy.get(name)! - 1)),
       );
     });
   }
@@ -74,6 +80,30 @@ describe('the network role', () => {
     await first.stop();
     await second.leading;
     expect(events).toEqual(['first starts', 'first stops', 'second starts']);
+    await second.stop();
+  });
+
+  it('a tab learns at once that another leads, and says so until it leads itself', async () => {
+    const locks = new ProfileLocks();
+    const events: string[] = [];
+    const tab = (name: string) =>
+      holdLeadership(
+        locks,
+        'kith-network',
+        async () => {
+          events.push(`${name} starts`);
+          return async () => void events.push(`${name} stops`);
+        },
+        () => events.push(`${name} follows`),
+      );
+    const first = tab('first');
+    await first.leading;
+    const second = tab('second');
+    await tick();
+    expect(events).toEqual(['first starts', 'second follows']);
+    await first.stop();
+    await second.leading;
+    expect(events).toEqual(['first starts', 'second follows', 'first stops', 'second starts']);
     await second.stop();
   });
 

@@ -31,39 +31,42 @@ function net(friends: Record<string, FriendNetState>, extra: Partial<MeshStatus>
 describe('the status line', () => {
   it('counts as connected only the friends the Friends screen calls connected or syncing', () => {
     const status = net({ alice: 'connected', bob: 'connecting' });
-    expect(statusLine(status)).toBe('1 of 2 friends connected');
+    expect(statusLine(status, false)).toBe('1 of 2 friends connected');
     const words = [alice, bob].map((p) => FRIEND_STATE_TEXT[friendState(status, p)!]);
     expect(words).toEqual(['connected', 'connecting…']);
   });
 
   it('a friend seen only through the server is not counted as connected', () => {
-    expect(statusLine(net({ alice: 'online' }))).toBe('0 of 1 friend connected');
+    expect(statusLine(net({ alice: 'online' }), false)).toBe('0 of 1 friend connected');
   });
 
   it('with the server down, open connections still count and the device is not offline', () => {
     const status = net({ alice: 'syncing' }, { signaling: false });
-    expect(statusLine(status)).toBe('1 of 1 friend connected · server unreachable · syncing…');
+    expect(statusLine(status, false)).toBe(
+      '1 of 1 friend connected · server unreachable · syncing…',
+    );
     expect(reachable(status)).toBe(true);
   });
 
   it('with neither a server nor a connection, says offline', () => {
     const status = net({ alice: 'offline' }, { signaling: false });
-    expect(statusLine(status)).toBe('offline · 0 of 1 friend connected');
+    expect(statusLine(status, false)).toBe('offline · 0 of 1 friend connected');
     expect(reachable(status)).toBe(false);
   });
 
   it('someone with no friends sees no waiting changes', () => {
-    expect(statusLine(net({}, { undelivered: 3 }))).toBe('online');
+    expect(statusLine(net({}, { undelivered: 3 }), false)).toBe('online');
   });
 
   it('waiting changes are counted for someone with friends', () => {
-    expect(statusLine(net({ alice: 'offline' }, { undelivered: 1 }))).toBe(
+    expect(statusLine(net({ alice: 'offline' }, { undelivered: 1 }), false)).toBe(
       '0 of 1 friend connected · 1 change waiting to be delivered',
     );
   });
 
-  it('another tab holding the network is said as such', () => {
-    expect(statusLine(null)).toMatch(/another open tab/);
+  it('another tab holding the network is said as such, and a network starting here too', () => {
+    expect(statusLine(null, true)).toMatch(/another open tab/);
+    expect(statusLine(null, false)).toBe('Connecting…');
     expect(friendState(null, alice)).toBeNull();
   });
 });

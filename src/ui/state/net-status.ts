@@ -50,9 +50,12 @@ export function outdatedNote(
   return net?.outdated.has(person) ? `${name} needs to update Kith` : null;
 }
 
-/** The status line shown above every screen. */
-export function statusLine(net: MeshStatus | null): string {
-  if (!net) return 'Kith is connected through another open tab';
+/**
+ * The status line shown above every screen; `elsewhere`: with no network in this tab, whether
+ * another tab holds it (else this tab is starting it).
+ */
+export function statusLine(net: MeshStatus | null, elsewhere: boolean): string {
+  if (!net) return elsewhere ? 'Kith is connected through another open tab' : 'Connecting…';
   const states = [...net.friends.values()];
   const connected = states.filter(isConnected).length;
   const parts: string[] = [];

@@ -70,6 +70,8 @@ export class Session {
   running = $state.raw<Running | null>(null);
   /** The network as this tab sees it: `null` while another tab holds the network role. */
   net = $state.raw<MeshStatus | null>(null);
+  /** With no `net`: whether another tab holds the network (else this one is starting it). */
+  netElsewhere = $state(false);
   /**
    * Object URLs of profile pictures, by `person/picture/size`; `null` while there is none or
    * its blob has not arrived. Read through {@link pictureOf}.
@@ -595,6 +597,7 @@ export class Session {
     watchRelays();
     followMesh(running.network, (mesh) => {
       this.net = mesh?.status() ?? null;
+      this.netElsewhere = running.network.following;
       if (!mesh) return;
       // A friend's acceptance, or an invite's answer, is noted by the mesh, not the views.
       void this.systemNotifications.check();
