@@ -98,6 +98,11 @@ requireNetns()('invite links that cannot be used', () => {
     const sent = alice.page.getByRole('region', { name: 'Invites you sent' });
     await sent.getByRole('button', { name: 'Withdraw invite' }).click();
     await sent.waitFor({ state: 'detached', ...WAIT });
+    // The link and its code leave the screen: nobody should be sent it any more.
+    expect(await alice.page.getByLabel('Invite link', { exact: true }).count()).toBe(0);
+    expect(await alice.page.getByRole('img', { name: 'QR code of the invite link' }).count()).toBe(
+      0,
+    );
 
     await explained({ alice: alice.page, bob: bob.page }, async () => {
       await acceptAsNewcomer(bob.page, link, 'Bob');
