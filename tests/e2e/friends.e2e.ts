@@ -55,6 +55,12 @@ requireNetns()('friends through an invite link', () => {
     // Both see the other as a friend, connected.
     await expect.poll(() => friendState(b, 'Alice'), WAIT).toMatch(/connected|syncing/);
     await expect.poll(() => friendState(a, 'Bob'), WAIT).toMatch(/connected|syncing/);
+    // Bob's quiet timeline no longer asks him to invite a friend: he has one.
+    await b.getByRole('link', { name: 'Home' }).click();
+    await b
+      .getByText('Your friends have not posted yet, or their posts are still on the way.')
+      .waitFor(WAIT);
+    expect(await b.getByRole('link', { name: 'Invite a friend' }).count()).toBe(0);
 
     // A friends-only post reaches Bob; his comment reaches Alice.
     await a.getByRole('link', { name: 'Home' }).click();
