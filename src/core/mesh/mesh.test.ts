@@ -84,6 +84,7 @@ interface MeshTuning {
   readonly SimplePeer?: SimplePeerConstructor;
   readonly stallMs?: number;
   readonly announceMs?: number;
+  readonly checkMs?: number;
 }
 
 /** Starts a node's network on `hub`. */
@@ -100,7 +101,7 @@ function startNetwork(
     tuning: {
       announceMs: tuning.announceMs ?? 100,
       acceptRetryMs: 100,
-      checkMs: 100,
+      checkMs: tuning.checkMs ?? 100,
       ...(tuning.stallMs ? { stallMs: tuning.stallMs } : {}),
     },
   });
@@ -314,6 +315,21 @@ describe('Mesh', () => {
     await until('Bob has the post', async () => (await bob.peer.post(written)) !== undefined);
     await until('nothing is pending', () => alice.mesh.status().pending.size === 0);
     expect(alice.mesh.status().undelivered).toBe(0);
+  });
+
+  it('marks a post delivered as it goes to a connected friend, not at the next check', async () => {
+    const hub = new MemorySignaling();
+    // The slow check never comes in this test: what marks the post is its own write.
+    const alice = await person('Alice', hub, { checkMs: 3_600_000 });
+    const bob = await person('Bob', hub);
+    await befriendByInvite(alice, bob);
+    await until('Bob is connected', () => alice.mesh.status().connections > 0);
+    const written = await alice.peer.createPost({ text: 'while Bob is here' });
+    await until('Bob has the post', async () => (await bob.peer.post(written)) !== undefined);
+    await until(
+      'nothing is pending',
+      () => alice.mesh.status().pending.size === 0 && alice.mesh.status().undelivered === 0,
+    );
   });
 
   it('knows which friends lack a post: nobody has it, then all but Carol, then everyone', async () => {

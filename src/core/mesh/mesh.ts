@@ -229,9 +229,13 @@ export class Mesh {
         }
         if (!own) return;
         // Written here or in another tab: friends hear of the new head soon, and what is
-        // pending is read again.
+        // pending is read again. What went to a connected friend at once (pushed live) is
+        // delivered now, rather than shown "not delivered" until the next check.
         this.manager.headChanged();
-        void this.refreshDelivery().then(() => this.changed());
+        void this.refreshDelivery().then(() => {
+          this.changed();
+          this.checkDelivered();
+        });
       }),
       this.manager.onConnection((connection) => {
         // A fellow member who is no friend: their friends are not learnt as window authors.
@@ -268,8 +272,7 @@ export class Mesh {
     // sent to it), whatever else the session is busy with; checked on a slow tick rather than on
     // every message.
     const tick = setInterval(() => {
-      const reached = this.reachedFriends();
-      if (reached.size > 0) void this.markDelivered(reached);
+      this.checkDelivered();
       // A session can fall idle with no progress event after its last one (an answer's tail, a
       // task ending): without this a friend stayed "syncing…" for good.
       for (const a of this.attached) if (a.session.closed) this.attached.delete(a);
@@ -358,6 +361,12 @@ export class Mesh {
     }
     const entries = await this.ownEntries.range(from, this.ownSeq);
     this.pending = pendingDelivery(entries, delivered, friends);
+  }
+
+  /** Marks the own log delivered as far as friends' open sessions know their devices hold it. */
+  private checkDelivered(): void {
+    const reached = this.reachedFriends();
+    if (reached.size > 0) void this.markDelivered(reached);
   }
 
   /** Per friend with an open session, the own seq one of their devices holds up to (> 0). */
