@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactTime, relativeTime } from './relative-time.ts';
+import { exactTime, messageTime, relativeTime } from './relative-time.ts';
 
 // Local times, so "Yesterday" follows the calendar wherever the test runs.
 const now = new Date(2026, 4, 20, 10, 30).getTime();
@@ -22,6 +22,14 @@ describe('relative times', () => {
     expect(relativeTime(at(4, 13, 12), now, 'en-GB')).toBe('13 May');
     expect(relativeTime(at(2, 12, 12), now, 'en-GB')).toBe('12 Mar');
     expect(relativeTime(at(11, 24, 12, 0, 2025), now, 'en-GB')).toBe('24 Dec 2025');
+  });
+
+  it("says a message's time of day, with the day when it was not today", () => {
+    expect(messageTime(at(4, 20, 9, 5), now, 'en-GB')).toBe('09:05');
+    expect(messageTime(now + 90_000, now, 'en-GB')).toBe('10:31');
+    expect(messageTime(at(4, 19, 23, 50), now, 'en-GB')).toBe('Yesterday, 23:50');
+    expect(messageTime(at(2, 12, 8, 0), now, 'en-GB')).toBe('12 Mar, 08:00');
+    expect(messageTime(at(11, 24, 18, 30, 2025), now, 'en-GB')).toBe('24 Dec 2025, 18:30');
   });
 
   it('gives the exact time in full', () => {

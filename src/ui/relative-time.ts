@@ -2,7 +2,8 @@
  * How a post or a comment says when it was written: relative while recent ("Just now", "3 min",
  * "5 h", "Yesterday", "3 d"), a date afterwards ("12 Mar", "12 Mar 2025"), as social apps do.
  * The exact time goes beside it (`exactTime`: a `<time>`'s title, shown on hover or long press).
- * Pure: the present and the locale are passed in.
+ * Messages say their time of day as well (`messageTime`). Pure: the present and the locale are
+ * passed in.
  */
 
 const MINUTE = 60_000;
@@ -28,6 +29,19 @@ export function relativeTime(then: number, now: number, locale?: string): string
   return formatter(locale, sameYear ? 'date' : 'dateAndYear').format(then);
 }
 
+/**
+ * When a message was sent, as chat apps say it: the time alone today ("10:05"), "Yesterday" and
+ * the time, then the date and the time ("12 Mar, 10:05"), with the year when it is another.
+ */
+export function messageTime(then: number, now: number, locale?: string): string {
+  const time = formatter(locale, 'time').format(then);
+  const days = dayNumber(now) - dayNumber(then);
+  if (days <= 0) return time;
+  if (days === 1) return `Yesterday, ${time}`;
+  const sameYear = new Date(then).getFullYear() === new Date(now).getFullYear();
+  return `${formatter(locale, sameYear ? 'date' : 'dateAndYear').format(then)}, ${time}`;
+}
+
 /** The exact date and time of `then`, in full. */
 export function exactTime(then: number, locale?: string): string {
   return formatter(locale, 'exact').format(then);
@@ -37,6 +51,7 @@ const STYLES = {
   date: { day: 'numeric', month: 'short' },
   dateAndYear: { day: 'numeric', month: 'short', year: 'numeric' },
   exact: { dateStyle: 'full', timeStyle: 'short' },
+  time: { timeStyle: 'short' },
 } satisfies Record<string, Intl.DateTimeFormatOptions>;
 
 // Made once per locale and style: making a formatter costs far more than formatting, and a
