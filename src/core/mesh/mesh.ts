@@ -134,6 +134,8 @@ export class Mesh {
   private deliveredSeq = 0;
   private deliveredTo: ReadonlyMap<PersonId, number> = new Map();
   private pending: ReadonlyMap<DocId, Delivery> = new Map();
+  /** Delivery's reads and marks, one after another (`inTurn`). */
+  private deliveryWork: Promise<void> = Promise.resolve();
   private readonly ownEntries = new OwnEntries((from, to) =>
     this.options.store.getEntries(this.options.person, this.options.device.key.deviceId, from, to),
   );
@@ -332,8 +334,25 @@ export class Mesh {
     };
   }
 
-  /** Re-reads how far the own log goes and how far friends took it (after a write). */
-  private async refreshDelivery(): Promise<void> {
+  /**
+   * Re-reads how far the own log goes and how far friends took it (after a write). Runs in turn
+   * with every other read and mark of delivery: one that read the store before another's mark
+   * was written and finished after it would put the older state back.
+   */
+  private refreshDelivery(): Promise<void> {
+    return this.inTurn(() => this.readDelivery());
+  }
+
+  /** Runs `task` after every delivery task queued before it. */
+  private inTurn(task: () => Promise<void>): Promise<void> {
+    const run = this.deliveryWork.then(task);
+    this.deliveryWork = run.catch((error: unknown) => {
+      log.error('could not update what was delivered', { error: String(error) });
+    });
+    return run;
+  }
+
+  private async readDelivery(): Promise<void> {
     const { store, person, device } = this.options;
     this.ownSeq = (await store.heldRanges(person, device.key.deviceId)).at(-1)?.end ?? 0;
     const saved = await store.getSetting(DELIVERED);
@@ -382,8 +401,12 @@ export class Mesh {
     return reached;
   }
 
-  private async markDelivered(reached: ReadonlyMap<PersonId, number>): Promise<void> {
-    await this.refreshDelivery();
+  private markDelivered(reached: ReadonlyMap<PersonId, number>): Promise<void> {
+    return this.inTurn(() => this.writeDelivered(reached));
+  }
+
+  private async writeDelivered(reached: ReadonlyMap<PersonId, number>): Promise<void> {
+    await this.readDelivery();
     const ahead = [...reached]
       .map(([friend, seq]) => [friend, Math.min(seq, this.ownSeq)] as const)
       .filter(([friend, seq]) => (this.deliveredTo.get(friend) ?? 0) < seq);
