@@ -87,6 +87,7 @@ requireNetns()('audiences and blocking', () => {
 
         // Alice makes her list in Settings and puts Bob in it.
         await openScreen(a, 'Settings');
+        await a.getByLabel('Name of a new list').fill('Close friends');
         await a.getByRole('button', { name: 'Make list' }).click();
         await a.getByRole('checkbox', { name: 'Bob in Close friends' }).check();
         await a.getByText('The change applies to posts you write from now on.').waitFor(WAIT);

@@ -122,6 +122,11 @@ requireNetns()('Kith on a phone', () => {
     // Bob opens the link on his phone.
     await b.goto(link);
     await b.getByText(/you were invited/i).waitFor(WAIT);
+    // "Pick your name, then accept": the name box and Start are on the first screen, unscrolled.
+    for (const control of [b.getByLabel('Your name'), b.getByRole('button', { name: 'Start' })]) {
+      const place = await control.evaluate((el) => el.getBoundingClientRect().bottom);
+      expect(place, 'on the first screen').toBeLessThanOrEqual(PHONE.viewport.height);
+    }
     await b.getByLabel('Your name').tap();
     await b.getByLabel('Your name').fill('Bob');
     problems.push(...(await layoutProblems(b, 'onboarding of an invitee')));
