@@ -382,6 +382,14 @@ export class Mesh {
     this.pending = pendingDelivery(entries, delivered, friends);
   }
 
+  /** What the screens show of delivery, as one comparable string. */
+  private deliveryShown(): string {
+    const docs = [...this.pending].map(
+      ([doc, d]) => `${doc}:${d.reached === 'nobody' ? '' : d.lacking.join(',')}`,
+    );
+    return `${this.ownSeq - this.deliveredSeq}|${docs.join('|')}`;
+  }
+
   /** Marks the own log delivered as far as friends' open sessions know their devices hold it. */
   private checkDelivered(): void {
     const reached = this.reachedFriends();
@@ -406,11 +414,16 @@ export class Mesh {
   }
 
   private async writeDelivered(reached: ReadonlyMap<PersonId, number>): Promise<void> {
+    const shown = this.deliveryShown();
     await this.readDelivery();
     const ahead = [...reached]
       .map(([friend, seq]) => [friend, Math.min(seq, this.ownSeq)] as const)
       .filter(([friend, seq]) => (this.deliveredTo.get(friend) ?? 0) < seq);
-    if (ahead.length === 0) return;
+    if (ahead.length === 0) {
+      // Read again, what is pending may differ from what the screens were last told.
+      if (this.deliveryShown() !== shown) this.changed();
+      return;
+    }
     // Only current friends and members: someone removed has nothing more to get.
     const friends = new Set(this.recipients());
     const byFriend = new Map([...this.deliveredTo].filter(([f]) => friends.has(f)));
