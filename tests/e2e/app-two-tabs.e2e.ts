@@ -67,7 +67,9 @@ requireNetns()('two tabs of one profile', () => {
 
       await leader.close();
       await expect.poll(() => holdsNetwork(follower), WAIT).toBe(true);
-      await expect.poll(() => status(follower).textContent(), WAIT).toMatch(/friend connected/);
+      await expect
+        .poll(() => status(follower).textContent(), WAIT)
+        .toMatch(/1 of 1 friend connected/);
       await post(b, 'Still here after the tab closed');
       await waitForPost(follower, 'Bob', 'Still here after the tab closed');
     });

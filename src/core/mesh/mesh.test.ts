@@ -323,7 +323,14 @@ describe('Mesh', () => {
     const alice = await person('Alice', hub, { checkMs: 3_600_000 });
     const bob = await person('Bob', hub);
     await befriendByInvite(alice, bob);
-    await until('Bob is connected', () => alice.mesh.status().connections > 0);
+    // Connected and done with what was there before: the post goes to Bob live.
+    await until(
+      'Bob is connected and both are idle',
+      () =>
+        alice.mesh.status().connections > 0 &&
+        !alice.mesh.status().syncing &&
+        !bob.mesh.status().syncing,
+    );
     const written = await alice.peer.createPost({ text: 'while Bob is here' });
     await until('Bob has the post', async () => (await bob.peer.post(written)) !== undefined);
     await until(

@@ -136,6 +136,7 @@ export class Mesh {
   private pending: ReadonlyMap<DocId, Delivery> = new Map();
   /** Delivery's reads and marks, one after another (`inTurn`). */
   private deliveryWork: Promise<void> = Promise.resolve();
+  private stopped = false;
   private readonly ownEntries = new OwnEntries((from, to) =>
     this.options.store.getEntries(this.options.person, this.options.device.key.deviceId, from, to),
   );
@@ -232,11 +233,13 @@ export class Mesh {
         if (!own) return;
         // Written here or in another tab: friends hear of the new head soon, and what is
         // pending is read again. What went to a connected friend at once (pushed live) is
-        // delivered now, rather than shown "not delivered" until the next check.
+        // marked delivered in the same step, rather than shown "not delivered" until the next
+        // check.
         this.manager.headChanged();
-        void this.refreshDelivery().then(() => {
+        void this.inTurn(async () => {
+          if (await this.writeDelivered()) return;
+          await this.readDelivery();
           this.changed();
-          this.checkDelivered();
         });
       }),
       this.manager.onConnection((connection) => {
@@ -269,7 +272,7 @@ export class Mesh {
       engine.onBlobProgress(() => this.changed()),
     );
     engine.wantBlobs(blobs.wanted());
-    await this.refreshDelivery();
+    await this.readDelivery();
     // How far each friend's sessions know their device holds the own log (said in its `have`, or
     // sent to it), whatever else the session is busy with; checked on a slow tick rather than on
     // every message.
@@ -290,6 +293,7 @@ export class Mesh {
 
   /** Stops everything this mesh started. */
   stop(): void {
+    this.stopped = true;
     for (const stop of this.stops.splice(0)) stop();
     for (const session of this.sessions.values()) session.stop();
     this.sessions.clear();
@@ -343,13 +347,18 @@ export class Mesh {
     return this.inTurn(() => this.readDelivery());
   }
 
-  /** Runs `task` after every delivery task queued before it. */
+  /**
+   * Runs `task` after every delivery task queued before it, unless the mesh stopped meanwhile
+   * (the next tab to hold the network writes delivery now). A failure is logged: the next
+   * check reads again.
+   */
   private inTurn(task: () => Promise<void>): Promise<void> {
-    const run = this.deliveryWork.then(task);
-    this.deliveryWork = run.catch((error: unknown) => {
-      log.error('could not update what was delivered', { error: String(error) });
-    });
-    return run;
+    this.deliveryWork = this.deliveryWork
+      .then(() => (this.stopped ? undefined : task()))
+      .catch((error: unknown) => {
+        log.error('could not update what was delivered', { error: String(error) });
+      });
+    return this.deliveryWork;
   }
 
   private async readDelivery(): Promise<void> {
@@ -392,8 +401,7 @@ export class Mesh {
 
   /** Marks the own log delivered as far as friends' open sessions know their devices hold it. */
   private checkDelivered(): void {
-    const reached = this.reachedFriends();
-    if (reached.size > 0) void this.markDelivered(reached);
+    void this.inTurn(async () => void (await this.writeDelivered()));
   }
 
   /** Per friend with an open session, the own seq one of their devices holds up to (> 0). */
@@ -409,11 +417,14 @@ export class Mesh {
     return reached;
   }
 
-  private markDelivered(reached: ReadonlyMap<PersonId, number>): Promise<void> {
-    return this.inTurn(() => this.writeDelivered(reached));
-  }
-
-  private async writeDelivered(reached: ReadonlyMap<PersonId, number>): Promise<void> {
+  /**
+   * In turn (`inTurn`): marks what friends' open sessions know their devices hold, read now
+   * (after the stores' listeners, a live push included, have run). False when no friend's
+   * session is open: nothing was read.
+   */
+  private async writeDelivered(): Promise<boolean> {
+    const reached = this.reachedFriends();
+    if (reached.size === 0) return false;
     const shown = this.deliveryShown();
     await this.readDelivery();
     const ahead = [...reached]
@@ -422,8 +433,9 @@ export class Mesh {
     if (ahead.length === 0) {
       // Read again, what is pending may differ from what the screens were last told.
       if (this.deliveryShown() !== shown) this.changed();
-      return;
+      return true;
     }
+    if (this.stopped) return true;
     // Only current friends and members: someone removed has nothing more to get.
     const friends = new Set(this.recipients());
     const byFriend = new Map([...this.deliveredTo].filter(([f]) => friends.has(f)));
@@ -434,6 +446,7 @@ export class Mesh {
     await this.options.store.setSetting(DELIVERED, this.deliveredSeq);
     await this.readPending();
     this.changed();
+    return true;
   }
 
   /** How far a wanted photo has come: a fraction from 0 to 1, or `null` if not known yet. */

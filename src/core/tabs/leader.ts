@@ -47,7 +47,12 @@ export function holdLeadership(
   const leading = new Promise<void>((resolve) => (granted = resolve));
   let stopNetwork: (() => Promise<void>) | null = null;
   const lead = async () => {
-    stopNetwork = await start();
+    // Granted after `stop`: a lock request cannot be aborted once granted.
+    if (abort.signal.aborted) return;
+    const stopStarted = await start();
+    // Stopped while starting: the network that just started stops, and the role is let go.
+    if (abort.signal.aborted) return stopStarted();
+    stopNetwork = stopStarted;
     granted();
     await released;
   };
@@ -66,7 +71,9 @@ export function holdLeadership(
     leading,
     async stop() {
       abort.abort();
-      await stopNetwork?.();
+      const stopping = stopNetwork;
+      stopNetwork = null;
+      await stopping?.();
       release();
       await held;
     },

@@ -107,6 +107,30 @@ describe('the network role', () => {
     await second.stop();
   });
 
+  it('a tab that stops while its network starts stops that network, and lets the next lead', async () => {
+    const locks = new ProfileLocks();
+    const events: string[] = [];
+    let finishStart!: () => void;
+    const starting = new Promise<void>((resolve) => (finishStart = resolve));
+    const first = holdLeadership(locks, 'kith-network', async () => {
+      events.push('first starts');
+      await starting;
+      return async () => void events.push('first stops');
+    });
+    await tick();
+    const stopped = first.stop();
+    finishStart();
+    await stopped;
+    expect(events).toEqual(['first starts', 'first stops']);
+    const second = holdLeadership(locks, 'kith-network', async () => {
+      events.push('second starts');
+      return async () => void events.push('second stops');
+    });
+    await second.leading;
+    expect(events).toEqual(['first starts', 'first stops', 'second starts']);
+    await second.stop();
+  });
+
   it('a tab that stops while waiting never starts', async () => {
     const locks = new ProfileLocks();
     let started = 0;
