@@ -180,6 +180,20 @@ requireNetns()('profiles and system notifications', () => {
       await friendItem(b, 'Alice').getByRole('link', { name: 'Alice', exact: true }).click();
       await seesAlicesProfile(b);
       expect(await profileTab(b).getAttribute('aria-current')).toBeNull();
+      // A live region with nothing to say yet (muting) leaves no empty band under her name.
+      const emptyRegions = await b.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('main [role="status"]')]
+          .filter((el) => (el.textContent ?? '').trim() === '')
+          .map((el) => {
+            const style = getComputedStyle(el);
+            const margins = parseFloat(style.marginTop) + parseFloat(style.marginBottom);
+            return el.getBoundingClientRect().height + margins;
+          }),
+      );
+      expect(
+        emptyRegions.filter((room) => room > 0),
+        'room taken by empty status regions',
+      ).toEqual([]);
 
       // System notifications: Bob turns them on, then his page goes to the background.
       await b
