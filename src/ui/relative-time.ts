@@ -25,6 +25,11 @@ export function relativeTime(then: number, now: number, locale?: string): string
   if (days === 0) return `${Math.floor(ago / HOUR)} h`;
   if (days === 1) return 'Yesterday';
   if (days < 7) return `${days} d`;
+  return dateOf(then, now, locale);
+}
+
+/** The day of `then`, with its year only when that is not the year of `now`. */
+function dateOf(then: number, now: number, locale: string | undefined): string {
   const sameYear = new Date(then).getFullYear() === new Date(now).getFullYear();
   return formatter(locale, sameYear ? 'date' : 'dateAndYear').format(then);
 }
@@ -38,8 +43,7 @@ export function messageTime(then: number, now: number, locale?: string): string 
   const days = dayNumber(now) - dayNumber(then);
   if (days <= 0) return time;
   if (days === 1) return `Yesterday, ${time}`;
-  const sameYear = new Date(then).getFullYear() === new Date(now).getFullYear();
-  return `${formatter(locale, sameYear ? 'date' : 'dateAndYear').format(then)}, ${time}`;
+  return `${dateOf(then, now, locale)}, ${time}`;
 }
 
 /** The exact date and time of `then`, in full. */

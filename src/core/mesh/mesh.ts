@@ -237,9 +237,7 @@ export class Mesh {
         // check.
         this.manager.headChanged();
         void this.inTurn(async () => {
-          if (await this.writeDelivered()) return;
-          await this.readDelivery();
-          this.changed();
+          if (!(await this.writeDelivered())) await this.readAndTell();
         });
       }),
       this.manager.onConnection((connection) => {
@@ -265,9 +263,8 @@ export class Mesh {
       this.manager.onStateChange(() => this.changed()),
       engine.onSessions(() => this.changed()),
       signaling.onOpenChange(() => this.changed()),
-      friends.onChange(() => void this.refreshDelivery().then(() => this.changed())),
-      options.members?.onChange(() => void this.refreshDelivery().then(() => this.changed())) ??
-        (() => undefined),
+      friends.onChange(() => void this.refreshDelivery()),
+      options.members?.onChange(() => void this.refreshDelivery()) ?? (() => undefined),
       blobs.onWant((id) => engine.wantBlobs([id])),
       engine.onBlobProgress(() => this.changed()),
     );
@@ -339,12 +336,17 @@ export class Mesh {
   }
 
   /**
-   * Re-reads how far the own log goes and how far friends took it (after a write). Runs in turn
-   * with every other read and mark of delivery: one that read the store before another's mark
-   * was written and finished after it would put the older state back.
+   * Re-reads how far the own log goes and how far friends took it, and tells the screens. Runs
+   * in turn with every other read and mark of delivery: one that read the store before another's
+   * mark was written and finished after it would put the older state back.
    */
   private refreshDelivery(): Promise<void> {
-    return this.inTurn(() => this.readDelivery());
+    return this.inTurn(() => this.readAndTell());
+  }
+
+  private async readAndTell(): Promise<void> {
+    await this.readDelivery();
+    this.changed();
   }
 
   /**

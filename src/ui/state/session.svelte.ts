@@ -68,7 +68,10 @@ export class Session {
   /** Display names of people seen so far (from their profiles). */
   names = $state<Record<string, string>>({});
   running = $state.raw<Running | null>(null);
-  /** The network as this tab sees it: `null` while another tab holds the network role. */
+  /**
+   * The network as this tab sees it: `null` while another tab holds the network role, or while
+   * this tab starts it (`netElsewhere` tells which).
+   */
   net = $state.raw<MeshStatus | null>(null);
   /** With no `net`: whether another tab holds the network (else this one is starting it). */
   netElsewhere = $state(false);
