@@ -26,6 +26,8 @@ import { IdbStorageAdapter } from '../../src/core/store/idb-storage-adapter.ts';
 import { MemoryStorageAdapter } from '../../src/core/store/memory-storage-adapter.ts';
 import type { StorageAdapter } from '../../src/core/store/storage-adapter.ts';
 import { EntryVerifier } from '../../src/core/feed/entry-verifier.ts';
+import { browserEntryChecker } from '../../src/core/feed/browser-entry-checker.ts';
+import { WorkerEntryChecker } from '../../src/core/feed/worker-entry-checker.ts';
 import { Ingestor } from '../../src/core/sync/ingest.ts';
 import { SyncEngine } from '../../src/core/sync/sync-engine.ts';
 import { TestPerson } from '../../src/core/sync/test-helpers.ts';
@@ -56,6 +58,10 @@ async function poll<T>(what: string, timeoutMs: number, check: () => T | undefin
   }
 }
 
+function closeChecker(checker: ReturnType<typeof browserEntryChecker> | undefined): void {
+  if (checker instanceof WorkerEntryChecker) checker.close();
+}
+
 function deleteDb(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = indexedDB.deleteDatabase(name);
@@ -78,6 +84,7 @@ let rawReceived = 0;
 let rawWaiter: { target: number; done: (at: Arrived) => void } | undefined;
 
 let engine: SyncEngine | undefined;
+let engineChecker: ReturnType<typeof browserEntryChecker> | undefined;
 let store: StorageAdapter | undefined;
 let storeKind: StoreKind = 'memory';
 let stored = 0;
@@ -268,7 +275,14 @@ window.kithMesh = {
     }
     if (log.length > 0) await store.putEntries(log);
     stored = 0;
-    engine = new SyncEngine({ store, self: person.id, friends: [parsePersonId(friend)] });
+    // The app's checker (`node.ts`): fresh checking workers, so the figure is the app's path.
+    engineChecker = browserEntryChecker();
+    engine = new SyncEngine({
+      store,
+      self: person.id,
+      friends: [parsePersonId(friend)],
+      verifier: new EntryVerifier({ checker: engineChecker }),
+    });
     engine.ingestor.onStored((entries) => {
       stored += entries.length;
       if (syncWaiter && stored >= syncWaiter.target) {
@@ -308,7 +322,8 @@ window.kithMesh = {
   async ingestFloor() {
     if (!store || storeKind !== 'idb') throw new Error('after an IndexedDB sync only');
     // The entries this sync stored, read back, then verified and stored alone into a fresh
-    // database by a fresh ingestor (cold certificate cache), as one batch: the ingest floor.
+    // database by a fresh ingestor (cold certificate cache, fresh checking workers, as the
+    // sync's), as one batch: the ingest floor.
     const entries = [];
     for (const summary of await store.listLogs()) {
       const end = summary.ranges.at(-1)?.end ?? 0;
@@ -316,13 +331,15 @@ window.kithMesh = {
     }
     await deleteDb(FLOOR_IDB_NAME);
     const floorStore = await IdbStorageAdapter.open({ indexedDB, name: FLOOR_IDB_NAME });
+    const checker = browserEntryChecker();
     try {
-      const ingestor = new Ingestor(floorStore, new EntryVerifier());
+      const ingestor = new Ingestor(floorStore, new EntryVerifier({ checker }));
       const start = performance.now();
       const report = await ingestor.ingest(entries.map((e) => e.bytes));
       const ms = performance.now() - start;
       return { ms, count: report.accepted.length };
     } finally {
+      closeChecker(checker);
       await floorStore.close();
       await deleteDb(FLOOR_IDB_NAME);
     }
@@ -331,6 +348,8 @@ window.kithMesh = {
   async syncClose() {
     engine?.close();
     engine = undefined;
+    closeChecker(engineChecker);
+    engineChecker = undefined;
     await store?.close();
     store = undefined;
     if (storeKind === 'idb') await deleteDb(IDB_NAME);
