@@ -144,10 +144,23 @@ requireNetns()('Kith on a phone', () => {
 
     // Alice posts; Bob comments on it.
     await nav.getByRole('link', { name: 'Home' }).tap();
+    // Who reads a post is said once there is something to post (or at once for another
+    // audience than friends), not on the empty composer above the timeline.
+    const friendsOnly = a.getByText(/only your friends can read it/);
+    const everyone = a.getByText(/anyone whose device holds this post can read it/);
+    const audience = a.getByRole('combobox', { name: 'Audience' });
+    await audience.waitFor(WAIT);
+    expect(await friendsOnly.isVisible(), 'the meaning on an empty composer').toBe(false);
+    await audience.selectOption('public');
+    await everyone.waitFor(WAIT);
+    await audience.selectOption('friends');
+    await everyone.waitFor({ ...WAIT, state: 'detached' });
+    expect(await friendsOnly.isVisible(), 'the meaning once back on friends').toBe(false);
     await a.getByLabel("What's on your mind?").tap();
     await a
       .getByLabel("What's on your mind?")
       .fill('From my phone, see https://example.org/a-rather-long-path');
+    await friendsOnly.waitFor(WAIT);
     await a.getByRole('button', { name: 'Post', exact: true }).tap();
     const mine = a.getByRole('article').filter({ hasText: 'From my phone' });
     await mine.waitFor(WAIT);
@@ -155,6 +168,16 @@ requireNetns()('Kith on a phone', () => {
     await b.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).tap();
     const seen = b.getByRole('article').filter({ hasText: 'From my phone' });
     await seen.waitFor(WAIT);
+    // Bob's first look at Home, the recovery-phrase offer still open above the composer: his
+    // friend's post begins on the first screen, its header above the navigation bar.
+    await b.evaluate(() => scrollTo(0, 0));
+    const postTop = await seen.evaluate((el) => el.getBoundingClientRect().top);
+    const navTop = await b
+      .getByRole('navigation', { name: 'Main' })
+      .evaluate((el) => el.getBoundingClientRect().top);
+    expect(postTop + 56, "the friend's post's header on the first screen").toBeLessThanOrEqual(
+      navTop,
+    );
     await seen.getByLabel('Write a comment').tap();
     await seen.getByLabel('Write a comment').fill('Looks good on a phone');
     await seen.getByRole('button', { name: 'Comment' }).tap();
