@@ -80,7 +80,15 @@ requireNetns()('direct messages', () => {
 
     await messageFromProfile(a, 'Bob');
     await a.getByText('No messages yet').waitFor(WAIT);
-    await expect.poll(() => a.getByText('4000 characters left').count(), WAIT).toBe(1);
+    // The limit as the post composer's: nothing said far from it; a paste past it is kept whole
+    // (not cut at 4,000 without a word), said, and cannot be sent.
+    const box = a.getByLabel('Message', { exact: true });
+    expect(await a.getByText(/characters/).isVisible(), 'a count far from the limit').toBe(false);
+    await box.fill('x'.repeat(4_100));
+    await a.getByText('100 characters too long (at most 4,000)').waitFor(WAIT);
+    expect((await box.inputValue()).length, 'the paste kept whole').toBe(4_100);
+    expect(await a.getByRole('button', { name: 'Send' }).isDisabled(), 'Send when over').toBe(true);
+    await box.fill('');
     await send(a, 'Hi Bob, it is Alice');
     // Bob's device takes it: Alice's message says so.
     await mine(a, 'Hi Bob, it is Alice').getByText('Delivered').waitFor(WAIT);

@@ -190,6 +190,24 @@ requireNetns()('Kith on a phone', () => {
     await nav.getByRole('link', { name: /Notifications/ }).tap();
     await a.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor(WAIT);
     problems.push(...(await layoutProblems(a, 'notifications')));
+    // A chat with Bob: his message and hers, a box and two buttons side by side.
+    await nav.getByRole('link', { name: 'Friends' }).tap();
+    await a.getByRole('list', { name: 'Your friends' }).getByRole('link', { name: 'Bob' }).tap();
+    await a.getByRole('button', { name: 'Message Bob' }).tap();
+    await a.getByRole('heading', { name: 'Bob', level: 1 }).waitFor(WAIT);
+    await a.getByLabel('Message', { exact: true }).tap();
+    await a.getByLabel('Message', { exact: true }).fill('Picnic on Sunday?');
+    await a.getByRole('button', { name: 'Send' }).tap();
+    const chat = a.getByRole('list', { name: 'Messages' });
+    await chat.getByText('Picnic on Sunday?').waitFor(WAIT);
+    const [photosBox, sendBox] = await Promise.all(
+      ['Add photos', 'Send'].map((name) =>
+        a.getByRole('button', { name }).evaluate((el) => el.getBoundingClientRect().toJSON()),
+      ),
+    );
+    expect(sendBox.top, 'Send beside Add photos').toBeLessThan(photosBox.bottom);
+    problems.push(...(await layoutProblems(a, 'a conversation')));
+
     await nav.getByRole('link', { name: 'Settings' }).tap();
     await a.getByRole('heading', { name: 'Settings', level: 1 }).waitFor(WAIT);
     problems.push(...(await layoutProblems(a, 'settings')));
