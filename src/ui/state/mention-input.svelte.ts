@@ -39,8 +39,7 @@ export class MentionInput {
   ) {
     this.friends = $derived.by(() => {
       const s = session();
-      void s.friendsVersion;
-      return namedCandidates(s.running?.peer.friends().keys() ?? [], (id) => s.nameOf(id));
+      return namedCandidates(s.friends, (id) => s.nameOf(id));
     });
   }
 

@@ -68,6 +68,11 @@ export class Session {
   /** Display names of people seen so far (from their profiles). */
   names = $state<Record<string, string>>({});
   running = $state.raw<Running | null>(null);
+  /** This person's friends, read again only when the list may have changed. */
+  readonly friends: readonly PersonId[] = $derived.by(() => {
+    void this.friendsVersion;
+    return [...(this.running?.peer.friends().keys() ?? [])] as PersonId[];
+  });
   /**
    * The network as this tab sees it: `null` while another tab holds the network role, or while
    * this tab starts it (`netElsewhere` tells which).
