@@ -91,6 +91,21 @@ requireNetns()('comments, long posts and photos', () => {
       .getByText('Perfect, see you there')
       .waitFor(WAIT);
     found.push(...(await audit(b, 'a comment and its reply')));
+    // Bob answers Alice's reply: the box names her, not the thread's first writer.
+    await onBob
+      .getByRole('list', { name: 'Replies to Bob' })
+      .getByRole('button', { name: 'Reply to Alice' })
+      .click();
+    await onBob.getByLabel('Write a reply to Alice').fill('See you at noon then');
+    await onBob.getByRole('button', { name: 'Reply', exact: true }).click();
+    await onAlice
+      .getByRole('list', { name: 'Replies to Bob' })
+      .getByText('See you at noon then')
+      .waitFor(WAIT);
+    // He takes it back (his reply's button is the last of his two).
+    b.once('dialog', (dialog) => void dialog.accept());
+    await onBob.getByRole('button', { name: 'Delete comment' }).last().click();
+    await expect.poll(() => onAlice.getByText('See you at noon then').count(), WAIT).toBe(0);
 
     // Bob deletes his comment: it leaves Alice's screen; her reply stays.
     b.once('dialog', (dialog) => void dialog.accept());

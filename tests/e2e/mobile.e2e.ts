@@ -185,6 +185,14 @@ requireNetns()('Kith on a phone', () => {
     problems.push(...(await layoutProblems(b, 'home with a post and a comment (Bob)')));
 
     await mine.getByText('Looks good on a phone').waitFor(WAIT);
+    // Replying on a phone: the box keeps most of the card's width (the buttons wrap below it).
+    await mine.getByRole('button', { name: 'Reply to Bob' }).tap();
+    const replyBox = mine.getByLabel('Write a reply to Bob');
+    const [replyWidth, cardWidth] = await Promise.all(
+      [replyBox, mine].map((l) => l.evaluate((el) => el.getBoundingClientRect().width)),
+    );
+    expect(replyWidth, 'the reply box beside its buttons').toBeGreaterThan(cardWidth * 0.6);
+    await mine.getByRole('button', { name: 'Cancel reply' }).tap();
     problems.push(...(await layoutProblems(a, 'home with a post and a comment (Alice)')));
 
     await nav.getByRole('link', { name: /Notifications/ }).tap();
