@@ -111,6 +111,15 @@ requireNetns()('direct messages', () => {
     await a.getByRole('status').filter({ hasText: 'Bob is typing…' }).waitFor(WAIT);
     await b.getByRole('button', { name: 'Send' }).click();
     await shows(a, 'Hi Alice, Bob here');
+    // A short message from the other side is a short bubble, as one's own.
+    const list = a.getByRole('list', { name: 'Messages' });
+    const widthOf = (el: Element) => el.getBoundingClientRect().width;
+    const bubble = await list
+      .getByRole('listitem')
+      .filter({ hasText: 'Hi Alice, Bob here' })
+      .evaluate(widthOf);
+    const whole = await list.evaluate(widthOf);
+    expect(bubble, "Bob's bubble").toBeLessThan(whole * 0.6);
     await expect.poll(() => a.getByText('Bob is typing…').count(), WAIT).toBe(0);
     // A photo, sealed under the conversation's key, fetched by Bob's device from Alice's.
     await a.getByLabel('Add photos').setInputFiles('public/icons/icon-512.png');
@@ -175,7 +184,14 @@ requireNetns()('direct messages', () => {
     }
 
     await a.getByText('3 people').click();
+    // Asked first: a removed member is out for good.
+    const asked: string[] = [];
+    a.on('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
     await a.getByRole('button', { name: 'Remove Dan' }).click();
+    expect(asked.shift()).toMatch(/^Remove Dan from “Long weekend”\?/);
     await expect.poll(() => a.getByText('2 people').count(), WAIT).toBe(1);
     await expect.poll(() => b.getByText('2 people').count(), WAIT).toBe(1);
     await send(a, 'Dan is not here any more');
@@ -196,7 +212,9 @@ requireNetns()('direct messages', () => {
     ).toHaveLength(3);
     // Alice, who started it, leaves: Bob holds its keys now, and sees her gone.
     await a.getByRole('button', { name: 'Leave the group' }).click();
+    expect(asked.shift()).toMatch(/^Leave “Long weekend”\?/);
     await a.getByText('You left this conversation.').waitFor(WAIT);
+    await a.getByText('1 person', { exact: true }).waitFor(WAIT);
     await b.getByText('(left)').waitFor(WAIT);
   });
 });

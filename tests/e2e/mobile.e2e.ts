@@ -188,9 +188,9 @@ requireNetns()('Kith on a phone', () => {
     // Replying on a phone: the box keeps most of the card's width (the buttons wrap below it).
     await mine.getByRole('button', { name: 'Reply to Bob' }).tap();
     const replyBox = mine.getByLabel('Write a reply to Bob');
-    const [replyWidth, cardWidth] = await Promise.all(
-      [replyBox, mine].map((l) => l.evaluate((el) => el.getBoundingClientRect().width)),
-    );
+    const widthOf = (el: Element) => el.getBoundingClientRect().width;
+    const replyWidth = await replyBox.evaluate(widthOf);
+    const cardWidth = await mine.evaluate(widthOf);
     expect(replyWidth, 'the reply box beside its buttons').toBeGreaterThan(cardWidth * 0.6);
     await mine.getByRole('button', { name: 'Cancel reply' }).tap();
     problems.push(...(await layoutProblems(a, 'home with a post and a comment (Alice)')));
