@@ -53,6 +53,10 @@ requireNetns()('search', () => {
     await openHome(a);
     await a.getByRole('link', { name: 'Search people, posts and comments' }).click();
     await a.getByRole('heading', { name: 'Search', level: 1 }).waitFor(WAIT);
+    // The box has the focus: what one types goes into it, with no second tap.
+    await expect
+      .poll(() => searchBox(a).evaluate((el) => el === document.activeElement), WAIT)
+      .toBe(true);
 
     // Two letters already find Ben; his result opens his profile.
     await typeQuery(a, 'Be');
