@@ -114,6 +114,8 @@ requireNetns()('notifications that lead somewhere', () => {
       expect(
         await choice(a, 'Reactions to your posts', 'As a system notification').isChecked(),
       ).toBe(true);
+      // A ticked system column does not read as if system notifications were on.
+      await a.getByText(/^System notifications are off on this device/).waitFor(WAIT);
 
       await post(a, 'Picnic on Sunday?');
       await waitForPost(b, 'Alice', 'Picnic on Sunday?');
