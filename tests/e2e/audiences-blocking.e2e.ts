@@ -123,6 +123,8 @@ requireNetns()('audiences and blocking', () => {
         a.once('dialog', (dialog) => void dialog.accept());
         await a.getByRole('button', { name: 'Block Carol' }).click();
         await a.getByText('You blocked Carol. They are not told.').waitFor(WAIT);
+        // Blocking takes in what muting does: nothing left to mute.
+        expect(await a.getByRole('button', { name: 'Mute Carol' }).count()).toBe(0);
         await openHome(a);
         await a.getByRole('article').filter({ hasText: 'Bob asks a question' }).waitFor(WAIT);
         await expect

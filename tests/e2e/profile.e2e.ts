@@ -18,6 +18,7 @@ import {
   enableTestHooks,
   explained,
   friendItem,
+  join,
   openFriends,
   post,
   waitForPost,
@@ -118,6 +119,14 @@ async function seesAlicesProfile(page: Page): Promise<void> {
 
 requireNetns()('profiles and system notifications', () => {
   const e2e = setupE2e({ site: 'app' });
+
+  it('a profile address that names nobody says so', async () => {
+    const alice = await e2e.person('alice');
+    const a = await join(alice, 'Alice');
+    await alice.goto('/#/profile/nonsense');
+    await a.getByRole('heading', { name: 'No such person', level: 1 }).waitFor(WAIT);
+    expect(await a.getByRole('button', { name: /^(Mute|Block)/ }).count()).toBe(0);
+  });
 
   it('Alice’s photo, cover and bio reach Bob and stay after she leaves; Bob is notified in the background', async () => {
     const alice = await e2e.person('alice');
