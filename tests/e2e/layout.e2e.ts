@@ -4,8 +4,9 @@
  * friend, comments with another unbroken word. On each of Bob's screens (Home, Friends, Alice's
  * profile, Notifications, Settings) and on Alice's own, at 320x568, 390x844 and 1280x800, the
  * document is exactly as wide as the viewport, every item of the main navigation is on screen and
- * is what a tap at its centre hits, no word is squeezed into a column a letter wide, and the menu
- * of Alice's post stays beside her name.
+ * is what a tap at its centre hits (and, side by side on a wide screen, keeps a gap from the
+ * next), no word is squeezed into a column a letter wide, and the menu of Alice's post stays
+ * beside her name.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -42,6 +43,28 @@ async function layoutProblems(page: Page, where: string): Promise<string[]> {
       }
       const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
       if (!hit || !link.contains(hit)) problems.push(`a tap on "${name}" does not reach it`);
+    }
+    // On a wide screen the links sit in a row: what each shows (icon, label, count) keeps a gap
+    // from the next one's, so a count does not read as the next link's.
+    if (innerWidth >= 768) {
+      const links = [...document.querySelectorAll<HTMLElement>('nav[aria-label="Main"] a')];
+      const shown = links.map((link) => {
+        const parts = [...link.children].map((child) => child.getBoundingClientRect());
+        const visible = parts.filter((r) => r.width > 1);
+        return {
+          name: link.textContent?.trim() ?? '',
+          left: Math.min(...visible.map((r) => r.left)),
+          right: Math.max(...visible.map((r) => r.right)),
+        };
+      });
+      for (let i = 1; i < shown.length; i++) {
+        const gap = shown[i]!.left - shown[i - 1]!.right;
+        if (gap < 12) {
+          problems.push(
+            `"${shown[i - 1]!.name}" and "${shown[i]!.name}" are ${Math.round(gap)} px apart`,
+          );
+        }
+      }
     }
     // Words squeezed into a column a letter or two wide ("c / o / n / n / e / c / t / e / d").
     for (const element of document.querySelectorAll<HTMLElement>('main *')) {
