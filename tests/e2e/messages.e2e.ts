@@ -162,6 +162,7 @@ requireNetns()('direct messages', () => {
     await form.getByLabel('Group name (optional)').fill('Weekend');
     await form.getByRole('checkbox', { name: 'Bob' }).check();
     await form.getByRole('checkbox', { name: 'Dan' }).check();
+    await form.getByText('You and 2 friends, at most 50 people.').waitFor(WAIT);
     await form.getByRole('button', { name: 'Start group' }).click();
     await a.getByRole('heading', { name: 'Weekend', level: 1 }).waitFor(WAIT);
     await send(a, 'Hello group');
@@ -215,6 +216,15 @@ requireNetns()('direct messages', () => {
     expect(asked.shift()).toMatch(/^Leave “Long weekend”\?/);
     await a.getByText('You left this conversation.').waitFor(WAIT);
     await a.getByText('1 person', { exact: true }).waitFor(WAIT);
+    // Her list of conversations says she left it.
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Messages/ })
+      .click();
+    await a
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('link', { name: /^Long weekend · you left/ })
+      .waitFor(WAIT);
     await b.getByText('(left)').waitFor(WAIT);
   });
 });

@@ -10,6 +10,11 @@ export interface Named {
   readonly members: readonly PersonId[];
 }
 
+/** Whether it is a group: more than two people, or a name its starter gave it. */
+export function isGroup(conversation: Named): boolean {
+  return conversation.members.length > 2 || conversation.title !== '';
+}
+
 /** The name shown for a conversation to `me`. */
 export function conversationName(
   conversation: Named,
@@ -20,5 +25,6 @@ export function conversationName(
   const others = conversation.members.filter((m) => m !== me).map(nameOf);
   if (others.length === 0) return 'Only you';
   if (others.length <= 2) return others.join(' and ');
-  return `${others.slice(0, 2).join(', ')} and ${others.length - 2} others`;
+  const more = others.length - 2;
+  return `${others.slice(0, 2).join(', ')} and ${more} other${more === 1 ? '' : 's'}`;
 }
