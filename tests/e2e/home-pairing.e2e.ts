@@ -124,6 +124,11 @@ requireNetns()('the home peer, paired from Settings', () => {
 
     // Pairing: the link from Settings on the home peer's standard input, the code confirmed.
     await openScreen(a, 'Settings');
+    // A pairing started can be called off: its link goes away.
+    await a.getByRole('button', { name: 'Pair a home peer' }).click();
+    await a.getByRole('textbox', { name: 'Pairing link' }).waitFor(WAIT);
+    await a.getByRole('button', { name: 'Cancel pairing' }).click();
+    await a.getByRole('textbox', { name: 'Pairing link' }).waitFor({ ...WAIT, state: 'detached' });
     await a.getByRole('button', { name: 'Pair a home peer' }).click();
     const link = await a.getByRole('textbox', { name: 'Pairing link' }).inputValue(WAIT);
     expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#pair=[\w-]+$/);
