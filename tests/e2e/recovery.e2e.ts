@@ -88,6 +88,8 @@ requireNetns()('restoring an account', () => {
     await waitForPost(bob.page, 'Alice', 'Backed up before the loss');
 
     await openScreen(a, 'Settings');
+    // The rule is said before it is broken, as the box's description.
+    await a.getByText('At least 8 characters.').waitFor(WAIT);
     await a.getByLabel('Passphrase for the backup').fill('long enough passphrase');
     await a.getByLabel('The same passphrase again').fill('long enough passphrase');
     const download = a.waitForEvent('download', WAIT);
