@@ -68,8 +68,12 @@ export class Session {
   /** Display names of people seen so far (from their profiles). */
   names = $state<Record<string, string>>({});
   running = $state.raw<Running | null>(null);
-  /** This person's friends, read again only when the list may have changed. */
+  /**
+   * This person's friends, read again on every change to the views (as the screens did, each on
+   * its own: whatever path moves the list, a change follows it) and when `friendsVersion` ticks.
+   */
   readonly friends: readonly PersonId[] = $derived.by(() => {
+    void this.version;
     void this.friendsVersion;
     return [...(this.running?.peer.friends().keys() ?? [])] as PersonId[];
   });
