@@ -223,7 +223,7 @@ requireNetns()('direct messages', () => {
       .click();
     await a
       .getByRole('list', { name: 'Conversations' })
-      .getByRole('link', { name: /^Long weekend · you left/ })
+      .getByRole('link', { name: /^Long weekend\s· you left/ })
       .waitFor(WAIT);
     await b.getByText('(left)').waitFor(WAIT);
   });
