@@ -64,5 +64,5 @@ e2e_status=0
 KITH_E2E_JSON="$results/e2e.json" npm run --silent test:e2e || e2e_status=$?
 took "end-to-end tests (with the build)"
 
-node scripts/summarize-results.mjs "$results/unit.json" "$results/e2e.net.json" "$results/e2e.side.json"
+node scripts/summarize-results.mjs "$results/unit.json" "$results/e2e.net.json" "$results/e2e.side.json" "$results/e2e.alone.json"
 [[ $check_status == 0 && $unit_status == 0 && $e2e_status == 0 ]]

@@ -10,9 +10,10 @@
  * Given none, two run side by side, each one file at a time: the "net" lane (files that open WebRTC
  * connections) and the "side" lane (files of one person without WebRTC, then a few WebRTC files
  * of two or three people: vitest.e2e.config.ts), whose output is held back and printed when the
- * net lane is done, so neither interleaves. Its exit status is vitest's (the first failing one's).
- * `KITH_E2E_JSON=FILE` adds a JSON report written to FILE, or with two lanes to FILE's name with
- * `.net` and `.side` before its extension.
+ * net lane is done, so neither interleaves; then the "alone" lane (the chaos run, which changes the
+ * namespace's links: nothing else may load a page meanwhile). Its exit status is vitest's (the
+ * first failing one's). `KITH_E2E_JSON=FILE` adds a JSON report written to FILE, or with the lanes
+ * to FILE's name with `.net`, `.side` and `.alone` before its extension.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -60,8 +61,11 @@ function run(
   });
 }
 
-/** The lanes of vitest.e2e.config.ts that run side by side when no file is named. */
-type Group = 'net' | 'side';
+/**
+ * The lanes of vitest.e2e.config.ts when no file is named: "net" and "side" side by side, then
+ * "alone" (files that change the namespace's links).
+ */
+type Group = 'net' | 'side' | 'alone';
 
 /** The JSON report's path for `group`, or the one report's when the files run as one group. */
 function reportPath(group: Group | undefined): string | undefined {
@@ -100,7 +104,9 @@ async function runGroups(vitest: string): Promise<number> {
   const [net, side] = await Promise.all([runGroup('net'), runGroup('side', sideLog)]);
   console.log(`\ne2e: the side lane, run beside the net lane:\n`);
   console.log(readFileSync(sideLog, 'utf8'));
-  return net !== 0 ? net : side;
+  console.log(`\ne2e: the files that change the namespace's links, alone:\n`);
+  const alone = await runGroup('alone');
+  return [net, side, alone].find((code) => code !== 0) ?? 0;
 }
 
 async function main(): Promise<number> {
