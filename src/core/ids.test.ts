@@ -11,6 +11,7 @@ import {
   parseDeviceId,
   parseDocId,
   parseEntryHash,
+  isPersonId,
   parsePersonId,
   personIdFromKey,
   personIdToKey,
@@ -22,6 +23,7 @@ describe('ids', () => {
   it('round-trips keys and hashes through their text forms', () => {
     const id = personIdFromKey(key);
     expect(parsePersonId(id)).toBe(id);
+    expect(isPersonId(id)).toBe(true);
     expect(personIdToKey(id)).toEqual(key);
     expect(entryHashToBytes(parseEntryHash(entryHashFromBytes(key)))).toEqual(key);
   });
@@ -33,6 +35,7 @@ describe('ids', () => {
     ['foreign alphabet', `${'A'.repeat(42)}+`],
   ])('refuses a %s key id', (_, text) => {
     expect(() => parsePersonId(text)).toThrow(IdParseError);
+    expect(isPersonId(text)).toBe(false);
     expect(() => parseDeviceId(text)).toThrow(expect.objectContaining({ kind: 'DeviceId' }));
   });
 

@@ -79,6 +79,17 @@ export function parsePersonId(text: string): PersonId {
   return parseKeyText('PersonId', text);
 }
 
+/** Whether untrusted text is a well-formed person id (`parsePersonId` would take it). */
+export function isPersonId(text: string): text is PersonId {
+  try {
+    parsePersonId(text);
+    return true;
+  } catch (error) {
+    if (error instanceof IdParseError) return false;
+    throw error;
+  }
+}
+
 /** The 32-byte identity public key a person id stands for. */
 export function personIdToKey(id: PersonId): Uint8Array {
   return fromBase64Url(id);

@@ -8,7 +8,7 @@
  * validates every field and caps every size, and returns `null` for a doc that is not a post.
  */
 import * as Y from 'yjs';
-import { IdParseError, parsePersonId, type PersonId } from '../ids.ts';
+import { isPersonId, type PersonId } from '../ids.ts';
 import { isAudience, type Audience } from './audience.ts';
 import { captureChange, replaceText } from './yjs-change.ts';
 import { MAX_MENTIONS, MAX_PHOTOS, MAX_POST_TEXT } from './content-limits.ts';
@@ -60,17 +60,7 @@ export class PostContentError extends Error {
 export function isMentionList(value: unknown): value is readonly PersonId[] {
   if (!Array.isArray(value) || value.length > MAX_MENTIONS) return false;
   if (new Set(value).size !== value.length) return false;
-  return value.every((id) => typeof id === 'string' && isPersonIdText(id));
-}
-
-function isPersonIdText(text: string): boolean {
-  try {
-    parsePersonId(text);
-    return true;
-  } catch (error) {
-    if (error instanceof IdParseError) return false;
-    throw error;
-  }
+  return value.every((id) => typeof id === 'string' && isPersonId(id));
 }
 
 /** Why a list of mentions cannot be written, or `null` when it can. */
