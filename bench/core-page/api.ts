@@ -88,6 +88,13 @@ export interface MaterializeResult {
   readonly perSec: number;
   /** Timeline rows read back afterwards. */
   readonly rows: number;
+  /**
+   * Milliseconds to write the same rows alone (`writeViews`, the same batches, a fresh store):
+   * the floor under the materializer, one IndexedDB record per post with its two indexes.
+   */
+  readonly writeFloorMs: number;
+  /** `ms / writeFloorMs`. */
+  readonly vsWriteFloor: number;
 }
 
 /** The functions the page exposes. */
