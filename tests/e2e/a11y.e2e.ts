@@ -168,6 +168,10 @@ requireNetns()('accessibility audit', () => {
       .click();
     await a.getByRole('list', { name: 'Conversations' }).waitFor(WAIT);
     found.push(...(await audit(a, 'messages')));
+    await a.getByRole('button', { name: 'New message' }).click();
+    await a.getByRole('region', { name: 'New message' }).waitFor(WAIT);
+    found.push(...(await audit(a, 'messages, a new message')));
+    await a.getByRole('button', { name: 'Cancel' }).click();
     await a.getByRole('button', { name: 'New group' }).click();
     await a.getByRole('form', { name: 'New group' }).waitFor(WAIT);
     found.push(...(await audit(a, 'messages, a new group')));

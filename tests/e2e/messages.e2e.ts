@@ -1,6 +1,6 @@
 /**
  * Direct messages (issue 27). Alice and Bob, friends, exchange messages from Bob's profile's
- * "Message" button and the Messages tab. Then Bob's pages close; Alice writes; Carol, a friend of
+ * "Message" button and the Messages tab's "New message". Then Bob's pages close; Alice writes; Carol, a friend of
  * both and not in the conversation, is online and takes Alice's log; Alice's pages close; Bob
  * returns and reads the message, carried by Carol. Carol's store holds the message's entry (its
  * doc id, naming the writer's tag only) and no plaintext of it.
@@ -102,7 +102,17 @@ requireNetns()('direct messages', () => {
         WAIT,
       )
       .toBe(1);
-    await openFromMessages(b, 'Alice');
+    // Bob answers from Messages' "New message": it leads to the chat Alice started, not a new one.
+    await b
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Messages/ })
+      .click();
+    await b.getByRole('button', { name: 'New message' }).click();
+    await b
+      .getByRole('region', { name: 'New message' })
+      .getByRole('button', { name: 'Alice' })
+      .click();
+    await b.getByRole('heading', { name: 'Alice', level: 1 }).waitFor(WAIT);
     await shows(b, 'Hi Bob, it is Alice');
     // Bob read it: his receipt reaches Alice.
     await mine(a, 'Hi Bob, it is Alice').getByText('Read').waitFor(WAIT);
@@ -143,6 +153,26 @@ requireNetns()('direct messages', () => {
     expect((await scanStore(c, 'Hi Bob, it is Alice')).plaintext).toBe(false);
     // The scan finds plaintext where it is: Bob's own store holds the views he reads.
     expect((await scanStore(back, 'Written while Bob was away')).plaintext).toBe(true);
+  });
+
+  it('a newcomer with no friends is told whom a message can reach, and where friends are added', async () => {
+    const [alice] = await joinAll(e2e, 'Alice');
+    const a = alice.page;
+    await a
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Messages/ })
+      .click();
+    await a.getByText('No messages yet').waitFor(WAIT);
+    await a.getByRole('button', { name: 'New group' }).click();
+    const group = a.getByRole('form', { name: 'New group' });
+    await group.getByText('you have none yet').waitFor(WAIT);
+    expect(await group.getByRole('button', { name: 'Start group' }).count()).toBe(0);
+    await group.getByRole('button', { name: 'Cancel' }).click();
+    await a.getByRole('button', { name: 'New message' }).click();
+    const form = a.getByRole('region', { name: 'New message' });
+    await form.getByText('you have none yet').waitFor(WAIT);
+    await form.getByRole('link', { name: 'Add a friend' }).click();
+    await a.getByRole('heading', { name: 'Friends', level: 1 }).waitFor(WAIT);
   });
 
   it('Alice starts a group with Bob and Dan, who are not friends: all three read every message; Bob renames it; Dan removed reads nothing written after; Alice leaves', async () => {
