@@ -19,6 +19,40 @@ export type Screen =
   /** One post (`author/postId`), brought into view at one of its comments (`item`), if given. */
   | { readonly name: 'post'; readonly post: string; readonly item?: string };
 
+/** Each screen's name as the page's title and a back link say it. */
+export const SCREEN_TITLES: Record<Screen['name'], string> = {
+  home: 'Home',
+  friends: 'Friends',
+  notifications: 'Notifications',
+  settings: 'Settings',
+  profile: 'Profile',
+  post: 'Post',
+  search: 'Search',
+  messages: 'Messages',
+  conversation: 'Conversation',
+};
+
+/**
+ * Where a screen reached from `previous` leads back to, and what its link says: the screen
+ * before, else Home (a screen opened first, from a notification or a shared link, has no
+ * before in the app, and a phone's installed app may show no browser Back). A profile is named
+ * by its person (`nameOf`, `null` for an id that names no one); another post or a conversation
+ * leads Home.
+ */
+export function backLink(
+  previous: Screen | null,
+  nameOf: (person: string) => string | null,
+): { readonly href: string; readonly label: string } {
+  if (!previous || previous.name === 'post' || previous.name === 'conversation') {
+    return { href: screenHref({ name: 'home' }), label: SCREEN_TITLES.home };
+  }
+  const name = previous.name === 'profile' ? nameOf(previous.person) : null;
+  return {
+    href: screenHref(previous),
+    label: name === null ? SCREEN_TITLES[previous.name] : `${name}’s profile`,
+  };
+}
+
 /** Parses a fragment into a screen; anything unknown is home. */
 export function parseScreen(hash: string): Screen {
   const path = hash.replace(/^#\/?/, '');
@@ -77,12 +111,23 @@ export function screenHref(screen: Screen): string {
   }
 }
 
+/** The fragment of an address (`#...`), or '' when it has none. */
+function hashOf(address: string): string {
+  const at = address.indexOf('#');
+  return at < 0 ? '' : address.slice(at);
+}
+
 /** The current screen, following the fragment. */
 export class Route {
   current = $state<Screen>(parseScreen(location.hash));
+  /** The screen shown before this one in this tab, if any (`backLink`). */
+  previous = $state<Screen | null>(null);
 
   constructor() {
-    addEventListener('hashchange', () => {
+    window.addEventListener('hashchange', (event) => {
+      // Read from the address left, not `current`: a screen may have rewritten its own address
+      // without a change event (Search keeps what is typed there).
+      this.previous = parseScreen(hashOf(event.oldURL));
       this.current = parseScreen(location.hash);
     });
   }

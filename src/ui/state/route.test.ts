@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScreen, screenHref, type Screen } from './route.svelte.ts';
+import { backLink, parseScreen, screenHref, type Screen } from './route.svelte.ts';
 
 describe('screens in the fragment', () => {
   it('a post at one of its comments survives the address and back', () => {
@@ -32,5 +32,43 @@ describe('screens in the fragment', () => {
       expect(parseScreen(screenHref(screen))).toEqual(screen);
     }
     expect(parseScreen('#/search/100%')).toEqual({ name: 'search', query: '100%' });
+  });
+});
+
+const names = (person: string) => (person === 'bob' ? 'Bob' : null);
+
+describe('backLink', () => {
+  it('leads Home when the screen was the first one shown', () => {
+    expect(backLink(null, names)).toEqual({ href: '#/', label: 'Home' });
+  });
+
+  it('leads to the screen shown before, named as its title', () => {
+    expect(backLink({ name: 'notifications' }, names)).toEqual({
+      href: '#/notifications',
+      label: 'Notifications',
+    });
+  });
+
+  it('keeps what was searched for in the way back', () => {
+    const back = backLink({ name: 'search', query: 'long walk' }, names);
+    expect(back.label).toBe('Search');
+    expect(parseScreen(back.href)).toEqual({ name: 'search', query: 'long walk' });
+  });
+
+  it('names a profile by its person, and one whose id names no one as a profile', () => {
+    expect(backLink({ name: 'profile', person: 'bob' }, names)).toEqual({
+      href: '#/profile/bob',
+      label: 'Bob’s profile',
+    });
+    expect(backLink({ name: 'profile', person: 'nonsense' }, names).label).toBe('Profile');
+  });
+
+  it('leads Home from another post or a conversation, not into a loop of posts', () => {
+    const before: Screen[] = [
+      { name: 'post', post: 'bob/p1' },
+      { name: 'conversation', conversation: 'bob/c1' },
+    ];
+    for (const screen of before)
+      expect(backLink(screen, names)).toEqual({ href: '#/', label: 'Home' });
   });
 });
