@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { threadComments } from './comment-thread.ts';
+import { replyTarget, threadComments } from './comment-thread.ts';
 
 const c = (itemId: string, replyTo?: string) => ({ itemId, replyTo });
 const shape = (comments: ReturnType<typeof c>[]) =>
@@ -34,5 +34,17 @@ describe('a post’s comments and their replies', () => {
         .flat(2)
         .sort(),
     ).toEqual(['a', 'b']);
+  });
+});
+
+describe('replyTarget', () => {
+  const nameOf = (person: string) => (person === 'bob' ? 'Bob' : 'Someone');
+
+  it("names the comment's writer", () => {
+    expect(replyTarget('bob', 'alice', nameOf)).toBe('Bob');
+  });
+
+  it('calls one’s own comment so, not by one’s own name', () => {
+    expect(replyTarget('bob', 'bob', nameOf)).toBe('your comment');
   });
 });

@@ -45,3 +45,16 @@ export function threadComments<C extends ThreadComment>(comments: readonly C[]):
   }
   return [...groups.values()];
 }
+
+/**
+ * Whom answering a comment written by `author` answers, as its button and box say ("Reply to
+ * …"): the writer's name, or "your comment" for one's own (not one's own name, as if to someone
+ * else).
+ */
+export function replyTarget<P extends string>(
+  author: P,
+  me: P,
+  nameOf: (person: P) => string,
+): string {
+  return author === me ? 'your comment' : nameOf(author);
+}

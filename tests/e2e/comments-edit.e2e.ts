@@ -91,6 +91,11 @@ requireNetns()('comments, long posts and photos', () => {
       .getByText('Perfect, see you there')
       .waitFor(WAIT);
     found.push(...(await audit(b, 'a comment and its reply')));
+    // On his own comment Bob is offered to add to it, not to answer "Bob".
+    expect(await onBob.getByRole('button', { name: 'Reply to Bob' }).count()).toBe(0);
+    await onBob.getByRole('button', { name: 'Reply to your comment' }).click();
+    await onBob.getByLabel('Write a reply to your comment').waitFor(WAIT);
+    await onBob.getByRole('button', { name: 'Cancel reply' }).click();
     // Bob answers Alice's reply: the box names her, not the thread's first writer.
     await onBob
       .getByRole('list', { name: 'Replies to Bob' })
