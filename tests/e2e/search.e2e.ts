@@ -83,7 +83,10 @@ requireNetns()('search', () => {
       .getByRole('status')
       .filter({ hasText: /results? for thermos/ })
       .waitFor({ ...WAIT, state: 'attached' });
-    await group(a, 'Comments').filter({ hasText: 'Bringing a thermos!' }).waitFor(WAIT);
+    const comment = group(a, 'Comments').filter({ hasText: 'Bringing a thermos!' });
+    await comment.waitFor(WAIT);
+    // The result says which post the comment is on, not only its own words.
+    await comment.getByText('On Ben’s post: “Café by the fjord at noon, who is in?”').waitFor(WAIT);
     expect(await group(a, 'Posts').count()).toBe(0);
 
     await typeQuery(a, 'zeppelin');

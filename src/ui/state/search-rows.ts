@@ -22,12 +22,17 @@ export interface PostRow {
   readonly text: string;
 }
 
-/** One comment found: the post it answers, its item id, author and text. */
+/**
+ * One comment found: the post it answers, its item id, author and text, and what says which
+ * post it is on: the post's author and its text (`null` for a post of photos only).
+ */
 export interface CommentRow {
   readonly post: string;
   readonly item: string;
   readonly author: PersonId;
   readonly text: string;
+  readonly postAuthor: PersonId;
+  readonly postText: string | null;
 }
 
 /** The results of one query, by group. */
@@ -83,11 +88,18 @@ async function commentRow(
 ): Promise<CommentRow | null> {
   const ref = refOf(hit.post);
   if (!ref) return null;
-  const item = (await reader.replies(ref)).find(
-    (reply) => reply.itemId === hit.item && reply.kind === 'comment',
-  );
+  const [replies, post] = await Promise.all([reader.replies(ref), reader.post(ref)]);
+  const item = replies.find((reply) => reply.itemId === hit.item && reply.kind === 'comment');
   const text = item && textOf(item.summary);
-  return item && text ? { post: hit.post, item: hit.item, author: item.author, text } : null;
+  if (!item || !text) return null;
+  return {
+    post: hit.post,
+    item: hit.item,
+    author: item.author,
+    text,
+    postAuthor: ref.author,
+    postText: post ? textOf(post.summary) : null,
+  };
 }
 
 /** The post a key names, or `null` for a damaged key (from an index written by an older app). */
