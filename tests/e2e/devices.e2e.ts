@@ -163,6 +163,17 @@ requireNetns()('two devices of one person', () => {
 
     // Alice removes the phone; the revocation reaches Bob.
     await openScreen(a, 'Settings');
+    // In words a person uses: the laptop is the main device; a fresh permission to post is
+    // renewed without a word, so no date is said.
+    const devices = a.getByRole('region', { name: 'Your devices' });
+    await devices
+      .getByRole('listitem')
+      .filter({ hasText: 'This device' })
+      .getByText('Main device')
+      .waitFor(WAIT);
+    expect(await devices.textContent()).not.toMatch(
+      /certificate|identity key|may post as you until/,
+    );
     a.once('dialog', (dialog) => void dialog.accept());
     await a
       .getByRole('region', { name: 'Your devices' })

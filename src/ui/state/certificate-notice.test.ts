@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateNotice } from './certificate-notice.ts';
+import { certificateNotice, renewalDue } from './certificate-notice.ts';
 
 const NOW = 1_750_000_000_000;
 const DAY = 24 * 60 * 60 * 1000;
@@ -19,5 +19,14 @@ describe('the certificate notice', () => {
       certificateNotice({ expiresAt: NOW + 90 * DAY, canRenew: false, expiringSoon: false }, NOW),
     ).toBeNull();
     expect(certificateNotice(null, NOW)).toBeNull();
+  });
+});
+
+describe("a device's renewal in the list of devices", () => {
+  it('is said only once the main device should have renewed it', () => {
+    expect(renewalDue(NOW + 300 * DAY, NOW)).toBe(false);
+    expect(renewalDue(NOW + 61 * DAY, NOW)).toBe(false);
+    expect(renewalDue(NOW + 59 * DAY, NOW)).toBe(true);
+    expect(renewalDue(NOW - DAY, NOW)).toBe(true);
   });
 });
