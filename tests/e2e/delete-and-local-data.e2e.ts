@@ -160,8 +160,13 @@ requireNetns()('a delete that deletes, a removal, and this device’s data', () 
 
     // Dave deletes his device's data: told what is lost, then back at the start screen.
     await openScreen(d, 'Settings');
-    // Settings says what each person's posts take on this device.
-    await d.getByRole('list', { name: 'Storage by person' }).getByText('Alice').waitFor(WAIT);
+    // Settings says what each person's posts take on this device, as a size (not in entries).
+    const alicesRow = d
+      .getByRole('list', { name: 'Storage by person' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Alice' });
+    await alicesRow.waitFor(WAIT);
+    expect(await alicesRow.textContent()).toMatch(/^\s*Alice\s*[\d.]+ (B|KB|MB)\s*$/);
     await d.getByRole('button', { name: "Delete this device's data…" }).click();
     const lost = d.getByRole('group', { name: 'What is lost' });
     await lost.getByText(/Your keys on this device/).waitFor(WAIT);

@@ -14,8 +14,8 @@ describe('usage by person', () => {
       entries.reduce((sum, entry) => sum + entry.bytes.length, 0);
 
     expect(await readUsageByPerson(store)).toEqual([
-      { person: ALICE, bytes: size([...alice, ...aliceLaptop]), entries: 5, logs: 2 },
-      { person: BOB, bytes: size(bob), entries: 1, logs: 1 },
+      { person: ALICE, bytes: size([...alice, ...aliceLaptop]) },
+      { person: BOB, bytes: size(bob) },
     ]);
   });
 
@@ -26,9 +26,7 @@ describe('usage by person', () => {
     await store.putEntries(entries);
     await store.pruneLog(BOB, PHONE, 3);
     const kept = entries.slice(2).reduce((sum, entry) => sum + entry.bytes.length, 0);
-    expect(await readUsageByPerson(store)).toEqual([
-      { person: BOB, bytes: kept, entries: 2, logs: 1 },
-    ]);
+    expect(await readUsageByPerson(store)).toEqual([{ person: BOB, bytes: kept }]);
   });
 
   it('orders equal sizes by person id', () => {

@@ -13,24 +13,14 @@ export interface PersonUsage {
   readonly person: PersonId;
   /** Sum of the held entries' encoded sizes. */
   readonly bytes: number;
-  /** Number of entries held. */
-  readonly entries: number;
-  /** Number of logs (devices) held. */
-  readonly logs: number;
 }
 
 /** Sums log summaries per author; largest first, ties by person id so the order is stable. */
 export function usageByPerson(logs: readonly LogSummary[]): PersonUsage[] {
-  const totals = new Map<PersonId, { bytes: number; entries: number; logs: number }>();
-  for (const log of logs) {
-    const total = totals.get(log.author) ?? { bytes: 0, entries: 0, logs: 0 };
-    total.bytes += log.bytes;
-    total.entries += log.entries;
-    total.logs += 1;
-    totals.set(log.author, total);
-  }
+  const totals = new Map<PersonId, number>();
+  for (const log of logs) totals.set(log.author, (totals.get(log.author) ?? 0) + log.bytes);
   return [...totals]
-    .map(([person, total]) => ({ person, ...total }))
+    .map(([person, bytes]) => ({ person, bytes }))
     .sort((a, b) => b.bytes - a.bytes || (a.person < b.person ? -1 : a.person > b.person ? 1 : 0));
 }
 
