@@ -30,6 +30,19 @@ describe('everyday settings', () => {
     await page.getByRole('radio', { name: 'Same as this device' }).check();
     await expect.poll(background, WAIT).toBe('rgb(250, 248, 245)');
 
+    // Settings is several screens long: its index jumps to a section, with focus on its heading.
+    await page
+      .getByRole('navigation', { name: 'Settings sections' })
+      .getByRole('button', { name: 'Storage' })
+      .click();
+    const storage = page.getByRole('heading', { name: 'Storage', level: 2 });
+    await expect
+      .poll(() => storage.evaluate((el) => el === document.activeElement), WAIT)
+      .toBe(true);
+    const top = await storage.evaluate((el) => el.getBoundingClientRect().top);
+    expect(top, 'the heading at the top of the screen').toBeGreaterThanOrEqual(0);
+    expect(top, 'the heading at the top of the screen').toBeLessThan(100);
+
     // A fresh incognito profile has not been granted persistent storage: Kith may ask.
     await page.getByRole('button', { name: "Ask to keep Kith's data" }).click();
     await page
