@@ -31,18 +31,15 @@ import { RecordError } from '../identity/signed-record.ts';
 import { defaultVerifier, type Ed25519Verifier } from '../identity/verifier.ts';
 import { deviceIdToKey, type DeviceId } from '../ids.ts';
 import { createLogger } from '../log.ts';
+import {
+  RENEW_BEFORE_MS,
+  RENEW_CHECK_INTERVAL_MS,
+  WARN_BEFORE_MS,
+} from '../identity/renewal-windows.ts';
 import type { LogStore, StoredEntry } from '../store/storage-adapter.ts';
 import type { StoredEntrySource, StoredRevocations } from './stored-revocations.ts';
 
 const log = createLogger('kith:devices');
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** The identity device renews a certificate once fewer than 60 days of it remain. */
-export const RENEW_BEFORE_MS = 60 * DAY_MS;
-/** A certificate with fewer than 14 days left is reported (`status().expiringSoon`). */
-export const WARN_BEFORE_MS = 14 * DAY_MS;
-/** How often a running identity device looks for certificates to renew. */
-export const RENEW_CHECK_INTERVAL_MS = DAY_MS;
 
 const ISSUED_KEY = 'identity/issued-certificates';
 

@@ -3,7 +3,8 @@
  * on a device that cannot renew it itself (it does not hold the identity key); the device that
  * does renews every certificate by itself, and nothing is shown there.
  */
-import { RENEW_BEFORE_MS, type CertificateStatus } from '../../core/peer/device-authority.ts';
+import type { CertificateStatus } from '../../core/peer/device-authority.ts';
+import { RENEW_BEFORE_MS } from '../../core/identity/renewal-windows.ts';
 
 /** What the notice says, or `null` when there is none to show. */
 export interface CertificateNotice {
