@@ -71,6 +71,9 @@ requireNetns()('comments, long posts and photos', () => {
     await onBob.getByLabel('Write a comment').fill('I can bring bread');
     await onBob.getByRole('button', { name: 'Comment', exact: true }).click();
     await onAlice.getByText('I can bring bread').waitFor(WAIT);
+    // Editing and deleting sit behind the comment's options: a thread shows one button per comment.
+    expect(await onBob.getByRole('button', { name: 'Edit comment' }).count()).toBe(0);
+    await onBob.getByRole('button', { name: 'Options for your comment' }).click();
     await onBob.getByRole('button', { name: 'Edit comment' }).click();
     await onBob.getByLabel('Edit your comment').fill('I can bring bread and cheese');
     await onBob.getByRole('button', { name: 'Save' }).click();
@@ -107,12 +110,16 @@ requireNetns()('comments, long posts and photos', () => {
       .getByRole('list', { name: 'Replies to Bob' })
       .getByText('See you at noon then')
       .waitFor(WAIT);
-    // He takes it back (his reply's button is the last of his two).
+    // Someone else's comment on someone else's post offers Bob nothing beyond replying.
+    expect(await onBob.getByRole('button', { name: /^Options for Alice/ }).count()).toBe(0);
+    // He takes it back (his reply's options are the last of his two).
+    await onBob.getByRole('button', { name: 'Options for your comment' }).last().click();
     b.once('dialog', (dialog) => void dialog.accept());
-    await onBob.getByRole('button', { name: 'Delete comment' }).last().click();
+    await onBob.getByRole('button', { name: 'Delete comment' }).click();
     await expect.poll(() => onAlice.getByText('See you at noon then').count(), WAIT).toBe(0);
 
     // Bob deletes his comment: it leaves Alice's screen; her reply stays.
+    await onBob.getByRole('button', { name: 'Options for your comment' }).click();
     b.once('dialog', (dialog) => void dialog.accept());
     await onBob.getByRole('button', { name: 'Delete comment' }).click();
     await expect.poll(() => onAlice.getByText('bread and cheese').count(), WAIT).toBe(0);
@@ -123,6 +130,7 @@ requireNetns()('comments, long posts and photos', () => {
     await onBob.getByLabel('Write a comment').fill('Anyone selling a bike?');
     await onBob.getByRole('button', { name: 'Comment', exact: true }).click();
     await onAlice.getByText('Anyone selling a bike?').waitFor(WAIT);
+    await onAlice.getByRole('button', { name: 'Options for Bob’s comment' }).click();
     await onAlice.getByRole('button', { name: 'Hide comment by Bob' }).click();
     await onAlice.getByRole('button', { name: 'Show comment by Bob' }).waitFor(WAIT);
     await onBob.getByText(/Hidden by the post’s author/).waitFor(WAIT);

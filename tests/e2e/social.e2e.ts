@@ -59,6 +59,7 @@ requireNetns()('three people and a post', () => {
     await openHome(b);
     const mine = b.getByRole('article').filter({ hasText: 'Sunset from the hill' });
     // Bob hides Carol's comment on his post: it disappears for Alice too.
+    await mine.getByRole('button', { name: 'Options for Carol’s comment' }).click();
     await mine.getByRole('button', { name: 'Hide comment by Carol' }).click();
     await expect.poll(() => onAlice.getByText('Gorgeous colours').count(), WAIT).toBe(0);
     await mine.getByRole('button', { name: 'Post options' }).click();
