@@ -168,8 +168,15 @@ requireNetns()('direct messages', () => {
     await group.getByText('you have none yet').waitFor(WAIT);
     expect(await group.getByRole('button', { name: 'Start group' }).count()).toBe(0);
     await group.getByRole('button', { name: 'Cancel' }).click();
+    // The button pressed goes away with the form it opens: focus goes to the form, and back.
+    const focused = (locator: ReturnType<Page['getByRole']>) =>
+      locator.evaluate((el) => el === document.activeElement);
+    await expect.poll(() => focused(a.getByRole('button', { name: 'New group' })), WAIT).toBe(true);
     await a.getByRole('button', { name: 'New message' }).click();
     const form = a.getByRole('region', { name: 'New message' });
+    await expect
+      .poll(() => focused(form.getByRole('heading', { name: 'New message' })), WAIT)
+      .toBe(true);
     await form.getByText('you have none yet').waitFor(WAIT);
     await form.getByRole('link', { name: 'Add a friend' }).click();
     await a.getByRole('heading', { name: 'Friends', level: 1 }).waitFor(WAIT);
