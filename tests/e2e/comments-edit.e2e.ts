@@ -130,7 +130,17 @@ requireNetns()('comments, long posts and photos', () => {
     await onBob.getByLabel('Write a comment').fill('Anyone selling a bike?');
     await onBob.getByRole('button', { name: 'Comment', exact: true }).click();
     await onAlice.getByText('Anyone selling a bike?').waitFor(WAIT);
-    await onAlice.getByRole('button', { name: 'Options for Bob’s comment' }).click();
+    const options = onAlice.getByRole('button', { name: 'Options for Bob’s comment' });
+    // Escape closes the options and leaves the focus on their button.
+    await options.click();
+    await onAlice.getByRole('button', { name: 'Hide comment by Bob' }).focus();
+    await a.keyboard.press('Escape');
+    await expect
+      .poll(() => onAlice.getByRole('button', { name: 'Hide comment by Bob' }).count(), WAIT)
+      .toBe(0);
+    expect(await options.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await options.getAttribute('aria-expanded')).toBe('false');
+    await options.click();
     await onAlice.getByRole('button', { name: 'Hide comment by Bob' }).click();
     await onAlice.getByRole('button', { name: 'Show comment by Bob' }).waitFor(WAIT);
     await onBob.getByText(/Hidden by the post’s author/).waitFor(WAIT);
