@@ -74,6 +74,9 @@ requireNetns()('notifications that lead somewhere', () => {
 
       await item.getByRole('link').click();
       await a.getByRole('heading', { name: 'Post by Alice', level: 1 }).waitFor(WAIT);
+      // On its own screen a long post shows whole (Home folds it behind "See more").
+      await a.getByRole('button', { name: 'See less' }).waitFor(WAIT);
+      expect(await a.getByRole('button', { name: 'See more' }).count()).toBe(0);
       const comment = a
         .getByRole('list', { name: 'Comments' })
         .getByRole('listitem')
