@@ -12,10 +12,21 @@ import {
   parseDocId,
   parseEntryHash,
   isPersonId,
+  parses,
   parsePersonId,
   personIdFromKey,
   personIdToKey,
 } from './ids.ts';
+
+describe('parses', () => {
+  it('says whether a parser takes a text, and throws what is not a refusal of it', () => {
+    expect(parses(parseEntryHash, 'not a hash')).toBe(false);
+    const broken = () => {
+      throw new TypeError('a fault, not a malformed id');
+    };
+    expect(() => parses(broken, 'x')).toThrow(TypeError);
+  });
+});
 
 describe('ids', () => {
   const key = Uint8Array.from({ length: 32 }, (_, i) => i * 7);

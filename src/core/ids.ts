@@ -79,15 +79,23 @@ export function parsePersonId(text: string): PersonId {
   return parseKeyText('PersonId', text);
 }
 
-/** Whether untrusted text is a well-formed person id (`parsePersonId` would take it). */
-export function isPersonId(text: string): text is PersonId {
+/**
+ * Whether `parse` takes `text`: false where it refuses it as malformed (`IdParseError`); any
+ * other error is a fault and is thrown.
+ */
+export function parses(parse: (text: string) => unknown, text: string): boolean {
   try {
-    parsePersonId(text);
+    parse(text);
     return true;
   } catch (error) {
     if (error instanceof IdParseError) return false;
     throw error;
   }
+}
+
+/** Whether untrusted text is a well-formed person id (`parsePersonId` would take it). */
+export function isPersonId(text: string): text is PersonId {
+  return parses(parsePersonId, text);
 }
 
 /** The 32-byte identity public key a person id stands for. */

@@ -3,7 +3,7 @@
  * and throws `StoreInputError` before anything is written) and records read back from disk
  * (a bad one throws `StoreCorruptError` instead of flowing on into sync or the UI).
  */
-import { IdParseError, parseEntryHash } from '../ids.ts';
+import { parseEntryHash, parses } from '../ids.ts';
 import { isPlaceholder, type HeldRecord, type PlaceholderRecord } from './covers.ts';
 import { StoreCorruptError, StoreInputError } from './errors.ts';
 import {
@@ -20,14 +20,7 @@ import {
 
 /** Whether a value read back is a well-formed entry hash. */
 export function isHash(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    parseEntryHash(value);
-    return true;
-  } catch (err) {
-    if (err instanceof IdParseError) return false;
-    throw err;
-  }
+  return typeof value === 'string' && parses(parseEntryHash, value);
 }
 
 function isId(value: unknown): value is string {
