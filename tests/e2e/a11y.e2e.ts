@@ -20,7 +20,7 @@ import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requireNetns, setupE2e } from './harness.ts';
 import { audit } from './axe-audit.ts';
-import { WAIT, createInvite, onboard, openHome, post } from './app-helpers.ts';
+import { WAIT, createInvite, onboard, openHome, openScreen, post } from './app-helpers.ts';
 
 /** The accessible name and focus indicator of the element that has focus. */
 interface Focused {
@@ -162,10 +162,7 @@ requireNetns()('accessibility audit', () => {
     await a.getByRole('button', { name: 'Send' }).click();
     await a.getByRole('list', { name: 'Messages' }).getByText('Hi Bob').waitFor(WAIT);
     found.push(...(await audit(a, 'a conversation with a message')));
-    await a
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Messages/ })
-      .click();
+    await openScreen(a, /^Messages/);
     await a.getByRole('list', { name: 'Conversations' }).waitFor(WAIT);
     found.push(...(await audit(a, 'messages')));
     await a.getByRole('button', { name: 'New message' }).click();

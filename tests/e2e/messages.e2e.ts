@@ -9,7 +9,7 @@
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requireNetns, setupE2e, type Person } from './harness.ts';
-import { WAIT, befriendExisting, joinAll, openFriends } from './app-helpers.ts';
+import { WAIT, befriendExisting, joinAll, openFriends, openScreen } from './app-helpers.ts';
 import { scanStore } from './store-scan.ts';
 
 /** Closes the person's page (they are away) and returns a function that brings them back. */
@@ -33,10 +33,7 @@ async function messageFromProfile(page: Page, name: string): Promise<void> {
 
 /** Opens the conversation with `name` from the Messages tab. */
 async function openFromMessages(page: Page, name: string): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Main' })
-    .getByRole('link', { name: /^Messages/ })
-    .click();
+  await openScreen(page, /^Messages/);
   await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor(WAIT);
   const conversation = page
     .getByRole('list', { name: 'Conversations' })
@@ -103,10 +100,7 @@ requireNetns()('direct messages', () => {
       )
       .toBe(1);
     // Bob answers from Messages' "New message": it leads to the chat Alice started, not a new one.
-    await b
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Messages/ })
-      .click();
+    await openScreen(b, /^Messages/);
     await b.getByRole('button', { name: 'New message' }).click();
     await b
       .getByRole('region', { name: 'New message' })
@@ -158,10 +152,7 @@ requireNetns()('direct messages', () => {
   it('a newcomer with no friends is told whom a message can reach, and where friends are added', async () => {
     const [alice] = await joinAll(e2e, 'Alice');
     const a = alice.page;
-    await a
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Messages/ })
-      .click();
+    await openScreen(a, /^Messages/);
     await a.getByText('No messages yet').waitFor(WAIT);
     await a.getByRole('button', { name: 'New group' }).click();
     const group = a.getByRole('form', { name: 'New group' });
@@ -189,10 +180,7 @@ requireNetns()('direct messages', () => {
     await befriendExisting(a, 'Alice', b, 'Bob');
     await befriendExisting(a, 'Alice', d, 'Dan');
 
-    await a
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Messages/ })
-      .click();
+    await openScreen(a, /^Messages/);
     await a.getByText('No messages yet').waitFor(WAIT);
     await a.getByRole('button', { name: 'New group' }).click();
     const form = a.getByRole('form', { name: 'New group' });
@@ -254,10 +242,7 @@ requireNetns()('direct messages', () => {
     await a.getByText('You left this conversation.').waitFor(WAIT);
     await a.getByText('1 person', { exact: true }).waitFor(WAIT);
     // Her list of conversations says she left it.
-    await a
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Messages/ })
-      .click();
+    await openScreen(a, /^Messages/);
     await a
       .getByRole('list', { name: 'Conversations' })
       .getByRole('link', { name: /^Long weekend\s· you left/ })
