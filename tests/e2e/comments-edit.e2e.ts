@@ -112,8 +112,13 @@ requireNetns()('comments, long posts and photos', () => {
       .waitFor(WAIT);
     // Someone else's comment on someone else's post offers Bob nothing beyond replying.
     expect(await onBob.getByRole('button', { name: /^Options for Alice/ }).count()).toBe(0);
-    // He takes it back (his reply's options are the last of his two).
-    await onBob.getByRole('button', { name: 'Options for your comment' }).last().click();
+    // He takes it back (his reply's options are the last of his two). One set of options is
+    // open at a time: opening his reply's closes his comment's.
+    const bobsOptions = onBob.getByRole('button', { name: 'Options for your comment' });
+    await bobsOptions.first().click();
+    await bobsOptions.last().click();
+    await expect.poll(() => bobsOptions.first().getAttribute('aria-expanded'), WAIT).toBe('false');
+    expect(await onBob.getByRole('button', { name: 'Delete comment' }).count()).toBe(1);
     b.once('dialog', (dialog) => void dialog.accept());
     await onBob.getByRole('button', { name: 'Delete comment' }).click();
     await expect.poll(() => onAlice.getByText('See you at noon then').count(), WAIT).toBe(0);
