@@ -7,8 +7,8 @@
  *
  * Exempt from the size check: links inside the running text of a post or a comment (made by
  * LinkedText from what someone wrote). WCAG 2.5.8 exempts a target set in a sentence, and
- * padding such a link to 44 px would tear the text apart; the post's other controls are full
- * size.
+ * padding such a link to 44 px would tear the text apart; the other controls of a post and
+ * its comments (the writer's name too) are full size.
  *
  * The harness's `person()` makes desktop contexts, so this file makes its own phone contexts and
  * fails on any uncaught page error or Content-Security-Policy refusal in them, as the harness
@@ -42,7 +42,7 @@ async function layoutProblems(page: Page, screen: string): Promise<string[]> {
       if (style.visibility === 'hidden' || el.getClientRects().length === 0) continue;
       // Visually hidden (1x1, clipped), such as the file input behind "Add photos".
       if (el.closest('.visually-hidden') || el.tabIndex < 0) continue;
-      const inText = el.tagName === 'A' && el.closest('.post .text, .comments li') !== null;
+      const inText = el.tagName === 'A' && el.closest('.post .text, .comment-text') !== null;
       if (inText && style.display === 'inline') continue;
       // A checkbox or a radio button is tapped through its label, which is the target.
       const target =
