@@ -53,6 +53,15 @@ describe('everyday settings', () => {
     expect(seen.top, 'the heading near the top of the screen').toBeGreaterThanOrEqual(0);
     expect(seen.top, 'the heading near the top of the screen').toBeLessThan(150);
     expect(seen.visible, `the heading not covered: ${JSON.stringify(seen)}`).toBe(true);
+    // "Privacy" lands on a heading of that name, above muted people, lists and blocked people.
+    await page
+      .getByRole('navigation', { name: 'Settings sections' })
+      .getByRole('button', { name: 'Privacy' })
+      .click();
+    const privacy = page.getByRole('heading', { name: 'Privacy', level: 2 });
+    await expect
+      .poll(() => privacy.evaluate((el) => el === document.activeElement), WAIT)
+      .toBe(true);
 
     // A fresh incognito profile has not been granted persistent storage: Kith may ask.
     await page.getByRole('button', { name: "Ask to keep Kith's data" }).click();
