@@ -147,6 +147,19 @@ requireNetns()('direct messages', () => {
     expect((await scanStore(c, 'Hi Bob, it is Alice')).plaintext).toBe(false);
     // The scan finds plaintext where it is: Bob's own store holds the views he reads.
     expect((await scanStore(back, 'Written while Bob was away')).plaintext).toBe(true);
+
+    // A long conversation opens at its newest message, with the box to answer in on screen.
+    for (let i = 1; i <= 12; i++) await send(back, `Note ${i} of 12`);
+    await openFromMessages(back, 'Alice');
+    const onScreen = (el: Element) => {
+      const box = el.getBoundingClientRect();
+      return box.top >= 0 && box.bottom <= innerHeight;
+    };
+    await expect
+      .poll(() => back.getByLabel('Message', { exact: true }).evaluate(onScreen), WAIT)
+      .toBe(true);
+    expect(await mine(back, 'Note 12 of 12').evaluate(onScreen), 'the newest message').toBe(true);
+    expect(await back.evaluate(() => scrollY), 'scrolled past the oldest').toBeGreaterThan(0);
   });
 
   it('a newcomer with no friends is told whom a message can reach, and where friends are added', async () => {
