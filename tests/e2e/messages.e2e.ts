@@ -86,7 +86,15 @@ requireNetns()('direct messages', () => {
     expect((await box.inputValue()).length, 'the paste kept whole').toBe(4_100);
     expect(await a.getByRole('button', { name: 'Send' }).isDisabled(), 'Send when over').toBe(true);
     await box.fill('');
+    // Bob's Notifications count, read before the message: it goes up by one without a reload.
+    const notificationsUnread = () =>
+      b
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: /^Notifications/ })
+        .evaluate((el) => Number(/\((\d+) unread\)/.exec(el.textContent ?? '')?.[1] ?? 0));
+    const unreadBefore = await notificationsUnread();
     await send(a, 'Hi Bob, it is Alice');
+    await expect.poll(notificationsUnread, WAIT).toBe(unreadBefore + 1);
     // Bob's device takes it: Alice's message says so.
     await mine(a, 'Hi Bob, it is Alice').getByText('Delivered').waitFor(WAIT);
     await expect

@@ -84,6 +84,10 @@ describe('a screen query', () => {
     source.fire({ cause: 'blob' });
     await settle();
     expect([timeline.reads(), bobsPosts.reads(), notifications.reads()]).toEqual([2, 1, 2]);
+    // A message notifies (the Notifications count went stale on one), but is on no timeline.
+    source.fire({ cause: 'entries', docs: [{ author: alice, kind: 'message' }] });
+    await settle();
+    expect([timeline.reads(), bobsPosts.reads(), notifications.reads()]).toEqual([2, 1, 3]);
     for (const q of [timeline, bobsPosts, notifications]) q.stop();
   });
 

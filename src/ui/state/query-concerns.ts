@@ -53,7 +53,7 @@ export function profileConcerned(person: PersonId): (change: ViewChange) => bool
 }
 
 // Notifications come from replies and mentions (in posts and comments), keys that open them,
-// and a new friend (noted as the friend list changes).
+// a new friend (noted as the friend list changes) and messages.
 const NOTIFYING_KINDS: ReadonlySet<KindName> = new Set<KindName>([
   'post',
   'thread',
@@ -61,6 +61,7 @@ const NOTIFYING_KINDS: ReadonlySet<KindName> = new Set<KindName>([
   'reaction',
   'epoch',
   'friends',
+  'message',
 ]);
 
 /** The notifications list (and the navigation's unread count). */
