@@ -157,7 +157,12 @@ requireNetns()('direct messages', () => {
     expect((await scanStore(back, 'Written while Bob was away')).plaintext).toBe(true);
 
     // A long conversation opens at its newest message, with the box to answer in on screen.
-    for (let i = 1; i <= 12; i++) await send(back, `Note ${i} of 12`);
+    for (let i = 1; i <= 11; i++) await send(back, `Note ${i} of 12`);
+    await send(back, 'Note 12 of 12: https://kith.example/notes');
+    // An address in a message is a link, as in a post.
+    await mine(back, 'Note 12 of 12')
+      .getByRole('link', { name: 'https://kith.example/notes' })
+      .waitFor(WAIT);
     await openFromMessages(back, 'Alice');
     const onScreen = (el: Element) => {
       const box = el.getBoundingClientRect();

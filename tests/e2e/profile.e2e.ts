@@ -139,13 +139,19 @@ requireNetns()('profiles and system notifications', () => {
     await explained({ alice: a, bob: b }, async () => {
       // Onboarding, with a photo picked on the same screen as the name.
       await alice.goto('/');
+      // Start with no name asks for one; the request goes once a name is typed.
+      await a.getByRole('button', { name: 'Start' }).click();
+      const noName = a.getByRole('alert').filter({ hasText: 'Please enter the name' });
+      await noName.waitFor(WAIT);
       await a.getByLabel('Your name').fill('Alice');
+      await expect.poll(() => noName.count(), WAIT).toBe(0);
       await a.getByLabel('Profile photo (optional)').setInputFiles({
         name: 'me.png',
         mimeType: 'image/png',
         buffer: makePng(640, 480, [200, 40, 40], [240, 200, 60]),
       });
-      await drawn(a.getByRole('img', { name: 'Preview of your profile photo (optional)' }));
+      await drawn(a.getByRole('img', { name: 'Preview of your profile photo' }));
+      await a.getByRole('button', { name: 'Remove profile photo', exact: true }).waitFor(WAIT);
       // How Kith works is part of the onboarding screen, read before the account exists.
       const explanation = a.getByRole('region', { name: 'How Kith works' });
       await explanation
@@ -177,7 +183,14 @@ requireNetns()('profiles and system notifications', () => {
       });
       await drawn(a.getByRole('img', { name: 'Preview of your cover picture' }));
       await a.getByRole('button', { name: 'Save profile' }).click();
-      await a.getByRole('status').filter({ hasText: 'Profile saved.' }).waitFor(WAIT);
+      const savedNote = a.getByRole('status').filter({ hasText: 'Profile saved.' });
+      await savedNote.waitFor(WAIT);
+      // Save sat below the pictures' previews: the page comes back to the profile's top.
+      const onScreen = (el: Element) => {
+        const box = el.getBoundingClientRect();
+        return box.top >= 0 && box.bottom <= innerHeight;
+      };
+      await expect.poll(() => savedNote.evaluate(onScreen), WAIT).toBe(true);
       await seesAlicesProfile(a);
       const profileTab = (page: Page) =>
         page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' });
