@@ -110,6 +110,12 @@ requireNetns()('Kith on a phone', () => {
     problems.push(...(await layoutProblems(a, 'home, empty')));
 
     const nav = a.getByRole('navigation', { name: 'Main' });
+    // A newcomer's one next step is on the first screen, above the navigation, unscrolled.
+    const invite = await a.getByRole('link', { name: 'Invite a friend' }).boundingBox();
+    const navBox = await nav.boundingBox();
+    expect(invite!.y + invite!.height, 'Invite a friend above the navigation').toBeLessThanOrEqual(
+      navBox!.y,
+    );
     await nav.getByRole('link', { name: 'Friends' }).tap();
     await a.getByRole('button', { name: 'Create invite link' }).tap();
     const box = a.getByRole('textbox', { name: 'Invite link' });
