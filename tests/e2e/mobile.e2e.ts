@@ -167,6 +167,18 @@ requireNetns()('Kith on a phone', () => {
       .getByLabel("What's on your mind?")
       .fill('From my phone, see https://example.org/a-rather-long-path');
     await friendsOnly.waitFor(WAIT);
+    // A photo's preview pushes the audience and Post down: they are brought back above the
+    // navigation (then the photo is taken out again).
+    await a.getByLabel('Add photos').setInputFiles('public/icons/icon-512.png');
+    await a.getByRole('img', { name: 'Photo 1 to post' }).waitFor(WAIT);
+    const postButton = a.getByRole('button', { name: 'Post', exact: true });
+    await expect
+      .poll(async () => {
+        const box = (await postButton.boundingBox())!;
+        return box.y >= 0 && box.y + box.height <= (await nav.boundingBox())!.y;
+      }, WAIT)
+      .toBe(true);
+    await a.getByRole('button', { name: 'Remove photo 1' }).tap();
     await a.getByRole('button', { name: 'Post', exact: true }).tap();
     const mine = a.getByRole('article').filter({ hasText: 'From my phone' });
     await mine.waitFor(WAIT);
