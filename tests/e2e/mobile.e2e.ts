@@ -123,6 +123,14 @@ requireNetns()('Kith on a phone', () => {
     const link = await box.inputValue();
     expect(link).toMatch(/#invite=[A-Za-z0-9_-]+$/);
     await a.getByRole('img', { name: 'QR code of the invite link' }).waitFor(WAIT);
+    // The code is as wide as the phone allows (up to 20rem) and square, for a camera to read.
+    const qr = a.getByRole('img', { name: 'QR code of the invite link' }).locator('canvas');
+    await expect
+      .poll(async () => {
+        const box = (await qr.boundingBox())!;
+        return box.width >= 300 && Math.abs(box.width - box.height) < 1;
+      }, WAIT)
+      .toBe(true);
     problems.push(...(await layoutProblems(a, 'friends with an invite')));
 
     // Bob opens the link on his phone.
