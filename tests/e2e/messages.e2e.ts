@@ -139,6 +139,19 @@ requireNetns()('direct messages', () => {
     await a.getByRole('button', { name: 'Send' }).click();
     await a.getByRole('img', { name: 'Photo 1 of 1 from you' }).waitFor(WAIT);
     await b.getByRole('img', { name: 'Photo 1 of 1 from Alice' }).waitFor(WAIT);
+    // Where her messages stand is said under her last one only, once the earlier one is delivered.
+    // (Her photo message, the last bubble of hers: its photos are a list of their own inside.)
+    const lastOfAlice = a
+      .getByRole('list', { name: 'Messages' })
+      .getByRole('listitem')
+      .filter({ hasText: /^You\b/ })
+      .last();
+    await lastOfAlice.getByText(/^(Delivered|Read)$/).waitFor(WAIT);
+    expect(
+      await mine(a, 'Hi Bob, it is Alice')
+        .getByText(/^(Sent|Delivered|Read)$/)
+        .count(),
+    ).toBe(0);
     // Carol, a friend of both, holds the three messages' entries by now.
     await expect.poll(async () => (await scanStore(c, 'Hi Bob')).messageDocs, WAIT).toBe(3);
 
