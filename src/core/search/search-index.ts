@@ -18,8 +18,8 @@
  * transaction that indexes it, so a closed tab loses none and indexes none twice.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import { Encoder } from 'flexsearch';
 import type { PersonId } from '../ids.ts';
+import { queryTerms, wordsOf } from './search-words.ts';
 
 /** The index's own database. */
 export const SEARCH_DB = 'kith-search-index';
@@ -72,14 +72,6 @@ export interface PendingChanges {
   readonly records: readonly number[];
 }
 
-/** Longest query looked up (a pasted page is cut; nobody types more). */
-export const MAX_QUERY_LENGTH = 200;
-/** Longest word kept (a longer one is found by its first letters). */
-const MAX_WORD = 40;
-/** Most distinct words kept of one text (a 10,000-character post has far fewer). */
-const MAX_WORDS = 2_000;
-/** Query words read at most (the rest of a long query is ignored). */
-const MAX_TERMS = 8;
 /**
  * Documents read per query word at first: a word with fewer is known whole and narrows the
  * query by keys alone; when every word has as many, the hits are looked for among the first
@@ -126,36 +118,6 @@ type Groups = 'people' | 'posts' | 'comments';
 const GROUPS: Groups[] = ['people', 'posts', 'comments'];
 type WriteTx = IDBPTransaction<SearchSchema, [...Groups[], 'pending'], 'readwrite'>;
 type ReadTx = IDBPTransaction<SearchSchema, Groups[], 'readonly'>;
-
-/**
- * Han and kana are written without spaces between words: each character becomes a word of its
- * own (a unigram index, the usual answer for CJK without a dictionary), so `東京` finds
- * `東京で会いましょう`. Hangul is spaced and stays whole words.
- */
-const UNSPACED = /([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])/gu;
-
-/**
- * Lower case, compatibility forms folded and accents dropped (`normalize`: NFKD without
- * combining marks, so `é` matches `e` and `ｆｕｌｌ` matches `full`), unspaced scripts cut per
- * character, numbers kept whole. The same encoder reads texts and queries.
- */
-const encoder = new Encoder({
-  normalize: true,
-  dedupe: false,
-  numeric: false,
-  prepare: (text) => text.replace(UNSPACED, ' $1 '),
-});
-
-/** The distinct words of `text` as the index keeps them. */
-export function wordsOf(text: string): string[] {
-  const words = new Set<string>();
-  for (const word of encoder.encode(text)) {
-    if (word === '') continue;
-    words.add(word.slice(0, MAX_WORD));
-    if (words.size === MAX_WORDS) break;
-  }
-  return [...words];
-}
 
 /** The device's search index (module doc). */
 export class SearchIndex {
@@ -241,7 +203,7 @@ export class SearchIndex {
    * typed so far), per group. An empty query finds nothing.
    */
   async search(query: string, limits: SearchLimits): Promise<SearchHits> {
-    const terms = wordsOf(query.slice(0, MAX_QUERY_LENGTH)).slice(0, MAX_TERMS);
+    const terms = queryTerms(query);
     if (terms.length === 0) return { people: [], posts: [], comments: [] };
     const tx: ReadTx = this.db.transaction(GROUPS, 'readonly');
     const [people, posts, comments] = await Promise.all([
