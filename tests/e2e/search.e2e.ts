@@ -71,6 +71,8 @@ requireNetns()('search', () => {
     await typeQuery(a, 'cafe fjo');
     const found = group(a, 'Posts').filter({ hasText: 'Café by the fjord' });
     await found.waitFor(WAIT);
+    // The words the query matched are marked.
+    expect(await found.locator('mark').allTextContents()).toEqual(['Café', 'fjord']);
     await found.click();
     await a.getByRole('heading', { name: 'Post by Ben', level: 1 }).waitFor(WAIT);
     // Its back link returns to the search as it was.
