@@ -4,7 +4,8 @@
  * screen with Bob's comment in view, the item is no longer unread, and the badge counts one less.
  *
  * Choices and muting: Alice turns reactions off in the app; Bob's reaction then neither lists
- * nor counts, his comment does; turned back on, the reaction is there. Alice mutes Bob from his
+ * nor counts, his comment does; turned back on, the reaction is there; opening the comment's
+ * notification reads the reaction's too (the post shows both). Alice mutes Bob from his
  * profile: his post leaves her timeline but stays on his profile, nothing of his lists or
  * counts, not even what he does next; Settings lists him, and "Unmute Bob" brings it all back.
  */
@@ -14,6 +15,7 @@ import {
   befriend,
   explained,
   join,
+  onScreen,
   openHome,
   openScreen,
   post,
@@ -82,16 +84,7 @@ requireNetns()('notifications that lead somewhere', () => {
         .getByRole('listitem')
         .filter({ hasText: 'What a walk!' });
       await comment.waitFor(WAIT);
-      await expect
-        .poll(
-          () =>
-            comment.evaluate((el) => {
-              const box = el.getBoundingClientRect();
-              return box.top >= 0 && box.bottom <= innerHeight;
-            }),
-          WAIT,
-        )
-        .toBe(true);
+      await expect.poll(() => comment.evaluate(onScreen), WAIT).toBe(true);
       await expect.poll(() => unread(a), WAIT).toBe(before - 1);
 
       // The post's screen leads back to where one came from (an installed app has no Back).
@@ -148,6 +141,15 @@ requireNetns()('notifications that lead somewhere', () => {
       await expect.poll(() => unread(a), WAIT).toBe(2);
       items = await listed(a);
       expect(items.filter((i) => i.includes('Bob reacted to your post'))).toHaveLength(1);
+      // Opening the comment's notification opens the post, which shows the reaction too: both
+      // are read.
+      await a
+        .getByRole('listitem')
+        .filter({ hasText: 'Bob commented on your post' })
+        .getByRole('link')
+        .click();
+      await a.getByRole('heading', { name: 'Post by Alice', level: 1 }).waitFor(WAIT);
+      await expect.poll(() => unread(a), WAIT).toBe(0);
 
       // Bob posts; Alice mutes him from his profile.
       await post(b, 'Bob’s news of the day');
@@ -190,7 +192,8 @@ requireNetns()('notifications that lead somewhere', () => {
         .waitFor(WAIT);
       await a.getByRole('button', { name: 'Unmute Bob' }).click();
       await a.getByText('You have muted nobody.', { exact: false }).waitFor(WAIT);
-      await expect.poll(() => unread(a), WAIT).toBe(3);
+      // "Still coming", the one he wrote while muted (the two before were read).
+      await expect.poll(() => unread(a), WAIT).toBe(1);
       await waitForPost(a, 'Bob', 'Bob’s news of the day');
     });
   });

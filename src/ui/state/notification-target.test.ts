@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NotificationView } from '../../core/store/storage-adapter.ts';
 import { hrefFromData, NOTIFICATIONS_HREF } from './notification-data.ts';
-import { notificationHref } from './notification-target.ts';
+import { notificationHref, readWith } from './notification-target.ts';
 import { parseScreen, screenHref } from './route.svelte.ts';
 
 function n(id: string, kind: string, summary: NotificationView['summary']): NotificationView {
@@ -78,5 +78,29 @@ describe('the place a system notification carries back', () => {
     ]) {
       expect(hrefFromData(data)).toBe(NOTIFICATIONS_HREF);
     }
+  });
+});
+
+describe('what opening a notification marks read', () => {
+  const comment = n('comment/bob/comment/c1', 'comment', { from: 'bob', post: 'alice/p1' });
+  const reaction = n('reaction/carol/reaction/r1', 'reaction', { from: 'carol', post: 'alice/p1' });
+  const elsewhere = n('comment/bob/comment/c9', 'comment', { from: 'bob', post: 'alice/p2' });
+  const friend = n('friend/dan', 'friend', { from: 'dan' });
+
+  it('the others about the same post, which its screen shows too', () => {
+    expect(readWith(comment, [comment, reaction, elsewhere, friend])).toEqual([
+      comment.id,
+      reaction.id,
+    ]);
+  });
+
+  it('only itself when it is about no post, and nothing already read', () => {
+    expect(readWith(friend, [comment, friend])).toEqual([friend.id]);
+    expect(
+      readWith(comment, [
+        { ...comment, read: true },
+        { ...reaction, read: true },
+      ]),
+    ).toEqual([]);
   });
 });

@@ -22,6 +22,27 @@ export function notificationAbout(n: NotificationView): PersonId | null {
   return typeof about === 'string' ? (about as PersonId) : null;
 }
 
+/** The post (`<author>/<postId>`) a notification is about, if any: a comment, a reaction, a mention. */
+function notificationPost(n: NotificationView): string | null {
+  if (n.kind === 'friend' || n.kind === 'introduction' || n.kind === 'message') return null;
+  const post = (n.summary as { post?: unknown } | null)?.post;
+  return typeof post === 'string' && post.includes('/') ? post : null;
+}
+
+/**
+ * What opening `opened` marks read: itself, and every unread notification about the same post,
+ * since the post's screen shows all its comments and reactions (opening a comment's
+ * notification left the reaction on the same post unread, and counted).
+ */
+export function readWith(opened: NotificationView, listed: readonly NotificationView[]): string[] {
+  const post = notificationPost(opened);
+  return listed
+    .filter(
+      (n) => !n.read && (n.id === opened.id || (post !== null && notificationPost(n) === post)),
+    )
+    .map((n) => n.id);
+}
+
 /**
  * The fragment a notification opens. A comment, or a mention in one, opens its post at the
  * comment (the notification's id is `<kind>/<the comment's item id>`); a reaction or a mention
@@ -41,9 +62,9 @@ export function notificationHref(n: NotificationView): string {
       ? screenHref({ name: 'conversation', conversation })
       : NOTIFICATIONS_HREF;
   }
-  const summary = n.summary as { post?: unknown; in?: unknown } | null;
-  const post = summary?.post;
-  if (typeof post !== 'string' || !post.includes('/')) return NOTIFICATIONS_HREF;
+  const post = notificationPost(n);
+  if (post === null) return NOTIFICATIONS_HREF;
+  const summary = n.summary as { in?: unknown } | null;
   const inComment = n.kind === 'comment' || (n.kind === 'mention' && summary?.in === 'comment');
   const item = inComment ? n.id.slice(n.id.indexOf('/') + 1) : '';
   return screenHref(item ? { name: 'post', post, item } : { name: 'post', post });
