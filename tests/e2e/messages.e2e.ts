@@ -9,7 +9,14 @@
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requireNetns, setupE2e, type Person } from './harness.ts';
-import { WAIT, befriendExisting, joinAll, openFriends, openScreen } from './app-helpers.ts';
+import {
+  WAIT,
+  befriendExisting,
+  joinAll,
+  onScreen,
+  openFriends,
+  openScreen,
+} from './app-helpers.ts';
 import { scanStore } from './store-scan.ts';
 
 /** Closes the person's page (they are away) and returns a function that brings them back. */
@@ -97,6 +104,7 @@ requireNetns()('direct messages', () => {
     await expect.poll(notificationsUnread, WAIT).toBe(unreadBefore + 1);
     // Bob's device takes it: Alice's message says so.
     await mine(a, 'Hi Bob, it is Alice').getByText('Delivered').waitFor(WAIT);
+    expect(await a.getByText(/is offline/).count(), 'offline said while connected').toBe(0);
     await expect
       .poll(
         () =>
@@ -157,6 +165,10 @@ requireNetns()('direct messages', () => {
 
     const bobReturns = await leave(bob.person);
     await send(a, 'Written while Bob was away');
+    // "Sent" alone would read as a failure: the chat says Bob is away, and what happens.
+    await a
+      .getByText('Bob is offline. What you send reaches them when they are back')
+      .waitFor(WAIT);
     await expect.poll(async () => (await scanStore(c, 'x')).messageDocs, WAIT).toBe(4);
     await leave(alice.person);
     const back = await bobReturns();
@@ -177,10 +189,6 @@ requireNetns()('direct messages', () => {
       .getByRole('link', { name: 'https://kith.example/notes' })
       .waitFor(WAIT);
     await openFromMessages(back, 'Alice');
-    const onScreen = (el: Element) => {
-      const box = el.getBoundingClientRect();
-      return box.top >= 0 && box.bottom <= innerHeight;
-    };
     await expect
       .poll(() => back.getByLabel('Message', { exact: true }).evaluate(onScreen), WAIT)
       .toBe(true);
