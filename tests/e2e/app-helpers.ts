@@ -15,6 +15,12 @@ import { recentConsole, type E2eSession, type Person } from './harness.ts';
 /** The bound on each wait for something the network has to carry. */
 export const WAIT = { timeout: 60_000 };
 
+/** Whether an element is wholly on screen (for `locator.evaluate`; runs in the page). */
+export function onScreen(el: Element): boolean {
+  const box = el.getBoundingClientRect();
+  return box.top >= 0 && box.bottom <= innerHeight;
+}
+
 declare global {
   interface Window {
     /**

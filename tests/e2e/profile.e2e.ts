@@ -19,6 +19,7 @@ import {
   explained,
   friendItem,
   join,
+  onScreen,
   openFriends,
   post,
   waitForPost,
@@ -186,10 +187,6 @@ requireNetns()('profiles and system notifications', () => {
       const savedNote = a.getByRole('status').filter({ hasText: 'Profile saved.' });
       await savedNote.waitFor(WAIT);
       // Save sat below the pictures' previews: the page comes back to the profile's top.
-      const onScreen = (el: Element) => {
-        const box = el.getBoundingClientRect();
-        return box.top >= 0 && box.bottom <= innerHeight;
-      };
       await expect.poll(() => savedNote.evaluate(onScreen), WAIT).toBe(true);
       await seesAlicesProfile(a);
       const profileTab = (page: Page) =>

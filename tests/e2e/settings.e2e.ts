@@ -31,14 +31,18 @@ describe('everyday settings', () => {
     await expect.poll(background, WAIT).toBe('rgb(250, 248, 245)');
 
     // Settings is several screens long: its index jumps to a section, with focus on its heading.
-    await page
-      .getByRole('navigation', { name: 'Settings sections' })
-      .getByRole('button', { name: 'Storage' })
-      .click();
-    const storage = page.getByRole('heading', { name: 'Storage', level: 2 });
-    await expect
-      .poll(() => storage.evaluate((el) => el === document.activeElement), WAIT)
-      .toBe(true);
+    const jump = async (label: string, heading: string) => {
+      await page
+        .getByRole('navigation', { name: 'Settings sections' })
+        .getByRole('button', { name: label })
+        .click();
+      const target = page.getByRole('heading', { name: heading, level: 2 });
+      await expect
+        .poll(() => target.evaluate((el) => el === document.activeElement), WAIT)
+        .toBe(true);
+      return target;
+    };
+    const storage = await jump('Storage', 'Storage');
     // Near the top, and not under the navigation that stays on top of a wide screen.
     const seen = await storage.evaluate((el) => {
       const box = el.getBoundingClientRect();
@@ -54,14 +58,7 @@ describe('everyday settings', () => {
     expect(seen.top, 'the heading near the top of the screen').toBeLessThan(150);
     expect(seen.visible, `the heading not covered: ${JSON.stringify(seen)}`).toBe(true);
     // "Privacy" lands on a heading of that name, above muted people, lists and blocked people.
-    await page
-      .getByRole('navigation', { name: 'Settings sections' })
-      .getByRole('button', { name: 'Privacy' })
-      .click();
-    const privacy = page.getByRole('heading', { name: 'Privacy', level: 2 });
-    await expect
-      .poll(() => privacy.evaluate((el) => el === document.activeElement), WAIT)
-      .toBe(true);
+    await jump('Privacy', 'Privacy');
 
     // A fresh incognito profile has not been granted persistent storage: Kith may ask.
     await page.getByRole('button', { name: "Ask to keep Kith's data" }).click();
