@@ -6,7 +6,8 @@
  * address of the test namespace, in front of the server that listens on loopback only.
  *
  * As a program: `tsx forwarder.ts LISTEN_HOST LISTEN_PORT TARGET_HOST TARGET_PORT`; prints
- * `ready` once listening.
+ * `ready` once listening, and ends when its standard input does: the parent holds that pipe, so
+ * a run killed from outside (no cleanup ran) does not leave the forwarder behind.
  */
 import { createConnection, createServer } from 'node:net';
 import type { Server } from 'node:net';
@@ -58,4 +59,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     { host: targetHost, port: port(targetPort) },
   );
   process.stdout.write('ready\n');
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
 }

@@ -98,8 +98,12 @@ export async function openIsolatedNet(port: number): Promise<IsolatedNet> {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
   try {
-    // A process that only holds the namespace open; everything else enters it with nsenter.
-    const holder = spawn('unshare', ['-n', 'sleep', 'infinity'], { stdio: 'ignore' });
+    // A process that only holds the namespace open; everything else enters it with nsenter. It
+    // waits on a pipe from this process rather than sleeping for ever, so it ends with this
+    // process even when no cleanup runs (a run killed from outside).
+    const holder = spawn('unshare', ['-n', 'sh', '-c', 'read _ || true'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     cleanups.push(async () => void holder.kill());
     const pid = holder.pid;
     if (pid === undefined) throw new Error('cannot start unshare');
@@ -140,7 +144,8 @@ export async function openIsolatedNet(port: number): Promise<IsolatedNet> {
         BRIDGE_ADDRESS,
         String(port),
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // Its stdin is a pipe from this process: it ends when this process does (forwarder.ts).
+      { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     cleanups.push(async () => void inner.kill());
     await ready(inner, 'the forwarder inside the namespace');
