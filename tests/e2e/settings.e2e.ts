@@ -59,6 +59,19 @@ describe('everyday settings', () => {
     expect(seen.visible, `the heading not covered: ${JSON.stringify(seen)}`).toBe(true);
     // "Privacy" lands on a heading of that name, above muted people, lists and blocked people.
     await jump('Privacy', 'Privacy');
+    // Another screen opens at its top, not where Settings was scrolled to.
+    expect(await page.evaluate(() => scrollY), 'Settings scrolled').toBeGreaterThan(0);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Home' })
+      .click();
+    await page.getByRole('form', { name: 'New post' }).waitFor(WAIT);
+    expect(await page.evaluate(() => scrollY), 'Home at its top').toBe(0);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Settings' })
+      .click();
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor(WAIT);
 
     // A fresh incognito profile has not been granted persistent storage: Kith may ask.
     await page.getByRole('button', { name: "Ask to keep Kith's data" }).click();
