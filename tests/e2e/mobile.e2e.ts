@@ -15,7 +15,7 @@
  * does.
  */
 import { afterEach, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { requireNetns, setupE2e } from './harness.ts';
 import { WAIT } from './app-helpers.ts';
 
@@ -69,6 +69,13 @@ async function layoutProblems(page: Page, screen: string): Promise<string[]> {
     return problems;
   });
   return found.map((p) => `${screen}: ${p}`);
+}
+
+/** Whether `target` is wholly on screen, above the phone's navigation at the bottom. */
+async function aboveNav(page: Page, target: Locator): Promise<boolean> {
+  const box = await target.boundingBox();
+  const nav = await page.getByRole('navigation', { name: 'Main' }).boundingBox();
+  return box !== null && nav !== null && box.y >= 0 && box.y + box.height <= nav.y;
 }
 
 requireNetns()('Kith on a phone', () => {
@@ -131,6 +138,8 @@ requireNetns()('Kith on a phone', () => {
         return box.width >= 300 && Math.abs(box.width - box.height) < 1;
       }, WAIT)
       .toBe(true);
+    // Below the button, it is brought above the navigation, for the friend beside one to scan.
+    await expect.poll(() => aboveNav(a, qr), WAIT).toBe(true);
     problems.push(...(await layoutProblems(a, 'friends with an invite')));
 
     // Bob opens the link on his phone.
@@ -180,12 +189,7 @@ requireNetns()('Kith on a phone', () => {
     await a.getByLabel('Add photos').setInputFiles('public/icons/icon-512.png');
     await a.getByRole('img', { name: 'Photo 1 to post' }).waitFor(WAIT);
     const postButton = a.getByRole('button', { name: 'Post', exact: true });
-    await expect
-      .poll(async () => {
-        const box = (await postButton.boundingBox())!;
-        return box.y >= 0 && box.y + box.height <= (await nav.boundingBox())!.y;
-      }, WAIT)
-      .toBe(true);
+    await expect.poll(() => aboveNav(a, postButton), WAIT).toBe(true);
     await a.getByRole('button', { name: 'Remove photo 1' }).tap();
     await a.getByRole('button', { name: 'Post', exact: true }).tap();
     const mine = a.getByRole('article').filter({ hasText: 'From my phone' });
@@ -219,6 +223,11 @@ requireNetns()('Kith on a phone', () => {
     const cardWidth = await mine.evaluate(widthOf);
     expect(replyWidth, 'the reply box beside its buttons').toBeGreaterThan(cardWidth * 0.6);
     await mine.getByRole('button', { name: 'Cancel reply' }).tap();
+    // A comment's options open in sight, not under the navigation.
+    await mine.getByRole('button', { name: 'Options for Bob’s comment' }).tap();
+    const hide = mine.getByRole('button', { name: 'Hide comment by Bob' });
+    await expect.poll(() => aboveNav(a, hide), WAIT).toBe(true);
+    await mine.getByRole('button', { name: 'Options for Bob’s comment' }).tap();
     problems.push(...(await layoutProblems(a, 'home with a post and a comment (Alice)')));
 
     await nav.getByRole('link', { name: /Notifications/ }).tap();
