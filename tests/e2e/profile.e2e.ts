@@ -144,6 +144,10 @@ requireNetns()('profiles and system notifications', () => {
       await a.getByRole('button', { name: 'Start' }).click();
       const noName = a.getByRole('alert').filter({ hasText: 'Please enter the name' });
       await noName.waitFor(WAIT);
+      // The focus goes where the name is typed.
+      expect(await a.getByLabel('Your name').evaluate((el) => el === document.activeElement)).toBe(
+        true,
+      );
       await a.getByLabel('Your name').fill('Alice');
       await expect.poll(() => noName.count(), WAIT).toBe(0);
       await a.getByLabel('Profile photo (optional)').setInputFiles({
