@@ -61,6 +61,9 @@ requireNetns()('search', () => {
     // Two letters already find Ben; his result opens his profile.
     await typeQuery(a, 'Be');
     await group(a, 'People').filter({ hasText: 'Ben' }).waitFor(WAIT);
+    expect(
+      await group(a, 'People').filter({ hasText: 'Ben' }).locator('mark').allTextContents(),
+    ).toEqual(['Ben']);
     await group(a, 'People').filter({ hasText: 'Ben' }).click();
     await a.getByRole('heading', { name: 'Ben', level: 1 }).waitFor(WAIT);
     // Back returns to the search as it was.
