@@ -11,7 +11,7 @@
 import { expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { requireNetns, setupE2e } from './harness.ts';
-import { WAIT, befriend, join, openHome, post, waitForPost } from './app-helpers.ts';
+import { WAIT, befriend, join, openHome, openScreen, post, waitForPost } from './app-helpers.ts';
 import { audit } from './axe-audit.ts';
 
 const PHOTOS = [
@@ -144,6 +144,12 @@ requireNetns()('comments, long posts and photos', () => {
       .poll(() => onAlice.getByRole('button', { name: 'Hide comment by Bob' }).count(), WAIT)
       .toBe(0);
     expect(await options.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await options.getAttribute('aria-expanded')).toBe('false');
+    // Options left open on a screen one leaves are closed on coming back.
+    await options.click();
+    await openScreen(a, 'Friends');
+    await openHome(a);
+    await onAlice.getByText('Anyone selling a bike?').waitFor(WAIT);
     expect(await options.getAttribute('aria-expanded')).toBe('false');
     await options.click();
     await onAlice.getByRole('button', { name: 'Hide comment by Bob' }).click();
