@@ -54,6 +54,33 @@ describe('view batch', () => {
     expect(await store.getSetting('s')).toBeUndefined();
   });
 
+  it('tells the store which posts it knows to be new, and no others', async () => {
+    const store = new CountingStore();
+    await store.putPostViews([testPost('held', ALICE, 1)]);
+    const batch = new ViewBatch(store);
+    await batch.fetch(['held', 'fetchedNone']);
+    batch.absent(['first', 'held']);
+    await batch.putPostViews([
+      testPost('held', ALICE, 2),
+      testPost('fetchedNone', BOB, 3),
+      testPost('first', BOB, 4),
+      testPost('unread', BOB, 5),
+      testPost('first', BOB, 6),
+    ]);
+    await batch.flush();
+    expect(
+      store.batches[0]!.map((w) => (w.op === 'putPost' ? [w.post.postId, w.knownNew] : [])),
+    ).toEqual([
+      ['held', undefined],
+      ['fetchedNone', true],
+      ['first', true],
+      // Never read: the batch cannot tell.
+      ['unread', undefined],
+      // Written once already in this batch: the store places the first write.
+      ['first', undefined],
+    ]);
+  });
+
   it('refuses a malformed view at once, not at the write of the whole batch', async () => {
     const batch = new ViewBatch(new CountingStore());
     await expect(batch.putPostViews([testPost('p1', ALICE, Number.NaN)])).rejects.toBeInstanceOf(

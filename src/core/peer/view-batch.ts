@@ -7,7 +7,8 @@
  *
  * Reads see the batch's own writes over what the store holds. Posts the batch will read can be
  * fetched ahead, all in one read (`fetch`), and a post whose doc's first write the batch
- * materializes is known absent (`absent`), so a new post costs no read at all.
+ * materializes is known absent (`absent`), so a new post costs no read at all, and its write
+ * tells the store so (`knownNew`), which then places it without a look-up either.
  */
 import type {
   NotificationView,
@@ -109,8 +110,13 @@ export class ViewBatch implements KindStore {
     // Checked here, so a malformed view fails its own entry rather than the batch's write.
     checkPostViews(posts);
     for (const post of posts) {
+      // Read ahead as absent and not written here before: the store need not look for it.
+      const knownNew =
+        !this.posts.has(post.postId) &&
+        this.fetched.get(post.postId) === undefined &&
+        this.fetched.has(post.postId);
       this.posts.set(post.postId, post);
-      this.writes.push({ op: 'putPost', post });
+      this.writes.push(knownNew ? { op: 'putPost', post, knownNew } : { op: 'putPost', post });
     }
   }
 

@@ -33,7 +33,7 @@ describe('IndexedDB durability', () => {
     await store.putPostViews([testPost('p', ALICE, 1)]);
     const writes = seen.filter((t) => t.mode === 'readwrite');
     expect(writes.find((t) => t.stores.includes('runs'))).toMatchObject({ durability: 'strict' });
-    expect(writes.find((t) => t.stores.includes('posts'))).toMatchObject({
+    expect(writes.find((t) => t.stores.includes('postSlices'))).toMatchObject({
       durability: 'default',
     });
     await store.close();

@@ -13,8 +13,10 @@ import { testAuthor } from '../feed/test-helpers.ts';
 import { parseDocId } from '../ids.ts';
 import { MIGRATIONS, SCHEMA_VERSION, upgradeSchema, type KithDb } from './idb-schema.ts';
 import { MAX_RUN } from './idb-entry-runs.ts';
+import { SLICE_ROWS } from './post-slices.ts';
 import { IdbStorageAdapter } from './idb-storage-adapter.ts';
 import { ALICE, BOB, PHONE, testEntries, testPost } from './store-test-helpers.ts';
+import type { Page, PageCursor, PostView } from './storage-adapter.ts';
 
 const author = await testAuthor(0xd1, 0xd2);
 const post = parseDocId('post:old');
@@ -63,11 +65,11 @@ async function landedFixture(name = NAME): Promise<void> {
   db.close();
 }
 
-describe('IndexedDB schema 1 -> 2 -> 3 -> 4 -> 5', () => {
+describe('IndexedDB schema 1 -> 2 -> 3 -> 4 -> 5 -> 6', () => {
   it('opens a store written by the landed code with its data intact, and covers apply to it', async () => {
     await landedFixture();
     const store = await IdbStorageAdapter.open({ indexedDB, name: NAME });
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
     expect(await store.getEntry(v1.author, v1.device, 1)).toEqual({
       author: v1.author,
       device: v1.device,
@@ -212,5 +214,57 @@ describe('IndexedDB schema 2 -> 3 (entry runs) -> 4 (views owed)', () => {
     await again.putEntries(testEntries(BOB, PHONE, 7, 7));
     expect(await again.owedEntries(10)).toEqual(testEntries(BOB, PHONE, 7, 7));
     await again.close();
+  });
+});
+
+/** A schema-5 database holding `posts` as one record each, as the code before slices left it. */
+async function schema5Fixture(name: string, posts: readonly PostView[]): Promise<void> {
+  const db = await openDB<KithDb>(name, 5, {
+    upgrade: (database, _old, _new, tx) => {
+      for (const step of MIGRATIONS.slice(0, 5)) step(database, tx);
+    },
+  });
+  const tx = db.transaction(['posts'], 'readwrite');
+  await Promise.all([...posts.map((p) => tx.objectStore('posts').put(p)), tx.done]);
+  db.close();
+}
+
+describe('IndexedDB schema 5 -> 6 (post slices)', () => {
+  it('packs every post into slices, keeps every read the same and drops the old store', async () => {
+    const name = 'kith-schema5';
+    // Two authors, times out of key order, one friend of a friend's post (unanswered: off the
+    // timeline), so the pages show the indexes were rebuilt, not the records' order.
+    const posts = Array.from({ length: 2 * SLICE_ROWS + 6 }, (_, i) =>
+      testPost(`p${String(i).padStart(3, '0')}`, i % 2 ? BOB : ALICE, (i * 37) % 101),
+    );
+    const stranger = { ...testPost('far', BOB, 50), via: [] };
+    await schema5Fixture(name, [...posts, stranger]);
+    const store = await IdbStorageAdapter.open({ indexedDB, name });
+    const newestFirst = (list: readonly PostView[]) =>
+      [...list].sort((a, b) => b.createdAt - a.createdAt || (a.postId < b.postId ? 1 : -1));
+    const everyPage = async (read: (before?: PageCursor) => Promise<Page<PostView>>) => {
+      const out: PostView[] = [];
+      let before: PageCursor | undefined;
+      do {
+        const page = await read(before);
+        out.push(...page.items);
+        before = page.next ?? undefined;
+      } while (before);
+      return out;
+    };
+    expect(await everyPage((before) => store.timelinePage({ before, limit: 7 }))).toEqual(
+      newestFirst(posts),
+    );
+    expect(await everyPage((before) => store.authorPostsPage(BOB, { before, limit: 9 }))).toEqual(
+      newestFirst([...posts.filter((p) => p.author === BOB), stranger]),
+    );
+    expect(await store.getPostView('far')).toEqual(stranger);
+    await store.close();
+
+    const raw = await openDB<KithDb>(name, SCHEMA_VERSION);
+    expect([...raw.objectStoreNames]).not.toContain('posts');
+    const slices = await raw.getAll('postSlices');
+    expect(slices.map((s) => s.rows.length)).toEqual([SLICE_ROWS, SLICE_ROWS, 7]);
+    raw.close();
   });
 });

@@ -12,6 +12,7 @@ import { createLogger } from '../log.ts';
 
 const log = createLogger('store:schema');
 import type { OwedRecord } from './owed.ts';
+import { SLICE_ROWS, sliceRecord, type PostSliceRecord } from './post-slices.ts';
 import type { LogSummary, PostItemView, PostView, StoredEntry } from './storage-adapter.ts';
 
 /** Name of the database unless the caller picks another. */
@@ -75,11 +76,20 @@ export interface KithDb extends DBSchema {
   };
   /** Content-addressed blobs. */
   blobs: { key: string; value: BlobRecord };
-  /** Posts of the home timeline. */
+  /** Schemas 1 to 5 only: posts of the home timeline, one record each. Step 6 packs them. */
   posts: {
     key: string;
     value: PostView;
     indexes: { byTime: [number, string]; byAuthor: [string, number, string] };
+  };
+  /**
+   * Schema 6: posts of the home timeline, up to `SLICE_ROWS` to a record, each row with its
+   * index keys (`post-slices.ts`).
+   */
+  postSlices: {
+    key: number;
+    value: PostSliceRecord;
+    indexes: { byPost: string; byTime: [number, string]; byAuthor: [string, number, string] };
   };
   /** Comments and reactions. */
   postItems: { key: string; value: PostItemView; indexes: { byPost: [string, number, string] } };
@@ -135,16 +145,7 @@ export const MIGRATIONS: readonly Migration[] = [
   (db, tx) => {
     const runs = db.createObjectStore('runs', { keyPath: ['author', 'device', 'seq'] });
     runs.createIndex('byDoc', 'docs', { multiEntry: true });
-    moveEntriesIntoRuns(db, tx).catch((err: unknown) => {
-      // Aborting fails the open (AbortError); version 2 stays on disk as it was.
-      log.error('moving entries into runs failed', { error: String(err) });
-      try {
-        tx.abort();
-      } catch (abortError) {
-        // A failed request has aborted it already.
-        log.warn('upgrade already aborted', { error: String(abortError) });
-      }
-    });
+    abortOnFailure(tx, 'moving entries into runs', moveEntriesIntoRuns(db, tx));
   },
   // v4: the views owed to stored entries (docs/storage.md "Views owed"). A new, empty store:
   // entries stored before it were materialized by the version that stored them.
@@ -158,7 +159,57 @@ export const MIGRATIONS: readonly Migration[] = [
   (_db, tx) => {
     tx.objectStore('runs').createIndex('byEnd', 'ends', { multiEntry: true });
   },
+  // v6 (issue 23, docs/storage.md "Post slices"): posts packed into slices. The step reads the
+  // old records oldest first, writes them in slices and drops the old store, inside the upgrade's
+  // one transaction: a crash or a failed request leaves version 5 as it was.
+  (db, tx) => {
+    const slices = db.createObjectStore('postSlices', { keyPath: 'id' });
+    slices.createIndex('byPost', 'posts', { multiEntry: true, unique: true });
+    slices.createIndex('byTime', 'times', { multiEntry: true });
+    slices.createIndex('byAuthor', 'authors', { multiEntry: true });
+    abortOnFailure(tx, 'packing posts into slices', movePostsIntoSlices(db, tx));
+  },
 ];
+
+/** Aborts the upgrade if its data move fails: the open fails (AbortError), the old version stays. */
+function abortOnFailure(
+  tx: IDBPTransaction<KithDb, StoreNames<KithDb>[], 'versionchange'>,
+  what: string,
+  move: Promise<void>,
+): void {
+  move.catch((err: unknown) => {
+    log.error(`${what} failed`, { error: String(err) });
+    try {
+      tx.abort();
+    } catch (abortError) {
+      // A failed request has aborted it already.
+      log.warn('upgrade already aborted', { error: String(abortError) });
+    }
+  });
+}
+
+/** Schema step 6's data move (see there). */
+async function movePostsIntoSlices(
+  db: IDBPDatabase<KithDb>,
+  tx: IDBPTransaction<KithDb, StoreNames<KithDb>[], 'versionchange'>,
+): Promise<void> {
+  const slices = tx.objectStore('postSlices');
+  const puts: Promise<unknown>[] = [];
+  let rows: PostView[] = [];
+  // Oldest first, so the newest slice (where new posts go) holds the newest posts.
+  let cursor = await tx.objectStore('posts').index('byTime').openCursor();
+  while (cursor) {
+    rows.push(cursor.value);
+    if (rows.length === SLICE_ROWS) {
+      puts.push(slices.put(sliceRecord(puts.length + 1, rows)));
+      rows = [];
+    }
+    cursor = await cursor.continue();
+  }
+  if (rows.length > 0) puts.push(slices.put(sliceRecord(puts.length + 1, rows)));
+  await Promise.all(puts);
+  db.deleteObjectStore('posts');
+}
 
 /** Schema step 3's data move (see there). */
 async function moveEntriesIntoRuns(

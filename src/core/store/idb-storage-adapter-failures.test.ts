@@ -16,7 +16,15 @@ import { SCHEMA_VERSION } from './idb-schema.ts';
 import { failNthRunPut } from './idb-fault-injection.ts';
 import { IdbStorageAdapter } from './idb-storage-adapter.ts';
 import type { StorageAdapter } from './storage-adapter.ts';
-import { ALICE, BOB, PHONE, testEntries, testEntry, testPost } from './store-test-helpers.ts';
+import {
+  ALICE,
+  BOB,
+  PHONE,
+  testEntries,
+  testEntry,
+  testItem,
+  testPost,
+} from './store-test-helpers.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -61,7 +69,7 @@ describe('IdbStorageAdapter schema', () => {
       'notifications',
       'owed',
       'postItems',
-      'posts',
+      'postSlices',
       'runs',
       'settings',
     ]);
@@ -129,29 +137,33 @@ describe('IdbStorageAdapter failed writes', () => {
     await store.close();
   });
 
-  it('keeps nothing of a batch of view changes whose third post fails, and takes it again', async () => {
+  it('keeps nothing of a batch of view changes whose last write fails, and takes it again', async () => {
     const store = await IdbStorageAdapter.open({ indexedDB: new IDBFactory() });
     const crash = new Error('disk gone');
     const realPut = IDBObjectStore.prototype.put;
-    let posts = 0;
+    let items = 0;
     vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (
       this: IDBObjectStore,
       ...args: Parameters<IDBObjectStore['put']>
     ) {
       const request = realPut.apply(this, args);
-      if (this.name === 'posts' && ++posts === 3) throw crash;
+      // The posts' slice and the setting are written by then.
+      if (this.name === 'postItems' && ++items === 2) throw crash;
       return request;
     });
     const batch = [
       { op: 'putPost', post: testPost('p1', ALICE, 1) },
       { op: 'setSetting', key: 'view/notified/x', value: true },
+      { op: 'putItem', item: testItem('c1', 'p1', BOB, 4) },
       { op: 'putPost', post: testPost('p2', ALICE, 2) },
-      { op: 'putPost', post: testPost('p3', BOB, 3) },
+      { op: 'putItem', item: testItem('c2', 'p2', BOB, 5) },
+      { op: 'putPost', post: testPost('p3', BOB, 3), knownNew: true },
     ] as const;
     await expect(store.writeViews(batch)).rejects.toBe(crash);
     vi.restoreAllMocks();
     expect(await store.getPostViews(['p1', 'p2', 'p3'])).toEqual([undefined, undefined, undefined]);
     expect(await store.getSetting('view/notified/x')).toBeUndefined();
+    expect(await store.itemsByPost('p1')).toEqual([]);
     await store.writeViews(batch);
     expect((await store.timelinePage({ limit: 5 })).items.map((p) => p.postId)).toEqual([
       'p3',

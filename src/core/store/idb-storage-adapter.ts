@@ -81,6 +81,15 @@ import type {
 } from './storage-adapter.ts';
 import { onTimeline } from './storage-adapter.ts';
 import {
+  postsToLookUp,
+  rowOf,
+  sliceFromDisk,
+  SlicePlan,
+  type PostChange,
+  type PostSliceRecord,
+} from './post-slices.ts';
+import { createLogger } from '../log.ts';
+import {
   checkEntries,
   checkFork,
   checkId,
@@ -113,6 +122,8 @@ type Stores = StoreNames<KithDb>[];
 type Tx<S extends Stores, M extends IDBTransactionMode> = IDBPTransaction<KithDb, S, M>;
 
 const BLOB_BYTES = 'blobBytes';
+
+const log = createLogger('store:idb');
 
 function storeErrorFrom(err: unknown): unknown {
   if (err instanceof StoreError) return err;
@@ -166,14 +177,13 @@ function prefixRange(...prefix: (string | number)[]): IDBKeyRange {
 }
 
 /** The stores a batch of view changes writes to. */
-type ViewStores = ['posts', 'postItems', 'notifications', 'settings', 'owed'];
+type ViewStores = ['postSlices', 'postItems', 'notifications', 'settings', 'owed'];
 
-/** Removes a post and its items inside `tx` (their cursor must not overlap other requests). */
-async function removePostIn(
-  tx: IDBPTransaction<KithDb, ['posts', 'postItems'] | ViewStores, 'readwrite'>,
+/** Removes a post's items inside `tx` (their cursor must not overlap other requests). */
+async function removeItemsOfPost(
+  tx: IDBPTransaction<KithDb, ViewStores, 'readwrite'>,
   postId: string,
 ): Promise<void> {
-  await tx.objectStore('posts').delete(postId);
   const byPost = tx.objectStore('postItems').index('byPost');
   let cursor = await byPost.openCursor(prefixRange(postId));
   while (cursor) {
@@ -182,14 +192,50 @@ async function removePostIn(
   }
 }
 
-/** Issues the one request of a view change other than a post's removal. */
+/**
+ * Reads the slices a batch's post changes touch (the newest, and one look-up per post not known
+ * to be new), applies the changes and issues the slices' writes, in the order that never holds a
+ * post twice (`SlicePlan.writes`).
+ */
+async function writeSlices(
+  tx: IDBPTransaction<KithDb, ViewStores, 'readwrite'>,
+  changes: readonly PostChange[],
+): Promise<Promise<unknown>[]> {
+  if (changes.length === 0) return [];
+  const slices = tx.objectStore('postSlices');
+  const byPost = slices.index('byPost');
+  const lookups = postsToLookUp(changes);
+  const [newest, found] = await Promise.all([
+    slices.openCursor(null, 'prev').then((c) => (c ? sliceFromDisk(c.value) : undefined)),
+    Promise.all(lookups.map((id) => byPost.get(id))),
+  ]);
+  const plan = new SlicePlan(newest);
+  lookups.forEach((id, i) => {
+    const slice = found[i];
+    if (slice) plan.learn(sliceFromDisk(slice));
+    else plan.heldNowhere(id);
+  });
+  for (const change of changes) plan.apply(change);
+  return plan.writes().map(([id, record]) => (record ? slices.put(record) : slices.delete(id)));
+}
+
+/** A batch's changes to posts, as the slices take them (`knownNew` only when trusted). */
+function postChanges(writes: readonly ViewWrite[], trustNew: boolean): PostChange[] {
+  return writes.flatMap((write): PostChange[] => {
+    if (write.op === 'putPost') {
+      const knownNew = trustNew && write.knownNew === true;
+      return [{ op: 'put', post: postRecord(write.post), knownNew }];
+    }
+    return write.op === 'removePost' ? [{ op: 'remove', postId: write.postId }] : [];
+  });
+}
+
+/** Issues the one request of a view change other than a post's. */
 function issueViewWrite(
   tx: IDBPTransaction<KithDb, ViewStores, 'readwrite'>,
-  write: Exclude<ViewWrite, { op: 'removePost' }>,
+  write: Exclude<ViewWrite, { op: 'putPost' | 'removePost' }>,
 ): Promise<unknown> {
   switch (write.op) {
-    case 'putPost':
-      return tx.objectStore('posts').put(postRecord(write.post));
     case 'putItem':
       return tx.objectStore('postItems').put(itemRecord(write.item));
     case 'removeItem':
@@ -662,26 +708,28 @@ export class IdbStorageAdapter implements StorageAdapter {
 
   async putPostViews(posts: readonly PostView[]): Promise<void> {
     checkPostViews(posts);
-    if (posts.length === 0) return;
-    await this.run(['posts'], 'readwrite', async (tx) => {
-      const store = tx.objectStore('posts');
-      await issueAll(posts, (p) => store.put(postRecord(p)));
-    });
+    await this.writeViews(posts.map((post) => ({ op: 'putPost', post })));
   }
 
   async removePostView(postId: string): Promise<void> {
-    await this.run(['posts', 'postItems'], 'readwrite', (tx) => removePostIn(tx, postId));
+    await this.writeViews([{ op: 'removePost', postId }]);
   }
 
   async getPostView(postId: string): Promise<PostView | undefined> {
-    return this.run(['posts'], 'readonly', (tx) => tx.objectStore('posts').get(postId));
+    const [post] = await this.getPostViews([postId]);
+    return post;
   }
 
   async getPostViews(postIds: readonly string[]): Promise<(PostView | undefined)[]> {
     if (postIds.length === 0) return [];
-    return this.run(['posts'], 'readonly', (tx) => {
-      const posts = tx.objectStore('posts');
-      return Promise.all(postIds.map((id) => posts.get(id)));
+    return this.run(['postSlices'], 'readonly', (tx) => {
+      const byPost = tx.objectStore('postSlices').index('byPost');
+      return Promise.all(
+        postIds.map(async (id) => {
+          const slice = await byPost.get(id);
+          return slice ? rowOf(slice, id) : undefined;
+        }),
+      );
     });
   }
 
@@ -769,16 +817,37 @@ export class IdbStorageAdapter implements StorageAdapter {
     checkViewWrites(writes);
     checkPositions(settled);
     if (writes.length === 0 && settled.length === 0) return;
-    const stores: ViewStores = ['posts', 'postItems', 'notifications', 'settings', 'owed'];
+    try {
+      await this.writeViewsOnce(writes, settled, true);
+    } catch (err) {
+      // A post said to be new was held after all: the unique `byPost` index refused its second
+      // row, and nothing of the batch was written. Placed after looking each post up, it fits.
+      const hinted = writes.some((w) => w.op === 'putPost' && w.knownNew);
+      if (!hinted || !(err instanceof Error && err.name === 'ConstraintError')) throw err;
+      log.warn('a post said to be new was held; writing the views again after look-ups');
+      await this.writeViewsOnce(writes, settled, false);
+    }
+  }
+
+  private async writeViewsOnce(
+    writes: readonly ViewWrite[],
+    settled: readonly LogPosition[],
+    trustNew: boolean,
+  ): Promise<void> {
+    const stores: ViewStores = ['postSlices', 'postItems', 'notifications', 'settings', 'owed'];
     await this.run(stores, 'readwrite', async (tx) => {
-      let pending: Promise<unknown>[] = forgetOwed(tx.objectStore('owed'), settled);
+      let pending: Promise<unknown>[] = [
+        ...(await writeSlices(tx, postChanges(writes, trustNew))),
+        ...forgetOwed(tx.objectStore('owed'), settled),
+      ];
       for (const write of writes) {
+        if (write.op === 'putPost') continue;
         if (write.op === 'removePost') {
           // Its cursor sees later requests of this transaction: everything issued before it
           // settles first, and nothing after it is issued until it is done.
           await issueAll(pending, (request) => request);
           pending = [];
-          await removePostIn(tx, write.postId);
+          await removeItemsOfPost(tx, write.postId);
           continue;
         }
         try {
@@ -852,12 +921,23 @@ export class IdbStorageAdapter implements StorageAdapter {
     limit: number,
     shown: (post: PostView) => boolean = () => true,
   ): Promise<Page<PostView>> {
-    const rows = await this.run(['posts'], 'readonly', async (tx) => {
+    const rows = await this.run(['postSlices'], 'readonly', async (tx) => {
+      const slices = tx.objectStore('postSlices');
+      // Neighbours in time mostly share a slice: each slice is read once per page.
+      const read = new Map<number, PostSliceRecord>();
       const out: PostView[] = [];
       // One row past the page tells whether an older page exists; the cursor stops there.
-      let cursor = await tx.objectStore('posts').index(indexName).openCursor(range, 'prev');
+      let cursor = await slices.index(indexName).openKeyCursor(range, 'prev');
       while (cursor && out.length <= limit) {
-        if (shown(cursor.value)) out.push(cursor.value);
+        const id = cursor.primaryKey;
+        let slice = read.get(id);
+        if (!slice) {
+          slice = sliceFromDisk(await slices.get(id));
+          read.set(id, slice);
+        }
+        // Both indexes' keys end with the post's id.
+        const row = rowOf(slice, cursor.key.at(-1) as string);
+        if (shown(row)) out.push(row);
         if (out.length <= limit) cursor = await cursor.continue();
       }
       return out;

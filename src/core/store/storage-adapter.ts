@@ -163,7 +163,11 @@ export interface NotificationView {
  * one-change methods of the same name (`removePost` takes the post's items with it).
  */
 export type ViewWrite =
-  | { readonly op: 'putPost'; readonly post: PostView }
+  /**
+   * `knownNew`: the writer read no view of this post (or it is its doc's first write), so a
+   * store may place it without looking for an earlier one. A store stays whole if that is wrong.
+   */
+  | { readonly op: 'putPost'; readonly post: PostView; readonly knownNew?: true }
   | { readonly op: 'removePost'; readonly postId: string }
   | { readonly op: 'putItem'; readonly item: PostItemView }
   | { readonly op: 'removeItem'; readonly itemId: string }

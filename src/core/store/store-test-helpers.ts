@@ -15,7 +15,7 @@ import {
 } from '../ids.ts';
 import { signEntry, type VerifiedFullEntry } from '../feed/entry-verifier.ts';
 import { testAuthor } from '../feed/test-helpers.ts';
-import type { PostView, StoredEntry } from './storage-adapter.ts';
+import type { PostItemView, PostView, StoredEntry } from './storage-adapter.ts';
 
 /** Test people and devices (any non-empty string is a valid id to the store). */
 export const ALICE = 'alice' as PersonId;
@@ -69,6 +69,16 @@ export function testEntries(
 /** A timeline post; `createdAt` repeats on purpose in callers to test tie-breaking. */
 export function testPost(postId: string, author: PersonId, createdAt: number): PostView {
   return { postId, author, createdAt, summary: { text: `post ${postId}`, photos: 0 } };
+}
+
+/** A comment by `author` on `postId`. */
+export function testItem(
+  itemId: string,
+  postId: string,
+  author: PersonId,
+  createdAt: number,
+): PostItemView {
+  return { itemId, postId, kind: 'comment', author, createdAt, summary: { text: itemId } };
 }
 
 /** The order every newest-first page must follow: time descending, then id descending. */

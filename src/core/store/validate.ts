@@ -166,6 +166,8 @@ export function checkViewWrites(writes: readonly ViewWrite[]): void {
     switch (write.op) {
       case 'putPost':
         checkPostViews([write.post]);
+        if (write.knownNew !== undefined && write.knownNew !== true)
+          throw new StoreInputError('knownNew must be true or absent');
         break;
       case 'removePost':
         checkId(write.postId, 'postId');
