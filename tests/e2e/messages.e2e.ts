@@ -170,7 +170,7 @@ requireNetns()('direct messages', () => {
       .getByText('Bob is offline. What you send reaches them when they are back')
       .waitFor(WAIT);
     await expect.poll(async () => (await scanStore(c, 'x')).messageDocs, WAIT).toBe(4);
-    await leave(alice.person);
+    const aliceReturns = await leave(alice.person);
     const back = await bobReturns();
     await openFromMessages(back, 'Alice');
     await shows(back, 'Written while Bob was away');
@@ -194,6 +194,26 @@ requireNetns()('direct messages', () => {
       .toBe(true);
     expect(await mine(back, 'Note 12 of 12').evaluate(onScreen), 'the newest message').toBe(true);
     expect(await back.evaluate(() => scrollY), 'scrolled past the oldest').toBeGreaterThan(0);
+
+    // Alice, reading older messages, is told that one came below, and led to it.
+    const a2 = await aliceReturns();
+    await openFromMessages(a2, 'Bob');
+    await shows(a2, 'Note 12 of 12');
+    await a2.evaluate(() => window.scrollTo(0, 0));
+    await expect.poll(() => a2.evaluate(() => scrollY), WAIT).toBe(0);
+    await send(back, 'Are you there?');
+    const newBelow = a2.getByRole('button', { name: '1 new message below' });
+    await newBelow.waitFor(WAIT);
+    expect(await a2.evaluate(() => scrollY), 'not pulled away from what she reads').toBe(0);
+    await newBelow.click();
+    await expect.poll(() => a2.getByText('Are you there?').evaluate(onScreen), WAIT).toBe(true);
+    expect(await newBelow.count()).toBe(0);
+    expect(
+      await a2
+        .getByLabel('Message', { exact: true })
+        .evaluate((el) => el === document.activeElement),
+      'focus in the box to answer',
+    ).toBe(true);
   });
 
   it('a newcomer with no friends is told whom a message can reach, and where friends are added', async () => {
