@@ -147,14 +147,14 @@ requireNetns()('direct messages', () => {
     await a.getByRole('button', { name: 'Send' }).click();
     await a.getByRole('img', { name: 'Photo 1 of 1 from you' }).waitFor(WAIT);
     await b.getByRole('img', { name: 'Photo 1 of 1 from Alice' }).waitFor(WAIT);
-    // Where her messages stand is said under her last one only, once the earlier one is delivered.
+    // Where her messages stand is said under her last one only, once Bob read it.
     // (Her photo message, the last bubble of hers: its photos are a list of their own inside.)
     const lastOfAlice = a
       .getByRole('list', { name: 'Messages' })
       .getByRole('listitem')
       .filter({ hasText: /^You\b/ })
       .last();
-    await lastOfAlice.getByText(/^(Delivered|Read)$/).waitFor(WAIT);
+    await lastOfAlice.getByText('Read').waitFor(WAIT);
     expect(
       await mine(a, 'Hi Bob, it is Alice')
         .getByText(/^(Sent|Delivered|Read)$/)
@@ -163,8 +163,17 @@ requireNetns()('direct messages', () => {
     // Carol, a friend of both, holds the three messages' entries by now.
     await expect.poll(async () => (await scanStore(c, 'Hi Bob')).messageDocs, WAIT).toBe(3);
 
+    // Her photo message, read by Bob, keeps saying so once a newer one is only sent.
+    const photoMessage = a
+      .getByRole('list', { name: 'Messages' })
+      .getByRole('listitem')
+      .filter({ has: a.getByRole('img', { name: 'Photo 1 of 1 from you' }) })
+      .first();
+    await photoMessage.getByText('Read').waitFor(WAIT);
     const bobReturns = await leave(bob.person);
     await send(a, 'Written while Bob was away');
+    await mine(a, 'Written while Bob was away').getByText('Sent').waitFor(WAIT);
+    expect(await photoMessage.getByText('Read').count(), 'how far Bob read').toBe(1);
     // "Sent" alone would read as a failure: the chat says Bob is away, and what happens.
     await a
       .getByText('Bob is offline. What you send reaches them when they are back')

@@ -61,9 +61,13 @@ requireNetns()('search', () => {
     // Two letters already find Ben; his result opens his profile.
     await typeQuery(a, 'Be');
     await group(a, 'People').filter({ hasText: 'Ben' }).waitFor(WAIT);
-    expect(
-      await group(a, 'People').filter({ hasText: 'Ben' }).locator('mark').allTextContents(),
-    ).toEqual(['Ben']);
+    // Polled: results come while the query is typed, each marked for the query it answered.
+    await expect
+      .poll(
+        () => group(a, 'People').filter({ hasText: 'Ben' }).locator('mark').allTextContents(),
+        WAIT,
+      )
+      .toEqual(['Ben']);
     await group(a, 'People').filter({ hasText: 'Ben' }).click();
     await a.getByRole('heading', { name: 'Ben', level: 1 }).waitFor(WAIT);
     // Back returns to the search as it was.
@@ -75,7 +79,9 @@ requireNetns()('search', () => {
     const found = group(a, 'Posts').filter({ hasText: 'Café by the fjord' });
     await found.waitFor(WAIT);
     // The words the query matched are marked.
-    expect(await found.locator('mark').allTextContents()).toEqual(['Café', 'fjord']);
+    await expect
+      .poll(() => found.locator('mark').allTextContents(), WAIT)
+      .toEqual(['Café', 'fjord']);
     await found.click();
     await a.getByRole('heading', { name: 'Post by Ben', level: 1 }).waitFor(WAIT);
     // Its back link returns to the search as it was.
