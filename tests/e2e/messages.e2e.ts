@@ -193,6 +193,18 @@ requireNetns()('direct messages', () => {
     // A long conversation opens at its newest message, with the box to answer in on screen.
     for (let i = 1; i <= 11; i++) await send(back, `Note ${i} of 12`);
     await send(back, 'Note 12 of 12: https://kith.example/notes');
+    // In the list, the preview (cut with an ellipsis when long) keeps clear of its time.
+    await openScreen(back, /^Messages/);
+    const gap = await back
+      .getByRole('list', { name: 'Conversations' })
+      .getByRole('link', { name: /Alice/ })
+      .evaluate((row) => {
+        const right = (el: Element | null) => el?.getBoundingClientRect().right ?? NaN;
+        const left = (el: Element | null) => el?.getBoundingClientRect().left ?? NaN;
+        return left(row.querySelector('time')) - right(row.querySelector('.last'));
+      });
+    expect(gap, 'room between the preview and its time').toBeGreaterThanOrEqual(6);
+    await back.goBack();
     // An address in a message is a link, as in a post.
     await mine(back, 'Note 12 of 12')
       .getByRole('link', { name: 'https://kith.example/notes' })

@@ -57,8 +57,12 @@ describe('everyday settings', () => {
     expect(seen.top, 'the heading near the top of the screen').toBeGreaterThanOrEqual(0);
     expect(seen.top, 'the heading near the top of the screen').toBeLessThan(150);
     expect(seen.visible, `the heading not covered: ${JSON.stringify(seen)}`).toBe(true);
-    // "Privacy" lands on a heading of that name, above muted people, lists and blocked people.
+    // "Privacy" lands on a heading of that name, above muted people, lists and blocked people,
+    // which are its sub-sections in the outline a screen reader lists.
     await jump('Privacy', 'Privacy');
+    for (const name of ['Muted people', 'Lists of friends', 'Blocked people', 'Network']) {
+      await page.getByRole('heading', { name, level: 3 }).waitFor(WAIT);
+    }
     // Another screen opens at its top, not where Settings was scrolled to.
     expect(await page.evaluate(() => scrollY), 'Settings scrolled').toBeGreaterThan(0);
     await page
@@ -93,11 +97,13 @@ describe('network settings', () => {
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByRole('link', { name: 'Settings' }).click();
 
-    // Everyday settings come first; the network is under "Advanced", the last heading.
+    // Everyday settings come first; the network is a part of "Advanced", the last section.
     await page.getByRole('heading', { name: 'Advanced', level: 2 }).waitFor(WAIT);
-    const headings = await page.getByRole('heading', { level: 2 }).allTextContents();
-    expect(headings.indexOf('Advanced')).toBeGreaterThan(headings.indexOf('Storage'));
-    expect(headings.indexOf('Network')).toBeGreaterThan(headings.indexOf('Advanced'));
+    const sections = await page.getByRole('heading', { level: 2 }).allTextContents();
+    expect(sections.indexOf('Advanced')).toBeGreaterThan(sections.indexOf('Storage'));
+    expect(sections.at(-1)).toBe('Advanced');
+    const outline = await page.getByRole('heading').allTextContents();
+    expect(outline.indexOf('Network')).toBeGreaterThan(outline.indexOf('Advanced'));
 
     await page.getByRole('button', { name: "Check this site's server" }).click();
     await expect
