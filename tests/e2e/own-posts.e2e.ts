@@ -25,6 +25,22 @@ describe('a person on their own', () => {
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByRole('heading', { name: /timeline is quiet/i }).waitFor(WAIT);
 
+    // The composer's controls, one row on a wide screen, share one middle line.
+    const composer = page.getByRole('form', { name: 'New post' });
+    const middles = await Promise.all(
+      [
+        composer.getByRole('button', { name: 'Add photos' }),
+        composer.getByRole('combobox', { name: 'Audience' }),
+        composer.getByRole('button', { name: 'Post', exact: true }),
+      ].map((control) =>
+        control.evaluate((el) => {
+          const box = el.getBoundingClientRect();
+          return box.top + box.height / 2;
+        }),
+      ),
+    );
+    for (const middle of middles) expect(Math.abs(middle - middles[0]!)).toBeLessThan(0.5);
+
     await page
       .getByLabel("What's on your mind?")
       .fill('Tea at https://example.org/tea <script>window.pwned=1</script>');
