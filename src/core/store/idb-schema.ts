@@ -188,29 +188,6 @@ function abortOnFailure(
   });
 }
 
-/** Schema step 6's data move (see there). */
-async function movePostsIntoSlices(
-  db: IDBPDatabase<KithDb>,
-  tx: IDBPTransaction<KithDb, StoreNames<KithDb>[], 'versionchange'>,
-): Promise<void> {
-  const slices = tx.objectStore('postSlices');
-  const puts: Promise<unknown>[] = [];
-  let rows: PostView[] = [];
-  // Oldest first, so the newest slice (where new posts go) holds the newest posts.
-  let cursor = await tx.objectStore('posts').index('byTime').openCursor();
-  while (cursor) {
-    rows.push(cursor.value);
-    if (rows.length === SLICE_ROWS) {
-      puts.push(slices.put(sliceRecord(puts.length + 1, rows)));
-      rows = [];
-    }
-    cursor = await cursor.continue();
-  }
-  if (rows.length > 0) puts.push(slices.put(sliceRecord(puts.length + 1, rows)));
-  await Promise.all(puts);
-  db.deleteObjectStore('posts');
-}
-
 /** Schema step 3's data move (see there). */
 async function moveEntriesIntoRuns(
   db: IDBPDatabase<KithDb>,
@@ -234,6 +211,29 @@ async function moveEntriesIntoRuns(
   flush();
   await Promise.all(puts);
   db.deleteObjectStore('entries');
+}
+
+/** Schema step 6's data move (see there). */
+async function movePostsIntoSlices(
+  db: IDBPDatabase<KithDb>,
+  tx: IDBPTransaction<KithDb, StoreNames<KithDb>[], 'versionchange'>,
+): Promise<void> {
+  const slices = tx.objectStore('postSlices');
+  const puts: Promise<unknown>[] = [];
+  let rows: PostView[] = [];
+  // Oldest first, so the newest slice (where new posts go) holds the newest posts.
+  let cursor = await tx.objectStore('posts').index('byTime').openCursor();
+  while (cursor) {
+    rows.push(cursor.value);
+    if (rows.length === SLICE_ROWS) {
+      puts.push(slices.put(sliceRecord(puts.length + 1, rows)));
+      rows = [];
+    }
+    cursor = await cursor.continue();
+  }
+  if (rows.length > 0) puts.push(slices.put(sliceRecord(puts.length + 1, rows)));
+  await Promise.all(puts);
+  db.deleteObjectStore('posts');
 }
 
 /** The schema version this code writes. */
