@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { StoreCorruptError } from './errors.ts';
 import {
   postsToLookUp,
+  rowOf,
   SLICE_ROWS,
+  sliceFromDisk,
   SlicePlan,
   sliceRecord,
   type PostChange,
@@ -65,5 +68,13 @@ describe('post slices', () => {
         sliceRecord(3, [testPost('n', BOB, 5), testPost('b', ALICE, 2), testPost('z', ALICE, 7)]),
       ],
     ]);
+  });
+
+  it('refuses a slice read from disk without the shape it was written in', () => {
+    expect(() => sliceFromDisk(undefined)).toThrow(StoreCorruptError);
+    expect(() => sliceFromDisk({ id: 1, rows: 'x' })).toThrow(StoreCorruptError);
+    expect(() => sliceFromDisk({ id: '1', rows: [] })).toThrow(StoreCorruptError);
+    expect(() => rowOf(sliceRecord(2, [testPost('a', ALICE, 1)]), 'b')).toThrow(/lacks b/);
+    expect(rowOf(sliceRecord(2, [testPost('a', ALICE, 1)]), 'a')).toEqual(testPost('a', ALICE, 1));
   });
 });
