@@ -58,8 +58,13 @@ function fromKeyBytes<T extends string>(kind: IdKind, bytes: Uint8Array): T {
   return toBase64Url(bytes) as T;
 }
 
+/** Characters of a key's or hash's text: base64url of 32 bytes, unpadded. */
+export const KEY_TEXT_CHARS = 43;
+
 function parseKeyText<T extends string>(kind: IdKind, text: string): T {
-  if (text.length !== 43) throw new IdParseError(kind, 'expected 43 base64url characters');
+  if (text.length !== KEY_TEXT_CHARS) {
+    throw new IdParseError(kind, `expected ${KEY_TEXT_CHARS} base64url characters`);
+  }
   try {
     fromBase64Url(text);
   } catch (err) {

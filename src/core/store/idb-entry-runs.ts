@@ -15,13 +15,18 @@
  * scan. New positions form new runs (consecutive seqs of one batch, cut every `MAX_RUN` positions
  * or `MAX_RUN_BYTES`); a held record that changes (a cover drops its payload, a refill gives it
  * back) rewrites its run.
+ *
+ * A run is written packed (`PackedRun`: its records' fields in columns, their bytes in one
+ * buffer); runs written before that hold their records as objects (`RecordsRun`) and are read as
+ * they are, until a change rewrites them packed.
  */
+import type { EntryPosition } from '../feed/entry-codec.ts';
 import type { SeqRange } from '../feed/seq-ranges.ts';
-import type { DeviceId, EntryHash, PersonId } from '../ids.ts';
+import { KEY_TEXT_CHARS, type DeviceId, type EntryHash, type PersonId } from '../ids.ts';
 import { isPlaceholder, linkOf, positionKey, recordBytes, type HeldRecord } from './covers.ts';
 import { StoreCorruptError } from './errors.ts';
 import type { EntryLink } from './storage-adapter.ts';
-import { copyRecord, entryWithBytes, isHash, recordFromDisk } from './validate.ts';
+import { isHash, recordFromDisk } from './validate.ts';
 
 /** Most positions one run record holds (what `readRuns` looks back over: never lowered). */
 export const MAX_RUN = 256;
@@ -38,22 +43,69 @@ export const MAX_RUN_BYTES = 60 * 1024;
 /** What one record adds to a run beside its entry bytes: its ids, hash, prev, doc id, keys. */
 const RECORD_OVERHEAD = 320;
 
-/** One run of consecutive positions of one log, as stored. */
-export interface RunRecord {
+/** One run of consecutive positions of one log, as its records (read back, or to be written). */
+export interface Run {
+  readonly author: string;
+  readonly device: string;
+  /** Seq of its first record. */
+  readonly seq: number;
+  /** Its records, ascending by seq, consecutive. */
+  readonly records: readonly HeldRecord[];
+}
+
+/** What every stored run holds beside its records: its key and the keys of its indexes. */
+interface RunKeys {
   readonly author: string;
   readonly device: string;
   /** Seq of its first record (the key's last part). */
   readonly seq: number;
   /** Each distinct `docKey` of its records: the multi-entry `byDoc` index. */
   readonly docs: readonly string[];
-  /** Its records, ascending by seq, consecutive. */
-  readonly records: readonly HeldRecord[];
   /**
    * Its first and last position with their links (one when they are one): the multi-entry
    * `byEnd` index (schema 5). Absent from runs written before it.
    */
   readonly ends?: readonly RunEnd[];
 }
+
+/**
+ * A run as written since session 17: its records' fields in columns and their entries' bytes back
+ * to back in one buffer. IndexedDB's structured clone costs per object, per property and per
+ * buffer, and a run of 70 records as objects is 70 objects of eight fields and 70 buffers, each
+ * cloned when written and again when read (docs/storage.md "Entry runs" has the measurements).
+ * Nothing is implied: every record's hash, prev, doc and time is stored.
+ */
+export interface PackedRun extends RunKeys {
+  readonly ends: readonly RunEnd[];
+  /** The records' entry bytes, back to back (a placeholder has none). */
+  readonly bytes: Uint8Array;
+  /** Each record's length in `bytes`, or `PLACEHOLDER` (-1) for a placeholder. */
+  readonly sizes: Int32Array;
+  /** Each record's hash (`HASH_CHARS` each), back to back. */
+  readonly hashes: string;
+  /** Each record's prev but seq 1's (which has none), back to back. */
+  readonly prevs: string;
+  /** Each record's doc, as its index in `docs`. */
+  readonly docOf: Uint16Array;
+  /** Each record's timestamp. */
+  readonly times: Float64Array;
+  /** The records that cover others, as [index, positions covered]; absent when none does. */
+  readonly covers?: readonly (readonly [number, readonly EntryPosition[]])[];
+}
+
+/** A run as written before session 17 (schemas 3 to 6): its records as objects. Read only. */
+export interface RecordsRun extends RunKeys {
+  readonly records: readonly HeldRecord[];
+}
+
+/** A run as stored: written packed, or read in either form. */
+export type StoredRun = PackedRun | RecordsRun;
+
+/** `sizes` of a placeholder. */
+const PLACEHOLDER = -1;
+
+/** Characters of an entry hash. */
+const HASH_CHARS = KEY_TEXT_CHARS;
 
 /**
  * A run's first or last position with its link, as a key of the `byEnd` index: `prev` is '' at
@@ -202,50 +254,180 @@ export async function readRuns(
   return before ? [before.value, ...within] : within;
 }
 
-/** A run record for `records` (consecutive positions of one log, at most `MAX_RUN`). */
-export function runOf(records: readonly HeldRecord[]): RunRecord {
+/** The stored form of `records` (consecutive positions of one log, at most `MAX_RUN`). */
+export function runOf(records: readonly HeldRecord[]): PackedRun {
   const first = records[0]!;
+  const docs: string[] = [];
+  const docIndex = new Map<string, number>();
+  const sizes = new Int32Array(records.length);
+  const docOf = new Uint16Array(records.length);
+  const times = new Float64Array(records.length);
+  const hashes: string[] = [];
+  const prevs: string[] = [];
+  const covers: [number, EntryPosition[]][] = [];
+  let total = 0;
+  records.forEach((r, i) => {
+    const key = docKey(r.author, r.docId);
+    let at = docIndex.get(key);
+    if (at === undefined) {
+      at = docs.push(key) - 1;
+      docIndex.set(key, at);
+    }
+    docOf[i] = at;
+    times[i] = r.timestamp;
+    hashes.push(r.hash);
+    if (r.prev !== undefined) prevs.push(r.prev);
+    if (isPlaceholder(r)) {
+      sizes[i] = PLACEHOLDER;
+    } else {
+      sizes[i] = r.bytes.length;
+      total += r.bytes.length;
+      if (r.covers && r.covers.length > 0) {
+        covers.push([i, r.covers.map((c) => ({ device: c.device, seq: c.seq }))]);
+      }
+    }
+  });
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const r of records) {
+    if (isPlaceholder(r)) continue;
+    bytes.set(r.bytes, offset);
+    offset += r.bytes.length;
+  }
   return {
     author: first.author,
     device: first.device,
     seq: first.seq,
-    docs: [...new Set(records.map((r) => docKey(r.author, r.docId)))],
-    records: records.map(forPut),
+    docs,
     ends: records.length === 1 ? [endOf(first)] : [endOf(first), endOf(records.at(-1)!)],
+    bytes,
+    sizes,
+    hashes: hashes.join(''),
+    prevs: prevs.join(''),
+    docOf,
+    times,
+    ...(covers.length > 0 ? { covers } : {}),
   };
 }
 
-/**
- * A record holding exactly its fields (a `VerifiedEntry` has more), for a put. Its bytes are not
- * copied, since the put copies them, unless they are a view into a larger buffer (a message's),
- * which the put would write whole.
- */
-function forPut(record: HeldRecord): HeldRecord {
-  if (isPlaceholder(record)) return copyRecord(record);
-  const { bytes } = record;
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  return entryWithBytes(record, whole ? bytes : bytes.slice());
-}
-
-/** Returns the value if it is a well-formed run, else throws `StoreCorruptError`. */
-export function runFromDisk(value: unknown): RunRecord {
-  const run = value as Partial<RunRecord> | null;
-  if (
-    typeof run !== 'object' ||
-    run === null ||
-    !Array.isArray(run.records) ||
-    run.records.length === 0 ||
-    run.records.length > MAX_RUN
-  ) {
+/** Returns the run a stored value holds, in either form, else throws `StoreCorruptError`. */
+export function runFromDisk(value: unknown): Run {
+  const run = value as Partial<PackedRun & RecordsRun> | null;
+  if (typeof run !== 'object' || run === null) {
     throw new StoreCorruptError('a run record read back is malformed');
   }
-  const records = run.records.map(recordFromDisk);
-  records.forEach((r, i) => {
+  const records = run.bytes instanceof Uint8Array ? unpack(run) : recordsOf(run);
+  if (records.length === 0 || records.length > MAX_RUN) {
+    throw new StoreCorruptError('a run record read back is malformed');
+  }
+  const checked = records.map(recordFromDisk);
+  checked.forEach((r, i) => {
     if (r.author !== run.author || r.device !== run.device || r.seq !== run.seq! + i) {
       throw new StoreCorruptError('a run record read back does not hold consecutive positions');
     }
   });
-  return { ...(run as RunRecord), records };
+  return { author: run.author!, device: run.device!, seq: run.seq!, records: checked };
+}
+
+/** A run's records as written before session 17 (each checked by the caller). */
+function recordsOf(run: Partial<RecordsRun>): readonly unknown[] {
+  if (!Array.isArray(run.records)) {
+    throw new StoreCorruptError('a run record read back is malformed');
+  }
+  return run.records;
+}
+
+/** A packed run's `covers`, checked: each names a record of the run and positions of its log. */
+function coversOf(value: unknown, count: number): (readonly [number, readonly EntryPosition[]])[] {
+  if (value === undefined) return [];
+  const ok =
+    Array.isArray(value) &&
+    value.every(
+      (pair) =>
+        Array.isArray(pair) &&
+        pair.length === 2 &&
+        Number.isSafeInteger(pair[0]) &&
+        pair[0] >= 0 &&
+        pair[0] < count &&
+        Array.isArray(pair[1]) &&
+        (pair[1] as unknown[]).every(
+          (c) =>
+            typeof c === 'object' &&
+            c !== null &&
+            typeof (c as EntryPosition).device === 'string' &&
+            Number.isSafeInteger((c as EntryPosition).seq),
+        ),
+    );
+  if (!ok) throw new StoreCorruptError('a packed run read back has malformed covers');
+  return value as (readonly [number, readonly EntryPosition[]])[];
+}
+
+/**
+ * A packed run's records (each checked by the caller): every column must have one value per
+ * record and the sizes must add up to the bytes. Each entry gets its own copy of its bytes, so
+ * that a record sent on or stored again never carries the whole run's buffer with it.
+ */
+function unpack(run: Partial<PackedRun>): unknown[] {
+  const { author, device, seq, docs, bytes, sizes, hashes, prevs, docOf, times } = run;
+  const count = sizes instanceof Int32Array ? sizes.length : -1;
+  const prevCount = seq === 1 ? count - 1 : count;
+  if (
+    typeof author !== 'string' ||
+    typeof device !== 'string' ||
+    !Number.isSafeInteger(seq) ||
+    !Array.isArray(docs) ||
+    !(bytes instanceof Uint8Array) ||
+    count < 1 ||
+    typeof hashes !== 'string' ||
+    hashes.length !== count * HASH_CHARS ||
+    typeof prevs !== 'string' ||
+    prevs.length !== prevCount * HASH_CHARS ||
+    !(docOf instanceof Uint16Array) ||
+    docOf.length !== count ||
+    !(times instanceof Float64Array) ||
+    times.length !== count
+  ) {
+    throw new StoreCorruptError('a packed run read back is malformed');
+  }
+  const covers = new Map(coversOf(run.covers, count));
+  const prefix = `${author}\u0000`;
+  const records: unknown[] = [];
+  let offset = 0;
+  let prevAt = 0;
+  for (let i = 0; i < count; i++) {
+    const doc = docs[docOf[i]!];
+    if (typeof doc !== 'string' || !doc.startsWith(prefix)) {
+      throw new StoreCorruptError('a packed run read back names a doc it does not hold');
+    }
+    const prev = seq! + i === 1 ? undefined : prevs.slice(prevAt, (prevAt += HASH_CHARS));
+    const fields = {
+      author,
+      device,
+      seq: seq! + i,
+      hash: hashes.slice(i * HASH_CHARS, (i + 1) * HASH_CHARS),
+      prev,
+      docId: doc.slice(prefix.length),
+      timestamp: times[i]!,
+    };
+    const size = sizes![i]!;
+    if (size === PLACEHOLDER) {
+      records.push({ ...fields, placeholder: true });
+      continue;
+    }
+    if (size < 0 || offset + size > bytes.length) {
+      throw new StoreCorruptError('a packed run read back holds fewer bytes than its sizes say');
+    }
+    const covered = covers.get(i);
+    records.push({
+      ...fields,
+      bytes: bytes.slice(offset, (offset += size)),
+      ...(covered ? { covers: covered } : {}),
+    });
+  }
+  if (offset !== bytes.length) {
+    throw new StoreCorruptError('a packed run read back holds more bytes than its sizes say');
+  }
+  return records;
 }
 
 /** The records of `runs` with `from <= seq <= to`, ascending (runs ascending by first seq). */
@@ -261,8 +443,8 @@ export function recordsIn(runs: readonly unknown[], from: number, to: number): H
  * Cuts records of one log, ascending by seq, into runs of consecutive positions, each at most
  * `MAX_RUN` positions and, unless one record alone exceeds it, `MAX_RUN_BYTES`.
  */
-export function cutIntoRuns(records: readonly HeldRecord[]): RunRecord[] {
-  const runs: RunRecord[] = [];
+export function cutIntoRuns(records: readonly HeldRecord[]): PackedRun[] {
+  const runs: PackedRun[] = [];
   let current: HeldRecord[] = [];
   let size = 0;
   for (const r of records) {
@@ -286,7 +468,7 @@ export function cutIntoRuns(records: readonly HeldRecord[]): RunRecord[] {
 /** What `pruneRun` leaves of a run, and what it dropped. */
 export interface PrunedRun {
   /** The run of the records kept (keyed by its new first seq), or undefined if none are. */
-  readonly kept: RunRecord | undefined;
+  readonly kept: PackedRun | undefined;
   /** Records dropped. */
   readonly entries: number;
   /** Their bytes. */
@@ -294,7 +476,7 @@ export interface PrunedRun {
 }
 
 /** Drops a run's records below `keepFromSeq`. */
-export function pruneRun(run: RunRecord, keepFromSeq: number): PrunedRun {
+export function pruneRun(run: Run, keepFromSeq: number): PrunedRun {
   const kept = run.records.filter((r) => r.seq >= keepFromSeq);
   const dropped = run.records.filter((r) => r.seq < keepFromSeq);
   return {
@@ -309,7 +491,7 @@ export function pruneRun(run: RunRecord, keepFromSeq: number): PrunedRun {
  * records replaced in place, new records added; `changed` gives the runs to put.
  */
 export class RunEdit {
-  private readonly runs = new Map<string, { run: RunRecord; records: HeldRecord[] }>();
+  private readonly runs = new Map<string, { run: Run; records: HeldRecord[] }>();
   private readonly at = new Map<string, { key: string; index: number }>();
   private readonly dirty = new Set<string>();
   private readonly added: HeldRecord[] = [];
@@ -350,7 +532,7 @@ export class RunEdit {
   }
 
   /** The runs to put: those changed, and new runs of the added records. */
-  changed(): RunRecord[] {
+  changed(): PackedRun[] {
     const out = [...this.dirty].map((key) => runOf(this.runs.get(key)!.records));
     const byLog = new Map<string, HeldRecord[]>();
     for (const r of this.added) {

@@ -12,7 +12,7 @@ import { signEntry } from '../feed/entry-verifier.ts';
 import { testAuthor } from '../feed/test-helpers.ts';
 import { parseDocId } from '../ids.ts';
 import { MIGRATIONS, SCHEMA_VERSION, upgradeSchema, type KithDb } from './idb-schema.ts';
-import { MAX_RUN } from './idb-entry-runs.ts';
+import { MAX_RUN, runFromDisk } from './idb-entry-runs.ts';
 import { SLICE_ROWS } from './post-slices.ts';
 import { IdbStorageAdapter } from './idb-storage-adapter.ts';
 import { ALICE, BOB, PHONE, testEntries, testPost } from './store-test-helpers.ts';
@@ -202,7 +202,7 @@ describe('IndexedDB schema 2 -> 3 (entry runs) -> 4 (views owed)', () => {
     expect([...raw.objectStoreNames]).not.toContain('entries');
     // 300 positions of one log cut into runs (`cutIntoRuns`: at most MAX_RUN positions and
     // MAX_RUN_BYTES each); Bob's two: one run.
-    const lengths = (await raw.getAll('runs')).map((run) => run.records.length);
+    const lengths = (await raw.getAll('runs')).map((run) => runFromDisk(run).records.length);
     expect(lengths.at(-1)).toBe(2);
     expect(lengths.slice(0, -1).reduce((a, b) => a + b)).toBe(300);
     expect(lengths.length).toBeGreaterThan(2);

@@ -6,20 +6,20 @@ import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
-import { cutIntoRuns, type RunRecord } from './idb-entry-runs.ts';
+import type { StoredRun } from './idb-entry-runs.ts';
 import { MIGRATIONS, type KithDb } from './idb-schema.ts';
 import { IdbStorageAdapter } from './idb-storage-adapter.ts';
 import { MemoryStorageAdapter } from './memory-storage-adapter.ts';
-import { ALICE, PHONE, testEntries } from './store-test-helpers.ts';
+import { ALICE, PHONE, recordsRun, testEntries } from './store-test-helpers.ts';
 
 let dbs = 0;
 const freshName = () => `run-ends-${dbs++}`;
 
-/** Overwrites a run's records with garbage, keeping its key, `docs` and `ends`. */
+/** Spoils a run's records (its hashes), keeping its key, `docs` and `ends`. */
 async function spoilRecords(name: string, firstSeq: number): Promise<void> {
   const db = await openDB<KithDb>(name);
   const run = (await db.get('runs', [ALICE, PHONE, firstSeq]))!;
-  await db.put('runs', { ...run, records: [{ garbage: true }] } as unknown as RunRecord);
+  await db.put('runs', { ...run, hashes: 'garbage' } as unknown as StoredRun);
   db.close();
 }
 
@@ -56,7 +56,7 @@ describe('IndexedDB run ends (schema 5)', () => {
     const entries = testEntries(ALICE, PHONE, 1, 10);
     const tx = db.transaction(['runs', 'logs'], 'readwrite');
     await Promise.all([
-      ...cutIntoRuns(entries).map(({ ends: _ends, ...run }) => tx.objectStore('runs').put(run)),
+      tx.objectStore('runs').put(recordsRun(entries)),
       tx.objectStore('logs').put({
         author: ALICE,
         device: PHONE,

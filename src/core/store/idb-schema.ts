@@ -6,7 +6,7 @@
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { CoveredRecord, HeldRecord } from './covers.ts';
-import { cutIntoRuns, type RunEnd, type RunRecord } from './idb-entry-runs.ts';
+import { cutIntoRuns, type RunEnd, type StoredRun } from './idb-entry-runs.ts';
 import { recordFromDisk } from './validate.ts';
 import { createLogger } from '../log.ts';
 
@@ -51,7 +51,7 @@ export interface KithDb extends DBSchema {
    */
   runs: {
     key: [string, string, number];
-    value: RunRecord;
+    value: StoredRun;
     indexes: { byDoc: string; byEnd: RunEnd };
   };
   /** Positions covered by a stored entry, with its doc (schema 2). */

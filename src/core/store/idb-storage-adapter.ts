@@ -44,7 +44,7 @@ import {
   readRuns,
   recordsIn,
   runFromDisk,
-  type RunRecord,
+  type PackedRun,
 } from './idb-entry-runs.ts';
 import {
   EntryConflictError,
@@ -609,7 +609,7 @@ export class IdbStorageAdapter implements StorageAdapter {
       );
       const runStore = tx.objectStore('runs');
       let cursor = await runStore.openCursor(below);
-      const kept: RunRecord[] = [];
+      const kept: PackedRun[] = [];
       while (cursor) {
         const pruned = pruneRun(runFromDisk(cursor.value), keepFromSeq);
         dropped.entries += pruned.entries;

@@ -15,7 +15,10 @@ import {
 } from '../ids.ts';
 import { signEntry, type VerifiedFullEntry } from '../feed/entry-verifier.ts';
 import { testAuthor } from '../feed/test-helpers.ts';
+import type { HeldRecord } from './covers.ts';
+import { docKey, type RecordsRun } from './idb-entry-runs.ts';
 import type { PostItemView, PostView, StoredEntry } from './storage-adapter.ts';
+import { copyRecord } from './validate.ts';
 
 /** Test people and devices (any non-empty string is a valid id to the store). */
 export const ALICE = 'alice' as PersonId;
@@ -198,4 +201,19 @@ export async function photoLogs(): Promise<{
   const deleted = await write(3, edited, { listed: [], covers: [2] });
   const message = await write(4, deleted, { docId: parseDocId('message/m1'), listed: [4] });
   return { entries: [posted, edited, deleted, message], blobs };
+}
+
+/**
+ * A run in the form written before session 17 (schemas 3 to 6): each record an object, no
+ * `ends` (as before schema 5). Only old stores hold these; the adapter still reads them.
+ */
+export function recordsRun(records: readonly HeldRecord[]): RecordsRun {
+  const first = records[0]!;
+  return {
+    author: first.author,
+    device: first.device,
+    seq: first.seq,
+    docs: [...new Set(records.map((r) => docKey(r.author, r.docId)))],
+    records: records.map(copyRecord),
+  };
 }
