@@ -118,9 +118,12 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Stateless, so one serves every call. */
+const utf8Encoder = new TextEncoder();
+
 /** UTF-8 encodes a string. */
 export function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
+  return utf8Encoder.encode(text);
 }
 
 /** Source of random bytes; passed in where tests need determinism. */

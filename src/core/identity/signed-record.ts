@@ -52,9 +52,24 @@ export class RecordError extends Error {
   }
 }
 
-/** The exact bytes signed for `body` under `domain`. */
+/** Most domains whose prefix is kept: callers pass a handful of constants. */
+const MAX_PREFIXES = 64;
+
+/** Each domain's UTF-8 and NUL, encoded once: every entry verified builds a signing input. */
+const prefixes = new Map<string, Uint8Array>();
+
+function prefixOf(domain: string): Uint8Array {
+  let prefix = prefixes.get(domain);
+  if (!prefix) {
+    prefix = concatBytes(utf8(domain), new Uint8Array([0]));
+    if (prefixes.size < MAX_PREFIXES) prefixes.set(domain, prefix);
+  }
+  return prefix;
+}
+
+/** The exact bytes signed for `body` under `domain`: its UTF-8, a NUL, the body. */
 export function signingInput(domain: string, body: Uint8Array): Uint8Array {
-  return concatBytes(utf8(domain), new Uint8Array([0]), body);
+  return concatBytes(prefixOf(domain), body);
 }
 
 /** Signs `body` under `domain` and returns `body || signature`. */

@@ -60,6 +60,22 @@ export function runLogStoreSuite(name: string, makeStore: MakeLogStore): void {
         expect(await store.hashAt(BOB, PHONE, 1)).toBeUndefined();
       });
 
+      it('hands back what it stored with bytes of their own, never a view into a larger buffer', async () => {
+        const entries = testEntries(ALICE, PHONE, 1, 3);
+        // As a batch cut from one message would give them.
+        const message = new Uint8Array(entries.reduce((n, e) => n + e.bytes.length + 1, 0));
+        let at = 1;
+        const views = entries.map((e) => {
+          message.set(e.bytes, at);
+          const view = { ...e, bytes: message.subarray(at, at + e.bytes.length) };
+          at += e.bytes.length + 1;
+          return view;
+        });
+        const stored = await store.putEntries(views);
+        expect(stored).toEqual(entries);
+        for (const e of stored) expect(e.bytes.buffer.byteLength).toBe(e.bytes.length);
+      });
+
       it('keeps its own copy of the bytes', async () => {
         const e = testEntry(ALICE, PHONE, 1);
         const original = e.bytes.slice();

@@ -223,6 +223,15 @@ export function entryWithBytes(e: StoredEntry, bytes: Uint8Array): StoredEntry {
   };
 }
 
+/**
+ * `bytes` if they fill their buffer, else a copy: a view into a larger buffer (a message's) would
+ * carry all of it wherever it is cloned to (another tab, a worker, a store).
+ */
+export function ownBytes(bytes: Uint8Array): Uint8Array {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole ? bytes : bytes.slice();
+}
+
 /** A copy of a held record (entry or placeholder) holding exactly its fields. */
 export function copyRecord(r: HeldRecord): HeldRecord {
   if (!isPlaceholder(r)) return copyEntry(r);
