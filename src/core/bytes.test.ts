@@ -22,7 +22,7 @@ describe('base64url', () => {
     );
   });
 
-  it.each(['AB=', 'A', 'AB+/', 'AB C', 'AF'])(
+  it.each(['AB=', 'A', 'AB+/', 'AB C', 'AF', 'AÉ', 'A\u{1F600}'])(
     'refuses non-canonical or foreign text %j',
     (text) => {
       expect(() => fromBase64Url(text)).toThrow(BytesFormatError);

@@ -7,7 +7,12 @@
 import * as decoding from 'lib0/decoding';
 
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const BASE64URL_LOOKUP = new Map([...BASE64URL_ALPHABET].map((c, i) => [c, i]));
+const ALPHABET_CODES = Uint8Array.from(BASE64URL_ALPHABET, (c) => c.charCodeAt(0));
+/** Each character code's value in the alphabet, -1 for codes outside it. */
+const ALPHABET_VALUES = new Int8Array(128).fill(-1);
+ALPHABET_CODES.forEach((code, value) => (ALPHABET_VALUES[code] = value));
+/** The alphabet is ASCII, which UTF-8 decodes as it is. */
+const asciiDecoder = new TextDecoder();
 
 /** Thrown when a text form (base64url, hex) is not the canonical encoding of some bytes. */
 export class BytesFormatError extends Error {
@@ -23,28 +28,26 @@ export class BytesFormatError extends Error {
 
 /** Encodes bytes as base64url without padding (RFC 4648 section 5). */
 export function toBase64Url(bytes: Uint8Array): string {
-  let out = '';
+  // Character codes first, then one string: ids and hashes are encoded for every entry
+  // decoded, and building the text by concatenation left a few hundred strings of garbage each.
+  const out = new Uint8Array(Math.ceil((bytes.length * 4) / 3));
+  let o = 0;
   let i = 0;
   for (; i + 3 <= bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out +=
-      BASE64URL_ALPHABET[n >> 18]! +
-      BASE64URL_ALPHABET[(n >> 12) & 63]! +
-      BASE64URL_ALPHABET[(n >> 6) & 63]! +
-      BASE64URL_ALPHABET[n & 63]!;
+    out[o++] = ALPHABET_CODES[n >> 18]!;
+    out[o++] = ALPHABET_CODES[(n >> 12) & 63]!;
+    out[o++] = ALPHABET_CODES[(n >> 6) & 63]!;
+    out[o++] = ALPHABET_CODES[n & 63]!;
   }
   const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += BASE64URL_ALPHABET[n >> 18]! + BASE64URL_ALPHABET[(n >> 12) & 63]!;
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out +=
-      BASE64URL_ALPHABET[n >> 18]! +
-      BASE64URL_ALPHABET[(n >> 12) & 63]! +
-      BASE64URL_ALPHABET[(n >> 6) & 63]!;
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out[o++] = ALPHABET_CODES[n >> 18]!;
+    out[o++] = ALPHABET_CODES[(n >> 12) & 63]!;
+    if (rest === 2) out[o] = ALPHABET_CODES[(n >> 6) & 63]!;
   }
-  return out;
+  return asciiDecoder.decode(out);
 }
 
 /**
@@ -60,9 +63,10 @@ export function fromBase64Url(text: string): Uint8Array {
   let acc = 0;
   let bits = 0;
   let o = 0;
-  for (const c of text) {
-    const v = BASE64URL_LOOKUP.get(c);
-    if (v === undefined) {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const v = code < 128 ? ALPHABET_VALUES[code]! : -1;
+    if (v < 0) {
       throw new BytesFormatError('base64url', 'character outside the base64url alphabet');
     }
     acc = ((acc << 6) | v) & 0xffffff;

@@ -10,7 +10,7 @@
  * travels as its fields and is rebuilt as `EntryDecodeError` on the other side.
  */
 import { toBase64Url } from '../bytes.ts';
-import { verifyDeviceCertificate } from '../identity/device-certificate.ts';
+import { verifyDeviceCertificate, type DeviceCertificate } from '../identity/device-certificate.ts';
 import { BoundedCache } from '../identity/bounded-cache.ts';
 import { RecordError, signingInput } from '../identity/signed-record.ts';
 import { defaultVerifier, type Ed25519Verifier } from '../identity/verifier.ts';
@@ -55,6 +55,21 @@ export function decodeErrorOf(failure: DecodeFailure): EntryDecodeError {
   return error;
 }
 
+/**
+ * Each decoded certificate's cache key, its bytes as text. The decoder hands every entry of a
+ * device the same certificate object, so the text is built once per certificate, not per entry.
+ */
+const certificateKeys = new WeakMap<DeviceCertificate, string>();
+
+function certificateKey(certificate: DeviceCertificate): string {
+  let key = certificateKeys.get(certificate);
+  if (key === undefined) {
+    key = toBase64Url(certificate.bytes);
+    certificateKeys.set(certificate, key);
+  }
+  return key;
+}
+
 /** Options of `InlineEntryChecker`. */
 export interface InlineEntryCheckerOptions {
   /** The Ed25519 verifier; default the shared one. */
@@ -85,7 +100,7 @@ export class InlineEntryChecker implements EntryChecker {
     list.forEach((bytes, index) => {
       try {
         const entry = decodeAnyEntry(bytes);
-        decoded.push({ index, entry, certKey: toBase64Url(entry.certificate.bytes) });
+        decoded.push({ index, entry, certKey: certificateKey(entry.certificate) });
       } catch (err) {
         if (!(err instanceof EntryDecodeError)) throw err;
         outcomes[index] = {
