@@ -6,6 +6,7 @@ import {
   BytesFormatError,
   asBufferSource,
   fromBase64Url,
+  isBase64UrlOf,
   fromHex,
   toBase64Url,
   toHex,
@@ -20,6 +21,38 @@ describe('base64url', () => {
         expect(fromBase64Url(text)).toEqual(bytes);
       }),
     );
+  });
+
+  it('knows canonical text of a given length without decoding it, as the decoder does', () => {
+    const decodesTo = (text: string, n: number) => {
+      try {
+        return fromBase64Url(text).length === n;
+      } catch {
+        return false;
+      }
+    };
+    const alphabetText = fc.string({
+      unit: fc.constantFrom(
+        ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=É',
+      ),
+      maxLength: 50,
+    });
+    fc.assert(
+      fc.property(alphabetText, fc.integer({ min: 0, max: 36 }), (text, n) => {
+        expect(isBase64UrlOf(text, n)).toBe(decodesTo(text, n));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
+        expect(isBase64UrlOf(toBase64Url(bytes), bytes.length)).toBe(true);
+      }),
+    );
+    // The last character of 32 bytes' text carries 2 unused bits: set, it is not canonical.
+    const key = toBase64Url(new Uint8Array(32));
+    expect(isBase64UrlOf(key, 32)).toBe(true);
+    expect(isBase64UrlOf(`${key.slice(0, 42)}B`, 32)).toBe(false);
+    expect(isBase64UrlOf(`${key.slice(0, 42)}E`, 32)).toBe(true);
   });
 
   it.each(['AB=', 'A', 'AB+/', 'AB C', 'AF', 'AÉ', 'A\u{1F600}'])(

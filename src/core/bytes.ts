@@ -82,6 +82,23 @@ export function fromBase64Url(text: string): Uint8Array {
   return out;
 }
 
+/**
+ * Whether `text` is the canonical base64url of `byteLength` bytes (what `fromBase64Url` accepts
+ * and decodes to that many), decoding nothing: ids and hashes are checked for every entry
+ * stored, and a decode allocated their bytes only to drop them.
+ */
+export function isBase64UrlOf(text: string, byteLength: number): boolean {
+  if (text.length !== Math.ceil((byteLength * 4) / 3)) return false;
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    last = code < 128 ? ALPHABET_VALUES[code]! : -1;
+    if (last < 0) return false;
+  }
+  const unusedBits = text.length * 6 - byteLength * 8;
+  return (last & ((1 << unusedBits) - 1)) === 0;
+}
+
 /** Encodes bytes as lowercase hex. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';

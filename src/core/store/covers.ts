@@ -158,11 +158,13 @@ export function planCovers(
     const key = positionKey(c.author, c.device, c.seq);
     freshByPosition.set(key, [...(freshByPosition.get(key) ?? []), c]);
   }
+  // Most batches cover nothing: then no position key is built per entry.
   const isCovered = (e: StoredEntry) =>
     covered(e.author, e.device, e.seq)?.docId === e.docId ||
-    (freshByPosition.get(positionKey(e.author, e.device, e.seq)) ?? []).some(
-      (c) => c.docId === e.docId,
-    );
+    (freshByPosition.size > 0 &&
+      (freshByPosition.get(positionKey(e.author, e.device, e.seq)) ?? []).some(
+        (c) => c.docId === e.docId,
+      ));
   const records = added.map((e) => (isCovered(e) ? withPayloadDropped(e) : e));
   // Entries whose payload goes in this batch, as they were (their blob lists).
   const emptied = added.filter((e, i) => holdsPayload(e) && !holdsPayload(records[i]!));

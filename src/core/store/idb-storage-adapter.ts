@@ -410,7 +410,9 @@ export class IdbStorageAdapter implements StorageAdapter {
           added,
           refills,
           (author, device, seq) => runs.recordAt(author, device, seq),
-          (author, device, seq) => coveredMap.get(positionKey(author, device, seq)),
+          coveredMap.size === 0
+            ? () => undefined
+            : (author, device, seq) => coveredMap.get(positionKey(author, device, seq)),
         );
         // Summaries of logs the batch does not write but whose entries it shrinks.
         for (const { record } of plan.replaced) {
