@@ -37,6 +37,7 @@ import {
   logKeyOf,
   planCovers,
   positionKey,
+  positionLookup,
   recordBytes,
   type CoveredRecord,
   type HeldRecord,
@@ -69,6 +70,7 @@ import {
   checkSeq,
   checkSettingValue,
   copyEntry,
+  handedBack,
 } from '../core/store/validate.ts';
 import { lockFolder, type FolderLock } from './folder-lock.ts';
 import { FRAME_HEADER_BYTES, frame, readFully, scanFrames } from './fs-frames.ts';
@@ -362,7 +364,7 @@ export class FsLogStore implements LogStore {
         added,
         refills,
         (author, device, seq) => held.get(positionKey(author, device, seq)),
-        (author, device, seq) => this.covered.get(positionKey(author, device, seq)),
+        positionLookup(this.covered),
       );
       const writes: JournalRecord[] = [
         ...plan.records.map((record) => ({ kind: 'held' as const, record })),
@@ -393,10 +395,11 @@ export class FsLogStore implements LogStore {
       });
       // The photos of payloads a cover dropped (`covers.ts`), now that the journal says so.
       await this.removeBlobs(plan.released);
+      // What the store keeps in memory are a record's fields, never its bytes.
       return [
         ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
         ...plan.refilled,
-      ].map(copyEntry);
+      ].map(handedBack);
     });
   }
 

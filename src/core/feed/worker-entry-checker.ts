@@ -39,7 +39,7 @@ export class CheckWorkerError extends Error {
 }
 
 /** Fewest entries worth a slice of their own: below it one worker takes the whole batch. */
-const MIN_SLICE = 32;
+export const MIN_SLICE = 32;
 
 interface Pending {
   resolve(outcomes: EntryCheckOutcome[]): void;

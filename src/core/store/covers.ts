@@ -143,6 +143,15 @@ export interface CoverPlan {
 export type PositionLookup<T> = (author: PersonId, device: DeviceId, seq: number) => T | undefined;
 
 /**
+ * The lookup of `records` keyed by `positionKey`. Most batches meet no covered position: then no
+ * key is built per question.
+ */
+export function positionLookup<T>(records: ReadonlyMap<string, T>): PositionLookup<T> {
+  if (records.size === 0) return () => undefined;
+  return (author, device, seq) => records.get(positionKey(author, device, seq));
+}
+
+/**
  * Applies the cover rule to a batch of entries new to the store (`added`), given what the store
  * held before it: synchronous, so an adapter can plan inside its transaction and then write.
  */

@@ -33,6 +33,7 @@ import {
   logKeyOf,
   planCovers,
   positionKey,
+  positionLookup,
   type CoveredRecord,
   type Refill,
 } from './covers.ts';
@@ -102,8 +103,7 @@ import {
   checkSeq,
   checkViewWrites,
   copyEntry,
-  entryWithBytes,
-  ownBytes,
+  handedBack,
   entryFromDisk,
 } from './validate.ts';
 
@@ -410,9 +410,7 @@ export class IdbStorageAdapter implements StorageAdapter {
           added,
           refills,
           (author, device, seq) => runs.recordAt(author, device, seq),
-          coveredMap.size === 0
-            ? () => undefined
-            : (author, device, seq) => coveredMap.get(positionKey(author, device, seq)),
+          positionLookup(coveredMap),
         );
         // Summaries of logs the batch does not write but whose entries it shrinks.
         for (const { record } of plan.replaced) {
@@ -444,9 +442,8 @@ export class IdbStorageAdapter implements StorageAdapter {
         }
         await issueAll(writes, (write) => write());
         released.push(...plan.released);
-        // Each put has cloned what it wrote, so the bytes given can be handed back: the ingestor
-        // announces its decoded entries anyway, and a copy of each was garbage.
-        return stored.map((e) => entryWithBytes(e, ownBytes(e.bytes)));
+        // Each put has cloned what it wrote.
+        return stored.map(handedBack);
       },
       'strict',
     );

@@ -17,6 +17,7 @@ import {
   logKeyOf,
   planCovers,
   positionKey,
+  positionLookup,
   recordBytes,
   type CoveredRecord,
   type HeldRecord,
@@ -67,6 +68,7 @@ import {
   checkSettingValue,
   checkViewWrites,
   copyEntry,
+  handedBack,
   copyRecord,
 } from './validate.ts';
 
@@ -121,7 +123,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
       added,
       refills,
       (author, device, seq) => this.logs.get(logKeyOf(author, device))?.entries.get(seq),
-      (author, device, seq) => this.covered.get(positionKey(author, device, seq)),
+      positionLookup(this.covered),
     );
     // Everything is checked: from here on nothing throws, so the batch lands whole.
     for (const [key, change] of changesByLog(plan)) {
@@ -148,7 +150,8 @@ export class MemoryStorageAdapter implements StorageAdapter {
       this.owed.set(key, owedAdding(this.owed.get(key), author, device, seqs));
     }
     await this.deleteBlobs(plan.released);
-    return stored.map(copyEntry);
+    // What the store keeps are copies (above).
+    return stored.map(handedBack);
   }
 
   async getEntry(

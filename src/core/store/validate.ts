@@ -232,6 +232,15 @@ export function ownBytes(bytes: Uint8Array): Uint8Array {
   return whole ? bytes : bytes.slice();
 }
 
+/**
+ * An entry a store stored, as it hands it back: exactly its fields, its bytes as given unless
+ * they are a view into a larger buffer. A store that keeps copies (or nothing) in memory need
+ * not copy again what the caller gave it: the ingestor announces its decoded entries anyway.
+ */
+export function handedBack(entry: StoredEntry): StoredEntry {
+  return entryWithBytes(entry, ownBytes(entry.bytes));
+}
+
 /** A copy of a held record (entry or placeholder) holding exactly its fields. */
 export function copyRecord(r: HeldRecord): HeldRecord {
   if (!isPlaceholder(r)) return copyEntry(r);
