@@ -26,6 +26,11 @@ export interface IngestResult {
   readonly inFlight: number;
   /** Entries per second with one batch at a time (each awaited before the next). */
   readonly sequentialPerSec: number;
+  /**
+   * Entries per second as `perSec`, but with the checking workers loading their script inside
+   * the timed run (how this figure was taken before session 17).
+   */
+  readonly coldStartPerSec: number;
 }
 
 /** Sync of a log between two replicas over the in-memory network, inside the page. */
