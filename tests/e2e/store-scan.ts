@@ -28,7 +28,9 @@ export async function scanStore(
     const visit = (value: unknown, depth: number): void => {
       if (depth > 8 || value === null || value === undefined) return;
       if (typeof value === 'string') {
-        if (value.startsWith('message/~')) docs.add(value);
+        // A doc id, or a run's key of one: its author, a NUL, the doc id.
+        const docId = value.slice(value.indexOf('\u0000') + 1);
+        if (docId.startsWith('message/~')) docs.add(docId);
         if (value.includes(needleText)) found = true;
       } else if (value instanceof Uint8Array) {
         if (hasNeedle(value)) found = true;
