@@ -35,6 +35,7 @@ import {
   isPlaceholder,
   isRefill,
   logKeyOf,
+  entriesStored,
   planCovers,
   positionKey,
   positionLookup,
@@ -360,12 +361,7 @@ export class FsLogStore implements LogStore {
         const h = held.get(positionKey(e.author, e.device, e.seq));
         if (h && isRefill(h, e)) refills.push({ entry: e, held: h });
       }
-      const plan = planCovers(
-        added,
-        refills,
-        (author, device, seq) => held.get(positionKey(author, device, seq)),
-        positionLookup(this.covered),
-      );
+      const plan = planCovers(added, refills, positionLookup(held), positionLookup(this.covered));
       const writes: JournalRecord[] = [
         ...plan.records.map((record) => ({ kind: 'held' as const, record })),
         ...plan.replaced.map(({ record }) => ({ kind: 'held' as const, record })),
@@ -396,10 +392,7 @@ export class FsLogStore implements LogStore {
       // The photos of payloads a cover dropped (`covers.ts`), now that the journal says so.
       await this.removeBlobs(plan.released);
       // What the store keeps in memory are a record's fields, never its bytes.
-      return [
-        ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
-        ...plan.refilled,
-      ].map(handedBack);
+      return entriesStored(plan).map(handedBack);
     });
   }
 

@@ -139,6 +139,14 @@ export interface CoverPlan {
   readonly released: string[];
 }
 
+/**
+ * The entries a plan stores, as it stores them: its new records but the placeholders (a covered
+ * v1 entry), then its refills. What a store hands back and owes views for.
+ */
+export function entriesStored(plan: CoverPlan): StoredEntry[] {
+  return [...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)), ...plan.refilled];
+}
+
 /** Looks up a position as held before the batch. */
 export type PositionLookup<T> = (author: PersonId, device: DeviceId, seq: number) => T | undefined;
 

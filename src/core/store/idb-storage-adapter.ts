@@ -31,6 +31,7 @@ import {
   isRefill,
   linkOf,
   logKeyOf,
+  entriesStored,
   planCovers,
   positionKey,
   positionLookup,
@@ -430,10 +431,7 @@ export class IdbStorageAdapter implements StorageAdapter {
           writes.push(() => logStore.put(next));
         }
         for (const c of plan.covered) writes.push(() => coveredStore.put({ ...c }));
-        const stored = [
-          ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
-          ...plan.refilled,
-        ];
+        const stored = entriesStored(plan);
         const owedStore = tx.objectStore('owed');
         for (const { author, device, seqs } of seqsByLog(stored)) {
           writes.push(async () =>

@@ -15,6 +15,7 @@ import {
   isRefill,
   linkOf,
   logKeyOf,
+  entriesStored,
   planCovers,
   positionKey,
   positionLookup,
@@ -141,10 +142,7 @@ export class MemoryStorageAdapter implements StorageAdapter {
         .entries.set(record.seq, copyRecord(record));
     }
     for (const c of plan.covered) this.covered.set(positionKey(c.author, c.device, c.seq), c);
-    const stored = [
-      ...plan.records.filter((r): r is StoredEntry => !isPlaceholder(r)),
-      ...plan.refilled,
-    ];
+    const stored = entriesStored(plan);
     for (const { author, device, seqs } of seqsByLog(stored)) {
       const key = logKeyOf(author, device);
       this.owed.set(key, owedAdding(this.owed.get(key), author, device, seqs));
