@@ -40,6 +40,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startServer, type RunningServer } from '../signaling/server.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
 import { NETNS_ENV, netnsCommand, whyNoNetns } from '../tests/e2e/netns.ts';
+import { chromiumCpu, cpuSpent, type CpuSpent } from './lib/chromium-cpu.ts';
 import type { KithMesh, StoreKind } from './mesh-page/api.ts';
 import { armDeadline, buildBenchPage, median, within } from './lib/measure.ts';
 import { calmChurn } from './mesh-calm.ts';
@@ -171,6 +172,21 @@ function shapeLoopback(mbit: number | undefined): void {
   if (run.status !== 0) throw new Error(`tc ${args.join(' ')}: ${run.stderr || run.error}`);
 }
 
+/** CPU time of both browsers, every thread (`lib/chromium-cpu.ts`), while Bob's page ... */
+interface RoundCpu {
+  /** ... received the raw transfer (the look whose time is the median). */
+  readonly raw: CpuSpent;
+  /** ... synced. */
+  readonly sync: CpuSpent;
+  /** ... verified and stored the same entries alone (IndexedDB only). */
+  readonly floor?: CpuSpent;
+}
+
+/** Snapshot of both browsers' CPU time; Bob's is the one on his profile folder. */
+function cpuNow(): ReturnType<typeof chromiumCpu> {
+  return chromiumCpu((cmdline) => (cmdline.includes(BOB_PROFILE) ? 'bob' : 'alice'));
+}
+
 /** One sync10k round on a fresh pair of pages. */
 interface SyncRound {
   readonly store: StoreKind;
@@ -187,6 +203,7 @@ interface SyncRound {
   readonly ms: number;
   readonly ratio: number;
   readonly signMs: number;
+  readonly cpu: RoundCpu;
 }
 
 async function syncRound(
@@ -220,28 +237,35 @@ async function syncRound(
       bob.call('rawOpened', LAUNCH_TIMEOUT_MS),
     ]);
     const rawLooksMs: number[] = [];
+    const rawLooksCpu: CpuSpent[] = [];
     let rawPieces = 0;
     for (let look = 0; look < RAW_REPEATS; look++) {
+      const cpuBefore = cpuNow();
       const arrival = bob.call('rawExpect', made.bytes, STEP_TIMEOUT_MS);
       const sent = await alice.call('rawSend');
       const arrived = await arrival;
       if (arrived.count !== made.bytes) throw new Error(`raw: ${arrived.count} bytes arrived`);
       rawLooksMs.push(arrived.endAt - sent.startAt);
+      rawLooksCpu.push(cpuSpent(cpuBefore, cpuNow()));
       rawPieces = sent.pieces;
     }
 
     await alice.call('syncPrepare', store, bobMade.person);
     await bob.call('syncPrepare', store, made.person);
     // The page's own bound comes first, so a stalled sync reports how far it got.
+    const syncCpuBefore = cpuNow();
     const arrival = bob.call('syncExpect', ENTRIES, STEP_TIMEOUT_MS - 10_000);
     const bobAt = await bob.call('syncAttach');
     const aliceAt = await alice.call('syncAttach');
     const arrived = await arrival;
+    const syncCpu = cpuSpent(syncCpuBefore, cpuNow());
     if (arrived.count !== ENTRIES) throw new Error(`sync: ${arrived.count} entries stored`);
     // Nothing can move before both have attached: time from the later attach.
     const ms = arrived.endAt - Math.max(aliceAt, bobAt);
     if (shapedMbit !== undefined) shapeLoopback(undefined);
+    const floorCpuBefore = cpuNow();
     const floor = store === 'idb' ? await bob.call('ingestFloor') : undefined;
+    const floorCpu = floor ? cpuSpent(floorCpuBefore, cpuNow()) : undefined;
     if (floor && floor.count !== ENTRIES) throw new Error(`floor: ${floor.count} entries stored`);
     await Promise.all([alice.call('syncClose'), bob.call('syncClose')]);
     const rawMs = median(rawLooksMs);
@@ -258,6 +282,11 @@ async function syncRound(
       ms,
       ratio: ms / rawMs,
       signMs: made.signMs,
+      cpu: {
+        raw: rawLooksCpu[rawLooksMs.indexOf(rawMs)] ?? rawLooksCpu.at(-1)!,
+        sync: syncCpu,
+        ...(floorCpu ? { floor: floorCpu } : {}),
+      },
     };
   } finally {
     if (shapedMbit !== undefined) spawnSync('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
@@ -413,6 +442,18 @@ async function measure(): Promise<void> {
     const idb = rounds.find((r) => r.store === 'idb' && r.shapedMbit === undefined)!;
     // Unshaped, the sync is judged against the slower of its two floors: the wire and the ingest.
     const idbFloorMs = Math.max(idb.rawMs, idb.floorMs!);
+    // On two cores both pages share, the sync's CPU time is what bounds it: read beside the CPU
+    // time of its two floors' own work (what the receiver's ingest alone and the raw transfer
+    // of the same bytes cost).
+    const cpuOf = (r: SyncRound) => {
+      const floorMs = r.cpu.floor?.totalMs ?? 0;
+      return {
+        syncMs: r.cpu.sync.totalMs,
+        floorMs,
+        rawMs: r.cpu.raw.totalMs,
+        vsFloors: r.cpu.sync.totalMs / (floorMs + r.cpu.raw.totalMs),
+      };
+    };
     const results = {
       sync10k: { ms: memory.ms, rawMs: memory.rawMs, ratio: memory.ratio },
       sync10kIdb: {
@@ -420,12 +461,14 @@ async function measure(): Promise<void> {
         rawMs: idb.rawMs,
         floorMs: idb.floorMs!,
         vsFloor: idb.ms / idbFloorMs,
+        cpu: cpuOf(idb),
       },
       sync10kShaped: {
         ms: shaped.ms,
         rawMs: shaped.rawMs,
         ratio: shaped.ratio,
         mbit: SHAPED_MBIT,
+        cpu: cpuOf(shaped),
       },
       connectionsCreatedPerHour: churned.perHour,
       extra: {
@@ -452,11 +495,25 @@ async function measure(): Promise<void> {
 }
 
 function printTable(rounds: readonly SyncRound[], c: ChurnResult, chromiumVersion: string): void {
-  const rows: [string, string][] = rounds.map((r) => [
-    `sync ${fmt(r.entries)} (${fmt(r.bytes)} B), Bob on ${r.store}${r.shapedMbit ? `, lo at ${r.shapedMbit} Mbit/s` : ''}: sync / raw / ratio`,
-    `${fmt(r.ms)} ms / ${fmt(r.rawMs)} ms (looks ${r.rawLooksMs.map((m) => fmt(m)).join(', ')}) / ${fmt(r.ratio, 2)}` +
-      (r.floorMs === undefined ? '' : `; ingest floor ${fmt(r.floorMs)} ms`),
-  ]);
+  const seconds = (ms: number) => `${fmt(ms / 1000, 2)} s`;
+  const rows: [string, string][] = rounds.flatMap((r): [string, string][] => {
+    const round = `sync ${fmt(r.entries)} (${fmt(r.bytes)} B), Bob on ${r.store}${r.shapedMbit ? `, lo at ${r.shapedMbit} Mbit/s` : ''}`;
+    const { sync, raw, floor } = r.cpu;
+    return [
+      [
+        `${round}: sync / raw / ratio`,
+        `${fmt(r.ms)} ms / ${fmt(r.rawMs)} ms (looks ${r.rawLooksMs.map((m) => fmt(m)).join(', ')}) / ${fmt(r.ratio, 2)}` +
+          (r.floorMs === undefined ? '' : `; ingest floor ${fmt(r.floorMs)} ms`),
+      ],
+      [
+        `  CPU of both browsers: sync (Alice, Bob) / raw${floor ? ' / floor' : ''}`,
+        `${seconds(sync.totalMs)} (${seconds(sync.bySide.alice ?? 0)}, ${seconds(sync.bySide.bob ?? 0)}) / ${seconds(raw.totalMs)}` +
+          (floor
+            ? ` / ${seconds(floor.totalMs)}; sync / (raw + floor) ${fmt(sync.totalMs / (raw.totalMs + floor.totalMs), 2)}`
+            : ''),
+      ],
+    ];
+  });
   rows.push([
     `connections created per hour (cap ${c.cap}, ${c.friends} friends, ${fmt(c.runMs / 1000)} s)`,
     `${fmt(c.perHour)} (${c.created} created, ${c.arrivals} arrivals, ${c.departures} departures, most held ${c.maxHeld})`,

@@ -142,6 +142,12 @@ const FIGURES: readonly Figure[] = [
   },
   {
     file: 'mesh',
+    field: 'sync10kIdb.cpu.vsFloors',
+    label: 'sync 10k, IDB both sides: its CPU time / CPU of floor + raw',
+    unit: 'x',
+  },
+  {
+    file: 'mesh',
     field: 'sync10kShaped.ratio',
     label: 'sync 10k at 40 Mbit/s / raw',
     unit: 'x',
