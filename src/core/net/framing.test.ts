@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { bytesEqual } from '../bytes.ts';
 import { describe, expect, it } from 'vitest';
+import { MemoryBudget } from '../sync/memory-budget.ts';
 import { FramingError, Reassembler, framePieces, type FramingErrorReason } from './framing.ts';
 
 function roundTrip(message: Uint8Array, pieceSize: number): Uint8Array[] {
@@ -54,6 +55,33 @@ describe('framing', () => {
     const messages = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array(300).fill(9)];
     const out = messages.flatMap((m) => [...framePieces(m, 100)].flatMap((p) => r.push(p) ?? []));
     expect(out).toEqual(messages);
+  });
+
+  it('hands a message of one piece over as a view into it, checked as any other', () => {
+    const [piece] = framePieces(new Uint8Array([5, 6, 7]), 100);
+    const message = new Reassembler().push(piece!);
+    expect(message).toEqual(new Uint8Array([5, 6, 7]));
+    expect(message!.buffer).toBe(piece!.buffer);
+    // FIRST and LAST announcing 2 bytes, carrying 3 or 1.
+    expect(reason(() => new Reassembler().push(new Uint8Array([0x13, 2, 1, 2, 3])))).toBe(
+      'length-mismatch',
+    );
+    expect(reason(() => new Reassembler().push(new Uint8Array([0x13, 2, 1])))).toBe(
+      'length-mismatch',
+    );
+    expect(reason(() => new Reassembler(2).push(piece!))).toBe('too-large');
+    const open = new Reassembler();
+    open.push([...framePieces(new Uint8Array(300), 100)][0]!);
+    expect(reason(() => open.push(piece!))).toBe('interleaved');
+    // The remote's budget must have room for it, as for a message of many pieces, and keeps
+    // nothing held after.
+    const budget = new MemoryBudget(2);
+    expect(reason(() => new Reassembler(100, budget.account()).push(piece!))).toBe(
+      'over-memory-budget',
+    );
+    const account = new MemoryBudget(3).account();
+    new Reassembler(100, account).push(piece!);
+    expect(account.held).toBe(0);
   });
 
   it('refuses a message announced above the cap before receiving it', () => {

@@ -125,6 +125,7 @@ export class Reassembler {
       throw error;
     }
     const payload = piece.subarray(reader.position);
+    if (total !== undefined && flags & LAST) return this.whole(payload, total);
     if (total !== undefined) {
       if (this.buffer) throw new FramingError('interleaved');
       if (total > this.maxMessageBytes) {
@@ -151,5 +152,27 @@ export class Reassembler {
     this.buffer = undefined;
     this.memory?.release(buffer.length);
     return buffer;
+  }
+
+  /**
+   * A message of one piece (most are): a view into that piece, not a copy, since the channel
+   * hands each piece over once. Checked as any first piece is.
+   */
+  private whole(payload: Uint8Array, total: number): Uint8Array {
+    if (this.buffer) throw new FramingError('interleaved');
+    if (total > this.maxMessageBytes) {
+      throw new FramingError('too-large', `${total} > ${this.maxMessageBytes}`);
+    }
+    if (payload.length !== total) {
+      throw new FramingError(
+        'length-mismatch',
+        payload.length > total ? 'more bytes than announced' : 'fewer bytes than announced',
+      );
+    }
+    if (this.memory && !this.memory.hold(total)) {
+      throw new FramingError('over-memory-budget', `${total} bytes more`);
+    }
+    this.memory?.release(total);
+    return payload;
   }
 }

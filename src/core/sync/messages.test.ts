@@ -88,6 +88,15 @@ describe('sync messages', () => {
     const entries = { reqId: 7, last: true, pins: false, entries: [new Uint8Array([1, 2, 3])] };
     const decodedEntries = decodeSyncMessage(encodeEntries(entries));
     expect(isEntries(decodedEntries) && decodedEntries).toEqual({ type: 'entries', ...entries });
+    const twoEntries = encodeEntries({
+      ...entries,
+      entries: [new Uint8Array([1]), new Uint8Array([2, 3])],
+    });
+    const decodedTwo = decodeSyncMessage(twoEntries);
+    // Views into the message, not copies: one buffer travels on to a verifying worker.
+    expect(
+      isEntries(decodedTwo) && decodedTwo.entries.map((e) => e.buffer === twoEntries.buffer),
+    ).toEqual([true, true]);
 
     const push = decodeSyncMessage(
       encodeEntries({ reqId: 0, last: false, pins: false, entries: [] }),

@@ -155,6 +155,10 @@ export interface EntriesMessage {
   readonly last: boolean;
   /** These entries are the author's pins, outside the answer's ranges and budget. */
   readonly pins: boolean;
+  /**
+   * Decoded: views into the received message, not copies (decoding an entry makes its own
+   * private copy, and a verifier's worker is sent one buffer per message, not one per entry).
+   */
   readonly entries: readonly Uint8Array[];
 }
 
@@ -512,7 +516,7 @@ function decodeEntriesMessage(r: ByteReader, limits: SyncLimits): EntriesMessage
   const count = countOf(r, limits.maxEntriesPerMessage, 'too-many-entries');
   const entries: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
-    const entry = r.varBytes(MAX_ENTRY_BYTES);
+    const entry = r.varView(MAX_ENTRY_BYTES);
     if (entry.length === 0) throw new SyncMessageError('empty-entry');
     entries.push(entry);
   }
