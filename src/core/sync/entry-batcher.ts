@@ -22,16 +22,20 @@ export class EntryBatcher {
     private readonly reqId: number,
   ) {}
 
-  /** Adds an entry (sending a full batch first); false when it is too large to ever send. */
-  async add(entry: StoredEntry): Promise<boolean> {
+  /**
+   * Adds an entry (sending a full batch first); false when it is too large to ever send.
+   * `answerRest`: of an answer, the bytes its budget allows from this entry on.
+   */
+  async add(entry: StoredEntry, answerRest?: number): Promise<boolean> {
     const size = entry.bytes.byteLength + ENTRY_FRAMING_BYTES;
     const capacity = this.ctx.messageCapacity;
     if (ENTRIES_OVERHEAD_BYTES + size > capacity) {
       this.skipTooLarge(entry, capacity);
       return false;
     }
-    const target = Math.min(capacity, this.ctx.host.config.maxBatchBytes);
-    if (this.entries.length > 0 && this.bytes + size > target) await this.flush(false);
+    if (this.entries.length > 0 && this.bytes + size > this.limit(capacity, answerRest)) {
+      await this.flush(false);
+    }
     this.entries.push(entry);
     this.bytes += size;
     return true;
@@ -53,6 +57,18 @@ export class EntryBatcher {
       },
       entries,
     );
+  }
+
+  /**
+   * Bytes a message may hold: the batch size, or an eighth more once an answer's budget is
+   * nearly spent. An answer stops after the entry that reaches its budget, so its last few
+   * entries would otherwise go as a message of their own, and every message costs the requester
+   * a whole ingest round (a worker's check, a store transaction) however few it carries.
+   */
+  private limit(capacity: number, answerRest: number | undefined): number {
+    const target = Math.min(capacity, this.ctx.host.config.maxBatchBytes);
+    if (answerRest === undefined || answerRest > target / 16) return target;
+    return Math.min(capacity, target + target / 8);
   }
 
   /** An entry no message of this transport can hold: logged and counted, never dropped silently. */

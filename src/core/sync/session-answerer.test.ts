@@ -9,9 +9,11 @@ import { randomBytes } from '../bytes.ts';
 import { deviceIdFromKey, personIdFromKey } from '../ids.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { EntriesMessage, RequestMessage } from './messages.ts';
+import { ENTRIES_OVERHEAD_BYTES, ENTRY_FRAMING_BYTES } from './messages.ts';
 import { Outbox } from './outbox.ts';
 import { SessionAnswerer } from './session-answerer.ts';
 import type { SessionContext } from './session-context.ts';
+import { TestPerson } from './test-helpers.ts';
 import type { Transport } from './transport.ts';
 
 const author = personIdFromKey(randomBytes(32));
@@ -30,17 +32,20 @@ function request(reqId: number): RequestMessage {
   };
 }
 
-/** An answerer over an empty store, its context real where the answerer uses it. */
-function answererWith(onSent: (message: EntriesMessage) => void) {
+/** An answerer over `store` (empty unless given), its context real where the answerer uses it. */
+function answererWith(
+  onSent: (message: EntriesMessage) => void,
+  store = new MemoryStorageAdapter(),
+) {
   const tasks: Promise<void>[] = [];
   const ctx = {
     host: {
-      store: new MemoryStorageAdapter(),
+      store,
       config: { limits: { maxBudgetBytes: 1 << 20 }, maxQueuedRequests: 8, maxBatchBytes: 1 << 16 },
     },
     outbox: new Outbox({} as Transport),
     closed: false,
-    messageCapacity: 1 << 16,
+    messageCapacity: 1 << 20,
     spawn: (task: Promise<void>) => void tasks.push(task),
     changed: () => undefined,
     sendEntries: async (message: EntriesMessage) => onSent(message),
@@ -53,6 +58,42 @@ async function microtasks(count: number): Promise<void> {
 }
 
 describe('the answerer', () => {
+  it("sends an answer's last few entries with the message before, not as a message of their own", async () => {
+    const person = await TestPerson.create('alice');
+    const log = await person.append(300, { payloadBytes: 200 });
+    const store = new MemoryStorageAdapter();
+    await store.putEntries(log);
+    const size = log[0]!.bytes.byteLength;
+    const perMessage = Math.floor(
+      ((1 << 16) - ENTRIES_OVERHEAD_BYTES) / (size + ENTRY_FRAMING_BYTES),
+    );
+    for (const tail of [1, 3, 6]) {
+      // A budget two full messages of entries and `tail` more reach: the answer stops after
+      // the entry that reaches it.
+      const budgetBytes = (2 * perMessage + tail) * size - 1;
+      const sent: EntriesMessage[] = [];
+      const { answerer, tasks } = answererWith((message) => void sent.push(message), store);
+      answerer.onRequest({
+        ...request(1),
+        author: person.id,
+        device: log[0]!.device,
+        ranges: [{ start: 1, end: 300 }],
+        budgetBytes,
+      });
+      while (!sent.at(-1)?.last) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        await Promise.all(tasks);
+      }
+      expect({ tail, counts: sent.map((m) => m.entries.length) }).toEqual({
+        tail,
+        counts: [perMessage, perMessage + tail],
+      });
+      expect(sent.flatMap((m) => m.entries)).toEqual(
+        log.slice(0, 2 * perMessage + tail).map((e) => e.bytes),
+      );
+    }
+  });
+
   it('answers a request that comes any number of microtasks after the one before was answered', async () => {
     for (let delay = 0; delay < 40; delay++) {
       const answered: number[] = [];

@@ -117,7 +117,7 @@ export class SessionAnswerer {
       let bytes = 0;
       for (const pin of await host.pins.pins(author)) {
         if (bytes >= budget) break;
-        if (await batch.add(pin)) bytes += pin.bytes.byteLength;
+        if (await batch.add(pin, budget - bytes)) bytes += pin.bytes.byteLength;
       }
       await batch.flush(false);
       batch.pins = false;
@@ -127,7 +127,7 @@ export class SessionAnswerer {
     const ascending = request.order === 'ascending';
     const send = async (list: readonly StoredEntry[]): Promise<boolean> => {
       for (const e of ascending ? list : [...list].reverse()) {
-        if (await batch.add(e)) sent += e.bytes.byteLength;
+        if (await batch.add(e, budget - sent)) sent += e.bytes.byteLength;
         if (sent >= budget || this.ctx.closed) return false;
       }
       return true;
