@@ -14,12 +14,3 @@ export function focusHeading(
   else if (scroll === 'page') window.scrollTo({ top: 0 });
   heading.focus({ preventScroll: true });
 }
-
-/**
- * Brings the section whose heading has id `id` to the top of the screen and moves focus to that
- * heading. Settings' index and its links between sections use it.
- */
-export function jumpToSection(id: string): void {
-  const heading = document.getElementById(id);
-  if (heading) focusHeading(heading, 'heading');
-}

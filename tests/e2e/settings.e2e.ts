@@ -31,17 +31,21 @@ describe('everyday settings', () => {
     await expect.poll(background, WAIT).toBe('rgb(250, 248, 245)');
 
     // Settings is several screens long: its index jumps to a section, with focus on its heading.
-    const jump = async (label: string, heading: string) => {
-      await page
-        .getByRole('navigation', { name: 'Settings sections' })
-        .getByRole('button', { name: label })
-        .click();
-      const target = page.getByRole('heading', { name: heading, level: 2 });
+    const focused = async (target: ReturnType<typeof page.getByRole>) => {
       await expect
         .poll(() => target.evaluate((el) => el === document.activeElement), WAIT)
         .toBe(true);
       return target;
     };
+    const jump = async (label: string, heading: string) => {
+      await page
+        .getByRole('navigation', { name: 'Settings sections' })
+        .getByRole('link', { name: label })
+        .click();
+      return focused(page.getByRole('heading', { name: heading, level: 2 }));
+    };
+    const title = page.getByRole('heading', { name: 'Settings', level: 1 });
+    const scrolled = () => page.evaluate(() => scrollY);
     const storage = await jump('Storage', 'Storage');
     // Near the top, and not under the navigation that stays on top of a wide screen.
     const seen = await storage.evaluate((el) => {
@@ -57,12 +61,33 @@ describe('everyday settings', () => {
     expect(seen.top, 'the heading near the top of the screen').toBeGreaterThanOrEqual(0);
     expect(seen.top, 'the heading near the top of the screen').toBeLessThan(150);
     expect(seen.visible, `the heading not covered: ${JSON.stringify(seen)}`).toBe(true);
+    // Storage's way to a backup leads to the account's section, a step Back undoes.
+    await page.getByRole('link', { name: 'Keep a backup' }).click();
+    await focused(page.getByRole('heading', { name: 'Keep your account', level: 2 }));
+    await page.goBack();
+    await focused(storage);
+    // Back (a phone's gesture too) returns to the index at Settings' top, not out of Settings.
+    await page.goBack();
+    await focused(title);
+    expect(await scrolled(), 'back at the index').toBe(0);
+    // On screen after a jump, for an installed app that shows no Back: "All settings".
+    await jump('Appearance', 'Appearance');
+    expect(await scrolled(), 'Appearance is below the index').toBeGreaterThan(0);
+    await page.getByRole('link', { name: 'All settings' }).click();
+    await focused(title);
+    expect(await scrolled(), 'back at the index').toBe(0);
+    expect(await page.getByRole('link', { name: 'All settings' }).count()).toBe(0);
     // "Privacy" lands on a heading of that name, above muted people, lists and blocked people,
     // which are its sub-sections in the outline a screen reader lists.
     await jump('Privacy', 'Privacy');
     for (const name of ['Muted people', 'Lists of friends', 'Blocked people', 'Network']) {
       await page.getByRole('heading', { name, level: 3 }).waitFor(WAIT);
     }
+    // The address names the section: a reload lands on it again.
+    await page.reload();
+    const privacy = await focused(page.getByRole('heading', { name: 'Privacy', level: 2 }));
+    const top = await privacy.evaluate((el) => el.getBoundingClientRect().top);
+    expect(top, 'Privacy near the top after a reload').toBeLessThan(150);
     // Another screen opens at its top, not where Settings was scrolled to.
     expect(await page.evaluate(() => scrollY), 'Settings scrolled').toBeGreaterThan(0);
     await page
@@ -75,7 +100,7 @@ describe('everyday settings', () => {
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Settings' })
       .click();
-    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor(WAIT);
+    await title.waitFor(WAIT);
 
     // A fresh incognito profile has not been granted persistent storage: Kith may ask.
     await page.getByRole('button', { name: "Ask to keep Kith's data" }).click();

@@ -3,13 +3,15 @@
  * with no server routes. Invite links use the fragment too (`#invite=...`); they are read by the
  * invite flow, not here.
  */
+import { settingsSection, type SettingsSection } from './settings-sections.ts';
 
 /** The screens of the app. */
 export type Screen =
   | { readonly name: 'home' }
   | { readonly name: 'friends' }
   | { readonly name: 'notifications' }
-  | { readonly name: 'settings' }
+  /** Settings, at one of its sections (a jump from its index), if given. */
+  | { readonly name: 'settings'; readonly section?: SettingsSection }
   | { readonly name: 'messages' }
   /** One conversation, by its key (`<starter>/<id>`). */
   | { readonly name: 'conversation'; readonly conversation: string }
@@ -57,13 +59,13 @@ export function backLink(
 export function parseScreen(hash: string): Screen {
   const path = hash.replace(/^#\/?/, '');
   const [first, second] = path.split('/');
-  if (
-    first === 'friends' ||
-    first === 'notifications' ||
-    first === 'settings' ||
-    first === 'messages'
-  )
+  if (first === 'friends' || first === 'notifications' || first === 'messages') {
     return { name: first };
+  }
+  if (first === 'settings') {
+    const section = settingsSection(second ?? '');
+    return section ? { name: 'settings', section } : { name: 'settings' };
+  }
   if (first === 'search') return { name: 'search', query: decodedQuery(second ?? '') };
   if (first === 'conversation' && second) {
     const rest = path.split('/')[2];
@@ -104,6 +106,8 @@ export function screenHref(screen: Screen): string {
         .split('/')
         .map((part) => encodeURIComponent(part))
         .join('/')}`;
+    case 'settings':
+      return screen.section ? `#/settings/${screen.section}` : '#/settings';
     case 'home':
       return '#/';
     default:

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backLink, parseScreen, screenHref, type Screen } from './route.svelte.ts';
+import { SETTINGS_SECTIONS } from './settings-sections.ts';
 
 describe('screens in the fragment', () => {
   it('a post at one of its comments survives the address and back', () => {
@@ -24,6 +25,16 @@ describe('screens in the fragment', () => {
       expect(parseScreen(screenHref(screen))).toEqual(screen);
     }
     expect(parseScreen('#/nowhere')).toEqual({ name: 'home' });
+  });
+
+  it('Settings at a section, and a section it does not have', () => {
+    for (const section of SETTINGS_SECTIONS.map((s) => s.key)) {
+      const screen: Screen = { name: 'settings', section };
+      expect(parseScreen(screenHref(screen))).toEqual(screen);
+    }
+    expect(screenHref({ name: 'settings', section: 'home-peer' })).toBe('#/settings/home-peer');
+    expect(parseScreen('#/settings/nowhere')).toEqual({ name: 'settings' });
+    expect(parseScreen('#/settings/')).toEqual({ name: 'settings' });
   });
 
   it('a search keeps what was typed, slashes, accents and all', () => {
