@@ -3,9 +3,9 @@
  * bring.
  *
  * First the newest-first request of each log met for the first time and the entries above the
- * newest held seq of each log already held, then, once every log's recent request is sent, the
- * older gaps of logs replicated in full, newest first, one budget page at a time (backfill,
- * queued at the answerer behind the recent requests). Requests are pipelined: each is a page of seqs not asked yet, cut to about one
+ * newest held seq of each log already held, then, when nothing recent is pending or in flight,
+ * the older gaps of logs replicated in full, newest first, one budget page at a time (idle-time
+ * backfill). Requests are pipelined: each is a page of seqs not asked yet, cut to about one
  * budget from the size of the entries answered so far, and several are in flight at once (up to
  * `maxOutstandingRequests`, their budgets within half the inbox and half the remote person's
  * memory budget), so the answerer always has the next page queued and no round trip is waited
@@ -65,6 +65,8 @@ interface RemoteLog {
 interface OutgoingRequest {
   readonly id: number;
   readonly key: string;
+  /** Recent entries (first meeting, above the newest held) or older history (backfill, on demand). */
+  readonly kind: 'recent' | 'older';
   readonly author: PersonId;
   readonly device: DeviceId;
   readonly ranges: readonly SeqRange[];
@@ -177,7 +179,7 @@ export class SessionRequester {
             return;
           }
           const budget = Math.min(budgetBytes, this.ctx.host.config.limits.maxBudgetBytes);
-          await this.sendRequest(remote, wanted, 'descending', budget, false, resolve);
+          await this.sendRequest(remote, wanted, 'descending', budget, false, 'older', resolve);
         })(),
         () => resolve(0),
       );
@@ -418,10 +420,9 @@ export class SessionRequester {
 
   /** Seqs per page of `budgetBytes`, from the size of the entries answered so far. */
   private pageSeqs(budgetBytes: number): number {
-    // Before any answer, a guess on the large side (a post is 500-600 bytes): too few seqs only
-    // make the first pages smaller, while too many leave each page's rest, cut off by its
-    // budget, to be asked behind the pages already queued, and stored out of order.
-    const average = this.answeredEntries > 0 ? this.answeredBytes / this.answeredEntries : 1024;
+    // Before any answer, a guess: a short post. Too many seqs only leave the rest of the page to
+    // the next request (the answer stops at the budget); too few only make pages smaller.
+    const average = this.answeredEntries > 0 ? this.answeredBytes / this.answeredEntries : 400;
     return Math.max(1, Math.ceil(budgetBytes / average));
   }
 
@@ -461,10 +462,10 @@ export class SessionRequester {
         return true;
       }
     }
-    // Older history once every log's recent request is sent: the answerer answers in arrival
-    // order, so recent entries still come first, and the older pages wait queued there instead
-    // of a round trip and an ingest away.
-    if (!this.ctx.host.config.backfill || this.planQueue.size > 0) return false;
+    // Older history only once nothing recent is pending or in flight: recent first.
+    if (!this.ctx.host.config.backfill || this.planQueue.size > 0 || this.recentInFlight()) {
+      return false;
+    }
     for (const key of this.backfillQueue) {
       this.backfillQueue.delete(key);
       const sent = await this.planOlder(key);
@@ -477,6 +478,11 @@ export class SessionRequester {
         return true;
       }
     }
+    return false;
+  }
+
+  private recentInFlight(): boolean {
+    for (const r of this.inflight.values()) if (r.kind === 'recent') return true;
     return false;
   }
 
@@ -500,12 +506,8 @@ export class SessionRequester {
       const budget =
         mode === 'window' ? Math.min(firstBudgetBytes, windowQuotaBytes) : firstBudgetBytes;
       if (!this.roomFor(budget)) return 'no-room';
-      // A log replicated in full has its older history asked next, right behind this request:
-      // cut to a page, so those pages begin below it. Otherwise its budget alone is what
-      // "recent" means for this log.
-      const backfills = mode === 'full' && this.ctx.host.config.backfill;
-      const ask = backfills ? newestSeqs(wanted, this.pageSeqs(budget)) : wanted;
-      await this.sendRequest(remote, ask, 'descending', budget, true);
+      // Not cut to a page: its budget alone is what "recent" means for this log.
+      await this.sendRequest(remote, wanted, 'descending', budget, true, 'recent');
       return true;
     }
     if (mode === 'window') {
@@ -522,14 +524,14 @@ export class SessionRequester {
       if (within.length === 0) return pins && this.askPins(remote, held);
       if (this.busy(key)) return false;
       if (!this.roomFor(windowQuotaBytes)) return 'no-room';
-      await this.sendRequest(remote, within, 'descending', windowQuotaBytes, pins);
+      await this.sendRequest(remote, within, 'descending', windowQuotaBytes, pins, 'recent');
       return true;
     }
     const above = rangesFrom(wanted, known.at(-1)!.end + 1);
     if (above.length > 0) {
       if (!this.roomFor(rangeBudgetBytes)) return 'no-room';
       const page = oldestSeqs(above, this.pageSeqs(rangeBudgetBytes));
-      await this.sendRequest(remote, page, 'ascending', rangeBudgetBytes, pins);
+      await this.sendRequest(remote, page, 'ascending', rangeBudgetBytes, pins, 'recent');
       return true;
     }
     this.backfillQueue.add(key);
@@ -544,7 +546,14 @@ export class SessionRequester {
     const budget = this.ctx.host.config.firstBudgetBytes;
     if (!this.roomFor(budget)) return 'no-room';
     const top = held.at(-1)!.end;
-    await this.sendRequest(remote, [{ start: top, end: top }], 'descending', budget, true);
+    await this.sendRequest(
+      remote,
+      [{ start: top, end: top }],
+      'descending',
+      budget,
+      true,
+      'recent',
+    );
     return true;
   }
 
@@ -570,7 +579,7 @@ export class SessionRequester {
     const budget = this.ctx.host.config.pageBudgetBytes;
     if (!this.roomFor(budget)) return 'no-room';
     const page = newestSeqs(wanted, this.pageSeqs(budget));
-    await this.sendRequest(remote, page, 'descending', budget, false);
+    await this.sendRequest(remote, page, 'descending', budget, false, 'older');
     return true;
   }
 
@@ -580,6 +589,7 @@ export class SessionRequester {
     order: RequestMessage['order'],
     budgetBytes: number,
     pins: boolean,
+    kind: OutgoingRequest['kind'],
     done?: (accepted: number) => void,
   ): Promise<void> {
     const max = this.ctx.host.config.limits.maxRangesPerLog;
@@ -587,6 +597,7 @@ export class SessionRequester {
     const request: OutgoingRequest = {
       id: this.nextReqId++,
       key: keyOf(remote.author, remote.device),
+      kind,
       author: remote.author,
       device: remote.device,
       ranges,

@@ -57,7 +57,7 @@ describe('a receiver', () => {
         { author: alice.id, device: alice.log[0]!.device, ranges: [{ start: 1, end: 15 }] },
       ]),
     );
-    await waitFor(() => requests.length > 0);
+    await waitFor(() => requests.length === 1);
     const request = requests[0]!;
     expect(request.budgetBytes).toBe(1000);
     const everything = alice.log.map((e) => e.bytes).reverse();
@@ -76,7 +76,7 @@ describe('a receiver', () => {
         { author: alice.id, device: alice.log[0]!.device, ranges: [{ start: 1, end: 15 }] },
       ]),
     );
-    await waitFor(() => requests.length > 0);
+    await waitFor(() => requests.length === 1);
     // What an honest answerer sends: newest first, until the bytes reach the budget.
     const answer: Uint8Array[] = [];
     let bytes = 0;
