@@ -263,6 +263,7 @@ async function syncRound(
     // Nothing can move before both have attached: time from the later attach.
     const ms = arrived.endAt - Math.max(aliceAt, bobAt);
     if (shapedMbit !== undefined) shapeLoopback(undefined);
+    if (store === 'idb') await bob.call('floorPrepare');
     const floorCpuBefore = cpuNow();
     const floor = store === 'idb' ? await bob.call('ingestFloor') : undefined;
     const floorCpu = floor ? cpuSpent(floorCpuBefore, cpuNow()) : undefined;

@@ -73,9 +73,11 @@ export interface KithMesh {
   syncAttach(): number;
   /** Receiver: resolves once `entries` entries are verified and stored. */
   syncExpect(entries: number, timeoutMs: number): Promise<Arrived>;
+  /** After an IndexedDB sync, on the receiver: reads back what it stored, for `ingestFloor`. */
+  floorPrepare(): Promise<void>;
   /**
-   * After an IndexedDB sync, on the receiver: the entries it stored, verified and stored again
-   * alone into a fresh database by a fresh ingestor, in one batch (the ingest floor).
+   * Those entries verified and stored again alone into a fresh database by a fresh ingestor, in
+   * one batch (the ingest floor).
    */
   ingestFloor(): Promise<{ ms: number; count: number }>;
   /** Closes the engine and the store. */
