@@ -125,7 +125,6 @@ export class Reassembler {
       throw error;
     }
     const payload = piece.subarray(reader.position);
-    if (total !== undefined && flags & LAST) return this.whole(payload, total);
     if (total !== undefined) {
       if (this.buffer) throw new FramingError('interleaved');
       if (total > this.maxMessageBytes) {
@@ -134,6 +133,9 @@ export class Reassembler {
       if (this.memory && !this.memory.hold(total)) {
         throw new FramingError('over-memory-budget', `${total} bytes more`);
       }
+      // A message of one piece (most are) is that piece, not a copy: the channel hands each
+      // piece over once.
+      if (flags & LAST) return this.whole(payload, total);
       this.buffer = new Uint8Array(total);
       this.filled = 0;
     } else if (!this.buffer) {
@@ -154,25 +156,15 @@ export class Reassembler {
     return buffer;
   }
 
-  /**
-   * A message of one piece (most are): a view into that piece, not a copy, since the channel
-   * hands each piece over once. Checked as any first piece is.
-   */
+  /** A message of one piece, checked against its announced length; nothing stays held. */
   private whole(payload: Uint8Array, total: number): Uint8Array {
-    if (this.buffer) throw new FramingError('interleaved');
-    if (total > this.maxMessageBytes) {
-      throw new FramingError('too-large', `${total} > ${this.maxMessageBytes}`);
-    }
+    this.memory?.release(total);
     if (payload.length !== total) {
       throw new FramingError(
         'length-mismatch',
         payload.length > total ? 'more bytes than announced' : 'fewer bytes than announced',
       );
     }
-    if (this.memory && !this.memory.hold(total)) {
-      throw new FramingError('over-memory-budget', `${total} bytes more`);
-    }
-    this.memory?.release(total);
     return payload;
   }
 }
