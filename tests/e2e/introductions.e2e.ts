@@ -119,5 +119,8 @@ requireNetns()('introductions', () => {
     await expect.poll(() => onCal.getByText('Not your friend').count(), WAIT).toBe(0);
     await onCal.getByText('Great map, Ada').waitFor(WAIT);
     expect(found).toEqual([]);
-  });
+    // Three people and about thirty steps: bounded well past the sum of their usual times, so a
+    // step that stalls fails on its own wait (60 s), naming what it waited for, instead of the
+    // whole test timing out without saying where (which happened twice in whole runs).
+  }, 240_000);
 });
