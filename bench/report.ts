@@ -101,6 +101,12 @@ const FIGURES: readonly Figure[] = [
   },
   {
     file: 'core',
+    field: 'extra.ingest.cpu.boundPerSec',
+    label: "the same: the most its CPU time allows on this machine's cores",
+    unit: '/s',
+  },
+  {
+    file: 'core',
     field: 'materializedPerSec',
     label: 'posts materialized into views',
     unit: '/s',

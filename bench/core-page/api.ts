@@ -121,9 +121,17 @@ export interface KithBench {
   deleteDb(db: string): Promise<void>;
 }
 
+/** Where the measured ingest run is: `bench/core.ts` reads the browser's CPU time at each. */
+export type IngestMark = 'start' | 'end';
+
 declare global {
   interface Window {
     /** Set by the benchmark page once its module has loaded. */
     kithBench?: KithBench;
+    /**
+     * Set by `bench/core.ts` (Playwright's `exposeFunction`): called right before the measured
+     * ingest run's clock starts and right after it stops, outside the time it measures.
+     */
+    kithBenchIngestMark?: (at: IngestMark) => Promise<void>;
   }
 }
