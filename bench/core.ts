@@ -9,7 +9,8 @@
  *    workers started before the clock as the app starts them at boot, certificate caches cold,
  *    identities fresh; also with the workers starting inside the timed run, as before session 17),
  *    with the CPU time of every thread of the browser over the measured run and the rate that
- *    CPU time allows on this machine's cores;
+ *    CPU time allows on this machine's cores; and what checking one entry costs, part by part,
+ *    on one thread (what each checking worker spends per entry, and crossing to it and back);
  * 2. sync of 10,000 entries over the in-memory network against its floor, in Node
  *    (`measureSync10k`, memory store; the median of three rounds) and in the page (IndexedDB
  *    store, and memory store);
@@ -39,6 +40,7 @@ import { MemoryNetwork } from '../src/core/net/memory-network.ts';
 import { TestPerson, TestReplica, settle, waitFor } from '../src/core/sync/test-helpers.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/harness.ts';
 import type {
+  CheckPartsResult,
   FirstPageResult,
   IngestMark,
   IngestResult,
@@ -229,6 +231,7 @@ async function main(): Promise<void> {
     let page = await browser.open(server.url);
 
     const ingest = await measureIngest(browser, page);
+    const checkParts = await browser.call(page, 'checkParts', INGEST_ENTRIES);
 
     const materialized = await measureMaterialize(browser, page);
 
@@ -312,6 +315,7 @@ async function main(): Promise<void> {
         chromium: chromiumVersion,
         node: process.version,
         ingest,
+        checkParts,
         sync10kRounds: nodeSyncs,
         sync10kInPage: { idb: pageSyncIdb, memory: pageSyncMemory },
         seeded,
@@ -415,6 +419,7 @@ function printTable(r: {
     chromium: string;
     keyRecord: KeyRecordOpenResult;
     ingest: IngestResult & { cpu: IngestCpu };
+    checkParts: CheckPartsResult;
     materialized: MaterializeResult;
     fsIngest: FsIngestResult;
     sync10kInPage: { idb: Sync10kResult; memory: Sync10kResult };
@@ -430,6 +435,12 @@ function printTable(r: {
         `${e.ingest.inFlight} batches in flight; one at a time ${fmt(e.ingest.sequentialPerSec)} /s; ` +
         `workers starting in the timed run ${fmt(e.ingest.coldStartPerSec)} /s; ` +
         `its CPU time allows at most ${fmt(e.ingest.cpu.boundPerSec)} /s on ${e.ingest.cpu.cores} cores)`,
+    ],
+    [
+      'checking one entry on one thread, µs: decode / signatures / whole check',
+      `${fmt(e.checkParts.decodeUs, 1)} / ${fmt(e.checkParts.signaturesUs, 1)} / ` +
+        `${fmt(e.checkParts.checkUs, 1)} (to a worker and back, both halves of each clone: ` +
+        `request ${fmt(e.checkParts.requestCloneUs, 1)}, reply ${fmt(e.checkParts.replyCloneUs, 1)})`,
     ],
     [
       'verified + stored per second (Node, folder store, fsync per batch)',

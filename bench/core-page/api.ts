@@ -33,6 +33,25 @@ export interface IngestResult {
   readonly coldStartPerSec: number;
 }
 
+/**
+ * What checking one entry costs, part by part, on the page's own thread (microseconds per entry,
+ * entries of one author): what each checking worker spends per entry, and what crossing to a
+ * worker and back costs, both halves of each structured clone on this one thread.
+ */
+export interface CheckPartsResult {
+  readonly entries: number;
+  /** `decodeAnyEntry` alone (its two SHA-256s included). */
+  readonly decodeUs: number;
+  /** The entries' Ed25519 signatures alone, through `Ed25519Verifier.verifyMany`. */
+  readonly signaturesUs: number;
+  /** The whole check (`InlineEntryChecker.check`: decoding, signatures, the certificate). */
+  readonly checkUs: number;
+  /** A structured clone of the check's outcomes (a worker's reply). */
+  readonly replyCloneUs: number;
+  /** A structured clone of the entries' bytes (a request to a worker). */
+  readonly requestCloneUs: number;
+}
+
 /** Sync of a log between two replicas over the in-memory network, inside the page. */
 export interface PageSyncResult {
   /** Which store both replicas use. */
@@ -106,6 +125,8 @@ export interface MaterializeResult {
 export interface KithBench {
   /** Signs `count` entries of `authors` authors, then ingests them in batches of `batch`. */
   ingest(count: number, authors: number, batch: number): Promise<IngestResult>;
+  /** Signs `count` entries of one author, then times checking them part by part. */
+  checkParts(count: number): Promise<CheckPartsResult>;
   /**
    * Stores `count` public posts of `friends` friends (signed in the page, not timed), then times
    * materializing them into the views, `batch` entries per `apply`.

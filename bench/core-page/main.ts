@@ -22,6 +22,10 @@ import {
 } from '../../src/core/feed/entry-verifier.ts';
 import { CHECK_WORKERS, browserEntryChecker } from '../../src/core/feed/browser-entry-checker.ts';
 import { MIN_SLICE, WorkerEntryChecker } from '../../src/core/feed/worker-entry-checker.ts';
+import { InlineEntryChecker } from '../../src/core/feed/entry-checker.ts';
+import { decodeAnyEntry, entryDomain } from '../../src/core/feed/entry-codec.ts';
+import { signingInput } from '../../src/core/identity/signed-record.ts';
+import { Ed25519Verifier } from '../../src/core/identity/verifier.ts';
 import { createIdentity } from '../../src/core/identity/device-setup.ts';
 import {
   newPostId,
@@ -44,6 +48,7 @@ import { Ingestor } from '../../src/core/sync/ingest.ts';
 import { SyncEngine } from '../../src/core/sync/sync-engine.ts';
 import { TestPerson, settle, waitFor } from '../../src/core/sync/test-helpers.ts';
 import type {
+  CheckPartsResult,
   FirstPageResult,
   IngestResult,
   KithBench,
@@ -129,6 +134,29 @@ async function ingest(count: number, authors: number, batch: number): Promise<In
     sequentialPerSec: (sequential.stored / sequential.ms) * 1000,
     coldStartPerSec: (coldStart.stored / coldStart.ms) * 1000,
   };
+}
+
+async function checkParts(count: number): Promise<CheckPartsResult> {
+  const author = await TestPerson.create('parts');
+  await author.append(count, { payloadBytes: PAYLOAD_BYTES });
+  const bytes = author.log.map((e) => e.bytes);
+  const perEntry = async <T>(work: () => T | Promise<T>): Promise<[T, number]> => {
+    const start = performance.now();
+    const result = await work();
+    return [result, ((performance.now() - start) * 1000) / count];
+  };
+  const [decoded, decodeUs] = await perEntry(() => bytes.map((b) => decodeAnyEntry(b)));
+  const signatures = decoded.map((e) => ({
+    publicKey: e.deviceKey,
+    message: signingInput(entryDomain(e.version), e.body),
+    signature: e.signature,
+  }));
+  const [, signaturesUs] = await perEntry(() => new Ed25519Verifier().verifyMany(signatures));
+  const [outcomes, checkUs] = await perEntry(() => new InlineEntryChecker().check(bytes));
+  if (outcomes.some((o) => o.kind !== 'decoded' || o.failure)) throw new Error('a check failed');
+  const [, replyCloneUs] = await perEntry(() => structuredClone(outcomes));
+  const [, requestCloneUs] = await perEntry(() => structuredClone(bytes));
+  return { entries: count, decodeUs, signaturesUs, checkUs, replyCloneUs, requestCloneUs };
 }
 
 async function materialize(
@@ -435,4 +463,12 @@ async function firstPage(db: string): Promise<FirstPageResult> {
   };
 }
 
-window.kithBench = { ingest, materialize, sync, seed, firstPage, deleteDb } satisfies KithBench;
+window.kithBench = {
+  ingest,
+  checkParts,
+  materialize,
+  sync,
+  seed,
+  firstPage,
+  deleteDb,
+} satisfies KithBench;
