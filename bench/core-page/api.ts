@@ -48,7 +48,10 @@ export interface CheckPartsResult {
   readonly checkUs: number;
   /** A structured clone of the check's outcomes (a worker's reply). */
   readonly replyCloneUs: number;
-  /** A structured clone of the entries' bytes (a request to a worker). */
+  /**
+   * A structured clone of the entries' bytes (a request to a worker), each entry its own buffer
+   * as in `ingest`; a sync's entries are views into one message, which clones as one buffer.
+   */
   readonly requestCloneUs: number;
 }
 
