@@ -124,18 +124,36 @@ export function friendItem(page: Page, name: string) {
     .filter({ has: page.getByRole('link', { name, exact: true }) });
 }
 
+/**
+ * The text of `name`'s item on the Friends screen or, when no item bears that name, which names
+ * the list shows (a friend still named "…" or "Someone" tells their profile was not read).
+ */
+async function friendRow(page: Page, name: string): Promise<string> {
+  const row = await friendItem(page, name)
+    .textContent({ timeout: 1_000 })
+    .catch(() => null);
+  if (row !== null) return row;
+  const names = await page
+    .getByRole('list', { name: 'Your friends' })
+    .getByRole('listitem')
+    .getByRole('link')
+    .allTextContents()
+    .catch((error: unknown) => [`(unreadable: ${String(error)})`]);
+  const counts = new Map<string, number>();
+  for (const shown of names) counts.set(shown, (counts.get(shown) ?? 0) + 1);
+  // The names that tell something first: those of friends whose profile is not read.
+  const unread = (shown: string) => shown === '…' || shown === 'Someone';
+  const listed = [...counts]
+    .sort(([a], [b]) => Number(unread(b)) - Number(unread(a)))
+    .slice(0, 12)
+    .map(([shown, n]) => (n > 1 ? `${shown} x${n}` : shown));
+  return `no friend named ${name}; ${names.length} listed: ${listed.join(', ')}`;
+}
+
 /** Waits until the Friends screen shows `name` as a friend, connected (or syncing with them). */
 export async function waitConnected(page: Page, name: string): Promise<void> {
   await openFriends(page);
-  await expect
-    .poll(
-      async () =>
-        (await friendItem(page, name)
-          .textContent({ timeout: 1_000 })
-          .catch(() => '')) ?? '',
-      WAIT,
-    )
-    .toMatch(/connected|syncing/);
+  await expect.poll(() => friendRow(page, name), WAIT).toMatch(/connected|syncing/);
 }
 
 /**

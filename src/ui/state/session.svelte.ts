@@ -16,7 +16,6 @@ import type { Identity } from '../../core/identity/keys.ts';
 import type { OwnDevice } from '../../core/peer/own-device-list.ts';
 import type * as CoreApiModule from './core-api.ts';
 import type { InviteRecords, AcceptanceRecord } from '../../core/mesh/invite-records.ts';
-import type { Profile } from '../../core/docs/small-docs.ts';
 import type { NotificationView } from '../../core/store/storage-adapter.ts';
 import { describeError } from './errors.ts';
 import { systemClock } from '../../core/clock.ts';
@@ -32,6 +31,7 @@ import { Preferences } from './preferences.svelte.ts';
 import type { CertificateStatus } from '../../core/peer/device-authority.ts';
 import { noteSafety, readSafety, type AccountSafety } from './account-safety.ts';
 import { followMesh } from './follow-mesh.ts';
+import { FreshReads } from './fresh-reads.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
 
@@ -130,9 +130,12 @@ export class Session {
   private readonly freshPictures = new Set<string>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly blobUrls = new Map<string, string>();
-  // People whose name is being read (plain: `nameOf` runs while rendering).
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  private readonly namesLoading = new Set<PersonId>();
+  // Names read on first use and again when a profile changes (plain: `nameOf` runs while
+  // rendering).
+  private readonly nameReads = new FreshReads<PersonId>(
+    (person) => this.readName(person),
+    (person) => this.names[person] !== undefined,
+  );
 
   /** A session over the Kith that `open` opens (`main.ts` passes it: the UI imports no wiring). */
   constructor(private readonly open: () => Promise<KithHandle>) {}
@@ -507,21 +510,19 @@ export class Session {
   nameOf(person: PersonId): string {
     const known = this.names[person];
     if (known !== undefined) return known;
-    this.loadName(person);
+    if (this.running) this.nameReads.load(person);
     return '…';
   }
 
-  private loadName(person: PersonId): void {
-    // Twenty rows by one author ask for one name: one read.
-    if (!this.running || this.namesLoading.has(person)) return;
-    this.namesLoading.add(person);
-    void this.running.peer
-      .profile(person)
-      .then((profile: Profile | null) => {
-        const name = profile?.name ?? 'Someone';
-        if (this.names[person] !== name) this.names[person] = name;
-      })
-      .finally(() => this.namesLoading.delete(person));
+  private async readName(person: PersonId): Promise<void> {
+    try {
+      const profile = await this.running?.peer.profile(person);
+      if (profile === undefined) return;
+      const name = profile?.name ?? 'Someone';
+      if (this.names[person] !== name) this.names[person] = name;
+    } catch (error) {
+      this.problem = describeError(error);
+    }
   }
 
   /**
@@ -541,7 +542,7 @@ export class Session {
         ? [change.author]
         : change.docs.filter((doc) => doc.kind === 'profile').map((doc) => doc.author);
     for (const person of people) {
-      if (this.names[person] !== undefined) this.loadName(person);
+      this.nameReads.changed(person);
       for (const key of this.freshPictures)
         if (key.startsWith(`${person}/`)) this.freshPictures.delete(key);
       this.profileVersions[person] = (this.profileVersions[person] ?? 0) + 1;
