@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FreshReads } from './fresh-reads.ts';
+import { FreshReads, NewestReads } from './fresh-reads.ts';
 
 /**
  * A store of names read by hand: each read waits until the test ends it, and answers with what
@@ -72,5 +72,17 @@ describe('reads per key that stay fresh', () => {
     expect(t.running.map((r) => r.key)).toEqual(['bob']);
     await t.endOne();
     expect(t.shown.get('bob')).toBe('Bob');
+  });
+});
+
+describe('reads per key of which the newest lands', () => {
+  it('lets only the newest read of a key land, whatever order they end in', () => {
+    const reads = new NewestReads<string>();
+    const first = reads.begin('bob/avatar/thumb');
+    const other = reads.begin('carol/avatar/thumb');
+    const second = reads.begin('bob/avatar/thumb');
+    expect(second()).toBe(true);
+    expect(first()).toBe(false);
+    expect(other()).toBe(true);
   });
 });

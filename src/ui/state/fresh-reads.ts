@@ -33,3 +33,18 @@ export class FreshReads<K> {
     else if (this.held(key)) this.load(key);
   }
 }
+
+/**
+ * Reads per key of which only the newest may land: a read begun before a change can end after
+ * the one the change started (an old photo, read slowly, must not replace the new one).
+ */
+export class NewestReads<K> {
+  private readonly newest = new Map<K, number>();
+
+  /** Begins a read of `key`; the check it returns tells, once the read ends, whether it may land. */
+  begin(key: K): () => boolean {
+    const read = (this.newest.get(key) ?? 0) + 1;
+    this.newest.set(key, read);
+    return () => this.newest.get(key) === read;
+  }
+}

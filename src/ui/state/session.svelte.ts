@@ -31,7 +31,7 @@ import { Preferences } from './preferences.svelte.ts';
 import type { CertificateStatus } from '../../core/peer/device-authority.ts';
 import { noteSafety, readSafety, type AccountSafety } from './account-safety.ts';
 import { followMesh } from './follow-mesh.ts';
-import { FreshReads } from './fresh-reads.ts';
+import { FreshReads, NewestReads } from './fresh-reads.ts';
 
 type Status = 'loading' | 'onboarding' | 'ready' | 'failed';
 
@@ -130,6 +130,7 @@ export class Session {
   private readonly freshPictures = new Set<string>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly blobUrls = new Map<string, string>();
+  private readonly pictureReads = new NewestReads<string>();
   // Names read on first use and again when a profile changes (plain: `nameOf` runs while
   // rendering).
   private readonly nameReads = new FreshReads<PersonId>(
@@ -230,6 +231,7 @@ export class Session {
     const current = this.pictures[key] ?? null;
     if (this.freshPictures.has(key) || !this.running) return current;
     this.freshPictures.add(key);
+    const newest = this.pictureReads.begin(key);
     const peer = this.running.peer;
     void (async () => {
       const ref = (await peer.profile(person))?.[picture];
@@ -242,7 +244,7 @@ export class Session {
           this.blobUrls.set(id, url);
         }
       }
-      if (this.pictures[key] !== url) this.pictures[key] = url;
+      if (newest() && this.pictures[key] !== url) this.pictures[key] = url;
     })().catch((error: unknown) => {
       this.problem = describeError(error);
     });
