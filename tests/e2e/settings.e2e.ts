@@ -16,7 +16,22 @@ describe('everyday settings', () => {
     await alice.goto('/');
     await page.getByLabel('Your name').fill('Alice');
     await page.getByRole('button', { name: 'Start' }).click();
-    await page.getByRole('link', { name: 'Settings' }).click();
+    // The phrase, offered once and left unanswered, is followed by Home's reminder on the next
+    // visit: it leads to the account's own section.
+    await page.getByRole('heading', { name: 'Write these words down' }).waitFor(WAIT);
+    await page.reload();
+    await page.getByRole('link', { name: 'Keep your account' }).click();
+    await expect
+      .poll(
+        () =>
+          page
+            .getByRole('heading', { name: 'Keep your account', level: 2 })
+            .evaluate((el) => el === document.activeElement),
+        WAIT,
+      )
+      .toBe(true);
+    expect(new URL(page.url()).hash).toBe('#/settings/account');
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
     const background = () =>
       page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
 
