@@ -18,7 +18,6 @@ const SIDE_NET_FILES = new Set([
   'delete-and-local-data.e2e.ts',
   'home-datachannel.e2e.ts',
   'a11y.e2e.ts',
-  'audiences-blocking.e2e.ts',
   'devices.e2e.ts',
   'introductions.e2e.ts',
   'app-connection-cap.e2e.ts',
