@@ -1,9 +1,10 @@
 /**
  * Alice has 300 friends: 299 seeded through the core's API (real identities, fresh pairwise
  * secrets, added at once with `Peer.addFriends` through the test hooks, as a restore adds a
- * list) and Bob, befriended through a real invite, the 300th added. Her signaling client holds all 300 pairwise topics on the server's
- * default limits; after a reload (all 300 subscribed and greeted at once) Bob's post reaches her,
- * and no server refused her a topic or closed her socket by policy.
+ * list) and Bob, befriended through a real invite, the 300th added. Her signaling client holds
+ * all 300 pairwise topics on the server's default limits; after a reload (all 300 subscribed and
+ * greeted at once) Bob's post reaches her, and no server refused her a topic or closed her socket
+ * by policy.
  *
  * Seeding runs while another page of Alice's (on `/health`, no app) holds the network role, so
  * her network starts once, with 299 friends, rather than announcing to them as they are added.
