@@ -41,7 +41,7 @@ export class FreshReads<K> {
 export class NewestReads<K> {
   private readonly newest = new Map<K, number>();
 
-  /** Begins a read of `key`; the check it returns tells, once the read ends, whether it may land. */
+  /** Begins a read of `key`; the check it returns tells, once the read ends, if it may land. */
   begin(key: K): () => boolean {
     const read = (this.newest.get(key) ?? 0) + 1;
     this.newest.set(key, read);
