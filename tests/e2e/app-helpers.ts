@@ -128,7 +128,7 @@ export function friendItem(page: Page, name: string) {
  * The text of `name`'s item on the Friends screen or, when no item bears that name, which names
  * the list shows (a friend still named "…" or "Someone" tells their profile was not read).
  */
-async function friendRow(page: Page, name: string): Promise<string> {
+export async function friendRow(page: Page, name: string): Promise<string> {
   const row = await friendItem(page, name)
     .textContent({ timeout: 1_000 })
     .catch(() => null);

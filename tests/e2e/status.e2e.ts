@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import {
   befriend,
   explained,
-  friendItem,
+  friendRow,
   join,
   openFriends,
   post,
@@ -33,14 +33,6 @@ function statusLine(page: Page): Promise<string> {
     .textContent({ timeout: 1_000 })
     .then((text) => text ?? '')
     .catch(() => '');
-}
-
-async function friendRow(page: Page, name: string): Promise<string> {
-  return (
-    (await friendItem(page, name)
-      .textContent({ timeout: 1_000 })
-      .catch(() => '')) ?? ''
-  );
 }
 
 requireNetns()('status you can trust', () => {
