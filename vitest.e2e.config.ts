@@ -58,7 +58,9 @@ if (group !== undefined && group !== 'net' && group !== 'side' && group !== 'alo
 
 // End-to-end tests in real Chromium: run through `npm run test:e2e` (tests/e2e/run.ts), which
 // puts them in a private network namespace first. Within a lane, files run one at a time in a
-// single worker.
+// single worker that keeps its module graph from file to file (`isolate: false`): importing
+// Playwright, the harness and the server anew for each file took a minute of each lane
+// (docs/testing.md). Each file still launches its own browser and server (`setupE2e`).
 export default defineConfig({
   test: {
     include: filesOf(group),
@@ -67,6 +69,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     maxWorkers: 1,
+    isolate: false,
     // Bounds on waits, never expectations of speed.
     testTimeout: 90_000,
     hookTimeout: 120_000,
