@@ -4,8 +4,15 @@
  */
 import { vi } from 'vitest';
 
-/** Makes `put` on the `runs` store call `fail` right after issuing its `n`th request. */
-export function failNthRunPut(n: number, fail: (store: IDBObjectStore) => void): void {
+/**
+ * Makes `put` on the `runs` store call `fail` right after issuing its `n`th request of a run that
+ * `counts` (all runs unless told: batches verified side by side may write in either order).
+ */
+export function failNthRunPut(
+  n: number,
+  fail: (store: IDBObjectStore) => void,
+  counts: (run: unknown) => boolean = () => true,
+): void {
   const realPut = IDBObjectStore.prototype.put;
   let calls = 0;
   vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (
@@ -13,7 +20,7 @@ export function failNthRunPut(n: number, fail: (store: IDBObjectStore) => void):
     ...args: Parameters<IDBObjectStore['put']>
   ) {
     const request = realPut.apply(this, args);
-    if (this.name === 'runs' && ++calls === n) fail(this);
+    if (this.name === 'runs' && counts(args[0]) && ++calls === n) fail(this);
     return request;
   });
 }

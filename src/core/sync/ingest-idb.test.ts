@@ -62,9 +62,14 @@ describe('Ingestor over IndexedDB runs', () => {
 
   it('stores batches in flight together as if one came after the other, a failed one included', async () => {
     const { store, ingestor } = await openIngestor();
-    failNthRunPut(1, () => {
-      throw new Error('disk gone');
-    });
+    // The first batch's run fails, whichever batch's verification ends first and writes first.
+    failNthRunPut(
+      1,
+      () => {
+        throw new Error('disk gone');
+      },
+      (run) => (run as { seq: number }).seq === 1,
+    );
     const first = ingestor.ingest(bytesOf(1, 256));
     const second = ingestor.ingest(bytesOf(257, 600));
     await expect(first).rejects.toThrow('disk gone');
