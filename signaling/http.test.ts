@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -282,6 +282,39 @@ describe('static files', () => {
     const head = await get(server.url, file, 'HEAD', { 'Accept-Encoding': 'br' });
     expect(head.body).toBe('');
     expect(Number(head.headers['content-length'])).toBe(br.bytes.byteLength);
+  });
+
+  it('compresses a changed file anew, in every server of the process', async () => {
+    // Servers of one process share their compressed copies (static-files.ts): a copy made for
+    // one server must never answer for a file that changed since, nor for another directory's.
+    const base = mkdtempSync(path.join(tmpdir(), 'kith-static-shared-'));
+    const [mine, theirs] = ['mine', 'theirs'].map((name) => path.join(base, name));
+    const versions = ['first', 'later', 'yours'].map((word) => BIG_JS.replace('hello', word));
+    mkdirSync(mine!);
+    mkdirSync(theirs!);
+    writeFileSync(path.join(mine!, 'app.js'), versions[0]!);
+    writeFileSync(path.join(theirs!, 'app.js'), versions[2]!);
+    // Of one size and one mtime: only the directory tells the two files apart.
+    const then = new Date(Date.now() - 60_000);
+    for (const dir of [mine!, theirs!]) utimesSync(path.join(dir, 'app.js'), then, then);
+    const one = await pool.start({ staticDir: mine });
+    const two = await pool.start({ staticDir: mine });
+    const elsewhere = await pool.start({ staticDir: theirs });
+    const bodyOf = async (url: string) =>
+      brotliDecompressSync(
+        (await get(url, '/app.js', 'GET', { 'Accept-Encoding': 'br' })).bytes,
+      ).toString('utf8');
+    try {
+      expect(await bodyOf(one.url)).toBe(versions[0]);
+      expect(await bodyOf(elsewhere.url)).toBe(versions[2]);
+      // Of the same size again: only the mtime tells the two versions apart.
+      writeFileSync(path.join(mine!, 'app.js'), versions[1]!);
+      utimesSync(path.join(mine!, 'app.js'), new Date(), new Date());
+      expect(await bodyOf(two.url)).toBe(versions[1]);
+      expect(await bodyOf(one.url)).toBe(versions[1]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('sends images and tiny files as they are', async () => {

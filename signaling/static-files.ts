@@ -87,7 +87,10 @@ export function chooseEncoding(acceptEncoding: string | undefined): Encoding | u
   return undefined;
 }
 
-/** Compressed copies of files, by path, version and encoding, within a byte budget. */
+/**
+ * Compressed copies of files, by real path, version (size and mtime) and encoding, within a byte
+ * budget.
+ */
 class CompressedCache {
   private readonly entries = new Map<string, Promise<Buffer>>();
   private readonly sizes = new Map<string, number>();
@@ -129,6 +132,14 @@ class CompressedCache {
     }
   }
 }
+
+/**
+ * One cache per process, shared by its servers: brotli at quality 9 costs about two seconds of CPU
+ * for the built app, and a process that starts several servers over the same files (the e2e
+ * tests start one per test file) compresses each file once. Keys hold the file's real path, size
+ * and mtime, so another directory or a changed file is compressed anew.
+ */
+const compressedFiles = new CompressedCache();
 
 /** Serves the files of one directory; see `serve`. */
 export interface StaticFiles {
@@ -176,7 +187,6 @@ export function createStaticFiles(root: string, logger: Logger): StaticFiles {
   // Resolved on first use: a missing directory then answers 500 per request instead of
   // rejecting a promise nobody awaits.
   let rootReal: Promise<string> | undefined;
-  const compressed = new CompressedCache();
 
   async function findFile(
     segments: string[],
@@ -235,7 +245,7 @@ export function createStaticFiles(root: string, logger: Logger): StaticFiles {
       return;
     }
     if (encoding) {
-      const body = await compressed.get(found.file, found.mtimeMs, found.size, encoding);
+      const body = await compressedFiles.get(found.file, found.mtimeMs, found.size, encoding);
       response.setHeader('Content-Encoding', encoding);
       response.setHeader('Content-Length', body.byteLength);
       response.writeHead(200);
