@@ -246,7 +246,7 @@ function run(
   devices.keepRenewed();
   linkTabs(ingestor, new BroadcastChannel('kith-entries'));
   linkBlockLists(peer.blocking, new BroadcastChannel('kith-blocks'));
-  linkWantedBlobs(peer, new BroadcastChannel('kith-blobs'));
+  linkWantedBlobs(peer.blobs, new BroadcastChannel('kith-blobs'));
   // Safari deletes a site's storage after a week without a visit unless it is persistent.
   void navigator.storage?.persist?.().catch(() => false);
   const network = new NetworkRole();

@@ -238,11 +238,7 @@ export async function openNode(
     writer: peer,
     stored: ingestor,
   });
-  const blobs: BlobPort = {
-    wanted: () => peer.wantedBlobs(),
-    onWant: (listener) => peer.onWantBlob(listener),
-    receive: (id, bytes) => peer.receiveBlob(id, bytes),
-  };
+  const blobs: BlobPort = peer.blobs;
   const members = new ConversationPeers(keys.personId, peer.messaging, friends, peer.blocking);
   await members.start();
   const ports = { ...base, store: reading, person: keys.personId, devices, friends, blobs };

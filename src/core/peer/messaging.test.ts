@@ -136,8 +136,8 @@ describe('direct messages', () => {
     const ids = [message!.photos[0]!.blob, message!.photos[0]!.thumb];
     // Carol reads no message, yet wants the photos the entry lists, to carry them.
     expect(await carol.peer.messaging.list()).toEqual([]);
-    expect(carol.peer.wantedBlobs().sort()).toEqual([...ids].sort());
-    for (const id of ids) await carol.peer.receiveBlob(id, (await alice.store.getBlob(id))!);
+    expect(carol.peer.blobs.wanted().sort()).toEqual([...ids].sort());
+    for (const id of ids) await carol.peer.blobs.receive(id, (await alice.store.getBlob(id))!);
     for (const id of ids) {
       const held = new TextDecoder().decode(await carol.store.getBlob(id));
       expect(held).not.toContain('a photo for Bob alone');
@@ -147,7 +147,7 @@ describe('direct messages', () => {
     const [got] = await bob.peer.messaging.messages(key);
     const ref = got!.photos[0]!;
     expect(await bob.peer.messaging.photo(got!, ref, 'image')).toBeNull();
-    await bob.peer.receiveBlob(ref.blob, (await carol.store.getBlob(ref.blob))!);
+    await bob.peer.blobs.receive(ref.blob, (await carol.store.getBlob(ref.blob))!);
     expect(await bob.peer.messaging.photo(got!, ref, 'image')).toEqual(photo.image);
   });
 
@@ -254,10 +254,10 @@ describe('direct messages', () => {
     const ref = message!.photos[0]!;
     // Not here yet: wanted, as a post's photo is.
     expect(await bob.peer.messaging.photo(message!, ref, 'thumb')).toBeNull();
-    expect(bob.peer.wantedBlobs()).toContain(ref.thumb);
+    expect(bob.peer.blobs.wanted()).toContain(ref.thumb);
     const stored = await alice.store.getBlob(ref.thumb);
     expect(bytesEqual(stored!, photo.thumb)).toBe(false);
-    await bob.peer.receiveBlob(ref.thumb, stored!);
+    await bob.peer.blobs.receive(ref.thumb, stored!);
     expect(await bob.peer.messaging.photo(message!, ref, 'thumb')).toEqual(photo.thumb);
     await expect(
       alice.peer.messaging.send(key, 'big', [{ ...photo, image: new Uint8Array(9 * 2 ** 20) }]),

@@ -296,16 +296,16 @@ describe('photos', () => {
     const [ref] = postSummary(view!).photos;
     // Not held yet: Bob's device asks for it.
     expect(await bob.peer.photo(post, ref!, 'image')).toBeNull();
-    expect(bob.peer.wantedBlobs()).toEqual([ref!.blob]);
+    expect(bob.peer.blobs.wanted()).toEqual([ref!.blob]);
     // The relay hands over the stored (encrypted) bytes; Bob checks and opens them.
     const stored = await alice.store.getBlob(ref!.blob);
     expect(toHex(stored!)).not.toContain(toHex(image.subarray(0, 64)));
     await relay.store.putBlob(ref!.blob, stored!);
-    expect(await bob.peer.receiveBlob(ref!.blob, (await relay.store.getBlob(ref!.blob))!)).toBe(
+    expect(await bob.peer.blobs.receive(ref!.blob, (await relay.store.getBlob(ref!.blob))!)).toBe(
       true,
     );
     expect(await bob.peer.photo(post, ref!, 'image')).toEqual(image);
-    expect(bob.peer.wantedBlobs()).toEqual([]);
+    expect(bob.peer.blobs.wanted()).toEqual([]);
     // The relay holds the bytes but no key.
     await expect(relay.peer.photo(post, ref!, 'image')).rejects.toBeInstanceOf(PeerStateError);
   });
@@ -316,6 +316,6 @@ describe('photos', () => {
     const view = await alice.peer.post(post);
     const [ref] = postSummary(view!).photos;
     expect(await alice.peer.photo(post, ref!, 'thumb')).toEqual(thumb);
-    await expect(alice.peer.receiveBlob(ref!.blob, thumb)).rejects.toThrow(/hash-mismatch/);
+    await expect(alice.peer.blobs.receive(ref!.blob, thumb)).rejects.toThrow(/hash-mismatch/);
   });
 });

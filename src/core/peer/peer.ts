@@ -8,7 +8,7 @@
 import * as Y from 'yjs';
 import type { Clock } from '../clock.ts';
 import { SymmetricKey } from '../crypto/aead.ts';
-import { checkBlob, openBlob, sealBlob } from '../crypto/blobs.ts';
+import { openBlob, sealBlob } from '../crypto/blobs.ts';
 import type { SealPort } from '../kinds/kind.ts';
 import { postDocId, postSummary, sealedEpoch } from '../kinds/post.ts';
 import { profileViewKey } from '../kinds/profile.ts';
@@ -54,7 +54,7 @@ import type { ReadingKeys } from '../identity/person-keys.ts';
 import type { InviteKeys } from '../invite/invite-keys.ts';
 import { defaultVerifier } from '../identity/verifier.ts';
 import { keysOfGeneration, makeKeyGenerationRecord } from '../crypto/key-generation-record.ts';
-import { BytesFormatError, fromBase64Url, toBase64Url } from '../bytes.ts';
+import { toBase64Url } from '../bytes.ts';
 import { newPostId, postKey, type DeviceId, type PersonId, type PostId } from '../ids.ts';
 import type {
   NotificationView,
@@ -89,6 +89,7 @@ import { viewHeldPublicPostsOnce } from './held-public-posts.ts';
 import { MESSAGE_DOC_PREFIX } from '../kinds/message.ts';
 import { KeyGenerations } from './key-generations.ts';
 import { Materializer, MAX_VIEW_BATCH } from './materializer.ts';
+import { WantedBlobs } from './wanted-blobs.ts';
 import { Messaging } from './messaging.ts';
 import { Introductions } from './introductions.ts';
 import { forkedLogs, type ForkedLog } from '../store/forks.ts';
@@ -176,15 +177,6 @@ export class PeerStateError extends Error {
   override readonly name = 'PeerStateError';
 }
 
-function isBlobId(id: string): boolean {
-  try {
-    return fromBase64Url(id).length === 32;
-  } catch (error) {
-    if (error instanceof BytesFormatError) return false;
-    throw error;
-  }
-}
-
 /** One person's Kith on one device. */
 export class Peer {
   readonly me: PersonId;
@@ -197,9 +189,8 @@ export class Peer {
   private readonly changeListeners = new Set<(change: ViewChange) => void>();
   private readonly errorListeners = new Set<(error: unknown) => void>();
   private readonly viewWriteListeners = new Set<(writes: readonly ViewWrite[]) => void>();
-  private readonly wanted = new Set<string>();
-  private readonly wantListeners = new Set<(id: string) => void>();
-  private readonly receivedListeners = new Set<(id: string) => void>();
+  /** The photos this device waits for (`wanted-blobs.ts`): what sync fetches and the tabs share. */
+  readonly blobs: WantedBlobs;
   /** What the kinds seal this person's docs with. */
   private readonly sealPort: SealPort;
   /** Direct messages: conversations among friends (`messaging.ts`). */
@@ -226,6 +217,7 @@ export class Peer {
   ) {
     this.me = options.identity.personId;
     this.friendBook = options.friends ?? new FriendBook();
+    this.blobs = new WantedBlobs(options.store, () => this.blobArrived());
     this.blocking = new Blocking({
       me: this.me,
       list: blocks,
@@ -304,7 +296,7 @@ export class Peer {
         this.serial(async () => {
           await this.ownLog.append(docIdOf(ref), sealed.payloadKind, sealed.payload);
         }),
-      blob: (id) => this.heldOrWanted(id),
+      blob: (id) => this.blobs.heldOrWanted(id),
       putBlob: (id, bytes) => options.store.putBlob(id, bytes),
       serial: (task) => this.serial(task),
       settled: () => this.settled(),
@@ -398,7 +390,7 @@ export class Peer {
       // A withdrawn message's photos went with its payload (`store/covers.ts`).
       if (!entry.docId.startsWith(MESSAGE_DOC_PREFIX) || !entryHasPayload(entry.bytes)) continue;
       for (const id of blobIdsOf(entry.bytes)) {
-        if (!(await this.options.store.hasBlob(id))) this.want(id);
+        if (!(await this.options.store.hasBlob(id))) this.blobs.want(id);
       }
     }
   }
@@ -512,7 +504,7 @@ export class Peer {
         await pipeline.ingest([bytes]);
       },
       prefetch: async (ids) => {
-        for (const id of ids) if (!(await store.hasBlob(id))) self.peer?.want(id);
+        for (const id of ids) if (!(await store.hasBlob(id))) self.peer?.blobs.want(id);
       },
       dropPhotos: async (ids, letGo) => store.deleteBlobs(await unshownPhotos(store, ids, letGo)),
       now: () => clock.now(),
@@ -1103,14 +1095,14 @@ export class Peer {
 
   /**
    * A photo of a post, decrypted, or `null` while its blob has not reached this device (it is
-   * then listed in {@link wantedBlobs} for sync to fetch).
+   * then wanted: {@link WantedBlobs}, for sync to fetch).
    */
   async photo(
     post: PostRef,
     photo: PhotoRef,
     which: 'image' | 'thumb',
   ): Promise<Uint8Array | null> {
-    const stored = await this.heldOrWanted(which === 'image' ? photo.blob : photo.thumb);
+    const stored = await this.blobs.heldOrWanted(which === 'image' ? photo.blob : photo.thumb);
     if (!stored) return null;
     const view = await this.post(post);
     const audience = view && postSummary(view).audience;
@@ -1133,50 +1125,7 @@ export class Peer {
   ): Promise<Uint8Array | null> {
     const ref = (await this.profile(person))?.[picture];
     if (!ref) return null;
-    return this.heldOrWanted(which === 'image' ? ref.blob : ref.thumb);
-  }
-
-  /** Calls `listener` with each blob id newly wanted (sync fetches it from a peer). */
-  onWantBlob(listener: (id: string) => void): () => void {
-    this.wantListeners.add(listener);
-    return () => this.wantListeners.delete(listener);
-  }
-
-  /** Blobs this device wants (photos shown but not held yet). */
-  wantedBlobs(): string[] {
-    return [...this.wanted];
-  }
-
-  /**
-   * Stores a blob received from a peer after checking it matches its address; returns whether
-   * it was wanted. Throws `BlobError` for bytes that are not what the id names.
-   */
-  async receiveBlob(id: string, bytes: Uint8Array): Promise<boolean> {
-    checkBlob(id, bytes);
-    const wasWanted = this.wanted.delete(id);
-    await this.options.store.putBlob(id, bytes);
-    this.blobArrived();
-    for (const listener of this.receivedListeners) listener(id);
-    return wasWanted;
-  }
-
-  /** Whether the blob `id` is stored on this device (shared by its tabs). */
-  holdsBlob(id: string): Promise<boolean> {
-    return this.options.store.hasBlob(id);
-  }
-
-  /** Calls `listener` with each blob {@link receiveBlob} stored; returns the unsubscribe. */
-  onBlobReceived(listener: (id: string) => void): () => void {
-    this.receivedListeners.add(listener);
-    return () => this.receivedListeners.delete(listener);
-  }
-
-  /**
-   * Another tab of this profile stored `id` in the store they share: it is no longer wanted
-   * here, and what waits for it here reads it again.
-   */
-  blobStoredByAnotherTab(id: string): void {
-    if (this.wanted.delete(id)) this.blobArrived();
+    return this.blobs.heldOrWanted(which === 'image' ? ref.blob : ref.thumb);
   }
 
   private blobArrived(): void {
@@ -1204,30 +1153,6 @@ export class Peer {
 
   // -------------------------------------------------------------------------------------------
   // Internals
-
-  /** A blob's stored bytes, checked against their id; else `null`, and the blob is wanted. */
-  private async heldOrWanted(id: string): Promise<Uint8Array | null> {
-    const stored = await this.options.store.getBlob(id);
-    if (stored) {
-      checkBlob(id, stored);
-      return stored;
-    }
-    this.want(id);
-    return null;
-  }
-
-  /** Adds a blob to the wanted set (sync fetches it from whichever peer holds it). */
-  want(id: string): void {
-    if (this.wanted.has(id)) return;
-    // Ids come from other people's docs: one that names no blob is dropped here, before the
-    // sync layer (which throws on it) sees it.
-    if (!isBlobId(id)) {
-      log.warn('a photo reference names no blob', { id: id.slice(0, 64) });
-      return;
-    }
-    this.wanted.add(id);
-    for (const listener of this.wantListeners) listener(id);
-  }
 
   /** Stores a profile picture as clear blobs; `null` (a removal) stays `null`. */
   private async storePublicPhoto(photo: NewPhoto | null): Promise<PhotoRef | null> {

@@ -44,7 +44,7 @@ describe('profile photo and cover', () => {
       cover: null,
     });
     expect(await alice.peer.profilePicture(alice.id, 'avatar', 'image')).toBeNull();
-    expect(alice.peer.wantedBlobs()).toEqual([]);
+    expect(alice.peer.blobs.wanted()).toEqual([]);
   });
 
   it('a friend sees them after sync: the pictures are fetched at once, as for any blob', async () => {
@@ -57,17 +57,17 @@ describe('profile photo and cover', () => {
     const seen = await bob.peer.profile(alice.id);
     expect(seen).toEqual(await alice.peer.profile(alice.id));
     // A friend's pictures are wanted as soon as the profile arrives, before anything shows them.
-    expect(bob.peer.wantedBlobs().sort()).toEqual(
+    expect(bob.peer.blobs.wanted().sort()).toEqual(
       [seen!.avatar!.thumb, seen!.avatar!.blob, seen!.cover!.blob].sort(),
     );
-    for (const id of bob.peer.wantedBlobs()) {
-      await bob.peer.receiveBlob(id, (await alice.store.getBlob(id))!);
+    for (const id of bob.peer.blobs.wanted()) {
+      await bob.peer.blobs.receive(id, (await alice.store.getBlob(id))!);
     }
     expect(await bob.peer.profilePicture(alice.id, 'avatar', 'image')).toEqual(photo.image);
     expect(await bob.peer.profilePicture(alice.id, 'cover', 'image')).toEqual(cover.image);
     // The cover's thumbnail was not prefetched; asking for it wants it.
     expect(await bob.peer.profilePicture(alice.id, 'cover', 'thumb')).toBeNull();
-    expect(bob.peer.wantedBlobs()).toEqual([seen!.cover!.thumb]);
+    expect(bob.peer.blobs.wanted()).toEqual([seen!.cover!.thumb]);
 
     testClock.advance(1_000);
     await alice.peer.setProfile({ cover: null });
@@ -117,8 +117,8 @@ describe('profile photo and cover', () => {
     const seen = await alice.peer.profile(mallory.id);
     expect(seen?.name).toBe('Mallory');
     expect(seen?.cover).toBeNull();
-    expect(alice.peer.wantedBlobs()).toEqual([]);
+    expect(alice.peer.blobs.wanted()).toEqual([]);
     expect(await alice.peer.profilePicture(mallory.id, 'avatar', 'thumb')).toBeNull();
-    expect(alice.peer.wantedBlobs()).toEqual([]);
+    expect(alice.peer.blobs.wanted()).toEqual([]);
   });
 });

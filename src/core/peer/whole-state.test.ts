@@ -108,7 +108,7 @@ describe('whole-state entries of posts', () => {
     const [first, second] = postSummary((await bob.peer.post(post))!).photos;
     const ids = [first!.blob, first!.thumb, second!.blob, second!.thumb];
     for (const id of ids) {
-      await bob.peer.receiveBlob(id, (await alice.store.getBlob(id))!);
+      await bob.peer.blobs.receive(id, (await alice.store.getBlob(id))!);
       expect(await bob.store.hasBlob(id)).toBe(true);
     }
 
@@ -156,7 +156,7 @@ describe('whole-state entries of posts', () => {
     const ids = (p: typeof only) => [p!.blob, p!.thumb];
     for (const id of [...ids(only), ...ids(shared), ...ids(avatar)]) {
       if (!(await bob.store.hasBlob(id)))
-        await bob.peer.receiveBlob(id, (await alice.store.getBlob(id))!);
+        await bob.peer.blobs.receive(id, (await alice.store.getBlob(id))!);
     }
 
     await alice.peer.deletePost(three.postId);

@@ -7,7 +7,7 @@
  * the next. A transfer cut short starts again from its first byte with the next peer (blobs are
  * at most 8 MiB and photos far smaller, so resuming at an offset is not worth its protocol).
  * A blob every open session failed waits for a new session. Verified blobs go to the app's
- * `receive` (the peer's `receiveBlob`), then leave the wanted set.
+ * `receive` (the peer's `blobs.receive`), then leave the wanted set.
  */
 import { fromBase64Url } from '../bytes.ts';
 import { BlobError, type BlobId } from '../crypto/blobs.ts';
@@ -36,7 +36,7 @@ export interface BlobProgress {
 /** What the fetcher needs from its engine. */
 export interface BlobFetcherDeps {
   readonly store: LogStore;
-  /** Stores a verified blob (the app passes the peer's `receiveBlob`). */
+  /** Stores a verified blob (the app passes the peer's `blobs.receive`). */
   readonly receive: (id: BlobId, bytes: Uint8Array) => Promise<unknown>;
   /** The open sessions, in the order they are asked. */
   readonly sessions: () => Iterable<SyncSession>;

@@ -87,7 +87,8 @@ export interface SyncEngineOptions {
   readonly clock?: Clock;
   /**
    * Stores a blob fetched from a peer, already checked against its id. Default: the store's
-   * `putBlob`; the app passes `(id, bytes) => peer.receiveBlob(id, bytes)` so that the UI hears of it.
+   * `putBlob`; the app passes `(id, bytes) => peer.blobs.receive(id, bytes)` so that the UI
+   * hears of it.
    */
   readonly receiveBlob?: (id: BlobId, bytes: Uint8Array) => Promise<unknown>;
 }

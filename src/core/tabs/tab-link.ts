@@ -11,6 +11,7 @@ import { decodeAnyEntry } from '../feed/entry-codec.ts';
 import { createLogger } from '../log.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
 import type { Ingestor } from '../sync/ingest.ts';
+import type { WantedBlobs } from '../peer/wanted-blobs.ts';
 
 const log = createLogger('kith:tabs');
 
@@ -104,15 +105,10 @@ export function linkBlockLists(list: FollowedList, channel: ChannelLike): () => 
 export const MAX_TAB_BLOB_IDS = 512;
 
 /** A tab's wanted blobs, as its peer keeps them (`peer/peer.ts`). */
-export interface TabBlobs {
-  wantedBlobs(): string[];
-  onWantBlob(listener: (id: string) => void): () => void;
-  /** Wants `id` (an id that names no blob is dropped, logged). */
-  want(id: string): void;
-  holdsBlob(id: string): Promise<boolean>;
-  onBlobReceived(listener: (id: string) => void): () => void;
-  blobStoredByAnotherTab(id: string): void;
-}
+export type TabBlobs = Pick<
+  WantedBlobs,
+  'wanted' | 'onWant' | 'want' | 'holds' | 'onReceived' | 'storedByAnotherTab'
+>;
 
 type BlobMessage =
   { readonly kind: 'want' | 'held'; readonly ids: readonly string[] } | { readonly kind: 'ask' };
@@ -147,10 +143,10 @@ export function linkWantedBlobs(blobs: TabBlobs, channel: ChannelLike): () => vo
     }
   };
   const stops = [
-    blobs.onWantBlob((id) => {
+    blobs.onWant((id) => {
       if (!applying) post('want', [id]);
     }),
-    blobs.onBlobReceived((id) => post('held', [id])),
+    blobs.onReceived((id) => post('held', [id])),
   ];
   channel.onmessage = (event) => {
     const message: unknown = event.data;
@@ -158,9 +154,9 @@ export function linkWantedBlobs(blobs: TabBlobs, channel: ChannelLike): () => vo
       log.warn('ignored a malformed tab message');
       return;
     }
-    if (message.kind === 'ask') post('want', blobs.wantedBlobs());
+    if (message.kind === 'ask') post('want', blobs.wanted());
     else if (message.kind === 'held') {
-      for (const id of message.ids) blobs.blobStoredByAnotherTab(id);
+      for (const id of message.ids) blobs.storedByAnotherTab(id);
     } else {
       wantUnlessHeld(message.ids).catch((error: unknown) =>
         log.error('could not take another tab’s wanted photos', { error: String(error) }),
@@ -170,7 +166,7 @@ export function linkWantedBlobs(blobs: TabBlobs, channel: ChannelLike): () => vo
   const wantUnlessHeld = async (ids: readonly string[]) => {
     const held: string[] = [];
     const wanted: string[] = [];
-    for (const id of ids) (isBlobId(id) && (await blobs.holdsBlob(id)) ? held : wanted).push(id);
+    for (const id of ids) (isBlobId(id) && (await blobs.holds(id)) ? held : wanted).push(id);
     if (held.length > 0) post('held', held);
     applying = true;
     try {

@@ -252,9 +252,9 @@ async function twoTabs(channel: string) {
   const leader = held.alice.peer;
   const follower = await reopen(held.alice);
   const asked: string[] = [];
-  leader.onWantBlob((id) => asked.push(id));
+  leader.blobs.onWant((id) => asked.push(id));
   const links = [leader, follower].map((tab) =>
-    linkWantedBlobs(tab, new BroadcastChannel(channel)),
+    linkWantedBlobs(tab.blobs, new BroadcastChannel(channel)),
   );
   const followerChanges: string[] = [];
   follower.onChange((change) => followerChanges.push(change.cause));
@@ -269,20 +269,20 @@ describe('photos wanted across tabs', () => {
 
     expect(await follower.photo(post, photo, 'thumb')).toBeNull();
     await vi.waitFor(() => expect(asked).toEqual([thumb]), { timeout: 5_000 });
-    expect(leader.wantedBlobs()).toEqual([thumb]);
+    expect(leader.blobs.wanted()).toEqual([thumb]);
 
     // The network brings it to the leading tab; the following tab shows it.
-    await leader.receiveBlob(thumb, (await bob.store.getBlob(thumb))!);
+    await leader.blobs.receive(thumb, (await bob.store.getBlob(thumb))!);
     await vi.waitFor(() => expect(followerChanges).toContain('blob'), { timeout: 5_000 });
-    expect(follower.wantedBlobs()).toEqual([]);
+    expect(follower.blobs.wanted()).toEqual([]);
     expect(await follower.photo(post, photo, 'thumb')).toEqual(new Uint8Array(200).fill(4));
 
     // A tab opened later hears what the others still want (it may hold the network next).
     expect(await follower.photo(post, photo, 'image')).toBeNull();
     const later = await reopen(alice);
     const laterAsked: string[] = [];
-    later.onWantBlob((id) => laterAsked.push(id));
-    links.push(linkWantedBlobs(later, new BroadcastChannel('kith-test-blobs')));
+    later.blobs.onWant((id) => laterAsked.push(id));
+    links.push(linkWantedBlobs(later.blobs, new BroadcastChannel('kith-test-blobs')));
     await vi.waitFor(() => expect(laterAsked).toEqual([photo.blob]), { timeout: 5_000 });
     for (const unlink of links) unlink();
   });
@@ -292,9 +292,9 @@ describe('photos wanted across tabs', () => {
       await twoTabs('kith-test-blobs-race');
     // The leading tab stores it just after the following one looked and found nothing.
     await alice.store.putBlob(photo.thumb, (await bob.store.getBlob(photo.thumb))!);
-    follower.want(photo.thumb);
+    follower.blobs.want(photo.thumb);
     await vi.waitFor(() => expect(followerChanges).toContain('blob'), { timeout: 5_000 });
-    expect(follower.wantedBlobs()).toEqual([]);
+    expect(follower.blobs.wanted()).toEqual([]);
     expect(asked).toEqual([]);
     for (const unlink of links) unlink();
   });
@@ -302,8 +302,8 @@ describe('photos wanted across tabs', () => {
   it('ignores malformed messages and ids that name no blob', async () => {
     const alice = await makePerson('alice');
     const asked: string[] = [];
-    alice.peer.onWantBlob((id) => asked.push(id));
-    const unlink = linkWantedBlobs(alice.peer, new BroadcastChannel('kith-test-blobs-bad'));
+    alice.peer.blobs.onWant((id) => asked.push(id));
+    const unlink = linkWantedBlobs(alice.peer.blobs, new BroadcastChannel('kith-test-blobs-bad'));
     const other = new BroadcastChannel('kith-test-blobs-bad');
     const blobLike = toBase64Url(randomBytes(32));
     other.postMessage({ kind: 'want', ids: ['not a blob id', 7] });
@@ -316,7 +316,7 @@ describe('photos wanted across tabs', () => {
     other.postMessage('nonsense');
     await tick();
     expect(asked).toEqual([]);
-    expect(alice.peer.wantedBlobs()).toEqual([]);
+    expect(alice.peer.blobs.wanted()).toEqual([]);
     other.close();
     unlink();
   });
