@@ -118,6 +118,8 @@ export async function signEntry(
 export class EntryVerifier {
   private readonly checker: EntryChecker;
   private readonly revocations: RevocationLookup | LearningRevocations | undefined;
+  /** Settles once every batch handed to `verifyMany` so far has taught its revocations. */
+  private learnt: Promise<void> = Promise.resolve();
 
   /** A verifier over `options.checker` (default: inline, with its own certificate cache). */
   constructor(options: EntryVerifierOptions = {}) {
@@ -137,15 +139,28 @@ export class EntryVerifier {
    * in order, never throwing for bad input.
    */
   async verifyMany(list: readonly Uint8Array[]): Promise<EntryCheck[]> {
-    const outcomes = await this.checker.check(list);
+    // Batches are checked side by side (a sync's pins, carrying a revocation, and the next
+    // message, carrying the revoked device's later entries), and either check may end first. So
+    // each batch takes its turn, in the order the batches came, before anything is awaited, and
+    // is judged only once the batches before it have taught their revocations.
+    const learning = this.revocations && 'learnFrom' in this.revocations ? this.revocations : null;
+    const before = this.learnt;
+    let learnt = (): void => undefined;
+    if (learning) this.learnt = new Promise((resolve) => (learnt = resolve));
     const results: EntryCheck[] = new Array(list.length);
     const decoded: { index: number; entry: AnyEntry; failure?: SignatureFailure }[] = [];
-    outcomes.forEach((outcome, index) => {
-      if (outcome.kind === 'undecodable') results[index] = decodeErrorOf(outcome.failure);
-      else decoded.push({ index, entry: outcome.entry, failure: outcome.failure });
-    });
-    if (this.revocations && 'learnFrom' in this.revocations) {
-      await this.revocations.learnFrom(decoded.map(({ entry }) => entry));
+    try {
+      const outcomes = await this.checker.check(list);
+      outcomes.forEach((outcome, index) => {
+        if (outcome.kind === 'undecodable') results[index] = decodeErrorOf(outcome.failure);
+        else decoded.push({ index, entry: outcome.entry, failure: outcome.failure });
+      });
+      if (learning) {
+        await before;
+        await learning.learnFrom(decoded.map(({ entry }) => entry));
+      }
+    } finally {
+      learnt();
     }
     // The checks that need this replica's state come first: a revoked device's entry is refused
     // as revoked whatever its signatures.

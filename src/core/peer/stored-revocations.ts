@@ -35,8 +35,11 @@ export interface StoredEntrySource {
 /** Verified revocations, kept in memory and found again in the store at start. */
 export class StoredRevocations implements LearningRevocations {
   private readonly known = new MemoryRevocations();
-  /** Records already judged: a revocation re-sent with every sync is verified once. */
-  private readonly judged = new BoundedCache<string, true>(1024);
+  /**
+   * Records judged, or being judged: a revocation re-sent with every sync is verified once, and
+   * a learner that meets it while it is being verified waits for the outcome.
+   */
+  private readonly judged = new BoundedCache<string, Promise<void>>(1024);
 
   private constructor(private readonly ed25519: Ed25519Verifier) {}
 
@@ -93,15 +96,24 @@ export class StoredRevocations implements LearningRevocations {
       return;
     }
     const key = `${entry.author}/${toBase64Url(entry.payload)}`;
-    if (this.judged.get(key)) return;
-    this.judged.set(key, true);
+    let judging = this.judged.get(key);
+    if (!judging) {
+      judging = this.judge(entry.author, entry.payload);
+      this.judged.set(key, judging);
+      // A failure (not a refusal: those are logged) is judged again next time.
+      judging.catch(() => this.judged.delete(key));
+    }
+    await judging;
+  }
+
+  private async judge(author: PersonId, record: Uint8Array): Promise<void> {
     try {
-      const revocation = await verifyDeviceRevocation(entry.payload, this.ed25519);
-      if (revocation.person === entry.author) this.known.add(revocation);
-      else log.warn('a revocation in another person’s log', { author: entry.author });
+      const revocation = await verifyDeviceRevocation(record, this.ed25519);
+      if (revocation.person === author) this.known.add(revocation);
+      else log.warn('a revocation in another person’s log', { author });
     } catch (error) {
       if (!(error instanceof RecordError)) throw error;
-      log.warn('revocation refused', { author: entry.author, reason: error.reason });
+      log.warn('revocation refused', { author, reason: error.reason });
     }
   }
 }

@@ -2,7 +2,8 @@
  * What a sync session holds against its peer: entries and blobs refused by reason, and the two
  * counts that disconnect it. Only what no honest relay forwards counts as invalid (every relay
  * verified what it stored); a validly signed entry that does not chain is its author's doing and
- * is refused without blaming the peer that carried it.
+ * is refused without blaming the peer that carried it, and so is a revoked device's entry (a
+ * relay keeps what it accepted before the revocation reached it).
  */
 import type { SessionCloseReason, SyncConfig } from './sync-session.ts';
 

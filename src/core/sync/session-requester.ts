@@ -359,9 +359,8 @@ export class SessionRequester {
     for (const r of report.rejected) {
       // Only what no honest relay forwards counts against the peer (`peer-score.ts`).
       if (r.error instanceof UnwantedEntryError) this.ctx.score.rejectUnwanted();
-      else if (r.error instanceof EntryDecodeError || r.error instanceof EntryVerifyError) {
-        this.ctx.score.rejectInvalid(r.reason);
-      } else this.ctx.score.reject(r.reason);
+      else if (forgedOrMalformed(r.error)) this.ctx.score.rejectInvalid(r.reason);
+      else this.ctx.score.reject(r.reason);
     }
     if (report.rejected.length > 0) {
       log.warn('refused entries from peer', {
@@ -616,6 +615,16 @@ export class SessionRequester {
     if (pins) this.pinsKnown.add(remote.author);
     await this.ctx.outbox.send(encodeRequest({ ...request, reqId: request.id }));
   }
+}
+
+/**
+ * Whether a refused entry is one no honest relay forwards: undecodable, forged, or signed under a
+ * certificate that does not hold. A revoked device's entry is not: a relay that stored it before
+ * it heard of the revocation keeps it (docs/protocol.md "Device revocation") and serves it.
+ */
+function forgedOrMalformed(error: Error): boolean {
+  if (error instanceof EntryDecodeError) return true;
+  return error instanceof EntryVerifyError && error.reason !== 'device-revoked';
 }
 
 function keyOf(author: PersonId, device: DeviceId): string {

@@ -6,8 +6,9 @@ import { ManualClock } from '../clock.ts';
 import { signEntry, type VerifiedEntry } from '../feed/entry-verifier.ts';
 import { EntryVerifier } from '../feed/entry-verifier.ts';
 import type { PayloadKind } from '../feed/entry-codec.ts';
-import { createIdentity, type DeviceSession } from '../identity/device-setup.ts';
+import { createIdentity, startNewDevice, type DeviceSession } from '../identity/device-setup.ts';
 import type { Identity } from '../identity/keys.ts';
+import { issueDeviceRevocation } from '../identity/revocation.ts';
 import { parseDocId, personIdFromKey, type EntryHash, type PersonId } from '../ids.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
@@ -60,21 +61,58 @@ export class TestPerson {
   ): Promise<VerifiedEntry[]> {
     const out: VerifiedEntry[] = [];
     for (let i = 0; i < count; i++) {
-      const seq = this.log.length + 1;
-      this.clock.advance(1000);
-      const payload = new Uint8Array(options.payloadBytes ?? 64).fill(seq & 0xff);
-      const entry = await signEntry(this.device, {
-        seq,
-        prev: this.head,
-        timestamp: this.clock.now(),
-        docId: parseDocId(options.docId ?? `post/${String(seq).padStart(22, 'p')}`),
-        payloadKind: options.payloadKind ?? 'encrypted',
-        payload,
-      });
-      this.log.push(entry);
-      out.push(entry);
+      const payload = new Uint8Array(options.payloadBytes ?? 64).fill((this.log.length + 1) & 0xff);
+      out.push(await this.appendPayload(this.device, this.log, payload, options));
     }
     return out;
+  }
+
+  /**
+   * A lost phone: a second device of this person signs `count` entries, then this device revokes
+   * it, keeping its first `keep` (the revocation is the next entry of this person's log).
+   */
+  async loseDevice(
+    count: number,
+    keep: number,
+  ): Promise<{ device: DeviceSession; log: VerifiedEntry[]; revocation: VerifiedEntry }> {
+    const device = await startNewDevice(this.identity, {
+      clock: this.clock,
+      expiresAt: Number.MAX_SAFE_INTEGER,
+    });
+    const log: VerifiedEntry[] = [];
+    for (let i = 0; i < count; i++) {
+      await this.appendPayload(device, log, new Uint8Array(64).fill(i & 0xff), {});
+    }
+    const record = await issueDeviceRevocation(this.identity, {
+      deviceKey: device.key.publicKey,
+      revokedAt: this.clock.now(),
+      lastValidSeq: keep,
+    });
+    const revocation = await this.appendPayload(this.device, this.log, record.bytes, {
+      docId: 'revocations',
+      payloadKind: 'key-record',
+    });
+    return { device, log, revocation };
+  }
+
+  private async appendPayload(
+    device: DeviceSession,
+    log: VerifiedEntry[],
+    payload: Uint8Array,
+    options: { docId?: string; payloadKind?: PayloadKind },
+  ): Promise<VerifiedEntry> {
+    const seq = log.length + 1;
+    this.clock.advance(1000);
+    const entry = await signEntry(device, {
+      seq,
+      prev: log.at(-1)?.hash,
+      timestamp: this.clock.now(),
+      docId: parseDocId(options.docId ?? `post/${String(seq).padStart(22, 'p')}`),
+      payloadKind: options.payloadKind ?? 'encrypted',
+      payload,
+    });
+    log.push(entry);
+    return entry;
   }
 }
 
