@@ -358,8 +358,12 @@ export class SessionRequester {
     }
     for (const r of report.rejected) {
       // Only what no honest relay forwards counts against the peer (`peer-score.ts`).
-      if (r.error instanceof UnwantedEntryError) this.ctx.score.rejectUnwanted();
-      else if (forgedOrMalformed(r.error)) this.ctx.score.rejectInvalid(r.reason);
+      if (r.error instanceof UnwantedEntryError) {
+        // Asked for while its author was still wanted here (a friend removed since): not the
+        // peer's doing.
+        if (request?.author === r.error.author) this.ctx.score.reject(r.reason);
+        else this.ctx.score.rejectUnwanted();
+      } else if (forgedOrMalformed(r.error)) this.ctx.score.rejectInvalid(r.reason);
       else this.ctx.score.reject(r.reason);
     }
     if (report.rejected.length > 0) {
@@ -591,6 +595,11 @@ export class SessionRequester {
     kind: OutgoingRequest['kind'],
     done?: (accepted: number) => void,
   ): Promise<void> {
+    // Planned across an await: the session may have closed (and settled what was in flight).
+    if (this.ctx.closed) {
+      done?.(0);
+      return;
+    }
     const max = this.ctx.host.config.limits.maxRangesPerLog;
     const ranges = order === 'descending' ? newestRanges(wanted, max) : wanted.slice(0, max);
     const request: OutgoingRequest = {

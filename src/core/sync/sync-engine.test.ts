@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryNetwork } from '../net/memory-network.ts';
-import { encodeEntries, encodeHello, encodeRequest } from './messages.ts';
+import {
+  decodeSyncMessage,
+  encodeEntries,
+  encodeHave,
+  encodeHello,
+  encodeRequest,
+  type RequestMessage,
+} from './messages.ts';
 import type { SyncSession } from './sync-session.ts';
 import type { Transport } from './transport.ts';
 import { memorySuiteNetwork, publish, seqs, syncPeople, syncSuite } from './sync-suite.ts';
@@ -131,6 +138,78 @@ describe('a friend of a friend met through a push', () => {
     await waitFor(() => b.engine.idle);
     const held = new Set((await b.entriesOf(erin)).map((e) => e.seq));
     expect([1, 2].filter((seq) => held.has(seq))).toEqual([1, 2]);
+  });
+});
+
+describe('older history on demand', () => {
+  it('settles when the session closes while the page is being planned', async () => {
+    const network = new MemoryNetwork();
+    const b = new TestReplica('bob', bob.id, { friends: [alice.id], config: { backfill: false } });
+    const c = new TestReplica('carol', carol.id, { friends: [alice.id] });
+    await c.store.putEntries(alice.log);
+    await b.store.putEntries(alice.log.slice(-50));
+    const [onBob] = link(network, b, c);
+    await settle([b.engine, c.engine], network);
+    const pending = onBob.requestOlder(alice.id, alice.log[0]!.device, 4096);
+    expect(pending).toBeDefined();
+    onBob.close('local');
+    const outcome = await Promise.race([
+      pending!,
+      new Promise((resolve) => setTimeout(() => resolve('never settled'), 5_000)),
+    ]);
+    expect(outcome).toBe(0);
+  });
+
+  it('asks the next peer when the first holds nothing older', async () => {
+    const network = new MemoryNetwork();
+    const b = new TestReplica('bob', bob.id, { friends: [alice.id], config: { backfill: false } });
+    const recent = alice.log.slice(-10);
+    await b.store.putEntries(recent);
+    // Carol holds only what Bob holds; Dave holds it all.
+    const c = new TestReplica('carol', carol.id, { friends: [alice.id] });
+    await c.store.putEntries(recent);
+    const d = new TestReplica('dave', (await TestPerson.create('dave')).id, {
+      friends: [alice.id],
+    });
+    await d.store.putEntries(alice.log);
+    link(network, b, c);
+    link(network, b, d);
+    await settle([b.engine, c.engine, d.engine], network);
+    expect(await b.engine.requestOlder(alice.id, alice.log[0]!.device, 16 * 1024)).toBeGreaterThan(
+      0,
+    );
+    expect((await b.held(alice)).length).toBeGreaterThan(recent.length);
+  });
+});
+
+describe('an answer to a request made before an interest change', () => {
+  it('is refused without counting against the peer that answers it', async () => {
+    const network = new MemoryNetwork();
+    const b = new TestReplica('bob', bob.id, {
+      friends: [alice.id],
+      config: { maxUnwantedEntries: 10 },
+    });
+    const [toBob, fromCarol] = network.connect('bob', 'carol');
+    const requests: RequestMessage[] = [];
+    fromCarol.onMessage((bytes) => {
+      const message = decodeSyncMessage(bytes);
+      if (message.type === 'request') requests.push(message);
+    });
+    const session = b.engine.attach(toBob, 'carol');
+    await fromCarol.send(encodeHello([]));
+    const log = { author: alice.id, device: alice.log[0]!.device };
+    await fromCarol.send(encodeHave([{ ...log, ranges: [{ start: 1, end: alice.log.length }] }]));
+    await waitFor(() => requests.length === 1);
+    // Bob unfriends Alice while Carol's answer is on its way.
+    b.engine.setFriends([]);
+    const { reqId } = requests[0]!;
+    await fromCarol.send(encodeEntries({ reqId, last: false, pins: true, entries: [] }));
+    const entries = alice.log.slice(-50).map((entry) => entry.bytes);
+    await fromCarol.send(encodeEntries({ reqId, last: true, pins: false, entries }));
+    await settle([b.engine], network);
+    expect(session.progress.rejections).toEqual({ 'unwanted-author': 50 });
+    expect(session.closed).toBe(false);
+    expect(await b.held(alice)).toEqual([]);
   });
 });
 

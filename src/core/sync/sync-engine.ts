@@ -279,9 +279,10 @@ export class SyncEngine {
     device: DeviceId,
     budgetBytes = this.config.pageBudgetBytes,
   ): Promise<number> {
-    for (const session of this.live) {
-      const pending = session.requestOlder(author, device, budgetBytes);
-      if (pending) return pending;
+    // One peer may know the log and hold nothing older than this device: the next may.
+    for (const session of [...this.live]) {
+      const stored = await session.requestOlder(author, device, budgetBytes);
+      if (stored) return stored;
     }
     return 0;
   }
