@@ -194,19 +194,26 @@ export class SessionRequester {
       const key = keyOf(l.author, l.device);
       const known = this.remoteLogs.get(key);
       if (known) known.ranges = [...l.ranges];
-      else {
-        this.remoteLogs.set(key, {
-          author: l.author,
-          device: l.device,
-          ranges: [...l.ranges],
-          received: 0,
-          pending: 0,
-        });
-      }
+      else if (!this.remember(key, l.author, l.device, [...l.ranges])) return;
       this.ctx.holds.add(key, l.ranges);
       this.planQueue.add(key);
     }
     this.ctx.spawn(this.pump());
+  }
+
+  /**
+   * Remembers a log the remote holds, unless that makes more than `maxRemoteLogs`: the session
+   * then closes (a peer naming devices that do not exist would grow what is kept and asked for
+   * without end).
+   */
+  private remember(key: string, author: PersonId, device: DeviceId, ranges: SeqRange[]): boolean {
+    const max = this.ctx.host.config.maxRemoteLogs;
+    if (this.remoteLogs.size >= max) {
+      this.ctx.close('too-many-logs', `more than ${max} logs`);
+      return false;
+    }
+    this.remoteLogs.set(key, { author, device, ranges, received: 0, pending: 0 });
+    return true;
   }
 
   /**
@@ -314,7 +321,7 @@ export class SessionRequester {
       const range = { start: seqs.ranges()[0]!.start, end: seqs.max };
       const remote = this.remoteLogs.get(key);
       if (remote) remote.ranges = unionRanges(remote.ranges, [range]);
-      else this.remoteLogs.set(key, { author, device, ranges: [range], received: 0, pending: 0 });
+      else if (!this.remember(key, author, device, [range])) return;
       this.planQueue.add(key);
     }
     this.ctx.checkScore();

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deviceIdFromKey } from '../ids.ts';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import {
   decodeSyncMessage,
@@ -247,6 +248,37 @@ describe('limits', () => {
       reason: 'malformed-message',
       detail: 'too-large',
     });
+  });
+
+  it('disconnects a peer that announces more logs than it may, before it costs more', async () => {
+    const network = new MemoryNetwork();
+    const b = new TestReplica('bob', bob.id, {
+      friends: [alice.id],
+      config: { maxRemoteLogs: 300 },
+    });
+    const [toBob, fromMallory] = network.connect('bob', 'mallory');
+    let requests = 0;
+    fromMallory.onMessage((bytes) => {
+      const message = decodeSyncMessage(bytes);
+      if (message.type !== 'request') return;
+      requests++;
+      const answer = encodeEntries({ reqId: message.reqId, last: true, pins: false, entries: [] });
+      fromMallory.send(answer).catch(() => undefined);
+    });
+    const session = b.engine.attach(toBob, 'mallory');
+    await fromMallory.send(encodeHello([]));
+    // Devices of Alice that never existed, 100 to a message.
+    for (let m = 0; m < 5 && !session.closed; m++) {
+      const logs = Array.from({ length: 100 }, () => ({
+        author: alice.id,
+        device: deviceIdFromKey(crypto.getRandomValues(new Uint8Array(32))),
+        ranges: [{ start: 1, end: 1 }],
+      }));
+      await fromMallory.send(encodeHave(logs)).catch(() => undefined);
+    }
+    await waitFor(() => session.closed);
+    expect(session.progress.closed?.reason).toBe('too-many-logs');
+    expect(requests).toBeLessThanOrEqual(300);
   });
 
   it('disconnects a peer that floods requests', async () => {

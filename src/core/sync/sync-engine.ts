@@ -44,6 +44,8 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   maxQueuedRequests: 64,
   maxInvalidEntries: 32,
   maxUnwantedEntries: 4096,
+  // 3,000 authors at most (2,000 friends, 1,000 friends of friends), a few devices each.
+  maxRemoteLogs: 16_384,
   maxInboxBytes: 16 * 1024 * 1024,
   pushBurstBytes: 4 * 1024 * 1024,
   pushBytesPerSecond: 1024 * 1024,

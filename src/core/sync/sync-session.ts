@@ -78,6 +78,11 @@ export interface SyncConfig {
   readonly maxInvalidEntries: number;
   /** Entries of unwanted authors a peer may push before it is dropped. */
   readonly maxUnwantedEntries: number;
+  /**
+   * Logs a peer may say it holds (in `have`, or by pushing), each remembered and asked for,
+   * before it is dropped: every device of every author this side replicates, with room to spare.
+   */
+  readonly maxRemoteLogs: number;
   /** Bytes of received, unprocessed messages before the peer is dropped. */
   readonly maxInboxBytes: number;
   /** Bytes of live pushes a peer may send at once (`push-allowance.ts`). */
@@ -106,6 +111,8 @@ export type SessionCloseReason =
   | 'malformed-message'
   | 'too-many-invalid-entries'
   | 'too-many-unwanted-entries'
+  /** More logs announced than `maxRemoteLogs`: devices that do not exist, most likely. */
+  | 'too-many-logs'
   | 'too-many-requests'
   | 'inbox-overflow'
   | 'memory-budget'
