@@ -393,7 +393,7 @@ export class IdbStorageAdapter implements StorageAdapter {
             span.to = Math.max(span.to, e.seq);
           }
         }
-        const [, coveredInSpans] = await Promise.all([
+        const [, coveredInSpans, coveredAlready] = await Promise.all([
           Promise.all(coveredPositions.map((c) => runs.load(c.author, c.device, c.seq, c.seq))),
           Promise.all(
             [...spans.values()].map((x) =>
@@ -402,10 +402,18 @@ export class IdbStorageAdapter implements StorageAdapter {
               ),
             ),
           ),
+          // Positions this batch covers that an earlier cover names: the first one stays, as in
+          // every store.
+          Promise.all(
+            coveredPositions.map(
+              (c) =>
+                coveredStore.get([c.author, c.device, c.seq]) as Promise<CoveredRecord | undefined>,
+            ),
+          ),
         ]);
         const coveredMap = new Map<string, CoveredRecord>();
-        for (const record of coveredInSpans.flat()) {
-          coveredMap.set(positionKey(record.author, record.device, record.seq), record);
+        for (const record of [...coveredInSpans.flat(), ...coveredAlready]) {
+          if (record) coveredMap.set(positionKey(record.author, record.device, record.seq), record);
         }
         const plan = planCovers(
           added,

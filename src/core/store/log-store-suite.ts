@@ -18,6 +18,7 @@ import {
   testEntries,
   testEntry,
   coveredLogs,
+  crossCovers,
   photoLogs,
 } from './store-test-helpers.ts';
 
@@ -382,6 +383,17 @@ export function runLogStoreSuite(name: string, makeStore: MakeLogStore): void {
           entries: 4,
           bytes: await heldBytes(v1!.author, v1!.device),
         });
+      });
+
+      it('remembers the first cover of a position not yet held, whichever batches come after', async () => {
+        // Every store keeps one remembered cover per position: the first. (A cover naming a
+        // position of another doc, which Kith never writes, shadows a later one of the
+        // position's own doc: docs/storage.md "Covered entries".)
+        const { covered, sameDoc, otherDoc } = await crossCovers();
+        await store.putEntries([sameDoc]);
+        await store.putEntries([otherDoc]);
+        const [stored] = await store.putEntries([covered]);
+        expect(stored?.bytes).toEqual(withoutPayload(covered));
       });
 
       it('applies covers within one batch, and refuses a different entry at a placeholder', async () => {

@@ -161,6 +161,41 @@ export async function coveredLogs(): Promise<{
   return { phone: [p1, p2, p3, p4], laptop: [l1] };
 }
 
+/**
+ * A position covered by entries of two docs before it is held: the phone's first entry of a post
+ * (`covered`), the laptop's whole state of that post naming it (`sameDoc`), and a laptop entry of
+ * the profile naming it too (`otherDoc`: Kith never writes such a cover, the position's doc being
+ * the post).
+ */
+export async function crossCovers(): Promise<{
+  covered: VerifiedFullEntry;
+  sameDoc: VerifiedFullEntry;
+  otherDoc: VerifiedFullEntry;
+}> {
+  const phone = await testAuthor(0xc4, 0xc5);
+  const laptop = await testAuthor(0xc4, 0xc6);
+  const post = parseDocId('post:cross');
+  const position = [{ device: phone.device.key.deviceId, seq: 1 }];
+  const fields = (seq: number, prev: VerifiedFullEntry | undefined, docId: DocId) => ({
+    seq,
+    prev: prev?.hash,
+    timestamp: 1_700_000_000_000 + seq * 1000,
+    docId,
+    payloadKind: 'yjs-update' as const,
+    payload: new TextEncoder().encode(`${docId} ${seq}`),
+  });
+  const covered = await signEntry(phone.device, fields(1, undefined, post));
+  const sameDoc = await signEntry(laptop.device, {
+    ...fields(1, undefined, post),
+    covers: position,
+  });
+  const otherDoc = await signEntry(laptop.device, {
+    ...fields(2, sameDoc, parseDocId('profile')),
+    covers: position,
+  });
+  return { covered, sameDoc, otherDoc };
+}
+
 /** A photo's stored bytes and its id (the base64url SHA-256 of the bytes, as `crypto/blobs.ts`). */
 export function testBlob(n: number): { id: BlobId; bytes: Uint8Array } {
   const bytes = new TextEncoder().encode(`ciphertext of photo ${n}`.padEnd(100 + n, '.'));
