@@ -11,9 +11,8 @@ import {
   encodeHello,
   encodeRequest,
   type HaveMessage,
-  type RequestMessage,
 } from './messages.ts';
-import { TestPerson, TestReplica, waitFor } from './test-helpers.ts';
+import { TestPerson, TestReplica, waitFor, scriptedPeer } from './test-helpers.ts';
 
 describe('what the remote holds', () => {
   it('counts its have and what was sent to it while the session is still busy', async () => {
@@ -24,13 +23,7 @@ describe('what the remote holds', () => {
     const b = new TestReplica('bob', bob.id, { friends: [alice.id] });
     await b.store.putEntries(bob.log);
     const network = new MemoryNetwork();
-    const [tb, tp] = network.connect('bob', 'alice');
-    const requests: RequestMessage[] = [];
-    tp.onMessage((bytes) => {
-      const message = decodeSyncMessage(bytes);
-      if (message.type === 'request') requests.push(message);
-    });
-    const session = b.engine.attach(tb, 'alice');
+    const { session, peer: tp, requests } = scriptedPeer(network, b.engine, 'bob', 'alice');
     const device = bob.log[0]!.device;
     expect(session.remoteHoldsThrough(bob.id, device)).toBe(0);
 

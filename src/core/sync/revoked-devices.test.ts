@@ -10,15 +10,9 @@ import { EntryVerifier } from '../feed/entry-verifier.ts';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import { StoredRevocations } from '../peer/stored-revocations.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
-import {
-  decodeSyncMessage,
-  encodeEntries,
-  encodeHave,
-  encodeHello,
-  type RequestMessage,
-} from './messages.ts';
+import { encodeEntries, encodeHave, encodeHello } from './messages.ts';
 import { SyncEngine } from './sync-engine.ts';
-import { TestPerson, TestReplica, settle, waitFor } from './test-helpers.ts';
+import { TestPerson, TestReplica, settle, waitFor, scriptedPeer } from './test-helpers.ts';
 
 const alice = await TestPerson.create('alice');
 const bobId = (await TestPerson.create('bob')).id;
@@ -46,13 +40,7 @@ describe('a revoked device across sync', () => {
     const store = new MemoryStorageAdapter();
     const engine = await bob(store);
     const network = new MemoryNetwork();
-    const [toBob, fromCarol] = network.connect('bob', 'carol');
-    const requests: RequestMessage[] = [];
-    fromCarol.onMessage((bytes) => {
-      const message = decodeSyncMessage(bytes);
-      if (message.type === 'request') requests.push(message);
-    });
-    const session = engine.attach(toBob, 'carol');
+    const { session, peer: fromCarol, requests } = scriptedPeer(network, engine, 'bob', 'carol');
     // Carol, as her answerer does: the pins first (here the revocation), then the entries.
     await fromCarol.send(encodeHello([]));
     const log = { author: alice.id, device: phone.device.key.deviceId };

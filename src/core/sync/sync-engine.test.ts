@@ -7,12 +7,11 @@ import {
   encodeHave,
   encodeHello,
   encodeRequest,
-  type RequestMessage,
 } from './messages.ts';
 import type { SyncSession } from './sync-session.ts';
 import type { Transport } from './transport.ts';
 import { memorySuiteNetwork, publish, seqs, syncPeople, syncSuite } from './sync-suite.ts';
-import { TestPerson, TestReplica, settle, waitFor } from './test-helpers.ts';
+import { TestPerson, TestReplica, settle, waitFor, scriptedPeer } from './test-helpers.ts';
 
 function link(network: MemoryNetwork, a: TestReplica, b: TestReplica): [SyncSession, SyncSession] {
   const [ta, tb] = network.connect(a.name, b.name);
@@ -190,13 +189,7 @@ describe('an answer to a request made before an interest change', () => {
       friends: [alice.id],
       config: { maxUnwantedEntries: 10 },
     });
-    const [toBob, fromCarol] = network.connect('bob', 'carol');
-    const requests: RequestMessage[] = [];
-    fromCarol.onMessage((bytes) => {
-      const message = decodeSyncMessage(bytes);
-      if (message.type === 'request') requests.push(message);
-    });
-    const session = b.engine.attach(toBob, 'carol');
+    const { session, peer: fromCarol, requests } = scriptedPeer(network, b.engine, 'bob', 'carol');
     await fromCarol.send(encodeHello([]));
     const log = { author: alice.id, device: alice.log[0]!.device };
     await fromCarol.send(encodeHave([{ ...log, ranges: [{ start: 1, end: alice.log.length }] }]));

@@ -6,10 +6,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import type { SeqRange } from '../feed/seq-ranges.ts';
-import { decodeSyncMessage, encodeEntries, encodeHave, type RequestMessage } from './messages.ts';
+import { encodeEntries, encodeHave, type RequestMessage } from './messages.ts';
 import { countRanges, intersectRanges } from './range-math.ts';
 import type { SyncConfig } from './sync-session.ts';
-import { TestPerson, TestReplica, waitFor } from './test-helpers.ts';
+import { TestPerson, TestReplica, waitFor, scriptedPeer } from './test-helpers.ts';
 
 let alice: TestPerson;
 
@@ -25,13 +25,7 @@ async function bobAndPeer(config: Partial<SyncConfig>, author: TestPerson = alic
     friends: [author.id],
     config,
   });
-  const [tb, tp] = network.connect('bob', 'peer');
-  const requests: RequestMessage[] = [];
-  tp.onMessage((bytes) => {
-    const message = decodeSyncMessage(bytes);
-    if (message.type === 'request') requests.push(message);
-  });
-  const session = bob.engine.attach(tb, 'peer');
+  const { session, peer: tp, requests } = scriptedPeer(network, bob.engine, 'bob', 'peer');
   await tp.send(
     encodeHave([
       {

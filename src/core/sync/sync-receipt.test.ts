@@ -7,15 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import { MemoryNetwork } from '../net/memory-network.ts';
 import type { Transport } from './transport.ts';
-import {
-  decodeSyncMessage,
-  encodeEntries,
-  encodeHave,
-  encodeHello,
-  type RequestMessage,
-} from './messages.ts';
+import { encodeEntries, encodeHave, encodeHello } from './messages.ts';
 import type { SyncConfig } from './sync-session.ts';
-import { TestPerson, TestReplica, waitFor } from './test-helpers.ts';
+import { TestPerson, TestReplica, waitFor, scriptedPeer } from './test-helpers.ts';
 
 let alice: TestPerson;
 let carol: TestPerson;
@@ -35,13 +29,7 @@ async function bobAndMallory(config: Partial<SyncConfig>) {
     config,
     clock: new ManualClock(1_000),
   });
-  const [tb, tm] = network.connect('bob', 'mallory');
-  const requests: RequestMessage[] = [];
-  tm.onMessage((bytes) => {
-    const message = decodeSyncMessage(bytes);
-    if (message.type === 'request') requests.push(message);
-  });
-  const session = bob.engine.attach(tb, 'mallory');
+  const { session, peer: tm, requests } = scriptedPeer(network, bob.engine, 'bob', 'mallory');
   return { bob, session, tm, requests };
 }
 

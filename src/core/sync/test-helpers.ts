@@ -12,7 +12,10 @@ import { issueDeviceRevocation } from '../identity/revocation.ts';
 import { parseDocId, personIdFromKey, type EntryHash, type PersonId } from '../ids.ts';
 import { MemoryStorageAdapter } from '../store/memory-storage-adapter.ts';
 import type { StoredEntry } from '../store/storage-adapter.ts';
+import type { MemoryNetwork } from '../net/memory-network.ts';
+import { decodeSyncMessage, type RequestMessage } from './messages.ts';
 import { SyncEngine, type SyncEngineOptions } from './sync-engine.ts';
+import type { SyncSession } from './sync-session.ts';
 import type { Transport } from './transport.ts';
 
 /** One verifier for all test replicas: its certificate cache is shared, as in one process. */
@@ -209,4 +212,23 @@ export function paced(inner: Transport): Transport {
     onClose: (handler) => inner.onClose(handler),
     close: (reason) => inner.close(reason),
   };
+}
+
+/**
+ * A peer the test plays by hand, linked to `engine` (named `self` on the network) as `name`:
+ * the engine's session with it, the peer's end of the link, and every request the engine sent it.
+ */
+export function scriptedPeer(
+  network: MemoryNetwork,
+  engine: SyncEngine,
+  self: string,
+  name: string,
+): { session: SyncSession; peer: Transport; requests: RequestMessage[] } {
+  const [toEngine, peer] = network.connect(self, name);
+  const requests: RequestMessage[] = [];
+  peer.onMessage((bytes) => {
+    const message = decodeSyncMessage(bytes);
+    if (message.type === 'request') requests.push(message);
+  });
+  return { session: engine.attach(toEngine, name), peer, requests };
 }
