@@ -145,8 +145,8 @@ export class EntryVerifier {
     // is judged only once the batches before it have taught their revocations.
     const learning = this.revocations && 'learnFrom' in this.revocations ? this.revocations : null;
     const before = this.learnt;
-    let learnt = (): void => undefined;
-    if (learning) this.learnt = new Promise((resolve) => (learnt = resolve));
+    let taught = (): void => undefined;
+    if (learning) this.learnt = new Promise((resolve) => (taught = resolve));
     const results: EntryCheck[] = new Array(list.length);
     const decoded: { index: number; entry: AnyEntry; failure?: SignatureFailure }[] = [];
     try {
@@ -160,7 +160,7 @@ export class EntryVerifier {
         await learning.learnFrom(decoded.map(({ entry }) => entry));
       }
     } finally {
-      learnt();
+      taught();
     }
     // The checks that need this replica's state come first: a revoked device's entry is refused
     // as revoked whatever its signatures.

@@ -104,7 +104,7 @@ export function linkBlockLists(list: FollowedList, channel: ChannelLike): () => 
 /** Blob ids in one tab message at most (more is not from a tab of ours). */
 export const MAX_TAB_BLOB_IDS = 512;
 
-/** A tab's wanted blobs, as its peer keeps them (`peer/peer.ts`). */
+/** A tab's wanted blobs, as its peer keeps them (`peer/wanted-blobs.ts`). */
 export type TabBlobs = Pick<
   WantedBlobs,
   'wanted' | 'onWant' | 'want' | 'holds' | 'onReceived' | 'storedByAnotherTab'
